@@ -1,0 +1,153 @@
+// The resources podrun serves: one table that the API server (discovery, routing), the store (keys),
+// the manifest loader (apiVersion/kind checks) and the CLI (short names) all read.
+
+export interface ResourceInfo {
+  /** API group; '' for the core group. */
+  group: string;
+  version: string;
+  kind: string;
+  /** Plural, lower-case: the path segment and the store's key. */
+  resource: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  /** Subresources served, e.g. `status`, `log`. */
+  subresources: string[];
+  /** Verbs as discovery lists them. */
+  verbs: string[];
+}
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+function res(
+  info: Omit<ResourceInfo, 'verbs' | 'categories' | 'shortNames' | 'subresources'> &
+    Partial<Pick<ResourceInfo, 'verbs' | 'categories' | 'shortNames' | 'subresources'>>,
+): ResourceInfo {
+  return { verbs: ALL_VERBS, categories: [], shortNames: [], subresources: [], ...info };
+}
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'Namespace',
+    resource: 'namespaces',
+    singular: 'namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+    subresources: ['status'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'Pod',
+    resource: 'pods',
+    singular: 'pod',
+    namespaced: true,
+    shortNames: ['po'],
+    categories: ['all'],
+    subresources: ['status', 'log'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'ConfigMap',
+    resource: 'configmaps',
+    singular: 'configmap',
+    namespaced: true,
+    shortNames: ['cm'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'Secret',
+    resource: 'secrets',
+    singular: 'secret',
+    namespaced: true,
+  }),
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'Service',
+    resource: 'services',
+    singular: 'service',
+    namespaced: true,
+    shortNames: ['svc'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'Endpoints',
+    resource: 'endpoints',
+    singular: 'endpoints',
+    namespaced: true,
+    shortNames: ['ep'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'Event',
+    resource: 'events',
+    singular: 'event',
+    namespaced: true,
+    shortNames: ['ev'],
+  }),
+  res({
+    group: 'apps',
+    version: 'v1',
+    kind: 'Deployment',
+    resource: 'deployments',
+    singular: 'deployment',
+    namespaced: true,
+    shortNames: ['deploy'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
+  res({
+    group: 'apps',
+    version: 'v1',
+    kind: 'ReplicaSet',
+    resource: 'replicasets',
+    singular: 'replicaset',
+    namespaced: true,
+    shortNames: ['rs'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
+  res({
+    group: 'batch',
+    version: 'v1',
+    kind: 'Job',
+    resource: 'jobs',
+    singular: 'job',
+    namespaced: true,
+    categories: ['all'],
+    subresources: ['status'],
+  }),
+];
+
+export function apiVersionOf(r: ResourceInfo): string {
+  return r.group === '' ? r.version : `${r.group}/${r.version}`;
+}
+
+/** `pods`, `deployments.apps`: the group-qualified name used as the store's key prefix. */
+export function groupResource(r: ResourceInfo): string {
+  return r.group === '' ? r.resource : `${r.resource}.${r.group}`;
+}
+
+export function resourceForKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.kind === kind && apiVersionOf(r) === apiVersion);
+}
+
+export function resourceByName(group: string, resource: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.group === group && r.resource === resource);
+}
+
+/** Kinds podrun knows, for error messages: `Pod (v1), Deployment (apps/v1), …`. */
+export function knownKinds(): string {
+  return RESOURCES.map((r) => `${r.kind} (${apiVersionOf(r)})`).join(', ');
+}

@@ -1,0 +1,36 @@
+// Object types: the upstream Kubernetes API types (kubernetes-types, types only, no runtime cost),
+// re-exported so the rest of podrun imports them from one place.
+
+export type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+export type { Job } from 'kubernetes-types/batch/v1.js';
+export type {
+  ConfigMap,
+  Container,
+  ContainerState,
+  ContainerStatus,
+  Endpoints,
+  EnvVar,
+  Event,
+  Namespace,
+  ObjectReference,
+  Pod,
+  PodCondition,
+  PodSpec,
+  PodStatus,
+  Probe,
+  Secret,
+  Service,
+  Volume,
+  VolumeMount,
+} from 'kubernetes-types/core/v1.js';
+export type { ObjectMeta, OwnerReference, Status, Time } from 'kubernetes-types/meta/v1.js';
+
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+
+/** Any stored Kubernetes object. Concrete kinds narrow it with `kind`. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta & { name?: string; namespace?: string };
+  [field: string]: unknown;
+}

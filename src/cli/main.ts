@@ -1,0 +1,15 @@
+// The podrun command line. Each command lives in its own file under commands/; this file only assembles them.
+
+import { readFileSync } from 'node:fs';
+import { Command } from '@commander-js/extra-typings';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('podrun')
+  .description('Run Kubernetes pods on one machine, with the kubelet’s semantics, and watch them start.')
+  .version(pkg.version)
+  .showHelpAfterError();
+
+await program.parseAsync(process.argv);

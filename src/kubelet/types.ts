@@ -1,0 +1,120 @@
+// The kubelet's contracts with the rest of podrun: what it needs (an API to read ConfigMaps and Secrets and
+// write pod status and events, a runtime, a clock) and what it offers (container logs, like the kubelet's
+// /containerLogs endpoint). The wiring in `src/node/` adapts these onto the API server's registry.
+import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret } from '../api/types.js';
+import type { RuntimeService } from '../runtime/types.js';
+import type { Clock } from '../util/clock.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+/** Records a v1 Event; the API side de-duplicates (count, firstTimestamp, lastTimestamp) like client-go's recorder. */
+export interface EventRecorder {
+  /** `involved.fieldPath` names the container, e.g. `spec.initContainers{init1}`. */
+  event(involved: ObjectReference, type: EventType, reason: string, message: string): void;
+}
+
+/** Reads the objects a pod refers to. `undefined` means not found (the pod waits: CreateContainerConfigError). */
+export interface ObjectGetter {
+  getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
+  getSecret(namespace: string, name: string): Promise<Secret | undefined>;
+}
+
+/** Writes what the kubelet observed back to the API, as the kubelet's status manager does. */
+export interface PodStatusWriter {
+  /** PATCH/PUT pods/status. Must not fail for a pod that was deleted meanwhile. */
+  updateStatus(pod: Pod, status: PodStatus): Promise<void>;
+  /**
+   * The kubelet's final delete (grace period 0) once every container of a pod with a deletionTimestamp has
+   * stopped; the object then leaves the store.
+   */
+  finalizeDeletion(pod: Pod): Promise<void>;
+}
+
+export interface BackoffConfig {
+  /** First restart is immediate; then this (kubelet: 10 s). */
+  initialMs: number;
+  /** Cap (kubelet: 300 s). */
+  maxMs: number;
+  /** The backoff resets when a container ran longer than this before failing (kubelet: 600 s). */
+  resetAfterMs: number;
+}
+
+export const DEFAULT_CRASHLOOP_BACKOFF: BackoffConfig = {
+  initialMs: 10_000,
+  maxMs: 300_000,
+  resetAfterMs: 600_000,
+};
+/** Image pulls back off separately (MaxImageBackOff). */
+export const DEFAULT_IMAGE_BACKOFF: BackoffConfig = {
+  initialMs: 10_000,
+  maxMs: 300_000,
+  resetAfterMs: 600_000,
+};
+
+export interface KubeletConfig {
+  nodeName: string;
+  /** Node address written to status.hostIP. */
+  hostIP: string;
+  /** Root of per-pod directories: volumes (`pods/<uid>/volumes`) and logs (`logs/<ns>_<name>_<uid>/<container>/<n>.log`). */
+  rootDir: string;
+  crashLoopBackOff: BackoffConfig;
+  imagePullBackOff: BackoffConfig;
+  /** How often a worker re-syncs a pod with nothing pending (the kubelet's resync, 1 min upstream). */
+  resyncIntervalMs: number;
+}
+
+export interface KubeletDeps {
+  runtime: RuntimeService;
+  clock: Clock;
+  objects: ObjectGetter;
+  status: PodStatusWriter;
+  events: EventRecorder;
+  config: KubeletConfig;
+}
+
+/** Outcome of one probe run; `unknown` until the first run (or during initialDelaySeconds). */
+export type ProbeResult = 'success' | 'failure' | 'unknown';
+export type ProbeKind = 'startup' | 'liveness' | 'readiness';
+
+/**
+ * The prober's results as the planner and status generator read them, keyed by runtime container id (a new
+ * instance starts with no results, as in the kubelet's results manager).
+ */
+export interface ProbeResults {
+  get(containerId: string, kind: ProbeKind): ProbeResult | undefined;
+}
+
+/** The kubelet's /containerLogs options (PodLogOptions). */
+export interface LogOptions {
+  container: string;
+  follow?: boolean;
+  previous?: boolean;
+  sinceSeconds?: number;
+  /** ms since epoch */
+  sinceTime?: number;
+  timestamps?: boolean;
+  tailLines?: number;
+  limitBytes?: number;
+  stream?: 'All' | 'Stdout' | 'Stderr';
+}
+
+/**
+ * Logs as the kubelet serves them. Errors are `LogError`s with the kubelet's exact messages
+ * (`container "app" in pod "web" is waiting to start: PodInitializing`); the API server returns them as 400.
+ */
+export interface ContainerLogSource {
+  /** Writes the selected log to `out` (one chunk per line when following) and resolves when done or aborted. */
+  containerLogs(
+    pod: Pod,
+    options: LogOptions,
+    out: (chunk: string) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+}
+
+export class LogError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LogError';
+  }
+}

@@ -1,0 +1,79 @@
+// The object store contract. The API server's registry is the only writer in normal operation; it does
+// defaulting, validation and admission, and the store only keeps objects, versions and history.
+// SQLite (WAL) serves it now; etcd can serve the same interface later, which is why reads and writes are
+// promises even though SQLite answers synchronously.
+import type { KubeObject } from '../api/types.js';
+
+/** Identifies one object: `groupResource` as in `pods`, `deployments.apps`; namespace '' for cluster-scoped. */
+export interface ObjectKey {
+  groupResource: string;
+  namespace: string;
+  name: string;
+}
+
+export type StoreEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: StoreEventType;
+  groupResource: string;
+  /** For DELETED: the object as it was, with metadata.resourceVersion set to the deletion's revision. */
+  object: KubeObject;
+  /** The revision this event was written at (equals object.metadata.resourceVersion). */
+  revision: number;
+}
+
+export interface ListResult {
+  items: KubeObject[];
+  /** The store's current revision at the time of the list. */
+  revision: number;
+}
+
+export interface WatchOptions {
+  groupResource: string;
+  /** Only objects in this namespace; undefined for all. */
+  namespace?: string;
+  /**
+   * Deliver events with a revision greater than this. 0 or undefined: the caller lists first (synthetic
+   * ADDED is the API server's job, not the store's).
+   */
+  afterRevision?: number;
+}
+
+export interface Watch {
+  stop(): void;
+}
+
+/** Thrown by conditional writes; the API server maps `reason` onto a Status. */
+export class StoreError extends Error {
+  constructor(
+    readonly reason: 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Expired',
+    message: string,
+    /** For Expired: the oldest revision still in history. */
+    readonly oldestRevision?: number,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface Store {
+  /** The newest revision written (0 when empty). Survives restarts and never goes back. */
+  revision(): number;
+  get(key: ObjectKey): Promise<KubeObject | undefined>;
+  list(groupResource: string, namespace?: string): Promise<ListResult>;
+  /** Writes a new object; fails with AlreadyExists. Sets metadata.resourceVersion. Durable when it returns. */
+  create(key: ObjectKey, object: KubeObject): Promise<KubeObject>;
+  /**
+   * Replaces an object. With `expectedRevision`, fails with Conflict unless the stored object has it.
+   * Fails with NotFound when absent. Sets metadata.resourceVersion. Durable when it returns.
+   */
+  update(key: ObjectKey, object: KubeObject, expectedRevision?: number): Promise<KubeObject>;
+  /** Deletes; returns the object as it was, with the deletion's resourceVersion. NotFound when absent. */
+  delete(key: ObjectKey, expectedRevision?: number): Promise<KubeObject>;
+  /**
+   * Calls `listener` for every change after `afterRevision`, in revision order: first from history, then live.
+   * Fails with Expired when afterRevision is older than the history kept.
+   */
+  watch(options: WatchOptions, listener: (event: StoreEvent) => void): Watch;
+  close(): Promise<void>;
+}
