@@ -13,10 +13,20 @@ export interface TableColumnDefinition {
 
 export type TableCell = string | number | boolean | null;
 
+/** metav1.TableRowCondition: upstream marks rows of Succeeded/Failed pods `Completed`. */
+export interface TableRowCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+}
+
 export interface TableRow {
   cells: TableCell[];
   /** The object the row was printed from (the API server turns it into PartialObjectMetadata or keeps it). */
   object: KubeObject;
+  /** Row conditions, as upstream printers set them (only pods do, among podrun's kinds). */
+  conditions?: TableRowCondition[];
 }
 
 export interface PrintedTable {

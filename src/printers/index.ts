@@ -1,0 +1,46 @@
+// kubectl's server-side printers by kind: what the API server answers `as=Table` with, and what the podrun
+// CLI renders (render.ts) so that `podrun get` and `kubectl get` print the same rows.
+import { printConfigMaps, printNamespaces, printSecrets } from './config.js';
+import { defaultPrinter } from './default.js';
+import { printEvents } from './event.js';
+import { printPods } from './pod.js';
+import { printEndpoints, printServices } from './service.js';
+import type { TablePrinter } from './types.js';
+import { printDeployments, printJobs, printReplicaSets } from './workloads.js';
+
+const PRINTERS: Readonly<Record<string, TablePrinter>> = {
+  Pod: printPods,
+  Namespace: printNamespaces,
+  ConfigMap: printConfigMaps,
+  Secret: printSecrets,
+  Service: printServices,
+  Endpoints: printEndpoints,
+  Event: printEvents,
+  Deployment: printDeployments,
+  ReplicaSet: printReplicaSets,
+  Job: printJobs,
+};
+
+/** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */
+export function printerFor(kind: string): TablePrinter | undefined {
+  return Object.hasOwn(PRINTERS, kind) ? PRINTERS[kind] : undefined;
+}
+
+/** printerFor(kind), falling back to the API server's NAME / CREATED AT table. */
+export function tablePrinterFor(kind: string): TablePrinter {
+  return printerFor(kind) ?? defaultPrinter;
+}
+
+export { defaultPrinter } from './default.js';
+export { humanDuration, shortHumanDuration, translateTimestampSince } from './duration.js';
+export {
+  formatRestarts,
+  type PodSummary,
+  podReadyCount,
+  podRestarts,
+  podStatusReason,
+  printPodRow,
+  summarizePod,
+} from './pod.js';
+export { type RenderOptions, renderTable, TableRenderer } from './render.js';
+export type * from './types.js';
