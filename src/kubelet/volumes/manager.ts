@@ -1,0 +1,386 @@
+// The kubelet's volume manager, for the volume types podrun supports: it sets up a pod's volumes under
+// `<rootDir>/pods/<uid>/volumes/<plugin>/<name>` before its containers start, re-projects ConfigMap, Secret and
+// downward API contents when they change, tells the runtime what to bind into each container, and tears it
+// all down (unmounting every tmpfs) once the pod is gone.
+//
+// Supported: emptyDir (disk, or tmpfs for `medium: Memory`), configMap, secret (tmpfs), downwardAPI,
+// projected (tmpfs; configMap, secret and downwardAPI sources), hostPath (with type checks). Anything else
+// fails the mount with a sentence saying so.
+import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import type { Container, ObjectReference, Pod, Volume } from '../../api/types.js';
+import type { KeyValue, Mount } from '../../runtime/types.js';
+import type { Clock } from '../../util/clock.js';
+import { ContainerConfigError } from '../env.js';
+import { expand } from '../expansion.js';
+import { hostNodeAllocatable, type NodeAllocatable, parseQuantity, quantityValue } from '../fieldpath.js';
+import type { EventRecorder, ObjectGetter } from '../types.js';
+import { atomicWrite, type FileProjection } from './atomic-writer.js';
+import { setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
+import { setUpHostPath } from './hostpath.js';
+import { isMountPoint, mountsUnder, mountTmpfs, unmount } from './mount.js';
+import { setVolumeOwnership } from './ownership.js';
+import { type PluginKind, podDir, podVolumesDir, volumeDir } from './paths.js';
+import {
+  configMapPayload,
+  DEFAULT_MODE,
+  downwardAPIPayload,
+  projectedPayload,
+  secretPayload,
+} from './payload.js';
+import { resolveSubPath } from './subpath.js';
+
+export interface VolumeManagerOptions {
+  rootDir: string;
+  objects: ObjectGetter;
+  clock: Clock;
+  /** Receives Warning events for sources podrun skips (projected serviceAccountToken). FailedMount is the caller's. */
+  events?: EventRecorder;
+  /** Node allocatable for downward API resource values and tmpfs sizes. Default: hostNodeAllocatable(). */
+  allocatable?: NodeAllocatable;
+  /**
+   * Back secret, projected and `medium: Memory` volumes with tmpfs, as the kubelet does. Default: true when
+   * running as root (mount needs it); false puts them on disk, for unprivileged development runs.
+   */
+  useTmpfs?: boolean;
+}
+
+/** The volume types podrun sets up, with the plugin directory each uses. */
+type Kind = PluginKind | 'hostPath';
+
+function kindOf(volume: Volume): Kind | undefined {
+  if (volume.emptyDir) return 'emptyDir';
+  if (volume.configMap) return 'configMap';
+  if (volume.secret) return 'secret';
+  if (volume.downwardAPI) return 'downwardAPI';
+  if (volume.projected) return 'projected';
+  if (volume.hostPath) return 'hostPath';
+  return undefined;
+}
+
+/** The volume source field that is set, for the "unsupported" message (`persistentVolumeClaim`). */
+function sourceName(volume: Volume): string {
+  return Object.keys(volume).find((k) => k !== 'name') ?? 'none';
+}
+
+/** configMap, secret, downwardAPI and projected volumes are mounted read-only whatever the volumeMount says. */
+function alwaysReadOnly(kind: Kind): boolean {
+  return kind === 'configMap' || kind === 'secret' || kind === 'downwardAPI' || kind === 'projected';
+}
+
+export class VolumeManager {
+  readonly #rootDir: string;
+  readonly #objects: ObjectGetter;
+  readonly #clock: Clock;
+  readonly #events: EventRecorder | undefined;
+  readonly #allocatable: NodeAllocatable;
+  readonly #useTmpfs: boolean;
+  /** Per pod uid, one chain of volume operations: setUp, refresh and tearDown never interleave for a pod. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(options: VolumeManagerOptions) {
+    this.#rootDir = options.rootDir;
+    this.#objects = options.objects;
+    this.#clock = options.clock;
+    this.#events = options.events;
+    this.#allocatable = options.allocatable ?? hostNodeAllocatable();
+    this.#useTmpfs = options.useTmpfs ?? process.getuid?.() === 0;
+  }
+
+  /** Host directory of one of the pod's volumes (hostPath volumes: the host path itself). */
+  volumePath(pod: Pod, volume: Volume): string {
+    const kind = kindOf(volume);
+    if (kind === 'hostPath') return volume.hostPath?.path ?? '';
+    if (kind === undefined) throw new Error(`unsupported volume type ${sourceName(volume)}`);
+    return volumeDir(this.#rootDir, uidOf(pod), kind, volume.name);
+  }
+
+  /**
+   * Sets up every volume of the pod; idempotent, so the kubelet may call it on every sync (contents of
+   * configMap/secret/downwardAPI/projected volumes are re-projected when they differ). Throws a VolumeError
+   * listing every volume that failed (the others are set up).
+   */
+  setUpPod(pod: Pod): Promise<void> {
+    return this.#serialize(uidOf(pod), () => this.#setUp(pod, false));
+  }
+
+  /** Re-projects the pod's configMap, secret, downwardAPI and projected volumes from the current objects. */
+  refreshPod(pod: Pod): Promise<void> {
+    return this.#serialize(uidOf(pod), () => this.#setUp(pod, true));
+  }
+
+  /**
+   * Unmounts every mount below the pod's volumes directory and removes it (then the pod directory, if that is
+   * empty). Refuses to delete anything while a mount remains. Idempotent.
+   */
+  tearDownPod(podUid: string): Promise<void> {
+    return this.#serialize(podUid, () => this.#tearDown(podUid));
+  }
+
+  /**
+   * The runtime mounts for `container`: one per volumeMount, `hostPath` being the volume's directory or, with
+   * subPath/subPathExpr, the real path of that entry inside it (never a path outside the volume). `subPath` is
+   * therefore never set on the result. `envs` (the container's resolved environment) expands subPathExpr.
+   * Errors are ContainerConfigErrors with the kubelet's texts (CreateContainerConfigError).
+   */
+  mountsFor(pod: Pod, container: Container, envs: KeyValue[] = []): Mount[] {
+    const volumes = new Map((pod.spec?.volumes ?? []).map((v) => [v.name, v]));
+    const mounts: Mount[] = [];
+    for (const vm of container.volumeMounts ?? []) {
+      const volume = volumes.get(vm.name);
+      const kind = volume ? kindOf(volume) : undefined;
+      if (!volume || kind === undefined) {
+        throw new ContainerConfigError(
+          `cannot find volume "${vm.name}" to mount into container "${container.name}"`,
+        );
+      }
+      let subPath = vm.subPath ?? '';
+      if (vm.subPathExpr) {
+        subPath = expandSubPathExpr(vm.subPathExpr, envs);
+      }
+      const volumePath = this.volumePath(pod, volume);
+      let hostPath = volumePath;
+      if (subPath !== '') {
+        try {
+          hostPath = resolveSubPath(volumePath, subPath, vm.name, container.name);
+        } catch (e) {
+          throw new ContainerConfigError((e as Error).message, { cause: e });
+        }
+      }
+      mounts.push({
+        containerPath: vm.mountPath,
+        hostPath,
+        readOnly: vm.readOnly === true || alwaysReadOnly(kind),
+      });
+    }
+    return mounts;
+  }
+
+  #serialize<T>(uid: string, op: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(uid) ?? Promise.resolve();
+    const next = prev.then(op, op);
+    const settled = next.catch(() => {});
+    this.#locks.set(uid, settled);
+    void settled.then(() => {
+      if (this.#locks.get(uid) === settled) this.#locks.delete(uid);
+    });
+    return next;
+  }
+
+  async #setUp(pod: Pod, onlyProjected: boolean): Promise<void> {
+    const uid = uidOf(pod);
+    await mkdir(podVolumesDir(this.#rootDir, uid), { recursive: true, mode: 0o750 });
+    const failures: VolumeFailure[] = [];
+    for (const volume of pod.spec?.volumes ?? []) {
+      const kind = kindOf(volume);
+      if (onlyProjected && (kind === 'emptyDir' || kind === 'hostPath')) continue;
+      try {
+        await this.#setUpVolume(pod, volume, kind, onlyProjected);
+      } catch (e) {
+        failures.push({ volume: volume.name, message: setUpFailedMessage(volume.name, e) });
+      }
+    }
+    if (failures.length > 0) throw new VolumeError(failures);
+  }
+
+  async #setUpVolume(pod: Pod, volume: Volume, kind: Kind | undefined, onlyExisting: boolean): Promise<void> {
+    const uid = uidOf(pod);
+    const fsGroup = pod.spec?.securityContext?.fsGroup;
+    const namespace = pod.metadata?.namespace ?? 'default';
+    switch (kind) {
+      case undefined:
+        throw new Error(`podrun does not support volume type ${sourceName(volume)}`);
+      case 'hostPath':
+        return setUpHostPath(volume.hostPath as NonNullable<Volume['hostPath']>);
+      case 'emptyDir': {
+        const dir = volumeDir(this.#rootDir, uid, 'emptyDir', volume.name);
+        const memory = volume.emptyDir?.medium === 'Memory';
+        const created = await this.#ensureDir(dir, memory, this.#memorySize(pod, volume.emptyDir?.sizeLimit));
+        if (created && fsGroup !== undefined) await setVolumeOwnership(dir, fsGroup, false);
+        return;
+      }
+      case 'configMap': {
+        const src = volume.configMap as NonNullable<Volume['configMap']>;
+        const name = src.name ?? '';
+        const optional = src.optional === true;
+        const cm = await this.#objects.getConfigMap(namespace, name);
+        if (!cm && !optional) throw new Error(`configmap "${name}" not found`);
+        const payload = configMapPayload(src.items, cm, src.defaultMode ?? DEFAULT_MODE, optional);
+        return this.#project(pod, volume.name, 'configMap', payload, false, onlyExisting);
+      }
+      case 'secret': {
+        const src = volume.secret as NonNullable<Volume['secret']>;
+        const name = src.secretName ?? '';
+        const optional = src.optional === true;
+        const secret = await this.#objects.getSecret(namespace, name);
+        if (!secret && !optional) throw new Error(`secret "${name}" not found`);
+        const payload = secretPayload(src.items, secret, src.defaultMode ?? DEFAULT_MODE, optional);
+        return this.#project(pod, volume.name, 'secret', payload, true, onlyExisting);
+      }
+      case 'downwardAPI': {
+        const src = volume.downwardAPI as NonNullable<Volume['downwardAPI']>;
+        const payload = downwardAPIPayload(
+          src.items,
+          pod,
+          src.defaultMode ?? DEFAULT_MODE,
+          this.#allocatable,
+        );
+        return this.#project(pod, volume.name, 'downwardAPI', payload, false, onlyExisting);
+      }
+      case 'projected': {
+        const src = volume.projected as NonNullable<Volume['projected']>;
+        const { payload, skipped } = await projectedPayload(
+          volume.name,
+          src,
+          pod,
+          this.#objects,
+          this.#allocatable,
+        );
+        const dir = volumeDir(this.#rootDir, uid, 'projected', volume.name);
+        const isNew = !(await exists(dir));
+        await this.#project(pod, volume.name, 'projected', payload, true, onlyExisting);
+        if (isNew && !onlyExisting) {
+          for (const message of skipped)
+            this.#events?.event(podRef(pod), 'Warning', 'UnsupportedVolumeSource', message);
+        }
+        return;
+      }
+    }
+  }
+
+  /**
+   * Writes a projected payload into the volume's directory (created first, on tmpfs for `memory`), with
+   * fsGroup ownership applied before the new files become visible. On refresh, a volume that was never set
+   * up is left alone.
+   */
+  async #project(
+    pod: Pod,
+    name: string,
+    kind: PluginKind,
+    payload: Map<string, FileProjection>,
+    memory: boolean,
+    onlyExisting: boolean,
+  ): Promise<void> {
+    const dir = volumeDir(this.#rootDir, uidOf(pod), kind, name);
+    if (onlyExisting && !(await exists(dir))) return;
+    await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
+    const fsGroup = pod.spec?.securityContext?.fsGroup;
+    const result = await atomicWrite(
+      dir,
+      payload,
+      this.#clock.now(),
+      // Like the kubelet, ownership covers the whole volume, before the new version is published.
+      fsGroup === undefined ? undefined : async () => setVolumeOwnership(dir, fsGroup, true),
+    );
+    // Visible links are created after publication; they get the group too.
+    if (fsGroup !== undefined && result.written) await setVolumeOwnership(dir, fsGroup, true);
+  }
+
+  /**
+   * The emptyDir wrapper every managed volume starts from: a 0777 directory, or a tmpfs mounted on it
+   * (left at the tmpfs default 1777, as the kubelet's). Returns true when this call created it.
+   */
+  async #ensureDir(dir: string, memory: boolean, sizeBytes: bigint | undefined): Promise<boolean> {
+    const existed = await exists(dir);
+    if (!existed) {
+      await mkdir(dir, { recursive: true, mode: 0o750 });
+      await chmod(dir, 0o777);
+    }
+    if (memory && this.#useTmpfs && !(await isMountPoint(await realpath(dir)))) {
+      await mountTmpfs(dir, sizeBytes);
+      return true;
+    }
+    return !existed;
+  }
+
+  /**
+   * The kubelet's calculateEmptyDirMemorySize: node allocatable memory, lowered to the pod's memory limit when
+   * every container has one, lowered to sizeLimit when that is smaller still.
+   */
+  #memorySize(pod: Pod, sizeLimit: string | undefined): bigint {
+    let size = quantityValue(parseQuantity(this.#allocatable.memory));
+    const podLimit = podMemoryLimit(pod);
+    if (podLimit !== undefined && podLimit > 0n && podLimit <= size) size = podLimit;
+    if (sizeLimit !== undefined) {
+      const limit = quantityValue(parseQuantity(sizeLimit));
+      if (limit > 0n && limit <= size) size = limit;
+    }
+    return size;
+  }
+
+  async #tearDown(podUid: string): Promise<void> {
+    const volumesDir = podVolumesDir(this.#rootDir, podUid);
+    if (!(await exists(volumesDir))) {
+      await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});
+      return;
+    }
+    const real = await realpath(volumesDir);
+    for (const m of await mountsUnder(real)) await unmount(m.mountPoint);
+    const left = await mountsUnder(real);
+    if (left.length > 0) {
+      throw new Error(
+        `cannot remove volumes of pod ${podUid}: still mounted: ${left.map((m) => m.mountPoint).join(', ')}; unmount them and retry`,
+      );
+    }
+    await rm(volumesDir, { recursive: true, force: true });
+    // The pod directory goes only if nothing else (logs, hosts file) lives there.
+    const podPath = podDir(this.#rootDir, podUid);
+    const rest = await readdir(podPath).catch(() => undefined);
+    if (rest?.length === 0) await rmdir(podPath);
+  }
+}
+
+/** The pod's memory limit for cgroup purposes: known only when every container sets one. */
+function podMemoryLimit(pod: Pod): bigint | undefined {
+  const limitOf = (c: Container) => {
+    const l = c.resources?.limits?.memory;
+    return l === undefined ? undefined : quantityValue(parseQuantity(l));
+  };
+  let sum = 0n;
+  for (const c of pod.spec?.containers ?? []) {
+    const l = limitOf(c);
+    if (l === undefined) return undefined;
+    sum += l;
+  }
+  for (const c of pod.spec?.initContainers ?? []) {
+    const l = limitOf(c);
+    if (l === undefined) return undefined;
+    if (l > sum) sum = l;
+  }
+  return sum;
+}
+
+/** kubecontainer.ExpandContainerVolumeMounts: every referenced variable must be set and non-empty. */
+function expandSubPathExpr(expr: string, envs: KeyValue[]): string {
+  const env = new Map(envs.map((e) => [e.name, e.value]));
+  const missing = new Set<string>();
+  const out = expand(expr, (name) => {
+    const v = env.get(name);
+    if (v === undefined || v === '') missing.add(name);
+    return v ?? '';
+  });
+  if (missing.size > 0) throw new ContainerConfigError(`missing value for ${[...missing].sort().join(', ')}`);
+  return out;
+}
+
+function uidOf(pod: Pod): string {
+  const uid = pod.metadata?.uid;
+  if (!uid) throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} has no metadata.uid`);
+  return uid;
+}
+
+function podRef(pod: Pod): ObjectReference {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    name: pod.metadata?.name,
+    namespace: pod.metadata?.namespace,
+    uid: pod.metadata?.uid,
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
