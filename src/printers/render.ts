@@ -22,7 +22,19 @@ export interface RenderOptions {
    * kind as kubectl spells it (`pod`, `deployment.apps`); it is lower-cased.
    */
   withKind?: string;
+  /**
+   * `--output-watch-events`: the watch event type (`ADDED`, `MODIFIED`, `DELETED`, `ERROR`) as a first
+   * EVENT column, padded to eight characters as kubectl pads it.
+   */
+  watchEvent?: string;
 }
+
+const FORMATTED_EVENT_TYPE: Readonly<Record<string, string>> = {
+  ADDED: 'ADDED   ',
+  MODIFIED: 'MODIFIED',
+  DELETED: 'DELETED ',
+  ERROR: 'ERROR   ',
+};
 
 /** The escaping kubectl applies to every cell (printers.WriteEscaped, against terminal escape attacks). */
 function escapeTerminal(text: string): string {
@@ -78,6 +90,10 @@ function decorate(table: PrintedTable, options: RenderOptions): DecoratedTable {
     }
     return cells;
   });
+  if (options.watchEvent) {
+    const event = FORMATTED_EVENT_TYPE[options.watchEvent] ?? options.watchEvent;
+    return { columns: [extra('Event'), ...columns], rows: rows.map((cells) => [event, ...cells]) };
+  }
   return { columns, rows };
 }
 
@@ -104,15 +120,35 @@ export function tableText(table: PrintedTable, options: RenderOptions = {}): str
   return text;
 }
 
+function sameColumns(a: TableColumnDefinition[], b: TableColumnDefinition[] | undefined): boolean {
+  return b !== undefined && (a === b || JSON.stringify(a) === JSON.stringify(b));
+}
+
 /**
- * Renders tables one after another through the same tabwriter, as `kubectl get -w` does: columns keep the
- * widest width seen so far, so later rows line up under the first header.
+ * Renders tables one after another as kubectl's HumanReadablePrinter does under `kubectl get -w`: the header
+ * is printed once while the columns stay the same, a table without column definitions reuses the last ones
+ * (watch events may omit them), and the tabwriter remembers the widest width of every column, so later
+ * rows line up under the first header.
  */
 export class TableRenderer {
   private readonly writer = new TabWriter();
+  private printedHeaders = false;
+  private lastColumns: TableColumnDefinition[] | undefined;
 
   render(table: PrintedTable, options: RenderOptions = {}): string {
-    return this.writer.write(tableText(table, options));
+    const local = { ...options };
+    let columns = table.columnDefinitions;
+    if (this.printedHeaders && (columns.length === 0 || sameColumns(columns, this.lastColumns))) {
+      local.noHeaders = true;
+    }
+    if (columns.length === 0) {
+      columns = this.lastColumns ?? [];
+    } else if (!sameColumns(columns, this.lastColumns)) {
+      this.lastColumns = columns;
+      this.printedHeaders = false;
+    }
+    if (table.rows.length > 0) this.printedHeaders = true;
+    return this.writer.write(tableText({ ...table, columnDefinitions: columns }, local));
   }
 }
 
