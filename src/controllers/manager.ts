@@ -1,0 +1,131 @@
+// Runs the controllers: one shared informer per resource, one work queue per controller, and the handlers
+// that turn a change of one object into the keys of the objects that depend on it (a pod's owner, a
+// ReplicaSet's deployment, the services of a pod's namespace).
+import type { KubeObject } from '../api/types.js';
+import type { EventRecorder } from '../kubelet/types.js';
+import type { Clock } from '../util/clock.js';
+import type { ControllerClient } from './client.js';
+import { syncDeployment } from './deployment.js';
+import { syncEndpoints } from './endpoints.js';
+import { Informer, objectKey } from './informer.js';
+import { syncJob } from './job.js';
+import { RESOURCE } from './kinds.js';
+import { controllerRef } from './pods.js';
+import { type SyncResult, WorkQueue } from './queue.js';
+import { syncReplicaSet } from './replicaset.js';
+
+export interface ControllerManagerOptions {
+  client: ControllerClient;
+  clock: Clock;
+  /** An event recorder whose events carry `source.component` = the given name (e.g. `replicaset-controller`). */
+  recorderFor(component: string): EventRecorder;
+  /** Logs a sync failure; the key is retried. */
+  onError?(controller: string, key: string, err: unknown): void;
+}
+
+function split(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+export class ControllerManager {
+  readonly #informers: Informer[] = [];
+  readonly #queues: WorkQueue[] = [];
+  readonly #options: ControllerManagerOptions;
+
+  constructor(options: ControllerManagerOptions) {
+    this.#options = options;
+  }
+
+  async start(): Promise<void> {
+    const { client, clock } = this.#options;
+    const informer = (r: (typeof RESOURCE)[keyof typeof RESOURCE]) => {
+      const i = new Informer(client, r);
+      this.#informers.push(i);
+      return i;
+    };
+    const pods = informer(RESOURCE.pods);
+    const replicaSets = informer(RESOURCE.replicasets);
+    const deployments = informer(RESOURCE.deployments);
+    const jobs = informer(RESOURCE.jobs);
+    const services = informer(RESOURCE.services);
+    const endpoints = informer(RESOURCE.endpoints);
+
+    const queue = (name: string, sync: (ns: string, n: string) => Promise<SyncResult>) => {
+      const q = new WorkQueue({
+        clock,
+        sync: (key) => sync(...split(key)),
+        onError: (key, err) => this.#options.onError?.(name, key, err),
+      });
+      this.#queues.push(q);
+      return q;
+    };
+    const rsDeps = {
+      client,
+      pods,
+      replicaSets,
+      events: this.#options.recorderFor('replicaset-controller'),
+      clock,
+    };
+    const rsQueue = queue('replicaset', (ns, n) => syncReplicaSet(rsDeps, ns, n));
+    const dDeps = {
+      client,
+      deployments,
+      replicaSets,
+      pods,
+      events: this.#options.recorderFor('deployment-controller'),
+      clock,
+    };
+    const dQueue = queue('deployment', (ns, n) => syncDeployment(dDeps, ns, n));
+    const jobDeps = { client, jobs, pods, events: this.#options.recorderFor('job-controller'), clock };
+    const jobQueue = queue('job', (ns, n) => syncJob(jobDeps, ns, n));
+    const epQueue = queue('endpoints', (ns, n) =>
+      syncEndpoints({ client, services, endpoints, pods }, ns, n),
+    );
+
+    const ownerKey = (o: KubeObject, kind: string): string | undefined => {
+      const r = controllerRef(o);
+      return r && r.kind === kind ? `${o.metadata.namespace ?? ''}/${r.name}` : undefined;
+    };
+    const enqueueOwner = (q: WorkQueue, o: KubeObject, kind: string) => {
+      const k = ownerKey(o, kind);
+      if (k) q.add(k);
+    };
+
+    replicaSets.onChange((_t, rs) => {
+      rsQueue.add(objectKey(rs));
+      enqueueOwner(dQueue, rs, 'Deployment');
+    });
+    deployments.onChange((_t, d) => dQueue.add(objectKey(d)));
+    jobs.onChange((_t, j) => jobQueue.add(objectKey(j)));
+    services.onChange((_t, s) => epQueue.add(objectKey(s)));
+    endpoints.onChange((_t, e) => epQueue.add(objectKey(e)));
+    pods.onChange((_t, pod) => {
+      enqueueOwner(rsQueue, pod, 'ReplicaSet');
+      enqueueOwner(jobQueue, pod, 'Job');
+      const rsKey = ownerKey(pod, 'ReplicaSet');
+      if (rsKey) {
+        const rs = replicaSets.get(...split(rsKey));
+        if (rs) enqueueOwner(dQueue, rs, 'Deployment');
+      }
+      for (const s of services.list(pod.metadata.namespace ?? '')) epQueue.add(objectKey(s));
+    });
+
+    // Informers first, so that every controller's first sync sees complete caches.
+    for (const i of this.#informers) await i.start();
+    for (const d of deployments.list()) dQueue.add(objectKey(d));
+    for (const rs of replicaSets.list()) rsQueue.add(objectKey(rs));
+    for (const j of jobs.list()) jobQueue.add(objectKey(j));
+    for (const s of services.list()) epQueue.add(objectKey(s));
+  }
+
+  /** Resolves once every queue is idle (tests). */
+  async settled(): Promise<void> {
+    for (let round = 0; round < 3; round++) for (const q of this.#queues) await q.settled();
+  }
+
+  stop(): void {
+    for (const q of this.#queues) q.shutDown();
+    for (const i of this.#informers) i.stop();
+  }
+}

@@ -1,0 +1,44 @@
+// The controllers' client over the API server's registry: the same defaulting, validation, resourceVersion
+// checks and watch semantics that kubectl gets, without HTTP.
+
+import { ApiError } from '../apiserver/errors.js';
+import type { Registry } from '../apiserver/registry.js';
+import type { ControllerClient } from '../controllers/client.js';
+
+export function registryControllerClient(registry: Registry): ControllerClient {
+  return {
+    list: (r, ns) => registry.list(r, ns),
+    watch(r, resourceVersion, onEvent, onError) {
+      let stopped = false;
+      let stop: (() => void) | undefined;
+      registry
+        .watch(r, undefined, { resourceVersion }, (ev) => {
+          if (!stopped) onEvent(ev.type, ev.object);
+        })
+        .then(
+          (w) => {
+            if (stopped) w.stop();
+            else stop = () => w.stop();
+          },
+          (err: unknown) => {
+            if (!stopped) onError(err);
+          },
+        );
+      return () => {
+        stopped = true;
+        stop?.();
+      };
+    },
+    create: (r, ns, obj) => registry.create(r, ns, obj, { fieldValidation: 'Strict' }),
+    update: (r, ns, obj) =>
+      registry.update(r, ns, obj.metadata.name ?? '', obj, { fieldValidation: 'Strict' }),
+    updateStatus: (r, ns, obj) => registry.updateStatus(r, ns, obj.metadata.name ?? '', obj),
+    async delete(r, ns, name) {
+      try {
+        await registry.delete(r, ns, name, { propagationPolicy: 'Background' });
+      } catch (err) {
+        if (!(err instanceof ApiError && err.code === 404)) throw err;
+      }
+    },
+  };
+}
