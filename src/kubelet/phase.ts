@@ -1,0 +1,99 @@
+// getPhase (pkg/kubelet/kubelet_pods.go): the pod phase from the container statuses just generated.
+import type { ContainerStatus, Pod } from '../api/types.js';
+import { appContainers, initContainers, isSidecar, restartPolicy } from './pod-util.js';
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+/**
+ * `podIsTerminal`: every container is stopped and none will restart (a deleted pod once killed). Then
+ * Always no longer means Running: the pod Succeeded or Failed by its app containers' exit codes.
+ */
+export function getPhase(
+  pod: Pod,
+  initStatuses: readonly ContainerStatus[],
+  statuses: readonly ContainerStatus[],
+  podIsTerminal: boolean,
+): PodPhase {
+  const find = (list: readonly ContainerStatus[], name: string) => list.find((s) => s.name === name);
+  let pendingInitialization = 0;
+  let failedInitialization = 0;
+  let unknown = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+
+  for (const c of initContainers(pod)) {
+    const s = find(initStatuses, c.name);
+    if (isSidecar(c)) {
+      // Terminated sidecars do not count toward the phase.
+      if (!s) {
+        unknown++;
+      } else if (s.state?.running) {
+        if (!s.started) pendingInitialization++;
+        running++;
+      } else if (s.state?.terminated) {
+        // ignored
+      } else if (s.state?.waiting) {
+        if (!s.lastState?.terminated) {
+          pendingInitialization++;
+          waiting++;
+        }
+      } else {
+        pendingInitialization++;
+        unknown++;
+      }
+      continue;
+    }
+    if (!s) {
+      pendingInitialization++;
+    } else if (s.state?.running) {
+      pendingInitialization++;
+    } else if (s.state?.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInitialization++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) {
+        if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
+      } else {
+        pendingInitialization++;
+      }
+    } else {
+      pendingInitialization++;
+    }
+  }
+
+  for (const c of appContainers(pod)) {
+    const s = find(statuses, c.name);
+    if (!s) unknown++;
+    else if (s.state?.running) running++;
+    else if (s.state?.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state?.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    } else unknown++;
+  }
+
+  const policy = restartPolicy(pod);
+  if (failedInitialization > 0 && policy === 'Never') return 'Failed';
+  if ((pendingInitialization > 0 && !hasAnyAppContainerStarted(pod, statuses)) || waiting > 0)
+    return 'Pending';
+  if (running > 0 && unknown === 0) return 'Running';
+  if (running === 0 && stopped > 0 && unknown === 0) {
+    if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+/** HasAnyRegularContainerStarted: an app container has run (running or terminated). */
+export function hasAnyAppContainerStarted(pod: Pod, statuses: readonly ContainerStatus[]): boolean {
+  return appContainers(pod).some((c) => {
+    const s = statuses.find((x) => x.name === c.name);
+    return Boolean(s?.state?.running || s?.state?.terminated);
+  });
+}
