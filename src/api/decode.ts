@@ -1,0 +1,174 @@
+// Strict structural decoding of an object against the Kubernetes v1.30 types podrun serves, like the API server's
+// strict JSON decoder: unknown fields are collected separately (the caller decides Strict/Warn/Ignore) and removed;
+// type mismatches are FieldErrors. Semantic rules live in validation/.
+
+import { knownKindNames, resolveKind } from './kinds.js';
+import { STRUCTS } from './schema/types.generated.js';
+import type { KubeObject } from './types.js';
+import { type FieldError, notSupported, required, typeInvalid } from './validation/field-error.js';
+import { child, index, key } from './validation/path.js';
+
+export interface DecodeResult {
+  /** The decoded object with unknown fields and nulls removed; undefined when `errors` is not empty. */
+  object: KubeObject | undefined;
+  /** Dotted paths of fields the schema does not know, e.g. `spec.containers[0].imagee`. */
+  unknownFields: string[];
+  errors: FieldError[];
+}
+
+// resource.ErrFormatWrong's wording (apimachinery pkg/api/resource/quantity.go).
+const QUANTITY_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?\d+)?$/;
+export const QUANTITY_FORMAT_ERROR =
+  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+const RFC3339_RE = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+interface Ctx {
+  unknown: string[];
+  errors: FieldError[];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function jsonType(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (v === null) return 'null';
+  return typeof v === 'number' ? 'number' : typeof v === 'object' ? 'object' : typeof v;
+}
+
+/** Where base64 decoding fails, as Go's base64.CorruptInputError counts (newlines are skipped). */
+export function base64ErrorOffset(s: string): number | undefined {
+  const clean = s.replace(/[\r\n]/g, '');
+  const m = /[^A-Za-z0-9+/=]/.exec(clean);
+  if (m) return m.index;
+  const pad = clean.indexOf('=');
+  if (pad >= 0 && (!/^=*$/.test(clean.slice(pad)) || clean.length - pad > 2)) return pad;
+  if (clean.length % 4 !== 0) return clean.length - (clean.length % 4);
+  return undefined;
+}
+
+function zeroOf(type: string): unknown {
+  if (type === 'string' || type === 'time' || type === 'bytes') return '';
+  if (type === 'int') return 0;
+  if (type === 'bool') return false;
+  if (type.startsWith('[]') || type === 'any') return null;
+  if (type.startsWith('map[')) return {};
+  return {};
+}
+
+function decodeValue(value: unknown, type: string, path: string, ctx: Ctx): unknown {
+  const bad = (detail: string) => {
+    ctx.errors.push(typeInvalid(path, value, detail));
+    return undefined;
+  };
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? value : bad(`must be of type string, not ${jsonType(value)}`);
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value)
+        ? value
+        : bad(
+            `must be of type integer, not ${jsonType(value)}${typeof value === 'number' ? ` ${value}` : ''}`,
+          );
+    case 'bool':
+      return typeof value === 'boolean' ? value : bad(`must be of type boolean, not ${jsonType(value)}`);
+    case 'intOrString':
+      if (typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value))) return value;
+      return bad(`must be an integer or a string, not ${jsonType(value)}`);
+    case 'quantity': {
+      // Go's Quantity also unmarshals bare JSON numbers.
+      const s = typeof value === 'number' ? String(value) : value;
+      if (typeof s !== 'string') return bad(`must be a quantity string, not ${jsonType(value)}`);
+      return QUANTITY_RE.test(s) ? s : bad(QUANTITY_FORMAT_ERROR);
+    }
+    case 'time':
+      if (typeof value !== 'string')
+        return bad(`must be an RFC3339 timestamp string, not ${jsonType(value)}`);
+      return RFC3339_RE.test(value) ? value : bad('must be an RFC3339 timestamp (e.g. 2006-01-02T15:04:05Z)');
+    case 'bytes': {
+      if (typeof value !== 'string') return bad(`must be a base64 string, not ${jsonType(value)}`);
+      const at = base64ErrorOffset(value);
+      return at === undefined ? value : bad(`illegal base64 data at input byte ${at}`);
+    }
+    case 'any':
+      return structuredClone(value);
+  }
+  if (type.startsWith('[]')) {
+    if (!Array.isArray(value)) return bad(`must be of type array, not ${jsonType(value)}`);
+    const itemType = type.slice(2);
+    return value.map((item, i) =>
+      item === null || item === undefined
+        ? zeroOf(itemType)
+        : decodeValue(item, itemType, index(path, i), ctx),
+    );
+  }
+  if (type.startsWith('map[string]')) {
+    if (!isPlainObject(value)) return bad(`must be of type object, not ${jsonType(value)}`);
+    const itemType = type.slice('map[string]'.length);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === null || v === undefined) continue;
+      const d = decodeValue(v, itemType, key(path, k), ctx);
+      if (d !== undefined) out[k] = d;
+    }
+    return out;
+  }
+  const fields = STRUCTS[type];
+  if (!fields) throw new Error(`decode: no schema for type ${type} at ${path}`);
+  if (!isPlainObject(value)) return bad(`must be of type object, not ${jsonType(value)}`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const fieldType = fields[k];
+    const p = child(path, k);
+    if (fieldType === undefined) {
+      ctx.unknown.push(p);
+      continue;
+    }
+    if (v === null || v === undefined) continue;
+    const d = decodeValue(v, fieldType, p, ctx);
+    if (d !== undefined) out[k] = d;
+  }
+  return out;
+}
+
+/** Checks `input` against the schema of its apiVersion/kind. See DecodeResult. */
+export function decodeObject(input: unknown): DecodeResult {
+  const ctx: Ctx = { unknown: [], errors: [] };
+  if (!isPlainObject(input)) {
+    ctx.errors.push(typeInvalid('', input, `must be a JSON object, not ${jsonType(input)}`));
+    return { object: undefined, unknownFields: [], errors: ctx.errors };
+  }
+  const { apiVersion, kind } = input;
+  if (typeof apiVersion !== 'string' || apiVersion === '') {
+    ctx.errors.push(
+      apiVersion === undefined || apiVersion === '' || apiVersion === null
+        ? required('apiVersion')
+        : typeInvalid('apiVersion', apiVersion, `must be of type string, not ${jsonType(apiVersion)}`),
+    );
+  }
+  if (typeof kind !== 'string' || kind === '') {
+    ctx.errors.push(
+      kind === undefined || kind === '' || kind === null
+        ? required('kind')
+        : typeInvalid('kind', kind, `must be of type string, not ${jsonType(kind)}`),
+    );
+  }
+  if (ctx.errors.length > 0) return { object: undefined, unknownFields: [], errors: ctx.errors };
+  const resolved = resolveKind(apiVersion as string, kind as string);
+  if (!resolved.ok) {
+    ctx.errors.push(
+      resolved.reason === 'version'
+        ? notSupported('apiVersion', apiVersion, resolved.apiVersions)
+        : notSupported('kind', kind, knownKindNames()),
+    );
+    return { object: undefined, unknownFields: [], errors: ctx.errors };
+  }
+  const object = decodeValue(input, resolved.struct, '', ctx) as KubeObject;
+  if (object.metadata === undefined) object.metadata = {};
+  return {
+    object: ctx.errors.length === 0 ? object : undefined,
+    unknownFields: ctx.unknown,
+    errors: ctx.errors,
+  };
+}

@@ -1,0 +1,280 @@
+// Defaulting, as the API server applies it after decoding and before validating: pkg/apis/core/v1/defaults.go,
+// pkg/apis/apps/v1/defaults.go, pkg/apis/batch/v1/defaults.go (Kubernetes v1.30), plus the create-time fills
+// of the Namespace strategy. Pure: returns a new object; applying it twice gives the same result.
+
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+import type { Job } from 'kubernetes-types/batch/v1.js';
+import type {
+  Container,
+  Endpoints,
+  EphemeralContainer,
+  LifecycleHandler,
+  Namespace,
+  Pod,
+  PodSpec,
+  PodTemplateSpec,
+  Probe,
+  Secret,
+  Service,
+  Volume,
+} from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from './types.js';
+
+const DEFAULT_MODE = 0o644;
+
+/** The tag of an image reference as docker's reference parser sees it: `latest` when neither tag nor digest. */
+export function imageTag(image: string): string {
+  const at = image.indexOf('@');
+  const withoutDigest = at >= 0 ? image.slice(0, at) : image;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  if (colon >= 0) return withoutDigest.slice(colon + 1);
+  return at >= 0 ? '' : 'latest';
+}
+
+/** SetDefaults_Container's pull policy: Always for `:latest` (or no tag), else IfNotPresent. */
+export function defaultPullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
+  return imageTag(image ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
+}
+
+function defaultHandler(h: LifecycleHandler | Probe | undefined): void {
+  if (!h?.httpGet) return;
+  if (!h.httpGet.path) h.httpGet.path = '/';
+  if (!h.httpGet.scheme) h.httpGet.scheme = 'HTTP';
+}
+
+function defaultProbe(p: Probe | undefined): void {
+  if (!p) return;
+  if (!p.timeoutSeconds) p.timeoutSeconds = 1;
+  if (!p.periodSeconds) p.periodSeconds = 10;
+  if (!p.successThreshold) p.successThreshold = 1;
+  if (!p.failureThreshold) p.failureThreshold = 3;
+  defaultHandler(p);
+}
+
+function defaultContainer(c: Container | EphemeralContainer): void {
+  if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
+  if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
+  if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
+  for (const p of c.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
+  for (const e of c.env ?? []) {
+    const ref = e.valueFrom?.fieldRef;
+    if (ref && !ref.apiVersion) ref.apiVersion = 'v1';
+  }
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+  defaultHandler(c.lifecycle?.postStart);
+  defaultHandler(c.lifecycle?.preStop);
+}
+
+const VOLUME_SOURCE_FIELDS = [
+  'emptyDir',
+  'hostPath',
+  'gitRepo',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'flocker',
+  'persistentVolumeClaim',
+  'rbd',
+  'cinder',
+  'cephfs',
+  'quobyte',
+  'downwardAPI',
+  'fc',
+  'flexVolume',
+  'configMap',
+  'azureFile',
+  'vsphereVolume',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'azureDisk',
+  'storageos',
+  'projected',
+  'scaleIO',
+  'csi',
+  'ephemeral',
+] as const;
+
+function defaultVolume(v: Volume): void {
+  // SetDefaults_Volume: a volume without any source is an emptyDir.
+  if (VOLUME_SOURCE_FIELDS.every((f) => v[f] === undefined)) v.emptyDir = {};
+  if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = '';
+  if (v.secret && v.secret.defaultMode === undefined) v.secret.defaultMode = DEFAULT_MODE;
+  if (v.configMap && v.configMap.defaultMode === undefined) v.configMap.defaultMode = DEFAULT_MODE;
+  if (v.downwardAPI) {
+    if (v.downwardAPI.defaultMode === undefined) v.downwardAPI.defaultMode = DEFAULT_MODE;
+    for (const item of v.downwardAPI.items ?? []) {
+      if (item.fieldRef && !item.fieldRef.apiVersion) item.fieldRef.apiVersion = 'v1';
+    }
+  }
+  if (v.projected) {
+    if (v.projected.defaultMode === undefined) v.projected.defaultMode = DEFAULT_MODE;
+    for (const s of v.projected.sources ?? []) {
+      for (const item of s.downwardAPI?.items ?? []) {
+        if (item.fieldRef && !item.fieldRef.apiVersion) item.fieldRef.apiVersion = 'v1';
+      }
+      if (s.serviceAccountToken && s.serviceAccountToken.expirationSeconds === undefined) {
+        s.serviceAccountToken.expirationSeconds = 3600;
+      }
+    }
+  }
+  if (v.iscsi) {
+    if (!v.iscsi.iscsiInterface) v.iscsi.iscsiInterface = 'default';
+  }
+  if (v.azureDisk) {
+    v.azureDisk.cachingMode ??= 'ReadWrite';
+    v.azureDisk.fsType ??= 'ext4';
+    v.azureDisk.readOnly ??= false;
+    v.azureDisk.kind ??= 'Shared';
+  }
+}
+
+/** SetDefaults_PodSpec: applies to Pods and to every pod template. */
+function defaultPodSpec(spec: PodSpec): void {
+  if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
+  if (!spec.restartPolicy) spec.restartPolicy = 'Always';
+  if (!spec.securityContext) spec.securityContext = {};
+  if (spec.terminationGracePeriodSeconds === undefined) spec.terminationGracePeriodSeconds = 30;
+  if (!spec.schedulerName) spec.schedulerName = 'default-scheduler';
+  if (spec.hostNetwork) {
+    // defaultHostNetworkPorts: with host networking, hostPort is the containerPort.
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+      for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
+    }
+  }
+  for (const v of spec.volumes ?? []) defaultVolume(v);
+  for (const c of spec.initContainers ?? []) defaultContainer(c);
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c);
+}
+
+function defaultTemplate(t: PodTemplateSpec | undefined): void {
+  if (t?.spec) defaultPodSpec(t.spec);
+}
+
+function defaultPod(pod: Pod): void {
+  const spec = pod.spec;
+  if (!spec) return;
+  // SetDefaults_Pod (Pods only, not templates): requests default to limits; service links on.
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    const limits = c.resources?.limits;
+    if (!limits) continue;
+    c.resources!.requests ??= {};
+    for (const [k, v] of Object.entries(limits)) c.resources!.requests[k] ??= v;
+  }
+  if (spec.enableServiceLinks === undefined) spec.enableServiceLinks = true;
+  defaultPodSpec(spec);
+}
+
+function defaultService(svc: Service): void {
+  svc.spec ??= {};
+  const spec = svc.spec;
+  if (!spec.sessionAffinity) spec.sessionAffinity = 'None';
+  if (!spec.type) spec.type = 'ClusterIP';
+  for (const p of spec.ports ?? []) {
+    if (!p.protocol) p.protocol = 'TCP';
+    if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
+  }
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
+  if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  if (spec.sessionAffinity === 'ClientIP') {
+    spec.sessionAffinityConfig ??= {};
+    spec.sessionAffinityConfig.clientIP ??= {};
+    spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+  }
+}
+
+function defaultDeployment(d: Deployment): void {
+  const spec = d.spec;
+  if (!spec) return;
+  spec.replicas ??= 1;
+  spec.strategy ??= {};
+  const strategy = spec.strategy;
+  strategy.type ||= 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    strategy.rollingUpdate ??= {};
+    strategy.rollingUpdate.maxUnavailable ??= '25%';
+    strategy.rollingUpdate.maxSurge ??= '25%';
+  }
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  defaultTemplate(spec.template);
+}
+
+function defaultReplicaSet(rs: ReplicaSet): void {
+  if (!rs.spec) return;
+  rs.spec.replicas ??= 1;
+  defaultTemplate(rs.spec.template);
+}
+
+function defaultJob(job: Job): void {
+  const spec = job.spec;
+  if (!spec) return;
+  if (spec.completions === undefined && spec.parallelism === undefined) {
+    spec.completions = 1;
+    spec.parallelism = 1;
+  }
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= spec.backoffLimitPerIndex !== undefined ? 2147483647 : 6;
+  const labels = spec.template?.metadata?.labels;
+  if (labels && Object.keys(job.metadata?.labels ?? {}).length === 0) {
+    job.metadata ??= {};
+    job.metadata.labels = { ...labels };
+  }
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
+  for (const rule of spec.podFailurePolicy?.rules ?? []) {
+    for (const p of rule.onPodConditions ?? []) p.status ||= 'True';
+  }
+  defaultTemplate(spec.template);
+}
+
+/** Returns a defaulted copy of `obj`. Unknown kinds are returned as a plain copy. */
+export function applyDefaults<T extends KubeObject>(obj: T): T {
+  const out = structuredClone(obj);
+  switch (out.kind) {
+    case 'Pod':
+      defaultPod(out as unknown as Pod);
+      break;
+    case 'Service':
+      defaultService(out as unknown as Service);
+      break;
+    case 'Deployment':
+      defaultDeployment(out as unknown as Deployment);
+      break;
+    case 'ReplicaSet':
+      defaultReplicaSet(out as unknown as ReplicaSet);
+      break;
+    case 'Job':
+      defaultJob(out as unknown as Job);
+      break;
+    case 'Secret': {
+      const s = out as unknown as Secret;
+      if (!s.type) s.type = 'Opaque';
+      break;
+    }
+    case 'Namespace': {
+      // The Namespace strategy (PrepareForCreate) and SetDefaults_NamespaceStatus.
+      const ns = out as unknown as Namespace;
+      ns.spec ??= {};
+      if (!ns.spec.finalizers || ns.spec.finalizers.length === 0) ns.spec.finalizers = ['kubernetes'];
+      ns.status ??= {};
+      ns.status.phase ||= 'Active';
+      break;
+    }
+    case 'Endpoints': {
+      for (const subset of (out as unknown as Endpoints).subsets ?? []) {
+        for (const p of subset.ports ?? []) p.protocol ||= 'TCP';
+      }
+      break;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+// Validation entry points: validateObject (create) and validateUpdate (update), returning every error with its
+// field path. Expects a decoded object (see ../decode.ts), normally defaulted (../defaults.ts) as the API server
+// does before validating; fields that defaulting fills in are not required when absent.
+
+import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+import type { Job } from 'kubernetes-types/batch/v1.js';
+import type { ConfigMap, Namespace, Pod, PodSpec, Secret, Service } from 'kubernetes-types/core/v1.js';
+import { resourceForKind } from '../resources.js';
+import type { KubeObject } from '../types.js';
+import { validateConfigMap, validateNamespace, validateSecret, validateService } from './core.js';
+import type { FieldError } from './field-error.js';
+import { type NameFn, validateObjectMeta } from './meta.js';
+import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
+import { validatePodSpec } from './pod.js';
+import { validateKindUpdate, validateObjectMetaUpdate } from './update.js';
+import { validateDeployment, validateJob, validateReplicaSet } from './workloads.js';
+
+export type { FieldError, FieldErrorType } from './field-error.js';
+export { formatFieldError } from './field-error.js';
+export { withGeneratedJobSelector } from './workloads.js';
+
+const NAME_FNS: Record<string, NameFn> = {
+  Namespace: isDNS1123Label,
+  Service: isDNS1035Label,
+};
+
+function kindErrors(obj: KubeObject): FieldError[] {
+  switch (obj.kind) {
+    case 'Pod':
+      return validatePodSpec((obj as unknown as Pod).spec ?? ({} as PodSpec), 'spec');
+    case 'Deployment':
+      return validateDeployment(obj as unknown as Deployment);
+    case 'ReplicaSet':
+      return validateReplicaSet(obj as unknown as ReplicaSet);
+    case 'Job':
+      return validateJob(obj as unknown as Job);
+    case 'ConfigMap':
+      return validateConfigMap(obj as unknown as ConfigMap);
+    case 'Secret':
+      return validateSecret(obj as unknown as Secret);
+    case 'Service':
+      return validateService(obj as unknown as Service);
+    case 'Namespace':
+      return validateNamespace(obj as unknown as Namespace);
+    default:
+      return [];
+  }
+}
+
+/** Everything Kubernetes validates on create for this object's kind. */
+export function validateObject(obj: KubeObject): FieldError[] {
+  const namespaced = resourceForKind(obj.apiVersion, obj.kind)?.namespaced ?? true;
+  const nameFn = NAME_FNS[obj.kind] ?? isDNS1123Subdomain;
+  return [...validateObjectMeta(obj.metadata ?? {}, { namespaced, nameFn }, 'metadata'), ...kindErrors(obj)];
+}
+
+/** Create-time rules for the new object plus what may not change relative to `old`. */
+export function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  return [...validateObjectMetaUpdate(obj, old), ...validateObject(obj), ...validateKindUpdate(obj, old)];
+}
