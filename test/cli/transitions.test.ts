@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Pod } from '../../src/api/types.js';
+import { formatTransition, podTransitions } from '../../src/cli/progress/transitions.js';
+
+const spec: Pod['spec'] = {
+  initContainers: [
+    { name: 'wait', image: 'busybox' },
+    { name: 'proxy', image: 'busybox', restartPolicy: 'Always' },
+  ],
+  containers: [{ name: 'app', image: 'busybox' }],
+};
+
+function pod(status: Pod['status']): Pod {
+  return { metadata: { name: 'web', namespace: 'default' }, spec, status };
+}
+
+const waiting = (name: string, reason = 'PodInitializing') => ({
+  name,
+  image: 'busybox',
+  imageID: '',
+  ready: false,
+  restartCount: 0,
+  state: { waiting: { reason } },
+});
+
+test('a first sight reports the pod status as new', () => {
+  const lines = podTransitions(undefined, pod({ phase: 'Pending' }));
+  assert.deepEqual(lines, [{ pod: 'web', subject: 'pod', from: '(new)', to: 'Pending' }]);
+});
+
+test('an init container that completes reports its exit code and run time', () => {
+  const before = pod({
+    phase: 'Pending',
+    initContainerStatuses: [
+      { ...waiting('wait'), state: { running: { startedAt: '2026-01-01T00:00:00Z' } } },
+      waiting('proxy'),
+    ],
+    containerStatuses: [waiting('app')],
+  });
+  const after = pod({
+    phase: 'Pending',
+    initContainerStatuses: [
+      {
+        ...waiting('wait'),
+        ready: true,
+        state: {
+          terminated: {
+            exitCode: 0,
+            reason: 'Completed',
+            startedAt: '2026-01-01T00:00:00Z',
+            finishedAt: '2026-01-01T00:00:01Z',
+          },
+        },
+      },
+      waiting('proxy'),
+    ],
+    containerStatuses: [waiting('app')],
+  });
+  const lines = podTransitions(before, after).map((t) => formatTransition(t, { pod: 3, subject: 10 }));
+  assert.deepEqual(lines, [
+    'web  pod         Init:0/2 → Init:1/2',
+    'web  init/wait   Running → Completed (exit 0, 1.0s)',
+  ]);
+});
+
+test('a crash loop shows the waiting reason with its message, and sidecars are labelled', () => {
+  const before = pod({ phase: 'Pending', initContainerStatuses: [waiting('wait'), waiting('proxy')] });
+  const after = pod({
+    phase: 'Pending',
+    initContainerStatuses: [
+      {
+        ...waiting('wait', 'CrashLoopBackOff'),
+        restartCount: 1,
+        state: {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: 'back-off 10s restarting failed container=wait pod=web_default(u)',
+          },
+        },
+      },
+      { ...waiting('proxy'), state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, ready: true },
+    ],
+  });
+  const t = podTransitions(before, after);
+  assert.deepEqual(
+    t.map((x) => `${x.subject}: ${x.from} → ${x.to}${x.detail ? ` (${x.detail})` : ''}`),
+    [
+      'pod: Init:0/2 → Init:CrashLoopBackOff',
+      'init/wait: PodInitializing → CrashLoopBackOff (back-off 10s restarting failed container=wait pod=web_default(u))',
+      'sidecar/proxy: PodInitializing → Running (ready)',
+    ],
+  );
+});
