@@ -54,17 +54,33 @@ export function shortHumanDuration(ms: number): string {
 }
 
 /**
- * Milliseconds since the epoch of an RFC 3339 timestamp (metav1.Time or MicroTime), or undefined when the
- * timestamp is absent or unreadable: what Go's `Time.IsZero()` means for an unset field.
+ * Milliseconds since the epoch of an RFC 3339 metav1.MicroTime (`eventTime`, `series.lastObservedTime`),
+ * or undefined when it is absent or unreadable: what Go's `IsZero()` means for an unset field.
  */
-export function parseTimestamp(timestamp: string | undefined | null): number | undefined {
+export function parseMicroTime(timestamp: string | undefined | null): number | undefined {
   if (!timestamp) return undefined;
   const ms = Date.parse(timestamp);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/**
+ * Milliseconds since the epoch of a metav1.Time (creationTimestamp, finishedAt, startTime, …), truncated
+ * to the second: metav1.Time is stored and served with whole seconds, so that is all a real API server's
+ * printer ever sees, whatever precision the object was written with.
+ */
+export function parseTimestamp(timestamp: string | undefined | null): number | undefined {
+  const ms = parseMicroTime(timestamp);
+  return ms === undefined ? undefined : Math.floor(ms / 1000) * 1000;
+}
+
 /** printers.go translateTimestampSince: HumanDuration of `now - timestamp`, `<unknown>` for an unset one. */
 export function translateTimestampSince(timestamp: string | undefined | null, now: number): string {
   const ms = parseTimestamp(timestamp);
+  return ms === undefined ? '<unknown>' : humanDuration(now - ms);
+}
+
+/** printers.go translateMicroTimestampSince, for MicroTime fields. */
+export function translateMicroTimestampSince(timestamp: string | undefined | null, now: number): string {
+  const ms = parseMicroTime(timestamp);
   return ms === undefined ? '<unknown>' : humanDuration(now - ms);
 }

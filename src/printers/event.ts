@@ -1,7 +1,7 @@
 // printEvent (pkg/printers/internalversion/printers.go, v1.32): LAST SEEN TYPE REASON OBJECT MESSAGE, and
 // under -o wide SUBOBJECT SOURCE FIRST SEEN COUNT NAME.
 import type { Event, KubeObject } from '../api/types.js';
-import { translateTimestampSince } from './duration.js';
+import { translateMicroTimestampSince, translateTimestampSince } from './duration.js';
 import { column, OBJECT_META_DOC } from './meta.js';
 import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
 
@@ -46,11 +46,11 @@ function formatEventSource(ev: Event): string {
 
 export function printEventRow(ev: Event, now: number): TableCell[] {
   let firstSeen = translateTimestampSince(ev.firstTimestamp, now);
-  if (!ev.firstTimestamp) firstSeen = translateTimestampSince(ev.eventTime, now);
+  if (!ev.firstTimestamp) firstSeen = translateMicroTimestampSince(ev.eventTime, now);
   let lastSeen = ev.lastTimestamp ? translateTimestampSince(ev.lastTimestamp, now) : firstSeen;
   let count = ev.count ?? 0;
   if (ev.series) {
-    lastSeen = translateTimestampSince(ev.series.lastObservedTime, now);
+    lastSeen = translateMicroTimestampSince(ev.series.lastObservedTime, now);
     count = ev.series.count ?? 0;
   } else if (count === 0) {
     // Singleton events of the events.k8s.io API carry no count.

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { humanDuration, shortHumanDuration, translateTimestampSince } from '../../src/printers/duration.js';
+import {
+  humanDuration,
+  shortHumanDuration,
+  translateMicroTimestampSince,
+  translateTimestampSince,
+} from '../../src/printers/duration.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -83,4 +88,11 @@ test('translateTimestampSince is HumanDuration from the timestamp to now, and <u
   assert.equal(translateTimestampSince(undefined, now), '<unknown>');
   assert.equal(translateTimestampSince('', now), '<unknown>');
   assert.equal(translateTimestampSince('2026-11-24T22:10:20Z', now), '<invalid>');
+});
+
+test('metav1.Time counts whole seconds, as a real API server stores it; MicroTime keeps its precision', () => {
+  const now = Date.parse('2026-11-24T22:10:15.000Z');
+  // Served as 22:10:04, so 11 s old, although only 10.1 s have passed since the written instant.
+  assert.equal(translateTimestampSince('2026-11-24T22:10:04.900Z', now), '11s');
+  assert.equal(translateMicroTimestampSince('2026-11-24T22:10:04.900000Z', now), '10s');
 });
