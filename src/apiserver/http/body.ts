@@ -1,0 +1,72 @@
+// Reading request bodies: a size limit (the API server's 3 MiB), then JSON or YAML by Content-Type, with
+// parse errors turned into a 400 that says where the body is broken.
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
+import { PATCH_CONTENT_TYPES, type PatchType } from '../patching.js';
+import { parseMediaType } from './negotiate.js';
+
+/** The API server's maxRequestBodyBytes. */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) throw requestEntityTooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw requestEntityTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw badRequest(`the request body is not valid JSON: ${msg}`);
+  }
+}
+
+function parseYamlBody(text: string): unknown {
+  try {
+    return parseYaml(text, { version: '1.1', uniqueKeys: true });
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw badRequest(`the request body is not valid YAML: ${msg}`);
+  }
+}
+
+const OBJECT_TYPES = ['application/json', 'application/yaml'];
+
+/** A POST/PUT body: JSON (also when no Content-Type is given) or YAML. */
+export async function readObjectBody(req: IncomingMessage): Promise<unknown> {
+  const type = parseMediaType(req.headers['content-type'] ?? 'application/json').type || 'application/json';
+  if (!OBJECT_TYPES.includes(type)) throw unsupportedMediaType(OBJECT_TYPES);
+  const text = (await readBody(req)).toString('utf8');
+  if (text.trim() === '') throw badRequest('the request body is empty; send the object as JSON or YAML');
+  return type === 'application/yaml' ? parseYamlBody(text) : parseJson(text);
+}
+
+/** A PATCH body and its type; apply patches are YAML (JSON is YAML too). */
+export async function readPatchBody(req: IncomingMessage): Promise<{ type: PatchType; patch: unknown }> {
+  const mediaType = parseMediaType(req.headers['content-type'] ?? '').type;
+  const type = PATCH_CONTENT_TYPES[mediaType];
+  if (!type || mediaType === 'application/apply-patch+cbor') {
+    throw unsupportedMediaType(Object.keys(PATCH_CONTENT_TYPES).filter((t) => !t.endsWith('cbor')));
+  }
+  const text = (await readBody(req)).toString('utf8');
+  if (text.trim() === '') throw badRequest('the patch is empty');
+  return { type, patch: type === 'apply' ? parseYamlBody(text) : parseJson(text) };
+}
+
+/** An optional body (DELETE's DeleteOptions). */
+export async function readOptionalJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
+  if (text.trim() === '') return undefined;
+  const type = parseMediaType(req.headers['content-type'] ?? 'application/json').type || 'application/json';
+  return type === 'application/yaml' ? parseYamlBody(text) : parseJson(text);
+}

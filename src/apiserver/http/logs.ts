@@ -1,0 +1,160 @@
+// GET pods/{name}/log: the API server's half of `kubectl logs` (pkg/registry/core/pod/rest/log.go): parse
+// and validate PodLogOptions, pick the container (strategy.go LogLocation), then stream what the kubelet's
+// log source writes. Errors before the first byte are a 400 Status with the kubelet's message.
+import type { ServerResponse } from 'node:http';
+import type { Pod } from '../../api/types.js';
+import { type ContainerLogSource, LogError, type LogOptions } from '../../kubelet/types.js';
+import { ApiError, badRequest, type InvalidCause, invalid } from '../errors.js';
+import type { Registry } from '../registry.js';
+import { sendError } from './respond.js';
+
+const POD_LOG_OPTIONS = { group: '', kind: 'PodLogOptions' };
+
+function cause(field: string, value: string, detail: string): InvalidCause {
+  return {
+    reason: 'FieldValueInvalid',
+    field,
+    body: `Invalid value: ${value}: ${detail}`,
+    full: `${field}: Invalid value: ${value}: ${detail}`,
+  };
+}
+
+function bool(query: URLSearchParams, name: string): boolean | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw badRequest(`${name}: invalid boolean value "${v}"`);
+}
+
+function int(query: URLSearchParams, name: string): number | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: invalid integer value "${v}"`);
+  return Number(v);
+}
+
+/** PodLogOptions from the query, checked as ValidatePodLogOptions does. */
+export function parseLogOptions(
+  query: URLSearchParams,
+  podName: string,
+): Omit<LogOptions, 'container'> & { container?: string } {
+  const tailLines = int(query, 'tailLines');
+  const limitBytes = int(query, 'limitBytes');
+  const sinceSeconds = int(query, 'sinceSeconds');
+  const sinceTimeText = query.get('sinceTime');
+  const causes: InvalidCause[] = [];
+  if (tailLines !== undefined && tailLines < 0) {
+    causes.push(cause('tailLines', String(tailLines), 'must be greater than or equal to 0'));
+  }
+  if (limitBytes !== undefined && limitBytes < 1) {
+    causes.push(cause('limitBytes', String(limitBytes), 'must be greater than 0'));
+  }
+  if (sinceSeconds !== undefined && sinceTimeText) {
+    causes.push({
+      reason: 'FieldValueForbidden',
+      field: '',
+      body: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+      full: 'Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
+    });
+  }
+  if (sinceSeconds !== undefined && sinceSeconds < 1) {
+    causes.push(cause('sinceSeconds', String(sinceSeconds), 'must be greater than 0'));
+  }
+  let sinceTime: number | undefined;
+  if (sinceTimeText) {
+    sinceTime = Date.parse(sinceTimeText);
+    if (Number.isNaN(sinceTime)) throw badRequest(`sinceTime: invalid RFC3339 time "${sinceTimeText}"`);
+  }
+  const stream = query.get('stream') ?? undefined;
+  if (stream !== undefined && !['All', 'Stdout', 'Stderr'].includes(stream)) {
+    causes.push({
+      reason: 'FieldValueNotSupported',
+      field: 'stream',
+      body: `Unsupported value: "${stream}": supported values: "All", "Stderr", "Stdout"`,
+      full: `stream: Unsupported value: "${stream}": supported values: "All", "Stderr", "Stdout"`,
+    });
+  }
+  if (causes.length > 0) throw invalid(POD_LOG_OPTIONS, podName, causes);
+  const out: Omit<LogOptions, 'container'> & { container?: string } = {};
+  const container = query.get('container');
+  if (container) out.container = container;
+  const follow = bool(query, 'follow');
+  if (follow !== undefined) out.follow = follow;
+  const previous = bool(query, 'previous');
+  if (previous !== undefined) out.previous = previous;
+  const timestamps = bool(query, 'timestamps');
+  if (timestamps !== undefined) out.timestamps = timestamps;
+  if (tailLines !== undefined) out.tailLines = tailLines;
+  if (limitBytes !== undefined) out.limitBytes = limitBytes;
+  if (sinceSeconds !== undefined) out.sinceSeconds = sinceSeconds;
+  if (sinceTime !== undefined) out.sinceTime = sinceTime;
+  if (stream !== undefined) out.stream = stream as LogOptions['stream'];
+  return out;
+}
+
+/** The container a log request is for (LogLocation): the named one, or the only app container. */
+export function resolveLogContainer(pod: Pod, requested: string | undefined): string {
+  const name = pod.metadata?.name ?? '';
+  const spec = pod.spec;
+  const containers = (spec?.containers ?? []).map((c) => c.name);
+  const inits = (spec?.initContainers ?? []).map((c) => c.name);
+  const ephemeral = (spec?.ephemeralContainers ?? []).map((c) => c.name);
+  if (!requested) {
+    if (containers.length === 1) return containers[0]!;
+    let msg = `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`;
+    if (inits.length > 0) msg += ` or one of the init containers: [${inits.join(' ')}]`;
+    if (ephemeral.length > 0) msg += ` or one of the ephemeral containers: [${ephemeral.join(' ')}]`;
+    throw badRequest(msg);
+  }
+  if (![...containers, ...inits, ...ephemeral].includes(requested)) {
+    throw badRequest(`container ${requested} is not valid for pod ${name}`);
+  }
+  return requested;
+}
+
+export async function serveLogs(
+  registry: Registry,
+  logs: ContainerLogSource,
+  namespace: string,
+  name: string,
+  query: URLSearchParams,
+  res: ServerResponse,
+): Promise<void> {
+  const options = parseLogOptions(query, name);
+  const pod = (await registry.get('pods', namespace, name)) as unknown as Pod;
+  const container = resolveLogContainer(pod, options.container);
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, {
+      'Content-Type': 'text/plain',
+      'Cache-Control': 'no-cache, private',
+      ...(options.follow ? { 'Transfer-Encoding': 'chunked' } : {}),
+    });
+  };
+  try {
+    await logs.containerLogs(
+      pod,
+      { ...options, container },
+      (chunk) => {
+        if (controller.signal.aborted) return;
+        start();
+        res.write(chunk);
+      },
+      controller.signal,
+    );
+  } catch (e) {
+    if (controller.signal.aborted) return;
+    if (!started) {
+      sendError(res, e instanceof LogError ? badRequest(e.message) : e instanceof ApiError ? e : e);
+      return;
+    }
+    // Once bytes have gone out there is no status to change; the stream just ends.
+  }
+  start();
+  if (!res.writableEnded) res.end();
+}

@@ -1,0 +1,52 @@
+// Resource URL parsing: `/api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]` and the same under
+// `/apis/{group}/{version}`. Namespaces themselves are `/api/v1/namespaces/{name}[/status]`.
+import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+
+export interface ResourcePath {
+  r: ResourceInfo;
+  /** The namespace in the URL; undefined for cluster-scoped resources and all-namespace lists. */
+  namespace: string | undefined;
+  name?: string;
+  subresource?: string;
+}
+
+function find(group: string, version: string, resource: string): ResourceInfo | undefined {
+  return RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
+}
+
+/** undefined when the path names no resource podrun serves (→ 404). */
+export function parseResourcePath(segments: string[]): ResourcePath | undefined {
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (segments[0] === 'api' && segments.length >= 3) {
+    group = '';
+    version = segments[1]!;
+    rest = segments.slice(2);
+  } else if (segments[0] === 'apis' && segments.length >= 4) {
+    group = segments[1]!;
+    version = segments[2]!;
+    rest = segments.slice(3);
+  } else {
+    return undefined;
+  }
+  if (rest.some((s) => s === '')) return undefined;
+
+  if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
+    const r = find(group, version, rest[2]!);
+    if (!r?.namespaced || rest.length > 5) return undefined;
+    const ns = rest[1]!;
+    if (rest.length === 3) return { r, namespace: ns };
+    if (rest.length === 4) return { r, namespace: ns, name: rest[3]! };
+    if (!r.subresources.includes(rest[4]!)) return undefined;
+    return { r, namespace: ns, name: rest[3]!, subresource: rest[4]! };
+  }
+  const r = find(group, version, rest[0]!);
+  if (!r || rest.length > 3) return undefined;
+  if (rest.length === 1) return { r, namespace: undefined };
+  // A namespaced resource has items only under /namespaces/{ns}/.
+  if (r.namespaced) return undefined;
+  if (rest.length === 2) return { r, namespace: undefined, name: rest[1]! };
+  if (!r.subresources.includes(rest[2]!)) return undefined;
+  return { r, namespace: undefined, name: rest[1]!, subresource: rest[2]! };
+}

@@ -1,0 +1,327 @@
+// The REST handlers for resources: list/watch/get/create/update/patch/delete and the status and log
+// subresources, mapping HTTP (query parameters, bodies, Accept) onto Registry calls.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
+import type { KubeObject } from '../../api/types.js';
+import type { ContainerLogSource } from '../../kubelet/types.js';
+import { badRequest, methodNotSupported, successStatus } from '../errors.js';
+import { isPlainObject } from '../object-util.js';
+import type { DeleteOptions, FieldValidation, PatchOptions, Registry, WriteOptions } from '../registry.js';
+import type { PropagationPolicy } from '../strategy.js';
+import { readObjectBody, readOptionalJson, readPatchBody } from './body.js';
+import { serveLogs } from './logs.js';
+import { negotiateObject, type Representation } from './negotiate.js';
+import type { ResourcePath } from './paths.js';
+import { send } from './respond.js';
+import { parseIncludeObject, partialObjectMetadata, toTable } from './table.js';
+import { serveWatch } from './watch.js';
+
+export interface RestContext {
+  registry: Registry;
+  logs: ContainerLogSource;
+  now: () => number;
+  streams: Set<ServerResponse>;
+  bookmarkIntervalMs: number;
+}
+
+function fieldValidation(query: URLSearchParams): FieldValidation {
+  const v = query.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
+  throw badRequest(
+    `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
+  );
+}
+
+function dryRun(query: URLSearchParams): boolean {
+  const values = query.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  }
+  return values.length > 0;
+}
+
+function writeOptions(query: URLSearchParams, warnings: string[]): WriteOptions {
+  const fieldManager = query.get('fieldManager') ?? undefined;
+  return {
+    fieldValidation: fieldValidation(query),
+    dryRun: dryRun(query),
+    warnings,
+    ...(fieldManager ? { fieldManager } : {}),
+  };
+}
+
+function booleanParam(query: URLSearchParams, name: string): boolean | undefined {
+  const v = query.get(name);
+  if (v === null || v === '') return undefined;
+  return v === 'true' || v === '1';
+}
+
+async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+  const body = await readOptionalJson(req);
+  const opts: DeleteOptions = {};
+  const src: Record<string, unknown> = isPlainObject(body) ? body : {};
+  if (body !== undefined && !isPlainObject(body))
+    throw badRequest('the DeleteOptions in the request body must be an object');
+  const grace = src.gracePeriodSeconds ?? query.get('gracePeriodSeconds') ?? undefined;
+  if (grace !== undefined && grace !== null && grace !== '') {
+    const n = Number(grace);
+    if (!Number.isInteger(n)) throw badRequest(`gracePeriodSeconds: invalid value ${JSON.stringify(grace)}`);
+    opts.gracePeriodSeconds = n;
+  }
+  const policy = src.propagationPolicy ?? query.get('propagationPolicy') ?? undefined;
+  if (policy !== undefined && policy !== null && policy !== '') {
+    if (policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
+      throw badRequest(
+        `propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`,
+      );
+    }
+    opts.propagationPolicy = policy as PropagationPolicy;
+  }
+  const orphan = src.orphanDependents ?? booleanParam(query, 'orphanDependents');
+  if (typeof orphan === 'boolean' && !opts.propagationPolicy)
+    opts.propagationPolicy = orphan ? 'Orphan' : 'Background';
+  if (isPlainObject(src.preconditions)) {
+    const p = src.preconditions;
+    opts.preconditions = {
+      ...(typeof p.uid === 'string' ? { uid: p.uid } : {}),
+      ...(typeof p.resourceVersion === 'string' ? { resourceVersion: p.resourceVersion } : {}),
+    };
+  }
+  const dry = Array.isArray(src.dryRun) ? src.dryRun : [];
+  if (dry.length > 0 || dryRun(query)) {
+    for (const v of dry)
+      if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${String(v)}": supported values: "All"`);
+    opts.dryRun = true;
+  }
+  return opts;
+}
+
+function requireVerb(r: ResourceInfo, verb: string): void {
+  if (!r.verbs.includes(verb)) throw methodNotSupported(r, verb);
+}
+
+/** An object in the representation asked for (Table for one object is a one-row table). */
+function sendObject(
+  ctx: RestContext,
+  res: ServerResponse,
+  r: ResourceInfo,
+  code: number,
+  obj: KubeObject,
+  rep: Representation,
+  query: URLSearchParams,
+  warnings: string[],
+): void {
+  if (rep.kind === 'table') {
+    const table = toTable(r, [obj], {
+      version: rep.version,
+      include: parseIncludeObject(query.get('includeObject')),
+      resourceVersion: obj.metadata.resourceVersion ?? '',
+      now: ctx.now(),
+    });
+    send(res, code, table, { warnings });
+  } else if (rep.kind === 'metadata') {
+    send(res, code, partialObjectMetadata(obj, rep.version), { warnings });
+  } else {
+    send(res, code, obj, { warnings, yaml: rep.kind === 'yaml' });
+  }
+}
+
+function sendList(
+  ctx: RestContext,
+  res: ServerResponse,
+  r: ResourceInfo,
+  items: KubeObject[],
+  resourceVersion: string,
+  rep: Representation,
+  query: URLSearchParams,
+): void {
+  if (rep.kind === 'table') {
+    const table = toTable(r, items, {
+      version: rep.version,
+      include: parseIncludeObject(query.get('includeObject')),
+      resourceVersion,
+      now: ctx.now(),
+    });
+    send(res, 200, table);
+  } else if (rep.kind === 'metadata') {
+    send(res, 200, {
+      kind: 'PartialObjectMetadataList',
+      apiVersion: `meta.k8s.io/${rep.version}`,
+      metadata: { resourceVersion },
+      items: items.map((o) => partialObjectMetadata(o, rep.version)),
+    });
+  } else {
+    send(
+      res,
+      200,
+      { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: { resourceVersion }, items },
+      { yaml: rep.kind === 'yaml' },
+    );
+  }
+}
+
+export async function handleResource(
+  ctx: RestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: ResourcePath,
+  query: URLSearchParams,
+): Promise<void> {
+  const { registry } = ctx;
+  const { r, namespace, name, subresource } = path;
+  const method = req.method ?? 'GET';
+  const rep = negotiateObject(req.headers.accept);
+  const warnings: string[] = [];
+
+  if (subresource === 'log') {
+    if (method !== 'GET') throw methodNotSupported(r, method.toLowerCase());
+    await serveLogs(registry, ctx.logs, namespace ?? '', name!, query, res);
+    return;
+  }
+  if (subresource === 'status') {
+    switch (method) {
+      case 'GET':
+        return sendObject(ctx, res, r, 200, await registry.get(r, namespace, name!), rep, query, warnings);
+      case 'PUT': {
+        const body = await readObjectBody(req);
+        const obj = await registry.updateStatus(r, namespace, name!, body, writeOptions(query, warnings));
+        return sendObject(ctx, res, r, 200, obj, rep, query, warnings);
+      }
+      case 'PATCH': {
+        const { type, patch } = await readPatchBody(req);
+        const opts: PatchOptions = { ...writeOptions(query, warnings), subresource: 'status' };
+        const { object } = await registry.patch(r, namespace, name!, type, patch, opts);
+        return sendObject(ctx, res, r, 200, object, rep, query, warnings);
+      }
+      default:
+        throw methodNotSupported(r, method.toLowerCase());
+    }
+  }
+
+  if (name === undefined) {
+    switch (method) {
+      case 'GET': {
+        if (booleanParam(query, 'watch')) {
+          requireVerb(r, 'watch');
+          await serveWatch(
+            {
+              registry,
+              r,
+              namespace,
+              query,
+              representation: rep.kind === 'yaml' ? { kind: 'json' } : rep,
+              include: parseIncludeObject(query.get('includeObject')),
+              now: ctx.now,
+              streams: ctx.streams,
+              bookmarkIntervalMs: ctx.bookmarkIntervalMs,
+            },
+            res,
+          );
+          return;
+        }
+        requireVerb(r, 'list');
+        const list = await registry.list(r, namespace, {
+          labelSelector: query.get('labelSelector') ?? undefined,
+          fieldSelector: query.get('fieldSelector') ?? undefined,
+        });
+        return sendList(ctx, res, r, list.items, list.resourceVersion, rep, query);
+      }
+      case 'POST': {
+        requireVerb(r, 'create');
+        if (r.namespaced && namespace === undefined) throw methodNotSupported(r, 'create');
+        const body = await readObjectBody(req);
+        const obj = await registry.create(r, namespace, body, writeOptions(query, warnings));
+        return sendObject(ctx, res, r, 201, obj, rep, query, warnings);
+      }
+      case 'DELETE': {
+        requireVerb(r, 'deletecollection');
+        const opts = await deleteOptions(req, query);
+        const list = await registry.deleteCollection(
+          r,
+          namespace,
+          {
+            labelSelector: query.get('labelSelector') ?? undefined,
+            fieldSelector: query.get('fieldSelector') ?? undefined,
+          },
+          opts,
+        );
+        return sendList(ctx, res, r, list.items, list.resourceVersion, { kind: 'json' }, query);
+      }
+      default:
+        throw methodNotSupported(r, method.toLowerCase());
+    }
+  }
+
+  switch (method) {
+    case 'GET': {
+      requireVerb(r, 'get');
+      if (booleanParam(query, 'watch')) {
+        // The deprecated watch-one form: /pods/{name}?watch=true.
+        await serveWatch(
+          {
+            registry,
+            r,
+            namespace,
+            query: withNameSelector(query, name),
+            representation: rep.kind === 'yaml' ? { kind: 'json' } : rep,
+            include: parseIncludeObject(query.get('includeObject')),
+            now: ctx.now,
+            streams: ctx.streams,
+            bookmarkIntervalMs: ctx.bookmarkIntervalMs,
+          },
+          res,
+        );
+        return;
+      }
+      return sendObject(ctx, res, r, 200, await registry.get(r, namespace, name), rep, query, warnings);
+    }
+    case 'PUT': {
+      requireVerb(r, 'update');
+      const body = await readObjectBody(req);
+      const obj = await registry.update(r, namespace, name, body, writeOptions(query, warnings));
+      return sendObject(ctx, res, r, 200, obj, rep, query, warnings);
+    }
+    case 'PATCH': {
+      requireVerb(r, 'patch');
+      const { type, patch } = await readPatchBody(req);
+      const force = booleanParam(query, 'force');
+      if (force !== undefined && type !== 'apply') {
+        throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+      }
+      if (type === 'apply' && !query.get('fieldManager')) {
+        throw badRequest('fieldManager: Required value: is required for apply patch');
+      }
+      const opts: PatchOptions = { ...writeOptions(query, warnings), ...(force ? { force } : {}) };
+      const { object, created } = await registry.patch(r, namespace, name, type, patch, opts);
+      return sendObject(ctx, res, r, created ? 201 : 200, object, rep, query, warnings);
+    }
+    case 'DELETE': {
+      requireVerb(r, 'delete');
+      const opts = await deleteOptions(req, query);
+      const result = await registry.delete(r, namespace, name, opts);
+      if (result.removed && !result.returnsObject) {
+        return send(res, 200, successStatus(r, name, result.object.metadata.uid));
+      }
+      return sendObject(
+        ctx,
+        res,
+        r,
+        200,
+        result.object,
+        rep.kind === 'table' ? { kind: 'json' } : rep,
+        query,
+        warnings,
+      );
+    }
+    default:
+      throw methodNotSupported(r, method.toLowerCase());
+  }
+}
+
+function withNameSelector(query: URLSearchParams, name: string): URLSearchParams {
+  const q = new URLSearchParams(query);
+  const existing = q.get('fieldSelector');
+  q.set('fieldSelector', existing ? `${existing},metadata.name=${name}` : `metadata.name=${name}`);
+  return q;
+}

@@ -1,0 +1,210 @@
+// The HTTPS server kubectl talks to: TLS with a CA made on first start, bearer-token authentication, health,
+// version, discovery, OpenAPI, and the resource routes. Everything it serves comes from the Registry, so the
+// wiring (store, controllers, kubelet) lives outside and is handed in.
+import { timingSafeEqual } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+import type { ContainerLogSource } from '../../kubelet/types.js';
+import { type Clock, systemClock } from '../../util/clock.js';
+import { pathNotFound, unauthorized } from '../errors.js';
+import type { Registry } from '../registry.js';
+import {
+  aggregatedContentType,
+  aggregatedDiscovery,
+  legacyApiGroup,
+  legacyApiGroupList,
+  legacyApiVersions,
+  legacyResourceList,
+} from './discovery.js';
+import { aggregatedDiscoveryVersion } from './negotiate.js';
+import { openApiDocument, openApiRoot } from './openapi.js';
+import { parseResourcePath } from './paths.js';
+import { send, sendError, sendText } from './respond.js';
+import { handleResource, type RestContext } from './rest.js';
+import { ensureServingCredentials } from './tls.js';
+
+export interface ApiServerOptions {
+  registry: Registry;
+  /** Listen address; 127.0.0.1 unless the user chose otherwise. */
+  address: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Holds pki/ (CA, serving certificate) and the token; created if missing. */
+  stateDir: string;
+  logs: ContainerLogSource;
+  clock?: Clock;
+  /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK. @default 60000 */
+  bookmarkIntervalMs?: number;
+}
+
+export interface ApiServer {
+  /** `https://127.0.0.1:6443` (IPv6 addresses in brackets). */
+  url: string;
+  port: number;
+  caFile: string;
+  token: string;
+  /** Ends open watches and log streams cleanly, then stops listening. */
+  close(): Promise<void>;
+}
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.0-podrun',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2026-01-01T00:00:00Z',
+  goVersion: 'go1.23.4',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+// /version may be read anonymously (system:public-info-viewer), like the health endpoints.
+const PUBLIC_PATHS = new Set(['/livez', '/readyz', '/healthz', '/version']);
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  if (!header?.startsWith('Bearer ')) return false;
+  const given = Buffer.from(header.slice('Bearer '.length).trim());
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
+function hostForUrl(address: string): string {
+  const host = address === '0.0.0.0' || address === '' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const clock = options.clock ?? systemClock;
+  const creds = await ensureServingCredentials(options.stateDir, options.address);
+  const streams = new Set<ServerResponse>();
+  const ctx: RestContext = {
+    registry: options.registry,
+    logs: options.logs,
+    now: () => clock.now(),
+    streams,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
+  };
+  let serverAddress = `${options.address}:${options.port}`;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (!PUBLIC_PATHS.has(path) && !tokenMatches(req.headers.authorization, creds.token)) {
+      throw unauthorized();
+    }
+    const method = req.method ?? 'GET';
+    if (path === '/livez' || path === '/readyz' || path === '/healthz') {
+      return sendText(res, 200, 'ok');
+    }
+    if (path === '/version') return send(res, 200, VERSION_INFO);
+    if (path === '/api' || path === '/apis') {
+      const aggregated = aggregatedDiscoveryVersion(req.headers.accept);
+      if (aggregated) {
+        return send(res, 200, aggregatedDiscovery(path === '/api', aggregated), {
+          contentType: aggregatedContentType(aggregated),
+        });
+      }
+      return send(res, 200, path === '/api' ? legacyApiVersions(serverAddress) : legacyApiGroupList());
+    }
+    if (path === '/openapi/v3') return send(res, 200, openApiRoot());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = openApiDocument(path.slice('/openapi/v3/'.length));
+      if (!doc) throw pathNotFound();
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'public, immutable' });
+      res.end(doc);
+      return;
+    }
+    const segments = path.split('/').slice(1).map(decodeURIComponent);
+    if (method === 'GET') {
+      if (segments.length === 2 && segments[0] === 'api') {
+        const list = legacyResourceList('', segments[1]!);
+        if (list) return send(res, 200, list);
+      }
+      if (segments.length === 2 && segments[0] === 'apis') {
+        const group = legacyApiGroup(segments[1]!);
+        if (group) return send(res, 200, group);
+      }
+      if (segments.length === 3 && segments[0] === 'apis') {
+        const list = legacyResourceList(segments[1]!, segments[2]!);
+        if (list) return send(res, 200, list);
+      }
+    }
+    const resourcePath = parseResourcePath(segments);
+    if (!resourcePath) throw pathNotFound();
+    await handleResource(ctx, req, res, resourcePath, url.searchParams);
+  };
+
+  const server = createServer({ cert: creds.cert, key: creds.key }, (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendError(res, e);
+      else if (!res.writableEnded) res.end();
+    });
+  });
+  // Watches and `logs -f` are long-lived; node's default request timeouts would cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.address, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  serverAddress = `${hostForUrl(options.address)}:${port}`;
+  const url = `https://${serverAddress}`;
+
+  return {
+    url,
+    port,
+    caFile: creds.caFile,
+    token: creds.token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of streams) res.end();
+        streams.clear();
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Streams (logs -f) that are not watches end with their connections.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
+      }),
+  };
+}
+
+export interface KubeconfigInput {
+  url: string;
+  /** PEM of the CA that signed the serving certificate. */
+  caData: string;
+  token: string;
+}
+
+/** Writes a kubeconfig with cluster, user and context named `podrun` (mode 0600). */
+export async function writeKubeconfig(path: string, input: KubeconfigInput): Promise<void> {
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: 'podrun',
+        cluster: {
+          server: input.url,
+          'certificate-authority-data': Buffer.from(input.caData).toString('base64'),
+        },
+      },
+    ],
+    users: [{ name: 'podrun', user: { token: input.token } }],
+    contexts: [{ name: 'podrun', context: { cluster: 'podrun', user: 'podrun', namespace: 'default' } }],
+    'current-context': 'podrun',
+    preferences: {},
+  };
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, stringify(config), { mode: 0o600 });
+  await chmod(path, 0o600);
+}

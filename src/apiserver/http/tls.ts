@@ -1,0 +1,173 @@
+// Serving credentials in the state directory: a CA and a serving certificate signed by it (made by the
+// `openssl` command, so podrun writes no ASN.1 itself), and a random bearer token. Made on first start and
+// reused afterwards; the serving certificate is re-issued when the set of names it must cover changes.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+
+export interface ServingCredentials {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  ca: string;
+  cert: string;
+  key: string;
+  token: string;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await readFile(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function openssl(args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', (e) =>
+      reject(
+        new Error(
+          `could not run openssl to make the API server's certificates: ${e.message}; install openssl`,
+        ),
+      ),
+    );
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`openssl ${args[0]} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/** Subject alternative names the serving certificate carries: loopback always, plus the listen address. */
+export function servingNames(address: string): string[] {
+  const names = ['IP:127.0.0.1', 'IP:::1', 'DNS:localhost'];
+  if (address && address !== '0.0.0.0' && address !== '::') {
+    const entry = isIP(address) ? `IP:${address}` : `DNS:${address}`;
+    if (!names.includes(entry)) names.push(entry);
+  }
+  return names;
+}
+
+/** Creates (or reuses) `<dir>/pki/{ca.crt,ca.key,apiserver.crt,apiserver.key}` and `<dir>/token`. */
+export async function ensureServingCredentials(
+  stateDir: string,
+  address: string,
+): Promise<ServingCredentials> {
+  const pki = join(stateDir, 'pki');
+  await mkdir(pki, { recursive: true, mode: 0o700 });
+  const caFile = join(pki, 'ca.crt');
+  const caKey = join(pki, 'ca.key');
+  const certFile = join(pki, 'apiserver.crt');
+  const keyFile = join(pki, 'apiserver.key');
+  const sansFile = join(pki, 'apiserver.sans');
+
+  if (!(await exists(caFile)) || !(await exists(caKey))) {
+    await openssl(
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-days',
+        '3650',
+        '-subj',
+        '/CN=podrun-ca',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      pki,
+    );
+    // A new CA invalidates any serving certificate signed by an old one.
+    await writeFile(sansFile, '');
+  }
+  const sans = servingNames(address).join(',');
+  const previous = (await exists(sansFile)) ? await readFile(sansFile, 'utf8') : '';
+  if (previous !== sans || !(await exists(certFile)) || !(await exists(keyFile))) {
+    await writeFile(
+      join(pki, 'apiserver.ext'),
+      [
+        `subjectAltName=${sans}`,
+        'basicConstraints=critical,CA:FALSE',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        'extendedKeyUsage=serverAuth',
+        '',
+      ].join('\n'),
+    );
+    await openssl(
+      [
+        'req',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'apiserver.key',
+        '-out',
+        'apiserver.csr',
+        '-subj',
+        '/CN=podrun-apiserver',
+      ],
+      pki,
+    );
+    await openssl(
+      [
+        'x509',
+        '-req',
+        '-in',
+        'apiserver.csr',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'apiserver.crt',
+        '-days',
+        '825',
+        '-extfile',
+        'apiserver.ext',
+      ],
+      pki,
+    );
+    await writeFile(sansFile, sans);
+  }
+  for (const f of [caKey, keyFile]) await chmod(f, 0o600);
+
+  const tokenFile = join(stateDir, 'token');
+  let token: string;
+  if (await exists(tokenFile)) {
+    token = (await readFile(tokenFile, 'utf8')).trim();
+  } else {
+    token = randomBytes(32).toString('hex');
+    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  }
+  await chmod(tokenFile, 0o600);
+  return {
+    caFile,
+    certFile,
+    keyFile,
+    ca: await readFile(caFile, 'utf8'),
+    cert: await readFile(certFile, 'utf8'),
+    key: await readFile(keyFile, 'utf8'),
+    token,
+  };
+}

@@ -1,0 +1,130 @@
+// Watch over HTTP: a chunked stream of newline-delimited WatchEvents, one written per change, that lives
+// until the client leaves (`res.on('close')`), `timeoutSeconds` passes, or the server shuts down (then it
+// ends cleanly, and `kubectl get -w` exits 0).
+import { randomInt } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
+import type { KubeObject } from '../../api/types.js';
+import { ApiError, badRequest } from '../errors.js';
+import type { Registry, RegistryWatch } from '../registry.js';
+import type { Representation } from './negotiate.js';
+import { sendError } from './respond.js';
+import { type IncludeObject, partialObjectMetadata, toTable } from './table.js';
+
+export interface WatchRequest {
+  registry: Registry;
+  r: ResourceInfo;
+  namespace: string | undefined;
+  query: URLSearchParams;
+  representation: Representation;
+  include: IncludeObject;
+  now: () => number;
+  /** Open streams, so that the server can end them on close. */
+  streams: Set<ServerResponse>;
+  bookmarkIntervalMs: number;
+}
+
+// A watch without timeoutSeconds lasts between minRequestTimeout and twice that (30–60 min), as upstream.
+const MIN_REQUEST_TIMEOUT_S = 1800;
+
+function parseTimeout(v: string | null): number {
+  if (v === null || v === '') return MIN_REQUEST_TIMEOUT_S + randomInt(MIN_REQUEST_TIMEOUT_S);
+  if (!/^\d+$/.test(v))
+    throw badRequest(`timeoutSeconds: Invalid value: "${v}": must be a non-negative integer`);
+  return Number(v);
+}
+
+export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<void> {
+  const { registry, r, query, representation } = w;
+  const timeoutSeconds = parseTimeout(query.get('timeoutSeconds'));
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  let first = true;
+  const convert = (object: KubeObject): unknown => {
+    if (representation.kind === 'table') {
+      const table = toTable(r, [object], {
+        version: representation.version,
+        include: w.include,
+        noHeaders: !first,
+        now: w.now(),
+      });
+      first = false;
+      return table;
+    }
+    if (representation.kind === 'metadata') return partialObjectMetadata(object, representation.version);
+    return object;
+  };
+
+  let open = false;
+  let ended = false;
+  const pending: string[] = [];
+  const write = (type: string, object: unknown) => {
+    if (ended) return;
+    const line = `${JSON.stringify({ type, object })}\n`;
+    if (open) res.write(line);
+    else pending.push(line);
+  };
+
+  let watch: RegistryWatch | undefined;
+  let timeout: NodeJS.Timeout | undefined;
+  let bookmarkTimer: NodeJS.Timeout | undefined;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    watch?.stop();
+    if (timeout) clearTimeout(timeout);
+    if (bookmarkTimer) clearInterval(bookmarkTimer);
+    w.streams.delete(res);
+    if (!res.writableEnded) res.end();
+  };
+  res.on('close', finish);
+
+  const startStream = () => {
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+      'Transfer-Encoding': 'chunked',
+    });
+    open = true;
+    for (const line of pending.splice(0)) res.write(line);
+    w.streams.add(res);
+  };
+
+  try {
+    watch = await registry.watch(
+      r,
+      w.namespace,
+      {
+        labelSelector: query.get('labelSelector') ?? undefined,
+        fieldSelector: query.get('fieldSelector') ?? undefined,
+        resourceVersion: query.get('resourceVersion') ?? undefined,
+      },
+      (ev) => write(ev.type, convert(ev.object)),
+    );
+  } catch (e) {
+    if (e instanceof ApiError && e.reason === 'Expired') {
+      // A resourceVersion too old for the history is reported inside the stream, as the watch cache does.
+      startStream();
+      write('ERROR', e.status);
+      finish();
+      return;
+    }
+    sendError(res, e);
+    ended = true;
+    return;
+  }
+  if (ended) {
+    watch.stop();
+    return;
+  }
+  startStream();
+  timeout = setTimeout(finish, timeoutSeconds * 1000);
+  if (bookmarks) {
+    bookmarkTimer = setInterval(() => {
+      write('BOOKMARK', {
+        kind: r.kind,
+        apiVersion: apiVersionOf(r),
+        metadata: { resourceVersion: String(watch?.revision ?? 0) },
+      });
+    }, w.bookmarkIntervalMs);
+  }
+}

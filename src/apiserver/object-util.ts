@@ -1,0 +1,59 @@
+// Small helpers over plain JSON objects: deep copy and equality, timestamps in the API's RFC 3339 form, and
+// the random name suffix of generateName.
+import { randomInt } from 'node:crypto';
+import type { ObjectMeta } from '../api/types.js';
+
+export function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Structural equality of JSON values; key order does not matter. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    if (ka.length !== kb.length) return false;
+    return ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
+
+/** metav1.Time: RFC 3339 with second precision, UTC (`2026-11-24T22:08:01Z`). */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** metav1.MicroTime: RFC 3339 with microseconds (`2026-11-24T22:08:01.123000Z`). */
+export function rfc3339Micro(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+// utilrand.String: vowels and confusable digits left out so that generated names never spell words.
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function randomSuffix(n = 5): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHANUMS[randomInt(ALPHANUMS.length)];
+  return s;
+}
+
+/** names.SimpleNameGenerator: the base is cut to 58 characters so that the name stays within 63. */
+export function generateName(base: string): string {
+  return `${base.length > 58 ? base.slice(0, 58) : base}${randomSuffix(5)}`;
+}
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The metadata of `o`, writable (kubernetes-types declares every field readonly). */
+export function metaOf(o: { metadata: ObjectMeta }): Mutable<ObjectMeta> {
+  return o.metadata as Mutable<ObjectMeta>;
+}

@@ -1,0 +1,173 @@
+// Per-kind rules of the generic registry, as upstream's RESTCreateStrategy/RESTUpdateStrategy/
+// RESTGracefulDeleteStrategy (pkg/registry/<group>/<kind>/strategy.go): what a create resets, what an update
+// may not touch, when the generation moves, and how long a delete waits.
+import type { ResourceInfo } from '../api/resources.js';
+import type { Job, KubeObject } from '../api/types.js';
+import { withGeneratedJobSelector } from '../api/validation/index.js';
+import { clone, deepEqual, isPlainObject } from './object-util.js';
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface Strategy {
+  /** Clears what a client may not set on create (status, mostly). */
+  prepareForCreate(obj: KubeObject): void;
+  /** Carries over from `old` what the main resource may not change (status, for kinds with /status). */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  /** The object a /status write produces: `old` with the new status. */
+  prepareForStatusUpdate(obj: KubeObject, old: KubeObject): KubeObject;
+  /** metadata.generation is 1 on create and moves when the spec changes. */
+  tracksGeneration: boolean;
+  /**
+   * The grace period a DELETE gets (CheckGracefulDelete); 0 deletes at once. `requested` is
+   * DeleteOptions.gracePeriodSeconds.
+   */
+  gracePeriodSeconds(obj: KubeObject, requested: number | undefined): number;
+  /** DELETE answers with the object (pods, namespaces) rather than a Status Success. */
+  returnsDeletedObject: boolean;
+  /** The propagation when DeleteOptions names none (batch/v1 jobs orphan by default for compatibility). */
+  defaultPropagation: PropagationPolicy;
+}
+
+function statusOf(o: KubeObject): unknown {
+  return o.status;
+}
+
+function keepStatus(obj: KubeObject, old: KubeObject): void {
+  if (old.status === undefined) delete obj.status;
+  else obj.status = clone(statusOf(old));
+}
+
+function withNewStatus(obj: KubeObject, old: KubeObject): KubeObject {
+  const out = clone(old);
+  if (obj.status === undefined) delete out.status;
+  else out.status = clone(obj.status);
+  return out;
+}
+
+const generic: Strategy = {
+  prepareForCreate: () => {},
+  prepareForUpdate: () => {},
+  prepareForStatusUpdate: withNewStatus,
+  tracksGeneration: false,
+  gracePeriodSeconds: (_obj, requested) => requested ?? 0,
+  returnsDeletedObject: false,
+  defaultPropagation: 'Background',
+};
+
+type Resources = Record<string, unknown>;
+
+function quantity(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** qos.GetPodQOS, for cpu and memory: BestEffort without requests/limits, Guaranteed when limits = requests. */
+export function podQOSClass(pod: KubeObject): 'BestEffort' | 'Burstable' | 'Guaranteed' {
+  const spec = (pod.spec ?? {}) as { containers?: unknown[]; initContainers?: unknown[] };
+  const containers = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].filter(isPlainObject);
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const res = (isPlainObject(c.resources) ? c.resources : {}) as {
+      requests?: Resources;
+      limits?: Resources;
+    };
+    const requests = res.requests ?? {};
+    const limits = res.limits ?? {};
+    for (const name of ['cpu', 'memory']) {
+      const req = quantity(requests[name]);
+      const lim = quantity(limits[name]);
+      if (req !== undefined || lim !== undefined) any = true;
+      // A missing request defaults to the limit, so only an unset limit or a different request breaks it.
+      if (lim === undefined || (req !== undefined && req !== lim)) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+const pods: Strategy = {
+  ...generic,
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending', qosClass: podQOSClass(obj) };
+  },
+  prepareForUpdate: keepStatus,
+  gracePeriodSeconds(obj, requested) {
+    const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
+    const phase = (obj.status as { phase?: string } | undefined)?.phase;
+    // An unscheduled pod has no kubelet to stop it, and a terminal one has nothing left to stop.
+    if (!spec.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+    return requested ?? spec.terminationGracePeriodSeconds ?? 30;
+  },
+  returnsDeletedObject: true,
+};
+
+const workloads = (defaultPropagation: PropagationPolicy): Strategy => ({
+  ...generic,
+  prepareForCreate(obj) {
+    obj.status = {};
+  },
+  prepareForUpdate: keepStatus,
+  tracksGeneration: true,
+  defaultPropagation,
+});
+
+const jobs: Strategy = {
+  ...workloads('Orphan'),
+  prepareForCreate(obj) {
+    // Without manualSelector the API server writes the selector (controller-uid) into spec and template.
+    const job = withGeneratedJobSelector(obj as unknown as Job, obj.metadata.uid ?? '');
+    obj.spec = job.spec;
+    obj.status = {};
+  },
+};
+
+const withStatus: Strategy = {
+  ...generic,
+  prepareForUpdate: keepStatus,
+};
+
+const services: Strategy = {
+  ...withStatus,
+  prepareForCreate(obj) {
+    obj.status = { loadBalancer: {} };
+  },
+  returnsDeletedObject: true,
+};
+
+const namespaces: Strategy = {
+  ...generic,
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Active' };
+    const spec = isPlainObject(obj.spec) ? obj.spec : {};
+    obj.spec = { ...spec, finalizers: ['kubernetes'] };
+  },
+  prepareForUpdate(obj, old) {
+    keepStatus(obj, old);
+    // spec.finalizers belong to the finalize subresource.
+    obj.spec = clone(old.spec ?? {});
+  },
+  returnsDeletedObject: true,
+};
+
+export function strategyFor(r: ResourceInfo): Strategy {
+  switch (`${r.group}/${r.resource}`) {
+    case '/pods':
+      return pods;
+    case '/services':
+      return services;
+    case '/namespaces':
+      return namespaces;
+    case 'apps/deployments':
+    case 'apps/replicasets':
+      return workloads('Background');
+    case 'batch/jobs':
+      return jobs;
+    default:
+      return r.subresources.includes('status') ? withStatus : generic;
+  }
+}
+
+/** Whether an update changed the spec (the generation's trigger). */
+export function specChanged(obj: KubeObject, old: KubeObject): boolean {
+  return !deepEqual(obj.spec, old.spec);
+}
