@@ -64,8 +64,14 @@ function isRestartableInitContainer(c: Container | undefined): boolean {
   return c?.restartPolicy === 'Always';
 }
 
-function hasCondition(pod: Pod, type: string): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+/** isPodInitializedConditionTrue: the first Initialized condition decides. */
+function isInitialized(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).find((c) => c.type === 'Initialized')?.status === 'True';
+}
+
+/** hasPodReadyCondition: any Ready condition that is True. */
+function hasReadyCondition(pod: Pod): boolean {
+  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
 function lastTerminationFinishedAt(s: ContainerStatus): number | undefined {
@@ -137,7 +143,7 @@ export function summarizePod(pod: Pod): PodSummary {
     break;
   }
 
-  if (!initializing || hasCondition(pod, 'Initialized')) {
+  if (!initializing || isInitialized(pod)) {
     // Once initialized, regular init containers' restarts no longer count: only sidecars' and app containers'.
     restarts = restartableInitRestarts;
     lastRestart = lastRestartableInitRestart;
@@ -161,7 +167,7 @@ export function summarizePod(pod: Pod): PodSummary {
       }
     }
     // A container that completed while another still runs does not make the pod Completed.
-    if (reason === 'Completed' && hasRunning) reason = hasCondition(pod, 'Ready') ? 'Running' : 'NotReady';
+    if (reason === 'Completed' && hasRunning) reason = hasReadyCondition(pod) ? 'Running' : 'NotReady';
   }
 
   const deleting = Boolean(pod.metadata?.deletionTimestamp);
