@@ -232,8 +232,10 @@ class SqliteStore implements Store {
     if (after > 0) {
       const from = this.#history.resumableFrom;
       if (after < from) {
-        // Upstream watch cache wording; `from` is what it prints in parentheses.
-        throw new StoreError('Expired', `too old resource version: ${after} (${from})`, from);
+        // Upstream watch cache wording: it prints the oldest revision kept minus one, i.e. `from`.
+        // `oldestRevision` is, as the contract says, the oldest revision in history (from + 1; when the
+        // history is empty, the next revision to be written).
+        throw new StoreError('Expired', `too old resource version: ${after} (${from})`, from + 1);
       }
       watcher.queue = this.#history.after(after, (r) => matches(watcher, r));
     }

@@ -298,7 +298,7 @@ describe('sqlite store: watch', () => {
       (err: unknown) => {
         assert.ok(err instanceof StoreError);
         assert.equal(err.reason, 'Expired');
-        assert.equal(err.oldestRevision, 2);
+        assert.equal(err.oldestRevision, 3, 'the oldest revision still in history');
         assert.equal(err.message, 'too old resource version: 1 (2)');
         return true;
       },
