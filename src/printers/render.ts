@@ -1,5 +1,5 @@
 // The text kubectl prints for a Table (k8s.io/cli-runtime/pkg/printers/tableprinter.go, v0.32):
-// decorateTable adds NAMESPACE first, -L label columns and LABELS last, and kind/ name prefixes;
+// decorateTable adds NAMESPACE first, -L label columns and LABELS last, and kind/name prefixes;
 // printTable upper-cases headers, drops priority-1 columns unless wide, and writes tab-separated cells
 // that the tabwriter aligns (3 spaces between columns, at least 6 wide).
 import { formatLabels } from './meta.js';
