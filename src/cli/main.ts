@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { validateCommand } from './commands/validate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -10,6 +11,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const program = new Command('podrun')
   .description('Run Kubernetes pods on one machine, with the kubelet’s semantics, and watch them start.')
   .version(pkg.version)
+  .addCommand(validateCommand())
   .showHelpAfterError();
 
 await program.parseAsync(process.argv);

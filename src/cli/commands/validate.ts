@@ -1,0 +1,43 @@
+// `podrun validate -f FILE|DIR|- [-f …]`: checks manifests the way the API server would (strict decoding,
+// defaulting, validation) without running anything. Errors go to stderr as file:line:col: message; exit 1 on any.
+
+import { Command } from '@commander-js/extra-typings';
+import { formatManifestError, loadManifests } from '../../api/manifests.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function validateCommand(): Command<[], { filename: string[]; recursive?: true | undefined }> {
+  return new Command('validate')
+    .description('Check manifests against the Kubernetes API rules podrun enforces, without running them.')
+    .option(
+      '-f, --filename <path>',
+      'a manifest file, a directory of them, or - for stdin (repeatable)',
+      collect,
+      [],
+    )
+    .option('-R, --recursive', 'descend into subdirectories of a directory given with -f')
+    .action(async (opts, cmd) => {
+      if (opts.filename.length === 0)
+        cmd.error("error: required option '-f, --filename <path>' not specified");
+      const load = await loadManifests(opts.filename, { recursive: opts.recursive === true });
+      for (const e of load.errors) process.stderr.write(`${formatManifestError(e)}\n`);
+      if (load.errors.length > 0) {
+        const files = new Set(load.errors.map((e) => e.file));
+        process.stderr.write(
+          `${plural(load.errors.length, 'error')} in ${plural(files.size, 'file')}; nothing is valid until all are fixed\n`,
+        );
+        process.exitCode = 1;
+        return;
+      }
+      for (const file of load.files) {
+        const n = load.documents.filter((d) => d.file === file).length;
+        process.stdout.write(`${file}: ${plural(n, 'object')} valid\n`);
+      }
+    });
+}
