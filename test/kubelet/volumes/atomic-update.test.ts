@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { lstat, mkdir, readdir, readFile, readlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import type { Pod } from '../../../src/api/types.js';
+import { atomicWrite } from '../../../src/kubelet/volumes/atomic-writer.js';
+import { volumeDir } from '../../../src/kubelet/volumes/index.js';
+import { type Fixture, fixture, makePod } from './helpers.js';
+
+const uid = (pod: Pod) => pod.metadata?.uid as string;
+const hidden = async (dir: string) => (await readdir(dir)).filter((n) => n.startsWith('..')).sort();
+
+describe('atomic re-projection', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await fixture();
+  });
+  afterEach(async () => {
+    await f.cleanup();
+  });
+
+  test('a changed ConfigMap swaps ..data to a new timestamped dir and removes the old one', async () => {
+    f.objects.setConfigMap('cfg', { a: 'one', gone: 'bye' });
+    const pod = makePod([{ name: 'cfg', configMap: { name: 'cfg' } }]);
+    await f.manager.setUpPod(pod);
+    const dir = volumeDir(f.root, uid(pod), 'configMap', 'cfg');
+    const before = await readlink(join(dir, '..data'));
+    assert.deepEqual(await hidden(dir), ['..data', before].sort());
+
+    f.objects.setConfigMap('cfg', { a: 'two', added: 'hi' });
+    await f.clock.advance(61_000);
+    await f.manager.refreshPod(pod);
+
+    const after = await readlink(join(dir, '..data'));
+    assert.notEqual(after, before);
+    assert.match(after, /^\.\.2026_01_01_12_01_01\./);
+    assert.deepEqual(await hidden(dir), ['..data', after].sort(), 'the old timestamped dir is removed');
+    assert.equal(await readFile(join(dir, 'a'), 'utf8'), 'two');
+    assert.equal(await readFile(join(dir, 'added'), 'utf8'), 'hi');
+    assert.equal(await readlink(join(dir, 'added')), '..data/added');
+    await assert.rejects(lstat(join(dir, 'gone')), { code: 'ENOENT' }, 'the link of a removed key goes too');
+  });
+
+  test('an unchanged payload is not rewritten', async () => {
+    f.objects.setConfigMap('cfg', { a: 'one' });
+    const pod = makePod([{ name: 'cfg', configMap: { name: 'cfg' } }]);
+    await f.manager.setUpPod(pod);
+    const dir = volumeDir(f.root, uid(pod), 'configMap', 'cfg');
+    const before = await readlink(join(dir, '..data'));
+    await f.clock.advance(5_000);
+    await f.manager.refreshPod(pod);
+    await f.manager.setUpPod(pod);
+    assert.equal(await readlink(join(dir, '..data')), before);
+  });
+
+  test('refresh keeps the old contents when the ConfigMap is deleted, and reports the failure', async () => {
+    f.objects.setConfigMap('cfg', { a: 'one' });
+    const pod = makePod([{ name: 'cfg', configMap: { name: 'cfg' } }]);
+    await f.manager.setUpPod(pod);
+    f.objects.configMaps.clear();
+    await assert.rejects(f.manager.refreshPod(pod), {
+      name: 'VolumeError',
+      message: 'MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found',
+    });
+    assert.equal(await readFile(join(volumeDir(f.root, uid(pod), 'configMap', 'cfg'), 'a'), 'utf8'), 'one');
+  });
+
+  test('refresh leaves volumes that were never set up alone', async () => {
+    f.objects.setConfigMap('cfg', { a: 'one' });
+    const pod = makePod([{ name: 'cfg', configMap: { name: 'cfg' } }]);
+    await f.manager.refreshPod(pod);
+    await assert.rejects(lstat(volumeDir(f.root, uid(pod), 'configMap', 'cfg')), { code: 'ENOENT' });
+  });
+
+  test('a concurrent reader never sees a half-written file or a mix of two versions', async () => {
+    const dir = join(f.root, 'atomic');
+    await mkdir(dir);
+    // Big files, so that a partly written one would be caught.
+    const version = (n: number) =>
+      new Map([
+        ['a', { data: Buffer.from(`${n}:`.padEnd(256 * 1024, 'a')), mode: 0o644 }],
+        ['b', { data: Buffer.from(`${n}:`.padEnd(256 * 1024, 'b')), mode: 0o644 }],
+      ]);
+    await atomicWrite(dir, version(0), f.clock.now());
+
+    // The reader runs on another thread, truly concurrently with the writer.
+    const stopBuffer = new SharedArrayBuffer(4);
+    const reader = new Worker(
+      `
+      const { readFileSync, readlinkSync } = require('node:fs');
+      const { join } = require('node:path');
+      const { workerData, parentPort } = require('node:worker_threads');
+      const stop = new Int32Array(workerData.stop);
+      const dir = workerData.dir;
+      const problems = [];
+      const seen = new Set();
+      let reads = 0;
+      const check = (text, letter) => {
+        const m = /^(\\d+):/.exec(text);
+        if (!m || text.length !== 256 * 1024 || text.slice(m[0].length).replace(new RegExp(letter, 'g'), '') !== '') {
+          problems.push('bad ' + letter + ': ' + text.slice(0, 20) + '… length ' + text.length);
+          return undefined;
+        }
+        return m[1];
+      };
+      while (Atomics.load(stop, 0) === 0) {
+        try {
+          // Through the visible links: each file is whole.
+          const va = check(readFileSync(join(dir, 'a'), 'latin1'), 'a');
+          check(readFileSync(join(dir, 'b'), 'latin1'), 'b');
+          // Through one resolution of ..data: the set is consistent.
+          const ts = readlinkSync(join(dir, '..data'));
+          const x = check(readFileSync(join(dir, ts, 'a'), 'latin1'), 'a');
+          const y = check(readFileSync(join(dir, ts, 'b'), 'latin1'), 'b');
+          if (x !== y) problems.push('mixed versions ' + x + ' and ' + y);
+          if (va !== undefined) seen.add(va);
+          reads++;
+        } catch (e) {
+          // The old timestamped dir may vanish between readlink and open: that is a retry, not a torn read.
+          if (e.code !== 'ENOENT') problems.push(String(e));
+        }
+      }
+      parentPort.postMessage({ problems: problems.slice(0, 5), reads, versions: seen.size });
+      `,
+      { eval: true, workerData: { dir, stop: stopBuffer } },
+    );
+    const result = new Promise<{ problems: string[]; reads: number; versions: number }>((resolve, reject) => {
+      reader.once('message', resolve);
+      reader.once('error', reject);
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    for (let n = 1; n <= 30; n++) {
+      await f.clock.advance(1000);
+      await atomicWrite(dir, version(n), f.clock.now());
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    Atomics.store(new Int32Array(stopBuffer), 0, 1);
+    const { problems, reads, versions } = await result;
+    await reader.terminate();
+    assert.deepEqual(problems, []);
+    assert.ok(reads > 10, `the reader made only ${reads} reads`);
+    assert.ok(versions > 1, 'the reader saw the contents change');
+    assert.equal((await readFile(join(dir, 'a'), 'latin1')).slice(0, 3), '30:');
+    assert.equal((await hidden(dir)).length, 2, 'only ..data and the current timestamped dir remain');
+  });
+});
