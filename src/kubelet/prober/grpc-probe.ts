@@ -100,12 +100,14 @@ export async function doGrpcHealthCheck(
         resolve(o);
       };
       cancel.addEventListener('abort', () => session.destroy(), { once: true });
-      session.on('error', () =>
+      // grpc.DialContext with WithBlock retries a refused connection until the deadline and then reports it
+      // as a timeout; podrun reports the same text without waiting the deadline out.
+      const connectFailed = () =>
         finish({
           result: 'failure',
           output: `timeout: failed to connect service ${JSON.stringify(addr)} within ${goDuration(timeoutMs)}: context deadline exceeded`,
-        }),
-      );
+        });
+      session.on('error', connectFailed);
       session.on('connect', () => {
         connected = true;
       });
@@ -119,15 +121,29 @@ export async function doGrpcHealthCheck(
       const chunks: Buffer[] = [];
       let grpcStatus: string | undefined;
       let grpcMessage = '';
+      let gotResponse = false;
       const takeStatus = (h: http2.IncomingHttpHeaders) => {
         if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
         if (h['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(h['grpc-message']));
       };
-      req.on('response', takeStatus);
+      req.on('response', (h) => {
+        gotResponse = true;
+        takeStatus(h);
+      });
       req.on('trailers', takeStatus);
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('error', () => {});
       req.on('close', () => {
+        if (!gotResponse) {
+          if (!connected) connectFailed();
+          else
+            finish({
+              result: 'failure',
+              output:
+                'error: health rpc probe failed: rpc error: code = Unavailable desc = connection closed',
+            });
+          return;
+        }
         const code = Number(grpcStatus ?? '2');
         if (code !== 0) {
           const name = GRPC_CODES[code] ?? `Code(${code})`;
