@@ -1,0 +1,128 @@
+// What the kubelet's executor and pod workers need from the rest of the kubelet: environment, volumes,
+// security, lifecycle hooks and probes. Each is a small interface so tests can pass doubles; `defaultCollaborators`
+// wires the real modules (env.ts, volumes/, security.ts, handlers.ts, prober/).
+import type { Container, Pod } from '../api/types.js';
+import type { KeyValue, LinuxContainerSecurity, Mount, RuntimeService } from '../runtime/types.js';
+import type { Clock } from '../util/clock.js';
+import { makeEnvironment } from './env.js';
+import { type LifecycleHandler, runHandler } from './handlers.js';
+import { type ContainerInstance, ProberManager } from './prober/index.js';
+import { linuxSecurity, verifyRunAsNonRoot } from './security.js';
+import type { EventRecorder, KubeletConfig, ObjectGetter, ProbeResults } from './types.js';
+import { VolumeManager } from './volumes/index.js';
+
+export type { ContainerInstance } from './prober/index.js';
+
+/** makeEnvironment: the container's resolved env; throws ContainerConfigError (CreateContainerConfigError). */
+export type EnvironmentMaker = (
+  pod: Pod,
+  container: Container,
+  objects: ObjectGetter,
+  podIP: string,
+  hostIP: string,
+) => Promise<KeyValue[]>;
+
+export interface PodVolumes {
+  /** Mounts every volume of the pod; throws (VolumeError, reason FailedMount) listing what failed. */
+  setUpPod(pod: Pod): Promise<void>;
+  /** The runtime mounts of one container; throws ContainerConfigError. */
+  mountsFor(pod: Pod, container: Container, envs: KeyValue[]): Mount[];
+  tearDownPod(podUid: string): Promise<void>;
+}
+
+export interface ContainerSecurity {
+  linuxSecurity(pod: Pod, container: Container): LinuxContainerSecurity;
+  /** undefined when the container may run, else the kubelet's error text (CreateContainerConfigError). */
+  verifyRunAsNonRoot(pod: Pod, container: Container): string | undefined;
+}
+
+export interface HookContext {
+  pod: Pod;
+  container: Container;
+  containerId: string;
+  podIP: string;
+}
+
+/** Runs a lifecycle hook (postStart, preStop) to its end; the caller bounds the wait. */
+export type HookRunner = (
+  handler: LifecycleHandler,
+  ctx: HookContext,
+) => Promise<{ ok: boolean; message: string }>;
+
+/** The prober as the pod workers drive it; `get` answers the planner and the status generator. */
+export interface PodProber extends ProbeResults {
+  updatePod(pod: Pod, containers: readonly ContainerInstance[], podIP: string): void;
+  removePod(podUid: string): void;
+  stop?(): Promise<void>;
+}
+
+export interface Collaborators {
+  makeEnvironment: EnvironmentMaker;
+  volumes: PodVolumes;
+  security: ContainerSecurity;
+  runHook: HookRunner;
+  prober: PodProber;
+}
+
+export interface DefaultCollaboratorDeps {
+  runtime: RuntimeService;
+  clock: Clock;
+  events: EventRecorder;
+  objects: ObjectGetter;
+  config: Pick<KubeletConfig, 'rootDir'>;
+  /** Where probe result changes go (the kubelet wakes the pod's worker). */
+  onProbeChange: (podUid: string) => void;
+}
+
+export function defaultCollaborators(deps: DefaultCollaboratorDeps): Collaborators {
+  const volumes = new VolumeManager({
+    rootDir: deps.config.rootDir,
+    objects: deps.objects,
+    clock: deps.clock,
+    events: deps.events,
+  });
+  return {
+    makeEnvironment: (pod, container, objects, podIP, hostIP) =>
+      makeEnvironment(pod, container, objects, podIP, hostIP, {
+        onWarning: (reason, message) => deps.events.event(podRef(pod), 'Warning', reason, message),
+      }),
+    volumes: {
+      setUpPod: (pod) => volumes.setUpPod(pod),
+      mountsFor: (pod, container, envs) => volumes.mountsFor(pod, container, envs),
+      tearDownPod: (uid) => volumes.tearDownPod(uid),
+    },
+    security: {
+      linuxSecurity,
+      // The runtimes here run images without a user of their own: the image user is root unless set.
+      verifyRunAsNonRoot: (pod, container) => verifyRunAsNonRoot(pod, container),
+    },
+    runHook: (handler, ctx) =>
+      runHandler(handler, {
+        runtime: deps.runtime,
+        containerId: ctx.containerId,
+        podIP: ctx.podIP,
+        timeoutSeconds: 0,
+        clock: deps.clock,
+        container: ctx.container,
+        pod: ctx.pod,
+        purpose: 'lifecycle',
+        events: deps.events,
+      }),
+    prober: new ProberManager({
+      runtime: deps.runtime,
+      clock: deps.clock,
+      events: deps.events,
+      onChange: deps.onProbeChange,
+    }),
+  };
+}
+
+function podRef(pod: Pod) {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    namespace: pod.metadata?.namespace,
+    name: pod.metadata?.name,
+    uid: pod.metadata?.uid,
+  };
+}

@@ -1,0 +1,133 @@
+// generatePodSandboxConfig and generateContainerConfig (kuberuntime_sandbox.go, kuberuntime_container.go): the
+// CRI configs, with the labels and annotations a restarted kubelet reads back (restart count, spec hash,
+// grace period, kind).
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Container, Pod } from '../api/types.js';
+import {
+  ANNOTATION_CONTAINER_HASH,
+  ANNOTATION_CONTAINER_KIND,
+  ANNOTATION_RESTART_COUNT,
+  ANNOTATION_TERMINATION_GRACE,
+  type ContainerConfig,
+  type KeyValue,
+  LABEL_CONTAINER_NAME,
+  LABEL_POD_NAME,
+  LABEL_POD_NAMESPACE,
+  LABEL_POD_UID,
+  type LinuxContainerSecurity,
+  type Mount,
+  type PodSandboxConfig,
+  type PortMapping,
+} from '../runtime/types.js';
+import { containerLogPath, podLogDirectory } from './logs/paths.js';
+import { type ContainerKind, containerHash } from './pod-util.js';
+import { quantity } from './qos.js';
+
+export function podLabels(pod: Pod): Record<string, string> {
+  return {
+    ...(pod.metadata?.labels ?? {}),
+    [LABEL_POD_NAME]: pod.metadata?.name ?? '',
+    [LABEL_POD_NAMESPACE]: pod.metadata?.namespace ?? '',
+    [LABEL_POD_UID]: pod.metadata?.uid ?? '',
+  };
+}
+
+export function sandboxConfig(pod: Pod, attempt: number, rootDir: string): PodSandboxConfig {
+  const portMappings: PortMapping[] = [];
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
+    for (const p of c.ports ?? []) {
+      const m: PortMapping = {
+        protocol: (p.protocol as PortMapping['protocol']) ?? 'TCP',
+        containerPort: p.containerPort,
+      };
+      if (p.hostPort) m.hostPort = p.hostPort;
+      if (p.hostIP) m.hostIp = p.hostIP;
+      portMappings.push(m);
+    }
+  }
+  const config: PodSandboxConfig = {
+    metadata: {
+      name: pod.metadata?.name ?? '',
+      namespace: pod.metadata?.namespace ?? '',
+      uid: pod.metadata?.uid ?? '',
+      attempt,
+    },
+    hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
+    logDirectory: podLogDirectory(rootDir, pod),
+    labels: podLabels(pod),
+    annotations: { ...(pod.metadata?.annotations ?? {}) },
+    portMappings,
+  };
+  if (pod.spec?.hostAliases?.length) {
+    config.hostAliases = pod.spec.hostAliases.map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] }));
+  }
+  return config;
+}
+
+export interface ContainerConfigInput {
+  pod: Pod;
+  container: Container;
+  kind: ContainerKind;
+  restartCount: number;
+  image: string;
+  command: string[];
+  args: string[];
+  envs: KeyValue[];
+  mounts: Mount[];
+  security: LinuxContainerSecurity;
+}
+
+export function containerConfig(input: ContainerConfigInput): ContainerConfig {
+  const { pod, container } = input;
+  const limits = container.resources?.limits ?? {};
+  const config: ContainerConfig = {
+    metadata: { name: container.name, attempt: input.restartCount },
+    image: input.image,
+    command: input.command,
+    args: input.args,
+    envs: input.envs,
+    mounts: input.mounts,
+    labels: {
+      [LABEL_POD_NAME]: pod.metadata?.name ?? '',
+      [LABEL_POD_NAMESPACE]: pod.metadata?.namespace ?? '',
+      [LABEL_POD_UID]: pod.metadata?.uid ?? '',
+      [LABEL_CONTAINER_NAME]: container.name,
+    },
+    annotations: {
+      [ANNOTATION_RESTART_COUNT]: String(input.restartCount),
+      [ANNOTATION_CONTAINER_HASH]: containerHash(container),
+      [ANNOTATION_TERMINATION_GRACE]: String(pod.spec?.terminationGracePeriodSeconds ?? 30),
+      [ANNOTATION_CONTAINER_KIND]: input.kind,
+    },
+    logPath: containerLogPath(container.name, input.restartCount),
+    linux: {
+      security: input.security,
+      memoryLimitBytes: Math.round(quantity(limits.memory)),
+      cpuMillis: Math.round(quantity(limits.cpu) * 1000),
+    },
+  };
+  if (container.workingDir) config.workingDir = container.workingDir;
+  if (container.stdin) config.stdin = true;
+  if (container.tty) config.tty = true;
+  return config;
+}
+
+/**
+ * calcRestartCountByLogDir: with no runtime record left, the next restart count is the highest `N.log` in the
+ * container's log directory + 1, so a wiped runtime does not overwrite old logs.
+ */
+export function restartCountFromLogDir(rootDir: string, pod: Pod, name: string): number {
+  let entries: string[];
+  try {
+    entries = readdirSync(path.join(podLogDirectory(rootDir, pod), name));
+  } catch {
+    return 0;
+  }
+  let count = 0;
+  for (const e of entries) {
+    const m = /^(\d+)\.log(\..*)?$/.exec(e);
+    if (m) count = Math.max(count, Number(m[1]) + 1);
+  }
+  return count;
+}

@@ -1,0 +1,307 @@
+// SyncPod (pkg/kubelet/kuberuntime/kuberuntime_manager.go): carries out a PodPlan against the runtime in the
+// kubelet's order and reports one SyncResult per step.
+//
+//  1. Record SandboxChanged when an existing sandbox is replaced.
+//  2. Kill the pod (every running container in termination order, then the sandbox), or
+//  3. kill the containers the plan names.
+//  4. Remove stopped instances the plan prunes.
+//  5. Report containers waiting in crash-loop backoff (BackOff events, CrashLoopBackOff results).
+//  6. Mount volumes, then create the sandbox if the plan says so.
+//  7. Start init containers in order; the first regular init container that fails to start ends the sync,
+//     a sidecar that fails to start is skipped.
+//  8. Start app containers one at a time in spec order, each with its postStart hook run to its end.
+import type { Container, Pod } from '../api/types.js';
+import type { RuntimeService } from '../runtime/types.js';
+import type { Clock } from '../util/clock.js';
+import type { BackoffState } from './backoff.js';
+import type { Collaborators } from './collaborators.js';
+import { containerConfig, restartCountFromLogDir, sandboxConfig } from './container-config.js';
+import type { SyncResult } from './executor-types.js';
+import { expandContainerCommandAndArgs } from './expansion.js';
+import { ensureImageExists, imageBackoffKey } from './image-puller.js';
+import { killContainer, killPod } from './kill.js';
+import type { PodPlan } from './planner.js';
+import {
+  appContainers,
+  type ContainerKind,
+  containerRef,
+  formatPod,
+  initContainers,
+  isSidecar,
+} from './pod-util.js';
+import { newestByName, type ObservedPod, restartCountOf } from './runtime-view.js';
+import { StartFailure } from './start-failure.js';
+import type { EventRecorder, KubeletConfig, ObjectGetter } from './types.js';
+
+export interface ExecutorDeps {
+  runtime: RuntimeService;
+  clock: Clock;
+  events: EventRecorder;
+  objects: ObjectGetter;
+  config: Pick<KubeletConfig, 'hostIP' | 'rootDir' | 'imagePullBackOff'>;
+  collaborators: Collaborators;
+}
+
+export interface ExecuteInput {
+  pod: Pod;
+  plan: PodPlan;
+  /** What the plan was computed from (restart counts come from it). */
+  observed: ObservedPod;
+  imageBackoff: BackoffState;
+  /** For a pod kill: the grace to use instead of the pod's. */
+  gracePeriodOverride?: number;
+}
+
+export interface ExecuteOutcome {
+  results: SyncResult[];
+  imageBackoff: BackoffState;
+  /** When an image pull backoff ends for a container that could not start (ms), or null. */
+  imageRetryAt: number | null;
+}
+
+export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Promise<ExecuteOutcome> {
+  const { pod, plan, observed } = input;
+  const state = { imageBackoff: input.imageBackoff };
+  const results: SyncResult[] = [];
+  const outcome = (): ExecuteOutcome => ({
+    results,
+    imageBackoff: state.imageBackoff,
+    imageRetryAt: imageRetryAt(pod, state.imageBackoff, results, deps.clock.now()),
+  });
+
+  // Step 1
+  if (plan.createSandbox && observed.sandboxes.length > 0) {
+    deps.events.event(
+      containerRef(pod),
+      'Normal',
+      'SandboxChanged',
+      'Pod sandbox changed, it will be killed and re-created.',
+    );
+  }
+
+  // Steps 2 and 3
+  if (plan.killPod) {
+    const killed = await killPod(deps, pod, observed, input.gracePeriodOverride);
+    results.push(...killed);
+    if (killed.some((r) => r.error)) return outcome();
+  } else {
+    for (const k of plan.containersToKill) {
+      const status = observed.containers.find((c) => c.id === k.containerId);
+      if (!status) continue;
+      const result: SyncResult = { action: 'KillContainer', target: k.name };
+      results.push(result);
+      try {
+        await killContainer(deps, pod, status, {
+          message: k.message,
+          reason: k.reason,
+          podIP: observed.sandboxes[0]?.ip ?? '',
+        });
+      } catch (e) {
+        result.error = 'KillContainerError';
+        result.message = (e as Error).message;
+        return outcome();
+      }
+    }
+  }
+
+  // Step 4: failures are the GC's to retry; they never block a start.
+  for (const id of plan.pruneContainerIds) {
+    await deps.runtime.removeContainer(id).catch(() => {});
+  }
+
+  // Step 5
+  for (const w of plan.waiting) {
+    deps.events.event(
+      containerRef(pod, w.name),
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container ${w.name} in pod ${formatPod(pod)}`,
+    );
+    results.push({ action: 'StartContainer', target: w.name, error: w.reason, message: w.message });
+  }
+
+  const hasStarts = plan.initContainersToStart.length > 0 || plan.containersToStart.length > 0;
+  if (!hasStarts) return outcome();
+
+  // Step 6: storage before anything runs, then the sandbox.
+  try {
+    await deps.collaborators.volumes.setUpPod(pod);
+  } catch (e) {
+    const err = e as Error & { failures?: { message: string }[] };
+    for (const f of err.failures ?? [{ message: err.message }]) {
+      deps.events.event(containerRef(pod), 'Warning', 'FailedMount', f.message);
+    }
+    results.push({
+      action: 'SetupVolumes',
+      target: formatPod(pod),
+      error: 'FailedMount',
+      message: err.message,
+    });
+    return outcome();
+  }
+  let sandboxId = plan.sandboxId;
+  const sbConfig = sandboxConfig(pod, plan.sandboxAttempt, deps.config.rootDir);
+  let podIP = observed.sandboxes[0]?.ip ?? '';
+  if (plan.createSandbox) {
+    const result: SyncResult = { action: 'CreatePodSandbox', target: formatPod(pod) };
+    results.push(result);
+    try {
+      sandboxId = await deps.runtime.runPodSandbox(sbConfig);
+      podIP = (await deps.runtime.podSandboxStatus(sandboxId)).ip;
+    } catch (e) {
+      const message = `Failed to create pod sandbox: ${(e as Error).message}`;
+      deps.events.event(containerRef(pod), 'Warning', 'FailedCreatePodSandBox', message);
+      result.error = 'CreatePodSandboxError';
+      result.message = message;
+      return outcome();
+    }
+  }
+  const ctx: StartContext = {
+    deps,
+    pod,
+    observed,
+    sandboxId,
+    sandboxConfig: sbConfig,
+    podIP: podIP || deps.config.hostIP,
+    state,
+  };
+  const start = async (container: Container, kind: ContainerKind): Promise<boolean> => {
+    const result: SyncResult = { action: 'StartContainer', target: container.name };
+    results.push(result);
+    try {
+      await startContainer(ctx, container, kind);
+      return true;
+    } catch (e) {
+      result.error = e instanceof StartFailure ? e.reason : 'RunContainerError';
+      result.message = (e as Error).message;
+      return false;
+    }
+  };
+
+  // Step 7
+  const inits = initContainers(pod);
+  for (const idx of plan.initContainersToStart) {
+    const c = inits[idx]!;
+    if (!(await start(c, isSidecar(c) ? 'sidecar' : 'init')) && !isSidecar(c)) return outcome();
+  }
+  // Step 8
+  const apps = appContainers(pod);
+  for (const idx of plan.containersToStart) await start(apps[idx]!, 'app');
+  return outcome();
+}
+
+interface StartContext {
+  deps: ExecutorDeps;
+  pod: Pod;
+  observed: ObservedPod;
+  sandboxId: string;
+  sandboxConfig: ReturnType<typeof sandboxConfig>;
+  podIP: string;
+  state: { imageBackoff: BackoffState };
+}
+
+/**
+ * startContainer: pull the image, build the config (env, mounts, security), create, start, then run the
+ * postStart hook to its end; a failed hook kills the container (PostStartHookError).
+ */
+async function startContainer(ctx: StartContext, container: Container, kind: ContainerKind): Promise<void> {
+  const { deps, pod } = ctx;
+  const ref = containerRef(pod, container.name);
+  const failed = (reason: string, message: string): StartFailure => {
+    deps.events.event(ref, 'Warning', 'Failed', `Error: ${message}`);
+    return new StartFailure(reason, message);
+  };
+
+  try {
+    await ensureImageExists(deps, pod, container, ctx.state);
+  } catch (e) {
+    if (e instanceof StartFailure) {
+      deps.events.event(ref, 'Warning', 'Failed', `Error: ${e.reason}`);
+      throw e;
+    }
+    throw failed('ErrImagePull', (e as Error).message);
+  }
+
+  const previous = newestByName(ctx.observed, container.name);
+  const restartCount = previous
+    ? restartCountOf(previous) + 1
+    : restartCountFromLogDir(deps.config.rootDir, pod, container.name);
+
+  let config: ReturnType<typeof containerConfig>;
+  try {
+    const envs = await deps.collaborators.makeEnvironment(
+      pod,
+      container,
+      deps.objects,
+      ctx.podIP,
+      deps.config.hostIP,
+    );
+    const nonRoot = deps.collaborators.security.verifyRunAsNonRoot(pod, container);
+    if (nonRoot) throw new Error(nonRoot);
+    const { command, args } = expandContainerCommandAndArgs(container, envs);
+    config = containerConfig({
+      pod,
+      container,
+      kind,
+      restartCount,
+      image: container.image ?? '',
+      command,
+      args,
+      envs,
+      mounts: deps.collaborators.volumes.mountsFor(pod, container, envs),
+      security: deps.collaborators.security.linuxSecurity(pod, container),
+    });
+  } catch (e) {
+    throw failed('CreateContainerConfigError', (e as Error).message);
+  }
+
+  let id: string;
+  try {
+    id = await deps.runtime.createContainer(ctx.sandboxId, config, ctx.sandboxConfig);
+  } catch (e) {
+    throw failed('CreateContainerError', (e as Error).message);
+  }
+  deps.events.event(ref, 'Normal', 'Created', `Created container: ${container.name}`);
+  try {
+    await deps.runtime.startContainer(id);
+  } catch (e) {
+    throw failed('RunContainerError', (e as Error).message);
+  }
+  deps.events.event(ref, 'Normal', 'Started', `Started container ${container.name}`);
+
+  const postStart = container.lifecycle?.postStart;
+  if (postStart) {
+    const r = await deps.collaborators
+      .runHook(postStart, { pod, container, containerId: id, podIP: ctx.podIP })
+      .catch((e: unknown) => ({ ok: false, message: (e as Error).message }));
+    if (!r.ok) {
+      // The message may hold secrets: the event does not repeat it.
+      deps.events.event(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+      const status = await deps.runtime.containerStatus(id).catch(() => undefined);
+      if (status)
+        await killContainer(deps, pod, status, { message: 'FailedPostStartHook', podIP: ctx.podIP }).catch(
+          () => {},
+        );
+      throw new StartFailure('PostStartHookError', r.message);
+    }
+  }
+}
+
+/** When the image backoff of a container that just failed to pull ends. */
+function imageRetryAt(
+  pod: Pod,
+  state: BackoffState,
+  results: readonly SyncResult[],
+  now: number,
+): number | null {
+  let at: number | null = null;
+  for (const r of results) {
+    if (r.error !== 'ErrImagePull' && r.error !== 'ImagePullBackOff') continue;
+    const c = [...initContainers(pod), ...appContainers(pod)].find((x) => x.name === r.target);
+    const entry = c ? state[imageBackoffKey(pod, c.image ?? '')] : undefined;
+    if (!entry) continue;
+    const until = Math.max(entry.lastUpdateMs + entry.backoffMs, now);
+    at = at === null ? until : Math.min(at, until);
+  }
+  return at;
+}

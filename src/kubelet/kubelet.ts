@@ -1,0 +1,203 @@
+// The kubelet: one PodWorker per pod UID, fed pods by the API side (upsertPod/deletePod) and woken by runtime
+// events and probe results. start() adopts what the runtime already runs (a restarted kubelet neither
+// duplicates nor restarts containers: the planner reads the runtime, restart counts come from annotations)
+// and removes sandboxes of pods it does not know.
+import type { Pod, PodStatus } from '../api/types.js';
+import {
+  ANNOTATION_TERMINATION_GRACE,
+  LABEL_POD_UID,
+  type PodSandboxStatus,
+  type RuntimeService,
+} from '../runtime/types.js';
+import { type Collaborators, defaultCollaborators } from './collaborators.js';
+import { executePlan } from './executor.js';
+import { MINIMUM_GRACE_PERIOD_SECONDS } from './kill.js';
+import type { PodPlan } from './planner.js';
+import { podGracePeriodSeconds } from './pod-util.js';
+import { PodWorker, SYNC_ERROR_RETRY_MS } from './pod-worker.js';
+import { observe } from './runtime-view.js';
+import type { KubeletDeps } from './types.js';
+
+export interface KubeletOptions extends KubeletDeps, Partial<Collaborators> {
+  /** Retry delay after a failed sync (default 10 s, the kubelet's backOffPeriod). */
+  syncErrorRetryMs?: number;
+  /** Where errors the kubelet survives go (default: console.error). */
+  onError?: (podUid: string, error: unknown) => void;
+}
+
+export class Kubelet {
+  readonly #deps: KubeletDeps;
+  readonly #collaborators: Collaborators;
+  readonly #pods = new Map<string, Pod>();
+  readonly #workers = new Map<string, PodWorker>();
+  readonly #syncErrorRetryMs: number;
+  readonly #onError: (podUid: string, error: unknown) => void;
+  #started = false;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(options: KubeletOptions) {
+    const { runtime, clock, objects, status, events, config } = options;
+    this.#deps = { runtime, clock, objects, status, events, config };
+    const defaults =
+      options.makeEnvironment && options.volumes && options.security && options.runHook && options.prober
+        ? undefined
+        : defaultCollaborators({ ...this.#deps, onProbeChange: (uid) => this.#workers.get(uid)?.signal() });
+    this.#collaborators = {
+      makeEnvironment: options.makeEnvironment ?? defaults!.makeEnvironment,
+      volumes: options.volumes ?? defaults!.volumes,
+      security: options.security ?? defaults!.security,
+      runHook: options.runHook ?? defaults!.runHook,
+      prober: options.prober ?? defaults!.prober,
+    };
+    this.#syncErrorRetryMs = options.syncErrorRetryMs ?? SYNC_ERROR_RETRY_MS;
+    this.#onError =
+      options.onError ??
+      ((uid, e) => console.error(`kubelet: pod ${uid}: ${(e as Error)?.stack ?? String(e)}`));
+  }
+
+  get runtime(): RuntimeService {
+    return this.#deps.runtime;
+  }
+
+  /** The prober's results (for a probe-change wake-up from outside, and tests). */
+  get prober(): Collaborators['prober'] {
+    return this.#collaborators.prober;
+  }
+
+  /** A pod bound to this node was added or changed (including a deletionTimestamp being set). */
+  upsertPod(pod: Pod): void {
+    const uid = pod.metadata?.uid;
+    if (!uid)
+      throw new Error(`kubelet: pod ${pod.metadata?.namespace}/${pod.metadata?.name} has no metadata.uid`);
+    this.#pods.set(uid, pod);
+    if (!this.#started) return;
+    const worker = this.#workers.get(uid);
+    if (worker) worker.update(pod);
+    else this.#startWorker(pod);
+  }
+
+  /** The pod's API object is gone: whatever still runs is killed and its sandboxes removed. */
+  deletePod(uid: string): void {
+    this.#pods.delete(uid);
+    this.#workers.get(uid)?.remove();
+  }
+
+  /** The status last written for a pod. */
+  podStatus(uid: string): PodStatus | undefined {
+    return this.#workers.get(uid)?.status;
+  }
+
+  /**
+   * Starts the workers. Call after upserting every pod the API holds for this node: sandboxes of pods that
+   * are not known then are orphans and are killed and removed.
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.#unsubscribe = this.#deps.runtime.onEvent?.((e) => this.#workers.get(e.podUid)?.signal());
+    await this.#removeOrphans();
+    for (const pod of this.#pods.values()) this.#startWorker(pod);
+  }
+
+  /** Stops every worker and the prober; containers keep running (a kubelet restart adopts them). */
+  async stop(): Promise<void> {
+    this.#started = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    const workers = [...this.#workers.values()];
+    this.#workers.clear();
+    await Promise.all(workers.map((w) => w.stop()));
+    await this.#collaborators.prober.stop?.();
+  }
+
+  /**
+   * Node shutdown (`podrun serve` got SIGTERM): every pod is killed in the kubelet's termination order with
+   * its grace period, then its sandboxes are removed and its volumes torn down. Statuses are not written.
+   */
+  async shutdown(): Promise<void> {
+    const pods = new Map(this.#pods);
+    await this.stop();
+    const { runtime } = this.#deps;
+    const sandboxes = await runtime.listPodSandboxes();
+    const uids = new Set(sandboxes.map((s) => s.labels[LABEL_POD_UID] ?? s.metadata.uid));
+    await Promise.all(
+      [...uids].map(async (uid) => {
+        const pod = pods.get(uid);
+        if (pod) await this.#killKnownPod(pod);
+        else await this.#killOrphan(uid, sandboxes);
+        await this.#collaborators.volumes.tearDownPod(uid).catch((e) => this.#onError(uid, e));
+      }),
+    );
+  }
+
+  #startWorker(pod: Pod): void {
+    const worker = new PodWorker(pod, {
+      deps: this.#deps,
+      collaborators: this.#collaborators,
+      syncErrorRetryMs: this.#syncErrorRetryMs,
+      onError: this.#onError,
+      onFinished: (uid) => {
+        if (this.#workers.get(uid) === worker) this.#workers.delete(uid);
+        this.#pods.delete(uid);
+      },
+    });
+    this.#workers.set(worker.uid, worker);
+    worker.start();
+  }
+
+  async #killKnownPod(pod: Pod): Promise<void> {
+    const { runtime } = this.#deps;
+    const uid = pod.metadata?.uid ?? '';
+    const selector = { labelSelector: { [LABEL_POD_UID]: uid } };
+    const observed = observe(
+      await runtime.listPodSandboxes(selector),
+      await runtime.listContainers(selector),
+    );
+    const plan: PodPlan = {
+      killPod: true,
+      createSandbox: false,
+      sandboxId: '',
+      sandboxAttempt: 0,
+      initContainersToStart: [],
+      containersToStart: [],
+      containersToKill: [],
+      waiting: [],
+      backoffUpdates: {},
+      pruneContainerIds: [],
+      wakeAt: null,
+      podFailed: null,
+    };
+    await executePlan(
+      { ...this.#deps, collaborators: this.#collaborators },
+      { pod, plan, observed, imageBackoff: {}, gracePeriodOverride: podGracePeriodSeconds(pod) },
+    ).catch((e) => this.#onError(uid, e));
+    for (const sb of observed.sandboxes)
+      await runtime.removePodSandbox(sb.id).catch((e) => this.#onError(uid, e));
+  }
+
+  /** A sandbox whose pod is unknown: stop its containers with the grace they were created with, remove it. */
+  async #killOrphan(uid: string, sandboxes: readonly PodSandboxStatus[]): Promise<void> {
+    const { runtime } = this.#deps;
+    const containers = await runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } });
+    await Promise.all(
+      containers
+        .filter((c) => c.state === 'running')
+        .map((c) => {
+          const grace = Number(c.annotations[ANNOTATION_TERMINATION_GRACE] ?? MINIMUM_GRACE_PERIOD_SECONDS);
+          return runtime.stopContainer(c.id, Math.max(grace, MINIMUM_GRACE_PERIOD_SECONDS));
+        }),
+    ).catch((e) => this.#onError(uid, e));
+    for (const sb of sandboxes.filter((s) => (s.labels[LABEL_POD_UID] ?? s.metadata.uid) === uid)) {
+      await runtime.stopPodSandbox(sb.id).catch((e) => this.#onError(uid, e));
+      await runtime.removePodSandbox(sb.id).catch((e) => this.#onError(uid, e));
+    }
+  }
+
+  async #removeOrphans(): Promise<void> {
+    const sandboxes = await this.#deps.runtime.listPodSandboxes();
+    const orphans = new Set(
+      sandboxes.map((s) => s.labels[LABEL_POD_UID] ?? s.metadata.uid).filter((uid) => !this.#pods.has(uid)),
+    );
+    await Promise.all([...orphans].map((uid) => this.#killOrphan(uid, sandboxes)));
+  }
+}

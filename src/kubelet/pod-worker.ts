@@ -1,0 +1,238 @@
+// One worker per pod UID (pkg/kubelet/pod_workers.go): syncs never overlap for a pod. Each sync observes the
+// runtime, plans, executes, generates the status and writes it when it changed, then sleeps until the plan's
+// wake time, a runtime event, a probe change, a pod update or the resync interval.
+import type { Pod, PodStatus } from '../api/types.js';
+import { LABEL_POD_UID } from '../runtime/types.js';
+import type { BackoffState } from './backoff.js';
+import type { Collaborators, ContainerInstance } from './collaborators.js';
+import { type ExecutorDeps, executePlan } from './executor.js';
+import { killPod } from './kill.js';
+import { type PodFailure, planPod } from './planner.js';
+import { findContainer, formatPod, podGracePeriodSeconds } from './pod-util.js';
+import { type FailureReason, updateReasonCache } from './reason-cache.js';
+import { containerName, type ObservedPod, observe } from './runtime-view.js';
+import { generatePodStatus } from './status.js';
+import type { KubeletDeps } from './types.js';
+
+/** A failed sync is retried after this long (the pod worker's backOffPeriod), unless the plan wakes earlier. */
+export const SYNC_ERROR_RETRY_MS = 10_000;
+
+/** Results that already carry their own retry time (the plan's or the image backoff's). */
+const TIMED_FAILURES = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull']);
+
+export interface PodWorkerOptions {
+  deps: KubeletDeps;
+  collaborators: Collaborators;
+  /** Called once the worker has finished for good (the pod was deleted and cleaned up). */
+  onFinished: (uid: string) => void;
+  /** Reports errors the loop survives (a failed status write, a runtime error). */
+  onError: (uid: string, error: unknown) => void;
+  syncErrorRetryMs: number;
+}
+
+export class PodWorker {
+  readonly uid: string;
+  readonly #o: PodWorkerOptions;
+  #pod: Pod;
+  /** The status this worker last wrote (or the API's, until the first write). */
+  #status: PodStatus | undefined;
+  #backoff: BackoffState = {};
+  #imageBackoff: BackoffState = {};
+  #reasons = new Map<string, FailureReason>();
+  #podFailed: PodFailure | null = null;
+  #removed = false;
+  #stopped = false;
+  #finished = false;
+  #dirty = false;
+  #wake = new AbortController();
+  #loop: Promise<void> | undefined;
+
+  constructor(pod: Pod, options: PodWorkerOptions) {
+    this.uid = pod.metadata?.uid ?? '';
+    this.#pod = pod;
+    this.#status = pod.status;
+    this.#o = options;
+  }
+
+  get pod(): Pod {
+    return this.#pod;
+  }
+
+  /** The status last written. */
+  get status(): PodStatus | undefined {
+    return this.#status;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** A new version of the pod from the API. */
+  update(pod: Pod): void {
+    this.#pod = pod;
+    this.signal();
+  }
+
+  /** Something changed (runtime event, probe result): sync again now. */
+  signal(): void {
+    this.#dirty = true;
+    this.#wake.abort();
+  }
+
+  /** The API object is gone: kill what runs, remove the sandboxes, and finish. */
+  remove(): void {
+    this.#removed = true;
+    this.signal();
+  }
+
+  /** Stops the loop without touching containers. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#wake.abort();
+    await this.#loop;
+  }
+
+  /** Whether the last sync left the worker done (deleted and cleaned up). */
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  async #run(): Promise<void> {
+    const { clock, config } = this.#o.deps;
+    while (!this.#stopped && !this.#finished) {
+      this.#dirty = false;
+      this.#wake = new AbortController();
+      let wakeAt: number | null;
+      try {
+        wakeAt = await this.#sync();
+      } catch (e) {
+        this.#o.onError(this.uid, e);
+        wakeAt = clock.now() + this.#o.syncErrorRetryMs;
+      }
+      if (this.#stopped || this.#finished) break;
+      if (this.#dirty) continue;
+      const now = clock.now();
+      const until = Math.min(wakeAt ?? Number.POSITIVE_INFINITY, now + config.resyncIntervalMs);
+      await clock.sleep(Math.max(0, until - now), this.#wake.signal).catch(() => {});
+    }
+    if (this.#finished) this.#o.onFinished(this.uid);
+  }
+
+  async #observe(): Promise<ObservedPod> {
+    const { runtime } = this.#o.deps;
+    const selector = { labelSelector: { [LABEL_POD_UID]: this.uid } };
+    const [sandboxes, containers] = await Promise.all([
+      runtime.listPodSandboxes(selector),
+      runtime.listContainers(selector),
+    ]);
+    return observe(sandboxes, containers);
+  }
+
+  #executorDeps(): ExecutorDeps {
+    const { runtime, clock, events, objects, config } = this.#o.deps;
+    return { runtime, clock, events, objects, config, collaborators: this.#o.collaborators };
+  }
+
+  /** One sync; returns when to sync again (null: only on a signal or the resync). */
+  async #sync(): Promise<number | null> {
+    const { deps, collaborators } = this.#o;
+    const { clock } = deps;
+    if (this.#removed) {
+      await this.#cleanUp(await this.#observe(), true);
+      return null;
+    }
+    const pod: Pod = { ...this.#pod, status: this.#status ?? this.#pod.status };
+    const observed = await this.#observe();
+    const plan = planPod({
+      pod,
+      sandboxes: observed.sandboxes,
+      containers: observed.containers,
+      probes: collaborators.prober,
+      backoff: this.#backoff,
+      now: clock.now(),
+      config: deps.config,
+    });
+    this.#backoff = { ...this.#backoff, ...plan.backoffUpdates };
+    this.#podFailed ??= plan.podFailed;
+    const outcome = await executePlan(this.#executorDeps(), {
+      pod,
+      plan,
+      observed,
+      imageBackoff: this.#imageBackoff,
+    });
+    this.#imageBackoff = outcome.imageBackoff;
+    this.#reasons = updateReasonCache(this.#reasons, outcome.results);
+
+    const after = await this.#observe();
+    const podIP = after.sandboxes.find((s) => s.state === 'ready')?.ip || deps.config.hostIP;
+    collaborators.prober.updatePod(pod, instances(pod, after), podIP);
+    const nothingRunning = !after.containers.some((c) => c.state === 'running');
+    const deleting = Boolean(pod.metadata?.deletionTimestamp);
+    const status = generatePodStatus({
+      pod,
+      sandboxes: after.sandboxes,
+      containers: after.containers,
+      probes: collaborators.prober,
+      reasonCache: this.#reasons,
+      runtimeName: deps.runtime.name,
+      hostIP: deps.config.hostIP,
+      now: clock.now(),
+      podIsTerminal: deleting && nothingRunning,
+      podFailed: this.#podFailed,
+    });
+    await this.#writeStatus(status);
+
+    if (deleting && nothingRunning) {
+      await deps.status.finalizeDeletion(this.#pod);
+      await this.#cleanUp(after, false);
+      return null;
+    }
+    const failedSync = outcome.results.some((r) => r.error && !TIMED_FAILURES.has(r.error));
+    const times = [
+      plan.wakeAt,
+      outcome.imageRetryAt,
+      failedSync ? clock.now() + this.#o.syncErrorRetryMs : null,
+    ];
+    const defined = times.filter((t): t is number => t !== null);
+    return defined.length ? Math.min(...defined) : null;
+  }
+
+  async #writeStatus(status: PodStatus): Promise<void> {
+    if (JSON.stringify(status) === JSON.stringify(this.#status)) return;
+    await this.#o.deps.status.updateStatus(this.#pod, status);
+    this.#status = status;
+  }
+
+  /** Kills what still runs (with the pod's grace), removes the sandboxes, volumes and probe workers. */
+  async #cleanUp(observed: ObservedPod, kill: boolean): Promise<void> {
+    const { deps, collaborators } = this.#o;
+    if (kill && observed.containers.some((c) => c.state === 'running')) {
+      await killPod(this.#executorDeps(), this.#pod, observed, podGracePeriodSeconds(this.#pod));
+    }
+    for (const sb of observed.sandboxes) {
+      await deps.runtime.stopPodSandbox(sb.id);
+      await deps.runtime.removePodSandbox(sb.id);
+    }
+    collaborators.prober.removePod(this.uid);
+    await collaborators.volumes.tearDownPod(this.uid).catch((e) => this.#o.onError(this.uid, e));
+    this.#finished = true;
+  }
+
+  toString(): string {
+    return `pod worker ${formatPod(this.#pod)}`;
+  }
+}
+
+/** The newest instance of each container, as the prober tracks them. */
+function instances(pod: Pod, observed: ObservedPod): ContainerInstance[] {
+  const seen = new Set<string>();
+  const out: ContainerInstance[] = [];
+  for (const c of observed.containers) {
+    const name = containerName(c);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const kind = findContainer(pod, name)?.kind ?? 'app';
+    out.push({ name, containerId: c.id, kind, running: c.state === 'running', startedAt: c.startedAt });
+  }
+  return out;
+}
