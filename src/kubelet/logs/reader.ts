@@ -146,12 +146,32 @@ class ChangeWaiter {
 }
 
 async function openLog(file: string): Promise<fs.FileHandle> {
+  // Like ReadLogs, resolve symlinks first; its error is the one users see for a vanished log file.
+  let resolved: string;
   try {
-    return await fs.open(file, 'r');
+    resolved = await fs.realpath(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file or directory' : ((err as Error).message ?? String(err));
-    throw new LogError(`failed to open log file ${goQuote(file)}: open ${file}: ${why}`);
+    throw new LogError(
+      `failed to try resolving symlinks in path ${goQuote(file)}: lstat ${file}: ${errnoText(err)}`,
+    );
+  }
+  try {
+    return await fs.open(resolved, 'r');
+  } catch (err) {
+    throw new LogError(`failed to open log file ${goQuote(resolved)}: open ${resolved}: ${errnoText(err)}`);
+  }
+}
+
+function errnoText(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'not a directory';
+    default:
+      return (err as Error).message ?? String(err);
   }
 }
 

@@ -101,7 +101,7 @@ describe('reading a CRI log file', () => {
       assert.ok(err instanceof LogError);
       assert.match(
         err.message,
-        /^failed to open log file ".*nope\.log": open .*nope\.log: no such file or directory$/,
+        /^failed to try resolving symlinks in path ".*nope\.log": lstat .*nope\.log: no such file or directory$/,
       );
       return true;
     });
