@@ -19,7 +19,7 @@ import { setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js
 import { setUpHostPath } from './hostpath.js';
 import { isMountPoint, mountsUnder, mountTmpfs, unmount } from './mount.js';
 import { setVolumeOwnership } from './ownership.js';
-import { type PluginKind, podDir, podVolumesDir, volumeDir } from './paths.js';
+import { type PluginKind, podDir, podVolumesDir, validateProjectedPath, volumeDir } from './paths.js';
 import {
   configMapPayload,
   DEFAULT_MODE,
@@ -261,18 +261,36 @@ export class VolumeManager {
     onlyExisting: boolean,
   ): Promise<void> {
     const dir = volumeDir(this.#rootDir, uidOf(pod), kind, name);
-    if (onlyExisting && !(await exists(dir))) return;
-    await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
-    const fsGroup = pod.spec?.securityContext?.fsGroup;
-    const result = await atomicWrite(
-      dir,
-      payload,
-      this.#clock.now(),
-      // Like the kubelet, ownership covers the whole volume, before the new version is published.
-      fsGroup === undefined ? undefined : async () => setVolumeOwnership(dir, fsGroup, true),
-    );
-    // Visible links are created after publication; they get the group too.
-    if (fsGroup !== undefined && result.written) await setVolumeOwnership(dir, fsGroup, true);
+    const existed = await exists(dir);
+    if (onlyExisting && !existed) return;
+    // Refuse bad paths before anything is created or mounted.
+    for (const p of payload.keys()) {
+      const problem = validateProjectedPath(p);
+      if (problem) throw new Error(problem);
+    }
+    try {
+      await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
+      const fsGroup = pod.spec?.securityContext?.fsGroup;
+      const result = await atomicWrite(
+        dir,
+        payload,
+        this.#clock.now(),
+        // Like the kubelet, ownership covers the whole volume, before the new version is published.
+        fsGroup === undefined ? undefined : async () => setVolumeOwnership(dir, fsGroup, true),
+      );
+      // Visible links are created after publication; they get the group too.
+      if (fsGroup !== undefined && result.written) await setVolumeOwnership(dir, fsGroup, true);
+    } catch (e) {
+      // A first set-up that failed half-way leaves nothing behind (the kubelet tears it down too).
+      if (!existed) await this.#removeVolumeDir(dir).catch(() => {});
+      throw e;
+    }
+  }
+
+  async #removeVolumeDir(dir: string): Promise<void> {
+    const real = await realpath(dir);
+    for (const m of await mountsUnder(real)) await unmount(m.mountPoint);
+    await rm(dir, { recursive: true, force: true });
   }
 
   /**

@@ -230,6 +230,27 @@ describe('secret volumes', () => {
     );
     if (IS_ROOT) assert.equal(findmnt(volumeDir(f.root, uid(keyed), 'secret', 'creds')), undefined);
   });
+  test('a first set-up that fails half-way leaves neither a mount nor a directory behind', async () => {
+    f.objects.setSecret('db', { a: '1', b: '2' });
+    // `x` is a file, so `x/y` cannot be written: the failure comes after the tmpfs is mounted.
+    const pod = makePod([
+      {
+        name: 'creds',
+        secret: {
+          secretName: 'db',
+          items: [
+            { key: 'a', path: 'x' },
+            { key: 'b', path: 'x/y' },
+          ],
+        },
+      },
+    ]);
+    const e = await setUpFails(f, pod);
+    assert.match(e.message, /^MountVolume\.SetUp failed for volume "creds" : E(NOTDIR|EXIST)/);
+    const dir = volumeDir(f.root, uid(pod), 'secret', 'creds');
+    assert.equal(findmnt(dir), undefined);
+    await assert.rejects(stat(dir), { code: 'ENOENT' });
+  });
 });
 
 describe('downwardAPI volumes', () => {
