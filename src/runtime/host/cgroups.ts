@@ -1,0 +1,143 @@
+// Memory and CPU limits through cgroups, v2 (unified) or v1 (one hierarchy per controller), whichever the
+// machine has. Each limited container gets `podrun/<containerId>` under the controller's root: the shim moves
+// the container into it before exec, reads the OOM-kill counter when it exits, and removes it.
+//
+// The groups hang off the hierarchy root, like Docker's `docker/<id>`, rather than off podrun's own cgroup:
+// podrun's cgroup may belong to a supervisor that removes it when podrun exits.
+
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface CgroupLayout {
+  version: 1 | 2 | 0;
+  /** Directory under which per-container memory groups are made ('' when memory is not available). */
+  memoryRoot: string;
+  /** Directory under which per-container cpu groups are made ('' when cpu is not available). */
+  cpuRoot: string;
+}
+
+export interface ContainerCgroups {
+  /** `cgroup.procs` files the shim writes itself into. */
+  procs: string[];
+  /** Files whose `oom_kill N` line tells that the kernel's OOM killer struck. */
+  oomFiles: string[];
+  /** Directories to remove once the container has exited. */
+  dirs: string[];
+}
+
+const ROOT = '/sys/fs/cgroup';
+
+export function detectCgroups(root = ROOT): CgroupLayout {
+  const controllers = readOrEmpty(join(root, 'cgroup.controllers')).split(/\s+/);
+  if (controllers.includes('memory') || controllers.includes('cpu')) {
+    const base = join(root, 'podrun');
+    return {
+      version: 2,
+      memoryRoot: controllers.includes('memory') ? base : '',
+      cpuRoot: controllers.includes('cpu') ? base : '',
+    };
+  }
+  const mem = join(root, 'memory');
+  const cpu = join(root, 'cpu');
+  const hasMem = existsSync(join(mem, 'memory.limit_in_bytes'));
+  const hasCpu = existsSync(join(cpu, 'cpu.cfs_quota_us'));
+  if (hasMem || hasCpu) {
+    return {
+      version: 1,
+      memoryRoot: hasMem ? join(mem, 'podrun') : '',
+      cpuRoot: hasCpu ? join(cpu, 'podrun') : '',
+    };
+  }
+  return { version: 0, memoryRoot: '', cpuRoot: '' };
+}
+
+/** Creates the groups a container's limits need (none when it has no limits). */
+export function createContainerCgroups(
+  layout: CgroupLayout,
+  id: string,
+  limits: { memoryBytes?: number; cpuMillis?: number },
+): ContainerCgroups {
+  const out: ContainerCgroups = { procs: [], oomFiles: [], dirs: [] };
+  const memory = limits.memoryBytes && limits.memoryBytes > 0 ? limits.memoryBytes : 0;
+  const cpu = limits.cpuMillis && limits.cpuMillis > 0 ? limits.cpuMillis : 0;
+  if (layout.version === 2) {
+    if (!(memory && layout.memoryRoot) && !(cpu && layout.cpuRoot)) return out;
+    const base = layout.memoryRoot || layout.cpuRoot;
+    ensureV2Parent(base);
+    const dir = join(base, id);
+    mkdirSync(dir, { recursive: true });
+    out.dirs.push(dir);
+    out.procs.push(join(dir, 'cgroup.procs'));
+    if (memory && layout.memoryRoot) {
+      writeFileSync(join(dir, 'memory.max'), String(memory));
+      tryWrite(join(dir, 'memory.swap.max'), '0');
+      // Kill the whole container on OOM, as the kubelet configures on cgroup v2.
+      tryWrite(join(dir, 'memory.oom.group'), '1');
+      out.oomFiles.push(join(dir, 'memory.events'));
+    }
+    if (cpu && layout.cpuRoot) tryWrite(join(dir, 'cpu.max'), `${Math.max(1000, cpu * 100)} 100000`);
+    return out;
+  }
+  if (layout.version === 1) {
+    if (memory && layout.memoryRoot) {
+      const dir = join(layout.memoryRoot, id);
+      mkdirSync(dir, { recursive: true });
+      out.dirs.push(dir);
+      out.procs.push(join(dir, 'cgroup.procs'));
+      writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memory));
+      // Without this the container swaps instead of being OOM-killed (fails harmlessly without swap accounting).
+      tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(memory));
+      out.oomFiles.push(join(dir, 'memory.oom_control'));
+    }
+    if (cpu && layout.cpuRoot) {
+      const dir = join(layout.cpuRoot, id);
+      mkdirSync(dir, { recursive: true });
+      out.dirs.push(dir);
+      out.procs.push(join(dir, 'cgroup.procs'));
+      tryWrite(join(dir, 'cpu.cfs_period_us'), '100000');
+      tryWrite(join(dir, 'cpu.cfs_quota_us'), String(Math.max(1000, cpu * 100)));
+    }
+  }
+  return out;
+}
+
+/** True when the kernel OOM-killed a process of the group (read before the group is removed). */
+export function oomKilled(oomFiles: string[]): boolean {
+  return oomFiles.some((f) => /^oom_kill [1-9]/m.test(readOrEmpty(f)));
+}
+
+/** Removes the groups; a group that still has processes stays (and is reported). */
+export function removeCgroups(dirs: string[]): string[] {
+  const left: string[] = [];
+  for (const dir of dirs) {
+    try {
+      rmdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') left.push(dir);
+    }
+  }
+  return left;
+}
+
+function ensureV2Parent(base: string): void {
+  if (!existsSync(base)) mkdirSync(base, { recursive: true });
+  // Controllers must be enabled in every ancestor's subtree_control to be usable below it.
+  tryWrite(join(ROOT, 'cgroup.subtree_control'), '+memory +cpu');
+  tryWrite(join(base, 'cgroup.subtree_control'), '+memory +cpu');
+}
+
+function tryWrite(path: string, value: string): void {
+  try {
+    writeFileSync(path, value);
+  } catch {
+    // best effort: the controller file is absent or the kernel refuses this value
+  }
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,75 @@
+// Where things are for a container that runs on the host's filesystem: the order of its mounts (parents before
+// children, as containerd sorts them) and how a path inside the container maps to a host path, to find its
+// command before starting it.
+
+import { accessSync, constants, statSync } from 'node:fs';
+import { isAbsolute, join, posix } from 'node:path';
+import type { Mount } from '../types.js';
+
+/** containerd's default when the image sets no PATH; the host runtime uses it only to find the command. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function mountSource(m: Mount): string {
+  return m.subPath ? join(m.hostPath, m.subPath) : m.hostPath;
+}
+
+export function sortMounts(mounts: readonly Mount[]): Mount[] {
+  const depth = (p: string) => posix.normalize(p).split('/').filter(Boolean).length;
+  return [...mounts].sort((a, b) => depth(a.containerPath) - depth(b.containerPath));
+}
+
+/**
+ * The host path behind `path` in the container, given its mounts (the last, deepest mount covering it wins), or
+ * undefined when the path is on a private tmpfs of the container (/tmp, /dev/shm) and cannot be seen from here.
+ */
+export function hostView(path: string, mounts: readonly Mount[]): string | undefined {
+  const p = posix.normalize(path);
+  let best: Mount | undefined;
+  for (const m of mounts) {
+    const c = posix.normalize(m.containerPath);
+    if (p === c || p.startsWith(c.endsWith('/') ? c : `${c}/`)) {
+      if (!best || c.length >= posix.normalize(best.containerPath).length) best = m;
+    }
+  }
+  if (best) return join(mountSource(best), p.slice(posix.normalize(best.containerPath).length));
+  if (p === '/tmp' || p.startsWith('/tmp/') || p === '/dev/shm' || p.startsWith('/dev/shm/'))
+    return undefined;
+  return p;
+}
+
+export type Resolution = { ok: true; path: string } | { ok: false; message: string };
+
+/** Finds the command like execvp would inside the container: PATH from its env, else containerd's default. */
+export function resolveCommand(
+  command: string,
+  env: readonly { name: string; value: string }[],
+  cwd: string,
+  mounts: readonly Mount[],
+): Resolution {
+  if (command.includes('/')) {
+    const p = isAbsolute(command) ? command : posix.join(cwd, command);
+    const hv = hostView(p, mounts);
+    if (hv !== undefined && !isExecutableFile(hv)) {
+      return { ok: false, message: `exec: "${command}": stat ${p}: no such file or directory` };
+    }
+    return { ok: true, path: p };
+  }
+  const pathVar = [...env].reverse().find((e) => e.name === 'PATH')?.value ?? DEFAULT_PATH;
+  for (const dir of pathVar.split(':')) {
+    const candidate = posix.join(dir || cwd, command);
+    const hv = hostView(candidate, mounts);
+    if (hv === undefined) continue;
+    if (isExecutableFile(hv)) return { ok: true, path: candidate };
+  }
+  return { ok: false, message: `exec: "${command}": executable file not found in $PATH` };
+}
+
+function isExecutableFile(p: string): boolean {
+  try {
+    if (!statSync(p).isFile()) return false;
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,914 @@
+// The host runtime: pods as Linux processes in per-pod namespaces, on the host's filesystem, with no daemon.
+//
+// Layout of the state directory (everything a restarted podrun needs to find its pods again):
+//   bin/podrun-shim.pl              the shim (shim-source.ts), written at start-up
+//   sandboxes/<id>/sandbox.json     sandbox record; hosts, resolv.conf, hostname: bind-mounted into containers
+//   containers/<id>/container.json  container record; spec (the shim's input); shim.log (the shim's own stderr)
+//   exits/<id>                      written by the shim when the container exits (watched for events)
+// and of the run directory (a tmpfs, like the namespaces and the bridge it describes):
+//   ns/<sandbox>.net|.uts|.ipc      bind-mounted namespace files: the sandbox needs no holder process
+//   ns/<sandbox>.shm                the pod's /dev/shm (tmpfs)
+//   ipam/<bridge>/<ip>              pod IP allocations
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  type FSWatcher,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
+import { type Clock, systemClock } from '../../util/clock.js';
+import {
+  type ContainerConfig,
+  type ContainerFilter,
+  type ContainerStatus,
+  type ExecResult,
+  type ImageSpec,
+  type ImageStatus,
+  type PodSandboxConfig,
+  type PodSandboxStatus,
+  RuntimeError,
+  type RuntimeEvent,
+  type RuntimeService,
+  type RuntimeVersion,
+  type SandboxFilter,
+  type SandboxState,
+} from '../types.js';
+import {
+  type CgroupLayout,
+  type ContainerCgroups,
+  createContainerCgroups,
+  detectCgroups,
+  removeCgroups,
+} from './cgroups.js';
+import { readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
+import { Ipam, parseCidr, type Subnet } from './ipam.js';
+import { mountSource, resolveCommand, sortMounts } from './mounts.js';
+import { bootId, isSameProcess, mountPoints, run } from './proc.js';
+import { SHIM_SOURCE } from './shim-source.js';
+import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
+import { type Identity, resolveIdentity } from './users.js';
+
+export interface HostRuntimeOptions {
+  /** Where sandbox and container records live; survives podrun restarts. */
+  stateDir: string;
+  /** Pod network; the bridge takes the first address, pods the following ones. Default 10.244.0.0/16. */
+  podCidr?: string;
+  clock?: Clock;
+  /** Bridge the pods' veths join. Default `podrun0`. One bridge serves one pod network. */
+  bridgeName?: string;
+  /** Machine-wide run directory (a tmpfs) for namespace files and IP allocations. Default `/run/podrun`. */
+  runDir?: string;
+  /** Container log rotation: size that triggers it and files kept (the live one included). 10 MiB and 5. */
+  logMaxBytes?: number;
+  logMaxFiles?: number;
+  /** perl and ip; found on the usual paths when not given. */
+  perlPath?: string;
+  ipPath?: string;
+}
+
+interface SandboxRecord {
+  id: string;
+  config: PodSandboxConfig;
+  createdAt: number;
+  state: SandboxState;
+  ip: string;
+  veth: string;
+  ns: { net: string; uts: string; ipc: string; shm: string };
+  bootId: string;
+}
+
+interface ContainerRecord {
+  id: string;
+  sandboxId: string;
+  podUid: string;
+  config: ContainerConfig;
+  state: 'created' | 'running' | 'exited';
+  createdAt: number;
+  startedAt: number;
+  finishedAt: number;
+  exitCode: number;
+  /** The signal that ended the container (0 when it exited by itself); exitCode is then 128 + signal. */
+  signal: number;
+  reason: string;
+  message: string;
+  logPath: string;
+  identity: Identity;
+  /** The container's first process (PID 1 of its namespace) as the host sees it, and its start time. */
+  pid: number;
+  pidStart: string;
+  shimPid: number;
+  shimStart: string;
+  bootId: string;
+  cgroups: ContainerCgroups;
+}
+
+interface ExitFile {
+  exitCode: number;
+  signal: number;
+  finishedAt: number;
+  oomKilled: boolean;
+  startError: string | null;
+}
+
+const DEFAULT_CIDR = '10.244.0.0/16';
+const KILL_WAIT_MS = 10_000;
+const EXEC_OUTPUT_LIMIT = 16 * 1024 * 1024;
+const LIVENESS_SWEEP_MS = 2_000;
+
+export class HostRuntime implements RuntimeService {
+  readonly name = 'host';
+  readonly #clock: Clock;
+  readonly #stateDir: string;
+  readonly #runDir: string;
+  readonly #bridge: string;
+  readonly #subnet: Subnet;
+  readonly #ipam: Ipam;
+  readonly #logMaxBytes: number;
+  readonly #logMaxFiles: number;
+  readonly #perl: string;
+  readonly #ip: string;
+  readonly #bootId = bootId();
+  readonly #sandboxes = new Map<string, SandboxRecord>();
+  readonly #containers = new Map<string, ContainerRecord>();
+  readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  readonly #exitWaiters = new Map<string, Set<() => void>>();
+  #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
+  #watcher: FSWatcher | undefined;
+  #lastSweep = 0;
+
+  constructor(options: HostRuntimeOptions) {
+    this.#clock = options.clock ?? systemClock;
+    this.#stateDir = options.stateDir;
+    this.#runDir = options.runDir ?? '/run/podrun';
+    this.#bridge = options.bridgeName ?? 'podrun0';
+    if (this.#bridge.length > 15) {
+      throw new RuntimeError(
+        'Unsupported',
+        `bridgeName ${JSON.stringify(this.#bridge)} is longer than 15 characters (Linux's limit)`,
+      );
+    }
+    this.#subnet = parseCidr(options.podCidr ?? DEFAULT_CIDR);
+    this.#ipam = new Ipam(join(this.#runDir, 'ipam', this.#bridge), this.#subnet, this.#stateDir);
+    this.#logMaxBytes = options.logMaxBytes ?? 10 * 1024 * 1024;
+    this.#logMaxFiles = Math.max(2, options.logMaxFiles ?? 5);
+    this.#perl = options.perlPath ?? '/usr/bin/perl';
+    this.#ip = options.ipPath ?? findIp();
+  }
+
+  get #shim(): string {
+    return join(this.#stateDir, 'bin', 'podrun-shim.pl');
+  }
+  get #exitsDir(): string {
+    return join(this.#stateDir, 'exits');
+  }
+  get #nsDir(): string {
+    return join(this.#runDir, 'ns');
+  }
+
+  /** Prepares the host (shim, shared namespace directory, bridge) and re-reads the state directory. */
+  async init(): Promise<void> {
+    for (const d of ['bin', 'sandboxes', 'containers', 'exits'])
+      mkdirSync(join(this.#stateDir, d), { recursive: true });
+    mkdirSync(this.#nsDir, { recursive: true });
+    if (readOrEmpty(this.#shim) !== SHIM_SOURCE) writeFileAtomic(this.#shim, SHIM_SOURCE);
+    this.#cgroups = detectCgroups();
+    await this.#prepareHost();
+    this.#load();
+    await this.#ipam.reclaim(new Set(this.#sandboxes.keys()));
+    this.#watcher = watch(this.#exitsDir, (_event, filename) => {
+      const id = filename?.toString();
+      if (!id || id.endsWith('.tmp')) return;
+      const rec = this.#containers.get(id);
+      if (rec) this.#observe(rec);
+    });
+    this.#watcher.on('error', () => {
+      // The directory went away (state dir removed under us); lists still observe exits by polling.
+      this.#watcher = undefined;
+    });
+  }
+
+  async #prepareHost(): Promise<void> {
+    const mounted = (await mountPoints()).has(this.#nsDir);
+    const gatewayCidr = `${this.#subnet.gateway}/${this.#subnet.prefix}`;
+    const attempt = async (addBridge: boolean) => {
+      const cmds =
+        (addBridge ? `link add ${this.#bridge} type bridge\n` : '') +
+        `addr replace ${gatewayCidr} dev ${this.#bridge}\nlink set ${this.#bridge} up\n`;
+      const entries: SpecEntry[] = [
+        ['ip', this.#ip],
+        ['bridgecmds', cmds],
+      ];
+      if (!mounted) entries.push(['sharedir', this.#nsDir]);
+      return this.#runShim('prepare', entries);
+    };
+    let res = await attempt(!existsSync(`/sys/class/net/${this.#bridge}`));
+    // Another podrun may have created the bridge between our check and our `link add`.
+    if (res.code !== 0 && existsSync(`/sys/class/net/${this.#bridge}`)) res = await attempt(false);
+    if (res.code !== 0) {
+      throw new RuntimeError(
+        'Unsupported',
+        `preparing the host for pods (bridge ${this.#bridge}, ${this.#nsDir}) failed: ${res.stderr.trim()}`,
+      );
+    }
+    // Pods get a default route to the bridge, but nothing they send is routed off this machine.
+    try {
+      writeFileSync(`/proc/sys/net/ipv4/conf/${this.#bridge}/forwarding`, '0');
+    } catch {
+      // no such sysctl: the kernel has no per-interface forwarding control
+    }
+  }
+
+  #load(): void {
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    for (const id of safeReaddir(join(this.#stateDir, 'sandboxes'))) {
+      const rec = readJson<SandboxRecord>(join(this.#stateDir, 'sandboxes', id, 'sandbox.json'));
+      if (!rec) continue;
+      if (rec.state === 'ready' && (rec.bootId !== this.#bootId || !mounts.includes(` ${rec.ns.net} `))) {
+        rec.state = 'notready';
+        this.#saveSandbox(rec);
+      }
+      this.#sandboxes.set(id, rec);
+    }
+    for (const id of safeReaddir(join(this.#stateDir, 'containers'))) {
+      const rec = readJson<ContainerRecord>(join(this.#stateDir, 'containers', id, 'container.json'));
+      if (!rec) continue;
+      this.#containers.set(id, rec);
+      this.#observe(rec, { quiet: true });
+    }
+  }
+
+  // ---- events ----
+
+  onEvent(listener: (event: RuntimeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(type: RuntimeEvent['type'], podSandboxId: string, podUid: string, containerId?: string): void {
+    const event: RuntimeEvent = containerId
+      ? { type, podSandboxId, podUid, containerId }
+      : { type, podSandboxId, podUid };
+    for (const l of this.#listeners) {
+      try {
+        l(event);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+    this.#listeners.clear();
+  }
+
+  async version(): Promise<RuntimeVersion> {
+    return { runtimeName: 'podrun-host', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
+  }
+
+  // ---- images: the host runtime runs host binaries and pulls nothing ----
+
+  async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
+    return { id: `host://${image.image}`, size: 0 };
+  }
+
+  async pullImage(image: ImageSpec): Promise<string> {
+    return `host://${image.image}`;
+  }
+
+  // ---- sandboxes ----
+
+  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    const id = randomBytes(32).toString('hex');
+    const dir = join(this.#stateDir, 'sandboxes', id);
+    const pod = `${config.metadata.namespace}/${config.metadata.name}`;
+    const hostname = (config.hostname || config.metadata.name).slice(0, 63);
+    mkdirSync(dir, { recursive: true });
+    const ip = await this.#ipam.allocate(id);
+    const rec: SandboxRecord = {
+      id,
+      config,
+      createdAt: this.#clock.now(),
+      state: 'ready',
+      ip,
+      veth: `vpr${id.slice(0, 12)}`,
+      ns: {
+        net: join(this.#nsDir, `${id}.net`),
+        uts: join(this.#nsDir, `${id}.uts`),
+        ipc: join(this.#nsDir, `${id}.ipc`),
+        shm: join(this.#nsDir, `${id}.shm`),
+      },
+      bootId: this.#bootId,
+    };
+    try {
+      writeFileSync(join(dir, 'hosts'), hostsFile(ip, hostname, config.hostAliases));
+      writeFileSync(join(dir, 'resolv.conf'), resolvConf(config.dns));
+      writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
+      for (const f of [rec.ns.net, rec.ns.uts, rec.ns.ipc]) writeFileSync(f, '');
+      mkdirSync(rec.ns.shm, { recursive: true });
+      if (config.logDirectory) mkdirSync(config.logDirectory, { recursive: true });
+      const res = await this.#runShim('sandbox', [
+        ['hostname', hostname],
+        ['netns', rec.ns.net],
+        ['utsns', rec.ns.uts],
+        ['ipcns', rec.ns.ipc],
+        ['shm', rec.ns.shm],
+        ['ip', this.#ip],
+        ['veth', rec.veth],
+        ['cidr', `${ip}/${this.#subnet.prefix}`],
+        ['gateway', this.#subnet.gateway],
+        ['bridge', this.#bridge],
+      ]);
+      if (res.code !== 0) throw new Error(res.stderr.trim() || `the shim exited with status ${res.code}`);
+    } catch (e) {
+      await this.#teardownSandbox(rec).catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+      throw new RuntimeError(
+        'CreatePodSandboxError',
+        `failed to create the sandbox of pod ${pod}: ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    this.#sandboxes.set(id, rec);
+    this.#saveSandbox(rec);
+    return id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    const rec = this.#sandboxes.get(id);
+    if (!rec) return;
+    await Promise.all(
+      this.#containersOf(id).map(async (c) => {
+        this.#observe(c);
+        if (c.state === 'running') await this.#kill(c, 0);
+      }),
+    );
+    if (rec.state !== 'notready') {
+      rec.state = 'notready';
+      this.#saveSandbox(rec);
+      this.#emit('SandboxStopped', id, rec.config.metadata.uid);
+    }
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    const rec = this.#sandboxes.get(id);
+    if (!rec) return;
+    await this.stopPodSandbox(id);
+    for (const c of this.#containersOf(id)) await this.removeContainer(c.id);
+    await this.#teardownSandbox(rec);
+    rmSync(join(this.#stateDir, 'sandboxes', id), { recursive: true, force: true });
+    this.#sandboxes.delete(id);
+  }
+
+  async #teardownSandbox(rec: SandboxRecord): Promise<void> {
+    const res = await this.#runShim('teardown', [
+      ['ip', this.#ip],
+      ['veth', rec.veth],
+      ...[rec.ns.net, rec.ns.uts, rec.ns.ipc, rec.ns.shm].map((f) => ['umount', f] as const),
+    ]);
+    for (const f of [rec.ns.net, rec.ns.uts, rec.ns.ipc]) rmSync(f, { force: true });
+    try {
+      rmSync(rec.ns.shm, { recursive: true, force: true });
+    } catch {
+      // still mounted somewhere: left for the next teardown
+    }
+    await this.#ipam.release(rec.ip, rec.id);
+    if (res.code !== 0) {
+      throw new RuntimeError(
+        'Unsupported',
+        `tearing down the sandbox ${rec.id} failed: ${res.stderr.trim()}`,
+      );
+    }
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    const rec = this.#sandboxes.get(id);
+    if (!rec) throw new RuntimeError('NotFound', `pod sandbox ${id} not found`);
+    return sandboxStatus(rec);
+  }
+
+  async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
+    return [...this.#sandboxes.values()]
+      .filter((s) => matches(s.config.labels, filter?.labelSelector))
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map(sandboxStatus);
+  }
+
+  // ---- containers ----
+
+  async createContainer(
+    podSandboxId: string,
+    config: ContainerConfig,
+    sandboxConfig: PodSandboxConfig,
+  ): Promise<string> {
+    const sandbox = this.#sandboxes.get(podSandboxId);
+    const fail = (msg: string) => new RuntimeError('CreateContainerError', msg);
+    if (!sandbox) throw fail(`pod sandbox ${podSandboxId} not found`);
+    if (sandbox.state !== 'ready') throw fail(`pod sandbox ${podSandboxId} is not ready`);
+    if (config.command.length === 0 && config.args.length === 0) throw fail('no command specified');
+    const taken = this.#containersOf(podSandboxId).find(
+      (c) =>
+        c.config.metadata.name === config.metadata.name &&
+        c.config.metadata.attempt === config.metadata.attempt,
+    );
+    if (taken) {
+      throw fail(
+        `the container name "${config.metadata.name}_${config.metadata.attempt}" is already in use by ${taken.id}: remove it first`,
+      );
+    }
+    for (const m of config.mounts) {
+      if (!isAbsolute(m.containerPath))
+        throw fail(`mount ${JSON.stringify(m.containerPath)}: the container path must be absolute`);
+      if (!existsSync(mountSource(m)))
+        throw fail(`mount ${m.containerPath}: the host path ${mountSource(m)} does not exist`);
+    }
+    const id = randomBytes(32).toString('hex');
+    const logDir = sandboxConfig.logDirectory || sandbox.config.logDirectory;
+    const logPath = isAbsolute(config.logPath) ? config.logPath : join(logDir, config.logPath);
+    mkdirSync(dirname(logPath), { recursive: true });
+    const rec: ContainerRecord = {
+      id,
+      sandboxId: podSandboxId,
+      podUid: sandbox.config.metadata.uid,
+      config,
+      state: 'created',
+      createdAt: this.#clock.now(),
+      startedAt: 0,
+      finishedAt: 0,
+      exitCode: 0,
+      signal: 0,
+      reason: '',
+      message: '',
+      logPath,
+      identity: resolveIdentity(config.linux?.security),
+      pid: 0,
+      pidStart: '',
+      shimPid: 0,
+      shimStart: '',
+      bootId: this.#bootId,
+      cgroups: { procs: [], oomFiles: [], dirs: [] },
+    };
+    this.#containers.set(id, rec);
+    this.#saveContainer(rec);
+    this.#emit('ContainerCreated', podSandboxId, rec.podUid, id);
+    return id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    const rec = this.#container(id);
+    if (rec.state !== 'created') {
+      throw new RuntimeError(
+        'RunContainerError',
+        `container ${id} is ${rec.state}: only a created container can be started`,
+      );
+    }
+    const sandbox = this.#sandboxes.get(rec.sandboxId);
+    const startError = (message: string): RuntimeError => {
+      this.#applyExit(rec, {
+        exitCode: 128,
+        signal: 0,
+        finishedAt: Date.now(),
+        oomKilled: false,
+        startError: message,
+      });
+      return new RuntimeError(
+        'RunContainerError',
+        `failed to start container "${rec.config.metadata.name}": ${message}`,
+      );
+    };
+    if (sandbox?.state !== 'ready') throw startError(`pod sandbox ${rec.sandboxId} is not ready`);
+    const config = rec.config;
+    const argv = [...config.command, ...config.args];
+    const cwd = config.workingDir || '/';
+    const found = resolveCommand(argv[0] ?? '', config.envs, cwd, config.mounts);
+    if (!found.ok) throw startError(found.message);
+    try {
+      rec.cgroups = createContainerCgroups(this.#cgroups, id, {
+        memoryBytes: config.linux?.memoryLimitBytes,
+        cpuMillis: config.linux?.cpuMillis,
+      });
+    } catch (e) {
+      throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
+    }
+    const dir = join(this.#stateDir, 'containers', id);
+    const specPath = join(dir, 'spec');
+    writeFileSync(
+      specPath,
+      encodeSpec([...syscallEntries(), ...this.#containerSpec(rec, sandbox, found.path, argv)]),
+    );
+    this.#saveContainer(rec);
+    const line = await this.#launch(specPath, join(dir, 'shim.log'));
+    const ok = /^ok (\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(line);
+    if (!ok) {
+      removeCgroups(rec.cgroups.dirs);
+      const message = line.startsWith('err ')
+        ? line.slice(4)
+        : line || readOrEmpty(join(dir, 'shim.log')).trim() || 'the shim exited without a word';
+      throw startError(message);
+    }
+    rec.pid = Number(ok[1]);
+    rec.pidStart = ok[2] ?? '';
+    rec.shimPid = Number(ok[3]);
+    rec.shimStart = ok[4] ?? '';
+    rec.startedAt = Number(ok[5]);
+    rec.state = 'running';
+    this.#saveContainer(rec);
+    this.#emit('ContainerStarted', rec.sandboxId, rec.podUid, id);
+    // It may have exited already, before we marked it running.
+    this.#observe(rec);
+  }
+
+  #containerSpec(rec: ContainerRecord, sandbox: SandboxRecord, exe: string, argv: string[]): SpecEntry[] {
+    const config = rec.config;
+    const ro = config.linux?.security?.readOnlyRootfs === true;
+    const sdir = join(this.#stateDir, 'sandboxes', sandbox.id);
+    const entries: SpecEntry[] = [
+      ['exitfile', join(this.#exitsDir, rec.id)],
+      ['log', rec.logPath],
+      ['maxlogsize', String(this.#logMaxBytes)],
+      ['maxlogfiles', String(this.#logMaxFiles)],
+      ['netns', sandbox.ns.net],
+      ['utsns', sandbox.ns.uts],
+      ['ipcns', sandbox.ns.ipc],
+      ['mount', 'tmpfs', 'mode=1777', '/tmp', ro ? 'ro' : 'rw'],
+      ['mount', 'bind', sandbox.ns.shm, '/dev/shm', 'rw'],
+      ['mount', 'bind', join(sdir, 'hosts'), '/etc/hosts', 'rw'],
+      ['mount', 'bind', join(sdir, 'resolv.conf'), '/etc/resolv.conf', ro ? 'ro' : 'rw'],
+    ];
+    if (existsSync('/etc/hostname'))
+      entries.push(['mount', 'bind', join(sdir, 'hostname'), '/etc/hostname', ro ? 'ro' : 'rw']);
+    for (const m of sortMounts(config.mounts))
+      entries.push(['mount', 'bind', mountSource(m), m.containerPath, m.readOnly ? 'ro' : 'rw']);
+    if (ro) entries.push(['rootro', '1']);
+    entries.push(...this.#processEntries(rec, exe, argv));
+    for (const f of rec.cgroups.oomFiles) entries.push(['oomfile', f]);
+    for (const d of rec.cgroups.dirs) entries.push(['rmdir', d]);
+    return entries;
+  }
+
+  #processEntries(rec: ContainerRecord, exe: string, argv: string[]): SpecEntry[] {
+    const entries: SpecEntry[] = [
+      ['cwd', rec.config.workingDir || '/'],
+      ['uid', String(rec.identity.uid)],
+      ['gid', String(rec.identity.gid)],
+      ['groups', rec.identity.groups.join(',')],
+      ['exe', exe],
+    ];
+    for (const e of rec.config.envs) entries.push(['env', `${e.name}=${e.value}`]);
+    for (const a of argv) entries.push(['argv', a]);
+    for (const p of rec.cgroups.procs) entries.push(['cgroup', p]);
+    return entries;
+  }
+
+  /** Starts the shim detached (own session, output to files) and reads its one-line report. */
+  #launch(specPath: string, shimLog: string): Promise<string> {
+    return new Promise((resolve) => {
+      const errFd = openSync(shimLog, 'a');
+      let child: ChildProcess;
+      try {
+        child = spawn(this.#perl, [this.#shim, 'start', specPath], {
+          detached: true,
+          stdio: ['ignore', 'pipe', errFd],
+          env: {},
+        });
+      } finally {
+        closeSync(errFd);
+      }
+      let out = '';
+      const done = (line: string) => {
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.destroy();
+        child.unref();
+        resolve(line);
+      };
+      child.on('error', (e) => done(`err cannot run ${this.#perl}: ${e.message}`));
+      child.stdout?.on('data', (b: Buffer) => {
+        out += b.toString('utf8');
+        const nl = out.indexOf('\n');
+        if (nl >= 0) done(out.slice(0, nl));
+      });
+      child.stdout?.on('end', () => done(out.trim()));
+    });
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    const rec = this.#container(id);
+    this.#observe(rec);
+    if (rec.state !== 'running') return;
+    await this.#kill(rec, Math.max(0, timeoutSeconds) * 1000);
+  }
+
+  /** SIGTERM, up to `graceMs` for the container to exit, then SIGKILL (at once when graceMs is 0, as containerd). */
+  async #kill(rec: ContainerRecord, graceMs: number): Promise<void> {
+    const signal = (sig: NodeJS.Signals) => {
+      if (!isSameProcess(rec.pid, rec.pidStart)) return;
+      try {
+        process.kill(rec.pid, sig);
+      } catch {
+        // it exited meanwhile
+      }
+    };
+    if (graceMs > 0) {
+      signal('SIGTERM');
+      if (await this.#waitExited(rec, graceMs)) return;
+    }
+    // SIGKILL to the PID namespace's first process: the kernel then kills every process of the namespace.
+    signal('SIGKILL');
+    if (await this.#waitExited(rec, KILL_WAIT_MS)) return;
+    if (rec.state === 'running' && !isSameProcess(rec.pid, rec.pidStart)) {
+      // The shim is gone, so nobody recorded the exit; we know how it ended because we killed it.
+      this.#applyExit(rec, {
+        exitCode: 137,
+        signal: 9,
+        finishedAt: Date.now(),
+        oomKilled: false,
+        startError: null,
+      });
+    }
+  }
+
+  async #waitExited(rec: ContainerRecord, ms: number): Promise<boolean> {
+    const deadline = this.#clock.now() + ms;
+    for (let poll = 20; ; poll = Math.min(poll * 2, 200)) {
+      this.#observe(rec);
+      if (rec.state !== 'running') return true;
+      const left = deadline - this.#clock.now();
+      if (left <= 0) return false;
+      const abort = new AbortController();
+      const waiters = this.#exitWaiters.get(rec.id) ?? new Set();
+      this.#exitWaiters.set(rec.id, waiters);
+      const wake = () => abort.abort();
+      waiters.add(wake);
+      await this.#clock.sleep(Math.min(left, poll), abort.signal).catch(() => {});
+      waiters.delete(wake);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    const rec = this.#containers.get(id);
+    if (!rec) return;
+    this.#observe(rec);
+    if (rec.state === 'running') await this.#kill(rec, 0);
+    removeCgroups(rec.cgroups.dirs);
+    rmSync(join(this.#stateDir, 'containers', id), { recursive: true, force: true });
+    rmSync(join(this.#exitsDir, id), { force: true });
+    this.#containers.delete(id);
+    this.#emit('ContainerDeleted', rec.sandboxId, rec.podUid, id);
+  }
+
+  async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
+    const sweep = this.#clock.now() - this.#lastSweep >= LIVENESS_SWEEP_MS || !this.#watcher;
+    if (sweep) this.#lastSweep = this.#clock.now();
+    const out: ContainerStatus[] = [];
+    for (const rec of this.#containers.values()) {
+      if (filter?.podSandboxId && rec.sandboxId !== filter.podSandboxId) continue;
+      if (!matches(rec.config.labels, filter?.labelSelector)) continue;
+      if (sweep) this.#observe(rec);
+      out.push(containerStatus(rec));
+    }
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus> {
+    const rec = this.#container(id);
+    this.#observe(rec);
+    return containerStatus(rec);
+  }
+
+  async execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+    const rec = this.#container(id);
+    this.#observe(rec);
+    if (rec.state !== 'running' || !isSameProcess(rec.pid, rec.pidStart)) {
+      throw new RuntimeError('NotRunning', `container ${id} is not running`);
+    }
+    if (cmd.length === 0) throw new RuntimeError('Unsupported', 'exec: no command given');
+    const found = resolveCommand(
+      cmd[0] ?? '',
+      rec.config.envs,
+      rec.config.workingDir || '/',
+      rec.config.mounts,
+    );
+    if (!found.ok) return { exitCode: 127, stdout: '', stderr: `${found.message}\n`, timedOut: false };
+    const spec = encodeSpec([
+      ...syscallEntries(),
+      ['pid', String(rec.pid)],
+      ...this.#processEntries(rec, found.path, cmd),
+    ]);
+    return new Promise<ExecResult>((resolve) => {
+      const child = spawn(this.#perl, [this.#shim, 'exec'], { stdio: ['pipe', 'pipe', 'pipe'], env: {} });
+      const out = new Capture();
+      const err = new Capture();
+      let timedOut = false;
+      const abort = new AbortController();
+      child.stdout.on('data', (b: Buffer) => out.add(b));
+      child.stderr.on('data', (b: Buffer) => err.add(b));
+      child.stdin.on('error', () => {});
+      child.stdin.end(spec);
+      if (timeoutSeconds > 0) {
+        this.#clock
+          .sleep(timeoutSeconds * 1000, abort.signal)
+          .then(() => {
+            timedOut = true;
+            // The shim SIGKILLs the command on SIGTERM; SIGKILL the shim too if it does not go.
+            child.kill('SIGTERM');
+            return this.#clock.sleep(2000, abort.signal).then(() => child.kill('SIGKILL'));
+          })
+          .catch(() => {});
+      }
+      const finish = (exitCode: number) => {
+        abort.abort();
+        resolve({ exitCode, stdout: out.text(), stderr: err.text(), timedOut });
+      };
+      child.on('error', (e) => {
+        err.add(Buffer.from(`cannot run ${this.#perl}: ${e.message}\n`));
+        finish(126);
+      });
+      child.on('close', (code, sig) => finish(code ?? (sig === 'SIGKILL' ? 137 : 143)));
+    });
+  }
+
+  // ---- state ----
+
+  #container(id: string): ContainerRecord {
+    const rec = this.#containers.get(id);
+    if (!rec) throw new RuntimeError('NotFound', `container ${id} not found`);
+    return rec;
+  }
+
+  #containersOf(sandboxId: string): ContainerRecord[] {
+    return [...this.#containers.values()].filter((c) => c.sandboxId === sandboxId);
+  }
+
+  /** Brings a running container's record up to date with what the shim wrote and what /proc says. */
+  #observe(rec: ContainerRecord, opts: { quiet?: boolean } = {}): void {
+    if (rec.state !== 'running') return;
+    const exit = readJson<ExitFile>(join(this.#exitsDir, rec.id));
+    if (exit) {
+      this.#applyExit(rec, exit, opts);
+      return;
+    }
+    if (rec.bootId === this.#bootId && isSameProcess(rec.shimPid, rec.shimStart)) return;
+    // The shim is gone without a record. Look again (it may have written just now), then ask /proc.
+    const late = readJson<ExitFile>(join(this.#exitsDir, rec.id));
+    if (late) {
+      this.#applyExit(rec, late, opts);
+      return;
+    }
+    if (rec.bootId === this.#bootId && isSameProcess(rec.pid, rec.pidStart)) return;
+    this.#applyExit(
+      rec,
+      {
+        exitCode: 255,
+        signal: 0,
+        finishedAt: Date.now(),
+        oomKilled: false,
+        startError: null,
+      },
+      opts,
+      'the container exited while its shim was not running: its exit status is unknown',
+    );
+  }
+
+  #applyExit(rec: ContainerRecord, exit: ExitFile, opts: { quiet?: boolean } = {}, message = ''): void {
+    const wasRunning = rec.state === 'running';
+    rec.state = 'exited';
+    rec.exitCode = exit.exitCode;
+    rec.signal = exit.signal;
+    rec.finishedAt = exit.finishedAt;
+    rec.reason = exit.startError
+      ? 'StartError'
+      : exit.oomKilled
+        ? 'OOMKilled'
+        : exit.exitCode === 0
+          ? 'Completed'
+          : 'Error';
+    rec.message = exit.startError ?? message;
+    this.#saveContainer(rec);
+    for (const wake of this.#exitWaiters.get(rec.id) ?? []) wake();
+    this.#exitWaiters.delete(rec.id);
+    if (wasRunning && !opts.quiet) this.#emit('ContainerStopped', rec.sandboxId, rec.podUid, rec.id);
+  }
+
+  #saveSandbox(rec: SandboxRecord): void {
+    writeJsonAtomic(join(this.#stateDir, 'sandboxes', rec.id, 'sandbox.json'), rec);
+  }
+
+  #saveContainer(rec: ContainerRecord): void {
+    if (!this.#containers.has(rec.id)) return;
+    writeJsonAtomic(join(this.#stateDir, 'containers', rec.id, 'container.json'), rec);
+  }
+
+  #runShim(mode: string, entries: SpecEntry[]) {
+    return run(this.#perl, [this.#shim, mode], encodeSpec([...syscallEntries(), ...entries]));
+  }
+}
+
+class Capture {
+  #chunks: Buffer[] = [];
+  #size = 0;
+  add(b: Buffer): void {
+    if (this.#size >= EXEC_OUTPUT_LIMIT) return;
+    this.#chunks.push(b);
+    this.#size += b.length;
+  }
+  text(): string {
+    return Buffer.concat(this.#chunks).subarray(0, EXEC_OUTPUT_LIMIT).toString('utf8');
+  }
+}
+
+function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {
+  return {
+    id: rec.id,
+    metadata: rec.config.metadata,
+    state: rec.state,
+    createdAt: rec.createdAt,
+    ip: rec.ip,
+    labels: rec.config.labels,
+    annotations: rec.config.annotations,
+  };
+}
+
+function containerStatus(rec: ContainerRecord): ContainerStatus {
+  return {
+    id: rec.id,
+    podSandboxId: rec.sandboxId,
+    metadata: rec.config.metadata,
+    state: rec.state,
+    createdAt: rec.createdAt,
+    startedAt: rec.startedAt,
+    finishedAt: rec.finishedAt,
+    exitCode: rec.exitCode,
+    reason: rec.reason,
+    message: rec.message,
+    image: rec.config.image,
+    imageRef: `host://${rec.config.image}`,
+    labels: rec.config.labels,
+    annotations: rec.config.annotations,
+    logPath: rec.logPath,
+  };
+}
+
+function matches(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
+  if (!selector) return true;
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** The kubelet's managed hosts file (kubelet_pods.go), which the host runtime writes since it owns the sandbox. */
+export function hostsFile(ip: string, hostname: string, aliases: PodSandboxConfig['hostAliases']): string {
+  let out =
+    '# Kubernetes-managed hosts file.\n' +
+    '127.0.0.1\tlocalhost\n' +
+    '::1\tlocalhost ip6-localhost ip6-loopback\n' +
+    'fe00::0\tip6-localnet\n' +
+    'fe00::0\tip6-mcastprefix\n' +
+    'fe00::1\tip6-allnodes\n' +
+    'fe00::2\tip6-allrouters\n' +
+    `${ip}\t${hostname}\n`;
+  if (aliases?.length) {
+    out += '\n# Entries added by HostAliases.\n';
+    for (const a of aliases) out += `${a.ip}\t${a.hostnames.join('\t')}\n`;
+  }
+  return out;
+}
+
+/** Without a cluster DNS, no nameserver: lookups of names not in /etc/hosts fail at once instead of timing out. */
+export function resolvConf(dns: PodSandboxConfig['dns']): string {
+  if (!dns || (dns.servers.length === 0 && dns.searches.length === 0)) {
+    return '# podrun host runtime: no cluster DNS, and pods have no route off this machine.\n';
+  }
+  let out = '';
+  if (dns.searches.length) out += `search ${dns.searches.join(' ')}\n`;
+  for (const s of dns.servers) out += `nameserver ${s}\n`;
+  if (dns.options.length) out += `options ${dns.options.join(' ')}\n`;
+  return out;
+}
+
+export function findIp(): string {
+  return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,474 @@
+// The per-container shim and the namespace helper of the host runtime, in Perl.
+//
+// Why Perl: namespaces cannot be entered from Node (it is multithreaded: setns(2) on the mount namespace fails
+// and unshare(2) affects one thread), and a Node process per container is far too heavy for 1,000 pods. The
+// util-linux tools (unshare, nsenter, setpriv, mount, env) would need 6–7 execs per container and an extra
+// waiting process, and `unshare --fork` hides the real wait status of the container. perl-base is Essential
+// on Debian, single-threaded, and its `syscall` reaches setns/unshare/mount directly, so one small process
+// does what conmon does for Podman: it creates the container as the first process of a new PID namespace (so it
+// is the container's parent and sees its real exit status or signal), writes its stdout/stderr to the CRI log
+// file, and records the exit in the state directory. It is detached from podrun and survives podrun's death.
+//
+// Only built-in functions and modules of perl-base are used. Syscall numbers come from the runtime (per arch).
+// Inputs are NUL-separated `key value` token lists (see spec.ts), read from a file or stdin.
+//
+// The source lives in a TS string so that it ships inside the compiled package; the runtime writes it to
+// `<stateDir>/bin/podrun-shim.pl`. Keep it free of backticks and dollar-brace sequences.
+
+export const SHIM_SOURCE = String.raw`#!/usr/bin/perl
+# podrun host runtime shim: modes prepare | sandbox | teardown | start | exec (see src/runtime/host/).
+use strict;
+use warnings;
+
+use constant {
+  CLONE_NEWNS => 0x00020000, CLONE_NEWUTS => 0x04000000, CLONE_NEWIPC => 0x08000000,
+  CLONE_NEWPID => 0x20000000, CLONE_NEWNET => 0x40000000,
+  MS_RDONLY => 1, MS_NOSUID => 2, MS_NODEV => 4, MS_NOEXEC => 8, MS_REMOUNT => 32,
+  MS_BIND => 4096, MS_REC => 16384, MS_PRIVATE => 262144, MS_SLAVE => 524288, MS_SHARED => 1048576,
+  MNT_DETACH => 2, WNOHANG => 1, O_PATH => 0x200000,
+  MAXLINE => 16384,
+};
+
+$SIG{PIPE} = 'IGNORE';
+
+my (%SYS, %spec, %list);
+
+sub parse_spec {
+  my ($data) = @_;
+  my @t = split /\0/, $data, -1;
+  pop @t if @t && $t[-1] eq '';
+  while (@t) {
+    my $k = shift @t;
+    if ($k eq 'sys') { my $n = shift @t; $SYS{$n} = 0 + shift @t; }
+    elsif ($k eq 'mount') { push @{ $list{mount} }, [ splice(@t, 0, 4) ]; }
+    elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|umount|podip|hostip)$/) { push @{ $list{$k} }, shift @t; }
+    else { $spec{$k} = shift @t; }
+  }
+}
+
+sub slurp {
+  my ($p) = @_;
+  open(my $fh, '<', $p) or die "open $p: $!\n";
+  local $/;
+  my $d = <$fh>;
+  close $fh;
+  return defined $d ? $d : '';
+}
+
+sub sc {
+  my ($name, @a) = @_;
+  die "podrun-shim: no syscall number for $name\n" unless defined $SYS{$name};
+  return syscall($SYS{$name}, @a);
+}
+
+sub xmount {
+  my ($src, $tgt, $fs, $flags, $data) = @_;
+  my @a = (defined $src ? "$src" : 0, "$tgt", defined $fs ? "$fs" : 0, 0 + $flags, defined $data ? "$data" : 0);
+  sc('mount', @a) == 0 or die 'mount ' . (defined $src ? $src : 'none') . " on $tgt: $!\n";
+}
+
+sub xsetns {
+  my ($path, $type) = @_;
+  open(my $fh, '<', $path) or die "open namespace $path: $!\n";
+  sc('setns', 0 + fileno($fh), 0 + $type) == 0 or die "setns $path: $!\n";
+  close $fh;
+}
+
+sub now_ns {
+  my $ts = "\0" x 16;
+  return (time(), 0) unless defined $SYS{clock_gettime} && syscall($SYS{clock_gettime}, 0, $ts) == 0;
+  return unpack('q q', $ts);
+}
+
+my ($ts_sec, $ts_str) = (-1, '');
+sub rfc3339nano {
+  my ($s, $ns) = @_;
+  if ($s != $ts_sec) {
+    my @t = gmtime($s);
+    $ts_str = sprintf('%04d-%02d-%02dT%02d:%02d:%02d', $t[5] + 1900, $t[4] + 1, $t[3], $t[2], $t[1], $t[0]);
+    $ts_sec = $s;
+  }
+  my $f = sprintf('%09d', $ns);
+  $f =~ s/0+$//;
+  return $f eq '' ? $ts_str . 'Z' : $ts_str . '.' . $f . 'Z';
+}
+
+sub jstr {
+  my ($s) = @_;
+  $s =~ s/(["\\])/\\$1/g;
+  $s =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord($1))/ge;
+  return '"' . $s . '"';
+}
+
+sub write_atomic {
+  my ($path, $data) = @_;
+  my $tmp = $path . '.tmp';
+  open(my $fh, '>', $tmp) or return 0;
+  print $fh $data;
+  close($fh) or return 0;
+  return rename($tmp, $path);
+}
+
+sub starttime {
+  my ($pid) = @_;
+  my $stat = eval { slurp("/proc/$pid/stat") };
+  return '0' unless defined $stat && $stat =~ /\)\s+(.*)$/s;
+  my @f = split /\s+/, $1;
+  return $f[19];
+}
+
+sub mkpath {
+  my ($p) = @_;
+  return if $p eq '' || -d $p;
+  my $parent = $p;
+  $parent =~ s{/[^/]*$}{};
+  mkpath($parent) if $parent ne '' && !-d $parent;
+  mkdir($p, 0755) or -d $p or die "create mount point $p: $!\n";
+}
+
+sub run_ip {
+  my ($cmds) = @_;
+  open(my $ip, '|-', $spec{ip}, '-batch', '-') or die "run $spec{ip}: $!\n";
+  print $ip $cmds;
+  close($ip) or die "ip -batch failed (exit status " . ($? >> 8) . ") running:\n$cmds";
+}
+
+# prepare: makes the namespace directory a shared mount point (so that unmounting a pod's namespace files also
+# unmounts the copies in containers' mount namespaces, which are slaves) and sets up the bridge.
+sub mode_prepare {
+  local $/;
+  parse_spec(scalar <STDIN>);
+  if ($spec{sharedir}) {
+    my $d = $spec{sharedir};
+    xmount($d, $d, undef, MS_BIND, undef);
+    xmount(undef, $d, undef, MS_PRIVATE, undef);
+    xmount(undef, $d, undef, MS_SHARED, undef);
+  }
+  run_ip($spec{bridgecmds}) if defined $spec{bridgecmds} && length $spec{bridgecmds};
+  print "ok\n";
+}
+
+# sandbox: new network, UTS and IPC namespaces kept alive by bind mounts (no holder process), the hostname,
+# a tmpfs for the pod's /dev/shm, and a veth pair whose host end joins the bridge.
+sub mode_sandbox {
+  local $/;
+  parse_spec(scalar <STDIN>);
+  open(my $hostnet, '<', '/proc/self/ns/net') or die "open /proc/self/ns/net: $!\n";
+  sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) == 0 or die "unshare(net, uts, ipc): $!\n";
+  my $h = "$spec{hostname}";
+  sc('sethostname', $h, 0 + length($h)) == 0 or die "sethostname $h: $!\n";
+  xmount('/proc/self/ns/net', $spec{netns}, undef, MS_BIND, undef);
+  xmount('/proc/self/ns/uts', $spec{utsns}, undef, MS_BIND, undef);
+  xmount('/proc/self/ns/ipc', $spec{ipcns}, undef, MS_BIND, undef);
+  xmount('shm', $spec{shm}, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  my $hostpath = "/proc/$$/fd/" . fileno($hostnet);
+  my $pod = "link set lo up\n";
+  if (defined $spec{veth}) {
+    $pod .= "link add eth0 type veth peer name $spec{veth} netns $hostpath\n";
+    $pod .= "addr add $spec{cidr} dev eth0\nlink set eth0 up\nroute add default via $spec{gateway}\n";
+  }
+  run_ip($pod);
+  sc('setns', 0 + fileno($hostnet), CLONE_NEWNET) == 0 or die "setns back to the host network: $!\n";
+  run_ip("link set $spec{veth} master $spec{bridge}\nlink set $spec{veth} up\n") if defined $spec{veth};
+  print "ok\n";
+}
+
+# teardown: deletes the veth pair and detaches the namespace and shm mounts. Missing pieces are not errors.
+sub mode_teardown {
+  local $/;
+  parse_spec(scalar <STDIN>);
+  if (defined $spec{veth} && -e "/sys/class/net/$spec{veth}") {
+    system($spec{ip}, 'link', 'del', $spec{veth});
+  }
+  for my $f (@{ $list{umount} || [] }) {
+    my $p = "$f";
+    sc('umount2', $p, MNT_DETACH);
+  }
+  print "ok\n";
+}
+
+sub set_credentials {
+  my @groups = map { 0 + $_ } grep { length } split /,/, (defined $spec{groups} ? $spec{groups} : '');
+  my $packed = pack('L*', @groups);
+  $packed = "\0" x 4 unless @groups;
+  sc('setgroups', 0 + scalar(@groups), $packed) == 0 or die "setgroups: $!\n";
+  my ($g, $u) = (0 + $spec{gid}, 0 + $spec{uid});
+  sc('setresgid', $g, $g, $g) == 0 or die "setresgid $g: $!\n";
+  sc('setresuid', $u, $u, $u) == 0 or die "setresuid $u: $!\n";
+}
+
+sub set_env {
+  %ENV = ();
+  for my $kv (@{ $list{env} || [] }) {
+    my $i = index($kv, '=');
+    next if $i < 1;
+    $ENV{ substr($kv, 0, $i) } = substr($kv, $i + 1);
+  }
+}
+
+sub join_cgroups {
+  for my $procs (@{ $list{cgroup} || [] }) {
+    open(my $fh, '>', $procs) or die "join cgroup $procs: $!\n";
+    print $fh "0\n";
+    close($fh) or die "join cgroup $procs: $!\n";
+  }
+}
+
+# Runs as the first process of the container's PID namespace, before exec.
+sub container_setup {
+  my ($outW, $errW) = @_;
+  join_cgroups();
+  sc('setsid');
+  xsetns($spec{ipcns}, CLONE_NEWIPC);
+  xsetns($spec{utsns}, CLONE_NEWUTS);
+  xsetns($spec{netns}, CLONE_NEWNET);
+  sc('unshare', CLONE_NEWNS) == 0 or die "unshare(mount): $!\n";
+  # Slave: nothing mounted here reaches the host, and the host's unmounts of pod namespace files reach us.
+  xmount(undef, '/', undef, MS_REC | MS_SLAVE, undef);
+  # Hold every bind source open (O_PATH) before mounting anything (a tmpfs on /tmp must not hide a
+  # source below it), and only now: a bind source must belong to this mount namespace.
+  my @mounts;
+  for my $m (@{ $list{mount} || [] }) {
+    my ($kind, $src, $tgt, $opt) = @$m;
+    my ($fh, $isdir);
+    if ($kind ne 'tmpfs') {
+      sysopen($fh, $src, O_PATH) or die "open mount source $src: $!\n";
+      $isdir = -d $src;
+    }
+    push @mounts, [ $kind, $src, $tgt, $opt, $fh, $isdir ];
+  }
+  xmount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, undef);
+  xmount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, undef);
+  my @ro;
+  for my $m (@mounts) {
+    my ($kind, $src, $tgt, $opt, $fh, $isdir) = @$m;
+    if ($kind eq 'tmpfs') {
+      mkpath($tgt);
+      xmount('tmpfs', $tgt, 'tmpfs', MS_NOSUID | MS_NODEV, $src);
+    } else {
+      if ($isdir) { mkpath($tgt); }
+      elsif (!-e $tgt) {
+        my $parent = $tgt;
+        $parent =~ s{/[^/]*$}{};
+        mkpath($parent);
+        open(my $fh, '>>', $tgt) or die "create mount point $tgt: $!\n";
+        close $fh;
+      }
+      xmount('/proc/self/fd/' . fileno($fh), $tgt, undef, MS_BIND | MS_REC, undef);
+      close $fh;
+    }
+    push @ro, $tgt if $opt eq 'ro';
+  }
+  # Read-only remounts come last, so that mount points inside read-only places could still be created.
+  push @ro, '/' if $spec{rootro};
+  xmount(undef, $_, undef, MS_REMOUNT | MS_BIND | MS_RDONLY, undef) for @ro;
+  open(STDIN, '<', '/dev/null') or die "open /dev/null: $!\n";
+  open(STDOUT, '>&', $outW) or die "dup stdout: $!\n";
+  open(STDERR, '>&', $errW) or die "dup stderr: $!\n";
+  my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
+  chdir($cwd) or die "chdir to cwd (\"$cwd\") set in config.json failed: $!\n";
+  set_credentials();
+  set_env();
+  my @argv = @{ $list{argv} || [] };
+  exec { $spec{exe} } @argv;
+  die "exec: \"$argv[0]\": $!\n";
+}
+
+my ($logfh, $logsize) = (undef, 0);
+sub open_log {
+  if (!open($logfh, '>>', $spec{log})) { open($logfh, '>', '/dev/null'); }
+  binmode $logfh;
+  $logsize = -s $logfh || 0;
+}
+sub log_write {
+  my ($data) = @_;
+  if ($logsize > 0 && $logsize + length($data) > $spec{maxlogsize}) {
+    close $logfh;
+    my $p = $spec{log};
+    for (my $i = $spec{maxlogfiles} - 1; $i >= 2; $i--) {
+      rename("$p." . ($i - 1), "$p.$i") if -e "$p." . ($i - 1);
+    }
+    rename($p, "$p.1");
+    open_log();
+  }
+  my $off = 0;
+  while ($off < length $data) {
+    my $w = syswrite($logfh, $data, length($data) - $off, $off);
+    last unless defined $w && $w > 0;
+    $off += $w;
+  }
+  $logsize += length $data;
+}
+
+my %buf = (stdout => '', stderr => '');
+sub emit_lines {
+  my ($s, $ts) = @_;
+  my $out = '';
+  for (;;) {
+    my $i = index($buf{$s}, "\n");
+    if ($i >= 0 && $i <= MAXLINE) {
+      $out .= "$ts $s F " . substr($buf{$s}, 0, $i) . "\n";
+      substr($buf{$s}, 0, $i + 1) = '';
+    } elsif (length($buf{$s}) > MAXLINE) {
+      $out .= "$ts $s P " . substr($buf{$s}, 0, MAXLINE) . "\n";
+      substr($buf{$s}, 0, MAXLINE) = '';
+    } else {
+      last;
+    }
+  }
+  log_write($out) if length $out;
+}
+
+sub ctl {
+  my ($msg) = @_;
+  syswrite(STDOUT, $msg);
+  open(STDOUT, '>', '/dev/null');
+}
+
+sub finish {
+  my (%r) = @_;
+  my $oom = 0;
+  for my $f (@{ $list{oomfile} || [] }) {
+    my $d = eval { slurp($f) };
+    $oom = 1 if defined $d && $d =~ /^oom_kill (\d+)/m && $1 > 0;
+  }
+  for my $d (@{ $list{rmdir} || [] }) {
+    for (1 .. 50) {
+      last if rmdir($d) || !-d $d;
+      select(undef, undef, undef, 0.02);
+    }
+  }
+  my ($s, $ns) = now_ns();
+  my $json = '{"exitCode":' . $r{code} . ',"signal":' . $r{signal}
+    . ',"finishedAt":' . ($s * 1000 + int($ns / 1000000)) . ',"finishedAtRfc3339":' . jstr(rfc3339nano($s, $ns))
+    . ',"oomKilled":' . ($oom ? 'true' : 'false')
+    . ',"startError":' . (defined $r{startError} ? jstr($r{startError}) : 'null') . "}\n";
+  write_atomic($spec{exitfile}, $json);
+}
+
+# start: the container's parent for its whole life.
+sub mode_start {
+  parse_spec(slurp(shift @ARGV));
+  open_log();
+  pipe(my $outR, my $outW) or die "pipe: $!\n";
+  pipe(my $errR, my $errW) or die "pipe: $!\n";
+  pipe(my $synR, my $synW) or die "pipe: $!\n";
+  my $pid;
+  if (sc('unshare', CLONE_NEWPID) != 0) {
+    my $e = "unshare(pid): $!";
+    finish(code => 128, signal => 0, startError => $e);
+    ctl("err $e\n");
+    exit 0;
+  }
+  $pid = fork();
+  if (defined $pid && $pid == 0) {
+    close $outR; close $errR; close $synR;
+    eval { container_setup($outW, $errW); };
+    my $e = $@ || "exec failed: $!\n";
+    syswrite($synW, $e);
+    exit 128;
+  }
+  close $outW; close $errW; close $synW;
+  if (!defined $pid) {
+    my $e = "fork: $!";
+    finish(code => 128, signal => 0, startError => $e);
+    ctl("err $e\n");
+    exit 0;
+  }
+  # The sync pipe is close-on-exec: EOF without data means the container's command is running.
+  my $msg = '';
+  while (sysread($synR, my $chunk, 4096)) { $msg .= $chunk; }
+  close $synR;
+  if (length $msg) {
+    waitpid($pid, 0);
+    $msg =~ s/\s+$//;
+    finish(code => 128, signal => 0, startError => $msg);
+    ctl("err $msg\n");
+    exit 0;
+  }
+  my ($ss, $sns) = now_ns();
+  ctl("ok $pid " . starttime($pid) . " $$ " . starttime($$) . ' ' . ($ss * 1000 + int($sns / 1000000)) . "\n");
+
+  my %fh = (stdout => $outR, stderr => $errR);
+  my ($status, $reaped_at);
+  while (%fh) {
+    my $rin = '';
+    vec($rin, fileno($fh{$_}), 1) = 1 for keys %fh;
+    my $n = select(my $rout = $rin, undef, undef, defined $status ? 0.2 : 1.0);
+    if ($n && $n > 0) {
+      my ($s, $ns) = now_ns();
+      my $ts = rfc3339nano($s, $ns);
+      for my $stream (keys %fh) {
+        next unless vec($rout, fileno($fh{$stream}), 1);
+        my $r = sysread($fh{$stream}, my $data, 65536);
+        next if !defined $r && ($!{EINTR} || $!{EAGAIN});
+        if (!$r) {
+          emit_lines($stream, $ts);
+          if (length $buf{$stream}) { log_write("$ts $stream P $buf{$stream}\n"); $buf{$stream} = ''; }
+          close $fh{$stream};
+          delete $fh{$stream};
+          next;
+        }
+        $buf{$stream} .= $data;
+        emit_lines($stream, $ts);
+      }
+    }
+    if (!defined $status) {
+      if (waitpid($pid, WNOHANG) == $pid) { $status = $?; $reaped_at = time(); }
+    } elsif (time() - $reaped_at > 2) {
+      last;  # something outside the PID namespace still holds the pipes
+    }
+  }
+  if (!defined $status) { waitpid($pid, 0); $status = $?; }
+  my ($code, $sig) = (0, 0);
+  if ($status & 127) { $sig = $status & 127; $code = 128 + $sig; } else { $code = $status >> 8; }
+  finish(code => $code, signal => $sig);
+  exit 0;
+}
+
+# exec: runs a command inside a running container's namespaces, as its user, with its environment.
+sub mode_exec {
+  my $data = do { local $/; scalar <STDIN> };
+  parse_spec($data);
+  open(STDIN, '<', '/dev/null');
+  my $target = 0 + $spec{pid};
+  my @order = ([ 'ipc', CLONE_NEWIPC ], [ 'uts', CLONE_NEWUTS ], [ 'net', CLONE_NEWNET ], [ 'pid', CLONE_NEWPID ], [ 'mnt', CLONE_NEWNS ]);
+  my %fd;
+  # Join the container's cgroups while the host's /sys is still visible; the command inherits them.
+  eval { join_cgroups(); 1 } or do { print STDERR $@; exit 126; };
+  for my $o (@order) {
+    open($fd{ $o->[0] }, '<', "/proc/$target/ns/$o->[0]") or do { print STDERR "container process $target is gone: $!\n"; exit 126; };
+  }
+  for my $o (@order) {
+    sc('setns', 0 + fileno($fd{ $o->[0] }), 0 + $o->[1]) == 0 or do { print STDERR "setns $o->[0]: $!\n"; exit 126; };
+    close $fd{ $o->[0] };
+  }
+  my $child = fork();
+  if (defined $child && $child == 0) {
+    eval {
+      my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
+      chdir($cwd) or chdir('/');
+      set_credentials();
+      set_env();
+      my @argv = @{ $list{argv} || [] };
+      exec { $spec{exe} } @argv;
+      die "exec: \"$argv[0]\": $!\n";
+    };
+    print STDERR $@;
+    exit($@ =~ /No such file/ ? 127 : 126);
+  }
+  $SIG{TERM} = sub { kill 'KILL', $child if $child; };
+  waitpid($child, 0);
+  my $st = $?;
+  exit(($st & 127) ? 128 + ($st & 127) : $st >> 8);
+}
+
+my $mode = shift @ARGV;
+$mode = '' unless defined $mode;
+if ($mode eq 'start') { mode_start(); }
+elsif ($mode eq 'exec') { mode_exec(); }
+elsif ($mode eq 'sandbox') { mode_sandbox(); }
+elsif ($mode eq 'teardown') { mode_teardown(); }
+elsif ($mode eq 'prepare') { mode_prepare(); }
+else { die "usage: podrun-shim.pl prepare|sandbox|teardown|start|exec\n"; }
+`;
