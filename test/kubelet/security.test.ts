@@ -76,6 +76,14 @@ describe('verifyRunAsNonRoot', () => {
     assert.equal(verifyRunAsNonRoot(p, c, 1000), undefined);
   });
 
+  test('an image user id outside 1..2147483647 is refused', () => {
+    const c: Container = { name: 'app', securityContext: { runAsNonRoot: true } };
+    assert.equal(
+      verifyRunAsNonRoot(pod(undefined, c), c, 4294967296),
+      `container has runAsNonRoot and image has an invalid user id (4294967296). (Must be 1-(2147483647)): must be between 0 and 2147483647, inclusive ${where}`,
+    );
+  });
+
   test('an image with a non-numeric user cannot be verified', () => {
     const c: Container = { name: 'app', securityContext: { runAsNonRoot: true } };
     assert.equal(

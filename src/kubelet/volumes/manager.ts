@@ -147,7 +147,8 @@ export class VolumeManager {
         }
       }
       mounts.push({
-        containerPath: vm.mountPath,
+        // The kubelet makes a relative mountPath absolute rather than refusing it.
+        containerPath: vm.mountPath.startsWith('/') ? vm.mountPath : `/${vm.mountPath}`,
         hostPath,
         readOnly: vm.readOnly === true || alwaysReadOnly(kind),
       });

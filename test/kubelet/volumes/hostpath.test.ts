@@ -132,7 +132,7 @@ describe('hostPath volumes', () => {
       name: 'app',
       volumeMounts: [
         { name: 'h', mountPath: '/data' },
-        { name: 'h', mountPath: '/ro', readOnly: true },
+        { name: 'h', mountPath: 'ro', readOnly: true },
       ],
     };
     const pod = makePod([{ name: 'h', hostPath: { path: join(host, 'dir'), type: 'Directory' } }], [c]);

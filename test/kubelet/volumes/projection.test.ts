@@ -214,6 +214,21 @@ describe('secret volumes', () => {
     assert.equal(findmnt(dir), undefined);
   });
 
+  test('without tmpfs (unprivileged runs) a secret volume is a plain directory', async () => {
+    const plain = await fixture({ useTmpfs: false });
+    try {
+      plain.objects.setSecret('db', { password: 's3cret' });
+      const pod = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
+      await plain.manager.setUpPod(pod);
+      const dir = volumeDir(plain.root, uid(pod), 'secret', 'creds');
+      assert.equal(findmnt(dir), undefined);
+      assert.equal(await readFile(join(dir, 'password'), 'utf8'), 's3cret');
+      assert.equal(await mode(dir), 0o777);
+    } finally {
+      await plain.cleanup();
+    }
+  });
+
   test('a missing Secret or key fails the mount with the kubelet message', async () => {
     const pod = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
     assert.equal(
