@@ -31,8 +31,12 @@ export class ProberManager implements ProbeResults {
   readonly #views = new Map<string, PodView>();
   readonly #host: WorkerHost;
   #stopped = false;
+  readonly #onChange: (podUid: string) => void;
+  /** Pods with a change not yet reported; reported once per pod from a microtask, never inside updatePod. */
+  readonly #dirty = new Set<string>();
 
   constructor(deps: ProberManagerDeps) {
+    this.#onChange = deps.onChange;
     this.#host = {
       clock: deps.clock,
       runtime: deps.runtime,
@@ -41,10 +45,10 @@ export class ProberManager implements ProbeResults {
       hasWorker: (uid, name, kind) => this.#workers.has(key(uid, name, kind)),
       result: (cid, kind) => this.#results.get(cid, kind),
       setResult: (uid, cid, kind, result) => {
-        if (this.#results.set(cid, kind, result)) deps.onChange(uid);
+        if (this.#results.set(cid, kind, result)) this.#notify(uid);
       },
       removeResult: (uid, cid, kind) => {
-        if (this.#results.remove(cid, kind) && !this.#stopped) deps.onChange(uid);
+        if (this.#results.remove(cid, kind)) this.#notify(uid);
       },
       triggerReadiness: (uid, name) => this.#workers.get(key(uid, name, 'readiness'))?.trigger(),
       workerExited: () => {},
@@ -97,6 +101,19 @@ export class ProberManager implements ProbeResults {
         if (changed || deleting || terminal) existing.trigger();
       }
     }
+  }
+
+  #notify(uid: string): void {
+    if (this.#stopped) return;
+    if (this.#dirty.size === 0) {
+      queueMicrotask(() => {
+        const uids = [...this.#dirty];
+        this.#dirty.clear();
+        if (this.#stopped) return;
+        for (const u of uids) this.#onChange(u);
+      });
+    }
+    this.#dirty.add(uid);
   }
 
   /** Stops the pod's workers (their results go with them) and forgets the pod. */

@@ -95,10 +95,13 @@ describe('ProberManager', () => {
       '',
     );
     assert.equal(s.manager.get('c1', 'readiness'), 'failure');
+    assert.deepEqual(s.changes, [], 'onChange is never called from inside updatePod');
+    await Promise.resolve();
+    assert.deepEqual(s.changes, ['uid-1'], 'the initial value is reported once');
     await s.clock.advance(0);
     assert.equal(s.manager.get('c1', 'readiness'), 'success');
     assert.deepEqual(s.runtime.callsOf('ready'), [0]);
-    assert.ok(s.changes.length >= 2 && s.changes.every((u) => u === 'uid-1'));
+    assert.deepEqual(s.changes, ['uid-1', 'uid-1'], 'the first success is reported');
     await s.clock.advance(10_000);
     assert.deepEqual(s.runtime.callsOf('ready'), [0, 5, 10]);
   });
