@@ -2,6 +2,9 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { kubeconfigCommand } from './commands/kubeconfig.js';
+import { serveCommand } from './commands/serve.js';
+import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -11,6 +14,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const program = new Command('podrun')
   .description('Run Kubernetes pods on one machine, with the kubelet’s semantics, and watch them start.')
   .version(pkg.version)
+  .addCommand(upCommand())
+  .addCommand(serveCommand())
+  .addCommand(kubeconfigCommand())
   .addCommand(validateCommand())
   .showHelpAfterError();
 

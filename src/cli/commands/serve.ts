@@ -1,0 +1,65 @@
+// `podrun serve`: the API server, controllers and node in one process, until SIGINT or SIGTERM.
+import { Command, Option } from '@commander-js/extra-typings';
+import { startPodrun } from '../../server/podrun.js';
+import { RUNTIME_NAMES } from '../../server/runtimes.js';
+import { defaultStateDir } from '../../server/state-dir.js';
+import { parseDuration, parsePort } from '../options.js';
+import { fail } from '../report.js';
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description(
+      'Run the Kubernetes API, the controllers and the node until interrupted; kubectl works against it',
+    )
+    .option('--port <n>', 'port of the API server (0 picks a free one)', parsePort, 6443)
+    .option('--address <ip>', 'address to listen on (loopback unless you choose otherwise)', '127.0.0.1')
+    .option(
+      '--state-dir <dir>',
+      'where podrun keeps its objects, certificates and pod files',
+      defaultStateDir(),
+    )
+    .addOption(
+      new Option('--runtime <name>', 'container runtime').choices(RUNTIME_NAMES).default('host' as const),
+    )
+    .option(
+      '--backoff-initial <duration>',
+      'first CrashLoopBackOff delay (kubelet: 10s)',
+      parseDuration,
+      10_000,
+    )
+    .option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)', parseDuration, 300_000)
+    .action(async (opts) => {
+      let podrun: Awaited<ReturnType<typeof startPodrun>>;
+      try {
+        podrun = await startPodrun({
+          stateDir: opts.stateDir,
+          address: opts.address,
+          port: opts.port,
+          runtime: opts.runtime,
+          backoffInitialMs: opts.backoffInitial,
+          backoffMaxMs: opts.backoffMax,
+        });
+      } catch (err) {
+        fail(err, `podrun serve could not start (state dir ${opts.stateDir})`);
+      }
+      process.stderr.write(
+        `podrun serving ${podrun.url} (runtime ${opts.runtime})\n` +
+          `  export KUBECONFIG=${podrun.kubeconfigPath}\n`,
+      );
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) {
+          process.stderr.write('podrun: second signal, exiting without waiting for pods\n');
+          process.exit(130);
+        }
+        stopping = true;
+        process.stderr.write(`podrun: ${signal}: stopping pods gracefully…\n`);
+        podrun.shutdown().then(
+          () => process.exit(0),
+          (err: unknown) => fail(err, 'podrun serve did not stop cleanly'),
+        );
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+    });
+}

@@ -1,0 +1,280 @@
+// `podrun up -f FILE|DIR`: apply manifests, print every status change of every pod and container as it
+// happens, and (with --wait) exit 0 once everything is up, or non-zero with the reason as soon as something
+// fails. Uses the `podrun serve` of the state dir when one runs, otherwise starts podrun in this process.
+import { existsSync, readFileSync } from 'node:fs';
+import { Command, Option } from '@commander-js/extra-typings';
+import { formatManifestError, loadManifests } from '../../api/manifests.js';
+import { resourceForKind } from '../../api/resources.js';
+import type { KubeObject, Pod } from '../../api/types.js';
+import { startPodrun } from '../../server/podrun.js';
+import { RUNTIME_NAMES } from '../../server/runtimes.js';
+import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
+import { httpClient, readKubeconfig } from '../client/http.js';
+import { inProcessClient } from '../client/in-process.js';
+import type { UpClient } from '../client/types.js';
+import { collect, parseDuration } from '../options.js';
+import { formatTransition, podTransitions } from '../progress/transitions.js';
+import { fail } from '../report.js';
+import { applyOrder } from '../up/apply-order.js';
+import { evaluate, type Failure } from '../up/readiness.js';
+
+const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'ReplicaSet', 'Job']);
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('Apply manifests and show every pod and container starting; --wait exits when all is up')
+    .requiredOption('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect)
+    .option('--wait', 'exit 0 when every pod is Ready or Succeeded, non-zero with the reason when one fails')
+    .option('--timeout <duration>', 'with --wait: how long to wait before giving up', parseDuration, 300_000)
+    .option(
+      '--state-dir <dir>',
+      'state directory (a running `podrun serve` there is used)',
+      defaultStateDir(),
+    )
+    .addOption(
+      new Option('--runtime <name>', 'container runtime for an in-process podrun')
+        .choices(RUNTIME_NAMES)
+        .default('host' as const),
+    )
+    .option(
+      '--backoff-initial <duration>',
+      'first CrashLoopBackOff delay (kubelet: 10s)',
+      parseDuration,
+      10_000,
+    )
+    .option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)', parseDuration, 300_000)
+    .action(async (opts) => {
+      const load = await loadManifests(opts.filename);
+      if (load.errors.length > 0) {
+        for (const e of load.errors) process.stderr.write(`${formatManifestError(e)}\n`);
+        process.stderr.write(
+          `podrun: nothing applied: ${load.errors.length} error(s) in ${opts.filename.join(', ')}\n`,
+        );
+        process.exit(1);
+      }
+      if (load.documents.length === 0)
+        fail(new Error('no objects found'), `nothing to apply in ${opts.filename.join(', ')}`);
+      const client = await connect(opts).catch((err: unknown) => fail(err, 'could not start podrun'));
+      const started = Date.now();
+      const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
+      process.stderr.write(`podrun: using ${client.description}\n`);
+
+      const applied: KubeObject[] = [];
+      try {
+        for (const doc of applyOrder(load.documents.map((d) => d.object))) {
+          const r = resourceForKind(doc.apiVersion, doc.kind)!;
+          const ns = doc.metadata.namespace ?? 'default';
+          const before = await client.get(r, ns, doc.metadata.name ?? '');
+          const obj = await client.apply(r, {
+            ...doc,
+            metadata: { ...doc.metadata, ...(r.namespaced ? { namespace: ns } : {}) },
+          });
+          applied.push(obj);
+          const verb = !before
+            ? 'created'
+            : before.metadata.resourceVersion === obj.metadata.resourceVersion
+              ? 'unchanged'
+              : 'configured';
+          process.stdout.write(`${r.singular}/${obj.metadata.name} ${verb}\n`);
+        }
+      } catch (err) {
+        await client.close({ stopPods: false }).catch(() => {});
+        fail(err, 'apply failed');
+      }
+
+      const tracker = new Tracker(client, applied);
+      const namespaces = [
+        ...new Set(applied.filter((o) => o.metadata.namespace).map((o) => o.metadata.namespace!)),
+      ];
+      const widths = { pod: 12, subject: 14 };
+      const stops: (() => void)[] = [];
+      let finishing = false;
+      const onPod = async (type: string, pod: Pod) => {
+        if (!(await tracker.owns(pod))) return;
+        const uid = pod.metadata?.uid ?? '';
+        const before = tracker.pods.get(uid);
+        if (type === 'DELETED') {
+          tracker.pods.delete(uid);
+          process.stdout.write(
+            `${elapsed()}  ${formatTransition({ pod: pod.metadata?.name ?? '', subject: 'pod', from: 'Terminating', to: 'deleted' }, widths)}\n`,
+          );
+          return;
+        }
+        tracker.pods.set(uid, pod);
+        for (const t of podTransitions(before, pod)) {
+          widths.pod = Math.max(widths.pod, t.pod.length);
+          widths.subject = Math.max(widths.subject, t.subject.length);
+          process.stdout.write(`${elapsed()}  ${formatTransition(t, widths)}\n`);
+        }
+      };
+      let chain = Promise.resolve();
+      for (const ns of namespaces) {
+        stops.push(
+          await client.watchPods(
+            ns,
+            (e) => {
+              chain = chain.then(() => onPod(e.type, e.object as unknown as Pod));
+            },
+            (err) => {
+              if (!finishing) process.stderr.write(`podrun: watch of pods in ${ns} ended: ${err.message}\n`);
+            },
+          ),
+        );
+      }
+
+      const teardown = async (reason: string) => {
+        finishing = true;
+        if (remote(client) && reason === 'wait') {
+          for (const s of stops) s();
+          await client.close({ stopPods: false });
+          return;
+        }
+        process.stderr.write('podrun: stopping pods gracefully…\n');
+        for (const obj of [...applied].reverse()) {
+          const r = resourceForKind(obj.apiVersion, obj.kind)!;
+          if (WORKLOAD_KINDS.has(obj.kind) || obj.kind === 'Service')
+            await client.delete(r, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+        }
+        const deadline = Date.now() + 60_000;
+        while (tracker.pods.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+        for (const s of stops) s();
+        await client.close({ stopPods: !remote(client) });
+      };
+
+      if (!opts.wait) {
+        process.stderr.write('podrun: watching; press Ctrl-C to stop the pods and exit\n');
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+        await teardown('interrupt');
+        process.exit(0);
+      }
+
+      const deadline = started + opts.timeout;
+      for (;;) {
+        await chain;
+        const workloads = await tracker.refreshWorkloads();
+        const verdict = evaluate(workloads, (w) => tracker.podsOf(w));
+        if (verdict.state === 'up') {
+          process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+          await teardown('wait');
+          process.exit(0);
+        }
+        if (verdict.state === 'failed') {
+          await reportFailure(client, verdict.failure, tracker);
+          await teardown('failed');
+          process.exit(1);
+        }
+        if (Date.now() > deadline) {
+          process.stderr.write(
+            `podrun: timed out after ${opts.timeout / 1000}s waiting for: ${verdict.pending.join(', ')}\n`,
+          );
+          await teardown('timeout');
+          process.exit(1);
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    });
+}
+
+function remote(client: UpClient): boolean {
+  return client.description.startsWith('podrun serve');
+}
+
+async function connect(opts: {
+  stateDir: string;
+  runtime: 'host' | 'docker';
+  backoffInitial: number;
+  backoffMax: number;
+}): Promise<UpClient> {
+  const layout = stateLayout(opts.stateDir);
+  if (existsSync(layout.serveInfo) && existsSync(layout.kubeconfig)) {
+    const info = JSON.parse(readFileSync(layout.serveInfo, 'utf8')) as { pid: number };
+    if (processAlive(info.pid)) return httpClient(await readKubeconfig(layout.kubeconfig));
+  }
+  const podrun = await startPodrun({
+    stateDir: opts.stateDir,
+    runtime: opts.runtime,
+    backoffInitialMs: opts.backoffInitial,
+    backoffMaxMs: opts.backoffMax,
+    port: 0,
+  });
+  return inProcessClient(podrun, opts.stateDir);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function reportFailure(client: UpClient, f: Failure, tracker: Tracker): Promise<void> {
+  const where = f.pod ? `pod ${f.pod}: ` : '';
+  process.stderr.write(
+    `podrun: ${where}${f.subject} failed: ${f.reason}${f.message ? `: ${f.message}` : ''}\n`,
+  );
+  if (f.pod && f.container) {
+    const pod = [...tracker.pods.values()].find((p) => p.metadata?.name === f.pod);
+    const tail = await client.logTail(pod?.metadata?.namespace ?? 'default', f.pod, f.container, 20);
+    if (tail.trim()) {
+      process.stderr.write(
+        `--- last lines of ${f.pod}/${f.container} ---\n${tail.endsWith('\n') ? tail : `${tail}\n`}`,
+      );
+    }
+  }
+}
+
+/** Which pods belong to what was applied, through owner references (Deployment → ReplicaSet → Pod). */
+class Tracker {
+  readonly pods = new Map<string, Pod>();
+  readonly #client: UpClient;
+  #workloads: KubeObject[];
+  readonly #uids: Set<string>;
+  readonly #rsOwner = new Map<string, string | undefined>();
+
+  constructor(client: UpClient, applied: KubeObject[]) {
+    this.#client = client;
+    this.#workloads = applied.filter((o) => WORKLOAD_KINDS.has(o.kind));
+    this.#uids = new Set(this.#workloads.map((o) => o.metadata.uid ?? ''));
+  }
+
+  async owns(pod: Pod): Promise<boolean> {
+    if (this.#uids.has(pod.metadata?.uid ?? '')) return true;
+    const ref = pod.metadata?.ownerReferences?.find((r) => r.controller);
+    if (!ref) return false;
+    if (this.#uids.has(ref.uid)) return true;
+    if (ref.kind !== 'ReplicaSet') return false;
+    if (!this.#rsOwner.has(ref.uid)) {
+      const rs = await this.#client.get(
+        resourceForKind('apps/v1', 'ReplicaSet')!,
+        pod.metadata?.namespace ?? '',
+        ref.name,
+      );
+      this.#rsOwner.set(ref.uid, rs?.metadata.ownerReferences?.find((r) => r.controller)?.uid);
+    }
+    return this.#uids.has(this.#rsOwner.get(ref.uid) ?? '');
+  }
+
+  podsOf(w: KubeObject): Pod[] {
+    const uid = w.metadata.uid;
+    return [...this.pods.values()].filter((p) => {
+      if (p.metadata?.uid === uid) return true;
+      const owner = p.metadata?.ownerReferences?.find((r) => r.controller)?.uid ?? '';
+      return owner === uid || this.#rsOwner.get(owner) === uid;
+    });
+  }
+
+  async refreshWorkloads(): Promise<KubeObject[]> {
+    this.#workloads = await Promise.all(
+      this.#workloads.map(async (w) => {
+        const r = resourceForKind(w.apiVersion, w.kind)!;
+        return (await this.#client.get(r, w.metadata.namespace ?? '', w.metadata.name ?? '')) ?? w;
+      }),
+    );
+    return this.#workloads;
+  }
+}

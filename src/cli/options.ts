@@ -1,0 +1,33 @@
+// Option parsers shared by the commands. Each error quotes what it got and says what it takes.
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go-style durations as the kubelet's flags take them: `500ms`, `10s`, `5m`, `1m30s`. Returns ms. */
+export function parseDuration(text: string): number {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    total += Number(m[1]) * (UNITS[m[2]!] ?? 0);
+    matched = re.lastIndex;
+  }
+  if (text === '' || matched !== text.length) {
+    throw new InvalidArgumentError(`expected a duration such as 500ms, 10s, 5m or 1m30s, got "${text}"`);
+  }
+  return total;
+}
+
+export function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError(
+      `expected a port number from 0 to 65535 (0 picks a free one), got "${text}"`,
+    );
+  }
+  return n;
+}
+
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

@@ -1,0 +1,45 @@
+// The kubelet's view of the API (src/kubelet/types.ts), served by the registry in the same process.
+import type { ConfigMap, Pod, PodStatus, Secret } from '../api/types.js';
+import { ApiError } from '../apiserver/errors.js';
+import type { Registry } from '../apiserver/registry.js';
+import type { ObjectGetter, PodStatusWriter } from '../kubelet/types.js';
+
+function isGone(err: unknown): boolean {
+  // 404: deleted meanwhile; 409 with a uid precondition: a new pod of the same name.
+  return err instanceof ApiError && (err.code === 404 || err.code === 409);
+}
+
+export function registryObjectGetter(registry: Registry): ObjectGetter {
+  return {
+    getConfigMap: async (ns, name) => (await registry.find('configmaps', ns, name)) as ConfigMap | undefined,
+    getSecret: async (ns, name) => (await registry.find('secrets', ns, name)) as Secret | undefined,
+  };
+}
+
+export function registryStatusWriter(registry: Registry): PodStatusWriter {
+  return {
+    async updateStatus(pod: Pod, status: PodStatus): Promise<void> {
+      const ns = pod.metadata?.namespace ?? 'default';
+      const name = pod.metadata?.name ?? '';
+      const live = await registry.find('pods', ns, name);
+      // The status belongs to this pod instance only: a pod recreated under the same name is another one.
+      if (!live || live.metadata.uid !== pod.metadata?.uid) return;
+      const { resourceVersion: _rv, ...metadata } = live.metadata;
+      try {
+        await registry.updateStatus('pods', ns, name, { ...live, metadata, status });
+      } catch (err) {
+        if (!isGone(err)) throw err;
+      }
+    },
+    async finalizeDeletion(pod: Pod): Promise<void> {
+      try {
+        await registry.delete('pods', pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '', {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata?.uid },
+        });
+      } catch (err) {
+        if (!isGone(err)) throw err;
+      }
+    },
+  };
+}

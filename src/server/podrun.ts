@@ -1,0 +1,204 @@
+// One podrun: the store, the API server, the controllers, the scheduler and the node (kubelet + runtime)
+// in one process, over one state directory. `podrun serve`, `podrun up` and the end-to-end tests start it
+// through `startPodrun`.
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { Pod } from '../api/types.js';
+import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
+import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
+import { createRegistry, type Registry } from '../apiserver/registry.js';
+import { ControllerManager } from '../controllers/manager.js';
+import { Kubelet } from '../kubelet/kubelet.js';
+import { LogManager } from '../kubelet/logs/index.js';
+import { type ContainerLogSource, DEFAULT_CRASHLOOP_BACKOFF, DEFAULT_IMAGE_BACKOFF } from '../kubelet/types.js';
+import type { RuntimeService } from '../runtime/types.js';
+import { openSqliteStore } from '../store/sqlite.js';
+import type { Store } from '../store/types.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { registryControllerClient } from './controller-client.js';
+import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
+import { openRuntime, type RuntimeName } from './runtimes.js';
+import { schedulePod } from './scheduler.js';
+import { stateLayout } from './state-dir.js';
+
+export interface PodrunOptions {
+  stateDir: string;
+  /** Listen address of the API server. @default '127.0.0.1' */
+  address?: string;
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  runtime?: RuntimeName;
+  /** A runtime object instead of a name (tests use the fake runtime). */
+  runtimeService?: RuntimeService;
+  /** CrashLoopBackOff initial delay and cap (the kubelet's 10 s and 5 min by default). */
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  nodeName?: string;
+  clock?: Clock;
+  /** Where component errors are reported (a sync that failed and will be retried). */
+  log?: (message: string) => void;
+}
+
+export interface Podrun {
+  url: string;
+  kubeconfigPath: string;
+  registry: Registry;
+  kubelet: Kubelet;
+  runtime: RuntimeService;
+  /** Container logs as the kubelet serves them. */
+  logs: ContainerLogSource;
+  nodeName: string;
+  /** Stops every component but leaves pods running (they are adopted at the next start). */
+  close(): Promise<void>;
+  /** Stops every pod in the kubelet's order, removes what they used, then closes. */
+  shutdown(): Promise<void>;
+}
+
+export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const nodeName = options.nodeName ?? 'podrun';
+  const layout = stateLayout(options.stateDir);
+  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  await mkdir(layout.kubeletDir, { recursive: true });
+
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c();
+    closers.length = 0;
+  };
+  try {
+    const store: Store = openSqliteStore(layout.storeFile);
+    closers.push(() => store.close());
+    const registry = await createRegistry({ store, clock, nodeName });
+    const recorders: RecordingEventRecorder[] = [];
+    const recorder = (component: string, host?: string) => {
+      const r = createEventRecorder(registry, {
+        component,
+        clock,
+        ...(host ? { host } : {}),
+        onError: (e) => log(`event: ${String(e)}`),
+      });
+      recorders.push(r);
+      return r;
+    };
+    closers.push(async () => {
+      for (const r of recorders) await r.flush();
+    });
+
+    const runtime =
+      options.runtimeService ?? (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock));
+    closers.push(() => runtime.close?.());
+
+    const kubelet = new Kubelet({
+      runtime,
+      clock,
+      objects: registryObjectGetter(registry),
+      status: registryStatusWriter(registry),
+      events: recorder('kubelet', nodeName),
+      config: {
+        nodeName,
+        hostIP: '127.0.0.1',
+        rootDir: layout.kubeletDir,
+        crashLoopBackOff: {
+          ...DEFAULT_CRASHLOOP_BACKOFF,
+          ...(options.backoffInitialMs !== undefined ? { initialMs: options.backoffInitialMs } : {}),
+          ...(options.backoffMaxMs !== undefined ? { maxMs: options.backoffMaxMs } : {}),
+        },
+        imagePullBackOff: DEFAULT_IMAGE_BACKOFF,
+        resyncIntervalMs: 60_000,
+      },
+    });
+
+    // The node: pods bound here go to the kubelet; ConfigMap and Secret changes wake the pods that wait on them.
+    const podWatch = await registry.watch(
+      'pods',
+      undefined,
+      { resourceVersion: '0', fieldSelector: `spec.nodeName=${nodeName}` },
+      (ev) => {
+        const pod = ev.object as unknown as Pod;
+        if (ev.type === 'DELETED') kubelet.deletePod(pod.metadata?.uid ?? '');
+        else kubelet.upsertPod(pod);
+      },
+    );
+    closers.push(() => podWatch.stop());
+    const nudge = async (namespace: string | undefined) => {
+      const { items } = await registry.list('pods', namespace, {
+        fieldSelector: `spec.nodeName=${nodeName}`,
+      });
+      for (const p of items) kubelet.upsertPod(p as unknown as Pod);
+    };
+    for (const resource of ['configmaps', 'secrets']) {
+      const w = await registry.watch(
+        resource,
+        undefined,
+        { resourceVersion: registry.resourceVersion() },
+        (ev) => {
+          nudge(ev.object.metadata.namespace).catch((e: unknown) => log(`kubelet: ${String(e)}`));
+        },
+      );
+      closers.push(() => w.stop());
+    }
+    await kubelet.start();
+    closers.push(() => kubelet.stop());
+
+    const scheduler = {
+      nodeName,
+      bind: (ns: string, name: string, uid: string, node: string) => registry.bind(ns, name, uid, node),
+      events: recorder('default-scheduler'),
+      onError: (pod: string, err: unknown) => log(`scheduler: ${pod}: ${(err as Error).message}`),
+    };
+    const schedWatch = await registry.watch(
+      'pods',
+      undefined,
+      { resourceVersion: '0', fieldSelector: 'spec.nodeName=' },
+      (ev) => {
+        if (ev.type !== 'DELETED') schedulePod(scheduler, ev.object as unknown as Pod);
+      },
+    );
+    closers.push(() => schedWatch.stop());
+
+    const controllers = new ControllerManager({
+      client: registryControllerClient(registry),
+      clock,
+      recorderFor: (component) => recorder(component),
+      onError: (c, key, err) => log(`${c} controller: ${key}: ${(err as Error).message}`),
+    });
+    await controllers.start();
+    closers.push(() => controllers.stop());
+
+    const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
+    const api: ApiServer = await startApiServer({
+      registry,
+      address: options.address ?? '127.0.0.1',
+      port: options.port ?? 0,
+      stateDir: options.stateDir,
+      logs,
+      clock,
+    });
+    closers.push(() => api.close());
+    const caData = await readFile(api.caFile, 'utf8');
+    await writeKubeconfig(layout.kubeconfig, { url: api.url, caData, token: api.token });
+    await writeFile(layout.serveInfo, JSON.stringify({ pid: process.pid, url: api.url }), { mode: 0o600 });
+    closers.push(() => rm(layout.serveInfo, { force: true }));
+
+    const podrun: Podrun = {
+      url: api.url,
+      kubeconfigPath: layout.kubeconfig,
+      registry,
+      kubelet,
+      runtime,
+      logs,
+      nodeName,
+      close: closeAll,
+      async shutdown() {
+        // Pods stop in the kubelet's order (app containers, then sidecars in reverse) before anything closes.
+        await kubelet.shutdown();
+        await closeAll();
+      },
+    };
+    return podrun;
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
