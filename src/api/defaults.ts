@@ -237,7 +237,7 @@ function defaultJob(job: Job): void {
 }
 
 /** Returns a defaulted copy of `obj`. Unknown kinds are returned as a plain copy. */
-export function applyDefaults<T extends KubeObject>(obj: T): T {
+export function applyDefaults(obj: KubeObject): KubeObject {
   const out = structuredClone(obj);
   switch (out.kind) {
     case 'Pod':

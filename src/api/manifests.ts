@@ -127,7 +127,9 @@ function checkObject(
   err: (message: string, field?: string, at?: string) => void,
 ): KubeObject | undefined {
   const decoded = decodeObject(value);
+  let count = 0;
   const fieldErr = (e: FieldError) => {
+    count++;
     if (e.field === 'kind' && e.type === 'FieldValueRequired') err('kind not set', 'kind');
     else if (e.field === 'apiVersion' && e.type === 'FieldValueRequired')
       err('apiVersion not set', 'apiVersion');
@@ -140,7 +142,8 @@ function checkObject(
   decoded.errors.forEach(fieldErr);
   if (!decoded.object) return undefined;
   validateObject(applyDefaults(decoded.object)).forEach(fieldErr);
-  return decoded.unknownFields.length === 0 ? decoded.object : undefined;
+  // Only a clean object is listed as a document; unknown fields count as errors here (Strict, like kubectl apply).
+  return decoded.unknownFields.length === 0 && count === 0 ? decoded.object : undefined;
 }
 
 /** Parses and checks one file's text. Pure; `file` is only used in the results. */
