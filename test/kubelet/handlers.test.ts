@@ -307,20 +307,19 @@ describe('tcpSocket and grpc probes', () => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        if (headers[':path'] !== '/grpc.health.v1.Health/Check') {
+        const service = Buffer.concat(chunks).subarray(7).toString();
+        if (headers[':path'] !== '/grpc.health.v1.Health/Check' || service === 'unimpl') {
           stream.respond(
             {
               ':status': 200,
               'content-type': 'application/grpc',
               'grpc-status': '12',
-              'grpc-message': 'unknown',
+              'grpc-message': 'unknown%20service',
             },
             { endStream: true },
           );
           return;
         }
-        const body = Buffer.concat(chunks);
-        const service = body.subarray(7).toString();
         const status = service === 'down' ? 2 : 1;
         stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
         stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
@@ -336,6 +335,11 @@ describe('tcpSocket and grpc probes', () => {
       assert.deepEqual(await runHandler({ grpc: { port: grpcPort, service: 'down' } }, probe()), {
         ok: false,
         message: 'service unhealthy (responded with "NOT_SERVING")',
+      });
+      assert.deepEqual(await runHandler({ grpc: { port: grpcPort, service: 'unimpl' } }, probe()), {
+        ok: false,
+        message:
+          'error: this server does not implement the grpc health protocol (grpc.health.v1.Health): unknown service',
       });
       assert.deepEqual(await runHandler({ grpc: { port: closedPort } }, probe()), {
         ok: false,

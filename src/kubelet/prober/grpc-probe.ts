@@ -82,6 +82,15 @@ export function decodeHealthCheckStatus(frame: Buffer): number {
   return 0;
 }
 
+/** grpc-message is percent-encoded; a malformed escape is kept as written. */
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 export async function doGrpcHealthCheck(
   host: string,
   port: number,
@@ -124,7 +133,7 @@ export async function doGrpcHealthCheck(
       let gotResponse = false;
       const takeStatus = (h: http2.IncomingHttpHeaders) => {
         if (h['grpc-status'] !== undefined) grpcStatus = String(h['grpc-status']);
-        if (h['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(h['grpc-message']));
+        if (h['grpc-message'] !== undefined) grpcMessage = percentDecode(String(h['grpc-message']));
       };
       req.on('response', (h) => {
         gotResponse = true;
