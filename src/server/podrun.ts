@@ -3,13 +3,18 @@
 // through `startPodrun`.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Pod } from '../api/types.js';
+import { bindPod } from '../apiserver/binding.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
-import { type ContainerLogSource, DEFAULT_CRASHLOOP_BACKOFF, DEFAULT_IMAGE_BACKOFF } from '../kubelet/types.js';
+import {
+  type ContainerLogSource,
+  DEFAULT_CRASHLOOP_BACKOFF,
+  DEFAULT_IMAGE_BACKOFF,
+} from '../kubelet/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -143,7 +148,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
 
     const scheduler = {
       nodeName,
-      bind: (ns: string, name: string, uid: string, node: string) => registry.bind(ns, name, uid, node),
+      bind: (ns: string, name: string, uid: string, node: string) => bindPod(registry, ns, name, uid, node),
       events: recorder('default-scheduler'),
       onError: (pod: string, err: unknown) => log(`scheduler: ${pod}: ${(err as Error).message}`),
     };
