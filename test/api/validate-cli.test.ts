@@ -50,7 +50,7 @@ describe('podrun validate', () => {
       'examples/broken/init-containers.yaml:25:11: spec.containers[0].volumeMounts[0].name: Not found: "data"',
       'examples/broken/fields.yaml:9:7: unknown field "spec.containers[0].imagee"',
       'examples/broken/fields.yaml:12:11: spec.containers[0].ports[0].containerPort: Invalid value: "8080": must be of type integer, not string',
-      'examples/broken/fields.yaml:20:5: spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      'examples/broken/fields.yaml:20:5: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
     ]) {
       assert.ok(lines.includes(expected), `missing: ${expected}\nin:\n${r.stderr}`);
     }

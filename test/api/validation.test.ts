@@ -102,7 +102,7 @@ describe('containers', () => {
     assert.deepEqual(messages(pod({ initContainers: [init], containers: [app()] })), [
       'spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always',
       'spec.initContainers[0].livenessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
-      'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers',
+      'spec.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
       'spec.initContainers[0].startupProbe: Forbidden: may not be set for init containers without restartPolicy=Always',
     ]);
   });
@@ -333,7 +333,7 @@ describe('workloads', () => {
     ]);
   });
 
-  test('a Job template must restart Never or OnFailure, and leaving it out means Always', () => {
+  test('a Job template must restart Never or OnFailure, and leaving it out (defaulted to Always) is reported as required', () => {
     const job: KubeObject = {
       apiVersion: 'batch/v1',
       kind: 'Job',
@@ -341,7 +341,12 @@ describe('workloads', () => {
       spec: { template: template({}) },
     };
     assert.deepEqual(messages(job), [
-      'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"',
+      'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+    ]);
+    (job.spec as { template: { spec: Record<string, unknown> } }).template.spec.restartPolicy = 'Sometimes';
+    assert.deepEqual(messages(job), [
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+      'spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"',
     ]);
     (job.spec as { template: { spec: Record<string, unknown> } }).template.spec.restartPolicy = 'Never';
     assert.deepEqual(messages(job), []);

@@ -59,7 +59,7 @@ const HOST_PATH_TYPES = [
   'Socket',
 ];
 const TOLERATION_OPERATORS = ['Equal', 'Exists'];
-const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 const ENV_FIELD_PATHS = [
   'metadata.annotations',
   'metadata.labels',
@@ -501,7 +501,7 @@ function validateContainerCommon(
   else errs.push(...dnsLabel(c.name, namePath));
   if (!c.image) errs.push(required(child(path, 'image')));
   if (c.terminationMessagePolicy === '') {
-    errs.push(required(child(path, 'terminationMessagePolicy'), "must be 'File' or 'FallbackToLogsOnError'"));
+    errs.push(required(child(path, 'terminationMessagePolicy')));
   } else {
     errs.push(
       ...enumValue(
@@ -594,8 +594,7 @@ export function validatePodSpec(spec: PodSpec, path: Path): FieldError[] {
     } else {
       if (c.lifecycle) errs.push(forbidden(child(p, 'lifecycle'), INIT_FORBIDDEN));
       if (c.livenessProbe) errs.push(forbidden(child(p, 'livenessProbe'), INIT_FORBIDDEN));
-      if (c.readinessProbe)
-        errs.push(forbidden(child(p, 'readinessProbe'), 'may not be set for init containers'));
+      if (c.readinessProbe) errs.push(forbidden(child(p, 'readinessProbe'), INIT_FORBIDDEN));
       if (c.startupProbe) errs.push(forbidden(child(p, 'startupProbe'), INIT_FORBIDDEN));
     }
     if ((c.resizePolicy ?? []).length > 0) {

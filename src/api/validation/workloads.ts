@@ -207,9 +207,11 @@ export function validateJob(job: Job): FieldError[] {
   }
   errs.push(...validatePodTemplateSpec(spec.template, 'spec.template'));
   const rp = spec.template?.spec?.restartPolicy;
-  // Defaulting sets Always on every pod template, so a Job that leaves it out fails here, as upstream.
-  if (rp !== 'OnFailure' && rp !== 'Never') {
-    errs.push(notSupported('spec.template.spec.restartPolicy', rp ?? 'Always', ['OnFailure', 'Never']));
+  // Defaulting sets Always on every pod template, so a Job that leaves it out is told the valid values.
+  if (rp === undefined || rp === '' || rp === 'Always') {
+    errs.push(required('spec.template.spec.restartPolicy', 'valid values: "OnFailure", "Never"'));
+  } else if (rp !== 'OnFailure' && rp !== 'Never') {
+    errs.push(notSupported('spec.template.spec.restartPolicy', rp, ['OnFailure', 'Never']));
   } else if (rp === 'OnFailure' && spec.podFailurePolicy) {
     errs.push(
       invalid(
