@@ -86,7 +86,13 @@ export class Harness {
       },
       events: {
         event: (involved: ObjectReference, type: EventType, reason: string, message: string) => {
-          this.events.push({ type, reason, message, fieldPath: involved.fieldPath, at: this.clock.now() - T0 });
+          this.events.push({
+            type,
+            reason,
+            message,
+            fieldPath: involved.fieldPath,
+            at: this.clock.now() - T0,
+          });
         },
       },
       volumes: noVolumes,
@@ -107,13 +113,20 @@ export class Harness {
   }
 
   /** Advances until `predicate` holds on the latest status, or fails after `limitMs`. */
-  async until(uid: string, predicate: (s: PodStatus) => boolean, limitMs = 600_000, step = 500): Promise<PodStatus> {
+  async until(
+    uid: string,
+    predicate: (s: PodStatus) => boolean,
+    limitMs = 600_000,
+    step = 500,
+  ): Promise<PodStatus> {
     for (let t = 0; t <= limitMs; t += step) {
       const s = this.latest(uid);
       if (s && predicate(s)) return s;
       await this.clock.advance(step);
     }
-    throw new Error(`condition not reached within ${limitMs} ms; last status: ${JSON.stringify(this.latest(uid), null, 1)}`);
+    throw new Error(
+      `condition not reached within ${limitMs} ms; last status: ${JSON.stringify(this.latest(uid), null, 1)}`,
+    );
   }
 
   latest(uid: string): PodStatus | undefined {

@@ -12,8 +12,10 @@ function initialized(status: PodStatus): { allInit: boolean; failed: boolean } {
   let allInit = true;
   let failed = false;
   for (const s of status.initContainerStatuses ?? []) {
-    if (failed && !s.state?.waiting) throw new Error(`container ${s.name} is after a failed container but isn't waiting`);
-    if (!allInit && !s.state?.waiting) throw new Error(`container ${s.name} is after an initializing container but isn't waiting`);
+    if (failed && !s.state?.waiting)
+      throw new Error(`container ${s.name} is after a failed container but isn't waiting`);
+    if (!allInit && !s.state?.waiting)
+      throw new Error(`container ${s.name} is after an initializing container but isn't waiting`);
     const t = s.state?.terminated;
     if (!t) allInit = false;
     else if (t.exitCode !== 0) {
@@ -51,7 +53,11 @@ function initContainersInvariants(status: PodStatus): void {
 /** containerInitInvariant(older, newer). */
 export function containerInitInvariant(newer: PodStatus, older: PodStatus | undefined): void {
   if (older) {
-    assert.equal(newer.initContainerStatuses?.length, older.initContainerStatuses?.length, 'init container list changed');
+    assert.equal(
+      newer.initContainerStatuses?.length,
+      older.initContainerStatuses?.length,
+      'init container list changed',
+    );
     initContainersInvariants(older);
   }
   initContainersInvariants(newer);
@@ -79,7 +85,10 @@ function pod(restartPolicy: 'Never' | 'Always' | undefined): Pod {
 
 describe('InitContainer [NodeConformance]', () => {
   it('should invoke init containers on a RestartNever pod', async () => {
-    const h = new Harness({ scripts: { init1: TRUE, init2: TRUE, run1: TRUE }, invariant: containerInitInvariant });
+    const h = new Harness({
+      scripts: { init1: TRUE, init2: TRUE, run1: TRUE },
+      invariant: containerInitInvariant,
+    });
     await h.run(pod('Never'));
     const s = await h.until(UID, (st) => st.phase === 'Succeeded');
     assert.equal(s.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
@@ -88,7 +97,11 @@ describe('InitContainer [NodeConformance]', () => {
       assert.equal(st.ready, true);
       assert.equal(st.state?.terminated?.exitCode, 0);
     }
-    assert.deepEqual(h.calls('startContainer'), ['startContainer init1', 'startContainer init2', 'startContainer run1']);
+    assert.deepEqual(h.calls('startContainer'), [
+      'startContainer init1',
+      'startContainer init2',
+      'startContainer run1',
+    ]);
     await h.stop();
   });
 
@@ -128,23 +141,28 @@ describe('InitContainer [NodeConformance]', () => {
     assert.equal(init?.reason, 'ContainersNotInitialized');
     assert.equal(init?.message, 'containers with incomplete status: [init1 init2]');
     assert.equal(s.initContainerStatuses?.length, 2);
-    assert.deepEqual(h.calls('startContainer').filter((c) => c !== 'startContainer init1'), []);
+    assert.deepEqual(
+      h.calls('startContainer').filter((c) => c !== 'startContainer init1'),
+      [],
+    );
     await h.stop();
   });
 
   it('should not start app containers and fail the pod if init containers fail on a RestartNever pod', async () => {
-    const h = new Harness({ scripts: { init1: TRUE, init2: FALSE, run1: TRUE }, invariant: containerInitInvariant });
+    const h = new Harness({
+      scripts: { init1: TRUE, init2: FALSE, run1: TRUE },
+      invariant: containerInitInvariant,
+    });
     await h.run(pod('Never'));
     const s = await h.until(UID, (st) => st.phase === 'Failed');
     const [init1, init2] = s.initContainerStatuses ?? [];
     assert.equal(init1?.state?.terminated?.exitCode, 0);
     assert.notEqual(init2?.state?.terminated?.exitCode, 0);
     const init = s.conditions?.find((c) => c.type === 'Initialized');
-    assert.deepEqual([init?.status, init?.reason, init?.message], [
-      'False',
-      'ContainersNotInitialized',
-      'containers with incomplete status: [init2]',
-    ]);
+    assert.deepEqual(
+      [init?.status, init?.reason, init?.message],
+      ['False', 'ContainersNotInitialized', 'containers with incomplete status: [init2]'],
+    );
     assert.ok(s.containerStatuses?.[0]?.state?.waiting);
     assert.ok(!h.calls('startContainer').includes('startContainer run1'));
     await h.stop();

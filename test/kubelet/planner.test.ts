@@ -478,7 +478,7 @@ const cases: Case[] = [
   {
     name: 'a deleted pod is killed and nothing is restarted while it terminates',
     pod: (p) => {
-      p.metadata!.deletionTimestamp = new Date(NOW).toISOString();
+      Object.assign(p.metadata!, { deletionTimestamp: new Date(NOW).toISOString() });
     },
     containers: [inst('init1', 'exited'), inst('init2', 'exited'), inst('app', 'exited', { exitCode: 1 })],
     expect: { killPod: true },

@@ -138,19 +138,21 @@ describe('generatePodStatus', () => {
 
   it('a container that vanished while running shows ContainerStatusUnknown (137) in lastState', () => {
     const pod = basePod({ spec: { initContainers: [] } });
-    pod.status = {
-      phase: 'Running',
-      containerStatuses: [
-        {
-          name: 'app',
-          image: 'busybox:1.36',
-          imageID: '',
-          ready: true,
-          restartCount: 0,
-          state: { running: { startedAt: iso(T0) } },
-        },
-      ],
-    };
+    Object.assign(pod, {
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          {
+            name: 'app',
+            image: 'busybox:1.36',
+            imageID: '',
+            ready: true,
+            restartCount: 0,
+            state: { running: { startedAt: iso(T0) } },
+          },
+        ],
+      },
+    });
     const s = status([], { pod });
     const app = s.containerStatuses?.[0];
     assert.deepEqual(app?.lastState, {
@@ -167,7 +169,7 @@ describe('generatePodStatus', () => {
   it('lastTransitionTime is kept while a condition keeps its status', () => {
     const first = status([inst('init1', 'running')], { now: NOW });
     const pod = basePod();
-    pod.status = first;
+    Object.assign(pod, { status: first });
     const second = status([inst('init1', 'exited')], { pod, now: NOW + 5000 });
     assert.equal(cond(second, 'Initialized')?.lastTransitionTime, iso(NOW));
     const third = status([inst('init1', 'exited'), inst('init2', 'exited'), inst('app', 'running')], {
@@ -180,11 +182,13 @@ describe('generatePodStatus', () => {
 
   it('a terminal phase is never left', () => {
     const pod = basePod();
-    pod.status = {
-      phase: 'Failed',
-      reason: 'DeadlineExceeded',
-      message: 'Pod was active on the node longer than the specified deadline',
-    };
+    Object.assign(pod, {
+      status: {
+        phase: 'Failed',
+        reason: 'DeadlineExceeded',
+        message: 'Pod was active on the node longer than the specified deadline',
+      },
+    });
     const s = status([inst('init1', 'exited'), inst('init2', 'exited'), inst('app', 'running')], { pod });
     assert.equal(s.phase, 'Failed');
     assert.equal(s.reason, 'DeadlineExceeded');

@@ -80,6 +80,7 @@ export interface FakeRuntimeOptions {
 
 interface Instance {
   status: ContainerStatus;
+  config: ContainerConfig;
   behaviour: FakeBehaviour;
   exited: Promise<void>;
   markExited: () => void;
@@ -158,6 +159,11 @@ export class FakeRuntime implements RuntimeService {
   /** Every instance, in creation order. */
   instances(): ContainerStatus[] {
     return [...this.#containers.values()].map((i) => structuredClone(i.status));
+  }
+
+  /** The config an instance was created with (env, mounts, labels, annotations). */
+  configOf(id: string): ContainerConfig {
+    return structuredClone(this.#get(id).config);
   }
 
   /** Running instances' names. */
@@ -260,6 +266,7 @@ export class FakeRuntime implements RuntimeService {
     });
     const image = this.#images.get(config.image);
     this.#containers.set(id, {
+      config: structuredClone(config),
       behaviour,
       exited,
       markExited,
