@@ -50,7 +50,7 @@ import {
   removeCgroups,
 } from './cgroups.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
-import { Ipam, parseCidr, type Subnet } from './ipam.js';
+import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountSource, resolveCommand, sortMounts } from './mounts.js';
 import { bootId, isSameProcess, mountPoints, run } from './proc.js';
 import { SHIM_SOURCE } from './shim-source.js';
@@ -217,6 +217,16 @@ export class HostRuntime implements RuntimeService {
       throw new RuntimeError(
         'Unsupported',
         `preparing the host for pods (bridge ${this.#bridge}, ${this.#nsDir}) failed: ${res.stderr.trim()}`,
+      );
+    }
+    // A second interface with the same subnet would take the host's traffic to pods (probes) elsewhere.
+    const cidr = `${ipString(this.#subnet.base)}/${this.#subnet.prefix}`;
+    const routes = await run(this.#ip, ['-o', 'route', 'show', cidr]);
+    const others = routes.stdout.split('\n').filter((l) => l.trim() && !l.includes(`dev ${this.#bridge} `));
+    if (others.length > 0) {
+      throw new RuntimeError(
+        'Unsupported',
+        `the pod network ${cidr} is also routed elsewhere on this host (${others.join('; ').trim()}): choose another podCidr, or remove that route`,
       );
     }
     // Pods get a default route to the bridge, but nothing they send is routed off this machine.

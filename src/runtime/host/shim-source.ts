@@ -280,43 +280,54 @@ sub open_log {
   binmode $logfh;
   $logsize = -s $logfh || 0;
 }
+# Appends CRI records, rotating by size between records: <log> becomes <log>.1, <log>.1 becomes <log>.2, …
 sub log_write {
-  my ($data) = @_;
-  if ($logsize > 0 && $logsize + length($data) > $spec{maxlogsize}) {
-    close $logfh;
-    my $p = $spec{log};
-    for (my $i = $spec{maxlogfiles} - 1; $i >= 2; $i--) {
-      rename("$p." . ($i - 1), "$p.$i") if -e "$p." . ($i - 1);
+  my (@recs) = @_;
+  my $pending = '';
+  for my $r (@recs) {
+    if ($logsize > 0 && $logsize + length($r) > $spec{maxlogsize}) {
+      write_all($pending);
+      $pending = '';
+      close $logfh;
+      my $p = $spec{log};
+      for (my $i = $spec{maxlogfiles} - 1; $i >= 2; $i--) {
+        rename("$p." . ($i - 1), "$p.$i") if -e "$p." . ($i - 1);
+      }
+      rename($p, "$p.1");
+      open_log();
     }
-    rename($p, "$p.1");
-    open_log();
+    $pending .= $r;
+    $logsize += length $r;
   }
+  write_all($pending);
+}
+sub write_all {
+  my ($data) = @_;
   my $off = 0;
   while ($off < length $data) {
     my $w = syswrite($logfh, $data, length($data) - $off, $off);
     last unless defined $w && $w > 0;
     $off += $w;
   }
-  $logsize += length $data;
 }
 
 my %buf = (stdout => '', stderr => '');
 sub emit_lines {
   my ($s, $ts) = @_;
-  my $out = '';
+  my @out;
   for (;;) {
     my $i = index($buf{$s}, "\n");
     if ($i >= 0 && $i <= MAXLINE) {
-      $out .= "$ts $s F " . substr($buf{$s}, 0, $i) . "\n";
+      push @out, "$ts $s F " . substr($buf{$s}, 0, $i) . "\n";
       substr($buf{$s}, 0, $i + 1) = '';
     } elsif (length($buf{$s}) > MAXLINE) {
-      $out .= "$ts $s P " . substr($buf{$s}, 0, MAXLINE) . "\n";
+      push @out, "$ts $s P " . substr($buf{$s}, 0, MAXLINE) . "\n";
       substr($buf{$s}, 0, MAXLINE) = '';
     } else {
       last;
     }
   }
-  log_write($out) if length $out;
+  log_write(@out) if @out;
 }
 
 sub ctl {

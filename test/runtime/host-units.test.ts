@@ -1,0 +1,163 @@
+// Pure parts of the host runtime: addresses, files it writes for pods, mount ordering, command lookup, identity.
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Ipam, ipString, parseCidr } from '../../src/runtime/host/ipam.js';
+import { hostView, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
+import { hostsFile, resolvConf } from '../../src/runtime/host/runtime.js';
+import { encodeSpec } from '../../src/runtime/host/spec.js';
+import { resolveIdentity } from '../../src/runtime/host/users.js';
+
+const work = mkdtempSync(join(tmpdir(), 'podrun-host-units-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+describe('pod addresses', () => {
+  test('a CIDR gives the bridge its first address and is normalised to its network', () => {
+    assert.deepEqual(parseCidr('10.244.0.0/16'), {
+      base: 10 * 2 ** 24 + 244 * 2 ** 16,
+      prefix: 16,
+      gateway: '10.244.0.1',
+    });
+    assert.equal(parseCidr('192.168.7.9/24').gateway, '192.168.7.1');
+    assert.equal(ipString(parseCidr('10.250.3.77/24').base), '10.250.3.0');
+  });
+
+  test('a podCidr that is not an IPv4 CIDR is refused with an example', () => {
+    assert.throws(() => parseCidr('10.244.0.0'), /expected an IPv4 CIDR .* e\.g\. 10\.244\.0\.0\/16/);
+    assert.throws(() => parseCidr('10.244.0.0/31'), /podCidr/);
+    assert.throws(() => parseCidr('300.1.1.1/16'), /podCidr/);
+  });
+
+  test('IPs are handed out from .2 upward, never twice, and released ones are reused', async () => {
+    const dir = join(work, 'ipam');
+    const ipam = new Ipam(dir, parseCidr('10.9.0.0/29'), join(work, 'state'));
+    const got = await Promise.all([1, 2, 3].map((i) => ipam.allocate(`sb${i}`)));
+    assert.deepEqual([...got].sort(), ['10.9.0.2', '10.9.0.3', '10.9.0.4']);
+    const owner = got.indexOf('10.9.0.3') + 1;
+    await ipam.release('10.9.0.3', 'someone-else');
+    assert.ok(readdirSync(dir).includes('10.9.0.3'), 'only the owner releases');
+    await ipam.release('10.9.0.3', `sb${owner}`);
+    assert.equal(await ipam.allocate('sb4'), '10.9.0.3');
+    await ipam.allocate('sb5');
+    await ipam.allocate('sb6');
+    await assert.rejects(ipam.allocate('sb7'), /no free pod IP in 10\.9\.0\.0\/29/);
+  });
+
+  test('reclaim frees addresses of sandboxes that no longer exist', async () => {
+    const dir = join(work, 'ipam-reclaim');
+    const ipam = new Ipam(dir, parseCidr('10.9.1.0/24'), join(work, 'state'));
+    await ipam.allocate('live');
+    await ipam.allocate('dead');
+    await ipam.reclaim(new Set(['live']));
+    assert.deepEqual(readdirSync(dir), ['10.9.1.2']);
+  });
+});
+
+describe('files written for a pod', () => {
+  test('/etc/hosts is the kubelet-managed file with the pod name and host aliases', () => {
+    assert.equal(
+      hostsFile('10.244.0.5', 'web-0', [{ ip: '10.1.2.3', hostnames: ['foo.local', 'bar.local'] }]),
+      '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' +
+        'fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n' +
+        '10.244.0.5\tweb-0\n\n# Entries added by HostAliases.\n10.1.2.3\tfoo.local\tbar.local\n',
+    );
+  });
+
+  test('resolv.conf carries the DNS config, or no nameserver at all without one', () => {
+    assert.equal(
+      resolvConf({
+        servers: ['10.96.0.10'],
+        searches: ['default.svc.cluster.local', 'svc.cluster.local'],
+        options: ['ndots:5'],
+      }),
+      'search default.svc.cluster.local svc.cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n',
+    );
+    assert.doesNotMatch(resolvConf(undefined), /nameserver/);
+  });
+});
+
+describe('mounts and commands', () => {
+  test('mounts are ordered parents first, keeping the given order among equals', () => {
+    const m = (containerPath: string) => ({ containerPath, hostPath: `/h${containerPath}`, readOnly: false });
+    assert.deepEqual(
+      sortMounts([m('/a/b/c'), m('/x'), m('/a'), m('/y')]).map((x) => x.containerPath),
+      ['/x', '/a', '/y', '/a/b/c'],
+    );
+  });
+
+  test('a container path maps to the host through the deepest mount covering it', () => {
+    const mounts = [
+      { containerPath: '/data', hostPath: '/srv/vol', readOnly: false },
+      { containerPath: '/data/cfg', hostPath: '/srv/cfgvol', subPath: 'app', readOnly: true },
+    ];
+    assert.equal(hostView('/data/x', mounts), '/srv/vol/x');
+    assert.equal(hostView('/data/cfg/y', mounts), '/srv/cfgvol/app/y');
+    assert.equal(hostView('/database', mounts), '/database');
+    assert.equal(hostView('/tmp/x', mounts), undefined, "the container's /tmp is private");
+  });
+
+  test('the command is looked up in the PATH of its env, else in containerd default PATH, through mounts', () => {
+    const bin = join(work, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'tool'), '#!/bin/sh\n');
+    chmodSync(join(bin, 'tool'), 0o755);
+    const mounts = [{ containerPath: '/opt/app', hostPath: bin, readOnly: true }];
+    assert.deepEqual(resolveCommand('tool', [{ name: 'PATH', value: '/nowhere:/opt/app' }], '/', mounts), {
+      ok: true,
+      path: '/opt/app/tool',
+    });
+    assert.deepEqual(resolveCommand('./tool', [], '/opt/app', mounts), { ok: true, path: '/opt/app/tool' });
+    assert.deepEqual(resolveCommand('sh', [], '/', []).ok, true);
+    assert.deepEqual(resolveCommand('tool', [], '/', mounts), {
+      ok: false,
+      message: 'exec: "tool": executable file not found in $PATH',
+    });
+    assert.deepEqual(resolveCommand('/opt/app/missing', [], '/', mounts), {
+      ok: false,
+      message: 'exec: "/opt/app/missing": stat /opt/app/missing: no such file or directory',
+    });
+  });
+
+  test('the shim input refuses a NUL byte instead of splitting a value', () => {
+    assert.equal(
+      encodeSpec([
+        ['argv', 'a b'],
+        ['env', 'K=V'],
+      ]),
+      'argv\0a b\0env\0K=V\0',
+    );
+    assert.throws(() => encodeSpec([['argv', 'a\0b']]), /NUL byte/);
+  });
+});
+
+describe('identity', () => {
+  const etc = join(work, 'etc');
+  mkdirSync(etc, { recursive: true });
+  writeFileSync(
+    join(etc, 'passwd'),
+    'root:x:0:0::/root:/bin/sh\npostgres:x:106:113::/var/lib/postgresql:/bin/bash\n',
+  );
+  writeFileSync(join(etc, 'group'), 'root:x:0:\npostgres:x:113:\nssl-cert:x:110:postgres\n');
+
+  test('runAsUser alone takes the primary group and memberships of that user', () => {
+    assert.deepEqual(resolveIdentity({ runAsUser: 106 }, etc), { uid: 106, gid: 113, groups: [113, 110] });
+  });
+
+  test('runAsGroup replaces the primary group; memberships and supplementalGroups are added once', () => {
+    assert.deepEqual(
+      resolveIdentity({ runAsUser: 106, runAsGroup: 5, supplementalGroups: [2000, 110] }, etc),
+      {
+        uid: 106,
+        gid: 5,
+        groups: [5, 110, 2000],
+      },
+    );
+  });
+
+  test('an unknown uid runs with group 0; no security context means root', () => {
+    assert.deepEqual(resolveIdentity({ runAsUser: 4242 }, etc), { uid: 4242, gid: 0, groups: [0] });
+    assert.deepEqual(resolveIdentity(undefined, etc), { uid: 0, gid: 0, groups: [0] });
+  });
+});

@@ -1,0 +1,276 @@
+// The host runtime with real processes, namespaces, veths and cgroups. Needs root (CI runs as root).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { detectCgroups } from '../../src/runtime/host/cgroups.js';
+import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/host/index.js';
+import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
+import { CONFORMANCE_TESTS, readCriLog, runtimeConformance, sleep, waitFor } from './conformance.js';
+import { HOST_TEST_NETWORK } from './fixtures/network.js';
+
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const newHostRuntime = (stateDir = tempDir('podrun-host-state-'), extra: Record<string, unknown> = {}) =>
+  createHostRuntime({ stateDir, ...HOST_TEST_NETWORK, ...extra });
+
+const memory = detectCgroups().memoryRoot !== '';
+
+runtimeConformance({
+  name: 'host',
+  newRuntime: () => newHostRuntime(),
+  skip: memory
+    ? []
+    : [
+        {
+          reason: 'this machine has no memory cgroup controller, so limits cannot be enforced',
+          tests: [CONFORMANCE_TESTS.oom],
+        },
+      ],
+});
+
+const sandboxConfig = (name: string, logDirectory: string): PodSandboxConfig => ({
+  metadata: { name, namespace: 'host', uid: `uid-${name}`, attempt: 0 },
+  hostname: name,
+  logDirectory,
+  labels: {},
+  annotations: {},
+  portMappings: [],
+});
+
+const containerConfig = (
+  name: string,
+  command: string[],
+  extra: Partial<ContainerConfig> = {},
+): ContainerConfig => ({
+  metadata: { name, attempt: 0 },
+  image: 'busybox',
+  command,
+  args: [],
+  envs: [],
+  mounts: [],
+  labels: {},
+  annotations: {},
+  logPath: `${name}/0.log`,
+  ...extra,
+});
+
+/** Removes whatever a test left (it may have failed half-way), then closes the runtime. */
+async function shutdown(rt: RuntimeService): Promise<void> {
+  for (const s of await rt.listPodSandboxes()) await rt.removePodSandbox(s.id).catch(() => {});
+  await rt.close?.();
+}
+
+/** Host pids whose command line contains `marker`. */
+function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(marker)) out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+describe('host runtime', () => {
+  test('checkHostRuntimeSupport accepts this machine (root, Linux, perl and ip present)', async () => {
+    assert.deepEqual(await checkHostRuntimeSupport(), { ok: true });
+  });
+
+  test('the host runtime pulls nothing: every image is present, with size 0 and id host://<image>', async () => {
+    const rt = await newHostRuntime();
+    try {
+      assert.deepEqual(await rt.imageStatus({ image: 'postgres:16' }), { id: 'host://postgres:16', size: 0 });
+      assert.equal(await rt.pullImage({ image: 'postgres:16' }), 'host://postgres:16');
+      assert.equal(rt.name, 'host');
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
+  test('removePodSandbox leaves no process, mount, namespace, veth, cgroup, IP or state behind', async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime(stateDir);
+    const marker = `6${Math.floor(Math.random() * 1e6)}`;
+    try {
+      const config = sandboxConfig('leftovers', logs);
+      const sid = await rt.runPodSandbox(config);
+      const ip = (await rt.podSandboxStatus(sid)).ip;
+      const veth = `vpr${sid.slice(0, 12)}`;
+      assert.equal(existsSync(`/sys/class/net/${veth}`), true, 'the veth exists while the pod does');
+      const limited = await rt.createContainer(
+        sid,
+        containerConfig('limited', ['sleep', marker], { linux: { memoryLimitBytes: 64 << 20 } }),
+        config,
+      );
+      await rt.startContainer(limited);
+      const plain = await rt.createContainer(
+        sid,
+        containerConfig('plain', ['sh', '-c', `sleep ${marker} & wait`]),
+        config,
+      );
+      await rt.startContainer(plain);
+      const exec = await rt.execSync(plain, ['true'], 5);
+      assert.equal(exec.exitCode, 0);
+      assert.equal(processesWith(marker).length, 2, 'both sleeps are running');
+      const cgroup = memory ? join(detectCgroups().memoryRoot, limited) : '';
+      if (memory) assert.equal(existsSync(cgroup), true, 'the limited container has its memory cgroup');
+
+      await rt.removePodSandbox(sid);
+
+      assert.deepEqual(processesWith(marker), []);
+      assert.deepEqual(processesWith(join(stateDir, 'containers', limited, 'spec')), [], 'no shim left');
+      const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+      assert.equal(mountinfo.includes(sid), false, 'no namespace or shm mount left');
+      assert.equal(existsSync(`/sys/class/net/${veth}`), false, 'no veth left');
+      assert.equal(
+        existsSync(`/sys/class/net/${HOST_TEST_NETWORK.bridgeName}`),
+        true,
+        'the bridge stays for other pods',
+      );
+      if (memory) assert.equal(existsSync(cgroup), false, 'no cgroup left');
+      assert.deepEqual(
+        readdirSync(join(HOST_TEST_NETWORK.runDir, 'ns')).filter((f) => f.startsWith(sid)),
+        [],
+      );
+      assert.equal(
+        existsSync(join(HOST_TEST_NETWORK.runDir, 'ipam', HOST_TEST_NETWORK.bridgeName, ip)),
+        false,
+        'the IP is released',
+      );
+      assert.deepEqual(readdirSync(join(stateDir, 'sandboxes')), []);
+      assert.deepEqual(readdirSync(join(stateDir, 'containers')), []);
+      assert.deepEqual(readdirSync(join(stateDir, 'exits')), []);
+      assert.equal(existsSync(join(logs, 'limited', '0.log')), true, 'logs stay');
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
+  test('podrun killed with SIGKILL and restarted finds running containers and the real exit code of those that exited meanwhile', async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'restart-child.ts'), stateDir, logs],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const ids = await new Promise<{ sandbox: string; runner: string; quitter: string }>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))));
+      });
+      child.on('exit', (code) => reject(new Error(`the child exited early with ${code}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // The quitter exits (status 3) while no podrun is running.
+    await sleep(1500);
+
+    const rt = await newHostRuntime(stateDir);
+    try {
+      const runner = await rt.containerStatus(ids.runner);
+      assert.equal(runner.state, 'running');
+      await waitFor(async () => {
+        const s = await rt.containerStatus(ids.quitter);
+        return s.state === 'exited';
+      });
+      const quitter = await rt.containerStatus(ids.quitter);
+      assert.equal(quitter.exitCode, 3);
+      assert.equal(quitter.reason, 'Error');
+      assert.ok(quitter.finishedAt > quitter.startedAt);
+      assert.equal((await rt.podSandboxStatus(ids.sandbox)).state, 'ready');
+      // The new runtime controls the survivor fully.
+      const exec = await rt.execSync(ids.runner, ['uname', '-n'], 5);
+      assert.equal(exec.stdout, 'survivor\n');
+      await rt.stopContainer(ids.runner, 0);
+      assert.equal((await rt.containerStatus(ids.runner)).exitCode, 137);
+      await rt.removePodSandbox(ids.sandbox);
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
+  test('close() leaves containers running, and a new runtime on the same state directory takes them over', async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const first = await newHostRuntime(stateDir);
+    const config = sandboxConfig('handover', logs);
+    const sid = await first.runPodSandbox(config);
+    const id = await first.createContainer(sid, containerConfig('c', ['sleep', '600']), config);
+    await first.startContainer(id);
+    await first.close?.();
+    const second: RuntimeService = await newHostRuntime(stateDir);
+    try {
+      assert.equal((await second.containerStatus(id)).state, 'running');
+      const stopped: string[] = [];
+      second.onEvent?.((e) => {
+        if (e.type === 'ContainerStopped' && e.containerId) stopped.push(e.containerId);
+      });
+      await second.stopContainer(id, 1);
+      assert.equal(
+        (await second.containerStatus(id)).exitCode,
+        137,
+        'sleep as PID 1 ignores SIGTERM, so it is killed',
+      );
+      await waitFor(() => stopped.includes(id));
+      await second.removePodSandbox(sid);
+    } finally {
+      await shutdown(second);
+    }
+  });
+
+  test('container logs rotate by size to <path>.1, <path>.2, keeping logMaxFiles files', async () => {
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime(undefined, { logMaxBytes: 4096, logMaxFiles: 3 });
+    try {
+      const config = sandboxConfig('rotation', logs);
+      const sid = await rt.runPodSandbox(config);
+      const id = await rt.createContainer(
+        sid,
+        containerConfig('c', [
+          'perl',
+          '-e',
+          '$| = 1; for my $i (1 .. 400) { printf "line %04d %s\\n", $i, "y" x 40 }',
+        ]),
+        config,
+      );
+      await rt.startContainer(id);
+      await waitFor(async () => (await rt.containerStatus(id)).state === 'exited');
+      const path = join(logs, 'c', '0.log');
+      assert.equal(existsSync(`${path}.1`), true);
+      assert.equal(existsSync(`${path}.2`), true);
+      assert.equal(existsSync(`${path}.3`), false, 'older files are dropped');
+      const live = readCriLog(path);
+      assert.equal(live.at(-1)?.text.slice(0, 9), 'line 0400');
+      const older = readCriLog(`${path}.1`);
+      assert.ok(older.length > 0);
+      const firstLive = Number(live[0]?.text.slice(5, 9));
+      const lastOlder = Number(older.at(-1)?.text.slice(5, 9));
+      assert.equal(firstLive, lastOlder + 1, 'rotation loses no line');
+      for (const f of [path, `${path}.1`, `${path}.2`]) {
+        assert.ok(readFileSync(f).length <= 4096 + 200, `${f} stays near the limit`);
+      }
+      await rt.removePodSandbox(sid);
+    } finally {
+      await shutdown(rt);
+    }
+  });
+});
