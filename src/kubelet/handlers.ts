@@ -75,7 +75,12 @@ export async function runHandler(
       message: r.result === 'unknown' ? (r.error ?? '') : r.output,
     };
   }
-  const err = await runLifecycleHook(handler as LifecycleHandler, ctx);
+  let err: string | null;
+  try {
+    err = await runLifecycleHook(handler as LifecycleHandler, ctx);
+  } catch (e) {
+    err = `Cannot run handler: ${(e as Error)?.message ?? String(e)}`;
+  }
   return { ok: err === null, message: err ?? '' };
 }
 
@@ -132,8 +137,17 @@ async function execInContainer(cmd: string[], ctx: HandlerContext): Promise<Exec
   };
 }
 
-/** prober.runProbe: one attempt, without retries or events (the prober manager adds those). */
+/** prober.runProbe: one attempt, without retries or events (the prober manager adds those). Never rejects. */
 export async function runProbeHandler(handler: ProbeHandler, ctx: HandlerContext): Promise<ProbeOutcome> {
+  try {
+    return await probeOnce(handler, ctx);
+  } catch (err) {
+    // Anything unexpected (a malformed address, a runtime bug) is a probe that could not run.
+    return { result: 'unknown', output: '', error: (err as Error)?.message ?? String(err) };
+  }
+}
+
+async function probeOnce(handler: ProbeHandler, ctx: HandlerContext): Promise<ProbeOutcome> {
   const timeoutMs = ctx.timeoutSeconds * 1000;
   if (handler.exec) {
     const r = await execInContainer(handler.exec.command ?? [], ctx);

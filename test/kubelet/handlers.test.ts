@@ -345,6 +345,10 @@ describe('tcpSocket and grpc probes', () => {
         ok: false,
         message: `timeout: failed to connect service "127.0.0.1:${closedPort}" within 1s: context deadline exceeded`,
       });
+      assert.deepEqual(await runHandler({ grpc: { port: closedPort } }, probe({ podIP: '' })), {
+        ok: false,
+        message: `timeout: failed to connect service ":${closedPort}" within 1s: context deadline exceeded`,
+      });
     } finally {
       await new Promise((r) => h2.close(r));
     }

@@ -103,7 +103,8 @@ export async function doGrpcHealthCheck(
   let connected = false;
   const raced = await raceDeadline(clock, timeoutMs, signal, (cancel) => {
     return new Promise<NetProbeOutcome>((resolve) => {
-      const session = http2.connect(`http://${addr}`);
+      // Like Go's dialer, an empty host means the local system.
+      const session = http2.connect(`http://${joinHostPort(host || 'localhost', port)}`);
       const finish = (o: NetProbeOutcome) => {
         session.destroy();
         resolve(o);
