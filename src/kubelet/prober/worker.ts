@@ -119,7 +119,13 @@ export class ProbeWorker {
       while (!this.#stopped) {
         const tickStart = clock.now();
         this.#triggered = false;
-        const step = await this.#doProbe();
+        let step: Step;
+        try {
+          step = await this.#doProbe();
+        } catch {
+          // Like doProbe's recover(): a panic in one probe (e.g. an event sink that throws) keeps the worker.
+          step = { keepGoing: true };
+        }
         if (!step.keepGoing || this.#stopped) break;
         let next = tickStart + periodMs;
         if (step.wakeAt !== undefined) next = Math.min(next, step.wakeAt);
