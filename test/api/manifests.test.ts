@@ -52,6 +52,32 @@ describe('YAML 1.1 like kubectl', () => {
     assert.deepEqual(r.documents[0]!.object.metadata.annotations, { released: '2024-01-02' });
   });
 
+  test('anchors and merge keys work as in go-yaml v2', () => {
+    const r = parseManifests(
+      `apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+    - &base
+      name: a
+      image: busybox:1.36
+      env: [{ name: MODE, value: x }]
+    - <<: *base
+      name: b
+`,
+      'm.yaml',
+    );
+    assert.deepEqual(r.errors, []);
+    const containers = (r.documents[0]!.object.spec as { containers: Record<string, unknown>[] }).containers;
+    assert.deepEqual(containers[1], {
+      name: 'b',
+      image: 'busybox:1.36',
+      env: [{ name: 'MODE', value: 'x' }],
+    });
+  });
+
   test('a duplicate key is an error at the second key', () => {
     assert.deepEqual(errorsOf('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  name: d\n'), [
       'm.yaml:5:3: YAML: Map keys must be unique',
