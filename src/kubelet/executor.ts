@@ -18,7 +18,7 @@ import type { Collaborators } from './collaborators.js';
 import { containerConfig, restartCountFromLogDir, sandboxConfig } from './container-config.js';
 import type { SyncResult } from './executor-types.js';
 import { expandContainerCommandAndArgs } from './expansion.js';
-import { ensureImageExists, imageBackoffKey } from './image-puller.js';
+import { ensureImageExists } from './image-puller.js';
 import { killContainer, killPod } from './kill.js';
 import type { PodPlan } from './planner.js';
 import {
@@ -55,19 +55,13 @@ export interface ExecuteInput {
 export interface ExecuteOutcome {
   results: SyncResult[];
   imageBackoff: BackoffState;
-  /** When an image pull backoff ends for a container that could not start (ms), or null. */
-  imageRetryAt: number | null;
 }
 
 export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Promise<ExecuteOutcome> {
   const { pod, plan, observed } = input;
   const state = { imageBackoff: input.imageBackoff };
   const results: SyncResult[] = [];
-  const outcome = (): ExecuteOutcome => ({
-    results,
-    imageBackoff: state.imageBackoff,
-    imageRetryAt: imageRetryAt(pod, state.imageBackoff, results, deps.clock.now()),
-  });
+  const outcome = (): ExecuteOutcome => ({ results, imageBackoff: state.imageBackoff });
 
   // Step 1
   if (plan.createSandbox && observed.sandboxes.length > 0) {
@@ -285,23 +279,4 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
       throw new StartFailure('PostStartHookError', r.message);
     }
   }
-}
-
-/** When the image backoff of a container that just failed to pull ends. */
-function imageRetryAt(
-  pod: Pod,
-  state: BackoffState,
-  results: readonly SyncResult[],
-  now: number,
-): number | null {
-  let at: number | null = null;
-  for (const r of results) {
-    if (r.error !== 'ErrImagePull' && r.error !== 'ImagePullBackOff') continue;
-    const c = [...initContainers(pod), ...appContainers(pod)].find((x) => x.name === r.target);
-    const entry = c ? state[imageBackoffKey(pod, c.image ?? '')] : undefined;
-    if (!entry) continue;
-    const until = Math.max(entry.lastUpdateMs + entry.backoffMs, now);
-    at = at === null ? until : Math.min(at, until);
-  }
-  return at;
 }

@@ -17,8 +17,12 @@ import type { KubeletDeps } from './types.js';
 /** A failed sync is retried after this long (the pod worker's backOffPeriod), unless the plan wakes earlier. */
 export const SYNC_ERROR_RETRY_MS = 10_000;
 
-/** Results that already carry their own retry time (the plan's or the image backoff's). */
-const TIMED_FAILURES = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'ErrImagePull']);
+/**
+ * Crash-loop waits carry their own wake time (the plan's, like newer kubelets that requeue at the backoff's
+ * end). Every other failure, image pulls included, is retried after the sync error period, so an image in
+ * backoff shows ImagePullBackOff between pulls, as with the kubelet.
+ */
+const TIMED_FAILURES = new Set(['CrashLoopBackOff']);
 
 export interface PodWorkerOptions {
   deps: KubeletDeps;
@@ -188,12 +192,8 @@ export class PodWorker {
       return null;
     }
     const failedSync = outcome.results.some((r) => r.error && !TIMED_FAILURES.has(r.error));
-    const times = [
-      plan.wakeAt,
-      outcome.imageRetryAt,
-      failedSync ? clock.now() + this.#o.syncErrorRetryMs : null,
-    ];
-    const defined = times.filter((t): t is number => t !== null);
+    const times = [plan.wakeAt, failedSync ? clock.now() + this.#o.syncErrorRetryMs : null];
+    const defined = times.filter((t): t is number => typeof t === 'number' && Number.isFinite(t));
     return defined.length ? Math.min(...defined) : null;
   }
 

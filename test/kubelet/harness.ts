@@ -129,6 +129,11 @@ export class Harness {
     );
   }
 
+  /** Every status written for the pod, mapped through `pick`. */
+  history<T>(uid: string, pick: (s: PodStatus) => T): T[] {
+    return (this.statuses.get(uid) ?? []).map(pick);
+  }
+
   latest(uid: string): PodStatus | undefined {
     return this.statuses.get(uid)?.at(-1);
   }

@@ -94,6 +94,8 @@ interface Sandbox {
 export class FakeRuntime implements RuntimeService {
   readonly name = 'fake';
   readonly calls: FakeCall[] = [];
+  /** Every container exit, in order (instances may be removed later; this record stays). */
+  readonly exits: { name: string; id: string; at: number; exitCode: number; reason: string }[] = [];
   readonly scripts: Record<string, FakeScript>;
   readonly pullErrors: Record<string, string>;
   #clock: Clock;
@@ -407,6 +409,13 @@ export class FakeRuntime implements RuntimeService {
     status.finishedAt = this.#clock.now();
     status.exitCode = exitCode;
     status.reason = reason ?? (exitCode === 0 ? 'Completed' : 'Error');
+    this.exits.push({
+      name: status.metadata.name,
+      id: status.id,
+      at: status.finishedAt,
+      exitCode,
+      reason: status.reason,
+    });
     inst.timers.abort();
     inst.timers = new AbortController();
     inst.markExited();
