@@ -180,6 +180,26 @@ describe('containers', () => {
     ]);
   });
 
+  test('resource requests may not exceed limits, quantities are non-negative and names standard', () => {
+    const c = app({
+      resources: {
+        limits: { cpu: '500m', memory: '128Mi', gpu: '1' },
+        requests: { cpu: '1', memory: '-1Mi' },
+      },
+    });
+    assert.deepEqual(messages(pod({ containers: [c] })), [
+      'spec.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+      'spec.containers[0].resources.requests: Invalid value: "1": must be less than or equal to cpu limit of 500m',
+      'spec.containers[0].resources.requests[memory]: Invalid value: "-1Mi": must be greater than or equal to 0',
+      // Defaulting copied the gpu limit into requests (pods only), so it is reported there too.
+      'spec.containers[0].resources.requests[gpu]: Invalid value: "gpu": must be a standard resource for containers',
+    ]);
+    const ok = app({
+      resources: { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '250m', memory: '1024Mi' } },
+    });
+    assert.deepEqual(messages(pod({ containers: [ok] })), []);
+  });
+
   test('env names are checked and valueFrom needs exactly one source and no value', () => {
     const c = app({
       env: [

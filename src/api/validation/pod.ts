@@ -36,6 +36,7 @@ import {
   isValidPortNum,
 } from './names.js';
 import { child, index, type Path } from './path.js';
+import { validateResourceRequirements } from './resources.js';
 
 const MAX_INT32 = 2147483647;
 const IS_NEGATIVE = 'must be greater than or equal to 0';
@@ -528,6 +529,7 @@ function validateContainerCommon(
   });
   errs.push(...validateVolumeMounts(c.volumeMounts ?? [], volumes, child(path, 'volumeMounts')));
   errs.push(...enumValue(c.imagePullPolicy, PULL_POLICIES, child(path, 'imagePullPolicy')));
+  errs.push(...validateResourceRequirements(c.resources, child(path, 'resources')));
   if (c.tty && !c.stdin) {
     errs.push(invalid(child(path, 'tty'), true, '`tty` requires `stdin` to be set'));
   }
