@@ -1,5 +1,6 @@
 // Pure parts of the host runtime: addresses, files it writes for pods, mount ordering, command lookup, identity.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { Ipam, ipString, parseCidr } from '../../src/runtime/host/ipam.js';
 import { hostView, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
 import { hostsFile, resolvConf } from '../../src/runtime/host/runtime.js';
+import { SHIM_SOURCE } from '../../src/runtime/host/shim-source.js';
 import { encodeSpec } from '../../src/runtime/host/spec.js';
 import { resolveIdentity } from '../../src/runtime/host/users.js';
 
@@ -159,5 +161,15 @@ describe('identity', () => {
   test('an unknown uid runs with group 0; no security context means root', () => {
     assert.deepEqual(resolveIdentity({ runAsUser: 4242 }, etc), { uid: 4242, gid: 0, groups: [0] });
     assert.deepEqual(resolveIdentity(undefined, etc), { uid: 0, gid: 0, groups: [0] });
+  });
+});
+
+describe('shim', () => {
+  test('the shim compiles under strict and warnings, which it does not load at run time to start faster', () => {
+    const file = join(work, 'podrun-shim.pl');
+    writeFileSync(file, SHIM_SOURCE);
+    const r = spawnSync('perl', ['-Mstrict', '-Mwarnings', '-c', file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr.trim(), `${file} syntax OK`);
   });
 });

@@ -252,6 +252,9 @@ export class HostRuntime implements RuntimeService {
       const rec = readJson<ContainerRecord>(join(this.#stateDir, 'containers', id, 'container.json'));
       if (!rec) continue;
       this.#containers.set(id, rec);
+      // podrun died while starting it: the shim left its report on disk.
+      if (rec.state === 'created')
+        this.#adoptStart(rec, readOrEmpty(join(this.#stateDir, 'containers', id, 'started')));
       this.#observe(rec, { quiet: true });
     }
   }
@@ -518,14 +521,22 @@ export class HostRuntime implements RuntimeService {
     );
     this.#saveContainer(rec);
     const line = await this.#launch(specPath, join(dir, 'shim.log'));
-    const ok = /^ok (\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(line);
-    if (!ok) {
+    if (!this.#adoptStart(rec, line)) {
       removeCgroups(rec.cgroups.dirs);
       const message = line.startsWith('err ')
         ? line.slice(4)
         : line || readOrEmpty(join(dir, 'shim.log')).trim() || 'the shim exited without a word';
       throw startError(message);
     }
+    this.#emit('ContainerStarted', rec.sandboxId, rec.podUid, id);
+    // It may have exited already, before we marked it running.
+    this.#observe(rec);
+  }
+
+  /** Takes the shim's start report (`ok <pid> <starttime> <shimpid> <shimstarttime> <startedAtMs>`). */
+  #adoptStart(rec: ContainerRecord, report: string): boolean {
+    const ok = /^ok (\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(report.trim());
+    if (!ok) return false;
     rec.pid = Number(ok[1]);
     rec.pidStart = ok[2] ?? '';
     rec.shimPid = Number(ok[3]);
@@ -533,9 +544,7 @@ export class HostRuntime implements RuntimeService {
     rec.startedAt = Number(ok[5]);
     rec.state = 'running';
     this.#saveContainer(rec);
-    this.#emit('ContainerStarted', rec.sandboxId, rec.podUid, id);
-    // It may have exited already, before we marked it running.
-    this.#observe(rec);
+    return true;
   }
 
   #containerSpec(rec: ContainerRecord, sandbox: SandboxRecord, exe: string, argv: string[]): SpecEntry[] {
@@ -544,6 +553,7 @@ export class HostRuntime implements RuntimeService {
     const sdir = join(this.#stateDir, 'sandboxes', sandbox.id);
     const entries: SpecEntry[] = [
       ['exitfile', join(this.#exitsDir, rec.id)],
+      ['startedfile', join(this.#stateDir, 'containers', rec.id, 'started')],
       ['log', rec.logPath],
       ['maxlogsize', String(this.#logMaxBytes)],
       ['maxlogfiles', String(this.#logMaxFiles)],
