@@ -66,6 +66,11 @@ test('an init container that completes reports its exit code and run time', () =
 
 test('a crash loop shows the waiting reason with its message, and sidecars are labelled', () => {
   const before = pod({ phase: 'Pending', initContainerStatuses: [waiting('wait'), waiting('proxy')] });
+  assert.deepEqual(
+    podTransitions(pod({ phase: 'Pending' }), before).map((x) => x.subject),
+    ['pod'],
+    'containers first seen waiting for their turn get no line of their own',
+  );
   const after = pod({
     phase: 'Pending',
     initContainerStatuses: [

@@ -13,7 +13,7 @@ import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
 import type { UpClient } from '../client/types.js';
 import { collect, parseDuration } from '../options.js';
-import { formatTransition, podTransitions } from '../progress/transitions.js';
+import { formatTransition, podTransitions, subjectsOf } from '../progress/transitions.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
 import { evaluate, type Failure } from '../up/readiness.js';
@@ -86,7 +86,7 @@ export function upCommand(): Command {
       const namespaces = [
         ...new Set(applied.filter((o) => o.metadata.namespace).map((o) => o.metadata.namespace!)),
       ];
-      const widths = { pod: 12, subject: 14 };
+      const widths = columnWidths(applied);
       const stops: (() => void)[] = [];
       let finishing = false;
       const onPod = async (type: string, pod: Pod) => {
@@ -176,6 +176,21 @@ export function upCommand(): Command {
         await new Promise((r) => setTimeout(r, 250));
       }
     });
+}
+
+/** Column widths from what was applied, so lines line up from the first one (generated names add 17). */
+function columnWidths(applied: KubeObject[]): { pod: number; subject: number } {
+  const widths = { pod: 3, subject: 3 };
+  for (const o of applied) {
+    const spec = (
+      o.kind === 'Pod' ? o.spec : (o.spec as { template?: { spec?: unknown } } | undefined)?.template?.spec
+    ) as Pod['spec'];
+    if (!spec) continue;
+    const generated = o.kind === 'Deployment' ? 17 : o.kind === 'Pod' ? 0 : 6;
+    widths.pod = Math.max(widths.pod, (o.metadata.name ?? '').length + generated);
+    for (const s of subjectsOf(spec)) widths.subject = Math.max(widths.subject, s.length);
+  }
+  return widths;
 }
 
 function remote(client: UpClient): boolean {

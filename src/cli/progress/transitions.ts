@@ -17,6 +17,19 @@ export interface Transition {
 
 type ContainerKind = 'init' | 'sidecar' | 'app';
 
+const QUIET_FIRST_REASONS = new Set(['PodInitializing', 'ContainerCreating']);
+
+/** The subject column of every container of a pod spec, for sizing columns before anything happens. */
+export function subjectsOf(spec: Pod['spec']): string[] {
+  return [
+    'pod',
+    ...(spec?.initContainers ?? []).map(
+      (c) => `${c.restartPolicy === 'Always' ? 'sidecar' : 'init'}/${c.name}`,
+    ),
+    ...(spec?.containers ?? []).map((c) => c.name),
+  ];
+}
+
 function containerKinds(pod: Pod): Map<string, ContainerKind> {
   const kinds = new Map<string, ContainerKind>();
   for (const c of pod.spec?.initContainers ?? [])
@@ -78,6 +91,8 @@ export function podTransitions(before: Pod | undefined, after: Pod): Transition[
   for (const [cname, s] of statuses(after)) {
     const prev = old.get(cname);
     if (statusKey(prev) === statusKey(s)) continue;
+    // A container first seen waiting for its turn says nothing the pod's own line does not.
+    if (!prev && QUIET_FIRST_REASONS.has(s.state?.waiting?.reason ?? '')) continue;
     const from = containerStateLabel(prev);
     const to = containerStateLabel(s);
     // Readiness flips are worth a line only for containers people wait on.
