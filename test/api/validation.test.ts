@@ -412,6 +412,35 @@ describe('services, config maps, secrets', () => {
     ]);
   });
 
+  test('a Service may not repeat a (protocol, port) pair', () => {
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: {
+        ports: [
+          { name: 'a', port: 80 },
+          { name: 'b', port: 80, targetPort: 8080 },
+        ],
+      },
+    };
+    assert.deepEqual(messages(svc), [
+      'spec.ports[1]: Duplicate value: core.ServicePort{Name:"", Protocol:"TCP", AppProtocol:(*string)(nil), Port:80, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}',
+    ]);
+  });
+
+  test('host ports may not collide across containers', () => {
+    const spec = {
+      containers: [
+        app({ ports: [{ containerPort: 80, hostPort: 8080 }] }),
+        app({ name: 'b', ports: [{ containerPort: 81, hostPort: 8080 }] }),
+      ],
+    };
+    assert.deepEqual(messages(pod(spec)), [
+      'spec.containers[1].ports[0].hostPort: Duplicate value: "/TCP/8080"',
+    ]);
+  });
+
   test('a Service needs ports unless headless', () => {
     const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: {} };
     assert.deepEqual(messages(svc), ['spec.ports: Required value']);

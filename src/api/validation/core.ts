@@ -5,6 +5,8 @@ import {
   duplicate,
   type FieldError,
   forbidden,
+  GoValue,
+  goQuote,
   invalid,
   notSupported,
   required,
@@ -135,8 +137,13 @@ export function validateService(svc: Service): FieldError[] {
           errs.push(invalid(child(p, 'nodePort'), port.nodePort, m));
       }
     }
-    const k = `${port.port}/${port.protocol ?? 'TCP'}`;
-    if (seenPorts.has(k)) errs.push(duplicate(p, `{${k.replace('/', ', ')}}`));
+    // Upstream reports the (protocol, port) key struct, printed by Go's %#v.
+    const protocol = port.protocol ?? 'TCP';
+    const k = `${protocol}/${port.port}`;
+    if (seenPorts.has(k)) {
+      const text = `core.ServicePort{Name:"", Protocol:${goQuote(protocol)}, AppProtocol:(*string)(nil), Port:${port.port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
+      errs.push(duplicate(p, new GoValue({ protocol, port: port.port }, text)));
+    }
     seenPorts.add(k);
   });
   if (spec.clusterIP && spec.clusterIP !== 'None' && !isIP(spec.clusterIP)) {

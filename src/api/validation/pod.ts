@@ -676,7 +676,7 @@ function checkHostPortConflicts(containers: Container[], path: Path): FieldError
   containers.forEach((c, ci) => {
     (c.ports ?? []).forEach((port, pi) => {
       if (!port.hostPort) return;
-      const k = `${port.hostIP ?? ''}/${port.hostPort}/${port.protocol ?? 'TCP'}`;
+      const k = `${port.hostIP ?? ''}/${port.protocol ?? 'TCP'}/${port.hostPort}`;
       if (seen.has(k)) errs.push(duplicate(child(index(child(index(path, ci), 'ports'), pi), 'hostPort'), k));
       seen.add(k);
     });
