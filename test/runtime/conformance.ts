@@ -39,7 +39,7 @@ export const CONFORMANCE_TESTS = {
   killed: 'a container killed by SIGKILL reports exit code 137',
   gracefulStop: 'stopContainer sends SIGTERM and a container that handles it exits with its own code',
   forcedStop: 'stopContainer kills a container that ignores SIGTERM once the timeout has passed',
-  logs: 'logs are written in the CRI format, with lines over 16 KiB split into partial lines',
+  logs: 'logs are written in the CRI format: lines over 16 KiB split into partials, CRLF endings dropped, an unterminated last line partial',
   runAsUser: 'runAsUser, runAsGroup and supplementalGroups set the identity of the command',
   exec: 'execSync returns the output and exit code of a command run inside the container',
   execTimeout: 'execSync kills a command that outlives its timeout and says so',
@@ -324,7 +324,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
         containerConfig('c', [
           'perl',
           '-e',
-          '$| = 1; print "one\\n"; print STDERR "two\\n"; print "x" x 20000, "\\n"; print "tail without newline"',
+          '$| = 1; print "one\\n"; print STDERR "two\\r\\n"; print "x" x 20000, "\\n"; print "tail without newline"',
         ]),
       );
       assert.ok(status.logPath.endsWith(join('c', '0.log')));

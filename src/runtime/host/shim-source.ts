@@ -329,8 +329,10 @@ sub emit_lines {
   my @out;
   for (;;) {
     my $i = index($buf{$s}, "\n");
-    if ($i >= 0 && $i <= MAXLINE) {
-      push @out, "$ts $s F " . substr($buf{$s}, 0, $i) . "\n";
+    # Like containerd, a line's "\r\n" ending is dropped whole.
+    my $len = ($i > 0 && substr($buf{$s}, $i - 1, 1) eq "\r") ? $i - 1 : $i;
+    if ($i >= 0 && $len <= MAXLINE) {
+      push @out, "$ts $s F " . substr($buf{$s}, 0, $len) . "\n";
       substr($buf{$s}, 0, $i + 1) = '';
     } elsif (length($buf{$s}) > MAXLINE) {
       push @out, "$ts $s P " . substr($buf{$s}, 0, MAXLINE) . "\n";
