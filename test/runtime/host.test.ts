@@ -161,6 +161,37 @@ describe('host runtime', () => {
     }
   });
 
+  test('memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set', async () => {
+    const layout = detectCgroups();
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime();
+    try {
+      const config = sandboxConfig('limits', logs);
+      const sid = await rt.runPodSandbox(config);
+      const id = await rt.createContainer(
+        sid,
+        containerConfig('c', ['sleep', '600'], { linux: { memoryLimitBytes: 48 << 20, cpuMillis: 250 } }),
+        config,
+      );
+      await rt.startContainer(id);
+      const own = await rt.execSync(id, ['cat', '/proc/self/cgroup'], 5);
+      if (layout.memoryRoot) {
+        const file = layout.version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
+        assert.equal(readFileSync(join(layout.memoryRoot, id, file), 'utf8').trim(), String(48 << 20));
+        assert.match(own.stdout, new RegExp(`/podrun/${id}\\n`));
+      }
+      if (layout.cpuRoot && layout.version === 1) {
+        assert.equal(readFileSync(join(layout.cpuRoot, id, 'cpu.cfs_quota_us'), 'utf8').trim(), '25000');
+        assert.match(own.stdout, new RegExp(`:cpu:/podrun/${id}\\n`));
+      }
+      await rt.removePodSandbox(sid);
+      if (layout.memoryRoot) assert.equal(existsSync(join(layout.memoryRoot, id)), false);
+      if (layout.cpuRoot) assert.equal(existsSync(join(layout.cpuRoot, id)), false);
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
   test('podrun killed with SIGKILL and restarted finds running containers and the real exit code of those that exited meanwhile', async () => {
     const stateDir = tempDir('podrun-host-state-');
     const logs = tempDir('podrun-host-logs-');
