@@ -1,6 +1,6 @@
 // The kubelet's pod conditions (pkg/kubelet/status/generate.go), in generateAPIPodStatus's order.
 import type { ContainerStatus, Pod, PodCondition } from '../api/types.js';
-import { hasAnyAppContainerStarted, type PodPhase } from './phase.js';
+import type { PodPhase } from './phase.js';
 import { appContainers, initContainers, isSidecar } from './pod-util.js';
 
 type Condition = Omit<PodCondition, 'lastTransitionTime' | 'lastProbeTime'>;
@@ -14,7 +14,7 @@ export function podReadyToStartContainersCondition(sandboxReady: boolean): Condi
 export function podInitializedCondition(
   pod: Pod,
   initStatuses: readonly ContainerStatus[],
-  statuses: readonly ContainerStatus[],
+  podHasInitialized: boolean,
   phase: PodPhase,
 ): Condition {
   const unknown: string[] = [];
@@ -28,7 +28,7 @@ export function podInitializedCondition(
     return { type: 'Initialized', status: 'True', reason: 'PodCompleted' };
   }
   // An app container that has run means the pod was initialized, even while a sidecar restarts.
-  if (hasAnyAppContainerStarted(pod, statuses)) return { type: 'Initialized', status: 'True' };
+  if (podHasInitialized) return { type: 'Initialized', status: 'True' };
   const messages: string[] = [];
   if (unknown.length) messages.push(`containers with unknown status: ${list(unknown)}`);
   if (incomplete.length) messages.push(`containers with incomplete status: ${list(incomplete)}`);

@@ -7,15 +7,19 @@ export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 /**
  * `podIsTerminal`: every container is stopped and none will restart (a deleted pod once killed). Then
  * Always no longer means Running: the pod Succeeded or Failed by its app containers' exit codes.
+ * `podHasInitialized`: an app container has started in the current sandbox (HasAnyActiveRegularContainerStarted);
+ * statuses from a previous sandbox do not count, so a pod re-initializing after a reboot is Pending.
  */
 export function getPhase(
   pod: Pod,
   initStatuses: readonly ContainerStatus[],
   statuses: readonly ContainerStatus[],
   podIsTerminal: boolean,
+  podHasInitialized: boolean,
 ): PodPhase {
   const find = (list: readonly ContainerStatus[], name: string) => list.find((s) => s.name === name);
-  let pendingInitialization = 0;
+  let pendingRegularInit = 0;
+  let pendingSidecars = 0;
   let failedInitialization = 0;
   let unknown = 0;
   let running = 0;
@@ -30,35 +34,35 @@ export function getPhase(
       if (!s) {
         unknown++;
       } else if (s.state?.running) {
-        if (!s.started) pendingInitialization++;
+        if (!s.started) pendingSidecars++;
         running++;
       } else if (s.state?.terminated) {
         // ignored
       } else if (s.state?.waiting) {
         if (!s.lastState?.terminated) {
-          pendingInitialization++;
+          pendingSidecars++;
           waiting++;
         }
       } else {
-        pendingInitialization++;
+        pendingSidecars++;
         unknown++;
       }
       continue;
     }
     if (!s) {
-      pendingInitialization++;
+      pendingRegularInit++;
     } else if (s.state?.running) {
-      pendingInitialization++;
+      pendingRegularInit++;
     } else if (s.state?.terminated) {
       if (s.state.terminated.exitCode !== 0) failedInitialization++;
     } else if (s.state?.waiting) {
       if (s.lastState?.terminated) {
         if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
       } else {
-        pendingInitialization++;
+        pendingRegularInit++;
       }
     } else {
-      pendingInitialization++;
+      pendingRegularInit++;
     }
   }
 
@@ -77,8 +81,8 @@ export function getPhase(
 
   const policy = restartPolicy(pod);
   if (failedInitialization > 0 && policy === 'Never') return 'Failed';
-  if ((pendingInitialization > 0 && !hasAnyAppContainerStarted(pod, statuses)) || waiting > 0)
-    return 'Pending';
+  // Restarting sidecars do not take an initialized pod back to Pending.
+  if (pendingRegularInit > 0 || (pendingSidecars > 0 && !podHasInitialized) || waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
     if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
@@ -88,12 +92,4 @@ export function getPhase(
     return 'Running';
   }
   return 'Pending';
-}
-
-/** HasAnyRegularContainerStarted: an app container has run (running or terminated). */
-export function hasAnyAppContainerStarted(pod: Pod, statuses: readonly ContainerStatus[]): boolean {
-  return appContainers(pod).some((c) => {
-    const s = statuses.find((x) => x.name === c.name);
-    return Boolean(s?.state?.running || s?.state?.terminated);
-  });
 }

@@ -9,7 +9,11 @@ import type {
   PodCondition,
   PodStatus,
 } from '../api/types.js';
-import type { PodSandboxStatus, ContainerStatus as RuntimeContainerStatus } from '../runtime/types.js';
+import {
+  LABEL_CONTAINER_NAME,
+  type PodSandboxStatus,
+  type ContainerStatus as RuntimeContainerStatus,
+} from '../runtime/types.js';
 import {
   containersReadyCondition,
   podInitializedCondition,
@@ -68,7 +72,8 @@ export function generatePodStatus(input: StatusInput): PodStatus {
     false,
   );
 
-  let phase: PodPhase = getPhase(pod, initStatuses, statuses, input.podIsTerminal);
+  const podHasInitialized = hasAnyActiveAppContainerStarted(pod, observed);
+  let phase: PodPhase = getPhase(pod, initStatuses, statuses, input.podIsTerminal, podHasInitialized);
   let reason: string | undefined;
   let message: string | undefined;
   if (input.podFailed) {
@@ -88,7 +93,7 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   const containersReady = containersReadyCondition(pod, initStatuses, statuses, phase);
   const generated = [
     podReadyToStartContainersCondition(sandboxReady),
-    podInitializedCondition(pod, initStatuses, statuses, phase),
+    podInitializedCondition(pod, initStatuses, podHasInitialized, phase),
     podReadyCondition(pod, containersReady, oldConditions),
     containersReady,
   ];
@@ -130,6 +135,22 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   status.containerStatuses = statuses;
   status.qosClass = podQOSClass(pod);
   return status;
+}
+
+/**
+ * HasAnyActiveRegularContainerStarted: an app container ran or runs in the newest sandbox. Instances from a
+ * replaced sandbox do not count: a pod re-running its init containers is not initialized.
+ */
+function hasAnyActiveAppContainerStarted(pod: Pod, observed: ObservedPod): boolean {
+  const sandboxId = observed.sandboxes[0]?.id;
+  if (sandboxId === undefined) return false;
+  const names = new Set(appContainers(pod).map((c) => c.name));
+  return observed.containers.some(
+    (c) =>
+      c.podSandboxId === sandboxId &&
+      names.has(c.labels[LABEL_CONTAINER_NAME] ?? c.metadata.name) &&
+      (c.state === 'running' || c.state === 'exited'),
+  );
 }
 
 function withTransitionTime(

@@ -152,7 +152,9 @@ export class Harness {
     return this.events.filter((e) => e.reason === reason);
   }
 
+  /** Stops the kubelet; fails the test if a sync failed along the way (a status invariant, a runtime error). */
   async stop(): Promise<void> {
     await this.kubelet.stop();
+    if (this.errors.length) throw this.errors[0];
   }
 }
