@@ -3,7 +3,6 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when the process is gone. */
@@ -38,18 +37,6 @@ export function bootId(): string {
   } catch {
     return '';
   }
-}
-
-/** Mount points of this process's mount namespace (octal escapes of mountinfo decoded). */
-export async function mountPoints(): Promise<Set<string>> {
-  const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const out = new Set<string>();
-  for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (field)
-      out.add(field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
-  }
-  return out;
 }
 
 export interface RunResult {

@@ -52,7 +52,7 @@ import {
 import { readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountSource, resolveCommand, sortMounts } from './mounts.js';
-import { bootId, isSameProcess, mountPoints, run } from './proc.js';
+import { bootId, isSameProcess, run } from './proc.js';
 import { SHIM_SOURCE } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { type Identity, resolveIdentity } from './users.js';
@@ -197,22 +197,13 @@ export class HostRuntime implements RuntimeService {
   }
 
   async #prepareHost(): Promise<void> {
-    const mounted = (await mountPoints()).has(this.#nsDir);
-    const gatewayCidr = `${this.#subnet.gateway}/${this.#subnet.prefix}`;
-    const attempt = async (addBridge: boolean) => {
-      const cmds =
-        (addBridge ? `link add ${this.#bridge} type bridge\n` : '') +
-        `addr replace ${gatewayCidr} dev ${this.#bridge}\nlink set ${this.#bridge} up\n`;
-      const entries: SpecEntry[] = [
-        ['ip', this.#ip],
-        ['bridgecmds', cmds],
-      ];
-      if (!mounted) entries.push(['sharedir', this.#nsDir]);
-      return this.#runShim('prepare', entries);
-    };
-    let res = await attempt(!existsSync(`/sys/class/net/${this.#bridge}`));
-    // Another podrun may have created the bridge between our check and our `link add`.
-    if (res.code !== 0 && existsSync(`/sys/class/net/${this.#bridge}`)) res = await attempt(false);
+    const res = await this.#runShim('prepare', [
+      ['lock', join(this.#runDir, 'prepare.lock')],
+      ['sharedir', this.#nsDir],
+      ['ip', this.#ip],
+      ['bridge', this.#bridge],
+      ['bridgeaddr', `${this.#subnet.gateway}/${this.#subnet.prefix}`],
+    ]);
     if (res.code !== 0) {
       throw new RuntimeError(
         'Unsupported',

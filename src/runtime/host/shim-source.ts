@@ -146,17 +146,31 @@ sub run_ip {
 }
 
 # prepare: makes the namespace directory a shared mount point (so that unmounting a pod's namespace files also
-# unmounts the copies in containers' mount namespaces, which are slaves) and sets up the bridge.
+# unmounts the copies in containers' mount namespaces, which are slaves) and sets up the bridge. Under a lock:
+# several podruns may start at once on one machine.
+sub is_mountpoint {
+  my ($d) = @_;
+  for my $line (split /\n/, slurp('/proc/self/mountinfo')) {
+    my @f = split / /, $line;
+    return 1 if defined $f[4] && $f[4] eq $d;
+  }
+  return 0;
+}
+
 sub mode_prepare {
   local $/;
   parse_spec(scalar <STDIN>);
-  if ($spec{sharedir}) {
-    my $d = $spec{sharedir};
+  open(my $lock, '>>', $spec{lock}) or die "open $spec{lock}: $!\n";
+  flock($lock, 2) or die "lock $spec{lock}: $!\n";
+  my $d = $spec{sharedir};
+  if (!is_mountpoint($d)) {
     xmount($d, $d, undef, MS_BIND, undef);
     xmount(undef, $d, undef, MS_PRIVATE, undef);
     xmount(undef, $d, undef, MS_SHARED, undef);
   }
-  run_ip($spec{bridgecmds}) if defined $spec{bridgecmds} && length $spec{bridgecmds};
+  my $cmds = -e "/sys/class/net/$spec{bridge}" ? '' : "link add $spec{bridge} type bridge\n";
+  run_ip($cmds . "addr replace $spec{bridgeaddr} dev $spec{bridge}\nlink set $spec{bridge} up\n");
+  close $lock;
   print "ok\n";
 }
 
