@@ -304,7 +304,7 @@ function computeAppContainerActions(
   let keepCount = 0;
   appContainers(pod).forEach((container, idx) => {
     const status = newestByName(observed, container.name);
-    if (!status || status.state !== 'running') {
+    if (status?.state !== 'running') {
       if (shouldContainerBeRestarted(pod, container, status)) {
         plan.containersToStart.push(idx);
         if (status?.state === 'unknown') {
@@ -485,19 +485,4 @@ function activeDeadlineExceeded(pod: Pod, now: number): PodFailure | null {
 function earliest(times: (number | undefined)[]): number | null {
   const defined = times.filter((t): t is number => t !== undefined);
   return defined.length ? Math.min(...defined) : null;
-}
-
-/** The container names a plan refers to, for logs and test messages. */
-export function describePlan(pod: Pod, plan: PodPlan): string {
-  const inits = plan.initContainersToStart.map((i) => initContainers(pod)[i]?.name);
-  const apps = plan.containersToStart.map((i) => appContainers(pod)[i]?.name);
-  const parts = [
-    plan.killPod ? 'killPod' : '',
-    plan.createSandbox ? `createSandbox(attempt ${plan.sandboxAttempt})` : '',
-    inits.length ? `init ${inits.join(',')}` : '',
-    apps.length ? `start ${apps.join(',')}` : '',
-    plan.containersToKill.length ? `kill ${plan.containersToKill.map((k) => k.name).join(',')}` : '',
-    plan.waiting.length ? `wait ${plan.waiting.map((w) => w.name).join(',')}` : '',
-  ];
-  return parts.filter(Boolean).join('; ') || 'nothing';
 }

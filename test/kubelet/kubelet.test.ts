@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Container, Pod } from '../../src/api/types.js';
-import { container, sidecar, T0, UID } from './fixtures.js';
+import { container, sidecar, UID } from './fixtures.js';
 import { Harness } from './harness.js';
 
 function pod(

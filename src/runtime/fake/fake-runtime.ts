@@ -247,7 +247,7 @@ export class FakeRuntime implements RuntimeService {
     const name = config.metadata.name;
     this.#record('createContainer', name);
     const sb = this.#sandboxes.get(podSandboxId);
-    if (!sb || sb.status.state !== 'ready') {
+    if (sb?.status.state !== 'ready') {
       throw new RuntimeError('CreateContainerError', `pod sandbox ${podSandboxId} is not ready`);
     }
     const script = this.scripts[name];
@@ -327,7 +327,7 @@ export class FakeRuntime implements RuntimeService {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const inst = this.#containers.get(id);
     this.#record('stopContainer', inst?.status.metadata.name ?? id, String(timeoutSeconds));
-    if (!inst || inst.status.state !== 'running') return;
+    if (inst?.status.state !== 'running') return;
     const onTerm = inst.behaviour.onSigterm ?? {};
     const timeoutMs = Math.max(0, timeoutSeconds) * 1000;
     // SIGKILL when the grace runs out.
