@@ -1,6 +1,8 @@
 // The object store on SQLite (better-sqlite3) in WAL mode: one row per object and one persisted revision
 // counter. Reads are served from an in-memory copy of every object (loaded at open, updated after each
 // commit), and an in-memory change history feeds watches. See docs/store.md for the guarantees.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KubeObject } from '../api/types.js';
 import { ChangeHistory, type ChangeRecord } from './history.js';
@@ -95,7 +97,7 @@ class SqliteStore implements Store {
   readonly #remove: Database.Statement<[string, string, string]>;
 
   constructor(path: string, options: SqliteStoreOptions) {
-    this.#db = new Database(path);
+    this.#db = openDatabase(path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('busy_timeout = 5000');
@@ -373,6 +375,18 @@ function sortedEntries(bucket: NamespaceBucket): Entry[] {
 
 function recordKey(key: ObjectKey): { groupResource: string; namespace: string } {
   return { groupResource: key.groupResource, namespace: key.namespace };
+}
+
+function openDatabase(path: string): Database.Database {
+  try {
+    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    return new Database(path);
+  } catch (err) {
+    throw new Error(
+      `cannot open the object store at ${path}: ${(err as Error).message}; check that the state directory is writable`,
+      { cause: err },
+    );
+  }
 }
 
 function matches(watcher: Watcher, record: ChangeRecord): boolean {

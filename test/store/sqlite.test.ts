@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -385,5 +385,35 @@ describe('sqlite store: watch', () => {
     await settle();
     assert.deepEqual(seen, [1]);
     await store.close();
+  });
+});
+
+describe('sqlite store: opening', () => {
+  test('a store file in a directory that does not exist yet is created with its directory', async () => {
+    const file = join(tempFile(), '..', 'nested', 'deeper', 'state.db');
+    const store = openSqliteStore(file);
+    await store.create(podKey('a'), pod('a'));
+    await store.close();
+    const again = openSqliteStore(file);
+    assert.equal(again.revision(), 1);
+    await again.close();
+  });
+
+  test('a store that cannot be opened says where and what to check', () => {
+    // A regular file where the state directory should be.
+    const blocker = tempFile();
+    writeFileSync(blocker, '');
+    assert.throws(
+      () => openSqliteStore(join(blocker, 'state.db')),
+      (err: unknown) => {
+        assert.ok(err instanceof Error);
+        assert.ok(
+          err.message.startsWith(`cannot open the object store at ${join(blocker, 'state.db')}: `),
+          err.message,
+        );
+        assert.match(err.message, /check that the state directory is writable$/);
+        return true;
+      },
+    );
   });
 });
