@@ -147,7 +147,7 @@ describe('registry create', () => {
     relabeled.metadata = { ...relabeled.metadata, labels: { x: 'y' } };
     const d2 = await reg.update('deployments.apps', 'default', 'api', relabeled);
     assert.equal(d2.metadata.generation, 1);
-    const changed = structuredClone(d2) as { spec: { replicas: number } };
+    const changed = structuredClone(d2) as unknown as { spec: { replicas: number } };
     changed.spec.replicas = 3;
     const d3 = await reg.update('deployments.apps', 'default', 'api', changed);
     assert.equal(d3.metadata.generation, 2);

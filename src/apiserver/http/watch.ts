@@ -84,6 +84,8 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
       'Cache-Control': 'no-cache, private',
       'Transfer-Encoding': 'chunked',
     });
+    // Headers go out now: the client waits for them before it reads any event.
+    res.flushHeaders();
     open = true;
     for (const line of pending.splice(0)) res.write(line);
     w.streams.add(res);
