@@ -1,0 +1,440 @@
+// Benchmark of pod start-up on the host runtime (issue "Host runtime"), black-box against
+// `podrun serve --runtime host`:
+//   (a) one pod with three init containers (`true`) and an app container (`sleep 3600`), from the create
+//       request to phase Running seen through a watch, median of several runs;
+//   (b) the floor: bench/floor.sh does the same namespace steps by hand with unshare/nsenter, timed the same
+//       way (spawn to "running"), and the ratio podrun / floor;
+//   (c) BENCH_PODS such pods (1,000 for the full run) at once: time until all are Running, podrun's memory,
+//       then delete them all and check that no process and no mount is left.
+// Every container gets PODRUN_BENCH=<marker> in its environment, so that leftovers can be found in /proc.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { type KubeClient, type KubeObjectLike, pool, type WatchStream } from './lib/kube-client.js';
+import { machine } from './lib/machine.js';
+import { commandLine, processesMarked, procMemory } from './lib/proc.js';
+import { type BenchResult, check, type Metric } from './lib/report.js';
+import {
+  mountsUnder,
+  podrunServeAvailable,
+  REPO_ROOT,
+  type ServerHandle,
+  startServer,
+} from './lib/server.js';
+import { elapsedMs, kibToMb, mb, median, ms, now } from './lib/stats.js';
+
+export interface HostBenchOptions {
+  /** Pods for the scale part (c). */
+  pods: number;
+  /** Timed runs for (a) and (b), each after one untimed warm-up. */
+  runs: number;
+  log: (line: string) => void;
+}
+
+export const FULL_HOST_OPTIONS = { pods: 1000, runs: 10 };
+
+export function hostOptionsFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => void): HostBenchOptions {
+  const n = (name: string, dflt: number) => {
+    const v = env[name];
+    if (v === undefined || v === '') return dflt;
+    const parsed = Number(v);
+    if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name}=${v}: must be a positive integer`);
+    return parsed;
+  };
+  return {
+    pods: n('BENCH_PODS', FULL_HOST_OPTIONS.pods),
+    runs: n('BENCH_RUNS', FULL_HOST_OPTIONS.runs),
+    log,
+  };
+}
+
+const FLOOR = join(REPO_ROOT, 'bench', 'floor.sh');
+const GRACE_SECONDS = 2;
+
+/** Why the benchmark cannot run here, or undefined. */
+export function hostUnavailableReason(): string | undefined {
+  const missing = ['src/runtime/host/index.ts', 'src/kubelet/kubelet.ts'].filter(
+    (p) => !existsSync(join(REPO_ROOT, p)),
+  );
+  if (missing.length > 0)
+    return `${missing.join(' and ')} not in this checkout (the host runtime or the kubelet is not written yet)`;
+  if (process.getuid?.() !== 0) return 'the host runtime needs root (namespaces, mounts)';
+  if (!podrunServeAvailable())
+    return '`podrun serve` is not available in this checkout (bin/podrun serve --help failed)';
+  return undefined;
+}
+
+function benchPod(namespace: string, name: string, marker: string): KubeObjectLike {
+  const env = [{ name: 'PODRUN_BENCH', value: marker }];
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { app: 'bench-startup' } },
+    spec: {
+      // `sleep` is PID 1 of its PID namespace and ignores SIGTERM, as in any cluster: keep deletion short.
+      terminationGracePeriodSeconds: GRACE_SECONDS,
+      initContainers: [1, 2, 3].map((i) => ({
+        name: `init-${i}`,
+        image: 'busybox:1.36',
+        command: ['true'],
+        env,
+      })),
+      containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'], env }],
+    },
+  };
+}
+
+/** Follows one namespace's pods and lets callers wait for a pod to be Running or gone. */
+class PodTracker {
+  readonly running = new Map<string, number>();
+  readonly deleted = new Set<string>();
+  readonly failed = new Map<string, string>();
+  #waiters: { test: () => boolean; resolve: () => void }[] = [];
+  #stream: WatchStream | undefined;
+  #ended: string | undefined;
+
+  async open(client: KubeClient, namespace: string): Promise<void> {
+    const list = await client.must<{ metadata: { resourceVersion: string } }>(
+      'GET',
+      `/api/v1/namespaces/${namespace}/pods`,
+    );
+    this.#stream = client.watch(
+      `/api/v1/namespaces/${namespace}/pods?watch=true&resourceVersion=${list.metadata.resourceVersion}`,
+      (ev) => {
+        const name = ev.object.metadata.name ?? '';
+        const at = process.hrtime.bigint();
+        if (ev.type === 'DELETED') {
+          this.deleted.add(name);
+        } else {
+          const phase = ev.object.status?.phase;
+          if (phase === 'Running' && !this.running.has(name)) this.running.set(name, Number(at) / 1e6);
+          if (phase === 'Failed' || phase === 'Succeeded') this.failed.set(name, phase);
+        }
+        this.#wake();
+      },
+      (err) => {
+        this.#ended = err?.message ?? 'the server closed the watch';
+        this.#wake();
+      },
+    );
+    // Not awaiting #stream.ready: the server may send the headers only with the first event, and the
+    // resourceVersion of the list replays whatever happens before the stream is connected.
+  }
+
+  #wake(): void {
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!w.test()) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  /** Resolves true when test() holds, false after timeoutMs or if the watch ends. */
+  until(test: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (test()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      const waiter = {
+        test: () => test() || this.#ended !== undefined,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(test());
+        },
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  get ended(): string | undefined {
+    return this.#ended;
+  }
+
+  close(): void {
+    this.#stream?.close();
+  }
+}
+
+function nowMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}
+
+/** One pod: create → Running (through the watch), then delete and wait until it is gone. */
+async function startOnePod(
+  client: KubeClient,
+  tracker: PodTracker,
+  ns: string,
+  name: string,
+  marker: string,
+): Promise<number> {
+  const t0 = nowMs();
+  await client.must('POST', `/api/v1/namespaces/${ns}/pods`, benchPod(ns, name, marker));
+  const ok = await tracker.until(() => tracker.running.has(name) || tracker.failed.has(name), 60_000);
+  if (!ok || !tracker.running.has(name)) {
+    throw new Error(
+      `pod ${ns}/${name} was not Running within 60 s (${tracker.failed.get(name) ?? tracker.ended ?? 'timeout'})`,
+    );
+  }
+  const took = tracker.running.get(name)! - t0;
+  await client.must('DELETE', `/api/v1/namespaces/${ns}/pods/${name}`);
+  if (!(await tracker.until(() => tracker.deleted.has(name), 60_000))) {
+    throw new Error(`pod ${ns}/${name} was not gone within 60 s of its deletion`);
+  }
+  return took;
+}
+
+/** One run of floor.sh: spawn → "running" line; then it tears itself down. */
+function floorOnce(marker: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = now();
+    const child = spawn('bash', [FLOOR, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let took: number | undefined;
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (took === undefined && line.startsWith('running ')) {
+        took = elapsedMs(t0);
+        child.stdin.end('\n');
+      }
+    });
+    child.on('close', (code) => {
+      if (took !== undefined) resolve(took);
+      else reject(new Error(`bench/floor.sh exited ${code} before the app ran: ${stderr.trim()}`));
+    });
+  });
+}
+
+function processList(pids: number[]): string {
+  return pids
+    .slice(0, 5)
+    .map((p) => `${p} ${commandLine(p).slice(0, 80)}`)
+    .join('; ');
+}
+
+export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
+  const started = now();
+  const full = o.pods >= FULL_HOST_OPTIONS.pods && o.runs >= FULL_HOST_OPTIONS.runs;
+  const result: BenchResult = {
+    id: 'host-pod-startup',
+    title: 'Pod start-up on the host runtime',
+    issue: '"Host runtime"',
+    available: true,
+    setup: [],
+    metrics: [],
+    notes: [],
+    machine: machine(),
+    durationMs: 0,
+  };
+  const metrics: Metric[] = result.metrics;
+  const marker = `bench-${randomBytes(4).toString('hex')}`;
+  const markerEnv = `PODRUN_BENCH=${marker}`;
+
+  // (b) needs only util-linux, so it runs even when podrun's pieces are missing.
+  let floorMedian = Number.NaN;
+  try {
+    o.log(`floor.sh: ${o.runs} runs`);
+    await floorOnce(marker);
+    const floorTimes: number[] = [];
+    for (let i = 0; i < o.runs; i++) floorTimes.push(await floorOnce(marker));
+    floorMedian = median(floorTimes);
+    metrics.push({
+      name: `floor: bench/floor.sh by hand (unshare/nsenter), median of ${o.runs}`,
+      value: `${ms(floorMedian)} (min ${ms(Math.min(...floorTimes))}, max ${ms(Math.max(...floorTimes))})`,
+    });
+  } catch (err) {
+    result.notes.push(`The floor could not be measured: ${(err as Error).message}`);
+  }
+
+  const reason = hostUnavailableReason();
+  if (reason) {
+    result.available = false;
+    result.problem = reason;
+    result.setup.push('Only the floor (b) was measured; (a) and (c) need podrun with the host runtime.');
+    result.durationMs = elapsedMs(started);
+    return result;
+  }
+
+  let server: ServerHandle | undefined;
+  const trackers: PodTracker[] = [];
+  try {
+    o.log('starting podrun serve --runtime host');
+    server = await startServer({ allowFallback: false, serveArgs: ['--runtime', 'host'], maxSockets: 32 });
+    const client = server.client;
+    result.setup.push(
+      'Server: `bin/podrun serve --port 0 --state-dir <tmp> --runtime host` as a child process; requests and watches over HTTPS on loopback.',
+      `Pod: three init containers \`true\`, one app container \`sleep 3600\` (image busybox:1.36, not pulled by the host runtime), terminationGracePeriodSeconds ${GRACE_SECONDS}.`,
+      `Parameters: ${o.runs} timed runs for (a) and (b) after one warm-up each; ${o.pods} pods for (c)${full ? '' : ' — **quick run**: the scale targets are checked only with 1,000 pods'}.`,
+    );
+
+    // (a) one pod at a time.
+    await client.must('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'bench-startup' },
+    });
+    const one = new PodTracker();
+    trackers.push(one);
+    await one.open(client, 'bench-startup');
+    o.log(`one pod at a time: ${o.runs} runs`);
+    const warm = await startOnePod(client, one, 'bench-startup', 'warmup', marker);
+    const times: number[] = [];
+    for (let i = 0; i < o.runs; i++)
+      times.push(await startOnePod(client, one, 'bench-startup', `startup-${i}`, marker));
+    const podMedian = median(times);
+    metrics.unshift({
+      name: `one pod, create → Running seen through a watch, median of ${o.runs}`,
+      value: `${ms(podMedian)} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}; warm-up ${ms(warm)})`,
+    });
+    if (Number.isFinite(floorMedian)) {
+      const ratio = podMedian / floorMedian;
+      metrics.push({
+        name: 'ratio podrun / floor (medians)',
+        value: `${ratio.toFixed(2)}×`,
+        target: '≤ 2×',
+        verdict: check(ratio <= 2, o.runs >= FULL_HOST_OPTIONS.runs),
+      });
+    }
+
+    // (c) many pods at once.
+    const ns = 'bench-scale';
+    await client.must('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns },
+    });
+    const many = new PodTracker();
+    trackers.push(many);
+    await many.open(client, ns);
+    o.log(`${o.pods} pods at once`);
+    const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(4, '0')}`);
+    let peakRssKb = 0;
+    const sampler = setInterval(() => {
+      try {
+        peakRssKb = Math.max(peakRssKb, procMemory(server!.pid).vmRssKb);
+      } catch {
+        // The server is gone; the waits below will say so.
+      }
+    }, 500);
+    const t0 = nowMs();
+    let createdMs = 0;
+    let allRunning = false;
+    try {
+      await pool(names, 16, (name) =>
+        client.must('POST', `/api/v1/namespaces/${ns}/pods`, benchPod(ns, name, marker)),
+      );
+      createdMs = nowMs() - t0;
+      const timeoutMs = Math.max(120_000, o.pods * 300);
+      allRunning = await many.until(() => many.running.size + many.failed.size >= o.pods, timeoutMs);
+      allRunning = allRunning && many.running.size === o.pods;
+    } finally {
+      clearInterval(sampler);
+    }
+    const lastRunning = Math.max(...many.running.values());
+    const allMs = lastRunning - t0;
+    metrics.push({
+      name: `${o.pods} pods at once: first create → all Running`,
+      value: allRunning
+        ? `${ms(allMs)} (the creates took ${ms(createdMs)})`
+        : `${many.running.size}/${o.pods} Running (${many.failed.size} ended) before the timeout`,
+      target: '≤ 30 s',
+      verdict: check(allRunning && allMs <= 30_000, full),
+      note: `${result.machine.nproc} CPUs`,
+    });
+    const mem = procMemory(server.pid);
+    const podProcs = processesMarked(markerEnv, server.stateDir).filter((p) => p !== server!.pid);
+    let podRss = 0;
+    for (const p of podProcs) {
+      try {
+        podRss += procMemory(p).vmRssKb;
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    metrics.push({
+      name: `podrun memory with ${many.running.size} pods Running: VmRSS / VmHWM (peak)`,
+      value: `${mb(mem.vmRssKb)} / ${mb(mem.vmHwmKb)}`,
+      target: '< 300 MB',
+      verdict: check(kibToMb(mem.vmHwmKb) < 300, full),
+      note: 'the podrun process only',
+    });
+    result.notes.push(
+      `With ${many.running.size} pods Running, ${podProcs.length} processes belonged to the pods (shims, sandbox holders, containers), ${mb(podRss)} RSS in all (shared pages counted in each); they are not part of podrun's memory above.`,
+    );
+
+    // Delete them all, and check that nothing is left.
+    o.log('deleting them all');
+    const td = nowMs();
+    const del = await client.request('DELETE', `/api/v1/namespaces/${ns}/pods`);
+    if (del.status === 405 || del.status === 404) {
+      await pool(names, 16, (name) => client.must('DELETE', `/api/v1/namespaces/${ns}/pods/${name}`));
+    } else if (del.status >= 300) {
+      throw new Error(
+        `DELETE /api/v1/namespaces/${ns}/pods: HTTP ${del.status}: ${JSON.stringify(del.body).slice(0, 300)}`,
+      );
+    }
+    const gone = await many.until(
+      () => names.every((n) => many.deleted.has(n)),
+      Math.max(120_000, o.pods * 300),
+    );
+    const deleteMs = nowMs() - td;
+    let left = processesMarked(markerEnv, server.stateDir).filter((p) => p !== server!.pid);
+    for (let i = 0; i < 100 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = processesMarked(markerEnv, server.stateDir).filter((p) => p !== server!.pid);
+    }
+    const remaining = await client.must<{ items: unknown[] }>('GET', `/api/v1/namespaces/${ns}/pods`);
+    metrics.push({
+      name: `delete all ${o.pods} pods (deletecollection) → all gone`,
+      value: gone
+        ? ms(deleteMs)
+        : `${names.filter((n) => many.deleted.has(n)).length}/${o.pods} gone before the timeout`,
+      note: `grace period ${GRACE_SECONDS} s`,
+    });
+    metrics.push({
+      name: 'left after the deletion: pods in the API / pod processes / mounts under the state dir',
+      value: `${remaining.items.length} / ${left.length} / ${mountsUnder(server.stateDir).length}`,
+      target: 'nothing left',
+      verdict:
+        remaining.items.length === 0 && left.length === 0 && mountsUnder(server.stateDir).length === 0
+          ? 'pass'
+          : 'FAIL',
+    });
+    if (left.length > 0) result.notes.push(`Processes left after the deletion: ${processList(left)}`);
+  } catch (err) {
+    result.problem = `${(err as Error).message}${server ? `\nserver stderr:\n${server.stderrTail()}` : ''}`;
+  } finally {
+    for (const t of trackers) t.close();
+    if (server) {
+      const stopped = await server.stop();
+      if (!stopped.exitedCleanly)
+        result.notes.push('podrun did not exit within 30 s of SIGTERM and was killed.');
+      if (stopped.mountsLeft.length > 0) {
+        result.notes.push(
+          `Mounts left under the state directory after podrun stopped (so it was not removed): ${stopped.mountsLeft.slice(0, 5).join(', ')}`,
+        );
+      }
+    }
+    // Whatever the pods started and podrun left behind: these processes exist only because of this run.
+    const strays = processesMarked(markerEnv, server?.stateDir).filter((p) => p !== process.pid);
+    if (strays.length > 0) {
+      result.notes.push(
+        `Killed ${strays.length} stray pod processes after podrun stopped: ${processList(strays)}`,
+      );
+      for (const p of strays) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+    result.durationMs = elapsedMs(started);
+  }
+  return result;
+}

@@ -1,0 +1,44 @@
+// `npm run bench [-- NAME...]`: runs every benchmark (or the named ones), prints a summary and rewrites
+// their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host).
+// Sizes come from the environment (see docs/benchmarks.md); `--no-write` leaves the document alone.
+import { join } from 'node:path';
+import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
+import { hostOptionsFromEnv, runHostBench } from './host-pod-startup.js';
+import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
+import { REPO_ROOT } from './lib/server.js';
+
+const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResult>> = {
+  apiserver: (log) => runApiserverBench(apiserverOptionsFromEnv(process.env, log)),
+  'host-pod-startup': (log) => runHostBench(hostOptionsFromEnv(process.env, log)),
+};
+const ALIASES: Record<string, string> = { host: 'host-pod-startup', api: 'apiserver' };
+
+const args = process.argv.slice(2);
+const write = !args.includes('--no-write');
+const names = args.filter((a) => !a.startsWith('--')).map((a) => ALIASES[a] ?? a);
+const unknown = names.filter((n) => !(n in BENCHMARKS));
+if (unknown.length > 0) {
+  process.stderr.write(
+    `unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}\n`,
+  );
+  process.exit(2);
+}
+const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
+
+const results: BenchResult[] = [];
+for (const name of selected) {
+  const log = (line: string) => process.stderr.write(`[${name}] ${line}\n`);
+  log('start');
+  results.push(await BENCHMARKS[name]!(log));
+}
+
+process.stdout.write(`\n${results.map(renderConsole).join('\n\n')}\n`);
+if (write) {
+  const doc = join(REPO_ROOT, 'docs', 'benchmarks.md');
+  await updateResultsDoc(doc, results);
+  process.stdout.write(`\nresults written to ${doc}\n`);
+}
+const failed =
+  results.some((r) => r.problem !== undefined && r.available) ||
+  results.some((r) => r.metrics.some((m) => m.verdict === 'FAIL'));
+process.exit(failed ? 1 : 0);
