@@ -192,6 +192,35 @@ describe('host runtime', () => {
     }
   });
 
+  test('a container whose shim was killed still stops; its exit is 137 if podrun killed it, else 255 (unknown)', async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime(stateDir);
+    const shimOf = (id: string) =>
+      JSON.parse(readFileSync(join(stateDir, 'containers', id, 'container.json'), 'utf8')).shimPid as number;
+    try {
+      const config = sandboxConfig('orphans', logs);
+      const sid = await rt.runPodSandbox(config);
+      const killed = await rt.createContainer(sid, containerConfig('killed', ['sleep', '600']), config);
+      await rt.startContainer(killed);
+      const quiet = await rt.createContainer(sid, containerConfig('quiet', ['sleep', '0.5']), config);
+      await rt.startContainer(quiet);
+      process.kill(shimOf(killed), 'SIGKILL');
+      process.kill(shimOf(quiet), 'SIGKILL');
+      await sleep(100);
+      assert.equal((await rt.containerStatus(killed)).state, 'running', 'the container outlives its shim');
+      await rt.stopContainer(killed, 0);
+      const k = await rt.containerStatus(killed);
+      assert.deepEqual([k.state, k.exitCode, k.reason], ['exited', 137, 'Error']);
+      await waitFor(async () => (await rt.containerStatus(quiet)).state === 'exited');
+      const q = await rt.containerStatus(quiet);
+      assert.equal(q.exitCode, 255);
+      assert.match(q.message, /exit status is unknown/);
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
   test('podrun killed with SIGKILL and restarted finds running containers and the real exit code of those that exited meanwhile', async () => {
     const stateDir = tempDir('podrun-host-state-');
     const logs = tempDir('podrun-host-logs-');

@@ -141,6 +141,8 @@ export class HostRuntime implements RuntimeService {
   readonly #containers = new Map<string, ContainerRecord>();
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   readonly #exitWaiters = new Map<string, Set<() => void>>();
+  /** The last signal podrun sent to a container, to tell how it ended if its shim is gone. */
+  readonly #sentSignal = new Map<string, number>();
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
@@ -624,6 +626,7 @@ export class HostRuntime implements RuntimeService {
     const signal = (sig: NodeJS.Signals) => {
       if (!isSameProcess(rec.pid, rec.pidStart)) return;
       try {
+        this.#sentSignal.set(rec.id, sig === 'SIGKILL' ? 9 : 15);
         process.kill(rec.pid, sig);
       } catch {
         // it exited meanwhile
@@ -635,17 +638,7 @@ export class HostRuntime implements RuntimeService {
     }
     // SIGKILL to the PID namespace's first process: the kernel then kills every process of the namespace.
     signal('SIGKILL');
-    if (await this.#waitExited(rec, KILL_WAIT_MS)) return;
-    if (rec.state === 'running' && !isSameProcess(rec.pid, rec.pidStart)) {
-      // The shim is gone, so nobody recorded the exit; we know how it ended because we killed it.
-      this.#applyExit(rec, {
-        exitCode: 137,
-        signal: 9,
-        finishedAt: Date.now(),
-        oomKilled: false,
-        startError: null,
-      });
-    }
+    await this.#waitExited(rec, KILL_WAIT_MS);
   }
 
   async #waitExited(rec: ContainerRecord, ms: number): Promise<boolean> {
@@ -776,17 +769,19 @@ export class HostRuntime implements RuntimeService {
       return;
     }
     if (rec.bootId === this.#bootId && isSameProcess(rec.pid, rec.pidStart)) return;
+    // Nobody recorded the exit. If podrun killed it, that is how it ended; otherwise the status is lost.
+    const sent = this.#sentSignal.get(rec.id);
     this.#applyExit(
       rec,
       {
-        exitCode: 255,
-        signal: 0,
+        exitCode: sent ? 128 + sent : 255,
+        signal: sent ?? 0,
         finishedAt: Date.now(),
         oomKilled: false,
         startError: null,
       },
       opts,
-      'the container exited while its shim was not running: its exit status is unknown',
+      sent ? '' : 'the container exited while its shim was not running: its exit status is unknown',
     );
   }
 
@@ -807,6 +802,7 @@ export class HostRuntime implements RuntimeService {
     this.#saveContainer(rec);
     for (const wake of this.#exitWaiters.get(rec.id) ?? []) wake();
     this.#exitWaiters.delete(rec.id);
+    this.#sentSignal.delete(rec.id);
     if (wasRunning && !opts.quiet) this.#emit('ContainerStopped', rec.sandboxId, rec.podUid, rec.id);
   }
 
