@@ -115,7 +115,7 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
   }
 
   const hasStarts = plan.initContainersToStart.length > 0 || plan.containersToStart.length > 0;
-  if (!hasStarts) return outcome();
+  if (!hasStarts && !plan.createSandbox) return outcome();
 
   // Step 6: storage before anything runs, then the sandbox.
   try {

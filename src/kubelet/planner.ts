@@ -185,7 +185,7 @@ function computeInitContainerActions(
     const state = newestByName(observed, c.name)?.state;
     return state === 'created' || state === 'running';
   });
-  // Whether the init containers before the current one are known to have completed.
+  // Whether a later init container (or an app container) has run, so the current one completed earlier.
   let isPreviouslyInitialized = podHasInitialized;
   const restartOnFailure = shouldRestartOnFailure(pod);
   const starts: number[] = [];

@@ -8,7 +8,7 @@ import type { Collaborators, ContainerInstance } from './collaborators.js';
 import { type ExecutorDeps, executePlan } from './executor.js';
 import { killPod } from './kill.js';
 import { type PodFailure, planPod } from './planner.js';
-import { findContainer, formatPod, podGracePeriodSeconds } from './pod-util.js';
+import { findContainer, formatPod, isTerminalPhase, podGracePeriodSeconds } from './pod-util.js';
 import { type FailureReason, updateReasonCache } from './reason-cache.js';
 import { containerName, type ObservedPod, observe } from './runtime-view.js';
 import { generatePodStatus } from './status.js';
@@ -44,6 +44,7 @@ export class PodWorker {
   #imageBackoff: BackoffState = {};
   #reasons = new Map<string, FailureReason>();
   #podFailed: PodFailure | null = null;
+  #volumesTornDown = false;
   #removed = false;
   #stopped = false;
   #finished = false;
@@ -190,6 +191,11 @@ export class PodWorker {
       await deps.status.finalizeDeletion(this.#pod);
       await this.#cleanUp(after, false);
       return null;
+    }
+    // SyncTerminatedPod: a pod that ended keeps its containers (for logs and status) but not its volumes.
+    if (isTerminalPhase(status.phase) && nothingRunning && !this.#volumesTornDown) {
+      this.#volumesTornDown = true;
+      await collaborators.volumes.tearDownPod(this.uid).catch((e) => this.#o.onError(this.uid, e));
     }
     const failedSync = outcome.results.some((r) => r.error && !TIMED_FAILURES.has(r.error));
     const times = [plan.wakeAt, failedSync ? clock.now() + this.#o.syncErrorRetryMs : null];
