@@ -243,4 +243,42 @@ describe('Kubelet', () => {
     assert.deepEqual(h.finalized, [UID]);
     await h.stop();
   });
+  it('a pod deleted during init, before any sidecar started, is gone well within its grace period', async () => {
+    const h = new Harness({ scripts: { init1: { onSigterm: { exitAfterMs: 1000, exitCode: 143 } } } });
+    const p = pod([container('init1'), sidecar('s1')], [container('app')], 'Never');
+    await h.run(p);
+    await h.advance(2000);
+    const at = h.clock.now();
+    h.kubelet.upsertPod({
+      ...p,
+      metadata: {
+        ...p.metadata,
+        deletionTimestamp: new Date(at).toISOString(),
+        deletionGracePeriodSeconds: 30,
+      },
+    });
+    await h.advance(3000);
+    assert.deepEqual(h.finalized, [UID]);
+    assert.deepEqual(h.calls('startContainer'), ['startContainer init1']);
+    await h.stop();
+  });
+
+  it('a restarted kubelet lets a long-running init container finish instead of starting it again', async () => {
+    const h = new Harness({ scripts: { init1: { exitAfterMs: 60_000 } } });
+    const p = pod([container('init1'), container('init2')], [container('app')]);
+    h.runtime.scripts.init2 = EXIT0;
+    await h.run(p);
+    await h.advance(10_000);
+    await h.stop();
+    h.kubelet = h.newKubelet();
+    await h.run({ ...p, status: h.latest(UID) });
+    const s = await h.until(UID, (st) => st.phase === 'Running', 120_000);
+    assert.deepEqual(
+      h.calls('startContainer'),
+      ['init1', 'init2', 'app'].map((n) => `startContainer ${n}`),
+    );
+    assert.deepEqual(h.times('startContainer', 'init2'), [60_000]);
+    assert.equal(s.initContainerStatuses?.[0]?.restartCount, 0);
+    await h.stop();
+  });
 });
