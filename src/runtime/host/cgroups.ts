@@ -101,11 +101,6 @@ export function createContainerCgroups(
   return out;
 }
 
-/** True when the kernel OOM-killed a process of the group (read before the group is removed). */
-export function oomKilled(oomFiles: string[]): boolean {
-  return oomFiles.some((f) => /^oom_kill [1-9]/m.test(readOrEmpty(f)));
-}
-
 /** Removes the groups; a group that still has processes stays (and is reported). */
 export function removeCgroups(dirs: string[]): string[] {
   const left: string[] = [];

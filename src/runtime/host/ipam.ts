@@ -37,10 +37,6 @@ export function ipString(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
-function ipNumber(ip: string): number {
-  return ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-}
-
 export class Ipam {
   constructor(
     readonly dir: string,
@@ -95,11 +91,6 @@ export class Ipam {
         await unlink(join(this.dir, ip)).catch(() => {});
       }
     }
-  }
-
-  inSubnet(ip: string): boolean {
-    const n = ipNumber(ip);
-    return n > this.subnet.base && n < this.subnet.base + 2 ** (32 - this.subnet.prefix);
   }
 
   private async owner(ip: string): Promise<{ stateDir: string; sandboxId: string } | undefined> {

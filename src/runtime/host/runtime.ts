@@ -3,7 +3,8 @@
 // Layout of the state directory (everything a restarted podrun needs to find its pods again):
 //   bin/podrun-shim.pl              the shim (shim-source.ts), written at start-up
 //   sandboxes/<id>/sandbox.json     sandbox record; hosts, resolv.conf, hostname: bind-mounted into containers
-//   containers/<id>/container.json  container record; spec (the shim's input); shim.log (the shim's own stderr)
+//   containers/<id>/container.json  container record; spec (the shim's input); shim.log (the shim's stderr);
+//                                   started (the shim's start report, for a podrun that died mid-start)
 //   exits/<id>                      written by the shim when the container exits (watched for events)
 // and of the run directory (a tmpfs, like the namespaces and the bridge it describes):
 //   ns/<sandbox>.net|.uts|.ipc      bind-mounted namespace files: the sandbox needs no holder process
