@@ -6,7 +6,7 @@
 //   containers/<id>/container.json  container record; spec (the shim's input); shim.log (the shim's stderr);
 //                                   started (the shim's start report, for a podrun that died mid-start)
 //   exits/<id>                      written by the shim when the container exits (watched for events)
-// and of the run directory (a tmpfs, like the namespaces and the bridge it describes):
+// and of the run directory (usually a tmpfs: like the namespaces and the bridge, it need not outlive a boot):
 //   ns/<sandbox>.net|.uts|.ipc      bind-mounted namespace files: the sandbox needs no holder process
 //   ns/<sandbox>.shm                the pod's /dev/shm (tmpfs)
 //   ipam/<bridge>/<ip>              pod IP allocations
