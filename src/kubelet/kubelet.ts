@@ -30,6 +30,8 @@ export class Kubelet {
   readonly #collaborators: Collaborators;
   readonly #pods = new Map<string, Pod>();
   readonly #workers = new Map<string, PodWorker>();
+  /** Pods whose deletion this kubelet finished: late updates of their API object are ignored. */
+  readonly #finalized = new Set<string>();
   readonly #syncErrorRetryMs: number;
   readonly #onError: (podUid: string, error: unknown) => void;
   #started = false;
@@ -139,6 +141,7 @@ export class Kubelet {
       onFinished: (uid) => {
         if (this.#workers.get(uid) === worker) this.#workers.delete(uid);
         this.#pods.delete(uid);
+        this.#finalized.add(uid);
       },
     });
     this.#workers.set(worker.uid, worker);

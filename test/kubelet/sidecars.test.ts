@@ -337,4 +337,40 @@ describe('native sidecars', () => {
     assert.deepEqual(h.times('startContainer', 'r').length, 1);
     await h.stop();
   });
+  it('a sidecar that outlives the grace period is SIGKILLed alone (137) and the pod still Succeeds', async () => {
+    const h = new Harness({ scripts: { s1: { onSigterm: 'ignore' }, r: { onSigterm: { exitCode: 0 } } } });
+    const p = pod('Never', [sidecar('s1')]);
+    await h.run(p);
+    await h.until(UID, (st) => st.phase === 'Running');
+    h.kubelet.upsertPod(deleted(p, h.clock.now(), 5));
+    await h.advance(10_000);
+    const s = h.latest(UID)!;
+    assert.deepEqual(s.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 137);
+    assert.deepEqual(s.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+    assert.equal(s.phase, 'Succeeded');
+    await h.stop();
+  });
+
+  it('an app container that outlives the grace period is SIGKILLed (137) and the pod Fails', async () => {
+    const h = new Harness({ scripts: { s1: { onSigterm: { exitCode: 0 } }, r: { onSigterm: 'ignore' } } });
+    const p = pod('Never', [sidecar('s1')]);
+    await h.run(p);
+    await h.until(UID, (st) => st.phase === 'Running');
+    const at = h.clock.now();
+    h.kubelet.upsertPod(deleted(p, at, 5));
+    await h.advance(10_000);
+    const s = h.latest(UID)!;
+    assert.equal(s.containerStatuses?.[0]?.state?.terminated?.exitCode, 137);
+    assert.equal(Date.parse(s.containerStatuses![0]!.state!.terminated!.finishedAt!) - at, 5000);
+    // The sidecar waited for r, then got the 2 s minimum.
+    assert.deepEqual(
+      h.runtime.calls.filter((c) => c.op === 'stopContainer').map((c) => [c.target, c.at - at, c.detail]),
+      [
+        ['r', 0, '5'],
+        ['s1', 5000, '2'],
+      ],
+    );
+    assert.equal(s.phase, 'Failed');
+    await h.stop();
+  });
 });
