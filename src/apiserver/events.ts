@@ -49,8 +49,13 @@ export function createEventRecorder(
     return `${objectName}.${nanos.toString(16)}`;
   };
 
-  const write = async (involved: ObjectReference, type: EventType, reason: string, message: string) => {
-    const now = clock.now();
+  const write = async (
+    involved: ObjectReference,
+    type: EventType,
+    reason: string,
+    message: string,
+    now: number,
+  ) => {
     const namespace = involved.namespace || 'default';
     const key = JSON.stringify([
       options.component,
@@ -106,8 +111,10 @@ export function createEventRecorder(
 
   return {
     event(involved, type, reason, message) {
+      // Stamped when recorded, not when written: writes queue behind one another.
+      const now = clock.now();
       chain = chain
-        .then(() => write(involved, type, reason, message))
+        .then(() => write(involved, type, reason, message, now))
         .catch((e: unknown) => options.onError?.(e));
     },
     flush() {

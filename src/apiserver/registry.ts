@@ -389,7 +389,7 @@ export class Registry {
       this.#checkName(patched, name);
       // The patch is applied to a given version; a concurrent write makes it retry on the new one.
       metaOf(patched).resourceVersion = old.metadata.resourceVersion;
-      const obj = this.#decode(r, patched, options);
+      const obj = this.#decode(r, patched, options, 'patch');
       try {
         const { object } = await this.#updateFrom(
           r,
@@ -846,7 +846,12 @@ export class Registry {
   }
 
   /** Strict decoding per fieldValidation; type errors are a 400 as upstream's decoder gives. */
-  #decode(r: ResourceInfo, input: KubeObject, options: WriteOptions): KubeObject {
+  #decode(
+    r: ResourceInfo,
+    input: KubeObject,
+    options: WriteOptions,
+    source: 'body' | 'patch' = 'body',
+  ): KubeObject {
     const { object, unknownFields, errors } = decodeObject(input);
     if (errors.length > 0 || !object) {
       const why =
@@ -858,7 +863,15 @@ export class Registry {
     const mode = options.fieldValidation ?? 'Warn';
     if (unknownFields.length > 0) {
       const texts = unknownFields.map((f) => `unknown field "${f}"`);
-      if (mode === 'Strict') throw badRequest(`strict decoding error: ${texts.join(', ')}`);
+      if (mode === 'Strict') {
+        // A request body's decode error names the kind (transformDecodeError); a patch's does not (patch.go).
+        const strict = `strict decoding error: ${texts.join(', ')}`;
+        throw badRequest(
+          source === 'body'
+            ? `${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: ${strict}`
+            : strict,
+        );
+      }
       if (mode === 'Warn') options.warnings?.push(...texts);
     }
     const out = object as KubeObject;

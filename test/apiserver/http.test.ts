@@ -232,7 +232,16 @@ describe('resources', () => {
     });
     const strict = await call(t, 'POST', '/api/v1/namespaces/default/pods?fieldValidation=Strict', { body });
     assert.equal(strict.status, 400);
-    assert.equal(strict.json.message, 'strict decoding error: unknown field "spec.containers[0].imagee"');
+    assert.equal(
+      strict.json.message,
+      'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagee"',
+    );
+    const patched = await call(t, 'PATCH', '/api/v1/namespaces/default/pods/created?fieldValidation=Strict', {
+      body: { spec: { bogus: 1 } },
+      contentType: 'application/merge-patch+json',
+    });
+    assert.equal(patched.status, 400);
+    assert.equal(patched.json.message, 'strict decoding error: unknown field "spec.bogus"');
     const warn = await call(t, 'POST', '/api/v1/namespaces/default/pods?fieldValidation=Warn', { body });
     assert.equal(warn.status, 201);
     assert.equal(warn.headers.warning, '299 - "unknown field \\"spec.containers[0].imagee\\""');

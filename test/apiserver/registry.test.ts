@@ -115,7 +115,7 @@ describe('registry create', () => {
       reg.create('pods', 'default', body, { fieldValidation: 'Strict' }),
       400,
       'BadRequest',
-      'strict decoding error: unknown field "spec.containers[0].imagee", unknown field "spec.bogus"',
+      'Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagee", unknown field "spec.bogus"',
     );
     const warnings: string[] = [];
     const warned = await reg.create('pods', 'default', body, { fieldValidation: 'Warn', warnings });
