@@ -217,10 +217,23 @@ describe('containers', () => {
     ]);
   });
 
-  test('a downward API env var must name a supported field', () => {
+  test('a downward API env var must name a supported field, or one label or annotation by a valid key', () => {
+    const labelRef = app({
+      name: 'l',
+      env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: "metadata.labels['app']" } } }],
+    });
+    assert.deepEqual(messages(pod({ containers: [labelRef] })), []);
+    const badKey = app({
+      name: 'k',
+      env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: "metadata.labels['-x']" } } }],
+    });
+    assert.match(
+      messages(pod({ containers: [badKey] }))[0]!,
+      /^spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef: Invalid value: "-x": name part must consist of/,
+    );
     const c = app({ env: [{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.host' } } }] });
     assert.deepEqual(messages(pod({ containers: [c] })), [
-      'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.host": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
+      'spec.containers[0].env[0].valueFrom.fieldRef.fieldPath: Unsupported value: "spec.host": supported values: "metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"',
     ]);
   });
 });

@@ -61,9 +61,8 @@ const HOST_PATH_TYPES = [
 ];
 const TOLERATION_OPERATORS = ['Equal', 'Exists'];
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+// Whole label/annotation maps only in volumes; env vars take one entry with a subscript.
 const ENV_FIELD_PATHS = [
-  'metadata.annotations',
-  'metadata.labels',
   'metadata.name',
   'metadata.namespace',
   'metadata.uid',
@@ -182,7 +181,7 @@ function validateFieldRef(
     const k = subscript[2]!;
     const kerrs =
       subscript[1] === 'metadata.labels' ? validateLabelKeyOnly(k) : validateLabelKeyOnly(k.toLowerCase());
-    for (const m of kerrs) errs.push(invalid(child(path, 'fieldPath'), fp, `invalid key: ${m}`));
+    for (const m of kerrs) errs.push(invalid(path, k, m));
   } else if (!allowed.includes(fp)) {
     errs.push(notSupported(child(path, 'fieldPath'), fp, allowed));
   }
