@@ -73,6 +73,7 @@ export function renderConsole(r: BenchResult): string {
     const target = m.target ? `  target ${m.target}: ${m.verdict ?? ''}` : '';
     lines.push(`  ${m.name.padEnd(width)}  ${m.value}${target}`);
   }
+  for (const n of r.notes) lines.push(`  - ${n}`);
   return lines.join('\n');
 }
 
