@@ -128,7 +128,7 @@ export function planPod(input: PlanInput): PodPlan {
   }
 
   if (sandbox.changed) {
-    planNewSandbox(pod, observed, plan);
+    planNewSandbox(pod, observed, input.probes, plan);
   } else {
     const initialized = computeInitContainerActions(pod, observed, input.probes, plan);
     if (!plan.killPod && initialized) computeAppContainerActions(pod, observed, input.probes, plan);
@@ -145,7 +145,7 @@ export function planPod(input: PlanInput): PodPlan {
  * index 0. Two exceptions create no sandbox: a Never pod whose containers already ran just ends, and a pod
  * whose containers are all done (OnFailure, all succeeded) after initialization has nothing to run.
  */
-function planNewSandbox(pod: Pod, observed: ObservedPod, plan: PodPlan): void {
+function planNewSandbox(pod: Pod, observed: ObservedPod, probes: ProbeResults, plan: PodPlan): void {
   if (!shouldRestartOnFailure(pod) && plan.sandboxAttempt !== 0 && observed.containers.length !== 0) {
     plan.createSandbox = false;
     return;
@@ -154,7 +154,9 @@ function planNewSandbox(pod: Pod, observed: ObservedPod, plan: PodPlan): void {
     .map((c, idx) => ({ c, idx }))
     .filter(({ c }) => !(restartPolicy(pod) === 'OnFailure' && containerSucceeded(c, observed)))
     .map(({ idx }) => idx);
-  if (containersToStart.length === 0 && initializationDone(pod, observed)) {
+  // Whether initialization is complete, asked of the same rules as always (on a scratch plan).
+  const initialized = computeInitContainerActions(pod, observed, probes, { ...plan, containersToKill: [] });
+  if (containersToStart.length === 0 && initialized) {
     plan.createSandbox = false;
     return;
   }
@@ -372,28 +374,6 @@ export function shouldContainerBeRestarted(
 function containerSucceeded(container: Container, observed: ObservedPod): boolean {
   const status = newestByName(observed, container.name);
   return status?.state === 'exited' && status.exitCode === 0;
-}
-
-/** findNextInitContainerToRun's `done`: initialization needs nothing more (used only for sandbox recreation). */
-function initializationDone(pod: Pod, observed: ObservedPod): boolean {
-  const inits = initContainers(pod);
-  if (inits.length === 0) return true;
-  if (appContainers(pod).some((c) => newestByName(observed, c.name)?.state === 'running')) return true;
-  if (
-    inits.some((c) => {
-      const s = newestByName(observed, c.name);
-      return s !== undefined && isInitContainerFailed(s);
-    })
-  ) {
-    return false;
-  }
-  for (let i = inits.length - 1; i >= 0; i--) {
-    const status = newestByName(observed, inits[i]!.name);
-    if (!status) continue;
-    if (status.state === 'running') return false;
-    if (status.state === 'exited') return i === inits.length - 1;
-  }
-  return false;
 }
 
 /**

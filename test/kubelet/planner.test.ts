@@ -540,6 +540,42 @@ const cases: Case[] = [
       wakeAt: NOW + 9000,
     },
   },
+  {
+    name: 'a new image resets the crash-loop backoff: the backoff key includes the image',
+    pod: (p) => {
+      p.spec!.containers = [container('app', { image: 'busybox:1.37' })];
+    },
+    containers: [
+      inst('init1', 'exited'),
+      inst('init2', 'exited'),
+      inst('app', 'exited', { exitCode: 1, finishedAt: NOW - 1000, restartCount: 5 }),
+    ],
+    backoff: { [key('app')]: { backoffMs: 160_000, lastUpdateMs: NOW - 2000 } },
+    expect: {
+      containersToStart: [0],
+      backoffUpdates: { [key('app', 'busybox:1.37')]: firstRestart },
+    },
+  },
+  {
+    name: 'the same container with the old image stays in backoff',
+    containers: [
+      inst('init1', 'exited'),
+      inst('init2', 'exited'),
+      inst('app', 'exited', { exitCode: 1, finishedAt: NOW - 1000, restartCount: 5 }),
+    ],
+    backoff: { [key('app')]: { backoffMs: 160_000, lastUpdateMs: NOW - 2000 } },
+    expect: {
+      waiting: [
+        {
+          name: 'app',
+          reason: 'CrashLoopBackOff',
+          message: 'back-off 2m40s restarting failed container=app pod=web_default(uid-1)',
+          until: NOW + 159_000,
+        },
+      ],
+      wakeAt: NOW + 159_000,
+    },
+  },
 ];
 
 describe('planPod', () => {
