@@ -8,13 +8,15 @@ import { dirname, join } from 'node:path';
 import { writeKubeconfig } from '../../src/apiserver/http/server.js';
 import { startTestServer, type TestServer } from './helpers.js';
 
+/** `kubectl` on PATH (on these machines the Google Cloud SDK dispatcher). */
+export const KUBECTL_ON_PATH =
+  spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).stdout.trim() || undefined;
+
 /** The kubectl 1.32 binary: the one bundled beside the dispatcher, else `kubectl` on PATH. */
 export function findKubectl(): string | undefined {
-  const which = spawnSync('sh', ['-c', 'command -v kubectl'], { encoding: 'utf8' });
-  const onPath = which.stdout.trim();
-  if (!onPath) return undefined;
-  const bundled = join(dirname(realpathSync(onPath)), 'kubectl.1.32');
-  return existsSync(bundled) ? bundled : onPath;
+  if (!KUBECTL_ON_PATH) return undefined;
+  const bundled = join(dirname(realpathSync(KUBECTL_ON_PATH)), 'kubectl.1.32');
+  return existsSync(bundled) ? bundled : KUBECTL_ON_PATH;
 }
 
 export const KUBECTL = findKubectl();
@@ -25,7 +27,7 @@ export interface KubectlEnv {
   t: TestServer;
   dir: string;
   kubeconfig: string;
-  run(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<KubectlResult>;
+  run(args: string[], options?: { timeoutMs?: number }): Promise<KubectlResult>;
   spawnLong(args: string[]): LongRunning;
   writeFile(name: string, text: string): Promise<string>;
   close(): Promise<void>;
@@ -45,8 +47,10 @@ export interface LongRunning {
   exited: Promise<KubectlResult>;
 }
 
-export async function kubectlEnv(): Promise<KubectlEnv> {
-  if (!KUBECTL) throw new Error('kubectl is required for this test (install it or unset CI)');
+/** `dispatcher`: run `kubectl` from PATH (which picks its bundled version from /version) instead of 1.32. */
+export async function kubectlEnv(options: { dispatcher?: boolean } = {}): Promise<KubectlEnv> {
+  const binary = options.dispatcher ? KUBECTL_ON_PATH : KUBECTL;
+  if (!binary) throw new Error('kubectl is required for this test (install it or unset CI)');
   const t = await startTestServer();
   const dir = await mkdtemp(join(tmpdir(), 'podrun-kubectl-'));
   const kubeconfig = join(dir, 'kubeconfig');
@@ -60,7 +64,7 @@ export async function kubectlEnv(): Promise<KubectlEnv> {
   const fullArgs = (args: string[]) => [`--cache-dir=${cacheDir}`, ...args];
 
   const spawnLong = (args: string[]): LongRunning => {
-    const child = spawn(KUBECTL, fullArgs(args), { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(binary, fullArgs(args), { env, cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     const waiters: Array<() => void> = [];

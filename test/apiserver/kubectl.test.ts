@@ -8,8 +8,11 @@ import { FakeClock } from '../../src/util/clock.js';
 import { pod } from './helpers.js';
 import { type KubectlEnv, kubectlEnv, SKIP_KUBECTL } from './kubectl-env.js';
 
-async function withEnv(f: (k: KubectlEnv) => Promise<void>): Promise<void> {
-  const k = await kubectlEnv();
+async function withEnv(
+  f: (k: KubectlEnv) => Promise<void>,
+  options: { dispatcher?: boolean } = {},
+): Promise<void> {
+  const k = await kubectlEnv(options);
   try {
     await f(k);
   } finally {
@@ -134,6 +137,56 @@ describe('kubectl get', { skip: SKIP_KUBECTL }, () => {
       const none = await k.run(['get', 'pods', '-l', 'app=other']);
       assert.equal(none.code, 0);
       assert.match(none.stderr, /No resources found in default namespace\./);
+    }));
+
+  test('the kubectl dispatcher on PATH reads /version and serves short names and get all', () =>
+    withEnv(
+      async (k) => {
+        const version = await k.run(['version']);
+        assert.equal(version.code, 0, version.stderr);
+        assert.match(version.stdout, /Client Version: v1\.32\.\d+/);
+        assert.match(version.stdout, /Server Version: v1\.32\.0-podrun\n/);
+        await runningPod(k.t.registry, 'web');
+        const po = await k.run(['get', 'po']);
+        assert.match(po.stdout, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nweb\s+1\/1\s+Running/);
+        await k.t.registry.create('deployments.apps', 'default', {
+          metadata: { name: 'api' },
+          spec: {
+            selector: { matchLabels: { app: 'api' } },
+            template: {
+              metadata: { labels: { app: 'api' } },
+              spec: { containers: [{ name: 'c', image: 'nginx' }] },
+            },
+          },
+        });
+        const deploy = await k.run(['get', 'deploy']);
+        assert.match(
+          deploy.stdout,
+          /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\napi\s+0\/1\s+0\s+0\s+\d+s\n$/,
+        );
+        const all = await k.run(['get', 'all']);
+        assert.equal(all.code, 0, all.stderr);
+        assert.match(all.stdout, /pod\/web\s+1\/1\s+Running/);
+        assert.match(all.stdout, /deployment\.apps\/api\s+0\/1/);
+      },
+      { dispatcher: true },
+    ));
+
+  test('get pod X -w prints the pod, then its changes', () =>
+    withEnv(async (k) => {
+      await runningPod(k.t.registry, 'web');
+      const w = k.spawnLong(['get', 'pod', 'web', '-w']);
+      await w.waitFor(/web\s+1\/1\s+Running\s+0/);
+      // The line above comes from the GET; give kubectl time to open its watch (rv=0, whose first event it
+      // does not print) before the change, or the change would be that unprinted first event.
+      await new Promise((r) => setTimeout(r, 1000));
+      const live = await k.t.registry.get('pods', 'default', 'web');
+      const status = structuredClone(live.status) as { containerStatuses: Array<{ restartCount: number }> };
+      status.containerStatuses[0]!.restartCount = 1;
+      await k.t.registry.updateStatus('pods', 'default', 'web', { ...live, status });
+      await w.waitFor(/web\s+1\/1\s+Running\s+1 /);
+      w.kill();
+      await w.exited;
     }));
 
   test('get of a missing pod prints NotFound', () =>
