@@ -13,7 +13,7 @@ export interface E2eCluster {
   /** Notes the runtime's current containers and sandboxes, so the final check covers them too. */
   record(): void;
   /**
-   * Deletes the pods left (with a short grace: SIGTERM-deaf test commands would otherwise hold the stop for the
+   * Deletes the workloads and pods left (pods with a short grace: SIGTERM-deaf test commands would otherwise hold the stop for the
    * default 30 s), SIGTERMs the server, expects exit 0, and checks that no process, mount, veth or cgroup of
    * its pods remains. `commandMarkers`: strings that only this file's container commands contain.
    */
@@ -48,6 +48,11 @@ export function e2eCluster(
       try {
         cluster.record();
         if (!options.keepPods) {
+          // Controllers first (orphaning their pods), or they would replace the pods deleted next.
+          await kubectl.run(
+            ['delete', 'deployments,replicasets,jobs', '--all', '--cascade=orphan', '--wait=false'],
+            { timeoutMs: 30_000 },
+          );
           await kubectl.run(['delete', 'pods', '--all', '--grace-period=1', '--wait=false'], {
             timeoutMs: 30_000,
           });
