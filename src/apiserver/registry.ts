@@ -2,8 +2,10 @@
 // every write goes through the same decoding, defaulting, validation, resourceVersion checks, graceful
 // deletion, finalizers and garbage collection (upstream's genericregistry.Store + the per-kind strategies).
 import { randomUUID } from 'node:crypto';
+import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { groupResource, RESOURCES, type ResourceInfo, resourceByName } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
+import { labelSelectorString } from '../printers/meta.js';
 import { type ObjectKey, type Store, StoreError } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import {
@@ -352,6 +354,79 @@ export class Registry {
       return { object: withTypeMeta(r, updated) };
     } catch (e) {
       throw this.#storeError(r, name, e);
+    }
+  }
+
+  // ---- scale subresource (deployments, replicasets) ----
+
+  /** GET …/scale: the object's replicas as an autoscaling/v1 Scale. */
+  async getScale(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const r = this.resolve(ref);
+    this.#requireSubresource(r, 'scale');
+    return scaleOf(await this.get(r, namespace, name));
+  }
+
+  /** PUT …/scale: sets spec.replicas from a Scale (with optimistic concurrency on its resourceVersion). */
+  async updateScale(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const r = this.resolve(ref);
+    this.#requireSubresource(r, 'scale');
+    if (!isPlainObject(body)) throw badRequest('the body must be an autoscaling/v1 Scale object');
+    const meta = isPlainObject(body.metadata) ? body.metadata : {};
+    if (typeof meta.name === 'string' && meta.name !== '' && meta.name !== name) {
+      throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+    }
+    const replicas = isPlainObject(body.spec) ? body.spec.replicas : undefined;
+    if (
+      replicas !== undefined &&
+      (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
+    ) {
+      throw invalid({ group: 'autoscaling', kind: 'Scale' }, name, [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.replicas',
+          body: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+          full: `spec.replicas: Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+        },
+      ]);
+    }
+    const old = await this.get(r, namespace, name);
+    const next = clone(old);
+    const rv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : undefined;
+    if (rv) metaOf(next).resourceVersion = rv;
+    else delete metaOf(next).resourceVersion;
+    next.spec = { ...(isPlainObject(old.spec) ? old.spec : {}), replicas: replicas ?? 0 };
+    const { object } = await this.#updateFrom(r, old, next, options, 'main');
+    return scaleOf(object);
+  }
+
+  /** PATCH …/scale: the patch applies to the Scale, whose replicas then go to the object. */
+  async patchScale(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const r = this.resolve(ref);
+    this.#requireSubresource(r, 'scale');
+    if (type === 'apply') throw badRequest('server-side apply is not supported on the scale subresource');
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getScale(r, namespace, name);
+      // A Scale has no merge keys, so a strategic merge patch is a JSON merge patch here.
+      const patched = applyPatch(type === 'strategic' ? 'merge' : type, current, patch, 'Scale');
+      try {
+        return await this.updateScale(r, namespace, name, patched, options);
+      } catch (e) {
+        if (e instanceof ApiError && e.reason === 'Conflict' && attempt < 5) continue;
+        throw e;
+      }
     }
   }
 
@@ -918,6 +993,26 @@ function setOrDelete<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | 
 /** The object a patch is applied to: what a client would GET. */
 function stripForPatch(o: KubeObject): KubeObject {
   return clone(o);
+}
+
+/** autoscaling/v1 Scale of a deployment or replicaset (status.selector as a selector string). */
+export function scaleOf(o: KubeObject): KubeObject {
+  const spec = (o.spec ?? {}) as { replicas?: number; selector?: LabelSelector };
+  const status = (o.status ?? {}) as { replicas?: number };
+  const selector = labelSelectorString(spec.selector);
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: o.metadata.name,
+      namespace: o.metadata.namespace,
+      uid: o.metadata.uid,
+      resourceVersion: o.metadata.resourceVersion,
+      creationTimestamp: o.metadata.creationTimestamp,
+    },
+    spec: { replicas: spec.replicas ?? 0 },
+    status: { replicas: status.replicas ?? 0, ...(selector ? { selector } : {}) },
+  };
 }
 
 export function withTypeMeta(r: ResourceInfo, o: KubeObject): KubeObject {

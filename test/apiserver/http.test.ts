@@ -379,6 +379,62 @@ describe('resources', () => {
     assert.equal(p.json.kind, 'Pod');
   });
 
+  test("the scale subresource reads and sets a deployment's replicas", async () => {
+    const created = await call(t, 'POST', '/apis/apps/v1/namespaces/default/deployments', {
+      body: {
+        metadata: { name: 'scaled' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'scaled' } },
+          template: {
+            metadata: { labels: { app: 'scaled' } },
+            spec: { containers: [{ name: 'c', image: 'nginx' }] },
+          },
+        },
+      },
+    });
+    assert.equal(created.status, 201);
+    const scale = await call(t, 'GET', '/apis/apps/v1/namespaces/default/deployments/scaled/scale');
+    assert.equal(scale.json.kind, 'Scale');
+    assert.equal(scale.json.apiVersion, 'autoscaling/v1');
+    assert.deepEqual(scale.json.spec, { replicas: 1 });
+    assert.equal(scale.json.status.selector, 'app=scaled');
+    const patched = await call(t, 'PATCH', '/apis/apps/v1/namespaces/default/deployments/scaled/scale', {
+      body: { spec: { replicas: 3 } },
+      contentType: 'application/merge-patch+json',
+    });
+    assert.equal(patched.json.spec.replicas, 3);
+    const dep = await call(t, 'GET', '/apis/apps/v1/namespaces/default/deployments/scaled');
+    assert.equal(dep.json.spec.replicas, 3);
+    assert.equal(dep.json.metadata.generation, 2);
+    const stale = await call(t, 'PUT', '/apis/apps/v1/namespaces/default/deployments/scaled/scale', {
+      body: { ...scale.json, spec: { replicas: 2 } },
+    });
+    assert.equal(stale.status, 409);
+    const negative = await call(t, 'PUT', '/apis/apps/v1/namespaces/default/deployments/scaled/scale', {
+      body: { metadata: { name: 'scaled' }, spec: { replicas: -1 } },
+    });
+    assert.equal(negative.status, 422);
+    assert.equal(
+      negative.json.message,
+      'Scale.autoscaling "scaled" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    );
+  });
+
+  test('DELETE on a collection deletes the matching objects', async () => {
+    for (const n of ['dc1', 'dc2']) {
+      await call(t, 'POST', '/api/v1/namespaces/default/secrets', {
+        body: { metadata: { name: n, labels: { dc: 'yes' } } },
+      });
+    }
+    const res = await call(t, 'DELETE', '/api/v1/namespaces/default/secrets?labelSelector=dc%3Dyes');
+    assert.equal(res.status, 200);
+    assert.equal(res.json.kind, 'SecretList');
+    assert.equal(res.json.items.length, 2);
+    const left = await call(t, 'GET', '/api/v1/namespaces/default/secrets?labelSelector=dc%3Dyes');
+    assert.equal(left.json.items.length, 0);
+  });
+
   test('dryRun=All creates nothing', async () => {
     const res = await call(t, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=All', {
       body: { metadata: { name: 'dry' } },

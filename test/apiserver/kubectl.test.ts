@@ -367,6 +367,59 @@ describe('kubectl apply', { skip: SKIP_KUBECTL }, () => {
     }));
 });
 
+describe('kubectl create, scale and namespaces', { skip: SKIP_KUBECTL }, () => {
+  test('create subcommands, whose typed clients send protobuf bodies, create their objects', () =>
+    withEnv(async (k) => {
+      for (const [args, out] of [
+        [['create', 'configmap', 'c', '--from-literal=a=b'], 'configmap/c created'],
+        [['create', 'secret', 'generic', 's', '--from-literal=a=b'], 'secret/s created'],
+        [['create', 'deployment', 'd', '--image=nginx', '--replicas=0'], 'deployment.apps/d created'],
+        [['create', 'job', 'j', '--image=busybox', '--', 'echo', 'hi'], 'job.batch/j created'],
+        [['create', 'service', 'clusterip', 'svc', '--tcp=80:8080'], 'service/svc created'],
+      ] as const) {
+        const res = await k.run([...args]);
+        assert.equal(res.code, 0, res.stderr);
+        assert.equal(res.stdout, `${out}\n`);
+      }
+      assert.deepEqual((await k.t.registry.get('configmaps', 'default', 'c')).data, { a: 'b' });
+      assert.deepEqual((await k.t.registry.get('secrets', 'default', 's')).data, { a: 'Yg==' });
+      const dep = await k.t.registry.get('deployments.apps', 'default', 'd');
+      assert.equal((dep.spec as { replicas: number }).replicas, 0);
+      const job = await k.t.registry.get('jobs.batch', 'default', 'j');
+      assert.deepEqual(
+        (job.spec as { template: { spec: { containers: Array<{ command: string[] }> } } }).template.spec
+          .containers[0]!.command,
+        ['echo', 'hi'],
+      );
+    }));
+
+  test("scale sets a deployment's replicas through the scale subresource", () =>
+    withEnv(async (k) => {
+      const file = await k.writeFile('app.yaml', MANIFEST);
+      assert.equal((await k.run(['apply', '-f', file])).code, 0);
+      const res = await k.run(['scale', 'deployment/dep', '--replicas=3']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, 'deployment.apps/dep scaled\n');
+      const dep = await k.t.registry.get('deployments.apps', 'default', 'dep');
+      assert.equal((dep.spec as { replicas: number }).replicas, 3);
+    }));
+
+  test('delete namespace empties it and waits until it is gone', () =>
+    withEnv(async (k) => {
+      assert.equal((await k.run(['create', 'namespace', 'team'])).code, 0);
+      const file = await k.writeFile('app.yaml', MANIFEST);
+      const applied = await k.run(['apply', '-n', 'team', '-f', file]);
+      assert.equal(applied.code, 0, applied.stderr);
+      const res = await k.run(['delete', 'namespace', 'team']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, 'namespace "team" deleted\n');
+      assert.equal(await k.t.registry.find('namespaces', undefined, 'team'), undefined);
+      assert.equal((await k.t.registry.list('pods', 'team')).items.length, 0);
+      const gone = await k.run(['get', 'configmaps', '-n', 'team']);
+      assert.match(gone.stderr, /No resources found in team namespace\./);
+    }));
+});
+
 describe('kubectl delete', { skip: SKIP_KUBECTL }, () => {
   test('delete of an unscheduled pod returns once it is gone', () =>
     withEnv(async (k) => {

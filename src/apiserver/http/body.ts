@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { badRequest, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from '../patching.js';
+import { decodeKubernetesProtobuf, ProtobufError } from '../protobuf/decode.js';
 import { parseMediaType } from './negotiate.js';
 
 /** The API server's maxRequestBodyBytes. */
@@ -40,13 +41,26 @@ function parseYamlBody(text: string): unknown {
   }
 }
 
-const OBJECT_TYPES = ['application/json', 'application/yaml'];
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+const OBJECT_TYPES = ['application/json', 'application/yaml', PROTOBUF];
 
-/** A POST/PUT body: JSON (also when no Content-Type is given) or YAML. */
+function parseProtobuf(body: Buffer): unknown {
+  try {
+    return decodeKubernetesProtobuf(body);
+  } catch (e) {
+    if (e instanceof ProtobufError)
+      throw badRequest(`the request body is not a valid Kubernetes protobuf object: ${e.message}`);
+    throw e;
+  }
+}
+
+/** A POST/PUT body: JSON (also when no Content-Type is given), YAML, or Kubernetes protobuf (typed clients). */
 export async function readObjectBody(req: IncomingMessage): Promise<unknown> {
   const type = parseMediaType(req.headers['content-type'] ?? 'application/json').type || 'application/json';
   if (!OBJECT_TYPES.includes(type)) throw unsupportedMediaType(OBJECT_TYPES);
-  const text = (await readBody(req)).toString('utf8');
+  const body = await readBody(req);
+  if (type === PROTOBUF) return parseProtobuf(body);
+  const text = body.toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty; send the object as JSON or YAML');
   return type === 'application/yaml' ? parseYamlBody(text) : parseJson(text);
 }
@@ -65,8 +79,10 @@ export async function readPatchBody(req: IncomingMessage): Promise<{ type: Patch
 
 /** An optional body (DELETE's DeleteOptions). */
 export async function readOptionalJson(req: IncomingMessage): Promise<unknown> {
-  const text = (await readBody(req)).toString('utf8');
-  if (text.trim() === '') return undefined;
+  const body = await readBody(req);
   const type = parseMediaType(req.headers['content-type'] ?? 'application/json').type || 'application/json';
+  if (type === PROTOBUF && body.length > 0) return parseProtobuf(body);
+  const text = body.toString('utf8');
+  if (text.trim() === '') return undefined;
   return type === 'application/yaml' ? parseYamlBody(text) : parseJson(text);
 }

@@ -8,6 +8,13 @@ function subresourceVerbs(sub: string): string[] {
   return sub === 'log' ? ['get'] : STATUS_VERBS;
 }
 
+/** What a subresource answers with: the resource's own kind, or autoscaling/v1 Scale for `scale`. */
+function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
+  return sub === 'scale'
+    ? { group: 'autoscaling', version: 'v1', kind: 'Scale' }
+    : { group: r.group, version: r.version, kind: r.kind };
+}
+
 function groupsInOrder(): string[] {
   const groups: string[] = [];
   for (const r of RESOURCES) if (r.group !== '' && !groups.includes(r.group)) groups.push(r.group);
@@ -33,7 +40,7 @@ function aggregatedResource(r: ResourceInfo): Record<string, unknown> {
       ? {
           subresources: r.subresources.map((s) => ({
             subresource: s,
-            responseKind: { group: r.group, version: r.version, kind: r.kind },
+            responseKind: subresourceKind(r, s),
             verbs: subresourceVerbs(s),
           })),
         }
@@ -103,11 +110,13 @@ export function legacyResourceList(group: string, version: string): Record<strin
       ...(r.categories.length > 0 ? { categories: r.categories } : {}),
     });
     for (const s of r.subresources) {
+      const k = subresourceKind(r, s);
       list.push({
         name: `${r.resource}/${s}`,
         singularName: '',
         namespaced: r.namespaced,
-        kind: r.kind,
+        ...(s === 'scale' ? { group: k.group, version: k.version } : {}),
+        kind: k.kind,
         verbs: subresourceVerbs(s),
       });
     }

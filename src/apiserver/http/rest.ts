@@ -179,6 +179,34 @@ export async function handleResource(
     await serveLogs(registry, ctx.logs, namespace ?? '', name!, query, res);
     return;
   }
+  if (subresource === 'scale') {
+    const sendScale = (code: number, obj: KubeObject) =>
+      send(res, code, obj, { warnings, yaml: rep.kind === 'yaml' });
+    switch (method) {
+      case 'GET':
+        return sendScale(200, await registry.getScale(r, namespace, name!));
+      case 'PUT':
+        return sendScale(
+          200,
+          await registry.updateScale(
+            r,
+            namespace,
+            name!,
+            await readObjectBody(req),
+            writeOptions(query, warnings),
+          ),
+        );
+      case 'PATCH': {
+        const { type, patch } = await readPatchBody(req);
+        return sendScale(
+          200,
+          await registry.patchScale(r, namespace, name!, type, patch, writeOptions(query, warnings)),
+        );
+      }
+      default:
+        throw methodNotSupported(r, method.toLowerCase());
+    }
+  }
   if (subresource === 'status') {
     switch (method) {
       case 'GET':
