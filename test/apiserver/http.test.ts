@@ -259,8 +259,14 @@ describe('resources', () => {
       raw: 'x',
       contentType: 'application/vnd.kubernetes.protobuf',
     });
-    assert.equal(proto.status, 415);
-    assert.equal(proto.json.reason, 'UnsupportedMediaType');
+    assert.equal(proto.status, 400);
+    assert.match(proto.json.message, /^the request body is not a valid Kubernetes protobuf object: /);
+    const cbor = await call(t, 'POST', '/api/v1/namespaces/default/configmaps', {
+      raw: 'x',
+      contentType: 'application/cbor',
+    });
+    assert.equal(cbor.status, 415);
+    assert.equal(cbor.json.reason, 'UnsupportedMediaType');
     const patch = await call(t, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', {
       raw: '{}',
       contentType: 'text/plain',

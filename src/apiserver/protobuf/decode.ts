@@ -212,10 +212,11 @@ export function decodeMessage(type: string, buf: Buffer): Record<string, unknown
         else if (t >>> 3 === 2) value = decodeValue(ftype, t & 7, entry);
         else entry.skip(t & 7);
       }
-      const map = (out[name] ??= {}) as Record<string, unknown>;
-      map[key] = value;
+      if (out[name] === undefined) out[name] = {};
+      (out[name] as Record<string, unknown>)[key] = value;
     } else if (kind === 1) {
-      const list = (out[name] ??= []) as unknown[];
+      if (out[name] === undefined) out[name] = [];
+      const list = out[name] as unknown[];
       if (wire === 2 && isScalar(ftype) && ftype !== 'string' && ftype !== 'bytes') {
         // Packed repeated numbers.
         const packed = new Reader(r.bytes());
