@@ -169,8 +169,10 @@ describe('Deployment controller', () => {
     const byRevision = new Map(
       rsList.map((r) => [r.metadata.annotations?.['deployment.kubernetes.io/revision'], r]),
     );
-    assert.equal((byRevision.get('1')?.spec as { replicas: number }).replicas, 0);
-    assert.equal((byRevision.get('2')?.spec as { replicas: number }).replicas, 2);
+    const replicasOf = (rev: string) =>
+      (byRevision.get(rev)?.spec as { replicas?: number } | undefined)?.replicas;
+    assert.equal(replicasOf('1'), 0);
+    assert.equal(replicasOf('2'), 2);
     const live = (await pods()).filter((p) => !p.metadata?.deletionTimestamp);
     assert.ok(live.every((p) => p.spec?.containers[0]?.image === 'busybox:1.37'));
   });
