@@ -115,7 +115,12 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
   }
 
   const hasStarts = plan.initContainersToStart.length > 0 || plan.containersToStart.length > 0;
-  if (!hasStarts && !plan.createSandbox) return outcome();
+  // A live pod's configMap, secret and downwardAPI volumes are re-projected on every sync, as the kubelet's
+  // volume manager does, so that updates reach running containers through the `..data` swap.
+  const phase = pod.status?.phase;
+  const live =
+    !plan.killPod && !pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
+  if (!hasStarts && !plan.createSandbox && !(live && observed.sandboxes.length > 0)) return outcome();
 
   // Step 6: storage before anything runs, then the sandbox.
   try {
@@ -133,6 +138,7 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
     });
     return outcome();
   }
+  if (!hasStarts && !plan.createSandbox) return outcome();
   let sandboxId = plan.sandboxId;
   const sbConfig = sandboxConfig(pod, plan.sandboxAttempt, deps.config.rootDir);
   let podIP = observed.sandboxes[0]?.ip ?? '';

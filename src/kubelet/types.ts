@@ -72,7 +72,10 @@ export interface KubeletDeps {
   config: KubeletConfig;
 }
 
-/** Outcome of one probe run; `unknown` until the first run (or during initialDelaySeconds). */
+/**
+ * Outcome of probe runs so far. Before the first run a new instance reads as upstream's initial values:
+ * readiness `failure`, liveness `success`, startup `unknown`.
+ */
 export type ProbeResult = 'success' | 'failure' | 'unknown';
 export type ProbeKind = 'startup' | 'liveness' | 'readiness';
 
