@@ -112,6 +112,7 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 const UNDELETABLE_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
 const NAMESPACES = resourceByName('', 'namespaces')!;
+const PODS = resourceByName('', 'pods')!;
 
 export type NamespaceTerminationHook = (namespace: string) => void;
 
@@ -354,6 +355,63 @@ export class Registry {
       return { object: withTypeMeta(r, updated) };
     } catch (e) {
       throw this.#storeError(r, name, e);
+    }
+  }
+
+  // ---- pods/binding ----
+
+  /**
+   * Binds a pod to a node (setPodHostAndAnnotations): sets spec.nodeName, which updates may not change, and
+   * PodScheduled=True. Conflict when the pod is already bound or being deleted, or its uid is not `uid`.
+   */
+  async bind(
+    namespace: string,
+    name: string,
+    uid: string | undefined,
+    nodeName: string,
+  ): Promise<KubeObject> {
+    const r = PODS;
+    const binding = { group: '', resource: 'pods/binding' };
+    for (let attempt = 0; ; attempt++) {
+      const pod = await this.get(r, namespace, name);
+      if (uid && pod.metadata.uid !== uid) {
+        throw conflict(
+          r,
+          name,
+          `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid}`,
+        );
+      }
+      if (pod.metadata.deletionTimestamp) {
+        throw conflict(binding, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      }
+      const spec = (isPlainObject(pod.spec) ? pod.spec : {}) as { nodeName?: string };
+      if (spec.nodeName)
+        throw conflict(binding, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      const next = clone(pod);
+      next.spec = { ...spec, nodeName };
+      const status = (isPlainObject(pod.status) ? clone(pod.status) : {}) as {
+        conditions?: Array<Record<string, unknown>>;
+      };
+      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({
+        type: 'PodScheduled',
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: rfc3339(this.clock.now()),
+      });
+      status.conditions = conditions;
+      next.status = status;
+      try {
+        const updated = await this.store.update(
+          this.#key(r, namespace, name),
+          next,
+          Number(pod.metadata.resourceVersion),
+        );
+        return withTypeMeta(r, updated);
+      } catch (e) {
+        if (e instanceof StoreError && e.reason === 'Conflict' && attempt < 5) continue;
+        throw this.#storeError(r, name, e);
+      }
     }
   }
 

@@ -441,6 +441,22 @@ describe('resources', () => {
     assert.equal(left.json.items.length, 0);
   });
 
+  test('POST pods/binding binds a pod to a node', async () => {
+    await call(t, 'POST', '/api/v1/namespaces/default/pods', { body: pod('tobind') });
+    const res = await call(t, 'POST', '/api/v1/namespaces/default/pods/tobind/binding', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'tobind' },
+        target: { kind: 'Node', name: 'local' },
+      },
+    });
+    assert.equal(res.status, 201);
+    assert.equal(res.json.status, 'Success');
+    const got = await call(t, 'GET', '/api/v1/namespaces/default/pods/tobind');
+    assert.equal(got.json.spec.nodeName, 'local');
+  });
+
   test('dryRun=All creates nothing', async () => {
     const res = await call(t, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=All', {
       body: { metadata: { name: 'dry' } },

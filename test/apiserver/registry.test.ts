@@ -373,6 +373,42 @@ describe('registry delete', () => {
   });
 });
 
+describe('pods/binding', () => {
+  test('binding sets spec.nodeName and PodScheduled, and a second binding is a Conflict', async () => {
+    const reg = await newRegistry();
+    const p = await reg.create('pods', 'default', pod('web'));
+    const bound = await reg.bind('default', 'web', p.metadata.uid, 'local');
+    assert.equal((bound.spec as { nodeName: string }).nodeName, 'local');
+    const cond = (bound.status as { conditions: Array<{ type: string; status: string }> }).conditions;
+    assert.deepEqual(
+      cond.map((c) => [c.type, c.status]),
+      [['PodScheduled', 'True']],
+    );
+    await rejects(
+      reg.bind('default', 'web', undefined, 'other'),
+      409,
+      'Conflict',
+      'Operation cannot be fulfilled on pods/binding "web": pod web is already assigned to node "local"',
+    );
+    // Bound, it now waits for its kubelet when deleted.
+    assert.equal((await reg.delete('pods', 'default', 'web')).removed, false);
+  });
+
+  test('an update may not move a pod to another node', async () => {
+    const reg = await newRegistry();
+    await reg.create('pods', 'default', pod('web'));
+    const bound = await reg.bind('default', 'web', undefined, 'local');
+    await rejects(
+      reg.update('pods', 'default', 'web', {
+        ...bound,
+        spec: { ...(bound.spec as object), nodeName: 'other' },
+      }),
+      422,
+      'Invalid',
+    );
+  });
+});
+
 describe('registry watch', () => {
   function collect(): { events: RegistryWatchEvent[]; listener: (e: RegistryWatchEvent) => void } {
     const events: RegistryWatchEvent[] = [];

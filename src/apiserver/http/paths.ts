@@ -38,7 +38,9 @@ export function parseResourcePath(segments: string[]): ResourcePath | undefined 
     const ns = rest[1]!;
     if (rest.length === 3) return { r, namespace: ns };
     if (rest.length === 4) return { r, namespace: ns, name: rest[3]! };
-    if (!r.subresources.includes(rest[4]!)) return undefined;
+    // pods/binding is the scheduler's write; it is served but, like the rest of podrun's API, not advertised.
+    const bindable = r.resource === 'pods' && r.group === '' && rest[4] === 'binding';
+    if (!r.subresources.includes(rest[4]!) && !bindable) return undefined;
     return { r, namespace: ns, name: rest[3]!, subresource: rest[4]! };
   }
   const r = find(group, version, rest[0]!);

@@ -179,6 +179,19 @@ export async function handleResource(
     await serveLogs(registry, ctx.logs, namespace ?? '', name!, query, res);
     return;
   }
+  if (subresource === 'binding') {
+    if (method !== 'POST')
+      throw methodNotSupported({ group: '', resource: 'pods/binding' }, method.toLowerCase());
+    const body = await readObjectBody(req);
+    const target = isPlainObject(body) && isPlainObject(body.target) ? body.target : undefined;
+    if (!target || typeof target.name !== 'string' || target.name === '') {
+      throw badRequest('target.name: Required value: a Binding needs the node to bind to');
+    }
+    const meta = isPlainObject(body) && isPlainObject(body.metadata) ? body.metadata : {};
+    const uid = typeof meta.uid === 'string' && meta.uid !== '' ? meta.uid : undefined;
+    const pod = await registry.bind(namespace ?? '', name!, uid, target.name);
+    return send(res, 201, { ...successStatus(r, name!, pod.metadata.uid), code: 201 });
+  }
   if (subresource === 'scale') {
     const sendScale = (code: number, obj: KubeObject) =>
       send(res, code, obj, { warnings, yaml: rep.kind === 'yaml' });

@@ -42,6 +42,7 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.proto'))) {
 
 const ROOTS = [
   'k8s.io.api.core.v1.Namespace',
+  'k8s.io.api.core.v1.Binding',
   'k8s.io.api.core.v1.Pod',
   'k8s.io.api.core.v1.ConfigMap',
   'k8s.io.api.core.v1.Secret',

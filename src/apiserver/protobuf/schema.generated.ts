@@ -162,6 +162,10 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     2: ['shareName', 'string', 0],
     3: ['readOnly', 'bool', 0],
   },
+  'core.v1.Binding': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['target', 'core.v1.ObjectReference', 0],
+  },
   'core.v1.CSIVolumeSource': {
     1: ['driver', 'string', 0],
     2: ['readOnly', 'bool', 0],
