@@ -234,3 +234,55 @@ describe('[sig-node] InitContainer [NodeConformance] through kubectl and podrun 
     }
   });
 });
+
+describe('native sidecars through kubectl and podrun serve (kubernetes-semantics.md §2)', () => {
+  test('a Job-style pod reports its finished app container while the sidecar is still being stopped, then succeeds', {
+    timeout: 60_000,
+  }, async () => {
+    // The kubelet writes the status it observed before it acts (kubelet.go SyncPod: SetPodStatus, then
+    // containerRuntime.SyncPod), so a sidecar's long stop does not hide that the app container has ended.
+    const created = await cluster.kubectl.create<Pod>(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: podName() },
+        spec: {
+          restartPolicy: 'Never',
+          terminationGracePeriodSeconds: 8,
+          initContainers: [
+            {
+              name: 'sidecar',
+              image: 'busybox',
+              restartPolicy: 'Always',
+              command: ['sh', '-c', `trap "" TERM; while :; do ${PAUSE.join(' ')} & wait; done`],
+            },
+          ],
+          containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'sleep 1; echo done'] }],
+        },
+      }),
+    );
+    const watch = watchPod(cluster.kubectl, created);
+    try {
+      const end = await watch.until(completed, 30_000, 'the pod to complete');
+      assert.equal(end.status?.phase, 'Succeeded');
+      const during = watch.seen.find(
+        (p) =>
+          p.status?.containerStatuses?.[0]?.state?.terminated !== undefined &&
+          p.status.initContainerStatuses?.[0]?.state?.running !== undefined,
+      );
+      const states = watch.seen.map(
+        (p) =>
+          `${p.status?.phase} main=${JSON.stringify(p.status?.containerStatuses?.[0]?.state)} sidecar=${JSON.stringify(p.status?.initContainerStatuses?.[0]?.state)}`,
+      );
+      assert.ok(
+        during,
+        `no version showed main terminated while the sidecar ran (its stop took the 8 s grace); seen:\n${states.join('\n')}`,
+      );
+      assert.equal(during.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+      // The sidecar ignored SIGTERM: killed after the grace period, which does not fail the pod.
+      assert.equal(end.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 137);
+    } finally {
+      watch.stop();
+    }
+  });
+});
