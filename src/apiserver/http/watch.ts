@@ -31,7 +31,8 @@ function parseTimeout(v: string | null): number {
   if (v === null || v === '') return MIN_REQUEST_TIMEOUT_S + randomInt(MIN_REQUEST_TIMEOUT_S);
   if (!/^\d+$/.test(v))
     throw badRequest(`timeoutSeconds: Invalid value: "${v}": must be a non-negative integer`);
-  return Number(v);
+  // 0 means "the server's default", as upstream.
+  return Number(v) === 0 ? parseTimeout(null) : Number(v);
 }
 
 export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<void> {
