@@ -87,3 +87,15 @@ export function commandLine(pid: number): string {
     return '(gone)';
   }
 }
+
+/** User + system CPU time a process has used so far, in seconds (its own, not its children's). */
+export function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), counted from 1 with the pid; rest starts at field 3.
+  const ticks = Number(rest[11]) + Number(rest[12]);
+  return ticks / CLOCK_TICKS;
+}
+
+// sysconf(_SC_CLK_TCK) is 100 on every Linux architecture Node supports.
+const CLOCK_TICKS = 100;
