@@ -11,6 +11,7 @@ import type { Container, Pod, PodSpec } from '../../src/api/types.js';
 import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { e2eCluster } from './support/cluster.js';
 import { processStart, runtimeFootprint } from './support/leftovers.js';
+import { E2E_SKIP } from './support/prerequisites.js';
 import { poll, pollPod } from './support/watch.js';
 
 const MARK = 'e2e-host-runtime-test';
@@ -105,7 +106,7 @@ async function logsUntil(
   );
 }
 
-describe('host runtime through podrun serve and kubectl', () => {
+describe('host runtime through podrun serve and kubectl', { skip: E2E_SKIP }, () => {
   test('the hostname inside the pod is the pod name', { timeout: 40_000 }, async () => {
     await k().apply(
       pod('hostname-check', { containers: [app('app', sh(`hostname; cat /etc/hostname; ${IDLE}`))] }),

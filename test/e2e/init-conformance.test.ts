@@ -8,6 +8,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { Pod } from '../../src/api/types.js';
 import { e2eCluster } from './support/cluster.js';
 import { containerInitInvariant } from './support/init-invariants.js';
+import { E2E_SKIP } from './support/prerequisites.js';
 import { condition, watchPod } from './support/watch.js';
 
 // Unique to this file, so the leftover check can look for it in command lines.
@@ -72,7 +73,9 @@ function expectInitContainersDone(pod: Pod): void {
   }
 }
 
-describe('[sig-node] InitContainer [NodeConformance] through kubectl and podrun serve', () => {
+describe('[sig-node] InitContainer [NodeConformance] through kubectl and podrun serve', {
+  skip: E2E_SKIP,
+}, () => {
   test('should invoke init containers on a RestartNever pod', { timeout: 60_000 }, async () => {
     const created = await cluster.kubectl.create<Pod>(
       manifest({
@@ -235,7 +238,9 @@ describe('[sig-node] InitContainer [NodeConformance] through kubectl and podrun 
   });
 });
 
-describe('native sidecars through kubectl and podrun serve (kubernetes-semantics.md §2)', () => {
+describe('native sidecars through kubectl and podrun serve (kubernetes-semantics.md §2)', {
+  skip: E2E_SKIP,
+}, () => {
   test('a Job-style pod reports its finished app container while the sidecar is still being stopped, then succeeds', {
     timeout: 60_000,
   }, async () => {

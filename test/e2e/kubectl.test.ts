@@ -5,6 +5,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import type { Endpoints, Pod } from '../../src/api/types.js';
 import { e2eCluster } from './support/cluster.js';
 import { processStart, runtimeFootprint } from './support/leftovers.js';
+import { E2E_SKIP } from './support/prerequisites.js';
 import { poll, pollPod } from './support/watch.js';
 
 // Every container command here starts with this no-op, so the leftover check can find stray shells.
@@ -60,7 +61,7 @@ function table(text: string): Record<string, string>[] {
     });
 }
 
-describe('kubectl against podrun serve', () => {
+describe('kubectl against podrun serve', { skip: E2E_SKIP }, () => {
   test('kubectl get pod -w shows STATUS going Init:0/2, Init:1/2, then Running', {
     timeout: 60_000,
   }, async () => {

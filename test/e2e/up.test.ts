@@ -10,6 +10,7 @@ import { loadManifests } from '../../src/api/manifests.js';
 import type { KubeObject, PodSpec } from '../../src/api/types.js';
 import { e2eCluster } from './support/cluster.js';
 import { leftovers } from './support/leftovers.js';
+import { E2E_SKIP } from './support/prerequisites.js';
 import { REPO, runPodrun, tempStateDir } from './support/serve.js';
 
 const MARK = ': e2e-up-test;';
@@ -42,7 +43,7 @@ const EXAMPLES = readdirSync(join(REPO, 'examples'))
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
 
-describe('podrun up --wait', () => {
+describe('podrun up --wait', { skip: E2E_SKIP }, () => {
   test('the examples directory has examples to run', () => {
     assert.ok(EXAMPLES.length >= 5, `examples: ${EXAMPLES.join(', ')}`);
   });

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { Kubectl } from './kubectl.js';
 import { leftovers, mergeFootprints, type RuntimeFootprint, runtimeFootprint } from './leftovers.js';
+import { E2E_SKIP } from './prerequisites.js';
 import { type Serve, type ServeOptions, startServe } from './serve.js';
 
 export interface E2eCluster {
@@ -36,6 +37,7 @@ export function e2eCluster(
       return kubectl;
     },
     async start() {
+      if (E2E_SKIP) return;
       serve = await startServe(options);
       kubectl = new Kubectl(serve.kubeconfig);
     },
