@@ -207,6 +207,9 @@ export class Registry {
     const r = this.resolve(ref);
     const input = this.#typed(r, body);
     const ns = this.#namespaceFor(r, namespace, input);
+    if (input.metadata.resourceVersion) {
+      throw badRequest('resourceVersion should not be set on objects to be created');
+    }
     const obj = this.#decode(r, input, options);
     if (r.namespaced) obj.metadata.namespace = ns;
     else delete obj.metadata.namespace;

@@ -68,6 +68,18 @@ describe('registry create', () => {
     );
   });
 
+  test('a resourceVersion in a create is a BadRequest', async () => {
+    const reg = await newRegistry();
+    const body = pod('web');
+    (body.metadata as Record<string, unknown>).resourceVersion = '5';
+    await rejects(
+      reg.create('pods', 'default', body),
+      400,
+      'BadRequest',
+      'resourceVersion should not be set on objects to be created',
+    );
+  });
+
   test('a namespace that does not exist is NotFound', async () => {
     const reg = await newRegistry();
     await rejects(reg.create('pods', 'nope', pod('web')), 404, 'NotFound', 'namespaces "nope" not found');
