@@ -34,12 +34,14 @@ describe('security', () => {
     assert.equal(wrong.status, 401);
   });
 
-  test('health endpoints answer ok without a token', async () => {
+  test('health endpoints and /version answer without a token, but not with a wrong one', async () => {
     for (const p of ['/livez', '/readyz', '/healthz']) {
       const res = await call(t, 'GET', p, { token: null });
       assert.equal(res.status, 200);
       assert.equal(res.text, 'ok');
     }
+    assert.equal((await call(t, 'GET', '/version', { token: null })).status, 200);
+    assert.equal((await call(t, 'GET', '/healthz', { token: 'wrong' })).status, 401);
   });
 
   test('the token and private keys are readable by the owner only', async () => {

@@ -94,9 +94,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (!PUBLIC_PATHS.has(path) && !tokenMatches(req.headers.authorization, creds.token)) {
-      throw unauthorized();
-    }
+    // A wrong token is refused everywhere; no token at all is anonymous, allowed only on the public paths.
+    const auth = req.headers.authorization;
+    const authenticated = tokenMatches(auth, creds.token);
+    if (!authenticated && (auth !== undefined || !PUBLIC_PATHS.has(path))) throw unauthorized();
     const method = req.method ?? 'GET';
     if (path === '/livez' || path === '/readyz' || path === '/healthz') {
       return sendText(res, 200, 'ok');
