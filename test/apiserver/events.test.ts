@@ -75,3 +75,39 @@ test('a failed write is reported to onError and does not stop later events', asy
   assert.match(String(errors[0]), /namespaces "missing" not found/);
   assert.equal((await reg.list('events', 'default')).items.length, 1);
 });
+
+test('the tenth different message of one reason within 10 minutes is combined from similar events', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const reg = await newRegistry(clock);
+  const rec = createEventRecorder(reg, { component: 'kubelet', host: 'node-1', clock });
+  for (let i = 1; i <= 12; i++) {
+    rec.event(ref, 'Warning', 'Unhealthy', `Liveness probe failed: attempt ${i}`);
+    clock.set(clock.now() + 1000);
+  }
+  await rec.flush();
+  const { items } = await reg.list('events', 'default');
+  const messages = items.map((e) => (e as Record<string, unknown>).message as string);
+  assert.equal(items.length, 10, messages.join('\n'));
+  const combined = items.find((e) => String((e as Record<string, unknown>).message).startsWith('(combined'));
+  assert.equal(
+    (combined as Record<string, unknown>).message,
+    '(combined from similar events): Liveness probe failed: attempt 12',
+  );
+  assert.equal((combined as Record<string, unknown>).count, 3);
+});
+
+test("one object's events of one reason burst to 25, then one per 5 minutes, still counting", async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const reg = await newRegistry(clock);
+  const rec = createEventRecorder(reg, { component: 'kubelet', clock });
+  for (let i = 0; i < 30; i++)
+    rec.event(ref, 'Warning', 'BackOff', 'Back-off restarting failed container app');
+  await rec.flush();
+  const count = async () => ((await reg.list('events', 'default')).items[0] as Record<string, unknown>).count;
+  assert.equal(await count(), 25);
+  clock.set(clock.now() + 300_000);
+  rec.event(ref, 'Warning', 'BackOff', 'Back-off restarting failed container app');
+  await rec.flush();
+  // The filtered events were counted by the correlator, so the next written count jumps past them.
+  assert.equal(await count(), 31);
+});
