@@ -12,9 +12,10 @@ import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { e2eCluster } from './support/cluster.js';
 import { processStart, runtimeFootprint } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
+import { marker } from './support/run-id.js';
 import { poll, pollPod } from './support/watch.js';
 
-const MARK = 'e2e-host-runtime-test';
+const MARK = marker('e2e-host-runtime-test');
 const cluster = e2eCluster({ commandMarkers: [MARK] });
 before(cluster.start);
 afterEach(cluster.record);

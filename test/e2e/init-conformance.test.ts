@@ -9,10 +9,11 @@ import type { Pod } from '../../src/api/types.js';
 import { e2eCluster } from './support/cluster.js';
 import { containerInitInvariant } from './support/init-invariants.js';
 import { E2E_SKIP } from './support/prerequisites.js';
+import { RUN_SLEEP_SECONDS } from './support/run-id.js';
 import { condition, watchPod } from './support/watch.js';
 
-// Unique to this file, so the leftover check can look for it in command lines.
-const PAUSE = ['sleep', '3601'];
+// Unique to this test run, so the leftover check can look for it in command lines.
+const PAUSE = ['sleep', RUN_SLEEP_SECONDS];
 const cluster = e2eCluster({ backoffInitial: '1s', backoffMax: '4s', commandMarkers: [PAUSE.join(' ')] });
 before(cluster.start);
 afterEach(cluster.record);

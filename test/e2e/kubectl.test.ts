@@ -6,10 +6,11 @@ import type { Endpoints, Pod } from '../../src/api/types.js';
 import { e2eCluster } from './support/cluster.js';
 import { processStart, runtimeFootprint } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
+import { marker } from './support/run-id.js';
 import { poll, pollPod } from './support/watch.js';
 
 // Every container command here starts with this no-op, so the leftover check can find stray shells.
-const MARK = ': e2e-kubectl-test;';
+const MARK = `: ${marker('e2e-kubectl-test')};`;
 const cluster = e2eCluster({ commandMarkers: [MARK] });
 before(cluster.start);
 afterEach(cluster.record);

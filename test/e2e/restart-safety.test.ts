@@ -18,11 +18,12 @@ import {
   runtimeFootprint,
 } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
+import { marker } from './support/run-id.js';
 import { type Serve, startServe, tempStateDir } from './support/serve.js';
 import { poll, pollPod, sleep } from './support/watch.js';
 
-const LONG = 'e2e-restart-long-runner';
-const SHORT = 'e2e-restart-exits-while-down';
+const LONG = marker('e2e-restart-long-runner');
+const SHORT = marker('e2e-restart-exits-while-down');
 const stateDir = tempStateDir('podrun-e2e-restart-');
 const triggerDir = mkdtempSync(join(tmpdir(), 'podrun-e2e-trigger-'));
 let serve: Serve | undefined;

@@ -11,9 +11,10 @@ import type { KubeObject, PodSpec } from '../../src/api/types.js';
 import { e2eCluster } from './support/cluster.js';
 import { leftovers } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
+import { marker } from './support/run-id.js';
 import { REPO, runPodrun, tempStateDir } from './support/serve.js';
 
-const MARK = ': e2e-up-test;';
+const MARK = `: ${marker('e2e-up-test')};`;
 const cluster = e2eCluster({ commandMarkers: [MARK] });
 before(cluster.start);
 afterEach(cluster.record);

@@ -121,7 +121,7 @@ export function leftovers(
 ): string[] {
   const problems: string[] = [];
   for (const p of processesMentioning([stateDir, ...commandMarkers])) {
-    problems.push(`process ${p.pid} still runs: ${p.cmdline}`);
+    problems.push(`process ${p.pid} still runs (${describeProcess(p.pid)}): ${p.cmdline}`);
   }
   for (const c of footprint.containers) {
     if (c.pid && c.pidStart && processStart(c.pid) === c.pidStart) {
@@ -159,4 +159,17 @@ export function cgroupRoots(): string[] {
   return [join(base, 'podrun'), ...list(base).map((c) => join(base, c, 'podrun'))].filter((d) =>
     existsSync(d),
   );
+}
+
+/** State, parent and age of a process, for failure messages. */
+function describeProcess(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const ageSeconds = uptime - Number(rest[19]) / 100;
+    return `state ${rest[0]}, parent ${rest[1]}, started ${ageSeconds.toFixed(1)}s ago`;
+  } catch {
+    return 'gone meanwhile';
+  }
 }
