@@ -105,7 +105,12 @@ export interface RegistryOptions {
   clock: Clock;
   /** The node pods are scheduled to; recorded for callers, not used for scheduling. */
   nodeName?: string;
+  /** Events are removed this long after their last write (the API server's --event-ttl). @default 3600 */
+  eventTTLSeconds?: number;
 }
+
+// Expired events are swept at most this often, on the next event write or list.
+const EVENT_SWEEP_INTERVAL_MS = 60_000;
 
 /** Namespaces that always exist and may not be deleted (the first two) as upstream's NamespaceLifecycle. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -121,11 +126,41 @@ export class Registry {
   readonly clock: Clock;
   readonly nodeName: string | undefined;
   #onNamespaceTerminating: NamespaceTerminationHook | undefined;
+  readonly #eventTTLMs: number;
+  #lastEventSweep: number;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
     this.clock = options.clock;
     this.nodeName = options.nodeName;
+    this.#eventTTLMs = (options.eventTTLSeconds ?? 3600) * 1000;
+    this.#lastEventSweep = options.clock.now();
+  }
+
+  /**
+   * Removes events whose last write is older than the TTL, as etcd's leases do upstream. Runs lazily, from
+   * event writes and lists, at most once a minute, so there is no timer to stop.
+   */
+  async #expireEvents(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.#lastEventSweep < EVENT_SWEEP_INTERVAL_MS) return;
+    this.#lastEventSweep = now;
+    const { items } = await this.store.list('events');
+    for (const e of items) {
+      const stamp = [e.lastTimestamp, e.eventTime, e.metadata.creationTimestamp].find(
+        (t) => typeof t === 'string',
+      );
+      const last = Date.parse(String(stamp));
+      if (!Number.isFinite(last) || now - last <= this.#eventTTLMs) continue;
+      const key = {
+        groupResource: 'events',
+        namespace: e.metadata.namespace ?? '',
+        name: e.metadata.name ?? '',
+      };
+      await this.store.delete(key, Number(e.metadata.resourceVersion)).catch((err: unknown) => {
+        if (!(err instanceof StoreError)) throw err;
+      });
+    }
   }
 
   /** Called with a namespace's name when it starts Terminating (the namespace lifecycle controller). */
@@ -174,6 +209,7 @@ export class Registry {
     options: ListOptions = {},
   ): Promise<ListResponse> {
     const r = this.resolve(ref);
+    if (r.resource === 'events' && r.group === '') await this.#expireEvents();
     const matches = this.#matcher(r, options);
     const { items, revision } = await this.store.list(
       groupResource(r),
@@ -205,6 +241,7 @@ export class Registry {
     options: WriteOptions = {},
   ): Promise<KubeObject> {
     const r = this.resolve(ref);
+    if (r.resource === 'events' && r.group === '') await this.#expireEvents();
     const input = this.#typed(r, body);
     const ns = this.#namespaceFor(r, namespace, input);
     if (input.metadata.resourceVersion) {

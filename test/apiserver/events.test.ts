@@ -111,3 +111,21 @@ test("one object's events of one reason burst to 25, then one per 5 minutes, sti
   // The filtered events were counted by the correlator, so the next written count jumps past them.
   assert.equal(await count(), 31);
 });
+
+test('events expire an hour after their last write', async () => {
+  const clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+  const reg = await newRegistry(clock);
+  const rec = createEventRecorder(reg, { component: 'kubelet', clock });
+  rec.event(ref, 'Normal', 'Pulled', 'old');
+  rec.event(ref, 'Normal', 'Started', 'refreshed');
+  await rec.flush();
+  clock.set(clock.now() + 50 * 60_000);
+  rec.event(ref, 'Normal', 'Started', 'refreshed');
+  await rec.flush();
+  clock.set(clock.now() + 20 * 60_000);
+  const { items } = await reg.list('events', 'default');
+  assert.deepEqual(
+    items.map((e) => (e as Record<string, unknown>).message),
+    ['refreshed'],
+  );
+});
