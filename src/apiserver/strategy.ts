@@ -49,7 +49,8 @@ const generic: Strategy = {
   prepareForUpdate: () => {},
   prepareForStatusUpdate: withNewStatus,
   tracksGeneration: false,
-  gracePeriodSeconds: (_obj, requested) => requested ?? 0,
+  // Only pods delete gracefully upstream (RESTGracefulDeleteStrategy); for the rest a grace period is moot.
+  gracePeriodSeconds: () => 0,
   returnsDeletedObject: false,
   defaultPropagation: 'Background',
 };

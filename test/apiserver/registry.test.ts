@@ -266,6 +266,15 @@ describe('registry delete', () => {
     assert.equal((await reg.delete('pods', 'default', 'done')).removed, true);
   });
 
+  test('a grace period does not delay the deletion of kinds other than pods', async () => {
+    const reg = await newRegistry();
+    await reg.create('configmaps', 'default', { metadata: { name: 'cfg' } });
+    assert.equal(
+      (await reg.delete('configmaps', 'default', 'cfg', { gracePeriodSeconds: 30 })).removed,
+      true,
+    );
+  });
+
   test('a uid precondition that does not match is a Conflict', async () => {
     const reg = await newRegistry();
     await reg.create('pods', 'default', pod('web'));
