@@ -177,9 +177,11 @@ describe('kubectl get', { skip: SKIP_KUBECTL }, () => {
       await runningPod(k.t.registry, 'web');
       const w = k.spawnLong(['get', 'pod', 'web', '-w']);
       await w.waitFor(/web\s+1\/1\s+Running\s+0/);
-      // The line above comes from the GET; give kubectl time to open its watch (rv=0, whose first event it
-      // does not print) before the change, or the change would be that unprinted first event.
-      await new Promise((r) => setTimeout(r, 1000));
+      // The line above comes from the GET; wait for kubectl's watch (rv=0, whose first event it does not
+      // print) before the change, or the change would be that unprinted first event.
+      for (let i = 0; i < 200 && k.t.server.activeWatches() === 0; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      assert.equal(k.t.server.activeWatches(), 1);
       const live = await k.t.registry.get('pods', 'default', 'web');
       const status = structuredClone(live.status) as { containerStatuses: Array<{ restartCount: number }> };
       status.containerStatuses[0]!.restartCount = 1;

@@ -47,6 +47,8 @@ export interface ApiServer {
   port: number;
   caFile: string;
   token: string;
+  /** Watch streams open right now (for diagnostics and tests that wait for a client's watch). */
+  activeWatches(): number;
   /** Ends open watches and log streams cleanly, then stops listening. */
   close(): Promise<void>;
 }
@@ -167,6 +169,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     port,
     caFile: creds.caFile,
     token: creds.token,
+    activeWatches: () => streams.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of streams) res.end();
