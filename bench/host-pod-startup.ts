@@ -86,11 +86,49 @@ function benchPod(namespace: string, name: string, marker: string): KubeObjectLi
   };
 }
 
+export const MILESTONES = [
+  'scheduled',
+  'init-1 done',
+  'init-2 done',
+  'init-3 done',
+  'app started',
+  'Running',
+] as const;
+type Milestone = (typeof MILESTONES)[number];
+
+interface ContainerStatusLike {
+  state?: { terminated?: unknown; running?: unknown };
+}
+
+/** The milestones a pod object shows as reached. */
+function milestonesOf(pod: KubeObjectLike): Milestone[] {
+  const out: Milestone[] = [];
+  const spec = pod.spec as { nodeName?: string } | undefined;
+  if (spec?.nodeName) out.push('scheduled');
+  const status = (pod.status ?? {}) as {
+    phase?: string;
+    initContainerStatuses?: ContainerStatusLike[];
+    containerStatuses?: ContainerStatusLike[];
+  };
+  (status.initContainerStatuses ?? []).forEach((c, i) => {
+    if (c.state?.terminated && i < 3) out.push(`init-${i + 1} done` as Milestone);
+  });
+  if (status.containerStatuses?.some((c) => c.state?.running)) out.push('app started');
+  if (status.phase === 'Running') out.push('Running');
+  return out;
+}
+
 /** Follows one namespace's pods and lets callers wait for a pod to be Running or gone. */
 class PodTracker {
+  constructor(readonly recordMilestones = false) {}
+
   readonly running = new Map<string, number>();
   readonly deleted = new Set<string>();
   readonly failed = new Map<string, string>();
+  /** When each milestone of a pod was first seen through the watch (ms, hrtime clock). */
+  readonly milestones = new Map<string, Map<Milestone, number>>();
+  /** Milestone times relative to each timed create (filled by startOnePod). */
+  readonly offsets: [Milestone, number][] = [];
   #waiters: { test: () => boolean; resolve: () => void }[] = [];
   #stream: WatchStream | undefined;
   #ended: string | undefined;
@@ -110,6 +148,11 @@ class PodTracker {
         } else {
           const phase = ev.object.status?.phase;
           if (phase === 'Running' && !this.running.has(name)) this.running.set(name, Number(at) / 1e6);
+          if (this.recordMilestones) {
+            const seen = this.milestones.get(name) ?? new Map<Milestone, number>();
+            this.milestones.set(name, seen);
+            for (const m of milestonesOf(ev.object)) if (!seen.has(m)) seen.set(m, Number(at) / 1e6);
+          }
           if (phase === 'Failed' || phase === 'Succeeded') this.failed.set(name, phase);
         }
         this.#wake();
@@ -180,6 +223,8 @@ async function startOnePod(
     );
   }
   const took = tracker.running.get(name)! - t0;
+  const seen = tracker.milestones.get(name);
+  if (seen) for (const [m, at] of seen) tracker.offsets.push([m, at - t0]);
   await client.must('DELETE', `/api/v1/namespaces/${ns}/pods/${name}`);
   if (!(await tracker.until(() => tracker.deleted.has(name), 60_000))) {
     throw new Error(`pod ${ns}/${name} was not gone within 60 s of its deletion`);
@@ -277,13 +322,14 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       kind: 'Namespace',
       metadata: { name: 'bench-startup' },
     });
-    const one = new PodTracker();
+    const one = new PodTracker(true);
     trackers.push(one);
     await one.open(client, 'bench-startup');
     // (a) and (b) alternate, so that both see the same load on a shared machine.
     o.log(`one pod at a time and the floor, alternately: ${o.runs} runs each`);
     await floorOnce(marker);
     const warm = await startOnePod(client, one, 'bench-startup', 'warmup', marker);
+    one.offsets.splice(0); // the warm-up does not count
     const times: number[] = [];
     const floorTimes: number[] = [];
     const pairRatios: number[] = [];
@@ -299,6 +345,14 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
     metrics.push({
       name: `one pod, create → Running seen through a watch, median of ${o.runs}`,
       value: `${ms(podMedian)} (min ${ms(Math.min(...times))}, max ${ms(Math.max(...times))}; warm-up ${ms(warm)})`,
+    });
+    const timeline = MILESTONES.map((m) => {
+      const at = one.offsets.filter(([name]) => name === m).map(([, t]) => t);
+      return at.length > 0 ? `${m} ${ms(median(at))}` : `${m} (not seen)`;
+    });
+    metrics.push({
+      name: 'one pod: when each step was first seen through the watch, medians from the create',
+      value: timeline.join(', '),
     });
     metrics.push(floorMetric(floorTimes));
     const ratio = podMedian / floorMedian;
@@ -343,6 +397,12 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       target: '≤ 30 s',
       verdict: check(allRunning && allMs <= 30_000, full),
       note: `${result.machine.nproc} CPUs`,
+    });
+    const runningBy = (sec: number) =>
+      [...many.running.values()].filter((at) => at - t0 <= sec * 1000).length;
+    metrics.push({
+      name: 'pods Running after 10 s / 30 s / 60 s / 120 s',
+      value: [10, 30, 60, 120].map(runningBy).join(' / '),
     });
     metrics.push({
       name: 'podrun CPU time (user + system) from the first create to the last Running',

@@ -49,6 +49,6 @@ export function machine(): Machine {
 export function describeMachine(m: Machine): string {
   return (
     `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ` +
-    `kubectl ${m.kubectl}, ${m.date}, load average ${m.loadavg} at start`
+    `kubectl ${m.kubectl}, at ${m.date}, load average ${m.loadavg} at the start`
   );
 }

@@ -42,7 +42,7 @@ function cell(s: string): string {
 export function renderMarkdown(r: BenchResult): string {
   const lines: string[] = [];
   lines.push(`### ${r.title}`, '');
-  lines.push(`Issue: ${r.issue}. Measured ${r.machine.date} on ${describeMachine(r.machine)}.`, '');
+  lines.push(`Issue: ${r.issue}. Measured on ${describeMachine(r.machine)}.`, '');
   if (!r.available) {
     lines.push(`**Not measured:** ${r.problem ?? 'not available'}`, '');
   } else if (r.problem) {
