@@ -311,6 +311,24 @@ spec:
     assert.match(described, /\n {2}Initialized +False /);
   });
 
+  test('kubectl apply -f of a v1 List (what kubectl get -o yaml writes) creates its items', async () => {
+    // kubectl validates a List client-side against /openapi/v2 (it has no fieldValidation verb to ask the
+    // server for), as it does against a real API server.
+    const list = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-list-a' }, data: { k: 'a' } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'from-list-b' }, data: { k: 'b' } },
+      ],
+    });
+    const r = await k().run(['apply', '-f', '-'], { input: list });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /configmap\/from-list-a created\nconfigmap\/from-list-b created/);
+    const got = await k().json<{ items: { metadata: { name: string } }[] }>(['get', 'configmaps']);
+    assert.ok(got.items.some((c) => c.metadata.name === 'from-list-b'));
+  });
+
   test('kubectl delete pod waits until the pod is gone, and its processes are gone with it', {
     timeout: 60_000,
   }, async () => {
