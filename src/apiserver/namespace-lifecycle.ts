@@ -12,7 +12,9 @@ export async function startNamespaceLifecycle(registry: Registry): Promise<void>
   const running = new Map<string, Promise<void>>();
   const start = (ns: string) => {
     if (running.has(ns)) return;
-    const p = emptyNamespace(registry, ns).finally(() => running.delete(ns));
+    const p = emptyNamespace(registry, ns)
+      .catch((e: unknown) => registry.reportError(e))
+      .finally(() => running.delete(ns));
     running.set(ns, p);
   };
   registry.onNamespaceTerminating(start);
@@ -22,16 +24,24 @@ export async function startNamespaceLifecycle(registry: Registry): Promise<void>
 
 const NAMESPACED = RESOURCES.filter((r) => r.namespaced);
 
+/**
+ * Deletes everything in `ns` and removes it once empty. Runs on every change until then, so objects that
+ * raced in or whose delete failed are deleted on the next pass (the namespace controller's retries).
+ */
 export async function emptyNamespace(registry: Registry, ns: string): Promise<void> {
-  for (const r of NAMESPACED) {
-    await registry.deleteCollection(r, ns, {}, { propagationPolicy: 'Background' }).catch(ignoreGone);
-  }
   await registry.waitForChange(async () => {
+    let empty = true;
     for (const r of NAMESPACED) {
       const { items } = await registry.store.list(groupResource(r), ns);
-      if (items.length > 0) return false;
+      for (const item of items) {
+        empty = false;
+        if (item.metadata.deletionTimestamp) continue;
+        await registry
+          .delete(r, ns, item.metadata.name ?? '', { propagationPolicy: 'Background' })
+          .catch(ignoreGone);
+      }
     }
-    return registry.finalizeNamespace(ns);
+    return empty && registry.finalizeNamespace(ns);
   });
 }
 

@@ -107,6 +107,11 @@ export interface RegistryOptions {
   nodeName?: string;
   /** Events are removed this long after their last write (the API server's --event-ttl). @default 3600 */
   eventTTLSeconds?: number;
+  /**
+   * Errors of background work (namespace deletion, foreground deletion) that has no caller to fail.
+   * @default writes them to stderr
+   */
+  onBackgroundError?: (error: unknown) => void;
 }
 
 // Expired events are swept at most this often, on the next event write or list.
@@ -128,6 +133,7 @@ export class Registry {
   #onNamespaceTerminating: NamespaceTerminationHook | undefined;
   readonly #eventTTLMs: number;
   #lastEventSweep: number;
+  readonly #onBackgroundError: (error: unknown) => void;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -135,6 +141,14 @@ export class Registry {
     this.nodeName = options.nodeName;
     this.#eventTTLMs = (options.eventTTLSeconds ?? 3600) * 1000;
     this.#lastEventSweep = options.clock.now();
+    this.#onBackgroundError =
+      options.onBackgroundError ??
+      ((e) => process.stderr.write(`podrun apiserver: ${e instanceof Error ? e.message : String(e)}\n`));
+  }
+
+  /** Reports an error of background work (see RegistryOptions.onBackgroundError). */
+  reportError(error: unknown): void {
+    this.#onBackgroundError(error);
   }
 
   /**
@@ -690,7 +704,8 @@ export class Registry {
       }
       if (options.dryRun) return { object: withTypeMeta(r, next), removed: false, returnsObject };
       const updated = await this.#storeCall(r, meta.name!, () => this.store.update(key, next, expected));
-      if (policy === 'Foreground') void this.#foregroundDelete(r, updated);
+      if (policy === 'Foreground')
+        this.#foregroundDelete(r, updated).catch((e: unknown) => this.reportError(e));
       return { object: withTypeMeta(r, updated), removed: false, returnsObject };
     }
 
@@ -701,7 +716,7 @@ export class Registry {
       metaOf(next).deletionGracePeriodSeconds = 0;
       metaOf(next).finalizers = [...finalizers, 'foregroundDeletion'];
       const updated = await this.#storeCall(r, meta.name!, () => this.store.update(key, next, expected));
-      void this.#foregroundDelete(r, updated);
+      this.#foregroundDelete(r, updated).catch((e: unknown) => this.reportError(e));
       return { object: withTypeMeta(r, updated), removed: false, returnsObject };
     }
     if (options.dryRun) return { object: old, removed: true, returnsObject };
@@ -832,7 +847,6 @@ export class Registry {
    * namespace lifecycle and foreground deletion, which wait for other objects to go.
    */
   async waitForChange(check: () => Promise<boolean>): Promise<void> {
-    if (await check()) return;
     await new Promise<void>((resolve) => {
       let running = false;
       let again = false;
@@ -849,7 +863,14 @@ export class Registry {
         try {
           do {
             again = false;
-            if (await check()) {
+            let done = false;
+            try {
+              done = await check();
+            } catch (e) {
+              // Reported, then tried again on the next change (a conflict, a store hiccup).
+              this.reportError(e);
+            }
+            if (done) {
               stopAll();
               resolve();
               return;
