@@ -1,7 +1,8 @@
 // podrun dies (kill -9) with pods running and comes back on the same state directory: the running container
 // is adopted (same PID, same restart count, no second copy), a container that exited while podrun was down
-// reports its real exit code and is restarted per its pod's policy, and the init container that had
-// completed is not run again. Then SIGTERM stops everything and nothing remains on the machine.
+// reports its real exit code and is restarted per its pod's policy, completed init containers are not run
+// again, an init container that was running is adopted and finishes (not restarted), and a crash loop's
+// restart count goes on from where it was. Then SIGTERM stops everything and nothing remains on the machine.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ import { poll, pollPod, sleep } from './support/watch.js';
 
 const LONG = marker('e2e-restart-long-runner');
 const SHORT = marker('e2e-restart-exits-while-down');
+const MID = marker('e2e-restart-mid-init');
+const CRASH = marker('e2e-restart-crashloop');
 const stateDir = tempStateDir('podrun-e2e-restart-');
 const triggerDir = mkdtempSync(join(tmpdir(), 'podrun-e2e-trigger-'));
 let serve: Serve | undefined;
@@ -104,6 +107,46 @@ const MANIFEST = [
       ],
     },
   },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'mid-init' },
+    spec: {
+      terminationGracePeriodSeconds: 5,
+      initContainers: [
+        {
+          name: 'wait-init',
+          image: 'busybox',
+          // Runs until the test says so: podrun is killed and restarted while it runs.
+          command: [
+            'sh',
+            '-c',
+            `: ${MID}-init; trap "exit 0" TERM; echo init started; while [ ! -e /trigger/init-go ]; do sleep 0.1; done; echo init done`,
+          ],
+          volumeMounts: [{ name: 'trigger', mountPath: '/trigger' }],
+        },
+      ],
+      containers: [
+        {
+          name: 'work',
+          image: 'busybox',
+          command: ['sh', '-c', `: ${MID}; trap "exit 0" TERM; while :; do sleep 0.2; done`],
+        },
+      ],
+      volumes: [{ name: 'trigger', hostPath: { path: triggerDir, type: 'Directory' } }],
+    },
+  },
+  {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'crashloop' },
+    spec: {
+      terminationGracePeriodSeconds: 2,
+      containers: [
+        { name: 'crasher', image: 'busybox', command: ['sh', '-c', `: ${CRASH}; echo crash; exit 1`] },
+      ],
+    },
+  },
 ]
   .map((o) => JSON.stringify(o))
   .join('\n');
@@ -129,6 +172,21 @@ describe('podrun serve survives kill -9 and adopts its pods', { skip: E2E_SKIP }
     assert.ok(longRec && shortRec, 'both app containers are in the runtime records');
     assert.ok(longRec.cgroupDirs.length > 0, 'the limited container has cgroups to check later');
     const initId = long1.status?.initContainerStatuses?.[0]?.containerID;
+    const mid1 = await pollPod(
+      kubectl,
+      'mid-init',
+      (p) => p.status?.initContainerStatuses?.[0]?.state?.running !== undefined,
+      'mid-init’s init container to run',
+    );
+    const midInitId = mid1.status?.initContainerStatuses?.[0]?.containerID;
+    const crash1 = await pollPod(
+      kubectl,
+      'crashloop',
+      (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2,
+      'crashloop to restart twice',
+      30_000,
+    );
+    const crashCount = crash1.status?.containerStatuses?.[0]?.restartCount ?? 0;
 
     // podrun dies without stopping anything; the pods run on.
     await serve.kill9();
@@ -160,6 +218,40 @@ describe('podrun serve survives kill -9 and adopts its pods', { skip: E2E_SKIP }
     assert.equal(await kubectl.ok(['logs', 'exits-while-down']), 'second run\n');
     assert.equal(await kubectl.ok(['logs', 'exits-while-down', '--previous']), 'first run\n');
 
+    // The init container that was running when podrun died is adopted, not started again, and finishes.
+    const mid2 = await kubectl.json<Pod>(['get', 'pod', 'mid-init']);
+    assert.equal(mid2.status?.initContainerStatuses?.[0]?.containerID, midInitId, 'the same init container');
+    assert.ok(mid2.status?.initContainerStatuses?.[0]?.state?.running, 'still running');
+    writeFileSync(join(triggerDir, 'init-go'), '');
+    const mid3 = await pollPod(
+      kubectl,
+      'mid-init',
+      running,
+      'mid-init to run once its init container is done',
+    );
+    const midInit = mid3.status?.initContainerStatuses?.[0];
+    assert.equal(midInit?.containerID, midInitId);
+    assert.equal(midInit?.restartCount, 0);
+    assert.equal(midInit?.state?.terminated?.exitCode, 0);
+    assert.equal(await kubectl.ok(['logs', 'mid-init', '-c', 'wait-init']), 'init started\ninit done\n');
+
+    // A crash-looping container's restart count goes on from where it was.
+    const counts: number[] = [];
+    await pollPod(
+      kubectl,
+      'crashloop',
+      (p) => {
+        counts.push(p.status?.containerStatuses?.[0]?.restartCount ?? -1);
+        return (counts.at(-1) ?? 0) > crashCount;
+      },
+      'crashloop to restart again after podrun’s restart',
+      30_000,
+    );
+    assert.ok(
+      counts.every((c) => c >= crashCount),
+      `restartCount went back below ${crashCount}: ${counts.join(', ')}`,
+    );
+
     // Give the adopted pod a few syncs to do something wrong.
     await sleep(3000);
     const long2 = await kubectl.json<Pod>(['get', 'pod', 'long-runner']);
@@ -187,7 +279,7 @@ describe('podrun serve survives kill -9 and adopts its pods', { skip: E2E_SKIP }
     footprint = mergeFootprints(footprint, runtimeFootprint(stateDir));
     const exit = await serve.stop(60_000);
     assert.deepEqual(exit, { code: 0, signal: null }, serve.output());
-    assert.deepEqual(leftovers(stateDir, footprint, [LONG, SHORT]), []);
+    assert.deepEqual(leftovers(stateDir, footprint, [LONG, SHORT, MID, CRASH]), []);
     assert.ok(!existsSync(join(stateDir, 'serve.json')), 'serve.json is removed on a clean stop');
     clean = true;
   });
