@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
-import { ApiError, badRequest } from '../errors.js';
+import { ApiError, badRequest, internalError } from '../errors.js';
 import type { Registry, RegistryWatch } from '../registry.js';
 import type { Representation } from './negotiate.js';
 import { sendError } from './respond.js';
@@ -101,7 +101,15 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
         fieldSelector: query.get('fieldSelector') ?? undefined,
         resourceVersion: query.get('resourceVersion') ?? undefined,
       },
-      (ev) => write(ev.type, convert(ev.object)),
+      (ev) => {
+        try {
+          write(ev.type, convert(ev.object));
+        } catch (e) {
+          // A conversion that fails (a printer bug) ends this stream with an ERROR, not the store's delivery.
+          write('ERROR', internalError(e).status);
+          finish();
+        }
+      },
     );
   } catch (e) {
     if (e instanceof ApiError && e.reason === 'Expired') {
