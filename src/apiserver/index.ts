@@ -1,4 +1,5 @@
 // The API server's public surface for the wiring in `podrun serve`.
+export { bindPod } from './binding.js';
 export { ApiError } from './errors.js';
 export { createEventRecorder, type EventRecorderOptions, type RecordingEventRecorder } from './events.js';
 export { type ApiServer, type ApiServerOptions, startApiServer, writeKubeconfig } from './http/server.js';

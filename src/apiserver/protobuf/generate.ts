@@ -4,7 +4,10 @@
 // bodies as protobuf; this table lets the API server read them.
 //
 //   node --import tsx src/apiserver/protobuf/generate.ts <dir with core-v1.proto apps-v1.proto …> > \
-//     src/apiserver/protobuf/schema.generated.ts
+//     src/apiserver/protobuf/schema.generated.ts && npx biome format --write src/apiserver/protobuf
+// The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling}/v1/generated.proto` of kubernetes/api and
+// `git show v0.32.9:pkg/{apis/meta/v1,api/resource,util/intstr,runtime}/generated.proto` of
+// kubernetes/apimachinery, saved under one directory.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
