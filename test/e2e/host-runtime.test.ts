@@ -427,7 +427,25 @@ stringData: {password: s3cret, token: t0ken}
     const rec = runtimeFootprint(cluster.serve.stateDir).containers.find((c) => c.id === id);
     assert.ok(rec, `container ${id} is recorded`);
     const started = Date.now();
-    await k().ok(['delete', 'pod', 'stubborn'], { timeoutMs: 30_000 });
+    await k().ok(['delete', 'pod', 'stubborn', '--wait=false']);
+    // While the grace period runs, kubectl shows the pod Terminating.
+    const row = (await k().ok(['get', 'pod', 'stubborn', '--no-headers'])).trim().split(/\s+/);
+    assert.equal(row[2], 'Terminating');
+    // The API server sets deletionTimestamp to the end of the grace period (now + 3 s), so describe's "lasts"
+    // (now - deletionTimestamp) is negative during the grace: upstream prints <invalid> there too.
+    const terminating = await k().json<Pod>(['get', 'pod', 'stubborn']);
+    assert.equal(terminating.metadata?.deletionGracePeriodSeconds, 3);
+    const endsIn = Date.parse(terminating.metadata?.deletionTimestamp ?? '') - started;
+    assert.ok(
+      endsIn > 1000 && endsIn <= 4000,
+      `deletionTimestamp is ${endsIn} ms after the delete, not ~3 s`,
+    );
+    const described = await k().ok(['describe', 'pod', 'stubborn']);
+    assert.match(
+      described,
+      /\nStatus: +Terminating \(lasts (<invalid>|\d+s)\)\nTermination Grace Period: +3s\n/,
+    );
+    await k().ok(['wait', '--for=delete', 'pod/stubborn', '--timeout=25s'], { timeoutMs: 30_000 });
     const took = (Date.now() - started) / 1000;
     assert.ok(took >= 2.5, `deleted after ${took}s: the grace period of 3s was not given`);
     assert.ok(took < 12, `deleted after ${took}s: the SIGKILL after 3s did not come`);
