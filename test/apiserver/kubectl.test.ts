@@ -191,6 +191,15 @@ describe('kubectl get', { skip: SKIP_KUBECTL }, () => {
       await w.exited;
     }));
 
+  test('explain walks the OpenAPI schemas (field names and types, no descriptions)', () =>
+    withEnv(async (k) => {
+      const res = await k.run(['explain', 'deployment.spec.strategy']);
+      assert.equal(res.code, 0, res.stderr);
+      assert.match(res.stdout, /KIND:\s+Deployment\n/);
+      assert.match(res.stdout, /FIELD: strategy <DeploymentStrategy>/);
+      assert.match(res.stdout, /rollingUpdate\t<RollingUpdateDeployment>/);
+    }));
+
   test('get of a missing pod prints NotFound', () =>
     withEnv(async (k) => {
       const res = await k.run(['get', 'pod', 'nope']);
@@ -254,7 +263,7 @@ describe('kubectl describe and wait', { skip: SKIP_KUBECTL }, () => {
       assert.match(res.stdout, /Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n/);
       assert.match(
         res.stdout,
-        /Warning\s+BackOff\s+\d+s \(x2 over 2m\)\s+kubelet\s+Back-off restarting failed container app/,
+        /Warning\s+BackOff\s+\d+s \(x2 over 2m(\d+s)?\)\s+kubelet\s+Back-off restarting failed container app/,
       );
       assert.match(res.stdout, /Normal\s+Started\s+\d+s\s+kubelet\s+Started container app/);
     }));

@@ -1,9 +1,12 @@
 // OpenAPI v3, as much as kubectl needs: for each group-version a document whose operations declare the
 // `fieldValidation` query parameter. That is what kubectl's validation gate looks for before it lets the
-// server validate (`fieldValidation=Strict`); without it `kubectl apply` refuses to run. The documents carry
-// no schemas, so kubectl computes patches from its compiled-in types. `kubectl explain` is not served.
+// server validate (`fieldValidation=Strict`); without it `kubectl apply` refuses to run. The PATCH operations
+// carry no request body schema, so kubectl computes patches from its compiled-in types, as it does for every
+// built-in kind. The component schemas (field names and types from the strict decoder's table, without
+// descriptions) are what `kubectl explain` walks.
 import { createHash } from 'node:crypto';
 import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { STRUCTS } from '../../api/schema/types.generated.js';
 
 function gvPath(group: string, version: string): string {
   return group === '' ? `api/${version}` : `apis/${group}/${version}`;
@@ -40,8 +43,69 @@ function documentFor(group: string, version: string): Record<string, unknown> {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.0' },
     paths,
-    components: { schemas: {} },
+    components: { schemas: schemasFor(group, version) },
   };
+}
+
+/** `io.k8s.api.apps.v1.` — every struct of a group-version's document is named under its prefix. */
+function schemaPrefix(group: string, version: string): string {
+  return `io.k8s.api.${group === '' ? 'core' : group}.${version}.`;
+}
+
+function typeSchema(type: string, prefix: string, refs: Set<string>): Record<string, unknown> {
+  if (type.startsWith('[]')) return { type: 'array', items: typeSchema(type.slice(2), prefix, refs) };
+  if (type.startsWith('map[string]')) {
+    return {
+      type: 'object',
+      additionalProperties: typeSchema(type.slice('map[string]'.length), prefix, refs),
+    };
+  }
+  switch (type) {
+    case 'string':
+      return { type: 'string' };
+    case 'int':
+      return { type: 'integer', format: 'int64' };
+    case 'bool':
+      return { type: 'boolean' };
+    case 'time':
+      return { type: 'string', format: 'date-time' };
+    case 'bytes':
+      return { type: 'string', format: 'byte' };
+    case 'intOrString':
+      return { 'x-kubernetes-int-or-string': true };
+    case 'quantity':
+      return { oneOf: [{ type: 'string' }, { type: 'number' }] };
+    case 'any':
+      return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    default:
+      refs.add(type);
+      return { allOf: [{ $ref: `#/components/schemas/${prefix}${type}` }], default: {} };
+  }
+}
+
+function schemasFor(group: string, version: string): Record<string, unknown> {
+  const prefix = schemaPrefix(group, version);
+  const schemas: Record<string, unknown> = {};
+  const kinds = RESOURCES.filter((r) => r.group === group && r.version === version);
+  const pending = kinds.map((r) => r.kind).filter((k) => STRUCTS[k]);
+  const done = new Set<string>();
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (done.has(name)) continue;
+    done.add(name);
+    const fields = STRUCTS[name]!;
+    const refs = new Set<string>();
+    const properties: Record<string, unknown> = {};
+    for (const [field, type] of Object.entries(fields)) properties[field] = typeSchema(type, prefix, refs);
+    const kind = kinds.find((r) => r.kind === name);
+    schemas[`${prefix}${name}`] = {
+      type: 'object',
+      properties,
+      ...(kind ? { 'x-kubernetes-group-version-kind': [{ group, kind: name, version }] } : {}),
+    };
+    for (const ref of refs) if (STRUCTS[ref] && !done.has(ref)) pending.push(ref);
+  }
+  return schemas;
 }
 
 interface Doc {
