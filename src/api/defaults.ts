@@ -19,6 +19,7 @@ import type {
   Volume,
 } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from './types.js';
+import { VOLUME_SOURCES } from './volume-sources.js';
 
 const DEFAULT_MODE = 0o644;
 
@@ -68,41 +69,9 @@ function defaultContainer(c: Container | EphemeralContainer): void {
   defaultHandler(c.lifecycle?.preStop);
 }
 
-const VOLUME_SOURCE_FIELDS = [
-  'emptyDir',
-  'hostPath',
-  'gitRepo',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'secret',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'flocker',
-  'persistentVolumeClaim',
-  'rbd',
-  'cinder',
-  'cephfs',
-  'quobyte',
-  'downwardAPI',
-  'fc',
-  'flexVolume',
-  'configMap',
-  'azureFile',
-  'vsphereVolume',
-  'photonPersistentDisk',
-  'portworxVolume',
-  'azureDisk',
-  'storageos',
-  'projected',
-  'scaleIO',
-  'csi',
-  'ephemeral',
-] as const;
-
 function defaultVolume(v: Volume): void {
   // SetDefaults_Volume: a volume without any source is an emptyDir.
-  if (VOLUME_SOURCE_FIELDS.every((f) => v[f] === undefined)) v.emptyDir = {};
+  if (VOLUME_SOURCES.every((f) => v[f] === undefined)) v.emptyDir = {};
   if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = '';
   if (v.secret && v.secret.defaultMode === undefined) v.secret.defaultMode = DEFAULT_MODE;
   if (v.configMap && v.configMap.defaultMode === undefined) v.configMap.defaultMode = DEFAULT_MODE;

@@ -1,8 +1,10 @@
 // The downward API: reading pod fields (fieldRef) and container resources (resourceFieldRef) as strings, shared
 // by environment variables (env.ts) and downwardAPI/projected volumes. Mirrors pkg/fieldpath,
 // pkg/apis/core/pods.ConvertDownwardAPIFieldLabel and pkg/api/v1/resource (ExtractContainerResourceValue).
+
 import { cpus, totalmem } from 'node:os';
 import type { Container, Pod } from '../api/types.js';
+import { goQuote } from '../util/go-format.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Field paths
@@ -21,62 +23,6 @@ function compareBytes(a: string, b: string): number {
   const ba = Buffer.from(a);
   const bb = Buffer.from(b);
   return Buffer.compare(ba, bb);
-}
-
-/** Go's strconv.Quote: a double-quoted string with Go escapes; printable Unicode is kept as is. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) as number;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (cp >= 0xd800 && cp <= 0xdfff) {
-      // A lone surrogate cannot be UTF-8; Go would see invalid bytes and print the replacement escape.
-      out += '\\ufffd';
-    } else if (isPrintable(cp)) {
-      out += ch;
-    } else if (cp < 0x80) {
-      out += `\\x${cp.toString(16).padStart(2, '0')}`;
-    } else if (cp <= 0xffff) {
-      out += `\\u${cp.toString(16).padStart(4, '0')}`;
-    } else {
-      out += `\\U${cp.toString(16).padStart(8, '0')}`;
-    }
-  }
-  return `${out}"`;
-}
-
-/** An approximation of Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and ASCII space. */
-function isPrintable(cp: number): boolean {
-  if (cp === 0x20) return true;
-  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(String.fromCodePoint(cp));
 }
 
 /**

@@ -5,7 +5,8 @@ import type { LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { Container, Pod, Probe } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
-import { formatPod, goQuote, goSlice } from './prober/go-text.js';
+import { goQuote, goSlice } from '../util/go-format.js';
+import { formatPod } from './pod-util.js';
 import { doGrpcHealthCheck } from './prober/grpc-probe.js';
 import {
   doHttpGet,

@@ -1,9 +1,9 @@
 // EnsureImageExists (pkg/kubelet/images/image_manager.go): pull per imagePullPolicy, with its own backoff per
 // pod and image (ErrImagePull, then ImagePullBackOff until the delay passes), and the kubelet's events.
 import type { Container, Pod } from '../api/types.js';
+import { goDuration } from '../util/go-format.js';
 import { type BackoffState, backoffSinceUpdateUntil, nextBackoff } from './backoff.js';
 import type { ExecutorDeps } from './executor.js';
-import { goDuration } from './go-duration.js';
 import { containerRef } from './pod-util.js';
 import { StartFailure } from './start-failure.js';
 

@@ -4,8 +4,8 @@
 // There is no stored state machine: every sync diffs the spec against the runtime's containers again.
 import type { Container, Pod } from '../api/types.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
+import { goDuration } from '../util/go-format.js';
 import { type BackoffEntry, type BackoffState, backoffUntil, nextBackoff } from './backoff.js';
-import { goDuration } from './go-duration.js';
 import {
   appContainers,
   backoffKey,

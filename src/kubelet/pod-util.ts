@@ -52,8 +52,8 @@ export function findContainer(
 }
 
 /** format.Pod: `web_default(3f2a…)`, used in backoff messages and events. */
-export function formatPod(pod: Pod): string {
-  return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${pod.metadata?.uid ?? ''})`;
+export function formatPod(pod: Pod | undefined): string {
+  return `${pod?.metadata?.name ?? ''}_${pod?.metadata?.namespace ?? ''}(${pod?.metadata?.uid ?? ''})`;
 }
 
 export function podUid(pod: Pod): string {

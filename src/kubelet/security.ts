@@ -1,8 +1,10 @@
 // A container's Linux identity and restrictions, from the pod's and the container's securityContext
 // (securitycontext.DetermineEffectiveSecurityContext and kuberuntime's determineEffectiveSecurityContext), and
 // the runAsNonRoot check the kubelet makes before creating a container.
+
 import type { Container, Pod } from '../api/types.js';
 import type { LinuxContainerSecurity } from '../runtime/types.js';
+import { formatPod } from './pod-util.js';
 
 interface EffectiveSecurityContext {
   runAsUser?: number;
@@ -46,11 +48,6 @@ export function linuxSecurity(pod: Pod, container: Container): LinuxContainerSec
   if (eff.readOnlyRootFilesystem) out.readOnlyRootfs = true;
   if (eff.privileged) out.privileged = true;
   return out;
-}
-
-/** `name_namespace(uid)`, the kubelet's format.Pod. */
-export function formatPod(pod: Pod): string {
-  return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${pod.metadata?.uid ?? ''})`;
 }
 
 const MAX_INT32 = 2147483647;

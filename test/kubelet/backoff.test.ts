@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type BackoffState, backoffUntil, nextBackoff } from '../../src/kubelet/backoff.js';
-import { goDuration } from '../../src/kubelet/go-duration.js';
 import { type BackoffConfig, DEFAULT_CRASHLOOP_BACKOFF } from '../../src/kubelet/types.js';
+import { goDuration } from '../../src/util/go-format.js';
 
 /**
  * A container that fails `runMs` after each start, restarted as soon as the backoff allows (as doBackOff

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Container, Pod } from '../../src/api/types.js';
-import { formatPod, linuxSecurity, verifyRunAsNonRoot } from '../../src/kubelet/security.js';
+import { formatPod } from '../../src/kubelet/pod-util.js';
+import { linuxSecurity, verifyRunAsNonRoot } from '../../src/kubelet/security.js';
 
 function pod(podSc: NonNullable<Pod['spec']>['securityContext'], container: Container): Pod {
   return {

@@ -1,6 +1,9 @@
 // Field-level validation errors, shaped and worded like apimachinery's field.Error
 // (staging/src/k8s.io/apimachinery/pkg/util/validation/field/errors.go). Validators build these as data with a
 // field path; only the edges (API Status causes, the CLI) render them with formatFieldError.
+import { goQuote } from '../../util/go-format.js';
+
+export { goQuote };
 
 export type FieldErrorType =
   | 'FieldValueRequired'
@@ -50,11 +53,6 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
 /** The type's canonical text: `Required value`, `Unsupported value`, … */
 export function fieldErrorTypeText(type: FieldErrorType): string {
   return TYPE_TEXT[type];
-}
-
-/** Go's %q for the strings that occur here: JSON quoting, with Go's escapes for control characters. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\\u00([0-9a-f]{2})/g, '\\x$1');
 }
 
 /** Go's %#v for the bad values validators report (label maps, string lists); JSON for anything else. */

@@ -14,6 +14,7 @@ import type {
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';
+import { VOLUME_SOURCES } from '../volume-sources.js';
 import {
   duplicate,
   type FieldError,
@@ -80,39 +81,6 @@ const VOLUME_FIELD_PATHS = [
   'metadata.namespace',
   'metadata.uid',
 ];
-
-/** Volume source fields, in the order validateVolumeSource checks them (the first set one is "the" type). */
-const VOLUME_SOURCES = [
-  'emptyDir',
-  'hostPath',
-  'gitRepo',
-  'gcePersistentDisk',
-  'awsElasticBlockStore',
-  'secret',
-  'nfs',
-  'iscsi',
-  'glusterfs',
-  'flocker',
-  'persistentVolumeClaim',
-  'rbd',
-  'cinder',
-  'cephfs',
-  'quobyte',
-  'downwardAPI',
-  'fc',
-  'flexVolume',
-  'configMap',
-  'azureFile',
-  'vsphereVolume',
-  'photonPersistentDisk',
-  'portworxVolume',
-  'azureDisk',
-  'storageos',
-  'projected',
-  'scaleIO',
-  'csi',
-  'ephemeral',
-] as const;
 
 function nonNegative(value: number | undefined, path: Path): FieldError[] {
   return value !== undefined && value < 0 ? [invalid(path, value, IS_NEGATIVE)] : [];

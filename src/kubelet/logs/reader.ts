@@ -5,7 +5,7 @@ import { type FSWatcher, watch as fsWatch } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../../util/clock.js';
-import { goQuote } from '../prober/go-text.js';
+import { goQuote } from '../../util/go-format.js';
 import { LogError } from '../types.js';
 import { type CriLogMessage, isBefore, type LineParser, parserFor } from './cri.js';
 

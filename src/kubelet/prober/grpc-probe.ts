@@ -3,7 +3,7 @@
 // so the protobuf encoding is done by hand.
 import http2 from 'node:http2';
 import type { Clock } from '../../util/clock.js';
-import { goDuration, joinHostPort } from './go-text.js';
+import { goDuration, joinHostPort } from '../../util/go-format.js';
 import { KUBE_VERSION, type NetProbeOutcome, raceDeadline } from './net-probes.js';
 
 const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'];

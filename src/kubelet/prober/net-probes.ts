@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { HTTPGetAction } from 'kubernetes-types/core/v1.js';
 import type { Container } from '../../api/types.js';
 import type { Clock } from '../../util/clock.js';
-import { joinHostPort } from './go-text.js';
+import { joinHostPort } from '../../util/go-format.js';
 
 /** The kubelet reads at most 10 KiB of a probe's response body or exec output (maxRespBodyLength, maxReadLength). */
 export const MAX_OUTPUT_BYTES = 10 * 1024;

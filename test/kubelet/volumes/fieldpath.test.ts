@@ -5,12 +5,12 @@ import {
   convertDownwardAPIFieldLabel,
   extractFieldPathAsString,
   formatMap,
-  goQuote,
   milliValue,
   parseQuantity,
   quantityValue,
   splitMaybeSubscriptedPath,
 } from '../../../src/kubelet/fieldpath.js';
+import { goQuote } from '../../../src/util/go-format.js';
 
 const pod: Pod = {
   apiVersion: 'v1',

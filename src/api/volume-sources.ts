@@ -1,0 +1,35 @@
+// The fields of a v1 VolumeSource, one of which names a volume's type. Defaulting gives a volume with none of
+// them an emptyDir; validation requires exactly one.
+
+/** Volume source fields, in the order validateVolumeSource checks them (the first set one is "the" type). */
+export const VOLUME_SOURCES = [
+  'emptyDir',
+  'hostPath',
+  'gitRepo',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'flocker',
+  'persistentVolumeClaim',
+  'rbd',
+  'cinder',
+  'cephfs',
+  'quobyte',
+  'downwardAPI',
+  'fc',
+  'flexVolume',
+  'configMap',
+  'azureFile',
+  'vsphereVolume',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'azureDisk',
+  'storageos',
+  'projected',
+  'scaleIO',
+  'csi',
+  'ephemeral',
+] as const;
