@@ -1,8 +1,10 @@
 // Per-kind rules of the generic registry, as upstream's RESTCreateStrategy/RESTUpdateStrategy/
 // RESTGracefulDeleteStrategy (pkg/registry/<group>/<kind>/strategy.go): what a create resets, what an update
 // may not touch, when the generation moves, and how long a delete waits.
+
+import { podQOSClass } from '../api/qos.js';
 import type { ResourceInfo } from '../api/resources.js';
-import type { Job, KubeObject } from '../api/types.js';
+import type { Job, KubeObject, Pod } from '../api/types.js';
 import { withGeneratedJobSelector } from '../api/validation/index.js';
 import { clone, deepEqual, isPlainObject } from './object-util.js';
 
@@ -55,41 +57,10 @@ const generic: Strategy = {
   defaultPropagation: 'Background',
 };
 
-type Resources = Record<string, unknown>;
-
-function quantity(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
-
-/** qos.GetPodQOS, for cpu and memory: BestEffort without requests/limits, Guaranteed when limits = requests. */
-export function podQOSClass(pod: KubeObject): 'BestEffort' | 'Burstable' | 'Guaranteed' {
-  const spec = (pod.spec ?? {}) as { containers?: unknown[]; initContainers?: unknown[] };
-  const containers = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].filter(isPlainObject);
-  let any = false;
-  let guaranteed = containers.length > 0;
-  for (const c of containers) {
-    const res = (isPlainObject(c.resources) ? c.resources : {}) as {
-      requests?: Resources;
-      limits?: Resources;
-    };
-    const requests = res.requests ?? {};
-    const limits = res.limits ?? {};
-    for (const name of ['cpu', 'memory']) {
-      const req = quantity(requests[name]);
-      const lim = quantity(limits[name]);
-      if (req !== undefined || lim !== undefined) any = true;
-      // A missing request defaults to the limit, so only an unset limit or a different request breaks it.
-      if (lim === undefined || (req !== undefined && req !== lim)) guaranteed = false;
-    }
-  }
-  if (!any) return 'BestEffort';
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 const pods: Strategy = {
   ...generic,
   prepareForCreate(obj) {
-    obj.status = { phase: 'Pending', qosClass: podQOSClass(obj) };
+    obj.status = { phase: 'Pending', qosClass: podQOSClass(obj as unknown as Pod) };
   },
   prepareForUpdate: keepStatus,
   gracePeriodSeconds(obj, requested) {

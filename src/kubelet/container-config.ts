@@ -3,6 +3,7 @@
 // grace period, kind).
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { quantityOrZero as quantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
 import {
   ANNOTATION_CONTAINER_HASH,
@@ -22,7 +23,6 @@ import {
 } from '../runtime/types.js';
 import { containerLogPath, podLogDirectory } from './logs/paths.js';
 import { type ContainerKind, containerHash } from './pod-util.js';
-import { quantity } from './qos.js';
 
 export function podLabels(pod: Pod): Record<string, string> {
   return {

@@ -1,6 +1,8 @@
 // generateAPIPodStatus + convertToAPIContainerStatuses (pkg/kubelet/kubelet_pods.go), the probe manager's
 // UpdatePodStatus (ready/started) and the status manager's bookkeeping (lastTransitionTime, startTime, a
 // terminal phase is never left). Pure: the previous status comes in as pod.status.
+
+import { podQOSClass } from '../api/qos.js';
 import type {
   Container,
   ContainerState,
@@ -24,7 +26,6 @@ import { getPhase, type PodPhase } from './phase.js';
 import type { PodFailure } from './planner.js';
 import { shouldContainerBeRestarted } from './planner.js';
 import { appContainers, initContainers, isSidecar, isTerminalPhase, toTime } from './pod-util.js';
-import { podQOSClass } from './qos.js';
 import type { ReasonCache } from './reason-cache.js';
 import { instancesByName, type ObservedPod, observe, restartCountOf } from './runtime-view.js';
 import { podSandboxChanged } from './sandbox.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { podQOSClass } from '../../src/api/qos.js';
 import type { Pod, PodStatus } from '../../src/api/types.js';
-import { podQOSClass } from '../../src/kubelet/qos.js';
 import {
   CONTAINER_STATUS_UNKNOWN_MESSAGE,
   generatePodStatus,

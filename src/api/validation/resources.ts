@@ -2,36 +2,10 @@
 // resource names, non-negative quantities, requests not above limits, hugepages requests equal to limits.
 
 import type { ResourceRequirements } from 'kubernetes-types/core/v1.js';
+import { quantityValue } from '../quantity.js';
 import { type FieldError, invalid, required } from './field-error.js';
 import { isQualifiedName } from './names.js';
 import { child, key, type Path } from './path.js';
-
-const SUFFIX: Record<string, number> = {
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  Pi: 2 ** 50,
-  Ei: 2 ** 60,
-};
-
-/** The value of a quantity string as a float, enough to compare two quantities; NaN if malformed. */
-export function quantityValue(q: string): number {
-  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])?)$/.exec(q);
-  if (!m) return Number.NaN;
-  if (m[2]) return Number(m[1] + m[2]);
-  return Number(m[1]) * SUFFIX[m[3] ?? '']!;
-}
 
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
 
