@@ -324,6 +324,25 @@ describe('kubectl apply', { skip: SKIP_KUBECTL }, () => {
       );
     }));
 
+  test('apply of a v1 List creates its items, and the server still refuses an unknown field in one', () =>
+    withEnv(async (k) => {
+      const list = (extra: string) =>
+        `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n  data:\n    x: "1"\n${extra}`;
+      const file = await k.writeFile('list.yaml', list(''));
+      const res = await k.run(['apply', '-f', file]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, 'configmap/a created\n');
+      await k.writeFile(
+        'list.yaml',
+        list(
+          '- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p\n  spec:\n    containers:\n    - name: c\n      image: busybox\n      imagee: x\n',
+        ),
+      );
+      const bad = await k.run(['apply', '-f', file]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /strict decoding error: unknown field "spec\.containers\[0\]\.imagee"/);
+    }));
+
   test('apply --server-side creates missing objects', () =>
     withEnv(async (k) => {
       const file = await k.writeFile('app.yaml', MANIFEST);

@@ -115,6 +115,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return send(res, 200, path === '/api' ? legacyApiVersions(serverAddress) : legacyApiGroupList());
     }
     if (path === '/openapi/v3') return send(res, 200, openApiRoot());
+    if (path === '/openapi/v2') {
+      // An OpenAPI v2 document without definitions. kubectl validates a `kind: List` against v2 only, and
+      // with no definition for a kind it skips the check (the server validates each item under
+      // fieldValidation=Strict); a 404 would fail `kubectl apply -f list.yaml` outright. Patches still come
+      // from kubectl's compiled-in types, as no definition is found.
+      const protobuf = (req.headers.accept ?? '').includes('application/com.github.proto-openapi.spec.v2');
+      if (protobuf) {
+        // The empty protobuf message: every field of openapi_v2.Document absent.
+        res.writeHead(200, { 'Content-Type': 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf' });
+        res.end();
+        return;
+      }
+      return send(res, 200, { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {} });
+    }
     if (path.startsWith('/openapi/v3/')) {
       const doc = openApiDocument(path.slice('/openapi/v3/'.length));
       if (!doc) throw pathNotFound();
