@@ -1,6 +1,7 @@
 // Real kubectl against `podrun serve` with real processes: get (STATUS progression, -o wide), describe, logs
 // (init containers, --previous, --timestamps, --tail, -f), wait, delete, events, a Deployment with a Service.
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Endpoints, Pod } from '../../src/api/types.js';
 import { e2eCluster } from './support/cluster.js';
@@ -348,6 +349,116 @@ spec:
         c.pidStart,
         `process ${c.pid} of ${c.name} still runs after delete`,
       );
+    }
+  });
+
+  test('deleting a pod during its init containers stops them and never starts the app', {
+    timeout: 40_000,
+  }, async () => {
+    await k().apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: deleted-in-init}
+spec:
+  terminationGracePeriodSeconds: 3
+  initContainers:
+    - name: slow
+      image: busybox
+      command: [sh, -c, '${MARK} echo waiting; ${IDLE}']
+  containers:
+    - name: app
+      image: busybox
+      command: [sh, -c, '${MARK} echo app must not run; ${IDLE}']
+`);
+    const pod = await pollPod(
+      k(),
+      'deleted-in-init',
+      (p) => initRunning(p, 'slow'),
+      'the init container to run',
+    );
+    const id = pod.status?.initContainerStatuses?.[0]?.containerID?.replace(/^host:\/\//, '') ?? '';
+    const rec = runtimeFootprint(cluster.serve.stateDir).containers.find((c) => c.id === id);
+    assert.ok(rec, `init container ${id} is recorded`);
+    const started = Date.now();
+    await k().ok(['delete', 'pod', 'deleted-in-init'], { timeoutMs: 30_000 });
+    const took = (Date.now() - started) / 1000;
+    assert.ok(took < 3 + 5, `deletion took ${took}s`);
+    assert.notEqual(processStart(rec.pid), rec.pidStart, 'the init container’s process is gone');
+    const events = table(
+      await k().ok(['get', 'events', '--field-selector', 'involvedObject.name=deleted-in-init']),
+    );
+    const startedEvents = events.filter((e) => e.REASON === 'Started').map((e) => e.MESSAGE);
+    assert.deepEqual(startedEvents, ['Started container slow'], 'only the init container started');
+  });
+
+  test('readiness gates the Endpoints: a pod is a notReadyAddress until its probe succeeds', {
+    timeout: 60_000,
+  }, async () => {
+    const flag = `/tmp/podrun-e2e-ready-${marker('flag')}`;
+    await k().apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: gated, labels: {app: gated}}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+    - name: app
+      image: busybox
+      command: [sh, -c, '${MARK} ${IDLE}']
+      ports: [{name: http, containerPort: 8080}]
+      readinessProbe:
+        exec: {command: [test, -e, /flags/ready]}
+        periodSeconds: 1
+      volumeMounts: [{name: flags, mountPath: /flags}]
+  volumes: [{name: flags, hostPath: {path: '${flag}', type: DirectoryOrCreate}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: gated}
+spec:
+  selector: {app: gated}
+  ports: [{port: 80, targetPort: http}]
+`);
+    try {
+      const pod = await pollPod(
+        k(),
+        'gated',
+        (p) => p.status?.phase === 'Running' && Boolean(p.status.podIP),
+        'gated to run',
+      );
+      const ip = pod.status?.podIP;
+      const notReady = await poll(
+        async () => {
+          const ep = await k().json<Endpoints>(['get', 'endpoints', 'gated']);
+          const addrs = (ep.subsets ?? []).flatMap((s) => (s.notReadyAddresses ?? []).map((a) => a.ip));
+          return addrs.includes(ip ?? '') ? ep : undefined;
+        },
+        'the pod among notReadyAddresses',
+        20_000,
+      );
+      assert.deepEqual(
+        (notReady.subsets ?? []).flatMap((s) => s.addresses ?? []),
+        [],
+        'no ready address before the probe passes',
+      );
+      const row = table(await k().ok(['get', 'pod', 'gated'])).at(0);
+      assert.equal(row?.READY, '0/1');
+      assert.equal(row?.STATUS, 'Running');
+      mkdirSync(flag, { recursive: true });
+      writeFileSync(`${flag}/ready`, '');
+      await poll(
+        async () => {
+          const ep = await k().json<Endpoints>(['get', 'endpoints', 'gated']);
+          const addrs = (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip));
+          return addrs.includes(ip ?? '') ? true : undefined;
+        },
+        'the pod among ready addresses once its probe passes',
+        20_000,
+      );
+      const ready = await k().json<Pod>(['get', 'pod', 'gated']);
+      assert.equal(ready.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
+    } finally {
+      rmSync(flag, { recursive: true, force: true });
     }
   });
 

@@ -12,7 +12,8 @@ import { e2eCluster } from './support/cluster.js';
 import { leftovers } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
 import { marker } from './support/run-id.js';
-import { REPO, runPodrun, tempStateDir } from './support/serve.js';
+import { REPO, runPodrun, spawnPodrun, tempStateDir } from './support/serve.js';
+import { poll, sleep } from './support/watch.js';
 
 const MARK = `: ${marker('e2e-up-test')};`;
 const cluster = e2eCluster({ commandMarkers: [MARK] });
@@ -225,6 +226,55 @@ spec:
     assert.match(r.stderr, /nothing applied/);
     const get = await cluster.kubectl.run(['get', 'pod', 'typo']);
     assert.notEqual(get.code, 0);
+  });
+
+  test('podrun up without --wait shows the pods start, and Ctrl-C stops them and exits 0', {
+    timeout: 60_000,
+  }, async () => {
+    const file = join(scratch, 'interactive.yaml');
+    writeFileSync(
+      file,
+      `
+apiVersion: v1
+kind: Pod
+metadata: {name: interactive}
+spec:
+  initContainers:
+    - {name: prepare, image: busybox, command: [sh, -c, '${MARK} echo prepared']}
+  containers:
+    - {name: app, image: busybox, command: [sh, -c, '${MARK} trap "exit 0" TERM; while :; do sleep 0.2; done']}
+`,
+    );
+    const stateDir = tempStateDir('podrun-e2e-up-interactive-');
+    try {
+      const up = spawnPodrun(['up', '-f', file, '--state-dir', stateDir]);
+      await poll(
+        () =>
+          transitions(up.out.stdout).some((t) => t.subject === 'app' && t.to.startsWith('Running'))
+            ? true
+            : undefined,
+        'the app’s "→ Running" line from podrun up',
+        30_000,
+      );
+      assert.match(up.out.stderr, /press Ctrl-C to stop the pods and exit/);
+      up.child.kill('SIGINT');
+      const exit = await Promise.race([up.exited, sleep(30_000).then(() => 'timeout' as const)]);
+      if (exit === 'timeout') up.child.kill('SIGKILL');
+      assert.deepEqual(exit, { code: 0, signal: null }, up.out.stderr);
+      assert.match(up.out.stderr, /stopping pods gracefully/);
+      const lines = transitions(up.out.stdout);
+      assert.ok(
+        lines.some((t) => t.subject === 'pod' && t.to === 'Terminating'),
+        up.out.stdout,
+      );
+      assert.ok(
+        lines.some((t) => t.subject === 'pod' && t.to === 'deleted'),
+        up.out.stdout,
+      );
+      assert.deepEqual(leftovers(stateDir, { sandboxes: [], containers: [] }, [MARK]), []);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   test('the README’s first command works as written', { timeout: 120_000 }, async () => {

@@ -152,3 +152,23 @@ export async function runPodrun(
   }
   return { code, signal, stdout, stderr };
 }
+
+/** Starts `bin/podrun ARGS` and returns at once (for commands that run until interrupted). */
+export function spawnPodrun(args: string[], options: { env?: NodeJS.ProcessEnv } = {}) {
+  const child = spawn(process.execPath, [PODRUN, ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (b: Buffer) => {
+    out.stdout += b.toString('utf8');
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    out.stderr += b.toString('utf8');
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { child, out, exited };
+}
