@@ -100,6 +100,8 @@ export function podTransitions(before: Pod | undefined, after: Pod): Transition[
       st?.state?.running && kinds.get(cname) !== 'init' ? `${l}${st.ready ? ' (ready)' : ''}` : l;
     const kind = kinds.get(cname) ?? 'app';
     const detail = detailFor(s);
+    // Only a status field no one reads changed (lastState filled in, say): nothing to tell.
+    if (prev && from === to && detail === detailFor(prev)) continue;
     out.push({
       pod: name,
       subject: kind === 'app' ? cname : `${kind}/${cname}`,
