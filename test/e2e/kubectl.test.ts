@@ -107,6 +107,7 @@ describe('kubectl against podrun serve', { skip: E2E_SKIP }, () => {
   });
 
   test('kubectl wait --for=condition=Ready returns once the pod is ready', { timeout: 60_000 }, async () => {
+    // -v=6 puts every request in the failure message: once, this hung past its own --timeout with no output.
     const out = await k().ok(['wait', '--for=condition=Ready', 'pod/web', '--timeout=40s', '-v=6'], {
       timeoutMs: 50_000,
     });
