@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { deferCleanup } from './lib/cleanup.js';
 import { type KubeClient, type KubeObjectLike, pool, type WatchStream } from './lib/kube-client.js';
 import { kubectl, kubectlOk } from './lib/kubectl.js';
 import { machine } from './lib/machine.js';
@@ -211,6 +212,7 @@ export async function runApiserverBench(o: ApiserverBenchOptions): Promise<Bench
   };
   const metrics: Metric[] = result.metrics;
   const workDir = await mkdtemp(join(tmpdir(), 'podrun-bench-api-'));
+  const forgetWorkDir = deferCleanup(() => rm(workDir, { recursive: true, force: true }));
   let server: ServerHandle | undefined;
   try {
     o.log('starting the server');
@@ -365,6 +367,7 @@ export async function runApiserverBench(o: ApiserverBenchOptions): Promise<Bench
       if (!exitedCleanly) result.notes.push('The server did not exit within 30 s of SIGTERM and was killed.');
     }
     await rm(workDir, { recursive: true, force: true });
+    forgetWorkDir();
     result.durationMs = elapsedMs(started);
   }
   return result;

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { deferCleanup } from './lib/cleanup.js';
 import { type KubeClient, type KubeObjectLike, pool, type WatchStream } from './lib/kube-client.js';
 import { machine } from './lib/machine.js';
 import { commandLine, procCpuSeconds, processesMarked, procMemory } from './lib/proc.js';
@@ -306,6 +307,22 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
 
   let server: ServerHandle | undefined;
   const trackers: PodTracker[] = [];
+  // Registered before the server's own cleanup, so it runs after podrun stopped.
+  const killStrays = (): { count: number; described: string } => {
+    const strays = processesMarked(markerEnv, server?.stateDir).filter((p) => p !== process.pid);
+    const described = processList(strays);
+    for (const p of strays) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    return { count: strays.length, described };
+  };
+  const forgetStrays = deferCleanup(() => {
+    killStrays();
+  });
   try {
     o.log('starting podrun serve --runtime host');
     server = await startServer({ allowFallback: false, serveArgs: ['--runtime', 'host'], maxSockets: 32 });
@@ -488,18 +505,12 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       }
     }
     // Whatever the pods started and podrun left behind: these processes exist only because of this run.
-    const strays = processesMarked(markerEnv, server?.stateDir).filter((p) => p !== process.pid);
-    if (strays.length > 0) {
+    const strays = killStrays();
+    forgetStrays();
+    if (strays.count > 0) {
       result.notes.push(
-        `Killed ${strays.length} stray pod processes after podrun stopped: ${processList(strays)}`,
+        `Killed ${strays.count} stray pod processes after podrun stopped: ${strays.described}`,
       );
-      for (const p of strays) {
-        try {
-          process.kill(p, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
     }
     result.durationMs = elapsedMs(started);
   }

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
 import { hostOptionsFromEnv, runHostBench } from './host-pod-startup.js';
+import { runCleanups } from './lib/cleanup.js';
 import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
 import { REPO_ROOT } from './lib/server.js';
 
@@ -24,6 +25,16 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping the servers and removing what the benchmarks created\n`);
+    void runCleanups((line) => process.stderr.write(`${line}\n`)).then(() => process.exit(130));
+  });
+}
 
 const results: BenchResult[] = [];
 for (const name of selected) {

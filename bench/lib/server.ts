@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deferCleanup } from './cleanup.js';
 import { KubeClient } from './kube-client.js';
 import { elapsedMs, now } from './stats.js';
 
@@ -142,7 +143,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const startupMs = elapsedMs(start);
   const ready = client;
 
-  return {
+  const handle: ServerHandle = {
     kind,
     pid: child.pid!,
     stateDir,
@@ -169,4 +170,13 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
       return { exitedCleanly, removed, mountsLeft };
     },
   };
+  const forget = deferCleanup(async () => {
+    await handle.stop({ graceMs: 10_000 });
+  });
+  const stop = handle.stop;
+  handle.stop = (o) => {
+    forget();
+    return stop(o);
+  };
+  return handle;
 }
