@@ -159,6 +159,12 @@ export class PodWorker {
     });
     this.#backoff = { ...this.#backoff, ...plan.backoffUpdates };
     this.#podFailed ??= plan.podFailed;
+    // Stopping containers can take the whole grace period. The kubelet writes the status it observed before
+    // SyncPod acts, so what ended (a Job's app container, say) is visible while the rest is being stopped.
+    const stopsRunning = plan.killPod && observed.containers.some((c) => c.state === 'running');
+    if (stopsRunning || plan.containersToKill.length > 0) {
+      await this.#writeStatus(this.#generateStatus(pod, observed, false));
+    }
     const outcome = await executePlan(this.#executorDeps(), {
       pod,
       plan,
@@ -173,18 +179,7 @@ export class PodWorker {
     collaborators.prober.updatePod(pod, instances(pod, after), podIP);
     const nothingRunning = !after.containers.some((c) => c.state === 'running');
     const deleting = Boolean(pod.metadata?.deletionTimestamp);
-    const status = generatePodStatus({
-      pod,
-      sandboxes: after.sandboxes,
-      containers: after.containers,
-      probes: collaborators.prober,
-      reasonCache: this.#reasons,
-      runtimeName: deps.runtime.name,
-      hostIP: deps.config.hostIP,
-      now: clock.now(),
-      podIsTerminal: deleting && nothingRunning,
-      podFailed: this.#podFailed,
-    });
+    const status = this.#generateStatus(pod, after, deleting && nothingRunning);
     await this.#writeStatus(status);
 
     if (deleting && nothingRunning) {
@@ -201,6 +196,22 @@ export class PodWorker {
     const times = [plan.wakeAt, failedSync ? clock.now() + this.#o.syncErrorRetryMs : null];
     const defined = times.filter((t): t is number => typeof t === 'number' && Number.isFinite(t));
     return defined.length ? Math.min(...defined) : null;
+  }
+
+  #generateStatus(pod: Pod, observed: ObservedPod, podIsTerminal: boolean): PodStatus {
+    const { deps, collaborators } = this.#o;
+    return generatePodStatus({
+      pod,
+      sandboxes: observed.sandboxes,
+      containers: observed.containers,
+      probes: collaborators.prober,
+      reasonCache: this.#reasons,
+      runtimeName: deps.runtime.name,
+      hostIP: deps.config.hostIP,
+      now: deps.clock.now(),
+      podIsTerminal,
+      podFailed: this.#podFailed,
+    });
   }
 
   async #writeStatus(status: PodStatus): Promise<void> {

@@ -351,6 +351,24 @@ describe('native sidecars', () => {
     await h.stop();
   });
 
+  it('a Job-style pod shows its finished app container while a slow sidecar is still being stopped', async () => {
+    const h = new Harness({ scripts: { s1: { onSigterm: 'ignore' }, r: EXIT0(1000) } });
+    await h.run(pod('Never', [sidecar('s1')]));
+    await h.advance(40_000);
+    const during = h.history(UID, (st) => {
+      const app = st.containerStatuses?.[0]?.state?.terminated;
+      const side = st.initContainerStatuses?.[0]?.state?.running;
+      return app && side ? app.exitCode : undefined;
+    });
+    assert.deepEqual(
+      during.filter((x) => x !== undefined).slice(0, 1),
+      [0],
+      'a status with r terminated and s1 still running was written',
+    );
+    assert.equal(h.latest(UID)!.phase, 'Succeeded');
+    await h.stop();
+  });
+
   it('an app container that outlives the grace period is SIGKILLed (137) and the pod Fails', async () => {
     const h = new Harness({ scripts: { s1: { onSigterm: { exitCode: 0 } }, r: { onSigterm: 'ignore' } } });
     const p = pod('Never', [sidecar('s1')]);
