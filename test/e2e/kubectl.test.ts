@@ -530,4 +530,78 @@ spec:
       40_000,
     );
   });
+
+  test('kubectl rollout: a new image moves the pods to a new ReplicaSet, and undo brings the old one back', {
+    timeout: 120_000,
+  }, async () => {
+    const deployment = (version: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: roll}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: roll}}
+  template:
+    metadata: {labels: {app: roll}}
+    spec:
+      terminationGracePeriodSeconds: 2
+      containers:
+        - name: web
+          image: busybox:${version}
+          command: [sh, -c, '${MARK} echo ${version}; ${IDLE}']
+`;
+    type RsList = { items: { metadata: { name: string }; spec: { replicas?: number } }[] };
+    const replicaSets = async () =>
+      (await k().json<RsList>(['get', 'rs', '-l', 'app=roll'])).items.map((r) => ({
+        name: r.metadata.name,
+        replicas: r.spec.replicas ?? 0,
+      }));
+    const rolledOut = async () => {
+      const r = await k().run(['rollout', 'status', 'deployment/roll', '--timeout=60s'], {
+        timeoutMs: 70_000,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /deployment "roll" successfully rolled out/);
+    };
+    const versions = async () => {
+      const pods = await k().json<{ items: Pod[] }>(['get', 'pods', '-l', 'app=roll']);
+      const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+      return Promise.all(live.map(async (p) => (await k().ok(['logs', p.metadata?.name ?? ''])).trim()));
+    };
+
+    await k().apply(deployment('1'));
+    await rolledOut();
+    const [first] = await replicaSets();
+    assert.ok(first);
+    assert.deepEqual(await versions(), ['1', '1']);
+
+    await k().apply(deployment('2'));
+    await rolledOut();
+    const afterUpdate = await replicaSets();
+    assert.equal(afterUpdate.length, 2);
+    assert.deepEqual(afterUpdate.find((r) => r.name === first.name)?.replicas, 0);
+    await poll(
+      async () => ((await versions()).join() === '2,2' ? true : undefined),
+      'the pods to run version 2',
+      30_000,
+    );
+
+    // Undo puts revision 1's template back; the Deployment controller finds the ReplicaSet with that template
+    // (EqualIgnoreHash) and scales it up rather than making a new one.
+    await k().ok(['rollout', 'undo', 'deployment/roll']);
+    await rolledOut();
+    const afterUndo = await replicaSets();
+    assert.deepEqual(
+      afterUndo.map((r) => r.name).sort(),
+      afterUpdate.map((r) => r.name).sort(),
+      `undo made a new ReplicaSet instead of reusing ${first.name}: ${JSON.stringify(afterUndo)}`,
+    );
+    assert.equal(afterUndo.find((r) => r.name === first.name)?.replicas, 2);
+    await poll(
+      async () => ((await versions()).join() === '1,1' ? true : undefined),
+      'the pods to run version 1',
+      30_000,
+    );
+    await k().ok(['delete', 'deployment', 'roll'], { timeoutMs: 30_000 });
+  });
 });
