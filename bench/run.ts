@@ -26,23 +26,32 @@ if (unknown.length > 0) {
 }
 const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
 
-let interrupted = false;
+// On a signal the cleanups run at once (the benchmark in progress then fails, its server gone) and the process
+// exits 130 as soon as they are done; the results document is not touched.
+let cleanedUp: Promise<void> | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
+    if (cleanedUp) return;
     process.stderr.write(`\n${signal}: stopping the servers and removing what the benchmarks created\n`);
-    void runCleanups((line) => process.stderr.write(`${line}\n`)).then(() => process.exit(130));
+    cleanedUp = runCleanups((line) => process.stderr.write(`${line}\n`));
+    void cleanedUp.then(() => process.exit(130));
   });
 }
 
 const results: BenchResult[] = [];
 for (const name of selected) {
+  if (cleanedUp) break;
   const log = (line: string) => process.stderr.write(`[${name}] ${line}\n`);
   log('start');
   results.push(await BENCHMARKS[name]!(log));
 }
 
+if (cleanedUp) {
+  // Interrupted: what was measured is incomplete; print it, but leave the document alone.
+  process.stdout.write(`\n${results.map(renderConsole).join('\n\n')}\n`);
+  await cleanedUp;
+  process.exit(130);
+}
 process.stdout.write(`\n${results.map(renderConsole).join('\n\n')}\n`);
 if (write) {
   const doc = join(REPO_ROOT, 'docs', 'benchmarks.md');

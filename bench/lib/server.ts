@@ -171,7 +171,8 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     },
   };
   const forget = deferCleanup(async () => {
-    await handle.stop({ graceMs: 10_000 });
+    // Long enough for podrun to stop a few hundred pods on SIGTERM; the host benchmark kills what is left.
+    await handle.stop({ graceMs: 60_000 });
   });
   const stop = handle.stop;
   handle.stop = (o) => {
