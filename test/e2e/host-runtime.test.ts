@@ -116,6 +116,46 @@ describe('host runtime through podrun serve and kubectl', { skip: E2E_SKIP }, ()
     assert.equal(out, 'hostname-check\nhostname-check\n');
   });
 
+  test('the environment has HOSTNAME and PATH as containerd sets them, and the pod’s env overrides them', {
+    timeout: 30_000,
+  }, async () => {
+    // containerd's buildLinuxSpec: oci.WithDefaultPathEnv, then HOSTNAME=<sandbox hostname>, then the image's
+    // env, then the container's (later ones win).
+    await k().apply(
+      pod('env-defaults', {
+        restartPolicy: 'Never',
+        containers: [
+          app('plain', sh('env')),
+          app('overrides', sh('env'), {
+            env: [
+              { name: 'PATH', value: '/opt/tools/bin:/usr/bin:/bin' },
+              { name: 'HOSTNAME', value: 'chosen' },
+            ],
+          }),
+        ],
+      }),
+    );
+    await pollPod(
+      k(),
+      'env-defaults',
+      (p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? ''),
+      'env-defaults to finish',
+    );
+    const envOf = async (c: string) =>
+      Object.fromEntries(
+        (await k().ok(['logs', 'env-defaults', '-c', c]))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+    const plain = await envOf('plain');
+    assert.equal(plain.HOSTNAME, 'env-defaults');
+    assert.equal(plain.PATH, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    const overrides = await envOf('overrides');
+    assert.equal(overrides.HOSTNAME, 'chosen');
+    assert.equal(overrides.PATH, '/opt/tools/bin:/usr/bin:/bin');
+  });
+
   test('containers of one pod reach each other on localhost', { timeout: 40_000 }, async () => {
     await k().apply(
       pod('localhost-pair', {
