@@ -5,7 +5,7 @@ import { request as httpsRequest } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
-import type { PodEvent, UpClient } from './types.js';
+import { type PodEvent, type UpClient, warningLines } from './types.js';
 
 interface Endpoint {
   server: string;
@@ -56,6 +56,7 @@ export function httpClient(ep: Endpoint): UpClient {
   ): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
       const url = new URL(path, ep.server);
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const req = httpsRequest(
         url,
         {
@@ -64,7 +65,8 @@ export function httpClient(ep: Endpoint): UpClient {
           headers: {
             authorization: `Bearer ${ep.token}`,
             accept: 'application/json',
-            ...(body !== undefined ? { 'content-type': contentType } : {}),
+            // Node frames no body of a DELETE by itself (no chunked encoding for it): say its length.
+            ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
           },
         },
         (res) => {
@@ -77,7 +79,7 @@ export function httpClient(ep: Endpoint): UpClient {
         },
       );
       req.on('error', reject);
-      req.end(body === undefined ? undefined : JSON.stringify(body));
+      req.end(payload);
     });
   const json = async (
     method: string,
@@ -154,6 +156,16 @@ export function httpClient(ep: Endpoint): UpClient {
         req.on('error', (err) => reject(err));
         req.end();
       });
+    },
+    async warnings(ns, name) {
+      const selector = encodeURIComponent(`involvedObject.name=${name},type=Warning`);
+      const list = (await json(
+        'GET',
+        `/api/v1/namespaces/${ns}/events?fieldSelector=${selector}`,
+      )) as unknown as {
+        items?: KubeObject[];
+      };
+      return warningLines(list.items ?? []);
     },
     async logTail(ns, pod, container, tailLines) {
       const { status, text } = await call(

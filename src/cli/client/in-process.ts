@@ -2,7 +2,7 @@
 import type { Pod } from '../../api/types.js';
 import { ApiError } from '../../apiserver/errors.js';
 import type { Podrun } from '../../server/podrun.js';
-import type { UpClient } from './types.js';
+import { type UpClient, warningLines } from './types.js';
 
 export function inProcessClient(podrun: Podrun, stateDir: string): UpClient {
   const { registry } = podrun;
@@ -28,6 +28,12 @@ export function inProcessClient(podrun: Podrun, stateDir: string): UpClient {
     async watchPods(ns, onEvent) {
       const w = await registry.watch('pods', ns, { resourceVersion: '0' }, (ev) => onEvent(ev));
       return () => w.stop();
+    },
+    async warnings(ns, name) {
+      const { items } = await registry.list('events', ns, {
+        fieldSelector: `involvedObject.name=${name},type=Warning`,
+      });
+      return warningLines(items);
     },
     async logTail(ns, name, container, tailLines) {
       const pod = (await registry.find('pods', ns, name)) as Pod | undefined;

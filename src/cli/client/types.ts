@@ -21,8 +21,18 @@ export interface UpClient {
     onEvent: (e: PodEvent) => void,
     onError: (err: Error) => void,
   ): Promise<() => void>;
+  /** The messages of the Warning events about an object, oldest first (`FailedCreatePodSandBox: …`). */
+  warnings(namespace: string, name: string): Promise<string[]>;
   /** The last `tailLines` lines of a container's log (empty when there are none). */
   logTail(namespace: string, pod: string, container: string, tailLines: number): Promise<string>;
   /** Releases what the client holds; for an in-process podrun, `stopPods` first stops every pod. */
   close(options: { stopPods: boolean }): Promise<void>;
+}
+
+/** `Reason: message` of each event, oldest first by lastTimestamp. */
+export function warningLines(events: KubeObject[]): string[] {
+  const at = (e: KubeObject) => String((e as { lastTimestamp?: string }).lastTimestamp ?? '');
+  return [...events]
+    .sort((a, b) => (at(a) < at(b) ? -1 : at(a) > at(b) ? 1 : 0))
+    .map((e) => `${(e as { reason?: string }).reason}: ${(e as { message?: string }).message}`);
 }

@@ -147,7 +147,7 @@ export function upCommand(): Command {
           process.once('SIGINT', () => resolve());
           process.once('SIGTERM', () => resolve());
         });
-        await teardown('interrupt');
+        await teardown('interrupt').catch((err: unknown) => fail(err, 'stopping the pods failed'));
         process.exit(0);
       }
 
@@ -158,19 +158,20 @@ export function upCommand(): Command {
         const verdict = evaluate(workloads, (w) => tracker.podsOf(w));
         if (verdict.state === 'up') {
           process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-          await teardown('wait');
+          await teardown('wait').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(0);
         }
         if (verdict.state === 'failed') {
           await reportFailure(client, verdict.failure, tracker);
-          await teardown('failed');
+          await teardown('failed').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(1);
         }
         if (Date.now() > deadline) {
           process.stderr.write(
             `podrun: timed out after ${opts.timeout / 1000}s waiting for: ${verdict.pending.join(', ')}\n`,
           );
-          await teardown('timeout');
+          await reportWarnings(client, tracker);
+          await teardown('timeout').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(1);
         }
         await new Promise((r) => setTimeout(r, 250));
@@ -240,6 +241,19 @@ async function reportFailure(client: UpClient, f: Failure, tracker: Tracker): Pr
         `--- last lines of ${f.pod}/${f.container} ---\n${tail.endsWith('\n') ? tail : `${tail}\n`}`,
       );
     }
+  }
+}
+
+/** At a timeout, the last Warning events of the pods still waiting: often the reason (a sandbox that failed). */
+async function reportWarnings(client: UpClient, tracker: Tracker): Promise<void> {
+  for (const pod of tracker.pods.values()) {
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+    if (ready || pod.status?.phase === 'Succeeded') continue;
+    const lines = await client
+      .warnings(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '')
+      .catch(() => []);
+    for (const line of [...new Set(lines)].slice(-5))
+      process.stderr.write(`podrun: pod ${pod.metadata?.name}: ${line}\n`);
   }
 }
 
