@@ -404,13 +404,29 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
     );
     const allRunning = ended && many.running.size === o.pods;
     const cpuSeconds = procCpuSeconds(server.pid) - cpu0;
+    const waitedMs = nowMs() - t0;
     const lastRunning = Math.max(...many.running.values());
     const allMs = lastRunning - t0;
+    if (!allRunning) {
+      // Stuck pods, or events the watch lost? The API's own list tells.
+      const listed = await client.must<{ items: KubeObjectLike[] }>('GET', `/api/v1/namespaces/${ns}/pods`);
+      const phases = new Map<string, number>();
+      for (const p of listed.items)
+        phases.set(p.status?.phase ?? '(none)', (phases.get(p.status?.phase ?? '(none)') ?? 0) + 1);
+      const stuck = listed.items.find((p) => p.status?.phase !== 'Running');
+      result.notes.push(
+        `After waiting ${ms(waitedMs)}, the watch had seen ${many.running.size} pods Running${many.ended ? ` and had ended (${many.ended})` : ''}; ` +
+          `the API listed ${[...phases].map(([k, v]) => `${v} ${k}`).join(', ')}.` +
+          (stuck
+            ? ` One that is not Running: ${stuck.metadata.name}, status ${JSON.stringify(stuck.status).slice(0, 600)}`
+            : ''),
+      );
+    }
     metrics.push({
       name: `${o.pods} pods at once: first create → all Running`,
       value: allRunning
         ? `${ms(allMs)} (the creates took ${ms(createdMs)})`
-        : `${many.running.size}/${o.pods} Running (${many.failed.size} ended) before the timeout`,
+        : `${many.running.size}/${o.pods} Running (${many.failed.size} ended) after ${ms(waitedMs)}, when the benchmark stopped waiting`,
       target: '≤ 30 s',
       verdict: check(allRunning && allMs <= 30_000, full),
       note: `${result.machine.nproc} CPUs`,
@@ -422,8 +438,8 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       value: [10, 30, 60, 120].map(runningBy).join(' / '),
     });
     metrics.push({
-      name: 'podrun CPU time (user + system) from the first create to the last Running',
-      value: `${cpuSeconds.toFixed(1)} s over ${ms(allMs)} of wall clock`,
+      name: 'podrun CPU time (user + system) from the first create to the end of the wait',
+      value: `${cpuSeconds.toFixed(1)} s over ${ms(waitedMs)} of wall clock`,
       note: 'the podrun process only',
     });
     const mem = procMemory(server.pid);

@@ -94,6 +94,9 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     throw new Error('`podrun serve` is not available in this checkout (bin/podrun serve --help failed)');
   }
 
+  // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
+  const profDir = process.env.BENCH_CPU_PROF;
+  if (profDir) args.unshift('--cpu-prof', `--cpu-prof-dir=${profDir}`);
   const start = now();
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
