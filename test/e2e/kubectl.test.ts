@@ -459,6 +459,8 @@ spec:
       const ready = await k().json<Pod>(['get', 'pod', 'gated']);
       assert.equal(ready.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
     } finally {
+      // The pod first: its hostPath volume (DirectoryOrCreate) would make the directory again.
+      await k().run(['delete', 'pod', 'gated', '--grace-period=1'], { timeoutMs: 30_000 });
       rmSync(flag, { recursive: true, force: true });
     }
   });

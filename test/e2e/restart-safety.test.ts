@@ -202,6 +202,7 @@ describe('podrun serve survives kill -9 and adopts its pods', { skip: E2E_SKIP }
     );
 
     serve = await startServe({ stateDir, backoffInitial: '1s', backoffMax: '4s' });
+    rmSync(kubectl.cacheDir, { recursive: true, force: true });
     kubectl = new Kubectl(serve.kubeconfig);
 
     const short2 = await pollPod(

@@ -68,7 +68,13 @@ export function e2eCluster(
         assert.deepEqual(leftovers(serve.stateDir, footprint, options.commandMarkers ?? []), []);
         clean = true;
       } finally {
-        if (serve.child.exitCode === null && serve.child.signalCode === null) await serve.kill9();
+        if (!clean) {
+          // The failure is reported above. Whatever its pods left running (a SIGKILL alone would leave them
+          // all) is adopted by a fresh podrun on the same state dir and stopped.
+          await serve.kill9();
+          const again = await startServe({ stateDir: serve.stateDir }).catch(() => undefined);
+          await again?.stop(90_000).catch(() => again.kill9());
+        }
         rmSync(kubectl.cacheDir, { recursive: true, force: true });
         // Left for inspection when something remains (and never removed through a leftover mount).
         if (clean) rmSync(serve.stateDir, { recursive: true, force: true });
