@@ -57,6 +57,9 @@ function defaultContainer(c: Container | EphemeralContainer): void {
   if (!c.imagePullPolicy) c.imagePullPolicy = defaultPullPolicy(c.image);
   if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
+  // The API server always serves `resources: {}` (a non-omitempty struct); clients such as `kubectl rollout
+  // undo` send it back, so a stored template must carry it too to compare equal.
+  if (!c.resources) c.resources = {};
   for (const p of c.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
   for (const e of c.env ?? []) {
     const ref = e.valueFrom?.fieldRef;

@@ -122,7 +122,8 @@ export class Kubelet {
     const { runtime } = this.#deps;
     const sandboxes = await runtime.listPodSandboxes();
     const uids = new Set(sandboxes.map((s) => s.labels[LABEL_POD_UID] ?? s.metadata.uid));
-    await Promise.all(
+    // Every pod gets its chance to stop even when another one fails to; the failures are reported after.
+    const results = await Promise.allSettled(
       [...uids].map(async (uid) => {
         const pod = pods.get(uid);
         if (pod) await this.#killKnownPod(pod);
@@ -130,6 +131,11 @@ export class Kubelet {
         await this.#collaborators.volumes.tearDownPod(uid).catch((e) => this.#onError(uid, e));
       }),
     );
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      const reasons = failed.map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason)));
+      throw new Error(`${failed.length} of ${uids.size} pods did not stop cleanly: ${reasons.join('; ')}`);
+    }
   }
 
   #startWorker(pod: Pod): void {

@@ -40,6 +40,7 @@ describe('applyDefaults', () => {
           imagePullPolicy: 'IfNotPresent',
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
+          resources: {},
         },
       ],
       containers: [
@@ -49,6 +50,7 @@ describe('applyDefaults', () => {
           imagePullPolicy: 'Always',
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
+          resources: {},
           ports: [{ containerPort: 80, protocol: 'TCP' }],
           env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath: 'metadata.name', apiVersion: 'v1' } } }],
           readinessProbe: {

@@ -31,7 +31,8 @@ export const CONFORMANCE_TESTS = {
   localhost: 'two containers of one pod reach each other on localhost',
   podToPod: 'a pod reaches another pod at its IP',
   hostToPod: 'the host reaches a pod at its IP, as the kubelet does for probes',
-  exactEnv: "a container's environment is exactly the one given, in order",
+  exactEnv:
+    "a container's environment is containerd's PATH and HOSTNAME, then the one given, in order; given entries win",
   mounts: 'mounts appear at their container path, writes reach the host, and readOnly mounts refuse writes',
   subPath: 'a subPath mount shows one file of the volume',
   workingDir: 'workingDir sets the working directory of the command',
@@ -212,7 +213,17 @@ export function runtimeConformance(options: ConformanceOptions): void {
         { name: 'WITH_EQUALS', value: 'a=b=c' },
       ];
       const { out } = await runToEnd(pod, containerConfig('c', ['/usr/bin/env'], { envs }));
-      assert.equal(out, 'ZETA=last letter first\nALPHA=1\nEMPTY=\nWITH_EQUALS=a=b=c\n');
+      assert.equal(
+        out,
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\nHOSTNAME=env\n' +
+          'ZETA=last letter first\nALPHA=1\nEMPTY=\nWITH_EQUALS=a=b=c\n',
+      );
+      const own = await runToEnd(
+        pod,
+        containerConfig('c2', ['/usr/bin/env'], { envs: [{ name: 'PATH', value: '/bin' }] }),
+      );
+      assert.match(own.out, /^PATH=\/bin\n/m);
+      assert.doesNotMatch(own.out, /PATH=\/usr\/local/);
     });
 
     it(CONFORMANCE_TESTS.mounts, async () => {

@@ -52,7 +52,7 @@ import {
 } from './cgroups.js';
 import { readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
-import { mountSource, resolveCommand, sortMounts } from './mounts.js';
+import { DEFAULT_PATH, mountSource, resolveCommand, sortMounts } from './mounts.js';
 import { bootId, isSameProcess, run } from './proc.js';
 import { SHIM_SOURCE } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
@@ -578,6 +578,10 @@ export class HostRuntime implements RuntimeService {
       ['groups', rec.identity.groups.join(',')],
       ['exe', exe],
     ];
+    // As containerd: a default PATH and HOSTNAME first, then the container's env, whose entries win.
+    const hostname = this.#sandboxes.get(rec.sandboxId)?.config.hostname;
+    entries.push(['env', `PATH=${DEFAULT_PATH}`]);
+    if (hostname) entries.push(['env', `HOSTNAME=${hostname}`]);
     for (const e of rec.config.envs) entries.push(['env', `${e.name}=${e.value}`]);
     for (const a of argv) entries.push(['argv', a]);
     for (const p of rec.cgroups.procs) entries.push(['cgroup', p]);
