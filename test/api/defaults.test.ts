@@ -50,7 +50,6 @@ describe('applyDefaults', () => {
           imagePullPolicy: 'Always',
           terminationMessagePath: '/dev/termination-log',
           terminationMessagePolicy: 'File',
-          resources: {},
           ports: [{ containerPort: 80, protocol: 'TCP' }],
           env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath: 'metadata.name', apiVersion: 'v1' } } }],
           readinessProbe: {
