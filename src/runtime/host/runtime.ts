@@ -336,7 +336,16 @@ export class HostRuntime implements RuntimeService {
         ['gateway', this.#subnet.gateway],
         ['bridge', this.#bridge],
       ]);
-      if (res.code !== 0) throw new Error(res.stderr.trim() || `the shim exited with status ${res.code}`);
+      if (res.code !== 0) {
+        const why = res.stderr.trim();
+        // The kernel's words for a Linux bridge that already has its maximum of 1024 ports.
+        if (why.includes('Exchange full')) {
+          throw new Error(
+            `bridge ${this.#bridge} has no free port (a Linux bridge takes at most 1024 pods): ${why}; stop some pods, or give other podrun instances their own bridge`,
+          );
+        }
+        throw new Error(why || `the shim exited with status ${res.code}`);
+      }
     } catch (e) {
       await this.#teardownSandbox(rec).catch(() => {});
       rmSync(dir, { recursive: true, force: true });
