@@ -414,12 +414,18 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       for (const p of listed.items)
         phases.set(p.status?.phase ?? '(none)', (phases.get(p.status?.phase ?? '(none)') ?? 0) + 1);
       const stuck = listed.items.find((p) => p.status?.phase !== 'Running');
+      let why = '';
+      if (stuck) {
+        const events = await client.must<{ items: { reason?: string; message?: string }[] }>(
+          'GET',
+          `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${stuck.metadata.name}`)}`,
+        );
+        const last = events.items.at(-1);
+        why = ` One that is not Running: ${stuck.metadata.name}, phase ${stuck.status?.phase}; its last event: ${last ? `${last.reason}: ${(last.message ?? '').slice(0, 300)}` : '(none)'}`;
+      }
       result.notes.push(
         `After waiting ${ms(waitedMs)}, the watch had seen ${many.running.size} pods Running${many.ended ? ` and had ended (${many.ended})` : ''}; ` +
-          `the API listed ${[...phases].map(([k, v]) => `${v} ${k}`).join(', ')}.` +
-          (stuck
-            ? ` One that is not Running: ${stuck.metadata.name}, status ${JSON.stringify(stuck.status).slice(0, 600)}`
-            : ''),
+          `the API listed ${[...phases].map(([k, v]) => `${v} ${k}`).join(', ')}.${why}`,
       );
     }
     metrics.push({
