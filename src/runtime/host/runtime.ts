@@ -34,6 +34,7 @@ import {
   type ExecResult,
   type ImageSpec,
   type ImageStatus,
+  LABEL_POD_UID,
   type PodSandboxConfig,
   type PodSandboxStatus,
   RuntimeError,
@@ -139,6 +140,8 @@ export class HostRuntime implements RuntimeService {
   readonly #ip: string;
   readonly #bootId = bootId();
   readonly #sandboxes = new Map<string, SandboxRecord>();
+  /** Container ids by sandbox id: the kubelet lists one pod's containers at every sync, so no scan of all. */
+  readonly #bySandbox = new Map<string, Set<string>>();
   readonly #containers = new Map<string, ContainerRecord>();
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   readonly #exitWaiters = new Map<string, Set<() => void>>();
@@ -245,7 +248,7 @@ export class HostRuntime implements RuntimeService {
     for (const id of safeReaddir(join(this.#stateDir, 'containers'))) {
       const rec = readJson<ContainerRecord>(join(this.#stateDir, 'containers', id, 'container.json'));
       if (!rec) continue;
-      this.#containers.set(id, rec);
+      this.#putContainer(rec);
       // podrun died while starting it: the shim left its report on disk.
       if (rec.state === 'created')
         this.#adoptStart(rec, readOrEmpty(join(this.#stateDir, 'containers', id, 'started')));
@@ -474,7 +477,7 @@ export class HostRuntime implements RuntimeService {
       bootId: this.#bootId,
       cgroups: { procs: [], oomFiles: [], dirs: [] },
     };
-    this.#containers.set(id, rec);
+    this.#putContainer(rec);
     this.#saveContainer(rec);
     this.#emit('ContainerCreated', podSandboxId, rec.podUid, id);
     return id;
@@ -680,7 +683,7 @@ export class HostRuntime implements RuntimeService {
     removeCgroups(rec.cgroups.dirs);
     rmSync(join(this.#stateDir, 'containers', id), { recursive: true, force: true });
     rmSync(join(this.#exitsDir, id), { force: true });
-    this.#containers.delete(id);
+    this.#dropContainer(id);
     this.#emit('ContainerDeleted', rec.sandboxId, rec.podUid, id);
   }
 
@@ -688,7 +691,7 @@ export class HostRuntime implements RuntimeService {
     const sweep = this.#clock.now() - this.#lastSweep >= LIVENESS_SWEEP_MS || !this.#watcher;
     if (sweep) this.#lastSweep = this.#clock.now();
     const out: ContainerStatus[] = [];
-    for (const rec of this.#containers.values()) {
+    for (const rec of this.#candidates(filter)) {
       if (filter?.podSandboxId && rec.sandboxId !== filter.podSandboxId) continue;
       if (!matches(rec.config.labels, filter?.labelSelector)) continue;
       if (sweep) this.#observe(rec);
@@ -764,7 +767,44 @@ export class HostRuntime implements RuntimeService {
   }
 
   #containersOf(sandboxId: string): ContainerRecord[] {
-    return [...this.#containers.values()].filter((c) => c.sandboxId === sandboxId);
+    const ids = this.#bySandbox.get(sandboxId) ?? new Set<string>();
+    return [...ids]
+      .map((id) => this.#containers.get(id))
+      .filter((c): c is ContainerRecord => c !== undefined);
+  }
+
+  #putContainer(rec: ContainerRecord): void {
+    this.#containers.set(rec.id, rec);
+    let ids = this.#bySandbox.get(rec.sandboxId);
+    if (!ids) {
+      ids = new Set();
+      this.#bySandbox.set(rec.sandboxId, ids);
+    }
+    ids.add(rec.id);
+  }
+
+  #dropContainer(id: string): void {
+    const rec = this.#containers.get(id);
+    this.#containers.delete(id);
+    if (!rec) return;
+    const ids = this.#bySandbox.get(rec.sandboxId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#bySandbox.delete(rec.sandboxId);
+  }
+
+  /** The records a filter can match: one sandbox's, one pod's (by its uid label), or all. */
+  #candidates(filter: ContainerFilter | undefined): Iterable<ContainerRecord> {
+    if (filter?.podSandboxId) return this.#containersOf(filter.podSandboxId);
+    const uid = filter?.labelSelector?.[LABEL_POD_UID];
+    if (uid === undefined) return this.#containers.values();
+    const out: ContainerRecord[] = [];
+    for (const sb of this.#sandboxes.values()) {
+      if (sb.config.labels[LABEL_POD_UID] === uid) out.push(...this.#containersOf(sb.id));
+    }
+    // Containers whose sandbox record is gone (removed meanwhile) are still found by their own label.
+    if (out.length === 0)
+      return [...this.#containers.values()].filter((c) => c.config.labels[LABEL_POD_UID] === uid);
+    return out;
   }
 
   /** Brings a running container's record up to date with what the shim wrote and what /proc says. */
