@@ -60,7 +60,7 @@ test('an init container that completes reports its exit code and run time', () =
   const lines = podTransitions(before, after).map((t) => formatTransition(t, { pod: 3, subject: 10 }));
   assert.deepEqual(lines, [
     'web  pod         Init:0/2 → Init:1/2',
-    'web  init/wait   Running → Completed (exit 0, 1.0s)',
+    'web  init/wait   Running → Completed (exit 0, 1s)',
   ]);
 });
 

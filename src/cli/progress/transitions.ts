@@ -47,8 +47,9 @@ export function containerStateLabel(s: ContainerStatus | undefined): string {
   return s.state.waiting?.reason || 'Waiting';
 }
 
+/** Status timestamps have whole seconds (RFC 3339, as upstream), so a run time is only known to the second. */
 function seconds(ms: number): string {
-  return ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`;
+  return ms < 1000 ? '<1s' : `${Math.round(ms / 1000)}s`;
 }
 
 function detailFor(s: ContainerStatus): string | undefined {
