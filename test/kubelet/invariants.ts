@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { PodStatus } from '../../src/api/types.js';
 
 /** initialized(): whether every init container completed, or one failed; throws when the statuses contradict. */
-function initialized(status: PodStatus): { allInit: boolean; failed: boolean } {
+export function initialized(status: PodStatus): { allInit: boolean; failed: boolean } {
   let allInit = true;
   let failed = false;
   for (const s of status.initContainerStatuses ?? []) {
