@@ -120,7 +120,12 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
   const phase = pod.status?.phase;
   const live =
     !plan.killPod && !pod.metadata?.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
-  if (!hasStarts && !plan.createSandbox && !(live && observed.sandboxes.length > 0)) return outcome();
+  // Only projected contents can change under a running pod; emptyDir and hostPath need nothing per sync.
+  const projects = (pod.spec?.volumes ?? []).some(
+    (v) => v.configMap || v.secret || v.downwardAPI || v.projected,
+  );
+  const refresh = live && projects && observed.sandboxes.length > 0;
+  if (!hasStarts && !plan.createSandbox && !refresh) return outcome();
 
   // Step 6: storage before anything runs, then the sandbox.
   try {
