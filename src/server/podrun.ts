@@ -65,6 +65,12 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
   const layout = stateLayout(options.stateDir);
   await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
   await mkdir(layout.kubeletDir, { recursive: true });
+  const running = await runningServer(layout.serveInfo);
+  if (running) {
+    throw new Error(
+      `another podrun (pid ${running.pid}) already serves this state directory at ${running.url}: stop it, use it (KUBECONFIG=${layout.kubeconfig}), or choose another --state-dir`,
+    );
+  }
 
   const closers: (() => Promise<void> | void)[] = [];
   const closeAll = async () => {
@@ -206,4 +212,21 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await closeAll();
     throw err;
   }
+}
+
+/** The podrun serving a state directory, if its serve.json names a process that is still alive. */
+export async function runningServer(serveInfo: string): Promise<{ pid: number; url: string } | undefined> {
+  let info: { pid?: unknown; url?: unknown };
+  try {
+    info = JSON.parse(await readFile(serveInfo, 'utf8')) as { pid?: unknown; url?: unknown };
+  } catch {
+    return undefined;
+  }
+  if (typeof info.pid !== 'number' || info.pid === process.pid) return undefined;
+  try {
+    process.kill(info.pid, 0);
+  } catch {
+    return undefined;
+  }
+  return { pid: info.pid, url: String(info.url ?? '') };
 }

@@ -40,6 +40,12 @@ export function serveCommand(): Command {
           backoffMaxMs: opts.backoffMax,
         });
       } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          fail(
+            err,
+            `port ${opts.port} on ${opts.address} is taken; choose another with --port N (0 picks a free one)`,
+          );
+        }
         fail(err, `podrun serve could not start (state dir ${opts.stateDir})`);
       }
       process.stderr.write(

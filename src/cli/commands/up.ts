@@ -1,12 +1,12 @@
 // `podrun up -f FILE|DIR`: apply manifests, print every status change of every pod and container as it
 // happens, and (with --wait) exit 0 once everything is up, or non-zero with the reason as soon as something
 // fails. Uses the `podrun serve` of the state dir when one runs, otherwise starts podrun in this process.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { Command, Option } from '@commander-js/extra-typings';
 import { formatManifestError, loadManifests } from '../../api/manifests.js';
 import { resourceForKind } from '../../api/resources.js';
 import type { KubeObject, Pod } from '../../api/types.js';
-import { startPodrun } from '../../server/podrun.js';
+import { runningServer, startPodrun } from '../../server/podrun.js';
 import { RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { httpClient, readKubeconfig } from '../client/http.js';
@@ -205,9 +205,8 @@ async function connect(opts: {
   backoffMax: number;
 }): Promise<UpClient> {
   const layout = stateLayout(opts.stateDir);
-  if (existsSync(layout.serveInfo) && existsSync(layout.kubeconfig)) {
-    const info = JSON.parse(readFileSync(layout.serveInfo, 'utf8')) as { pid: number };
-    if (processAlive(info.pid)) return httpClient(await readKubeconfig(layout.kubeconfig));
+  if ((await runningServer(layout.serveInfo)) && existsSync(layout.kubeconfig)) {
+    return httpClient(await readKubeconfig(layout.kubeconfig));
   }
   const podrun = await startPodrun({
     stateDir: opts.stateDir,
@@ -217,15 +216,6 @@ async function connect(opts: {
     port: 0,
   });
   return inProcessClient(podrun, opts.stateDir);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function reportFailure(client: UpClient, f: Failure, tracker: Tracker): Promise<void> {
