@@ -756,10 +756,11 @@ export class Registry {
     const out: Array<{ r: ResourceInfo; obj: KubeObject }> = [];
     for (const r of RESOURCES) {
       if (!r.namespaced && ns) continue;
-      const { items } = await this.store.list(groupResource(r), r.namespaced ? ns : undefined);
-      for (const obj of items) {
-        if ((obj.metadata.ownerReferences ?? []).some((o) => o.uid === uid)) out.push({ r, obj });
-      }
+      // The predicate runs on the stored objects, so only the dependents themselves are copied.
+      const { items } = await this.store.list(groupResource(r), r.namespaced ? ns : undefined, (o) =>
+        (o.metadata.ownerReferences ?? []).some((ref) => ref.uid === uid),
+      );
+      for (const obj of items) out.push({ r, obj });
     }
     return out;
   }

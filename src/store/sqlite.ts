@@ -143,7 +143,11 @@ class SqliteStore implements Store {
     return entry ? cloneJson(entry.object) : undefined;
   }
 
-  async list(groupResource: string, namespace?: string): Promise<ListResult> {
+  async list(
+    groupResource: string,
+    namespace?: string,
+    where?: (object: Readonly<KubeObject>) => boolean,
+  ): Promise<ListResult> {
     this.#assertOpen();
     const buckets = this.#objects.get(groupResource);
     const items: KubeObject[] = [];
@@ -153,7 +157,9 @@ class SqliteStore implements Store {
       for (const ns of namespaces) {
         const bucket = buckets.get(ns);
         if (!bucket) continue;
-        for (const entry of sortedEntries(bucket)) items.push(cloneJson(entry.object));
+        for (const entry of sortedEntries(bucket)) {
+          if (!where || where(entry.object)) items.push(cloneJson(entry.object));
+        }
       }
     }
     return { items, revision: this.#revision };

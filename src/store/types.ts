@@ -60,7 +60,15 @@ export interface Store {
   /** The newest revision written (0 when empty). Survives restarts and never goes back. */
   revision(): number;
   get(key: ObjectKey): Promise<KubeObject | undefined>;
-  list(groupResource: string, namespace?: string): Promise<ListResult>;
+  /**
+   * Lists the objects of a resource, optionally in one namespace. With `where`, only the objects it accepts are
+   * copied and returned; it sees the stored object and must not change it (a cheap scan, e.g. for owners).
+   */
+  list(
+    groupResource: string,
+    namespace?: string,
+    where?: (object: Readonly<KubeObject>) => boolean,
+  ): Promise<ListResult>;
   /** Writes a new object; fails with AlreadyExists. Sets metadata.resourceVersion. Durable when it returns. */
   create(key: ObjectKey, object: KubeObject): Promise<KubeObject>;
   /**

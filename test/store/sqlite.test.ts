@@ -152,6 +152,23 @@ describe('sqlite store: objects and revisions', () => {
     assert.deepEqual((await store.list('services')).items, []);
     await store.close();
   });
+
+  test('list with a predicate returns only the accepted objects, as copies', async () => {
+    const store = openSqliteStore(':memory:');
+    await store.create(podKey('a'), {
+      ...pod('a'),
+      metadata: { name: 'a', namespace: 'default', labels: { keep: 'yes' } },
+    });
+    await store.create(podKey('b'), pod('b'));
+    const { items } = await store.list('pods', undefined, (o) => o.metadata.labels?.keep === 'yes');
+    assert.deepEqual(
+      items.map((o) => o.metadata.name),
+      ['a'],
+    );
+    items[0]!.metadata.name = 'changed';
+    assert.equal((await store.get(podKey('a')))?.metadata.name, 'a');
+    await store.close();
+  });
 });
 
 describe('sqlite store: durability', () => {
