@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { deferCleanup } from './lib/cleanup.js';
+import { positiveIntFromEnv } from './lib/env.js';
 import { type KubeClient, type KubeObjectLike, pool, type WatchStream } from './lib/kube-client.js';
 import { kubectl, kubectlOk } from './lib/kubectl.js';
 import { machine } from './lib/machine.js';
@@ -37,13 +38,7 @@ export function apiserverOptionsFromEnv(
   env: NodeJS.ProcessEnv,
   log: (l: string) => void,
 ): ApiserverBenchOptions {
-  const n = (name: string, dflt: number) => {
-    const v = env[name];
-    if (v === undefined || v === '') return dflt;
-    const parsed = Number(v);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name}=${v}: must be a positive integer`);
-    return parsed;
-  };
+  const n = (name: string, dflt: number) => positiveIntFromEnv(env, name, dflt);
   return {
     pods: n('BENCH_API_PODS', FULL_API_OPTIONS.pods),
     kubectlRuns: n('BENCH_RUNS', FULL_API_OPTIONS.kubectlRuns),

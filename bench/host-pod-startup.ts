@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { deferCleanup } from './lib/cleanup.js';
+import { positiveIntFromEnv } from './lib/env.js';
 import { type KubeClient, type KubeObjectLike, pool, type WatchStream } from './lib/kube-client.js';
 import { machine } from './lib/machine.js';
 import { commandLine, procCpuSeconds, processesMarked, procMemory } from './lib/proc.js';
@@ -37,13 +38,7 @@ export interface HostBenchOptions {
 export const FULL_HOST_OPTIONS = { pods: 1000, runs: 10 };
 
 export function hostOptionsFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => void): HostBenchOptions {
-  const n = (name: string, dflt: number) => {
-    const v = env[name];
-    if (v === undefined || v === '') return dflt;
-    const parsed = Number(v);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${name}=${v}: must be a positive integer`);
-    return parsed;
-  };
+  const n = (name: string, dflt: number) => positiveIntFromEnv(env, name, dflt);
   return {
     pods: n('BENCH_PODS', FULL_HOST_OPTIONS.pods),
     runs: n('BENCH_RUNS', FULL_HOST_OPTIONS.runs),
