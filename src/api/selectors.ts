@@ -3,6 +3,8 @@
 // apimachinery: pkg/labels/selector.go, pkg/fields/selector.go, pkg/util/validation/validation.go, and the
 // per-kind field label conversions in pkg/apis/*/v1/conversion.go.
 
+import { isQualifiedName, isValidLabelValue } from './validation/names.js';
+
 /** A selector that failed to parse; `message` is upstream's wording. */
 export class SelectorError extends Error {
   constructor(message: string) {
@@ -258,64 +260,6 @@ class LabelParser {
 
 // ---------------------------------------------------------------- validation (apimachinery wording)
 
-const QUALIFIED_NAME_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
-const QUALIFIED_NAME_RE = new RegExp(`^${QUALIFIED_NAME_FMT}$`);
-const QUALIFIED_NAME_MSG =
-  "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const LABEL_VALUE_FMT = `(${QUALIFIED_NAME_FMT})?`;
-const LABEL_VALUE_RE = new RegExp(`^${LABEL_VALUE_FMT}$`);
-const LABEL_VALUE_MSG =
-  "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-const DNS1123_SUBDOMAIN_MSG =
-  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-
-function regexError(msg: string, fmt: string, ...examples: string[]): string {
-  // Upstream's RegexError, double spaces included.
-  return `${msg} (e.g. ${examples.map((e) => `'${e}', `).join(' or ')}regex used for validation is '${fmt}')`;
-}
-
-function qualifiedNameErrors(value: string): string[] {
-  const errs: string[] = [];
-  const parts = value.split('/');
-  let name: string;
-  if (parts.length === 1) {
-    name = parts[0]!;
-  } else if (parts.length === 2) {
-    const prefix = parts[0]!;
-    name = parts[1]!;
-    if (prefix.length === 0) {
-      errs.push('prefix part must be non-empty');
-    } else {
-      if (prefix.length > 253) errs.push('prefix part must be no more than 253 characters');
-      if (!DNS1123_SUBDOMAIN_RE.test(prefix)) {
-        errs.push(`prefix part ${regexError(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, 'example.com')}`);
-      }
-    }
-  } else {
-    return [
-      `a qualified name ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
-    ];
-  }
-  if (name.length === 0) errs.push('name part must be non-empty');
-  else if (name.length > 63) errs.push('name part must be no more than 63 characters');
-  if (!QUALIFIED_NAME_RE.test(name)) {
-    errs.push(
-      `name part ${regexError(QUALIFIED_NAME_MSG, QUALIFIED_NAME_FMT, 'MyName', 'my.name', '123-abc')}`,
-    );
-  }
-  return errs;
-}
-
-function labelValueErrors(value: string): string[] {
-  const errs: string[] = [];
-  if (value.length > 63) errs.push('must be no more than 63 characters');
-  if (!LABEL_VALUE_RE.test(value))
-    errs.push(regexError(LABEL_VALUE_MSG, LABEL_VALUE_FMT, 'MyValue', 'my_value', '12345'));
-  return errs;
-}
-
 /** field.Invalid(...).Error(): `<path>: Invalid value: "<v>": <detail>`. */
 function invalid(path: string, value: unknown, detail: string): string {
   const shown = typeof value === 'string' ? JSON.stringify(value) : goSliceLiteral(value);
@@ -328,7 +272,7 @@ function goSliceLiteral(value: unknown): string {
 }
 
 function validateLabelKey(key: string, path: string): string | undefined {
-  const errs = qualifiedNameErrors(key);
+  const errs = isQualifiedName(key);
   return errs.length ? invalid(path, key, errs.join('; ')) : undefined;
 }
 
@@ -365,7 +309,7 @@ function newRequirement(key: string, operator: LabelOperator, values: string[]):
       break;
   }
   values.forEach((v, i) => {
-    const valueErrs = labelValueErrors(v);
+    const valueErrs = isValidLabelValue(v);
     if (valueErrs.length) errs.push(invalid(`values[${i}]`, v, valueErrs.join('; ')));
   });
   if (errs.length === 1) throw new Error(errs[0]);

@@ -12,7 +12,7 @@ import {
 import { type Collaborators, defaultCollaborators } from './collaborators.js';
 import { executePlan } from './executor.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from './kill.js';
-import type { PodPlan } from './planner.js';
+import { emptyPlan, type PodPlan } from './planner.js';
 import { podGracePeriodSeconds } from './pod-util.js';
 import { PodWorker, SYNC_ERROR_RETRY_MS } from './pod-worker.js';
 import { observe } from './runtime-view.js';
@@ -162,20 +162,7 @@ export class Kubelet {
       await runtime.listPodSandboxes(selector),
       await runtime.listContainers(selector),
     );
-    const plan: PodPlan = {
-      killPod: true,
-      createSandbox: false,
-      sandboxId: '',
-      sandboxAttempt: 0,
-      initContainersToStart: [],
-      containersToStart: [],
-      containersToKill: [],
-      waiting: [],
-      backoffUpdates: {},
-      pruneContainerIds: [],
-      wakeAt: null,
-      podFailed: null,
-    };
+    const plan: PodPlan = { ...emptyPlan(), killPod: true };
     await executePlan(
       { ...this.#deps, collaborators: this.#collaborators },
       { pod, plan, observed, imageBackoff: {}, gracePeriodOverride: podGracePeriodSeconds(pod) },

@@ -97,16 +97,13 @@ export interface PodPlan {
 
 export const DEADLINE_EXCEEDED_MESSAGE = 'Pod was active on the node longer than the specified deadline';
 
-/** planPod decides what to do with a pod right now. */
-export function planPod(input: PlanInput): PodPlan {
-  const { pod } = input;
-  const observed = observe(input.sandboxes, input.containers);
-  const sandbox = podSandboxChanged(observed);
-  const plan: PodPlan = {
-    killPod: sandbox.changed,
-    createSandbox: sandbox.changed,
-    sandboxId: sandbox.changed ? '' : sandbox.sandboxId,
-    sandboxAttempt: sandbox.attempt,
+/** A plan that does nothing: the base every decision starts from. */
+export function emptyPlan(): PodPlan {
+  return {
+    killPod: false,
+    createSandbox: false,
+    sandboxId: '',
+    sandboxAttempt: 0,
     initContainersToStart: [],
     containersToStart: [],
     containersToKill: [],
@@ -115,6 +112,20 @@ export function planPod(input: PlanInput): PodPlan {
     pruneContainerIds: [],
     wakeAt: null,
     podFailed: null,
+  };
+}
+
+/** planPod decides what to do with a pod right now. */
+export function planPod(input: PlanInput): PodPlan {
+  const { pod } = input;
+  const observed = observe(input.sandboxes, input.containers);
+  const sandbox = podSandboxChanged(observed);
+  const plan: PodPlan = {
+    ...emptyPlan(),
+    killPod: sandbox.changed,
+    createSandbox: sandbox.changed,
+    sandboxId: sandbox.changed ? '' : sandbox.sandboxId,
+    sandboxAttempt: sandbox.attempt,
   };
 
   // A pod that is deleted, terminal, or past its active deadline only stops: nothing is (re)started while

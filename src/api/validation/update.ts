@@ -5,6 +5,7 @@ import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { ConfigMap, Pod, PodSpec, Secret, Toleration } from 'kubernetes-types/core/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import { jsonEqual } from '../json-equal.js';
 import type { KubeObject } from '../types.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from './field-error.js';
 import { inclusiveRangeError } from './names.js';
@@ -20,22 +21,6 @@ export const UPDATABLE_POD_SPEC_FIELDS = [
   '`spec.tolerations` (only additions to existing tolerations)',
   '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
 ];
-
-/** Deep equality of JSON values, independent of key order (apiequality.Semantic.DeepEqual for our purposes). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => jsonEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  return ak.length === bk.length && ak.every((k) => jsonEqual(ao[k], bo[k]));
-}
 
 function immutable(newVal: unknown, oldVal: unknown, path: string): FieldError[] {
   return jsonEqual(newVal, oldVal) ? [] : [invalid(path, newVal ?? null, IMMUTABLE)];
