@@ -2,6 +2,7 @@
 // strict JSON decoder: unknown fields are collected separately (the caller decides Strict/Warn/Ignore) and removed;
 // type mismatches are FieldErrors. Semantic rules live in validation/.
 
+import { cloneJson } from '../store/json-clone.js';
 import { knownKindNames, resolveKind } from './kinds.js';
 import { STRUCTS } from './schema/types.generated.js';
 import type { KubeObject } from './types.js';
@@ -57,11 +58,87 @@ function zeroOf(type: string): unknown {
   return {};
 }
 
-function decodeValue(value: unknown, type: string, path: string, ctx: Ctx): unknown {
-  const bad = (detail: string) => {
-    ctx.errors.push(typeInvalid(path, value, detail));
-    return undefined;
-  };
+type LeafType = 'string' | 'int' | 'bool' | 'intOrString' | 'quantity' | 'time' | 'bytes' | 'any';
+const LEAF_TYPES = new Set<string>([
+  'string',
+  'int',
+  'bool',
+  'intOrString',
+  'quantity',
+  'time',
+  'bytes',
+  'any',
+]);
+
+/**
+ * A schema type parsed once: every object written through the API is decoded, so the per-field work is kept to
+ * a lookup (no string slicing or prefix tests per value).
+ */
+type TypeDesc =
+  | { kind: 'leaf'; type: LeafType }
+  | { kind: 'array'; itemType: string; item: TypeDesc | undefined }
+  | { kind: 'map'; itemType: string; item: TypeDesc | undefined }
+  | {
+      kind: 'struct';
+      type: string;
+      fields: Readonly<Record<string, string>>;
+      byField: Map<string, TypeDesc>;
+    };
+
+const DESCS = new Map<string, TypeDesc>();
+
+function descOf(type: string): TypeDesc {
+  let d = DESCS.get(type);
+  if (d) return d;
+  if (LEAF_TYPES.has(type)) d = { kind: 'leaf', type: type as LeafType };
+  else if (type.startsWith('[]')) d = { kind: 'array', itemType: type.slice(2), item: undefined };
+  else if (type.startsWith('map[string]'))
+    d = { kind: 'map', itemType: type.slice('map[string]'.length), item: undefined };
+  else {
+    const fields = STRUCTS[type];
+    if (!fields) throw new Error(`decode: no schema for type ${type}`);
+    d = { kind: 'struct', type, fields, byField: new Map() };
+  }
+  DESCS.set(type, d);
+  return d;
+}
+
+function fieldDesc(d: TypeDesc & { kind: 'struct' }, field: string): TypeDesc | undefined {
+  let f = d.byField.get(field);
+  if (f) return f;
+  if (!Object.hasOwn(d.fields, field)) return undefined;
+  f = descOf(d.fields[field]!);
+  d.byField.set(field, f);
+  return f;
+}
+
+/**
+ * Where a value sits, built into a string only when an error or unknown field needs it (most values are fine).
+ * `seg` is a field name (child), an index, or a map key.
+ */
+interface At {
+  parent: At | undefined;
+  seg: string | number;
+  mapKey: boolean;
+}
+
+function render(at: At | undefined): string {
+  if (!at) return '';
+  const p = render(at.parent);
+  if (typeof at.seg === 'number') return index(p, at.seg);
+  return at.mapKey ? key(p, at.seg) : child(p, at.seg);
+}
+
+/** Marks a leaf value of the wrong type; the reason is left in `badDetail` (decoding is synchronous). */
+const BAD: unique symbol = Symbol('bad');
+let badDetail = '';
+
+function bad(detail: string): typeof BAD {
+  badDetail = detail;
+  return BAD;
+}
+
+function decodeLeaf(value: unknown, type: LeafType): unknown {
   switch (type) {
     case 'string':
       return typeof value === 'string' ? value : bad(`must be of type string, not ${jsonType(value)}`);
@@ -92,44 +169,80 @@ function decodeValue(value: unknown, type: string, path: string, ctx: Ctx): unkn
       return at === undefined ? value : bad(`illegal base64 data at input byte ${at}`);
     }
     case 'any':
-      return structuredClone(value);
+      return cloneJson(value);
   }
-  if (type.startsWith('[]')) {
-    if (!Array.isArray(value)) return bad(`must be of type array, not ${jsonType(value)}`);
-    const itemType = type.slice(2);
-    return value.map((item, i) =>
-      item === null || item === undefined
-        ? zeroOf(itemType)
-        : decodeValue(item, itemType, index(path, i), ctx),
-    );
-  }
-  if (type.startsWith('map[string]')) {
-    if (!isPlainObject(value)) return bad(`must be of type object, not ${jsonType(value)}`);
-    const itemType = type.slice('map[string]'.length);
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v === null || v === undefined) continue;
-      const d = decodeValue(v, itemType, key(path, k), ctx);
-      if (d !== undefined) out[k] = d;
+}
+
+/** The decoded value, or undefined after recording a type error at `at`. */
+function decodeValue(value: unknown, d: TypeDesc, at: At | undefined, ctx: Ctx): unknown {
+  switch (d.kind) {
+    case 'leaf': {
+      const out = decodeLeaf(value, d.type);
+      if (out !== BAD) return out;
+      ctx.errors.push(typeInvalid(render(at), value, badDetail));
+      return undefined;
     }
-    return out;
-  }
-  const fields = STRUCTS[type];
-  if (!fields) throw new Error(`decode: no schema for type ${type} at ${path}`);
-  if (!isPlainObject(value)) return bad(`must be of type object, not ${jsonType(value)}`);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const fieldType = fields[k];
-    const p = child(path, k);
-    if (fieldType === undefined) {
-      ctx.unknown.push(p);
-      continue;
+    case 'array': {
+      if (!Array.isArray(value)) {
+        ctx.errors.push(typeInvalid(render(at), value, `must be of type array, not ${jsonType(value)}`));
+        return undefined;
+      }
+      d.item ??= descOf(d.itemType);
+      const out = new Array<unknown>(value.length);
+      for (let i = 0; i < value.length; i++) {
+        const item: unknown = value[i];
+        out[i] =
+          item === null || item === undefined
+            ? zeroOf(d.itemType)
+            : decodeValue(item, d.item, { parent: at, seg: i, mapKey: false }, ctx);
+      }
+      return out;
     }
-    if (v === null || v === undefined) continue;
-    const d = decodeValue(v, fieldType, p, ctx);
-    if (d !== undefined) out[k] = d;
+    case 'map': {
+      if (!isPlainObject(value)) {
+        ctx.errors.push(typeInvalid(render(at), value, `must be of type object, not ${jsonType(value)}`));
+        return undefined;
+      }
+      d.item ??= descOf(d.itemType);
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(value)) {
+        const v = value[k];
+        if (v === null || v === undefined) continue;
+        const decoded = decodeValue(v, d.item, { parent: at, seg: k, mapKey: true }, ctx);
+        if (decoded !== undefined) out[k] = decoded;
+      }
+      return out;
+    }
+    case 'struct': {
+      if (!isPlainObject(value)) {
+        ctx.errors.push(typeInvalid(render(at), value, `must be of type object, not ${jsonType(value)}`));
+        return undefined;
+      }
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(value)) {
+        const f = fieldDesc(d, k);
+        if (f === undefined) {
+          ctx.unknown.push(child(render(at), k));
+          continue;
+        }
+        const v = value[k];
+        if (v === null || v === undefined) continue;
+        let decoded: unknown;
+        if (f.kind === 'leaf') {
+          // Leaves are decoded here so that a path is only made for a value that is wrong.
+          decoded = decodeLeaf(v, f.type);
+          if (decoded === BAD) {
+            ctx.errors.push(typeInvalid(child(render(at), k), v, badDetail));
+            continue;
+          }
+        } else {
+          decoded = decodeValue(v, f, { parent: at, seg: k, mapKey: false }, ctx);
+        }
+        if (decoded !== undefined) out[k] = decoded;
+      }
+      return out;
+    }
   }
-  return out;
 }
 
 /** Checks `input` against the schema of its apiVersion/kind. See DecodeResult. */
@@ -164,7 +277,7 @@ export function decodeObject(input: unknown): DecodeResult {
     );
     return { object: undefined, unknownFields: [], errors: ctx.errors };
   }
-  const object = decodeValue(input, resolved.struct, '', ctx) as KubeObject;
+  const object = decodeValue(input, descOf(resolved.struct), undefined, ctx) as KubeObject;
   if (object.metadata === undefined) object.metadata = {};
   return {
     object: ctx.errors.length === 0 ? object : undefined,

@@ -18,6 +18,7 @@ import type {
   Service,
   Volume,
 } from 'kubernetes-types/core/v1.js';
+import { cloneJson } from '../store/json-clone.js';
 import type { KubeObject } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
@@ -210,7 +211,11 @@ function defaultJob(job: Job): void {
 
 /** Returns a defaulted copy of `obj`. Unknown kinds are returned as a plain copy. */
 export function applyDefaults(obj: KubeObject): KubeObject {
-  const out = structuredClone(obj);
+  return applyDefaultsInPlace(cloneJson(obj));
+}
+
+/** Defaults `out` itself and returns it: for a caller that owns the object (the API server's write path). */
+export function applyDefaultsInPlace(out: KubeObject): KubeObject {
   switch (out.kind) {
     case 'Pod':
       defaultPod(out as unknown as Pod);

@@ -1,7 +1,7 @@
 // The registry's view of the shared API machinery (decoding, defaulting, validation, selectors, patches),
 // gathered in one place so that the registry reads as the request flow and not as a list of imports.
 export { decodeObject } from '../api/decode.js';
-export { applyDefaults } from '../api/defaults.js';
+export { applyDefaultsInPlace } from '../api/defaults.js';
 export { parseFieldSelector, parseLabelSelector, SelectorError } from '../api/selectors.js';
 export { type FieldError, formatFieldError } from '../api/validation/field-error.js';
 export { validateObject, validateUpdate } from '../api/validation/index.js';

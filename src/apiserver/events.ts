@@ -8,7 +8,7 @@ import type { ObjectReference } from '../api/types.js';
 import type { EventRecorder, EventType } from '../kubelet/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { ApiError } from './errors.js';
-import { rfc3339 } from './object-util.js';
+import { clone, rfc3339 } from './object-util.js';
 import type { Registry } from './registry.js';
 
 export interface EventRecorderOptions {
@@ -160,7 +160,7 @@ export function createEventRecorder(
   };
 
   const create = async (w: { key: string; event: Record<string, unknown> }, now?: number) => {
-    const event = structuredClone(w.event) as {
+    const event = clone(w.event) as {
       metadata: { name: string; namespace: string };
       involvedObject: ObjectReference;
     };

@@ -2,9 +2,11 @@
 // the random name suffix of generateName.
 import { randomInt } from 'node:crypto';
 import type { ObjectMeta } from '../api/types.js';
+import { cloneJson } from '../store/json-clone.js';
 
+/** A deep copy of a JSON value (objects, arrays, primitives), several times faster than structuredClone. */
 export function clone<T>(v: T): T {
-  return structuredClone(v);
+  return cloneJson(v);
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -9,7 +9,7 @@ import { labelSelectorString } from '../printers/meta.js';
 import { type ObjectKey, type Store, StoreError } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import {
-  applyDefaults,
+  applyDefaultsInPlace,
   decodeObject,
   type FieldError,
   formatFieldError,
@@ -270,7 +270,8 @@ export class Registry {
     const generated = !meta.name && !!meta.generateName;
     for (let attempt = 0; ; attempt++) {
       if (generated) meta.name = generateName(meta.generateName!);
-      const prepared = this.#prepareCreate(r, clone(obj));
+      // obj is decoded (a private copy); only a generated name may need a second attempt from it.
+      const prepared = this.#prepareCreate(r, generated ? clone(obj) : obj);
       this.#validate(r, prepared, undefined);
       if (options.dryRun) {
         if (await this.store.get(this.#key(r, ns, prepared.metadata.name!)))
@@ -301,7 +302,7 @@ export class Registry {
     if (strategy.tracksGeneration) meta.generation = 1;
     else delete meta.generation;
     strategy.prepareForCreate(obj);
-    return applyDefaults(obj);
+    return applyDefaultsInPlace(obj);
   }
 
   // ---- update ----
@@ -385,7 +386,8 @@ export class Registry {
     } else {
       setOrDelete(meta, 'generation', oldMeta.generation);
     }
-    obj = applyDefaults(obj);
+    // obj is this call's own copy (decoded, then prepared by the strategy), so it is defaulted in place.
+    obj = applyDefaultsInPlace(obj);
     this.#validate(r, obj, old);
 
     if (deepEqual(obj, old)) return { object: old };
@@ -1000,7 +1002,9 @@ export class Registry {
       );
     }
     const metadata = isPlainObject(body.metadata) ? body.metadata : {};
-    return { ...clone(body), apiVersion, kind: r.kind, metadata: clone(metadata) } as KubeObject;
+    // A shallow copy is enough: callers only set top-level metadata fields before #decode, which builds a
+    // new object and shares nothing with its input.
+    return { ...body, apiVersion, kind: r.kind, metadata: { ...metadata } } as KubeObject;
   }
 
   #namespaceFor(r: ResourceInfo, urlNamespace: string | undefined, obj: KubeObject): string {

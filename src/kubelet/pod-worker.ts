@@ -24,6 +24,12 @@ export const SYNC_ERROR_RETRY_MS = 10_000;
  */
 const TIMED_FAILURES = new Set(['CrashLoopBackOff']);
 
+/**
+ * The reason a worker's sleep is cut short. One shared value: `abort()` without a reason builds a DOMException
+ * with a stack trace each time, and workers are woken many times per sync (every runtime event, every update).
+ */
+const WOKEN = Object.freeze({ name: 'AbortError', message: 'pod worker woken' });
+
 export interface PodWorkerOptions {
   deps: KubeletDeps;
   collaborators: Collaborators;
@@ -81,7 +87,7 @@ export class PodWorker {
   /** Something changed (runtime event, probe result): sync again now. */
   signal(): void {
     this.#dirty = true;
-    this.#wake.abort();
+    this.#wake.abort(WOKEN);
   }
 
   /** The API object is gone: kill what runs, remove the sandboxes, and finish. */
@@ -93,7 +99,7 @@ export class PodWorker {
   /** Stops the loop without touching containers. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake.abort();
+    this.#wake.abort(WOKEN);
     await this.#loop;
   }
 

@@ -16,6 +16,7 @@ import {
   type PodSandboxStatus,
   type ContainerStatus as RuntimeContainerStatus,
 } from '../runtime/types.js';
+import { cloneJson } from '../store/json-clone.js';
 import {
   containersReadyCondition,
   podInitializedCondition,
@@ -190,7 +191,7 @@ function convertContainerStatuses(
     // Defaults: a terminated old status stands until the runtime says more; otherwise keep the counters.
     let status: ContainerStatus;
     if (oldStatus?.state?.terminated) {
-      status = structuredClone(oldStatus);
+      status = cloneJson(oldStatus);
     } else {
       status = {
         name: container.name,
@@ -199,7 +200,7 @@ function convertContainerStatuses(
         ready: false,
         restartCount: oldStatus?.restartCount ?? 0,
         state: defaultWaiting,
-        lastState: structuredClone(oldStatus?.lastState ?? {}),
+        lastState: cloneJson(oldStatus?.lastState ?? {}),
       };
     }
 

@@ -140,7 +140,8 @@ export function validatePodUpdate(pod: Pod, old: Pod): FieldError[] {
   }
 
   // Copy the updatable fields from the new spec onto the old one; anything still different is forbidden.
-  const munged = structuredClone(n);
+  // Only top-level fields of the copy are replaced below, so a shallow copy compares the same as a deep one.
+  const munged = { ...n };
   munged.containers = (n.containers ?? []).map((c, i) => ({ ...c, image: o.containers?.[i]?.image }));
   if (n.initContainers) {
     munged.initContainers = n.initContainers.map((c, i) => ({ ...c, image: o.initContainers?.[i]?.image }));
