@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/host/index.js';
 import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
+import { processStart, startedReport } from '../e2e/support/leftovers.js';
 import { CONFORMANCE_TESTS, readCriLog, runtimeConformance, sleep, waitFor } from './conformance.js';
 import { HOST_TEST_NETWORK } from './fixtures/network.js';
 
@@ -118,6 +119,8 @@ describe('host runtime', () => {
         config,
       );
       await rt.startContainer(limited);
+      const shimPid = startedReport(join(stateDir, 'containers', limited, 'started'))?.shimPid ?? 0;
+      assert.ok(processStart(shimPid), 'the shim of the limited container runs');
       const plain = await rt.createContainer(
         sid,
         containerConfig('plain', ['sh', '-c', `sleep ${marker} & wait`]),
@@ -133,7 +136,7 @@ describe('host runtime', () => {
       await rt.removePodSandbox(sid);
 
       assert.deepEqual(processesWith(marker), []);
-      assert.deepEqual(processesWith(join(stateDir, 'containers', limited, 'spec')), [], 'no shim left');
+      assert.equal(processStart(shimPid), undefined, 'no shim left');
       const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
       assert.equal(mountinfo.includes(sid), false, 'no namespace or shm mount left');
       assert.equal(existsSync(`/sys/class/net/${veth}`), false, 'no veth left');
@@ -196,8 +199,11 @@ describe('host runtime', () => {
     const stateDir = tempDir('podrun-host-state-');
     const logs = tempDir('podrun-host-logs-');
     const rt = await newHostRuntime(stateDir);
-    const shimOf = (id: string) =>
-      JSON.parse(readFileSync(join(stateDir, 'containers', id, 'container.json'), 'utf8')).shimPid as number;
+    const shimOf = (id: string) => {
+      const pid = startedReport(join(stateDir, 'containers', id, 'started'))?.shimPid;
+      assert.ok(pid, `the shim of ${id} reported its pid`);
+      return pid;
+    };
     try {
       const config = sandboxConfig('orphans', logs);
       const sid = await rt.runPodSandbox(config);

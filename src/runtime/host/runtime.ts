@@ -1,30 +1,33 @@
 // The host runtime: pods as Linux processes in per-pod namespaces, on the host's filesystem, with no daemon.
 //
+// Sandboxes and containers are made by the children of one long-lived `podrun-shim.pl serve` process
+// (shim-server.ts), which also write their files: podrun's event loop only sends requests and reads reports.
+//
 // Layout of the state directory (everything a restarted podrun needs to find its pods again):
 //   bin/podrun-shim.pl              the shim (shim-source.ts), written at start-up
-//   sandboxes/<id>/sandbox.json     sandbox record; hosts, resolv.conf, hostname: bind-mounted into containers
-//   containers/<id>/container.json  container record; spec (the shim's input); shim.log (the shim's stderr);
-//                                   started (the shim's start report, for a podrun that died mid-start)
+//   shim.log                        stderr of the shim server and the shims
+//   sandboxes/<id>/sandbox.json     sandbox record, written last; hosts, resolv.conf, hostname: bind-mounted
+//                                   into containers
+//   containers/<id>/container.json  container record as it was when the container was started; started (the
+//                                   shim's start report: pids); the record is not rewritten afterwards
 //   exits/<id>                      written by the shim when the container exits (watched for events)
 // and of the run directory (usually a tmpfs: like the namespaces and the bridge, it need not outlive a boot):
 //   ns/<sandbox>.net|.uts|.ipc      bind-mounted namespace files: the sandbox needs no holder process
 //   ns/<sandbox>.shm                the pod's /dev/shm (tmpfs)
 //   ipam/<bridge>/<ip>              pod IP allocations
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync,
   existsSync,
   type FSWatcher,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
-  rmSync,
   watch,
   writeFileSync,
 } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { type Clock, systemClock } from '../../util/clock.js';
 import {
@@ -51,10 +54,11 @@ import {
   detectCgroups,
   removeCgroups,
 } from './cgroups.js';
-import { readJson, writeFileAtomic, writeJsonAtomic } from './files.js';
+import { readJson, writeFileAtomic } from './files.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { DEFAULT_PATH, mountSource, resolveCommand, sortMounts } from './mounts.js';
 import { bootId, isSameProcess, run } from './proc.js';
+import { ShimServer } from './shim-server.js';
 import { SHIM_SOURCE } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { type Identity, resolveIdentity } from './users.js';
@@ -150,6 +154,7 @@ export class HostRuntime implements RuntimeService {
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
+  #server: ShimServer | undefined;
 
   constructor(options: HostRuntimeOptions) {
     this.#clock = options.clock ?? systemClock;
@@ -186,6 +191,7 @@ export class HostRuntime implements RuntimeService {
       mkdirSync(join(this.#stateDir, d), { recursive: true });
     mkdirSync(this.#nsDir, { recursive: true });
     if (readOrEmpty(this.#shim) !== SHIM_SOURCE) writeFileAtomic(this.#shim, SHIM_SOURCE);
+    this.#server = new ShimServer(this.#perl, this.#shim, join(this.#stateDir, 'shim.log'));
     this.#cgroups = detectCgroups();
     await this.#prepareHost();
     this.#load();
@@ -249,9 +255,12 @@ export class HostRuntime implements RuntimeService {
       const rec = readJson<ContainerRecord>(join(this.#stateDir, 'containers', id, 'container.json'));
       if (!rec) continue;
       this.#putContainer(rec);
-      // podrun died while starting it: the shim left its report on disk.
-      if (rec.state === 'created')
-        this.#adoptStart(rec, readOrEmpty(join(this.#stateDir, 'containers', id, 'started')));
+      // The record is the container as it was started: the shim's report and exit file say what became of it.
+      if (rec.state === 'created') {
+        const started = this.#adoptStart(rec, readOrEmpty(join(this.#stateDir, 'containers', id, 'started')));
+        const exit = started ? undefined : readJson<ExitFile>(join(this.#exitsDir, id));
+        if (exit) this.#applyExit(rec, exit, { quiet: true });
+      }
       this.#observe(rec, { quiet: true });
     }
   }
@@ -280,6 +289,7 @@ export class HostRuntime implements RuntimeService {
     this.#watcher?.close();
     this.#watcher = undefined;
     this.#listeners.clear();
+    await this.#server?.close();
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -303,7 +313,6 @@ export class HostRuntime implements RuntimeService {
     const dir = join(this.#stateDir, 'sandboxes', id);
     const pod = `${config.metadata.namespace}/${config.metadata.name}`;
     const hostname = (config.hostname || config.metadata.name).slice(0, 63);
-    mkdirSync(dir, { recursive: true });
     const ip = await this.#ipam.allocate(id);
     const rec: SandboxRecord = {
       id,
@@ -320,46 +329,39 @@ export class HostRuntime implements RuntimeService {
       },
       bootId: this.#bootId,
     };
-    try {
-      writeFileSync(join(dir, 'hosts'), hostsFile(ip, hostname, config.hostAliases));
-      writeFileSync(join(dir, 'resolv.conf'), resolvConf(config.dns));
-      writeFileSync(join(dir, 'hostname'), `${hostname}\n`);
-      for (const f of [rec.ns.net, rec.ns.uts, rec.ns.ipc]) writeFileSync(f, '');
-      mkdirSync(rec.ns.shm, { recursive: true });
-      if (config.logDirectory) mkdirSync(config.logDirectory, { recursive: true });
-      const res = await this.#runShim('sandbox', [
-        ['hostname', hostname],
-        ['netns', rec.ns.net],
-        ['utsns', rec.ns.uts],
-        ['ipcns', rec.ns.ipc],
-        ['shm', rec.ns.shm],
-        ['ip', this.#ip],
-        ['veth', rec.veth],
-        ['cidr', `${ip}/${this.#subnet.prefix}`],
-        ['gateway', this.#subnet.gateway],
-        ['bridge', this.#bridge],
-      ]);
-      if (res.code !== 0) {
-        const why = res.stderr.trim();
-        // The kernel's words for a Linux bridge that already has its maximum of 1024 ports.
-        if (why.includes('Exchange full')) {
-          throw new Error(
-            `bridge ${this.#bridge} has no free port (a Linux bridge takes at most 1024 pods): ${why}; stop some pods, or give other podrun instances their own bridge`,
-          );
-        }
-        throw new Error(why || `the shim exited with status ${res.code}`);
-      }
-    } catch (e) {
+    const report = await this.#request('sandbox', [
+      ['mkdir', dir],
+      ['mkdir', rec.ns.shm],
+      ...(config.logDirectory ? [['mkdir', config.logDirectory] as const] : []),
+      ['file', join(dir, 'hosts'), hostsFile(ip, hostname, config.hostAliases)],
+      ['file', join(dir, 'resolv.conf'), resolvConf(config.dns)],
+      ['file', join(dir, 'hostname'), `${hostname}\n`],
+      ...[rec.ns.net, rec.ns.uts, rec.ns.ipc].map((f) => ['file', f, ''] as const),
+      ['hostname', hostname],
+      ['netns', rec.ns.net],
+      ['utsns', rec.ns.uts],
+      ['ipcns', rec.ns.ipc],
+      ['shm', rec.ns.shm],
+      ['ip', this.#ip],
+      ['veth', rec.veth],
+      ['cidr', `${ip}/${this.#subnet.prefix}`],
+      ['gateway', this.#subnet.gateway],
+      ['bridge', this.#bridge],
+      ['record', join(dir, 'sandbox.json'), recordJson(rec)],
+    ]);
+    if (report !== 'ok') {
       await this.#teardownSandbox(rec).catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
+      const why = report.replace(/^err /, '');
+      // The kernel's words for a Linux bridge that already has its maximum of 1024 ports.
+      const message = why.includes('Exchange full')
+        ? `bridge ${this.#bridge} has no free port (a Linux bridge takes at most 1024 pods): ${why}; stop some pods, or give other podrun instances their own bridge`
+        : why;
       throw new RuntimeError(
         'CreatePodSandboxError',
-        `failed to create the sandbox of pod ${pod}: ${(e as Error).message}`,
-        { cause: e },
+        `failed to create the sandbox of pod ${pod}: ${message}`,
       );
     }
     this.#sandboxes.set(id, rec);
-    this.#saveSandbox(rec);
     return id;
   }
 
@@ -374,7 +376,7 @@ export class HostRuntime implements RuntimeService {
     );
     if (rec.state !== 'notready') {
       rec.state = 'notready';
-      this.#saveSandbox(rec);
+      await this.#saveSandbox(rec);
       this.#emit('SandboxStopped', id, rec.config.metadata.uid);
     }
   }
@@ -385,27 +387,24 @@ export class HostRuntime implements RuntimeService {
     await this.stopPodSandbox(id);
     for (const c of this.#containersOf(id)) await this.removeContainer(c.id);
     await this.#teardownSandbox(rec);
-    rmSync(join(this.#stateDir, 'sandboxes', id), { recursive: true, force: true });
     this.#sandboxes.delete(id);
   }
 
+  /** Deletes the veth, unmounts the namespaces and the pod's /dev/shm, removes the sandbox's files and its IP. */
   async #teardownSandbox(rec: SandboxRecord): Promise<void> {
-    const res = await this.#runShim('teardown', [
+    const report = await this.#request('teardown', [
       ['ip', this.#ip],
       ['veth', rec.veth],
       ...[rec.ns.net, rec.ns.uts, rec.ns.ipc, rec.ns.shm].map((f) => ['umount', f] as const),
+      ...[rec.ns.net, rec.ns.uts, rec.ns.ipc].map((f) => ['unlink', f] as const),
+      ['rmtree', rec.ns.shm],
+      ['rmtree', join(this.#stateDir, 'sandboxes', rec.id)],
     ]);
-    for (const f of [rec.ns.net, rec.ns.uts, rec.ns.ipc]) rmSync(f, { force: true });
-    try {
-      rmSync(rec.ns.shm, { recursive: true, force: true });
-    } catch {
-      // still mounted somewhere: left for the next teardown
-    }
     await this.#ipam.release(rec.ip, rec.id);
-    if (res.code !== 0) {
+    if (report !== 'ok') {
       throw new RuntimeError(
         'Unsupported',
-        `tearing down the sandbox ${rec.id} failed: ${res.stderr.trim()}`,
+        `tearing down the sandbox ${rec.id} failed: ${report.replace(/^err /, '')}`,
       );
     }
   }
@@ -454,7 +453,6 @@ export class HostRuntime implements RuntimeService {
     const id = randomBytes(32).toString('hex');
     const logDir = sandboxConfig.logDirectory || sandbox.config.logDirectory;
     const logPath = isAbsolute(config.logPath) ? config.logPath : join(logDir, config.logPath);
-    mkdirSync(dirname(logPath), { recursive: true });
     const rec: ContainerRecord = {
       id,
       sandboxId: podSandboxId,
@@ -477,8 +475,8 @@ export class HostRuntime implements RuntimeService {
       bootId: this.#bootId,
       cgroups: { procs: [], oomFiles: [], dirs: [] },
     };
+    // Only in memory until it is started: a container podrun never started is not worth finding again.
     this.#putContainer(rec);
-    this.#saveContainer(rec);
     this.#emit('ContainerCreated', podSandboxId, rec.podUid, id);
     return id;
   }
@@ -520,19 +518,15 @@ export class HostRuntime implements RuntimeService {
       throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
     }
     const dir = join(this.#stateDir, 'containers', id);
-    const specPath = join(dir, 'spec');
-    writeFileSync(
-      specPath,
-      encodeSpec([...syscallEntries(), ...this.#containerSpec(rec, sandbox, found.path, argv)]),
-    );
-    this.#saveContainer(rec);
-    const line = await this.#launch(specPath, join(dir, 'shim.log'));
+    const line = await this.#request('start', [
+      ['mkdir', dir],
+      ['mkdir', dirname(rec.logPath)],
+      ['record', join(dir, 'container.json'), recordJson(rec)],
+      ...this.#containerSpec(rec, sandbox, found.path, argv),
+    ]);
     if (!this.#adoptStart(rec, line)) {
       removeCgroups(rec.cgroups.dirs);
-      const message = line.startsWith('err ')
-        ? line.slice(4)
-        : line || readOrEmpty(join(dir, 'shim.log')).trim() || 'the shim exited without a word';
-      throw startError(message);
+      throw startError(line.startsWith('err ') ? line.slice(4) : line || 'the shim exited without a word');
     }
     this.#emit('ContainerStarted', rec.sandboxId, rec.podUid, id);
     // It may have exited already, before we marked it running.
@@ -549,7 +543,6 @@ export class HostRuntime implements RuntimeService {
     rec.shimStart = ok[4] ?? '';
     rec.startedAt = Number(ok[5]);
     rec.state = 'running';
-    this.#saveContainer(rec);
     return true;
   }
 
@@ -598,37 +591,6 @@ export class HostRuntime implements RuntimeService {
     for (const a of argv) entries.push(['argv', a]);
     for (const p of rec.cgroups.procs) entries.push(['cgroup', p]);
     return entries;
-  }
-
-  /** Starts the shim detached (own session, output to files) and reads its one-line report. */
-  #launch(specPath: string, shimLog: string): Promise<string> {
-    return new Promise((resolve) => {
-      const errFd = openSync(shimLog, 'a');
-      let child: ChildProcess;
-      try {
-        child = spawn(this.#perl, [this.#shim, 'start', specPath], {
-          detached: true,
-          stdio: ['ignore', 'pipe', errFd],
-          env: {},
-        });
-      } finally {
-        closeSync(errFd);
-      }
-      let out = '';
-      const done = (line: string) => {
-        child.stdout?.removeAllListeners('data');
-        child.stdout?.destroy();
-        child.unref();
-        resolve(line);
-      };
-      child.on('error', (e) => done(`err cannot run ${this.#perl}: ${e.message}`));
-      child.stdout?.on('data', (b: Buffer) => {
-        out += b.toString('utf8');
-        const nl = out.indexOf('\n');
-        if (nl >= 0) done(out.slice(0, nl));
-      });
-      child.stdout?.on('end', () => done(out.trim()));
-    });
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
@@ -681,8 +643,8 @@ export class HostRuntime implements RuntimeService {
     this.#observe(rec);
     if (rec.state === 'running') await this.#kill(rec, 0);
     removeCgroups(rec.cgroups.dirs);
-    rmSync(join(this.#stateDir, 'containers', id), { recursive: true, force: true });
-    rmSync(join(this.#exitsDir, id), { force: true });
+    await rm(join(this.#stateDir, 'containers', id), { recursive: true, force: true });
+    await rm(join(this.#exitsDir, id), { force: true });
     this.#dropContainer(id);
     this.#emit('ContainerDeleted', rec.sandboxId, rec.podUid, id);
   }
@@ -853,24 +815,37 @@ export class HostRuntime implements RuntimeService {
           ? 'Completed'
           : 'Error';
     rec.message = exit.startError ?? message;
-    this.#saveContainer(rec);
     for (const wake of this.#exitWaiters.get(rec.id) ?? []) wake();
     this.#exitWaiters.delete(rec.id);
     this.#sentSignal.delete(rec.id);
     if (wasRunning && !opts.quiet) this.#emit('ContainerStopped', rec.sandboxId, rec.podUid, rec.id);
   }
 
-  #saveSandbox(rec: SandboxRecord): void {
-    writeJsonAtomic(join(this.#stateDir, 'sandboxes', rec.id, 'sandbox.json'), rec);
-  }
-
-  #saveContainer(rec: ContainerRecord): void {
-    if (!this.#containers.has(rec.id)) return;
-    writeJsonAtomic(join(this.#stateDir, 'containers', rec.id, 'container.json'), rec);
+  async #saveSandbox(rec: SandboxRecord): Promise<void> {
+    const path = join(this.#stateDir, 'sandboxes', rec.id, 'sandbox.json');
+    try {
+      await writeFile(`${path}.tmp`, recordJson(rec));
+      await rename(`${path}.tmp`, path);
+    } catch {
+      // the sandbox's directory is gone: it is being removed
+    }
   }
 
   #runShim(mode: string, entries: SpecEntry[]) {
     return run(this.#perl, [this.#shim, mode], encodeSpec([...syscallEntries(), ...entries]));
+  }
+
+  /** One request to the shim server; resolves with its report (`ok ...` or `err <why>`). */
+  #request(mode: 'sandbox' | 'teardown' | 'start', entries: SpecEntry[]): Promise<string> {
+    const server = this.#server;
+    if (!server) return Promise.resolve('err the host runtime is not initialised (init() was not called)');
+    let spec: string;
+    try {
+      spec = encodeSpec([...syscallEntries(), ...entries]);
+    } catch (e) {
+      return Promise.resolve(`err ${(e as Error).message}`);
+    }
+    return server.request(mode, spec);
   }
 }
 
@@ -885,6 +860,10 @@ class Capture {
   text(): string {
     return Buffer.concat(this.#chunks).subarray(0, EXEC_OUTPUT_LIMIT).toString('utf8');
   }
+}
+
+function recordJson(rec: SandboxRecord | ContainerRecord): string {
+  return `${JSON.stringify(rec, null, 2)}\n`;
 }
 
 function sandboxStatus(rec: SandboxRecord): PodSandboxStatus {

@@ -10,13 +10,14 @@
 // file, and records the exit in the state directory. It is detached from podrun and survives podrun's death.
 //
 // Only built-in functions and modules of perl-base are used. Syscall numbers come from the runtime (per arch).
-// Inputs are NUL-separated `key value` token lists (see spec.ts), read from a file or stdin.
+// Inputs are NUL-separated `key value` token lists (see spec.ts): on stdin for prepare and exec, and in the
+// requests of `serve`, the long-lived process that forks a child per sandbox, teardown and container start.
 //
 // The source lives in a TS string so that it ships inside the compiled package; the runtime writes it to
 // `<stateDir>/bin/podrun-shim.pl`. Keep it free of backticks and dollar-brace sequences.
 
 export const SHIM_SOURCE = String.raw`#!/usr/bin/perl
-# podrun host runtime shim: modes prepare | sandbox | teardown | start | exec (see src/runtime/host/).
+# podrun host runtime shim: modes serve (requests sandbox | teardown | start) | prepare | exec (src/runtime/host/).
 # No modules at all, not even strict or constant: each costs milliseconds at every container start on a
 # small machine. The test suite compiles this file with -Mstrict -Mwarnings instead.
 sub CLONE_NEWNS () { 0x00020000 }
@@ -53,7 +54,8 @@ sub parse_spec {
     my $k = shift @t;
     if ($k eq 'sys') { my $n = shift @t; $SYS{$n} = 0 + shift @t; }
     elsif ($k eq 'mount') { push @{ $list{mount} }, [ splice(@t, 0, 4) ]; }
-    elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|umount|podip|hostip)$/) { push @{ $list{$k} }, shift @t; }
+    elsif ($k eq 'file' || $k eq 'record') { push @{ $list{$k} }, [ splice(@t, 0, 2) ]; }
+    elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|umount|mkdir|rmtree|unlink)$/) { push @{ $list{$k} }, shift @t; }
     else { $spec{$k} = shift @t; }
   }
 }
@@ -138,11 +140,55 @@ sub mkpath {
   mkdir($p, 0755) or -d $p or die "create mount point $p: $!\n";
 }
 
+# Runs ip -batch with the commands on its stdin; its stdout goes nowhere (ours may be the report channel) and
+# its stderr comes back in the error.
 sub run_ip {
   my ($cmds) = @_;
-  open(my $ip, '|-', $spec{ip}, '-batch', '-') or die "run $spec{ip}: $!\n";
-  print $ip $cmds;
-  close($ip) or die "ip -batch failed (exit status " . ($? >> 8) . ") running:\n$cmds";
+  pipe(my $inR, my $inW) or die "pipe: $!\n";
+  pipe(my $errR, my $errW) or die "pipe: $!\n";
+  my $pid = fork();
+  die "fork: $!\n" unless defined $pid;
+  if ($pid == 0) {
+    close $inW; close $errR;
+    open(STDIN, '<&', $inR) or exit 127;
+    open(STDOUT, '>', '/dev/null') or exit 127;
+    open(STDERR, '>&', $errW) or exit 127;
+    exec { $spec{ip} } $spec{ip}, '-batch', '-' or do { print STDERR "run $spec{ip}: $!\n"; exit 127; };
+  }
+  close $inR; close $errW;
+  # The commands fit the pipe's buffer: write them all, then read what ip says.
+  syswrite($inW, $cmds);
+  close $inW;
+  my $err = '';
+  while (sysread($errR, my $chunk, 4096)) { $err .= $chunk; }
+  close $errR;
+  waitpid($pid, 0);
+  return if $? == 0;
+  $err =~ s/\s+$//;
+  die "ip -batch failed (exit status " . ($? >> 8) . "): $err\nrunning:\n$cmds";
+}
+
+# Directories and files a request asks for, before anything else.
+sub make_paths {
+  mkpath($_) for @{ $list{mkdir} || [] };
+  for my $f (@{ $list{file} || [] }) { write_atomic($f->[0], $f->[1]) or die "write $f->[0]: $!\n"; }
+}
+
+sub write_records {
+  for my $f (@{ $list{record} || [] }) { write_atomic($f->[0], $f->[1]) or die "write $f->[0]: $!\n"; }
+}
+
+sub rmtree {
+  my ($p) = @_;
+  if (!-l $p && -d _) {
+    if (opendir(my $dh, $p)) {
+      for my $e (readdir $dh) { rmtree("$p/$e") unless $e eq '.' || $e eq '..'; }
+      closedir $dh;
+    }
+    rmdir $p;
+  } else {
+    unlink $p;
+  }
 }
 
 # prepare: makes the namespace directory a shared mount point (so that unmounting a pod's namespace files also
@@ -158,8 +204,6 @@ sub is_mountpoint {
 }
 
 sub mode_prepare {
-  local $/;
-  parse_spec(scalar <STDIN>);
   open(my $lock, '>>', $spec{lock}) or die "open $spec{lock}: $!\n";
   flock($lock, 2) or die "lock $spec{lock}: $!\n";
   my $d = $spec{sharedir};
@@ -171,14 +215,14 @@ sub mode_prepare {
   my $cmds = -e "/sys/class/net/$spec{bridge}" ? '' : "link add $spec{bridge} type bridge\n";
   run_ip($cmds . "addr replace $spec{bridgeaddr} dev $spec{bridge}\nlink set $spec{bridge} up\n");
   close $lock;
-  print "ok\n";
+  ctl("ok\n");
 }
 
 # sandbox: new network, UTS and IPC namespaces kept alive by bind mounts (no holder process), the hostname,
-# a tmpfs for the pod's /dev/shm, and a veth pair whose host end joins the bridge.
+# a tmpfs for the pod's /dev/shm, and a veth pair whose host end joins the bridge. The sandbox's files (hosts,
+# resolv.conf, ...) come first and its record last, so a record on disk means a complete sandbox.
 sub mode_sandbox {
-  local $/;
-  parse_spec(scalar <STDIN>);
+  make_paths();
   open(my $hostnet, '<', '/proc/self/ns/net') or die "open /proc/self/ns/net: $!\n";
   sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) == 0 or die "unshare(net, uts, ipc): $!\n";
   my $h = "$spec{hostname}";
@@ -196,21 +240,25 @@ sub mode_sandbox {
   run_ip($pod);
   sc('setns', 0 + fileno($hostnet), CLONE_NEWNET) == 0 or die "setns back to the host network: $!\n";
   run_ip("link set $spec{veth} master $spec{bridge}\nlink set $spec{veth} up\n") if defined $spec{veth};
-  print "ok\n";
+  write_records();
+  ctl("ok\n");
 }
 
-# teardown: deletes the veth pair and detaches the namespace and shm mounts. Missing pieces are not errors.
+# teardown: deletes the veth pair, detaches the namespace and shm mounts, then removes the sandbox's files.
+# Missing pieces are not errors.
 sub mode_teardown {
-  local $/;
-  parse_spec(scalar <STDIN>);
+  my $why = '';
   if (defined $spec{veth} && -e "/sys/class/net/$spec{veth}") {
-    system($spec{ip}, 'link', 'del', $spec{veth});
+    eval { run_ip("link del $spec{veth}\n"); 1 } or $why = $@;
   }
   for my $f (@{ $list{umount} || [] }) {
     my $p = "$f";
     sc('umount2', $p, MNT_DETACH);
   }
-  print "ok\n";
+  unlink $_ for @{ $list{unlink} || [] };
+  rmtree($_) for @{ $list{rmtree} || [] };
+  die $why if $why ne '';
+  ctl("ok\n");
 }
 
 sub set_credentials {
@@ -295,6 +343,8 @@ sub container_setup {
   chdir($cwd) or die "chdir to cwd (\"$cwd\") set in config.json failed: $!\n";
   set_credentials();
   set_env();
+  # The shim ignores SIGPIPE, and an ignored signal stays ignored across execve: give the container the default.
+  $SIG{PIPE} = 'DEFAULT';
   my @argv = @{ $list{argv} || [] };
   exec { $spec{exe} } @argv;
   die "exec: \"$argv[0]\": $!\n";
@@ -358,9 +408,20 @@ sub emit_lines {
   log_write(@out) if @out;
 }
 
+# The one-line report of a request. Under serve, it goes to the shared report pipe as "<request id> <text>",
+# escaped to one line and short enough (< PIPE_BUF) that concurrent reports never interleave.
+my $REQ;
 sub ctl {
   my ($msg) = @_;
-  syswrite(STDOUT, $msg);
+  if (defined $REQ) {
+    $msg =~ s/\s+$//;
+    $msg = substr($msg, 0, 1800) . ' ...' if length($msg) > 1800;
+    $msg =~ s/\\/\\\\/g;
+    $msg =~ s/\n/\\n/g;
+    syswrite(STDOUT, "$REQ $msg\n");
+  } else {
+    syswrite(STDOUT, $msg);
+  }
   open(STDOUT, '>', '/dev/null');
 }
 
@@ -385,9 +446,11 @@ sub finish {
   write_atomic($spec{exitfile}, $json);
 }
 
-# start: the container's parent for its whole life.
+# start: the container's parent for its whole life, in a session of its own (podrun and the server may go).
 sub mode_start {
-  parse_spec(slurp(shift @ARGV));
+  sc('setsid');
+  make_paths();
+  write_records();
   open_log();
   pipe(my $outR, my $outW) or die "pipe: $!\n";
   pipe(my $errR, my $errW) or die "pipe: $!\n";
@@ -470,8 +533,6 @@ sub mode_start {
 
 # exec: runs a command inside a running container's namespaces, as its user, with its environment.
 sub mode_exec {
-  my $data = do { local $/; scalar <STDIN> };
-  parse_spec($data);
   open(STDIN, '<', '/dev/null');
   my $target = 0 + $spec{pid};
   my @order = ([ 'ipc', CLONE_NEWIPC ], [ 'uts', CLONE_NEWUTS ], [ 'net', CLONE_NEWNET ], [ 'pid', CLONE_NEWPID ], [ 'mnt', CLONE_NEWNS ]);
@@ -492,6 +553,7 @@ sub mode_exec {
       chdir($cwd) or chdir('/');
       set_credentials();
       set_env();
+      $SIG{PIPE} = 'DEFAULT';
       my @argv = @{ $list{argv} || [] };
       exec { $spec{exe} } @argv;
       die "exec: \"$argv[0]\": $!\n";
@@ -505,12 +567,84 @@ sub mode_exec {
   exit(($st & 127) ? 128 + ($st & 127) : $st >> 8);
 }
 
+# serve: the long-lived helper of one podrun. It reads requests "<id> <mode> <length>\n<spec>" on stdin and forks
+# a child per request, which does the work and writes its report to stdout. Forking this small, already
+# compiled process costs far less than starting perl (or forking podrun) for every sandbox and container.
+# A start request's child stays as the container's shim. When podrun goes (stdin closes), the server exits;
+# the shims go on and are reparented.
+my %pending;
+sub reap {
+  for (;;) {
+    my $pid = waitpid(-1, WNOHANG);
+    last if $pid <= 0;
+    my $id = delete $pending{$pid};
+    syswrite(STDOUT, "$id !exit $?\n") if defined $id;
+  }
+}
+
+sub serve_one {
+  my ($id, $mode, $data) = @_;
+  my $pid = fork();
+  if (!defined $pid) { syswrite(STDOUT, "$id err fork: $!\n"); return; }
+  if ($pid) { $pending{$pid} = $id; return; }
+  $SIG{CHLD} = 'DEFAULT';
+  $REQ = $id;
+  open(STDIN, '<', '/dev/null');
+  my $ok = eval {
+    parse_spec($data);
+    if ($mode eq 'start') { mode_start(); }
+    elsif ($mode eq 'sandbox') { mode_sandbox(); }
+    elsif ($mode eq 'teardown') { mode_teardown(); }
+    else { die "unknown request $mode\n"; }
+    1;
+  };
+  ctl('err ' . ($@ || 'failed')) unless $ok;
+  exit 0;
+}
+
+# Descriptors podrun inherited from its own parent reach us too (spawn closes none): close them, so that no
+# container inherits them.
+sub close_inherited {
+  opendir(my $d, '/proc/self/fd') or return;
+  my @fds = grep { /^\d+$/ && $_ > 2 } readdir $d;
+  closedir $d;
+  for my $fd (@fds) {
+    open(my $fh, '<&=', $fd) or next;
+    close $fh;
+  }
+}
+
+sub mode_serve {
+  close_inherited();
+  $SIG{CHLD} = sub { };
+  my $buf = '';
+  for (;;) {
+    reap();
+    my $rin = '';
+    vec($rin, 0, 1) = 1;
+    my $n = select(my $rout = $rin, undef, undef, 5.0);
+    next unless $n && $n > 0;
+    my $r = sysread(STDIN, my $chunk, 262144);
+    if (!defined $r) { next if $! == EINTR || $! == EAGAIN; last; }
+    last if $r == 0;
+    $buf .= $chunk;
+    for (;;) {
+      my $nl = index($buf, "\n");
+      last if $nl < 0;
+      my ($id, $mode, $len) = split / /, substr($buf, 0, $nl);
+      last if length($buf) < $nl + 1 + $len;
+      my $data = substr($buf, $nl + 1, $len);
+      substr($buf, 0, $nl + 1 + $len) = '';
+      serve_one($id, $mode, $data);
+    }
+  }
+  exit 0;
+}
+
 my $mode = shift @ARGV;
 $mode = '' unless defined $mode;
-if ($mode eq 'start') { mode_start(); }
-elsif ($mode eq 'exec') { mode_exec(); }
-elsif ($mode eq 'sandbox') { mode_sandbox(); }
-elsif ($mode eq 'teardown') { mode_teardown(); }
-elsif ($mode eq 'prepare') { mode_prepare(); }
-else { die "usage: podrun-shim.pl prepare|sandbox|teardown|start|exec\n"; }
+if ($mode eq 'serve') { mode_serve(); }
+elsif ($mode eq 'exec') { parse_spec(do { local $/; scalar <STDIN> }); mode_exec(); }
+elsif ($mode eq 'prepare') { parse_spec(do { local $/; scalar <STDIN> }); mode_prepare(); }
+else { die "usage: podrun-shim.pl serve|prepare|exec\n"; }
 `;

@@ -48,6 +48,18 @@ function list(dir: string): string[] {
   }
 }
 
+/** The host runtime shim's start report, `ok <pid> <pid start> <shim pid> <shim start> <started at ms>`. */
+export function startedReport(path: string): { pid: number; pidStart: string; shimPid: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const m = /^ok (\d+) (\d+) (\d+) \d+ \d+$/.exec(text.trim());
+  return m ? { pid: Number(m[1]), pidStart: m[2] ?? '', shimPid: Number(m[3]) } : undefined;
+}
+
 /** Reads the host runtime's records under `<stateDir>/runtime` (they are removed when pods go, so take it before). */
 export function runtimeFootprint(stateDir: string): RuntimeFootprint {
   const root = join(stateDir, 'runtime');
@@ -57,14 +69,16 @@ export function runtimeFootprint(stateDir: string): RuntimeFootprint {
   });
   const containers = list(join(root, 'containers')).flatMap((id) => {
     const c = readJson<ContainerJson>(join(root, 'containers', id, 'container.json'));
+    // The record is the container as it was started; its shim's start report has the pids.
+    const started = startedReport(join(root, 'containers', id, 'started'));
     return c
       ? [
           {
             id: c.id,
             name: c.config.metadata.name,
-            pid: c.pid,
-            pidStart: c.pidStart,
-            shimPid: c.shimPid,
+            pid: started?.pid ?? c.pid,
+            pidStart: started?.pidStart ?? c.pidStart,
+            shimPid: started?.shimPid ?? c.shimPid,
             cgroupDirs: c.cgroups?.dirs ?? [],
           },
         ]

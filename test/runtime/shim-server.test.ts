@@ -1,0 +1,103 @@
+// The shim server's protocol, against small stand-in servers written for each case (the real one is exercised
+// by every host runtime test).
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { ShimServer } from '../../src/runtime/host/shim-server.js';
+
+const work = mkdtempSync(join(tmpdir(), 'podrun-shim-server-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** A stand-in server: reads requests like the real one and answers each with `answer(id, mode, spec)`. */
+function server(name: string, answer: string): ShimServer {
+  const file = join(work, `${name}.pl`);
+  writeFileSync(
+    file,
+    String.raw`
+$| = 1;
+my @held;
+my $buf = '';
+while (sysread(STDIN, my $chunk, 65536)) {
+  $buf .= $chunk;
+  for (;;) {
+    my $nl = index($buf, "\n");
+    last if $nl < 0;
+    my ($id, $mode, $len) = split / /, substr($buf, 0, $nl);
+    last if length($buf) < $nl + 1 + $len;
+    my $spec = substr($buf, $nl + 1, $len);
+    substr($buf, 0, $nl + 1 + $len) = '';
+    ${answer}
+  }
+}
+`,
+  );
+  return new ShimServer('/usr/bin/perl', file, join(work, `${name}.log`));
+}
+
+describe('shim server', () => {
+  test('each report reaches the request it answers, whatever the order of the answers', async () => {
+    // Holds every request until the third, then answers them last first.
+    const s = server(
+      'reverse',
+      String.raw`push @held, "$id ok $mode $spec"; if (@held == 3) { print "$_\n" for reverse @held; @held = (); }`,
+    );
+    try {
+      const answers = await Promise.all([
+        s.request('sandbox', 'a'),
+        s.request('start', 'bé'),
+        s.request('teardown', 'c'),
+      ]);
+      assert.deepEqual(answers, ['ok sandbox a', 'ok start bé', 'ok teardown c']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a report spanning lines arrives whole: newlines and backslashes are unescaped', async () => {
+    const s = server(
+      'multiline',
+      String.raw`print "$id err ip failed:\\nRTNETLINK answers: File exists \\\\ here\n";`,
+    );
+    try {
+      assert.equal(await s.request('sandbox', ''), 'err ip failed:\nRTNETLINK answers: File exists \\ here');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a request whose child ended without a report fails with its wait status and where to look', async () => {
+    const s = server('silent', String.raw`print "$id !exit 9\n";`);
+    try {
+      const report = await s.request('start', '');
+      assert.match(report, /^err the shim ended \(wait status 9\) without a report; see .*silent\.log$/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('requests pending when the server dies fail, and the next request starts a new server', async () => {
+    const count = join(work, 'starts');
+    writeFileSync(count, '');
+    const s = server(
+      'dies',
+      String.raw`if ($spec eq 'die') { print STDERR "going\n"; exit 3; } open(my $c, '>>', '${count}'); print $c "x"; close $c; print "$id ok\n";`,
+    );
+    try {
+      assert.equal(await s.request('start', 'first'), 'ok');
+      const report = await s.request('start', 'die');
+      assert.match(report, /^err the shim server exited \(status 3\) before reporting; see .*dies\.log$/);
+      assert.match(readFileSync(join(work, 'dies.log'), 'utf8'), /going/);
+      assert.equal(await s.request('start', 'again'), 'ok');
+      assert.equal(readFileSync(count, 'utf8'), 'xx');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a server that cannot be started is reported, not thrown', async () => {
+    const s = new ShimServer(join(work, 'no-such-perl'), join(work, 'x.pl'), join(work, 'x.log'));
+    assert.match(await s.request('sandbox', ''), /^err cannot run .*no-such-perl: .*ENOENT/);
+  });
+});
