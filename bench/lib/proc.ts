@@ -41,6 +41,16 @@ function parents(): Map<number, number> {
   return out;
 }
 
+/**
+ * podrun's own processes: the server and its direct children (the host runtime's shim server). The shims and
+ * containers are the shim server's children, so they are not in this list.
+ */
+export function podrunProcesses(server: number): number[] {
+  const out = [server];
+  for (const [pid, parent] of parents()) if (parent === server) out.push(pid);
+  return out;
+}
+
 /** Every live descendant of `root` (not including it). */
 export function descendants(root: number): number[] {
   const ppid = parents();
