@@ -38,25 +38,39 @@ export function ipString(n: number): string {
 }
 
 export class Ipam {
+  /** Where the next search starts: just after the last address handed out, as host-local IPAM does. */
+  #cursor = -1;
+  /** Allocations of this process are made one at a time, so that concurrent sandboxes do not race for one file. */
+  #queue: Promise<unknown> = Promise.resolve();
+
   constructor(
     readonly dir: string,
     readonly subnet: Subnet,
     readonly stateDir: string,
   ) {}
 
-  async allocate(sandboxId: string): Promise<string> {
+  allocate(sandboxId: string): Promise<string> {
+    const next = this.#queue.then(() => this.#allocate(sandboxId));
+    this.#queue = next.catch(() => {});
+    return next;
+  }
+
+  async #allocate(sandboxId: string): Promise<string> {
     await mkdir(this.dir, { recursive: true });
-    const used = new Set((await readdir(this.dir)).filter((n) => !n.includes('.tmp')));
-    const last = this.subnet.base + 2 ** (32 - this.subnet.prefix) - 2;
-    for (let n = this.subnet.base + 2; n <= last; n++) {
+    const first = this.subnet.base + 2;
+    const count = 2 ** (32 - this.subnet.prefix) - 3;
+    if (this.#cursor < 0) this.#cursor = first;
+    for (let i = 0; i < count; i++) {
+      const n = first + ((this.#cursor - first + i) % count);
       const ip = ipString(n);
-      if (used.has(ip)) continue;
       try {
         const fh = await open(join(this.dir, ip), 'wx');
         await fh.writeFile(`${this.stateDir}\n${sandboxId}\n`);
         await fh.close();
+        this.#cursor = n + 1;
         return ip;
       } catch (e) {
+        // Taken: by an earlier sandbox, or by another podrun sharing the bridge.
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
     }
