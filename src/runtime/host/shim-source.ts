@@ -41,6 +41,23 @@ sub O_PATH () { 0x200000 }
 sub EINTR () { 4 }
 sub EAGAIN () { 11 }
 sub MAXLINE () { 16384 }
+sub AF_NETLINK () { 16 }
+sub SOCK_RAW () { 3 }
+sub NLM_F_REQUEST () { 1 }
+sub NLM_F_ACK () { 4 }
+sub NLM_F_EXCL () { 0x200 }
+sub NLM_F_CREATE () { 0x400 }
+sub NLMSG_ERROR () { 2 }
+sub RTM_NEWLINK () { 16 }
+sub RTM_DELLINK () { 17 }
+sub RTM_GETLINK () { 18 }
+sub RTM_NEWADDR () { 20 }
+sub RTM_NEWROUTE () { 24 }
+sub IFLA_IFNAME () { 3 }
+sub IFLA_MASTER () { 10 }
+sub IFLA_LINKINFO () { 18 }
+sub IFLA_NET_NS_FD () { 28 }
+sub IFF_UP () { 1 }
 
 $SIG{PIPE} = 'IGNORE';
 
@@ -168,6 +185,55 @@ sub run_ip {
   die "ip -batch failed (exit status " . ($? >> 8) . "): $err\nrunning:\n$cmds";
 }
 
+# rtnetlink, spoken directly: the same requests as ip(8) makes, without starting it (a few ms each time).
+# A netlink socket belongs to the network namespace it was created in.
+sub nl_open {
+  socket(my $s, AF_NETLINK, SOCK_RAW, 0) or die "netlink socket: $!\n";
+  return $s;
+}
+sub nla {
+  my ($type, $data) = @_;
+  my $len = 4 + length $data;
+  return pack('S S', $len, $type) . $data . ("\0" x ((4 - $len % 4) % 4));
+}
+sub ifinfo {
+  my ($index, $flags, $change) = @_;
+  return pack('C x S l L L', 0, 0, $index, $flags, $change);
+}
+sub ipv4 { return pack('C4', split /\./, $_[0]); }
+my $nlseq = 0;
+# Sends one request and waits for its acknowledgement; returns the last reply before it (for a get).
+# Fails as ip does: "<what>: RTNETLINK answers: <strerror>".
+sub rtnl {
+  my ($s, $type, $flags, $body, $what) = @_;
+  my $seq = ++$nlseq;
+  send($s, pack('L S S L L', 16 + length $body, $type, NLM_F_REQUEST | NLM_F_ACK | $flags, $seq, 0) . $body, 0)
+    or die "$what: netlink: $!\n";
+  my $reply = '';
+  for (;;) {
+    defined(recv($s, my $buf, 65536, 0)) or die "$what: netlink: $!\n";
+    while (length($buf) >= 16) {
+      my ($len, $rtype, $rflags, $rseq) = unpack('L S S L', $buf);
+      last if $len < 16 || $len > length $buf;
+      my $payload = substr($buf, 16, $len - 16);
+      substr($buf, 0, ($len + 3) & ~3) = '';
+      next unless $rseq == $seq;
+      if ($rtype != NLMSG_ERROR) { $reply = $payload; next; }
+      my $err = unpack('l', $payload);
+      return $reply if $err == 0;
+      $! = -$err;
+      my $e = "$!";
+      die "$what: RTNETLINK answers: $e\n";
+    }
+  }
+}
+sub link_index {
+  my ($s, $name) = @_;
+  my $r = rtnl($s, RTM_GETLINK, 0, ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "$name\0"), "find link $name");
+  my (undef, undef, $index) = unpack('C x S l', $r);
+  return $index;
+}
+
 # Directories and files a request asks for, before anything else.
 sub make_paths {
   mkpath($_) for @{ $list{mkdir} || [] };
@@ -224,6 +290,7 @@ sub mode_prepare {
 sub mode_sandbox {
   make_paths();
   open(my $hostnet, '<', '/proc/self/ns/net') or die "open /proc/self/ns/net: $!\n";
+  my $host = nl_open();
   sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) == 0 or die "unshare(net, uts, ipc): $!\n";
   my $h = "$spec{hostname}";
   sc('sethostname', $h, 0 + length($h)) == 0 or die "sethostname $h: $!\n";
@@ -231,15 +298,29 @@ sub mode_sandbox {
   xmount('/proc/self/ns/uts', $spec{utsns}, undef, MS_BIND, undef);
   xmount('/proc/self/ns/ipc', $spec{ipcns}, undef, MS_BIND, undef);
   xmount('shm', $spec{shm}, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
-  my $hostpath = "/proc/$$/fd/" . fileno($hostnet);
-  my $pod = "link set lo up\n";
+  my $pod = nl_open();
+  # The loopback device of a new network namespace has index 1.
+  rtnl($pod, RTM_NEWLINK, 0, ifinfo(1, IFF_UP, IFF_UP), 'set lo up');
   if (defined $spec{veth}) {
-    $pod .= "link add eth0 type veth peer name $spec{veth} netns $hostpath\n";
-    $pod .= "addr add $spec{cidr} dev eth0\nlink set eth0 up\nroute add default via $spec{gateway}\n";
+    my $v = $spec{veth};
+    # eth0 here, its peer in the host's namespace (ip link add eth0 type veth peer name <v> netns <host>).
+    my $peer = ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "$v\0") . nla(IFLA_NET_NS_FD, pack('L', fileno($hostnet)));
+    my $info = nla(1, 'veth') . nla(2, nla(1, $peer));
+    rtnl($pod, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+      ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "eth0\0") . nla(IFLA_LINKINFO, $info), "add veth eth0/$v");
+    my $eth0 = link_index($pod, 'eth0');
+    my ($addr, $prefix) = split m{/}, $spec{cidr};
+    rtnl($pod, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+      pack('C C C C L', 2, $prefix, 0, 0, $eth0) . nla(2, ipv4($addr)) . nla(1, ipv4($addr)), "add address $spec{cidr}");
+    rtnl($pod, RTM_NEWLINK, 0, ifinfo($eth0, IFF_UP, IFF_UP), 'set eth0 up');
+    # main table, proto boot, scope universe, unicast; RTA_GATEWAY, RTA_OIF
+    rtnl($pod, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
+      pack('C8 L', 2, 0, 0, 0, 254, 3, 0, 1, 0) . nla(5, ipv4($spec{gateway})) . nla(4, pack('L', $eth0)),
+      "add default route via $spec{gateway}");
+    my $bridge = link_index($host, $spec{bridge});
+    rtnl($host, RTM_NEWLINK, 0, ifinfo(0, IFF_UP, IFF_UP) . nla(IFLA_IFNAME, "$v\0") . nla(IFLA_MASTER, pack('L', $bridge)),
+      "set $v master $spec{bridge} up");
   }
-  run_ip($pod);
-  sc('setns', 0 + fileno($hostnet), CLONE_NEWNET) == 0 or die "setns back to the host network: $!\n";
-  run_ip("link set $spec{veth} master $spec{bridge}\nlink set $spec{veth} up\n") if defined $spec{veth};
   write_records();
   ctl("ok\n");
 }
@@ -248,8 +329,13 @@ sub mode_sandbox {
 # Missing pieces are not errors.
 sub mode_teardown {
   my $why = '';
-  if (defined $spec{veth} && -e "/sys/class/net/$spec{veth}") {
-    eval { run_ip("link del $spec{veth}\n"); 1 } or $why = $@;
+  if (defined $spec{veth}) {
+    my $ok = eval {
+      rtnl(nl_open(), RTM_DELLINK, 0, ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "$spec{veth}\0"), "delete $spec{veth}");
+      1;
+    };
+    # Already gone with its namespace (a veth pair dies with either end): not an error.
+    $why = $@ unless $ok || $@ =~ /No such device/;
   }
   for my $f (@{ $list{umount} || [] }) {
     my $p = "$f";
