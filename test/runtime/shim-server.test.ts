@@ -10,8 +10,8 @@ import { ShimServer } from '../../src/runtime/host/shim-server.js';
 const work = mkdtempSync(join(tmpdir(), 'podrun-shim-server-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
-/** A stand-in server: reads requests like the real one and answers each with `answer(id, mode, spec)`. */
-function server(name: string, answer: string): ShimServer {
+/** A stand-in server: reads requests like the real one and answers each with the Perl code `answer`. */
+function server(name: string, answer: string, maxInFlight?: number): ShimServer {
   const file = join(work, `${name}.pl`);
   writeFileSync(
     file,
@@ -33,7 +33,7 @@ while (sysread(STDIN, my $chunk, 65536)) {
 }
 `,
   );
-  return new ShimServer('/usr/bin/perl', file, join(work, `${name}.log`));
+  return new ShimServer('/usr/bin/perl', file, join(work, `${name}.log`), { maxInFlight });
 }
 
 describe('shim server', () => {
@@ -50,6 +50,29 @@ describe('shim server', () => {
         s.request('teardown', 'c'),
       ]);
       assert.deepEqual(answers, ['ok sandbox a', 'ok start bé', 'ok teardown c']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('no more than maxInFlight requests are out at once, and container starts go before new sandboxes', async () => {
+    const seen = join(work, 'seen');
+    writeFileSync(seen, '');
+    // Answers each request a little later, noting when it arrived and how many were out then.
+    const s = server(
+      'limited',
+      String.raw`open(my $f, '>>', '${seen}'); print $f "$spec "; close $f; select(undef, undef, undef, 0.05); print "$id ok\n";`,
+      1,
+    );
+    try {
+      await Promise.all([
+        s.request('sandbox', 'sb1'),
+        s.request('sandbox', 'sb2'),
+        s.request('start', 'c1'),
+        s.request('teardown', 't1'),
+        s.request('sandbox', 'sb3'),
+      ]);
+      assert.equal(readFileSync(seen, 'utf8'), 'sb1 c1 t1 sb2 sb3 ');
     } finally {
       await s.close();
     }

@@ -71,7 +71,7 @@ export interface HostRuntimeOptions {
   clock?: Clock;
   /** Bridge the pods' veths join. Default `podrun0`. One bridge serves one pod network. */
   bridgeName?: string;
-  /** Machine-wide run directory (a tmpfs) for namespace files and IP allocations. Default `/run/podrun`. */
+  /** Machine-wide run directory (a tmpfs) for IP allocations and the host lock. Default `/run/podrun`. */
   runDir?: string;
   /** Container log rotation: size that triggers it and files kept (the live one included). 10 MiB and 5. */
   logMaxBytes?: number;
@@ -88,7 +88,8 @@ interface SandboxRecord {
   state: SandboxState;
   ip: string;
   veth: string;
-  ns: { net: string; uts: string; ipc: string; shm: string };
+  /** The process that holds the pod's namespaces (see mode_sandbox in shim-source.ts); pid 0 until it reported. */
+  holder: { pid: number; start: string };
   bootId: string;
 }
 
@@ -146,6 +147,9 @@ export class HostRuntime implements RuntimeService {
   readonly #sandboxes = new Map<string, SandboxRecord>();
   /** Container ids by sandbox id: the kubelet lists one pod's containers at every sync, so no scan of all. */
   readonly #bySandbox = new Map<string, Set<string>>();
+  /** Sandbox ids and container ids by pod uid: the kubelet selects by the pod's uid label at every sync. */
+  readonly #sandboxesByPod = new Index();
+  readonly #containersByPod = new Index();
   readonly #containers = new Map<string, ContainerRecord>();
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   readonly #exitWaiters = new Map<string, Set<() => void>>();
@@ -181,15 +185,12 @@ export class HostRuntime implements RuntimeService {
   get #exitsDir(): string {
     return join(this.#stateDir, 'exits');
   }
-  get #nsDir(): string {
-    return join(this.#runDir, 'ns');
-  }
 
   /** Prepares the host (shim, shared namespace directory, bridge) and re-reads the state directory. */
   async init(): Promise<void> {
     for (const d of ['bin', 'sandboxes', 'containers', 'exits'])
       mkdirSync(join(this.#stateDir, d), { recursive: true });
-    mkdirSync(this.#nsDir, { recursive: true });
+    mkdirSync(this.#runDir, { recursive: true });
     if (readOrEmpty(this.#shim) !== SHIM_SOURCE) writeFileAtomic(this.#shim, SHIM_SOURCE);
     this.#server = new ShimServer(this.#perl, this.#shim, join(this.#stateDir, 'shim.log'));
     this.#cgroups = detectCgroups();
@@ -211,7 +212,6 @@ export class HostRuntime implements RuntimeService {
   async #prepareHost(): Promise<void> {
     const res = await this.#runShim('prepare', [
       ['lock', join(this.#runDir, 'prepare.lock')],
-      ['sharedir', this.#nsDir],
       ['ip', this.#ip],
       ['bridge', this.#bridge],
       ['bridgeaddr', `${this.#subnet.gateway}/${this.#subnet.prefix}`],
@@ -219,7 +219,7 @@ export class HostRuntime implements RuntimeService {
     if (res.code !== 0) {
       throw new RuntimeError(
         'Unsupported',
-        `preparing the host for pods (bridge ${this.#bridge}, ${this.#nsDir}) failed: ${res.stderr.trim()}`,
+        `preparing the host for pods (bridge ${this.#bridge}) failed: ${res.stderr.trim()}`,
       );
     }
     // A second interface with the same subnet would take the host's traffic to pods (probes) elsewhere.
@@ -241,15 +241,19 @@ export class HostRuntime implements RuntimeService {
   }
 
   #load(): void {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     for (const id of safeReaddir(join(this.#stateDir, 'sandboxes'))) {
       const rec = readJson<SandboxRecord>(join(this.#stateDir, 'sandboxes', id, 'sandbox.json'));
       if (!rec) continue;
-      if (rec.state === 'ready' && (rec.bootId !== this.#bootId || !mounts.includes(` ${rec.ns.net} `))) {
+      const [pid = '0', start = ''] = readOrEmpty(join(this.#stateDir, 'sandboxes', id, 'holder'))
+        .trim()
+        .split(' ');
+      rec.holder = { pid: Number(pid), start };
+      // Without its holder, the pod's namespaces are gone: the kubelet makes a new sandbox.
+      if (rec.state === 'ready' && (rec.bootId !== this.#bootId || !this.#holderAlive(rec))) {
         rec.state = 'notready';
         this.#saveSandbox(rec);
       }
-      this.#sandboxes.set(id, rec);
+      this.#putSandbox(rec);
     }
     for (const id of safeReaddir(join(this.#stateDir, 'containers'))) {
       const rec = readJson<ContainerRecord>(join(this.#stateDir, 'containers', id, 'container.json'));
@@ -321,35 +325,35 @@ export class HostRuntime implements RuntimeService {
       state: 'ready',
       ip,
       veth: `vpr${id.slice(0, 12)}`,
-      ns: {
-        net: join(this.#nsDir, `${id}.net`),
-        uts: join(this.#nsDir, `${id}.uts`),
-        ipc: join(this.#nsDir, `${id}.ipc`),
-        shm: join(this.#nsDir, `${id}.shm`),
-      },
+      holder: { pid: 0, start: '' },
       bootId: this.#bootId,
     };
+    // Every container of the pod sees these, mounted once in the holder's mount namespace.
+    const shared: SpecEntry[] = [
+      ['mount', 'bind', join(dir, 'hosts'), '/etc/hosts', 'rw'],
+      ['mount', 'bind', join(dir, 'resolv.conf'), '/etc/resolv.conf', 'rw'],
+    ];
+    if (existsSync('/etc/hostname'))
+      shared.push(['mount', 'bind', join(dir, 'hostname'), '/etc/hostname', 'rw']);
     const report = await this.#request('sandbox', [
       ['mkdir', dir],
-      ['mkdir', rec.ns.shm],
       ...(config.logDirectory ? [['mkdir', config.logDirectory] as const] : []),
       ['file', join(dir, 'hosts'), hostsFile(ip, hostname, config.hostAliases)],
       ['file', join(dir, 'resolv.conf'), resolvConf(config.dns)],
       ['file', join(dir, 'hostname'), `${hostname}\n`],
-      ...[rec.ns.net, rec.ns.uts, rec.ns.ipc].map((f) => ['file', f, ''] as const),
       ['hostname', hostname],
-      ['netns', rec.ns.net],
-      ['utsns', rec.ns.uts],
-      ['ipcns', rec.ns.ipc],
-      ['shm', rec.ns.shm],
-      ['ip', this.#ip],
+      ...shared,
+      ['holderfile', join(dir, 'holder')],
+      ['title', `podrun-pod ${pod} ${this.#stateDir}`],
       ['veth', rec.veth],
       ['cidr', `${ip}/${this.#subnet.prefix}`],
       ['gateway', this.#subnet.gateway],
       ['bridge', this.#bridge],
       ['record', join(dir, 'sandbox.json'), recordJson(rec)],
     ]);
-    if (report !== 'ok') {
+    const held = /^ok (\d+) (\d+)$/.exec(report);
+    if (held) rec.holder = { pid: Number(held[1]), start: held[2] ?? '' };
+    else {
       await this.#teardownSandbox(rec).catch(() => {});
       const why = report.replace(/^err /, '');
       // The kernel's words for a Linux bridge that already has its maximum of 1024 ports.
@@ -361,7 +365,7 @@ export class HostRuntime implements RuntimeService {
         `failed to create the sandbox of pod ${pod}: ${message}`,
       );
     }
-    this.#sandboxes.set(id, rec);
+    this.#putSandbox(rec);
     return id;
   }
 
@@ -388,16 +392,20 @@ export class HostRuntime implements RuntimeService {
     for (const c of this.#containersOf(id)) await this.removeContainer(c.id);
     await this.#teardownSandbox(rec);
     this.#sandboxes.delete(id);
+    this.#sandboxesByPod.delete(rec.config.labels[LABEL_POD_UID], id);
   }
 
-  /** Deletes the veth, unmounts the namespaces and the pod's /dev/shm, removes the sandbox's files and its IP. */
+  /** Kills the holder (the namespaces go with it), deletes the veth, removes the sandbox's files and its IP. */
   async #teardownSandbox(rec: SandboxRecord): Promise<void> {
+    if (this.#holderAlive(rec)) {
+      try {
+        process.kill(rec.holder.pid, 'SIGKILL');
+      } catch {
+        // it ended meanwhile
+      }
+    }
     const report = await this.#request('teardown', [
-      ['ip', this.#ip],
       ['veth', rec.veth],
-      ...[rec.ns.net, rec.ns.uts, rec.ns.ipc, rec.ns.shm].map((f) => ['umount', f] as const),
-      ...[rec.ns.net, rec.ns.uts, rec.ns.ipc].map((f) => ['unlink', f] as const),
-      ['rmtree', rec.ns.shm],
       ['rmtree', join(this.#stateDir, 'sandboxes', rec.id)],
     ]);
     await this.#ipam.release(rec.ip, rec.id);
@@ -409,6 +417,10 @@ export class HostRuntime implements RuntimeService {
     }
   }
 
+  #holderAlive(rec: SandboxRecord): boolean {
+    return rec.bootId === this.#bootId && isSameProcess(rec.holder.pid, rec.holder.start);
+  }
+
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
     const rec = this.#sandboxes.get(id);
     if (!rec) throw new RuntimeError('NotFound', `pod sandbox ${id} not found`);
@@ -416,7 +428,12 @@ export class HostRuntime implements RuntimeService {
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
-    return [...this.#sandboxes.values()]
+    const uid = filter?.labelSelector?.[LABEL_POD_UID];
+    const candidates =
+      uid === undefined
+        ? [...this.#sandboxes.values()]
+        : [...this.#sandboxesByPod.get(uid)].flatMap((id) => this.#sandboxes.get(id) ?? []);
+    return candidates
       .filter((s) => matches(s.config.labels, filter?.labelSelector))
       .sort((a, b) => a.createdAt - b.createdAt)
       .map(sandboxStatus);
@@ -549,23 +566,22 @@ export class HostRuntime implements RuntimeService {
   #containerSpec(rec: ContainerRecord, sandbox: SandboxRecord, exe: string, argv: string[]): SpecEntry[] {
     const config = rec.config;
     const ro = config.linux?.security?.readOnlyRootfs === true;
-    const sdir = join(this.#stateDir, 'sandboxes', sandbox.id);
     const entries: SpecEntry[] = [
       ['exitfile', join(this.#exitsDir, rec.id)],
       ['startedfile', join(this.#stateDir, 'containers', rec.id, 'started')],
       ['log', rec.logPath],
       ['maxlogsize', String(this.#logMaxBytes)],
       ['maxlogfiles', String(this.#logMaxFiles)],
-      ['netns', sandbox.ns.net],
-      ['utsns', sandbox.ns.uts],
-      ['ipcns', sandbox.ns.ipc],
+      ['holder', String(sandbox.holder.pid)],
+      ['holderstart', sandbox.holder.start],
+      ['title', `podrun-shim ${config.metadata.name} ${this.#stateDir}`],
       ['mount', 'tmpfs', 'mode=1777', '/tmp', ro ? 'ro' : 'rw'],
-      ['mount', 'bind', sandbox.ns.shm, '/dev/shm', 'rw'],
-      ['mount', 'bind', join(sdir, 'hosts'), '/etc/hosts', 'rw'],
-      ['mount', 'bind', join(sdir, 'resolv.conf'), '/etc/resolv.conf', ro ? 'ro' : 'rw'],
     ];
-    if (existsSync('/etc/hostname'))
-      entries.push(['mount', 'bind', join(sdir, 'hostname'), '/etc/hostname', ro ? 'ro' : 'rw']);
+    // /etc/hosts stays writable, as the kubelet's; the pod's other /etc files follow the root.
+    if (ro) {
+      entries.push(['remountro', '/etc/resolv.conf']);
+      if (existsSync('/etc/hostname')) entries.push(['remountro', '/etc/hostname']);
+    }
     for (const m of sortMounts(config.mounts))
       entries.push(['mount', 'bind', mountSource(m), m.containerPath, m.readOnly ? 'ro' : 'rw']);
     if (ro) entries.push(['rootro', '1']);
@@ -735,8 +751,14 @@ export class HostRuntime implements RuntimeService {
       .filter((c): c is ContainerRecord => c !== undefined);
   }
 
+  #putSandbox(rec: SandboxRecord): void {
+    this.#sandboxes.set(rec.id, rec);
+    this.#sandboxesByPod.add(rec.config.labels[LABEL_POD_UID], rec.id);
+  }
+
   #putContainer(rec: ContainerRecord): void {
     this.#containers.set(rec.id, rec);
+    this.#containersByPod.add(rec.config.labels[LABEL_POD_UID], rec.id);
     let ids = this.#bySandbox.get(rec.sandboxId);
     if (!ids) {
       ids = new Set();
@@ -749,6 +771,7 @@ export class HostRuntime implements RuntimeService {
     const rec = this.#containers.get(id);
     this.#containers.delete(id);
     if (!rec) return;
+    this.#containersByPod.delete(rec.config.labels[LABEL_POD_UID], id);
     const ids = this.#bySandbox.get(rec.sandboxId);
     ids?.delete(id);
     if (ids?.size === 0) this.#bySandbox.delete(rec.sandboxId);
@@ -759,14 +782,7 @@ export class HostRuntime implements RuntimeService {
     if (filter?.podSandboxId) return this.#containersOf(filter.podSandboxId);
     const uid = filter?.labelSelector?.[LABEL_POD_UID];
     if (uid === undefined) return this.#containers.values();
-    const out: ContainerRecord[] = [];
-    for (const sb of this.#sandboxes.values()) {
-      if (sb.config.labels[LABEL_POD_UID] === uid) out.push(...this.#containersOf(sb.id));
-    }
-    // Containers whose sandbox record is gone (removed meanwhile) are still found by their own label.
-    if (out.length === 0)
-      return [...this.#containers.values()].filter((c) => c.config.labels[LABEL_POD_UID] === uid);
-    return out;
+    return [...this.#containersByPod.get(uid)].flatMap((id) => this.#containers.get(id) ?? []);
   }
 
   /** Brings a running container's record up to date with what the shim wrote and what /proc says. */
@@ -846,6 +862,29 @@ export class HostRuntime implements RuntimeService {
       return Promise.resolve(`err ${(e as Error).message}`);
     }
     return server.request(mode, spec);
+  }
+}
+
+/** Ids by a label value; records without the label are not indexed. */
+class Index {
+  readonly #map = new Map<string, Set<string>>();
+  get(key: string): Set<string> {
+    return this.#map.get(key) ?? new Set();
+  }
+  add(key: string | undefined, id: string): void {
+    if (key === undefined) return;
+    let ids = this.#map.get(key);
+    if (!ids) {
+      ids = new Set();
+      this.#map.set(key, ids);
+    }
+    ids.add(id);
+  }
+  delete(key: string | undefined, id: string): void {
+    if (key === undefined) return;
+    const ids = this.#map.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#map.delete(key);
   }
 }
 

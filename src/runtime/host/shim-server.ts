@@ -11,9 +11,16 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
 export type ShimRequest = 'sandbox' | 'teardown' | 'start';
+
+interface Queued {
+  mode: ShimRequest;
+  spec: string;
+  resolve: (report: string) => void;
+}
 
 interface Running {
   child: ChildProcess;
@@ -27,15 +34,27 @@ export class ShimServer {
   readonly #shim: string;
   readonly #logPath: string;
   #running: Running | undefined;
+  readonly #maxInFlight: number;
   #nextId = 1;
+  /** Sent, waiting for their report. */
   readonly #pending = new Map<number, (report: string) => void>();
+  /** Not sent yet: container starts and teardowns first, then new sandboxes. */
+  readonly #urgent: Queued[] = [];
+  readonly #sandboxes: Queued[] = [];
   #buffer = '';
 
-  /** `logPath` receives the server's and the shims' stderr (messages after a report, perl's own errors). */
-  constructor(perl: string, shim: string, logPath: string) {
+  /**
+   * `logPath` receives the server's and the shims' stderr (messages after a report, perl's own errors).
+   * `maxInFlight` bounds the requests being worked on at once (default: twice the CPUs). Their work is mostly
+   * the kernel's, under its network and mount locks: with 1,000 pods created at once, a child per request
+   * all at once made every pod wait for all the others (load average ~400, no pod Running for a minute).
+   * Starts go before new sandboxes, so that pods already begun are finished first.
+   */
+  constructor(perl: string, shim: string, logPath: string, options: { maxInFlight?: number } = {}) {
     this.#perl = perl;
     this.#shim = shim;
     this.#logPath = logPath;
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2 * availableParallelism());
   }
 
   /**
@@ -43,22 +62,32 @@ export class ShimServer {
    * rejects: a server that cannot start or that dies is reported as `err ...` too.
    */
   request(mode: ShimRequest, spec: string): Promise<string> {
-    let running: Running;
-    try {
-      running = this.#ensure();
-    } catch (e) {
-      return Promise.resolve(`err cannot run ${this.#perl}: ${(e as Error).message}`);
-    }
-    const id = this.#nextId++;
     return new Promise<string>((resolve) => {
+      (mode === 'sandbox' ? this.#sandboxes : this.#urgent).push({ mode, spec, resolve });
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    while (this.#pending.size < this.#maxInFlight) {
+      const next = this.#urgent.shift() ?? this.#sandboxes.shift();
+      if (!next) return;
+      let running: Running;
+      try {
+        running = this.#ensure();
+      } catch (e) {
+        next.resolve(`err cannot run ${this.#perl}: ${(e as Error).message}`);
+        continue;
+      }
+      const id = this.#nextId++;
       if (this.#pending.size === 0) {
         // Keep podrun alive while a request is out; otherwise the server must not hold the event loop.
         running.child.ref();
         (running.stdout as Readable & { ref?: () => void }).ref?.();
       }
-      this.#pending.set(id, resolve);
-      running.stdin.write(`${id} ${mode} ${Buffer.byteLength(spec)}\n${spec}`);
-    });
+      this.#pending.set(id, next.resolve);
+      running.stdin.write(`${id} ${next.mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
+    }
   }
 
   /** Closes the server's stdin and waits for it to exit. Shims of running containers stay. */
@@ -131,6 +160,7 @@ export class ShimServer {
         resolve(text.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)));
       }
     }
+    this.#pump();
   }
 
   #settle(id: number): void {
@@ -141,9 +171,11 @@ export class ShimServer {
     }
   }
 
+  /** Fails the requests the dead server had; those not sent yet go to the next server. */
   #failAll(report: string): void {
     const waiting = [...this.#pending.values()];
     this.#pending.clear();
     for (const resolve of waiting) resolve(report);
+    this.#pump();
   }
 }

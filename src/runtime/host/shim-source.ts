@@ -32,10 +32,7 @@ sub MS_NOEXEC () { 8 }
 sub MS_REMOUNT () { 32 }
 sub MS_BIND () { 4096 }
 sub MS_REC () { 16384 }
-sub MS_PRIVATE () { 262144 }
 sub MS_SLAVE () { 524288 }
-sub MS_SHARED () { 1048576 }
-sub MNT_DETACH () { 2 }
 sub WNOHANG () { 1 }
 sub O_PATH () { 0x200000 }
 sub EINTR () { 4 }
@@ -72,7 +69,7 @@ sub parse_spec {
     if ($k eq 'sys') { my $n = shift @t; $SYS{$n} = 0 + shift @t; }
     elsif ($k eq 'mount') { push @{ $list{mount} }, [ splice(@t, 0, 4) ]; }
     elsif ($k eq 'file' || $k eq 'record') { push @{ $list{$k} }, [ splice(@t, 0, 2) ]; }
-    elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|umount|mkdir|rmtree|unlink)$/) { push @{ $list{$k} }, shift @t; }
+    elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|mkdir|rmtree|remountro)$/) { push @{ $list{$k} }, shift @t; }
     else { $spec{$k} = shift @t; }
   }
 }
@@ -96,13 +93,6 @@ sub xmount {
   my ($src, $tgt, $fs, $flags, $data) = @_;
   my @a = (defined $src ? "$src" : 0, "$tgt", defined $fs ? "$fs" : 0, 0 + $flags, defined $data ? "$data" : 0);
   sc('mount', @a) == 0 or die 'mount ' . (defined $src ? $src : 'none') . " on $tgt: $!\n";
-}
-
-sub xsetns {
-  my ($path, $type) = @_;
-  open(my $fh, '<', $path) or die "open namespace $path: $!\n";
-  sc('setns', 0 + fileno($fh), 0 + $type) == 0 or die "setns $path: $!\n";
-  close $fh;
 }
 
 sub now_ns {
@@ -257,47 +247,41 @@ sub rmtree {
   }
 }
 
-# prepare: makes the namespace directory a shared mount point (so that unmounting a pod's namespace files also
-# unmounts the copies in containers' mount namespaces, which are slaves) and sets up the bridge. Under a lock:
-# several podruns may start at once on one machine.
-sub is_mountpoint {
-  my ($d) = @_;
-  for my $line (split /\n/, slurp('/proc/self/mountinfo')) {
-    my @f = split / /, $line;
-    return 1 if defined $f[4] && $f[4] eq $d;
-  }
-  return 0;
-}
-
+# prepare: sets up the bridge, under a lock: several podruns may start at once on one machine.
 sub mode_prepare {
   open(my $lock, '>>', $spec{lock}) or die "open $spec{lock}: $!\n";
   flock($lock, 2) or die "lock $spec{lock}: $!\n";
-  my $d = $spec{sharedir};
-  if (!is_mountpoint($d)) {
-    xmount($d, $d, undef, MS_BIND, undef);
-    xmount(undef, $d, undef, MS_PRIVATE, undef);
-    xmount(undef, $d, undef, MS_SHARED, undef);
-  }
   my $cmds = -e "/sys/class/net/$spec{bridge}" ? '' : "link add $spec{bridge} type bridge\n";
   run_ip($cmds . "addr replace $spec{bridgeaddr} dev $spec{bridge}\nlink set $spec{bridge} up\n");
   close $lock;
   ctl("ok\n");
 }
 
-# sandbox: new network, UTS and IPC namespaces kept alive by bind mounts (no holder process), the hostname,
-# a tmpfs for the pod's /dev/shm, and a veth pair whose host end joins the bridge. The sandbox's files (hosts,
-# resolv.conf, ...) come first and its record last, so a record on disk means a complete sandbox.
+# sandbox: the pod's holder, like the pause container of other runtimes. It makes new network, UTS, IPC and
+# mount namespaces, sets the hostname, mounts in its mount namespace what every container of the pod shares
+# (a tmpfs on /dev/shm; /etc/hosts, /etc/resolv.conf, /etc/hostname), makes a veth pair whose host end joins
+# the bridge, then stays, doing nothing, to keep the namespaces alive until the sandbox is torn down (SIGKILL).
+# Containers enter its namespaces through /proc/<holder>/ns. Nothing of a pod is mounted in the host's mount
+# namespace: with 1,000 pods, the host would have thousands of mounts, which every container's new mount
+# namespace would copy, and to which every new mount would propagate.
+# The sandbox's files come first and its record last, so a record on disk means a complete sandbox.
 sub mode_sandbox {
+  sc('setsid');
   make_paths();
   open(my $hostnet, '<', '/proc/self/ns/net') or die "open /proc/self/ns/net: $!\n";
   my $host = nl_open();
-  sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) == 0 or die "unshare(net, uts, ipc): $!\n";
+  my $bridge = defined $spec{veth} ? link_index($host, $spec{bridge}) : 0;
+  sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) == 0
+    or die "unshare(net, uts, ipc, mount): $!\n";
   my $h = "$spec{hostname}";
   sc('sethostname', $h, 0 + length($h)) == 0 or die "sethostname $h: $!\n";
-  xmount('/proc/self/ns/net', $spec{netns}, undef, MS_BIND, undef);
-  xmount('/proc/self/ns/uts', $spec{utsns}, undef, MS_BIND, undef);
-  xmount('/proc/self/ns/ipc', $spec{ipcns}, undef, MS_BIND, undef);
-  xmount('shm', $spec{shm}, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  # Slave: nothing mounted here reaches the host.
+  xmount(undef, '/', undef, MS_REC | MS_SLAVE, undef);
+  xmount('shm', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  for my $m (@{ $list{mount} || [] }) {
+    my ($kind, $src, $tgt) = @$m;
+    xmount($src, $tgt, undef, MS_BIND, undef);
+  }
   my $pod = nl_open();
   # The loopback device of a new network namespace has index 1.
   rtnl($pod, RTM_NEWLINK, 0, ifinfo(1, IFF_UP, IFF_UP), 'set lo up');
@@ -317,15 +301,27 @@ sub mode_sandbox {
     rtnl($pod, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
       pack('C8 L', 2, 0, 0, 0, 254, 3, 0, 1, 0) . nla(5, ipv4($spec{gateway})) . nla(4, pack('L', $eth0)),
       "add default route via $spec{gateway}");
-    my $bridge = link_index($host, $spec{bridge});
     rtnl($host, RTM_NEWLINK, 0, ifinfo(0, IFF_UP, IFF_UP) . nla(IFLA_IFNAME, "$v\0") . nla(IFLA_MASTER, pack('L', $bridge)),
       "set $v master $spec{bridge} up");
   }
+  close $hostnet;
+  close $host;
+  close $pod;
+  my $me = "$$ " . starttime($$);
+  write_atomic($spec{holderfile}, "$me\n") or die "write $spec{holderfile}: $!\n";
   write_records();
-  ctl("ok\n");
+  ctl("ok $me\n");
+  chdir '/';
+  open(STDIN, '<', '/dev/null');
+  $SIG{TERM} = 'IGNORE';
+  $SIG{INT} = 'IGNORE';
+  $SIG{HUP} = 'IGNORE';
+  # Named for ps, keeping the state directory in it (how leftovers are found).
+  $0 = $spec{title} if defined $spec{title};
+  for (;;) { select(undef, undef, undef, 3600); }
 }
 
-# teardown: deletes the veth pair, detaches the namespace and shm mounts, then removes the sandbox's files.
+# teardown: deletes the veth pair (its holder has been killed by then) and removes the sandbox's files.
 # Missing pieces are not errors.
 sub mode_teardown {
   my $why = '';
@@ -337,11 +333,6 @@ sub mode_teardown {
     # Already gone with its namespace (a veth pair dies with either end): not an error.
     $why = $@ unless $ok || $@ =~ /No such device/;
   }
-  for my $f (@{ $list{umount} || [] }) {
-    my $p = "$f";
-    sc('umount2', $p, MNT_DETACH);
-  }
-  unlink $_ for @{ $list{unlink} || [] };
   rmtree($_) for @{ $list{rmtree} || [] };
   die $why if $why ne '';
   ctl("ok\n");
@@ -379,11 +370,20 @@ sub container_setup {
   my ($outW, $errW) = @_;
   join_cgroups();
   sc('setsid');
-  xsetns($spec{ipcns}, CLONE_NEWIPC);
-  xsetns($spec{utsns}, CLONE_NEWUTS);
-  xsetns($spec{netns}, CLONE_NEWNET);
+  # The pod's namespaces, from its holder; all opened before entering any (/proc is the host's until then).
+  my $holder = 0 + $spec{holder};
+  my %ns;
+  for my $t ('ipc', 'uts', 'net', 'mnt') {
+    open($ns{$t}, '<', "/proc/$holder/ns/$t") or die "the pod's sandbox is gone (its holder, process $holder: $!)\n";
+  }
+  starttime($holder) eq $spec{holderstart} or die "the pod's sandbox is gone (its holder, process $holder, ended)\n";
+  my %type = (ipc => CLONE_NEWIPC, uts => CLONE_NEWUTS, net => CLONE_NEWNET, mnt => CLONE_NEWNS);
+  for my $t ('ipc', 'uts', 'net', 'mnt') {
+    sc('setns', 0 + fileno($ns{$t}), 0 + $type{$t}) == 0 or die "setns $t of the pod: $!\n";
+    close $ns{$t};
+  }
+  # A mount namespace of its own, copied from the pod's (with its /dev/shm and /etc files).
   sc('unshare', CLONE_NEWNS) == 0 or die "unshare(mount): $!\n";
-  # Slave: nothing mounted here reaches the host, and the host's unmounts of pod namespace files reach us.
   xmount(undef, '/', undef, MS_REC | MS_SLAVE, undef);
   # Hold every bind source open (O_PATH) before mounting anything (a tmpfs on /tmp must not hide a
   # source below it), and only now: a bind source must belong to this mount namespace.
@@ -420,6 +420,7 @@ sub container_setup {
     push @ro, $tgt if $opt eq 'ro';
   }
   # Read-only remounts come last, so that mount points inside read-only places could still be created.
+  push @ro, @{ $list{remountro} || [] };
   push @ro, '/' if $spec{rootro};
   xmount(undef, $_, undef, MS_REMOUNT | MS_BIND | MS_RDONLY, undef) for @ro;
   open(STDIN, '<', '/dev/null') or die "open /dev/null: $!\n";
@@ -579,6 +580,7 @@ sub mode_start {
   # Also on disk: if podrun dies before reading the report, a restarted podrun still learns of this start.
   write_atomic($spec{startedfile}, $report) if defined $spec{startedfile};
   ctl($report);
+  $0 = $spec{title} if defined $spec{title};
 
   my %fh = (stdout => $outR, stderr => $errR);
   my ($status, $reaped_at);

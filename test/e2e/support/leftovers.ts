@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface RuntimeFootprint {
-  sandboxes: { id: string; veth: string; nsFiles: string[] }[];
+  /** holder: the process that holds the pod's namespaces, `<pid> <start time>` (empty if it never reported). */
+  sandboxes: { id: string; veth: string; holder: string }[];
   containers: {
     id: string;
     name: string;
@@ -21,7 +22,6 @@ export interface RuntimeFootprint {
 interface SandboxJson {
   id: string;
   veth: string;
-  ns: Record<string, string>;
 }
 interface ContainerJson {
   id: string;
@@ -37,6 +37,14 @@ function readJson<T>(path: string): T | undefined {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch {
     return undefined;
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
   }
 }
 
@@ -65,7 +73,8 @@ export function runtimeFootprint(stateDir: string): RuntimeFootprint {
   const root = join(stateDir, 'runtime');
   const sandboxes = list(join(root, 'sandboxes')).flatMap((id) => {
     const s = readJson<SandboxJson>(join(root, 'sandboxes', id, 'sandbox.json'));
-    return s ? [{ id: s.id, veth: s.veth, nsFiles: Object.values(s.ns) }] : [];
+    const holder = readText(join(root, 'sandboxes', id, 'holder')).trim();
+    return s ? [{ id: s.id, veth: s.veth, holder }] : [];
   });
   const containers = list(join(root, 'containers')).flatMap((id) => {
     const c = readJson<ContainerJson>(join(root, 'containers', id, 'container.json'));
@@ -149,12 +158,15 @@ export function leftovers(
     .map((l) =>
       l.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
     );
-  const nsFiles = new Set(footprint.sandboxes.flatMap((s) => s.nsFiles));
   for (const m of mounts) {
     if (m.startsWith(`${stateDir}/`) || m === stateDir) problems.push(`mount ${m} remains`);
-    if (nsFiles.has(m)) problems.push(`namespace mount ${m} remains`);
   }
-  for (const f of nsFiles) if (existsSync(f)) problems.push(`namespace file ${f} remains`);
+  for (const s of footprint.sandboxes) {
+    const [pid = '', start = ''] = s.holder.split(' ');
+    if (pid && processStart(Number(pid)) === start) {
+      problems.push(`sandbox ${s.id.slice(0, 12)}: its holder ${pid} (the pod's namespaces) still runs`);
+    }
+  }
   const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
   for (const s of footprint.sandboxes) {
     if (new RegExp(`^\\d+: ${s.veth}[@:]`, 'm').test(links)) problems.push(`veth ${s.veth} remains`);
