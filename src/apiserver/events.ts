@@ -70,7 +70,6 @@ export function createEventRecorder(
   const seen = new Map<string, Seen>();
   const aggregates = new Map<string, { messages: Set<string>; last: number }>();
   const buckets = new Map<string, { tokens: number; last: number }>();
-  let chain: Promise<void> = Promise.resolve();
   let lastNanos = 0n;
 
   const nextName = (objectName: string, now: number): string => {
@@ -159,21 +158,18 @@ export function createEventRecorder(
     return write;
   };
 
-  const create = async (w: { key: string; event: Record<string, unknown> }, now?: number) => {
+  /** A new series after the first event went: a new name and count 1, as recordEvent does. */
+  const createAgain = async (w: { key: string; event: Record<string, unknown> }, now: number) => {
     const event = clone(w.event) as {
       metadata: { name: string; namespace: string };
       involvedObject: ObjectReference;
     };
-    if (now !== undefined) {
-      // A new series after the first event went: a new name and count 1, as recordEvent does.
-      event.metadata.name = nextName(event.involvedObject.name ?? 'unknown', now);
-      touch(seen, w.key, { namespace: event.metadata.namespace, name: event.metadata.name, count: 1 });
-    }
+    event.metadata.name = nextName(event.involvedObject.name ?? 'unknown', now);
+    touch(seen, w.key, { namespace: event.metadata.namespace, name: event.metadata.name, count: 1 });
     await registry.create('events', event.metadata.namespace, event);
   };
 
-  const write = async (w: Write) => {
-    if (w.kind === 'create') return create(w);
+  const patch = async (w: Write & { kind: 'patch' }) => {
     try {
       await registry.patch('events', w.namespace, w.name, 'merge', {
         count: w.count,
@@ -183,7 +179,50 @@ export function createEventRecorder(
     } catch (e) {
       // The first event was deleted (or expired): start a new series.
       if (!(e instanceof ApiError && e.reason === 'NotFound')) throw e;
-      await create(w, w.now);
+      await createAgain(w, w.now);
+    }
+  };
+
+  /** New events in one go: the registry hands them to the store in order, to be committed together. */
+  const createAll = async (writes: readonly (Write & { kind: 'create' })[]) => {
+    const results = await registry.createAll(
+      'events',
+      writes.map((w) => ({
+        namespace: (w.event.metadata as { namespace: string }).namespace,
+        body: w.event,
+      })),
+    );
+    for (const r of results) if (r.status === 'rejected') options.onError?.(r.reason);
+  };
+
+  // Writes wait here in the order they were correlated. Consecutive creates go out together; a patch waits
+  // for everything before it (its series' first event among them).
+  const queue: Write[] = [];
+  let draining: Promise<void> | undefined;
+  const drain = async (): Promise<void> => {
+    for (;;) {
+      if (queue.length === 0) {
+        draining = undefined;
+        return;
+      }
+      const batch = queue.splice(0);
+      for (let i = 0; i < batch.length; ) {
+        const w = batch[i]!;
+        try {
+          if (w.kind === 'patch') {
+            i++;
+            await patch(w);
+          } else {
+            let end = i;
+            while (end < batch.length && batch[end]!.kind === 'create') end++;
+            const creates = batch.slice(i, end) as (Write & { kind: 'create' })[];
+            i = end;
+            await createAll(creates);
+          }
+        } catch (e) {
+          options.onError?.(e);
+        }
+      }
     }
   };
 
@@ -192,10 +231,11 @@ export function createEventRecorder(
       // Correlated when recorded (in order, against the recorder's caches), written later in the same order.
       const w = correlate(involved, type, reason, message, clock.now());
       if (!w) return;
-      chain = chain.then(() => write(w)).catch((e: unknown) => options.onError?.(e));
+      queue.push(w);
+      draining ??= Promise.resolve().then(drain);
     },
     flush() {
-      return chain;
+      return draining ?? Promise.resolve();
     },
   };
 }

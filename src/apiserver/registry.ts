@@ -256,15 +256,7 @@ export class Registry {
   ): Promise<KubeObject> {
     const r = this.resolve(ref);
     if (r.resource === 'events' && r.group === '') await this.#expireEvents();
-    const input = this.#typed(r, body);
-    const ns = this.#namespaceFor(r, namespace, input);
-    if (input.metadata.resourceVersion) {
-      throw badRequest('resourceVersion should not be set on objects to be created');
-    }
-    const obj = this.#decode(r, input, options);
-    if (r.namespaced) obj.metadata.namespace = ns;
-    else delete obj.metadata.namespace;
-    await this.#checkNamespaceOpen(r, ns);
+    const { obj, ns } = await this.#admitCreate(r, namespace, body, options);
 
     const meta = metaOf(obj);
     const generated = !meta.name && !!meta.generateName;
@@ -287,6 +279,65 @@ export class Registry {
         throw this.#storeError(r, meta.name ?? '', e);
       }
     }
+  }
+
+  /**
+   * Creates several objects of one resource, each checked as `create` checks it and succeeding or failing on
+   * its own. They reach the store in the given order, one after the other without a wait in between, so
+   * the store commits them together: the event recorder writes its queued events this way. A generated
+   * name is drawn once (a collision fails that item). No dryRun.
+   */
+  async createAll(
+    ref: ResourceRef,
+    items: ReadonlyArray<{ namespace: string | undefined; body: unknown }>,
+    options: WriteOptions = {},
+  ): Promise<PromiseSettledResult<KubeObject>[]> {
+    const r = this.resolve(ref);
+    if (options.dryRun) throw new Error('createAll does not support dryRun');
+    if (r.resource === 'events' && r.group === '') await this.#expireEvents();
+    const admitted: Array<{ key: ObjectKey; object: KubeObject } | { error: unknown }> = [];
+    for (const item of items) {
+      try {
+        const { obj, ns } = await this.#admitCreate(r, item.namespace, item.body, options);
+        const meta = metaOf(obj);
+        if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+        const prepared = this.#prepareCreate(r, obj);
+        this.#validate(r, prepared, undefined);
+        admitted.push({ key: this.#key(r, ns, prepared.metadata.name!), object: prepared });
+      } catch (e) {
+        admitted.push({ error: e });
+      }
+    }
+    const writes = admitted.map((a) =>
+      'error' in a
+        ? Promise.reject(a.error)
+        : this.store.create(a.key, a.object).then(
+            (created) => withTypeMeta(r, created),
+            (e: unknown) => {
+              throw this.#storeError(r, a.key.name, e);
+            },
+          ),
+    );
+    return Promise.allSettled(writes);
+  }
+
+  /** What a create checks before the object is prepared: the body's type, namespace, decoding, admission. */
+  async #admitCreate(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    body: unknown,
+    options: WriteOptions,
+  ): Promise<{ obj: KubeObject; ns: string }> {
+    const input = this.#typed(r, body);
+    const ns = this.#namespaceFor(r, namespace, input);
+    if (input.metadata.resourceVersion) {
+      throw badRequest('resourceVersion should not be set on objects to be created');
+    }
+    const obj = this.#decode(r, input, options);
+    if (r.namespaced) obj.metadata.namespace = ns;
+    else delete obj.metadata.namespace;
+    await this.#checkNamespaceOpen(r, ns);
+    return { obj, ns };
   }
 
   #prepareCreate(r: ResourceInfo, obj: KubeObject): KubeObject {

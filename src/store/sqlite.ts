@@ -1,6 +1,8 @@
 // The object store on SQLite (better-sqlite3) in WAL mode: one row per object and one persisted revision
 // counter. Reads are served from an in-memory copy of every object (loaded at open, updated after each
-// commit), and an in-memory change history feeds watches. See docs/store.md for the guarantees.
+// commit), and an in-memory change history feeds watches. Writes are group-committed: the writes made
+// within a few microtask turns share one transaction, and each write's promise resolves after that commit.
+// See docs/store.md for the guarantees.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,6 +48,33 @@ interface NamespaceBucket {
   sorted: Entry[] | undefined;
 }
 
+/** A write checked and given its revision, waiting for the group commit. */
+interface PendingWrite {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  key: ObjectKey;
+  revision: number;
+  /** The row's value (ADDED, MODIFIED). */
+  json: string | undefined;
+  /** The object as stored (for DELETED: as it was, stamped with the deletion's revision). */
+  object: KubeObject;
+  resolve: (object: KubeObject) => void;
+  reject: (error: unknown) => void;
+}
+
+/** The newest state of a key with pending writes, which the next conditional write is checked against. */
+interface PendingState {
+  revision: number;
+  /** Undefined when the newest pending write deletes the key. */
+  object: KubeObject | undefined;
+}
+
+/**
+ * How many microtask turns a group commit waits for more writes. Every write of one turn of the event loop
+ * that arrives within them shares the transaction; a commit costs about as much as the writes it carries.
+ * Waiting in microtasks, not a macrotask, keeps a chain of awaited writes within one turn of the event loop.
+ */
+const GROUP_COMMIT_MICROTASKS = 8;
+
 interface Watcher {
   groupResource: string;
   namespace: string | undefined;
@@ -90,8 +119,19 @@ class SqliteStore implements Store {
 
   readonly #objects = new Map<string, Map<string, NamespaceBucket>>();
 
+  /** Writes waiting for the group commit, in revision order. */
+  #queue: PendingWrite[] = [];
+  /** By keyString: the state the queued writes leave a key in. */
+  readonly #pending = new Map<string, PendingState>();
+  /** Group-resources with queued writes: a list of one of them commits first. */
+  readonly #pendingResources = new Set<string>();
+  /** The last revision given to a write (committed or queued). */
+  #assigned: number;
+  #commitScheduled = false;
+
   readonly #selectRevision: Database.Statement<[], number>;
   readonly #bumpRevision: Database.Statement<[number]>;
+  readonly #commitBatch: Database.Transaction<(batch: readonly PendingWrite[]) => void>;
   readonly #insert: Database.Statement<[string, string, string, number, string]>;
   readonly #update: Database.Statement<[number, string, string, string, string]>;
   readonly #remove: Database.Statement<[string, string, string]>;
@@ -130,15 +170,36 @@ class SqliteStore implements Store {
         { revision: row.revision, object: JSON.parse(row.value) as KubeObject },
       );
     }
+    this.#assigned = this.#revision;
     this.#history = new ChangeHistory(options.historySize ?? 10_000, this.#revision);
+    this.#commitBatch = this.#db.transaction((batch: readonly PendingWrite[]) => {
+      // The counter in the file is the authority: a revision already used there is never handed out again.
+      const stored = this.#selectRevision.get() ?? 0;
+      if (stored !== this.#revision) {
+        throw new Error(
+          `the object store's revision counter is ${stored} in the file but ${this.#revision} in memory: another process wrote to it; only one podrun may use a state directory`,
+        );
+      }
+      for (const w of batch) {
+        const { groupResource, namespace, name } = w.key;
+        if (w.type === 'ADDED') this.#insert.run(groupResource, namespace, name, w.revision, w.json!);
+        else if (w.type === 'MODIFIED') this.#update.run(w.revision, w.json!, groupResource, namespace, name);
+        else this.#remove.run(groupResource, namespace, name);
+      }
+      // Deletions take a revision too, so the counter moves even when the last write left no row.
+      this.#bumpRevision.run(batch[batch.length - 1]!.revision);
+    });
   }
 
   revision(): number {
+    this.#commitPending();
     return this.#revision;
   }
 
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
     this.#assertOpen();
+    // A read never sees a write before its commit; a key with a queued write is committed first.
+    if (this.#pending.has(keyString(key))) this.#commitPending();
     const entry = this.#entry(key);
     return entry ? cloneJson(entry.object) : undefined;
   }
@@ -149,6 +210,7 @@ class SqliteStore implements Store {
     where?: (object: Readonly<KubeObject>) => boolean,
   ): Promise<ListResult> {
     this.#assertOpen();
+    if (this.#pendingResources.has(groupResource)) this.#commitPending();
     const buckets = this.#objects.get(groupResource);
     const items: KubeObject[] = [];
     if (buckets) {
@@ -167,66 +229,110 @@ class SqliteStore implements Store {
 
   async create(key: ObjectKey, object: KubeObject): Promise<KubeObject> {
     this.#assertOpen();
-    if (this.#entry(key)) {
+    if (this.#current(key)) {
       throw new StoreError('AlreadyExists', `${key.groupResource} "${key.name}" already exists`);
     }
-    const record = this.#db
-      .transaction((): ChangeRecord => {
-        const revision = this.#nextRevision();
-        const json = stamp(object, revision);
-        this.#insert.run(key.groupResource, key.namespace, key.name, revision, json);
-        return { type: 'ADDED', ...recordKey(key), revision, object: JSON.parse(json) as KubeObject };
-      })
-      .immediate();
-    this.#put(key, { revision: record.revision, object: record.object });
-    this.#committed(record);
-    return cloneJson(record.object);
+    return this.#enqueue('ADDED', key, object);
   }
 
   async update(key: ObjectKey, object: KubeObject, expectedRevision?: number): Promise<KubeObject> {
     this.#assertOpen();
-    const current = this.#entry(key);
+    const current = this.#current(key);
     if (!current) throw notFound(key);
     if (expectedRevision !== undefined && current.revision !== expectedRevision) throw conflict(key);
-    const record = this.#db
-      .transaction((): ChangeRecord => {
-        const revision = this.#nextRevision();
-        const json = stamp(object, revision);
-        this.#update.run(revision, json, key.groupResource, key.namespace, key.name);
-        return { type: 'MODIFIED', ...recordKey(key), revision, object: JSON.parse(json) as KubeObject };
-      })
-      .immediate();
-    // Replaced in place: the bucket's sorted view holds the same Entry and stays valid.
-    current.revision = record.revision;
-    current.object = record.object;
-    this.#committed(record);
-    return cloneJson(record.object);
+    return this.#enqueue('MODIFIED', key, object);
   }
 
   async delete(key: ObjectKey, expectedRevision?: number): Promise<KubeObject> {
     this.#assertOpen();
-    const current = this.#entry(key);
+    const current = this.#current(key);
     if (!current) throw notFound(key);
     if (expectedRevision !== undefined && current.revision !== expectedRevision) throw conflict(key);
-    const record = this.#db
-      .transaction((): ChangeRecord => {
-        // The deletion takes a revision of its own, so the counter moves even though no row remains.
-        const revision = this.#nextRevision();
-        this.#remove.run(key.groupResource, key.namespace, key.name);
-        const object = {
-          ...current.object,
-          metadata: { ...current.object.metadata, resourceVersion: String(revision) },
-        };
-        return { type: 'DELETED', ...recordKey(key), revision, object };
-      })
-      .immediate();
-    this.#drop(key);
-    this.#committed(record);
-    return cloneJson(record.object);
+    return this.#enqueue('DELETED', key, current.object);
+  }
+
+  /**
+   * Gives the write its revision and queues it for the group commit. Conditions were checked against the
+   * newest state, queued writes included, so a batch commits exactly what one transaction per write would.
+   */
+  #enqueue(type: PendingWrite['type'], key: ObjectKey, object: KubeObject): Promise<KubeObject> {
+    const revision = ++this.#assigned;
+    let json: string | undefined;
+    let stored: KubeObject;
+    if (type === 'DELETED') {
+      stored = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+    } else {
+      // Serialized now: the caller may change its object once the call returns.
+      json = stamp(object, revision);
+      stored = JSON.parse(json) as KubeObject;
+    }
+    this.#pending.set(keyString(key), { revision, object: type === 'DELETED' ? undefined : stored });
+    this.#pendingResources.add(key.groupResource);
+    return new Promise<KubeObject>((resolve, reject) => {
+      this.#queue.push({ type, key, revision, json, object: stored, resolve, reject });
+      this.#scheduleCommit();
+    });
+  }
+
+  #scheduleCommit(): void {
+    if (this.#commitScheduled) return;
+    this.#commitScheduled = true;
+    let turns = GROUP_COMMIT_MICROTASKS;
+    const wait = () => {
+      if (--turns > 0) {
+        queueMicrotask(wait);
+        return;
+      }
+      this.#commitScheduled = false;
+      this.#commitPending();
+    };
+    queueMicrotask(wait);
+  }
+
+  /**
+   * Commits every queued write in one transaction, then applies them to the in-memory copy, tells watchers
+   * and resolves each write, in revision order. When the transaction fails, every write in it fails.
+   */
+  #commitPending(): void {
+    if (this.#queue.length === 0 || this.#closed) return;
+    const batch = this.#queue;
+    this.#queue = [];
+    this.#pending.clear();
+    this.#pendingResources.clear();
+    try {
+      this.#commitBatch.immediate(batch);
+    } catch (err) {
+      this.#assigned = this.#revision;
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    for (const w of batch) {
+      if (w.type === 'ADDED') {
+        this.#put(w.key, { revision: w.revision, object: w.object });
+      } else if (w.type === 'MODIFIED') {
+        // Replaced in place: the bucket's sorted view holds the same Entry and stays valid.
+        const entry = this.#entry(w.key)!;
+        entry.revision = w.revision;
+        entry.object = w.object;
+      } else {
+        this.#drop(w.key);
+      }
+      this.#committed({ type: w.type, ...recordKey(w.key), revision: w.revision, object: w.object });
+      w.resolve(cloneJson(w.object));
+    }
+  }
+
+  /** The key's newest state, queued writes included; undefined when absent. */
+  #current(key: ObjectKey): { revision: number; object: KubeObject } | undefined {
+    const pending = this.#pending.get(keyString(key));
+    if (pending) return pending.object ? { revision: pending.revision, object: pending.object } : undefined;
+    return this.#entry(key);
   }
 
   watch(options: WatchOptions, listener: (event: StoreEvent) => void): Watch {
     this.#assertOpen();
+    // A watch starts after every write made before it, as with one transaction per write.
+    this.#commitPending();
     const after = options.afterRevision ?? 0;
     const watcher: Watcher = {
       groupResource: options.groupResource,
@@ -269,6 +375,7 @@ class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#commitPending();
     this.#closed = true;
     for (const set of this.#watchers.values()) {
       for (const watcher of set) {
@@ -307,13 +414,6 @@ class SqliteStore implements Store {
     bucket.sorted = undefined;
     if (bucket.byName.size === 0) buckets.delete(key.namespace);
     if (buckets.size === 0) this.#objects.delete(key.groupResource);
-  }
-
-  #nextRevision(): number {
-    // Read inside the transaction, not from the cache, so that the counter in the file is the authority.
-    const revision = (this.#selectRevision.get() ?? 0) + 1;
-    this.#bumpRevision.run(revision);
-    return revision;
   }
 
   /** Called after COMMIT: the change is durable, so it may be seen by watchers. */
@@ -377,6 +477,10 @@ function sortedEntries(bucket: NamespaceBucket): Entry[] {
     bucket.sorted = names.map((name) => bucket.byName.get(name)!);
   }
   return bucket.sorted;
+}
+
+function keyString(key: ObjectKey): string {
+  return `${key.groupResource}\u0000${key.namespace}\u0000${key.name}`;
 }
 
 function recordKey(key: ObjectKey): { groupResource: string; namespace: string } {

@@ -171,6 +171,62 @@ describe('sqlite store: objects and revisions', () => {
   });
 });
 
+describe('sqlite store: group commit', () => {
+  test('writes made without waiting keep their call order, and conditions see the writes queued before them', async () => {
+    const store = openSqliteStore(tempFile());
+    const seen: string[] = [];
+    store.watch({ groupResource: 'pods' }, (e) =>
+      seen.push(`${e.type} ${e.object.metadata.name} ${e.revision}`),
+    );
+    const created = store.create(podKey('a'), pod('a'));
+    const updated = store.update(podKey('a'), pod('a', 'default', { status: { phase: 'Running' } }), 1);
+    const duplicate = store.create(podKey('a'), pod('a'));
+    const stale = store.update(podKey('a'), pod('a'), 1);
+    const other = store.create(podKey('b'), pod('b'));
+    const deleted = store.delete(podKey('a'), 2);
+    assert.equal((await created).metadata.resourceVersion, '1');
+    assert.equal((await updated).metadata.resourceVersion, '2');
+    await assert.rejects(duplicate, expectStoreError('AlreadyExists'));
+    await assert.rejects(stale, expectStoreError('Conflict'));
+    assert.equal((await other).metadata.resourceVersion, '3');
+    assert.equal((await deleted).metadata.resourceVersion, '4');
+    assert.equal(store.revision(), 4);
+    await settle();
+    assert.deepEqual(seen, ['ADDED a 1', 'MODIFIED a 2', 'ADDED b 3', 'DELETED a 4']);
+    await store.close();
+  });
+
+  test('a write resolves only once it is in the file, and a read of a queued write waits for its commit', async () => {
+    const path = tempFile();
+    const store = openSqliteStore(path);
+    const write = store.create(podKey('a'), pod('a'));
+    // Nothing is handed out before the commit: another key's read does not include it, this key's read does.
+    assert.equal((await store.list('configmaps')).revision, 0);
+    assert.equal((await store.get(podKey('a')))?.metadata.resourceVersion, '1');
+    await write;
+    const second = await store.create(podKey('b'), pod('b'));
+    assert.equal(second.metadata.resourceVersion, '2');
+    const reader = openSqliteStore(path);
+    assert.deepEqual(
+      (await reader.list('pods')).items.map((o) => o.metadata.resourceVersion),
+      ['1', '2'],
+    );
+    await reader.close();
+    await store.close();
+  });
+
+  test('close commits the writes still queued', async () => {
+    const path = tempFile();
+    const store = openSqliteStore(path);
+    const write = store.create(podKey('a'), pod('a'));
+    await store.close();
+    assert.equal((await write).metadata.resourceVersion, '1');
+    const reopened = openSqliteStore(path);
+    assert.equal((await reopened.get(podKey('a')))?.metadata.resourceVersion, '1');
+    await reopened.close();
+  });
+});
+
 describe('sqlite store: durability', () => {
   test('objects and the revision survive close and reopen, and the counter continues after deletes', async () => {
     const file = tempFile();
