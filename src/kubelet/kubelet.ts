@@ -2,6 +2,7 @@
 // events and probe results. start() adopts what the runtime already runs (a restarted kubelet neither
 // duplicates nor restarts containers: the planner reads the runtime, restart counts come from annotations)
 // and removes sandboxes of pods it does not know.
+import { jsonEqual } from '../api/json-equal.js';
 import type { Pod, PodStatus } from '../api/types.js';
 import {
   ANNOTATION_TERMINATION_GRACE,
@@ -66,7 +67,11 @@ export class Kubelet {
     return this.#collaborators.prober;
   }
 
-  /** A pod bound to this node was added or changed (including a deletionTimestamp being set). */
+  /**
+   * A pod bound to this node was added or changed (including a deletionTimestamp being set). A change of
+   * the status alone (the kubelet's own writes coming back through the watch) does not sync the pod, as
+   * upstream's pod config source sends only spec and metadata changes on to the pod workers.
+   */
   upsertPod(pod: Pod): void {
     const uid = pod.metadata?.uid;
     if (!uid)
@@ -74,8 +79,14 @@ export class Kubelet {
     this.#pods.set(uid, pod);
     if (!this.#started) return;
     const worker = this.#workers.get(uid);
-    if (worker) worker.update(pod);
-    else this.#startWorker(pod);
+    if (!worker) this.#startWorker(pod);
+    else if (onlyStatusDiffers(worker.pod, pod)) worker.replacePod(pod);
+    else worker.update(pod);
+  }
+
+  /** Syncs a known pod now: something it depends on changed (a ConfigMap or Secret it uses). */
+  wakePod(uid: string): void {
+    this.#workers.get(uid)?.signal();
   }
 
   /** The pod's API object is gone: whatever still runs is killed and its sandboxes removed. */
@@ -196,4 +207,20 @@ export class Kubelet {
     );
     await Promise.all([...orphans].map((uid) => this.#killOrphan(uid, sandboxes)));
   }
+}
+
+/** Whether two versions of a pod differ in nothing but status and resourceVersion. */
+function onlyStatusDiffers(a: Pod, b: Pod): boolean {
+  if (a === b) return false;
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (k === 'status' || k === 'metadata') continue;
+    if (!jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  const am = (a.metadata ?? {}) as Record<string, unknown>;
+  const bm = (b.metadata ?? {}) as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(am), ...Object.keys(bm)])) {
+    if (k === 'resourceVersion' || k === 'managedFields') continue;
+    if (!jsonEqual(am[k], bm[k])) return false;
+  }
+  return true;
 }

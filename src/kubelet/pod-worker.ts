@@ -84,6 +84,14 @@ export class PodWorker {
     this.signal();
   }
 
+  /**
+   * A new version of the pod that changes nothing a sync reads (only its status, which the worker keeps
+   * itself once it has written one): kept for the next sync without waking the worker.
+   */
+  replacePod(pod: Pod): void {
+    this.#pod = pod;
+  }
+
   /** Something changed (runtime event, probe result): sync again now. */
   signal(): void {
     this.#dirty = true;

@@ -136,7 +136,10 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       const { items } = await registry.list('pods', namespace, {
         fieldSelector: `spec.nodeName=${nodeName}`,
       });
-      for (const p of items) kubelet.upsertPod(p as unknown as Pod);
+      for (const p of items) {
+        kubelet.upsertPod(p as unknown as Pod);
+        kubelet.wakePod(p.metadata.uid ?? '');
+      }
     };
     for (const resource of ['configmaps', 'secrets']) {
       const w = await registry.watch(
