@@ -281,4 +281,29 @@ describe('Kubelet', () => {
     assert.equal(s.initContainerStatuses?.[0]?.restartCount, 0);
     await h.stop();
   });
+
+  it('a pod update that changes only the status does not sync the pod; a spec or metadata change and wakePod do', async () => {
+    const h = new Harness();
+    const p = pod([], [container('app')]);
+    await h.run(p);
+    await h.until(UID, (s) => s.phase === 'Running');
+    let lists = 0;
+    const list = h.runtime.listContainers.bind(h.runtime);
+    h.runtime.listContainers = (filter) => {
+      lists++;
+      return list(filter);
+    };
+    const written = { ...p, metadata: { ...p.metadata, resourceVersion: '7' }, status: h.latest(UID) };
+    h.kubelet.upsertPod(written);
+    await h.clock.advance(0);
+    assert.equal(lists, 0, 'the kubelet’s own status coming back is not a reason to sync');
+    h.kubelet.upsertPod({ ...written, metadata: { ...written.metadata, labels: { tier: 'web' } } });
+    await h.clock.advance(0);
+    assert.ok(lists > 0, 'a label change syncs the pod (downward API volumes follow labels)');
+    lists = 0;
+    h.kubelet.wakePod(UID);
+    await h.clock.advance(0);
+    assert.ok(lists > 0, 'wakePod syncs the pod');
+    await h.stop();
+  });
 });
