@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/host/index.js';
+import { recordsRoot } from '../../src/runtime/host/runtime.js';
 import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
 import { processStart, startedReport } from '../e2e/support/leftovers.js';
 import { CONFORMANCE_TESTS, readCriLog, runtimeConformance, sleep, waitFor } from './conformance.js';
@@ -150,7 +151,7 @@ describe('host runtime', () => {
       );
       if (memory) assert.equal(existsSync(cgroup), false, 'no cgroup left');
       assert.equal(
-        existsSync(join(HOST_TEST_NETWORK.runDir, 'ipam', HOST_TEST_NETWORK.bridgeName, ip)),
+        existsSync(join(recordsRoot(HOST_TEST_NETWORK.runDir), 'ipam', HOST_TEST_NETWORK.bridgeName, ip)),
         false,
         'the IP is released',
       );

@@ -17,18 +17,21 @@
 //   ipam/<bridge>/<ip>              pod IP allocations
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
   type FSWatcher,
   mkdirSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
   watch,
   writeFileSync,
 } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type Clock, systemClock } from '../../util/clock.js';
 import {
   type ContainerConfig,
@@ -135,6 +138,8 @@ export class HostRuntime implements RuntimeService {
   readonly name = 'host';
   readonly #clock: Clock;
   readonly #stateDir: string;
+  /** Where the records of this state directory are: see #linkRecords. */
+  readonly #records: string;
   readonly #runDir: string;
   readonly #bridge: string;
   readonly #subnet: Subnet;
@@ -162,7 +167,11 @@ export class HostRuntime implements RuntimeService {
 
   constructor(options: HostRuntimeOptions) {
     this.#clock = options.clock ?? systemClock;
-    this.#stateDir = options.stateDir;
+    this.#stateDir = resolve(options.stateDir);
+    this.#records = join(
+      recordsRoot(options.runDir ?? '/run/podrun'),
+      createHash('sha256').update(this.#stateDir).digest('hex').slice(0, 16),
+    );
     this.#runDir = options.runDir ?? '/run/podrun';
     this.#bridge = options.bridgeName ?? 'podrun0';
     if (this.#bridge.length > 15) {
@@ -172,7 +181,11 @@ export class HostRuntime implements RuntimeService {
       );
     }
     this.#subnet = parseCidr(options.podCidr ?? DEFAULT_CIDR);
-    this.#ipam = new Ipam(join(this.#runDir, 'ipam', this.#bridge), this.#subnet, this.#stateDir);
+    this.#ipam = new Ipam(
+      join(recordsRoot(this.#runDir), 'ipam', this.#bridge),
+      this.#subnet,
+      this.#stateDir,
+    );
     this.#logMaxBytes = options.logMaxBytes ?? 10 * 1024 * 1024;
     this.#logMaxFiles = Math.max(2, options.logMaxFiles ?? 5);
     this.#perl = options.perlPath ?? '/usr/bin/perl';
@@ -183,18 +196,18 @@ export class HostRuntime implements RuntimeService {
     return join(this.#stateDir, 'bin', 'podrun-shim.pl');
   }
   get #exitsDir(): string {
-    return join(this.#stateDir, 'exits');
+    return join(this.#records, 'exits');
   }
 
-  /** Prepares the host (shim, shared namespace directory, bridge) and re-reads the state directory. */
+  /** Prepares the host (shim, records tmpfs, bridge) and re-reads the records of this state directory. */
   async init(): Promise<void> {
-    for (const d of ['bin', 'sandboxes', 'containers', 'exits'])
-      mkdirSync(join(this.#stateDir, d), { recursive: true });
+    mkdirSync(join(this.#stateDir, 'bin'), { recursive: true });
     mkdirSync(this.#runDir, { recursive: true });
     if (readOrEmpty(this.#shim) !== SHIM_SOURCE) writeFileAtomic(this.#shim, SHIM_SOURCE);
     this.#server = new ShimServer(this.#perl, this.#shim, join(this.#stateDir, 'shim.log'));
     this.#cgroups = detectCgroups();
     await this.#prepareHost();
+    this.#linkRecords();
     this.#load();
     await this.#ipam.reclaim(new Set(this.#sandboxes.keys()));
     this.#watcher = watch(this.#exitsDir, (_event, filename) => {
@@ -212,6 +225,7 @@ export class HostRuntime implements RuntimeService {
   async #prepareHost(): Promise<void> {
     const res = await this.#runShim('prepare', [
       ['lock', join(this.#runDir, 'prepare.lock')],
+      ['recordsfs', recordsRoot(this.#runDir)],
       ['ip', this.#ip],
       ['bridge', this.#bridge],
       ['bridgeaddr', `${this.#subnet.gateway}/${this.#subnet.prefix}`],
@@ -240,11 +254,37 @@ export class HostRuntime implements RuntimeService {
     }
   }
 
+  /**
+   * The records live on the run directory's tmpfs (a container start writes several small files, and on a disk
+   * file system allocating and freeing thousands of inodes a second costs more CPU than the rest of the
+   * start), named after the state directory; the state directory links to them. Like the processes they
+   * describe, they survive a restart of podrun but not of the machine.
+   */
+  #linkRecords(): void {
+    mkdirSync(this.#records, { recursive: true });
+    writeFileSync(join(this.#records, 'owner'), `${this.#stateDir}\n`);
+    for (const d of ['sandboxes', 'containers', 'exits']) {
+      const target = join(this.#records, d);
+      mkdirSync(target, { recursive: true });
+      const link = join(this.#stateDir, d);
+      let current: string | undefined;
+      try {
+        current = readlinkSync(link);
+      } catch {
+        // absent, or not a link
+      }
+      if (current === target) continue;
+      rmSync(link, { recursive: true, force: true });
+      symlinkSync(target, link);
+    }
+    reclaimRecords(this.#runDir);
+  }
+
   #load(): void {
-    for (const id of safeReaddir(join(this.#stateDir, 'sandboxes'))) {
-      const rec = readJson<SandboxRecord>(join(this.#stateDir, 'sandboxes', id, 'sandbox.json'));
+    for (const id of safeReaddir(join(this.#records, 'sandboxes'))) {
+      const rec = readJson<SandboxRecord>(join(this.#records, 'sandboxes', id, 'sandbox.json'));
       if (!rec) continue;
-      const [pid = '0', start = ''] = readOrEmpty(join(this.#stateDir, 'sandboxes', id, 'holder'))
+      const [pid = '0', start = ''] = readOrEmpty(join(this.#records, 'sandboxes', id, 'holder'))
         .trim()
         .split(' ');
       rec.holder = { pid: Number(pid), start };
@@ -255,13 +295,13 @@ export class HostRuntime implements RuntimeService {
       }
       this.#putSandbox(rec);
     }
-    for (const id of safeReaddir(join(this.#stateDir, 'containers'))) {
-      const rec = readJson<ContainerRecord>(join(this.#stateDir, 'containers', id, 'container.json'));
+    for (const id of safeReaddir(join(this.#records, 'containers'))) {
+      const rec = readJson<ContainerRecord>(join(this.#records, 'containers', id, 'container.json'));
       if (!rec) continue;
       this.#putContainer(rec);
       // The record is the container as it was started: the shim's report and exit file say what became of it.
       if (rec.state === 'created') {
-        const started = this.#adoptStart(rec, readOrEmpty(join(this.#stateDir, 'containers', id, 'started')));
+        const started = this.#adoptStart(rec, readOrEmpty(join(this.#records, 'containers', id, 'started')));
         const exit = started ? undefined : readJson<ExitFile>(join(this.#exitsDir, id));
         if (exit) this.#applyExit(rec, exit, { quiet: true });
       }
@@ -314,7 +354,7 @@ export class HostRuntime implements RuntimeService {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const id = randomBytes(32).toString('hex');
-    const dir = join(this.#stateDir, 'sandboxes', id);
+    const dir = join(this.#records, 'sandboxes', id);
     const pod = `${config.metadata.namespace}/${config.metadata.name}`;
     const hostname = (config.hostname || config.metadata.name).slice(0, 63);
     const ip = await this.#ipam.allocate(id);
@@ -406,7 +446,7 @@ export class HostRuntime implements RuntimeService {
     }
     const report = await this.#request('teardown', [
       ['veth', rec.veth],
-      ['rmtree', join(this.#stateDir, 'sandboxes', rec.id)],
+      ['rmtree', join(this.#records, 'sandboxes', rec.id)],
     ]);
     await this.#ipam.release(rec.ip, rec.id);
     if (report !== 'ok') {
@@ -534,7 +574,7 @@ export class HostRuntime implements RuntimeService {
     } catch (e) {
       throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
     }
-    const dir = join(this.#stateDir, 'containers', id);
+    const dir = join(this.#records, 'containers', id);
     const line = await this.#request('start', [
       ['mkdir', dir],
       ['mkdir', dirname(rec.logPath)],
@@ -568,7 +608,7 @@ export class HostRuntime implements RuntimeService {
     const ro = config.linux?.security?.readOnlyRootfs === true;
     const entries: SpecEntry[] = [
       ['exitfile', join(this.#exitsDir, rec.id)],
-      ['startedfile', join(this.#stateDir, 'containers', rec.id, 'started')],
+      ['startedfile', join(this.#records, 'containers', rec.id, 'started')],
       ['log', rec.logPath],
       ['maxlogsize', String(this.#logMaxBytes)],
       ['maxlogfiles', String(this.#logMaxFiles)],
@@ -659,7 +699,7 @@ export class HostRuntime implements RuntimeService {
     this.#observe(rec);
     if (rec.state === 'running') await this.#kill(rec, 0);
     removeCgroups(rec.cgroups.dirs);
-    await rm(join(this.#stateDir, 'containers', id), { recursive: true, force: true });
+    await rm(join(this.#records, 'containers', id), { recursive: true, force: true });
     await rm(join(this.#exitsDir, id), { force: true });
     this.#dropContainer(id);
     this.#emit('ContainerDeleted', rec.sandboxId, rec.podUid, id);
@@ -838,7 +878,7 @@ export class HostRuntime implements RuntimeService {
   }
 
   async #saveSandbox(rec: SandboxRecord): Promise<void> {
-    const path = join(this.#stateDir, 'sandboxes', rec.id, 'sandbox.json');
+    const path = join(this.#records, 'sandboxes', rec.id, 'sandbox.json');
     try {
       await writeFile(`${path}.tmp`, recordJson(rec));
       await rename(`${path}.tmp`, path);
@@ -974,6 +1014,21 @@ export function resolvConf(dns: PodSandboxConfig['dns']): string {
 
 export function findIp(): string {
   return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+}
+
+/** The tmpfs under the run directory that holds the runtime records and IP allocations of every podrun. */
+export function recordsRoot(runDir: string): string {
+  return join(runDir, 'state');
+}
+
+/** Drops the records of state directories that no longer exist (removed while their podrun was not running). */
+function reclaimRecords(runDir: string): void {
+  const root = recordsRoot(runDir);
+  for (const name of safeReaddir(root)) {
+    if (!/^[0-9a-f]{16}$/.test(name)) continue;
+    const owner = readOrEmpty(join(root, name, 'owner')).trim();
+    if (owner && !existsSync(owner)) rmSync(join(root, name), { recursive: true, force: true });
+  }
 }
 
 function safeReaddir(dir: string): string[] {

@@ -247,10 +247,24 @@ sub rmtree {
   }
 }
 
-# prepare: sets up the bridge, under a lock: several podruns may start at once on one machine.
+# prepare: mounts the tmpfs for the runtime records and sets up the bridge, under a lock: several podruns may
+# start at once on one machine.
+sub is_mountpoint {
+  my ($d) = @_;
+  for my $line (split /\n/, slurp('/proc/self/mountinfo')) {
+    my @f = split / /, $line;
+    return 1 if defined $f[4] && $f[4] eq $d;
+  }
+  return 0;
+}
+
 sub mode_prepare {
   open(my $lock, '>>', $spec{lock}) or die "open $spec{lock}: $!\n";
   flock($lock, 2) or die "lock $spec{lock}: $!\n";
+  if (defined $spec{recordsfs} && !is_mountpoint($spec{recordsfs})) {
+    mkpath($spec{recordsfs});
+    xmount('podrun', $spec{recordsfs}, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=0755');
+  }
   my $cmds = -e "/sys/class/net/$spec{bridge}" ? '' : "link add $spec{bridge} type bridge\n";
   run_ip($cmds . "addr replace $spec{bridgeaddr} dev $spec{bridge}\nlink set $spec{bridge} up\n");
   close $lock;
@@ -285,6 +299,12 @@ sub mode_sandbox {
   my $pod = nl_open();
   # The loopback device of a new network namespace has index 1.
   rtnl($pod, RTM_NEWLINK, 0, ifinfo(1, IFF_UP, IFF_UP), 'set lo up');
+  # IPv4 only on eth0, as Docker does for a network without IPv6 (lo keeps ::1, set when it came up): else
+  # every new pod's IPv6 duplicate-address and router probes are flooded by the bridge to every other pod.
+  if (open(my $v6, '>', '/proc/sys/net/ipv6/conf/default/disable_ipv6')) {
+    print $v6 "1\n";
+    close $v6;
+  }
   if (defined $spec{veth}) {
     my $v = $spec{veth};
     # eth0 here, its peer in the host's namespace (ip link add eth0 type veth peer name <v> netns <host>).
