@@ -164,6 +164,30 @@ describe('host runtime', () => {
     }
   });
 
+  test("stopPodSandbox reclaims the pod's namespaces, veth and IP, as CRI's StopPodSandbox; the record stays until removal", async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime(stateDir);
+    try {
+      const config = sandboxConfig('stopped', logs);
+      const sid = await rt.runPodSandbox(config);
+      const ip = (await rt.podSandboxStatus(sid)).ip;
+      const [holderPid = '0'] = readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ');
+      assert.ok(processStart(Number(holderPid)), 'the holder runs');
+      await rt.stopPodSandbox(sid);
+      assert.equal((await rt.podSandboxStatus(sid)).state, 'notready');
+      assert.equal(processStart(Number(holderPid)), undefined, 'the holder is gone');
+      assert.equal(existsSync(`/sys/class/net/vpr${sid.slice(0, 12)}`), false, 'the veth is gone');
+      const ipFile = join(recordsRoot(HOST_TEST_NETWORK.runDir), 'ipam', HOST_TEST_NETWORK.bridgeName, ip);
+      assert.equal(existsSync(ipFile), false, 'the IP is released');
+      assert.equal(existsSync(join(stateDir, 'sandboxes', sid, 'sandbox.json')), true, 'the record stays');
+      await rt.removePodSandbox(sid);
+      assert.equal(existsSync(join(stateDir, 'sandboxes', sid)), false);
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
   test('memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set', async () => {
     const layout = detectCgroups();
     const logs = tempDir('podrun-host-logs-');

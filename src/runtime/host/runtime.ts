@@ -420,6 +420,8 @@ export class HostRuntime implements RuntimeService {
     );
     if (rec.state !== 'notready') {
       rec.state = 'notready';
+      // As CRI's StopPodSandbox: the sandbox's processes stop and its network resources are reclaimed.
+      await this.#teardownSandbox(rec, { keepRecords: true });
       await this.#saveSandbox(rec);
       this.#emit('SandboxStopped', id, rec.config.metadata.uid);
     }
@@ -435,8 +437,11 @@ export class HostRuntime implements RuntimeService {
     this.#sandboxesByPod.delete(rec.config.labels[LABEL_POD_UID], id);
   }
 
-  /** Kills the holder (the namespaces go with it), deletes the veth, removes the sandbox's files and its IP. */
-  async #teardownSandbox(rec: SandboxRecord): Promise<void> {
+  /**
+   * Kills the holder (the namespaces go with it), deletes the veth, releases the IP and, unless `keepRecords`,
+   * removes the sandbox's files. Each step is a no-op when already done.
+   */
+  async #teardownSandbox(rec: SandboxRecord, options: { keepRecords?: boolean } = {}): Promise<void> {
     if (this.#holderAlive(rec)) {
       try {
         process.kill(rec.holder.pid, 'SIGKILL');
@@ -446,7 +451,7 @@ export class HostRuntime implements RuntimeService {
     }
     const report = await this.#request('teardown', [
       ['veth', rec.veth],
-      ['rmtree', join(this.#records, 'sandboxes', rec.id)],
+      ...(options.keepRecords ? [] : [['rmtree', join(this.#records, 'sandboxes', rec.id)] as const]),
     ]);
     await this.#ipam.release(rec.ip, rec.id);
     if (report !== 'ok') {
