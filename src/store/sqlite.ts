@@ -86,15 +86,24 @@ interface Watcher {
   stopped: boolean;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS objects (
+// Objects live in a rowid table, found by a unique index on their key. A WITHOUT ROWID table keeps rows in an
+// index b-tree, where a row over about 1 KB spills into overflow pages: every pod and most events did, which
+// made each write touch several pages. Here a row up to about 4 KB stays in its leaf, and new rows append
+// to the same leaf, so a group commit of new events writes few pages.
+const OBJECTS_TABLE = (name: string) => `
+CREATE TABLE IF NOT EXISTS ${name} (
+  id INTEGER PRIMARY KEY,
   group_resource TEXT NOT NULL,
   namespace TEXT NOT NULL,
   name TEXT NOT NULL,
   revision INTEGER NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (group_resource, namespace, name)
-) WITHOUT ROWID;
+  value TEXT NOT NULL
+);`;
+const OBJECTS_INDEX =
+  'CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects (group_resource, namespace, name);';
+
+const SCHEMA = `${OBJECTS_TABLE('objects')}
+${OBJECTS_INDEX}
 CREATE TABLE IF NOT EXISTS store_meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -141,6 +150,7 @@ class SqliteStore implements Store {
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma(`synchronous = ${options.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`);
     this.#db.pragma('busy_timeout = 5000');
+    migrateObjectsTable(this.#db);
     this.#db.exec(SCHEMA);
 
     this.#selectRevision = this.#db
@@ -469,6 +479,28 @@ class SqliteStore implements Store {
   #assertOpen(): void {
     if (this.#closed) throw new Error('store is closed');
   }
+}
+
+/**
+ * Moves the objects of a store written by an earlier podrun (a WITHOUT ROWID table keyed by group_resource,
+ * namespace, name) into the current layout, in one transaction: an interrupted migration leaves the old
+ * table as it was.
+ */
+function migrateObjectsTable(db: Database.Database): void {
+  const sql = db
+    .prepare<[], string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'objects'")
+    .pluck()
+    .get();
+  if (!sql || !/WITHOUT\s+ROWID/i.test(sql)) return;
+  db.transaction(() => {
+    db.exec(`DROP TABLE IF EXISTS objects_rowid;
+${OBJECTS_TABLE('objects_rowid')}
+INSERT INTO objects_rowid (group_resource, namespace, name, revision, value)
+  SELECT group_resource, namespace, name, revision, value FROM objects ORDER BY revision;
+DROP TABLE objects;
+ALTER TABLE objects_rowid RENAME TO objects;
+${OBJECTS_INDEX}`);
+  }).immediate();
 }
 
 function sortedEntries(bucket: NamespaceBucket): Entry[] {

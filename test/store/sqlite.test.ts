@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { KubeObject } from '../../src/api/types.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { type ObjectKey, StoreError, type StoreEvent } from '../../src/store/types.js';
@@ -243,6 +244,42 @@ describe('sqlite store: durability', () => {
     const c = await second.create(podKey('c'), pod('c'));
     assert.equal(c.metadata.resourceVersion, '4');
     await second.close();
+  });
+
+  test('a store written by an earlier podrun (objects WITHOUT ROWID) is migrated with its objects and revision', async () => {
+    const file = tempFile();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE objects (group_resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+      revision INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (group_resource, namespace, name)) WITHOUT ROWID;
+      CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO store_meta (key, value) VALUES ('revision', 5);`);
+    const insert = old.prepare('INSERT INTO objects VALUES (?, ?, ?, ?, ?)');
+    for (const [name, rv] of [
+      ['b', 4],
+      ['a', 2],
+    ] as const) {
+      const value = { ...pod(name), metadata: { name, namespace: 'default', resourceVersion: String(rv) } };
+      insert.run('pods', 'default', name, rv, JSON.stringify(value));
+    }
+    old.close();
+
+    const store = openSqliteStore(file);
+    assert.equal(store.revision(), 5);
+    assert.deepEqual(
+      (await store.list('pods')).items.map((o) => `${o.metadata.name} ${o.metadata.resourceVersion}`),
+      ['a 2', 'b 4'],
+    );
+    await assert.rejects(store.create(podKey('a'), pod('a')), expectStoreError('AlreadyExists'));
+    assert.equal((await store.update(podKey('b'), pod('b'), 4)).metadata.resourceVersion, '6');
+    await store.close();
+
+    const check = new Database(file, { readonly: true });
+    const sql = check.prepare("SELECT sql FROM sqlite_master WHERE name = 'objects'").pluck().get();
+    check.close();
+    assert.doesNotMatch(String(sql), /WITHOUT ROWID/i);
+    const reopened = openSqliteStore(file);
+    assert.equal((await reopened.get(podKey('b')))?.metadata.resourceVersion, '6');
+    await reopened.close();
   });
 
   test('a writer killed with SIGKILL loses no write it had acknowledged', async () => {
