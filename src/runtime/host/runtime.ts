@@ -334,6 +334,9 @@ export class HostRuntime implements RuntimeService {
     this.#watcher = undefined;
     this.#listeners.clear();
     await this.#server?.close();
+    // Nothing left to find again: no records either (the state directory may be deleted next).
+    if (this.#sandboxes.size === 0 && this.#containers.size === 0)
+      rmSync(this.#records, { recursive: true, force: true });
   }
 
   async version(): Promise<RuntimeVersion> {
