@@ -1,7 +1,7 @@
 // generatePodSandboxConfig and generateContainerConfig (kuberuntime_sandbox.go, kuberuntime_container.go): the
 // CRI configs, with the labels and annotations a restarted kubelet reads back (restart count, spec hash,
 // grace period, kind).
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { quantityOrZero as quantity } from '../api/quantity.js';
 import type { Container, Pod } from '../api/types.js';
@@ -118,9 +118,12 @@ export function containerConfig(input: ContainerConfigInput): ContainerConfig {
  * container's log directory + 1, so a wiped runtime does not overwrite old logs.
  */
 export function restartCountFromLogDir(rootDir: string, pod: Pod, name: string): number {
+  const dir = path.join(podLogDirectory(rootDir, pod), name);
+  // A first start has no directory yet: tested without readdir's exception, which costs far more.
+  if (!existsSync(dir)) return 0;
   let entries: string[];
   try {
-    entries = readdirSync(path.join(podLogDirectory(rootDir, pod), name));
+    entries = readdirSync(dir);
   } catch {
     return 0;
   }

@@ -76,6 +76,8 @@ export class VolumeManager {
   readonly #useTmpfs: boolean;
   /** Per pod uid, one chain of volume operations: setUp, refresh and tearDown never interleave for a pod. */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Pods whose volumes directory this manager has made; tearDown forgets them. Set-ups run every sync. */
+  readonly #volumesDirMade = new Set<string>();
 
   constructor(options: VolumeManagerOptions) {
     this.#rootDir = options.rootDir;
@@ -169,7 +171,10 @@ export class VolumeManager {
 
   async #setUp(pod: Pod, onlyProjected: boolean): Promise<void> {
     const uid = uidOf(pod);
-    await mkdir(podVolumesDir(this.#rootDir, uid), { recursive: true, mode: 0o750 });
+    if (!this.#volumesDirMade.has(uid)) {
+      await mkdir(podVolumesDir(this.#rootDir, uid), { recursive: true, mode: 0o750 });
+      this.#volumesDirMade.add(uid);
+    }
     const failures: VolumeFailure[] = [];
     for (const volume of pod.spec?.volumes ?? []) {
       const kind = kindOf(volume);
@@ -327,6 +332,7 @@ export class VolumeManager {
   }
 
   async #tearDown(podUid: string): Promise<void> {
+    this.#volumesDirMade.delete(podUid);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
     if (!(await exists(volumesDir))) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});
