@@ -1,7 +1,7 @@
 // Pod IP allocation on the bridge's subnet. One file per address, created with O_EXCL, so concurrent
 // runPodSandbox calls (and several podrun state directories sharing one bridge, as tests do) never hand out the
-// same address without any lock. The files live beside the namespace files under the run directory (usually a tmpfs):
-// like the bridge and the namespaces they describe, they do not outlive a reboot. Each names its owner
+// same address without any lock. The files live on the run directory's tmpfs: like the bridge and the
+// namespaces they describe, they do not outlive a reboot. Each names its owner
 // (state directory and sandbox id); the sandbox record in the state directory keeps its address too.
 
 import { existsSync } from 'node:fs';

@@ -6,15 +6,16 @@
 // Layout of the state directory (everything a restarted podrun needs to find its pods again):
 //   bin/podrun-shim.pl              the shim (shim-source.ts), written at start-up
 //   shim.log                        stderr of the shim server and the shims
-//   sandboxes/<id>/sandbox.json     sandbox record, written last; hosts, resolv.conf, hostname: bind-mounted
-//                                   into containers
-//   containers/<id>/container.json  container record as it was when the container was started; started (the
-//                                   shim's start report: pids); the record is not rewritten afterwards
-//   exits/<id>                      written by the shim when the container exits (watched for events)
-// and of the run directory (usually a tmpfs: like the namespaces and the bridge, it need not outlive a boot):
-//   ns/<sandbox>.net|.uts|.ipc      bind-mounted namespace files: the sandbox needs no holder process
-//   ns/<sandbox>.shm                the pod's /dev/shm (tmpfs)
-//   ipam/<bridge>/<ip>              pod IP allocations
+//   sandboxes/ containers/ exits/   links to this state directory's records on the run directory's tmpfs:
+//     sandboxes/<id>/               hosts, resolv.conf, hostname (mounted in the pod by its holder); holder
+//                                   (the holder's pid and start time); sandbox.json, the record, written last
+//     containers/<id>/              container.json, the record as it was when the container was started (not
+//                                   rewritten afterwards); started, the shim's start report (pids)
+//     exits/<id>                    written by the shim when the container exits (watched for events)
+// and of the run directory (machine-wide, shared by every podrun; like the bridge, it need not outlive a boot):
+//   state/                          a tmpfs: the records above under state/<hash of the state directory>/,
+//                                   and ipam/<bridge>/<ip>, the pod IP allocations
+//   prepare.lock                    serialises the set-up of the bridge and the tmpfs
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -387,7 +388,8 @@ export class HostRuntime implements RuntimeService {
       ['hostname', hostname],
       ...shared,
       ['holderfile', join(dir, 'holder')],
-      ['title', `podrun-pod ${pod} ${this.#stateDir}`],
+      // For ps; the state directory first, so that a long pod name is what gets cut.
+      ['title', `podrun-pod ${this.#stateDir} ${pod}`],
       ['veth', rec.veth],
       ['cidr', `${ip}/${this.#subnet.prefix}`],
       ['gateway', this.#subnet.gateway],
@@ -622,7 +624,7 @@ export class HostRuntime implements RuntimeService {
       ['maxlogfiles', String(this.#logMaxFiles)],
       ['holder', String(sandbox.holder.pid)],
       ['holderstart', sandbox.holder.start],
-      ['title', `podrun-shim ${config.metadata.name} ${this.#stateDir}`],
+      ['title', `podrun-shim ${this.#stateDir} ${config.metadata.name}`],
       ['mount', 'tmpfs', 'mode=1777', '/tmp', ro ? 'ro' : 'rw'],
     ];
     // /etc/hosts stays writable, as the kubelet's; the pod's other /etc files follow the root.
