@@ -188,6 +188,31 @@ describe('host runtime', () => {
     }
   });
 
+  test('a sandbox whose holder was killed is notready, and a container can no longer start in it', async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime(stateDir);
+    try {
+      const config = sandboxConfig('orphaned', logs);
+      const sid = await rt.runPodSandbox(config);
+      const [holderPid = '0'] = readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ');
+      const stopped: string[] = [];
+      rt.onEvent?.((e) => {
+        if (e.type === 'SandboxStopped') stopped.push(e.podSandboxId);
+      });
+      process.kill(Number(holderPid), 'SIGKILL');
+      await waitFor(() => processStart(Number(holderPid)) === undefined);
+      assert.equal((await rt.podSandboxStatus(sid)).state, 'notready');
+      assert.deepEqual(stopped, [sid]);
+      const id = await rt
+        .createContainer(sid, containerConfig('late', ['true']), config)
+        .catch((e: Error) => e);
+      assert.ok(id instanceof Error && /not ready/.test(id.message), String(id));
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
   test('memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set', async () => {
     const layout = detectCgroups();
     const logs = tempDir('podrun-host-logs-');

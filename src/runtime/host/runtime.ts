@@ -474,7 +474,19 @@ export class HostRuntime implements RuntimeService {
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
     const rec = this.#sandboxes.get(id);
     if (!rec) throw new RuntimeError('NotFound', `pod sandbox ${id} not found`);
+    this.#observeSandbox(rec);
     return sandboxStatus(rec);
+  }
+
+  /**
+   * A ready sandbox whose holder is gone (killed) has lost its namespaces for new containers: it is notready,
+   * as a sandbox whose pause container died, and the kubelet makes a new one.
+   */
+  #observeSandbox(rec: SandboxRecord): void {
+    if (rec.state !== 'ready' || rec.holder.pid === 0 || this.#holderAlive(rec)) return;
+    rec.state = 'notready';
+    void this.#saveSandbox(rec);
+    this.#emit('SandboxStopped', rec.id, rec.config.metadata.uid);
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
@@ -483,10 +495,9 @@ export class HostRuntime implements RuntimeService {
       uid === undefined
         ? [...this.#sandboxes.values()]
         : [...this.#sandboxesByPod.get(uid)].flatMap((id) => this.#sandboxes.get(id) ?? []);
-    return candidates
-      .filter((s) => matches(s.config.labels, filter?.labelSelector))
-      .sort((a, b) => a.createdAt - b.createdAt)
-      .map(sandboxStatus);
+    const out = candidates.filter((s) => matches(s.config.labels, filter?.labelSelector));
+    for (const rec of out) this.#observeSandbox(rec);
+    return out.sort((a, b) => a.createdAt - b.createdAt).map(sandboxStatus);
   }
 
   // ---- containers ----
@@ -499,6 +510,7 @@ export class HostRuntime implements RuntimeService {
     const sandbox = this.#sandboxes.get(podSandboxId);
     const fail = (msg: string) => new RuntimeError('CreateContainerError', msg);
     if (!sandbox) throw fail(`pod sandbox ${podSandboxId} not found`);
+    this.#observeSandbox(sandbox);
     if (sandbox.state !== 'ready') throw fail(`pod sandbox ${podSandboxId} is not ready`);
     if (config.command.length === 0 && config.args.length === 0) throw fail('no command specified');
     const taken = this.#containersOf(podSandboxId).find(
