@@ -393,6 +393,24 @@ export class Registry {
     return (await this.#updateFrom(r, old, obj, options, 'status')).object;
   }
 
+  /**
+   * The kubelet's status write: PUT pods/status with `status`, only while the pod named has `uid` (a pod
+   * recreated under the same name is another pod). Undefined when that pod is gone. The same checks as
+   * updateStatus; only the status is sent, since a status write keeps everything else of the stored pod.
+   */
+  async writePodStatus(
+    namespace: string,
+    name: string,
+    uid: string | undefined,
+    status: unknown,
+  ): Promise<KubeObject | undefined> {
+    const old = await this.find(PODS, namespace, name);
+    if (!old || old.metadata.uid !== uid) return undefined;
+    const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, status };
+    const obj = this.#decode(PODS, this.#typed(PODS, body), {});
+    return (await this.#updateFrom(PODS, old, obj, {}, 'status')).object;
+  }
+
   #requireSubresource(r: ResourceInfo, sub: string): void {
     if (!r.subresources.includes(sub))
       throw new ApiError(404, 'NotFound', `the server could not find the requested resource`);

@@ -1,6 +1,7 @@
 // One worker per pod UID (pkg/kubelet/pod_workers.go): syncs never overlap for a pod. Each sync observes the
 // runtime, plans, executes, generates the status and writes it when it changed, then sleeps until the plan's
 // wake time, a runtime event, a probe change, a pod update or the resync interval.
+import { jsonEqual } from '../api/json-equal.js';
 import type { Pod, PodStatus } from '../api/types.js';
 import { LABEL_POD_UID } from '../runtime/types.js';
 import type { BackoffState } from './backoff.js';
@@ -229,7 +230,7 @@ export class PodWorker {
   }
 
   async #writeStatus(status: PodStatus): Promise<void> {
-    if (JSON.stringify(status) === JSON.stringify(this.#status)) return;
+    if (jsonEqual(status, this.#status)) return;
     await this.#o.deps.status.updateStatus(this.#pod, status);
     this.#status = status;
   }

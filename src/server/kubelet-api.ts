@@ -21,12 +21,9 @@ export function registryStatusWriter(registry: Registry): PodStatusWriter {
     async updateStatus(pod: Pod, status: PodStatus): Promise<void> {
       const ns = pod.metadata?.namespace ?? 'default';
       const name = pod.metadata?.name ?? '';
-      const live = await registry.find('pods', ns, name);
-      // The status belongs to this pod instance only: a pod recreated under the same name is another one.
-      if (!live || live.metadata.uid !== pod.metadata?.uid) return;
-      const { resourceVersion: _rv, ...metadata } = live.metadata;
       try {
-        await registry.updateStatus('pods', ns, name, { ...live, metadata, status });
+        // The status belongs to this pod instance only: a pod recreated under the same name is another one.
+        await registry.writePodStatus(ns, name, pod.metadata?.uid, status);
       } catch (err) {
         if (!isGone(err)) throw err;
       }

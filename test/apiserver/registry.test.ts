@@ -200,6 +200,27 @@ describe('registry update', () => {
     assert.deepEqual(viaStatus.metadata.labels, { app: 'web' });
   });
 
+  test('the kubelet status write reaches only the pod instance it was made for, as a status update', async () => {
+    const reg = await newRegistry();
+    const p = await reg.create('pods', 'default', pod('web'));
+    const status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] };
+    const written = await reg.writePodStatus('default', 'web', p.metadata.uid, status);
+    const viaStatus = await reg.get('pods', 'default', 'web');
+    assert.deepEqual(written, viaStatus);
+    assert.deepEqual(viaStatus.status, status);
+    assert.deepEqual(viaStatus.spec, p.spec);
+    assert.notEqual(viaStatus.metadata.resourceVersion, p.metadata.resourceVersion);
+    const again = await reg.writePodStatus('default', 'web', p.metadata.uid, status);
+    assert.equal(again?.metadata.resourceVersion, viaStatus.metadata.resourceVersion, 'no change, no write');
+    assert.equal(await reg.writePodStatus('default', 'web', 'another-uid', { phase: 'Failed' }), undefined);
+    assert.equal(await reg.writePodStatus('default', 'gone', p.metadata.uid, { phase: 'Failed' }), undefined);
+    assert.deepEqual((await reg.get('pods', 'default', 'web')).status, status);
+    await assert.rejects(
+      reg.writePodStatus('default', 'web', p.metadata.uid, { phase: 'Running', startTime: 'yesterday' }),
+      /startTime/,
+    );
+  });
+
   test('a merge patch and a JSON patch apply to the live object', async () => {
     const reg = await newRegistry();
     await reg.create('configmaps', 'default', { metadata: { name: 'cfg' }, data: { a: '1', b: '2' } });
