@@ -78,6 +78,23 @@ describe('shim server', () => {
     }
   });
 
+  test("a child's end after its report reaches the request's onExit with its wait status", async () => {
+    const s = server('ends', String.raw`print "$id ok\n"; print "$id !exit 9\n";`);
+    try {
+      let ended: number | undefined;
+      const heard = new Promise<void>((resolve) => {
+        s.request('sandbox', '', (status) => {
+          ended = status;
+          resolve();
+        }).then((report) => assert.equal(report, 'ok'));
+      });
+      await heard;
+      assert.equal(ended, 9);
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a report spanning lines arrives whole: newlines and backslashes are unescaped', async () => {
     const s = server(
       'multiline',

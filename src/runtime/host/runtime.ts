@@ -379,23 +379,32 @@ export class HostRuntime implements RuntimeService {
     ];
     if (existsSync('/etc/hostname'))
       shared.push(['mount', 'bind', join(dir, 'hostname'), '/etc/hostname', 'rw']);
-    const report = await this.#request('sandbox', [
-      ['mkdir', dir],
-      ...(config.logDirectory ? [['mkdir', config.logDirectory] as const] : []),
-      ['file', join(dir, 'hosts'), hostsFile(ip, hostname, config.hostAliases)],
-      ['file', join(dir, 'resolv.conf'), resolvConf(config.dns)],
-      ['file', join(dir, 'hostname'), `${hostname}\n`],
-      ['hostname', hostname],
-      ...shared,
-      ['holderfile', join(dir, 'holder')],
-      // For ps; the state directory first, so that a long pod name is what gets cut.
-      ['title', `podrun-pod ${this.#stateDir} ${pod}`],
-      ['veth', rec.veth],
-      ['cidr', `${ip}/${this.#subnet.prefix}`],
-      ['gateway', this.#subnet.gateway],
-      ['bridge', this.#bridge],
-      ['record', join(dir, 'sandbox.json'), recordJson(rec)],
-    ]);
+    // The holder's end (killed by someone) makes the sandbox notready at once, as PLEG would notice.
+    const onHolderExit = () => {
+      const live = this.#sandboxes.get(id);
+      if (live) this.#observeSandbox(live);
+    };
+    const report = await this.#request(
+      'sandbox',
+      [
+        ['mkdir', dir],
+        ...(config.logDirectory ? [['mkdir', config.logDirectory] as const] : []),
+        ['file', join(dir, 'hosts'), hostsFile(ip, hostname, config.hostAliases)],
+        ['file', join(dir, 'resolv.conf'), resolvConf(config.dns)],
+        ['file', join(dir, 'hostname'), `${hostname}\n`],
+        ['hostname', hostname],
+        ...shared,
+        ['holderfile', join(dir, 'holder')],
+        // For ps; the state directory first, so that a long pod name is what gets cut.
+        ['title', `podrun-pod ${this.#stateDir} ${pod}`],
+        ['veth', rec.veth],
+        ['cidr', `${ip}/${this.#subnet.prefix}`],
+        ['gateway', this.#subnet.gateway],
+        ['bridge', this.#bridge],
+        ['record', join(dir, 'sandbox.json'), recordJson(rec)],
+      ],
+      onHolderExit,
+    );
     const held = /^ok (\d+) (\d+)$/.exec(report);
     if (held) rec.holder = { pid: Number(held[1]), start: held[2] ?? '' };
     else {
@@ -914,7 +923,11 @@ export class HostRuntime implements RuntimeService {
   }
 
   /** One request to the shim server; resolves with its report (`ok ...` or `err <why>`). */
-  #request(mode: 'sandbox' | 'teardown' | 'start', entries: SpecEntry[]): Promise<string> {
+  #request(
+    mode: 'sandbox' | 'teardown' | 'start',
+    entries: SpecEntry[],
+    onExit?: (waitStatus: number) => void,
+  ): Promise<string> {
     const server = this.#server;
     if (!server) return Promise.resolve('err the host runtime is not initialised (init() was not called)');
     let spec: string;
@@ -923,7 +936,7 @@ export class HostRuntime implements RuntimeService {
     } catch (e) {
       return Promise.resolve(`err ${(e as Error).message}`);
     }
-    return server.request(mode, spec);
+    return server.request(mode, spec, onExit);
   }
 }
 

@@ -20,6 +20,7 @@ interface Queued {
   mode: ShimRequest;
   spec: string;
   resolve: (report: string) => void;
+  onExit: ((waitStatus: number) => void) | undefined;
 }
 
 interface Running {
@@ -38,6 +39,8 @@ export class ShimServer {
   #nextId = 1;
   /** Sent, waiting for their report. */
   readonly #pending = new Map<number, (report: string) => void>();
+  /** Children that stay after their report (shims, holders) whose end someone wants to hear of. */
+  readonly #watched = new Map<number, (waitStatus: number) => void>();
   /** Not sent yet: container starts and teardowns first, then new sandboxes. */
   readonly #urgent: Queued[] = [];
   readonly #sandboxes: Queued[] = [];
@@ -59,11 +62,12 @@ export class ShimServer {
 
   /**
    * Sends one request and resolves with its report line: `ok ...` on success, `err <why>` otherwise. Never
-   * rejects: a server that cannot start or that dies is reported as `err ...` too.
+   * rejects: a server that cannot start or that dies is reported as `err ...` too. `onExit` hears when the
+   * request's child ends after its report (a holder or a shim), as long as this server runs.
    */
-  request(mode: ShimRequest, spec: string): Promise<string> {
+  request(mode: ShimRequest, spec: string, onExit?: (waitStatus: number) => void): Promise<string> {
     return new Promise<string>((resolve) => {
-      (mode === 'sandbox' ? this.#sandboxes : this.#urgent).push({ mode, spec, resolve });
+      (mode === 'sandbox' ? this.#sandboxes : this.#urgent).push({ mode, spec, resolve, onExit });
       this.#pump();
     });
   }
@@ -86,6 +90,7 @@ export class ShimServer {
         (running.stdout as Readable & { ref?: () => void }).ref?.();
       }
       this.#pending.set(id, next.resolve);
+      if (next.onExit) this.#watched.set(id, next.onExit);
       running.stdin.write(`${id} ${next.mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
     }
   }
@@ -152,7 +157,15 @@ export class ShimServer {
       const id = Number(line.slice(0, sp));
       const text = line.slice(sp + 1);
       const resolve = this.#pending.get(id);
-      if (!resolve) continue; // the exit of a shim whose start was reported long ago
+      if (text.startsWith('!exit ')) {
+        const onExit = this.#watched.get(id);
+        this.#watched.delete(id);
+        if (!resolve) {
+          onExit?.(Number(text.slice(6)));
+          continue;
+        }
+      }
+      if (!resolve) continue;
       this.#settle(id);
       if (text.startsWith('!exit ')) {
         resolve(`err the shim ended (wait status ${text.slice(6)}) without a report; see ${this.#logPath}`);
@@ -175,6 +188,8 @@ export class ShimServer {
   #failAll(report: string): void {
     const waiting = [...this.#pending.values()];
     this.#pending.clear();
+    // Their children are orphans now: nobody reports their end any more.
+    this.#watched.clear();
     for (const resolve of waiting) resolve(report);
     this.#pump();
   }
