@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KubeObject } from '../api/types.js';
 import { ChangeHistory, type ChangeRecord } from './history.js';
-import { cloneJson } from './json-clone.js';
+import { cloneJson, jsonRoundTrip } from './json-clone.js';
 import {
   type ListResult,
   type ObjectKey,
@@ -272,9 +272,11 @@ class SqliteStore implements Store {
     if (type === 'DELETED') {
       stored = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
     } else {
-      // Serialized now: the caller may change its object once the call returns.
-      json = stamp(object, revision);
-      stored = JSON.parse(json) as KubeObject;
+      // Serialized and copied now: the caller may change its object once the call returns. The copy is what
+      // parsing the row back gives (as after a restart), made without parsing.
+      const stamped = stamp(object, revision);
+      json = JSON.stringify(stamped);
+      stored = jsonRoundTrip(stamped);
     }
     this.#pending.set(keyString(key), { revision, object: type === 'DELETED' ? undefined : stored });
     this.#pendingResources.add(key.groupResource);
@@ -538,9 +540,9 @@ function matches(watcher: Watcher, record: ChangeRecord): boolean {
   );
 }
 
-/** The object as JSON text with metadata.resourceVersion set; the caller's object is left untouched. */
-function stamp(object: KubeObject, revision: number): string {
-  return JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } });
+/** The object with metadata.resourceVersion set; the caller's object is left untouched. */
+function stamp(object: KubeObject, revision: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
 }
 
 function notFound(key: ObjectKey): StoreError {

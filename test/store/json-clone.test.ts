@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { cloneJson, jsonRoundTrip } from '../../src/store/json-clone.js';
+
+const viaText = (v: unknown) => JSON.parse(JSON.stringify(v));
+
+test('jsonRoundTrip gives what printing and parsing JSON gives, key order included', () => {
+  const values: unknown[] = [
+    { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { a: 'b' } }, spec: { containers: [] } },
+    { a: undefined, b: [undefined, () => 1, Symbol('s'), NaN, -0, Infinity, null], c: -0, d: { e: () => 2 } },
+    { z: 1, 10: 'ten', 2: 'two', a: [[], {}, [{}]], t: true, f: false, s: '' },
+    JSON.parse('{"__proto__": {"polluted": true}, "x": [1, 2]}'),
+    { when: new Date(0), nested: { when: new Date(1000) } },
+    Object.assign(Object.create(null) as object, { k: 'v' }),
+    [1, 'two', { three: 3 }],
+  ];
+  for (const v of values) {
+    const copy = jsonRoundTrip(v);
+    assert.deepEqual(copy, viaText(v));
+    assert.equal(JSON.stringify(copy), JSON.stringify(viaText(v)));
+    assert.deepEqual(Object.keys(copy as object), Object.keys(viaText(v) as object));
+  }
+  const proto = jsonRoundTrip(JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype, 'a __proto__ key stays a key');
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('jsonRoundTrip shares nothing with its input and fails where JSON.stringify fails', () => {
+  const input = { a: { b: [1, { c: 2 }] } };
+  const copy = jsonRoundTrip(input);
+  copy.a.b.push(3);
+  (copy.a.b[1] as { c: number }).c = 9;
+  assert.deepEqual(input, { a: { b: [1, { c: 2 }] } });
+  assert.throws(() => jsonRoundTrip({ big: 1n }), TypeError);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.throws(() => jsonRoundTrip({ wrap: new Date(0), cyclic }), TypeError);
+  assert.throws(() => jsonRoundTrip({ cyclic }), /circular/);
+});
+
+test('cloneJson copies plain JSON data deeply', () => {
+  const input = JSON.parse('{"a": [1, {"b": null}], "__proto__": {"c": 1}}');
+  const copy = cloneJson(input);
+  assert.deepEqual(copy, input);
+  copy.a[1].b = 2;
+  assert.equal(input.a[1].b, null);
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+});
