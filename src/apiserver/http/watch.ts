@@ -57,12 +57,28 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
 
   let open = false;
   let ended = false;
+  let corked = false;
   const pending: string[] = [];
   const write = (type: string, object: unknown) => {
     if (ended) return;
     const line = `${JSON.stringify({ type, object })}\n`;
-    if (open) res.write(line);
-    else pending.push(line);
+    if (!open) {
+      pending.push(line);
+      return;
+    }
+    if (!corked) {
+      // The events of one turn (a group commit delivers several) leave together: one TLS record and one
+      // system call rather than one per event. Same bytes, same order, same turn.
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
+    res.write(line);
+  };
+  const uncork = () => {
+    if (!corked) return;
+    corked = false;
+    res.uncork();
   };
 
   let watch: RegistryWatch | undefined;
@@ -75,6 +91,7 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
     if (timeout) clearTimeout(timeout);
     if (bookmarkTimer) clearInterval(bookmarkTimer);
     w.streams.delete(res);
+    uncork();
     if (!res.writableEnded) res.end();
   };
   res.on('close', finish);
