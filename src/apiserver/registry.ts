@@ -159,13 +159,16 @@ export class Registry {
     const now = this.clock.now();
     if (now - this.#lastEventSweep < EVENT_SWEEP_INTERVAL_MS) return;
     this.#lastEventSweep = now;
-    const { items } = await this.store.list('events');
-    for (const e of items) {
+    const expired = (e: Readonly<KubeObject>): boolean => {
       const stamp = [e.lastTimestamp, e.eventTime, e.metadata.creationTimestamp].find(
         (t) => typeof t === 'string',
       );
       const last = Date.parse(String(stamp));
-      if (!Number.isFinite(last) || now - last <= this.#eventTTLMs) continue;
+      return Number.isFinite(last) && now - last > this.#eventTTLMs;
+    };
+    // Only the expired events are copied out of the store: a node keeps thousands of live ones.
+    const { items } = await this.store.list('events', undefined, expired);
+    for (const e of items) {
       const key = {
         groupResource: 'events',
         namespace: e.metadata.namespace ?? '',

@@ -4,6 +4,10 @@ import { appContainers, initContainers, isSidecar, restartPolicy } from './pod-u
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
+function find(list: readonly ContainerStatus[], name: string): ContainerStatus | undefined {
+  return list.find((s) => s.name === name);
+}
+
 /**
  * `podIsTerminal`: every container is stopped and none will restart (a deleted pod once killed). Then
  * Always no longer means Running: the pod Succeeded or Failed by its app containers' exit codes.
@@ -17,7 +21,6 @@ export function getPhase(
   podIsTerminal: boolean,
   podHasInitialized: boolean,
 ): PodPhase {
-  const find = (list: readonly ContainerStatus[], name: string) => list.find((s) => s.name === name);
   let pendingRegularInit = 0;
   let pendingSidecars = 0;
   let failedInitialization = 0;
