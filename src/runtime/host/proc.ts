@@ -5,30 +5,29 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when the process is gone. */
-export function readStarttime(pid: number): string | undefined {
+/** State (field 3) and start time (field 22, clock ticks since boot) from /proc/<pid>/stat, or undefined. */
+function readStat(pid: number): { state: string; starttime: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may contain spaces or parentheses: split after the last ')'.
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
+    return { state: rest[0] ?? '', starttime: rest[19] ?? '' };
   } catch {
     return undefined;
   }
 }
 
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when the process is gone. */
+export function readStarttime(pid: number): string | undefined {
+  return readStat(pid)?.starttime;
+}
+
 /** True when `pid` is alive and is the same process as when `starttime` was recorded (pids are reused). */
 export function isSameProcess(pid: number, starttime: string): boolean {
   if (!pid) return false;
-  const now = readStarttime(pid);
-  if (now === undefined || now !== starttime) return false;
+  const stat = readStat(pid);
   // A zombie has exited already; its parent simply has not reaped it yet.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  return stat !== undefined && stat.starttime === starttime && stat.state !== 'Z';
 }
 
 export function bootId(): string {

@@ -156,6 +156,8 @@ export class HostRuntime implements RuntimeService {
   /** Sandbox ids and container ids by pod uid: the kubelet selects by the pod's uid label at every sync. */
   readonly #sandboxesByPod = new Index();
   readonly #containersByPod = new Index();
+  /** When a list last looked at a sandbox's holder in /proc. */
+  readonly #sandboxCheckedAt = new Map<string, number>();
   readonly #containers = new Map<string, ContainerRecord>();
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   readonly #exitWaiters = new Map<string, Set<() => void>>();
@@ -448,6 +450,7 @@ export class HostRuntime implements RuntimeService {
     for (const c of this.#containersOf(id)) await this.removeContainer(c.id);
     await this.#teardownSandbox(rec);
     this.#sandboxes.delete(id);
+    this.#sandboxCheckedAt.delete(id);
     this.#sandboxesByPod.delete(rec.config.labels[LABEL_POD_UID], id);
   }
 
@@ -491,8 +494,16 @@ export class HostRuntime implements RuntimeService {
    * A ready sandbox whose holder is gone (killed) has lost its namespaces for new containers: it is notready,
    * as a sandbox whose pause container died, and the kubelet makes a new one.
    */
-  #observeSandbox(rec: SandboxRecord): void {
-    if (rec.state !== 'ready' || rec.holder.pid === 0 || this.#holderAlive(rec)) return;
+  #observeSandbox(rec: SandboxRecord, opts: { sweep?: boolean } = {}): void {
+    if (rec.state !== 'ready' || rec.holder.pid === 0) return;
+    // Lists look at /proc at most every LIVENESS_SWEEP_MS per sandbox: the shim server reports the end of the
+    // holders it started at once, so this is for holders adopted from an earlier podrun.
+    if (opts.sweep) {
+      const now = this.#clock.now();
+      if (now - (this.#sandboxCheckedAt.get(rec.id) ?? 0) < LIVENESS_SWEEP_MS) return;
+      this.#sandboxCheckedAt.set(rec.id, now);
+    }
+    if (this.#holderAlive(rec)) return;
     rec.state = 'notready';
     void this.#saveSandbox(rec);
     this.#emit('SandboxStopped', rec.id, rec.config.metadata.uid);
@@ -505,7 +516,7 @@ export class HostRuntime implements RuntimeService {
         ? [...this.#sandboxes.values()]
         : [...this.#sandboxesByPod.get(uid)].flatMap((id) => this.#sandboxes.get(id) ?? []);
     const out = candidates.filter((s) => matches(s.config.labels, filter?.labelSelector));
-    for (const rec of out) this.#observeSandbox(rec);
+    for (const rec of out) this.#observeSandbox(rec, { sweep: true });
     return out.sort((a, b) => a.createdAt - b.createdAt).map(sandboxStatus);
   }
 
