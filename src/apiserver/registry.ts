@@ -996,9 +996,18 @@ export class Registry {
       // Without the previous version of each object, what matched at `rv` is approximated by what matches now.
     }
     const state = { revision: from, stopped: false };
+    const selects = Boolean(options.labelSelector || options.fieldSelector);
+    // With selectors, a change the listener below would drop is refused before the store copies it: a
+    // change that neither matches nor ends a match.
+    const accept = (_type: string, o: Readonly<KubeObject>, revision: number): boolean => {
+      if (state.stopped) return false;
+      state.revision = revision;
+      return matches(o as KubeObject) || visible.has(keyOf(o as KubeObject));
+    };
     let storeWatch: { stop(): void };
     try {
-      storeWatch = this.store.watch({ groupResource: gr, namespace: ns, afterRevision: from }, (ev) => {
+      const watchOptions = { groupResource: gr, namespace: ns, afterRevision: from };
+      storeWatch = this.store.watch(selects ? { ...watchOptions, accept } : watchOptions, (ev) => {
         if (state.stopped) return;
         state.revision = ev.revision;
         const key = keyOf(ev.object);

@@ -78,6 +78,7 @@ const GROUP_COMMIT_MICROTASKS = 8;
 interface Watcher {
   groupResource: string;
   namespace: string | undefined;
+  accept: WatchOptions['accept'];
   listener: (event: StoreEvent) => void;
   /** Changes committed but not yet handed to the listener, delivered in order from `head`. */
   queue: ChangeRecord[];
@@ -349,6 +350,7 @@ class SqliteStore implements Store {
     const watcher: Watcher = {
       groupResource: options.groupResource,
       namespace: options.namespace,
+      accept: options.accept,
       listener,
       queue: [],
       head: 0,
@@ -456,14 +458,14 @@ class SqliteStore implements Store {
     watcher.scheduled = false;
     while (!watcher.stopped && watcher.head < watcher.queue.length) {
       const record = watcher.queue[watcher.head++]!;
-      const event: StoreEvent = {
-        type: record.type,
-        groupResource: record.groupResource,
-        object: cloneJson(record.object),
-        revision: record.revision,
-      };
       try {
-        watcher.listener(event);
+        if (watcher.accept && !watcher.accept(record.type, record.object, record.revision)) continue;
+        watcher.listener({
+          type: record.type,
+          groupResource: record.groupResource,
+          object: cloneJson(record.object),
+          revision: record.revision,
+        });
       } catch (err) {
         // One broken listener must not stop the others nor the store; it is reported and keeps its watch.
         process.emitWarning(

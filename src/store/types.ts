@@ -37,6 +37,12 @@ export interface WatchOptions {
    * ADDED is the API server's job, not the store's).
    */
   afterRevision?: number;
+  /**
+   * Called for each change in delivery order, with the stored object (which it must not change), before
+   * the listener's copy is made: a change it refuses is neither copied nor delivered. The API server's
+   * selectors use it, so that a watch copies only what it sends.
+   */
+  accept?: (type: StoreEventType, object: Readonly<KubeObject>, revision: number) => boolean;
 }
 
 export interface Watch {

@@ -484,6 +484,29 @@ describe('sqlite store: watch', () => {
     await store.close();
   });
 
+  test('accept sees each change in order before any copy, and a refused change is not delivered', async () => {
+    const store = openSqliteStore(':memory:');
+    const offered: string[] = [];
+    const got: string[] = [];
+    store.watch(
+      {
+        groupResource: 'pods',
+        accept: (type, object, revision) => {
+          offered.push(`${type} ${object.metadata.name} ${revision}`);
+          return object.metadata.name !== 'skip';
+        },
+      },
+      (e) => got.push(`${e.type} ${e.object.metadata.name} ${e.revision}`),
+    );
+    await store.create(podKey('a'), pod('a'));
+    await store.create(podKey('skip'), pod('skip'));
+    await store.delete(podKey('a'));
+    await settle();
+    assert.deepEqual(offered, ['ADDED a 1', 'ADDED skip 2', 'DELETED a 3']);
+    assert.deepEqual(got, ['ADDED a 1', 'DELETED a 3']);
+    await store.close();
+  });
+
   test('a stopped watch receives nothing more', async () => {
     const store = openSqliteStore(':memory:');
     const seen: number[] = [];
