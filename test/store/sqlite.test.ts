@@ -181,14 +181,15 @@ describe('sqlite store: group commit', () => {
     );
     const created = store.create(podKey('a'), pod('a'));
     const updated = store.update(podKey('a'), pod('a', 'default', { status: { phase: 'Running' } }), 1);
-    const duplicate = store.create(podKey('a'), pod('a'));
-    const stale = store.update(podKey('a'), pod('a'), 1);
+    // Rejections are checked at once: the commit the others wait for comes in a later turn of the event loop.
+    const duplicate = assert.rejects(store.create(podKey('a'), pod('a')), expectStoreError('AlreadyExists'));
+    const stale = assert.rejects(store.update(podKey('a'), pod('a'), 1), expectStoreError('Conflict'));
     const other = store.create(podKey('b'), pod('b'));
     const deleted = store.delete(podKey('a'), 2);
     assert.equal((await created).metadata.resourceVersion, '1');
     assert.equal((await updated).metadata.resourceVersion, '2');
-    await assert.rejects(duplicate, expectStoreError('AlreadyExists'));
-    await assert.rejects(stale, expectStoreError('Conflict'));
+    await duplicate;
+    await stale;
     assert.equal((await other).metadata.resourceVersion, '3');
     assert.equal((await deleted).metadata.resourceVersion, '4');
     assert.equal(store.revision(), 4);
