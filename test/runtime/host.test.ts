@@ -1,7 +1,7 @@
 // The host runtime with real processes, namespaces, veths and cgroups. Needs root (CI runs as root).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -212,6 +212,52 @@ describe('host runtime', () => {
     } finally {
       await shutdown(rt);
     }
+  });
+
+  test("the records (which hold Secret values of env) are root's alone, and a sandbox whose holder died is still reclaimed by stopPodSandbox", async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime(stateDir);
+    try {
+      assert.equal(statSync(recordsRoot(HOST_TEST_NETWORK.runDir)).mode & 0o777, 0o700);
+      const config = sandboxConfig('died', logs);
+      const sid = await rt.runPodSandbox(config);
+      const ip = (await rt.podSandboxStatus(sid)).ip;
+      const [holderPid = '0'] = readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ');
+      process.kill(Number(holderPid), 'SIGKILL');
+      await waitFor(async () => (await rt.podSandboxStatus(sid)).state === 'notready');
+      await rt.stopPodSandbox(sid);
+      const ipFile = join(recordsRoot(HOST_TEST_NETWORK.runDir), 'ipam', HOST_TEST_NETWORK.bridgeName, ip);
+      assert.equal(existsSync(ipFile), false, 'the IP is released');
+      assert.equal(existsSync(`/sys/class/net/vpr${sid.slice(0, 12)}`), false, 'the veth is gone');
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
+  test('a container cannot be started twice at once', async () => {
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime();
+    try {
+      const config = sandboxConfig('twice', logs);
+      const sid = await rt.runPodSandbox(config);
+      const id = await rt.createContainer(sid, containerConfig('c', ['sleep', '600']), config);
+      const results = await Promise.allSettled([rt.startContainer(id), rt.startContainer(id)]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected'],
+      );
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /being started already/);
+    } finally {
+      await shutdown(rt);
+    }
+  });
+
+  test('a state directory with runtime records of an older layout is refused, not overwritten', async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    mkdirSync(join(stateDir, 'sandboxes', 'old'), { recursive: true });
+    await assert.rejects(newHostRuntime(stateDir), /holds runtime records of an older podrun/);
+    assert.equal(existsSync(join(stateDir, 'sandboxes', 'old')), true);
   });
 
   test('memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set', async () => {

@@ -1,7 +1,7 @@
 // The shim server's protocol, against small stand-in servers written for each case (the real one is exercised
 // by every host runtime test).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -80,6 +80,8 @@ describe('shim server', () => {
 
   test("a child's end after its report reaches the request's onExit with its wait status", async () => {
     const s = server('ends', String.raw`print "$id ok\n"; print "$id !exit 9\n";`);
+    // The server holds the event loop only while a report is awaited, as podrun's own handles hold it.
+    const keepAlive = setInterval(() => {}, 1000);
     try {
       let ended: number | undefined;
       const heard = new Promise<void>((resolve) => {
@@ -91,6 +93,7 @@ describe('shim server', () => {
       await heard;
       assert.equal(ended, 9);
     } finally {
+      clearInterval(keepAlive);
       await s.close();
     }
   });
@@ -131,6 +134,27 @@ describe('shim server', () => {
       assert.match(readFileSync(join(work, 'dies.log'), 'utf8'), /going/);
       assert.equal(await s.request('start', 'again'), 'ok');
       assert.equal(readFileSync(count, 'utf8'), 'xx');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a server that failed to start does not fail the requests of the next one', async () => {
+    const perl = join(work, 'perl-later');
+    const file = join(work, 'later.pl');
+    writeFileSync(
+      file,
+      String.raw`$| = 1; while (my $l = <STDIN>) { my ($id, $m, $len) = split / /, $l; read(STDIN, my $x, $len); select(undef, undef, undef, 0.3); print "$id ok\n"; }`,
+    );
+    const s = new ShimServer(perl, file, join(work, 'later.log'), { maxInFlight: 1 });
+    try {
+      // The first spawn fails (reported a tick later); the second request goes to a new server at once, and
+      // the first server's late 'close' must not fail it.
+      const first = s.request('start', 'a');
+      const second = s.request('start', 'b');
+      symlinkSync('/usr/bin/perl', perl);
+      assert.match(await first, /ENOENT/);
+      assert.equal(await second, 'ok');
     } finally {
       await s.close();
     }

@@ -22,17 +22,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import {
   existsSync,
   type FSWatcher,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   readlinkSync,
+  realpathSync,
   rmSync,
   symlinkSync,
   watch,
   writeFileSync,
 } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { type Clock, systemClock } from '../../util/clock.js';
 import {
   type ContainerConfig,
@@ -94,6 +96,8 @@ interface SandboxRecord {
   veth: string;
   /** The process that holds the pod's namespaces (see mode_sandbox in shim-source.ts); pid 0 until it reported. */
   holder: { pid: number; start: string };
+  /** Set once StopPodSandbox has reclaimed the holder, veth and IP (a sandbox may be notready before that). */
+  reclaimed?: boolean;
   bootId: string;
 }
 
@@ -158,6 +162,10 @@ export class HostRuntime implements RuntimeService {
   readonly #containersByPod = new Index();
   /** When a list last looked at a sandbox's holder in /proc. */
   readonly #sandboxCheckedAt = new Map<string, number>();
+  /** The stop or removal under way for a sandbox (see #serialized). */
+  readonly #sandboxOps = new Map<string, Promise<void>>();
+  /** Containers whose start is under way, and its end. */
+  readonly #starting = new Map<string, Promise<unknown>>();
   readonly #containers = new Map<string, ContainerRecord>();
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   readonly #exitWaiters = new Map<string, Set<() => void>>();
@@ -170,12 +178,14 @@ export class HostRuntime implements RuntimeService {
 
   constructor(options: HostRuntimeOptions) {
     this.#clock = options.clock ?? systemClock;
-    this.#stateDir = resolve(options.stateDir);
+    // Real paths: the records are found by the state directory's path, and the tmpfs by its mount point, so a
+    // state or run directory reached through a link (/var/run is /run on Debian) must name the same place.
+    this.#stateDir = realDir(options.stateDir);
+    this.#runDir = realDir(options.runDir ?? '/run/podrun');
     this.#records = join(
-      recordsRoot(options.runDir ?? '/run/podrun'),
+      recordsRoot(this.#runDir),
       createHash('sha256').update(this.#stateDir).digest('hex').slice(0, 16),
     );
-    this.#runDir = options.runDir ?? '/run/podrun';
     this.#bridge = options.bridgeName ?? 'podrun0';
     if (this.#bridge.length > 15) {
       throw new RuntimeError(
@@ -201,13 +211,19 @@ export class HostRuntime implements RuntimeService {
   get #exitsDir(): string {
     return join(this.#records, 'exits');
   }
+  /** Held by the shim server and its children until they have reported: see mode_serve in the shim. */
+  get #inflightLock(): string {
+    return join(this.#records, 'inflight.lock');
+  }
 
   /** Prepares the host (shim, records tmpfs, bridge) and re-reads the records of this state directory. */
   async init(): Promise<void> {
     mkdirSync(join(this.#stateDir, 'bin'), { recursive: true });
     mkdirSync(this.#runDir, { recursive: true });
     if (readOrEmpty(this.#shim) !== SHIM_SOURCE) writeFileAtomic(this.#shim, SHIM_SOURCE);
-    this.#server = new ShimServer(this.#perl, this.#shim, join(this.#stateDir, 'shim.log'));
+    this.#server = new ShimServer(this.#perl, this.#shim, join(this.#stateDir, 'shim.log'), {
+      args: [this.#inflightLock],
+    });
     this.#cgroups = detectCgroups();
     await this.#prepareHost();
     this.#linkRecords();
@@ -229,6 +245,7 @@ export class HostRuntime implements RuntimeService {
     const res = await this.#runShim('prepare', [
       ['lock', join(this.#runDir, 'prepare.lock')],
       ['recordsfs', recordsRoot(this.#runDir)],
+      ['inflight', this.#inflightLock],
       ['ip', this.#ip],
       ['bridge', this.#bridge],
       ['bridgeaddr', `${this.#subnet.gateway}/${this.#subnet.prefix}`],
@@ -270,14 +287,28 @@ export class HostRuntime implements RuntimeService {
       const target = join(this.#records, d);
       mkdirSync(target, { recursive: true });
       const link = join(this.#stateDir, d);
-      let current: string | undefined;
+      let isLink = false;
+      let exists = false;
       try {
-        current = readlinkSync(link);
+        const st = lstatSync(link);
+        exists = true;
+        isLink = st.isSymbolicLink();
       } catch {
-        // absent, or not a link
+        // absent
       }
-      if (current === target) continue;
-      rmSync(link, { recursive: true, force: true });
+      if (isLink && readlinkSync(link) === target) continue;
+      if (exists && !isLink) {
+        // A directory of records from before they moved to the tmpfs: its pods would be lost if replaced.
+        if (safeReaddir(link).length > 0) {
+          throw new RuntimeError(
+            'Unsupported',
+            `${link} holds runtime records of an older podrun (a directory, not a link to ${target}): stop its pods with the podrun that started them, or remove ${link}`,
+          );
+        }
+        rmSync(link, { recursive: true, force: true });
+      } else if (isLink) {
+        rmSync(link, { force: true });
+      }
       symlinkSync(target, link);
     }
     reclaimRecords(this.#runDir);
@@ -425,7 +456,35 @@ export class HostRuntime implements RuntimeService {
     return id;
   }
 
-  async stopPodSandbox(id: string): Promise<void> {
+  stopPodSandbox(id: string): Promise<void> {
+    return this.#serialized(id, () => this.#stopSandbox(id));
+  }
+
+  removePodSandbox(id: string): Promise<void> {
+    return this.#serialized(id, async () => {
+      const rec = this.#sandboxes.get(id);
+      if (!rec) return;
+      await this.#stopSandbox(id);
+      for (const c of this.#containersOf(id)) await this.removeContainer(c.id);
+      await this.#teardownSandbox(rec);
+      this.#sandboxes.delete(id);
+      this.#sandboxCheckedAt.delete(id);
+      this.#sandboxesByPod.delete(rec.config.labels[LABEL_POD_UID], id);
+    });
+  }
+
+  /** Stop and removal of one sandbox run one after another: a second call waits for the first to finish. */
+  #serialized(id: string, op: () => Promise<void>): Promise<void> {
+    const next = (this.#sandboxOps.get(id) ?? Promise.resolve()).then(op);
+    const settled = next.catch(() => {});
+    this.#sandboxOps.set(id, settled);
+    void settled.then(() => {
+      if (this.#sandboxOps.get(id) === settled) this.#sandboxOps.delete(id);
+    });
+    return next;
+  }
+
+  async #stopSandbox(id: string): Promise<void> {
     const rec = this.#sandboxes.get(id);
     if (!rec) return;
     await Promise.all(
@@ -434,24 +493,19 @@ export class HostRuntime implements RuntimeService {
         if (c.state === 'running') await this.#kill(c, 0);
       }),
     );
-    if (rec.state !== 'notready') {
-      rec.state = 'notready';
-      // As CRI's StopPodSandbox: the sandbox's processes stop and its network resources are reclaimed.
-      await this.#teardownSandbox(rec, { keepRecords: true });
+    const wasReady = rec.state !== 'notready';
+    rec.state = 'notready';
+    try {
+      // As CRI's StopPodSandbox: the sandbox's processes stop and its network resources are reclaimed, also
+      // for a sandbox that became notready on its own (its holder died); a failed attempt is tried again.
+      if (!rec.reclaimed) {
+        await this.#teardownSandbox(rec, { keepRecords: true });
+        rec.reclaimed = true;
+      }
+    } finally {
       await this.#saveSandbox(rec);
-      this.#emit('SandboxStopped', id, rec.config.metadata.uid);
+      if (wasReady) this.#emit('SandboxStopped', id, rec.config.metadata.uid);
     }
-  }
-
-  async removePodSandbox(id: string): Promise<void> {
-    const rec = this.#sandboxes.get(id);
-    if (!rec) return;
-    await this.stopPodSandbox(id);
-    for (const c of this.#containersOf(id)) await this.removeContainer(c.id);
-    await this.#teardownSandbox(rec);
-    this.#sandboxes.delete(id);
-    this.#sandboxCheckedAt.delete(id);
-    this.#sandboxesByPod.delete(rec.config.labels[LABEL_POD_UID], id);
   }
 
   /**
@@ -582,6 +636,26 @@ export class HostRuntime implements RuntimeService {
 
   async startContainer(id: string): Promise<void> {
     const rec = this.#container(id);
+    if (this.#starting.has(id)) {
+      throw new RuntimeError('RunContainerError', `container ${id} is being started already`);
+    }
+    if (rec.state !== 'created') {
+      throw new RuntimeError(
+        'RunContainerError',
+        `container ${id} is ${rec.state}: only a created container can be started`,
+      );
+    }
+    const started = this.#start(rec);
+    this.#starting.set(id, started);
+    try {
+      await started;
+    } finally {
+      this.#starting.delete(id);
+    }
+  }
+
+  async #start(rec: ContainerRecord): Promise<void> {
+    const id = rec.id;
     if (rec.state !== 'created') {
       throw new RuntimeError(
         'RunContainerError',
@@ -736,6 +810,8 @@ export class HostRuntime implements RuntimeService {
   }
 
   async removeContainer(id: string): Promise<void> {
+    // A start under way ends first: else its process would outlive the record that tracks it.
+    await this.#starting.get(id)?.catch(() => {});
     const rec = this.#containers.get(id);
     if (!rec) return;
     this.#observe(rec);
@@ -1062,6 +1138,16 @@ export function findIp(): string {
   return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
 }
 
+/** Creates `dir` if needed and returns its real path, with a clear error when it cannot. */
+function realDir(dir: string): string {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return realpathSync(dir);
+  } catch (e) {
+    throw new RuntimeError('Unsupported', `cannot use the directory ${dir}: ${(e as Error).message}`);
+  }
+}
+
 /** The tmpfs under the run directory that holds the runtime records and IP allocations of every podrun. */
 export function recordsRoot(runDir: string): string {
   return join(runDir, 'state');
@@ -1072,9 +1158,27 @@ function reclaimRecords(runDir: string): void {
   const root = recordsRoot(runDir);
   for (const name of safeReaddir(root)) {
     if (!/^[0-9a-f]{16}$/.test(name)) continue;
-    const owner = readOrEmpty(join(root, name, 'owner')).trim();
-    if (owner && !existsSync(owner)) rmSync(join(root, name), { recursive: true, force: true });
+    const dir = join(root, name);
+    const owner = readOrEmpty(join(dir, 'owner')).trim();
+    // The owner may be invisible from here (another mount namespace) yet alive: keep records of live pods.
+    if (owner && !existsSync(owner) && !recordsOfLiveProcesses(dir))
+      rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** True when a holder or shim named in these records still runs. */
+function recordsOfLiveProcesses(dir: string): boolean {
+  for (const id of safeReaddir(join(dir, 'sandboxes'))) {
+    const [pid = '0', start = ''] = readOrEmpty(join(dir, 'sandboxes', id, 'holder'))
+      .trim()
+      .split(' ');
+    if (isSameProcess(Number(pid), start)) return true;
+  }
+  for (const id of safeReaddir(join(dir, 'containers'))) {
+    const m = /^ok \d+ \d+ (\d+) (\d+)/.exec(readOrEmpty(join(dir, 'containers', id, 'started')));
+    if (m && isSameProcess(Number(m[1]), m[2] ?? '')) return true;
+  }
+  return false;
 }
 
 function safeReaddir(dir: string): string[] {

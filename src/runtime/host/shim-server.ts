@@ -23,96 +23,114 @@ interface Queued {
   onExit: ((waitStatus: number) => void) | undefined;
 }
 
-interface Running {
+/** One server process and what was sent to it: a server that dies fails its own requests only. */
+interface Instance {
   child: ChildProcess;
   stdin: Writable;
   stdout: Readable;
   exited: Promise<void>;
+  /** Sent, waiting for their report. */
+  pending: Map<number, (report: string) => void>;
+  /** Children that stay after their report (shims, holders) whose end someone wants to hear of. */
+  watched: Map<number, (waitStatus: number) => void>;
+  buffer: string;
+  gone: boolean;
+}
+
+export interface ShimServerOptions {
+  /** Requests worked on at once (default: twice the CPUs). */
+  maxInFlight?: number;
+  /** More arguments after `serve` (the runtime passes its in-flight lock file). */
+  args?: string[];
 }
 
 export class ShimServer {
   readonly #perl: string;
   readonly #shim: string;
   readonly #logPath: string;
-  #running: Running | undefined;
+  readonly #args: string[];
   readonly #maxInFlight: number;
+  #current: Instance | undefined;
   #nextId = 1;
-  /** Sent, waiting for their report. */
-  readonly #pending = new Map<number, (report: string) => void>();
-  /** Children that stay after their report (shims, holders) whose end someone wants to hear of. */
-  readonly #watched = new Map<number, (waitStatus: number) => void>();
   /** Not sent yet: container starts and teardowns first, then new sandboxes. */
   readonly #urgent: Queued[] = [];
   readonly #sandboxes: Queued[] = [];
-  #buffer = '';
+  #closed = false;
 
   /**
    * `logPath` receives the server's and the shims' stderr (messages after a report, perl's own errors).
-   * `maxInFlight` bounds the requests being worked on at once (default: twice the CPUs). Their work is mostly
-   * the kernel's, under its network and mount locks: with 1,000 pods created at once, a child per request
-   * all at once made every pod wait for all the others (load average ~400, no pod Running for a minute).
-   * Starts go before new sandboxes, so that pods already begun are finished first.
+   * `maxInFlight` bounds the requests being worked on at once. Their work is mostly the kernel's, under its
+   * network and mount locks: with 1,000 pods created at once, a child per request all at once made every pod
+   * wait for all the others (load average ~400, no pod Running for a minute). Starts go before new
+   * sandboxes, so that pods already begun are finished first.
    */
-  constructor(perl: string, shim: string, logPath: string, options: { maxInFlight?: number } = {}) {
+  constructor(perl: string, shim: string, logPath: string, options: ShimServerOptions = {}) {
     this.#perl = perl;
     this.#shim = shim;
     this.#logPath = logPath;
+    this.#args = options.args ?? [];
     this.#maxInFlight = Math.max(1, options.maxInFlight ?? 2 * availableParallelism());
   }
 
   /**
    * Sends one request and resolves with its report line: `ok ...` on success, `err <why>` otherwise. Never
    * rejects: a server that cannot start or that dies is reported as `err ...` too. `onExit` hears when the
-   * request's child ends after its report (a holder or a shim), as long as this server runs.
+   * request's child ends after its report (a holder or a shim), as long as that server runs.
    */
   request(mode: ShimRequest, spec: string, onExit?: (waitStatus: number) => void): Promise<string> {
+    if (this.#closed) return Promise.resolve('err the host runtime is closed');
     return new Promise<string>((resolve) => {
       (mode === 'sandbox' ? this.#sandboxes : this.#urgent).push({ mode, spec, resolve, onExit });
       this.#pump();
     });
   }
 
+  /** Closes the server's stdin and waits for it to exit. Shims and holders stay. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const q of [...this.#urgent.splice(0), ...this.#sandboxes.splice(0)])
+      q.resolve('err the host runtime is closed');
+    const current = this.#current;
+    if (!current) return;
+    current.child.ref();
+    (current.stdout as Readable & { ref?: () => void }).ref?.();
+    current.stdin.end();
+    await current.exited;
+  }
+
   #pump(): void {
-    while (this.#pending.size < this.#maxInFlight) {
+    while (!this.#closed) {
+      const inFlight = this.#current?.pending.size ?? 0;
+      if (inFlight >= this.#maxInFlight) return;
       const next = this.#urgent.shift() ?? this.#sandboxes.shift();
       if (!next) return;
-      let running: Running;
+      let server: Instance;
       try {
-        running = this.#ensure();
+        server = this.#ensure();
       } catch (e) {
         next.resolve(`err cannot run ${this.#perl}: ${(e as Error).message}`);
         continue;
       }
       const id = this.#nextId++;
-      if (this.#pending.size === 0) {
+      if (server.pending.size === 0) {
         // Keep podrun alive while a request is out; otherwise the server must not hold the event loop.
-        running.child.ref();
-        (running.stdout as Readable & { ref?: () => void }).ref?.();
+        server.child.ref();
+        (server.stdout as Readable & { ref?: () => void }).ref?.();
       }
-      this.#pending.set(id, next.resolve);
-      if (next.onExit) this.#watched.set(id, next.onExit);
-      running.stdin.write(`${id} ${next.mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
+      server.pending.set(id, next.resolve);
+      if (next.onExit) server.watched.set(id, next.onExit);
+      server.stdin.write(`${id} ${next.mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
     }
   }
 
-  /** Closes the server's stdin and waits for it to exit. Shims of running containers stay. */
-  async close(): Promise<void> {
-    const running = this.#running;
-    if (!running) return;
-    running.child.ref();
-    (running.stdout as Readable & { ref?: () => void }).ref?.();
-    running.stdin.end();
-    await running.exited;
-  }
-
-  #ensure(): Running {
-    if (this.#running) return this.#running;
+  #ensure(): Instance {
+    if (this.#current && !this.#current.gone) return this.#current;
     const errFd = openSync(this.#logPath, 'a');
     let child: ChildProcess;
     try {
       // Its own session: a Ctrl-C in podrun's terminal must not take the server down before podrun has stopped
       // the pods (tearing down sandboxes needs it).
-      child = spawn(this.#perl, [this.#shim, 'serve'], {
+      child = spawn(this.#perl, [this.#shim, 'serve', ...this.#args], {
         detached: true,
         stdio: ['pipe', 'pipe', errFd],
         env: {},
@@ -122,51 +140,59 @@ export class ShimServer {
     }
     const { stdin, stdout } = child;
     if (!stdin || !stdout) throw new Error('the shim server has no pipes');
+    let resolveExited = () => {};
+    const server: Instance = {
+      child,
+      stdin,
+      stdout,
+      exited: new Promise<void>((resolve) => {
+        resolveExited = resolve;
+      }),
+      pending: new Map(),
+      watched: new Map(),
+      buffer: '',
+      gone: false,
+    };
     stdin.on('error', () => {
-      // the server died; 'exit' reports it to the pending requests
+      // the server died; 'close' or 'error' reports it to its pending requests
     });
     stdout.setEncoding('utf8');
-    stdout.on('data', (chunk: string) => this.#onData(chunk));
-    const exited = new Promise<void>((resolve) => {
-      child.on('error', (e) => {
-        if (this.#running?.child === child) this.#running = undefined;
-        this.#failAll(`err cannot run ${this.#perl}: ${e.message}`);
-        resolve();
-      });
-      // 'close', not 'exit': reports still in the pipe are read first.
-      child.on('close', (code, signal) => {
-        if (this.#running?.child === child) this.#running = undefined;
-        this.#failAll(
-          `err the shim server exited (${signal ?? `status ${code}`}) before reporting; see ${this.#logPath}`,
-        );
-        resolve();
-      });
-    });
+    stdout.on('data', (chunk: string) => this.#onData(server, chunk));
+    // A failed spawn emits 'error' and then 'close'; a server that ran emits 'close' once every holder of its
+    // report pipe has let go, so reports still in the pipe are read first. Either way, once.
+    child.on('error', (e) => this.#gone(server, `err cannot run ${this.#perl}: ${e.message}`, resolveExited));
+    child.on('close', (code, signal) =>
+      this.#gone(
+        server,
+        `err the shim server exited (${signal ?? `status ${code}`}) before reporting; see ${this.#logPath}`,
+        resolveExited,
+      ),
+    );
     child.unref();
     (stdout as Readable & { unref?: () => void }).unref?.();
-    this.#running = { child, stdin, stdout, exited };
-    return this.#running;
+    this.#current = server;
+    return server;
   }
 
-  #onData(chunk: string): void {
-    this.#buffer += chunk;
-    for (let nl = this.#buffer.indexOf('\n'); nl >= 0; nl = this.#buffer.indexOf('\n')) {
-      const line = this.#buffer.slice(0, nl);
-      this.#buffer = this.#buffer.slice(nl + 1);
+  #onData(server: Instance, chunk: string): void {
+    server.buffer += chunk;
+    for (let nl = server.buffer.indexOf('\n'); nl >= 0; nl = server.buffer.indexOf('\n')) {
+      const line = server.buffer.slice(0, nl);
+      server.buffer = server.buffer.slice(nl + 1);
       const sp = line.indexOf(' ');
       const id = Number(line.slice(0, sp));
       const text = line.slice(sp + 1);
-      const resolve = this.#pending.get(id);
+      const resolve = server.pending.get(id);
       if (text.startsWith('!exit ')) {
-        const onExit = this.#watched.get(id);
-        this.#watched.delete(id);
+        const onExit = server.watched.get(id);
+        server.watched.delete(id);
         if (!resolve) {
           onExit?.(Number(text.slice(6)));
           continue;
         }
       }
       if (!resolve) continue;
-      this.#settle(id);
+      this.#settle(server, id);
       if (text.startsWith('!exit ')) {
         resolve(`err the shim ended (wait status ${text.slice(6)}) without a report; see ${this.#logPath}`);
       } else {
@@ -176,21 +202,25 @@ export class ShimServer {
     this.#pump();
   }
 
-  #settle(id: number): void {
-    this.#pending.delete(id);
-    if (this.#pending.size === 0 && this.#running) {
-      this.#running.child.unref();
-      (this.#running.stdout as Readable & { unref?: () => void }).unref?.();
+  #settle(server: Instance, id: number): void {
+    server.pending.delete(id);
+    if (server.pending.size === 0) {
+      server.child.unref();
+      (server.stdout as Readable & { unref?: () => void }).unref?.();
     }
   }
 
-  /** Fails the requests the dead server had; those not sent yet go to the next server. */
-  #failAll(report: string): void {
-    const waiting = [...this.#pending.values()];
-    this.#pending.clear();
-    // Their children are orphans now: nobody reports their end any more.
-    this.#watched.clear();
+  /** Fails the requests this server had; those not sent yet go to the next server. */
+  #gone(server: Instance, report: string, resolveExited: () => void): void {
+    if (server.gone) return;
+    server.gone = true;
+    if (this.#current === server) this.#current = undefined;
+    const waiting = [...server.pending.values()];
+    server.pending.clear();
+    // Its children are orphans now: nobody reports their end any more.
+    server.watched.clear();
     for (const resolve of waiting) resolve(report);
+    resolveExited();
     this.#pump();
   }
 }

@@ -144,7 +144,9 @@ sub mkpath {
   my $parent = $p;
   $parent =~ s{/[^/]*$}{};
   mkpath($parent) if $parent ne '' && !-d $parent;
-  mkdir($p, 0755) or -d $p or die "create mount point $p: $!\n";
+  return if mkdir($p, 0755);
+  my $why = "$!";
+  die "create mount point $p: $why\n" unless -d $p;
 }
 
 # Runs ip -batch with the commands on its stdin; its stdout goes nowhere (ours may be the report channel) and
@@ -253,7 +255,9 @@ sub is_mountpoint {
   my ($d) = @_;
   for my $line (split /\n/, slurp('/proc/self/mountinfo')) {
     my @f = split / /, $line;
-    return 1 if defined $f[4] && $f[4] eq $d;
+    next unless defined $f[4];
+    (my $mp = $f[4]) =~ s/\\([0-7]{3})/chr(oct($1))/ge;
+    return 1 if $mp eq $d;
   }
   return 0;
 }
@@ -261,9 +265,25 @@ sub is_mountpoint {
 sub mode_prepare {
   open(my $lock, '>>', $spec{lock}) or die "open $spec{lock}: $!\n";
   flock($lock, 2) or die "lock $spec{lock}: $!\n";
-  if (defined $spec{recordsfs} && !is_mountpoint($spec{recordsfs})) {
-    mkpath($spec{recordsfs});
-    xmount('podrun', $spec{recordsfs}, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=0755');
+  if (defined $spec{recordsfs}) {
+    if (!is_mountpoint($spec{recordsfs})) {
+      mkpath($spec{recordsfs});
+      xmount('podrun', $spec{recordsfs}, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=0700');
+    }
+    # The records hold the containers' environment, Secret values included: root's alone.
+    chmod(0700, $spec{recordsfs}) or die "chmod $spec{recordsfs}: $!\n";
+  }
+  if (defined $spec{inflight}) {
+    my $d = $spec{inflight};
+    $d =~ s{/[^/]*$}{};
+    mkpath($d);
+    open(my $l, '>>', $spec{inflight}) or die "open $spec{inflight}: $!\n";
+    # Requests of the previous server of this state directory finish first (10 s at most).
+    for (1 .. 100) {
+      last if flock($l, 2 | 4);
+      select(undef, undef, undef, 0.1);
+    }
+    close $l;
   }
   my $cmds = -e "/sys/class/net/$spec{bridge}" ? '' : "link add $spec{bridge} type bridge\n";
   run_ip($cmds . "addr replace $spec{bridgeaddr} dev $spec{bridge}\nlink set $spec{bridge} up\n");
@@ -294,6 +314,15 @@ sub mode_sandbox {
   xmount('shm', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
   for my $m (@{ $list{mount} || [] }) {
     my ($kind, $src, $tgt) = @$m;
+    if (!-e $tgt) {
+      # A dangling link (a resolver that has not written its file yet): leave it, and the host's file alone.
+      next if -l $tgt;
+      my $parent = $tgt;
+      $parent =~ s{/[^/]*$}{};
+      mkpath($parent);
+      open(my $fh, '>>', $tgt) or die "create mount point $tgt: $!\n";
+      close $fh;
+    }
     xmount($src, $tgt, undef, MS_BIND, undef);
   }
   my $pod = nl_open();
@@ -518,6 +547,10 @@ sub emit_lines {
 # The one-line report of a request. Under serve, it goes to the shared report pipe as "<request id> <text>",
 # escaped to one line and short enough (< PIPE_BUF) that concurrent reports never interleave.
 my $REQ;
+# The in-flight lock: the server holds it shared, and so does each child (through the inherited descriptor)
+# until it has written its records and reported. A restarted podrun takes it exclusively before reading the
+# records (mode_prepare), so a request begun by the previous podrun is finished, or never begun, by then.
+my $INFLIGHT;
 sub ctl {
   my ($msg) = @_;
   if (defined $REQ) {
@@ -526,6 +559,10 @@ sub ctl {
     $msg =~ s/\\/\\\\/g;
     $msg =~ s/\n/\\n/g;
     syswrite(STDOUT, "$REQ $msg\n");
+    if ($INFLIGHT) {
+      close $INFLIGHT;
+      undef $INFLIGHT;
+    }
   } else {
     syswrite(STDOUT, $msg);
   }
@@ -723,14 +760,20 @@ sub close_inherited {
 }
 
 sub mode_serve {
+  my ($lockpath) = @_;
   close_inherited();
+  if (defined $lockpath) {
+    open($INFLIGHT, '>>', $lockpath) or die "open $lockpath: $!\n";
+    flock($INFLIGHT, 1) or die "lock $lockpath: $!\n";
+  }
   $SIG{CHLD} = sub { };
   my $buf = '';
   for (;;) {
     reap();
     my $rin = '';
     vec($rin, 0, 1) = 1;
-    my $n = select(my $rout = $rin, undef, undef, 5.0);
+    # A SIGCHLD just before select is only seen at its timeout: keep it short.
+    my $n = select(my $rout = $rin, undef, undef, 0.5);
     next unless $n && $n > 0;
     my $r = sysread(STDIN, my $chunk, 262144);
     if (!defined $r) { next if $! == EINTR || $! == EAGAIN; last; }
@@ -751,7 +794,7 @@ sub mode_serve {
 
 my $mode = shift @ARGV;
 $mode = '' unless defined $mode;
-if ($mode eq 'serve') { mode_serve(); }
+if ($mode eq 'serve') { mode_serve(shift @ARGV); }
 elsif ($mode eq 'exec') { parse_spec(do { local $/; scalar <STDIN> }); mode_exec(); }
 elsif ($mode eq 'prepare') { parse_spec(do { local $/; scalar <STDIN> }); mode_prepare(); }
 else { die "usage: podrun-shim.pl serve|prepare|exec\n"; }
