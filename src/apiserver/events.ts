@@ -111,6 +111,7 @@ export function createEventRecorder(
       key = aggregateKey;
       text = `(combined from similar events): ${message}`;
     }
+    const stamp = rfc3339(now);
     const event = {
       apiVersion: 'v1',
       kind: 'Event',
@@ -119,8 +120,8 @@ export function createEventRecorder(
       reason,
       message: text,
       source: { component: options.component, ...(host ? { host } : {}) },
-      firstTimestamp: rfc3339(now),
-      lastTimestamp: rfc3339(now),
+      firstTimestamp: stamp,
+      lastTimestamp: stamp,
       count: 1,
       type,
       eventTime: null,
