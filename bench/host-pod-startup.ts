@@ -486,7 +486,7 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       note: 'the podrun process only',
     });
     result.notes.push(
-      `With ${many.running.size} pods Running, ${podProcs.length} processes belonged to the pods (shims and containers), ${mb(podRss)} RSS in all (shared pages counted in each); they are not part of podrun's memory above. podrun's shim server used ${mb(helperRss)} more.`,
+      `With ${many.running.size} pods Running, ${podProcs.length} processes belonged to the pods (holders, shims and containers), ${mb(podRss)} RSS in all (shared pages counted in each); they are not part of podrun's memory above. podrun's shim server used ${mb(helperRss)} more.`,
     );
 
     // Delete them all, and check that nothing is left.
