@@ -40,6 +40,8 @@ export interface SqliteStoreOptions {
 interface Entry {
   revision: number;
   object: KubeObject;
+  /** The object's row in the `objects` table. */
+  rowid: number;
 }
 
 /** The objects of one resource in one namespace, with a by-name sorted view rebuilt only after creates/deletes. */
@@ -53,6 +55,8 @@ interface PendingWrite {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   key: ObjectKey;
   revision: number;
+  /** Set by the commit: the row written (ADDED, MODIFIED). */
+  rowid?: number;
   /** The row's value (ADDED, MODIFIED). */
   json: string | undefined;
   /** The object as stored (for DELETED: as it was, stamped with the deletion's revision). */
@@ -83,10 +87,11 @@ interface Watcher {
   stopped: boolean;
 }
 
-// Objects live in a rowid table, found by a unique index on their key. A WITHOUT ROWID table keeps rows in an
-// index b-tree, where a row over about 1 KB spills into overflow pages: every pod and most events did, which
-// made each write touch several pages. Here a row up to about 4 KB stays in its leaf, and new rows append
-// to the same leaf, so a group commit of new events writes few pages.
+// Objects live in a rowid table. A WITHOUT ROWID table keeps rows in an index b-tree, where a row over about
+// 1 KB spills into overflow pages: every pod and most events did, which made each write touch several pages.
+// Here a row up to about 4 KB stays in its leaf, and new rows append to the same leaf, so a group commit of
+// new events writes few pages. Rows are found by their rowid, which the in-memory copy keeps: the store is
+// the file's only writer and checks keys itself, so an index on the key would only add a page to each write.
 const OBJECTS_TABLE = (name: string) => `
 CREATE TABLE IF NOT EXISTS ${name} (
   id INTEGER PRIMARY KEY,
@@ -96,11 +101,8 @@ CREATE TABLE IF NOT EXISTS ${name} (
   revision INTEGER NOT NULL,
   value TEXT NOT NULL
 );`;
-const OBJECTS_INDEX =
-  'CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects (group_resource, namespace, name);';
-
 const SCHEMA = `${OBJECTS_TABLE('objects')}
-${OBJECTS_INDEX}
+DROP INDEX IF EXISTS objects_by_key;
 CREATE TABLE IF NOT EXISTS store_meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -139,8 +141,8 @@ class SqliteStore implements Store {
   readonly #bumpRevision: Database.Statement<[number]>;
   readonly #commitBatch: Database.Transaction<(batch: readonly PendingWrite[]) => void>;
   readonly #insert: Database.Statement<[string, string, string, number, string]>;
-  readonly #update: Database.Statement<[number, string, string, string, string]>;
-  readonly #remove: Database.Statement<[string, string, string]>;
+  readonly #update: Database.Statement<[number, string, number]>;
+  readonly #remove: Database.Statement<[number]>;
 
   constructor(path: string, options: SqliteStoreOptions) {
     this.#db = openDatabase(path);
@@ -157,24 +159,27 @@ class SqliteStore implements Store {
     this.#insert = this.#db.prepare(
       'INSERT INTO objects (group_resource, namespace, name, revision, value) VALUES (?, ?, ?, ?, ?)',
     );
-    this.#update = this.#db.prepare(
-      'UPDATE objects SET revision = ?, value = ? WHERE group_resource = ? AND namespace = ? AND name = ?',
-    );
-    this.#remove = this.#db.prepare(
-      'DELETE FROM objects WHERE group_resource = ? AND namespace = ? AND name = ?',
-    );
+    this.#update = this.#db.prepare('UPDATE objects SET revision = ?, value = ? WHERE id = ?');
+    this.#remove = this.#db.prepare('DELETE FROM objects WHERE id = ?');
 
     this.#revision = this.#selectRevision.get() ?? 0;
     const rows = this.#db
       .prepare<
         [],
-        { group_resource: string; namespace: string; name: string; revision: number; value: string }
-      >('SELECT group_resource, namespace, name, revision, value FROM objects')
+        {
+          id: number;
+          group_resource: string;
+          namespace: string;
+          name: string;
+          revision: number;
+          value: string;
+        }
+      >('SELECT id, group_resource, namespace, name, revision, value FROM objects ORDER BY id')
       .all();
     for (const row of rows) {
       this.#put(
         { groupResource: row.group_resource, namespace: row.namespace, name: row.name },
-        { revision: row.revision, object: JSON.parse(row.value) as KubeObject },
+        { revision: row.revision, object: JSON.parse(row.value) as KubeObject, rowid: row.id },
       );
     }
     this.#assigned = this.#revision;
@@ -187,11 +192,26 @@ class SqliteStore implements Store {
           `the object store's revision counter is ${stored} in the file but ${this.#revision} in memory: another process wrote to it; only one podrun may use a state directory`,
         );
       }
+      // Rows this batch inserted, by keyString: a later write of the same key in the batch goes to them.
+      const inserted = new Map<string, number>();
       for (const w of batch) {
         const { groupResource, namespace, name } = w.key;
-        if (w.type === 'ADDED') this.#insert.run(groupResource, namespace, name, w.revision, w.json!);
-        else if (w.type === 'MODIFIED') this.#update.run(w.revision, w.json!, groupResource, namespace, name);
-        else this.#remove.run(groupResource, namespace, name);
+        if (w.type === 'ADDED') {
+          const { lastInsertRowid } = this.#insert.run(groupResource, namespace, name, w.revision, w.json!);
+          w.rowid = Number(lastInsertRowid);
+          inserted.set(keyString(w.key), w.rowid);
+          continue;
+        }
+        const ks = keyString(w.key);
+        const rowid = inserted.get(ks) ?? this.#entry(w.key)?.rowid;
+        if (rowid === undefined) throw new Error(`object store: no row for ${ks.replaceAll('\u0000', '/')}`);
+        if (w.type === 'MODIFIED') {
+          this.#update.run(w.revision, w.json!, rowid);
+          w.rowid = rowid;
+        } else {
+          this.#remove.run(rowid);
+          inserted.delete(ks);
+        }
       }
       // Deletions take a revision too, so the counter moves even when the last write left no row.
       this.#bumpRevision.run(batch[batch.length - 1]!.revision);
@@ -319,7 +339,7 @@ class SqliteStore implements Store {
     }
     for (const w of batch) {
       if (w.type === 'ADDED') {
-        this.#put(w.key, { revision: w.revision, object: w.object });
+        this.#put(w.key, { revision: w.revision, object: w.object, rowid: w.rowid! });
       } else if (w.type === 'MODIFIED') {
         // Replaced in place: the bucket's sorted view holds the same Entry and stays valid.
         const entry = this.#entry(w.key)!;
@@ -500,8 +520,7 @@ ${OBJECTS_TABLE('objects_rowid')}
 INSERT INTO objects_rowid (group_resource, namespace, name, revision, value)
   SELECT group_resource, namespace, name, revision, value FROM objects ORDER BY revision;
 DROP TABLE objects;
-ALTER TABLE objects_rowid RENAME TO objects;
-${OBJECTS_INDEX}`);
+ALTER TABLE objects_rowid RENAME TO objects;`);
   }).immediate();
 }
 

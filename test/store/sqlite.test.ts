@@ -217,6 +217,33 @@ describe('sqlite store: group commit', () => {
     await store.close();
   });
 
+  test('a key created, changed, deleted and created again within one commit is one row, as reopening shows', async () => {
+    const path = tempFile();
+    const store = openSqliteStore(path);
+    await store.create(podKey('a'), pod('a'));
+    const writes = [
+      store.update(podKey('a'), pod('a', 'default', { status: { phase: 'Running' } }), 1),
+      store.delete(podKey('a'), 2),
+      store.create(podKey('a'), pod('a', 'default', { status: { phase: 'Pending' } })),
+      store.update(podKey('a'), pod('a', 'default', { status: { phase: 'Succeeded' } }), 4),
+      store.create(podKey('b'), pod('b')),
+      store.delete(podKey('b'), 6),
+    ];
+    await Promise.all(writes);
+    await store.close();
+    const reopened = openSqliteStore(path);
+    const { items } = await reopened.list('pods');
+    assert.deepEqual(
+      items.map((o) => `${o.metadata.name} ${o.metadata.resourceVersion} ${JSON.stringify(o.status)}`),
+      ['a 5 {"phase":"Succeeded"}'],
+    );
+    assert.equal(reopened.revision(), 7);
+    await reopened.close();
+    const db = new Database(path, { readonly: true });
+    assert.equal(db.prepare('SELECT count(*) FROM objects').pluck().get(), 1);
+    db.close();
+  });
+
   test('close commits the writes still queued', async () => {
     const path = tempFile();
     const store = openSqliteStore(path);
