@@ -65,8 +65,13 @@ export function resolveCommand(
 }
 
 function isExecutableFile(p: string): boolean {
+  // No exception for a missing file: most PATH entries do not have the command, and a thrown ENOENT costs
+  // more than the stat.
+  const st = statSync(p, { throwIfNoEntry: false });
+  if (!st?.isFile()) return false;
+  // Any execute bit for root (as execve), the owner's, group's or others' bits otherwise: access(2) tells.
+  if ((st.mode & 0o111) === 0) return false;
   try {
-    if (!statSync(p).isFile()) return false;
     accessSync(p, constants.X_OK);
     return true;
   } catch {

@@ -2,7 +2,7 @@
 // play the image's part, as runc reads the image's: runAsUser without runAsGroup takes the user's primary group
 // (0 when the uid has no entry), and the user's memberships join the supplementalGroups.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { LinuxContainerSecurity } from '../types.js';
 
 export interface Identity {
@@ -39,9 +39,19 @@ function parse(text: string): string[][] {
     .map((l) => l.split(':'));
 }
 
+/** Parsed files by path, kept while their modification time and size stay the same (one stat per look). */
+const cache = new Map<string, { key: string; text: string }>();
+
 function read(path: string): string {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (!st) return '';
+  const key = `${st.mtimeMs}:${st.size}:${st.ino}`;
+  const hit = cache.get(path);
+  if (hit?.key === key) return hit.text;
   try {
-    return readFileSync(path, 'utf8');
+    const text = readFileSync(path, 'utf8');
+    cache.set(path, { key, text });
+    return text;
   } catch {
     return '';
   }
