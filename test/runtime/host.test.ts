@@ -258,6 +258,15 @@ describe('host runtime', () => {
     mkdirSync(join(stateDir, 'sandboxes', 'old'), { recursive: true });
     await assert.rejects(newHostRuntime(stateDir), /holds runtime records of an older podrun/);
     assert.equal(existsSync(join(stateDir, 'sandboxes', 'old')), true);
+    const root = recordsRoot(HOST_TEST_NETWORK.runDir);
+    const owners = readdirSync(root).map((d) => {
+      try {
+        return readFileSync(join(root, d, 'owner'), 'utf8').trim();
+      } catch {
+        return '';
+      }
+    });
+    assert.equal(owners.includes(stateDir), false, 'no records directory is left for it');
   });
 
   test('memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set', async () => {

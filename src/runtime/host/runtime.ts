@@ -300,6 +300,10 @@ export class HostRuntime implements RuntimeService {
       if (exists && !isLink) {
         // A directory of records from before they moved to the tmpfs: its pods would be lost if replaced.
         if (safeReaddir(link).length > 0) {
+          // Leave nothing of this start behind (prepare made the directory for the in-flight lock).
+          const empty = (sub: string) => safeReaddir(join(this.#records, sub)).length === 0;
+          if (empty('sandboxes') && empty('containers'))
+            rmSync(this.#records, { recursive: true, force: true });
           throw new RuntimeError(
             'Unsupported',
             `${link} holds runtime records of an older podrun (a directory, not a link to ${target}): stop its pods with the podrun that started them, or remove ${link}`,
