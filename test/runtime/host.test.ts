@@ -67,6 +67,10 @@ const containerConfig = (
   ...extra,
 });
 
+/** The pid of the process that holds a sandbox's namespaces, from its record. */
+const holderOf = (stateDir: string, sid: string): number =>
+  Number(readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ')[0]);
+
 /** Removes whatever a test left (it may have failed half-way), then closes the runtime. */
 async function shutdown(rt: RuntimeService): Promise<void> {
   for (const s of await rt.listPodSandboxes()) await rt.removePodSandbox(s.id).catch(() => {});
@@ -113,8 +117,8 @@ describe('host runtime', () => {
       const sid = await rt.runPodSandbox(config);
       const ip = (await rt.podSandboxStatus(sid)).ip;
       const veth = `vpr${sid.slice(0, 12)}`;
-      const [holderPid = '0'] = readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ');
-      const holder = { pid: Number(holderPid) };
+      const holderPid = holderOf(stateDir, sid);
+      const holder = { pid: holderPid };
       assert.ok(processStart(holder.pid), "a process holds the pod's namespaces");
       assert.equal(existsSync(`/sys/class/net/${veth}`), true, 'the veth exists while the pod does');
       const limited = await rt.createContainer(
@@ -172,11 +176,11 @@ describe('host runtime', () => {
       const config = sandboxConfig('stopped', logs);
       const sid = await rt.runPodSandbox(config);
       const ip = (await rt.podSandboxStatus(sid)).ip;
-      const [holderPid = '0'] = readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ');
-      assert.ok(processStart(Number(holderPid)), 'the holder runs');
+      const holderPid = holderOf(stateDir, sid);
+      assert.ok(processStart(holderPid), 'the holder runs');
       await rt.stopPodSandbox(sid);
       assert.equal((await rt.podSandboxStatus(sid)).state, 'notready');
-      assert.equal(processStart(Number(holderPid)), undefined, 'the holder is gone');
+      assert.equal(processStart(holderPid), undefined, 'the holder is gone');
       assert.equal(existsSync(`/sys/class/net/vpr${sid.slice(0, 12)}`), false, 'the veth is gone');
       const ipFile = join(recordsRoot(HOST_TEST_NETWORK.runDir), 'ipam', HOST_TEST_NETWORK.bridgeName, ip);
       assert.equal(existsSync(ipFile), false, 'the IP is released');
@@ -195,12 +199,12 @@ describe('host runtime', () => {
     try {
       const config = sandboxConfig('orphaned', logs);
       const sid = await rt.runPodSandbox(config);
-      const [holderPid = '0'] = readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ');
+      const holderPid = holderOf(stateDir, sid);
       const stopped: string[] = [];
       rt.onEvent?.((e) => {
         if (e.type === 'SandboxStopped') stopped.push(e.podSandboxId);
       });
-      process.kill(Number(holderPid), 'SIGKILL');
+      process.kill(holderPid, 'SIGKILL');
       // Reported by the shim server when it reaps the holder, before anyone asks for the sandbox's status.
       await waitFor(() => stopped.includes(sid));
       assert.equal((await rt.podSandboxStatus(sid)).state, 'notready');
@@ -223,8 +227,8 @@ describe('host runtime', () => {
       const config = sandboxConfig('died', logs);
       const sid = await rt.runPodSandbox(config);
       const ip = (await rt.podSandboxStatus(sid)).ip;
-      const [holderPid = '0'] = readFileSync(join(stateDir, 'sandboxes', sid, 'holder'), 'utf8').split(' ');
-      process.kill(Number(holderPid), 'SIGKILL');
+      const holderPid = holderOf(stateDir, sid);
+      process.kill(holderPid, 'SIGKILL');
       await waitFor(async () => (await rt.podSandboxStatus(sid)).state === 'notready');
       await rt.stopPodSandbox(sid);
       const ipFile = join(recordsRoot(HOST_TEST_NETWORK.runDir), 'ipam', HOST_TEST_NETWORK.bridgeName, ip);
