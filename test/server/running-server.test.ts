@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { runningServer } from '../../src/server/podrun.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podrun-serveinfo-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a state directory with no serve.json has no running server', async () => {
   assert.equal(await runningServer(join(dir, 'missing.json')), undefined);
