@@ -6,6 +6,7 @@ import type { KeyValue, LinuxContainerSecurity, Mount, RuntimeService } from '..
 import type { Clock } from '../util/clock.js';
 import { makeEnvironment } from './env.js';
 import { type LifecycleHandler, runHandler } from './handlers.js';
+import { podRef } from './pod-util.js';
 import { type ContainerInstance, ProberManager } from './prober/index.js';
 import { linuxSecurity, verifyRunAsNonRoot } from './security.js';
 import type { EventRecorder, KubeletConfig, ObjectGetter, ProbeResults } from './types.js';
@@ -114,15 +115,5 @@ export function defaultCollaborators(deps: DefaultCollaboratorDeps): Collaborato
       events: deps.events,
       onChange: deps.onProbeChange,
     }),
-  };
-}
-
-function podRef(pod: Pod) {
-  return {
-    kind: 'Pod',
-    apiVersion: 'v1',
-    namespace: pod.metadata?.namespace,
-    name: pod.metadata?.name,
-    uid: pod.metadata?.uid,
   };
 }

@@ -6,7 +6,7 @@ import type { Container, Pod, Probe } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
 import { goQuote, goSlice } from '../util/go-format.js';
-import { formatPod } from './pod-util.js';
+import { formatPod, podRef } from './pod-util.js';
 import { doGrpcHealthCheck } from './prober/grpc-probe.js';
 import {
   doHttpGet,
@@ -258,13 +258,7 @@ async function runHttpHook(handler: LifecycleHandler, ctx: HandlerContext): Prom
     if (second.status !== undefined) {
       if (ctx.pod && ctx.events) {
         ctx.events.event(
-          {
-            apiVersion: 'v1',
-            kind: 'Pod',
-            name: ctx.pod.metadata?.name,
-            namespace: ctx.pod.metadata?.namespace,
-            uid: ctx.pod.metadata?.uid,
-          },
+          podRef(ctx.pod),
           'Warning',
           'LifecycleHTTPFallback',
           `request to HTTPS lifecycle hook ${target.host}:${target.port} got HTTP response, retry with HTTP succeeded`,

@@ -92,15 +92,20 @@ export function isTerminalPhase(phase: string | undefined): boolean {
   return phase === 'Succeeded' || phase === 'Failed';
 }
 
-/** GenerateContainerRef: the object an event about this container is recorded against. */
-export function containerRef(pod: Pod, name?: string): ObjectReference {
-  const ref: ObjectReference = {
+/** The pod as an event's involved object, without a resourceVersion. */
+export function podRef(pod: Pod): ObjectReference {
+  return {
     kind: 'Pod',
     apiVersion: 'v1',
     namespace: pod.metadata?.namespace,
     name: pod.metadata?.name,
     uid: pod.metadata?.uid,
   };
+}
+
+/** GenerateContainerRef: the object an event about this container is recorded against. */
+export function containerRef(pod: Pod, name?: string): ObjectReference {
+  const ref = podRef(pod);
   if (pod.metadata?.resourceVersion) ref.resourceVersion = pod.metadata.resourceVersion;
   if (name !== undefined) {
     const found = findContainer(pod, name);

@@ -1,10 +1,11 @@
 // One probe worker per (pod, container, probe kind), as pkg/kubelet/prober/worker.go: it follows the
 // container's current instance, probes it every periodSeconds, applies the thresholds, and records results
 // keyed by the instance's container id.
-import type { Container, ObjectReference, Pod } from '../../api/types.js';
+import type { Container, Pod } from '../../api/types.js';
 import type { RuntimeService } from '../../runtime/types.js';
 import type { Clock } from '../../util/clock.js';
 import { type ProbeOutcome, runProbeHandler } from '../handlers.js';
+import { containerRef } from '../pod-util.js';
 import type { EventRecorder, ProbeKind, ProbeResult } from '../types.js';
 import { INITIAL_RESULT, type ProbeTiming, probeKindTitle, probeOf, probeTiming } from './spec.js';
 
@@ -198,7 +199,7 @@ export class ProbeWorker {
     const containerId = this.#containerId;
     const outcome = await this.#probeWithRetries(view, inst);
     if (this.#stopped || containerId !== this.#containerId) return { keepGoing: true };
-    const ref = containerRef(pod, this.container.name, this.#isSidecar);
+    const ref = containerRef(pod, this.container.name);
     const title = probeKindTitle(this.kind);
     if (outcome.result === 'unknown') {
       // Prober error: reported, and the result is thrown away.
@@ -265,17 +266,4 @@ export class ProbeWorker {
     }
     return outcome;
   }
-}
-
-/** The event's involved object: the pod, with the container's fieldPath. */
-export function containerRef(pod: Pod, container: string, isInit: boolean): ObjectReference {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    name: pod.metadata?.name,
-    namespace: pod.metadata?.namespace,
-    uid: pod.metadata?.uid,
-    resourceVersion: pod.metadata?.resourceVersion,
-    fieldPath: `${isInit ? 'spec.initContainers' : 'spec.containers'}{${container}}`,
-  };
 }

@@ -7,12 +7,13 @@
 // projected (tmpfs; configMap, secret and downwardAPI sources), hostPath (with type checks). Anything else
 // fails the mount with a sentence saying so.
 import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
-import type { Container, ObjectReference, Pod, Volume } from '../../api/types.js';
+import type { Container, Pod, Volume } from '../../api/types.js';
 import type { KeyValue, Mount } from '../../runtime/types.js';
 import type { Clock } from '../../util/clock.js';
 import { ContainerConfigError } from '../env.js';
 import { expand } from '../expansion.js';
 import { hostNodeAllocatable, type NodeAllocatable, parseQuantity, quantityValue } from '../fieldpath.js';
+import { podRef } from '../pod-util.js';
 import type { EventRecorder, ObjectGetter } from '../types.js';
 import { atomicWrite, type FileProjection } from './atomic-writer.js';
 import { setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
@@ -391,16 +392,6 @@ function uidOf(pod: Pod): string {
   const uid = pod.metadata?.uid;
   if (!uid) throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} has no metadata.uid`);
   return uid;
-}
-
-function podRef(pod: Pod): ObjectReference {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    name: pod.metadata?.name,
-    namespace: pod.metadata?.namespace,
-    uid: pod.metadata?.uid,
-  };
 }
 
 async function exists(path: string): Promise<boolean> {
