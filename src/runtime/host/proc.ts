@@ -17,11 +17,6 @@ function readStat(pid: number): { state: string; starttime: string } | undefined
   }
 }
 
-/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when the process is gone. */
-export function readStarttime(pid: number): string | undefined {
-  return readStat(pid)?.starttime;
-}
-
 /** True when `pid` is alive and is the same process as when `starttime` was recorded (pids are reused). */
 export function isSameProcess(pid: number, starttime: string): boolean {
   if (!pid) return false;

@@ -33,7 +33,7 @@ import {
   watch,
   writeFileSync,
 } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { type Clock, systemClock } from '../../util/clock.js';
 import {
@@ -60,7 +60,7 @@ import {
   detectCgroups,
   removeCgroups,
 } from './cgroups.js';
-import { readJson, writeFileAtomic } from './files.js';
+import { readJson, writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { DEFAULT_PATH, mountSource, resolveCommand, sortMounts } from './mounts.js';
 import { bootId, isSameProcess, run } from './proc.js';
@@ -322,10 +322,7 @@ export class HostRuntime implements RuntimeService {
     for (const id of safeReaddir(join(this.#records, 'sandboxes'))) {
       const rec = readJson<SandboxRecord>(join(this.#records, 'sandboxes', id, 'sandbox.json'));
       if (!rec) continue;
-      const [pid = '0', start = ''] = readOrEmpty(join(this.#records, 'sandboxes', id, 'holder'))
-        .trim()
-        .split(' ');
-      rec.holder = { pid: Number(pid), start };
+      rec.holder = readHolder(join(this.#records, 'sandboxes', id)) ?? { pid: 0, start: '' };
       // Without its holder, the pod's namespaces are gone: the kubelet makes a new sandbox.
       if (rec.state === 'ready' && (rec.bootId !== this.#bootId || !this.#holderAlive(rec))) {
         rec.state = 'notready';
@@ -442,8 +439,8 @@ export class HostRuntime implements RuntimeService {
       ],
       onHolderExit,
     );
-    const held = /^ok (\d+) (\d+)$/.exec(report);
-    if (held) rec.holder = { pid: Number(held[1]), start: held[2] ?? '' };
+    const held = report.startsWith('ok ') ? parseHolder(report.slice(3)) : undefined;
+    if (held) rec.holder = held;
     else {
       await this.#teardownSandbox(rec).catch(() => {});
       const why = report.replace(/^err /, '');
@@ -712,13 +709,9 @@ export class HostRuntime implements RuntimeService {
 
   /** Takes the shim's start report (`ok <pid> <starttime> <shimpid> <shimstarttime> <startedAtMs>`). */
   #adoptStart(rec: ContainerRecord, report: string): boolean {
-    const ok = /^ok (\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(report.trim());
-    if (!ok) return false;
-    rec.pid = Number(ok[1]);
-    rec.pidStart = ok[2] ?? '';
-    rec.shimPid = Number(ok[3]);
-    rec.shimStart = ok[4] ?? '';
-    rec.startedAt = Number(ok[5]);
+    const started = parseStartReport(report);
+    if (!started) return false;
+    Object.assign(rec, started);
     rec.state = 'running';
     return true;
   }
@@ -1000,10 +993,8 @@ export class HostRuntime implements RuntimeService {
   }
 
   async #saveSandbox(rec: SandboxRecord): Promise<void> {
-    const path = join(this.#records, 'sandboxes', rec.id, 'sandbox.json');
     try {
-      await writeFile(`${path}.tmp`, recordJson(rec));
-      await rename(`${path}.tmp`, path);
+      await writeFileAtomicAsync(join(this.#records, 'sandboxes', rec.id, 'sandbox.json'), recordJson(rec));
     } catch {
       // the sandbox's directory is gone: it is being removed
     }
@@ -1173,16 +1164,39 @@ function reclaimRecords(runDir: string): void {
 /** True when a holder or shim named in these records still runs. */
 function recordsOfLiveProcesses(dir: string): boolean {
   for (const id of safeReaddir(join(dir, 'sandboxes'))) {
-    const [pid = '0', start = ''] = readOrEmpty(join(dir, 'sandboxes', id, 'holder'))
-      .trim()
-      .split(' ');
-    if (isSameProcess(Number(pid), start)) return true;
+    const holder = readHolder(join(dir, 'sandboxes', id));
+    if (holder && isSameProcess(holder.pid, holder.start)) return true;
   }
   for (const id of safeReaddir(join(dir, 'containers'))) {
-    const m = /^ok \d+ \d+ (\d+) (\d+)/.exec(readOrEmpty(join(dir, 'containers', id, 'started')));
-    if (m && isSameProcess(Number(m[1]), m[2] ?? '')) return true;
+    const started = parseStartReport(readOrEmpty(join(dir, 'containers', id, 'started')));
+    if (started && isSameProcess(started.shimPid, started.shimStart)) return true;
   }
   return false;
+}
+
+/** A holder's `<pid> <start time>` (its file, and its report after `ok `). */
+function parseHolder(text: string): { pid: number; start: string } | undefined {
+  const m = /^(\d+) (\d+)$/.exec(text.trim());
+  return m ? { pid: Number(m[1]), start: m[2] ?? '' } : undefined;
+}
+
+function readHolder(sandboxDir: string): { pid: number; start: string } | undefined {
+  return parseHolder(readOrEmpty(join(sandboxDir, 'holder')));
+}
+
+/** The shim's start report: `ok <pid> <start time> <shim pid> <shim start time> <started at ms>`. */
+function parseStartReport(
+  text: string,
+): Pick<ContainerRecord, 'pid' | 'pidStart' | 'shimPid' | 'shimStart' | 'startedAt'> | undefined {
+  const m = /^ok (\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(text.trim());
+  if (!m) return undefined;
+  return {
+    pid: Number(m[1]),
+    pidStart: m[2] ?? '',
+    shimPid: Number(m[3]),
+    shimStart: m[4] ?? '',
+    startedAt: Number(m[5]),
+  };
 }
 
 function safeReaddir(dir: string): string[] {
