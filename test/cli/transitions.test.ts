@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Pod } from '../../src/api/types.js';
+import type { KubeObject, Pod } from '../../src/api/types.js';
 import { formatTransition, podTransitions } from '../../src/cli/progress/transitions.js';
+import { evaluate } from '../../src/cli/up/readiness.js';
 
 const spec: Pod['spec'] = {
   initContainers: [
@@ -95,5 +96,34 @@ test('a crash loop shows the waiting reason with its message, and sidecars are l
       'init/wait: PodInitializing → CrashLoopBackOff (back-off 10s restarting failed container=wait pod=web_default(u))',
       'sidecar/proxy: PodInitializing → Running (ready)',
     ],
+  );
+});
+
+test('a container that never started shows its exit code without a run time, and the failure says why', () => {
+  const terminated = {
+    exitCode: 128,
+    reason: 'StartError',
+    message: 'exec: "no-such-binary": executable file not found in $PATH',
+    // As the kubelet reports a container the runtime could not start.
+    startedAt: '1970-01-01T00:00:00Z',
+    finishedAt: '2026-01-01T00:00:01Z',
+  };
+  const before = pod({ phase: 'Pending', containerStatuses: [waiting('app')] });
+  const after: Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    ...pod({
+      phase: 'Failed',
+      containerStatuses: [{ ...waiting('app'), state: { terminated } }],
+    }),
+    spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'busybox' }] },
+  };
+  const lines = podTransitions(before, after).map((t) => formatTransition(t, { pod: 3, subject: 3 }));
+  assert.ok(lines.includes('web  app  PodInitializing → StartError (exit 128)'), lines.join('\n'));
+  const verdict = evaluate([after as unknown as KubeObject], () => [after]);
+  assert.equal(verdict.state, 'failed');
+  assert.equal(
+    verdict.state === 'failed' ? verdict.failure.message : '',
+    'exec: "no-such-binary": executable file not found in $PATH (exit code 128)',
   );
 });

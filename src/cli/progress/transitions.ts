@@ -56,7 +56,9 @@ function detailFor(s: ContainerStatus): string | undefined {
   const t = s.state?.terminated;
   if (t) {
     const parts = [t.signal ? `signal ${t.signal}` : `exit ${t.exitCode}`];
-    if (t.startedAt && t.finishedAt) parts.push(seconds(Date.parse(t.finishedAt) - Date.parse(t.startedAt)));
+    // A container that never started has startedAt at the epoch (as the kubelet reports it): no duration.
+    if (t.startedAt && Date.parse(t.startedAt) > 0 && t.finishedAt)
+      parts.push(seconds(Date.parse(t.finishedAt) - Date.parse(t.startedAt)));
     return parts.join(', ');
   }
   const w = s.state?.waiting;

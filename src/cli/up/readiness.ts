@@ -73,7 +73,14 @@ function failedContainer(pod: Pod): Failure {
       ? `${initNames.has(bad.name) ? 'init container' : 'container'} "${bad.name}"`
       : `pod "${name}"`,
     reason: pod.status?.reason ?? t?.reason ?? 'Failed',
-    message: pod.status?.message ?? (t ? `exited with code ${t.exitCode}` : 'the pod failed'),
+    message:
+      pod.status?.message ??
+      // A container that could not start says why (StartError: `exec: "x": executable file not found in $PATH`).
+      (t
+        ? t.message
+          ? `${t.message} (exit code ${t.exitCode})`
+          : `exited with code ${t.exitCode}`
+        : 'the pod failed'),
   };
 }
 
