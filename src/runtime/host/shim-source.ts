@@ -648,7 +648,8 @@ sub mode_start {
     if ($n && $n > 0) {
       my ($s, $ns) = now_ns();
       my $ts = rfc3339nano($s, $ns);
-      for my $stream (keys %fh) {
+      # Both ready at once: which came first is unknown; stdout first (not hash order) at least is stable.
+      for my $stream (grep { exists $fh{$_} } 'stdout', 'stderr') {
         next unless vec($rout, fileno($fh{$stream}), 1);
         my $r = sysread($fh{$stream}, my $data, 65536);
         next if !defined $r && ($! == EINTR || $! == EAGAIN);
