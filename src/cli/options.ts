@@ -1,5 +1,5 @@
 // Option parsers shared by the commands. Each error quotes what it got and says what it takes.
-import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -30,4 +30,17 @@ export function parsePort(text: string): number {
 
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** The kubelet's CrashLoopBackOff settings, shared by `serve` and `up`. */
+export function backoffInitialOption() {
+  return new Option('--backoff-initial <duration>', 'first CrashLoopBackOff delay (kubelet: 10s)')
+    .argParser(parseDuration)
+    .default(10_000);
+}
+
+export function backoffMaxOption() {
+  return new Option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)')
+    .argParser(parseDuration)
+    .default(300_000);
 }

@@ -3,7 +3,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { startPodrun } from '../../server/podrun.js';
 import { RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir } from '../../server/state-dir.js';
-import { parseDuration, parsePort } from '../options.js';
+import { backoffInitialOption, backoffMaxOption, parsePort } from '../options.js';
 import { fail } from '../report.js';
 
 export function serveCommand(): Command {
@@ -21,13 +21,8 @@ export function serveCommand(): Command {
     .addOption(
       new Option('--runtime <name>', 'container runtime').choices(RUNTIME_NAMES).default('host' as const),
     )
-    .option(
-      '--backoff-initial <duration>',
-      'first CrashLoopBackOff delay (kubelet: 10s)',
-      parseDuration,
-      10_000,
-    )
-    .option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)', parseDuration, 300_000)
+    .addOption(backoffInitialOption())
+    .addOption(backoffMaxOption())
     .action(async (opts) => {
       let podrun: Awaited<ReturnType<typeof startPodrun>>;
       try {

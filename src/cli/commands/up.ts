@@ -12,7 +12,7 @@ import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
 import type { UpClient } from '../client/types.js';
-import { collect, parseDuration } from '../options.js';
+import { backoffInitialOption, backoffMaxOption, collect, parseDuration } from '../options.js';
 import { formatTransition, podTransitions, subjectsOf } from '../progress/transitions.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
@@ -36,13 +36,8 @@ export function upCommand(): Command {
         .choices(RUNTIME_NAMES)
         .default('host' as const),
     )
-    .option(
-      '--backoff-initial <duration>',
-      'first CrashLoopBackOff delay (kubelet: 10s)',
-      parseDuration,
-      10_000,
-    )
-    .option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)', parseDuration, 300_000)
+    .addOption(backoffInitialOption())
+    .addOption(backoffMaxOption())
     .action(async (opts) => {
       const load = await loadManifests(opts.filename);
       if (load.errors.length > 0) {
