@@ -6,6 +6,8 @@
 // policy, and never deletes a container on its own. The kubelet decides; the runtime does what it is told
 // and reports what it observes.
 
+import type { PodNetworkInfo, ServiceRules } from '../network/types.js';
+
 /** Labels the kubelet puts on sandboxes and containers, as the real kubelet does (types.KubernetesPodUIDLabel, …). */
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -243,6 +245,14 @@ export interface RuntimeService extends PodSandboxManager, ContainerManager, Ima
    * also relists periodically, so a runtime without events is still correct.
    */
   onEvent?(listener: (event: RuntimeEvent) => void): () => void;
+  /**
+   * Programs the Service VIPs (kube-proxy's rules) in every ready sandbox's network, and in every sandbox made
+   * afterwards before runPodSandbox resolves (so a pod's first init container already reaches Services).
+   * Replaces the previous rules atomically. Absent on a runtime whose pods share the host's network.
+   */
+  setServiceRules?(rules: ServiceRules): Promise<void>;
+  /** The pod network, when the runtime gives pods addresses of their own. */
+  podNetwork?(): PodNetworkInfo | undefined;
   /** Releases runtime resources held by this process (watchers, sockets); does not stop containers. */
   close?(): Promise<void>;
 }
