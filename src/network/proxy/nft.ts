@@ -5,7 +5,7 @@
 //   nat-output (dstnat)       VIP . proto . port -> service chain -> [affinity] random pick -> endpoint chain: DNAT
 //   filter-output (filter)    after DNAT, so what still goes to a VIP had nowhere to go:
 //                             no-endpoint-services -> reject (TCP reset: ECONNREFUSED at once, no ICMP rate limit);
-//                             any other port of a ClusterIP -> reject
+//                             any other port of a ClusterIP -> reject (the same way)
 //   filter-output-drop (+10)  the rest of the service CIDR -> drop, so it never leaves by a default route. A later
 //                             priority than the rejects, so that with several podrun tables in one netns (the host)
 //                             another table's reject for its own VIP runs before this table's drop.
@@ -70,7 +70,7 @@ export function renderNftRuleset(rules: ServiceRules, options: NftRenderOptions)
     '  chain filter-output {',
     '    type filter hook output priority 0; policy accept;',
     '    ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services',
-    '    ct state new ip daddr @cluster-ips reject',
+    '    ct state new ip daddr @cluster-ips goto reject-chain',
     '  }',
     '  chain filter-output-drop {',
     '    type filter hook output priority 10; policy accept;',
