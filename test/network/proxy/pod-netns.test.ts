@@ -11,6 +11,7 @@ import {
   addNetns,
   addPod,
   deleteNetns,
+  ip,
   netnsPath,
   probe,
   type Server,
@@ -48,6 +49,10 @@ before(async () => {
     await startServer(C, 'tcp', '10.244.0.4', 8080, 'C'),
     await startServer(B, 'udp', '10.244.0.3', 5353, 'B-udp'),
   );
+  // A VIP packet that escaped the pod's rules would reach the node (the pod's default gateway): there it is
+  // answered, so that a leak shows as LEAKED rather than as a timeout.
+  await ip('-n', NODE, 'route', 'add', 'local', '10.96.0.0/12', 'dev', 'lo');
+  servers.push(await startServer(NODE, 'tcp', '0.0.0.0', 80, 'LEAKED'));
 
   proxy = new ServiceProxy({
     serviceCidr: '10.96.0.0/12',
