@@ -2,8 +2,8 @@
 import type { ServicePortRule, ServiceRules } from '../../../src/network/types.js';
 
 /**
- * `services` Services with `endpointsPerService` endpoints each; every `emptyEvery`-th has none, every
- * `emptyEvery`-th + 1 uses ClientIP affinity, every 7th is UDP.
+ * `services` Services with `endpointsPerService` endpoints each; every `emptyEvery`-th has none and every
+ * `emptyEvery`-th + 1 uses ClientIP affinity (0: none of either); every 7th is UDP.
  */
 export function syntheticRules(
   services: number,
@@ -15,7 +15,7 @@ export function syntheticRules(
   for (let i = 0; i < services; i++) {
     const clusterIP = `10.96.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`;
     clusterIPs.push(clusterIP);
-    const empty = i % emptyEvery === 0;
+    const empty = emptyEvery > 0 && i % emptyEvery === 0;
     const rule: ServicePortRule = {
       service: `ns${i % 5}/service-${i}:http`,
       clusterIP,
@@ -28,7 +28,7 @@ export function syntheticRules(
             port: 8080,
           })),
     };
-    if (i % emptyEvery === 1) rule.affinityTimeoutSeconds = 10800;
+    if (emptyEvery > 0 && i % emptyEvery === 1) rule.affinityTimeoutSeconds = 10800;
     ports.push(rule);
   }
   return { serviceCidr: '10.96.0.0/12', clusterIPs, ports };
