@@ -123,6 +123,23 @@ describe('HostServiceTable', () => {
     assert.equal(await podrunRoutes(), '');
   });
 
+  test('a claim that appears while the route is being removed gets the route back', async () => {
+    const b = table('b');
+    await b.start();
+    // While a closes, its first look finds no live claim (as if b had not made its table yet), its second
+    // finds b's.
+    let closing = false;
+    let looks = 0;
+    const a = table('a', { isAlive: () => !closing || looks++ > 0 });
+    await a.start();
+    closing = true;
+    await a.close();
+    assert.equal(looks, 2);
+    assert.equal(await podrunRoutes(), '10.96.0.0/12 dev br0 scope link src 10.244.0.1');
+    await b.close();
+    assert.equal(await podrunRoutes(), '');
+  });
+
   test("a dead instance's table and its unclaimed route are reclaimed at the next start; foreign tables are left", async () => {
     // Two instances that ran (alive while they started) and died without closing.
     const alive = () => true;
