@@ -1,0 +1,62 @@
+// Who owns a podrun table in the host netns, written in the table's own comment so that the table is the
+// claim: `podrun-proxy owner=<pid>:<start time> route=<cidr>,<dev>,<src>`. A table whose owner process is
+// gone was left by a podrun that died without closing it; the process start time tells a reused pid apart.
+
+import { readFileSync } from 'node:fs';
+
+export interface TableOwner {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat: clock ticks since boot when the process started. */
+  start: string;
+}
+
+export interface RouteClaim {
+  cidr: string;
+  dev: string;
+  src: string;
+}
+
+export interface TableClaim {
+  owner: TableOwner;
+  route: RouteClaim;
+}
+
+const PREFIX = 'podrun-proxy';
+const PATTERN = /^podrun-proxy owner=([0-9]+):([0-9]+) route=([0-9./]+),([^,\s]+),([0-9.]+)$/;
+
+export function formatClaim(claim: TableClaim): string {
+  const { owner, route } = claim;
+  return `${PREFIX} owner=${owner.pid}:${owner.start} route=${route.cidr},${route.dev},${route.src}`;
+}
+
+export function parseClaim(comment: string): TableClaim | undefined {
+  const m = PATTERN.exec(comment);
+  if (!m) return undefined;
+  return {
+    owner: { pid: Number(m[1]), start: m[2]! },
+    route: { cidr: m[3]!, dev: m[4]!, src: m[5]! },
+  };
+}
+
+function startTime(pid: number): { state: string; start: string } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: rest[0] ?? '', start: rest[19] ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process, as its tables record it. */
+export function selfOwner(): TableOwner {
+  return { pid: process.pid, start: startTime(process.pid)?.start ?? '0' };
+}
+
+/** True while the recorded process runs (a zombie has exited; a reused pid has another start time). */
+export function ownerAlive(owner: TableOwner): boolean {
+  if (owner.pid <= 0) return false;
+  const st = startTime(owner.pid);
+  return st !== undefined && st.start === owner.start && st.state !== 'Z';
+}
