@@ -78,6 +78,8 @@ interface PendingState {
 const MAX_BATCH = 256;
 
 interface Watcher {
+  /** Changes at or below this revision are not delivered (a watch may start after a future revision). */
+  after: number;
   groupResource: string;
   namespace: string | undefined;
   accept: WatchOptions['accept'];
@@ -372,6 +374,7 @@ class SqliteStore implements Store {
     this.#commitPending();
     const after = options.afterRevision ?? 0;
     const watcher: Watcher = {
+      after,
       groupResource: options.groupResource,
       namespace: options.namespace,
       accept: options.accept,
@@ -461,7 +464,7 @@ class SqliteStore implements Store {
     const set = this.#watchers.get(record.groupResource);
     if (!set) return;
     for (const watcher of set) {
-      if (!matches(watcher, record)) continue;
+      if (record.revision <= watcher.after || !matches(watcher, record)) continue;
       watcher.queue.push(record);
       this.#schedule(watcher);
     }

@@ -172,3 +172,50 @@ describe('query parameters as upstream reads them', () => {
     await alive();
   });
 });
+
+describe('resourceVersions the server has not reached', () => {
+  test('a list at a future resourceVersion waits, then is 504 Too large resource version with its cause', async () => {
+    const list = await call(t, 'GET', CM);
+    const current = Number(list.json.metadata.resourceVersion);
+    const res = await call(t, 'GET', `${CM}?resourceVersion=${current + 1000}`);
+    assert.equal(res.status, 504);
+    assert.deepEqual(res.json, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `Timeout: Too large resource version: ${current + 1000}, current: ${current}`,
+      reason: 'Timeout',
+      details: {
+        causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+        retryAfterSeconds: 1,
+      },
+      code: 504,
+    });
+  });
+
+  test('a list at the next resourceVersion is answered once a write reaches it', async () => {
+    const list = await call(t, 'GET', CM);
+    const next = Number(list.json.metadata.resourceVersion) + 1;
+    const pending = call(t, 'GET', `${CM}?resourceVersion=${next}`);
+    await configMap('reaches-next');
+    const res = await pending;
+    assert.equal(res.status, 200, res.text);
+    assert.ok(Number(res.json.metadata.resourceVersion) >= next);
+  });
+
+  test('a watch from a future resourceVersion sends only the changes after it, as the watch cache does', async () => {
+    const list = await call(t, 'GET', CM);
+    const from = Number(list.json.metadata.resourceVersion) + 2;
+    const w = watch(t, `${CM}?watch=true&resourceVersion=${from}`);
+    assert.equal(await w.status, 200);
+    await configMap('future-1');
+    await configMap('future-2');
+    await configMap('future-3');
+    const ev = await w.next();
+    assert.equal(ev.type, 'ADDED');
+    assert.equal(ev.object.metadata.name, 'future-3');
+    assert.equal(Number(ev.object.metadata.resourceVersion), from + 1);
+    w.close();
+  });
+});

@@ -9,6 +9,7 @@ import { isPlainObject } from '../object-util.js';
 import type { DeleteOptions, FieldValidation, PatchOptions, Registry, WriteOptions } from '../registry.js';
 import type { PropagationPolicy } from '../strategy.js';
 import { readObjectBody, readOptionalJson, readPatchBody } from './body.js';
+import { waitUntilFresh } from './fresh.js';
 import { serveLogs } from './logs.js';
 import { negotiateObject, type Representation } from './negotiate.js';
 import type { ResourcePath } from './paths.js';
@@ -257,6 +258,7 @@ export async function handleResource(
           return;
         }
         requireVerb(r, 'list');
+        await waitUntilFresh(registry, query.get('resourceVersion'));
         const list = await registry.list(r, namespace, {
           labelSelector: query.get('labelSelector') ?? undefined,
           fieldSelector: query.get('fieldSelector') ?? undefined,
@@ -310,6 +312,7 @@ export async function handleResource(
         );
         return;
       }
+      await waitUntilFresh(registry, query.get('resourceVersion'));
       return sendObject(ctx, res, r, 200, await registry.get(r, namespace, name), rep, query, warnings);
     }
     case 'PUT': {
