@@ -219,3 +219,39 @@ describe('resourceVersions the server has not reached', () => {
     w.close();
   });
 });
+
+describe('bodies that used to overflow the stack or lose keys', () => {
+  test('nesting 10,000 deep in an object or a merge patch is 400, not a stack overflow', async () => {
+    await configMap('deep');
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const create = await call(t, 'POST', CM, {
+      raw: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","annotations":{"a":${deep}}}}`,
+    });
+    assert.equal(create.status, 400, create.text.slice(0, 300));
+    assert.match(create.json.message, /nests objects and lists deeper than 1000 levels/);
+    for (const contentType of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
+      const res = await call(t, 'PATCH', `${CM}/deep`, {
+        raw: `{"metadata":{"labels":{"a":${deep}}}}`,
+        contentType,
+      });
+      assert.equal(res.status, 400, `${contentType}: ${res.text.slice(0, 300)}`);
+      assert.equal(res.json.reason, 'BadRequest');
+    }
+    const applied = await call(t, 'PATCH', `${CM}/deep?fieldManager=test`, {
+      raw: `metadata:\n  labels:\n    a: ${deep}\n`,
+      contentType: 'application/apply-patch+yaml',
+    });
+    assert.equal(applied.status, 400, applied.text.slice(0, 300));
+    await alive();
+  });
+
+  test('a ConfigMap key named __proto__ is kept', async () => {
+    const res = await call(t, 'POST', CM, {
+      raw: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"proto"},"data":{"__proto__":"x","a":"b"}}',
+    });
+    assert.equal(res.status, 201, res.text);
+    const got = await call(t, 'GET', `${CM}/proto`);
+    assert.equal(got.text.includes('"__proto__":"x"'), true, got.text);
+    assert.deepEqual(Object.keys(got.json.data).sort(), ['__proto__', 'a']);
+  });
+});
