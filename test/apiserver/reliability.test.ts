@@ -129,6 +129,29 @@ describe('the error path', () => {
     assert.equal(status.reason, 'InternalError');
   });
 
+  test('a handler failing with a value that cannot even be printed is a 500, and the server lives', async () => {
+    await configMap('unprintable');
+    const registry = t.registry as unknown as { get: (...args: unknown[]) => unknown };
+    const get = registry.get;
+    // Not an Error, and String() of it throws: building the InternalError Status fails too.
+    registry.get = () => {
+      throw {
+        toString() {
+          throw new Error('no string for this');
+        },
+      };
+    };
+    try {
+      const res = await call(t, 'GET', `${CM}/unprintable`);
+      assert.equal(res.status, 500);
+      assert.equal(res.json.reason, 'InternalError');
+    } finally {
+      registry.get = get;
+    }
+    await alive();
+    assert.equal((await call(t, 'GET', `${CM}/unprintable`)).status, 200);
+  });
+
   test('a path with a broken %-escape is 400 BadRequest, not a 500', async () => {
     for (const path of ['/api/v1/namespaces/%zz/pods', '/api/v1/namespaces/default/pods/%E0%A4%A']) {
       const res = await call(t, 'GET', path);
