@@ -209,7 +209,8 @@ function decodeValue(value: unknown, d: TypeDesc, at: At | undefined, ctx: Ctx):
         const v = value[k];
         if (v === null || v === undefined) continue;
         const decoded = decodeValue(v, d.item, { parent: at, seg: k, mapKey: true }, ctx);
-        if (decoded !== undefined) out[k] = decoded;
+        // A map key is the user's: `__proto__` (a ConfigMap key may be one) must stay an own property.
+        if (decoded !== undefined) setOwn(out, k, decoded);
       }
       return out;
     }
@@ -284,4 +285,13 @@ export function decodeObject(input: unknown): DecodeResult {
     unknownFields: ctx.unknown,
     errors: ctx.errors,
   };
+}
+
+/** out[key] = value, as an own data property even for `__proto__` (plain assignment sets the prototype). */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    out[key] = value;
+  }
 }

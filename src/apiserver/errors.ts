@@ -176,7 +176,12 @@ export function unauthorized(): ApiError {
 }
 
 export function requestEntityTooLarge(limit: number): ApiError {
-  return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  return entityTooLarge(`limit is ${limit}`);
+}
+
+/** errors.NewRequestEntityTooLargeError. */
+export function entityTooLarge(message: string): ApiError {
+  return new ApiError(413, 'RequestEntityTooLarge', `Request entity too large: ${message}`);
 }
 
 export function pathNotFound(): ApiError {

@@ -6,7 +6,7 @@ import { jsonMergePatch } from '../api/patch/json-merge-patch.js';
 import { jsonPatch } from '../api/patch/json-patch.js';
 import { strategicMergePatch } from '../api/patch/strategic-merge-patch.js';
 import type { KubeObject } from '../api/types.js';
-import { badRequest, isApiError, unprocessable } from './errors.js';
+import { badRequest, entityTooLarge, isApiError, unprocessable } from './errors.js';
 
 export type PatchType = 'strategic' | 'merge' | 'json' | 'apply';
 
@@ -41,8 +41,10 @@ export function applyPatch(
     }
   } catch (e) {
     if (isApiError(e)) throw e;
-    if (e instanceof PatchError)
+    if (e instanceof PatchError) {
+      if (e.reason === 'tooLarge') throw entityTooLarge(e.message);
       throw e.reason === 'invalid' ? unprocessable(e.message) : badRequest(e.message);
+    }
     throw e;
   }
 }

@@ -11,7 +11,9 @@ import { ChangeHistory, type ChangeRecord } from './history.js';
 import { cloneJson, jsonRoundTrip } from './json-clone.js';
 import {
   type ListResult,
+  MAX_OBJECT_BYTES,
   type ObjectKey,
+  ObjectTooLargeError,
   type Store,
   StoreError,
   type StoreEvent,
@@ -76,6 +78,8 @@ interface PendingState {
 const MAX_BATCH = 256;
 
 interface Watcher {
+  /** Changes at or below this revision are not delivered (a watch may start after a future revision). */
+  after: number;
   groupResource: string;
   namespace: string | undefined;
   accept: WatchOptions['accept'];
@@ -283,7 +287,7 @@ class SqliteStore implements Store {
    * newest state, queued writes included, so a batch commits exactly what one transaction per write would.
    */
   #enqueue(type: PendingWrite['type'], key: ObjectKey, object: KubeObject): Promise<KubeObject> {
-    const revision = ++this.#assigned;
+    const revision = this.#assigned + 1;
     let json: string | undefined;
     let stored: KubeObject;
     if (type === 'DELETED') {
@@ -293,8 +297,12 @@ class SqliteStore implements Store {
       // parsing the row back gives (as after a restart), made without parsing.
       const stamped = stamp(object, revision);
       json = JSON.stringify(stamped);
+      // Refused before it takes a revision, as etcd refuses the request before it reaches the log.
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (bytes > MAX_OBJECT_BYTES) return Promise.reject(new ObjectTooLargeError(bytes));
       stored = jsonRoundTrip(stamped);
     }
+    this.#assigned = revision;
     this.#pending.set(keyString(key), { revision, object: type === 'DELETED' ? undefined : stored });
     this.#pendingResources.add(key.groupResource);
     return new Promise<KubeObject>((resolve, reject) => {
@@ -366,6 +374,7 @@ class SqliteStore implements Store {
     this.#commitPending();
     const after = options.afterRevision ?? 0;
     const watcher: Watcher = {
+      after,
       groupResource: options.groupResource,
       namespace: options.namespace,
       accept: options.accept,
@@ -455,7 +464,7 @@ class SqliteStore implements Store {
     const set = this.#watchers.get(record.groupResource);
     if (!set) return;
     for (const watcher of set) {
-      if (!matches(watcher, record)) continue;
+      if (record.revision <= watcher.after || !matches(watcher, record)) continue;
       watcher.queue.push(record);
       this.#schedule(watcher);
     }

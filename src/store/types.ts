@@ -62,6 +62,23 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * The largest object the store keeps, in bytes of its JSON: etcd's default --max-request-bytes (1.5 MiB),
+ * which is what bounds an object in Kubernetes. A bigger write fails with ObjectTooLargeError.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+/**
+ * A write of an object over MAX_OBJECT_BYTES. The message is etcd's, which the API server passes on as a
+ * 500 without a reason, as upstream does.
+ */
+export class ObjectTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super('etcdserver: request is too large');
+    this.name = 'ObjectTooLargeError';
+  }
+}
+
 export interface Store {
   /** The newest revision written (0 when empty). Survives restarts and never goes back. */
   revision(): number;
@@ -75,11 +92,15 @@ export interface Store {
     namespace?: string,
     where?: (object: Readonly<KubeObject>) => boolean,
   ): Promise<ListResult>;
-  /** Writes a new object; fails with AlreadyExists. Sets metadata.resourceVersion. Durable when it returns. */
+  /**
+   * Writes a new object; fails with AlreadyExists, or ObjectTooLargeError. Sets metadata.resourceVersion.
+   * Durable when it returns.
+   */
   create(key: ObjectKey, object: KubeObject): Promise<KubeObject>;
   /**
    * Replaces an object. With `expectedRevision`, fails with Conflict unless the stored object has it.
-   * Fails with NotFound when absent. Sets metadata.resourceVersion. Durable when it returns.
+   * Fails with NotFound when absent, ObjectTooLargeError when too big. Sets metadata.resourceVersion.
+   * Durable when it returns.
    */
   update(key: ObjectKey, object: KubeObject, expectedRevision?: number): Promise<KubeObject>;
   /** Deletes; returns the object as it was, with the deletion's resourceVersion. NotFound when absent. */

@@ -12,15 +12,50 @@ export interface JsonPatchOperation {
   value?: unknown;
 }
 
-export function jsonPatch<T>(target: T, operations: unknown): T {
+/**
+ * The API server's limits (k8s.io/apiserver: maxJSONPatchOperations, and JSONPatchMaxCopyBytes armed as
+ * evanphx/json-patch's AccumulatedCopySizeLimit). Without the copy limit, `copy` of a subtree into itself
+ * doubles the document per operation: 25 operations in a 2 KB patch grow it past a gigabyte.
+ */
+export const MAX_JSON_PATCH_OPERATIONS = 10_000;
+export const ACCUMULATED_COPY_SIZE_LIMIT = 3 * 1024 * 1024;
+
+export interface JsonPatchLimits {
+  /** Bytes that all `copy` operations of one patch may add together (0: no limit). */
+  accumulatedCopySizeLimit?: number;
+}
+
+export function jsonPatch<T>(target: T, operations: unknown, limits: JsonPatchLimits = {}): T {
   if (!Array.isArray(operations)) {
     throw new PatchError('malformed', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   }
+  if (operations.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new PatchError(
+      'tooLarge',
+      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${operations.length}`,
+    );
+  }
+  const copies = { limit: limits.accumulatedCopySizeLimit ?? ACCUMULATED_COPY_SIZE_LIMIT, accumulated: 0 };
   let doc = cloneJson(target) as JsonValue;
   operations.forEach((raw, i) => {
-    doc = applyOperation(doc, checkOperation(raw, i));
+    doc = applyOperation(doc, checkOperation(raw, i), copies);
   });
   return doc as T;
+}
+
+/**
+ * The length of `value` as Go's json.Marshal writes it, which is what json-patch counts: compact JSON in
+ * UTF-8, with `<`, `>`, `&` escaped as \u003c… (6 bytes, not 1) and U+2028/U+2029 as \u2028 (6, not 3).
+ */
+export function goJsonSize(value: JsonValue): number {
+  const text = JSON.stringify(value);
+  let extra = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3c || c === 0x3e || c === 0x26) extra += 5;
+    else if (c === 0x2028 || c === 0x2029) extra += 3;
+  }
+  return Buffer.byteLength(text, 'utf8') + extra;
 }
 
 function checkOperation(raw: unknown, index: number): JsonPatchOperation {
@@ -146,7 +181,11 @@ function remove(doc: JsonValue, pointer: string, op: string): { doc: JsonValue; 
   );
 }
 
-function applyOperation(doc: JsonValue, operation: JsonPatchOperation): JsonValue {
+function applyOperation(
+  doc: JsonValue,
+  operation: JsonPatchOperation,
+  copies: { limit: number; accumulated: number },
+): JsonValue {
   const { op, path } = operation;
   switch (op) {
     case 'add':
@@ -185,6 +224,14 @@ function applyOperation(doc: JsonValue, operation: JsonPatchOperation): JsonValu
         throw new PatchError(
           'invalid',
           `copy operation does not apply: doc is missing from path: ${from}: missing value`,
+        );
+      }
+      // Counted before the copy is made, so that a refused copy costs no more than measuring it.
+      copies.accumulated += goJsonSize(value);
+      if (copies.limit > 0 && copies.accumulated > copies.limit) {
+        throw new PatchError(
+          'invalid',
+          `Unable to complete the copy, the accumulated size increase of copy is ${copies.accumulated}, exceeding the limit ${copies.limit}`,
         );
       }
       return add(doc, path, cloneJson(value), op);

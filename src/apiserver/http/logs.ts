@@ -6,6 +6,7 @@ import type { Pod } from '../../api/types.js';
 import { type ContainerLogSource, LogError, type LogOptions } from '../../kubelet/types.js';
 import { ApiError, badRequest, type InvalidCause, invalid } from '../errors.js';
 import type { Registry } from '../registry.js';
+import { queryBool, queryInt } from './query.js';
 import { sendError } from './respond.js';
 
 const POD_LOG_OPTIONS = { group: '', kind: 'PodLogOptions' };
@@ -19,29 +20,14 @@ function cause(field: string, value: string, detail: string): InvalidCause {
   };
 }
 
-function bool(query: URLSearchParams, name: string): boolean | undefined {
-  const v = query.get(name);
-  if (v === null || v === '') return undefined;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  throw badRequest(`${name}: invalid boolean value "${v}"`);
-}
-
-function int(query: URLSearchParams, name: string): number | undefined {
-  const v = query.get(name);
-  if (v === null || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw badRequest(`${name}: invalid integer value "${v}"`);
-  return Number(v);
-}
-
 /** PodLogOptions from the query, checked as ValidatePodLogOptions does. */
 export function parseLogOptions(
   query: URLSearchParams,
   podName: string,
 ): Omit<LogOptions, 'container'> & { container?: string } {
-  const tailLines = int(query, 'tailLines');
-  const limitBytes = int(query, 'limitBytes');
-  const sinceSeconds = int(query, 'sinceSeconds');
+  const tailLines = queryInt(query, 'tailLines');
+  const limitBytes = queryInt(query, 'limitBytes');
+  const sinceSeconds = queryInt(query, 'sinceSeconds');
   const sinceTimeText = query.get('sinceTime');
   const causes: InvalidCause[] = [];
   if (tailLines !== undefined && tailLines < 0) {
@@ -79,11 +65,11 @@ export function parseLogOptions(
   const out: Omit<LogOptions, 'container'> & { container?: string } = {};
   const container = query.get('container');
   if (container) out.container = container;
-  const follow = bool(query, 'follow');
+  const follow = queryBool(query, 'follow');
   if (follow !== undefined) out.follow = follow;
-  const previous = bool(query, 'previous');
+  const previous = queryBool(query, 'previous');
   if (previous !== undefined) out.previous = previous;
-  const timestamps = bool(query, 'timestamps');
+  const timestamps = queryBool(query, 'timestamps');
   if (timestamps !== undefined) out.timestamps = timestamps;
   if (tailLines !== undefined) out.tailLines = tailLines;
   if (limitBytes !== undefined) out.limitBytes = limitBytes;

@@ -1,6 +1,7 @@
 // Resource URL parsing: `/api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]` and the same under
 // `/apis/{group}/{version}`. Namespaces themselves are `/api/v1/namespaces/{name}[/status]`.
 import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { badRequest } from '../errors.js';
 
 export interface ResourcePath {
   r: ResourceInfo;
@@ -51,4 +52,21 @@ export function parseResourcePath(segments: string[]): ResourcePath | undefined 
   if (rest.length === 2) return { r, namespace: undefined, name: rest[1]! };
   if (!r.subresources.includes(rest[2]!)) return undefined;
   return { r, namespace: undefined, name: rest[1]!, subresource: rest[2]! };
+}
+
+/** `/api/v1/namespaces/a%2Fb` → ['api', 'v1', 'namespaces', 'a/b']; a broken %-escape is a 400, not a 500. */
+export function decodePathSegments(path: string): string[] {
+  return path
+    .split('/')
+    .slice(1)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        // Either a `%` not followed by two hex digits, or escapes that are not UTF-8.
+        throw badRequest(
+          `invalid URL escape in the path segment ${JSON.stringify(segment)}: write a literal "%" as %25, and escape only UTF-8 bytes`,
+        );
+      }
+    });
 }

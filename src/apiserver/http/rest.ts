@@ -9,9 +9,11 @@ import { isPlainObject } from '../object-util.js';
 import type { DeleteOptions, FieldValidation, PatchOptions, Registry, WriteOptions } from '../registry.js';
 import type { PropagationPolicy } from '../strategy.js';
 import { readObjectBody, readOptionalJson, readPatchBody } from './body.js';
+import { waitUntilFresh } from './fresh.js';
 import { serveLogs } from './logs.js';
 import { negotiateObject, type Representation } from './negotiate.js';
 import type { ResourcePath } from './paths.js';
+import { queryBool } from './query.js';
 import { send } from './respond.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from './table.js';
 import { serveWatch } from './watch.js';
@@ -51,12 +53,6 @@ function writeOptions(query: URLSearchParams, warnings: string[]): WriteOptions 
   };
 }
 
-function booleanParam(query: URLSearchParams, name: string): boolean | undefined {
-  const v = query.get(name);
-  if (v === null || v === '') return undefined;
-  return v === 'true' || v === '1';
-}
-
 async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
   const body = await readOptionalJson(req);
   const opts: DeleteOptions = {};
@@ -78,7 +74,7 @@ async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Prom
     }
     opts.propagationPolicy = policy as PropagationPolicy;
   }
-  const orphan = src.orphanDependents ?? booleanParam(query, 'orphanDependents');
+  const orphan = src.orphanDependents ?? queryBool(query, 'orphanDependents');
   if (typeof orphan === 'boolean' && !opts.propagationPolicy)
     opts.propagationPolicy = orphan ? 'Orphan' : 'Background';
   if (isPlainObject(src.preconditions)) {
@@ -243,7 +239,7 @@ export async function handleResource(
   if (name === undefined) {
     switch (method) {
       case 'GET': {
-        if (booleanParam(query, 'watch')) {
+        if (queryBool(query, 'watch')) {
           requireVerb(r, 'watch');
           await serveWatch(
             {
@@ -262,6 +258,7 @@ export async function handleResource(
           return;
         }
         requireVerb(r, 'list');
+        await waitUntilFresh(registry, query.get('resourceVersion'));
         const list = await registry.list(r, namespace, {
           labelSelector: query.get('labelSelector') ?? undefined,
           fieldSelector: query.get('fieldSelector') ?? undefined,
@@ -297,7 +294,7 @@ export async function handleResource(
   switch (method) {
     case 'GET': {
       requireVerb(r, 'get');
-      if (booleanParam(query, 'watch')) {
+      if (queryBool(query, 'watch')) {
         // The deprecated watch-one form: /pods/{name}?watch=true.
         await serveWatch(
           {
@@ -315,6 +312,7 @@ export async function handleResource(
         );
         return;
       }
+      await waitUntilFresh(registry, query.get('resourceVersion'));
       return sendObject(ctx, res, r, 200, await registry.get(r, namespace, name), rep, query, warnings);
     }
     case 'PUT': {
@@ -326,7 +324,7 @@ export async function handleResource(
     case 'PATCH': {
       requireVerb(r, 'patch');
       const { type, patch } = await readPatchBody(req);
-      const force = booleanParam(query, 'force');
+      const force = queryBool(query, 'force');
       if (force !== undefined && type !== 'apply') {
         throw badRequest('force: Forbidden: may not be specified for non-apply patch');
       }

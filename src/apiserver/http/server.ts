@@ -22,7 +22,7 @@ import {
 } from './discovery.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
-import { parseResourcePath } from './paths.js';
+import { decodePathSegments, parseResourcePath } from './paths.js';
 import { send, sendError, sendText } from './respond.js';
 import { handleResource, type RestContext } from './rest.js';
 import { ensureServingCredentials } from './tls.js';
@@ -64,6 +64,9 @@ export const VERSION_INFO = {
   compiler: 'gc',
   platform: 'linux/amd64',
 };
+
+/** http.DefaultMaxHeaderBytes, the API server's limit on the request line and headers together. */
+export const MAX_HEADER_BYTES = 1 << 20;
 
 // /version may be read anonymously (system:public-info-viewer), like the health endpoints.
 const PUBLIC_PATHS = new Set(['/livez', '/readyz', '/healthz', '/version']);
@@ -136,7 +139,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.end(doc);
       return;
     }
-    const segments = path.split('/').slice(1).map(decodeURIComponent);
+    const segments = decodePathSegments(path);
     if (method === 'GET') {
       if (segments.length === 2 && segments[0] === 'api') {
         const list = legacyResourceList('', segments[1]!);
@@ -156,12 +159,28 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     await handleResource(ctx, req, res, resourcePath, url.searchParams);
   };
 
-  const server = createServer({ cert: creds.cert, key: creds.key }, (req, res) => {
-    handle(req, res).catch((e: unknown) => {
+  // A request that fails in any way is answered with a Status (or, mid-stream, ended); nothing a request
+  // does may reach the process's uncaught-exception handler, which would end every other request with it.
+  const fail = (res: ServerResponse, e: unknown): void => {
+    try {
       if (!res.headersSent) sendError(res, e);
       else if (!res.writableEnded) res.end();
-    });
-  });
+    } catch {
+      res.destroy();
+    }
+  };
+  const server = createServer(
+    // Go's net/http accepts 1 MiB of request line and headers (DefaultMaxHeaderBytes); node's default of
+    // 16 KiB refused long label selectors with 431.
+    { cert: creds.cert, key: creds.key, maxHeaderSize: MAX_HEADER_BYTES },
+    (req, res) => {
+      try {
+        handle(req, res).catch((e: unknown) => fail(res, e));
+      } catch (e) {
+        fail(res, e);
+      }
+    },
+  );
   // Watches and `logs -f` are long-lived; node's default request timeouts would cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -5,9 +5,10 @@ import { randomInt } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
-import { ApiError, badRequest, internalError } from '../errors.js';
+import { ApiError, internalError } from '../errors.js';
 import type { Registry, RegistryWatch } from '../registry.js';
 import type { Representation } from './negotiate.js';
+import { queryBool, queryInt } from './query.js';
 import { sendError } from './respond.js';
 import { type IncludeObject, partialObjectMetadata, toTable } from './table.js';
 
@@ -27,18 +28,17 @@ export interface WatchRequest {
 // A watch without timeoutSeconds lasts between minRequestTimeout and twice that (30–60 min), as upstream.
 const MIN_REQUEST_TIMEOUT_S = 1800;
 
-function parseTimeout(v: string | null): number {
-  if (v === null || v === '') return MIN_REQUEST_TIMEOUT_S + randomInt(MIN_REQUEST_TIMEOUT_S);
-  if (!/^\d+$/.test(v))
-    throw badRequest(`timeoutSeconds: Invalid value: "${v}": must be a non-negative integer`);
-  // 0 means "the server's default", as upstream.
-  return Number(v) === 0 ? parseTimeout(null) : Number(v);
+function parseTimeout(query: URLSearchParams): number {
+  const v = queryInt(query, 'timeoutSeconds');
+  // Absent or 0 means "the server's default", as upstream; a negative timeout has already passed.
+  if (v === undefined || v === 0) return MIN_REQUEST_TIMEOUT_S + randomInt(MIN_REQUEST_TIMEOUT_S);
+  return Math.max(v, 0);
 }
 
 export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<void> {
   const { registry, r, query, representation } = w;
-  const timeoutSeconds = parseTimeout(query.get('timeoutSeconds'));
-  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const timeoutSeconds = parseTimeout(query);
+  const bookmarks = queryBool(query, 'allowWatchBookmarks') === true;
   let first = true;
   const convert = (object: KubeObject): unknown => {
     if (representation.kind === 'table') {

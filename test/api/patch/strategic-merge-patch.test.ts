@@ -4,7 +4,8 @@ import { describe, test } from 'node:test';
 import { PatchError } from '../../../src/api/patch/errors.js';
 import { strategicMergePatch } from '../../../src/api/patch/strategic-merge-patch.js';
 
-const TRANSCRIPT = '/work/shared/reference/kubectl-transcripts/smp-v2-patch-body.txt';
+// kubectl's patch body from the smp-v2 transcript (kubectl-api.md B.6), kept beside the test.
+const TRANSCRIPT = new URL('./fixtures/smp-v2-patch-body.txt', import.meta.url);
 
 /** The Deployment as dep-v1.yaml created it (transcript smp-v1), as far as the v2 patch touches it. */
 function deploymentV1() {
