@@ -92,8 +92,8 @@ export function serviceExternalIP(svc: Service, wide = true): string {
 }
 
 export function printServiceRow(svc: Service, now: number): TableCell[] {
-  // clusterIPs[0] is clusterIP: the API server keeps them in step.
-  const clusterIP = svc.spec?.clusterIPs?.[0] || svc.spec?.clusterIP || '<none>';
+  // printService reads clusterIPs[0] only: `None` for a headless Service, `<none>` for an ExternalName one.
+  const clusterIP = svc.spec?.clusterIPs?.[0] ?? '<none>';
   return [
     svc.metadata?.name ?? '',
     svc.spec?.type ?? 'ClusterIP',
