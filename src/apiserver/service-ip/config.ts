@@ -48,7 +48,7 @@ export class ServiceCidrError extends Error {}
  * give instead: IPv4 only, a prefix from /12 to /28, no host bits, not overlapping the pod network.
  */
 export function parseServiceCidr(text: string, podCidr: string = DEFAULT_POD_CIDR): Cidr {
-  const m = /^([^/]+)\/(\d{1,2})$/.exec(text);
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
   const example = `e.g. ${DEFAULT_SERVICE_CIDR}`;
   if (!m)
     throw new ServiceCidrError(
