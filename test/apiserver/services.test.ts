@@ -193,6 +193,32 @@ describe('Service update and delete', () => {
     assert.equal(b.spec?.ports?.[0]?.nodePort, 30080);
   });
 
+  test('a Service held by a finalizer keeps its address until the finalizer goes', async () => {
+    const reg = await newRegistry();
+    const a = (await reg.create('services', 'default', {
+      ...svc('a', { clusterIP: '10.96.0.5' }),
+      metadata: { name: 'a', finalizers: ['example.com/hold'] },
+    })) as unknown as Service;
+    await reg.delete('services', 'default', 'a');
+    assert.match(await refused(create(reg, 'b', { clusterIP: '10.96.0.5' })), /already allocated/);
+    const held = await reg.get('services', 'default', 'a');
+    await reg.update('services', 'default', 'a', { ...held, metadata: { ...held.metadata, finalizers: [] } });
+    assert.equal(await reg.find('services', 'default', 'a'), undefined);
+    assert.equal((await create(reg, 'b', { clusterIP: a.spec?.clusterIP })).spec?.clusterIP, '10.96.0.5');
+  });
+
+  test('NodePort to ClusterIP gives the NodePorts back', async () => {
+    const reg = await newRegistry();
+    const np = await create(reg, 'np', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
+    const back = (await reg.update('services', 'default', 'np', {
+      ...np,
+      spec: { ...np.spec, type: 'ClusterIP', externalTrafficPolicy: undefined },
+    })) as unknown as Service;
+    assert.equal(back.spec?.ports?.[0]?.nodePort, undefined);
+    const other = await create(reg, 'other', { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] });
+    assert.equal(other.spec?.ports?.[0]?.nodePort, 30080);
+  });
+
   test('a Service deleted with its namespace gives its address back', async () => {
     const reg = await newRegistry();
     await reg.create('namespaces', undefined, { metadata: { name: 'team' } });
