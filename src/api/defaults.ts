@@ -23,6 +23,8 @@ import type { KubeObject } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
 const DEFAULT_MODE = 0o644;
+/** v1.DefaultClientIPServiceAffinitySeconds: three hours. */
+const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800;
 
 /** The tag of an image reference as docker's reference parser sees it: `latest` when neither tag nor digest. */
 export function imageTag(image: string): string {
@@ -144,23 +146,35 @@ function defaultPod(pod: Pod): void {
   defaultPodSpec(spec);
 }
 
+/** SetDefaults_Service, plus the create-time half of the strategy's NormalizeClusterIPs (see below). */
 function defaultService(svc: Service): void {
   svc.spec ??= {};
   const spec = svc.spec;
   if (!spec.sessionAffinity) spec.sessionAffinity = 'None';
+  if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
+  if (
+    spec.sessionAffinity === 'ClientIP' &&
+    spec.sessionAffinityConfig?.clientIP?.timeoutSeconds === undefined
+  ) {
+    spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: DEFAULT_CLIENT_IP_AFFINITY_SECONDS } };
+  }
   if (!spec.type) spec.type = 'ClusterIP';
   for (const p of spec.ports ?? []) {
     if (!p.protocol) p.protocol = 'TCP';
     if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
-  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer') spec.externalTrafficPolicy ??= 'Cluster';
-  if (spec.type !== 'ExternalName') spec.internalTrafficPolicy ??= 'Cluster';
-  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
-  if (spec.sessionAffinity === 'ClientIP') {
-    spec.sessionAffinityConfig ??= {};
-    spec.sessionAffinityConfig.clientIP ??= {};
-    spec.sessionAffinityConfig.clientIP.timeoutSeconds ??= 10800;
+  const externallyAccessible =
+    spec.type === 'NodePort' ||
+    spec.type === 'LoadBalancer' ||
+    (spec.type === 'ClusterIP' && (spec.externalIPs ?? []).length > 0);
+  if (externallyAccessible && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  if (spec.type === 'NodePort' || spec.type === 'LoadBalancer' || spec.type === 'ClusterIP') {
+    spec.internalTrafficPolicy ??= 'Cluster';
   }
+  if (spec.type === 'LoadBalancer') spec.allocateLoadBalancerNodePorts ??= true;
+  // A client that sets only the singular clusterIP gets the plural from it, as the Service strategy does on
+  // create; manifests checked offline (podrun validate, up) see the object the API server would validate.
+  if (spec.clusterIP && (spec.clusterIPs ?? []).length === 0) spec.clusterIPs = [spec.clusterIP];
 }
 
 function defaultDeployment(d: Deployment): void {

@@ -34,7 +34,9 @@ import {
 import { startNamespaceLifecycle } from './namespace-lifecycle.js';
 import { clone, deepEqual, generateName, isPlainObject, metaOf, rfc3339 } from './object-util.js';
 import { applyPatch, type PatchType } from './patching.js';
+import { installServiceAllocator } from './service-ip/install.js';
 import { type PropagationPolicy, specChanged, strategyFor } from './strategy.js';
+import { NO_TRANSACTION, type WriteHooks } from './write-hooks.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -112,6 +114,8 @@ export interface RegistryOptions {
    * @default writes them to stderr
    */
   onBackgroundError?: (error: unknown) => void;
+  /** Where Service ClusterIPs come from (kube-apiserver --service-cluster-ip-range). @default 10.96.0.0/12 */
+  serviceCIDR?: string;
 }
 
 // Expired events are swept at most this often, on the next event write or list.
@@ -134,6 +138,7 @@ export class Registry {
   readonly #eventTTLMs: number;
   #lastEventSweep: number;
   readonly #onBackgroundError: (error: unknown) => void;
+  readonly #writeHooks = new Map<string, WriteHooks>();
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -183,6 +188,11 @@ export class Registry {
   /** Called with a namespace's name when it starts Terminating (the namespace lifecycle controller). */
   onNamespaceTerminating(hook: NamespaceTerminationHook): void {
     this.#onNamespaceTerminating = hook;
+  }
+
+  /** Hooks around creates, updates and removals of one resource (see write-hooks.ts). */
+  setWriteHooks(ref: ResourceRef, hooks: WriteHooks): void {
+    this.#writeHooks.set(groupResource(this.resolve(ref)), hooks);
   }
 
   resolve(ref: ResourceRef): ResourceInfo {
@@ -267,16 +277,19 @@ export class Registry {
       if (generated) meta.name = generateName(meta.generateName!);
       // obj is decoded (a private copy); only a generated name may need a second attempt from it.
       const prepared = this.#prepareCreate(r, generated ? clone(obj) : obj);
-      this.#validate(r, prepared, undefined);
-      if (options.dryRun) {
-        if (await this.store.get(this.#key(r, ns, prepared.metadata.name!)))
-          throw alreadyExists(r, meta.name!);
-        return withTypeMeta(r, prepared);
-      }
+      const txn = this.#writeHooks.get(groupResource(r))?.beginCreate(prepared, !!options.dryRun);
       try {
+        this.#validate(r, prepared, undefined);
+        if (options.dryRun) {
+          if (await this.store.get(this.#key(r, ns, prepared.metadata.name!)))
+            throw alreadyExists(r, meta.name!);
+          return withTypeMeta(r, prepared);
+        }
         const created = await this.store.create(this.#key(r, ns, prepared.metadata.name!), prepared);
+        txn?.commit();
         return withTypeMeta(r, created);
       } catch (e) {
+        txn?.revert();
         // A generated name that collides is drawn again, as the API server does a few times.
         if (e instanceof StoreError && e.reason === 'AlreadyExists' && generated && attempt < 5) continue;
         throw this.#storeError(r, meta.name ?? '', e);
@@ -297,6 +310,7 @@ export class Registry {
   ): Promise<PromiseSettledResult<KubeObject>[]> {
     const r = this.resolve(ref);
     if (options.dryRun) throw new Error('createAll does not support dryRun');
+    if (this.#writeHooks.has(groupResource(r))) throw new Error(`createAll does not support ${r.resource}`);
     if (r.resource === 'events' && r.group === '') await this.#expireEvents();
     const admitted: Array<{ key: ObjectKey; object: KubeObject } | { error: unknown }> = [];
     for (const item of items) {
@@ -460,16 +474,39 @@ export class Registry {
     }
     // obj is this call's own copy (decoded, then prepared by the strategy), so it is defaulted in place.
     obj = applyDefaultsInPlace(obj);
+    const hooks = target === 'main' ? this.#writeHooks.get(groupResource(r)) : undefined;
+    const txn = hooks?.beginUpdate(obj, old, !!options.dryRun) ?? NO_TRANSACTION;
+    try {
+      const result = await this.#validateAndWrite(r, old, obj, options);
+      // A write that removed the object took nothing: what it held goes back in #afterRemoval.
+      if (result.stored) txn.commit();
+      else txn.revert();
+      return { object: result.object };
+    } catch (e) {
+      txn.revert();
+      throw e;
+    }
+  }
+
+  async #validateAndWrite(
+    r: ResourceInfo,
+    old: KubeObject,
+    obj: KubeObject,
+    options: WriteOptions,
+  ): Promise<{ object: KubeObject; stored: boolean }> {
+    const meta = metaOf(obj);
+    const name = old.metadata.name!;
+    const oldMeta = old.metadata;
     this.#validate(r, obj, old);
 
-    if (deepEqual(obj, old)) return { object: old };
+    if (deepEqual(obj, old)) return { object: old, stored: false };
     // shouldDeleteDuringUpdate: the last finalizer went and no grace period is running (a pod being stopped
     // by its kubelet stays until the kubelet's final delete).
     const finalized =
       !!meta.deletionTimestamp &&
       (meta.finalizers ?? []).length === 0 &&
       (meta.deletionGracePeriodSeconds ?? 0) === 0;
-    if (options.dryRun) return { object: withTypeMeta(r, obj) };
+    if (options.dryRun) return { object: withTypeMeta(r, obj), stored: true };
     const key = this.#key(r, oldMeta.namespace, name);
     const expected = Number(oldMeta.resourceVersion);
     try {
@@ -477,10 +514,10 @@ export class Registry {
         // The last finalizer went from an object being deleted: it leaves now.
         const deleted = await this.store.delete(key, expected);
         await this.#afterRemoval(r, deleted);
-        return { object: withTypeMeta(r, deleted) };
+        return { object: withTypeMeta(r, deleted), stored: false };
       }
       const updated = await this.store.update(key, obj, expected);
-      return { object: withTypeMeta(r, updated) };
+      return { object: withTypeMeta(r, updated), stored: true };
     } catch (e) {
       throw this.#storeError(r, name, e);
     }
@@ -845,6 +882,7 @@ export class Registry {
     removed: KubeObject,
     policy: PropagationPolicy = 'Background',
   ): Promise<void> {
+    this.#writeHooks.get(groupResource(r))?.afterDelete(removed);
     if (policy === 'Orphan') return;
     const dependents = await this.#dependentsOf(removed);
     for (const { r: dr, obj } of dependents) {
@@ -869,7 +907,6 @@ export class Registry {
         if (!(e instanceof ApiError) && !(e instanceof StoreError)) throw e;
       }
     }
-    void r;
   }
 
   async #orphanDependents(_r: ResourceInfo, owner: KubeObject): Promise<void> {
@@ -1259,6 +1296,8 @@ export async function createRegistry(options: RegistryOptions): Promise<Registry
       }
     }
   }
+  // Before anything can write a Service, the allocator knows what the stored ones hold.
+  await installServiceAllocator(registry, options.serviceCIDR);
   await startNamespaceLifecycle(registry);
   return registry;
 }

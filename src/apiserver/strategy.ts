@@ -4,9 +4,14 @@
 
 import { podQOSClass } from '../api/qos.js';
 import type { ResourceInfo } from '../api/resources.js';
-import type { Job, KubeObject, Pod } from '../api/types.js';
+import type { Job, KubeObject, Pod, Service } from '../api/types.js';
 import { withGeneratedJobSelector } from '../api/validation/index.js';
 import { clone, deepEqual, isPlainObject } from './object-util.js';
+import {
+  dropTypeDependentFields,
+  normalizeClusterIPs,
+  patchAllocatedValues,
+} from './service-ip/service-strategy.js';
 
 export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
 
@@ -98,10 +103,20 @@ const withStatus: Strategy = {
   prepareForUpdate: keepStatus,
 };
 
+// The allocations themselves (ClusterIPs, NodePorts) are the write hooks of service-ip/allocator.ts.
 const services: Strategy = {
   ...withStatus,
   prepareForCreate(obj) {
     obj.status = { loadBalancer: {} };
+    normalizeClusterIPs(undefined, obj as unknown as Service);
+  },
+  prepareForUpdate(obj, old) {
+    keepStatus(obj, old);
+    const svc = obj as unknown as Service;
+    const was = old as unknown as Service;
+    patchAllocatedValues(svc, was);
+    normalizeClusterIPs(was, svc);
+    dropTypeDependentFields(svc, was);
   },
   returnsDeletedObject: true,
 };

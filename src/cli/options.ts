@@ -1,5 +1,6 @@
 // Option parsers shared by the commands. Each error quotes what it got and says what it takes.
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { DEFAULT_SERVICE_CIDR, parseServiceCidr, ServiceCidrError } from '../apiserver/service-ip/config.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -43,4 +44,23 @@ export function backoffMaxOption() {
   return new Option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)')
     .argParser(parseDuration)
     .default(300_000);
+}
+
+/** `--service-cidr`: where Service ClusterIPs come from (kube-apiserver --service-cluster-ip-range). */
+export function parseServiceCidrOption(text: string): string {
+  try {
+    return parseServiceCidr(text).text;
+  } catch (e) {
+    if (e instanceof ServiceCidrError) throw new InvalidArgumentError(e.message);
+    throw e;
+  }
+}
+
+export function serviceCidrOption() {
+  return new Option(
+    '--service-cidr <cidr>',
+    'IPv4 range of Service ClusterIPs; kubernetes takes its first address, kube-dns the tenth',
+  )
+    .argParser(parseServiceCidrOption)
+    .default(DEFAULT_SERVICE_CIDR);
 }

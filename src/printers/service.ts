@@ -92,8 +92,9 @@ export function serviceExternalIP(svc: Service, wide = true): string {
 }
 
 export function printServiceRow(svc: Service, now: number): TableCell[] {
-  // clusterIPs[0] is clusterIP: the API server keeps them in step.
-  const clusterIP = svc.spec?.clusterIPs?.[0] || svc.spec?.clusterIP || '<none>';
+  // printService reads clusterIPs[0]: `None` for a headless Service, `<none>` for an ExternalName one. A
+  // Service stored with only the singular field gets the plural on read (defaultOnRead), hence the fallback.
+  const clusterIP = svc.spec?.clusterIPs?.[0] ?? (svc.spec?.clusterIP || '<none>');
   return [
     svc.metadata?.name ?? '',
     svc.spec?.type ?? 'ClusterIP',

@@ -7,6 +7,8 @@ import { bindPod } from '../apiserver/binding.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
+import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
+import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
@@ -37,6 +39,8 @@ export interface PodrunOptions {
   /** CrashLoopBackOff initial delay and cap (the kubelet's 10 s and 5 min by default). */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
+  /** Where Service ClusterIPs come from. @default DEFAULT_SERVICE_CIDR (10.96.0.0/12) */
+  serviceCIDR?: string;
   nodeName?: string;
   clock?: Clock;
   /** Where component errors are reported (a sync that failed and will be retried). */
@@ -80,7 +84,14 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
   try {
     const store: Store = openSqliteStore(layout.storeFile);
     closers.push(() => store.close());
-    const registry = await createRegistry({ store, clock, nodeName });
+    const serviceCIDR = options.serviceCIDR ?? DEFAULT_SERVICE_CIDR;
+    const registry = await createRegistry({
+      store,
+      clock,
+      nodeName,
+      serviceCIDR,
+    });
+    await ensureSystemServices(registry, serviceCIDR, (m) => log(`apiserver: ${m}`));
     const recorders: RecordingEventRecorder[] = [];
     const recorder = (component: string, host?: string) => {
       const r = createEventRecorder(registry, {

@@ -416,12 +416,13 @@ describe('services, config maps, secrets', () => {
         ],
       },
     };
+    // ValidateService checks the ports before the type.
     assert.deepEqual(messages(svc), [
-      'spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
       'spec.ports[0].name: Required value',
       'spec.ports[0].protocol: Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"',
       'spec.ports[1].port: Invalid value: 0: must be between 1 and 65535, inclusive',
       'spec.ports[1].targetPort: Invalid value: "Bad_Name": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+      'spec.type: Unsupported value: "Internal": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort"',
     ]);
   });
 

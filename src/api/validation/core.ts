@@ -1,27 +1,12 @@
-// ConfigMap, Secret, Service and Namespace validation (pkg/apis/core/validation/validation.go, v1.30).
+// ConfigMap, Secret and Namespace validation (Services: service.ts) (pkg/apis/core/validation/validation.go, v1.30).
 
-import type { ConfigMap, Namespace, Secret, Service } from 'kubernetes-types/core/v1.js';
-import {
-  duplicate,
-  type FieldError,
-  forbidden,
-  GoValue,
-  goQuote,
-  invalid,
-  notSupported,
-  required,
-  tooLong,
-} from './field-error.js';
-import { validateFinalizerName, validateLabels } from './meta.js';
-import { isConfigMapKey, isDNS1123Label, isValidPortNum } from './names.js';
-import { child, index, key } from './path.js';
-import { validatePortNumOrName } from './pod.js';
+import type { ConfigMap, Namespace, Secret } from 'kubernetes-types/core/v1.js';
+import { type FieldError, invalid, required, tooLong } from './field-error.js';
+import { validateFinalizerName } from './meta.js';
+import { isConfigMapKey } from './names.js';
+import { child, key } from './path.js';
 
 const MAX_SECRET_SIZE = 1024 * 1024;
-const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
-const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
-const SESSION_AFFINITIES = ['ClientIP', 'None'];
-const TRAFFIC_POLICIES = ['Cluster', 'Local'];
 
 function base64Length(s: string): number {
   return Buffer.from(s, 'base64').length;
@@ -86,96 +71,6 @@ export function validateSecret(s: Secret): FieldError[] {
       break;
     default:
       break;
-  }
-  return errs;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
-
-function isIP(s: string): boolean {
-  return IPV4.test(s) || (/^[0-9a-fA-F:.]+$/.test(s) && s.includes(':'));
-}
-
-export function validateService(svc: Service): FieldError[] {
-  const errs: FieldError[] = [];
-  const spec = svc.spec ?? {};
-  const sp = 'spec';
-  const type = spec.type;
-  const headless = spec.clusterIP === 'None';
-  if (type !== undefined) {
-    if (type === '') errs.push(required(child(sp, 'type')));
-    else if (!SERVICE_TYPES.includes(type)) errs.push(notSupported(child(sp, 'type'), type, SERVICE_TYPES));
-  }
-  const ports = spec.ports ?? [];
-  if (ports.length === 0 && !headless && type !== 'ExternalName') errs.push(required(child(sp, 'ports')));
-  if (type === 'ExternalName') {
-    if (!spec.externalName) errs.push(required(child(sp, 'externalName')));
-  }
-  const names = new Set<string>();
-  const seenPorts = new Set<string>();
-  ports.forEach((port, i) => {
-    const p = index(child(sp, 'ports'), i);
-    if (ports.length > 1 && !port.name) errs.push(required(child(p, 'name')));
-    else if (port.name) {
-      for (const m of isDNS1123Label(port.name)) errs.push(invalid(child(p, 'name'), port.name, m));
-      if (names.has(port.name)) errs.push(duplicate(child(p, 'name'), port.name));
-      else names.add(port.name);
-    }
-    for (const m of isValidPortNum(port.port)) errs.push(invalid(child(p, 'port'), port.port, m));
-    if (port.protocol === '') errs.push(required(child(p, 'protocol')));
-    else if (port.protocol !== undefined && !PROTOCOLS.includes(port.protocol)) {
-      errs.push(notSupported(child(p, 'protocol'), port.protocol, PROTOCOLS));
-    }
-    if (port.targetPort !== undefined && port.targetPort !== 0 && port.targetPort !== '') {
-      errs.push(...validatePortNumOrName(port.targetPort, child(p, 'targetPort')));
-    }
-    if (port.nodePort !== undefined && port.nodePort !== 0) {
-      if (type === undefined || type === 'ClusterIP') {
-        errs.push(forbidden(child(p, 'nodePort'), "may not be used when `type` is 'ClusterIP'"));
-      } else {
-        for (const m of isValidPortNum(port.nodePort))
-          errs.push(invalid(child(p, 'nodePort'), port.nodePort, m));
-      }
-    }
-    // Upstream reports the (protocol, port) key struct, printed by Go's %#v.
-    const protocol = port.protocol ?? 'TCP';
-    const k = `${protocol}/${port.port}`;
-    if (seenPorts.has(k)) {
-      const text = `core.ServicePort{Name:"", Protocol:${goQuote(protocol)}, AppProtocol:(*string)(nil), Port:${port.port}, TargetPort:intstr.IntOrString{Type:0, IntVal:0, StrVal:""}, NodePort:0}`;
-      errs.push(duplicate(p, new GoValue({ protocol, port: port.port }, text)));
-    }
-    seenPorts.add(k);
-  });
-  if (spec.clusterIP && spec.clusterIP !== 'None' && !isIP(spec.clusterIP)) {
-    errs.push(
-      invalid(
-        index(child(sp, 'clusterIPs'), 0),
-        spec.clusterIP,
-        'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
-      ),
-    );
-  }
-  if (spec.sessionAffinity !== undefined) {
-    if (spec.sessionAffinity === '') errs.push(required(child(sp, 'sessionAffinity')));
-    else if (!SESSION_AFFINITIES.includes(spec.sessionAffinity)) {
-      errs.push(notSupported(child(sp, 'sessionAffinity'), spec.sessionAffinity, SESSION_AFFINITIES));
-    }
-  }
-  const timeout = spec.sessionAffinityConfig?.clientIP?.timeoutSeconds;
-  if (timeout !== undefined && (timeout <= 0 || timeout > 86400)) {
-    errs.push(
-      invalid(
-        child(sp, 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'),
-        timeout,
-        'must be greater than 0 and less than 86400',
-      ),
-    );
-  }
-  errs.push(...validateLabels(spec.selector, child(sp, 'selector')));
-  for (const f of ['externalTrafficPolicy', 'internalTrafficPolicy'] as const) {
-    const v = spec[f];
-    if (v !== undefined && v !== '' && !TRAFFIC_POLICIES.includes(v))
-      errs.push(notSupported(child(sp, f), v, TRAFFIC_POLICIES));
   }
   return errs;
 }

@@ -7,11 +7,12 @@ import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { ConfigMap, Namespace, Pod, PodSpec, Secret, Service } from 'kubernetes-types/core/v1.js';
 import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
-import { validateConfigMap, validateNamespace, validateSecret, validateService } from './core.js';
+import { validateConfigMap, validateNamespace, validateSecret } from './core.js';
 import type { FieldError } from './field-error.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validatePodSpec } from './pod.js';
+import { validateService, validateServiceUpdate } from './service.js';
 import { validateKindUpdate, validateObjectMetaUpdate } from './update.js';
 import { validateDeployment, validateJob, validateReplicaSet } from './workloads.js';
 
@@ -56,5 +57,14 @@ export function validateObject(obj: KubeObject): FieldError[] {
 
 /** Create-time rules for the new object plus what may not change relative to `old`. */
 export function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  if (obj.kind === 'Service') {
+    // ValidateServiceUpdate checks what may not change before the object itself.
+    const svc = obj as unknown as Service;
+    return [
+      ...validateObjectMetaUpdate(obj, old),
+      ...validateServiceUpdate(svc, old as unknown as Service),
+      ...validateObject(obj),
+    ];
+  }
   return [...validateObjectMetaUpdate(obj, old), ...validateObject(obj), ...validateKindUpdate(obj, old)];
 }

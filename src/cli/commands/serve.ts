@@ -3,7 +3,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { startPodrun } from '../../server/podrun.js';
 import { RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir } from '../../server/state-dir.js';
-import { backoffInitialOption, backoffMaxOption, parsePort } from '../options.js';
+import { backoffInitialOption, backoffMaxOption, parsePort, serviceCidrOption } from '../options.js';
 import { fail } from '../report.js';
 
 export function serveCommand(): Command {
@@ -23,6 +23,7 @@ export function serveCommand(): Command {
     )
     .addOption(backoffInitialOption())
     .addOption(backoffMaxOption())
+    .addOption(serviceCidrOption())
     .action(async (opts) => {
       let podrun: Awaited<ReturnType<typeof startPodrun>>;
       try {
@@ -33,6 +34,7 @@ export function serveCommand(): Command {
           runtime: opts.runtime,
           backoffInitialMs: opts.backoffInitial,
           backoffMaxMs: opts.backoffMax,
+          serviceCIDR: opts.serviceCidr,
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -12,7 +12,13 @@ import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
 import type { UpClient } from '../client/types.js';
-import { backoffInitialOption, backoffMaxOption, collect, parseDuration } from '../options.js';
+import {
+  backoffInitialOption,
+  backoffMaxOption,
+  collect,
+  parseDuration,
+  serviceCidrOption,
+} from '../options.js';
 import { formatTransition, podTransitions, subjectsOf } from '../progress/transitions.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
@@ -38,6 +44,7 @@ export function upCommand(): Command {
     )
     .addOption(backoffInitialOption())
     .addOption(backoffMaxOption())
+    .addOption(serviceCidrOption())
     .action(async (opts) => {
       const load = await loadManifests(opts.filename);
       if (load.errors.length > 0) {
@@ -198,6 +205,7 @@ async function connect(opts: {
   runtime: 'host' | 'docker';
   backoffInitial: number;
   backoffMax: number;
+  serviceCidr: string;
 }): Promise<UpClient> {
   const layout = stateLayout(opts.stateDir);
   if ((await runningServer(layout.serveInfo)) && existsSync(layout.kubeconfig)) {
@@ -208,6 +216,7 @@ async function connect(opts: {
     runtime: opts.runtime,
     backoffInitialMs: opts.backoffInitial,
     backoffMaxMs: opts.backoffMax,
+    serviceCIDR: opts.serviceCidr,
     port: 0,
   });
   return inProcessClient(podrun, opts.stateDir);
