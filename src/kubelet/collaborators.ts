@@ -1,11 +1,14 @@
 // What the kubelet's executor and pod workers need from the rest of the kubelet: environment, volumes,
-// security, lifecycle hooks and probes. Each is a small interface so tests can pass doubles; `defaultCollaborators`
-// wires the real modules (env.ts, volumes/, security.ts, handlers.ts, prober/).
+// security, lifecycle hooks, probes, the pod's DNS config and its hosts file. Each is a small interface so tests
+// can pass doubles; `defaultCollaborators` wires the real modules (env.ts, volumes/, security.ts, handlers.ts,
+// prober/, dns.ts, hosts-file.ts).
 import type { Container, Pod } from '../api/types.js';
 import type { KeyValue, LinuxContainerSecurity, Mount, RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
+import { DEFAULT_CLUSTER_DOMAIN, DEFAULT_RESOLV_CONF, type DnsConfig, DnsConfigurer } from './dns.js';
 import { makeEnvironment } from './env.js';
 import { type LifecycleHandler, runHandler } from './handlers.js';
+import { HostsFiles } from './hosts-file.js';
 import { podRef } from './pod-util.js';
 import { type ContainerInstance, ProberManager } from './prober/index.js';
 import { linuxSecurity, verifyRunAsNonRoot } from './security.js';
@@ -57,12 +60,26 @@ export interface PodProber extends ProbeResults {
   stop?(): Promise<void>;
 }
 
+/** The DNS Configurer's GetPodDNS: records its Warning events; throws when the host's resolv.conf is unusable. */
+export interface PodDNS {
+  getPodDNS(pod: Pod): Promise<DnsConfig>;
+}
+
+/** The kubelet-managed /etc/hosts of each pod. */
+export interface PodHostsFile {
+  /** Writes the pod's hosts file for these pod IPs; returns its /etc/hosts mount. */
+  ensure(pod: Pod, podIPs: readonly string[]): Promise<Mount>;
+  remove(podUid: string): Promise<void>;
+}
+
 export interface Collaborators {
   makeEnvironment: EnvironmentMaker;
   volumes: PodVolumes;
   security: ContainerSecurity;
   runHook: HookRunner;
   prober: PodProber;
+  dns: PodDNS;
+  hosts: PodHostsFile;
 }
 
 export interface DefaultCollaboratorDeps {
@@ -70,7 +87,10 @@ export interface DefaultCollaboratorDeps {
   clock: Clock;
   events: EventRecorder;
   objects: ObjectGetter;
-  config: Pick<KubeletConfig, 'rootDir'>;
+  config: Pick<
+    KubeletConfig,
+    'rootDir' | 'nodeName' | 'hostIP' | 'clusterDNS' | 'clusterDomain' | 'resolvConf' | 'nodeHostsFile'
+  >;
   /** Where probe result changes go (the kubelet wakes the pod's worker). */
   onProbeChange: (podUid: string) => void;
 }
@@ -109,6 +129,19 @@ export function defaultCollaborators(deps: DefaultCollaboratorDeps): Collaborato
         purpose: 'lifecycle',
         events: deps.events,
       }),
+    dns: new DnsConfigurer({
+      clusterDNS: deps.config.clusterDNS ?? [],
+      clusterDomain: deps.config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+      resolvConf: deps.config.resolvConf ?? DEFAULT_RESOLV_CONF,
+      nodeName: deps.config.nodeName,
+      nodeIPs: [deps.config.hostIP],
+      events: deps.events,
+    }),
+    hosts: new HostsFiles({
+      rootDir: deps.config.rootDir,
+      clusterDomain: deps.config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN,
+      nodeHostsFile: deps.config.nodeHostsFile ?? '/etc/hosts',
+    }),
     prober: new ProberManager({
       runtime: deps.runtime,
       clock: deps.clock,

@@ -33,7 +33,19 @@ export function podLabels(pod: Pod): Record<string, string> {
   };
 }
 
-export function sandboxConfig(pod: Pod, attempt: number, rootDir: string): PodSandboxConfig {
+export interface SandboxConfigExtras {
+  /** The kernel hostname (GetNodenameForKernel); default spec.hostname or the pod name. */
+  hostname?: string;
+  /** The pod's resolv.conf (the DNS Configurer's GetPodDNS). */
+  dns?: PodSandboxConfig['dns'];
+}
+
+export function sandboxConfig(
+  pod: Pod,
+  attempt: number,
+  rootDir: string,
+  extras: SandboxConfigExtras = {},
+): PodSandboxConfig {
   const portMappings: PortMapping[] = [];
   for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
     for (const p of c.ports ?? []) {
@@ -53,7 +65,7 @@ export function sandboxConfig(pod: Pod, attempt: number, rootDir: string): PodSa
       uid: pod.metadata?.uid ?? '',
       attempt,
     },
-    hostname: pod.spec?.hostname ?? pod.metadata?.name ?? '',
+    hostname: extras.hostname ?? pod.spec?.hostname ?? pod.metadata?.name ?? '',
     logDirectory: podLogDirectory(rootDir, pod),
     labels: podLabels(pod),
     annotations: { ...(pod.metadata?.annotations ?? {}) },
@@ -62,6 +74,7 @@ export function sandboxConfig(pod: Pod, attempt: number, rootDir: string): PodSa
   if (pod.spec?.hostAliases?.length) {
     config.hostAliases = pod.spec.hostAliases.map((h) => ({ ip: h.ip ?? '', hostnames: h.hostnames ?? [] }));
   }
+  if (extras.dns) config.dns = extras.dns;
   return config;
 }
 

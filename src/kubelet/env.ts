@@ -1,8 +1,9 @@
 // A container's environment, as the kubelet's makeEnvironmentVariables builds it: envFrom first (later sources
-// overwrite earlier ones), then env in order, each value expanded against what is defined so far, or resolved
-// from a ConfigMap, Secret, pod field or container resource. Any failure is a ContainerConfigError, which the
-// kubelet reports as the container's waiting reason CreateContainerConfigError.
-import type { ConfigMap, Container, Pod, Secret } from '../api/types.js';
+// overwrite earlier ones), then env in order, each value expanded against what is defined so far (and the
+// service variables), or resolved from a ConfigMap, Secret, pod field or container resource; then the service
+// variables the container did not define. Any failure is a ContainerConfigError, which the kubelet reports as
+// the container's waiting reason CreateContainerConfigError.
+import type { ConfigMap, Container, Pod, Secret, Service } from '../api/types.js';
 import type { KeyValue } from '../runtime/types.js';
 import { expand } from './expansion.js';
 import {
@@ -12,6 +13,7 @@ import {
   type NodeAllocatable,
   podFieldSelectorRuntimeValue,
 } from './fieldpath.js';
+import { serviceEnvVarMap } from './service-env.js';
 import type { ObjectGetter } from './types.js';
 import { secretData } from './volumes/object-data.js';
 
@@ -35,8 +37,8 @@ export interface EnvironmentOptions {
 const ENV_VAR_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 /**
- * Builds the environment of `container`. Service link variables (`<SVC>_SERVICE_HOST`, …) are not generated:
- * podrun's kubelet reads no Services.
+ * Builds the environment of `container`: its envFrom and env, then the variables of the Services it sees
+ * (`KUBERNETES_SERVICE_HOST`, and with enableServiceLinks `<SVC>_SERVICE_HOST`, …) that it does not define.
  */
 export async function makeEnvironment(
   pod: Pod,
@@ -73,6 +75,7 @@ async function build(
     if (!secrets.has(name)) secrets.set(name, await objects.getSecret(namespace, name));
     return secrets.get(name);
   };
+  const serviceEnv = await serviceEnvironment(objects, namespace, pod.spec?.enableServiceLinks !== false);
   // Insertion order is the output order; a later definition of a name replaces the value in place.
   const env = new Map<string, string>();
 
@@ -120,7 +123,8 @@ async function build(
     }
   }
 
-  const mapping = (name: string) => env.get(name);
+  // MappingFuncFor(tmpEnv, serviceEnv): the container's own variables first, then the services'.
+  const mapping = (name: string) => env.get(name) ?? serviceEnv.get(name);
   for (const v of container.env ?? []) {
     let value = v.value ?? '';
     if (value !== '') {
@@ -168,5 +172,26 @@ async function build(
     env.set(v.name, value);
   }
 
-  return [...env].map(([name, value]) => ({ name, value }));
+  const out = [...env].map(([name, value]) => ({ name, value }));
+  for (const [name, value] of serviceEnv) if (!env.has(name)) out.push({ name, value });
+  return out;
+}
+
+/**
+ * getServiceEnvVarMap over the API: the pod's namespace when enableServiceLinks is on, and `default` for the
+ * master service. Services are read when the container starts; later changes reach the next container only.
+ */
+async function serviceEnvironment(
+  objects: ObjectGetter,
+  namespace: string,
+  enableServiceLinks: boolean,
+): Promise<Map<string, string>> {
+  let services: Service[];
+  try {
+    const namespaces = new Set(['default', ...(enableServiceLinks ? [namespace] : [])]);
+    services = (await Promise.all([...namespaces].map((ns) => objects.listServices(ns)))).flat();
+  } catch (e) {
+    throw new ContainerConfigError('failed to list services when setting up env vars', { cause: e });
+  }
+  return serviceEnvVarMap(services, namespace, enableServiceLinks);
 }

@@ -4,6 +4,7 @@ export type SyncAction =
   | 'StartContainer'
   | 'KillContainer'
   | 'CreatePodSandbox'
+  | 'ConfigPodSandbox'
   | 'KillPodSandbox'
   | 'RemoveContainer'
   | 'SetupVolumes';

@@ -6,18 +6,21 @@
 //  3. kill the containers the plan names.
 //  4. Remove stopped instances the plan prunes.
 //  5. Report containers waiting in crash-loop backoff (BackOff events, CrashLoopBackOff results).
-//  6. Mount volumes, then create the sandbox if the plan says so.
+//  6. Mount volumes, then create the sandbox if the plan says so; generate the sandbox config (hostname, DNS)
+//     for the containers to start.
 //  7. Start init containers in order; the first regular init container that fails to start ends the sync,
 //     a sidecar that fails to start is skipped.
 //  8. Start app containers one at a time in spec order, each with its postStart hook run to its end.
 import type { Container, Pod } from '../api/types.js';
-import type { RuntimeService } from '../runtime/types.js';
+import type { PodSandboxConfig, RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
 import type { BackoffState } from './backoff.js';
 import type { Collaborators } from './collaborators.js';
 import { containerConfig, restartCountFromLogDir, sandboxConfig } from './container-config.js';
+import { DEFAULT_CLUSTER_DOMAIN } from './dns.js';
 import type { SyncResult } from './executor-types.js';
 import { expandContainerCommandAndArgs } from './expansion.js';
+import { nodenameForKernel, podHostnameAndDomain, shouldMountHostsFile } from './hosts-file.js';
 import { ensureImageExists } from './image-puller.js';
 import { killContainer, killPod } from './kill.js';
 import type { PodPlan } from './planner.js';
@@ -38,7 +41,7 @@ export interface ExecutorDeps {
   clock: Clock;
   events: EventRecorder;
   objects: ObjectGetter;
-  config: Pick<KubeletConfig, 'hostIP' | 'rootDir' | 'imagePullBackOff'>;
+  config: Pick<KubeletConfig, 'hostIP' | 'rootDir' | 'imagePullBackOff' | 'clusterDomain'>;
   collaborators: Collaborators;
 }
 
@@ -125,33 +128,49 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
     (v) => v.configMap || v.secret || v.downwardAPI || v.projected,
   );
   const refresh = live && projects && observed.sandboxes.length > 0;
-  if (!hasStarts && !plan.createSandbox && !refresh) return outcome();
+  // A live pod's sync goes on to the sandbox config even with nothing to start (see below).
+  if (!hasStarts && !plan.createSandbox && !live) return outcome();
 
   // Step 6: storage before anything runs, then the sandbox.
-  try {
-    await deps.collaborators.volumes.setUpPod(pod);
-  } catch (e) {
-    const err = e as Error & { failures?: { message: string }[] };
-    for (const f of err.failures ?? [{ message: err.message }]) {
-      deps.events.event(containerRef(pod), 'Warning', 'FailedMount', f.message);
+  if (hasStarts || plan.createSandbox || refresh) {
+    try {
+      await deps.collaborators.volumes.setUpPod(pod);
+    } catch (e) {
+      const err = e as Error & { failures?: { message: string }[] };
+      for (const f of err.failures ?? [{ message: err.message }]) {
+        deps.events.event(containerRef(pod), 'Warning', 'FailedMount', f.message);
+      }
+      results.push({
+        action: 'SetupVolumes',
+        target: formatPod(pod),
+        error: 'FailedMount',
+        message: err.message,
+      });
+      return outcome();
     }
-    results.push({
-      action: 'SetupVolumes',
-      target: formatPod(pod),
-      error: 'FailedMount',
-      message: err.message,
-    });
-    return outcome();
   }
-  if (!hasStarts && !plan.createSandbox) return outcome();
   let sandboxId = plan.sandboxId;
-  const sbConfig = sandboxConfig(pod, plan.sandboxAttempt, deps.config.rootDir);
   let podIP = observed.sandboxes[0]?.ip ?? '';
   if (plan.createSandbox) {
     const result: SyncResult = { action: 'CreatePodSandbox', target: formatPod(pod) };
     results.push(result);
+    let created: PodSandboxConfig;
     try {
-      sandboxId = await deps.runtime.runPodSandbox(sbConfig);
+      created = await generateSandboxConfig(deps, pod, plan.sandboxAttempt);
+    } catch (e) {
+      const err = (e as Error).message;
+      deps.events.event(
+        containerRef(pod),
+        'Warning',
+        'FailedCreatePodSandBox',
+        `Failed to create pod sandbox: ${err}`,
+      );
+      result.error = 'CreatePodSandboxError';
+      result.message = `Failed to generate sandbox config for pod ${JSON.stringify(formatPod(pod))}: ${err}`;
+      return outcome();
+    }
+    try {
+      sandboxId = await deps.runtime.runPodSandbox(created);
       podIP = (await deps.runtime.podSandboxStatus(sandboxId)).ip;
     } catch (e) {
       const message = `Failed to create pod sandbox: ${(e as Error).message}`;
@@ -161,6 +180,21 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
       return outcome();
     }
   }
+  // SyncPod generates the sandbox config again for the containers it starts, on every sync of a live pod, so the
+  // DNS config's events (DNSConfigForming) repeat as upstream's do.
+  let sbConfig: PodSandboxConfig;
+  try {
+    sbConfig = await generateSandboxConfig(deps, pod, plan.sandboxAttempt);
+  } catch (e) {
+    results.push({
+      action: 'ConfigPodSandbox',
+      target: sandboxId,
+      error: 'ConfigPodSandboxError',
+      message: `GeneratePodSandboxConfig for pod ${JSON.stringify(formatPod(pod))} failed: ${(e as Error).message}`,
+    });
+    return outcome();
+  }
+  if (!hasStarts) return outcome();
   const ctx: StartContext = {
     deps,
     pod,
@@ -195,12 +229,26 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
   return outcome();
 }
 
+/** generatePodSandboxConfig: the hostname (GetNodenameForKernel) and the DNS config are the kubelet's. */
+async function generateSandboxConfig(
+  deps: ExecutorDeps,
+  pod: Pod,
+  attempt: number,
+): Promise<PodSandboxConfig> {
+  const { hostname, domain } = podHostnameAndDomain(pod, deps.config.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
+  const dns = await deps.collaborators.dns.getPodDNS(pod);
+  return sandboxConfig(pod, attempt, deps.config.rootDir, {
+    hostname: nodenameForKernel(hostname, domain, pod.spec?.setHostnameAsFQDN),
+    dns,
+  });
+}
+
 interface StartContext {
   deps: ExecutorDeps;
   pod: Pod;
   observed: ObservedPod;
   sandboxId: string;
-  sandboxConfig: ReturnType<typeof sandboxConfig>;
+  sandboxConfig: PodSandboxConfig;
   podIP: string;
   state: { imageBackoff: BackoffState };
 }
@@ -244,6 +292,11 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
     const nonRoot = deps.collaborators.security.verifyRunAsNonRoot(pod, container);
     if (nonRoot) throw new Error(nonRoot);
     const { command, args } = expandContainerCommandAndArgs(container, envs);
+    const mounts = deps.collaborators.volumes.mountsFor(pod, container, envs);
+    // makeMounts: the kubelet's hosts file last, unless the container mounts its own /etc/hosts.
+    const podIPs = ctx.podIP ? [ctx.podIP] : [];
+    if (shouldMountHostsFile(container, podIPs))
+      mounts.push(await deps.collaborators.hosts.ensure(pod, podIPs));
     config = containerConfig({
       pod,
       container,
@@ -253,7 +306,7 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
       command,
       args,
       envs,
-      mounts: deps.collaborators.volumes.mountsFor(pod, container, envs),
+      mounts,
       security: deps.collaborators.security.linuxSecurity(pod, container),
     });
   } catch (e) {

@@ -42,7 +42,13 @@ export class Kubelet {
     const { runtime, clock, objects, status, events, config } = options;
     this.#deps = { runtime, clock, objects, status, events, config };
     const defaults =
-      options.makeEnvironment && options.volumes && options.security && options.runHook && options.prober
+      options.makeEnvironment &&
+      options.volumes &&
+      options.security &&
+      options.runHook &&
+      options.prober &&
+      options.dns &&
+      options.hosts
         ? undefined
         : defaultCollaborators({ ...this.#deps, onProbeChange: (uid) => this.#workers.get(uid)?.signal() });
     this.#collaborators = {
@@ -51,6 +57,8 @@ export class Kubelet {
       security: options.security ?? defaults!.security,
       runHook: options.runHook ?? defaults!.runHook,
       prober: options.prober ?? defaults!.prober,
+      dns: options.dns ?? defaults!.dns,
+      hosts: options.hosts ?? defaults!.hosts,
     };
     this.#syncErrorRetryMs = options.syncErrorRetryMs ?? SYNC_ERROR_RETRY_MS;
     this.#onError =
@@ -139,6 +147,7 @@ export class Kubelet {
         const pod = pods.get(uid);
         if (pod) await this.#killKnownPod(pod);
         else await this.#killOrphan(uid, sandboxes);
+        await this.#collaborators.hosts.remove(uid).catch((e) => this.#onError(uid, e));
         await this.#collaborators.volumes.tearDownPod(uid).catch((e) => this.#onError(uid, e));
       }),
     );

@@ -246,6 +246,8 @@ export class PodWorker {
       await deps.runtime.removePodSandbox(sb.id);
     }
     collaborators.prober.removePod(this.uid);
+    // The hosts file first: the volume manager removes the pod's directory only once nothing else is in it.
+    await collaborators.hosts.remove(this.uid).catch((e) => this.#o.onError(this.uid, e));
     await collaborators.volumes.tearDownPod(this.uid).catch((e) => this.#o.onError(this.uid, e));
     this.#finished = true;
   }

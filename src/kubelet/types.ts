@@ -1,7 +1,7 @@
 // The kubelet's contracts with the rest of podrun: what it needs (an API to read ConfigMaps and Secrets and
 // write pod status and events, a runtime, a clock) and what it offers (container logs, like the kubelet's
 // /containerLogs endpoint). The wiring in `src/node/` adapts these onto the API server's registry.
-import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret } from '../api/types.js';
+import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret, Service } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
 
@@ -17,6 +17,8 @@ export interface EventRecorder {
 export interface ObjectGetter {
   getConfigMap(namespace: string, name: string): Promise<ConfigMap | undefined>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
+  /** The Services of a namespace, for the containers' service environment variables. */
+  listServices(namespace: string): Promise<Service[]>;
 }
 
 /** Writes what the kubelet observed back to the API, as the kubelet's status manager does. */
@@ -61,6 +63,17 @@ export interface KubeletConfig {
   imagePullBackOff: BackoffConfig;
   /** How often a worker re-syncs a pod with nothing pending (the kubelet's resync, 1 min upstream). */
   resyncIntervalMs: number;
+  /**
+   * kubelet --cluster-dns: the nameservers of ClusterFirst pods. Default none: ClusterFirst pods then fall
+   * back to Default with a `MissingClusterDNS` event, as upstream.
+   */
+  clusterDNS?: string[];
+  /** kubelet --cluster-domain, for search paths and the hosts file. Default `cluster.local`. */
+  clusterDomain?: string;
+  /** kubelet --resolv-conf: the host file `Default` pods copy. Default `/etc/resolv.conf`; '' for none. */
+  resolvConf?: string;
+  /** The node's hosts file, which hostNetwork pods see (upstream: /etc/hosts). Default `/etc/hosts`. */
+  nodeHostsFile?: string;
 }
 
 export interface KubeletDeps {

@@ -42,10 +42,19 @@ export interface PodrunOptions {
   /** Where Service ClusterIPs come from. @default DEFAULT_SERVICE_CIDR (10.96.0.0/12) */
   serviceCIDR?: string;
   nodeName?: string;
+  /**
+   * The kubelet's --cluster-dns: ClusterFirst pods' nameservers, e.g. `[KUBE_DNS_SERVICE_IP]`. Without one,
+   * ClusterFirst pods fall back to the host's resolv.conf with a MissingClusterDNS event, as upstream.
+   * @default []
+   */
+  clusterDNS?: string[];
   clock?: Clock;
   /** Where component errors are reported (a sync that failed and will be retried). */
   log?: (message: string) => void;
 }
+
+/** The ClusterIP of `kube-system/kube-dns`: the 10th address of the service CIDR 10.96.0.0/12, as kubeadm's. */
+export const KUBE_DNS_SERVICE_IP = '10.96.0.10';
 
 export interface Podrun {
   url: string;
@@ -128,6 +137,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
         },
         imagePullBackOff: DEFAULT_IMAGE_BACKOFF,
         resyncIntervalMs: 60_000,
+        clusterDNS: options.clusterDNS ?? [],
       },
     });
 

@@ -30,6 +30,8 @@ describe('default collaborators', () => {
         crashLoopBackOff: DEFAULT_CRASHLOOP_BACKOFF,
         imagePullBackOff: DEFAULT_IMAGE_BACKOFF,
         resyncIntervalMs: 60_000,
+        // No test reads the host's files.
+        resolvConf: '',
       },
       objects: {
         getConfigMap: async () => ({
@@ -39,6 +41,7 @@ describe('default collaborators', () => {
           data: { mode: 'fast' },
         }),
         getSecret: async () => undefined,
+        listServices: async () => [],
       },
       status: { updateStatus: async (_p, s) => void statuses.push(s), finalizeDeletion: async () => {} },
       events: { event: () => {} },
@@ -74,7 +77,11 @@ describe('default collaborators', () => {
       const config = runtime.configOf(id);
       assert.deepEqual(config.envs, [{ name: 'MODE', value: 'fast' }]);
       const hostPath = join(rootDir, 'pods', UID, 'volumes', 'kubernetes.io~empty-dir', 'scratch');
-      assert.deepEqual(config.mounts, [{ containerPath: '/scratch', hostPath, readOnly: false }]);
+      const hostsPath = join(rootDir, 'pods', UID, 'etc-hosts');
+      assert.deepEqual(config.mounts, [
+        { containerPath: '/scratch', hostPath, readOnly: false },
+        { containerPath: '/etc/hosts', hostPath: hostsPath, readOnly: false },
+      ]);
       assert.ok((await stat(hostPath)).isDirectory());
       assert.ok(runtime.calls.some((c) => c.op === 'execSync' && c.detail === 'ready'));
       assert.deepEqual(errors, []);

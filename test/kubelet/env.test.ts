@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ConfigMap, Container, Pod, Secret } from '../../src/api/types.js';
+import type { ConfigMap, Container, Pod, Secret, Service } from '../../src/api/types.js';
 import { ContainerConfigError, makeEnvironment } from '../../src/kubelet/env.js';
 import type { NodeAllocatable } from '../../src/kubelet/fieldpath.js';
 import type { ObjectGetter } from '../../src/kubelet/types.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-function objects(configMaps: ConfigMap[] = [], secrets: Secret[] = []): ObjectGetter & { calls: string[] } {
+function objects(
+  configMaps: ConfigMap[] = [],
+  secrets: Secret[] = [],
+  services: Service[] = [],
+): ObjectGetter & { calls: string[] } {
   const calls: string[] = [];
   return {
     calls,
@@ -18,6 +22,9 @@ function objects(configMaps: ConfigMap[] = [], secrets: Secret[] = []): ObjectGe
     async getSecret(ns, name) {
       calls.push(`secret ${ns}/${name}`);
       return secrets.find((s) => s.metadata?.name === name && s.metadata?.namespace === ns);
+    },
+    async listServices(ns) {
+      return services.filter((s) => s.metadata?.namespace === ns);
     },
   };
 }

@@ -9,7 +9,7 @@ import { DEFAULT_IMAGE_BACKOFF } from '../../src/kubelet/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { basePod, container, sidecar, T0 } from './fixtures.js';
-import { noVolumes } from './harness.js';
+import { noHostsFile, noVolumes } from './harness.js';
 
 function setup(scripts: ConstructorParameters<typeof FakeRuntime>[0]['scripts'] = {}) {
   const clock = new FakeClock(T0);
@@ -21,6 +21,8 @@ function setup(scripts: ConstructorParameters<typeof FakeRuntime>[0]['scripts'] 
     security: { linuxSecurity: () => ({}), verifyRunAsNonRoot: () => undefined },
     runHook: async () => ({ ok: true, message: '' }),
     prober: { get: () => undefined, updatePod: () => {}, removePod: () => {} },
+    dns: { getPodDNS: async () => ({ servers: [], searches: [], options: [] }) },
+    hosts: noHostsFile,
   };
   const deps: ExecutorDeps = {
     runtime,
@@ -29,7 +31,11 @@ function setup(scripts: ConstructorParameters<typeof FakeRuntime>[0]['scripts'] 
       event: (ref, type, reason, message) =>
         events.push(`${type} ${reason} ${ref.fieldPath ?? ''}: ${message}`),
     },
-    objects: { getConfigMap: async () => undefined, getSecret: async () => undefined },
+    objects: {
+      getConfigMap: async () => undefined,
+      getSecret: async () => undefined,
+      listServices: async () => [],
+    },
     config: { hostIP: '192.168.1.10', rootDir: '/nonexistent', imagePullBackOff: DEFAULT_IMAGE_BACKOFF },
     collaborators,
   };

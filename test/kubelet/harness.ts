@@ -1,7 +1,7 @@
 // A whole kubelet on a FakeRuntime and a FakeClock: timelines of minutes run in milliseconds. Every status the
 // kubelet writes is kept (and checked by the caller's invariant), and every event is recorded.
-import type { ConfigMap, ObjectReference, Pod, PodStatus } from '../../src/api/types.js';
-import type { PodVolumes } from '../../src/kubelet/collaborators.js';
+import type { ConfigMap, ObjectReference, Pod, PodStatus, Service } from '../../src/api/types.js';
+import type { PodHostsFile, PodVolumes } from '../../src/kubelet/collaborators.js';
 import { Kubelet, type KubeletOptions } from '../../src/kubelet/kubelet.js';
 import {
   DEFAULT_CRASHLOOP_BACKOFF,
@@ -35,12 +35,23 @@ export const noVolumes: PodVolumes = {
   tearDownPod: async () => {},
 };
 
+/** No filesystem: the hosts mount points at a file that is never written. */
+export const noHostsFile: PodHostsFile = {
+  ensure: async (pod) => ({
+    containerPath: '/etc/hosts',
+    hostPath: `/nonexistent/pods/${pod.metadata?.uid}/etc-hosts`,
+    readOnly: false,
+  }),
+  remove: async () => {},
+};
+
 export class Harness {
   readonly clock = new FakeClock(T0);
   readonly runtime: FakeRuntime;
   readonly statuses = new Map<string, PodStatus[]>();
   readonly events: RecordedEvent[] = [];
   readonly configMaps = new Map<string, ConfigMap>();
+  readonly services: Service[] = [];
   readonly finalized: string[] = [];
   readonly errors: unknown[] = [];
   kubelet: Kubelet;
@@ -62,6 +73,9 @@ export class Harness {
       crashLoopBackOff: DEFAULT_CRASHLOOP_BACKOFF,
       imagePullBackOff: DEFAULT_IMAGE_BACKOFF,
       resyncIntervalMs: 60_000,
+      // No test reads the host's resolv.conf: `Default` pods get upstream's no-resolv-conf fallback.
+      resolvConf: '',
+      clusterDNS: ['10.96.0.10'],
       ...(o.config ?? {}),
     };
     return new Kubelet({
@@ -71,6 +85,7 @@ export class Harness {
       objects: {
         getConfigMap: async (ns, name) => this.configMaps.get(`${ns}/${name}`),
         getSecret: async () => undefined,
+        listServices: async (ns) => this.services.filter((s) => s.metadata?.namespace === ns),
       },
       status: {
         updateStatus: async (pod: Pod, status: PodStatus) => {
@@ -96,6 +111,7 @@ export class Harness {
         },
       },
       volumes: noVolumes,
+      hosts: noHostsFile,
       onError: (_uid, e) => this.errors.push(e),
       ...(o.kubelet ?? {}),
     });

@@ -3,7 +3,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConfigMap, Container, ObjectReference, Pod, Secret, Volume } from '../../../src/api/types.js';
+import type {
+  ConfigMap,
+  Container,
+  ObjectReference,
+  Pod,
+  Secret,
+  Service,
+  Volume,
+} from '../../../src/api/types.js';
 import type { NodeAllocatable } from '../../../src/kubelet/fieldpath.js';
 import type { EventRecorder, EventType, ObjectGetter } from '../../../src/kubelet/types.js';
 import { VolumeManager } from '../../../src/kubelet/volumes/index.js';
@@ -51,6 +59,10 @@ export class FakeObjects implements ObjectGetter {
 
   async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
     return namespace === 'default' ? this.secrets.get(name) : undefined;
+  }
+
+  async listServices(): Promise<Service[]> {
+    return [];
   }
 }
 
