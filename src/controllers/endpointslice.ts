@@ -6,7 +6,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject } from '../api/selectors.js';
 import type { EndpointSlice, KubeObject, Pod } from '../api/types.js';
 import { ApiError } from '../apiserver/errors.js';
-import { type ControllerClient, isStaleWrite } from './client.js';
+import { type ControllerClient, isStaleWrite, type WatchEventType } from './client.js';
 import {
   ANNOTATION_LAST_CHANGE_TRIGGER_TIME,
   CONTROLLER_NAME,
@@ -108,6 +108,13 @@ class WrittenSlices {
     return expected.size > 0;
   }
 
+  /** A slice is gone from the cache for good: nothing more of it is to be waited for. */
+  gone(key: string, name: string): void {
+    const expected = this.#expected.get(key);
+    expected?.delete(name);
+    if (expected?.size === 0) this.#expected.delete(key);
+  }
+
   forget(key: string): void {
     this.#expected.delete(key);
   }
@@ -145,6 +152,15 @@ export class EndpointSliceController {
 
   constructor(deps: EndpointSliceControllerDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * Feeds the controller the slice informer's events (the manager's handler does). A deleted slice may have
+   * been one this controller wrote and is still waiting to see.
+   */
+  observe(type: WatchEventType, slice: KubeObject): void {
+    const key = serviceKeyOfSlice(slice);
+    if (key && type === 'DELETED') this.#written.gone(key, slice.metadata.name ?? '');
   }
 
   /** syncService: brings the slices of Service `namespace/name` in line with the pods it selects. */

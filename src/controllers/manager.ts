@@ -118,7 +118,8 @@ export class ControllerManager {
     });
     endpoints.onChange((_t, e) => epQueue.add(objectKey(e)));
     // A managed slice changed by someone else (or re-labelled away) is put back by its Service's sync.
-    endpointSlices.onChange((_t, s, old) => {
+    endpointSlices.onChange((t, s, old) => {
+      slices.observe(t, s);
       for (const o of [s, old]) {
         const k = o && serviceKeyOfSlice(o);
         if (k) esQueue.add(k);

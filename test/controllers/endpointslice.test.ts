@@ -7,7 +7,10 @@ import type { Endpoint, EndpointSlice, KubeObject, Pod } from '../../src/api/typ
 import { createEventRecorder } from '../../src/apiserver/events.js';
 import { createRegistry, type Registry } from '../../src/apiserver/registry.js';
 import type { ControllerClient } from '../../src/controllers/client.js';
+import { EndpointSliceController } from '../../src/controllers/endpointslice.js';
 import { reconcileEndpointSlices } from '../../src/controllers/endpointslice-reconciler.js';
+import { Informer } from '../../src/controllers/informer.js';
+import { RESOURCE } from '../../src/controllers/kinds.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
 import { registryControllerClient } from '../../src/server/controller-client.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -466,5 +469,55 @@ describe('reconcileEndpointSlices', () => {
       [old!.metadata.name],
     );
     assert.equal(c.create.length, 1);
+  });
+});
+
+describe('EndpointSliceController and a lagging cache', () => {
+  /** A client whose lists are fixed and whose watches never deliver: the caches never see the writes. */
+  function frozenClient(objects: Record<string, KubeObject[]>) {
+    const writes: KubeObject[] = [];
+    let rv = 10;
+    const client: ControllerClient = {
+      list: async (r) => ({ items: objects[r.resource] ?? [], resourceVersion: '1' }),
+      watch: () => () => {},
+      create: async (_r, _ns, o) => {
+        const created = {
+          ...o,
+          metadata: { ...o.metadata, name: `web-${rv}`, resourceVersion: String(rv++) },
+        };
+        writes.push(created);
+        return created;
+      },
+      update: async (_r, _ns, o) => o,
+      updateStatus: async (_r, _ns, o) => o,
+      delete: async () => {},
+    };
+    return { client, writes };
+  }
+
+  test('a sync before the cache shows the slice it created waits instead of creating it twice', async () => {
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default', uid: 's1', creationTimestamp: '2026-12-04T10:00:00Z' },
+      spec: { clusterIP: '10.96.0.20', selector: { app: 'web' }, ports: [{ port: 80, targetPort: 80 }] },
+    };
+    const { client, writes } = frozenClient({ services: [svc] });
+    const informer = (resource: string) =>
+      new Informer(client, { ...RESOURCE.pods, resource } as typeof RESOURCE.pods);
+    const services = informer('services');
+    const pods = informer('pods');
+    const endpointSlices = informer('endpointslices');
+    for (const i of [services, pods, endpointSlices]) await i.start();
+    const controller = new EndpointSliceController({ client, services, pods, endpointSlices });
+
+    assert.equal(await controller.sync('default', 'web'), undefined);
+    assert.equal(writes.length, 1);
+    assert.deepEqual(await controller.sync('default', 'web'), { requeueAfterMs: 1000 });
+    assert.equal(writes.length, 1, 'no second placeholder');
+    // Once the slice is known to be gone, the Service gets a new one.
+    controller.observe('DELETED', writes[0]!);
+    assert.equal(await controller.sync('default', 'web'), undefined);
+    assert.equal(writes.length, 2);
   });
 });
