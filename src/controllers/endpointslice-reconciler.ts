@@ -147,11 +147,6 @@ export function sliceLabels(
   return { labels, changed };
 }
 
-/** getEndpointSlicePrefix: `<service>-`, without the dash when that would make the name too long. */
-function generateNameFor(serviceName: string): string {
-  return serviceName.length + 1 > 253 - 5 ? serviceName : `${serviceName}-`;
-}
-
 function serviceOwnerReference(svc: Service): OwnerReference {
   return {
     apiVersion: 'v1',
@@ -173,7 +168,9 @@ export function newEndpointSlice(
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
     metadata: {
-      generateName: generateNameFor(svc.metadata?.name ?? ''),
+      // getEndpointSlicePrefix drops the dash only for a prefix that is no valid name, which a Service name
+      // (a DNS-1035 label) plus a dash always is.
+      generateName: `${svc.metadata?.name ?? ''}-`,
       namespace: svc.metadata?.namespace,
       labels: sliceLabels(undefined, svc).labels,
       ownerReferences: [serviceOwnerReference(svc)],
