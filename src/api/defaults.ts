@@ -18,6 +18,7 @@ import type {
   Service,
   Volume,
 } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { cloneJson } from '../store/json-clone.js';
 import type { KubeObject } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
@@ -263,6 +264,14 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
     case 'Endpoints': {
       for (const subset of (out as unknown as Endpoints).subsets ?? []) {
         for (const p of subset.ports ?? []) p.protocol ||= 'TCP';
+      }
+      break;
+    }
+    case 'EndpointSlice': {
+      // pkg/apis/discovery/v1 SetDefaults_EndpointPort: an absent name is "", an absent protocol TCP.
+      for (const p of (out as unknown as EndpointSlice).ports ?? []) {
+        p.name ??= '';
+        p.protocol ??= 'TCP';
       }
       break;
     }

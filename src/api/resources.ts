@@ -128,6 +128,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
     categories: ['all'],
     subresources: ['status'],
   }),
+  res({
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    kind: 'EndpointSlice',
+    resource: 'endpointslices',
+    singular: 'endpointslice',
+    namespaced: true,
+  }),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

@@ -23,6 +23,12 @@ export type {
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';
+export type {
+  Endpoint,
+  EndpointConditions,
+  EndpointPort as EndpointSlicePort,
+  EndpointSlice,
+} from 'kubernetes-types/discovery/v1.js';
 export type { ObjectMeta, OwnerReference, Status, Time } from 'kubernetes-types/meta/v1.js';
 
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';

@@ -136,6 +136,22 @@ const namespaces: Strategy = {
   returnsDeletedObject: true,
 };
 
+/**
+ * discovery.k8s.io/v1 writes drop endpoints[].deprecatedTopology (dropTopologyOnV1; podrun serves no v1beta1
+ * that could have stored one), and the generation moves with any change outside the metadata.
+ */
+const endpointSlices: Strategy = {
+  ...generic,
+  prepareForCreate: dropDeprecatedTopology,
+  prepareForUpdate: dropDeprecatedTopology,
+  tracksGeneration: true,
+};
+
+function dropDeprecatedTopology(obj: KubeObject): void {
+  if (!Array.isArray(obj.endpoints)) return;
+  for (const ep of obj.endpoints) if (isPlainObject(ep)) delete ep.deprecatedTopology;
+}
+
 export function strategyFor(r: ResourceInfo): Strategy {
   switch (`${r.group}/${r.resource}`) {
     case '/pods':
@@ -149,6 +165,8 @@ export function strategyFor(r: ResourceInfo): Strategy {
       return workloads('Background');
     case 'batch/jobs':
       return jobs;
+    case 'discovery.k8s.io/endpointslices':
+      return endpointSlices;
     default:
       return r.subresources.includes('status') ? withStatus : generic;
   }
@@ -156,5 +174,11 @@ export function strategyFor(r: ResourceInfo): Strategy {
 
 /** Whether an update changed the spec (the generation's trigger). */
 export function specChanged(obj: KubeObject, old: KubeObject): boolean {
+  // An EndpointSlice has no spec: everything but its metadata counts, and its labels too.
+  if (obj.kind === 'EndpointSlice') {
+    const { metadata: newMeta, ...n } = obj;
+    const { metadata: oldMeta, ...o } = old;
+    return !deepEqual(n, o) || !deepEqual(newMeta.labels ?? {}, oldMeta.labels ?? {});
+  }
   return !deepEqual(obj.spec, old.spec);
 }

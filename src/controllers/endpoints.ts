@@ -1,38 +1,21 @@
 // The Endpoints controller (pkg/controller/endpoint/endpoints_controller.go): for every Service with a
 // selector, an Endpoints object of the same name listing the selected pods' IPs: ready ones under
-// `addresses`, the others under `notReadyAddresses`, with each service port's targetPort resolved (a named
-// targetPort is looked up in the pod's container ports).
-import type {
-  EndpointAddress,
-  EndpointPort,
-  EndpointSubset,
-  Service,
-  ServicePort,
-} from 'kubernetes-types/core/v1.js';
+// `addresses`, the others under `notReadyAddresses`, with each service port's targetPort resolved on each pod
+// (service-ports.ts).
+import type { EndpointAddress, EndpointPort, EndpointSubset, Service } from 'kubernetes-types/core/v1.js';
 import { labelSelectorFromObject } from '../api/selectors.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import { type ControllerClient, isStaleWrite } from './client.js';
 import type { Informer } from './informer.js';
 import { RESOURCE } from './kinds.js';
 import { asPod, isPodReady } from './pods.js';
+import { findPort } from './service-ports.js';
 
 export interface EndpointsSyncDeps {
   client: ControllerClient;
   services: Informer;
   endpoints: Informer;
   pods: Informer;
-}
-
-function targetPort(sp: ServicePort, pod: Pod): number | undefined {
-  const tp = sp.targetPort ?? sp.port;
-  if (typeof tp === 'number') return tp;
-  const asNumber = Number(tp);
-  if (Number.isInteger(asNumber) && asNumber > 0) return asNumber;
-  for (const c of pod.spec?.containers ?? []) {
-    for (const p of c.ports ?? [])
-      if (p.name === tp && (p.protocol ?? 'TCP') === (sp.protocol ?? 'TCP')) return p.containerPort;
-  }
-  return undefined;
 }
 
 /** Builds the subsets for a service from the pods it selects; pure. */
@@ -51,7 +34,7 @@ export function endpointSubsets(service: Service, pods: Pod[]): EndpointSubset[]
     if (pod.metadata?.deletionTimestamp && !publishNotReady) continue;
     const ports: EndpointPort[] = [];
     for (const sp of service.spec?.ports ?? []) {
-      const port = targetPort(sp, pod);
+      const port = findPort(pod, sp);
       if (port === undefined) continue;
       ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP' });
     }

@@ -12,6 +12,7 @@ export const RESOURCE = {
   pods: find('', 'pods'),
   services: find('', 'services'),
   endpoints: find('', 'endpoints'),
+  endpointslices: find('discovery.k8s.io', 'endpointslices'),
   replicasets: find('apps', 'replicasets'),
   deployments: find('apps', 'deployments'),
   jobs: find('batch', 'jobs'),

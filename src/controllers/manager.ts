@@ -1,12 +1,13 @@
 // Runs the controllers: one shared informer per resource, one work queue per controller, and the handlers
 // that turn a change of one object into the keys of the objects that depend on it (a pod's owner, a
-// ReplicaSet's deployment, the services of a pod's namespace).
+// ReplicaSet's deployment, the services of a pod's namespace, the Service of an EndpointSlice).
 import type { KubeObject } from '../api/types.js';
 import type { EventRecorder } from '../kubelet/types.js';
 import type { Clock } from '../util/clock.js';
 import type { ControllerClient } from './client.js';
 import { syncDeployment } from './deployment.js';
 import { syncEndpoints } from './endpoints.js';
+import { EndpointSliceController, serviceKeyOfSlice } from './endpointslice.js';
 import { Informer, objectKey } from './informer.js';
 import { syncJob } from './job.js';
 import { RESOURCE } from './kinds.js';
@@ -21,6 +22,8 @@ export interface ControllerManagerOptions {
   recorderFor(component: string): EventRecorder;
   /** Logs a sync failure; the key is retried. */
   onError?(controller: string, key: string, err: unknown): void;
+  /** kube-controller-manager's --max-endpoints-per-slice. @default 100 */
+  maxEndpointsPerSlice?: number;
 }
 
 function split(key: string): [string, string] {
@@ -50,6 +53,7 @@ export class ControllerManager {
     const jobs = informer(RESOURCE.jobs);
     const services = informer(RESOURCE.services);
     const endpoints = informer(RESOURCE.endpoints);
+    const endpointSlices = informer(RESOURCE.endpointslices);
 
     const queue = (name: string, sync: (ns: string, n: string) => Promise<SyncResult>) => {
       const q = new WorkQueue({
@@ -82,6 +86,16 @@ export class ControllerManager {
     const epQueue = queue('endpoints', (ns, n) =>
       syncEndpoints({ client, services, endpoints, pods }, ns, n),
     );
+    const slices = new EndpointSliceController({
+      client,
+      services,
+      pods,
+      endpointSlices,
+      ...(this.#options.maxEndpointsPerSlice
+        ? { maxEndpointsPerSlice: this.#options.maxEndpointsPerSlice }
+        : {}),
+    });
+    const esQueue = queue('endpointslice', (ns, n) => slices.sync(ns, n));
 
     const ownerKey = (o: KubeObject, kind: string): string | undefined => {
       const r = controllerRef(o);
@@ -98,8 +112,19 @@ export class ControllerManager {
     });
     deployments.onChange((_t, d) => dQueue.add(objectKey(d)));
     jobs.onChange((_t, j) => jobQueue.add(objectKey(j)));
-    services.onChange((_t, s) => epQueue.add(objectKey(s)));
+    services.onChange((_t, s) => {
+      epQueue.add(objectKey(s));
+      esQueue.add(objectKey(s));
+    });
     endpoints.onChange((_t, e) => epQueue.add(objectKey(e)));
+    // A managed slice changed by someone else (or re-labelled away) is put back by its Service's sync.
+    endpointSlices.onChange((t, s, old) => {
+      slices.observe(t, s);
+      for (const o of [s, old]) {
+        const k = o && serviceKeyOfSlice(o);
+        if (k) esQueue.add(k);
+      }
+    });
     pods.onChange((_t, pod) => {
       enqueueOwner(rsQueue, pod, 'ReplicaSet');
       enqueueOwner(jobQueue, pod, 'Job');
@@ -108,7 +133,10 @@ export class ControllerManager {
         const rs = replicaSets.get(...split(rsKey));
         if (rs) enqueueOwner(dQueue, rs, 'Deployment');
       }
-      for (const s of services.list(pod.metadata.namespace ?? '')) epQueue.add(objectKey(s));
+      for (const s of services.list(pod.metadata.namespace ?? '')) {
+        epQueue.add(objectKey(s));
+        esQueue.add(objectKey(s));
+      }
     });
 
     // Informers first, so that every controller's first sync sees complete caches.
@@ -116,7 +144,10 @@ export class ControllerManager {
     for (const d of deployments.list()) dQueue.add(objectKey(d));
     for (const rs of replicaSets.list()) rsQueue.add(objectKey(rs));
     for (const j of jobs.list()) jobQueue.add(objectKey(j));
-    for (const s of services.list()) epQueue.add(objectKey(s));
+    for (const s of services.list()) {
+      epQueue.add(objectKey(s));
+      esQueue.add(objectKey(s));
+    }
   }
 
   /** Resolves once every queue is idle (tests). */

@@ -2,6 +2,7 @@
 // CLI renders (render.ts) so that `podrun get` and `kubectl get` print the same rows.
 import { printConfigMaps, printNamespaces, printSecrets } from './config.js';
 import { defaultPrinter } from './default.js';
+import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
 import { printPods } from './pod.js';
 import { printEndpoints, printServices } from './service.js';
@@ -15,6 +16,7 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   Secret: printSecrets,
   Service: printServices,
   Endpoints: printEndpoints,
+  EndpointSlice: printEndpointSlices,
   Event: printEvents,
   Deployment: printDeployments,
   ReplicaSet: printReplicaSets,

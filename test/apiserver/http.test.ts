@@ -87,8 +87,19 @@ describe('version and discovery', () => {
     const apis = await call(t, 'GET', '/apis', { accept: AGG_ACCEPT });
     assert.deepEqual(
       apis.json.items.map((g: { metadata: { name: string } }) => g.metadata.name),
-      ['apps', 'batch'],
+      ['apps', 'batch', 'discovery.k8s.io'],
     );
+    const discovery = apis.json.items[2].versions[0];
+    assert.equal(discovery.version, 'v1');
+    assert.deepEqual(discovery.resources, [
+      {
+        resource: 'endpointslices',
+        responseKind: { group: 'discovery.k8s.io', version: 'v1', kind: 'EndpointSlice' },
+        scope: 'Namespaced',
+        singularResource: 'endpointslice',
+        verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      },
+    ]);
   });
 
   test('legacy discovery serves /api, /apis, /api/v1 and /apis/apps/v1', async () => {

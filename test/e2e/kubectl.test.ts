@@ -517,6 +517,21 @@ spec:
     );
     assert.deepEqual(endpoints.got, ips);
     assert.deepEqual(endpoints.ep.subsets?.[0]?.ports, [{ name: 'http', port: 8080, protocol: 'TCP' }]);
+    // The same pods in the Service's EndpointSlice, as `kubectl get endpointslices` prints it.
+    const slice = await poll(
+      async () => {
+        const rows = table(
+          await k().ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=e2e-web']),
+        );
+        const row = rows.length === 1 ? rows[0] : undefined;
+        return row?.ENDPOINTS?.split(',').sort().join(',') === ips.join(',') ? row : undefined;
+      },
+      'the EndpointSlice of e2e-web to list both pods',
+      30_000,
+    );
+    assert.match(slice.NAME ?? '', /^e2e-web-[a-z0-9]{5}$/);
+    assert.equal(slice.ADDRESSTYPE, 'IPv4');
+    assert.equal(slice.PORTS, '8080');
     const svc = table(await k().ok(['get', 'svc', 'e2e-web'])).at(0);
     assert.equal(svc?.TYPE, 'ClusterIP');
     assert.match(svc?.['PORT(S)'] ?? '', /^80\/TCP$/);

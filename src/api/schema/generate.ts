@@ -10,7 +10,15 @@ import ts from 'typescript';
 
 const require = createRequire(import.meta.url);
 const root = dirname(require.resolve('kubernetes-types/package.json'));
-const files = ['core/v1.d.ts', 'apps/v1.d.ts', 'batch/v1.d.ts', 'meta/v1.d.ts', 'runtime.d.ts'];
+// core/v1 comes before discovery/v1: both declare EndpointPort, with the same fields, and the first one wins.
+const files = [
+  'core/v1.d.ts',
+  'apps/v1.d.ts',
+  'batch/v1.d.ts',
+  'discovery/v1.d.ts',
+  'meta/v1.d.ts',
+  'runtime.d.ts',
+];
 
 /** Kinds podrun serves; everything they reach is emitted. */
 const roots = [
@@ -24,6 +32,7 @@ const roots = [
   'Service',
   'Namespace',
   'Endpoints',
+  'EndpointSlice',
   'Event',
   'Status',
 ];

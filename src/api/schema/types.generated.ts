@@ -234,17 +234,43 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     medium: 'string',
     sizeLimit: 'quantity',
   },
+  Endpoint: {
+    addresses: '[]string',
+    conditions: 'EndpointConditions',
+    deprecatedTopology: 'map[string]string',
+    hints: 'EndpointHints',
+    hostname: 'string',
+    nodeName: 'string',
+    targetRef: 'ObjectReference',
+    zone: 'string',
+  },
   EndpointAddress: {
     hostname: 'string',
     ip: 'string',
     nodeName: 'string',
     targetRef: 'ObjectReference',
   },
+  EndpointConditions: {
+    ready: 'bool',
+    serving: 'bool',
+    terminating: 'bool',
+  },
+  EndpointHints: {
+    forZones: '[]ForZone',
+  },
   EndpointPort: {
     appProtocol: 'string',
     name: 'string',
     port: 'int',
     protocol: 'string',
+  },
+  EndpointSlice: {
+    addressType: 'string',
+    apiVersion: 'string',
+    endpoints: '[]Endpoint',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    ports: '[]EndpointPort',
   },
   EndpointSubset: {
     addresses: '[]EndpointAddress',
@@ -350,6 +376,9 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   FlockerVolumeSource: {
     datasetName: 'string',
     datasetUUID: 'string',
+  },
+  ForZone: {
+    name: 'string',
   },
   GCEPersistentDiskVolumeSource: {
     fsType: 'string',

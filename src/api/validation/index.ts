@@ -5,9 +5,11 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { ConfigMap, Namespace, Pod, PodSpec, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { validateConfigMap, validateNamespace, validateSecret } from './core.js';
+import { validateEndpointSlice } from './discovery.js';
 import type { FieldError } from './field-error.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
@@ -43,6 +45,8 @@ function kindErrors(obj: KubeObject): FieldError[] {
       return validateService(obj as unknown as Service);
     case 'Namespace':
       return validateNamespace(obj as unknown as Namespace);
+    case 'EndpointSlice':
+      return validateEndpointSlice(obj as unknown as EndpointSlice);
     default:
       return [];
   }

@@ -4,9 +4,11 @@
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { ConfigMap, Pod, PodSpec, Secret, Toleration } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { jsonEqual } from '../json-equal.js';
 import type { KubeObject } from '../types.js';
+import { validateEndpointSliceUpdate } from './discovery.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from './field-error.js';
 import { inclusiveRangeError } from './names.js';
 import { child, index } from './path.js';
@@ -210,6 +212,8 @@ export function validateKindUpdate(obj: KubeObject, old: KubeObject): FieldError
       errs.push(...immutableWhenSet(n, o, ['data']));
       return errs;
     }
+    case 'EndpointSlice':
+      return validateEndpointSliceUpdate(obj as unknown as EndpointSlice, old as unknown as EndpointSlice);
     default:
       return [];
   }

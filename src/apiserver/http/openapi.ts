@@ -47,9 +47,12 @@ function documentFor(group: string, version: string): Record<string, unknown> {
   };
 }
 
-/** `io.k8s.api.apps.v1.` — every struct of a group-version's document is named under its prefix. */
+/**
+ * `io.k8s.api.apps.v1.`, `io.k8s.api.discovery.v1.` (the Go package, named for the group's first label) —
+ * every struct of a group-version's document is named under its prefix.
+ */
 function schemaPrefix(group: string, version: string): string {
-  return `io.k8s.api.${group === '' ? 'core' : group}.${version}.`;
+  return `io.k8s.api.${group === '' ? 'core' : group.split('.')[0]}.${version}.`;
 }
 
 function typeSchema(type: string, prefix: string, refs: Set<string>): Record<string, unknown> {
