@@ -78,8 +78,14 @@ describe('cluster DNS server over UDP and TCP', () => {
     const b = dnsPacket.encode(query('redis-service.default.svc.cluster.local'));
     const replies = (await tcpExchange(HOST, server.port, framed(a, b), 2)).map((r) => dnsPacket.decode(r));
     const byId = new Map(replies.map((r) => [r.id, r]));
-    assert.equal((byId.get(a.readUInt16BE(0))?.answers?.[0] as { data: string }).data, '10.96.0.20');
-    assert.equal((byId.get(b.readUInt16BE(0))?.answers?.[0] as { data: string }).data, '10.96.0.21');
+    assert.equal(
+      (byId.get(a.readUInt16BE(0))?.answers?.[0] as { data: string } | undefined)?.data,
+      '10.96.0.20',
+    );
+    assert.equal(
+      (byId.get(b.readUInt16BE(0))?.answers?.[0] as { data: string } | undefined)?.data,
+      '10.96.0.21',
+    );
   });
 
   it('answers FORMERR to a packet whose header parses, drops shorter ones, and keeps serving', async () => {
