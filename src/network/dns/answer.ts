@@ -13,7 +13,7 @@ import {
   type ReverseZone,
 } from './names.js';
 import { BADVERS, opcodeOf, optsOf, RCODE, type ResponseShape, responseTo, soaRecord } from './records.js';
-import type { ClusterDnsView, DnsEndpoint, DnsService } from './view.js';
+import type { ClusterDnsView, DnsServicePort } from './view.js';
 
 export type PodRecordMode = 'insecure' | 'verified' | 'disabled';
 
@@ -40,7 +40,7 @@ const MAX_CNAME_CHAIN = 8;
 interface RRSet {
   /** false → NXDOMAIN. */
   exists: boolean;
-  /** Every record at the name, whatever its type; the query type picks among them. */
+  /** The records of the asked type at the name (all of them for an ExternalName's CNAME). */
   records: Answer[];
   /** Records for the additional section (addresses of SRV targets). */
   extra?: Answer[];
@@ -49,18 +49,25 @@ interface RRSet {
 }
 
 const NONE: RRSet = { exists: false, records: [] };
+const EMPTY: RRSet = { exists: true, records: [] };
 
-function addressRecords(name: string, ips: Iterable<string>, ttl: number): Answer[] {
+// Hot path note: podrun runs from source through tsx, which keeps function names by wrapping every named
+// closure at creation; per-query closures are avoided here for that reason (a query costs a few µs).
+
+function addressRecords(name: string, ips: Iterable<string>, ttl: number, qtype: string): Answer[] {
   const out: Answer[] = [];
-  for (const ip of new Set(ips)) {
-    if (isIPv4(ip)) out.push({ type: 'A', name, ttl, class: 'IN', data: ip });
-    else if (isIPv6(ip)) out.push({ type: 'AAAA', name, ttl, class: 'IN', data: ip });
+  const seen = new Set<string>();
+  for (const ip of ips) {
+    if (seen.has(ip)) continue;
+    seen.add(ip);
+    if (qtype === 'A' && isIPv4(ip)) out.push({ type: 'A', name, ttl, class: 'IN', data: ip });
+    else if (qtype === 'AAAA' && isIPv6(ip)) out.push({ type: 'AAAA', name, ttl, class: 'IN', data: ip });
   }
   return out;
 }
 
-function protocolMatches(want: string, have: string): boolean {
-  return want === have.toLowerCase();
+function srvRecord(name: string, ttl: number, port: number, target: string): SrvAnswer {
+  return { type: 'SRV', name, ttl, class: 'IN', data: { priority: 0, weight: 0, port, target } };
 }
 
 /** CoreDNS backend_lookup.go SRV: priority 0, weight floor(100 / number of records at that priority). */
@@ -70,188 +77,168 @@ function weighSrv(records: SrvAnswer[]): SrvAnswer[] {
   return records;
 }
 
-class ClusterAnswerer {
-  constructor(
-    private readonly view: ClusterDnsView,
-    private readonly config: DnsAnswerConfig,
-  ) {}
+function serviceName(svc: { namespace: string; name: string }, config: DnsAnswerConfig): string {
+  return `${svc.name}.${svc.namespace}.svc.${config.clusterDomain}`;
+}
 
-  private serviceName(svc: { namespace: string; name: string }): string {
-    return `${svc.name}.${svc.namespace}.svc.${this.config.clusterDomain}`;
-  }
+function portMatches(p: DnsServicePort, port: string, protocol: string): boolean {
+  return p.name !== '' && p.name.toLowerCase() === port && p.protocol.toLowerCase() === protocol;
+}
 
-  /** The records at a name of the cluster zone; `qname` is the name as asked (answers echo its case). */
-  lookup(name: ClusterName, qname: string): RRSet {
-    const ttl = this.config.ttl;
-    switch (name.kind) {
-      case 'apex':
-        return { exists: true, records: [] };
-      case 'dns-version':
-        return {
-          exists: true,
-          records: [
-            { type: 'TXT', name: qname, ttl: DNS_VERSION_TTL, class: 'IN', data: DNS_SCHEMA_VERSION },
-          ],
-        };
-      case 'namespace':
-        return this.view.namespaceExists(name.namespace) ? { exists: true, records: [] } : NONE;
-      case 'service':
-        return this.serviceRecords(name.namespace, name.service, qname);
-      case 'endpoint': {
-        const svc = this.view.service(name.namespace, name.service);
-        if (!svc || svc.kind === 'ExternalName') return NONE;
-        const ips = this.readyEndpoints(svc)
-          .filter((ep) => ep.hostname.toLowerCase() === name.hostname)
-          .map((ep) => ep.ip);
-        return ips.length > 0 ? { exists: true, records: addressRecords(qname, ips, ttl) } : NONE;
-      }
-      case 'srv':
-        return this.portRecords(name, qname);
-      case 'pod': {
-        if (name.ip === undefined || this.config.podRecords === 'disabled') return NONE;
-        const ok =
-          this.config.podRecords === 'insecure'
-            ? this.view.namespaceExists(name.namespace)
-            : this.view.podHasIP(name.namespace, name.ip);
-        return ok ? { exists: true, records: addressRecords(qname, [name.ip], ttl) } : NONE;
-      }
-      case 'invalid':
-        return NONE;
-    }
-  }
-
-  private readyEndpoints(svc: DnsService): readonly DnsEndpoint[] {
-    return this.view.readyEndpoints(svc.namespace, svc.name);
-  }
-
-  private serviceRecords(namespace: string, service: string, qname: string): RRSet {
-    const svc = this.view.service(namespace, service);
-    if (!svc) return NONE;
-    const ttl = this.config.ttl;
-    if (svc.kind === 'ExternalName') {
-      if (!svc.externalName) return NONE;
+/** The records of type `qtype` at a name of the cluster zone; `qname` is the name as asked (answers echo it). */
+function lookup(
+  view: ClusterDnsView,
+  config: DnsAnswerConfig,
+  name: ClusterName,
+  qname: string,
+  qtype: string,
+): RRSet {
+  const ttl = config.ttl;
+  switch (name.kind) {
+    case 'apex':
+      return EMPTY;
+    case 'dns-version':
+      if (qtype !== 'TXT') return EMPTY;
       return {
         exists: true,
-        records: [{ type: 'CNAME', name: qname, ttl, class: 'IN', data: svc.externalName }],
-        cname: svc.externalName,
+        records: [{ type: 'TXT', name: qname, ttl: DNS_VERSION_TTL, class: 'IN', data: DNS_SCHEMA_VERSION }],
       };
+    case 'namespace':
+      return view.namespaceExists(name.namespace) ? EMPTY : NONE;
+    case 'service':
+      return serviceRecords(view, config, name.namespace, name.service, qname, qtype);
+    case 'endpoint': {
+      const svc = view.service(name.namespace, name.service);
+      if (!svc || svc.kind === 'ExternalName') return NONE;
+      const ips: string[] = [];
+      for (const ep of view.readyEndpoints(svc.namespace, svc.name)) {
+        if (ep.hostname.toLowerCase() === name.hostname) ips.push(ep.ip);
+      }
+      return ips.length > 0 ? { exists: true, records: addressRecords(qname, ips, ttl, qtype) } : NONE;
     }
-    const own = this.serviceName(svc);
-    if (svc.kind === 'ClusterIP') {
-      // A ClusterIP answers even with no endpoints (CoreDNS findServices): connecting is then refused.
-      const srv = svc.ports.map(
-        (p): SrvAnswer => ({
-          type: 'SRV',
-          name: qname,
-          ttl,
-          class: 'IN',
-          data: { priority: 0, weight: 0, port: p.port, target: own },
-        }),
-      );
-      return {
-        exists: true,
-        records: [...addressRecords(qname, svc.clusterIPs, ttl), ...weighSrv(srv)],
-        extra: srv.length > 0 ? addressRecords(own, svc.clusterIPs, ttl) : [],
-      };
+    case 'srv':
+      return portRecords(view, config, name, qname, qtype);
+    case 'pod': {
+      if (name.ip === undefined || config.podRecords === 'disabled') return NONE;
+      const ok =
+        config.podRecords === 'insecure'
+          ? view.namespaceExists(name.namespace)
+          : view.podHasIP(name.namespace, name.ip);
+      return ok ? { exists: true, records: addressRecords(qname, [name.ip], ttl, qtype) } : NONE;
     }
-    const endpoints = this.readyEndpoints(svc);
-    // Headless with no ready address: the name does not exist (specification 2.4.1).
-    if (endpoints.length === 0) return NONE;
+    case 'invalid':
+      return NONE;
+  }
+}
+
+function serviceRecords(
+  view: ClusterDnsView,
+  config: DnsAnswerConfig,
+  namespace: string,
+  service: string,
+  qname: string,
+  qtype: string,
+): RRSet {
+  const svc = view.service(namespace, service);
+  if (!svc) return NONE;
+  const ttl = config.ttl;
+  if (svc.kind === 'ExternalName') {
+    if (!svc.externalName) return NONE;
+    return {
+      exists: true,
+      records: [{ type: 'CNAME', name: qname, ttl, class: 'IN', data: svc.externalName }],
+      cname: svc.externalName,
+    };
+  }
+  const own = serviceName(svc, config);
+  if (svc.kind === 'ClusterIP') {
+    // A ClusterIP answers even with no endpoints (CoreDNS findServices): connecting is then refused.
+    if (qtype !== 'SRV') return { exists: true, records: addressRecords(qname, svc.clusterIPs, ttl, qtype) };
     const srv: SrvAnswer[] = [];
-    const extra: Answer[] = [];
-    for (const ep of endpoints) {
+    for (const p of svc.ports) srv.push(srvRecord(qname, ttl, p.port, own));
+    const extra = srv.length > 0 ? addressRecords(own, svc.clusterIPs, ttl, 'A') : [];
+    return { exists: true, records: weighSrv(srv), extra };
+  }
+  const endpoints = view.readyEndpoints(svc.namespace, svc.name);
+  // Headless with no ready address: the name does not exist (specification 2.4.1).
+  if (endpoints.length === 0) return NONE;
+  if (qtype !== 'SRV') {
+    const ips: string[] = [];
+    for (const ep of endpoints) ips.push(ep.ip);
+    return { exists: true, records: addressRecords(qname, ips, ttl, qtype) };
+  }
+  const srv: SrvAnswer[] = [];
+  const extra: Answer[] = [];
+  for (const ep of endpoints) {
+    const target = `${ep.hostname}.${own}`;
+    if (ep.ports.length > 0) extra.push(...addressRecords(target, [ep.ip], ttl, 'A'));
+    for (const p of ep.ports) srv.push(srvRecord(qname, ttl, p.port, target));
+  }
+  return { exists: true, records: weighSrv(srv), extra };
+}
+
+/** `_<port>._<proto>.<svc>.<ns>.svc.<zone>`: named ports only. */
+function portRecords(
+  view: ClusterDnsView,
+  config: DnsAnswerConfig,
+  name: Extract<ClusterName, { kind: 'srv' }>,
+  qname: string,
+  qtype: string,
+): RRSet {
+  const svc = view.service(name.namespace, name.service);
+  if (!svc || svc.kind === 'ExternalName') return NONE;
+  const ttl = config.ttl;
+  const own = serviceName(svc, config);
+  const srv: SrvAnswer[] = [];
+  const extra: Answer[] = [];
+  if (svc.kind === 'ClusterIP') {
+    for (const p of svc.ports) {
+      if (portMatches(p, name.port, name.protocol)) srv.push(srvRecord(qname, ttl, p.port, own));
+    }
+    if (srv.length > 0) extra.push(...addressRecords(own, svc.clusterIPs, ttl, 'A'));
+  } else {
+    for (const ep of view.readyEndpoints(svc.namespace, svc.name)) {
       const target = `${ep.hostname}.${own}`;
-      if (ep.ports.length > 0) extra.push(...addressRecords(target, [ep.ip], ttl));
+      let matched = false;
       for (const p of ep.ports) {
-        srv.push({
-          type: 'SRV',
-          name: qname,
-          ttl,
-          class: 'IN',
-          data: { priority: 0, weight: 0, port: p.port, target },
-        });
+        if (!portMatches(p, name.port, name.protocol)) continue;
+        srv.push(srvRecord(qname, ttl, p.port, target));
+        matched = true;
       }
+      if (matched) extra.push(...addressRecords(target, [ep.ip], ttl, 'A'));
     }
-    return {
-      exists: true,
-      records: [
-        ...addressRecords(
-          qname,
-          endpoints.map((ep) => ep.ip),
-          ttl,
-        ),
-        ...weighSrv(srv),
-      ],
-      extra,
-    };
   }
+  if (srv.length === 0) return NONE;
+  // The name holds SRV records only: other types get NODATA.
+  return qtype === 'SRV' ? { exists: true, records: weighSrv(srv), extra } : EMPTY;
+}
 
-  /** `_<port>._<proto>.<svc>.<ns>.svc.<zone>`: named ports only. */
-  private portRecords(name: Extract<ClusterName, { kind: 'srv' }>, qname: string): RRSet {
-    const svc = this.view.service(name.namespace, name.service);
-    if (!svc || svc.kind === 'ExternalName') return NONE;
-    const ttl = this.config.ttl;
-    const own = this.serviceName(svc);
-    const matches = (p: { name: string; protocol: string }) =>
-      p.name !== '' && p.name.toLowerCase() === name.port && protocolMatches(name.protocol, p.protocol);
-    const srv: SrvAnswer[] = [];
-    const extra: Answer[] = [];
-    if (svc.kind === 'ClusterIP') {
-      for (const p of svc.ports.filter(matches)) {
-        srv.push({
-          type: 'SRV',
-          name: qname,
-          ttl,
-          class: 'IN',
-          data: { priority: 0, weight: 0, port: p.port, target: own },
-        });
-      }
-      if (srv.length > 0) extra.push(...addressRecords(own, svc.clusterIPs, ttl));
-    } else {
-      for (const ep of this.readyEndpoints(svc)) {
-        const target = `${ep.hostname}.${own}`;
-        const ports = ep.ports.filter(matches);
-        if (ports.length > 0) extra.push(...addressRecords(target, [ep.ip], ttl));
-        for (const p of ports) {
-          srv.push({
-            type: 'SRV',
-            name: qname,
-            ttl,
-            class: 'IN',
-            data: { priority: 0, weight: 0, port: p.port, target },
-          });
-        }
-      }
+/** PTR for an address: a ClusterIP names its service, a ready endpoint `<hostname>.<svc>…` (reverse.go). */
+function reverse(
+  view: ClusterDnsView,
+  config: DnsAnswerConfig,
+  ip: string,
+  qname: string,
+  qtype: string,
+): RRSet {
+  const ttl = config.ttl;
+  const targets = new Set<string>();
+  for (const s of view.servicesByClusterIP(ip)) targets.add(serviceName(s, config));
+  if (targets.size === 0) {
+    for (const r of view.endpointsByIP(ip)) {
+      targets.add(`${r.hostname}.${serviceName({ namespace: r.namespace, name: r.service }, config)}`);
     }
-    return srv.length > 0 ? { exists: true, records: weighSrv(srv), extra } : NONE;
   }
+  if (targets.size === 0) return NONE;
+  if (qtype !== 'PTR') return EMPTY;
+  const records: Answer[] = [];
+  for (const t of targets) records.push({ type: 'PTR', name: qname, ttl, class: 'IN', data: t });
+  return { exists: true, records };
+}
 
-  /** PTR for an address: a ClusterIP names its service, a ready endpoint `<hostname>.<svc>…` (reverse.go). */
-  reverse(ip: string, qname: string): RRSet {
-    const ttl = this.config.ttl;
-    const services = this.view.servicesByClusterIP(ip);
-    if (services.length > 0) {
-      return {
-        exists: true,
-        records: services.map((s) => ({
-          type: 'PTR',
-          name: qname,
-          ttl,
-          class: 'IN',
-          data: this.serviceName(s),
-        })),
-      };
-    }
-    const refs = this.view.endpointsByIP(ip);
-    if (refs.length === 0) return NONE;
-    const targets = new Set(
-      refs.map((r) => `${r.hostname}.${this.serviceName({ namespace: r.namespace, name: r.service })}`),
-    );
-    return {
-      exists: true,
-      records: [...targets].map((t) => ({ type: 'PTR', name: qname, ttl, class: 'IN', data: t })),
-    };
-  }
+function reply(query: Packet, config: DnsAnswerConfig, shape: ResponseShape): AnswerResult {
+  shape.recursionAvailable = config.forwarding;
+  return { kind: 'answer', response: responseTo(query, shape) };
 }
 
 /**
@@ -263,95 +250,132 @@ export function answerQuery(
   view: ClusterDnsView,
   config: DnsAnswerConfig,
 ): AnswerResult {
-  const ra = config.forwarding;
-  const reply = (shape: Omit<ResponseShape, 'recursionAvailable'>): AnswerResult => ({
-    kind: 'answer',
-    response: responseTo(query, { ...shape, recursionAvailable: ra }),
-  });
-  if (opcodeOf(query.flags) !== 0) return reply({ rcode: RCODE.NOTIMP, authoritative: false });
+  if (opcodeOf(query.flags) !== 0)
+    return reply(query, config, { recursionAvailable: false, rcode: RCODE.NOTIMP, authoritative: false });
   const questions = query.questions ?? [];
   const opts = optsOf(query);
-  if (questions.length !== 1 || opts.length > 1) return reply({ rcode: RCODE.FORMERR, authoritative: false });
-  if (opts[0] && opts[0].ednsVersion > 0) return reply({ rcode: BADVERS, authoritative: false });
+  if (questions.length !== 1 || opts.length > 1) {
+    return reply(query, config, { recursionAvailable: false, rcode: RCODE.FORMERR, authoritative: false });
+  }
+  if (opts[0] && opts[0].ednsVersion > 0)
+    return reply(query, config, { recursionAvailable: false, rcode: BADVERS, authoritative: false });
 
   const q = questions[0]!;
   const qtype = q.type.toUpperCase();
   const qname = q.name;
-  const answerer = new ClusterAnswerer(view, config);
+  const transfer = qtype === 'AXFR' || qtype === 'IXFR';
 
   let set: RRSet | undefined;
   let soaZone: string | undefined;
   const segs = labelsInZone(qname, config.clusterDomain);
   if (segs !== undefined) {
-    set = answerer.lookup(parseClusterName(segs), qname);
+    set = lookup(view, config, parseClusterName(segs), qname, qtype);
     soaZone = config.clusterDomain;
   } else {
     const rev = parseReverseName(qname);
     if (rev) {
       const zone = owningReverseZone(rev, config.reverseZones);
-      const known = rev.ip !== undefined ? answerer.reverse(rev.ip, qname) : NONE;
+      const known = rev.ip !== undefined ? reverse(view, config, rev.ip, qname, qtype) : NONE;
       if (known.exists || zone) {
-        set = rev.ip === undefined ? { exists: true, records: [] } : known;
+        // A shorter name inside the zone (`244.10.in-addr.arpa`) exists as the parent of addresses.
+        set = rev.ip === undefined ? EMPTY : known;
         soaZone = zone?.zone ?? config.clusterDomain;
       }
     }
   }
   if (set === undefined || soaZone === undefined) {
-    const labels = qname
-      .replace(/\.$/, '')
-      .split('.')
-      .filter((l) => l !== '');
+    const labels = qname.split('.').filter((l) => l !== '').length;
     // A single label never reaches the internet: it is a search-list leftover (`redis-service.`).
-    if (config.forwarding && labels.length !== 1) return { kind: 'forward' };
-    if (qtype === 'AXFR' || qtype === 'IXFR') return reply({ rcode: RCODE.REFUSED, authoritative: false });
-    return reply({ rcode: RCODE.NXDOMAIN, authoritative: false });
+    if (config.forwarding && labels !== 1) return { kind: 'forward' };
+    return reply(query, config, {
+      recursionAvailable: false,
+      rcode: transfer ? RCODE.REFUSED : RCODE.NXDOMAIN,
+      authoritative: false,
+    });
   }
 
-  const soa = () => [soaRecord(soaZone, config.clusterDomain, view.serial(), config.ttl)];
-  if (qtype === 'AXFR' || qtype === 'IXFR') return reply({ rcode: RCODE.REFUSED, authoritative: true });
-  if (!set.exists) return reply({ rcode: RCODE.NXDOMAIN, authoritative: true, authorities: soa() });
-
-  if (set.cname !== undefined) return chaseCname(set, qtype, answerer, config, reply, soa);
-
+  if (transfer)
+    return reply(query, config, { recursionAvailable: false, rcode: RCODE.REFUSED, authoritative: true });
+  const soa = [soaRecord(soaZone, config.clusterDomain, view.serial(), config.ttl)];
+  if (!set.exists)
+    return reply(query, config, {
+      recursionAvailable: false,
+      rcode: RCODE.NXDOMAIN,
+      authoritative: true,
+      authorities: soa,
+    });
+  if (set.cname !== undefined) return chaseCname(query, view, config, set, qtype, soa);
   if (qtype === 'SOA' && segs !== undefined && segs.length === 0) {
-    return reply({ rcode: RCODE.NOERROR, authoritative: true, answers: soa() });
+    return reply(query, config, {
+      recursionAvailable: false,
+      rcode: RCODE.NOERROR,
+      authoritative: true,
+      answers: soa,
+    });
   }
-  const answers = set.records.filter((r) => r.type === qtype);
-  if (answers.length === 0) return reply({ rcode: RCODE.NOERROR, authoritative: true, authorities: soa() });
-  return reply({
+  if (set.records.length === 0) {
+    return reply(query, config, {
+      recursionAvailable: false,
+      rcode: RCODE.NOERROR,
+      authoritative: true,
+      authorities: soa,
+    });
+  }
+  return reply(query, config, {
+    recursionAvailable: false,
     rcode: RCODE.NOERROR,
     authoritative: true,
-    answers,
-    additionals: qtype === 'SRV' ? set.extra : [],
+    answers: set.records,
+    additionals: set.extra,
   });
 }
 
 /** An ExternalName: the CNAME, and the target's records when the target is itself a cluster name. */
 function chaseCname(
+  query: Packet,
+  view: ClusterDnsView,
+  config: DnsAnswerConfig,
   first: RRSet,
   qtype: string,
-  answerer: ClusterAnswerer,
-  config: DnsAnswerConfig,
-  reply: (shape: Omit<ResponseShape, 'recursionAvailable'>) => AnswerResult,
-  soa: () => Answer[],
+  soa: Answer[],
 ): AnswerResult {
   const answers: Answer[] = [...first.records];
-  if (qtype === 'CNAME') return reply({ rcode: RCODE.NOERROR, authoritative: true, answers });
+  if (qtype === 'CNAME')
+    return reply(query, config, {
+      recursionAvailable: false,
+      rcode: RCODE.NOERROR,
+      authoritative: true,
+      answers,
+    });
   let set = first;
   for (let i = 0; i < MAX_CNAME_CHAIN && set.cname !== undefined; i++) {
     const segs = labelsInZone(set.cname, config.clusterDomain);
     // Outside the zone the client (or its recursive resolver) follows the CNAME itself.
-    if (segs === undefined) return reply({ rcode: RCODE.NOERROR, authoritative: true, answers });
-    set = answerer.lookup(parseClusterName(segs), set.cname);
-    if (!set.exists)
-      return reply({ rcode: RCODE.NXDOMAIN, authoritative: true, answers, authorities: soa() });
-    if (set.cname !== undefined) answers.push(...set.records);
-    else answers.push(...set.records.filter((r) => r.type === qtype));
+    if (segs === undefined)
+      return reply(query, config, {
+        recursionAvailable: false,
+        rcode: RCODE.NOERROR,
+        authoritative: true,
+        answers,
+      });
+    set = lookup(view, config, parseClusterName(segs), set.cname, qtype);
+    if (!set.exists) {
+      return reply(query, config, {
+        recursionAvailable: false,
+        rcode: RCODE.NXDOMAIN,
+        authoritative: true,
+        answers,
+        authorities: soa,
+      });
+    }
+    answers.push(...set.records);
   }
-  return reply({
+  const nodata = answers.length === first.records.length;
+  return reply(query, config, {
+    recursionAvailable: false,
     rcode: RCODE.NOERROR,
     authoritative: true,
     answers,
-    authorities: answers.length === first.records.length ? soa() : [],
+    authorities: nodata ? soa : [],
   });
 }

@@ -48,9 +48,9 @@ export function responseTo(query: Packet | DecodedPacket, shape: ResponseShape):
   let flags = (opcodeOf(qflags) << 11) | (qflags & RECURSION_DESIRED) | (shape.rcode & 0xf);
   if (shape.authoritative) flags |= AUTHORITATIVE_ANSWER;
   if (shape.recursionAvailable) flags |= RECURSION_AVAILABLE;
-  const additionals = [...(shape.additionals ?? [])];
-  if (optsOf(query).length > 0) {
-    additionals.push({
+  let additionals = shape.additionals ?? [];
+  if (hasOpt(query)) {
+    additionals = additionals.concat({
       type: 'OPT',
       name: '.',
       udpPayloadSize: MAX_UDP_PAYLOAD,
@@ -61,15 +61,23 @@ export function responseTo(query: Packet | DecodedPacket, shape: ResponseShape):
       options: [],
     });
   }
+  const questions: Question[] = [];
+  for (const q of query.questions ?? [])
+    questions.push({ name: q.name, type: q.type, class: q.class ?? 'IN' });
   return {
     type: 'response',
     id: query.id ?? 0,
     flags,
-    questions: (query.questions ?? []).map((q: Question) => ({ ...q })),
+    questions,
     answers: shape.answers ?? [],
     authorities: shape.authorities ?? [],
     additionals,
   };
+}
+
+function hasOpt(query: Packet): boolean {
+  for (const a of query.additionals ?? []) if (a.type === 'OPT') return true;
+  return false;
 }
 
 /** CoreDNS's negative-answer SOA (plugin/pkg backend_lookup.go `SOA`): TTL min(ttl, 300), MINIMUM ttl. */

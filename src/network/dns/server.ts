@@ -5,6 +5,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { type DecodedPacket, decode } from 'dns-packet';
 import { answerQuery, type DnsAnswerConfig, type PodRecordMode } from './answer.js';
+import { AnswerCache } from './cache.js';
 import { Forwarder, type UpstreamOptions } from './forward.js';
 import { reverseZone } from './names.js';
 import { headerOnlyReply, RCODE, responseTo, udpLimit } from './records.js';
@@ -59,38 +60,77 @@ export function dnsAnswerConfig(options: ClusterDnsOptions): DnsAnswerConfig {
   };
 }
 
-/** Answers one raw query; `undefined` means send nothing. Never throws. */
+export type DnsHandler = (raw: Buffer, overTcp: boolean) => Buffer | undefined | Promise<Buffer | undefined>;
+
+/**
+ * Answers one raw query; `undefined` means send nothing. Never throws. Answers podrun decides come back at once
+ * (no promise: most queries are answered in the same tick they arrive); forwarded ones as a promise.
+ */
 export function makeHandler(
   view: ClusterDnsView,
   config: DnsAnswerConfig,
   forwarder: Forwarder | undefined,
   onError: (err: unknown) => void,
-): (raw: Buffer, overTcp: boolean) => Promise<Buffer | undefined> {
-  return async (raw, overTcp) => {
-    let query: DecodedPacket;
+): DnsHandler {
+  const cache = new AnswerCache();
+  return (raw, overTcp) => {
     try {
-      query = decode(raw);
-    } catch {
-      return headerOnlyReply(raw, RCODE.FORMERR);
-    }
-    try {
+      if (raw.length < 12) return undefined;
+      const serial = view.serial();
+      const key = AnswerCache.key(raw, overTcp);
+      const hit = cache.get(key, serial, raw.readUInt16BE(0));
+      if (hit) return hit;
+      let query: DecodedPacket;
+      try {
+        query = decode(raw);
+      } catch {
+        return headerOnlyReply(raw, RCODE.FORMERR);
+      }
       if (query.flag_qr) return undefined; // a response sent to us: answering could loop
       const limit = overTcp ? MAX_TCP_MESSAGE : udpLimit(query);
       const result = answerQuery(query, view, config);
-      if (result.kind === 'answer') return encodeResponse(result.response, limit);
-      const upstream = forwarder ? await forwarder.forward(raw, overTcp) : undefined;
-      if (upstream) return upstream;
-      const servfail = responseTo(query, {
-        rcode: RCODE.SERVFAIL,
-        authoritative: false,
-        recursionAvailable: true,
-      });
-      return encodeResponse(servfail, limit);
+      if (result.kind === 'answer') {
+        const wire = encodeResponse(result.response, limit);
+        cache.set(key, serial, wire);
+        return wire;
+      }
+      return forwardOrFail(raw, overTcp, query, limit, forwarder, onError);
     } catch (err) {
       onError(err);
       return headerOnlyReply(raw, RCODE.SERVFAIL);
     }
   };
+}
+
+async function forwardOrFail(
+  raw: Buffer,
+  overTcp: boolean,
+  query: DecodedPacket,
+  limit: number,
+  forwarder: Forwarder | undefined,
+  onError: (err: unknown) => void,
+): Promise<Buffer | undefined> {
+  try {
+    const upstream = forwarder ? await forwarder.forward(raw, overTcp) : undefined;
+    if (upstream) return upstream;
+    const servfail = responseTo(query, {
+      rcode: RCODE.SERVFAIL,
+      authoritative: false,
+      recursionAvailable: true,
+    });
+    return encodeResponse(servfail, limit);
+  } catch (err) {
+    onError(err);
+    return headerOnlyReply(raw, RCODE.SERVFAIL);
+  }
+}
+
+/** Runs `handle` and passes its reply (if any) to `send`, at once when it is not a promise. */
+function reply(handle: DnsHandler, raw: Buffer, overTcp: boolean, send: (reply: Buffer) => void): void {
+  const r = handle(raw, overTcp);
+  if (r === undefined) return;
+  if (r instanceof Promise) void r.then((b) => b && send(b));
+  else send(r);
 }
 
 function bindUdp(address: string, port: number): Promise<UdpSocket> {
@@ -114,11 +154,7 @@ function listenTcp(server: Server, address: string, port: number): Promise<void>
   });
 }
 
-function serveTcp(
-  conn: Socket,
-  handle: (raw: Buffer, overTcp: boolean) => Promise<Buffer | undefined>,
-  idleMs: number,
-) {
+function serveTcp(conn: Socket, handle: DnsHandler, idleMs: number) {
   let pending: Buffer = Buffer.alloc(0);
   conn.setTimeout(idleMs, () => conn.destroy());
   conn.on('error', () => conn.destroy());
@@ -130,11 +166,11 @@ function serveTcp(
       if (pending.length < 2 + len) break;
       const msg = Buffer.from(pending.subarray(2, 2 + len));
       pending = pending.subarray(2 + len);
-      void handle(msg, true).then((reply) => {
-        if (!reply || conn.destroyed) return;
+      reply(handle, msg, true, (answer) => {
+        if (conn.destroyed) return;
         const prefix = Buffer.alloc(2);
-        prefix.writeUInt16BE(reply.length);
-        conn.write(Buffer.concat([prefix, reply]));
+        prefix.writeUInt16BE(answer.length);
+        conn.write(Buffer.concat([prefix, answer]));
       });
     }
   });
@@ -151,7 +187,7 @@ export async function startClusterDns(options: ClusterDnsOptions): Promise<Clust
   let udp: UdpSocket | undefined;
   let tcp: Server | undefined;
   const conns = new Set<Socket>();
-  let handle: ((raw: Buffer, overTcp: boolean) => Promise<Buffer | undefined>) | undefined;
+  let handle: DnsHandler | undefined;
   for (let attempt = 0; attempt < BIND_ATTEMPTS && !tcp; attempt++) {
     try {
       udp = await bindUdp(options.address, options.port);
@@ -195,10 +231,10 @@ export async function startClusterDns(options: ClusterDnsOptions): Promise<Clust
   const udpSocket = udp;
   const h = handle;
   udpSocket.on('error', onError);
+
   udpSocket.on('message', (msg, rinfo) => {
-    void h(msg, false).then((reply) => {
-      if (reply) udpSocket.send(reply, rinfo.port, rinfo.address, (err) => err && onError(err));
-    });
+    // No send callback: a failed send is reported through 'error', and a callback per datagram costs.
+    reply(h, msg, false, (answer) => udpSocket.send(answer, rinfo.port, rinfo.address));
   });
   const tcpServer = tcp;
   tcpServer.on('error', onError);

@@ -5,7 +5,7 @@ import dnsPacket from 'dns-packet';
 import { parseResolvConf, parseUpstream } from '../../../src/network/dns/forward.js';
 import { RCODE } from '../../../src/network/dns/records.js';
 import { type ClusterDnsServer, startClusterDns } from '../../../src/network/dns/server.js';
-import { headlessService, query, sampleCluster, slice } from './fixtures.js';
+import { clusterIPService, headlessService, query, sampleCluster, slice } from './fixtures.js';
 import { dig, FakeUpstream, framed, parseDig, tcpExchange, UdpClient } from './helpers.js';
 
 const HOST = '127.0.0.1';
@@ -107,6 +107,32 @@ describe('cluster DNS server over UDP and TCP', () => {
 
   it('answers names outside the cluster NXDOMAIN at once when forwarding is off', async () => {
     assert.equal(parseDig(await dig(HOST, server.port, ['example.com'])).status, 'NXDOMAIN');
+  });
+});
+
+describe('cluster DNS server and changes to the cluster', () => {
+  it('answers from the current data after a change (answers kept for repeated questions are dropped)', async () => {
+    const index = sampleCluster();
+    const server = await startClusterDns({ address: HOST, port: 0, view: index, upstream: false });
+    const client = new UdpClient(HOST, server.port);
+    try {
+      const name = 'redis-service.default.svc.cluster.local';
+      for (let i = 0; i < 2; i++) {
+        const q = query(name);
+        const res = await client.ask(q);
+        assert.equal(res.id, q.id, 'a repeated question gets its own id back');
+        assert.equal((res.answers?.[0] as { data: string } | undefined)?.data, '10.96.0.21');
+      }
+      index.apply('MODIFIED', clusterIPService('default', 'redis-service', '10.96.0.99', [['', 6379]]));
+      const after = await client.ask(query(name));
+      assert.equal((after.answers?.[0] as { data: string } | undefined)?.data, '10.96.0.99');
+      index.apply('DELETED', clusterIPService('default', 'redis-service', '10.96.0.99', [['', 6379]]));
+      const gone = await client.ask(query(name));
+      assert.equal((gone.flags ?? 0) & 0xf, RCODE.NXDOMAIN);
+    } finally {
+      client.close();
+      await server.close();
+    }
   });
 });
 
