@@ -119,6 +119,22 @@ export class ClusterDnsIndex implements ClusterDnsView {
     this.lastChange = Math.max(this.lastChange + 1, Math.floor(Date.now() / 1000));
   }
 
+  /**
+   * Forgets everything, for a relist: call it and then `apply('ADDED', …)` for every listed object in the same
+   * tick, so that no query sees the index half filled.
+   */
+  reset(): void {
+    this.namespaces.clear();
+    this.services.clear();
+    this.byClusterIP.clear();
+    this.slices.clear();
+    this.slicesByService.clear();
+    this.endpointRefsByIP.clear();
+    this.podIPs.clear();
+    this.podIPCount.clear();
+    this.lastChange = Math.max(this.lastChange + 1, Math.floor(Date.now() / 1000));
+  }
+
   private applyNamespace(ns: Namespace, deleted: boolean): void {
     const name = ns.metadata?.name;
     if (!name) return;

@@ -87,6 +87,23 @@ describe('ClusterDnsIndex', () => {
     assert.ok(!index.podHasIP('default', '10.244.0.8'));
   });
 
+  it('forgets everything on reset, for a relist', () => {
+    const index = new ClusterDnsIndex();
+    index.apply('ADDED', namespace('default'));
+    index.apply('ADDED', clusterIPService('default', 'web', '10.96.0.30', [['http', 80]]));
+    index.apply('ADDED', slice('default', 'web-1', 'web', [{ ip: '10.244.0.7' }], [['http', 80]]));
+    index.apply('ADDED', pod('default', 'p', '10.244.0.7'));
+    const before = index.serial();
+    index.reset();
+    assert.equal(index.namespaceExists('default'), false);
+    assert.equal(index.service('default', 'web'), undefined);
+    assert.deepEqual(index.servicesByClusterIP('10.96.0.30'), []);
+    assert.deepEqual(index.readyEndpoints('default', 'web'), []);
+    assert.deepEqual(index.endpointsByIP('10.244.0.7'), []);
+    assert.equal(index.podHasIP('default', '10.244.0.7'), false);
+    assert.ok(index.serial() > before);
+  });
+
   it('moves the SOA serial forward on every change', () => {
     const index = new ClusterDnsIndex();
     const before = index.serial();

@@ -1,7 +1,7 @@
 // Clients and a fake upstream for the server tests: dig, raw UDP/TCP exchanges, all on loopback.
 import { execFile } from 'node:child_process';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { promisify } from 'node:util';
 import dnsPacket, { type DecodedPacket, type Packet } from 'dns-packet';
 
@@ -107,6 +107,8 @@ export function framed(...messages: Buffer[]): Buffer {
 export class FakeUpstream {
   readonly queries: DecodedPacket[] = [];
   silent = false;
+  /** Names answered over UDP with TC set and no records (the full answer is on the TCP side). */
+  truncated = new Set<string>();
   private readonly socket: UdpSocket = createSocket('udp4');
 
   constructor(private readonly records: Record<string, string>) {
@@ -116,12 +118,14 @@ export class FakeUpstream {
       if (this.silent) return;
       const question = q.questions![0]!;
       const ip = this.records[question.name.toLowerCase()];
+      const tc = this.truncated.has(question.name.toLowerCase());
       const reply = dnsPacket.encode({
         type: 'response',
         id: q.id ?? 0,
-        flags: dnsPacket.RECURSION_AVAILABLE | (ip ? 0 : 3),
+        flags: dnsPacket.RECURSION_AVAILABLE | (tc ? dnsPacket.TRUNCATED_RESPONSE : ip ? 0 : 3),
         questions: q.questions ?? [],
-        answers: ip && question.type === 'A' ? [{ type: 'A', name: question.name, ttl: 60, data: ip }] : [],
+        answers:
+          ip && !tc && question.type === 'A' ? [{ type: 'A', name: question.name, ttl: 60, data: ip }] : [],
       });
       this.socket.send(reply, rinfo.port, rinfo.address);
     });
@@ -136,4 +140,30 @@ export class FakeUpstream {
   close(): void {
     this.socket.close();
   }
+}
+
+/** A TCP resolver on 127.0.0.1:`port` answering every A query with `ip` (the FakeUpstream's TCP side). */
+export function fakeTcpUpstream(port: number, answers: (name: string) => string[]): Promise<() => void> {
+  return new Promise((resolve) => {
+    const server = createServer((conn) => {
+      let buf = Buffer.alloc(0);
+      conn.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        if (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0)) return;
+        const q = dnsPacket.decode(buf.subarray(2, 2 + buf.readUInt16BE(0)));
+        buf = Buffer.alloc(0);
+        const name = q.questions![0]!.name;
+        const reply = dnsPacket.encode({
+          type: 'response',
+          id: q.id ?? 0,
+          flags: dnsPacket.RECURSION_AVAILABLE,
+          questions: q.questions ?? [],
+          answers: answers(name).map((data) => ({ type: 'A' as const, name, ttl: 60, data })),
+        });
+        conn.write(framed(reply));
+      });
+      conn.on('error', () => conn.destroy());
+    });
+    server.listen(port, '127.0.0.1', () => resolve(() => server.close()));
+  });
 }

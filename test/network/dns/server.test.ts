@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { Resolver } from 'node:dns/promises';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { parseResolvConf, parseUpstream } from '../../../src/network/dns/forward.js';
 import { RCODE } from '../../../src/network/dns/records.js';
 import { type ClusterDnsServer, startClusterDns } from '../../../src/network/dns/server.js';
 import { clusterIPService, headlessService, query, sampleCluster, slice } from './fixtures.js';
-import { dig, FakeUpstream, framed, parseDig, tcpExchange, UdpClient } from './helpers.js';
+import { dig, FakeUpstream, fakeTcpUpstream, framed, parseDig, tcpExchange, UdpClient } from './helpers.js';
 
 const HOST = '127.0.0.1';
 const PG = 'postgres-service.default.svc.cluster.local';
@@ -105,6 +107,23 @@ describe('cluster DNS server over UDP and TCP', () => {
     }
   });
 
+  it('closes a TCP connection left idle', async () => {
+    const idle = await startClusterDns({
+      address: HOST,
+      port: 0,
+      view: sampleCluster(),
+      upstream: false,
+      tcpIdleTimeoutMs: 50,
+    });
+    try {
+      const conn = connect({ host: HOST, port: idle.port });
+      await once(conn, 'connect');
+      await once(conn, 'close');
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('answers names outside the cluster NXDOMAIN at once when forwarding is off', async () => {
     assert.equal(parseDig(await dig(HOST, server.port, ['example.com'])).status, 'NXDOMAIN');
   });
@@ -195,6 +214,57 @@ describe('cluster DNS forwarding', () => {
     } finally {
       client.close();
       await server.close();
+      upstream.close();
+    }
+  });
+
+  it('tries the next upstream when one is silent', async () => {
+    const silent = new FakeUpstream({});
+    silent.silent = true;
+    const good = new FakeUpstream({ 'example.com': '192.0.2.1' });
+    const [silentPort, goodPort] = [await silent.start(), await good.start()];
+    const server = await startClusterDns({
+      address: HOST,
+      port: 0,
+      view: sampleCluster(),
+      upstream: { servers: [`127.0.0.1:${silentPort}`, `127.0.0.1:${goodPort}`], tryTimeoutMs: 200 },
+    });
+    const client = new UdpClient(HOST, server.port);
+    try {
+      const res = await client.ask(query('example.com'));
+      assert.equal((res.answers?.[0] as { data: string } | undefined)?.data, '192.0.2.1');
+      assert.equal(silent.queries.length, 1);
+      assert.equal(good.queries.length, 1);
+    } finally {
+      client.close();
+      await server.close();
+      silent.close();
+      good.close();
+    }
+  });
+
+  it('fetches a truncated upstream answer again over TCP for a TCP client', async () => {
+    const upstream = new FakeUpstream({ 'big.example.com': '192.0.2.1' });
+    upstream.truncated.add('big.example.com');
+    const port = await upstream.start();
+    const stopTcp = await fakeTcpUpstream(port, () => ['192.0.2.1', '192.0.2.2']);
+    const server = await startClusterDns({
+      address: HOST,
+      port: 0,
+      view: sampleCluster(),
+      upstream: { servers: [`127.0.0.1:${port}`] },
+    });
+    try {
+      const overTcp = parseDig(await dig(HOST, server.port, ['+tcp', 'big.example.com']));
+      assert.deepEqual(
+        overTcp.answers.map((a) => a[4]),
+        ['192.0.2.1', '192.0.2.2'],
+      );
+      const overUdp = parseDig(await dig(HOST, server.port, ['+ignore', 'big.example.com']));
+      assert.ok(overUdp.flags.includes('tc'), 'a UDP client gets the truncated answer and retries itself');
+    } finally {
+      await server.close();
+      stopTcp();
       upstream.close();
     }
   });
