@@ -132,7 +132,8 @@ export class Forwarder {
     }
     if (++this.consecutiveFailures >= this.failureThreshold) {
       this.holdDownUntil = Date.now() + this.holdDownMs;
-      this.consecutiveFailures = 0;
+      // On probation afterwards: one more unanswered query holds down again, an answer clears it.
+      this.consecutiveFailures = this.failureThreshold - 1;
     }
     return undefined;
   }
