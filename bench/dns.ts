@@ -163,13 +163,23 @@ async function startDnsmasq(hostsFile: string): Promise<{ child: ChildProcess; p
   throw new Error(`dnsmasq never answered on ${HOST}:${port}: ${stderr.trim()}`);
 }
 
+function randomCase(name: string): string {
+  let out = '';
+  for (const c of name) out += Math.random() < 0.5 ? c.toUpperCase() : c;
+  return out;
+}
+
 /** One query at a time over UDP; checks every answer. */
 class Client {
   private readonly socket: Socket = createSocket('udp4');
   private id = 0;
   private pending: ((m: Buffer) => void) | undefined;
 
-  constructor(private readonly port: number) {
+  /** `mixedCase`: each query spells the name with a random mix of cases, so no two questions are alike. */
+  constructor(
+    private readonly port: number,
+    private readonly mixedCase = false,
+  ) {
     this.socket.on('message', (m) => this.pending?.(m));
   }
 
@@ -181,7 +191,7 @@ class Client {
       type: 'query',
       id,
       flags: dnsPacket.RECURSION_DESIRED,
-      questions: [{ type: 'A', name: NAME }],
+      questions: [{ type: 'A', name: this.mixedCase ? randomCase(NAME) : NAME }],
     });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -223,7 +233,7 @@ export async function runDnsBench(o: DnsBenchOptions): Promise<BenchResult> {
     available: true,
     setup: [
       `podrun's DNS server (src/network/dns, in a Node child process) and dnsmasq (\`--no-resolv --addn-hosts\`), both on ${HOST}, each holding ${o.services + 1} service names; the name asked is \`${NAME}\` A.`,
-      `One client, one query in flight, ${o.queries} timed queries per server after ${WARMUP} untimed ones, alternating servers every ${BLOCK} queries${full ? '' : ' — **quick run**: targets are checked only at full size'}.`,
+      `One client, one query in flight, ${o.queries} timed queries per server after ${WARMUP} untimed ones, alternating servers every ${BLOCK} queries; "every question new" spells the name in random case each time, so podrun cannot reuse an encoded answer${full ? '' : ' — **quick run**: targets are checked only at full size'}.`,
     ],
     metrics: [],
     notes: [],
@@ -261,12 +271,14 @@ export async function runDnsBench(o: DnsBenchOptions): Promise<BenchResult> {
       podrun: new Client(podrun.port),
       dnsmasq: new Client(dnsmasq.port),
       floor: new Client(floor.port),
+      // Every question new (as 0x20-randomizing resolvers ask): podrun decodes, looks up and encodes each time.
+      fresh: new Client(podrun.port, true),
     };
-    const samples: Record<keyof typeof clients, number[]> = { podrun: [], dnsmasq: [], floor: [] };
+    const samples: Record<keyof typeof clients, number[]> = { podrun: [], dnsmasq: [], floor: [], fresh: [] };
     let lost = 0;
     for (const c of Object.values(clients)) for (let i = 0; i < WARMUP; i++) await c.lookup();
     while (samples.podrun.length < o.queries) {
-      for (const key of ['podrun', 'dnsmasq', 'floor'] as const) {
+      for (const key of ['podrun', 'dnsmasq', 'floor', 'fresh'] as const) {
         for (let i = 0; i < BLOCK && samples[key].length < o.queries; i++) {
           const t = await clients[key].lookup();
           if (t === undefined) lost++;
@@ -295,6 +307,8 @@ export async function runDnsBench(o: DnsBenchOptions): Promise<BenchResult> {
       { name: 'p99 podrun / dnsmasq', value: `${(pP99 / dP99).toFixed(2)}×` },
       { name: 'Node UDP floor (canned answer), median', value: us(median(samples.floor)) },
       { name: 'Node UDP floor, p99', value: us(percentile(samples.floor, 99)) },
+      { name: 'podrun DNS, every question new, median', value: us(median(samples.fresh)) },
+      { name: 'podrun DNS, every question new, p99', value: us(percentile(samples.fresh, 99)) },
     ];
     result.metrics.push(...metrics);
     if (lost > 0) result.notes.push(`${lost} queries got no answer within 2 s (left out of the figures).`);
