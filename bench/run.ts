@@ -1,8 +1,9 @@
 // `npm run bench [-- NAME...]`: runs every benchmark (or the named ones), prints a summary and rewrites
-// their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host).
+// their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host), dns.
 // Sizes come from the environment (see docs/benchmarks.md); `--no-write` leaves the document alone.
 import { join } from 'node:path';
 import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
+import { dnsOptionsFromEnv, runDnsBench } from './dns.js';
 import { hostOptionsFromEnv, runHostBench } from './host-pod-startup.js';
 import { runCleanups } from './lib/cleanup.js';
 import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
@@ -11,6 +12,7 @@ import { REPO_ROOT } from './lib/server.js';
 const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResult>> = {
   apiserver: (log) => runApiserverBench(apiserverOptionsFromEnv(process.env, log)),
   'host-pod-startup': (log) => runHostBench(hostOptionsFromEnv(process.env, log)),
+  dns: (log) => runDnsBench(dnsOptionsFromEnv(process.env, log)),
 };
 const ALIASES: Record<string, string> = { host: 'host-pod-startup', api: 'apiserver' };
 
