@@ -38,4 +38,6 @@ export interface PodNetworkInfo {
   /** The node's address as pods see it: podrun's cluster DNS listens there. */
   gateway: string;
   podCidr: string;
+  /** The host's interface to the pods (the host runtime's bridge): the host routes the service CIDR there. */
+  hostInterface?: string;
 }

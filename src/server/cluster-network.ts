@@ -66,10 +66,15 @@ export async function startClusterNetwork(options: ClusterNetworkOptions): Promi
         bridge: net.hostInterface,
         gateway: net.gateway,
       });
-      const report = await table.start();
-      for (const line of describeReport(report)) log(`network: ${line}`);
-      closers.push(() => table.close());
-      sinks.push((rules) => table.apply(rules));
+      try {
+        const report = await table.start();
+        for (const line of describeReport(report)) log(`network: ${line}`);
+        closers.push(() => table.close());
+        sinks.push((rules) => table.apply(rules));
+      } catch (e) {
+        // Pods still reach Services; only the machine's own processes do not.
+        log(`network: this machine will not reach ClusterIPs: ${(e as Error).message}`);
+      }
     }
     const proxy = new ServiceProxy({
       serviceCidr: options.serviceCidr,
@@ -79,16 +84,21 @@ export async function startClusterNetwork(options: ClusterNetworkOptions): Promi
     closers.push(() => proxy.close());
 
     const index = new ClusterDnsIndex();
-    const dns: ClusterDnsServer = await startClusterDns({
-      address: net.gateway,
-      port: 0,
-      view: index,
-      clusterDomain: options.clusterDomain,
-      serviceCidr: options.serviceCidr,
-      podCidr: net.podCidr,
-      onError: (e) => log(`network: DNS: ${(e as Error).message}`),
-    });
-    closers.push(() => dns.close());
+    let dns: ClusterDnsServer | undefined;
+    try {
+      dns = await startClusterDns({
+        address: net.gateway,
+        port: 0,
+        view: index,
+        clusterDomain: options.clusterDomain,
+        serviceCidr: options.serviceCidr,
+        podCidr: net.podCidr,
+        onError: (e) => log(`network: DNS: ${(e as Error).message}`),
+      });
+      closers.push(() => dns?.close());
+    } catch (e) {
+      log(`network: no cluster DNS (pods get the host's resolv.conf): ${(e as Error).message}`);
+    }
 
     const client = registryControllerClient(registry);
     const feed = (r: ResourceInfo, toDns: boolean, toProxy: boolean) => {
@@ -112,10 +122,9 @@ export async function startClusterNetwork(options: ClusterNetworkOptions): Promi
     ];
     for (const i of informers) await i.start();
 
-    await writeDnsEndpoints(registry, net.gateway, dns.port);
+    if (dns) await writeDnsEndpoints(registry, net.gateway, dns.port);
     await proxy.sync();
-    log(`network: cluster DNS on ${net.gateway}:${dns.port} (Service ${kubeDnsIP(options.serviceCidr)})`);
-    return { clusterDNS: [kubeDnsIP(options.serviceCidr)], close };
+    return { clusterDNS: dns ? [kubeDnsIP(options.serviceCidr)] : [], close };
   } catch (e) {
     await close();
     throw e;
@@ -125,7 +134,8 @@ export async function startClusterNetwork(options: ClusterNetworkOptions): Promi
 function describeReport(report: object): string[] {
   const r = report as { reclaimed?: unknown[]; foreign?: unknown[] };
   const out: string[] = [];
-  if (r.reclaimed?.length) out.push(`removed what stopped podruns left in the host's firewall: ${JSON.stringify(r.reclaimed)}`);
+  if (r.reclaimed?.length)
+    out.push(`removed what stopped podruns left in the host's firewall: ${JSON.stringify(r.reclaimed)}`);
   if (r.foreign?.length) out.push(`left alone, not podrun's: ${JSON.stringify(r.foreign)}`);
   return out;
 }

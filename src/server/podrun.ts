@@ -21,6 +21,7 @@ import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { openRuntime, type RuntimeName } from './runtimes.js';
@@ -43,18 +44,23 @@ export interface PodrunOptions {
   serviceCIDR?: string;
   nodeName?: string;
   /**
-   * The kubelet's --cluster-dns: ClusterFirst pods' nameservers, e.g. `[KUBE_DNS_SERVICE_IP]`. Without one,
-   * ClusterFirst pods fall back to the host's resolv.conf with a MissingClusterDNS event, as upstream.
-   * @default []
+   * The kubelet's --cluster-dns: ClusterFirst pods' nameservers. Without one, ClusterFirst pods fall back to
+   * the host's resolv.conf with a MissingClusterDNS event, as upstream.
+   * @default the kube-dns ClusterIP when podrun's cluster DNS runs (the runtime gives pods a network), else []
    */
   clusterDNS?: string[];
+  /**
+   * The machine's own processes reach ClusterIPs: a table in the host's nftables and a route to the service
+   * CIDR, removed when podrun stops. @default true
+   */
+  hostServiceAccess?: boolean;
   clock?: Clock;
   /** Where component errors are reported (a sync that failed and will be retried). */
   log?: (message: string) => void;
 }
 
-/** The ClusterIP of `kube-system/kube-dns`: the 10th address of the service CIDR 10.96.0.0/12, as kubeadm's. */
-export const KUBE_DNS_SERVICE_IP = '10.96.0.10';
+/** The cluster's DNS domain, as kubeadm's default. */
+export const CLUSTER_DOMAIN = 'cluster.local';
 
 export interface Podrun {
   url: string;
@@ -120,6 +126,18 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       options.runtimeService ?? (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock));
     closers.push(() => runtime.close?.());
 
+    // Service VIPs and cluster DNS are in place before the kubelet starts a pod.
+    const network = await startClusterNetwork({
+      registry,
+      runtime,
+      serviceCidr: serviceCIDR,
+      clusterDomain: CLUSTER_DOMAIN,
+      stateDir: options.stateDir,
+      hostAccess: options.hostServiceAccess ?? true,
+      log,
+    });
+    closers.push(() => network.close());
+
     const kubelet = new Kubelet({
       runtime,
       clock,
@@ -137,7 +155,8 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
         },
         imagePullBackOff: DEFAULT_IMAGE_BACKOFF,
         resyncIntervalMs: 60_000,
-        clusterDNS: options.clusterDNS ?? [],
+        clusterDNS: options.clusterDNS ?? network.clusterDNS,
+        clusterDomain: CLUSTER_DOMAIN,
       },
     });
 
