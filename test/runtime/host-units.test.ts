@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Ipam, ipString, parseCidr } from '../../src/runtime/host/ipam.js';
 import { hostView, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
-import { hostsFile, resolvConf } from '../../src/runtime/host/runtime.js';
+import { hostsFile, resolvConf } from '../../src/runtime/host/pod-files.js';
 import { SHIM_SOURCE } from '../../src/runtime/host/shim-source.js';
 import { encodeSpec } from '../../src/runtime/host/spec.js';
 import { resolveIdentity } from '../../src/runtime/host/users.js';
