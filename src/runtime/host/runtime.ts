@@ -59,7 +59,7 @@ import {
   teardownEntries,
 } from './request-specs.js';
 import { ShimServer } from './shim-server.js';
-import { SHIM_SOURCE } from './shim-source.js';
+import { shimSource } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { ContainerStopper } from './stopper.js';
 
@@ -164,7 +164,8 @@ export class HostRuntime implements RuntimeService {
   async init(): Promise<void> {
     mkdirSync(join(this.#stateDir, 'bin'), { recursive: true });
     mkdirSync(this.#runDir, { recursive: true });
-    if (readOrEmpty(this.#shim) !== SHIM_SOURCE) writeFileAtomic(this.#shim, SHIM_SOURCE);
+    const shim = shimSource();
+    if (readOrEmpty(this.#shim) !== shim) writeFileAtomic(this.#shim, shim);
     this.#server = new ShimServer(this.#perl, this.#shim, join(this.#stateDir, 'shim.log'), {
       args: [this.#inflightLock],
     });

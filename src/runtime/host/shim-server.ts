@@ -4,7 +4,7 @@
 // a process of a few hundred megabytes on podrun's event loop. A start request's child stays as the
 // container's shim, in its own session, so containers outlive both the server and podrun.
 //
-// Protocol (see mode_serve in shim-source.ts): requests `<id> <mode> <byte length>\n<spec>` on the server's
+// Protocol (see mode_serve in podrun-shim.pl): requests `<id> <mode> <byte length>\n<spec>` on the server's
 // stdin; reports `<id> <text>\n` on its stdout, where text is the child's one-line report (`ok ...` or
 // `err ...`, with `\n` and `\\` escaped), or `!exit <wait status>` when a child ended (for a child that died
 // without a report, that is the report).
