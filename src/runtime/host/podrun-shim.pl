@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# podrun host runtime shim: modes serve (requests sandbox | teardown | start) | prepare | exec.
+# podrun host runtime shim: modes serve (requests sandbox | teardown | start | nft) | prepare | exec.
 # The runtime (src/runtime/host/) writes this file to <stateDir>/bin/podrun-shim.pl and runs it with perl.
 #
 # Why Perl: namespaces cannot be entered from Node (it is multithreaded: setns(2) on the mount namespace fails
@@ -223,6 +223,36 @@ sub link_index {
   return $index;
 }
 
+# The Service rules (kube-proxy's, rendered by the runtime into one `nft -f` transaction in a file): nft runs
+# in the network namespace of the process that calls this, with its stdout nowhere (ours may be the report
+# channel) and its stderr kept for the report. Returns the pid and the read end of its stderr.
+sub spawn_nft {
+  pipe(my $errR, my $errW) or die "pipe: $!\n";
+  my $pid = fork();
+  die "fork: $!\n" unless defined $pid;
+  if ($pid == 0) {
+    close $errR;
+    open(STDIN, '<', '/dev/null') or exit 127;
+    open(STDOUT, '>', '/dev/null') or exit 127;
+    open(STDERR, '>&', $errW) or exit 127;
+    exec { $spec{nft} } $spec{nft}, '-f', $spec{nftfile} or do { print STDERR "run $spec{nft}: $!\n"; exit 127; };
+  }
+  close $errW;
+  return ($pid, $errR);
+}
+# Waits for spawn_nft's nft; returns '' when it succeeded, else why not (one line).
+sub wait_nft {
+  my ($pid, $errR) = @_;
+  my $err = '';
+  while (sysread($errR, my $chunk, 4096)) { $err .= $chunk; }
+  close $errR;
+  waitpid($pid, 0);
+  return '' if $? == 0;
+  $err =~ s/\s+$//;
+  $err =~ s/\s*\n\s*/ | /g;
+  return "nft -f $spec{nftfile} failed (" . (($? & 127) ? 'signal ' . ($? & 127) : 'exit status ' . ($? >> 8)) . "): $err";
+}
+
 # Directories and files a request asks for, before anything else.
 sub make_paths {
   mkpath($_) for @{ $list{mkdir} || [] };
@@ -304,6 +334,9 @@ sub mode_sandbox {
   my $bridge = defined $spec{veth} ? link_index($host, $spec{bridge}) : 0;
   sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) == 0
     or die "unshare(net, uts, ipc, mount): $!\n";
+  # The pod's Service rules, in its new network namespace, while the rest is set up: nft costs more than the
+  # rest of the sandbox, and the report waits for it (the first container must already reach Services).
+  my ($nftpid, $nfterr) = defined $spec{nftfile} ? spawn_nft() : ();
   my $h = "$spec{hostname}";
   sc('sethostname', $h, 0 + length($h)) == 0 or die "sethostname $h: $!\n";
   # Slave: nothing mounted here reaches the host.
@@ -353,10 +386,12 @@ sub mode_sandbox {
   close $hostnet;
   close $host;
   close $pod;
+  # A failure of nft leaves the pod without Services, not without its sandbox: the report says so.
+  my $nft = defined $nftpid ? wait_nft($nftpid, $nfterr) : '';
   my $me = "$$ " . starttime($$);
   write_atomic($spec{holderfile}, "$me\n") or die "write $spec{holderfile}: $!\n";
   write_records();
-  ctl("ok $me\n");
+  ctl("ok $me" . ($nft eq '' ? '' : " nft $nft") . "\n");
   chdir '/';
   open(STDIN, '<', '/dev/null');
   $SIG{TERM} = 'IGNORE';
@@ -365,6 +400,22 @@ sub mode_sandbox {
   # Named for ps, keeping the state directory in it (how leftovers are found).
   $0 = $spec{title} if defined $spec{title};
   for (;;) { select(undef, undef, undef, 3600); }
+}
+
+# nft: replaces the Service rules in a running pod's network namespace, its holder's; never in the host's.
+sub mode_nft {
+  my $holder = 0 + $spec{holder};
+  open(my $ns, '<', "/proc/$holder/ns/net") or die "the pod's sandbox is gone (its holder, process $holder: $!)\n";
+  starttime($holder) eq $spec{holderstart} or die "the pod's sandbox is gone (its holder, process $holder, ended)\n";
+  my $host = (stat('/proc/self/ns/net'))[1];
+  sc('setns', 0 + fileno($ns), CLONE_NEWNET) == 0 or die "setns net of the pod: $!\n";
+  close $ns;
+  my $now = (stat('/proc/self/ns/net'))[1];
+  die "the pod's holder (process $holder) is in the host's network namespace: no rules applied\n"
+    if !defined $now || !defined $host || $now == $host;
+  my $err = wait_nft(spawn_nft());
+  die "$err\n" if $err ne '';
+  ctl("ok\n");
 }
 
 # teardown: deletes the veth pair (its holder has been killed by then) and removes the sandbox's files.
@@ -738,6 +789,7 @@ sub serve_one {
     if ($mode eq 'start') { mode_start(); }
     elsif ($mode eq 'sandbox') { mode_sandbox(); }
     elsif ($mode eq 'teardown') { mode_teardown(); }
+    elsif ($mode eq 'nft') { mode_nft(); }
     else { die "unknown request $mode\n"; }
     1;
   };

@@ -256,9 +256,18 @@ export function readContainerRecords(records: string): { rec: ContainerRecord; s
 }
 
 /** A holder's `<pid> <start time>` (its file, and its report after `ok `). */
-export function parseHolder(text: string): { pid: number; start: string } | undefined {
+function parseHolder(text: string): { pid: number; start: string } | undefined {
   const m = /^(\d+) (\d+)$/.exec(text.trim());
   return m ? { pid: Number(m[1]), start: m[2] ?? '' } : undefined;
+}
+
+/** The holder's report: `ok <pid> <start time>`, then ` nft <why>` when the pod's Service rules failed. */
+export function parseSandboxReport(
+  report: string,
+): { holder: { pid: number; start: string }; nftFailure: string | undefined } | undefined {
+  const m = /^ok (\d+) (\d+)(?: nft (.*))?$/s.exec(report.trim());
+  if (!m) return undefined;
+  return { holder: { pid: Number(m[1]), start: m[2] ?? '' }, nftFailure: m[3] };
 }
 
 function readHolder(sandboxDir: string): { pid: number; start: string } | undefined {

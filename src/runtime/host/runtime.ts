@@ -8,6 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { type FSWatcher, mkdirSync, rmSync, watch } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import {
   type ContainerConfig,
@@ -30,7 +31,7 @@ import { runExec } from './exec.js';
 import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { findIp, prepareHost } from './host-setup.js';
-import { Ipam, parseCidr, type Subnet } from './ipam.js';
+import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
 import { bootId, isSameProcess } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
@@ -39,7 +40,7 @@ import {
   containerStatus,
   linkRecords,
   newContainerRecord,
-  parseHolder,
+  parseSandboxReport,
   parseStartReport,
   readContainerRecords,
   readOrEmpty,
@@ -58,7 +59,8 @@ import {
   startEntries,
   teardownEntries,
 } from './request-specs.js';
-import { ShimServer } from './shim-server.js';
+import { findNft, PodServiceRules } from './service-rules.js';
+import { type ShimRequest, ShimServer } from './shim-server.js';
 import { shimSource } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { ContainerStopper } from './stopper.js';
@@ -76,9 +78,15 @@ export interface HostRuntimeOptions {
   /** Container log rotation: size that triggers it and files kept (the live one included). 10 MiB and 5. */
   logMaxBytes?: number;
   logMaxFiles?: number;
-  /** perl and ip; found on the usual paths when not given. */
+  /** perl, ip and nft; found on the usual paths when not given. */
   perlPath?: string;
   ipPath?: string;
+  /** '' when the machine has none: then Services do not reach pods, and setServiceRules says so once. */
+  nftPath?: string;
+  /** Problems the runtime survives (a pod's Service rules failed, nft missing). Default: stderr. */
+  log?: (message: string) => void;
+  /** Renders Service rules for `nft -f` (default: the proxy's renderNftRuleset); for tests and benchmarks. */
+  renderRules?: (rules: ServiceRules, table: string) => string;
 }
 
 const DEFAULT_CIDR = '10.244.0.0/16';
@@ -107,6 +115,7 @@ export class HostRuntime implements RuntimeService {
   readonly #starting = new Map<string, Promise<unknown>>();
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
   readonly #stopper: ContainerStopper;
+  readonly #rules: PodServiceRules;
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
@@ -147,6 +156,20 @@ export class HostRuntime implements RuntimeService {
     };
     this.#perl = options.perlPath ?? '/usr/bin/perl';
     this.#ip = options.ipPath ?? findIp();
+    const log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
+    this.#rules = new PodServiceRules({
+      dir: this.#records,
+      nft: (options.nftPath ?? findNft()) || undefined,
+      apply: (sandbox, entries) =>
+        this.#request('nft', [
+          ['holder', String(sandbox.holder.pid)],
+          ['holderstart', sandbox.holder.start],
+          ...entries,
+        ]),
+      live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxLive(sandbox),
+      log,
+      render: options.renderRules,
+    });
   }
 
   get #shim(): string {
@@ -279,9 +302,14 @@ export class HostRuntime implements RuntimeService {
       const live = this.#store.sandboxes.get(id);
       if (live) this.#observeSandbox(live);
     };
-    const report = await this.#request('sandbox', sandboxEntries(this.#spec, rec), onHolderExit);
-    const held = report.startsWith('ok ') ? parseHolder(report.slice(3)) : undefined;
-    if (held) rec.holder = held;
+    const rules = this.#rules.sandboxEntries();
+    const report = await this.#request(
+      'sandbox',
+      [...sandboxEntries(this.#spec, rec), ...rules.entries],
+      onHolderExit,
+    );
+    const held = parseSandboxReport(report);
+    if (held) rec.holder = held.holder;
     else {
       await this.#teardownSandbox(rec).catch(() => {});
       const why = report.replace(/^err /, '');
@@ -294,8 +322,27 @@ export class HostRuntime implements RuntimeService {
         `failed to create the sandbox of pod ${pod}: ${message}`,
       );
     }
+    // Registered before the sandbox is listed, so that a change arriving now waits for this sandbox's update.
+    const caughtUp = this.#rules.created(rec, rules.version, held.nftFailure);
     this.#store.putSandbox(rec);
+    await caughtUp;
     return id;
+  }
+
+  async setServiceRules(rules: ServiceRules): Promise<void> {
+    const ready = [...this.#store.sandboxes.values()].filter((s) => this.#sandboxLive(s));
+    await this.#rules.set(rules, ready);
+  }
+
+  podNetwork(): PodNetworkInfo {
+    return {
+      gateway: this.#subnet.gateway,
+      podCidr: `${ipString(this.#subnet.base)}/${this.#subnet.prefix}`,
+    };
+  }
+
+  #sandboxLive(rec: SandboxRecord): boolean {
+    return rec.state === 'ready' && this.#holderAlive(rec);
   }
 
   stopPodSandbox(id: string): Promise<void> {
@@ -310,6 +357,7 @@ export class HostRuntime implements RuntimeService {
       for (const c of this.#store.containersOf(id)) await this.removeContainer(c.id);
       await this.#teardownSandbox(rec);
       this.#store.dropSandbox(id);
+      this.#rules.forget(id);
       this.#sandboxCheckedAt.delete(id);
     });
   }
@@ -336,6 +384,7 @@ export class HostRuntime implements RuntimeService {
     );
     const wasReady = rec.state !== 'notready';
     rec.state = 'notready';
+    this.#rules.forget(id);
     try {
       // As CRI's StopPodSandbox: the sandbox's processes stop and its network resources are reclaimed, also
       // for a sandbox that became notready on its own (its holder died); a failed attempt is tried again.
@@ -621,11 +670,7 @@ export class HostRuntime implements RuntimeService {
   }
 
   /** One request to the shim server; resolves with its report (`ok ...` or `err <why>`). */
-  #request(
-    mode: 'sandbox' | 'teardown' | 'start',
-    entries: SpecEntry[],
-    onExit?: (waitStatus: number) => void,
-  ): Promise<string> {
+  #request(mode: ShimRequest, entries: SpecEntry[], onExit?: (waitStatus: number) => void): Promise<string> {
     const server = this.#server;
     if (!server) return Promise.resolve('err the host runtime is not initialised (init() was not called)');
     let spec: string;

@@ -14,7 +14,7 @@ import { closeSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
-export type ShimRequest = 'sandbox' | 'teardown' | 'start';
+export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft';
 
 interface Queued {
   mode: ShimRequest;
@@ -52,7 +52,7 @@ export class ShimServer {
   readonly #maxInFlight: number;
   #current: Instance | undefined;
   #nextId = 1;
-  /** Not sent yet: container starts and teardowns first, then new sandboxes. */
+  /** Not sent yet: container starts and teardowns first, then new sandboxes and rule updates. */
   readonly #urgent: Queued[] = [];
   readonly #sandboxes: Queued[] = [];
   #closed = false;
@@ -80,7 +80,13 @@ export class ShimServer {
   request(mode: ShimRequest, spec: string, onExit?: (waitStatus: number) => void): Promise<string> {
     if (this.#closed) return Promise.resolve('err the host runtime is closed');
     return new Promise<string>((resolve) => {
-      (mode === 'sandbox' ? this.#sandboxes : this.#urgent).push({ mode, spec, resolve, onExit });
+      // Rule updates of running pods wait with new sandboxes, behind container starts.
+      (mode === 'sandbox' || mode === 'nft' ? this.#sandboxes : this.#urgent).push({
+        mode,
+        spec,
+        resolve,
+        onExit,
+      });
       this.#pump();
     });
   }
