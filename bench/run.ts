@@ -1,9 +1,11 @@
 // `npm run bench [-- NAME...]`: runs every benchmark (or the named ones), prints a summary and rewrites
-// their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host).
+// their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host),
+// host-services (or services).
 // Sizes come from the environment (see docs/benchmarks.md); `--no-write` leaves the document alone.
 import { join } from 'node:path';
 import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
 import { hostOptionsFromEnv, runHostBench } from './host-pod-startup.js';
+import { runServicesBench, servicesOptionsFromEnv } from './host-services.js';
 import { runCleanups } from './lib/cleanup.js';
 import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
 import { REPO_ROOT } from './lib/server.js';
@@ -11,8 +13,13 @@ import { REPO_ROOT } from './lib/server.js';
 const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResult>> = {
   apiserver: (log) => runApiserverBench(apiserverOptionsFromEnv(process.env, log)),
   'host-pod-startup': (log) => runHostBench(hostOptionsFromEnv(process.env, log)),
+  'host-services': (log) => runServicesBench(servicesOptionsFromEnv(process.env, log)),
 };
-const ALIASES: Record<string, string> = { host: 'host-pod-startup', api: 'apiserver' };
+const ALIASES: Record<string, string> = {
+  host: 'host-pod-startup',
+  api: 'apiserver',
+  services: 'host-services',
+};
 
 const args = process.argv.slice(2);
 const write = !args.includes('--no-write');

@@ -3,7 +3,7 @@
 // writes kube-proxy-like DNAT rules, so that traffic through VIPs is checked whatever the renderer's state.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -13,6 +13,7 @@ import type { ServiceRules } from '../../src/network/types.js';
 import { createHostRuntime } from '../../src/runtime/host/index.js';
 import type { HostRuntimeOptions } from '../../src/runtime/host/runtime.js';
 import type { PodSandboxConfig } from '../../src/runtime/types.js';
+import { waitFor } from './conformance.js';
 import { HOST_TEST_NETWORK } from './fixtures/network.js';
 import { runtimeServiceRulesConformance } from './service-rules-conformance.js';
 
@@ -123,4 +124,54 @@ test('without nft, sandboxes are made all the same, and the missing nft is repor
     for (const s of await noNft.listPodSandboxes()) await noNft.removePodSandbox(s.id);
     await noNft.close?.();
   }
+});
+
+/** Host pids whose command line (as the process set it) starts with `title`. */
+function processesTitled(title: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith(title)) out.push(Number(p));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+test('a new sandbox joins a spare network namespace made ahead with the rules in it; spares end with the runtime', async () => {
+  const stateDir = tempDir();
+  const rt = await createHostRuntime({ stateDir, ...HOST_TEST_NETWORK, renderRules: standInRuleset });
+  const title = `podrun-netns ${realpathSync(stateDir)}`;
+  try {
+    const rules: ServiceRules = { serviceCidr: '10.96.0.0/16', clusterIPs: ['10.96.5.5'], ports: [] };
+    await rt.setServiceRules!(rules);
+    await waitFor(() => processesTitled(title).length === 2);
+    const spares = new Map(processesTitled(title).map((p) => [readlinkSync(`/proc/${p}/ns/net`), p]));
+    assert.ok(listTable(`/proc/${[...spares.values()][0]}/ns/net`), 'a spare has the table');
+    const id = await rt.runPodSandbox({
+      metadata: { name: 'spare', namespace: 'host', uid: 'uid-spare', attempt: 0 },
+      hostname: 'spare',
+      logDirectory: join(stateDir, 'logs'),
+      labels: {},
+      annotations: {},
+      portMappings: [],
+    });
+    const netns = readlinkSync(`/proc/${holderOf(stateDir, id)}/ns/net`);
+    const joined = spares.get(netns);
+    assert.ok(
+      joined,
+      `the holder is in a spare's network namespace (${netns}; spares: ${[...spares.keys()]})`,
+    );
+    await waitFor(() => !processesTitled(title).includes(joined), 10_000);
+    assert.equal(
+      listTable(`/proc/${holderOf(stateDir, id)}/ns/net`),
+      appliedInScratch(standInRuleset(rules, 'podrun')),
+    );
+    await rt.removePodSandbox(id);
+  } finally {
+    await rt.close?.();
+  }
+  await waitFor(() => processesTitled(title).length === 0, 10_000);
 });

@@ -86,7 +86,7 @@ describe('Service rules per sandbox', () => {
   test('a change while an update of the sandbox is under way is applied after it: the sandbox ends with the newest', async () => {
     const h = harness();
     const a = sandbox('a');
-    await h.r.created(a, 0, undefined);
+    await h.r.created(a, { version: 0, spare: undefined }, undefined);
     const first = h.r.set(rules(1), [a]);
     await h.settle();
     assert.equal(h.pending.length, 1);
@@ -114,7 +114,7 @@ describe('Service rules per sandbox', () => {
     await h.r.set(rules(2), []);
     const b = sandbox('b');
     let ready = false;
-    const created = h.r.created(b, made.version, undefined).then(() => {
+    const created = h.r.created(b, made, undefined).then(() => {
       ready = true;
     });
     await h.settle();
@@ -127,10 +127,10 @@ describe('Service rules per sandbox', () => {
 
   test('no entries before the first change, and a sandbox made with the current rules needs no update', async () => {
     const h = harness();
-    assert.deepEqual(h.r.sandboxEntries(), { entries: [], version: 0 });
+    assert.deepEqual(h.r.sandboxEntries(), { entries: [], version: 0, spare: undefined });
     await h.r.set(rules(1), []);
     const made = h.r.sandboxEntries();
-    await h.r.created(sandbox('c'), made.version, undefined);
+    await h.r.created(sandbox('c'), made, undefined);
     await h.settle();
     assert.equal(h.pending.length, 0);
   });
@@ -138,8 +138,8 @@ describe('Service rules per sandbox', () => {
   test('a failure is logged, holds up no other sandbox, and the failed one is tried again at the next change', async () => {
     const h = harness();
     const [a, b] = [sandbox('a'), sandbox('b')];
-    await h.r.created(a, 0, undefined);
-    await h.r.created(b, 0, undefined);
+    await h.r.created(a, { version: 0, spare: undefined }, undefined);
+    await h.r.created(b, { version: 0, spare: undefined }, undefined);
     const set1 = h.r.set(rules(1), [a, b]);
     await h.answer('err nft -f failed: syntax error');
     await h.answer('ok');
@@ -162,7 +162,7 @@ describe('Service rules per sandbox', () => {
     const h = harness();
     await h.r.set(rules(1), []);
     const a = sandbox('a');
-    await h.r.created(a, 1, 'nft -f /x failed (exit status 1): oops');
+    await h.r.created(a, { version: 1, spare: undefined }, 'nft -f /x failed (exit status 1): oops');
     assert.match(h.logged[0] ?? '', /pod ns\/a .*oops/);
     assert.equal(h.pending.length, 0);
     const set2 = h.r.set(rules(2), [a]);
@@ -174,7 +174,7 @@ describe('Service rules per sandbox', () => {
   test('updates go to at most two sandboxes at once', async () => {
     const h = harness();
     const all = ['a', 'b', 'c', 'd', 'e'].map(sandbox);
-    for (const s of all) await h.r.created(s, 0, undefined);
+    for (const s of all) await h.r.created(s, { version: 0, spare: undefined }, undefined);
     const set = h.r.set(rules(1), all);
     for (let i = 0; i < all.length; i++) await h.answer();
     await set;
@@ -185,7 +185,7 @@ describe('Service rules per sandbox', () => {
   test('a forgotten (stopped) sandbox gets nothing more', async () => {
     const h = harness();
     const a = sandbox('a');
-    await h.r.created(a, 0, undefined);
+    await h.r.created(a, { version: 0, spare: undefined }, undefined);
     h.r.forget('a');
     await h.r.set(rules(1), []);
     await h.settle();
@@ -195,7 +195,7 @@ describe('Service rules per sandbox', () => {
   test('without nft nothing is applied, and that is said once', async () => {
     const h = harness('');
     const a = sandbox('a');
-    await h.r.created(a, 0, undefined);
+    await h.r.created(a, { version: 0, spare: undefined }, undefined);
     await h.r.set(rules(1), [a]);
     await h.r.set(rules(2), [a]);
     assert.deepEqual(h.r.sandboxEntries().entries, []);

@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# podrun host runtime shim: modes serve (requests sandbox | teardown | start | nft) | prepare | exec.
+# podrun host runtime shim: modes serve (requests sandbox | teardown | start | nft | netns) | prepare | exec.
 # The runtime (src/runtime/host/) writes this file to <stateDir>/bin/podrun-shim.pl and runs it with perl.
 #
 # Why Perl: namespaces cannot be entered from Node (it is multithreaded: setns(2) on the mount namespace fails
@@ -332,11 +332,25 @@ sub mode_sandbox {
   open(my $hostnet, '<', '/proc/self/ns/net') or die "open /proc/self/ns/net: $!\n";
   my $host = nl_open();
   my $bridge = defined $spec{veth} ? link_index($host, $spec{bridge}) : 0;
-  sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) == 0
-    or die "unshare(net, uts, ipc, mount): $!\n";
-  # The pod's Service rules, in its new network namespace, while the rest is set up: nft costs more than the
-  # rest of the sandbox, and the report waits for it (the first container must already reach Services).
-  my ($nftpid, $nfterr) = defined $spec{nftfile} ? spawn_nft() : ();
+  # A spare network namespace (mode_netns) already has the Service rules: join it when its holder still runs.
+  my $spare;
+  if (defined $spec{netns}) {
+    my $p = 0 + $spec{netns};
+    if (open(my $ns, '<', "/proc/$p/ns/net")) {
+      $spare = $ns if starttime($p) eq $spec{netnsstart};
+    }
+  }
+  if ($spare) {
+    sc('setns', 0 + fileno($spare), CLONE_NEWNET) == 0 or die "setns net of the spare network namespace: $!\n";
+    close $spare;
+    sc('unshare', CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) == 0 or die "unshare(uts, ipc, mount): $!\n";
+  } else {
+    sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) == 0
+      or die "unshare(net, uts, ipc, mount): $!\n";
+  }
+  # Else the pod's Service rules, in its new network namespace, while the rest is set up: nft costs more than
+  # the rest of the sandbox, and the report waits for it (the first container must already reach Services).
+  my ($nftpid, $nfterr) = defined $spec{nftfile} && !$spare ? spawn_nft() : ();
   my $h = "$spec{hostname}";
   sc('sethostname', $h, 0 + length($h)) == 0 or die "sethostname $h: $!\n";
   # Slave: nothing mounted here reaches the host.
@@ -391,13 +405,29 @@ sub mode_sandbox {
   my $me = "$$ " . starttime($$);
   write_atomic($spec{holderfile}, "$me\n") or die "write $spec{holderfile}: $!\n";
   write_records();
-  ctl("ok $me" . ($nft eq '' ? '' : " nft $nft") . "\n");
+  ctl("ok $me" . ($spare ? ' spare' : '') . ($nft eq '' ? '' : " nft $nft") . "\n");
   chdir '/';
   open(STDIN, '<', '/dev/null');
   $SIG{TERM} = 'IGNORE';
   $SIG{INT} = 'IGNORE';
   $SIG{HUP} = 'IGNORE';
   # Named for ps, keeping the state directory in it (how leftovers are found).
+  $0 = $spec{title} if defined $spec{title};
+  for (;;) { select(undef, undef, undef, 3600); }
+}
+
+# netns: a spare network namespace for a pod to come, with the Service rules already in it (nft is the slowest
+# part of a sandbox), made ahead of time. This process holds it until a holder has joined it (mode_sandbox) and
+# podrun kills this process; it also dies with the server (PR_SET_PDEATHSIG), so no spare outlives podrun.
+sub mode_netns {
+  sc('prctl', 1, 9) == 0 or die "prctl(PR_SET_PDEATHSIG): $!\n";
+  # Made between pods: the pods being started go first on a busy CPU (nft inherits the niceness).
+  setpriority(0, 0, 10);
+  sc('unshare', CLONE_NEWNET) == 0 or die "unshare(net): $!\n";
+  my $err = wait_nft(spawn_nft());
+  die "$err\n" if $err ne '';
+  ctl("ok $$ " . starttime($$) . "\n");
+  chdir '/';
   $0 = $spec{title} if defined $spec{title};
   for (;;) { select(undef, undef, undef, 3600); }
 }
@@ -790,6 +820,7 @@ sub serve_one {
     elsif ($mode eq 'sandbox') { mode_sandbox(); }
     elsif ($mode eq 'teardown') { mode_teardown(); }
     elsif ($mode eq 'nft') { mode_nft(); }
+    elsif ($mode eq 'netns') { mode_netns(); }
     else { die "unknown request $mode\n"; }
     1;
   };

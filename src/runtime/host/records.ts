@@ -261,13 +261,16 @@ function parseHolder(text: string): { pid: number; start: string } | undefined {
   return m ? { pid: Number(m[1]), start: m[2] ?? '' } : undefined;
 }
 
-/** The holder's report: `ok <pid> <start time>`, then ` nft <why>` when the pod's Service rules failed. */
+/**
+ * The holder's report: `ok <pid> <start time>`, then ` spare` when it joined a spare network namespace, then
+ * ` nft <why>` when its nft failed.
+ */
 export function parseSandboxReport(
   report: string,
-): { holder: { pid: number; start: string }; nftFailure: string | undefined } | undefined {
-  const m = /^ok (\d+) (\d+)(?: nft (.*))?$/s.exec(report.trim());
+): { holder: { pid: number; start: string }; spare: boolean; nftFailure: string | undefined } | undefined {
+  const m = /^ok (\d+) (\d+)( spare)?(?: nft (.*))?$/s.exec(report.trim());
   if (!m) return undefined;
-  return { holder: { pid: Number(m[1]), start: m[2] ?? '' }, nftFailure: m[3] };
+  return { holder: { pid: Number(m[1]), start: m[2] ?? '' }, spare: m[3] !== undefined, nftFailure: m[4] };
 }
 
 function readHolder(sandboxDir: string): { pid: number; start: string } | undefined {

@@ -62,6 +62,7 @@ import {
 import { findNft, PodServiceRules } from './service-rules.js';
 import { type ShimRequest, ShimServer } from './shim-server.js';
 import { shimSource } from './shim-source.js';
+import { SparePool } from './spare-netns.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { ContainerStopper } from './stopper.js';
 
@@ -91,6 +92,8 @@ export interface HostRuntimeOptions {
 
 const DEFAULT_CIDR = '10.244.0.0/16';
 const LIVENESS_SWEEP_MS = 2_000;
+/** Network namespaces with the Service rules made ahead of time (spare-netns.ts). */
+const SPARE_NETNS = 2;
 
 export class HostRuntime implements RuntimeService {
   readonly name = 'host';
@@ -169,6 +172,20 @@ export class HostRuntime implements RuntimeService {
       live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxLive(sandbox),
       log,
       render: options.renderRules,
+      spares: new SparePool({
+        size: SPARE_NETNS,
+        make: (entries) => this.#request('netns', [['title', `podrun-netns ${this.#stateDir}`], ...entries]),
+        alive: (spare) => isSameProcess(spare.pid, spare.start),
+        kill: (spare) => {
+          if (!isSameProcess(spare.pid, spare.start)) return;
+          try {
+            process.kill(spare.pid, 'SIGKILL');
+          } catch {
+            // it ended meanwhile
+          }
+        },
+        log,
+      }),
     });
   }
 
@@ -261,6 +278,7 @@ export class HostRuntime implements RuntimeService {
     this.#watcher?.close();
     this.#watcher = undefined;
     this.#listeners.clear();
+    this.#rules.close();
     await this.#server?.close();
     // Nothing left to find again: no records either (the state directory may be deleted next).
     if (this.#store.sandboxes.size === 0 && this.#store.containers.size === 0)
@@ -323,7 +341,7 @@ export class HostRuntime implements RuntimeService {
       );
     }
     // Registered before the sandbox is listed, so that a change arriving now waits for this sandbox's update.
-    const caughtUp = this.#rules.created(rec, rules.version, held.nftFailure);
+    const caughtUp = this.#rules.created(rec, rules, held.nftFailure);
     this.#store.putSandbox(rec);
     await caughtUp;
     return id;

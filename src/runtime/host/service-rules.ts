@@ -15,6 +15,7 @@ import { renderNftRuleset } from '../../network/proxy/nft.js';
 import type { ServiceRules } from '../../network/types.js';
 import { writeFileAtomic } from './files.js';
 import type { SandboxRecord } from './records.js';
+import type { Spare, SparePool } from './spare-netns.js';
 import type { SpecEntry } from './spec.js';
 
 /** The table the rules live in, in each pod's network namespace. */
@@ -45,6 +46,8 @@ export interface ServiceRulesOptions {
   log: (message: string) => void;
   /** Renders the rules as one `nft -f` transaction replacing `table` (default: the proxy's renderNftRuleset). */
   render?: (rules: ServiceRules, table: string) => string;
+  /** Spare network namespaces with the rules in them, for new sandboxes (none without). */
+  spares?: SparePool;
 }
 
 export class PodServiceRules {
@@ -84,28 +87,53 @@ export class PodServiceRules {
       : renderNftRuleset(rules, { table: POD_NFT_TABLE });
     writeFileAtomic(this.#file, text);
     this.#version++;
+    this.#o.spares?.drop();
+    this.#refill();
     await Promise.all(sandboxes.map((s) => this.#catchUp(s)));
   }
 
-  /** Spec entries that make a new sandbox's holder apply the current rules; none before the first change. */
-  sandboxEntries(): { entries: SpecEntry[]; version: number } {
+  /**
+   * Spec entries that make a new sandbox's holder join a spare network namespace that has the current rules,
+   * or else apply them itself; none before the first change. `spare` is to be given back to created().
+   */
+  sandboxEntries(): { entries: SpecEntry[]; version: number; spare: Spare | undefined } {
     const version = this.#version;
-    if (version === 0 || !this.#o.nft) return { entries: [], version };
-    return { entries: this.#entries(), version };
+    if (version === 0 || !this.#o.nft) return { entries: [], version, spare: undefined };
+    const spare = this.#o.spares?.take(version);
+    this.#refill();
+    const entries = this.#entries();
+    if (spare) entries.push(['netns', String(spare.pid)], ['netnsstart', spare.start]);
+    return { entries, version, spare };
   }
 
   /**
-   * A new sandbox's holder reported: `version` is what sandboxEntries gave its request, `failure` what its
-   * nft said (undefined when it succeeded or did not run). Resolves once the sandbox has the newest rules (or
-   * an update failed).
+   * A new sandbox's holder reported: `version` and `spare` are what sandboxEntries gave its request, `failure`
+   * what its nft said (undefined when it succeeded or did not run). Resolves once the sandbox has the newest
+   * rules (or an update failed).
    */
-  async created(sandbox: SandboxRecord, version: number, failure: string | undefined): Promise<void> {
+  async created(
+    sandbox: SandboxRecord,
+    made: { version: number; spare: Spare | undefined },
+    failure: string | undefined,
+  ): Promise<void> {
+    // The holder has joined the spare's namespace, or made its own: the spare's process is not needed.
+    if (made.spare) this.#o.spares?.release(made.spare);
     const state: SandboxRules = { applied: 0, running: undefined };
     this.#sandboxes.set(sandbox.id, state);
-    if (failure === undefined) state.applied = version;
+    if (failure === undefined) state.applied = made.version;
     else this.#report(sandbox, failure);
-    // Rules changed while the holder was being made, or its nft failed: bring it up to date now.
+    // Rules changed while the holder was being made: bring it up to date now.
     if (failure === undefined) await this.#catchUp(sandbox);
+  }
+
+  /** Ends the spares; nothing else to release. */
+  close(): void {
+    this.#o.spares?.close();
+  }
+
+  #refill(): void {
+    if (this.#version === 0 || !this.#o.nft) return;
+    this.#o.spares?.refill(this.#version, this.#entries(), () => this.#version);
   }
 
   /** The sandbox is stopped or gone: nothing more to apply there. */

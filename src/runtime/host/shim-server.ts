@@ -14,7 +14,7 @@ import { closeSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
-export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft';
+export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft' | 'netns';
 
 interface Queued {
   mode: ShimRequest;
@@ -80,8 +80,8 @@ export class ShimServer {
   request(mode: ShimRequest, spec: string, onExit?: (waitStatus: number) => void): Promise<string> {
     if (this.#closed) return Promise.resolve('err the host runtime is closed');
     return new Promise<string>((resolve) => {
-      // Rule updates of running pods wait with new sandboxes, behind container starts.
-      (mode === 'sandbox' || mode === 'nft' ? this.#sandboxes : this.#urgent).push({
+      // Rule updates and spare namespaces wait with new sandboxes, behind container starts.
+      (mode === 'sandbox' || mode === 'nft' || mode === 'netns' ? this.#sandboxes : this.#urgent).push({
         mode,
         spec,
         resolve,
