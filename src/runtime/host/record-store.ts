@@ -50,6 +50,13 @@ export class RecordStore {
     return [...ids].map((id) => this.containers.get(id)).filter((c): c is ContainerRecord => c !== undefined);
   }
 
+  /** The container of a sandbox with this name and attempt, if any (a name is taken until removed). */
+  containerNamed(sandboxId: string, m: { name: string; attempt: number }): ContainerRecord | undefined {
+    return this.containersOf(sandboxId).find(
+      (c) => c.config.metadata.name === m.name && c.config.metadata.attempt === m.attempt,
+    );
+  }
+
   /** The sandboxes of one pod (by its uid), or all. */
   sandboxCandidates(uid: string | undefined): SandboxRecord[] {
     if (uid === undefined) return [...this.sandboxes.values()];

@@ -27,13 +27,14 @@ import {
   type SandboxFilter,
 } from '../types.js';
 import { type CgroupLayout, createContainerCgroups, detectCgroups, removeCgroups } from './cgroups.js';
+import { EventHub } from './events.js';
 import { runExec } from './exec.js';
 import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { findIp, prepareHost } from './host-setup.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
-import { bootId, isSameProcess } from './proc.js';
+import { bootId, isSameProcess, killIfSame } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
 import {
   type ContainerRecord,
@@ -59,10 +60,9 @@ import {
   startEntries,
   teardownEntries,
 } from './request-specs.js';
-import { findNft, PodServiceRules } from './service-rules.js';
+import { hostPodServiceRules, type PodServiceRules } from './service-rules.js';
 import { type ShimRequest, ShimServer } from './shim-server.js';
 import { shimSource } from './shim-source.js';
-import { SparePool } from './spare-netns.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { ContainerStopper } from './stopper.js';
 
@@ -92,8 +92,6 @@ export interface HostRuntimeOptions {
 
 const DEFAULT_CIDR = '10.244.0.0/16';
 const LIVENESS_SWEEP_MS = 2_000;
-/** Network namespaces with the Service rules made ahead of time (spare-netns.ts). */
-const SPARE_NETNS = 2;
 
 export class HostRuntime implements RuntimeService {
   readonly name = 'host';
@@ -116,7 +114,7 @@ export class HostRuntime implements RuntimeService {
   readonly #sandboxOps = new Map<string, Promise<void>>();
   /** Containers whose start is under way, and its end. */
   readonly #starting = new Map<string, Promise<unknown>>();
-  readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  readonly #events = new EventHub();
   readonly #stopper: ContainerStopper;
   readonly #rules: PodServiceRules;
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
@@ -159,33 +157,14 @@ export class HostRuntime implements RuntimeService {
     };
     this.#perl = options.perlPath ?? '/usr/bin/perl';
     this.#ip = options.ipPath ?? findIp();
-    const log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
-    this.#rules = new PodServiceRules({
-      dir: this.#records,
-      nft: (options.nftPath ?? findNft()) || undefined,
-      apply: (sandbox, entries) =>
-        this.#request('nft', [
-          ['holder', String(sandbox.holder.pid)],
-          ['holderstart', sandbox.holder.start],
-          ...entries,
-        ]),
+    this.#rules = hostPodServiceRules({
+      records: this.#records,
+      stateDir: this.#stateDir,
+      nftPath: options.nftPath,
+      request: (mode, entries) => this.#request(mode, entries),
       live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxLive(sandbox),
-      log,
+      log: options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`)),
       render: options.renderRules,
-      spares: new SparePool({
-        size: SPARE_NETNS,
-        make: (entries) => this.#request('netns', [['title', `podrun-netns ${this.#stateDir}`], ...entries]),
-        alive: (spare) => isSameProcess(spare.pid, spare.start),
-        kill: (spare) => {
-          if (!isSameProcess(spare.pid, spare.start)) return;
-          try {
-            process.kill(spare.pid, 'SIGKILL');
-          } catch {
-            // it ended meanwhile
-          }
-        },
-        log,
-      }),
     });
   }
 
@@ -257,27 +236,13 @@ export class HostRuntime implements RuntimeService {
   // ---- events ----
 
   onEvent(listener: (event: RuntimeEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(type: RuntimeEvent['type'], podSandboxId: string, podUid: string, containerId?: string): void {
-    const event: RuntimeEvent = containerId
-      ? { type, podSandboxId, podUid, containerId }
-      : { type, podSandboxId, podUid };
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
+    return this.#events.on(listener);
   }
 
   async close(): Promise<void> {
     this.#watcher?.close();
     this.#watcher = undefined;
-    this.#listeners.clear();
+    this.#events.clear();
     this.#rules.close();
     await this.#server?.close();
     // Nothing left to find again: no records either (the state directory may be deleted next).
@@ -412,7 +377,7 @@ export class HostRuntime implements RuntimeService {
       }
     } finally {
       await this.#saveSandbox(rec);
-      if (wasReady) this.#emit('SandboxStopped', id, rec.config.metadata.uid);
+      if (wasReady) this.#events.emit('SandboxStopped', id, rec.config.metadata.uid);
     }
   }
 
@@ -421,13 +386,7 @@ export class HostRuntime implements RuntimeService {
    * removes the sandbox's files. Each step is a no-op when already done.
    */
   async #teardownSandbox(rec: SandboxRecord, options: { keepRecords?: boolean } = {}): Promise<void> {
-    if (this.#holderAlive(rec)) {
-      try {
-        process.kill(rec.holder.pid, 'SIGKILL');
-      } catch {
-        // it ended meanwhile
-      }
-    }
+    if (rec.bootId === this.#bootId) killIfSame(rec.holder.pid, rec.holder.start);
     const report = await this.#request(
       'teardown',
       teardownEntries(this.#spec, rec, options.keepRecords === true),
@@ -468,7 +427,7 @@ export class HostRuntime implements RuntimeService {
     if (this.#holderAlive(rec)) return;
     rec.state = 'notready';
     void this.#saveSandbox(rec);
-    this.#emit('SandboxStopped', rec.id, rec.config.metadata.uid);
+    this.#events.emit('SandboxStopped', rec.id, rec.config.metadata.uid);
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
@@ -493,13 +452,7 @@ export class HostRuntime implements RuntimeService {
     this.#observeSandbox(sandbox);
     if (sandbox.state !== 'ready') throw fail(`pod sandbox ${podSandboxId} is not ready`);
     if (config.command.length === 0 && config.args.length === 0) throw fail('no command specified');
-    const taken = this.#store
-      .containersOf(podSandboxId)
-      .find(
-        (c) =>
-          c.config.metadata.name === config.metadata.name &&
-          c.config.metadata.attempt === config.metadata.attempt,
-      );
+    const taken = this.#store.containerNamed(podSandboxId, config.metadata);
     if (taken) {
       throw fail(
         `the container name "${config.metadata.name}_${config.metadata.attempt}" is already in use by ${taken.id}: remove it first`,
@@ -513,7 +466,7 @@ export class HostRuntime implements RuntimeService {
     const rec = newContainerRecord(id, sandbox, config, logPath, this.#clock.now(), this.#bootId);
     // Only in memory until it is started: a container podrun never started is not worth finding again.
     this.#store.putContainer(rec);
-    this.#emit('ContainerCreated', podSandboxId, rec.podUid, id);
+    this.#events.emit('ContainerCreated', podSandboxId, rec.podUid, id);
     return id;
   }
 
@@ -539,12 +492,6 @@ export class HostRuntime implements RuntimeService {
 
   async #start(rec: ContainerRecord): Promise<void> {
     const id = rec.id;
-    if (rec.state !== 'created') {
-      throw new RuntimeError(
-        'RunContainerError',
-        `container ${id} is ${rec.state}: only a created container can be started`,
-      );
-    }
     const sandbox = this.#store.sandboxes.get(rec.sandboxId);
     const startError = (message: string): RuntimeError => {
       this.#applyExit(rec, {
@@ -578,7 +525,7 @@ export class HostRuntime implements RuntimeService {
       removeCgroups(rec.cgroups.dirs);
       throw startError(line.startsWith('err ') ? line.slice(4) : line || 'the shim exited without a word');
     }
-    this.#emit('ContainerStarted', rec.sandboxId, rec.podUid, id);
+    this.#events.emit('ContainerStarted', rec.sandboxId, rec.podUid, id);
     // It may have exited already, before we marked it running.
     this.#observe(rec);
   }
@@ -610,7 +557,7 @@ export class HostRuntime implements RuntimeService {
     await rm(join(this.#records, 'containers', id), { recursive: true, force: true });
     await rm(join(this.#exitsDir, id), { force: true });
     this.#store.dropContainer(id);
-    this.#emit('ContainerDeleted', rec.sandboxId, rec.podUid, id);
+    this.#events.emit('ContainerDeleted', rec.sandboxId, rec.podUid, id);
   }
 
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
@@ -676,7 +623,7 @@ export class HostRuntime implements RuntimeService {
   #applyExit(rec: ContainerRecord, exit: ExitFile, opts: { quiet?: boolean } = {}, message = ''): void {
     const wasRunning = recordExit(rec, exit, message);
     this.#stopper.exited(rec.id);
-    if (wasRunning && !opts.quiet) this.#emit('ContainerStopped', rec.sandboxId, rec.podUid, rec.id);
+    if (wasRunning && !opts.quiet) this.#events.emit('ContainerStopped', rec.sandboxId, rec.podUid, rec.id);
   }
 
   async #saveSandbox(rec: SandboxRecord): Promise<void> {

@@ -14,14 +14,17 @@ import { join } from 'node:path';
 import { renderNftRuleset } from '../../network/proxy/nft.js';
 import type { ServiceRules } from '../../network/types.js';
 import { writeFileAtomic } from './files.js';
+import { isSameProcess, killIfSame } from './proc.js';
 import type { SandboxRecord } from './records.js';
-import type { Spare, SparePool } from './spare-netns.js';
+import { type Spare, SparePool } from './spare-netns.js';
 import type { SpecEntry } from './spec.js';
 
 /** The table the rules live in, in each pod's network namespace. */
 export const POD_NFT_TABLE = 'podrun';
 /** Sandboxes updated at once after a change (each update is one nft run, ~10 ms of CPU for 100 Services). */
 const UPDATE_CONCURRENCY = 2;
+/** Network namespaces with the rules made ahead of time (spare-netns.ts). */
+const SPARE_NETNS = 2;
 
 export function findNft(): string | undefined {
   return ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft', '/bin/nft'].find((p) => existsSync(p));
@@ -202,4 +205,36 @@ export class PodServiceRules {
       else this.#slots++;
     }
   }
+}
+
+/** The host runtime's rules and spares, sending their work to the shim server through `request`. */
+export function hostPodServiceRules(o: {
+  records: string;
+  stateDir: string;
+  nftPath: string | undefined;
+  request: (mode: 'nft' | 'netns', entries: SpecEntry[]) => Promise<string>;
+  live: (sandbox: SandboxRecord) => boolean;
+  log: (message: string) => void;
+  render: ServiceRulesOptions['render'];
+}): PodServiceRules {
+  return new PodServiceRules({
+    dir: o.records,
+    nft: (o.nftPath ?? findNft()) || undefined,
+    apply: (sandbox, entries) =>
+      o.request('nft', [
+        ['holder', String(sandbox.holder.pid)],
+        ['holderstart', sandbox.holder.start],
+        ...entries,
+      ]),
+    live: o.live,
+    log: o.log,
+    render: o.render,
+    spares: new SparePool({
+      size: SPARE_NETNS,
+      make: (entries) => o.request('netns', [['title', `podrun-netns ${o.stateDir}`], ...entries]),
+      alive: (spare) => isSameProcess(spare.pid, spare.start),
+      kill: (spare) => killIfSame(spare.pid, spare.start),
+      log: o.log,
+    }),
+  });
 }
