@@ -41,6 +41,13 @@ export function servicesOptionsFromEnv(
   };
 }
 
+/**
+ * Between two pods: one pod at a time, as host-pod-startup (a) starts them (each after the previous one is
+ * deleted, which takes longer than this). Spare network namespaces are made once no sandbox has been made for
+ * 250 ms; pods started back to back (a burst) run nft in their holders, as the third runtime here does.
+ */
+const PAUSE_MS = 500;
+
 /** The benchmark's own pod network, apart from podrun0 and the tests' network. */
 const NETWORK = { bridgeName: 'podrunb0', podCidr: '10.251.0.0/22', runDir: '/run/podrun-bench' } as const;
 
@@ -141,11 +148,17 @@ export async function runServicesBench(o: ServicesBenchOptions): Promise<BenchRe
     ...NETWORK,
     renderRules: render,
   });
+  const inline = await createHostRuntime({
+    stateDir: join(work, 'inline'),
+    ...NETWORK,
+    renderRules: render,
+    spareNetns: 0,
+  });
   let cleaned = false;
   const cleanup = async () => {
     if (cleaned) return;
     cleaned = true;
-    for (const rt of [plain, withRules]) {
+    for (const rt of [plain, withRules, inline]) {
       for (const s of await rt.listPodSandboxes()) await rt.removePodSandbox(s.id).catch(() => {});
       await rt.close?.();
     }
@@ -154,20 +167,29 @@ export async function runServicesBench(o: ServicesBenchOptions): Promise<BenchRe
   const undefer = deferCleanup(cleanup);
   try {
     await withRules.setServiceRules!(rules);
+    await inline.setServiceRules!(rules);
     result.setup.push(
       `The runtime driven directly (no API server, no kubelet): runPodSandbox, then create + start + wait for the exit of three init containers \`true\`, then create + start of the app \`sleep 3600\`; the pod is removed after each run (untimed).`,
-      `Rules: ${o.services} Service ports × 2 endpoints, ${rendered.text.length} bytes of nft input, rendered by ${rendered.standIn ? 'the stand-in in bench/lib/service-rules.ts (renderNftRuleset is still the placeholder)' : 'renderNftRuleset'}; applied with \`nft -f\` by each pod's holder while it sets the sandbox up, before it reports.`,
-      `Parameters: ${o.runs} timed runs of each runtime, alternating, after one warm-up each; ${o.pods} pods for the update.`,
+      `Rules: ${o.services} Service ports × 2 endpoints, ${rendered.text.length} bytes of nft input, rendered by ${rendered.standIn ? 'the stand-in in bench/lib/service-rules.ts (renderNftRuleset is still the placeholder)' : 'renderNftRuleset'}; applied in a spare network namespace made ahead of time, or by the pod's holder while it sets the sandbox up.`,
+      'Three runtimes side by side, runs alternating: no rules; the rules with spare network namespaces (the default); the rules with none (spareNetns: 0).',
+      `Parameters: ${o.runs} timed runs of each runtime, after one warm-up each, ${PAUSE_MS} ms apart (one pod at a time, as host-pod-startup (a)); ${o.pods} pods for the update.`,
     );
     const tag = randomBytes(3).toString('hex');
     o.log('warm-up');
     await startPod(plain, `warm-plain-${tag}`, work);
     await startPod(withRules, `warm-rules-${tag}`, work);
+    await startPod(inline, `warm-inline-${tag}`, work);
     const without: Timed[] = [];
     const withR: Timed[] = [];
+    const inl: Timed[] = [];
+    const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
     for (let i = 0; i < o.runs; i++) {
+      await pause();
       without.push(await startPod(plain, `plain-${tag}-${i}`, work));
+      await pause();
       withR.push(await startPod(withRules, `rules-${tag}-${i}`, work));
+      await pause();
+      inl.push(await startPod(inline, `inline-${tag}-${i}`, work));
     }
     const a = median(without.map((t) => t.total));
     const b = median(withR.map((t) => t.total));
@@ -180,6 +202,10 @@ export async function runServicesBench(o: ServicesBenchOptions): Promise<BenchRe
       {
         name: `pod start, ${o.services} Services, median of ${o.runs}`,
         value: `${ms(b)} (min ${ms(Math.min(...withR.map((t) => t.total)))}; sandbox alone ${ms(median(withR.map((t) => t.sandbox)))})`,
+      },
+      {
+        name: `pod start, ${o.services} Services, no spare namespaces (each holder runs nft), median of ${o.runs}`,
+        value: `${ms(median(inl.map((t) => t.total)))} (${((median(inl.map((t) => t.total)) / a - 1) * 100).toFixed(1)} % slower; sandbox alone ${ms(median(inl.map((t) => t.sandbox)))})`,
       },
       {
         name: 'slow-down with the rules (ratio of the medians)',

@@ -60,7 +60,7 @@ import {
   startEntries,
   teardownEntries,
 } from './request-specs.js';
-import { hostPodServiceRules, type PodServiceRules } from './service-rules.js';
+import { hostPodServiceRules, type PodServiceRules, SPARE_NETNS } from './service-rules.js';
 import { type ShimRequest, ShimServer } from './shim-server.js';
 import { shimSource } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
@@ -88,6 +88,8 @@ export interface HostRuntimeOptions {
   log?: (message: string) => void;
   /** Renders Service rules for `nft -f` (default: the proxy's renderNftRuleset); for tests and benchmarks. */
   renderRules?: (rules: ServiceRules, table: string) => string;
+  /** Network namespaces with the Service rules kept ready for new pods (default 2; 0: each holder runs nft). */
+  spareNetns?: number;
 }
 
 const DEFAULT_CIDR = '10.244.0.0/16';
@@ -165,6 +167,7 @@ export class HostRuntime implements RuntimeService {
       live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxLive(sandbox),
       log: options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`)),
       render: options.renderRules,
+      spares: options.spareNetns ?? SPARE_NETNS,
     });
   }
 

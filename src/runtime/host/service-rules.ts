@@ -23,8 +23,10 @@ import type { SpecEntry } from './spec.js';
 export const POD_NFT_TABLE = 'podrun';
 /** Sandboxes updated at once after a change (each update is one nft run, ~10 ms of CPU for 100 Services). */
 const UPDATE_CONCURRENCY = 2;
-/** Network namespaces with the rules made ahead of time (spare-netns.ts). */
-const SPARE_NETNS = 2;
+/** Network namespaces with the rules made ahead of time (spare-netns.ts), by default. */
+export const SPARE_NETNS = 2;
+/** Spares are made once no sandbox has been made for this long (spare-netns.ts). */
+const SPARE_IDLE_MS = 250;
 
 export function findNft(): string | undefined {
   return ['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft', '/bin/nft'].find((p) => existsSync(p));
@@ -216,6 +218,8 @@ export function hostPodServiceRules(o: {
   live: (sandbox: SandboxRecord) => boolean;
   log: (message: string) => void;
   render: ServiceRulesOptions['render'];
+  /** Spare network namespaces kept ready (0: none, every holder runs nft itself). */
+  spares: number;
 }): PodServiceRules {
   return new PodServiceRules({
     dir: o.records,
@@ -229,12 +233,16 @@ export function hostPodServiceRules(o: {
     live: o.live,
     log: o.log,
     render: o.render,
-    spares: new SparePool({
-      size: SPARE_NETNS,
-      make: (entries) => o.request('netns', [['title', `podrun-netns ${o.stateDir}`], ...entries]),
-      alive: (spare) => isSameProcess(spare.pid, spare.start),
-      kill: (spare) => killIfSame(spare.pid, spare.start),
-      log: o.log,
-    }),
+    spares:
+      o.spares > 0
+        ? new SparePool({
+            size: o.spares,
+            idleMs: SPARE_IDLE_MS,
+            make: (entries) => o.request('netns', [['title', `podrun-netns ${o.stateDir}`], ...entries]),
+            alive: (spare) => isSameProcess(spare.pid, spare.start),
+            kill: (spare) => killIfSame(spare.pid, spare.start),
+            log: o.log,
+          })
+        : undefined,
   });
 }
