@@ -54,14 +54,14 @@ export const CONFORMANCE_TESTS = {
   images: 'pullImage returns a reference and imageStatus then reports the image',
 } as const;
 
-const SERVER = (port: number) => [
+export const SERVER = (port: number) => [
   'perl',
   '-MIO::Socket::INET',
   '-e',
   `$s = IO::Socket::INET->new(LocalAddr => "0.0.0.0", LocalPort => ${port}, Listen => 5, ReuseAddr => 1) or die "listen: $!"; while ($c = $s->accept) { print $c "hello from " . \`uname -n\`; close $c }`,
 ];
 
-const CLIENT = (addr: string) => [
+export const CLIENT = (addr: string) => [
   'perl',
   '-MIO::Socket::INET',
   '-e',

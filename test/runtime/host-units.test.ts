@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Ipam, ipString, parseCidr } from '../../src/runtime/host/ipam.js';
 import { hostView, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
-import { hostsFile, resolvConf } from '../../src/runtime/host/runtime.js';
-import { SHIM_SOURCE } from '../../src/runtime/host/shim-source.js';
+import { hostsFile, resolvConf } from '../../src/runtime/host/pod-files.js';
+import { shimSource } from '../../src/runtime/host/shim-source.js';
 import { encodeSpec } from '../../src/runtime/host/spec.js';
 import { resolveIdentity } from '../../src/runtime/host/users.js';
 
@@ -168,7 +168,7 @@ describe('identity', () => {
 describe('shim', () => {
   test('the shim compiles under strict and warnings, which it does not load at run time to start faster', () => {
     const file = join(work, 'podrun-shim.pl');
-    writeFileSync(file, SHIM_SOURCE);
+    writeFileSync(file, shimSource());
     const r = spawnSync('perl', ['-Mstrict', '-Mwarnings', '-c', file], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr.trim(), `${file} syntax OK`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/host/index.js';
-import { recordsRoot } from '../../src/runtime/host/runtime.js';
+import { recordsRoot } from '../../src/runtime/host/records.js';
 import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
 import { processStart, startedReport } from '../e2e/support/leftovers.js';
 import { CONFORMANCE_TESTS, readCriLog, runtimeConformance, sleep, waitFor } from './conformance.js';

@@ -1,6 +1,7 @@
 // A deterministic RuntimeService for tests: containers do what a per-name script says, on a FakeClock, and
 // every call is recorded in order so tests can assert start and stop order. Like a CRI runtime it keeps no
 // Kubernetes semantics: it never restarts or removes anything on its own.
+import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import type { Clock } from '../../util/clock.js';
 import {
   type ContainerConfig,
@@ -54,7 +55,8 @@ export type FakeCallOp =
   | 'stopContainer'
   | 'removeContainer'
   | 'pullImage'
-  | 'execSync';
+  | 'execSync'
+  | 'setServiceRules';
 
 export interface FakeCall {
   op: FakeCallOp;
@@ -105,6 +107,11 @@ export class FakeRuntime implements RuntimeService {
   #listeners = new Set<(e: RuntimeEvent) => void>();
   #exec: FakeRuntimeOptions['exec'];
   #seq = 0;
+  #rules: ServiceRules | undefined;
+  /** The rules each ready sandbox has, as the host runtime programs them in each pod's network namespace. */
+  #rulesBySandbox = new Map<string, ServiceRules>();
+  /** Every setServiceRules call's rules, in order. */
+  readonly ruleHistory: ServiceRules[] = [];
 
   constructor(options: FakeRuntimeOptions) {
     this.#clock = options.clock;
@@ -158,6 +165,17 @@ export class FakeRuntime implements RuntimeService {
     }
   }
 
+  /** The rules last set (setServiceRules), or undefined before the first call. */
+  serviceRules(): ServiceRules | undefined {
+    return this.#rules === undefined ? undefined : structuredClone(this.#rules);
+  }
+
+  /** The rules a sandbox got (at its creation or by the last change while it was ready), or undefined. */
+  rulesOf(sandboxId: string): ServiceRules | undefined {
+    const rules = this.#rulesBySandbox.get(sandboxId);
+    return rules === undefined ? undefined : structuredClone(rules);
+  }
+
   /** Every instance, in creation order. */
   instances(): ContainerStatus[] {
     return [...this.#containers.values()].map((i) => structuredClone(i.status));
@@ -201,7 +219,22 @@ export class FakeRuntime implements RuntimeService {
         annotations: { ...config.annotations },
       },
     });
+    if (this.#rules) this.#rulesBySandbox.set(id, this.#rules);
     return id;
+  }
+
+  async setServiceRules(rules: ServiceRules): Promise<void> {
+    this.#record('setServiceRules', `${rules.ports.length} ports`);
+    this.#rules = structuredClone(rules);
+    this.ruleHistory.push(structuredClone(rules));
+    for (const sb of this.#sandboxes.values()) {
+      if (sb.status.state === 'ready') this.#rulesBySandbox.set(sb.status.id, this.#rules);
+    }
+  }
+
+  /** Pods get 10.88.0.0–249 (the fake's addresses, never routed); .254 stands for the node. */
+  podNetwork(): PodNetworkInfo {
+    return { gateway: '10.88.0.254', podCidr: '10.88.0.0/16' };
   }
 
   async stopPodSandbox(id: string): Promise<void> {
@@ -212,6 +245,7 @@ export class FakeRuntime implements RuntimeService {
       if (inst.status.podSandboxId === id && inst.status.state === 'running') this.#exit(inst, 137);
     }
     sb.status.state = 'notready';
+    this.#rulesBySandbox.delete(id);
   }
 
   async removePodSandbox(id: string): Promise<void> {
@@ -225,6 +259,7 @@ export class FakeRuntime implements RuntimeService {
       this.#containers.delete(cid);
     }
     this.#sandboxes.delete(id);
+    this.#rulesBySandbox.delete(id);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {

@@ -2,7 +2,7 @@
 // children, as containerd sorts them) and how a path inside the container maps to a host path, to find its
 // command before starting it.
 
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import type { Mount } from '../types.js';
 
@@ -11,6 +11,17 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 export function mountSource(m: Mount): string {
   return m.subPath ? join(m.hostPath, m.subPath) : m.hostPath;
+}
+
+/** Why these mounts cannot be made, or undefined. */
+export function mountProblem(mounts: readonly Mount[]): string | undefined {
+  for (const m of mounts) {
+    if (!isAbsolute(m.containerPath))
+      return `mount ${JSON.stringify(m.containerPath)}: the container path must be absolute`;
+    if (!existsSync(mountSource(m)))
+      return `mount ${m.containerPath}: the host path ${mountSource(m)} does not exist`;
+  }
+  return undefined;
 }
 
 export function sortMounts(mounts: readonly Mount[]): Mount[] {

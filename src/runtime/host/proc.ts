@@ -25,6 +25,16 @@ export function isSameProcess(pid: number, starttime: string): boolean {
   return stat !== undefined && stat.starttime === starttime && stat.state !== 'Z';
 }
 
+/** SIGKILL to `pid` if it is still the process that started at `starttime`; a process gone already is fine. */
+export function killIfSame(pid: number, starttime: string): void {
+  if (!isSameProcess(pid, starttime)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // it ended meanwhile
+  }
+}
+
 export function bootId(): string {
   try {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

@@ -4,7 +4,7 @@
 // a process of a few hundred megabytes on podrun's event loop. A start request's child stays as the
 // container's shim, in its own session, so containers outlive both the server and podrun.
 //
-// Protocol (see mode_serve in shim-source.ts): requests `<id> <mode> <byte length>\n<spec>` on the server's
+// Protocol (see mode_serve in podrun-shim.pl): requests `<id> <mode> <byte length>\n<spec>` on the server's
 // stdin; reports `<id> <text>\n` on its stdout, where text is the child's one-line report (`ok ...` or
 // `err ...`, with `\n` and `\\` escaped), or `!exit <wait status>` when a child ended (for a child that died
 // without a report, that is the report).
@@ -14,7 +14,7 @@ import { closeSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
-export type ShimRequest = 'sandbox' | 'teardown' | 'start';
+export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft' | 'netns';
 
 interface Queued {
   mode: ShimRequest;
@@ -52,7 +52,7 @@ export class ShimServer {
   readonly #maxInFlight: number;
   #current: Instance | undefined;
   #nextId = 1;
-  /** Not sent yet: container starts and teardowns first, then new sandboxes. */
+  /** Not sent yet: container starts and teardowns first, then new sandboxes and rule updates. */
   readonly #urgent: Queued[] = [];
   readonly #sandboxes: Queued[] = [];
   #closed = false;
@@ -80,7 +80,13 @@ export class ShimServer {
   request(mode: ShimRequest, spec: string, onExit?: (waitStatus: number) => void): Promise<string> {
     if (this.#closed) return Promise.resolve('err the host runtime is closed');
     return new Promise<string>((resolve) => {
-      (mode === 'sandbox' ? this.#sandboxes : this.#urgent).push({ mode, spec, resolve, onExit });
+      // Rule updates and spare namespaces wait with new sandboxes, behind container starts.
+      (mode === 'sandbox' || mode === 'nft' || mode === 'netns' ? this.#sandboxes : this.#urgent).push({
+        mode,
+        spec,
+        resolve,
+        onExit,
+      });
       this.#pump();
     });
   }

@@ -20,6 +20,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     setresgid: 119,
     clock_gettime: 228,
     setsid: 112,
+    prctl: 157,
   },
   arm64: {
     setns: 268,
@@ -31,6 +32,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     setresgid: 149,
     clock_gettime: 113,
     setsid: 157,
+    prctl: 167,
   },
 };
 

@@ -1,8 +1,8 @@
 // Whether this machine can run the host runtime, and if not, what is missing and what to do instead.
 
 import { existsSync } from 'node:fs';
+import { findIp } from './host-setup.js';
 import { run } from './proc.js';
-import { findIp } from './runtime.js';
 import { supportedArch, syscallEntries } from './spec.js';
 
 export type SupportResult = { ok: true } | { ok: false; problem: string; hint: string };

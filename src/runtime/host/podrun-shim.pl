@@ -1,0 +1,881 @@
+#!/usr/bin/perl
+# podrun host runtime shim: modes serve (requests sandbox | teardown | start | nft | netns) | prepare | exec.
+# The runtime (src/runtime/host/) writes this file to <stateDir>/bin/podrun-shim.pl and runs it with perl.
+#
+# Why Perl: namespaces cannot be entered from Node (it is multithreaded: setns(2) on the mount namespace fails
+# and unshare(2) affects one thread), and a Node process per container is far too heavy for 1,000 pods. The
+# util-linux tools (unshare, nsenter, setpriv, mount, env) would need 6-7 execs per container and an extra
+# waiting process, and `unshare --fork` hides the real wait status of the container. perl-base is Essential
+# on Debian, single-threaded, and its `syscall` reaches setns/unshare/mount directly, so one small process
+# does what conmon does for Podman: it creates the container as the first process of a new PID namespace (so it
+# is the container's parent and sees its real exit status or signal), writes its stdout/stderr to the CRI log
+# file, and records the exit in the state directory. It is detached from podrun and survives podrun's death.
+#
+# Only built-in functions and modules of perl-base are used. Syscall numbers come from the runtime (per arch).
+# Inputs are NUL-separated `key value` token lists (see spec.ts): on stdin for prepare and exec, and in the
+# requests of `serve`, the long-lived process that forks a child per sandbox, teardown and container start.
+#
+# No modules at all, not even strict or constant: each costs milliseconds at every container start on a
+# small machine. The test suite compiles this file with -Mstrict -Mwarnings instead.
+sub CLONE_NEWNS () { 0x00020000 }
+sub CLONE_NEWUTS () { 0x04000000 }
+sub CLONE_NEWIPC () { 0x08000000 }
+sub CLONE_NEWPID () { 0x20000000 }
+sub CLONE_NEWNET () { 0x40000000 }
+sub MS_RDONLY () { 1 }
+sub MS_NOSUID () { 2 }
+sub MS_NODEV () { 4 }
+sub MS_NOEXEC () { 8 }
+sub MS_REMOUNT () { 32 }
+sub MS_BIND () { 4096 }
+sub MS_REC () { 16384 }
+sub MS_SLAVE () { 524288 }
+sub WNOHANG () { 1 }
+sub O_PATH () { 0x200000 }
+sub EINTR () { 4 }
+sub EAGAIN () { 11 }
+sub MAXLINE () { 16384 }
+sub AF_NETLINK () { 16 }
+sub SOCK_RAW () { 3 }
+sub NLM_F_REQUEST () { 1 }
+sub NLM_F_ACK () { 4 }
+sub NLM_F_EXCL () { 0x200 }
+sub NLM_F_CREATE () { 0x400 }
+sub NLMSG_ERROR () { 2 }
+sub RTM_NEWLINK () { 16 }
+sub RTM_DELLINK () { 17 }
+sub RTM_GETLINK () { 18 }
+sub RTM_NEWADDR () { 20 }
+sub RTM_NEWROUTE () { 24 }
+sub IFLA_IFNAME () { 3 }
+sub IFLA_MASTER () { 10 }
+sub IFLA_LINKINFO () { 18 }
+sub IFLA_NET_NS_FD () { 28 }
+sub IFF_UP () { 1 }
+
+$SIG{PIPE} = 'IGNORE';
+
+my (%SYS, %spec, %list);
+
+sub parse_spec {
+  my ($data) = @_;
+  my @t = split /\0/, $data, -1;
+  pop @t if @t && $t[-1] eq '';
+  while (@t) {
+    my $k = shift @t;
+    if ($k eq 'sys') { my $n = shift @t; $SYS{$n} = 0 + shift @t; }
+    elsif ($k eq 'mount') { push @{ $list{mount} }, [ splice(@t, 0, 4) ]; }
+    elsif ($k eq 'file' || $k eq 'record') { push @{ $list{$k} }, [ splice(@t, 0, 2) ]; }
+    elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|mkdir|rmtree|remountro)$/) { push @{ $list{$k} }, shift @t; }
+    else { $spec{$k} = shift @t; }
+  }
+}
+
+sub slurp {
+  my ($p) = @_;
+  open(my $fh, '<', $p) or die "open $p: $!\n";
+  local $/;
+  my $d = <$fh>;
+  close $fh;
+  return defined $d ? $d : '';
+}
+
+sub sc {
+  my ($name, @a) = @_;
+  die "podrun-shim: no syscall number for $name\n" unless defined $SYS{$name};
+  return syscall($SYS{$name}, @a);
+}
+
+sub xmount {
+  my ($src, $tgt, $fs, $flags, $data) = @_;
+  my @a = (defined $src ? "$src" : 0, "$tgt", defined $fs ? "$fs" : 0, 0 + $flags, defined $data ? "$data" : 0);
+  sc('mount', @a) == 0 or die 'mount ' . (defined $src ? $src : 'none') . " on $tgt: $!\n";
+}
+
+sub now_ns {
+  my $ts = "\0" x 16;
+  return (time(), 0) unless defined $SYS{clock_gettime} && syscall($SYS{clock_gettime}, 0, $ts) == 0;
+  return unpack('q q', $ts);
+}
+
+my ($ts_sec, $ts_str) = (-1, '');
+sub rfc3339nano {
+  my ($s, $ns) = @_;
+  if ($s != $ts_sec) {
+    my @t = gmtime($s);
+    $ts_str = sprintf('%04d-%02d-%02dT%02d:%02d:%02d', $t[5] + 1900, $t[4] + 1, $t[3], $t[2], $t[1], $t[0]);
+    $ts_sec = $s;
+  }
+  my $f = sprintf('%09d', $ns);
+  $f =~ s/0+$//;
+  return $f eq '' ? $ts_str . 'Z' : $ts_str . '.' . $f . 'Z';
+}
+
+sub jstr {
+  my ($s) = @_;
+  $s =~ s/(["\\])/\\$1/g;
+  $s =~ s/([\x00-\x1f])/sprintf('\\u%04x', ord($1))/ge;
+  return '"' . $s . '"';
+}
+
+sub write_atomic {
+  my ($path, $data) = @_;
+  my $tmp = $path . '.tmp';
+  open(my $fh, '>', $tmp) or return 0;
+  print $fh $data;
+  close($fh) or return 0;
+  return rename($tmp, $path);
+}
+
+sub starttime {
+  my ($pid) = @_;
+  my $stat = eval { slurp("/proc/$pid/stat") };
+  return '0' unless defined $stat && $stat =~ /\)\s+(.*)$/s;
+  my @f = split /\s+/, $1;
+  return $f[19];
+}
+
+sub mkpath {
+  my ($p) = @_;
+  return if $p eq '' || -d $p;
+  my $parent = $p;
+  $parent =~ s{/[^/]*$}{};
+  mkpath($parent) if $parent ne '' && !-d $parent;
+  return if mkdir($p, 0755);
+  my $why = "$!";
+  die "create mount point $p: $why\n" unless -d $p;
+}
+
+# Runs ip -batch with the commands on its stdin; its stdout goes nowhere (ours may be the report channel) and
+# its stderr comes back in the error.
+sub run_ip {
+  my ($cmds) = @_;
+  pipe(my $inR, my $inW) or die "pipe: $!\n";
+  pipe(my $errR, my $errW) or die "pipe: $!\n";
+  my $pid = fork();
+  die "fork: $!\n" unless defined $pid;
+  if ($pid == 0) {
+    close $inW; close $errR;
+    open(STDIN, '<&', $inR) or exit 127;
+    open(STDOUT, '>', '/dev/null') or exit 127;
+    open(STDERR, '>&', $errW) or exit 127;
+    exec { $spec{ip} } $spec{ip}, '-batch', '-' or do { print STDERR "run $spec{ip}: $!\n"; exit 127; };
+  }
+  close $inR; close $errW;
+  # The commands fit the pipe's buffer: write them all, then read what ip says.
+  syswrite($inW, $cmds);
+  close $inW;
+  my $err = '';
+  while (sysread($errR, my $chunk, 4096)) { $err .= $chunk; }
+  close $errR;
+  waitpid($pid, 0);
+  return if $? == 0;
+  $err =~ s/\s+$//;
+  die "ip -batch failed (exit status " . ($? >> 8) . "): $err\nrunning:\n$cmds";
+}
+
+# rtnetlink, spoken directly: the same requests as ip(8) makes, without starting it (a few ms each time).
+# A netlink socket belongs to the network namespace it was created in.
+sub nl_open {
+  socket(my $s, AF_NETLINK, SOCK_RAW, 0) or die "netlink socket: $!\n";
+  return $s;
+}
+sub nla {
+  my ($type, $data) = @_;
+  my $len = 4 + length $data;
+  return pack('S S', $len, $type) . $data . ("\0" x ((4 - $len % 4) % 4));
+}
+sub ifinfo {
+  my ($index, $flags, $change) = @_;
+  return pack('C x S l L L', 0, 0, $index, $flags, $change);
+}
+sub ipv4 { return pack('C4', split /\./, $_[0]); }
+my $nlseq = 0;
+# Sends one request and waits for its acknowledgement; returns the last reply before it (for a get).
+# Fails as ip does: "<what>: RTNETLINK answers: <strerror>".
+sub rtnl {
+  my ($s, $type, $flags, $body, $what) = @_;
+  my $seq = ++$nlseq;
+  send($s, pack('L S S L L', 16 + length $body, $type, NLM_F_REQUEST | NLM_F_ACK | $flags, $seq, 0) . $body, 0)
+    or die "$what: netlink: $!\n";
+  my $reply = '';
+  for (;;) {
+    defined(recv($s, my $buf, 65536, 0)) or die "$what: netlink: $!\n";
+    while (length($buf) >= 16) {
+      my ($len, $rtype, $rflags, $rseq) = unpack('L S S L', $buf);
+      last if $len < 16 || $len > length $buf;
+      my $payload = substr($buf, 16, $len - 16);
+      substr($buf, 0, ($len + 3) & ~3) = '';
+      next unless $rseq == $seq;
+      if ($rtype != NLMSG_ERROR) { $reply = $payload; next; }
+      my $err = unpack('l', $payload);
+      return $reply if $err == 0;
+      $! = -$err;
+      my $e = "$!";
+      die "$what: RTNETLINK answers: $e\n";
+    }
+  }
+}
+sub link_index {
+  my ($s, $name) = @_;
+  my $r = rtnl($s, RTM_GETLINK, 0, ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "$name\0"), "find link $name");
+  my (undef, undef, $index) = unpack('C x S l', $r);
+  return $index;
+}
+
+# The Service rules (kube-proxy's, rendered by the runtime into one `nft -f` transaction in a file): nft runs
+# in the network namespace of the process that calls this, with its stdout nowhere (ours may be the report
+# channel) and its stderr kept for the report. Returns the pid and the read end of its stderr.
+sub spawn_nft {
+  pipe(my $errR, my $errW) or die "pipe: $!\n";
+  my $pid = fork();
+  die "fork: $!\n" unless defined $pid;
+  if ($pid == 0) {
+    close $errR;
+    open(STDIN, '<', '/dev/null') or exit 127;
+    open(STDOUT, '>', '/dev/null') or exit 127;
+    open(STDERR, '>&', $errW) or exit 127;
+    exec { $spec{nft} } $spec{nft}, '-f', $spec{nftfile} or do { print STDERR "run $spec{nft}: $!\n"; exit 127; };
+  }
+  close $errW;
+  return ($pid, $errR);
+}
+# Waits for spawn_nft's nft; returns '' when it succeeded, else why not (one line).
+sub wait_nft {
+  my ($pid, $errR) = @_;
+  my $err = '';
+  while (sysread($errR, my $chunk, 4096)) { $err .= $chunk; }
+  close $errR;
+  waitpid($pid, 0);
+  return '' if $? == 0;
+  $err =~ s/\s+$//;
+  $err =~ s/\s*\n\s*/ | /g;
+  return "nft -f $spec{nftfile} failed (" . (($? & 127) ? 'signal ' . ($? & 127) : 'exit status ' . ($? >> 8)) . "): $err";
+}
+
+# Directories and files a request asks for, before anything else.
+sub make_paths {
+  mkpath($_) for @{ $list{mkdir} || [] };
+  for my $f (@{ $list{file} || [] }) { write_atomic($f->[0], $f->[1]) or die "write $f->[0]: $!\n"; }
+}
+
+sub write_records {
+  for my $f (@{ $list{record} || [] }) { write_atomic($f->[0], $f->[1]) or die "write $f->[0]: $!\n"; }
+}
+
+sub rmtree {
+  my ($p) = @_;
+  if (!-l $p && -d _) {
+    if (opendir(my $dh, $p)) {
+      for my $e (readdir $dh) { rmtree("$p/$e") unless $e eq '.' || $e eq '..'; }
+      closedir $dh;
+    }
+    rmdir $p;
+  } else {
+    unlink $p;
+  }
+}
+
+# prepare: mounts the tmpfs for the runtime records and sets up the bridge, under a lock: several podruns may
+# start at once on one machine.
+sub is_mountpoint {
+  my ($d) = @_;
+  for my $line (split /\n/, slurp('/proc/self/mountinfo')) {
+    my @f = split / /, $line;
+    next unless defined $f[4];
+    (my $mp = $f[4]) =~ s/\\([0-7]{3})/chr(oct($1))/ge;
+    return 1 if $mp eq $d;
+  }
+  return 0;
+}
+
+sub mode_prepare {
+  open(my $lock, '>>', $spec{lock}) or die "open $spec{lock}: $!\n";
+  flock($lock, 2) or die "lock $spec{lock}: $!\n";
+  if (defined $spec{recordsfs}) {
+    if (!is_mountpoint($spec{recordsfs})) {
+      mkpath($spec{recordsfs});
+      xmount('podrun', $spec{recordsfs}, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=0700');
+    }
+    # The records hold the containers' environment, Secret values included: root's alone.
+    chmod(0700, $spec{recordsfs}) or die "chmod $spec{recordsfs}: $!\n";
+  }
+  if (defined $spec{inflight}) {
+    my $d = $spec{inflight};
+    $d =~ s{/[^/]*$}{};
+    mkpath($d);
+    open(my $l, '>>', $spec{inflight}) or die "open $spec{inflight}: $!\n";
+    # Requests of the previous server of this state directory finish first (10 s at most).
+    for (1 .. 100) {
+      last if flock($l, 2 | 4);
+      select(undef, undef, undef, 0.1);
+    }
+    close $l;
+  }
+  my $cmds = -e "/sys/class/net/$spec{bridge}" ? '' : "link add $spec{bridge} type bridge\n";
+  run_ip($cmds . "addr replace $spec{bridgeaddr} dev $spec{bridge}\nlink set $spec{bridge} up\n");
+  close $lock;
+  ctl("ok\n");
+}
+
+# sandbox: the pod's holder, like the pause container of other runtimes. It makes new network, UTS, IPC and
+# mount namespaces, sets the hostname, mounts in its mount namespace what every container of the pod shares
+# (a tmpfs on /dev/shm; /etc/hosts, /etc/resolv.conf, /etc/hostname), makes a veth pair whose host end joins
+# the bridge, then stays, doing nothing, to keep the namespaces alive until the sandbox is torn down (SIGKILL).
+# Containers enter its namespaces through /proc/<holder>/ns. Nothing of a pod is mounted in the host's mount
+# namespace: with 1,000 pods, the host would have thousands of mounts, which every container's new mount
+# namespace would copy, and to which every new mount would propagate.
+# The sandbox's files come first and its record last, so a record on disk means a complete sandbox.
+sub mode_sandbox {
+  sc('setsid');
+  make_paths();
+  open(my $hostnet, '<', '/proc/self/ns/net') or die "open /proc/self/ns/net: $!\n";
+  my $host = nl_open();
+  my $bridge = defined $spec{veth} ? link_index($host, $spec{bridge}) : 0;
+  # A spare network namespace (mode_netns) already has the Service rules: join it when its holder still runs.
+  my $spare;
+  if (defined $spec{netns}) {
+    my $p = 0 + $spec{netns};
+    if (open(my $ns, '<', "/proc/$p/ns/net")) {
+      $spare = $ns if starttime($p) eq $spec{netnsstart};
+    }
+  }
+  if ($spare) {
+    sc('setns', 0 + fileno($spare), CLONE_NEWNET) == 0 or die "setns net of the spare network namespace: $!\n";
+    close $spare;
+    sc('unshare', CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) == 0 or die "unshare(uts, ipc, mount): $!\n";
+  } else {
+    sc('unshare', CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNS) == 0
+      or die "unshare(net, uts, ipc, mount): $!\n";
+  }
+  # Else the pod's Service rules, in its new network namespace, while the rest is set up: nft costs more than
+  # the rest of the sandbox, and the report waits for it (the first container must already reach Services).
+  my ($nftpid, $nfterr) = defined $spec{nftfile} && !$spare ? spawn_nft() : ();
+  my $h = "$spec{hostname}";
+  sc('sethostname', $h, 0 + length($h)) == 0 or die "sethostname $h: $!\n";
+  # Slave: nothing mounted here reaches the host.
+  xmount(undef, '/', undef, MS_REC | MS_SLAVE, undef);
+  xmount('shm', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  for my $m (@{ $list{mount} || [] }) {
+    my ($kind, $src, $tgt) = @$m;
+    if (!-e $tgt) {
+      # A dangling link (a resolver that has not written its file yet): leave it, and the host's file alone.
+      next if -l $tgt;
+      my $parent = $tgt;
+      $parent =~ s{/[^/]*$}{};
+      mkpath($parent);
+      open(my $fh, '>>', $tgt) or die "create mount point $tgt: $!\n";
+      close $fh;
+    }
+    xmount($src, $tgt, undef, MS_BIND, undef);
+  }
+  my $pod = nl_open();
+  # The loopback device of a new network namespace has index 1.
+  rtnl($pod, RTM_NEWLINK, 0, ifinfo(1, IFF_UP, IFF_UP), 'set lo up');
+  # IPv4 only on eth0, as Docker does for a network without IPv6 (lo keeps ::1, set when it came up): else
+  # every new pod's IPv6 duplicate-address and router probes are flooded by the bridge to every other pod.
+  if (open(my $v6, '>', '/proc/sys/net/ipv6/conf/default/disable_ipv6')) {
+    print $v6 "1\n";
+    close $v6;
+  }
+  if (defined $spec{veth}) {
+    my $v = $spec{veth};
+    # eth0 here, its peer in the host's namespace (ip link add eth0 type veth peer name <v> netns <host>).
+    my $peer = ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "$v\0") . nla(IFLA_NET_NS_FD, pack('L', fileno($hostnet)));
+    my $info = nla(1, 'veth') . nla(2, nla(1, $peer));
+    rtnl($pod, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL,
+      ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "eth0\0") . nla(IFLA_LINKINFO, $info), "add veth eth0/$v");
+    my $eth0 = link_index($pod, 'eth0');
+    my ($addr, $prefix) = split m{/}, $spec{cidr};
+    rtnl($pod, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL,
+      pack('C C C C L', 2, $prefix, 0, 0, $eth0) . nla(2, ipv4($addr)) . nla(1, ipv4($addr)), "add address $spec{cidr}");
+    rtnl($pod, RTM_NEWLINK, 0, ifinfo($eth0, IFF_UP, IFF_UP), 'set eth0 up');
+    # main table, proto boot, scope universe, unicast; RTA_GATEWAY, RTA_OIF
+    rtnl($pod, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL,
+      pack('C8 L', 2, 0, 0, 0, 254, 3, 0, 1, 0) . nla(5, ipv4($spec{gateway})) . nla(4, pack('L', $eth0)),
+      "add default route via $spec{gateway}");
+    rtnl($host, RTM_NEWLINK, 0, ifinfo(0, IFF_UP, IFF_UP) . nla(IFLA_IFNAME, "$v\0") . nla(IFLA_MASTER, pack('L', $bridge)),
+      "set $v master $spec{bridge} up");
+  }
+  close $hostnet;
+  close $host;
+  close $pod;
+  # A failure of nft leaves the pod without Services, not without its sandbox: the report says so.
+  my $nft = defined $nftpid ? wait_nft($nftpid, $nfterr) : '';
+  my $me = "$$ " . starttime($$);
+  write_atomic($spec{holderfile}, "$me\n") or die "write $spec{holderfile}: $!\n";
+  write_records();
+  ctl("ok $me" . ($spare ? ' spare' : '') . ($nft eq '' ? '' : " nft $nft") . "\n");
+  chdir '/';
+  open(STDIN, '<', '/dev/null');
+  $SIG{TERM} = 'IGNORE';
+  $SIG{INT} = 'IGNORE';
+  $SIG{HUP} = 'IGNORE';
+  # Named for ps, keeping the state directory in it (how leftovers are found).
+  $0 = $spec{title} if defined $spec{title};
+  for (;;) { select(undef, undef, undef, 3600); }
+}
+
+# netns: a spare network namespace for a pod to come, with the Service rules already in it (nft is the slowest
+# part of a sandbox), made ahead of time. This process holds it until a holder has joined it (mode_sandbox) and
+# podrun kills this process; it also dies with the server (PR_SET_PDEATHSIG), so no spare outlives podrun.
+sub mode_netns {
+  sc('prctl', 1, 9) == 0 or die "prctl(PR_SET_PDEATHSIG): $!\n";
+  # Made between pods: the pods being started go first on a busy CPU (nft inherits the niceness).
+  setpriority(0, 0, 10);
+  sc('unshare', CLONE_NEWNET) == 0 or die "unshare(net): $!\n";
+  my $err = wait_nft(spawn_nft());
+  die "$err\n" if $err ne '';
+  ctl("ok $$ " . starttime($$) . "\n");
+  chdir '/';
+  $0 = $spec{title} if defined $spec{title};
+  for (;;) { select(undef, undef, undef, 3600); }
+}
+
+# nft: replaces the Service rules in a running pod's network namespace, its holder's; never in the host's.
+sub mode_nft {
+  my $holder = 0 + $spec{holder};
+  open(my $ns, '<', "/proc/$holder/ns/net") or die "the pod's sandbox is gone (its holder, process $holder: $!)\n";
+  starttime($holder) eq $spec{holderstart} or die "the pod's sandbox is gone (its holder, process $holder, ended)\n";
+  my $host = (stat('/proc/self/ns/net'))[1];
+  sc('setns', 0 + fileno($ns), CLONE_NEWNET) == 0 or die "setns net of the pod: $!\n";
+  close $ns;
+  my $now = (stat('/proc/self/ns/net'))[1];
+  die "the pod's holder (process $holder) is in the host's network namespace: no rules applied\n"
+    if !defined $now || !defined $host || $now == $host;
+  my $err = wait_nft(spawn_nft());
+  die "$err\n" if $err ne '';
+  ctl("ok\n");
+}
+
+# teardown: deletes the veth pair (its holder has been killed by then) and removes the sandbox's files.
+# Missing pieces are not errors.
+sub mode_teardown {
+  my $why = '';
+  if (defined $spec{veth}) {
+    my $ok = eval {
+      rtnl(nl_open(), RTM_DELLINK, 0, ifinfo(0, 0, 0) . nla(IFLA_IFNAME, "$spec{veth}\0"), "delete $spec{veth}");
+      1;
+    };
+    # Already gone with its namespace (a veth pair dies with either end): not an error.
+    $why = $@ unless $ok || $@ =~ /No such device/;
+  }
+  rmtree($_) for @{ $list{rmtree} || [] };
+  die $why if $why ne '';
+  ctl("ok\n");
+}
+
+sub set_credentials {
+  my @groups = map { 0 + $_ } grep { length } split /,/, (defined $spec{groups} ? $spec{groups} : '');
+  my $packed = pack('L*', @groups);
+  $packed = "\0" x 4 unless @groups;
+  sc('setgroups', 0 + scalar(@groups), $packed) == 0 or die "setgroups: $!\n";
+  my ($g, $u) = (0 + $spec{gid}, 0 + $spec{uid});
+  sc('setresgid', $g, $g, $g) == 0 or die "setresgid $g: $!\n";
+  sc('setresuid', $u, $u, $u) == 0 or die "setresuid $u: $!\n";
+}
+
+sub set_env {
+  %ENV = ();
+  for my $kv (@{ $list{env} || [] }) {
+    my $i = index($kv, '=');
+    next if $i < 1;
+    $ENV{ substr($kv, 0, $i) } = substr($kv, $i + 1);
+  }
+}
+
+sub join_cgroups {
+  for my $procs (@{ $list{cgroup} || [] }) {
+    open(my $fh, '>', $procs) or die "join cgroup $procs: $!\n";
+    print $fh "0\n";
+    close($fh) or die "join cgroup $procs: $!\n";
+  }
+}
+
+# Runs as the first process of the container's PID namespace, before exec.
+sub container_setup {
+  my ($outW, $errW) = @_;
+  join_cgroups();
+  sc('setsid');
+  # The pod's namespaces, from its holder; all opened before entering any (/proc is the host's until then).
+  my $holder = 0 + $spec{holder};
+  my %ns;
+  for my $t ('ipc', 'uts', 'net', 'mnt') {
+    open($ns{$t}, '<', "/proc/$holder/ns/$t") or die "the pod's sandbox is gone (its holder, process $holder: $!)\n";
+  }
+  starttime($holder) eq $spec{holderstart} or die "the pod's sandbox is gone (its holder, process $holder, ended)\n";
+  my %type = (ipc => CLONE_NEWIPC, uts => CLONE_NEWUTS, net => CLONE_NEWNET, mnt => CLONE_NEWNS);
+  for my $t ('ipc', 'uts', 'net', 'mnt') {
+    sc('setns', 0 + fileno($ns{$t}), 0 + $type{$t}) == 0 or die "setns $t of the pod: $!\n";
+    close $ns{$t};
+  }
+  # A mount namespace of its own, copied from the pod's (with its /dev/shm and /etc files).
+  sc('unshare', CLONE_NEWNS) == 0 or die "unshare(mount): $!\n";
+  xmount(undef, '/', undef, MS_REC | MS_SLAVE, undef);
+  # Hold every bind source open (O_PATH) before mounting anything (a tmpfs on /tmp must not hide a
+  # source below it), and only now: a bind source must belong to this mount namespace.
+  my @mounts;
+  for my $m (@{ $list{mount} || [] }) {
+    my ($kind, $src, $tgt, $opt) = @$m;
+    my ($fh, $isdir);
+    if ($kind ne 'tmpfs') {
+      sysopen($fh, $src, O_PATH) or die "open mount source $src: $!\n";
+      $isdir = -d $src;
+    }
+    push @mounts, [ $kind, $src, $tgt, $opt, $fh, $isdir ];
+  }
+  xmount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, undef);
+  xmount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, undef);
+  my @ro;
+  for my $m (@mounts) {
+    my ($kind, $src, $tgt, $opt, $fh, $isdir) = @$m;
+    if ($kind eq 'tmpfs') {
+      mkpath($tgt);
+      xmount('tmpfs', $tgt, 'tmpfs', MS_NOSUID | MS_NODEV, $src);
+    } else {
+      if ($isdir) { mkpath($tgt); }
+      elsif (!-e $tgt) {
+        my $parent = $tgt;
+        $parent =~ s{/[^/]*$}{};
+        mkpath($parent);
+        open(my $fh, '>>', $tgt) or die "create mount point $tgt: $!\n";
+        close $fh;
+      }
+      xmount('/proc/self/fd/' . fileno($fh), $tgt, undef, MS_BIND | MS_REC, undef);
+      close $fh;
+    }
+    push @ro, $tgt if $opt eq 'ro';
+  }
+  # Read-only remounts come last, so that mount points inside read-only places could still be created.
+  push @ro, @{ $list{remountro} || [] };
+  push @ro, '/' if $spec{rootro};
+  xmount(undef, $_, undef, MS_REMOUNT | MS_BIND | MS_RDONLY, undef) for @ro;
+  open(STDIN, '<', '/dev/null') or die "open /dev/null: $!\n";
+  open(STDOUT, '>&', $outW) or die "dup stdout: $!\n";
+  open(STDERR, '>&', $errW) or die "dup stderr: $!\n";
+  my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
+  chdir($cwd) or die "chdir to cwd (\"$cwd\") set in config.json failed: $!\n";
+  set_credentials();
+  set_env();
+  # The shim ignores SIGPIPE, and an ignored signal stays ignored across execve: give the container the default.
+  $SIG{PIPE} = 'DEFAULT';
+  my @argv = @{ $list{argv} || [] };
+  exec { $spec{exe} } @argv;
+  die "exec: \"$argv[0]\": $!\n";
+}
+
+my ($logfh, $logsize) = (undef, 0);
+sub open_log {
+  if (!open($logfh, '>>', $spec{log})) { open($logfh, '>', '/dev/null'); }
+  binmode $logfh;
+  $logsize = -s $logfh || 0;
+}
+# Appends CRI records, rotating by size between records: <log> becomes <log>.1, <log>.1 becomes <log>.2, …
+sub log_write {
+  my (@recs) = @_;
+  my $pending = '';
+  for my $r (@recs) {
+    if ($logsize > 0 && $logsize + length($r) > $spec{maxlogsize}) {
+      write_all($pending);
+      $pending = '';
+      close $logfh;
+      my $p = $spec{log};
+      for (my $i = $spec{maxlogfiles} - 1; $i >= 2; $i--) {
+        rename("$p." . ($i - 1), "$p.$i") if -e "$p." . ($i - 1);
+      }
+      rename($p, "$p.1");
+      open_log();
+    }
+    $pending .= $r;
+    $logsize += length $r;
+  }
+  write_all($pending);
+}
+sub write_all {
+  my ($data) = @_;
+  my $off = 0;
+  while ($off < length $data) {
+    my $w = syswrite($logfh, $data, length($data) - $off, $off);
+    last unless defined $w && $w > 0;
+    $off += $w;
+  }
+}
+
+my %buf = (stdout => '', stderr => '');
+sub emit_lines {
+  my ($s, $ts) = @_;
+  my @out;
+  for (;;) {
+    my $i = index($buf{$s}, "\n");
+    # Like containerd, a line's "\r\n" ending is dropped whole.
+    my $len = ($i > 0 && substr($buf{$s}, $i - 1, 1) eq "\r") ? $i - 1 : $i;
+    if ($i >= 0 && $len <= MAXLINE) {
+      push @out, "$ts $s F " . substr($buf{$s}, 0, $len) . "\n";
+      substr($buf{$s}, 0, $i + 1) = '';
+    } elsif (length($buf{$s}) > MAXLINE) {
+      push @out, "$ts $s P " . substr($buf{$s}, 0, MAXLINE) . "\n";
+      substr($buf{$s}, 0, MAXLINE) = '';
+    } else {
+      last;
+    }
+  }
+  log_write(@out) if @out;
+}
+
+# The one-line report of a request. Under serve, it goes to the shared report pipe as "<request id> <text>",
+# escaped to one line and short enough (< PIPE_BUF) that concurrent reports never interleave.
+my $REQ;
+# The in-flight lock: the server holds it shared, and so does each child (through the inherited descriptor)
+# until it has written its records and reported. A restarted podrun takes it exclusively before reading the
+# records (mode_prepare), so a request begun by the previous podrun is finished, or never begun, by then.
+my $INFLIGHT;
+sub ctl {
+  my ($msg) = @_;
+  if (defined $REQ) {
+    $msg =~ s/\s+$//;
+    $msg = substr($msg, 0, 1800) . ' ...' if length($msg) > 1800;
+    $msg =~ s/\\/\\\\/g;
+    $msg =~ s/\n/\\n/g;
+    syswrite(STDOUT, "$REQ $msg\n");
+    if ($INFLIGHT) {
+      close $INFLIGHT;
+      undef $INFLIGHT;
+    }
+  } else {
+    syswrite(STDOUT, $msg);
+  }
+  open(STDOUT, '>', '/dev/null');
+}
+
+sub finish {
+  my (%r) = @_;
+  my $oom = 0;
+  for my $f (@{ $list{oomfile} || [] }) {
+    my $d = eval { slurp($f) };
+    $oom = 1 if defined $d && $d =~ /^oom_kill (\d+)/m && $1 > 0;
+  }
+  for my $d (@{ $list{rmdir} || [] }) {
+    for (1 .. 50) {
+      last if rmdir($d) || !-d $d;
+      select(undef, undef, undef, 0.02);
+    }
+  }
+  my ($s, $ns) = now_ns();
+  my $json = '{"exitCode":' . $r{code} . ',"signal":' . $r{signal}
+    . ',"finishedAt":' . ($s * 1000 + int($ns / 1000000)) . ',"finishedAtRfc3339":' . jstr(rfc3339nano($s, $ns))
+    . ',"oomKilled":' . ($oom ? 'true' : 'false')
+    . ',"startError":' . (defined $r{startError} ? jstr($r{startError}) : 'null') . "}\n";
+  write_atomic($spec{exitfile}, $json);
+}
+
+# start: the container's parent for its whole life, in a session of its own (podrun and the server may go).
+sub mode_start {
+  sc('setsid');
+  make_paths();
+  write_records();
+  open_log();
+  pipe(my $outR, my $outW) or die "pipe: $!\n";
+  pipe(my $errR, my $errW) or die "pipe: $!\n";
+  pipe(my $synR, my $synW) or die "pipe: $!\n";
+  my $pid;
+  if (sc('unshare', CLONE_NEWPID) != 0) {
+    my $e = "unshare(pid): $!";
+    finish(code => 128, signal => 0, startError => $e);
+    ctl("err $e\n");
+    exit 0;
+  }
+  $pid = fork();
+  if (defined $pid && $pid == 0) {
+    close $outR; close $errR; close $synR;
+    eval { container_setup($outW, $errW); };
+    my $e = $@ || "exec failed: $!\n";
+    syswrite($synW, $e);
+    exit 128;
+  }
+  close $outW; close $errW; close $synW;
+  if (!defined $pid) {
+    my $e = "fork: $!";
+    finish(code => 128, signal => 0, startError => $e);
+    ctl("err $e\n");
+    exit 0;
+  }
+  # The sync pipe is close-on-exec: EOF without data means the container's command is running.
+  my $msg = '';
+  while (sysread($synR, my $chunk, 4096)) { $msg .= $chunk; }
+  close $synR;
+  if (length $msg) {
+    waitpid($pid, 0);
+    $msg =~ s/\s+$//;
+    finish(code => 128, signal => 0, startError => $msg);
+    ctl("err $msg\n");
+    exit 0;
+  }
+  my ($ss, $sns) = now_ns();
+  my $report = "ok $pid " . starttime($pid) . " $$ " . starttime($$) . ' ' . ($ss * 1000 + int($sns / 1000000)) . "\n";
+  # Also on disk: if podrun dies before reading the report, a restarted podrun still learns of this start.
+  write_atomic($spec{startedfile}, $report) if defined $spec{startedfile};
+  ctl($report);
+  $0 = $spec{title} if defined $spec{title};
+
+  my %fh = (stdout => $outR, stderr => $errR);
+  my ($status, $reaped_at);
+  while (%fh) {
+    my $rin = '';
+    vec($rin, fileno($fh{$_}), 1) = 1 for keys %fh;
+    my $n = select(my $rout = $rin, undef, undef, defined $status ? 0.2 : 1.0);
+    if ($n && $n > 0) {
+      my ($s, $ns) = now_ns();
+      my $ts = rfc3339nano($s, $ns);
+      # Both ready at once: which came first is unknown; stdout first (not hash order) at least is stable.
+      for my $stream (grep { exists $fh{$_} } 'stdout', 'stderr') {
+        next unless vec($rout, fileno($fh{$stream}), 1);
+        my $r = sysread($fh{$stream}, my $data, 65536);
+        next if !defined $r && ($! == EINTR || $! == EAGAIN);
+        if (!$r) {
+          emit_lines($stream, $ts);
+          if (length $buf{$stream}) { log_write("$ts $stream P $buf{$stream}\n"); $buf{$stream} = ''; }
+          close $fh{$stream};
+          delete $fh{$stream};
+          next;
+        }
+        $buf{$stream} .= $data;
+        emit_lines($stream, $ts);
+      }
+    }
+    if (!defined $status) {
+      if (waitpid($pid, WNOHANG) == $pid) { $status = $?; $reaped_at = time(); }
+    } elsif (time() - $reaped_at > 2) {
+      last;  # something outside the PID namespace still holds the pipes
+    }
+  }
+  if (!defined $status) { waitpid($pid, 0); $status = $?; }
+  my ($code, $sig) = (0, 0);
+  if ($status & 127) { $sig = $status & 127; $code = 128 + $sig; } else { $code = $status >> 8; }
+  finish(code => $code, signal => $sig);
+  exit 0;
+}
+
+# exec: runs a command inside a running container's namespaces, as its user, with its environment.
+sub mode_exec {
+  open(STDIN, '<', '/dev/null');
+  my $target = 0 + $spec{pid};
+  my @order = ([ 'ipc', CLONE_NEWIPC ], [ 'uts', CLONE_NEWUTS ], [ 'net', CLONE_NEWNET ], [ 'pid', CLONE_NEWPID ], [ 'mnt', CLONE_NEWNS ]);
+  my %fd;
+  # Join the container's cgroups while the host's /sys is still visible; the command inherits them.
+  eval { join_cgroups(); 1 } or do { print STDERR $@; exit 126; };
+  for my $o (@order) {
+    open($fd{ $o->[0] }, '<', "/proc/$target/ns/$o->[0]") or do { print STDERR "container process $target is gone: $!\n"; exit 126; };
+  }
+  for my $o (@order) {
+    sc('setns', 0 + fileno($fd{ $o->[0] }), 0 + $o->[1]) == 0 or do { print STDERR "setns $o->[0]: $!\n"; exit 126; };
+    close $fd{ $o->[0] };
+  }
+  my $child = fork();
+  if (defined $child && $child == 0) {
+    eval {
+      my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
+      chdir($cwd) or chdir('/');
+      set_credentials();
+      set_env();
+      $SIG{PIPE} = 'DEFAULT';
+      my @argv = @{ $list{argv} || [] };
+      exec { $spec{exe} } @argv;
+      die "exec: \"$argv[0]\": $!\n";
+    };
+    print STDERR $@;
+    exit($@ =~ /No such file/ ? 127 : 126);
+  }
+  $SIG{TERM} = sub { kill 'KILL', $child if $child; };
+  waitpid($child, 0);
+  my $st = $?;
+  exit(($st & 127) ? 128 + ($st & 127) : $st >> 8);
+}
+
+# serve: the long-lived helper of one podrun. It reads requests "<id> <mode> <length>\n<spec>" on stdin and forks
+# a child per request, which does the work and writes its report to stdout. Forking this small, already
+# compiled process costs far less than starting perl (or forking podrun) for every sandbox and container.
+# A start request's child stays as the container's shim. When podrun goes (stdin closes), the server exits;
+# the shims go on and are reparented.
+my %pending;
+sub reap {
+  for (;;) {
+    my $pid = waitpid(-1, WNOHANG);
+    last if $pid <= 0;
+    my $id = delete $pending{$pid};
+    syswrite(STDOUT, "$id !exit $?\n") if defined $id;
+  }
+}
+
+sub serve_one {
+  my ($id, $mode, $data) = @_;
+  my $pid = fork();
+  if (!defined $pid) { syswrite(STDOUT, "$id err fork: $!\n"); return; }
+  if ($pid) { $pending{$pid} = $id; return; }
+  $SIG{CHLD} = 'DEFAULT';
+  $REQ = $id;
+  open(STDIN, '<', '/dev/null');
+  my $ok = eval {
+    parse_spec($data);
+    if ($mode eq 'start') { mode_start(); }
+    elsif ($mode eq 'sandbox') { mode_sandbox(); }
+    elsif ($mode eq 'teardown') { mode_teardown(); }
+    elsif ($mode eq 'nft') { mode_nft(); }
+    elsif ($mode eq 'netns') { mode_netns(); }
+    else { die "unknown request $mode\n"; }
+    1;
+  };
+  ctl('err ' . ($@ || 'failed')) unless $ok;
+  exit 0;
+}
+
+# Descriptors podrun inherited from its own parent reach us too (spawn closes none): close them, so that no
+# container inherits them.
+sub close_inherited {
+  opendir(my $d, '/proc/self/fd') or return;
+  my @fds = grep { /^\d+$/ && $_ > 2 } readdir $d;
+  closedir $d;
+  for my $fd (@fds) {
+    open(my $fh, '<&=', $fd) or next;
+    close $fh;
+  }
+}
+
+sub mode_serve {
+  my ($lockpath) = @_;
+  close_inherited();
+  if (defined $lockpath) {
+    open($INFLIGHT, '>>', $lockpath) or die "open $lockpath: $!\n";
+    flock($INFLIGHT, 1) or die "lock $lockpath: $!\n";
+  }
+  $SIG{CHLD} = sub { };
+  my $buf = '';
+  for (;;) {
+    reap();
+    my $rin = '';
+    vec($rin, 0, 1) = 1;
+    # A SIGCHLD just before select is only seen at its timeout: keep it short.
+    my $n = select(my $rout = $rin, undef, undef, 0.5);
+    next unless $n && $n > 0;
+    my $r = sysread(STDIN, my $chunk, 262144);
+    if (!defined $r) { next if $! == EINTR || $! == EAGAIN; last; }
+    last if $r == 0;
+    $buf .= $chunk;
+    for (;;) {
+      my $nl = index($buf, "\n");
+      last if $nl < 0;
+      my ($id, $mode, $len) = split / /, substr($buf, 0, $nl);
+      last if length($buf) < $nl + 1 + $len;
+      my $data = substr($buf, $nl + 1, $len);
+      substr($buf, 0, $nl + 1 + $len) = '';
+      serve_one($id, $mode, $data);
+    }
+  }
+  exit 0;
+}
+
+my $mode = shift @ARGV;
+$mode = '' unless defined $mode;
+if ($mode eq 'serve') { mode_serve(shift @ARGV); }
+elsif ($mode eq 'exec') { parse_spec(do { local $/; scalar <STDIN> }); mode_exec(); }
+elsif ($mode eq 'prepare') { parse_spec(do { local $/; scalar <STDIN> }); mode_prepare(); }
+else { die "usage: podrun-shim.pl serve|prepare|exec\n"; }

@@ -1,0 +1,104 @@
+// The host runtime's records in memory, indexed the ways the kubelet asks for them: one sandbox's containers
+// and one pod's sandboxes and containers (by its uid label) at every sync, so no scan of all.
+
+import { type ContainerFilter, LABEL_POD_UID } from '../types.js';
+import type { ContainerRecord, SandboxRecord } from './records.js';
+
+export class RecordStore {
+  readonly sandboxes = new Map<string, SandboxRecord>();
+  readonly containers = new Map<string, ContainerRecord>();
+  /** Container ids by sandbox id. */
+  readonly #bySandbox = new Map<string, Set<string>>();
+  /** Sandbox ids and container ids by pod uid. */
+  readonly #sandboxesByPod = new Index();
+  readonly #containersByPod = new Index();
+
+  putSandbox(rec: SandboxRecord): void {
+    this.sandboxes.set(rec.id, rec);
+    this.#sandboxesByPod.add(rec.config.labels[LABEL_POD_UID], rec.id);
+  }
+
+  dropSandbox(id: string): void {
+    const rec = this.sandboxes.get(id);
+    this.sandboxes.delete(id);
+    if (rec) this.#sandboxesByPod.delete(rec.config.labels[LABEL_POD_UID], id);
+  }
+
+  putContainer(rec: ContainerRecord): void {
+    this.containers.set(rec.id, rec);
+    this.#containersByPod.add(rec.config.labels[LABEL_POD_UID], rec.id);
+    let ids = this.#bySandbox.get(rec.sandboxId);
+    if (!ids) {
+      ids = new Set();
+      this.#bySandbox.set(rec.sandboxId, ids);
+    }
+    ids.add(rec.id);
+  }
+
+  dropContainer(id: string): void {
+    const rec = this.containers.get(id);
+    this.containers.delete(id);
+    if (!rec) return;
+    this.#containersByPod.delete(rec.config.labels[LABEL_POD_UID], id);
+    const ids = this.#bySandbox.get(rec.sandboxId);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#bySandbox.delete(rec.sandboxId);
+  }
+
+  containersOf(sandboxId: string): ContainerRecord[] {
+    const ids = this.#bySandbox.get(sandboxId) ?? new Set<string>();
+    return [...ids].map((id) => this.containers.get(id)).filter((c): c is ContainerRecord => c !== undefined);
+  }
+
+  /** The container of a sandbox with this name and attempt, if any (a name is taken until removed). */
+  containerNamed(sandboxId: string, m: { name: string; attempt: number }): ContainerRecord | undefined {
+    return this.containersOf(sandboxId).find(
+      (c) => c.config.metadata.name === m.name && c.config.metadata.attempt === m.attempt,
+    );
+  }
+
+  /** The sandboxes of one pod (by its uid), or all. */
+  sandboxCandidates(uid: string | undefined): SandboxRecord[] {
+    if (uid === undefined) return [...this.sandboxes.values()];
+    return [...this.#sandboxesByPod.get(uid)].flatMap((id) => this.sandboxes.get(id) ?? []);
+  }
+
+  /** The container records a filter can match: one sandbox's, one pod's (by its uid label), or all. */
+  containerCandidates(filter: ContainerFilter | undefined): Iterable<ContainerRecord> {
+    if (filter?.podSandboxId) return this.containersOf(filter.podSandboxId);
+    const uid = filter?.labelSelector?.[LABEL_POD_UID];
+    if (uid === undefined) return this.containers.values();
+    return [...this.#containersByPod.get(uid)].flatMap((id) => this.containers.get(id) ?? []);
+  }
+}
+
+export function matches(
+  labels: Record<string, string>,
+  selector: Record<string, string> | undefined,
+): boolean {
+  if (!selector) return true;
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+/** Ids by a label value; records without the label are not indexed. */
+class Index {
+  readonly #map = new Map<string, Set<string>>();
+  get(key: string): Set<string> {
+    return this.#map.get(key) ?? new Set();
+  }
+  add(key: string | undefined, id: string): void {
+    if (key === undefined) return;
+    let ids = this.#map.get(key);
+    if (!ids) {
+      ids = new Set();
+      this.#map.set(key, ids);
+    }
+    ids.add(id);
+  }
+  delete(key: string | undefined, id: string): void {
+    if (key === undefined) return;
+    const ids = this.#map.get(key);
+    ids?.delete(id);
+    if (ids?.size === 0) this.#map.delete(key);
+  }
+}
