@@ -123,7 +123,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
 
     const runtime =
-      options.runtimeService ?? (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock));
+      options.runtimeService ?? (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock, log));
     closers.push(() => runtime.close?.());
 
     // Service VIPs and cluster DNS are in place before the kubelet starts a pod.

@@ -17,10 +17,11 @@ export async function openRuntime(
   name: RuntimeName,
   stateDir: string,
   clock: Clock,
+  log: (message: string) => void,
 ): Promise<RuntimeService> {
   switch (name) {
     case 'host':
-      return createHostRuntime({ stateDir, clock });
+      return createHostRuntime({ stateDir, clock, log: (m) => log(`host runtime: ${m}`) });
     case 'docker':
       throw new RuntimeUnavailableError(
         'the docker runtime is not part of this version of podrun yet; use --runtime host (the default)',

@@ -219,7 +219,10 @@ describe('Services and cluster DNS', { skip: E2E_SKIP }, () => {
     const hl = await k().json<Service>(['get', 'svc', 'echo-hl']);
     assert.equal(hl.spec?.clusterIP, 'None');
     const wide = await k().ok(['get', 'svc', 'echo', 'noep', 'ext']);
-    assert.match(wide, new RegExp(`echo\\s+ClusterIP\\s+${echoIP.replaceAll('.', '\\.')}\\s+<none>\\s+80/TCP`));
+    assert.match(
+      wide,
+      new RegExp(`echo\\s+ClusterIP\\s+${echoIP.replaceAll('.', '\\.')}\\s+<none>\\s+80/TCP`),
+    );
     assert.match(wide, /ext\s+ExternalName\s+<none>\s+echo\.default\.svc\.cluster\.local/);
     const slices = await k().ok(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=echo']);
     assert.match(slices, /IPv4\s+8080\s+10\.244\./);
