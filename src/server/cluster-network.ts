@@ -167,7 +167,7 @@ async function writeDnsEndpoints(registry: Registry, gateway: string, port: numb
       name: KUBE_DNS_SLICE,
       labels: {
         'kubernetes.io/service-name': KUBE_DNS.name,
-        'endpointslice.kubernetes.io/managed-by': 'podrun.dev/cluster-dns',
+        'endpointslice.kubernetes.io/managed-by': 'cluster-dns.podrun.dev',
       },
     },
     addressType: 'IPv4',
