@@ -10,6 +10,9 @@ function missing(): string[] {
   if (process.platform !== 'linux') out.push('Linux');
   if (process.getuid?.() !== 0) out.push('root (namespaces, veths, mounts, cgroups)');
   for (const cmd of [KUBECTL, 'python3', 'perl', 'ip', 'findmnt', 'sh']) if (!has(cmd)) out.push(cmd);
+  // Services (nft) and the tools the Services examples and tests run as host binaries.
+  for (const cmd of ['nft', 'nc', 'dig', 'busybox', 'psql', 'redis-server', 'redis-cli', 'nginx'])
+    if (!has(cmd)) out.push(cmd);
   return out;
 }
 
