@@ -2,7 +2,7 @@
 // claim: `podrun-proxy owner=<pid>:<start time> route=<cidr>,<dev>,<src>`. A table whose owner process is
 // gone was left by a podrun that died without closing it; the process start time tells a reused pid apart.
 
-import { readFileSync } from 'node:fs';
+import { isSameProcess, processStat } from '../../util/process-identity.js';
 
 export interface TableOwner {
   pid: number;
@@ -38,25 +38,12 @@ export function parseClaim(comment: string): TableClaim | undefined {
   };
 }
 
-function startTime(pid: number): { state: string; start: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0] ?? '', start: rest[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
 /** This process, as its tables record it. */
 export function selfOwner(): TableOwner {
-  return { pid: process.pid, start: startTime(process.pid)?.start ?? '0' };
+  return { pid: process.pid, start: processStat(process.pid)?.starttime ?? '0' };
 }
 
 /** True while the recorded process runs (a zombie has exited; a reused pid has another start time). */
 export function ownerAlive(owner: TableOwner): boolean {
-  if (owner.pid <= 0) return false;
-  const st = startTime(owner.pid);
-  return st !== undefined && st.start === owner.start && st.state !== 'Z';
+  return isSameProcess(owner.pid, owner.start);
 }

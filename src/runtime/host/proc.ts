@@ -4,26 +4,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { isSameProcess } from '../../util/process-identity.js';
 
-/** State (field 3) and start time (field 22, clock ticks since boot) from /proc/<pid>/stat, or undefined. */
-function readStat(pid: number): { state: string; starttime: string } | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may contain spaces or parentheses: split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0] ?? '', starttime: rest[19] ?? '' };
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when `pid` is alive and is the same process as when `starttime` was recorded (pids are reused). */
-export function isSameProcess(pid: number, starttime: string): boolean {
-  if (!pid) return false;
-  const stat = readStat(pid);
-  // A zombie has exited already; its parent simply has not reaped it yet.
-  return stat !== undefined && stat.starttime === starttime && stat.state !== 'Z';
-}
+export { isSameProcess };
 
 /** SIGKILL to `pid` if it is still the process that started at `starttime`; a process gone already is fine. */
 export function killIfSame(pid: number, starttime: string): void {
