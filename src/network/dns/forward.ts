@@ -138,21 +138,36 @@ export class Forwarder {
     return undefined;
   }
 
-  private udpTry(server: UpstreamServer, query: Buffer, id: number, end: number, waitMs: number) {
+  /**
+   * One try at an upstream: `start` sends the query and calls `done` with the answer; the try ends with
+   * undefined at `waitMs`, on close(), or on any error. `release` frees the socket once.
+   */
+  private attempt(
+    waitMs: number,
+    start: (done: (result: Buffer | undefined) => void) => { release(): void },
+  ): Promise<Buffer | undefined> {
     return new Promise<Buffer | undefined>((resolve) => {
-      const socket = createSocket(isIP(server.address) === 6 ? 'udp6' : 'udp4');
       let settled = false;
+      let handle: { release(): void } | undefined;
       const done = (result: Buffer | undefined) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.inFlight.delete(abort);
-        socket.close();
+        handle?.release();
         resolve(result);
       };
       const abort = () => done(undefined);
       this.inFlight.add(abort);
-      const timer = setTimeout(() => done(undefined), waitMs);
+      const timer = setTimeout(abort, waitMs);
+      handle = start(done);
+      if (settled) handle.release();
+    });
+  }
+
+  private udpTry(server: UpstreamServer, query: Buffer, id: number, end: number, waitMs: number) {
+    return this.attempt(waitMs, (done) => {
+      const socket = createSocket(isIP(server.address) === 6 ? 'udp6' : 'udp4');
       socket.on('error', () => done(undefined));
       socket.on('message', (msg, rinfo) => {
         // Only the upstream asked, with our id and question, may answer (no spoofed replies).
@@ -164,25 +179,14 @@ export class Forwarder {
       socket.send(query, server.port, server.address, (err) => {
         if (err) done(undefined);
       });
+      return { release: () => socket.close() };
     });
   }
 
   private tcpTry(server: UpstreamServer, query: Buffer, id: number, end: number, waitMs: number) {
-    return new Promise<Buffer | undefined>((resolve) => {
+    return this.attempt(waitMs, (done) => {
       const conn = connect({ host: server.address, port: server.port });
       let buf = Buffer.alloc(0);
-      let settled = false;
-      const done = (result: Buffer | undefined) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.inFlight.delete(abort);
-        conn.destroy();
-        resolve(result);
-      };
-      const abort = () => done(undefined);
-      this.inFlight.add(abort);
-      const timer = setTimeout(() => done(undefined), waitMs);
       conn.on('error', () => done(undefined));
       conn.on('connect', () => {
         const len = Buffer.alloc(2);
@@ -200,6 +204,7 @@ export class Forwarder {
         );
       });
       conn.on('end', () => done(undefined));
+      return { release: () => conn.destroy() };
     });
   }
 
