@@ -71,7 +71,9 @@ describe('the seed stack: postgres-service, redis-service, backend-api', { skip:
     await poll(
       async () => {
         const p = await backendPod();
-        return p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+        return p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+          ? true
+          : undefined;
       },
       'backend-api Ready after the ConfigMap is fixed',
       90_000,
