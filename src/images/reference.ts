@@ -17,7 +17,7 @@ export const ErrNameTooLong = `repository name must not be more than ${repositor
 export const ErrTagInvalidFormat = 'invalid tag format';
 
 /** Every reference error is an InvalidImageName to the kubelet. */
-export class ReferenceError extends Error {
+export class InvalidReferenceError extends Error {
   readonly reason = 'InvalidImageName';
 }
 
@@ -53,22 +53,22 @@ const anchoredIdentifierRegexp = /^[a-f0-9]{64}$/;
 
 /** distribution/reference `Parse`: syntax only, no defaults. */
 export function parseReference(s: string): ImageReference {
-  if (s === '') throw new ReferenceError(ErrNameEmpty);
+  if (s === '') throw new InvalidReferenceError(ErrNameEmpty);
   const m = referenceRegexp.exec(s);
   if (m === null) {
     const lower = s.toLowerCase();
-    if (lower !== s && referenceRegexp.test(lower)) throw new ReferenceError(ErrNameContainsUppercase);
-    throw new ReferenceError(ErrReferenceInvalidFormat);
+    if (lower !== s && referenceRegexp.test(lower)) throw new InvalidReferenceError(ErrNameContainsUppercase);
+    throw new InvalidReferenceError(ErrReferenceInvalidFormat);
   }
   const name = m[1] ?? '';
   const nm = anchoredNameRegexp.exec(name);
   const domain = nm?.[1] ?? '';
   const path = nm ? (nm[2] ?? '') : name;
-  if (path.length > repositoryNameTotalLengthMax) throw new ReferenceError(ErrNameTooLong);
+  if (path.length > repositoryNameTotalLengthMax) throw new InvalidReferenceError(ErrNameTooLong);
   const digest = m[3];
   if (digest !== undefined) {
     const problem = digestProblem(digest);
-    if (problem !== undefined) throw new ReferenceError(problem);
+    if (problem !== undefined) throw new InvalidReferenceError(problem);
   }
   return {
     domain,
@@ -106,16 +106,20 @@ export function splitDockerDomain(name: string): { domain: string; remainder: st
 /** distribution/reference `ParseNormalizedNamed`: `busybox:1.36` → `docker.io/library/busybox:1.36`. */
 export function parseNormalizedNamed(s: string): ImageReference {
   if (anchoredIdentifierRegexp.test(s)) {
-    throw new ReferenceError(`invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`);
+    throw new InvalidReferenceError(
+      `invalid repository name (${s}), cannot specify 64-byte hexadecimal strings`,
+    );
   }
   const { domain, remainder } = splitDockerDomain(s);
   const tagSep = remainder.indexOf(':');
   const remote = tagSep > -1 ? remainder.slice(0, tagSep) : remainder;
   if (remote.toLowerCase() !== remote) {
-    throw new ReferenceError(`${ErrReferenceInvalidFormat}: repository name (${remote}) must be lowercase`);
+    throw new InvalidReferenceError(
+      `${ErrReferenceInvalidFormat}: repository name (${remote}) must be lowercase`,
+    );
   }
   const ref = parseReference(`${domain}/${remainder}`);
-  if (ref.path === '') throw new ReferenceError(`reference ${referenceString(ref)} has no name`);
+  if (ref.path === '') throw new InvalidReferenceError(`reference ${referenceString(ref)} has no name`);
   return ref;
 }
 
@@ -135,7 +139,7 @@ export function tagNameOnly(ref: ImageReference): ImageReference {
 }
 
 export function withTag(ref: ImageReference, tag: string): ImageReference {
-  if (!anchoredTagRegexp.test(tag)) throw new ReferenceError(ErrTagInvalidFormat);
+  if (!anchoredTagRegexp.test(tag)) throw new InvalidReferenceError(ErrTagInvalidFormat);
   return { ...ref, tag };
 }
 
@@ -173,7 +177,7 @@ export function parseImageName(image: string): { repoToPull: string; tag: string
   try {
     named = parseNormalizedNamed(image);
   } catch (err) {
-    throw new ReferenceError(`couldn't parse image name ${goQuote(image)}: ${(err as Error).message}`);
+    throw new InvalidReferenceError(`couldn't parse image name ${goQuote(image)}: ${(err as Error).message}`);
   }
   let tag = named.tag ?? '';
   const digest = named.digest ?? '';
@@ -190,7 +194,7 @@ export function applyDefaultImageTag(image: string): string {
   try {
     parsed = parseImageName(image);
   } catch (err) {
-    throw new ReferenceError(
+    throw new InvalidReferenceError(
       `Failed to apply default image tag ${goQuote(image)}: ${(err as Error).message}`,
     );
   }

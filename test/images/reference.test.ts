@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import {
   applyDefaultImageTag,
   familiarString,
+  InvalidReferenceError,
   parseDockerRef,
   parseImageName,
   parseNormalizedNamed,
   parseReference,
-  ReferenceError,
   referenceName,
   referenceString,
 } from '../../src/images/reference.js';
@@ -83,7 +83,7 @@ test('Parse: the upstream reference_test.go table', () => {
   ];
   for (const [input, message] of bad) {
     assert.throws(() => parseReference(input), { name: 'Error', message }, input);
-    assert.throws(() => parseReference(input), ReferenceError);
+    assert.throws(() => parseReference(input), InvalidReferenceError);
   }
 });
 
@@ -145,7 +145,7 @@ test('ParseNormalizedNamed: normalize_test.go valid and invalid repository names
     'docker/',
     `${'this_is_not_a_valid_namespace_because_its_lenth_is_greater_than_255_'.repeat(4)}/docker`,
   ];
-  for (const name of invalid) assert.throws(() => parseNormalizedNamed(name), ReferenceError, name);
+  for (const name of invalid) assert.throws(() => parseNormalizedNamed(name), InvalidReferenceError, name);
 });
 
 test('ParseNormalizedNamed: familiar, full and ambiguous names (TestParseRepositoryInfo)', () => {
@@ -297,7 +297,7 @@ test('kubelet applyDefaultImageTag: appends :latest to the image as written; Inv
   assert.throws(
     () => applyDefaultImageTag('BusyBox'),
     (err: unknown) => {
-      assert.ok(err instanceof ReferenceError);
+      assert.ok(err instanceof InvalidReferenceError);
       assert.equal(err.reason, 'InvalidImageName');
       assert.equal(
         err.message,
