@@ -341,3 +341,35 @@ test('a corrupt blob fails the digest check; a registry that is down is unavaila
     },
   );
 });
+
+test('HEAD refused with 405 falls back to GET; an oversized manifest is refused before reading it', async () => {
+  const heads: string[] = [];
+  const noHead = await front((req, res) => {
+    if (req.method === 'HEAD') {
+      heads.push(req.url ?? '');
+      res.writeHead(405).end();
+      return;
+    }
+    forward(req, res);
+  });
+  const r = await new RegistryClient({ sink: newSink(), platform: amd64 }).pull(`${noHead}/busybox:1.35`);
+  assert.equal(r.manifestDigest, img.manifestDigest);
+  assert.deepEqual(heads, ['/v2/busybox/manifests/1.35']);
+  const huge = await front((req, res) => {
+    if (req.url?.includes('/manifests/')) {
+      res.writeHead(200, {
+        'content-length': String(4 * 1048 * 1048 + 1),
+        'docker-content-digest': img.manifestDigest,
+      });
+      res.end();
+      return;
+    }
+    forward(req, res);
+  });
+  await assert.rejects(
+    new RegistryClient({ sink: newSink(), platform: amd64 }).pull(`${huge}/busybox:1.35`),
+    {
+      reason: 'ManifestTooLarge',
+    },
+  );
+});

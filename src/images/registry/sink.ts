@@ -1,5 +1,6 @@
 // Where pulled content goes. The image store implements BlobSink; DirectoryBlobSink is the simplest
 // one (an OCI-layout-like `blobs/<alg>/<hex>` tree), used by the tests and usable on its own.
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,7 +46,8 @@ export class DirectoryBlobSink implements BlobSink {
 
   async writeBlob(digest: string, data: Buffer): Promise<void> {
     await mkdir(join(this.root, 'blobs', digestAlgorithm(digest)), { recursive: true });
-    const tmp = `${this.blobPath(digest)}.tmp`;
+    // Unique per writer: two pulls of one image write the same manifest at the same time.
+    const tmp = `${this.blobPath(digest)}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(tmp, data);
     await rename(tmp, this.blobPath(digest));
   }
