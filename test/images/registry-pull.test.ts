@@ -171,6 +171,23 @@ test('Basic auth: refused without or with a wrong credential, pulls with the rig
   });
   const r = await new RegistryClient({ sink: newSink(), platform: amd64, keyring }).pull(ref);
   assert.equal(r.manifestDigest, img.manifestDigest);
+  // Like the kubelet, every credential is tried; the errors are aggregated when all fail.
+  await assert.rejects(
+    new RegistryClient({ sink: newSink(), platform: amd64 }).pull(ref, {
+      credentials: [
+        { username: 'alice', password: 'wrong' },
+        { username: 'bob', password: 'wrong' },
+      ],
+    }),
+    { reason: 'Unauthorized', message: `[${refused}, ${refused}]` },
+  );
+  const second = await new RegistryClient({ sink: newSink(), platform: amd64 }).pull(ref, {
+    credentials: [
+      { username: 'alice', password: 'wrong' },
+      { username: 'alice', password: 's3cret' },
+    ],
+  });
+  assert.equal(second.manifestDigest, img.manifestDigest);
 });
 
 test('Bearer auth through a token server; a refused credential is unauthorized; tokens are cached', async () => {
@@ -214,10 +231,38 @@ test('Bearer auth through a token server; a refused credential is unauthorized; 
     },
   );
   tokenRequests = 0;
-  const client = new RegistryClient({ sink: newSink(), platform: amd64 });
-  const r = await client.pull(ref, { credentials: [{ username: 'bob', password: 'pw' }] });
+  let clock = 0;
+  const client = new RegistryClient({ sink: newSink(), platform: amd64, now: () => clock });
+  const bob = { credentials: [{ username: 'bob', password: 'pw' }] };
+  const r = await client.pull(ref, bob);
   assert.equal(r.manifestDigest, img.manifestDigest);
   assert.equal(tokenRequests, 1);
+  assert.equal((await client.resolve(ref, bob)).digest, img.manifestDigest);
+  assert.equal(tokenRequests, 1);
+  clock += 301_000; // past expires_in
+  assert.equal((await client.resolve(ref, bob)).repoDigest, `${registry}/busybox@${img.manifestDigest}`);
+  assert.equal(tokenRequests, 2);
+});
+
+test('a token refused again with insufficient_scope is "pull access denied", as on Docker Hub', async () => {
+  const tokenHost = await front((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"anon"}');
+  });
+  const challenge = `Bearer realm="http://${tokenHost}/token",service="hub",scope="repository:nonexist:pull"`;
+  const registry = await front((req, res) => {
+    if (req.url === '/v2/') {
+      res.writeHead(401, { 'www-authenticate': challenge }).end();
+      return;
+    }
+    res.writeHead(401, { 'www-authenticate': `${challenge},error="insufficient_scope"` }).end();
+  });
+  await assert.rejects(
+    new RegistryClient({ sink: newSink(), platform: amd64 }).pull(`${registry}/nonexist`),
+    {
+      reason: 'Unauthorized',
+      message: `failed to resolve reference "${registry}/nonexist:latest": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`,
+    },
+  );
 });
 
 test('a mirror from registries.conf serves an image named after another registry', async () => {
@@ -236,7 +281,10 @@ location = "${plain.host}"
   const blocked = parseRegistriesConf(`[[registry]]\nprefix = "${plain.host}"\nblocked = true\n`);
   await assert.rejects(
     new RegistryClient({ sink: newSink(), registries: blocked }).pull(`${plain.host}/busybox:1.35`),
-    /blocked/,
+    {
+      reason: 'Blocked',
+      message: `${plain.host}/busybox:1.35: registry ${plain.host} is blocked in registries.conf`,
+    },
   );
 });
 

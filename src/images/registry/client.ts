@@ -62,6 +62,14 @@ export interface PullResult {
   source: PullSource;
 }
 
+export interface ResolvedImage {
+  reference: string;
+  repoDigest: string;
+  digest: string;
+  mediaType: string;
+  source: PullSource;
+}
+
 /** Where to connect for one repository, and as whom. */
 interface Repo {
   source: PullSource;
@@ -91,13 +99,46 @@ export class RegistryClient {
   }
 
   /**
-   * Pulls `image` (any reference form; normalised like containerd's PullImage): every source from
-   * registries.conf in order, and for each source every credential in order, first success wins. The
-   * error is the last source's; with several credentials, the kubelet's aggregate `[e1, e2]`.
+   * Pulls `image` (any reference form; normalised like containerd's PullImage) into the sink: every
+   * source from registries.conf in order, and for each source every credential in order (the kubelet
+   * tries them all), first success wins. The error is the last source's; with several credentials, the
+   * kubelet's aggregate `[e1, e2]`.
    */
   async pull(image: string, opts: PullOptions = {}): Promise<PullResult> {
+    return this.eachSource(image, opts, (ref, repo) => this.pullFrom(ref, repo));
+  }
+
+  /**
+   * Resolves `image` to the digest its tag names now, without fetching more than the top manifest
+   * (what a pull policy of Always compares with the stored repo digest).
+   */
+  async resolve(image: string, opts: PullOptions = {}): Promise<ResolvedImage> {
+    return this.eachSource(image, opts, async (ref, repo) => {
+      const top = await this.resolveIn(ref, repo).catch((err: unknown) => {
+        throw resolveError(err, ref);
+      });
+      return {
+        reference: referenceString(ref),
+        repoDigest: `${referenceName(ref)}@${top.descriptor.digest}`,
+        digest: top.descriptor.digest,
+        mediaType: top.descriptor.mediaType,
+        source: repo.source,
+      };
+    });
+  }
+
+  private async eachSource<T>(
+    image: string,
+    opts: PullOptions,
+    fn: (ref: ImageReference, repo: Repo) => Promise<T>,
+  ): Promise<T> {
     const ref = parseDockerRef(image);
-    const sources = pullSources(this.opts.registries ?? emptyRegistriesConf, referenceName(ref));
+    let sources: PullSource[];
+    try {
+      sources = pullSources(this.opts.registries ?? emptyRegistriesConf, referenceName(ref));
+    } catch (err) {
+      throw new RegistryError('Blocked', `${referenceString(ref)}: ${(err as Error).message}`);
+    }
     let lastError: Error | undefined;
     for (const source of sources) {
       const credList =
@@ -106,10 +147,9 @@ export class RegistryClient {
       const errors: Error[] = [];
       for (const creds of tries) {
         try {
-          return await this.pullFrom(ref, this.repo(source, creds, opts.signal));
+          return await fn(ref, this.repo(source, creds, opts.signal));
         } catch (err) {
           errors.push(err as Error);
-          if (!(err instanceof RegistryError) || err.reason !== 'Unauthorized') break;
         }
       }
       lastError = errors.length === 1 ? errors[0] : aggregate(errors);
@@ -131,10 +171,8 @@ export class RegistryClient {
 
   private async pullFrom(ref: ImageReference, repo: Repo): Promise<PullResult> {
     const refString = referenceString(ref);
-    const top = await this.resolve(ref, repo).catch((err: unknown) => {
-      throw err instanceof RegistryError
-        ? err.wrap(`failed to resolve reference ${JSON.stringify(refString)}`)
-        : err;
+    const top = await this.resolveIn(ref, repo).catch((err: unknown) => {
+      throw resolveError(err, ref);
     });
     let current = top;
     for (let depth = 0; current.document.kind === 'index'; depth++) {
@@ -190,20 +228,33 @@ export class RegistryClient {
       });
       if (res.status !== 401 || attempt >= 2) return res;
       res.body.resume();
+      const challenges = parseChallenges(res.headers['www-authenticate']);
       const retry = await this.auth.challenged(
         host,
         repo.scope,
-        parseChallenges(res.headers['www-authenticate']),
+        challenges,
         repo.creds,
         authorization,
         repo.source.insecure,
       );
-      if (!retry) return res;
+      if (!retry) {
+        // A Bearer token refused again with an error (Docker Hub's insufficient_scope for a repository
+        // that does not exist or is private): containerd's ErrInvalidAuthorization, as CRI words it.
+        const error = challenges.find((c) => c.scheme === 'bearer')?.params.error;
+        if (error && authorization?.startsWith('Bearer ')) {
+          throw new RegistryError(
+            'Unauthorized',
+            `pull access denied, repository does not exist or may require authorization: server message: ${error}: authorization failed`,
+            401,
+          );
+        }
+        return res;
+      }
     }
   }
 
   /** `GET /v2/`: 200, or 401 with the challenge we then answer. Anything else means no registry there. */
-  async ping(repo: Repo): Promise<void> {
+  private async ping(repo: Repo): Promise<void> {
     const url = `${repo.baseUrl}/v2/`;
     const res = await send({
       method: 'GET',
@@ -227,7 +278,7 @@ export class RegistryClient {
   }
 
   /** HEAD the tag or digest (GET when HEAD is refused), then GET the manifest by digest and check it. */
-  async resolve(ref: ImageReference, repo: Repo): Promise<ResolvedManifest> {
+  private async resolveIn(ref: ImageReference, repo: Repo): Promise<ResolvedManifest> {
     const refString = referenceString(ref);
     await this.ping(repo);
     const target = ref.digest ?? ref.tag ?? 'latest';
@@ -291,7 +342,7 @@ export class RegistryClient {
   }
 
   /** Fetches a manifest or index by digest, verifies it and stores it in the sink. */
-  async fetchManifest(
+  private async fetchManifest(
     repo: Repo,
     desc: Descriptor,
     what = `${repo.source.registry}/${repo.source.repository}@${desc.digest}`,
@@ -334,7 +385,7 @@ export class RegistryClient {
   }
 
   /** containerd's platform choice: the best-ranked child for this host; `unknown/unknown` never matches. */
-  selectPlatform(index: ImageIndex, what: string): Descriptor {
+  private selectPlatform(index: ImageIndex, what: string): Descriptor {
     const ranked = index.manifests
       .map((d, i) => ({ d, i, rank: platformRank(this.platform, d.platform) }))
       .filter((x): x is { d: Descriptor; i: number; rank: number } => x.rank !== undefined)
@@ -390,7 +441,7 @@ export class RegistryClient {
    * Downloads a blob into the sink unless it is there already; a second caller for the same digest
    * waits for the first download instead of starting another.
    */
-  async fetchBlob(repo: Repo, desc: Descriptor): Promise<void> {
+  private async fetchBlob(repo: Repo, desc: Descriptor): Promise<void> {
     const running = this.inflight.get(desc.digest);
     if (running) return running;
     const p = (async () => {
@@ -403,6 +454,12 @@ export class RegistryClient {
     this.inflight.set(desc.digest, p);
     return p;
   }
+}
+
+function resolveError(err: unknown, ref: ImageReference): unknown {
+  return err instanceof RegistryError
+    ? err.wrap(`failed to resolve reference ${JSON.stringify(referenceString(ref))}`)
+    : err;
 }
 
 /** k8s.io/apimachinery's aggregate error text. */
