@@ -196,3 +196,18 @@ export function push(layout: string, tag: string, dest: string, extra: string[] 
     },
   );
 }
+
+/** An image made by umoci, whose manifests carry no mediaType field; returns its manifest digest. */
+export function umociImage(work: string, tag: string): { layout: string; manifestDigest: string } {
+  const layout = join(work, 'umoci-layout');
+  const rootfs = join(work, 'umoci-rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(rootfs, 'bin', 'busybox'));
+  execFileSync('umoci', ['init', '--layout', layout]);
+  execFileSync('umoci', ['new', '--image', `${layout}:${tag}`]);
+  execFileSync('umoci', ['insert', '--image', `${layout}:${tag}`, rootfs, '/']);
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+    manifests: { digest: string }[];
+  };
+  return { layout, manifestDigest: index.manifests[0]?.digest ?? '' };
+}

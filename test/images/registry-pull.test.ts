@@ -21,6 +21,7 @@ import {
   type Registry,
   sha256,
   startRegistry,
+  umociImage,
 } from './registry-fixtures.js';
 
 const amd64 = parsePlatform('linux/amd64');
@@ -28,6 +29,7 @@ let work: string;
 let plain: Registry;
 let secured: Registry;
 let img: LayoutImage;
+let umoci: { layout: string; manifestDigest: string };
 let multi: { indexDigest: string; amd64: LayoutImage; arm64: LayoutImage };
 const fronts: http.Server[] = [];
 let sinkCount = 0;
@@ -47,6 +49,8 @@ before(async () => {
   push(layout, '1.35', `${plain.host}/busybox-v2s2:1.35`, ['--format', 'v2s2']);
   push(layout, 'multi', `${plain.host}/multi:1`, ['--all']);
   push(layout, '1.35', `${secured.host}/private/busybox:1.35`, ['--dest-creds', 'alice:s3cret']);
+  umoci = umociImage(work, 'u');
+  push(umoci.layout, 'u', `${plain.host}/umoci/busybox:u`);
 });
 
 after(async () => {
@@ -115,6 +119,15 @@ test('pulls by digest, and a Docker schema2 image', async () => {
     v2.layers.map((l) => l.digest),
     [img.layerDigest],
   );
+});
+
+test('pulls an image built by umoci, whose manifest has no mediaType', async () => {
+  const r = await new RegistryClient({ sink: newSink(), platform: amd64 }).pull(
+    `${plain.host}/umoci/busybox:u`,
+  );
+  assert.equal(r.digest, umoci.manifestDigest);
+  assert.equal(r.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  assert.equal(r.layers.length, 1);
 });
 
 test('picks the platform from an index; unknown/unknown is skipped; no match is not found', async () => {

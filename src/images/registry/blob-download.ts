@@ -49,7 +49,15 @@ export async function downloadBlob(
       offset = 0;
     }
     if (offset < desc.size || desc.size === 0) {
-      const res = await open(offset);
+      let res: HttpResponse;
+      try {
+        res = await open(offset);
+      } catch (err) {
+        // A dropped connection before the answer is retried like one dropped in the body.
+        if (!(err instanceof RegistryError) || err.reason !== 'Unavailable') throw err;
+        lastError = err;
+        continue;
+      }
       if (res.status === 416) {
         res.body.resume();
         await truncate(tmp, 0);
