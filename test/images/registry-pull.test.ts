@@ -361,6 +361,40 @@ test('a download cut mid-blob resumes with Range and still verifies', async () =
   assert.equal(sha256(readFileSync(sink.blobPath(img.layerDigest))), img.layerDigest);
 });
 
+test('a blob download that stalls is dropped after the progress timeout and resumed', async () => {
+  let stalled = false;
+  const ranges: (string | undefined)[] = [];
+  const registry = await front((req, res) => {
+    if (req.url?.endsWith(`/blobs/${img.layerDigest}`)) {
+      ranges.push(req.headers.range);
+      if (!stalled) {
+        stalled = true;
+        forward(req, res, {
+          onBody: (up) => {
+            let sent = 0;
+            up.on('data', (chunk: Buffer) => {
+              if (sent >= img.layerSize / 2) return; // then nothing more, and the socket stays open
+              sent += chunk.length;
+              res.write(chunk);
+            });
+            return true;
+          },
+        });
+        return;
+      }
+    }
+    forward(req, res);
+  });
+  const sink = newSink();
+  const r = await new RegistryClient({ sink, platform: amd64, progressTimeoutMs: 300 }).pull(
+    `${registry}/busybox:1.35`,
+  );
+  assert.equal(r.manifestDigest, img.manifestDigest);
+  assert.equal(ranges.length, 2);
+  assert.match(ranges[1] ?? '', /^bytes=[1-9][0-9]*-$/);
+  assert.equal(sha256(readFileSync(sink.blobPath(img.layerDigest))), img.layerDigest);
+});
+
 test('two concurrent pulls of one image download each blob once', async () => {
   const blobGets = new Map<string, number>();
   const registry = await front((req, res) => {
@@ -398,7 +432,7 @@ test('a corrupt blob fails the digest check; a registry that is down is unavaila
     new RegistryClient({ sink: newSink(), platform: amd64 }).pull(`${down.host}/busybox:1.35`),
     {
       reason: 'Unavailable',
-      message: `failed to resolve reference "${down.host}/busybox:1.35": failed to do request: Get "http://${down.host}/v2/": dial tcp ${down.host}: connect: connection refused`,
+      message: `failed to resolve reference "${down.host}/busybox:1.35": failed to do request: Head "http://${down.host}/v2/busybox/manifests/1.35": dial tcp ${down.host}: connect: connection refused`,
     },
   );
 });

@@ -29,6 +29,11 @@ export interface RegistryClientOptions {
   platform?: PlatformSpec;
   /** Attempts per blob download, each resuming the last (default 3). */
   blobAttempts?: number;
+  /**
+   * A connection that brings no byte for this long is dropped (and a blob download resumed), like
+   * containerd's image_pull_progress_timeout (default 5 minutes).
+   */
+  progressTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -89,6 +94,7 @@ export class RegistryClient {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly platform: PlatformSpec;
   private readonly blobAttempts: number;
+  private readonly idleTimeoutMs: number;
   /** Counts blob downloads actually started, for the sharing guarantee's tests and metrics. */
   downloadsStarted = 0;
 
@@ -96,6 +102,7 @@ export class RegistryClient {
     this.auth = new AuthCache(opts.now);
     this.platform = opts.platform ?? hostPlatform();
     this.blobAttempts = opts.blobAttempts ?? 3;
+    this.idleTimeoutMs = opts.progressTimeoutMs ?? 5 * 60_000;
   }
 
   /**
@@ -224,6 +231,7 @@ export class RegistryClient {
         headers,
         ...(authorization ? { hostHeaders: { Authorization: authorization } } : {}),
         insecureSkipVerify: repo.source.insecure,
+        idleTimeoutMs: this.idleTimeoutMs,
         ...(repo.signal ? { signal: repo.signal } : {}),
       });
       if (res.status !== 401 || attempt >= 2) return res;
@@ -256,12 +264,20 @@ export class RegistryClient {
   /** `GET /v2/`: 200, or 401 with the challenge we then answer. Anything else means no registry there. */
   private async ping(repo: Repo): Promise<void> {
     const url = `${repo.baseUrl}/v2/`;
-    const res = await send({
-      method: 'GET',
-      url,
-      insecureSkipVerify: repo.source.insecure,
-      ...(repo.signal ? { signal: repo.signal } : {}),
-    });
+    let res: HttpResponse;
+    try {
+      res = await send({
+        method: 'GET',
+        url,
+        insecureSkipVerify: repo.source.insecure,
+        idleTimeoutMs: this.idleTimeoutMs,
+        ...(repo.signal ? { signal: repo.signal } : {}),
+      });
+    } catch (err) {
+      // containerd does not ping: let the manifest HEAD fail, so the message names that request.
+      if (err instanceof RegistryError && err.reason === 'Unavailable') return;
+      throw err;
+    }
     res.body.resume();
     if (res.status === 401) {
       await this.auth.challenged(

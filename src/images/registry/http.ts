@@ -15,6 +15,8 @@ export interface HttpRequest {
   hostHeaders?: Record<string, string>;
   /** Skip TLS verification (registries marked insecure that still speak HTTPS). */
   insecureSkipVerify?: boolean;
+  /** Drop the connection when no byte arrives for this long (headers or body). */
+  idleTimeoutMs?: number;
   signal?: AbortSignal;
 }
 
@@ -86,6 +88,14 @@ function once(
       },
       resolve,
     );
+    if (req.idleTimeoutMs !== undefined) {
+      const ms = req.idleTimeoutMs;
+      r.setTimeout(ms, () => {
+        const err: NodeJS.ErrnoException = new Error(`no data for ${ms} ms`);
+        err.code = 'ETIMEDOUT';
+        r.destroy(err);
+      });
+    }
     r.on('error', (err: NodeJS.ErrnoException) => reject(transportError(method, url, err)));
     r.end();
   });
