@@ -206,7 +206,9 @@ test('WWW-Authenticate challenges, loopback detection, manifest kinds', () => {
     assert.equal(isLoopbackHost(h), false, h);
   // umoci omits mediaType: the shape decides.
   const m = parseManifest(
-    Buffer.from('{"schemaVersion":2,"config":{"digest":"sha256:a","size":1,"mediaType":"x"},"layers":[]}'),
+    Buffer.from(
+      `{"schemaVersion":2,"config":{"digest":"sha256:${'a'.repeat(64)}","size":1,"mediaType":"x"},"layers":[]}`,
+    ),
     undefined,
     'm',
   );
@@ -220,4 +222,19 @@ test('WWW-Authenticate challenges, loopback detection, manifest kinds', () => {
       ),
     { reason: 'UnsupportedMediaType' },
   );
+});
+
+test('manifest descriptors with a weak or malformed digest, or a bad size, are refused', () => {
+  const doc = (digest: string, size: number) =>
+    Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'x', digest, size }] }));
+  const ok = `sha256:${'a'.repeat(64)}`;
+  assert.equal(parseManifest(doc(ok, 1), undefined, 'i').kind, 'index');
+  assert.throws(() => parseManifest(doc(`md5:${'a'.repeat(32)}`, 1), undefined, 'i'), {
+    reason: 'InvalidManifest',
+    message: `i: manifests[0]: digest "md5:${'a'.repeat(32)}": unsupported digest algorithm`,
+  });
+  assert.throws(() => parseManifest(doc('sha256:../../etc/passwd', 1), undefined, 'i'), {
+    reason: 'InvalidManifest',
+  });
+  assert.throws(() => parseManifest(doc(ok, -1), undefined, 'i'), { reason: 'InvalidManifest' });
 });

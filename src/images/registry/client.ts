@@ -1,7 +1,7 @@
 // The pull client: resolve a reference to a manifest (HEAD, then GET by digest), pick the platform from
 // an index, fetch the config and every layer into a BlobSink. Follows containerd's resolver and fetcher
 // (core/remotes/docker/resolver.go, fetcher.go) and words its errors the same way.
-import { digestOf } from '../digest.js';
+import { digestOf, digestProblem } from '../digest.js';
 import { type ImageReference, parseDockerRef, referenceName, referenceString } from '../reference.js';
 import { AuthCache, type Credentials, parseChallenges } from './auth.js';
 import { downloadBlob } from './blob-download.js';
@@ -321,7 +321,9 @@ export class RegistryClient {
         `${refString}: manifest too large: ${length} > ${maxManifestSize} bytes`,
       );
     }
-    const headerDigest = String(res.headers['docker-content-digest'] ?? '');
+    const sent = String(res.headers['docker-content-digest'] ?? '');
+    // A malformed header is ignored (the body is hashed instead), never used as a file name or hash.
+    const headerDigest = digestProblem(sent) === undefined ? sent : '';
     const contentType = String(res.headers['content-type'] ?? '');
     if (method === 'GET' || headerDigest === '') {
       const body =

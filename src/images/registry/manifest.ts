@@ -1,6 +1,7 @@
 // Manifest and index documents: the media types containerd accepts (core/images/mediatypes.go) and the
 // Accept header it sends (all four plus */*; without the OCI types distribution answers 404 for OCI
 // images, without the list type it silently answers the amd64 child).
+import { digestProblem } from '../digest.js';
 import { RegistryError } from './errors.js';
 
 export const MediaType = {
@@ -131,6 +132,14 @@ function descriptor(v: unknown, where: string): Descriptor {
       'InvalidManifest',
       `${where}: a descriptor needs a digest string and a size number`,
     );
+  }
+  // The digest names files and picks the hash: only well-formed sha256/384/512 digests get that far.
+  const problem = digestProblem(d.digest);
+  if (problem !== undefined) {
+    throw new RegistryError('InvalidManifest', `${where}: digest ${JSON.stringify(d.digest)}: ${problem}`);
+  }
+  if (!Number.isSafeInteger(d.size) || d.size < 0) {
+    throw new RegistryError('InvalidManifest', `${where}: size ${d.size} is not a byte count`);
   }
   return { ...d, mediaType: typeof d.mediaType === 'string' ? d.mediaType : '' } as Descriptor;
 }
