@@ -10,7 +10,9 @@ export interface BlobSink {
   hasBlob(digest: string): Promise<boolean>;
   /**
    * The file a download of `digest` goes to. It may already hold the first bytes from an earlier,
-   * interrupted attempt: the client resumes from its size. Must be on the sink's filesystem.
+   * interrupted attempt: the client resumes from its size. Must be on the sink's filesystem. One client
+   * downloads a digest once at a time; a sink shared by several clients (or processes) must give each
+   * its own path or lock.
    */
   tempPath(digest: string): Promise<string>;
   /** Takes a downloaded file whose size and digest the client has verified (typically a rename). */
