@@ -11,6 +11,7 @@ import { runStartupServicesBench, startupServicesOptionsFromEnv } from './host-s
 import { runCleanups } from './lib/cleanup.js';
 import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
 import { REPO_ROOT } from './lib/server.js';
+import { runTrafficBench, trafficOptionsFromEnv } from './service-traffic.js';
 
 const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResult>> = {
   apiserver: (log) => runApiserverBench(apiserverOptionsFromEnv(process.env, log)),
@@ -18,12 +19,14 @@ const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResu
   dns: (log) => runDnsBench(dnsOptionsFromEnv(process.env, log)),
   'host-services': (log) => runServicesBench(servicesOptionsFromEnv(process.env, log)),
   'host-startup-services': (log) => runStartupServicesBench(startupServicesOptionsFromEnv(process.env, log)),
+  'service-traffic': (log) => runTrafficBench(trafficOptionsFromEnv(process.env, log)),
 };
 const ALIASES: Record<string, string> = {
   host: 'host-pod-startup',
   api: 'apiserver',
   services: 'host-services',
   'startup-services': 'host-startup-services',
+  traffic: 'service-traffic',
 };
 
 const args = process.argv.slice(2);
