@@ -9,14 +9,22 @@
 // Every container gets PODRUN_BENCH=<marker> in its environment, so that leftovers can be found in /proc.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
-import { type KubeClient, type KubeObjectLike, pool, type WatchStream } from './lib/kube-client.js';
+import { type KubeObjectLike, pool } from './lib/kube-client.js';
 import { machine } from './lib/machine.js';
-import { commandLine, podrunProcesses, procCpuSeconds, processesMarked, procMemory } from './lib/proc.js';
+import { benchPod, GRACE_SECONDS, MILESTONES, nowMs, PodTracker, startOnePod } from './lib/pod-tracker.js';
+import {
+  commandLine,
+  descendants,
+  podrunProcesses,
+  procCpuSeconds,
+  processesMarked,
+  procMemory,
+} from './lib/proc.js';
 import { type BenchResult, check, type Metric } from './lib/report.js';
 import {
   mountsUnder,
@@ -47,7 +55,6 @@ export function hostOptionsFromEnv(env: NodeJS.ProcessEnv, log: (l: string) => v
 }
 
 const FLOOR = join(REPO_ROOT, 'bench', 'floor.sh');
-const GRACE_SECONDS = 2;
 
 /** Why the benchmark cannot run here, or undefined. */
 export function hostUnavailableReason(): string | undefined {
@@ -75,172 +82,6 @@ function podrunCpuSeconds(server: number): number {
   return sum;
 }
 
-function benchPod(namespace: string, name: string, marker: string): KubeObjectLike {
-  const env = [{ name: 'PODRUN_BENCH', value: marker }];
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace, labels: { app: 'bench-startup' } },
-    spec: {
-      // `sleep` is PID 1 of its PID namespace and ignores SIGTERM, as in any cluster: keep deletion short.
-      terminationGracePeriodSeconds: GRACE_SECONDS,
-      initContainers: [1, 2, 3].map((i) => ({
-        name: `init-${i}`,
-        image: 'busybox:1.36',
-        command: ['true'],
-        env,
-      })),
-      containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'], env }],
-    },
-  };
-}
-
-export const MILESTONES = [
-  'scheduled',
-  'init-1 done',
-  'init-2 done',
-  'init-3 done',
-  'app started',
-  'Running',
-] as const;
-type Milestone = (typeof MILESTONES)[number];
-
-interface ContainerStatusLike {
-  state?: { terminated?: unknown; running?: unknown };
-}
-
-/** The milestones a pod object shows as reached. */
-function milestonesOf(pod: KubeObjectLike): Milestone[] {
-  const out: Milestone[] = [];
-  const spec = pod.spec as { nodeName?: string } | undefined;
-  if (spec?.nodeName) out.push('scheduled');
-  const status = (pod.status ?? {}) as {
-    phase?: string;
-    initContainerStatuses?: ContainerStatusLike[];
-    containerStatuses?: ContainerStatusLike[];
-  };
-  (status.initContainerStatuses ?? []).forEach((c, i) => {
-    if (c.state?.terminated && i < 3) out.push(`init-${i + 1} done` as Milestone);
-  });
-  if (status.containerStatuses?.some((c) => c.state?.running)) out.push('app started');
-  if (status.phase === 'Running') out.push('Running');
-  return out;
-}
-
-/** Follows one namespace's pods and lets callers wait for a pod to be Running or gone. */
-class PodTracker {
-  constructor(readonly recordMilestones = false) {}
-
-  readonly running = new Map<string, number>();
-  readonly deleted = new Set<string>();
-  readonly failed = new Map<string, string>();
-  /** When each milestone of a pod was first seen through the watch (ms, hrtime clock). */
-  readonly milestones = new Map<string, Map<Milestone, number>>();
-  /** Milestone times relative to each timed create (filled by startOnePod). */
-  readonly offsets: [Milestone, number][] = [];
-  #waiters: { test: () => boolean; resolve: () => void }[] = [];
-  #stream: WatchStream | undefined;
-  #ended: string | undefined;
-
-  async open(client: KubeClient, namespace: string): Promise<void> {
-    const list = await client.must<{ metadata: { resourceVersion: string } }>(
-      'GET',
-      `/api/v1/namespaces/${namespace}/pods`,
-    );
-    this.#stream = client.watch(
-      `/api/v1/namespaces/${namespace}/pods?watch=true&resourceVersion=${list.metadata.resourceVersion}`,
-      (ev) => {
-        const name = ev.object.metadata.name ?? '';
-        const at = process.hrtime.bigint();
-        if (ev.type === 'DELETED') {
-          this.deleted.add(name);
-        } else {
-          const phase = ev.object.status?.phase;
-          if (phase === 'Running' && !this.running.has(name)) this.running.set(name, Number(at) / 1e6);
-          if (this.recordMilestones) {
-            const seen = this.milestones.get(name) ?? new Map<Milestone, number>();
-            this.milestones.set(name, seen);
-            for (const m of milestonesOf(ev.object)) if (!seen.has(m)) seen.set(m, Number(at) / 1e6);
-          }
-          if (phase === 'Failed' || phase === 'Succeeded') this.failed.set(name, phase);
-        }
-        this.#wake();
-      },
-      (err) => {
-        this.#ended = err?.message ?? 'the server closed the watch';
-        this.#wake();
-      },
-    );
-    // Not awaiting #stream.ready: the server may send the headers only with the first event, and the
-    // resourceVersion of the list replays whatever happens before the stream is connected.
-  }
-
-  #wake(): void {
-    this.#waiters = this.#waiters.filter((w) => {
-      if (!w.test()) return true;
-      w.resolve();
-      return false;
-    });
-  }
-
-  /** Resolves true when test() holds, false after timeoutMs or if the watch ends. */
-  until(test: () => boolean, timeoutMs: number): Promise<boolean> {
-    if (test()) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      const waiter = {
-        test: () => test() || this.#ended !== undefined,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve(test());
-        },
-      };
-      this.#waiters.push(waiter);
-    });
-  }
-
-  get ended(): string | undefined {
-    return this.#ended;
-  }
-
-  close(): void {
-    this.#stream?.close();
-  }
-}
-
-function nowMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
-
-/** One pod: create → Running (through the watch), then delete and wait until it is gone. */
-async function startOnePod(
-  client: KubeClient,
-  tracker: PodTracker,
-  ns: string,
-  name: string,
-  marker: string,
-): Promise<number> {
-  const t0 = nowMs();
-  await client.must('POST', `/api/v1/namespaces/${ns}/pods`, benchPod(ns, name, marker));
-  const ok = await tracker.until(() => tracker.running.has(name) || tracker.failed.has(name), 60_000);
-  if (!ok || !tracker.running.has(name)) {
-    throw new Error(
-      `pod ${ns}/${name} was not Running within 60 s (${tracker.failed.get(name) ?? tracker.ended ?? 'timeout'})`,
-    );
-  }
-  const took = tracker.running.get(name)! - t0;
-  const seen = tracker.milestones.get(name);
-  if (seen) for (const [m, at] of seen) tracker.offsets.push([m, at - t0]);
-  await client.must('DELETE', `/api/v1/namespaces/${ns}/pods/${name}`);
-  if (!(await tracker.until(() => tracker.deleted.has(name), 60_000))) {
-    throw new Error(`pod ${ns}/${name} was not gone within 60 s of its deletion`);
-  }
-  return took;
-}
-
 /** One run of floor.sh: spawn → "running" line; then it tears itself down. */
 function floorOnce(marker: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -262,6 +103,15 @@ function floorOnce(marker: string): Promise<number> {
       else reject(new Error(`bench/floor.sh exited ${code} before the app ran: ${stderr.trim()}`));
     });
   });
+}
+
+/** Whether a process's environment holds `env` (NAME=value): the pods' processes carry the marker. */
+function readEnvHas(pid: number, env: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(env);
+  } catch {
+    return false;
+  }
 }
 
 function processList(pids: number[]): string {
@@ -505,13 +355,27 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       Math.max(120_000, o.pods * 600),
     );
     const deleteMs = nowMs() - td;
-    const notPodrun = (p: number) => !own.has(p);
-    let left = processesMarked(markerEnv, server.stateDir).filter(notPodrun);
+    // Asked before the wait for processes below: an idle keep-alive connection may be closed meanwhile.
+    const remaining = await client.must<{ items: unknown[] }>('GET', `/api/v1/namespaces/${ns}/pods`);
+    // podrun's standing helpers, made while the pods ran, also name the state directory: the spare network
+    // namespaces' holders (`podrun-netns …`) and the shim server's forks; they are podrun's, not the pods'.
+    const standing = (p: number, below: Set<number>) => {
+      if (own.has(p)) return true;
+      if (!below.has(p)) return false;
+      const cmd = commandLine(p);
+      return cmd === '' || cmd.startsWith('podrun-netns ') || cmd.includes('podrun-shim.pl serve');
+    };
+    const leftNow = () => {
+      const below = new Set(descendants(server!.pid));
+      return processesMarked(markerEnv, server!.stateDir).filter(
+        (p) => !standing(p, below) || readEnvHas(p, markerEnv),
+      );
+    };
+    let left = leftNow();
     for (let i = 0; i < 100 && left.length > 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      left = processesMarked(markerEnv, server.stateDir).filter(notPodrun);
+      left = leftNow();
     }
-    const remaining = await client.must<{ items: unknown[] }>('GET', `/api/v1/namespaces/${ns}/pods`);
     metrics.push({
       name: `delete all ${o.pods} pods (deletecollection) → all gone`,
       value: gone

@@ -1,26 +1,32 @@
 // `npm run bench [-- NAME...]`: runs every benchmark (or the named ones), prints a summary and rewrites
 // their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host),
-// host-services (or services), dns.
+// host-services (or services), host-startup-services (or startup-services), service-traffic (or traffic), dns.
 // Sizes come from the environment (see docs/benchmarks.md); `--no-write` leaves the document alone.
 import { join } from 'node:path';
 import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
 import { dnsOptionsFromEnv, runDnsBench } from './dns.js';
 import { hostOptionsFromEnv, runHostBench } from './host-pod-startup.js';
 import { runServicesBench, servicesOptionsFromEnv } from './host-services.js';
+import { runStartupServicesBench, startupServicesOptionsFromEnv } from './host-startup-services.js';
 import { runCleanups } from './lib/cleanup.js';
 import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
 import { REPO_ROOT } from './lib/server.js';
+import { runTrafficBench, trafficOptionsFromEnv } from './service-traffic.js';
 
 const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResult>> = {
   apiserver: (log) => runApiserverBench(apiserverOptionsFromEnv(process.env, log)),
   'host-pod-startup': (log) => runHostBench(hostOptionsFromEnv(process.env, log)),
   dns: (log) => runDnsBench(dnsOptionsFromEnv(process.env, log)),
   'host-services': (log) => runServicesBench(servicesOptionsFromEnv(process.env, log)),
+  'host-startup-services': (log) => runStartupServicesBench(startupServicesOptionsFromEnv(process.env, log)),
+  'service-traffic': (log) => runTrafficBench(trafficOptionsFromEnv(process.env, log)),
 };
 const ALIASES: Record<string, string> = {
   host: 'host-pod-startup',
   api: 'apiserver',
   services: 'host-services',
+  'startup-services': 'host-startup-services',
+  traffic: 'service-traffic',
 };
 
 const args = process.argv.slice(2);

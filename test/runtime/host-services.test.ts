@@ -1,17 +1,14 @@
-// The host runtime's Service rules: nftables in each pod's network namespace, never in the host's. Run twice:
-// with the proxy's renderer (src/network/proxy/nft.ts), and with the benchmark's stand-in renderer, which
-// writes kube-proxy-like DNAT rules, so that traffic through VIPs is checked whatever the renderer's state.
+// The host runtime's Service rules: nftables in each pod's network namespace, never in the host's, rendered by
+// the proxy's renderer (src/network/proxy/nft.ts), with traffic through the VIPs checked.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { standInRuleset } from '../../bench/lib/service-rules.js';
 import { renderNftRuleset } from '../../src/network/proxy/nft.js';
 import type { ServiceRules } from '../../src/network/types.js';
 import { createHostRuntime } from '../../src/runtime/host/index.js';
-import type { HostRuntimeOptions } from '../../src/runtime/host/runtime.js';
 import type { PodSandboxConfig } from '../../src/runtime/types.js';
 import { waitFor } from './conformance.js';
 import { HOST_TEST_NETWORK } from './fixtures/network.js';
@@ -46,23 +43,6 @@ function appliedInScratch(text: string): string {
   return r.stdout.toString();
 }
 
-const placeholder = !renderNftRuleset(
-  {
-    serviceCidr: '10.96.0.0/16',
-    clusterIPs: ['10.96.0.1'],
-    ports: [
-      {
-        service: 'a/b',
-        clusterIP: '10.96.0.1',
-        protocol: 'TCP',
-        port: 80,
-        endpoints: [{ ip: '10.244.0.2', port: 80 }],
-      },
-    ],
-  },
-  { table: 'podrun' },
-).includes('dnat');
-
 const hostNetnsHasNoPodTable = () =>
   assert.equal(
     listTable(undefined),
@@ -70,23 +50,14 @@ const hostNetnsHasNoPodTable = () =>
     "the pods' table is never made in the host's network namespace",
   );
 
-for (const [name, render] of [
-  ['host', undefined],
-  ['host, stand-in renderer', standInRuleset],
-] as const) {
+{
   const stateDir = tempDir();
-  const renderText = (rules: ServiceRules) =>
-    (render ?? ((r, table) => renderNftRuleset(r, { table })))(rules, 'podrun');
-  const options: Partial<HostRuntimeOptions> = render ? { renderRules: render } : {};
   runtimeServiceRulesConformance({
-    name,
-    newRuntime: () => createHostRuntime({ stateDir, ...HOST_TEST_NETWORK, ...options }),
+    name: 'host',
+    newRuntime: () => createHostRuntime({ stateDir, ...HOST_TEST_NETWORK }),
     appliedRules: async (_rt, id) => listTable(`/proc/${holderOf(stateDir, id)}/ns/net`),
-    expectedRules: async (rules) => appliedInScratch(renderText(rules)),
-    traffic:
-      render || !placeholder
-        ? true
-        : 'renderNftRuleset is still the placeholder (an empty table): traffic is checked with the stand-in renderer',
+    expectedRules: async (rules) => appliedInScratch(renderNftRuleset(rules, { table: 'podrun' })),
+    traffic: true,
     afterAll: hostNetnsHasNoPodTable,
   });
 }
@@ -142,7 +113,7 @@ function processesTitled(title: string): number[] {
 
 test('a new sandbox joins a spare network namespace made ahead with the rules in it; spares end with the runtime', async () => {
   const stateDir = tempDir();
-  const rt = await createHostRuntime({ stateDir, ...HOST_TEST_NETWORK, renderRules: standInRuleset });
+  const rt = await createHostRuntime({ stateDir, ...HOST_TEST_NETWORK });
   const title = `podrun-netns ${realpathSync(stateDir)}`;
   try {
     const rules: ServiceRules = { serviceCidr: '10.96.0.0/16', clusterIPs: ['10.96.5.5'], ports: [] };
@@ -167,7 +138,7 @@ test('a new sandbox joins a spare network namespace made ahead with the rules in
     await waitFor(() => !processesTitled(title).includes(joined), 10_000);
     assert.equal(
       listTable(`/proc/${holderOf(stateDir, id)}/ns/net`),
-      appliedInScratch(standInRuleset(rules, 'podrun')),
+      appliedInScratch(renderNftRuleset(rules, { table: 'podrun' })),
     );
     await rt.removePodSandbox(id);
   } finally {
