@@ -3,7 +3,8 @@
 // validation, each error located at file:line:col of the YAML node its field path names. Nothing is returned as
 // applicable unless the whole input is clean: callers apply nothing when `errors.length > 0`.
 
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Document,
@@ -42,10 +43,13 @@ export interface ManifestError {
   message: string;
   /** The field path the error is about, when it is about a field. */
   field?: string;
+  /** Set on the "and N more errors" line that stands for N errors not listed. */
+  omitted?: number;
 }
 
 export interface ManifestLoad {
   documents: ManifestDocument[];
+  /** At most MAX_ERRORS_PER_FILE per file, then one saying how many more there were. */
   errors: ManifestError[];
   /** Every file read, in order (a directory contributes its manifest files). */
   files: string[];
@@ -54,9 +58,19 @@ export interface ManifestLoad {
 export interface LoadOptions {
   /** Descend into subdirectories of a directory source. */
   recursive?: boolean;
-  /** Reads stdin for the source `-`; defaults to process.stdin. */
-  readStdin?: () => Promise<string>;
+  /** Reads stdin for the source `-` (at most `limit` bytes, more is an error); defaults to process.stdin. */
+  readStdin?: (limit: number) => Promise<string | Buffer>;
 }
+
+/**
+ * The most bytes read from one input: the API server's maxRequestBodyBytes (MAX_BODY_BYTES in
+ * apiserver/http/body.ts), since a larger manifest could not be sent to it anyway.
+ */
+export const MAX_MANIFEST_BYTES = 3 * 1024 * 1024;
+/** The aliases one document may resolve: the yaml library's default, which the API server's YAML decoding uses. */
+export const MAX_YAML_ALIASES = 100;
+/** Errors listed per file; a binary or mangled file would otherwise print megabytes of them. */
+export const MAX_ERRORS_PER_FILE = 20;
 
 export const STDIN_NAME = '<stdin>';
 const MANIFEST_FILE = /\.(ya?ml|json)$/i;
@@ -169,7 +183,15 @@ export function parseManifests(text: string, file: string): ManifestLoad {
     }
     if (doc.contents === null) return; // an empty document (or only comments), like kubectl
     const start = locate(doc, lc, []);
-    const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (e) {
+      // An alias bomb (ReferenceError "Excessive alias count …") or a document too deep to build.
+      const why = e instanceof RangeError ? 'the document nests too deeply' : (e as Error).message;
+      out.errors.push({ file, ...start, message: `YAML: ${why}` });
+      return;
+    }
     if (value === null || value === undefined) return;
     const errAt = (prefix: PathSegment[]) => (message: string, field?: string) => {
       const where = locate(doc, lc, [...prefix, ...parsePath(field ?? '')]);
@@ -202,13 +224,95 @@ export function parseManifests(text: string, file: string): ManifestLoad {
   });
   // Report in reading order rather than in the order the validators ran (the sort is stable).
   out.errors.sort((a, b) => a.line - b.line || a.col - b.col);
+  if (out.errors.length > MAX_ERRORS_PER_FILE) {
+    const more = out.errors.length - MAX_ERRORS_PER_FILE;
+    out.errors.length = MAX_ERRORS_PER_FILE;
+    out.errors.push({
+      file,
+      line: 0,
+      col: 0,
+      message: `and ${more} more error${more === 1 ? '' : 's'}`,
+      omitted: more,
+    });
+  }
   return out;
 }
 
-async function readStdinDefault(): Promise<string> {
+/** Why `data` cannot be a manifest (binary, not UTF-8), or undefined; the text otherwise. */
+function decodeText(data: Buffer): { text: string } | { error: string } {
+  const nul = data.indexOf(0);
+  if (nul >= 0) return { error: `this is a binary file, not a manifest (a NUL byte at offset ${nul})` };
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(data) };
+  } catch {
+    return { error: 'this is not UTF-8 text; manifests are YAML or JSON in UTF-8' };
+  }
+}
+
+function tooLarge(): string {
+  return `larger than ${MAX_MANIFEST_BYTES} bytes (3 MiB), the API server's request size limit; split it into several files`;
+}
+
+/** Reads a regular file, refusing devices, FIFOs and sockets (which may never end) and anything too large. */
+async function readManifestFile(file: string): Promise<Buffer | { error: string }> {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it changes nothing for a regular file.
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { error: `${notRegular(st)}; give a file, a directory, or - for stdin` };
+    if (st.size > MAX_MANIFEST_BYTES) return { error: tooLarge() };
+    const buf = Buffer.alloc(MAX_MANIFEST_BYTES + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, n);
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      // It grew while read.
+      if (n > MAX_MANIFEST_BYTES) return { error: tooLarge() };
+    }
+    return buf.subarray(0, n);
+  } finally {
+    await fh.close();
+  }
+}
+
+function notRegular(st: {
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
+  if (st.isFIFO()) return 'not a regular file (a FIFO)';
+  if (st.isCharacterDevice()) return 'not a regular file (a character device)';
+  if (st.isBlockDevice()) return 'not a regular file (a block device)';
+  if (st.isSocket()) return 'not a regular file (a socket)';
+  return 'not a regular file';
+}
+
+function parseInput(data: string | Buffer, file: string): ManifestLoad {
+  if (typeof data === 'string') {
+    if (Buffer.byteLength(data) > MAX_MANIFEST_BYTES) return fileOnlyError(file, tooLarge());
+    return parseManifests(data, file);
+  }
+  if (data.length > MAX_MANIFEST_BYTES) return fileOnlyError(file, tooLarge());
+  const decoded = decodeText(data);
+  return 'error' in decoded ? fileOnlyError(file, decoded.error) : parseManifests(decoded.text, file);
+}
+
+function fileOnlyError(file: string, message: string): ManifestLoad {
+  return { documents: [], errors: [{ file, line: 0, col: 0, message }], files: [file] };
+}
+
+/** Stdin up to `limit` bytes and one more (which makes it too large); it is not read further. */
+async function readStdinDefault(limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size > limit) break;
+  }
+  return Buffer.concat(chunks);
 }
 
 async function manifestFilesIn(dir: string, recursive: boolean): Promise<string[]> {
@@ -238,7 +342,7 @@ export async function loadManifests(sources: string[], opts: LoadOptions = {}): 
   if (sources.length === 0) fileError('podrun', 'no manifests given: pass -f FILE, -f DIR or -f -');
   for (const source of sources) {
     if (source === '-') {
-      add(parseManifests(await (opts.readStdin ?? readStdinDefault)(), STDIN_NAME));
+      add(parseInput(await (opts.readStdin ?? readStdinDefault)(MAX_MANIFEST_BYTES), STDIN_NAME));
       continue;
     }
     let files: string[];
@@ -250,8 +354,11 @@ export async function loadManifests(sources: string[], opts: LoadOptions = {}): 
           fileError(source, 'no manifest files (*.yaml, *.yml, *.json) in this directory');
           continue;
         }
-      } else {
+      } else if (st.isFile()) {
         files = [source];
+      } else {
+        fileError(source, `${notRegular(st)}; give a file, a directory, or - for stdin`);
+        continue;
       }
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -262,14 +369,14 @@ export async function loadManifests(sources: string[], opts: LoadOptions = {}): 
       continue;
     }
     for (const file of files) {
-      let text: string;
+      let data: Buffer | { error: string };
       try {
-        text = await readFile(file, 'utf8');
+        data = await readManifestFile(file);
       } catch (e) {
         fileError(file, `cannot read: ${(e as Error).message}`);
         continue;
       }
-      add(parseManifests(text, file));
+      add(Buffer.isBuffer(data) ? parseInput(data, file) : fileOnlyError(file, data.error));
     }
   }
   return out;

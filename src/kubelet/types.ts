@@ -118,14 +118,19 @@ export interface LogOptions {
  * Logs as the kubelet serves them. Errors are `LogError`s with the kubelet's exact messages
  * (`container "app" in pod "web" is waiting to start: PodInitializing`); the API server returns them as 400.
  */
+/**
+ * Where log text goes; a returned promise asks the producer to wait (backpressure). Any other result is
+ * ignored (`unknown` rather than `void | Promise<void>` so that `(c) => chunks.push(c)` still fits).
+ */
+export type LogSink = (chunk: string) => unknown;
+
 export interface ContainerLogSource {
-  /** Writes the selected log to `out` (one chunk per line when following) and resolves when done or aborted. */
-  containerLogs(
-    pod: Pod,
-    options: LogOptions,
-    out: (chunk: string) => void,
-    signal: AbortSignal,
-  ): Promise<void>;
+  /**
+   * Writes the selected log to `out` (one chunk per line when following) and resolves when done or aborted.
+   * When `out` returns a promise the consumer is full (a slow client): the source reads no further until it
+   * settles, so a follower never holds more than one block in memory.
+   */
+  containerLogs(pod: Pod, options: LogOptions, out: LogSink, signal: AbortSignal): Promise<void>;
 }
 
 export class LogError extends Error {

@@ -2,6 +2,7 @@
 // the tests agree.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { ensurePrivateDir, makeFilesPrivate } from '../util/private-files.js';
 
 export interface StateLayout {
   dir: string;
@@ -31,4 +32,22 @@ export function stateLayout(dir: string): StateLayout {
     runtimeDir: join(dir, 'runtime'),
     serveInfo: join(dir, 'serve.json'),
   };
+}
+
+/**
+ * Makes the state directory 0700 (creating it if needed) and the secrets podrun keeps at its top level 0600,
+ * whatever modes an earlier run or the umask gave them. The store and the serving credentials also see to
+ * their own files when they open them; this covers the directory and the kubeconfig.
+ */
+export async function ensureStateDir(dir: string): Promise<StateLayout> {
+  const layout = stateLayout(dir);
+  await ensurePrivateDir(dir);
+  await makeFilesPrivate([
+    layout.storeFile,
+    `${layout.storeFile}-wal`,
+    `${layout.storeFile}-shm`,
+    layout.kubeconfig,
+    join(dir, 'token'),
+  ]);
+  return layout;
 }

@@ -3,10 +3,10 @@
 // commit), and an in-memory change history feeds watches. Writes are group-committed: the writes made in one
 // turn of the event loop share one transaction, committed before the next turn (setImmediate), and each
 // write's promise resolves after that commit. See docs/store.md for the guarantees.
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { KubeObject } from '../api/types.js';
+import { ensureParentDirsSync, ensurePrivateFileSync, makeFilesPrivateSync } from '../util/private-files.js';
 import { ChangeHistory, type ChangeRecord } from './history.js';
 import { cloneJson, jsonRoundTrip } from './json-clone.js';
 import {
@@ -551,7 +551,12 @@ function recordKey(key: ObjectKey): { groupResource: string; namespace: string }
 
 function openDatabase(path: string): Database.Database {
   try {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    if (path === ':memory:' || path === '') return new Database(path);
+    ensureParentDirsSync(dirname(path));
+    // The store holds every Secret. SQLite gives the -wal and -shm files the database file's mode, so a
+    // 0600 database (created so, or made so if an older run left it 0644) keeps all three private.
+    ensurePrivateFileSync(path);
+    makeFilesPrivateSync([`${path}-wal`, `${path}-shm`, `${path}-journal`]);
     return new Database(path);
   } catch (err) {
     throw new Error(

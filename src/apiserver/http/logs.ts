@@ -99,6 +99,19 @@ export function resolveLogContainer(pod: Pod, requested: string | undefined): st
   return requested;
 }
 
+/** Settles when `res` can take more ('drain') or is gone ('close'). */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 export async function serveLogs(
   registry: Registry,
   logs: ContainerLogSource,
@@ -129,7 +142,10 @@ export async function serveLogs(
       (chunk) => {
         if (controller.signal.aborted) return;
         start();
-        res.write(chunk);
+        if (res.write(chunk)) return;
+        // The socket is full (a client reading slowly, or not at all): the reader waits here instead of
+        // piling the log into memory; 'close' (the client left) wakes it to stop.
+        return drained(res);
       },
       controller.signal,
     );

@@ -3,9 +3,10 @@
 // reused afterwards; the serving certificate is re-issued when the set of names it must cover changes.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { ensurePrivateDir, makeFilesPrivate } from '../../util/private-files.js';
 
 export interface ServingCredentials {
   caFile: string;
@@ -62,8 +63,10 @@ export async function ensureServingCredentials(
   stateDir: string,
   address: string,
 ): Promise<ServingCredentials> {
+  // The state directory holds the token and the keys (and the store): 0700 even if it existed as 0755.
+  await ensurePrivateDir(stateDir);
   const pki = join(stateDir, 'pki');
-  await mkdir(pki, { recursive: true, mode: 0o700 });
+  await ensurePrivateDir(pki);
   const caFile = join(pki, 'ca.crt');
   const caKey = join(pki, 'ca.key');
   const certFile = join(pki, 'apiserver.crt');
@@ -150,7 +153,8 @@ export async function ensureServingCredentials(
     );
     await writeFile(sansFile, sans);
   }
-  for (const f of [caKey, keyFile]) await chmod(f, 0o600);
+  // Keys, certificates and openssl's by-products alike: 0600 (openssl's own modes follow the umask).
+  await makeFilesPrivate((await readdir(pki)).map((f) => join(pki, f)));
 
   const tokenFile = join(stateDir, 'token');
   let token: string;
@@ -160,7 +164,7 @@ export async function ensureServingCredentials(
     token = randomBytes(32).toString('hex');
     await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
   }
-  await chmod(tokenFile, 0o600);
+  await makeFilesPrivate([tokenFile]);
   return {
     caFile,
     certFile,

@@ -25,6 +25,20 @@ export interface WatchRequest {
   bookmarkIntervalMs: number;
 }
 
+/**
+ * How far a watcher may fall behind before it is dropped. Upstream's watch cache gives each watcher an input
+ * and a result channel of chanSize events (suggestedWatchChannelSize: 10 to 100 for a watch without an
+ * index); when a dispatch finds the input full past its time budget it logs "Forcing watcher close due to
+ * unresponsiveness" and closes the watcher, whose stream then ends and whose client watches again from its
+ * last resourceVersion (or re-lists on 410). Here the socket's buffer stands for those channels: the events
+ * written while it is full count against 2 × 100, and because podrun holds serialized bytes per watcher (the
+ * cache shares one object among them) the bytes waiting are bounded as well.
+ */
+export const WATCH_PENDING_EVENTS = 200;
+export const WATCH_PENDING_BYTES = 8 * 1024 * 1024;
+/** A dropped watcher's last bytes wait this long for the client to read them, then the connection goes. */
+export const WATCH_CLOSE_GRACE_MS = 30_000;
+
 // A watch without timeoutSeconds lasts between minRequestTimeout and twice that (30–60 min), as upstream.
 const MIN_REQUEST_TIMEOUT_S = 1800;
 
@@ -58,6 +72,8 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
   let open = false;
   let ended = false;
   let corked = false;
+  // Events written since the socket last had room (see WATCH_PENDING_EVENTS).
+  let behind = 0;
   const pending: string[] = [];
   const write = (type: string, object: unknown) => {
     if (ended) return;
@@ -73,8 +89,23 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
       res.cork();
       process.nextTick(uncork);
     }
+    if (res.writableNeedDrain) behind++;
     res.write(line);
+    if (behind > WATCH_PENDING_EVENTS || res.writableLength > WATCH_PENDING_BYTES) unresponsive();
   };
+  const unresponsive = () => {
+    finish();
+    // The stream has ended; what is already buffered may still reach a client that wakes up. One that
+    // never reads loses its connection, so that the buffer is released.
+    if (!res.writableFinished) {
+      const grace = setTimeout(() => res.destroy(), WATCH_CLOSE_GRACE_MS);
+      grace.unref();
+      res.once('close', () => clearTimeout(grace));
+    }
+  };
+  res.on('drain', () => {
+    behind = 0;
+  });
   const uncork = () => {
     if (!corked) return;
     corked = false;

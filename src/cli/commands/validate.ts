@@ -29,8 +29,10 @@ export function validateCommand(): Command<[], { filename: string[]; recursive?:
       for (const e of load.errors) process.stderr.write(`${formatManifestError(e)}\n`);
       if (load.errors.length > 0) {
         const files = new Set(load.errors.map((e) => e.file));
+        // An "and N more errors" line stands for N errors.
+        const count = load.errors.reduce((n, e) => n + (e.omitted ?? 1), 0);
         process.stderr.write(
-          `${plural(load.errors.length, 'error')} in ${plural(files.size, 'file')}; nothing is valid until all are fixed\n`,
+          `${plural(count, 'error')} in ${plural(files.size, 'file')}; nothing is valid until all are fixed\n`,
         );
         process.exitCode = 1;
         return;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Pod } from '../../api/types.js';
 import type { RuntimeService } from '../../runtime/types.js';
 import type { Clock } from '../../util/clock.js';
-import { type ContainerLogSource, LogError, type LogOptions } from '../types.js';
+import { type ContainerLogSource, LogError, type LogOptions, type LogSink } from '../types.js';
 import { containerLogPath, podLogDirectory } from './paths.js';
 import { readLogs } from './reader.js';
 import { selectLogTarget } from './select.js';
@@ -31,12 +31,7 @@ export class LogManager implements ContainerLogSource {
     this.#deps = deps;
   }
 
-  async containerLogs(
-    pod: Pod,
-    options: LogOptions,
-    out: (chunk: string) => void,
-    signal: AbortSignal,
-  ): Promise<void> {
+  async containerLogs(pod: Pod, options: LogOptions, out: LogSink, signal: AbortSignal): Promise<void> {
     const target = selectLogTarget(pod, options.container, options.previous ?? false);
     const id = runtimeContainerId(target.containerID);
     const file = await this.#logPath(pod, options.container, id, target.containerID, target.restartCount);

@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../../util/clock.js';
 import { goQuote } from '../../util/go-format.js';
-import { LogError } from '../types.js';
+import { LogError, type LogSink } from '../types.js';
 import { type CriLogMessage, isBefore, type LineParser, parserFor } from './cri.js';
 
 export interface ReadLogOptions {
@@ -187,11 +187,13 @@ async function sameFile(fh: fs.FileHandle, file: string): Promise<boolean | 'mis
 /**
  * Writes the log at `file` to `out`, one chunk per record. Resolves when everything asked for was written,
  * when following ends (the container stopped and the file was drained), or when `signal` aborts.
+ * Backpressure: the records of one block are handed over before the next block is read, and a promise
+ * returned by `out` is awaited first, so a slow consumer stops the reading (the file keeps the rest).
  */
 export async function readLogs(
   file: string,
   opts: ReadLogOptions,
-  out: (chunk: string) => void,
+  out: LogSink,
   signal: AbortSignal,
   hooks?: FollowHooks,
 ): Promise<void> {
@@ -207,6 +209,17 @@ export async function readLogs(
     let found = true;
     let carry = Buffer.alloc(0);
     const block = Buffer.alloc(BLOCK);
+    // Records rendered from the current block, handed to `out` by `flush` before the next read.
+    let queued: string[] = [];
+    const flush = async (): Promise<void> => {
+      const chunks = queued;
+      queued = [];
+      for (const chunk of chunks) {
+        if (signal.aborted) return;
+        const wait = out(chunk);
+        if (wait instanceof Promise) await wait;
+      }
+    };
 
     /** Returns false when output must stop (byte limit or tail count reached). */
     const handle = (raw: Buffer): boolean => {
@@ -223,7 +236,7 @@ export async function readLogs(
         if (opts.timestamps && isNewLine) text = `${msg.time.fixed} ${text}`;
         let bytes = Buffer.from(text, 'utf8');
         if (bytes.length > remain) bytes = bytes.subarray(0, remain);
-        if (bytes.length > 0) out(bytes.toString('utf8'));
+        if (bytes.length > 0) queued.push(bytes.toString('utf8'));
         remain -= bytes.length;
         if (remain <= 0) return false;
       }
@@ -241,12 +254,16 @@ export async function readLogs(
         let data = carry.length
           ? Buffer.concat([carry, block.subarray(0, bytesRead)])
           : block.subarray(0, bytesRead);
+        let more = true;
         for (;;) {
           const nl = data.indexOf(0x0a);
           if (nl < 0) break;
-          if (!handle(data.subarray(0, nl + 1))) return;
+          more = handle(data.subarray(0, nl + 1));
+          if (!more) break;
           data = data.subarray(nl + 1);
         }
+        await flush();
+        if (!more) return;
         carry = Buffer.from(data);
         continue;
       }
@@ -254,16 +271,20 @@ export async function readLogs(
       if (!opts.follow || !hooks) {
         // An incomplete last line is still shown.
         if (carry.length > 0) handle(carry);
+        await flush();
         return;
       }
       if (!found) {
         if (carry.length > 0) handle(carry);
+        await flush();
         return;
       }
       const same = await sameFile(fh, file);
       if (same === false) {
         // Rotated: the old file is finished; continue with the new one from its start.
-        if (carry.length > 0 && !handle(carry)) return;
+        const more = carry.length === 0 || handle(carry);
+        await flush();
+        if (!more) return;
         carry = Buffer.alloc(0);
         await fh.close();
         fh = await openLog(file);
