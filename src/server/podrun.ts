@@ -26,7 +26,7 @@ import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { openRuntime, type RuntimeName } from './runtimes.js';
 import { schedulePod } from './scheduler.js';
-import { stateLayout } from './state-dir.js';
+import { ensureStateDir } from './state-dir.js';
 
 export interface PodrunOptions {
   stateDir: string;
@@ -81,8 +81,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   const nodeName = options.nodeName ?? 'podrun';
-  const layout = stateLayout(options.stateDir);
-  await mkdir(options.stateDir, { recursive: true, mode: 0o700 });
+  const layout = await ensureStateDir(options.stateDir);
   await mkdir(layout.kubeletDir, { recursive: true });
   const running = await runningServer(layout.serveInfo);
   if (running) {

@@ -49,9 +49,9 @@ export function upCommand(): Command {
       const load = await loadManifests(opts.filename);
       if (load.errors.length > 0) {
         for (const e of load.errors) process.stderr.write(`${formatManifestError(e)}\n`);
-        process.stderr.write(
-          `podrun: nothing applied: ${load.errors.length} error(s) in ${opts.filename.join(', ')}\n`,
-        );
+        // A file's "and N more errors" line stands for N errors.
+        const count = load.errors.reduce((n, e) => n + (e.omitted ?? 1), 0);
+        process.stderr.write(`podrun: nothing applied: ${count} error(s) in ${opts.filename.join(', ')}\n`);
         process.exit(1);
       }
       if (load.documents.length === 0)
