@@ -61,7 +61,19 @@ describe('the seed stack: postgres-service, redis-service, backend-api', { skip:
     );
     const row = await k().ok(['get', 'pod', name ?? '']);
     assert.match(row, /Init:CrashLoopBackOff/);
-    const log = await k().ok(['logs', name ?? '', '-c', 'migrate']);
+    // The next attempt may already be under way (the backoff is short here): wait for a log that got as far
+    // as the error, from this attempt or, with --previous, the one before.
+    const log = await poll(
+      async () => {
+        for (const previous of [[], ['--previous']]) {
+          const r = await k().run(['logs', name ?? '', '-c', 'migrate', ...previous]);
+          if (r.code === 0 && /no_such_table/.test(r.stdout)) return r.stdout;
+        }
+        return undefined;
+      },
+      'the migrate container’s log to show the failed statement',
+      60_000,
+    );
     assert.match(log, /applying 002-seed\.sql/);
     assert.match(log, /ERROR: +relation "no_such_table" does not exist/);
     // The earlier steps did their work through the Services: the database answered by name.
