@@ -40,12 +40,31 @@ interface ChildPod {
 async function startChild(
   stateDir: string,
   logs: string,
+  options: { privateTmpfs?: string } = {},
 ): Promise<{ child: ChildProcess; pods: ChildPod[] }> {
-  const child = spawn(
+  const node = [
     process.execPath,
-    ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'orphan-child.ts'), stateDir, logs],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'fixtures', 'orphan-child.ts'),
+  ];
+  // In a mount namespace of its own, with its state directory on a tmpfs only it (and its pods) can see.
+  const [cmd = '', ...args] = options.privateTmpfs
+    ? [
+        'unshare',
+        '--mount',
+        '--propagation',
+        'slave',
+        'sh',
+        '-c',
+        'mount -t tmpfs podrun-orphans-test "$0" && exec "$@"',
+        options.privateTmpfs,
+        ...node,
+        stateDir,
+        logs,
+      ]
+    : [...node, stateDir, logs];
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const pods = await new Promise<ChildPod[]>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (b: Buffer) => {
@@ -81,11 +100,9 @@ function eth0Address(holderPid: number): string {
   return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(res.stdout)?.[1] ?? '';
 }
 
-/** Every live holder of these state directories, with the address its pod answers on. */
-function liveSandboxAddresses(stateDirs: string[]): { holder: number; cmdline: string; ip: string }[] {
-  return processesMentioning(stateDirs.map((d) => `podrun-pod ${d} `))
-    .filter((p) => p.cmdline.startsWith('podrun-pod '))
-    .map((p) => ({ holder: p.pid, cmdline: p.cmdline, ip: eth0Address(p.pid) }));
+/** The live ones of these holders, with the address each pod answers on. */
+function liveAddresses(holders: Proc[]): { holder: number; ip: string }[] {
+  return holders.filter(alive).map((h) => ({ holder: h.pid, ip: eth0Address(h.pid) }));
 }
 
 const sandboxConfig = (name: string, logDirectory: string): PodSandboxConfig => ({
@@ -116,7 +133,7 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
     const veths = pods.map((p) => `vpr${p.sandbox.slice(0, 12)}`);
     const recordsA = recordsDirOf(HOST_TEST_NETWORK.runDir, stateA);
     const runtimes: RuntimeService[] = [];
-    const made: { rt: RuntimeService; id: string }[] = [];
+    const made: { rt: RuntimeService; id: string; stateDir: string }[] = [];
     try {
       // Each holder has named itself in its address's allocation.
       for (const [i, p] of pods.entries()) {
@@ -128,15 +145,16 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
       // A second podrun while the first still runs: the first still serves its pods, so they are no orphans,
       // and their addresses stay theirs.
       const logB: string[] = [];
+      const stateB = tempDir('podrun-orphans-b-');
       const rtB = await createHostRuntime({
-        stateDir: tempDir('podrun-orphans-b-'),
+        stateDir: stateB,
         ...HOST_TEST_NETWORK,
         log: (m) => logB.push(m),
       });
       runtimes.push(rtB);
       for (const name of ['second-1', 'second-2']) {
         const id = await rtB.runPodSandbox(sandboxConfig(name, logs));
-        made.push({ rt: rtB, id });
+        made.push({ rt: rtB, id, stateDir: stateB });
         const ip = (await rtB.podSandboxStatus(id)).ip;
         assert.ok(!pods.some((p) => p.ip === ip), `${ip} is still the address of a running pod`);
       }
@@ -174,10 +192,10 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
       assert.match(logC[0] ?? '', /orphans\/orphan-a, orphans\/orphan-b; 2 container\(s\) killed/);
 
       for (const name of ['third-1', 'third-2']) {
-        made.push({ rt: rtC, id: await rtC.runPodSandbox(sandboxConfig(name, logs)) });
+        made.push({ rt: rtC, id: await rtC.runPodSandbox(sandboxConfig(name, logs)), stateDir: stateC });
       }
       // No two live sandboxes share an address.
-      const live = liveSandboxAddresses(dirs);
+      const live = liveAddresses([...holders, ...made.map((m) => holderOf(m.stateDir, m.id))]);
       assert.equal(live.length, 4, JSON.stringify(live));
       assert.ok(
         live.every((s) => s.ip !== ''),
@@ -188,14 +206,69 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
       child.kill('SIGKILL');
       for (const { rt, id } of made) await rt.removePodSandbox(id).catch(() => {});
       for (const rt of runtimes) await rt.close?.();
-      // Whatever of the orphans a failure left: the processes, veths, addresses and records.
-      for (const p of [...containers, ...holders]) killIfSame(p.pid, p.start);
-      for (const v of veths) spawnSync(findIp(), ['link', 'del', v]);
+      removeOrphans(stateA, pods, [...containers, ...holders]);
+    }
+  });
+
+  test('pods whose state directory only their own mount namespace still has are reported, not killed', async () => {
+    // The records tmpfs is mounted on the host before the child's mount namespace copies it.
+    const first = await createHostRuntime({ stateDir: tempDir('podrun-orphans-d-'), ...HOST_TEST_NETWORK });
+    await first.close?.();
+    const hidden = tempDir('podrun-orphans-hidden-');
+    const stateP = join(hidden, 'state');
+    const logs = tempDir('podrun-orphans-logs-');
+    const { child, pods } = await startChild(stateP, logs, { privateTmpfs: hidden });
+    const recordsP = recordsDirOf(HOST_TEST_NETWORK.runDir, stateP);
+    const holders = pods.map((p) => holderOf(recordsP, p.sandbox));
+    const containers = pods.map((p) => {
+      const s = startedReport(join(recordsP, 'containers', p.container, 'started'));
+      assert.ok(s, 'the container was started');
+      return { pid: s.pid, start: s.pidStart };
+    });
+    let rt: RuntimeService | undefined;
+    try {
+      assert.equal(existsSync(stateP), false, 'the state directory is not visible from here');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      await waitFor(() => processesMentioning([`${stateP}/bin/podrun-shim.pl serve`]).length === 0);
+      const log: string[] = [];
+      rt = await createHostRuntime({
+        stateDir: tempDir('podrun-orphans-e-'),
+        ...HOST_TEST_NETWORK,
+        log: (m) => log.push(m),
+      });
+      assert.ok([...holders, ...containers].every(alive), 'they run on');
+      assert.equal(log.length, 1, log.join('\n'));
+      assert.match(
+        log[0] ?? '',
+        new RegExp(`pods of the state directory ${stateP} run .*left running: start podrun on ${stateP}`),
+      );
       for (const p of pods) {
-        const f = join(ipamDir, p.ip);
-        if (existsSync(f) && readFileSync(f, 'utf8').startsWith(`${stateA}\n`)) rmSync(f, { force: true });
+        assert.ok(
+          readFileSync(join(ipamDir, p.ip), 'utf8').startsWith(`${stateP}\n`),
+          `${p.ip} stays theirs`,
+        );
       }
-      rmSync(recordsA, { recursive: true, force: true });
+      const id = await rt.runPodSandbox(sandboxConfig('beside-hidden', logs));
+      const ip = (await rt.podSandboxStatus(id)).ip;
+      assert.ok(!pods.some((p) => p.ip === ip), `${ip} is still the address of a running pod`);
+      await rt.removePodSandbox(id);
+    } finally {
+      child.kill('SIGKILL');
+      await rt?.close?.();
+      removeOrphans(stateP, pods, [...containers, ...holders]);
     }
   });
 });
+
+/** Whatever of a child podrun's pods is left: processes, veths, addresses and records. */
+function removeOrphans(stateDir: string, pods: ChildPod[], procs: Proc[]): void {
+  for (const p of procs) killIfSame(p.pid, p.start);
+  for (const p of pods)
+    spawnSync(findIp(), ['link', 'del', `vpr${p.sandbox.slice(0, 12)}`], { stdio: 'ignore' });
+  for (const p of pods) {
+    const f = join(ipamDir, p.ip);
+    if (existsSync(f) && readFileSync(f, 'utf8').startsWith(`${stateDir}\n`)) rmSync(f, { force: true });
+  }
+  rmSync(recordsDirOf(HOST_TEST_NETWORK.runDir, stateDir), { recursive: true, force: true });
+}

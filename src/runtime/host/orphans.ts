@@ -149,7 +149,11 @@ async function reclaimDir(deps: OrphanDeps, dir: string, owner: string, inv: Inv
   }
   await rm(dir, { recursive: true, force: true });
   if (inv.holders.length > 0 || inv.containers.length > 0) {
-    const pods = inv.holders.map((h) => h.pod).sort().join(', ') || 'none';
+    const pods =
+      inv.holders
+        .map((h) => h.pod)
+        .sort()
+        .join(', ') || 'none';
     deps.log(
       `stopped the orphaned pods of the deleted state directory ${owner} (no podrun served it): pods ${pods}; ${inv.containers.length} container(s) killed; addresses released: ${released.join(', ') || 'none'}${problems.length ? `; left behind: ${problems.join('; ')}` : ''}`,
     );
