@@ -167,12 +167,12 @@ async function waitGone(procs: Proc[]): Promise<void> {
 }
 
 /** The holder a state directory's records name for a sandbox (for allocations made before it reported). */
-export function recordedHolder(runDir: string, stateDir: string, sandboxId: string): Proc | undefined {
+function recordedHolder(runDir: string, stateDir: string, sandboxId: string): Proc | undefined {
   return readHolder(join(recordsDirOf(runDir, stateDir), 'sandboxes', sandboxId));
 }
 
 /** The sandboxes of a state directory with a container whose first process or shim still runs. */
-export function sandboxesWithLiveContainers(runDir: string, stateDir: string): Set<string> {
+function sandboxesWithLiveContainers(runDir: string, stateDir: string): Set<string> {
   const out = new Set<string>();
   const dir = recordsDirOf(runDir, stateDir);
   for (const id of safeReaddir(join(dir, 'containers'))) {
@@ -183,4 +183,26 @@ export function sandboxesWithLiveContainers(runDir: string, stateDir: string): S
     if (rec) out.add(rec.sandboxId);
   }
   return out;
+}
+
+/**
+ * At start-up, once this runtime has read its records: the orphaned pods of deleted state directories, then
+ * the addresses that no live process holds (Ipam.reclaim).
+ */
+export async function reclaimAtStart(deps: OrphanDeps & { live: Set<string> }): Promise<void> {
+  await reclaimOrphans(deps);
+  const withContainers = new Map<string, Set<string>>();
+  await deps.ipam.reclaim({
+    live: deps.live,
+    recordedHolder: (stateDir, id) => recordedHolder(deps.runDir, stateDir, id),
+    containerAlive: (stateDir, id) => {
+      let ids = withContainers.get(stateDir);
+      if (!ids) {
+        ids = sandboxesWithLiveContainers(deps.runDir, stateDir);
+        withContainers.set(stateDir, ids);
+      }
+      return ids.has(id);
+    },
+    idle: (stateDirs) => idleStateDirs(deps.perl, deps.shim, deps.runDir, stateDirs),
+  });
 }

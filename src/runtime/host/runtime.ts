@@ -34,7 +34,7 @@ import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { findIp, prepareHost } from './host-setup.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
-import { idleStateDirs, reclaimOrphans, recordedHolder, sandboxesWithLiveContainers } from './orphans.js';
+import { reclaimAtStart } from './orphans.js';
 import { bootId, isSameProcess, killIfSame } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
 import {
@@ -206,7 +206,17 @@ export class HostRuntime implements RuntimeService {
     });
     linkRecords(this.#stateDir, this.#records);
     this.#load();
-    await this.#reclaim();
+    // What no live podrun can manage any more: orphaned pods, then the addresses no live process holds.
+    await reclaimAtStart({
+      perl: this.#perl,
+      shim: this.#shim,
+      runDir: this.#runDir,
+      records: this.#records,
+      ipam: this.#ipam,
+      live: new Set(this.#store.sandboxes.keys()),
+      deleteVeth: (veth) => this.#request('teardown', [['veth', veth]]),
+      log: this.#log,
+    });
     this.#watcher = watch(this.#exitsDir, (_event, filename) => {
       const id = filename?.toString();
       if (!id || id.endsWith('.tmp')) return;
@@ -216,36 +226,6 @@ export class HostRuntime implements RuntimeService {
     this.#watcher.on('error', () => {
       // The directory went away (state dir removed under us); lists still observe exits by polling.
       this.#watcher = undefined;
-    });
-  }
-
-  /**
-   * What no live podrun can manage any more: the pods of deleted state directories (orphans.ts), then the
-   * addresses no live process holds (ipam.ts).
-   */
-  async #reclaim(): Promise<void> {
-    await reclaimOrphans({
-      perl: this.#perl,
-      shim: this.#shim,
-      runDir: this.#runDir,
-      records: this.#records,
-      ipam: this.#ipam,
-      deleteVeth: (veth) => this.#request('teardown', [['veth', veth]]),
-      log: this.#log,
-    });
-    const withContainers = new Map<string, Set<string>>();
-    await this.#ipam.reclaim({
-      live: new Set(this.#store.sandboxes.keys()),
-      recordedHolder: (stateDir, id) => recordedHolder(this.#runDir, stateDir, id),
-      containerAlive: (stateDir, id) => {
-        let ids = withContainers.get(stateDir);
-        if (!ids) {
-          ids = sandboxesWithLiveContainers(this.#runDir, stateDir);
-          withContainers.set(stateDir, ids);
-        }
-        return ids.has(id);
-      },
-      idle: (stateDirs) => idleStateDirs(this.#perl, this.#shim, this.#runDir, stateDirs),
     });
   }
 
