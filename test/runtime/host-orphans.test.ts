@@ -210,6 +210,23 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
     }
   });
 
+  test('a running podrun keeps its records when its state directory is deleted, even before its first request', async () => {
+    // Its shim server starts at its first request: until then only its owner file says it serves them.
+    const stateX = tempDir('podrun-orphans-x-');
+    const rtX = await createHostRuntime({ stateDir: stateX, ...HOST_TEST_NETWORK });
+    const recordsX = recordsDirOf(HOST_TEST_NETWORK.runDir, stateX);
+    let rtY: RuntimeService | undefined;
+    try {
+      rmSync(stateX, { recursive: true, force: true });
+      rtY = await createHostRuntime({ stateDir: tempDir('podrun-orphans-y-'), ...HOST_TEST_NETWORK });
+      assert.equal(existsSync(join(recordsX, 'sandboxes')), true, "the live podrun's records stay");
+    } finally {
+      await rtY?.close?.();
+      await rtX.close?.();
+      rmSync(recordsX, { recursive: true, force: true });
+    }
+  });
+
   test('pods whose state directory only their own mount namespace still has are reported, not killed', async () => {
     // The records tmpfs is mounted on the host before the child's mount namespace copies it.
     const first = await createHostRuntime({ stateDir: tempDir('podrun-orphans-d-'), ...HOST_TEST_NETWORK });

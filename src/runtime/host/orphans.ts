@@ -8,8 +8,9 @@
 // killed:
 // - its state directory does not exist, as seen from here and as seen by its own live processes
 //   (/proc/<pid>/root: a podrun in another mount namespace may keep it where we cannot see it);
-// - its in-flight lock is free: no podrun's shim server serves it and no request of one is under way
-//   (mode_serve in the shim holds it for as long as the server runs; mode_idle checks it).
+// - no podrun serves it: the podrun named in its `owner` file has ended, and its in-flight lock is free, so no
+//   shim server of one runs and no request of one is under way (mode_serve in the shim holds the lock for as
+//   long as the server runs; mode_idle checks it).
 // Pods whose state directory is invisible from here but not from their own processes are reported instead.
 
 import { existsSync } from 'node:fs';
@@ -27,6 +28,7 @@ import {
   readContainerRecords,
   readHolder,
   readOrEmpty,
+  readOwner,
   readSandboxRecords,
   recordsDirOf,
   safeReaddir,
@@ -82,15 +84,22 @@ function inventory(dir: string): Inventory {
 
 const alive = (p: Proc) => isSameProcess(p.pid, p.start);
 
-/** Of these state directories, those whose in-flight lock no process holds (see mode_idle in the shim). */
+/**
+ * Of these state directories, those that nothing serves: the podrun that last opened them has ended, and
+ * their in-flight lock is free (no shim server, no request under way: see mode_idle in the shim).
+ */
 export async function idleStateDirs(
   perl: string,
   shim: string,
   runDir: string,
   stateDirs: string[],
 ): Promise<Set<string>> {
-  if (stateDirs.length === 0) return new Set();
-  const byLock = new Map(stateDirs.map((s) => [inflightLockOf(recordsDirOf(runDir, s)), s]));
+  const unserved = stateDirs.filter((s) => {
+    const podrun = readOwner(recordsDirOf(runDir, s)).podrun;
+    return !podrun || !isSameProcess(podrun.pid, podrun.start);
+  });
+  if (unserved.length === 0) return new Set();
+  const byLock = new Map(unserved.map((s) => [inflightLockOf(recordsDirOf(runDir, s)), s]));
   const res = await run(perl, [shim, 'idle', ...byLock.keys()]);
   // A check that failed proves nothing: every state directory counts as served.
   if (res.code !== 0) return new Set();

@@ -25,6 +25,12 @@ export function isSameProcess(pid: number, starttime: string): boolean {
   return stat !== undefined && stat.starttime === starttime && stat.state !== 'Z';
 }
 
+/** The start time of a live process (clock ticks since boot), as its liveness is checked by; or undefined. */
+export function startTimeOf(pid: number): string | undefined {
+  const stat = readStat(pid);
+  return stat && stat.state !== 'Z' ? stat.starttime : undefined;
+}
+
 /** SIGKILL to `pid` if it is still the process that started at `starttime`; a process gone already is fine. */
 export function killIfSame(pid: number, starttime: string): void {
   if (!isSameProcess(pid, starttime)) return;

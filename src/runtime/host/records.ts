@@ -12,7 +12,8 @@
 //     exits/<id>                    written by the shim when the container exits (watched for events)
 // and of the run directory (machine-wide, shared by every podrun; like the bridge, it need not outlive a boot):
 //   state/                          a tmpfs: the records above under state/<hash of the state directory>/
-//                                   (with owner, the state directory's path, and inflight.lock), and
+//                                   (with owner: the state directory's path, then the pid and start time
+//                                   of the podrun serving it; and inflight.lock), and
 //                                   ipam/<bridge>/<ip>, the pod IP allocations (ipam.ts)
 //   prepare.lock                    serialises the set-up of the bridge and the tmpfs
 
@@ -39,6 +40,7 @@ import {
 } from '../types.js';
 import type { ContainerCgroups } from './cgroups.js';
 import { readJson } from './files.js';
+import { startTimeOf } from './proc.js';
 import { type Identity, resolveIdentity } from './users.js';
 
 export interface SandboxRecord {
@@ -172,7 +174,8 @@ export function recordsRoot(runDir: string): string {
  */
 export function linkRecords(stateDir: string, records: string): void {
   mkdirSync(records, { recursive: true });
-  writeFileSync(join(records, 'owner'), `${stateDir}\n`);
+  // The state directory, then the podrun that serves it (while it runs, its pods are nobody's orphans).
+  writeFileSync(join(records, 'owner'), `${stateDir}\n${process.pid} ${startTimeOf(process.pid) ?? ''}\n`);
   for (const d of ['sandboxes', 'containers', 'exits']) {
     const target = join(records, d);
     mkdirSync(target, { recursive: true });
@@ -216,7 +219,16 @@ export function listRecordsDirs(runDir: string): { dir: string; owner: string }[
   const root = recordsRoot(runDir);
   return safeReaddir(root)
     .filter((name) => /^[0-9a-f]{16}$/.test(name))
-    .map((name) => ({ dir: join(root, name), owner: readOrEmpty(join(root, name, 'owner')).trim() }));
+    .map((name) => ({ dir: join(root, name), owner: readOwner(join(root, name)).stateDir }));
+}
+
+/** A records directory's `owner` file: its state directory and the podrun that last served it. */
+export function readOwner(records: string): {
+  stateDir: string;
+  podrun: { pid: number; start: string } | undefined;
+} {
+  const [stateDir = '', podrun = ''] = readOrEmpty(join(records, 'owner')).split('\n');
+  return { stateDir: stateDir.trim(), podrun: parseHolder(podrun) };
 }
 
 /** The in-flight lock of a records directory: held while a podrun serves it (see mode_serve in the shim). */
