@@ -1,11 +1,20 @@
 // Pure parts of the host runtime: addresses, files it writes for pods, mount ordering, command lookup, identity.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Ipam, ipString, parseCidr } from '../../src/runtime/host/ipam.js';
+import { allocationOwner, Ipam, ipString, parseAllocation, parseCidr } from '../../src/runtime/host/ipam.js';
 import { hostView, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
 import { hostsFile, resolvConf } from '../../src/runtime/host/pod-files.js';
 import { shimSource } from '../../src/runtime/host/shim-source.js';
@@ -48,15 +57,76 @@ describe('pod addresses', () => {
     await assert.rejects(ipam.allocate('sb7'), /no free pod IP in 10\.9\.0\.0\/29/);
   });
 
-  test('reclaim frees addresses of sandboxes that no longer exist', async () => {
+  test('an allocation file names its state directory and sandbox, and then its holder', async () => {
+    const dir = join(work, 'ipam-file');
+    const ipam = new Ipam(dir, parseCidr('10.9.2.0/24'), '/srv/state');
+    const ip = await ipam.allocate('sb1');
+    assert.equal(readFileSync(ipam.file(ip), 'utf8'), allocationOwner('/srv/state', 'sb1'));
+    assert.deepEqual(readdirSync(dir), [ip], 'no temporary file is left');
+    appendFileSync(ipam.file(ip), 'holder 42 1234\n');
+    assert.deepEqual(parseAllocation(ip, readFileSync(ipam.file(ip), 'utf8')), {
+      ip,
+      stateDir: '/srv/state',
+      sandboxId: 'sb1',
+      holder: { pid: 42, start: '1234' },
+    });
+    assert.equal(parseAllocation(ip, ''), undefined);
+  });
+
+  test('reclaim frees an address only when no live process holds it, whatever became of its state directory', async () => {
     const dir = join(work, 'ipam-reclaim');
-    const ipam = new Ipam(dir, parseCidr('10.9.1.0/24'), join(work, 'state'));
-    await ipam.allocate('live');
-    await ipam.allocate('dead');
-    await ipam.reclaim(new Set(['live']));
-    assert.deepEqual(readdirSync(dir), ['10.9.1.2']);
+    const mine = new Ipam(dir, parseCidr('10.9.1.0/24'), join(work, 'state'));
+    // Another podrun's state directory, deleted (issue 12): that alone frees nothing.
+    const gone = join(work, 'deleted-state');
+    const theirs = new Ipam(dir, parseCidr('10.9.1.0/24'), gone);
+    const me = { pid: process.pid, start: ownStart() };
+    const dead = { pid: process.pid, start: '1' }; // not its start time: a process gone, its pid reused
+    const take = async (ipam: Ipam, id: string, holder?: { pid: number; start: string }) => {
+      const ip = await ipam.allocate(id);
+      if (holder) appendFileSync(ipam.file(ip), `holder ${holder.pid} ${holder.start}\n`);
+      return ip;
+    };
+    const ips = {
+      liveRecord: await take(mine, 'live'),
+      noRecord: await take(mine, 'forgotten'),
+      ownLiveHolder: await take(mine, 'forgotten-but-running', me),
+      liveHolder: await take(theirs, 'running', me),
+      deadHolder: await take(theirs, 'stopped', dead),
+      deadHolderLiveContainer: await take(theirs, 'container-left', dead),
+      recordedLiveHolder: await take(theirs, 'reported-in-records'),
+      notReportedServed: await take(theirs, 'being-made'),
+    };
+    const idleAsked: string[][] = [];
+    const context = (idle: boolean) => ({
+      live: new Set(['live']),
+      recordedHolder: (_s: string, id: string) => (id === 'reported-in-records' ? me : undefined),
+      containerAlive: (_s: string, id: string) => id === 'container-left',
+      idle: async (dirs: string[]) => {
+        idleAsked.push(dirs);
+        return new Set(idle ? dirs : []);
+      },
+    });
+    const freed = await mine.reclaim(context(false));
+    assert.deepEqual(freed.map((a) => a.ip).sort(), [ips.noRecord, ips.deadHolder].sort());
+    assert.deepEqual(idleAsked, [[gone]], 'only the state directory whose holder has not reported is asked');
+    const left = new Set(readdirSync(dir));
+    for (const [what, ip] of Object.entries(ips)) {
+      assert.equal(left.has(ip), ip !== ips.noRecord && ip !== ips.deadHolder, what);
+    }
+    // Once no podrun serves that state directory and nothing is in flight, its holder will never come.
+    const later = await mine.reclaim(context(true));
+    assert.deepEqual(
+      later.map((a) => a.ip),
+      [ips.notReportedServed],
+    );
   });
 });
+
+/** This process's start time, as /proc/self/stat gives it (field 22). */
+function ownStart(): string {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+}
 
 describe('files written for a pod', () => {
   test('/etc/hosts is the kubelet-managed file with the pod name and host aliases', () => {

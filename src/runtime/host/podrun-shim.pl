@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# podrun host runtime shim: modes serve (requests sandbox | teardown | start | nft | netns) | prepare | exec.
+# podrun host runtime shim: modes serve (requests sandbox | teardown | start | nft | netns) | prepare | exec | idle.
 # The runtime (src/runtime/host/) writes this file to <stateDir>/bin/podrun-shim.pl and runs it with perl.
 #
 # Why Perl: namespaces cannot be entered from Node (it is multithreaded: setns(2) on the mount namespace fails
@@ -403,6 +403,7 @@ sub mode_sandbox {
   # A failure of nft leaves the pod without Services, not without its sandbox: the report says so.
   my $nft = defined $nftpid ? wait_nft($nftpid, $nfterr) : '';
   my $me = "$$ " . starttime($$);
+  claim_address($me);
   write_atomic($spec{holderfile}, "$me\n") or die "write $spec{holderfile}: $!\n";
   write_records();
   ctl("ok $me" . ($spare ? ' spare' : '') . ($nft eq '' ? '' : " nft $nft") . "\n");
@@ -414,6 +415,36 @@ sub mode_sandbox {
   # Named for ps, keeping the state directory in it (how leftovers are found).
   $0 = $spec{title} if defined $spec{title};
   for (;;) { select(undef, undef, undef, 3600); }
+}
+
+# The holder names itself in its address's allocation file (ipam.ts), so that no podrun frees the address
+# while it runs, whatever becomes of the state directory. The file must still be this sandbox's: a podrun
+# frees the addresses of sandboxes whose holder never came once nothing of their state directory is in flight.
+sub claim_address {
+  my ($me) = @_;
+  return unless defined $spec{ipamfile};
+  my $f = $spec{ipamfile};
+  open(my $fh, '+<', $f) or die "the allocation of the pod IP ($f) is gone: $!\n";
+  my $have = '';
+  sysread($fh, $have, 4096);
+  substr($have, 0, length($spec{ipamowner})) eq $spec{ipamowner}
+    or die "the pod IP's allocation ($f) belongs to another sandbox now\n";
+  sysseek($fh, 0, 2);
+  syswrite($fh, "holder $me\n") or die "write $f: $!\n";
+  my $links = (stat($fh))[3];
+  close $fh;
+  die "the allocation of the pod IP ($f) was removed while the sandbox was made\n" unless $links;
+}
+
+# idle: of the in-flight locks given (one per state directory: see mode_serve), prints those no process holds,
+# one a line: no podrun serves that state directory and no request of one is under way.
+sub mode_idle {
+  for my $p (@_) {
+    if (!-e $p) { print "$p\n"; next; }
+    open(my $l, '<', $p) or next;
+    print "$p\n" if flock($l, 2 | 4);
+    close $l;
+  }
 }
 
 # netns: a spare network namespace for a pod to come, with the Service rules already in it (nft is the slowest
@@ -877,5 +908,6 @@ my $mode = shift @ARGV;
 $mode = '' unless defined $mode;
 if ($mode eq 'serve') { mode_serve(shift @ARGV); }
 elsif ($mode eq 'exec') { parse_spec(do { local $/; scalar <STDIN> }); mode_exec(); }
+elsif ($mode eq 'idle') { mode_idle(@ARGV); }
 elsif ($mode eq 'prepare') { parse_spec(do { local $/; scalar <STDIN> }); mode_prepare(); }
-else { die "usage: podrun-shim.pl serve|prepare|exec\n"; }
+else { die "usage: podrun-shim.pl serve|prepare|exec|idle\n"; }

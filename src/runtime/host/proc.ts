@@ -8,6 +8,12 @@ import { isSameProcess } from '../../util/process-identity.js';
 
 export { isSameProcess };
 
+/** The start time of a live process (clock ticks since boot), as its liveness is checked by; or undefined. */
+export function startTimeOf(pid: number): string | undefined {
+  const stat = readStat(pid);
+  return stat && stat.state !== 'Z' ? stat.starttime : undefined;
+}
+
 /** SIGKILL to `pid` if it is still the process that started at `starttime`; a process gone already is fine. */
 export function killIfSame(pid: number, starttime: string): void {
   if (!isSameProcess(pid, starttime)) return;

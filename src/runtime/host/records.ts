@@ -11,12 +11,14 @@
 //                                   rewritten afterwards); started, the shim's start report (pids)
 //     exits/<id>                    written by the shim when the container exits (watched for events)
 // and of the run directory (machine-wide, shared by every podrun; like the bridge, it need not outlive a boot):
-//   state/                          a tmpfs: the records above under state/<hash of the state directory>/,
-//                                   and ipam/<bridge>/<ip>, the pod IP allocations
+//   state/                          a tmpfs: the records above under state/<hash of the state directory>/
+//                                   (with owner: the state directory's path, then the pid and start time
+//                                   of the podrun serving it; and inflight.lock), and
+//                                   ipam/<bridge>/<ip>, the pod IP allocations (ipam.ts)
 //   prepare.lock                    serialises the set-up of the bridge and the tmpfs
 
+import { createHash } from 'node:crypto';
 import {
-  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -38,7 +40,7 @@ import {
 } from '../types.js';
 import type { ContainerCgroups } from './cgroups.js';
 import { readJson } from './files.js';
-import { isSameProcess } from './proc.js';
+import { startTimeOf } from './proc.js';
 import { type Identity, resolveIdentity } from './users.js';
 
 export interface SandboxRecord {
@@ -170,9 +172,10 @@ export function recordsRoot(runDir: string): string {
  * start), named after the state directory; the state directory links to them. Like the processes they
  * describe, they survive a restart of podrun but not of the machine.
  */
-export function linkRecords(stateDir: string, records: string, runDir: string): void {
+export function linkRecords(stateDir: string, records: string): void {
   mkdirSync(records, { recursive: true });
-  writeFileSync(join(records, 'owner'), `${stateDir}\n`);
+  // The state directory, then the podrun that serves it (while it runs, its pods are nobody's orphans).
+  writeFileSync(join(records, 'owner'), `${stateDir}\n${process.pid} ${startTimeOf(process.pid) ?? ''}\n`);
   for (const d of ['sandboxes', 'containers', 'exits']) {
     const target = join(records, d);
     mkdirSync(target, { recursive: true });
@@ -204,33 +207,33 @@ export function linkRecords(stateDir: string, records: string, runDir: string): 
     }
     symlinkSync(target, link);
   }
-  reclaimRecords(runDir);
 }
 
-/** Drops the records of state directories that no longer exist (removed while their podrun was not running). */
-function reclaimRecords(runDir: string): void {
+/** Where the records of a state directory (its real path) are, on the run directory's tmpfs. */
+export function recordsDirOf(runDir: string, stateDir: string): string {
+  return join(recordsRoot(runDir), createHash('sha256').update(stateDir).digest('hex').slice(0, 16));
+}
+
+/** The records directories of every state directory on the tmpfs, each with the state directory it names. */
+export function listRecordsDirs(runDir: string): { dir: string; owner: string }[] {
   const root = recordsRoot(runDir);
-  for (const name of safeReaddir(root)) {
-    if (!/^[0-9a-f]{16}$/.test(name)) continue;
-    const dir = join(root, name);
-    const owner = readOrEmpty(join(dir, 'owner')).trim();
-    // The owner may be invisible from here (another mount namespace) yet alive: keep records of live pods.
-    if (owner && !existsSync(owner) && !recordsOfLiveProcesses(dir))
-      rmSync(dir, { recursive: true, force: true });
-  }
+  return safeReaddir(root)
+    .filter((name) => /^[0-9a-f]{16}$/.test(name))
+    .map((name) => ({ dir: join(root, name), owner: readOwner(join(root, name)).stateDir }));
 }
 
-/** True when a holder or shim named in these records still runs. */
-function recordsOfLiveProcesses(dir: string): boolean {
-  for (const id of safeReaddir(join(dir, 'sandboxes'))) {
-    const holder = readHolder(join(dir, 'sandboxes', id));
-    if (holder && isSameProcess(holder.pid, holder.start)) return true;
-  }
-  for (const id of safeReaddir(join(dir, 'containers'))) {
-    const started = parseStartReport(readOrEmpty(join(dir, 'containers', id, 'started')));
-    if (started && isSameProcess(started.shimPid, started.shimStart)) return true;
-  }
-  return false;
+/** A records directory's `owner` file: its state directory and the podrun that last served it. */
+export function readOwner(records: string): {
+  stateDir: string;
+  podrun: { pid: number; start: string } | undefined;
+} {
+  const [stateDir = '', podrun = ''] = readOrEmpty(join(records, 'owner')).split('\n');
+  return { stateDir: stateDir.trim(), podrun: parseHolder(podrun) };
+}
+
+/** The in-flight lock of a records directory: held while a podrun serves it (see mode_serve in the shim). */
+export function inflightLockOf(records: string): string {
+  return join(records, 'inflight.lock');
 }
 
 /** The sandbox records of a records directory, each with its holder as its file says. */
@@ -273,7 +276,7 @@ export function parseSandboxReport(
   return { holder: { pid: Number(m[1]), start: m[2] ?? '' }, spare: m[3] !== undefined, nftFailure: m[4] };
 }
 
-function readHolder(sandboxDir: string): { pid: number; start: string } | undefined {
+export function readHolder(sandboxDir: string): { pid: number; start: string } | undefined {
   return parseHolder(readOrEmpty(join(sandboxDir, 'holder')));
 }
 

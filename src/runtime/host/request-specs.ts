@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { allocationOwner } from './ipam.js';
 import { DEFAULT_PATH, mountSource, sortMounts } from './mounts.js';
 import { hostsFile, resolvConf } from './pod-files.js';
 import { type ContainerRecord, recordJson, type SandboxRecord } from './records.js';
@@ -13,6 +14,8 @@ export interface SpecContext {
   stateDir: string;
   /** This state directory's records directory (records.ts). */
   records: string;
+  /** The bridge's IP allocations (ipam.ts). */
+  ipamDir: string;
   bridge: string;
   gateway: string;
   prefix: number;
@@ -54,6 +57,9 @@ export function sandboxEntries(ctx: SpecContext, rec: SandboxRecord): SpecEntry[
     ['title', `podrun-pod ${ctx.stateDir} ${pod}`],
     ['veth', rec.veth],
     ['cidr', `${rec.ip}/${ctx.prefix}`],
+    // The holder names itself in its address's allocation, which must still be this sandbox's.
+    ['ipamfile', join(ctx.ipamDir, rec.ip)],
+    ['ipamowner', allocationOwner(ctx.stateDir, rec.id)],
     ['gateway', ctx.gateway],
     ['bridge', ctx.bridge],
     ['record', join(dir, 'sandbox.json'), recordJson(rec)],

@@ -4,7 +4,7 @@
 // (shim-server.ts), which also write their files: podrun's event loop only sends requests and reads reports.
 // Where the records live and what they hold: records.ts.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type FSWatcher, mkdirSync, rmSync, watch } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
@@ -34,11 +34,13 @@ import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { findIp, prepareHost } from './host-setup.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
+import { reclaimAtStart } from './orphans.js';
 import { bootId, isSameProcess, killIfSame } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
 import {
   type ContainerRecord,
   containerStatus,
+  inflightLockOf,
   linkRecords,
   newContainerRecord,
   parseSandboxReport,
@@ -48,6 +50,7 @@ import {
   readSandboxRecords,
   realDir,
   recordJson,
+  recordsDirOf,
   recordsRoot,
   type SandboxRecord,
   sandboxStatus,
@@ -108,6 +111,7 @@ export class HostRuntime implements RuntimeService {
   readonly #spec: SpecContext;
   readonly #perl: string;
   readonly #ip: string;
+  readonly #log: (message: string) => void;
   readonly #bootId = bootId();
   readonly #store = new RecordStore();
   /** When a list last looked at a sandbox's holder in /proc. */
@@ -131,10 +135,7 @@ export class HostRuntime implements RuntimeService {
     // state or run directory reached through a link (/var/run is /run on Debian) must name the same place.
     this.#stateDir = realDir(options.stateDir);
     this.#runDir = realDir(options.runDir ?? '/run/podrun');
-    this.#records = join(
-      recordsRoot(this.#runDir),
-      createHash('sha256').update(this.#stateDir).digest('hex').slice(0, 16),
-    );
+    this.#records = recordsDirOf(this.#runDir, this.#stateDir);
     this.#bridge = options.bridgeName ?? 'podrun0';
     if (this.#bridge.length > 15) {
       throw new RuntimeError(
@@ -151,6 +152,7 @@ export class HostRuntime implements RuntimeService {
     this.#spec = {
       stateDir: this.#stateDir,
       records: this.#records,
+      ipamDir: this.#ipam.dir,
       bridge: this.#bridge,
       gateway: this.#subnet.gateway,
       prefix: this.#subnet.prefix,
@@ -159,13 +161,14 @@ export class HostRuntime implements RuntimeService {
     };
     this.#perl = options.perlPath ?? '/usr/bin/perl';
     this.#ip = options.ipPath ?? findIp();
+    this.#log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
     this.#rules = hostPodServiceRules({
       records: this.#records,
       stateDir: this.#stateDir,
       nftPath: options.nftPath,
       request: (mode, entries) => this.#request(mode, entries),
       live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxLive(sandbox),
-      log: options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`)),
+      log: this.#log,
       render: options.renderRules,
       spares: options.spareNetns ?? SPARE_NETNS,
     });
@@ -179,7 +182,7 @@ export class HostRuntime implements RuntimeService {
   }
   /** Held by the shim server and its children until they have reported: see mode_serve in the shim. */
   get #inflightLock(): string {
-    return join(this.#records, 'inflight.lock');
+    return inflightLockOf(this.#records);
   }
 
   /** Prepares the host (shim, records tmpfs, bridge) and re-reads the records of this state directory. */
@@ -201,9 +204,19 @@ export class HostRuntime implements RuntimeService {
       bridge: this.#bridge,
       subnet: this.#subnet,
     });
-    linkRecords(this.#stateDir, this.#records, this.#runDir);
+    linkRecords(this.#stateDir, this.#records);
     this.#load();
-    await this.#ipam.reclaim(new Set(this.#store.sandboxes.keys()));
+    // What no live podrun can manage any more: orphaned pods, then the addresses no live process holds.
+    await reclaimAtStart({
+      perl: this.#perl,
+      shim: this.#shim,
+      runDir: this.#runDir,
+      records: this.#records,
+      ipam: this.#ipam,
+      live: new Set(this.#store.sandboxes.keys()),
+      deleteVeth: (veth) => this.#request('teardown', [['veth', veth]]),
+      log: this.#log,
+    });
     this.#watcher = watch(this.#exitsDir, (_event, filename) => {
       const id = filename?.toString();
       if (!id || id.endsWith('.tmp')) return;
