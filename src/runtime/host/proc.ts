@@ -4,13 +4,13 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:os';
-import { isSameProcess } from '../../util/process-identity.js';
+import { isSameProcess, processStat } from '../../util/process-identity.js';
 
 export { isSameProcess };
 
 /** The start time of a live process (clock ticks since boot), as its liveness is checked by; or undefined. */
 export function startTimeOf(pid: number): string | undefined {
-  const stat = readStat(pid);
+  const stat = processStat(pid);
   return stat && stat.state !== 'Z' ? stat.starttime : undefined;
 }
 
