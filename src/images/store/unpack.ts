@@ -225,6 +225,9 @@ export async function unpackLayer(
         );
         break;
     }
+    // A hardlink's inode was set up by its first entry; chown-ing it again would drop its
+    // security.capability (the kernel clears it on chown) with nothing in this entry to restore it.
+    if (entry.type === 'hardlink') return;
     // containerd's order: lchown, xattrs, then chmod (chown clears setuid bits), then times.
     await lchown(path, entry.uid, entry.gid);
     for (const [name, value] of entry.xattrs) {
