@@ -186,21 +186,28 @@ export async function* readTar(
   let longLink: string | undefined;
   let last = '(start of archive)';
   let pendingSkip = 0;
+  let pendingPad = 0;
 
-  const skip = async (n: number, entry: string) => {
+  /** Skips n bytes; false if the input ended first. */
+  const skip = async (n: number): Promise<boolean> => {
     let left = n;
     while (left > 0) {
       const b = await bs.readSome(Math.min(left, 1 << 20));
-      if (b.length === 0) throw new TarError(`tar entry ${entry}: archive ends inside the entry's data`);
+      if (b.length === 0) return false;
       left -= b.length;
     }
+    return true;
   };
 
   for (;;) {
-    if (pendingSkip > 0) {
-      await skip(pendingSkip, last);
-      pendingSkip = 0;
+    if (pendingSkip > 0 && !(await skip(pendingSkip))) {
+      throw new TarError(`tar entry ${last}: archive ends inside the entry's data`);
     }
+    // Like Go's archive/tar (tryReadFull), input ending in the padding after the last entry's data is a clean
+    // end: umoci 0.4.7 writes layers that stop right after the last file's bytes.
+    if (pendingPad > 0 && !(await skip(pendingPad))) return;
+    pendingSkip = 0;
+    pendingPad = 0;
     const h = await bs.read(BLOCK);
     if (h.length === 0) {
       if (last === '(start of archive)') throw new TarError('not a tar archive: it is empty');
@@ -248,7 +255,8 @@ export async function* readTar(
       continue;
     }
     if (flag === 'V') {
-      pendingSkip = padded;
+      pendingSkip = size;
+      pendingPad = padded - size;
       continue;
     }
     const type = typeOf[flag];
@@ -315,7 +323,8 @@ export async function* readTar(
     };
     yield entry;
     // Whatever of the data the consumer left, plus the padding to the block boundary.
-    pendingSkip = left + (dataPadded - dataSize);
+    pendingSkip = left;
+    pendingPad = dataPadded - dataSize;
     left = 0;
   }
 }

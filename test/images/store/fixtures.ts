@@ -189,3 +189,43 @@ export function ustarEntry(
 export function ustarArchive(entries: Buffer[]): Buffer {
   return Buffer.concat([...entries, Buffer.alloc(1024)]);
 }
+
+/**
+ * An OCI layout made with umoci from a busybox-static rootfs (images.md §7), tag `t`:
+ *   1. bin/busybox, bin/sh and bin/wget -> busybox, opt/lower-file, etc/passwd
+ *   2. a whiteout of /bin/wget
+ *   3. /opt made opaque, holding opt/upper-file
+ *   4. (raw tar) data/file with a hardlink data/file-link, dev/null-copy (char 1:3), data/fifo
+ */
+export function busyboxLayout(work: string): string {
+  const rootfs = join(work, 'bb-rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  mkdirSync(join(rootfs, 'opt'));
+  mkdirSync(join(rootfs, 'etc'));
+  writeFileSync(join(rootfs, 'bin', 'busybox'), readFileSync('/bin/busybox'), { mode: 0o755 });
+  sh('ln', ['-s', 'busybox', join(rootfs, 'bin', 'sh')]);
+  sh('ln', ['-s', 'busybox', join(rootfs, 'bin', 'wget')]);
+  writeFileSync(join(rootfs, 'opt', 'lower-file'), 'lower\n');
+  writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0::/:/bin/sh\napp:x:1000:1000::/:/bin/sh\n');
+  const opt = join(work, 'bb-opt');
+  mkdirSync(opt);
+  writeFileSync(join(opt, 'upper-file'), 'upper\n');
+  const extra = join(work, 'bb-extra');
+  mkdirSync(join(extra, 'data'), { recursive: true });
+  mkdirSync(join(extra, 'dev'));
+  writeFileSync(join(extra, 'data', 'file'), 'linked\n');
+  sh('ln', [join(extra, 'data', 'file'), join(extra, 'data', 'file-link')]);
+  sh('mknod', [join(extra, 'dev', 'null-copy'), 'c', '1', '3']);
+  sh('mkfifo', [join(extra, 'data', 'fifo')]);
+  const extraTar = join(work, 'bb-extra.tar');
+  sh('tar', ['--format=pax', '--numeric-owner', '-C', extra, '-cf', extraTar, '.']);
+  const L = join(work, 'bb-layout');
+  sh('umoci', ['init', '--layout', L]);
+  sh('umoci', ['new', '--image', `${L}:t`]);
+  sh('umoci', ['insert', '--image', `${L}:t`, rootfs, '/']);
+  sh('umoci', ['insert', '--image', `${L}:t`, '--whiteout', '/bin/wget']);
+  sh('umoci', ['insert', '--image', `${L}:t`, '--opaque', opt, '/opt']);
+  sh('umoci', ['raw', 'add-layer', '--image', `${L}:t`, extraTar]);
+  sh('umoci', ['config', '--image', `${L}:t`, '--config.entrypoint', '/bin/sh', '--config.user', 'app']);
+  return L;
+}

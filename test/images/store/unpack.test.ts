@@ -246,6 +246,15 @@ describe('malformed archives', () => {
     }
   });
 
+  test("input ending right after the last file's data (umoci 0.4.7's layers) is a clean end, as in Go's archive/tar", async () => {
+    const entry = ustarEntry('f', '0', { data: Buffer.from('lower\n') });
+    const cut = entry.subarray(0, 512 + 6);
+    const out = mkdtempSync(join(work, 'nopad-'));
+    const r = await unpackLayer(chunksOf(cut), out, []);
+    assert.equal(r.diffID, sha256(cut));
+    assert.equal(readFileSync(join(out, 'f'), 'utf8'), 'lower\n');
+  });
+
   test('a layer larger than the limits is refused as a tar bomb', async () => {
     const tar = ustarArchive([
       ustarEntry('big', '0', { data: Buffer.alloc(100_000) }),
