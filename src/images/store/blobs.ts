@@ -62,7 +62,7 @@ export class BlobStore {
 
   /** Stores what `source` yields; see `ingest`. */
   async putStream(
-    source: Readable | AsyncIterable<Buffer>,
+    source: Readable | Iterable<Buffer> | AsyncIterable<Buffer>,
     expected?: string,
     size?: number,
   ): Promise<string> {
