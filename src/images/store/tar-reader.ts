@@ -55,13 +55,29 @@ class ByteSource {
   /** Exactly n bytes, or fewer only at end of input. */
   async read(n: number): Promise<Buffer> {
     await this.fill(n);
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const out = all.subarray(0, Math.min(n, all.length));
-    const rest = all.subarray(out.length);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
-    this.consumed += out.length;
-    return out;
+    const first = this.chunks[0];
+    if (first !== undefined && first.length >= n) {
+      // The common case: no copy.
+      const out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      this.consumed += n;
+      return out;
+    }
+    const parts: Buffer[] = [];
+    let got = 0;
+    while (got < n && this.chunks.length > 0) {
+      const c = this.chunks[0]!;
+      const take = Math.min(c.length, n - got);
+      parts.push(c.subarray(0, take));
+      if (take === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(take);
+      got += take;
+    }
+    this.buffered -= got;
+    this.consumed += got;
+    return Buffer.concat(parts, got);
   }
 
   /** Up to n bytes as they arrive (at least one unless at end). */

@@ -5,9 +5,21 @@
 // it, and symlinks met while resolving a parent are followed inside it (containerd's fs.RootPath).
 import { createHash } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, readlink, rm, symlink } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { errnoCode } from './fsutil.js';
 import { SyscallError, Syscalls } from './syscalls.js';
 import { readTar, type TarEntry, TarError } from './tar-reader.js';
 
@@ -51,20 +63,15 @@ export function cleanEntryPath(name: string, what: string): string[] {
   return out;
 }
 
-async function lstatOrNull(p: string): Promise<Stats | null> {
-  try {
-    return await lstat(p);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return null;
-    throw err;
-  }
+function lstatOrNull(p: string): Stats | null {
+  return lstatSync(p, { throwIfNoEntry: false }) ?? null;
 }
 
 /**
  * Resolves `parts` under `root`, following symlinks as if `root` were `/` (never above it). Components that do
  * not exist yet are kept as they are. Returns the resolved components.
  */
-async function resolveInRoot(root: string, parts: string[]): Promise<string[]> {
+function resolveInRoot(root: string, parts: string[], knownDirs: Set<string>): string[] {
   const todo = [...parts];
   const done: string[] = [];
   let links = 0;
@@ -75,25 +82,31 @@ async function resolveInRoot(root: string, parts: string[]): Promise<string[]> {
       done.pop();
       continue;
     }
-    const st = await lstatOrNull(join(root, ...done, part));
+    const rel = [...done, part].join('/');
+    if (knownDirs.has(rel)) {
+      done.push(part);
+      continue;
+    }
+    const st = lstatOrNull(join(root, rel));
     if (st === null) return [...done, part, ...todo.filter((p) => p !== '' && p !== '.')];
     if (st.isSymbolicLink()) {
       if (++links > 255)
         throw new LayerError(`too many levels of symbolic links resolving ${parts.join('/')}`);
-      const target = await readlink(join(root, ...done, part));
+      const target = readlinkSync(join(root, ...done, part));
       if (target.startsWith('/')) done.length = 0;
       todo.unshift(...target.split('/'));
       continue;
     }
+    if (st.isDirectory()) knownDirs.add(rel);
     done.push(part);
   }
   return done;
 }
 
-async function applyOwnerAndTimes(path: string, st: Stats): Promise<void> {
-  await lchown(path, st.uid, st.gid);
-  await chmod(path, st.mode & 0o7777);
-  await lutimes(path, st.atime, st.mtime);
+function applyOwnerAndTimes(path: string, st: Stats): void {
+  lchownSync(path, st.uid, st.gid);
+  chmodSync(path, st.mode & 0o7777);
+  lutimesSync(path, st.atime, st.mtime);
 }
 
 /**
@@ -126,22 +139,33 @@ export async function unpackLayer(
   const dirTimes: Array<{ path: string; mtime: number }> = [];
   let entries = 0;
 
-  const mkparent = async (parts: string[]) => {
+  // Relative paths known to be real directories in this layer, sparing an lstat per path component per entry
+  // (this unpack is the directory's only writer; removals forget what they remove).
+  const knownDirs = new Set<string>();
+  const forget = (relPath: string) => {
+    for (const d of knownDirs) if (d === relPath || d.startsWith(`${relPath}/`)) knownDirs.delete(d);
+  };
+
+  const mkparent = (parts: string[]) => {
     for (let i = 1; i <= parts.length; i++) {
       const rel = parts.slice(0, i);
-      const p = join(root, ...rel);
-      const st = await lstatOrNull(p);
+      const relPath = rel.join('/');
+      if (knownDirs.has(relPath)) continue;
+      const p = join(root, relPath);
+      const st = lstatOrNull(p);
       if (st !== null) {
         if (!st.isDirectory())
-          throw new LayerError(`${rel.join('/')} is not a directory but the layer puts entries in it`);
+          throw new LayerError(`${relPath} is not a directory but the layer puts entries in it`);
+        knownDirs.add(relPath);
         continue;
       }
-      await mkdir(p, 0o755);
+      mkdirSync(p, 0o755);
+      knownDirs.add(relPath);
       for (const parent of parents) {
-        const pst = await lstatOrNull(join(parent, ...rel));
+        const pst = lstatOrNull(join(parent, ...rel));
         if (pst === null) continue;
         if (pst.isDirectory()) {
-          await applyOwnerAndTimes(p, pst);
+          applyOwnerAndTimes(p, pst);
           dirTimes.push({ path: p, mtime: pst.mtimeMs / 1000 });
         }
         break;
@@ -149,19 +173,20 @@ export async function unpackLayer(
     }
   };
 
-  const removeExisting = async (path: string, entry: TarEntry) => {
-    const st = await lstatOrNull(path);
+  const removeExisting = (relPath: string, entry: TarEntry) => {
+    const st = lstatOrNull(join(root, relPath));
     if (st === null) return;
     if (st.isDirectory() && entry.type === 'dir') return;
-    await rm(path, { recursive: true, force: true });
+    forget(relPath);
+    rmSync(join(root, relPath), { recursive: true, force: true });
   };
 
   const apply = async (entry: TarEntry) => {
     const parts = cleanEntryPath(entry.name, 'tar entry');
     if (parts.length === 0) return; // the root itself (umoci writes "/"): containerd ignores it
     const base = parts[parts.length - 1]!;
-    const parent = await resolveInRoot(root, parts.slice(0, -1));
-    await mkparent(parent);
+    const parent = resolveInRoot(root, parts.slice(0, -1), knownDirs);
+    mkparent(parent);
     const dir = join(root, ...parent);
 
     if (base.startsWith(whiteoutPrefix)) {
@@ -176,41 +201,46 @@ export async function unpackLayer(
         );
       }
       const target = join(dir, hidden);
-      await rm(target, { recursive: true, force: true });
+      forget([...parent, hidden].join('/'));
+      rmSync(target, { recursive: true, force: true });
       await sys.mknod(target, 'c', 0, 0, 0);
-      await lchown(target, entry.uid, entry.gid);
+      lchownSync(target, entry.uid, entry.gid);
       return;
     }
 
     const path = join(dir, base);
-    await removeExisting(path, entry);
+    const relPath = [...parent, base].join('/');
+    removeExisting(relPath, entry);
     switch (entry.type) {
       case 'file': {
-        const fh = await open(path, 'wx', 0o600);
+        const fd = openSync(path, 'wx', 0o600);
         try {
-          for await (const chunk of entry.body) await fh.write(chunk);
+          for await (const chunk of entry.body) {
+            for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+          }
         } finally {
-          await fh.close();
+          closeSync(fd);
         }
         break;
       }
       case 'dir':
-        if ((await lstatOrNull(path)) === null) await mkdir(path, 0o700);
+        if (lstatOrNull(path) === null) mkdirSync(path, 0o700);
+        knownDirs.add(relPath);
         break;
       case 'symlink':
-        await symlink(entry.linkname, path);
+        symlinkSync(entry.linkname, path);
         break;
       case 'hardlink': {
         const tparts = cleanEntryPath(entry.linkname, `hardlink target of ${JSON.stringify(entry.name)}`);
-        const tparent = await resolveInRoot(root, tparts.slice(0, -1));
+        const tparent = resolveInRoot(root, tparts.slice(0, -1), knownDirs);
         const target = join(root, ...tparent, tparts[tparts.length - 1] ?? '');
-        const tst = await lstatOrNull(target);
+        const tst = lstatOrNull(target);
         if (tst === null || tst.isDirectory()) {
           throw new LayerError(
             `tar entry ${JSON.stringify(entry.name)} is a hardlink to ${JSON.stringify(entry.linkname)}, which is not a file earlier in this layer`,
           );
         }
-        await link(target, path);
+        linkSync(target, path);
         break;
       }
       case 'chardev':
@@ -229,7 +259,7 @@ export async function unpackLayer(
     // security.capability (the kernel clears it on chown) with nothing in this entry to restore it.
     if (entry.type === 'hardlink') return;
     // containerd's order: lchown, xattrs, then chmod (chown clears setuid bits), then times.
-    await lchown(path, entry.uid, entry.gid);
+    lchownSync(path, entry.uid, entry.gid);
     for (const [name, value] of entry.xattrs) {
       try {
         await sys.lsetxattr(path, name, value);
@@ -238,9 +268,9 @@ export async function unpackLayer(
           throw err;
       }
     }
-    if (entry.type !== 'symlink') await chmod(path, entry.mode);
+    if (entry.type !== 'symlink') chmodSync(path, entry.mode);
     if (entry.type === 'dir') dirTimes.push({ path, mtime: entry.mtime });
-    else await lutimes(path, entry.mtime, entry.mtime);
+    else lutimesSync(path, entry.mtime, entry.mtime);
   };
 
   try {
@@ -257,7 +287,7 @@ export async function unpackLayer(
       }
     }
     // Directory times last, since creating their children changed them.
-    for (const { path, mtime } of dirTimes.reverse()) await lutimes(path, mtime, mtime);
+    for (const { path, mtime } of dirTimes.reverse()) lutimesSync(path, mtime, mtime);
   } finally {
     sys.close();
   }
