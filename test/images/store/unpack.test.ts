@@ -246,6 +246,21 @@ describe('malformed archives', () => {
     }
   });
 
+  test('a corrupt gzip or zstd layer fails with the decompressor named', async () => {
+    const layer = tarLayer(work, src, 'gzip', 'corrupt-gz');
+    const zst = tarLayer(work, src, 'zstd', 'corrupt-zst');
+    for (const [blob, re] of [
+      [layer.blob, /gzip: /],
+      [zst.blob, /zstd decompression failed/],
+    ] as const) {
+      const bad = Buffer.from(blob);
+      bad.fill(0x55, 40, 400);
+      const path = join(work, `corrupt-${bad.length}`);
+      writeFileSync(path, bad);
+      await assert.rejects(unpackFile(path, mkdtempSync(join(work, 'corrupt-out-'))), re);
+    }
+  });
+
   test("input ending right after the last file's data (umoci 0.4.7's layers) is a clean end, as in Go's archive/tar", async () => {
     const entry = ustarEntry('f', '0', { data: Buffer.from('lower\n') });
     const cut = entry.subarray(0, 512 + 6);
