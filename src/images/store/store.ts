@@ -140,6 +140,12 @@ export class ImageStore {
     for (const name of await readdir(s.blobs.tmpDir)) {
       if (!isLiveTemp(name)) await rm(join(s.blobs.tmpDir, name), { recursive: true, force: true });
     }
+    // writeFileAtomic's temp files for images.json live beside it.
+    for (const name of await readdir(root)) {
+      if (name.startsWith('.images.json-') && name.endsWith('.tmp') && !isLiveTemp(name)) {
+        await rm(join(root, name), { force: true });
+      }
+    }
     try {
       const idx = JSON.parse(await readFile(s.indexPath, 'utf8')) as IndexFile;
       s.images = idx.images;
@@ -214,9 +220,8 @@ export class ImageStore {
         throw new StoreError(`manifest ${manifestDigest}: layers[${i}] ${l.digest} is not in the blob store`);
       }
     }
-    const chainIDs = await this.layers.ensure(
-      manifest.layers.map((l, i) => ({ blob: l.digest, diffID: diffIDs[i]! })),
-    );
+    const sources = manifest.layers.map((l, i) => ({ blob: l.digest, diffID: diffIDs[i]! }));
+    const chainIDs = await this.layers.ensure(sources);
     const tags = (opts.names ?? []).map((n) => {
       const { parsed } = this.tagOf(n);
       return `${parsed.repo}:${parsed.tag ?? 'latest'}`;
@@ -225,6 +230,9 @@ export class ImageStore {
     const digests = [...new Set(tags.map((t) => `${t.slice(0, t.lastIndexOf(':'))}@${repoDigest}`))];
     const id = `sha256:${configDigest.slice('sha256:'.length)}`;
     return this.mutex.run(async () => {
+      // gc() may have taken an unreferenced layer this image reuses between ensure() and here; gc runs under
+      // this mutex, so once ensured again inside it the layers stay until the index refers to them.
+      await this.layers.ensure(sources);
       for (const other of this.images) {
         if (other.id === id) continue;
         other.repoTags = other.repoTags.filter((t) => !tags.includes(t));

@@ -71,8 +71,12 @@ describe('blobs', () => {
     writeFileSync(join(root, 'tmp', `ingest-${deadPid}-abcdef`), data.subarray(0, 4));
     assert.equal(await s.blobs.has(sha256(data)), false);
     assert.deepEqual(await s.blobs.list(), []);
-    await openStore('crash-ingest');
+    // And a half-written index: the temp file beside images.json.
+    writeFileSync(join(root, `.images.json-${deadPid}-abcdef.tmp`), '{"version":1,"ima');
+    const reopened = await openStore('crash-ingest');
     assert.deepEqual(readdirSync(join(root, 'tmp')), []);
+    assert.equal(existsSync(join(root, `.images.json-${deadPid}-abcdef.tmp`)), false);
+    assert.deepEqual(reopened.list(), []);
   });
 });
 
