@@ -189,7 +189,16 @@ async function ingestManifest(src: Source, digest: string): Promise<void> {
 async function loadLayout(store: ImageStore, src: Source, opts: LoadOptions): Promise<ImageRecord[]> {
   const index = parseIndex(await src.readSmall('index.json', maxManifestBytes), `${src.what}: index.json`);
   const out: ImageRecord[] = [];
-  for (const top of index.manifests) {
+  const want = opts.platform ?? { os: 'linux', architecture: goArch() };
+  const foreign = (d: Descriptor) =>
+    d.platform !== undefined && (d.platform.os !== want.os || d.platform.architecture !== want.architecture);
+  // Manifests for other platforms listed side by side in index.json are left out, as ctr import does
+  // without --all-platforms; if nothing else is there, the error says so.
+  const tops = index.manifests.filter((d) => !foreign(d));
+  if (tops.length === 0 && index.manifests.length > 0) {
+    throw new StoreError(`${src.what}: index.json: no match for platform in manifest: not found`);
+  }
+  for (const top of tops) {
     const desc = await pickManifest(src, top, opts);
     await ingestManifest(src, desc.digest);
     const name = nameFor(top, opts);

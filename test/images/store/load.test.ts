@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ImageStore, loadArchive } from '../../../src/images/store/index.js';
-import { busyboxLayout, sh } from './fixtures.js';
+import { busyboxLayout, sh, sha256, tarLayer, writeLayout } from './fixtures.js';
 
 const work = mkdtempSync(join(tmpdir(), 'podrun-load-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -131,5 +131,68 @@ describe('loadArchive', () => {
     sh('tar', ['-C', join(work, 'empty-dir'), '-cf', notImage, '.']);
     await assert.rejects(loadArchive(s, notImage), /not an image archive/);
     await assert.rejects(loadArchive(s, join(work, 'missing.tar')), /no such file/);
+  });
+});
+
+describe('multi-platform layouts', () => {
+  test("an index is resolved to this machine's platform, or the one asked for; a layout without it is refused", async () => {
+    const d = join(work, 'mp-src');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'f'), 'x\n');
+    const layer = tarLayer(work, d, 'gzip', 'mp');
+    const amd = writeLayout(join(work, 'mp'), [layer], { config: { Cmd: ['amd64'] } });
+    const arm = writeLayout(join(work, 'mp-arm'), [layer], { config: { Cmd: ['arm64'] } });
+    sh('cp', ['-rn', join(arm.dir, 'blobs'), amd.dir]);
+    const size = (dg: string) => readFileSync(join(amd.dir, 'blobs', 'sha256', dg.slice(7))).length;
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: arm.manifestDigest,
+            size: size(arm.manifestDigest),
+            platform: { os: 'linux', architecture: 'arm64' },
+          },
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: amd.manifestDigest,
+            size: size(amd.manifestDigest),
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+        ],
+      }),
+    );
+    const indexDigest = sha256(index);
+    writeFileSync(join(amd.dir, 'blobs', 'sha256', indexDigest.slice(7)), index);
+    writeFileSync(
+      join(amd.dir, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            digest: indexDigest,
+            size: index.length,
+            annotations: { 'io.containerd.image.name': 'example.com/mp:1' },
+          },
+        ],
+      }),
+    );
+    const s = await store('multi');
+    const [mine] = await loadArchive(s, amd.dir, { platform: { os: 'linux', architecture: 'amd64' } });
+    assert.equal(mine?.id, amd.configDigest);
+    assert.deepEqual(
+      mine?.repoDigests,
+      [`example.com/mp@${indexDigest}`],
+      'the repo digest is the index the pull named',
+    );
+    const [other] = await loadArchive(s, amd.dir, { platform: { os: 'linux', architecture: 'arm64' } });
+    assert.equal(other?.id, arm.configDigest);
+    await assert.rejects(
+      loadArchive(s, amd.dir, { platform: { os: 'linux', architecture: 's390x' } }),
+      /no match for platform in manifest: not found/,
+    );
   });
 });
