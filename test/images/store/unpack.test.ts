@@ -138,6 +138,23 @@ describe('whiteouts become overlayfs whiteouts', () => {
     assert.deepEqual(readdirSync(join(out, 'opt')), ['new']);
   });
 
+  test('an entry replacing an earlier one of the same layer wins, a directory included', async () => {
+    const tar = ustarArchive([
+      ustarEntry('d/', '5', { mode: 0o755 }),
+      ustarEntry('d/x', '0'),
+      ustarEntry('d', '0', { data: Buffer.from('file now\n') }),
+      ustarEntry('l', '2', { linkname: 'd' }),
+      ustarEntry('l/', '5', { mode: 0o700 }),
+    ]);
+    const out = mkdtempSync(join(work, 'replace-'));
+    await unpackLayer(chunksOf(tar), out, []);
+    assert.equal(readFileSync(join(out, 'd'), 'utf8'), 'file now\n');
+    assert.ok(
+      lstatSync(join(out, 'l')).isDirectory(),
+      'a directory entry replaces a symlink, not what it points to',
+    );
+  });
+
   test('a whiteout naming nothing (".wh." or ".wh..") is refused', async () => {
     for (const name of ['a/.wh.', 'a/.wh..']) {
       const out = mkdtempSync(join(work, 'badwh-'));
