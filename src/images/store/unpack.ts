@@ -287,7 +287,10 @@ export async function unpackLayer(
       }
     }
     // Directory times last, since creating their children changed them.
-    for (const { path, mtime } of dirTimes.reverse()) lutimesSync(path, mtime, mtime);
+    // A directory a later entry replaced or whited out is gone (or is no longer a directory): skip it.
+    for (const { path, mtime } of dirTimes.reverse()) {
+      if (lstatOrNull(path)?.isDirectory()) lutimesSync(path, mtime, mtime);
+    }
   } finally {
     sys.close();
   }
