@@ -31,6 +31,8 @@ interface Source {
 }
 
 const smallFileBytes = 4 * 1024 * 1024;
+// Past this much held in memory, even small files go to the blob store (an archive of many small files).
+const maxHeldBytes = 64 * 1024 * 1024;
 
 function goArch(): string {
   const m: Record<string, string> = {
@@ -78,6 +80,7 @@ async function tarSource(store: ImageStore, file: string): Promise<Source> {
   const small = new Map<string, Buffer>();
   const big = new Map<string, string>();
   const links = new Map<string, string>();
+  let heldBytes = 0;
   const { stream } = await decompressStream(createReadStream(file), file);
   for await (const e of readTar(stream)) {
     const parts = cleanEntryPath(e.name, `${file}: entry`);
@@ -91,10 +94,11 @@ async function tarSource(store: ImageStore, file: string): Promise<Source> {
           : [e.linkname];
       links.set(p, cleanEntryPath(base.join('/'), `${file}: link target of ${e.name}`).join('/'));
     } else if (e.type === 'file') {
-      if (e.size <= smallFileBytes) {
+      if (e.size <= smallFileBytes && heldBytes + e.size <= maxHeldBytes) {
         const chunks: Buffer[] = [];
         for await (const c of e.body) chunks.push(c);
         small.set(p, Buffer.concat(chunks));
+        heldBytes += e.size;
       } else {
         const m = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(p);
         big.set(p, await store.blobs.putStream(e.body, m ? `sha256:${m[1]}` : undefined, e.size));
@@ -115,8 +119,8 @@ async function tarSource(store: ImageStore, file: string): Promise<Source> {
     async readSmall(p, max) {
       const data = small.get(resolve(p));
       if (data === undefined) {
-        if (big.has(resolve(p)))
-          throw new StoreError(`${file}: ${p} is larger than the ${max} bytes allowed`);
+        const d = big.get(resolve(p));
+        if (d !== undefined) return store.blobs.read(d, max);
         throw new StoreError(`${file}: the archive has no ${p}`);
       }
       if (data.length > max)
