@@ -34,9 +34,19 @@ async function readHead(stream: Readable, n: number): Promise<{ head: Buffer; re
   (async () => {
     rest.write(head);
     for (;;) {
+      if (rest.destroyed) {
+        // The reader gave up (an error further down): close the source file too.
+        await it.return?.();
+        return;
+      }
       const r = await it.next();
       if (r.done) break;
-      if (!rest.write(r.value)) await new Promise((res) => rest.once('drain', res));
+      if (!rest.write(r.value)) {
+        await new Promise((res) => {
+          rest.once('drain', res);
+          rest.once('close', res);
+        });
+      }
     }
     rest.end();
   })().catch((err: Error) => rest.destroy(err));
