@@ -1,0 +1,56 @@
+// Small filesystem helpers for crash-safe writes: a file is written beside its destination, fsynced, renamed,
+// and the directory fsynced, so after a crash either the old or the new content is there, never a mix.
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+export function tempName(prefix: string): string {
+  return `${prefix}-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+  const tmp = join(dirname(path), `.${tempName(basename(path))}.tmp`);
+  const fh = await open(tmp, 'wx', 0o644);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, path);
+  await fsyncDir(dirname(path));
+}
+
+export function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : undefined;
+}
+
+/** Serialises async critical sections within this process (the index file has one writer at a time). */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const prev = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((r) => {
+      release = r;
+    });
+    await prev;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}

@@ -1,0 +1,155 @@
+// Unpacked layers, one directory per chain ID: `<root>/layers/<chainID hex>/fs` is one overlayfs lowerdir and
+// `layer.json` beside it records what it came from. Keyed by chain ID (as containerd's snapshots are) rather
+// than diff ID because the unpacked directory depends on the layers below it: a directory the tar implies
+// without listing copies its owner and mode from them. Identical stacks are still unpacked once and shared by
+// every image that has them. A layer is unpacked into `<root>/tmp`, checked against its diff ID, flushed
+// (`sync -f`) and renamed into place, so a half-unpacked layer is never found under `layers/`.
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlobStore } from './blobs.js';
+import { openDecompressed } from './decompress.js';
+import { chainIDs, hexOf, StoreError } from './digest.js';
+import { errnoCode, fsyncDir, tempName, writeFileAtomic } from './fsutil.js';
+import { defaultUnpackLimits, type UnpackLimits, unpackLayer } from './unpack.js';
+
+export interface LayerRecord {
+  chainID: string;
+  diffID: string;
+  parent: string | null;
+  /** The blob it was unpacked from (compressed or not). */
+  blob: string;
+  tarBytes: number;
+  entries: number;
+}
+
+export interface LayerSource {
+  /** Digest of the layer blob, already in the blob store. */
+  blob: string;
+  /** The config's rootfs.diff_ids entry for it. */
+  diffID: string;
+}
+
+export class LayerStore {
+  readonly dir: string;
+  private readonly tmpDir: string;
+  private readonly inflight = new Map<string, Promise<void>>();
+
+  constructor(
+    root: string,
+    private readonly blobs: BlobStore,
+    private readonly limits: UnpackLimits = defaultUnpackLimits,
+    private readonly durable = true,
+  ) {
+    this.dir = join(root, 'layers');
+    this.tmpDir = join(root, 'tmp');
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+  }
+
+  /** The directory to use as this layer's lowerdir. */
+  fsDir(chainID: string): string {
+    return join(this.dir, hexOf(chainID), 'fs');
+  }
+
+  async has(chainID: string): Promise<boolean> {
+    try {
+      return (await stat(join(this.dir, hexOf(chainID), 'layer.json'))).isFile();
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+  }
+
+  async record(chainID: string): Promise<LayerRecord> {
+    return JSON.parse(await readFile(join(this.dir, hexOf(chainID), 'layer.json'), 'utf8')) as LayerRecord;
+  }
+
+  async list(): Promise<string[]> {
+    const names = await readdir(this.dir);
+    return names.filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+
+  async delete(chainID: string): Promise<void> {
+    // Renamed out of `layers/` first so a crash mid-removal never leaves a partial layer under its name.
+    const doomed = join(this.tmpDir, tempName('rm-layer'));
+    try {
+      await rename(join(this.dir, hexOf(chainID)), doomed);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      throw err;
+    }
+    await rm(doomed, { recursive: true, force: true });
+  }
+
+  /** Unpacks whichever of the image's layers are missing, bottom first; returns their chain IDs. */
+  async ensure(layers: readonly LayerSource[]): Promise<string[]> {
+    const ids = chainIDs(layers.map((l) => l.diffID));
+    for (let i = 0; i < layers.length; i++) {
+      const chainID = ids[i]!;
+      if (await this.has(chainID)) continue;
+      let job = this.inflight.get(chainID);
+      if (job === undefined) {
+        job = this.unpack(layers[i]!, i, chainID, ids.slice(0, i).reverse()).finally(() =>
+          this.inflight.delete(chainID),
+        );
+        this.inflight.set(chainID, job);
+      }
+      await job;
+    }
+    return ids;
+  }
+
+  private async unpack(src: LayerSource, index: number, chainID: string, lowerIDs: string[]): Promise<void> {
+    const what = `layer ${index} (blob ${src.blob})`;
+    if (!(await this.blobs.has(src.blob))) throw new StoreError(`${what} is not in the blob store`);
+    const tmp = join(this.tmpDir, tempName('layer'));
+    await mkdir(join(tmp, 'fs'), { recursive: true });
+    try {
+      const { stream } = await openDecompressed(this.blobs.path(src.blob), what);
+      let result: Awaited<ReturnType<typeof unpackLayer>>;
+      try {
+        result = await unpackLayer(
+          stream,
+          join(tmp, 'fs'),
+          lowerIDs.map((id) => this.fsDir(id)),
+          this.limits,
+        );
+      } catch (err) {
+        stream.destroy();
+        throw new StoreError(`failed to extract layer ${src.diffID}: ${(err as Error).message}`);
+      }
+      if (result.diffID !== src.diffID) {
+        // containerd's words (core/unpack/unpacker.go), then what was found.
+        throw new StoreError(
+          `wrong diff id calculated on extraction "${src.diffID}": ${what} unpacks to ${result.diffID}, which is not rootfs.diff_ids[${index}] of the image config; the image is corrupt, rebuild or re-push it`,
+        );
+      }
+      const record: LayerRecord = {
+        chainID,
+        diffID: src.diffID,
+        parent: lowerIDs[0] ?? null,
+        blob: src.blob,
+        tarBytes: result.tarBytes,
+        entries: result.entries,
+      };
+      await writeFileAtomic(join(tmp, 'layer.json'), `${JSON.stringify(record, null, 2)}\n`);
+      if (this.durable) {
+        // syncfs(2) through coreutils: node has no syncfs, and fsyncing every unpacked file is slower.
+        const r = spawnSync('sync', ['-f', tmp], { encoding: 'utf8' });
+        if (r.status !== 0) throw new StoreError(`sync -f ${tmp} failed: ${r.stderr || r.error?.message}`);
+      }
+      try {
+        await rename(tmp, join(this.dir, hexOf(chainID)));
+      } catch (err) {
+        // Another unpack of the same chain got there first: theirs is as good as ours.
+        if (errnoCode(err) !== 'EEXIST' && errnoCode(err) !== 'ENOTEMPTY') throw err;
+      }
+      await fsyncDir(this.dir);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// A container's root filesystem: an overlay of the image's layer directories (topmost first, as containerd's
+// overlay snapshotter orders them: the manifest's last layer is the first lowerdir) under a fresh upperdir and
+// workdir in `<root>/containers/<id>/`. `rootfs.json` there names the layers, so gc() keeps them while the
+// container exists.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { StoreError } from './digest.js';
+import { errnoCode, writeFileAtomic } from './fsutil.js';
+import type { ImageRecord, ImageStore } from './store.js';
+
+const run = promisify(execFile);
+
+export interface RootfsMount {
+  containerId: string;
+  /** The merged view: the container's root. */
+  target: string;
+  upperDir: string;
+  workDir: string;
+  /** Topmost first. */
+  lowerDirs: string[];
+  chainIDs: string[];
+}
+
+const idRe = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$/;
+// mount(2) takes one page of options; containerd shortens lowerdirs past pagesize-512.
+const maxOptionBytes = 4096 - 512;
+
+/** The image's layer directories as overlayfs lowerdirs, topmost first. */
+export function lowerDirs(store: ImageStore, image: ImageRecord): string[] {
+  return [...image.chainIDs].reverse().map((c) => store.layers.fsDir(c));
+}
+
+function containerDir(store: ImageStore, id: string): string {
+  if (!idRe.test(id)) {
+    throw new StoreError(
+      `container id ${JSON.stringify(id)}: want letters, digits, "_", "." or "-" (at most 128)`,
+    );
+  }
+  return join(store.containersDir, id);
+}
+
+async function isMountPoint(path: string): Promise<boolean> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const esc = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  return info.split('\n').some((l) => l.split(' ')[4] === esc);
+}
+
+/**
+ * Mounts a fresh overlay for container `containerId` from the image `ref` names, at `target` (default
+ * `<root>/containers/<id>/merged`). Refuses a container that already has one.
+ */
+export async function mountRootfs(
+  store: ImageStore,
+  ref: string,
+  containerId: string,
+  opts: { target?: string } = {},
+): Promise<RootfsMount> {
+  const image = store.get(ref);
+  if (image === undefined)
+    throw new StoreError(`image ${JSON.stringify(ref)} is not in the store; pull or load it first`);
+  const dir = containerDir(store, containerId);
+  if (existsSync(dir))
+    throw new StoreError(`container ${containerId} already has a rootfs in ${dir}; unmount it first`);
+  for (const c of image.chainIDs) {
+    if (!(await store.layers.has(c)))
+      throw new StoreError(`image ${image.id}: layer ${c} is missing from the store`);
+  }
+  const m: RootfsMount = {
+    containerId,
+    target: opts.target ?? join(dir, 'merged'),
+    upperDir: join(dir, 'upper'),
+    workDir: join(dir, 'work'),
+    lowerDirs: lowerDirs(store, image),
+    chainIDs: image.chainIDs,
+  };
+  await mkdir(dir, { recursive: true });
+  // Recorded before mounting, so gc() sees the layers as used from the first moment.
+  await writeFileAtomic(join(dir, 'rootfs.json'), `${JSON.stringify(m, null, 2)}\n`);
+  for (const d of [m.upperDir, m.workDir, m.target]) await mkdir(d, { recursive: true });
+  let lowers = m.lowerDirs;
+  if (lowers.length === 0) {
+    // overlayfs needs a lowerdir; an image without layers gets an empty one.
+    lowers = [join(dir, 'empty')];
+    await mkdir(lowers[0]!);
+  }
+  if (lowers.length > 500)
+    throw new StoreError(`image ${image.id} has ${lowers.length} layers; overlayfs takes at most 500`);
+  const extra = existsSync('/sys/module/overlay/parameters/index') ? ',index=off' : '';
+  const options = (l: string[]) =>
+    `lowerdir=${l.join(':')},upperdir=${m.upperDir},workdir=${m.workDir}${extra}`;
+  let cwd: string | undefined;
+  if (options(lowers).length > maxOptionBytes && m.lowerDirs.length > 0) {
+    // containerd's compactLowerdirOption: lowerdirs relative to their common parent, mounted from there.
+    cwd = store.layers.dir;
+    lowers = [...m.chainIDs].reverse().map((c) => `${c.slice('sha256:'.length)}/fs`);
+    if (options(lowers).length > maxOptionBytes) {
+      throw new StoreError(
+        `image ${image.id}: ${lowers.length} layers make overlay options longer than mount(2) takes`,
+      );
+    }
+  }
+  try {
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', options(lowers), m.target], cwd ? { cwd } : {});
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    const e = err as { stderr?: string; message: string };
+    throw new StoreError(
+      `mounting the rootfs of container ${containerId}: ${(e.stderr || e.message).trim()}`,
+    );
+  }
+  return m;
+}
+
+/** Unmounts container `containerId`'s rootfs and removes its upper and work directories. Idempotent. */
+export async function unmountRootfs(store: ImageStore, containerId: string): Promise<void> {
+  const dir = containerDir(store, containerId);
+  let m: RootfsMount | undefined;
+  try {
+    m = JSON.parse(await readFile(join(dir, 'rootfs.json'), 'utf8')) as RootfsMount;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  const target = m?.target ?? join(dir, 'merged');
+  if (await isMountPoint(target)) {
+    try {
+      await run('umount', [target]);
+    } catch (err) {
+      const e = err as { stderr?: string; message: string };
+      throw new StoreError(
+        `unmounting the rootfs of container ${containerId}: ${(e.stderr || e.message).trim()}`,
+      );
+    }
+  }
+  // A target outside the container dir is only removed if empty: it was the caller's to give.
+  if (m !== undefined && m.target !== join(dir, 'merged')) await rmdir(m.target).catch(() => {});
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,114 @@
+// Container rootfs mounts as root with a real overlay: the umoci-built busybox image's whiteout and opaque
+// directory hide lower content, hardlinks and device files survive, busybox runs in it, and gc() keeps the
+// layers of a mounted rootfs.
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  ImageStore,
+  loadArchive,
+  lowerDirs,
+  mountRootfs,
+  unmountRootfs,
+} from '../../../src/images/store/index.js';
+import { busyboxLayout, sh, tarLayer, writeLayout } from './fixtures.js';
+
+const work = mkdtempSync(join(tmpdir(), 'podrun-rootfs-'));
+let store: ImageStore;
+
+before(async () => {
+  store = await ImageStore.open(join(work, 'store'), { durable: false, gcGraceMs: 0 });
+  await loadArchive(store, busyboxLayout(work), { baseName: 'busybox' });
+});
+
+after(async () => {
+  for (const id of ['c1', 'many']) await unmountRootfs(store, id).catch(() => {});
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('container rootfs', () => {
+  test("lowerdirs are the layer directories, topmost (the manifest's last layer) first", () => {
+    const img = store.get('busybox:t')!;
+    const dirs = lowerDirs(store, img);
+    assert.equal(dirs.length, 4);
+    assert.equal(dirs[0], store.layers.fsDir(img.chainIDs[3]!));
+    assert.equal(dirs[3], store.layers.fsDir(img.chainIDs[0]!));
+  });
+
+  test('the merged view: whiteouts and opaque dirs hide lower content; hardlinks, devices and fifos survive; busybox runs', async () => {
+    const m = await mountRootfs(store, 'busybox:t', 'c1');
+    const root = m.target;
+    assert.ok(existsSync(join(root, 'bin', 'busybox')));
+    assert.equal(existsSync(join(root, 'bin', 'wget')), false, 'the whiteout deletes bin/wget');
+    assert.deepEqual(readdirSync(join(root, 'opt')), ['upper-file'], 'the opaque /opt hides opt/lower-file');
+    const f = statSync(join(root, 'data', 'file'));
+    assert.equal(statSync(join(root, 'data', 'file-link')).ino, f.ino);
+    assert.equal(f.nlink, 2);
+    const dev = lstatSync(join(root, 'dev', 'null-copy'));
+    assert.ok(dev.isCharacterDevice());
+    assert.equal(dev.rdev, statSync('/dev/null').rdev);
+    assert.ok(lstatSync(join(root, 'data', 'fifo')).isFIFO());
+
+    const out = sh('chroot', [
+      root,
+      '/bin/sh',
+      '-c',
+      'busybox cat /opt/upper-file; test -e /bin/wget || echo wget-gone; echo hi > /made',
+    ]);
+    assert.equal(out, 'upper\nwget-gone\n');
+    assert.equal(
+      readFileSync(join(m.upperDir, 'made'), 'utf8'),
+      'hi\n',
+      "writes go to the container's upperdir",
+    );
+    for (const d of m.lowerDirs) assert.equal(existsSync(join(d, 'made')), false);
+
+    await assert.rejects(mountRootfs(store, 'busybox:t', 'c1'), /already has a rootfs/);
+    // While mounted, the image can go but its layers stay.
+    await store.removeImage('busybox:t');
+    const freed = await store.gc();
+    assert.deepEqual(freed.layers, []);
+    for (const d of m.lowerDirs) assert.ok(existsSync(d));
+
+    await unmountRootfs(store, 'c1');
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(root), false);
+    assert.equal(existsSync(join(store.containersDir, 'c1')), false);
+    await unmountRootfs(store, 'c1');
+    assert.equal((await store.gc()).layers.length, 4, 'unmounted and unreferenced, the layers go');
+  });
+
+  test('45 layers: lowerdirs too long for one mount option page are shortened relative to the layers directory', async () => {
+    const layers = [];
+    for (let i = 0; i < 45; i++) {
+      const dir = join(work, 'many', String(i));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `f${i}`), `${i}\n`);
+      layers.push(tarLayer(work, dir, 'none', `many-${i}`));
+    }
+    const layout = writeLayout(join(work, 'many-layout'), layers, { refName: 'example.com/many:1' });
+    await loadArchive(store, layout.dir);
+    const m = await mountRootfs(store, 'example.com/many:1', 'many');
+    assert.ok(m.lowerDirs.join(':').length > 4096);
+    assert.equal(readdirSync(m.target).length, 45);
+    assert.equal(readFileSync(join(m.target, 'f0'), 'utf8'), '0\n');
+    await unmountRootfs(store, 'many');
+  });
+
+  test('an unknown image or a bad container id is refused before anything is made', async () => {
+    await assert.rejects(mountRootfs(store, 'nope:1', 'c2'), /not in the store; pull or load it first/);
+    await assert.rejects(mountRootfs(store, 'example.com/many:1', '../x'), /container id/);
+    assert.equal(existsSync(join(store.containersDir, 'c2')), false);
+  });
+});
