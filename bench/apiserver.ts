@@ -10,9 +10,8 @@ import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
 import { type KubeClient, type KubeObjectLike, pool, type WatchStream } from './lib/kube-client.js';
 import { kubectl, kubectlOk } from './lib/kubectl.js';
-import { machine } from './lib/machine.js';
 import { descendants, procMemory } from './lib/proc.js';
-import { type BenchResult, check, type Metric } from './lib/report.js';
+import { type BenchResult, check, type Metric, newResult } from './lib/report.js';
 import { type ServerHandle, startServer } from './lib/server.js';
 import { elapsedMs, kibToMb, mb, median, ms, now, percentile } from './lib/stats.js';
 
@@ -194,17 +193,7 @@ export async function runApiserverBench(o: ApiserverBenchOptions): Promise<Bench
     o.watchers >= FULL_API_OPTIONS.watchers &&
     o.events >= FULL_API_OPTIONS.events &&
     o.applyObjects >= FULL_API_OPTIONS.applyObjects;
-  const result: BenchResult = {
-    id: 'apiserver',
-    title: 'API server (`podrun serve`)',
-    issue: '"podrun serve"',
-    available: true,
-    setup: [],
-    metrics: [],
-    notes: [],
-    machine: machine(),
-    durationMs: 0,
-  };
+  const result = newResult('apiserver', 'API server (`podrun serve`)', '"podrun serve"');
   const metrics: Metric[] = result.metrics;
   const workDir = await mkdtemp(join(tmpdir(), 'podrun-bench-api-'));
   const forgetWorkDir = deferCleanup(() => rm(workDir, { recursive: true, force: true }));

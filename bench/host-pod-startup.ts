@@ -15,7 +15,6 @@ import { createInterface } from 'node:readline';
 import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
 import { type KubeObjectLike, pool } from './lib/kube-client.js';
-import { machine } from './lib/machine.js';
 import { benchPod, GRACE_SECONDS, MILESTONES, nowMs, PodTracker, startOnePod } from './lib/pod-tracker.js';
 import {
   commandLine,
@@ -25,7 +24,7 @@ import {
   processesMarked,
   procMemory,
 } from './lib/proc.js';
-import { type BenchResult, check, type Metric } from './lib/report.js';
+import { type BenchResult, check, type Metric, newResult } from './lib/report.js';
 import {
   mountsUnder,
   podrunServeAvailable,
@@ -124,17 +123,7 @@ function processList(pids: number[]): string {
 export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
   const started = now();
   const full = o.pods >= FULL_HOST_OPTIONS.pods && o.runs >= FULL_HOST_OPTIONS.runs;
-  const result: BenchResult = {
-    id: 'host-pod-startup',
-    title: 'Pod start-up on the host runtime',
-    issue: '"Host runtime"',
-    available: true,
-    setup: [],
-    metrics: [],
-    notes: [],
-    machine: machine(),
-    durationMs: 0,
-  };
+  const result = newResult('host-pod-startup', 'Pod start-up on the host runtime', '"Host runtime"');
   const metrics: Metric[] = result.metrics;
   const marker = `bench-${randomBytes(4).toString('hex')}`;
   const markerEnv = `PODRUN_BENCH=${marker}`;

@@ -14,8 +14,7 @@ import { createHostRuntime } from '../src/runtime/host/index.js';
 import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../src/runtime/types.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
-import { machine } from './lib/machine.js';
-import { type BenchResult, check } from './lib/report.js';
+import { type BenchResult, check, newResult } from './lib/report.js';
 import { benchServiceRules } from './lib/service-rules.js';
 import { elapsedMs, median, ms, now } from './lib/stats.js';
 
@@ -122,17 +121,11 @@ export async function runServicesBench(o: ServicesBenchOptions): Promise<BenchRe
     o.runs >= FULL_SERVICES_OPTIONS.runs &&
     o.services >= FULL_SERVICES_OPTIONS.services &&
     o.pods >= FULL_SERVICES_OPTIONS.pods;
-  const result: BenchResult = {
-    id: 'host-services',
-    title: 'Pod start-up on the host runtime with Service rules',
-    issue: '"Services and cluster DNS"',
-    available: true,
-    setup: [],
-    metrics: [],
-    notes: [],
-    machine: machine(),
-    durationMs: 0,
-  };
+  const result = newResult(
+    'host-services',
+    'Pod start-up on the host runtime with Service rules',
+    '"Services and cluster DNS"',
+  );
   if (process.getuid?.() !== 0) {
     result.available = false;
     result.problem = 'the host runtime needs root (namespaces, mounts)';

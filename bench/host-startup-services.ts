@@ -10,10 +10,9 @@ import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
 import type { KubeClient, KubeObjectLike } from './lib/kube-client.js';
 import { pool } from './lib/kube-client.js';
-import { machine } from './lib/machine.js';
 import { GRACE_SECONDS, PodTracker, startOnePod } from './lib/pod-tracker.js';
 import { processesMarked } from './lib/proc.js';
-import { type BenchResult, check } from './lib/report.js';
+import { type BenchResult, check, newResult } from './lib/report.js';
 import { type ServerHandle, startServer } from './lib/server.js';
 import { elapsedMs, median, ms, now } from './lib/stats.js';
 
@@ -101,17 +100,11 @@ export async function runStartupServicesBench(o: StartupServicesOptions): Promis
   const started = now();
   const full =
     o.runs >= FULL_STARTUP_SERVICES_OPTIONS.runs && o.services >= FULL_STARTUP_SERVICES_OPTIONS.services;
-  const result: BenchResult = {
-    id: 'host-startup-services',
-    title: 'Pod start-up through podrun serve with Services defined',
-    issue: '"Services and cluster DNS"',
-    available: true,
-    setup: [],
-    metrics: [],
-    notes: [],
-    machine: machine(),
-    durationMs: 0,
-  };
+  const result = newResult(
+    'host-startup-services',
+    'Pod start-up through podrun serve with Services defined',
+    '"Services and cluster DNS"',
+  );
   const reason = hostUnavailableReason();
   if (reason) {
     result.available = false;

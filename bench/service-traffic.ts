@@ -15,10 +15,9 @@ import { hostUnavailableReason } from './host-pod-startup.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
 import type { KubeClient, KubeObjectLike } from './lib/kube-client.js';
-import { machine } from './lib/machine.js';
 import { GRACE_SECONDS, PodTracker } from './lib/pod-tracker.js';
 import { processesMarked } from './lib/proc.js';
-import { type BenchResult, check, type Metric } from './lib/report.js';
+import { type BenchResult, check, type Metric, newResult } from './lib/report.js';
 import { type ServerHandle, startServer } from './lib/server.js';
 import { elapsedMs, median, now } from './lib/stats.js';
 
@@ -209,17 +208,11 @@ export async function runTrafficBench(o: TrafficOptions): Promise<BenchResult> {
     o.runs >= FULL_TRAFFIC_OPTIONS.runs &&
     o.seconds >= FULL_TRAFFIC_OPTIONS.seconds &&
     o.megabytes >= FULL_TRAFFIC_OPTIONS.megabytes;
-  const result: BenchResult = {
-    id: 'service-traffic',
-    title: 'Traffic through a ClusterIP against the pod IP',
-    issue: '"Services and cluster DNS"',
-    available: true,
-    setup: [],
-    metrics: [],
-    notes: [],
-    machine: machine(),
-    durationMs: 0,
-  };
+  const result = newResult(
+    'service-traffic',
+    'Traffic through a ClusterIP against the pod IP',
+    '"Services and cluster DNS"',
+  );
   const reason = hostUnavailableReason();
   if (reason) {
     result.available = false;

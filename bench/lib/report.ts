@@ -1,7 +1,7 @@
 // Benchmark results: what each benchmark returns, the console summary, and the results section of
 // docs/benchmarks.md (one block per benchmark between markers, so running one benchmark keeps the others').
 import { readFile, writeFile } from 'node:fs/promises';
-import { describeMachine, type Machine } from './machine.js';
+import { describeMachine, type Machine, machine } from './machine.js';
 
 export type Verdict = 'pass' | 'FAIL' | 'not checked';
 
@@ -28,6 +28,21 @@ export interface BenchResult {
   notes: string[];
   machine: Machine;
   durationMs: number;
+}
+
+/** A result with nothing measured yet, on this machine. */
+export function newResult(id: string, title: string, issue: string): BenchResult {
+  return {
+    id,
+    title,
+    issue,
+    available: true,
+    setup: [],
+    metrics: [],
+    notes: [],
+    machine: machine(),
+    durationMs: 0,
+  };
 }
 
 export function check(ok: boolean, full: boolean): Verdict {
