@@ -12,7 +12,12 @@ import type { WatchEventType } from '../controllers/client.js';
 import { Informer } from '../controllers/informer.js';
 import { ClusterDnsIndex, type DnsIndexedObject } from '../network/dns/cluster-index.js';
 import { type ClusterDnsServer, startClusterDns } from '../network/dns/server.js';
-import { HostServiceTable, ServiceProxy, type ServiceRulesSink } from '../network/proxy/index.js';
+import {
+  HostServiceTable,
+  type HostTablesReport,
+  ServiceProxy,
+  type ServiceRulesSink,
+} from '../network/proxy/index.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { registryControllerClient } from './controller-client.js';
 
@@ -131,12 +136,15 @@ export async function startClusterNetwork(options: ClusterNetworkOptions): Promi
   }
 }
 
-function describeReport(report: object): string[] {
-  const r = report as { reclaimed?: unknown[]; foreign?: unknown[] };
+function describeReport(report: HostTablesReport): string[] {
   const out: string[] = [];
-  if (r.reclaimed?.length)
-    out.push(`removed what stopped podruns left in the host's firewall: ${JSON.stringify(r.reclaimed)}`);
-  if (r.foreign?.length) out.push(`left alone, not podrun's: ${JSON.stringify(r.foreign)}`);
+  const reclaimed = [...report.reclaimedTables, ...report.reclaimedRoutes.map((r) => `route ${r}`)];
+  if (reclaimed.length)
+    out.push(`removed what stopped podruns left in the host's firewall: ${reclaimed.join(', ')}`);
+  if (report.foreignTables.length)
+    out.push(
+      `left alone, not podrun's (no owner comment): nftables ${report.foreignTables.join(', ')}; delete them with \`nft delete table ip NAME\` if nothing uses them`,
+    );
   return out;
 }
 
