@@ -4,7 +4,7 @@
 // init container already resolves and reaches Services.
 import { createHash } from 'node:crypto';
 import { RESOURCES, type ResourceInfo } from '../api/resources.js';
-import type { KubeObject } from '../api/types.js';
+import type { EndpointSlice, KubeObject, Service } from '../api/types.js';
 import { isApiError } from '../apiserver/errors.js';
 import type { Registry } from '../apiserver/registry.js';
 import { kubeDnsIP } from '../apiserver/service-ip/config.js';
@@ -111,7 +111,7 @@ export async function startClusterNetwork(options: ClusterNetworkOptions): Promi
       informer.onChange((type: WatchEventType, obj: KubeObject) => {
         if (toDns) index.apply(type, obj as unknown as DnsIndexedObject);
         if (toProxy) {
-          proxy.apply(type, obj as never);
+          proxy.apply(type, obj as unknown as Service | EndpointSlice);
           // A change to the rules is applied in the background; errors reach onError.
           proxy.sync().catch(() => {});
         }
