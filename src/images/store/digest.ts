@@ -1,6 +1,6 @@
 // sha256 digests as the store uses them: `sha256:<64 hex>`. The store addresses everything by sha256 (as
 // containerd's content store does for what registries serve); other algorithms are refused with a clear error.
-import { createHash } from 'node:crypto';
+import { sha256Of } from '../digest.js';
 
 const sha256Re = /^sha256:[a-f0-9]{64}$/;
 
@@ -26,9 +26,7 @@ export function hexOf(d: string): string {
   return d.slice('sha256:'.length);
 }
 
-export function sha256Of(data: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
+export { sha256Of };
 
 /**
  * The image-spec chain ID: ChainID(L0) = DiffID(L0), ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)).

@@ -1,6 +1,7 @@
-// Just enough reference normalisation for the store's index (distribution/reference splitDockerDomain):
-// `busybox:1.36` → `docker.io/library/busybox:1.36`. The full grammar and its error texts live in
-// src/images/reference.ts; the store takes a normaliser so the runtime can pass that one in.
+// Reference normalisation for the store's index keys: `busybox:1.36` → `docker.io/library/busybox:1.36`,
+// by src/images/reference.ts (distribution/reference). The store checks the tag and digest it keys by
+// itself first, to name the part that is wrong; the runtime may pass another normaliser.
+import { InvalidReferenceError, parseNormalizedNamed, referenceName } from '../reference.js';
 import { StoreError } from './digest.js';
 
 export interface ParsedRef {
@@ -10,55 +11,30 @@ export interface ParsedRef {
   digest?: string;
 }
 
-const component = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
 const tagRe = /^[\w][\w.-]{0,127}$/;
 
 export function parseRef(ref: string): ParsedRef {
-  let rest = ref;
-  let digest: string | undefined;
-  const at = rest.indexOf('@');
-  if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!/^sha256:[a-f0-9]{64}$/.test(digest))
-      throw new StoreError(`image reference ${JSON.stringify(ref)}: bad digest`);
+  const at = ref.indexOf('@');
+  const digest = at === -1 ? undefined : ref.slice(at + 1);
+  if (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest))
+    throw new StoreError(`image reference ${JSON.stringify(ref)}: bad digest`);
+  const named = at === -1 ? ref : ref.slice(0, at);
+  const colon = named.lastIndexOf(':');
+  const tag = colon > named.lastIndexOf('/') ? named.slice(colon + 1) : undefined;
+  if (tag !== undefined && !tagRe.test(tag))
+    throw new StoreError(`image reference ${JSON.stringify(ref)}: bad tag ${JSON.stringify(tag)}`);
+  try {
+    const parsed = parseNormalizedNamed(ref);
+    return {
+      repo: referenceName(parsed),
+      ...(parsed.tag !== undefined ? { tag: parsed.tag } : {}),
+      ...(parsed.digest !== undefined ? { digest: parsed.digest } : {}),
+    };
+  } catch (e) {
+    if (e instanceof InvalidReferenceError)
+      throw new StoreError(`image reference ${JSON.stringify(ref)}: ${e.message}`);
+    throw e;
   }
-  let tag: string | undefined;
-  const colon = rest.lastIndexOf(':');
-  if (colon > rest.lastIndexOf('/')) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!tagRe.test(tag))
-      throw new StoreError(`image reference ${JSON.stringify(ref)}: bad tag ${JSON.stringify(tag)}`);
-  }
-  let domain = 'docker.io';
-  let path = rest;
-  const slash = rest.indexOf('/');
-  if (slash !== -1) {
-    const first = rest.slice(0, slash);
-    if (
-      first === 'localhost' ||
-      first.includes('.') ||
-      first.includes(':') ||
-      first !== first.toLowerCase()
-    ) {
-      domain = first === 'index.docker.io' ? 'docker.io' : first;
-      path = rest.slice(slash + 1);
-    }
-  }
-  if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
-  for (const c of path.split('/')) {
-    if (!component.test(c)) {
-      throw new StoreError(
-        `image reference ${JSON.stringify(ref)}: invalid reference format${c !== c.toLowerCase() ? ': repository name must be lowercase' : ''}`,
-      );
-    }
-  }
-  return {
-    repo: `${domain}/${path}`,
-    ...(tag !== undefined ? { tag } : {}),
-    ...(digest !== undefined ? { digest } : {}),
-  };
 }
 
 export type Normalizer = (ref: string) => ParsedRef;
