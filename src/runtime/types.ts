@@ -78,6 +78,8 @@ export interface KeyValue {
 
 export interface LinuxContainerSecurity {
   runAsUser?: number;
+  /** The image's user by name, when the pod sets no runAsUser (CRI `run_as_username`); resolved in the rootfs. */
+  runAsUsername?: string;
   runAsGroup?: number;
   supplementalGroups?: number[];
   readOnlyRootfs?: boolean;
@@ -92,8 +94,21 @@ export interface ContainerMetadata {
 
 export interface ContainerConfig {
   metadata: ContainerMetadata;
+  /** The image as the pod names it (`busybox:1.36`); reported back as the status's `image`. */
   image: string;
-  /** Already merged with the image's entrypoint/cmd by the kubelet where the image defines them. */
+  /**
+   * `image`: the container runs on its own root filesystem made from the image, which the kubelet has made
+   * sure is present; the runtime applies the image's config (Entrypoint/Cmd, Env, WorkingDir, User, Volumes)
+   * as containerd does (src/runtime/image-process.ts). `host` (also when absent; the kubelet always says):
+   * it runs on the host's filesystem and `image` is only a label (`podrun serve --images host`, or the pod
+   * annotation `podrun.dev/images: host`).
+   */
+  rootfs?: 'image' | 'host';
+  /**
+   * As the kubelet passes them: `$(VAR)`-expanded, with `[]` for "not set" (the pod's `command: []` too).
+   * With `rootfs: 'image'` the runtime merges them with the image's Entrypoint and Cmd; with `host`, they are
+   * the whole command line.
+   */
   command: string[];
   args: string[];
   workingDir?: string;
@@ -157,13 +172,62 @@ export interface ExecResult {
 }
 
 export interface ImageSpec {
+  /** A reference as a pod names it (`busybox:1.36`, `registry:5000/app@sha256:…`) or an image id. */
   image: string;
 }
 
+/** CRI AuthConfig: one credential to try for a pull. */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  /** base64 `user:password`, as in a docker config's `auth`. */
+  auth?: string;
+  serverAddress?: string;
+  identityToken?: string;
+  registryToken?: string;
+}
+
+export interface PullImageOptions {
+  /** Credentials to try in order (the kubelet's keyring matches: pull secrets first); none: anonymous. */
+  auth?: AuthConfig[];
+  /** Cancels the pull (the pod went away). */
+  signal?: AbortSignal;
+}
+
 export interface ImageStatus {
-  /** Digest or content id, for `imageID`. */
+  /** The image id (`sha256:<config digest>`), reported as the status's `imageID` with the repo digest. */
   id: string;
+  /** Normalised `docker.io/library/busybox:1.36`. */
+  repoTags: string[];
+  /** Normalised `docker.io/library/busybox@sha256:…`. */
+  repoDigests: string[];
+  /** Bytes, as containerd counts an image (config and compressed layers). */
   size: number;
+  /** The image config's user when it is numeric (uid part), for runAsNonRoot; CRI `uid`. */
+  uid?: number;
+  /** The image config's user when it is a name (user part); CRI `username`. */
+  username?: string;
+  /** Pinned images are never garbage collected. */
+  pinned?: boolean;
+}
+
+/** An image pull under way, for progress lines (`podrun up`, `podrun image pull`). */
+export interface PullProgress {
+  /** The reference as asked for. */
+  image: string;
+  /** ms since epoch */
+  startedAt: number;
+  /** Layers (and config) known so far, with their sizes; bytes counts what has arrived. */
+  totalBytes: number;
+  doneBytes: number;
+  layers: number;
+  layersDone: number;
+}
+
+export interface ImageFsInfo {
+  usedBytes: number;
+  capacityBytes: number;
+  availableBytes: number;
 }
 
 /** A change the runtime saw on its own (a process exited), like the kubelet's PLEG relist but pushed. */
@@ -174,11 +238,32 @@ export interface RuntimeEvent {
   podUid: string;
 }
 
+/**
+ * Every reason a runtime may fail with. The kubelet shows some of them as waiting reasons (CreateContainerError,
+ * RunContainerError, ErrImagePull, InvalidImageName), so a runtime picks the one a cluster would show.
+ */
+export type RuntimeErrorReason =
+  /** No such sandbox, container or image. */
+  | 'NotFound'
+  /** exec in a container that is not running. */
+  | 'NotRunning'
+  /** The runtime cannot do this here (architecture, missing kernel feature, a runtime without images). */
+  | 'Unsupported'
+  | 'CreatePodSandboxError'
+  | 'CreateContainerError'
+  | 'RunContainerError'
+  /** A pull failed (network, auth, digest, unpack); the message says why, as containerd words it. */
+  | 'ErrImagePull'
+  /** The registry has no such repository or tag (a pull's `not found`); shown as ErrImagePull. */
+  | 'ImageNotFound'
+  | 'InvalidImageName'
+  /** removeImage of an image a container still uses. */
+  | 'ImageInUse';
+
 /** Errors carry a stable reason (like the kubelet's sync errors) and a sentence for people. */
 export class RuntimeError extends Error {
   constructor(
-    /** Stable CamelCase: `ErrImagePull`, `ImageNotFound`, `CreateContainerError`, `RunContainerError`, `NotFound`, `Unsupported`. */
-    readonly reason: string,
+    readonly reason: RuntimeErrorReason,
     message: string,
     options?: { cause?: unknown },
   ) {
@@ -228,12 +313,21 @@ export interface ContainerManager {
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
 }
 
-/** Images. The host runtime runs host binaries and pulls nothing; it reports that honestly. */
+/** Images (CRI ImageService). Content is shared: concurrent pulls of one image download it once. */
 export interface ImageManager {
-  /** Returns the image's status, or null when it is not present. */
+  /** Returns the image's status, or null when it is not present. `InvalidImageName` for a bad reference. */
   imageStatus(image: ImageSpec): Promise<ImageStatus | null>;
-  /** Pulls the image; fails with RuntimeError reason `ErrImagePull` (or `ImageNotFound`). Returns the image ref. */
-  pullImage(image: ImageSpec): Promise<string>;
+  /**
+   * Pulls the image; fails with `ErrImagePull`, `ImageNotFound` or `InvalidImageName`. Returns the image id
+   * (CRI `image_ref`).
+   */
+  pullImage(image: ImageSpec, options?: PullImageOptions): Promise<string>;
+  listImages(): Promise<ImageStatus[]>;
+  /** Untags and, when nothing else names it, deletes the image. Idempotent; `ImageInUse` while a container uses it. */
+  removeImage(image: ImageSpec): Promise<void>;
+  imageFsInfo(): Promise<ImageFsInfo>;
+  /** Pulls under way, for progress lines. */
+  pullsInProgress(): PullProgress[];
 }
 
 export interface RuntimeService extends PodSandboxManager, ContainerManager, ImageManager {

@@ -9,7 +9,9 @@ import {
   type ContainerStatus,
   type ExecResult,
   type ImageSpec,
+  type ImageFsInfo,
   type ImageStatus,
+  type PullProgress,
   LABEL_POD_UID,
   type PodSandboxConfig,
   type PodSandboxStatus,
@@ -125,7 +127,12 @@ export class FakeRuntime implements RuntimeService {
 
   /** Makes an image present, as `docker load` would. */
   loadImage(image: string): void {
-    this.#images.set(image, { id: `sha256:${fakeDigest(image)}`, size: 1024 });
+    this.#images.set(image, {
+      id: `sha256:${fakeDigest(image)}`,
+      repoTags: [image],
+      repoDigests: [],
+      size: 1024,
+    });
   }
 
   /** The calls of one kind, as `op target` strings, for order assertions. */
@@ -413,6 +420,23 @@ export class FakeRuntime implements RuntimeService {
     if (error !== undefined) throw new RuntimeError('ErrImagePull', error);
     this.loadImage(image.image);
     return this.#images.get(image.image)!.id;
+  }
+
+  async listImages(): Promise<ImageStatus[]> {
+    return [...this.#images.values()].map((i) => structuredClone(i));
+  }
+
+  async removeImage(image: ImageSpec): Promise<void> {
+    this.#images.delete(image.image);
+  }
+
+  async imageFsInfo(): Promise<ImageFsInfo> {
+    const used = [...this.#images.values()].reduce((n, i) => n + i.size, 0);
+    return { usedBytes: used, capacityBytes: 100 * 1024 ** 3, availableBytes: 100 * 1024 ** 3 - used };
+  }
+
+  pullsInProgress(): PullProgress[] {
+    return [];
   }
 
   // ---- internals ----

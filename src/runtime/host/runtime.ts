@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type FSWatcher, mkdirSync, rmSync, watch } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import type { ImageServiceApi } from '../../images/service.js';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import {
@@ -15,11 +16,14 @@ import {
   type ContainerFilter,
   type ContainerStatus,
   type ExecResult,
+  type ImageFsInfo,
   type ImageSpec,
   type ImageStatus,
   LABEL_POD_UID,
   type PodSandboxConfig,
   type PodSandboxStatus,
+  type PullImageOptions,
+  type PullProgress,
   RuntimeError,
   type RuntimeEvent,
   type RuntimeService,
@@ -93,6 +97,8 @@ export interface HostRuntimeOptions {
   renderRules?: (rules: ServiceRules, table: string) => string;
   /** Network namespaces with the Service rules kept ready for new pods (default 2; 0: each holder runs nft). */
   spareNetns?: number;
+  /** Where images come from and containers' root filesystems are made; without it, only rootfs "host" runs. */
+  images?: ImageServiceApi;
 }
 
 const DEFAULT_CIDR = '10.244.0.0/16';
@@ -123,6 +129,7 @@ export class HostRuntime implements RuntimeService {
   readonly #events = new EventHub();
   readonly #stopper: ContainerStopper;
   readonly #rules: PodServiceRules;
+  readonly #images: ImageServiceApi | undefined;
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
@@ -159,6 +166,7 @@ export class HostRuntime implements RuntimeService {
       logMaxBytes: options.logMaxBytes ?? 10 * 1024 * 1024,
       logMaxFiles: Math.max(2, options.logMaxFiles ?? 5),
     };
+    this.#images = options.images;
     this.#perl = options.perlPath ?? '/usr/bin/perl';
     this.#ip = options.ipPath ?? findIp();
     this.#log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
@@ -270,14 +278,40 @@ export class HostRuntime implements RuntimeService {
     return { runtimeName: 'podrun-host', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
   }
 
-  // ---- images: the host runtime runs host binaries and pulls nothing ----
+  // ---- images: the image service's (src/images/service.ts) ----
 
-  async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
-    return { id: `host://${image.image}`, size: 0 };
+  get #imageService(): ImageServiceApi {
+    if (!this.#images) {
+      throw new RuntimeError(
+        'Unsupported',
+        'this host runtime was made without an image store: it runs containers with rootfs "host" only',
+      );
+    }
+    return this.#images;
   }
 
-  async pullImage(image: ImageSpec): Promise<string> {
-    return `host://${image.image}`;
+  async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
+    return this.#imageService.imageStatus(image);
+  }
+
+  async pullImage(image: ImageSpec, options?: PullImageOptions): Promise<string> {
+    return this.#imageService.pullImage(image, options);
+  }
+
+  async listImages(): Promise<ImageStatus[]> {
+    return this.#imageService.listImages();
+  }
+
+  async removeImage(image: ImageSpec): Promise<void> {
+    return this.#imageService.removeImage(image);
+  }
+
+  async imageFsInfo(): Promise<ImageFsInfo> {
+    return this.#imageService.imageFsInfo();
+  }
+
+  pullsInProgress(): PullProgress[] {
+    return this.#images?.pullsInProgress() ?? [];
   }
 
   // ---- sandboxes ----
