@@ -328,6 +328,12 @@ export interface ImageManager {
   imageFsInfo(): Promise<ImageFsInfo>;
   /** Pulls under way, for progress lines. */
   pullsInProgress(): PullProgress[];
+  /**
+   * Adds the images of a file on this machine: a `docker save` tarball (old and new layouts), an OCI layout
+   * directory or its tar archive (`podrun image load`). Returns what was loaded. Absent where the runtime
+   * keeps its images elsewhere.
+   */
+  loadImage?(path: string): Promise<ImageStatus[]>;
 }
 
 export interface RuntimeService extends PodSandboxManager, ContainerManager, ImageManager {

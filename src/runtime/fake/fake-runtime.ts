@@ -120,13 +120,13 @@ export class FakeRuntime implements RuntimeService {
     this.scripts = { ...(options.scripts ?? {}) };
     this.pullErrors = { ...(options.pullErrors ?? {}) };
     this.#exec = options.exec;
-    for (const image of options.images ?? []) this.loadImage(image);
+    for (const image of options.images ?? []) this.addImage(image);
   }
 
   // ---- test controls ----
 
   /** Makes an image present, as `docker load` would. */
-  loadImage(image: string): void {
+  addImage(image: string): void {
     this.#images.set(image, {
       id: `sha256:${fakeDigest(image)}`,
       repoTags: [image],
@@ -418,7 +418,7 @@ export class FakeRuntime implements RuntimeService {
     this.#record('pullImage', image.image);
     const error = this.pullErrors[image.image];
     if (error !== undefined) throw new RuntimeError('ErrImagePull', error);
-    this.loadImage(image.image);
+    this.addImage(image.image);
     return this.#images.get(image.image)!.id;
   }
 

@@ -310,6 +310,10 @@ export class HostRuntime implements RuntimeService {
     return this.#imageService.imageFsInfo();
   }
 
+  async loadImage(path: string): Promise<ImageStatus[]> {
+    return this.#imageService.loadImage(path);
+  }
+
   pullsInProgress(): PullProgress[] {
     return this.#images?.pullsInProgress() ?? [];
   }
