@@ -96,17 +96,6 @@ describe('host runtime', () => {
     assert.deepEqual(await checkHostRuntimeSupport(), { ok: true });
   });
 
-  test('the host runtime pulls nothing: every image is present, with size 0 and id host://<image>', async () => {
-    const rt = await newHostRuntime();
-    try {
-      assert.deepEqual(await rt.imageStatus({ image: 'postgres:16' }), { id: 'host://postgres:16', size: 0 });
-      assert.equal(await rt.pullImage({ image: 'postgres:16' }), 'host://postgres:16');
-      assert.equal(rt.name, 'host');
-    } finally {
-      await shutdown(rt);
-    }
-  });
-
   test('removePodSandbox leaves no process, mount, namespace, veth, cgroup, IP or state behind', async () => {
     const stateDir = tempDir('podrun-host-state-');
     const logs = tempDir('podrun-host-logs-');

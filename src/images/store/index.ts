@@ -4,7 +4,14 @@ export { chainIDs, StoreError, sha256Of } from './digest.js';
 export { type LayerRecord, type LayerSource, LayerStore } from './layers.js';
 export { type LoadOptions, loadArchive } from './load.js';
 export { type Normalizer, type ParsedRef, parseRef } from './names.js';
-export { lowerDirs, mountRootfs, type RootfsMount, unmountRootfs } from './rootfs.js';
+export {
+  lowerDirs,
+  mountRootfs,
+  type PreparedRootfs,
+  prepareRootfs,
+  type RootfsMount,
+  unmountRootfs,
+} from './rootfs.js';
 export {
   type AddImageOptions,
   type GcResult,

@@ -48,16 +48,27 @@ async function isMountPoint(path: string): Promise<boolean> {
   return info.split('\n').some((l) => l.split(' ')[4] === esc);
 }
 
+/** A rootfs ready to mount: its directories exist and its layers are recorded; `mount(2)`'s arguments. */
+export interface PreparedRootfs extends RootfsMount {
+  /** The container's directory in the store (upper, work, merged, and anything else of the container's). */
+  dir: string;
+  /** overlayfs options for mount(2) (`lowerdir=…,upperdir=…,workdir=…`). */
+  options: string;
+  /** Directory to mount from when the lowerdirs are relative (containerd's compactLowerdirOption). */
+  cwd?: string;
+}
+
 /**
- * Mounts a fresh overlay for container `containerId` from the image `ref` names, at `target` (default
- * `<root>/containers/<id>/merged`). Refuses a container that already has one.
+ * Makes the directories of a fresh overlay for container `containerId` from the image `ref` names and records
+ * its layers (so gc() keeps them), without mounting: a runtime mounts it where the container will see it (in
+ * the container's own mount namespace, so that the mount ends with it). Refuses a container that has one.
  */
-export async function mountRootfs(
+export async function prepareRootfs(
   store: ImageStore,
   ref: string,
   containerId: string,
   opts: { target?: string } = {},
-): Promise<RootfsMount> {
+): Promise<PreparedRootfs> {
   const image = store.get(ref);
   if (image === undefined)
     throw new StoreError(`image ${JSON.stringify(ref)} is not in the store; pull or load it first`);
@@ -77,7 +88,7 @@ export async function mountRootfs(
     chainIDs: image.chainIDs,
   };
   await mkdir(dir, { recursive: true });
-  // Recorded before mounting, so gc() sees the layers as used from the first moment.
+  // Recorded before anything is mounted, so gc() sees the layers as used from the first moment.
   await writeFileAtomic(join(dir, 'rootfs.json'), `${JSON.stringify(m, null, 2)}\n`);
   for (const d of [m.upperDir, m.workDir, m.target]) await mkdir(d, { recursive: true });
   let lowers = m.lowerDirs;
@@ -102,19 +113,43 @@ export async function mountRootfs(
       );
     }
   }
+  return { ...m, dir, options: options(lowers), ...(cwd ? { cwd } : {}) };
+}
+
+/**
+ * Mounts a fresh overlay for container `containerId` from the image `ref` names, at `target` (default
+ * `<root>/containers/<id>/merged`), in this process's mount namespace. Refuses a container that has one.
+ */
+export async function mountRootfs(
+  store: ImageStore,
+  ref: string,
+  containerId: string,
+  opts: { target?: string } = {},
+): Promise<RootfsMount> {
+  const p = await prepareRootfs(store, ref, containerId, opts);
   try {
-    await run('mount', ['-t', 'overlay', 'overlay', '-o', options(lowers), m.target], cwd ? { cwd } : {});
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', p.options, p.target], p.cwd ? { cwd: p.cwd } : {});
   } catch (err) {
-    await rm(dir, { recursive: true, force: true });
+    await rm(p.dir, { recursive: true, force: true });
     const e = err as { stderr?: string; message: string };
     throw new StoreError(
       `mounting the rootfs of container ${containerId}: ${(e.stderr || e.message).trim()}`,
     );
   }
-  return m;
+  return {
+    containerId: p.containerId,
+    target: p.target,
+    upperDir: p.upperDir,
+    workDir: p.workDir,
+    lowerDirs: p.lowerDirs,
+    chainIDs: p.chainIDs,
+  };
 }
 
-/** Unmounts container `containerId`'s rootfs and removes its upper and work directories. Idempotent. */
+/**
+ * Unmounts container `containerId`'s rootfs where this process sees it mounted, and removes its directory
+ * (upper, work and the rest). Idempotent; also for a prepared rootfs that was never mounted here.
+ */
 export async function unmountRootfs(store: ImageStore, containerId: string): Promise<void> {
   const dir = containerDir(store, containerId);
   let m: RootfsMount | undefined;

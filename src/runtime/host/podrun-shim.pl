@@ -65,7 +65,7 @@ sub parse_spec {
     my $k = shift @t;
     if ($k eq 'sys') { my $n = shift @t; $SYS{$n} = 0 + shift @t; }
     elsif ($k eq 'mount') { push @{ $list{mount} }, [ splice(@t, 0, 4) ]; }
-    elsif ($k eq 'file' || $k eq 'record') { push @{ $list{$k} }, [ splice(@t, 0, 2) ]; }
+    elsif ($k eq 'file' || $k eq 'record' || $k eq 'imgvolume') { push @{ $list{$k} }, [ splice(@t, 0, 2) ]; }
     elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|mkdir|rmtree|remountro)$/) { push @{ $list{$k} }, shift @t; }
     else { $spec{$k} = shift @t; }
   }
@@ -523,6 +523,92 @@ sub join_cgroups {
   }
 }
 
+# A path inside the container's root as the host reaches it, with symlinks followed relative to that root (as
+# runc's securejoin): an image's /var/run -> /run link must not send a mount to the host's /run.
+sub in_root {
+  my ($root, $path) = @_;
+  my @todo = grep { length && $_ ne '.' } split m{/}, $path;
+  my @done;
+  my $links = 0;
+  while (@todo) {
+    my $c = shift @todo;
+    if ($c eq '..') { pop @done; next; }
+    my $p = join('/', $root, @done, $c);
+    if (-l $p) {
+      die "resolving $path in the container's root: too many levels of symbolic links\n" if ++$links > 255;
+      my $t = readlink($p);
+      @done = () if substr($t, 0, 1) eq '/';
+      unshift @todo, grep { length && $_ ne '.' } split m{/}, $t;
+      next;
+    }
+    push @done, $c;
+  }
+  return join('/', $root, @done);
+}
+
+# A minimal /dev, as runc makes one: a tmpfs with the usual devices (bound from the host's: they are the same
+# nodes), a private devpts, the pod's /dev/shm, an mqueue and the /proc links.
+sub setup_dev {
+  my ($root) = @_;
+  my $dev = in_root($root, '/dev');
+  mkpath($dev);
+  xmount('tmpfs', $dev, 'tmpfs', MS_NOSUID, 'mode=755,size=65536k');
+  for my $n ('null', 'zero', 'full', 'random', 'urandom', 'tty') {
+    open(my $fh, '>', "$dev/$n") or die "create $dev/$n: $!\n";
+    close $fh;
+    xmount("/dev/$n", "$dev/$n", undef, MS_BIND, undef);
+  }
+  mkpath("$dev/pts");
+  xmount('devpts', "$dev/pts", 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
+  mkpath("$dev/shm");
+  xmount('/dev/shm', "$dev/shm", undef, MS_BIND | MS_REC, undef);
+  mkpath("$dev/mqueue");
+  xmount('mqueue', "$dev/mqueue", 'mqueue', MS_NOSUID | MS_NODEV | MS_NOEXEC, undef);
+  my %links = (ptmx => 'pts/ptmx', fd => '/proc/self/fd', stdin => '/proc/self/fd/0', stdout => '/proc/self/fd/1',
+    stderr => '/proc/self/fd/2', core => '/proc/kcore');
+  for my $n (sort keys %links) { symlink($links{$n}, "$dev/$n") or die "symlink $dev/$n: $!\n"; }
+}
+
+# The image's volumes the pod does not mount: each a directory of the container's, filled with what the image
+# has there (containerd's WithVolumes), then bound in place.
+sub image_volumes {
+  my ($root) = @_;
+  for my $v (@{ $list{imgvolume} || [] }) {
+    my ($hostdir, $path) = @$v;
+    my $t = in_root($root, $path);
+    if (-d $t) {
+      system('/bin/cp', '-a', '--', "$t/.", "$hostdir/") == 0
+        or die "copying the image's contents of volume $path: cp exited with " . ($? >> 8) . "\n";
+    } else {
+      mkpath($t);
+    }
+    xmount($hostdir, $t, undef, MS_BIND | MS_REC, undef);
+  }
+}
+
+# runc's pivotRoot: the old root is stacked on the new one by pivot_root(".", "."), then detached.
+sub enter_root {
+  my ($root) = @_;
+  chdir($root) or die "chdir to the container's root $root: $!\n";
+  my ($new, $old) = ('.', '.');
+  sc('pivot_root', $new, $old) == 0 or die "pivot_root into $root: $!\n";
+  xmount(undef, '.', undef, MS_SLAVE | MS_REC, undef);
+  my $dot = '.';
+  sc('umount2', $dot, 2) == 0 or die "detaching the host's root: $!\n";
+  chdir('/') or die "chdir /: $!\n";
+}
+
+# exec.LookPath as runc does it in the container: a bare name is searched in the process's PATH.
+sub look_path {
+  my ($name) = @_;
+  return $name if index($name, '/') >= 0;
+  for my $d (split /:/, (defined $ENV{PATH} ? $ENV{PATH} : ''), -1) {
+    my $p = ($d eq '' ? '.' : $d) . "/$name";
+    return $p if -f $p && -x _;
+  }
+  die "exec: \"$name\": executable file not found in \$PATH\n";
+}
+
 # Runs as the first process of the container's PID namespace, before exec.
 sub container_setup {
   my ($outW, $errW) = @_;
@@ -543,6 +629,14 @@ sub container_setup {
   # A mount namespace of its own, copied from the pod's (with its /dev/shm and /etc files).
   sc('unshare', CLONE_NEWNS) == 0 or die "unshare(mount): $!\n";
   xmount(undef, '/', undef, MS_REC | MS_SLAVE, undef);
+  # An image's container: its overlay root, mounted in this namespace only, so it ends with the container.
+  my $root = $spec{rootfs};
+  if (defined $root) {
+    if (defined $spec{overlaycwd}) { chdir($spec{overlaycwd}) or die "chdir $spec{overlaycwd}: $!\n"; }
+    xmount('overlay', $root, 'overlay', 0, $spec{overlay});
+    chdir('/');
+  }
+  my $at = sub { defined $root ? in_root($root, $_[0]) : $_[0] };
   # Hold every bind source open (O_PATH) before mounting anything (a tmpfs on /tmp must not hide a
   # source below it), and only now: a bind source must belong to this mount namespace.
   my @mounts;
@@ -555,11 +649,19 @@ sub container_setup {
     }
     push @mounts, [ $kind, $src, $tgt, $opt, $fh, $isdir ];
   }
-  xmount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, undef);
-  xmount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, undef);
+  for my $fs ([ 'proc', '/proc', MS_NOSUID | MS_NODEV | MS_NOEXEC ], [ 'sysfs', '/sys', MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY ]) {
+    my $t = $at->($fs->[1]);
+    mkpath($t) if defined $root;
+    xmount($fs->[0], $t, $fs->[0], $fs->[2], undef);
+  }
+  if (defined $root) {
+    setup_dev($root);
+    image_volumes($root);
+  }
   my @ro;
   for my $m (@mounts) {
     my ($kind, $src, $tgt, $opt, $fh, $isdir) = @$m;
+    $tgt = $at->($tgt);
     if ($kind eq 'tmpfs') {
       mkpath($tgt);
       xmount('tmpfs', $tgt, 'tmpfs', MS_NOSUID | MS_NODEV, $src);
@@ -578,20 +680,24 @@ sub container_setup {
     push @ro, $tgt if $opt eq 'ro';
   }
   # Read-only remounts come last, so that mount points inside read-only places could still be created.
-  push @ro, @{ $list{remountro} || [] };
-  push @ro, '/' if $spec{rootro};
+  push @ro, map { $at->($_) } @{ $list{remountro} || [] };
+  push @ro, $at->('/') if $spec{rootro};
   xmount(undef, $_, undef, MS_REMOUNT | MS_BIND | MS_RDONLY, undef) for @ro;
+  enter_root($root) if defined $root;
   open(STDIN, '<', '/dev/null') or die "open /dev/null: $!\n";
   open(STDOUT, '>&', $outW) or die "dup stdout: $!\n";
   open(STDERR, '>&', $errW) or die "dup stderr: $!\n";
   my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
+  # runc makes a missing working directory (as root, before the user is taken).
+  mkpath($cwd) if defined $root && !-d $cwd;
   chdir($cwd) or die "chdir to cwd (\"$cwd\") set in config.json failed: $!\n";
   set_credentials();
   set_env();
   # The shim ignores SIGPIPE, and an ignored signal stays ignored across execve: give the container the default.
   $SIG{PIPE} = 'DEFAULT';
   my @argv = @{ $list{argv} || [] };
-  exec { $spec{exe} } @argv;
+  my $exe = defined $spec{exe} ? $spec{exe} : look_path($argv[0]);
+  exec { $exe } @argv;
   die "exec: \"$argv[0]\": $!\n";
 }
 
@@ -810,11 +916,12 @@ sub mode_exec {
       set_env();
       $SIG{PIPE} = 'DEFAULT';
       my @argv = @{ $list{argv} || [] };
-      exec { $spec{exe} } @argv;
+      my $exe = defined $spec{exe} ? $spec{exe} : look_path($argv[0]);
+      exec { $exe } @argv;
       die "exec: \"$argv[0]\": $!\n";
     };
     print STDERR $@;
-    exit($@ =~ /No such file/ ? 127 : 126);
+    exit($@ =~ /No such file|not found in/ ? 127 : 126);
   }
   $SIG{TERM} = sub { kill 'KILL', $child if $child; };
   waitpid($child, 0);

@@ -57,6 +57,28 @@ export interface SandboxRecord {
   bootId: string;
 }
 
+/** What a container made from an image runs (image-container.ts), fixed at creation as containerd's spec. */
+export interface ImageRun {
+  /** `sha256:<config digest>`. */
+  id: string;
+  /** For the status's `image`: the image's first tag, normalised (`docker.io/library/busybox:1.36`). */
+  name: string;
+  /** For the status's `imageID`: the repo digest, else the id. */
+  ref: string;
+  argv: string[];
+  /** `NAME=value`, in containerd's order. */
+  env: string[];
+  cwd: string;
+  /** The image's volumes the pod does not mount: container paths. */
+  volumes: string[];
+  /** The container's directory in the image store (upper, work, merged, volumes). */
+  dir: string;
+  /** Where the overlay is mounted (in the container's mount namespace only). */
+  rootfs: string;
+  overlayOptions: string;
+  overlayCwd?: string;
+}
+
 export interface ContainerRecord {
   id: string;
   sandboxId: string;
@@ -80,6 +102,8 @@ export interface ContainerRecord {
   shimStart: string;
   bootId: string;
   cgroups: ContainerCgroups;
+  /** Set when the container runs on a root filesystem made from its image (rootfs `image`). */
+  image?: ImageRun;
 }
 
 /** A container as createContainer makes it: in memory only until it is started. */
@@ -143,8 +167,8 @@ export function containerStatus(rec: ContainerRecord): ContainerStatus {
     exitCode: rec.exitCode,
     reason: rec.reason,
     message: rec.message,
-    image: rec.config.image,
-    imageRef: `host://${rec.config.image}`,
+    image: rec.image?.name ?? rec.config.image,
+    imageRef: rec.image?.ref ?? `host://${rec.config.image}`,
     labels: rec.config.labels,
     annotations: rec.config.annotations,
     logPath: rec.logPath,

@@ -3,6 +3,7 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { imageMountEntries, imageProcessEntries } from './image-container.js';
 import { allocationOwner } from './ipam.js';
 import { DEFAULT_PATH, mountSource, sortMounts } from './mounts.js';
 import { hostsFile, resolvConf } from './pod-files.js';
@@ -94,8 +95,15 @@ export function startEntries(
     ['holder', String(sandbox.holder.pid)],
     ['holderstart', sandbox.holder.start],
     ['title', `podrun-shim ${ctx.stateDir} ${config.metadata.name}`],
-    ['mount', 'tmpfs', 'mode=1777', '/tmp', ro ? 'ro' : 'rw'],
   ];
+  if (rec.image) {
+    entries.push(...imageMountEntries(rec, sandboxDir(ctx, sandbox.id)), ...imageProcessEntries(rec, argv));
+    for (const f of rec.cgroups.oomFiles) entries.push(['oomfile', f]);
+    for (const d of rec.cgroups.dirs) entries.push(['rmdir', d]);
+    return entries;
+  }
+  // On the host's filesystem, /tmp is the host's: each container gets its own.
+  entries.push(['mount', 'tmpfs', 'mode=1777', '/tmp', ro ? 'ro' : 'rw']);
   // /etc/hosts stays writable, as the kubelet's; the pod's other /etc files follow the root.
   if (ro) {
     entries.push(['remountro', '/etc/resolv.conf']);

@@ -36,6 +36,7 @@ import { runExec } from './exec.js';
 import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { findIp, prepareHost } from './host-setup.js';
+import { createImageRun, imageProcessEntries, removeImageRun } from './image-container.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
 import { reclaimAtStart } from './orphans.js';
@@ -290,6 +291,15 @@ export class HostRuntime implements RuntimeService {
     return this.#images;
   }
 
+  /** The image service for a container made from an image; CreateContainerError without one. */
+  #imagesFor(config: ContainerConfig): ImageServiceApi {
+    if (this.#images) return this.#images;
+    throw new RuntimeError(
+      'CreateContainerError',
+      `container "${config.metadata.name}" wants rootfs "image", but this host runtime has no image store: run it with one, or with --images host`,
+    );
+  }
+
   async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
     return this.#imageService.imageStatus(image);
   }
@@ -506,7 +516,8 @@ export class HostRuntime implements RuntimeService {
     if (!sandbox) throw fail(`pod sandbox ${podSandboxId} not found`);
     this.#observeSandbox(sandbox);
     if (sandbox.state !== 'ready') throw fail(`pod sandbox ${podSandboxId} is not ready`);
-    if (config.command.length === 0 && config.args.length === 0) throw fail('no command specified');
+    if (config.rootfs !== 'image' && config.command.length === 0 && config.args.length === 0)
+      throw fail('no command specified');
     const taken = this.#store.containerNamed(podSandboxId, config.metadata);
     if (taken) {
       throw fail(
@@ -518,7 +529,15 @@ export class HostRuntime implements RuntimeService {
     const id = randomBytes(32).toString('hex');
     const logDir = sandboxConfig.logDirectory || sandbox.config.logDirectory;
     const logPath = isAbsolute(config.logPath) ? config.logPath : join(logDir, config.logPath);
+    const fromImage =
+      config.rootfs === 'image'
+        ? await createImageRun(this.#imagesFor(config), id, config, sandbox.config.hostname)
+        : undefined;
     const rec = newContainerRecord(id, sandbox, config, logPath, this.#clock.now(), this.#bootId);
+    if (fromImage) {
+      rec.image = fromImage.run;
+      rec.identity = fromImage.identity;
+    }
     // Only in memory until it is started: a container podrun never started is not worth finding again.
     this.#store.putContainer(rec);
     this.#events.emit('ContainerCreated', podSandboxId, rec.podUid, id);
@@ -563,10 +582,16 @@ export class HostRuntime implements RuntimeService {
     };
     if (sandbox?.state !== 'ready') throw startError(`pod sandbox ${rec.sandboxId} is not ready`);
     const config = rec.config;
-    const argv = [...config.command, ...config.args];
-    const cwd = config.workingDir || '/';
-    const found = resolveCommand(argv[0] ?? '', config.envs, cwd, config.mounts);
-    if (!found.ok) throw startError(found.message);
+    let argv = [...config.command, ...config.args];
+    let exe = '';
+    if (rec.image) {
+      // Looked up by the shim in the container's own PATH and root, as runc does.
+      argv = rec.image.argv;
+    } else {
+      const found = resolveCommand(argv[0] ?? '', config.envs, config.workingDir || '/', config.mounts);
+      if (!found.ok) throw startError(found.message);
+      exe = found.path;
+    }
     try {
       rec.cgroups = createContainerCgroups(this.#cgroups, id, {
         memoryBytes: config.linux?.memoryLimitBytes,
@@ -575,7 +600,7 @@ export class HostRuntime implements RuntimeService {
     } catch (e) {
       throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
     }
-    const line = await this.#request('start', startEntries(this.#spec, rec, sandbox, found.path, argv));
+    const line = await this.#request('start', startEntries(this.#spec, rec, sandbox, exe, argv));
     if (!this.#adoptStart(rec, line)) {
       removeCgroups(rec.cgroups.dirs);
       throw startError(line.startsWith('err ') ? line.slice(4) : line || 'the shim exited without a word');
@@ -609,6 +634,7 @@ export class HostRuntime implements RuntimeService {
     this.#observe(rec);
     if (rec.state === 'running') await this.#stopper.kill(rec, 0);
     removeCgroups(rec.cgroups.dirs);
+    await removeImageRun(this.#images, rec);
     await rm(join(this.#records, 'containers', id), { recursive: true, force: true });
     await rm(join(this.#exitsDir, id), { force: true });
     this.#store.dropContainer(id);
@@ -641,6 +667,14 @@ export class HostRuntime implements RuntimeService {
       throw new RuntimeError('NotRunning', `container ${id} is not running`);
     }
     if (cmd.length === 0) throw new RuntimeError('Unsupported', 'exec: no command given');
+    if (rec.image) {
+      const spec = encodeSpec([
+        ...syscallEntries(),
+        ['pid', String(rec.pid)],
+        ...imageProcessEntries(rec, cmd),
+      ]);
+      return runExec(this.#perl, this.#shim, spec, timeoutSeconds, this.#clock);
+    }
     const found = resolveCommand(
       cmd[0] ?? '',
       rec.config.envs,

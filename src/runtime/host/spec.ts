@@ -21,6 +21,8 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     clock_gettime: 228,
     setsid: 112,
     prctl: 157,
+    pivot_root: 155,
+    umount2: 166,
   },
   arm64: {
     setns: 268,
@@ -33,6 +35,8 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     clock_gettime: 113,
     setsid: 157,
     prctl: 167,
+    pivot_root: 41,
+    umount2: 39,
   },
 };
 

@@ -56,3 +56,68 @@ function read(path: string): string {
     return '';
   }
 }
+
+/**
+ * oci.WithUser and WithAdditionalGIDs over an image's /etc/passwd and /etc/group (undefined: the image has no
+ * such file): `uid` or `name`, optionally `:gid` or `:group`. A numeric uid without a passwd line runs with gid
+ * 0; a name that is not there is an error, as containerd's `no users found`. Supplementary groups: the
+ * primary gid, every group that lists the user, then the pod's supplementalGroups.
+ */
+export function resolveUserString(
+  userString: string,
+  passwdText: string | undefined,
+  groupText: string | undefined,
+  supplementalGroups: readonly number[] = [],
+): Identity {
+  const [userPart = '', groupPart] = userString.split(':', 2);
+  const passwd = parse(passwdText ?? '');
+  const group = parse(groupText ?? '');
+  const numeric = (s: string) => /^\d+$/.test(s);
+  let uid = 0;
+  let gid = 0;
+  let name = '';
+  if (userPart === '') {
+    name = passwd.find((f) => Number(f[2]) === 0)?.[0] ?? '';
+  } else if (numeric(userPart)) {
+    uid = Number(userPart);
+    const line = passwd.find((f) => Number(f[2]) === uid);
+    gid = line ? Number(line[3]) : 0;
+    name = line?.[0] ?? '';
+  } else {
+    const line = passwd.find((f) => f[0] === userPart);
+    if (!line) {
+      throw new Error(
+        `unable to find user ${userPart}: no matching entries in passwd file${passwdText === undefined ? ' (the image has no /etc/passwd)' : ''}`,
+      );
+    }
+    uid = Number(line[2]);
+    gid = Number(line[3]);
+    name = userPart;
+  }
+  if (groupPart !== undefined && groupPart !== '') {
+    if (numeric(groupPart)) gid = Number(groupPart);
+    else {
+      const line = group.find((f) => f[0] === groupPart);
+      if (!line) {
+        throw new Error(
+          `unable to find group ${groupPart}: no matching entries in group file${groupText === undefined ? ' (the image has no /etc/group)' : ''}`,
+        );
+      }
+      gid = Number(line[2]);
+    }
+  }
+  const groups = new Set<number>();
+  if (name) {
+    for (const g of group) {
+      if (g[0] === name) continue;
+      if ((g[3] ?? '').split(',').includes(name)) groups.add(Number(g[2]));
+    }
+  }
+  for (const g of supplementalGroups) groups.add(g);
+  groups.delete(gid);
+  return {
+    uid,
+    gid,
+    groups: [gid, ...[...groups].sort((a, b) => a - b)].filter((g) => Number.isInteger(g) && g >= 0),
+  };
+}

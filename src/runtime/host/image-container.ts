@@ -1,0 +1,145 @@
+// Containers made from an image (ContainerConfig.rootfs `image`): what containerd decides at creation (the
+// process from the image config, the user from the image's /etc/passwd, a fresh overlay snapshot) and what the
+// shim is asked to mount at start (the overlay, a minimal /dev, the pod's files and volumes, then pivot_root).
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ImageServiceApi } from '../../images/service.js';
+import { readImageFile } from '../../images/store/image-files.js';
+import { prepareRootfs, unmountRootfs } from '../../images/store/rootfs.js';
+import { imageProcess } from '../image-process.js';
+import { type ContainerConfig, RuntimeError } from '../types.js';
+import { mountSource, sortMounts } from './mounts.js';
+import type { ContainerRecord, ImageRun } from './records.js';
+import type { SpecEntry } from './spec.js';
+import { type Identity, resolveUserString } from './users.js';
+
+/** containerd's wording for a container whose image is not there (the kubelet shows it as CreateContainerError). */
+export function imageNotFound(image: string): RuntimeError {
+  return new RuntimeError('CreateContainerError', `failed to get image "${image}": not found`);
+}
+
+/**
+ * Resolves the image, the process and the user, and prepares the container's snapshot (directories and the
+ * layers it pins). Throws CreateContainerError, having prepared nothing, when any of it fails.
+ */
+export async function createImageRun(
+  images: ImageServiceApi,
+  containerId: string,
+  config: ContainerConfig,
+  hostname: string | undefined,
+): Promise<{ run: ImageRun; identity: Identity }> {
+  const image = images.image(config.image);
+  if (!image) throw imageNotFound(config.image);
+  const proc = imageProcess(config, image.config.config, hostname);
+  let identity: Identity;
+  try {
+    const text = async (path: string) => (await readImageFile(images.store, image, path))?.toString('utf8');
+    identity = resolveUserString(
+      proc.user,
+      await text('etc/passwd'),
+      await text('etc/group'),
+      config.linux?.security?.supplementalGroups,
+    );
+  } catch (e) {
+    throw new RuntimeError(
+      'CreateContainerError',
+      `failed to create container "${config.metadata.name}": ${(e as Error).message}`,
+    );
+  }
+  let prepared: Awaited<ReturnType<typeof prepareRootfs>>;
+  try {
+    prepared = await prepareRootfs(images.store, image.id, containerId);
+    if (proc.imageVolumes.length > 0) {
+      await Promise.all(
+        proc.imageVolumes.map((_, i) => mkdir(join(prepared.dir, 'volumes', String(i)), { recursive: true })),
+      );
+    }
+  } catch (e) {
+    await unmountRootfs(images.store, containerId).catch(() => {});
+    throw new RuntimeError(
+      'CreateContainerError',
+      `failed to prepare the root filesystem of container "${config.metadata.name}" from image ${image.id}: ${(e as Error).message}`,
+    );
+  }
+  return {
+    identity,
+    run: {
+      id: image.id,
+      name: image.repoTags[0] ?? config.image,
+      ref: image.repoDigests[0] ?? image.id,
+      argv: proc.argv,
+      env: proc.env,
+      cwd: proc.cwd,
+      volumes: proc.imageVolumes,
+      dir: prepared.dir,
+      rootfs: prepared.target,
+      overlayOptions: prepared.options,
+      ...(prepared.cwd ? { overlayCwd: prepared.cwd } : {}),
+    },
+  };
+}
+
+/** Removes the container's snapshot (its writable layer and volumes). Idempotent. */
+export async function removeImageRun(
+  images: ImageServiceApi | undefined,
+  rec: ContainerRecord,
+): Promise<void> {
+  if (!rec.image || !images) return;
+  await unmountRootfs(images.store, rec.id);
+}
+
+/**
+ * The mount part of a `start` request for a container made from an image: the overlay, the image's volumes,
+ * the pod's /etc files (from `podFilesDir`, the sandbox's directory) (containerd binds the sandbox's resolv.conf and hostname, and its hosts file unless the
+ * kubelet mounts one), then the container's mounts; paths are the container's, resolved by the shim inside
+ * the root.
+ */
+export function imageMountEntries(rec: ContainerRecord, podFilesDir: string): SpecEntry[] {
+  const run = rec.image;
+  if (!run) return [];
+  const config = rec.config;
+  const ro = config.linux?.security?.readOnlyRootfs === true;
+  const entries: SpecEntry[] = [
+    ['rootfs', run.rootfs],
+    ['overlay', run.overlayOptions],
+    ...(run.overlayCwd ? [['overlaycwd', run.overlayCwd] as const] : []),
+  ];
+  run.volumes.forEach((path, i) => {
+    entries.push(['imgvolume', join(run.dir, 'volumes', String(i)), path]);
+  });
+  const own = new Set(config.mounts.map((m) => m.containerPath));
+  const podFiles: [string, string][] = [
+    ['hosts', '/etc/hosts'],
+    ['resolv.conf', '/etc/resolv.conf'],
+    ['hostname', '/etc/hostname'],
+  ];
+  for (const [file, path] of podFiles) {
+    if (own.has(path)) continue;
+    entries.push(['mount', 'bind', join(podFilesDir, file), path, ro && path !== '/etc/hosts' ? 'ro' : 'rw']);
+  }
+  for (const m of sortMounts(config.mounts))
+    entries.push(['mount', 'bind', mountSource(m), m.containerPath, m.readOnly ? 'ro' : 'rw']);
+  if (ro) entries.push(['rootro', '1']);
+  return entries;
+}
+
+/** The process part (identity, environment, argv) of a start or exec in a container made from an image. */
+export function imageProcessEntries(
+  rec: ContainerRecord,
+  argv: readonly string[],
+  cwd?: string,
+): SpecEntry[] {
+  const run = rec.image;
+  if (!run) return [];
+  const entries: SpecEntry[] = [
+    ['cwd', cwd ?? run.cwd],
+    ['uid', String(rec.identity.uid)],
+    ['gid', String(rec.identity.gid)],
+    ['groups', rec.identity.groups.join(',')],
+  ];
+  for (const e of run.env) entries.push(['env', e]);
+  for (const a of argv) entries.push(['argv', a]);
+  for (const p of rec.cgroups.procs) entries.push(['cgroup', p]);
+  return entries;
+}

@@ -1,0 +1,206 @@
+// The host runtime running containers made from images: overlay root, pivot_root, minimal /dev, the image's
+// process and user, whiteouts, image volumes, exec, and nothing left mounted once removed. Needs root.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { ImageServiceApi } from '../../src/images/service.js';
+import { ImageStore, loadArchive } from '../../src/images/store/index.js';
+import { createHostRuntime } from '../../src/runtime/host/index.js';
+import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
+import { buildLayout, type LayerSpec } from '../support/oci-layout.js';
+import { readCriLog, waitFor } from './conformance.js';
+import { HOST_TEST_NETWORK } from './fixtures/network.js';
+
+const dirs: string[] = [];
+const tempDir = (prefix: string) => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+};
+
+/** The parts of the image service the runtime uses for containers, over a store (the pull side is not needed). */
+function storeService(store: ImageStore): ImageServiceApi {
+  const unsupported = () => Promise.reject(new Error('not in this test'));
+  return {
+    store,
+    image: (ref) => store.get(ref),
+    imageStatus: unsupported,
+    pullImage: unsupported,
+    listImages: unsupported,
+    removeImage: unsupported,
+    imageFsInfo: unsupported,
+    pullsInProgress: () => [],
+    loadImage: unsupported,
+    gc: unsupported,
+    close: async () => {},
+  };
+}
+
+let runtime: RuntimeService;
+let stateDir: string;
+let store: ImageStore;
+
+before(async () => {
+  stateDir = tempDir('podrun-host-images-');
+  const work = tempDir('podrun-image-build-');
+  store = await ImageStore.open(join(stateDir, 'images'), { durable: false });
+  const base: LayerSpec = {
+    files: {
+      'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n',
+      'etc/group': 'root:x:0:\napp:x:1000:\nextra:x:2000:app\n',
+      'etc/gone': 'deleted by the upper layer\n',
+      'data/seed': 'from the image\n',
+    },
+    busybox: true,
+  };
+  const upper: LayerSpec = { files: { 'etc/motd': 'upper\n' }, whiteouts: ['etc/gone'] };
+  const layout = join(work, 'layout');
+  buildLayout(layout, work, [
+    {
+      name: 'test/tool:1',
+      layers: [base, upper],
+      config: {
+        Entrypoint: ['/bin/echo', 'entry'],
+        Cmd: ['cmd'],
+        Env: ['FROM_IMAGE=yes', 'PATH=/bin'],
+        WorkingDir: '/work',
+        User: 'app',
+        Volumes: { '/data': {} },
+      },
+    },
+  ]);
+  await loadArchive(store, layout);
+  runtime = await createHostRuntime({ stateDir, ...HOST_TEST_NETWORK, images: storeService(store) });
+});
+
+after(async () => {
+  await runtime?.close?.();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const sandboxConfig = (name: string, logDirectory: string): PodSandboxConfig => ({
+  metadata: { name, namespace: 'img', uid: `uid-${name}`, attempt: 0 },
+  hostname: name,
+  logDirectory,
+  labels: {},
+  annotations: {},
+  portMappings: [],
+});
+
+const imageContainer = (name: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
+  metadata: { name, attempt: 0 },
+  image: 'test/tool:1',
+  rootfs: 'image',
+  command: [],
+  args: [],
+  envs: [],
+  mounts: [],
+  labels: {},
+  annotations: {},
+  logPath: `${name}/0.log`,
+  ...extra,
+});
+
+async function runToEnd(
+  config: ContainerConfig,
+): Promise<{ code: number; out: string; reason: string; message: string }> {
+  const logs = tempDir('podrun-img-logs-');
+  const sb = await runtime.runPodSandbox(sandboxConfig(config.metadata.name, logs));
+  try {
+    const id = await runtime.createContainer(sb, config, sandboxConfig(config.metadata.name, logs));
+    await runtime.startContainer(id).catch(() => {});
+    await waitFor(async () => (await runtime.containerStatus(id)).state === 'exited');
+    const st = await runtime.containerStatus(id);
+    const out = readCriLog(join(logs, config.logPath))
+      .map((l) => l.text)
+      .join('\n');
+    return { code: st.exitCode, out, reason: st.reason, message: st.message };
+  } finally {
+    await runtime.stopPodSandbox(sb);
+    await runtime.removePodSandbox(sb);
+  }
+}
+
+describe('host runtime: containers from images', () => {
+  test('no command: the image Entrypoint and Cmd, run as the image user in its working dir', async () => {
+    const r = await runToEnd(imageContainer('plain'));
+    assert.equal(r.out, 'entry cmd');
+    assert.equal(r.code, 0);
+  });
+
+  test('the image is the root: its files, not the host’s, a whiteout hides a lower file', async () => {
+    const r = await runToEnd(
+      imageContainer('root', {
+        command: ['/bin/sh', '-c'],
+        args: [
+          'cat /etc/motd; test -e /etc/gone && echo gone-visible; test -e /usr/bin/perl && echo host-visible; id; pwd; echo $FROM_IMAGE $HOSTNAME; cat /data/seed; ls /dev | tr "\\n" " "',
+        ],
+      }),
+    );
+    assert.equal(r.code, 0, r.out + r.message);
+    const lines = r.out.split('\n');
+    assert.equal(lines[0], 'upper');
+    assert.match(lines[1] ?? '', /^uid=1000\(app\) gid=1000\(app\) groups=1000\(app\),2000\(extra\)$/);
+    assert.equal(lines[2], '/work');
+    assert.equal(lines[3], 'yes root');
+    assert.equal(lines[4], 'from the image');
+    assert.match(
+      lines[5] ?? '',
+      /^core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero $/,
+    );
+  });
+
+  test('a command not in the image fails to start with runc’s words', async () => {
+    const r = await runToEnd(imageContainer('missing', { command: ['perl'] }));
+    assert.equal(r.reason, 'StartError');
+    assert.equal(r.code, 128);
+    assert.match(r.message, /exec: "perl": executable file not found in \$PATH/);
+  });
+
+  test('an image that is not in the store: CreateContainerError', async () => {
+    const logs = tempDir('podrun-img-logs-');
+    const sb = await runtime.runPodSandbox(sandboxConfig('absent', logs));
+    await assert.rejects(
+      runtime.createContainer(
+        sb,
+        imageContainer('absent', { image: 'nothing:here' }),
+        sandboxConfig('absent', logs),
+      ),
+      (e: Error & { reason?: string }) =>
+        e.reason === 'CreateContainerError' &&
+        /failed to get image "nothing:here": not found/.test(e.message),
+    );
+    await runtime.stopPodSandbox(sb);
+    await runtime.removePodSandbox(sb);
+  });
+
+  test('exec runs in the image’s root; removal leaves nothing mounted and no writable layer', async () => {
+    const logs = tempDir('podrun-img-logs-');
+    const sb = await runtime.runPodSandbox(sandboxConfig('exec', logs));
+    const id = await runtime.createContainer(
+      sb,
+      imageContainer('exec', { command: ['sleep', '60'], linux: { security: { runAsUser: 0 } } }),
+      sandboxConfig('exec', logs),
+    );
+    await runtime.startContainer(id);
+    const r = await runtime.execSync(id, ['cat', '/etc/motd'], 10);
+    assert.equal(r.stdout, 'upper\n');
+    const w = await runtime.execSync(id, ['sh', '-c', 'echo x > /written && cat /written'], 10);
+    assert.equal(w.stdout, 'x\n');
+    await runtime.stopContainer(id, 0);
+    await runtime.removeContainer(id);
+    await runtime.stopPodSandbox(sb);
+    await runtime.removePodSandbox(sb);
+    assert.equal(
+      execFileSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).includes(stateDir),
+      false,
+    );
+    assert.deepEqual(
+      execFileSync('ls', [join(stateDir, 'images', 'containers')], { encoding: 'utf8' }).trim(),
+      '',
+    );
+  });
+});
