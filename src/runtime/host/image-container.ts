@@ -2,7 +2,7 @@
 // process from the image config, the user from the image's /etc/passwd, a fresh overlay snapshot) and what the
 // shim is asked to mount at start (the overlay, a minimal /dev, the pod's files and volumes, then pivot_root).
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageServiceApi } from '../../images/service.js';
 import { readImageFile } from '../../images/store/image-files.js';
@@ -142,4 +142,15 @@ export function imageProcessEntries(
   for (const a of argv) entries.push(['argv', a]);
   for (const p of rec.cgroups.procs) entries.push(['cgroup', p]);
   return entries;
+}
+
+/**
+ * Removes the snapshots of containers this runtime has no record of (created, never started, when podrun
+ * stopped): their writable layers would otherwise pin their image's layers for ever.
+ */
+export async function removeOrphanSnapshots(images: ImageServiceApi, known: Set<string>): Promise<string[]> {
+  const ids = await readdir(images.store.containersDir).catch(() => [] as string[]);
+  const orphans = ids.filter((id) => !known.has(id));
+  for (const id of orphans) await unmountRootfs(images.store, id).catch(() => {});
+  return orphans;
 }

@@ -36,7 +36,12 @@ import { runExec } from './exec.js';
 import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { findIp, prepareHost } from './host-setup.js';
-import { createImageRun, imageProcessEntries, removeImageRun } from './image-container.js';
+import {
+  createImageRun,
+  imageProcessEntries,
+  removeImageRun,
+  removeOrphanSnapshots,
+} from './image-container.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
 import { reclaimAtStart } from './orphans.js';
@@ -226,6 +231,7 @@ export class HostRuntime implements RuntimeService {
       deleteVeth: (veth) => this.#request('teardown', [['veth', veth]]),
       log: this.#log,
     });
+    if (this.#images) await removeOrphanSnapshots(this.#images, new Set(this.#store.containers.keys()));
     this.#watcher = watch(this.#exitsDir, (_event, filename) => {
       const id = filename?.toString();
       if (!id || id.endsWith('.tmp')) return;
