@@ -4,8 +4,34 @@
 import { spawn } from 'node:child_process';
 import type { Clock } from '../../util/clock.js';
 import type { ExecResult } from '../types.js';
+import { imageProcessEntries } from './image-container.js';
+import { resolveCommand } from './mounts.js';
+import type { ContainerRecord } from './records.js';
+import { processEntries } from './request-specs.js';
+import { encodeSpec, syscallEntries } from './spec.js';
 
 const EXEC_OUTPUT_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The `exec` request for a command in a running container: in an image's root the shim looks the command up
+ * in the container's PATH; on the host's filesystem it is found here, and a missing one is exit 127 at once.
+ */
+export function execSpec(
+  rec: ContainerRecord,
+  hostname: string | undefined,
+  cmd: string[],
+): string | ExecResult {
+  const target = ['pid', String(rec.pid)] as const;
+  if (rec.image) return encodeSpec([...syscallEntries(), target, ...imageProcessEntries(rec, cmd)]);
+  const found = resolveCommand(
+    cmd[0] ?? '',
+    rec.config.envs,
+    rec.config.workingDir || '/',
+    rec.config.mounts,
+  );
+  if (!found.ok) return { exitCode: 127, stdout: '', stderr: `${found.message}\n`, timedOut: false };
+  return encodeSpec([...syscallEntries(), target, ...processEntries(rec, hostname, found.path, cmd)]);
+}
 
 /** Runs `perl <shim> exec` with `spec` on its stdin. Never rejects. */
 export function runExec(

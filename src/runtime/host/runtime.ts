@@ -16,14 +16,9 @@ import {
   type ContainerFilter,
   type ContainerStatus,
   type ExecResult,
-  type ImageFsInfo,
-  type ImageSpec,
-  type ImageStatus,
   LABEL_POD_UID,
   type PodSandboxConfig,
   type PodSandboxStatus,
-  type PullImageOptions,
-  type PullProgress,
   RuntimeError,
   type RuntimeEvent,
   type RuntimeService,
@@ -32,16 +27,12 @@ import {
 } from '../types.js';
 import { type CgroupLayout, createContainerCgroups, detectCgroups, removeCgroups } from './cgroups.js';
 import { EventHub } from './events.js';
-import { runExec } from './exec.js';
+import { execSpec, runExec } from './exec.js';
 import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
+import { HostImages } from './host-images.js';
 import { findIp, prepareHost } from './host-setup.js';
-import {
-  createImageRun,
-  imageProcessEntries,
-  removeImageRun,
-  removeOrphanSnapshots,
-} from './image-container.js';
+import { createImageRun, removeImageRun, removeOrphanSnapshots } from './image-container.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
 import { reclaimAtStart } from './orphans.js';
@@ -67,7 +58,6 @@ import {
 } from './records.js';
 import {
   exitsDir,
-  processEntries,
   type SpecContext,
   sandboxEntries,
   startEntries,
@@ -110,7 +100,7 @@ export interface HostRuntimeOptions {
 const DEFAULT_CIDR = '10.244.0.0/16';
 const LIVENESS_SWEEP_MS = 2_000;
 
-export class HostRuntime implements RuntimeService {
+export class HostRuntime extends HostImages implements RuntimeService {
   readonly name = 'host';
   readonly #clock: Clock;
   readonly #stateDir: string;
@@ -135,13 +125,13 @@ export class HostRuntime implements RuntimeService {
   readonly #events = new EventHub();
   readonly #stopper: ContainerStopper;
   readonly #rules: PodServiceRules;
-  readonly #images: ImageServiceApi | undefined;
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
   #server: ShimServer | undefined;
 
   constructor(options: HostRuntimeOptions) {
+    super(options.images);
     this.#clock = options.clock ?? systemClock;
     this.#stopper = new ContainerStopper(this.#clock, (rec) => this.#observe(rec));
     // Real paths: the records are found by the state directory's path, and the tmpfs by its mount point, so a
@@ -172,7 +162,6 @@ export class HostRuntime implements RuntimeService {
       logMaxBytes: options.logMaxBytes ?? 10 * 1024 * 1024,
       logMaxFiles: Math.max(2, options.logMaxFiles ?? 5),
     };
-    this.#images = options.images;
     this.#perl = options.perlPath ?? '/usr/bin/perl';
     this.#ip = options.ipPath ?? findIp();
     this.#log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
@@ -231,7 +220,7 @@ export class HostRuntime implements RuntimeService {
       deleteVeth: (veth) => this.#request('teardown', [['veth', veth]]),
       log: this.#log,
     });
-    if (this.#images) await removeOrphanSnapshots(this.#images, new Set(this.#store.containers.keys()));
+    if (this.images) await removeOrphanSnapshots(this.images, new Set(this.#store.containers.keys()));
     this.#watcher = watch(this.#exitsDir, (_event, filename) => {
       const id = filename?.toString();
       if (!id || id.endsWith('.tmp')) return;
@@ -283,55 +272,6 @@ export class HostRuntime implements RuntimeService {
 
   async version(): Promise<RuntimeVersion> {
     return { runtimeName: 'podrun-host', runtimeVersion: '0.1.0', runtimeApiVersion: 'v1' };
-  }
-
-  // ---- images: the image service's (src/images/service.ts) ----
-
-  get #imageService(): ImageServiceApi {
-    if (!this.#images) {
-      throw new RuntimeError(
-        'Unsupported',
-        'this host runtime was made without an image store: it runs containers with rootfs "host" only',
-      );
-    }
-    return this.#images;
-  }
-
-  /** The image service for a container made from an image; CreateContainerError without one. */
-  #imagesFor(config: ContainerConfig): ImageServiceApi {
-    if (this.#images) return this.#images;
-    throw new RuntimeError(
-      'CreateContainerError',
-      `container "${config.metadata.name}" wants rootfs "image", but this host runtime has no image store: run it with one, or with --images host`,
-    );
-  }
-
-  async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
-    return this.#imageService.imageStatus(image);
-  }
-
-  async pullImage(image: ImageSpec, options?: PullImageOptions): Promise<string> {
-    return this.#imageService.pullImage(image, options);
-  }
-
-  async listImages(): Promise<ImageStatus[]> {
-    return this.#imageService.listImages();
-  }
-
-  async removeImage(image: ImageSpec): Promise<void> {
-    return this.#imageService.removeImage(image);
-  }
-
-  async imageFsInfo(): Promise<ImageFsInfo> {
-    return this.#imageService.imageFsInfo();
-  }
-
-  async loadImage(path: string): Promise<ImageStatus[]> {
-    return this.#imageService.loadImage(path);
-  }
-
-  pullsInProgress(): PullProgress[] {
-    return this.#images?.pullsInProgress() ?? [];
   }
 
   // ---- sandboxes ----
@@ -537,7 +477,7 @@ export class HostRuntime implements RuntimeService {
     const logPath = isAbsolute(config.logPath) ? config.logPath : join(logDir, config.logPath);
     const fromImage =
       config.rootfs === 'image'
-        ? await createImageRun(this.#imagesFor(config), id, config, sandbox.config.hostname)
+        ? await createImageRun(this.imagesFor(config), id, config, sandbox.config.hostname)
         : undefined;
     const rec = newContainerRecord(id, sandbox, config, logPath, this.#clock.now(), this.#bootId);
     if (fromImage) {
@@ -640,7 +580,7 @@ export class HostRuntime implements RuntimeService {
     this.#observe(rec);
     if (rec.state === 'running') await this.#stopper.kill(rec, 0);
     removeCgroups(rec.cgroups.dirs);
-    await removeImageRun(this.#images, rec);
+    await removeImageRun(this.images, rec);
     await rm(join(this.#records, 'containers', id), { recursive: true, force: true });
     await rm(join(this.#exitsDir, id), { force: true });
     this.#store.dropContainer(id);
@@ -673,26 +613,8 @@ export class HostRuntime implements RuntimeService {
       throw new RuntimeError('NotRunning', `container ${id} is not running`);
     }
     if (cmd.length === 0) throw new RuntimeError('Unsupported', 'exec: no command given');
-    if (rec.image) {
-      const spec = encodeSpec([
-        ...syscallEntries(),
-        ['pid', String(rec.pid)],
-        ...imageProcessEntries(rec, cmd),
-      ]);
-      return runExec(this.#perl, this.#shim, spec, timeoutSeconds, this.#clock);
-    }
-    const found = resolveCommand(
-      cmd[0] ?? '',
-      rec.config.envs,
-      rec.config.workingDir || '/',
-      rec.config.mounts,
-    );
-    if (!found.ok) return { exitCode: 127, stdout: '', stderr: `${found.message}\n`, timedOut: false };
-    const spec = encodeSpec([
-      ...syscallEntries(),
-      ['pid', String(rec.pid)],
-      ...processEntries(rec, this.#store.sandboxes.get(rec.sandboxId)?.config.hostname, found.path, cmd),
-    ]);
+    const spec = execSpec(rec, this.#store.sandboxes.get(rec.sandboxId)?.config.hostname, cmd);
+    if (typeof spec !== 'string') return spec;
     return runExec(this.#perl, this.#shim, spec, timeoutSeconds, this.#clock);
   }
 
