@@ -4,22 +4,39 @@ import type { KubeClient, KubeObjectLike, WatchStream } from './kube-client.js';
 
 export const GRACE_SECONDS = 2;
 
-export function benchPod(namespace: string, name: string, marker: string): KubeObjectLike {
+export interface BenchPodOptions {
+  /** Default busybox:1.36. */
+  image?: string;
+  annotations?: Record<string, string>;
+}
+
+export function benchPod(
+  namespace: string,
+  name: string,
+  marker: string,
+  opts: BenchPodOptions = {},
+): KubeObjectLike {
   const env = [{ name: 'PODRUN_BENCH', value: marker }];
+  const image = opts.image ?? 'busybox:1.36';
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace, labels: { app: 'bench-startup' } },
+    metadata: {
+      name,
+      namespace,
+      labels: { app: 'bench-startup' },
+      ...(opts.annotations ? { annotations: opts.annotations } : {}),
+    },
     spec: {
       // `sleep` is PID 1 of its PID namespace and ignores SIGTERM, as in any cluster: keep deletion short.
       terminationGracePeriodSeconds: GRACE_SECONDS,
       initContainers: [1, 2, 3].map((i) => ({
         name: `init-${i}`,
-        image: 'busybox:1.36',
+        image,
         command: ['true'],
         env,
       })),
-      containers: [{ name: 'app', image: 'busybox:1.36', command: ['sleep', '3600'], env }],
+      containers: [{ name: 'app', image, command: ['sleep', '3600'], env }],
     },
   };
 }
@@ -151,9 +168,10 @@ export async function startOnePod(
   ns: string,
   name: string,
   marker: string,
+  podOptions: BenchPodOptions = {},
 ): Promise<number> {
   const t0 = nowMs();
-  await client.must('POST', `/api/v1/namespaces/${ns}/pods`, benchPod(ns, name, marker));
+  await client.must('POST', `/api/v1/namespaces/${ns}/pods`, benchPod(ns, name, marker, podOptions));
   const ok = await tracker.until(() => tracker.running.has(name) || tracker.failed.has(name), 60_000);
   if (!ok || !tracker.running.has(name)) {
     throw new Error(

@@ -1,0 +1,184 @@
+// Benchmark of pod start-up with real images (issue "Real images on the embedded runtime"):
+//   (a) the three-init-container pod with its image already pulled (from a loopback registry), and the same
+//       pod with host binaries (annotation podrun.dev/images: host), alternately in one run: create → Running
+//       seen through a watch, medians, and the ratio (target ≤ 1.3×);
+//   (b) the same pod with `podman kube play` (Debian's podman, the same locally built image): the ratio
+//       podman / podrun (podrun should be ≥ 10× faster).
+// The image is busybox-static written as an OCI layout and pushed with skopeo; no network beyond loopback.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRegistry } from '../test/images/registry-fixtures.js';
+import { buildLayout } from '../test/support/oci-layout.js';
+import { deferCleanup } from './lib/cleanup.js';
+import { positiveIntFromEnv } from './lib/env.js';
+import { nowMs, PodTracker, startOnePod } from './lib/pod-tracker.js';
+import { type BenchResult, check, newResult } from './lib/report.js';
+import { type ServerHandle, startServer } from './lib/server.js';
+import { elapsedMs, median, ms, now } from './lib/stats.js';
+
+export interface ImageStartupOptions {
+  runs: number;
+  /** Runs of podman kube play (each takes seconds). */
+  podmanRuns: number;
+  log: (line: string) => void;
+}
+
+export const FULL_IMAGE_STARTUP = { runs: 10, podmanRuns: 3 };
+
+export function imageStartupOptionsFromEnv(
+  env: NodeJS.ProcessEnv,
+  log: (l: string) => void,
+): ImageStartupOptions {
+  return {
+    runs: positiveIntFromEnv(env, 'BENCH_RUNS', FULL_IMAGE_STARTUP.runs),
+    podmanRuns: positiveIntFromEnv(env, 'BENCH_PODMAN_RUNS', FULL_IMAGE_STARTUP.podmanRuns),
+    log,
+  };
+}
+
+const NS = 'bench-images';
+
+function podmanPodYaml(image: string, name: string): string {
+  const init = [1, 2, 3]
+    .map((i) => `    - name: init-${i}\n      image: ${image}\n      command: ["true"]\n`)
+    .join('');
+  return (
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: ${name}\nspec:\n  terminationGracePeriodSeconds: 2\n` +
+    `  initContainers:\n${init}  containers:\n    - name: app\n      image: ${image}\n      command: ["sleep", "3600"]\n`
+  );
+}
+
+/** `podman kube play` until it returns (the init containers have run, the app is started), in ms. */
+function podmanOnce(file: string, name: string): number {
+  const t0 = nowMs();
+  const r = spawnSync('podman', ['kube', 'play', '--replace', file], { encoding: 'utf8', timeout: 120_000 });
+  const took = nowMs() - t0;
+  if (r.status !== 0) throw new Error(`podman kube play failed: ${(r.stderr || r.stdout).trim()}`);
+  const state = execFileSync('podman', ['pod', 'inspect', name, '--format', '{{.State}}'], {
+    encoding: 'utf8',
+  }).trim();
+  if (state !== 'Running') throw new Error(`podman pod ${name} is ${state} after kube play`);
+  spawnSync('podman', ['kube', 'down', file], { timeout: 60_000 });
+  return took;
+}
+
+export async function runImageStartupBench(o: ImageStartupOptions): Promise<BenchResult> {
+  const started = now();
+  const full = o.runs >= FULL_IMAGE_STARTUP.runs;
+  const result = newResult(
+    'image-pod-startup',
+    'Pod start-up with real images',
+    '"Real images on the embedded runtime"',
+  );
+  const work = mkdtempSync(join(tmpdir(), 'podrun-bench-images-'));
+  const forgetWork = deferCleanup(() => rmSync(work, { recursive: true, force: true }));
+  let server: ServerHandle | undefined;
+  const registry = await startRegistry(join(work, 'registry'));
+  try {
+    const layout = join(work, 'layout');
+    buildLayout(layout, work, [
+      { name: 'bench/busybox:1.36', layers: [{ busybox: true }], config: { Env: ['PATH=/bin'] } },
+    ]);
+    const image = `${registry.host}/bench/busybox:1.36`;
+    execFileSync(
+      'skopeo',
+      ['copy', '--dest-tls-verify=false', `oci:${layout}:bench/busybox:1.36`, `docker://${image}`],
+      {
+        stdio: 'ignore',
+      },
+    );
+    o.log('starting podrun serve (images pulled from a loopback registry)');
+    server = await startServer({ allowFallback: false, maxSockets: 8 });
+    const client = server.client;
+    await client.must('POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NS },
+    });
+    const tracker = new PodTracker(true);
+    await tracker.open(client, NS);
+    const marker = `bench-${randomBytes(4).toString('hex')}`;
+    const fromImage = { image };
+    const onHost = { annotations: { 'podrun.dev/images': 'host' } };
+    const firstPull = await startOnePod(client, tracker, NS, 'pull', marker, fromImage);
+    await startOnePod(client, tracker, NS, 'warm-host', marker, onHost);
+    const img: number[] = [];
+    const host: number[] = [];
+    o.log(`image pod and host-binaries pod, alternately: ${o.runs} runs each`);
+    for (let i = 0; i < o.runs; i++) {
+      img.push(await startOnePod(client, tracker, NS, `image-${i}`, marker, fromImage));
+      host.push(await startOnePod(client, tracker, NS, `host-${i}`, marker, onHost));
+    }
+    tracker.close();
+    const ratio = median(img) / median(host);
+    result.setup.push(
+      'Server: `bin/podrun serve --port 0 --state-dir <tmp>` (default `--images pull`) as a child process; requests and watches over HTTPS on loopback.',
+      `Image: busybox-static as a one-layer OCI image, pushed to a loopback docker-registry; the pods name \`${image.replace(registry.host, '127.0.0.1:<port>')}\`.`,
+      'Pod: three init containers `true`, one app container `sleep 3600`; the host-binaries pod is the same with the annotation `podrun.dev/images: host`.',
+      `Parameters: ${o.runs} alternate runs after one warm-up each${full ? '' : ' — **quick run**'}.`,
+    );
+    result.metrics.push(
+      { name: 'first pod, image pulled on the way (create → Running)', value: ms(firstPull) },
+      {
+        name: `image already pulled, create → Running, median of ${o.runs}`,
+        value: `${ms(median(img))} (min ${ms(Math.min(...img))}, max ${ms(Math.max(...img))})`,
+      },
+      {
+        name: `host binaries, create → Running, median of ${o.runs}`,
+        value: `${ms(median(host))} (min ${ms(Math.min(...host))}, max ${ms(Math.max(...host))})`,
+      },
+      {
+        name: 'ratio image / host binaries (medians)',
+        value: `${ratio.toFixed(2)}×`,
+        target: '≤ 1.3×',
+        verdict: check(ratio <= 1.3, full),
+      },
+    );
+
+    // (b) podman kube play with the same image, from its own storage.
+    const podman = spawnSync('podman', ['--version'], { encoding: 'utf8' });
+    if (podman.status !== 0) {
+      result.notes.push('podman is not installed: (b) not measured (Debian: apt-get install podman).');
+    } else {
+      const local = 'localhost/bench/busybox:1.36';
+      execFileSync('skopeo', ['copy', `oci:${layout}:bench/busybox:1.36`, `containers-storage:${local}`], {
+        stdio: 'ignore',
+      });
+      const file = join(work, 'podman-pod.yaml');
+      writeFileSync(file, podmanPodYaml(local, 'bench-podman'));
+      o.log(`podman kube play: ${o.podmanRuns} runs after a warm-up`);
+      try {
+        podmanOnce(file, 'bench-podman');
+        const times: number[] = [];
+        for (let i = 0; i < o.podmanRuns; i++) times.push(podmanOnce(file, 'bench-podman'));
+        const pr = median(times) / median(img);
+        result.metrics.push(
+          {
+            name: `${podman.stdout.trim()}: \`podman kube play\` of the same pod, median of ${o.podmanRuns}`,
+            value: ms(median(times)),
+          },
+          {
+            name: 'ratio podman / podrun (image pods, medians)',
+            value: `${pr.toFixed(1)}×`,
+            target: '≥ 10×',
+            verdict: check(pr >= 10, full),
+          },
+        );
+      } catch (e) {
+        result.notes.push(`podman kube play could not run here: ${(e as Error).message.split('\n')[0]}`);
+      }
+    }
+  } catch (e) {
+    result.problem = (e as Error).message;
+  } finally {
+    await server?.stop();
+    await registry.stop();
+    forgetWork();
+    rmSync(work, { recursive: true, force: true });
+  }
+  result.durationMs = elapsedMs(started);
+  return result;
+}
