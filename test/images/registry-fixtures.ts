@@ -78,7 +78,7 @@ export interface LayoutImage {
   diffId: string;
 }
 
-function writeBlob(layout: string, data: Buffer | string): { digest: string; size: number } {
+export function writeBlob(layout: string, data: Buffer | string): { digest: string; size: number } {
   const digest = sha256(data);
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
   writeFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), data);

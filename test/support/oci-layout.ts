@@ -1,10 +1,10 @@
 // Small real images for tests, written as an OCI layout under a temp dir: layers from files given inline (and
 // optionally the host's static busybox with all its applets), whiteouts, and an image config.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { sha256, writeBlob } from '../images/registry-fixtures.js';
 
 export interface LayerSpec {
   /** Path (relative, no leading slash) → content. */
@@ -21,15 +21,6 @@ export interface LayoutImageSpec {
   layers: LayerSpec[];
   /** The image config's `config` (Entrypoint, Cmd, Env, User, WorkingDir, Volumes…). */
   config?: Record<string, unknown>;
-}
-
-const sha256 = (data: Buffer | string) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-
-function writeBlob(layout: string, data: Buffer | string): { digest: string; size: number } {
-  const digest = sha256(data);
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), data);
-  return { digest, size: Buffer.byteLength(data) };
 }
 
 let seq = 0;

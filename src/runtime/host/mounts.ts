@@ -4,10 +4,9 @@
 
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
-import type { Mount } from '../types.js';
-
 /** containerd's default when the image sets no PATH; the host runtime uses it only to find the command. */
-export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+import { DEFAULT_PATH } from '../image-process.js';
+import type { Mount } from '../types.js';
 
 export function mountSource(m: Mount): string {
   return m.subPath ? join(m.hostPath, m.subPath) : m.hostPath;

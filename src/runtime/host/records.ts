@@ -114,6 +114,8 @@ export function newContainerRecord(
   logPath: string,
   now: number,
   bootId: string,
+  /** Who it runs as; default: the user the security context names, from the host's /etc/passwd. */
+  identity: Identity = resolveIdentity(config.linux?.security),
 ): ContainerRecord {
   return {
     id,
@@ -129,7 +131,7 @@ export function newContainerRecord(
     reason: '',
     message: '',
     logPath,
-    identity: resolveIdentity(config.linux?.security),
+    identity,
     pid: 0,
     pidStart: '',
     shimPid: 0,

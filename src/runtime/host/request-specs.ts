@@ -3,9 +3,10 @@
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DEFAULT_PATH } from '../image-process.js';
 import { imageMountEntries, imageProcessEntries } from './image-container.js';
 import { allocationOwner } from './ipam.js';
-import { DEFAULT_PATH, mountSource, sortMounts } from './mounts.js';
+import { mountSource, sortMounts } from './mounts.js';
 import { hostsFile, resolvConf } from './pod-files.js';
 import { type ContainerRecord, recordJson, type SandboxRecord } from './records.js';
 import type { SpecEntry } from './spec.js';

@@ -479,11 +479,16 @@ export class HostRuntime extends HostImages implements RuntimeService {
       config.rootfs === 'image'
         ? await createImageRun(this.imagesFor(config), id, config, sandbox.config.hostname)
         : undefined;
-    const rec = newContainerRecord(id, sandbox, config, logPath, this.#clock.now(), this.#bootId);
-    if (fromImage) {
-      rec.image = fromImage.run;
-      rec.identity = fromImage.identity;
-    }
+    const rec = newContainerRecord(
+      id,
+      sandbox,
+      config,
+      logPath,
+      this.#clock.now(),
+      this.#bootId,
+      fromImage?.identity,
+    );
+    if (fromImage) rec.image = fromImage.run;
     // Only in memory until it is started: a container podrun never started is not worth finding again.
     this.#store.putContainer(rec);
     this.#events.emit('ContainerCreated', podSandboxId, rec.podUid, id);

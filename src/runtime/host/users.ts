@@ -13,23 +13,8 @@ export interface Identity {
 
 export function resolveIdentity(security: LinuxContainerSecurity | undefined, etc = '/etc'): Identity {
   const uid = security?.runAsUser ?? 0;
-  const passwd = parse(read(`${etc}/passwd`));
-  const user = passwd.find((f) => Number(f[2]) === uid);
-  const gid = security?.runAsGroup ?? (user ? Number(user[3]) : 0);
-  const groups = new Set<number>();
-  if (user?.[0]) {
-    for (const g of parse(read(`${etc}/group`))) {
-      const members = (g[3] ?? '').split(',');
-      if (members.includes(user[0])) groups.add(Number(g[2]));
-    }
-  }
-  for (const g of security?.supplementalGroups ?? []) groups.add(g);
-  groups.delete(gid);
-  return {
-    uid,
-    gid,
-    groups: [gid, ...[...groups].sort((a, b) => a - b)].filter((g) => Number.isInteger(g) && g >= 0),
-  };
+  const user = security?.runAsGroup === undefined ? String(uid) : `${uid}:${security.runAsGroup}`;
+  return resolveUserString(user, read(`${etc}/passwd`), read(`${etc}/group`), security?.supplementalGroups);
 }
 
 function parse(text: string): string[][] {
