@@ -35,13 +35,14 @@ export abstract class HostImages implements ImageManager {
   }
 
   async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
-    // Without an image store every container runs host binaries: each image counts as present, as before
-    // images were supported, so that a kubelet that still asks does not fail its pods.
+    // Without an image store every container runs host binaries: each image counts as present (and a pull
+    // as done), as before images were supported, so that a kubelet that still asks does not fail its pods.
     if (!this.images) return { id: `host://${image.image}`, repoTags: [], repoDigests: [], size: 0 };
     return this.#service.imageStatus(image);
   }
 
   async pullImage(image: ImageSpec, options?: PullImageOptions): Promise<string> {
+    if (!this.images) return `host://${image.image}`;
     return this.#service.pullImage(image, options);
   }
 
