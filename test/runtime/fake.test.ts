@@ -1,13 +1,38 @@
-// The fake runtime against the parts of the runtime contract it implements without running processes.
+// The fake runtime through the same conformance suite as the host runtime: every case that needs no real
+// process, namespace, network or file runs; those that do are skipped with the reason. Then what only the fake
+// has: its image configs and the process it records for each container.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ServiceRules } from '../../src/network/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
 import type { RuntimeService } from '../../src/runtime/types.js';
-import { FakeClock } from '../../src/util/clock.js';
+import { FakeClock, systemClock } from '../../src/util/clock.js';
+import { readLayoutImage } from '../support/image-fixtures.js';
+import { runtimeConformance } from './conformance.js';
 import { runtimeServiceRulesConformance } from './service-rules-conformance.js';
 
 const fakeOf = (rt: RuntimeService) => rt as FakeRuntime;
+
+runtimeConformance({
+  name: 'fake',
+  newRuntime: async () => new FakeRuntime({ clock: systemClock }),
+  lacks: {
+    processes:
+      'the fake runs no process: there is no output, exit of its own, signal handling or command lookup to observe',
+    namespaces: 'the fake makes no namespaces: there is no hostname, user or process isolation to observe',
+    network: 'the fake makes no network: its pod addresses are never routed',
+    files: 'the fake touches no files: there are no mounts, root filesystems or log files',
+    cgroups: 'the fake enforces no resource limits',
+  },
+  images: {
+    // As `podrun image load` would: the name, id and config the layout holds.
+    prepareImage: async (rt, name, fixture) => {
+      const image = readLayoutImage(fixture.layout);
+      assert.equal(image.name, name);
+      fakeOf(rt).addImage(name, { config: image.config, id: image.id, size: image.size });
+    },
+  },
+});
 
 runtimeServiceRulesConformance({
   name: 'fake',

@@ -3,7 +3,15 @@
 // `io.containerd.image.name` annotation (what containerd's import and podrun's loadImage name it by).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ImageProcessConfig } from '../../src/runtime/image-process.js';
@@ -29,7 +37,8 @@ export interface ImageFixture {
 /** Fills a layer's directory. */
 export type LayerWriter = (dir: string) => void;
 
-const goArch = (): string => ({ x64: 'amd64', arm64: 'arm64', ia32: '386' })[process.arch as string] ?? process.arch;
+const goArch = (): string =>
+  ({ x64: 'amd64', arm64: 'arm64', ia32: '386' })[process.arch as string] ?? process.arch;
 
 function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
@@ -120,8 +129,14 @@ export function buildImage(
 }
 
 /** What a layout says of its one image: name, id and config, read from its index, manifest and config blobs. */
-export function readLayoutImage(layout: string): { name: string; id: string; config: ImageConfigFields; size: number } {
-  const blob = (digest: string) => readFileSync(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length)));
+export function readLayoutImage(layout: string): {
+  name: string;
+  id: string;
+  config: ImageConfigFields;
+  size: number;
+} {
+  const blob = (digest: string) =>
+    readFileSync(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length)));
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
     manifests: { digest: string; size: number; annotations?: Record<string, string> }[];
   };
@@ -211,4 +226,12 @@ export function layeredImage(work: string): ImageFixture {
       writeFileSync(join(dir, 'etc', 'upper'), 'upper\n');
     },
   ]);
+}
+
+/**
+ * `conformance/removable:1`: busybox with User `1000` (numeric: ImageStatus reports uid 1000) and Cmd
+ * `/bin/true`, for cases that remove their image.
+ */
+export function removableImage(work: string): ImageFixture {
+  return buildImage(work, 'conformance/removable:1', { Cmd: ['/bin/true'], User: '1000' }, [busyboxRoot]);
 }
