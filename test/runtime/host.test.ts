@@ -28,8 +28,9 @@ const newHostRuntime = (stateDir = tempDir('podrun-host-state-'), extra: Record<
 
 const memory = detectCgroups().memoryRoot !== '';
 
-// The image cases run once `images` is given: a prepareImage that loads the fixture's OCI layout into the
-// runtime's image store (see ImageHooks in conformance-context.ts for what it must do).
+// The image cases run once `images` is given (ImageHooks in conformance-context.ts says what prepareImage must
+// do): a runtime made with an image service (`images: await ImageService.open({ root, inUse })`, inUse naming
+// the ids its containers use) and `prepareImage: (rt, _name, fixture) => rt.loadImage(fixture.layout)`.
 runtimeConformance({
   name: 'host',
   newRuntime: () => newHostRuntime(),
