@@ -23,13 +23,16 @@ export interface ImageProcessConfig {
 export interface ImageProcess {
   /** argv; argv[0] is looked up in the container's PATH when it has no `/`. */
   argv: string[];
-  /** `NAME=value`, in order: default PATH, HOSTNAME, the image's Env, the container's env. */
+  /**
+   * `NAME=value`, one per name: default PATH, HOSTNAME, the image's Env, the container's env, as containerd
+   * and runc merge them (processEnv). HOME is not in it: runc adds it from the resolved user.
+   */
   env: string[];
   /** The pod's workingDir, else the image's, else `/`. */
   cwd: string;
   /**
-   * What to resolve against the rootfs's /etc/passwd and /etc/group (oci.WithUser): `runAsUsername`, else
-   * `runAsUser[:runAsGroup]`, else the image's User; '' means root.
+   * What to resolve against the rootfs's /etc/passwd and /etc/group (oci.WithUser): `runAsUsername` or
+   * `runAsUser`, with `:runAsGroup` when set, else the image's User; '' means root.
    */
   user: string;
   /** The image's volumes the container does not mount itself (each gets a directory of its own). */
@@ -57,52 +60,71 @@ export function processArgs(
 }
 
 /**
- * replaceOrAppendEnvValues over containerd's order. A repeated name replaces the earlier value in place (an
- * image's PATH replaces the default); an image entry without `=` unsets the name.
+ * The environment the process gets: containerd's replaceOrAppendEnvValues, then runc's prepareEnv.
+ *
+ * containerd starts from `PATH=<default>` and `HOSTNAME=<hostname>` and applies the image's Env then the
+ * container's env in one call, which indexes only those two defaults: an entry for either replaces it in
+ * place (an image's PATH replaces the default), an entry without `=` for either unsets it (a later entry for
+ * it takes the slot back), and any other entry is appended, repeats included. runc then keeps the last
+ * occurrence of each name, in the order of those last occurrences. An entry without `=` for another name is
+ * left in the list by containerd and refused by runc at start (`invalid environment variable: missing '='`);
+ * here it is refused at once. runc's HOME (from the user's passwd entry when the list has none) is added by
+ * whoever resolves the user.
  */
 export function processEnv(
   hostname: string | undefined,
   imageEnv: readonly string[] | null | undefined,
   envs: readonly KeyValue[],
 ): string[] {
-  const out: string[] = [];
-  const index = new Map<string, number>();
-  const put = (entry: string) => {
+  const list: string[] = [`PATH=${DEFAULT_PATH}`];
+  const defaults = new Map<string, number>([['PATH', 0]]);
+  if (hostname) {
+    defaults.set('HOSTNAME', list.length);
+    list.push(`HOSTNAME=${hostname}`);
+  }
+  const overrides = [...(imageEnv ?? []), ...envs.map((e) => `${e.name}=${e.value}`)];
+  for (const entry of overrides) {
     const eq = entry.indexOf('=');
     const name = eq < 0 ? entry : entry.slice(0, eq);
-    const at = index.get(name);
+    const at = defaults.get(name);
     if (eq < 0) {
-      if (at !== undefined) out[at] = '';
-      index.delete(name);
-      return;
-    }
-    if (at !== undefined) out[at] = entry;
-    else {
-      index.set(name, out.length);
-      out.push(entry);
-    }
-  };
-  put(`PATH=${DEFAULT_PATH}`);
-  if (hostname) put(`HOSTNAME=${hostname}`);
-  for (const e of imageEnv ?? []) put(e);
-  for (const e of envs) put(`${e.name}=${e.value}`);
-  return out.filter((e) => e !== '');
+      if (at !== undefined) list[at] = '';
+      else {
+        throw new RuntimeError(
+          'CreateContainerError',
+          `invalid environment variable ${JSON.stringify(entry)} in the image's Env: missing '=' (only PATH and HOSTNAME can be unset this way); fix the image's config`,
+        );
+      }
+    } else if (at !== undefined) list[at] = entry;
+    else list.push(entry);
+  }
+  // runc: the last occurrence of each name wins, in the order of the last occurrences.
+  const last = new Map<string, number>();
+  list.forEach((entry, i) => {
+    if (entry !== '') last.set(entry.slice(0, entry.indexOf('=')), i);
+  });
+  return list.filter((entry, i) => entry !== '' && last.get(entry.slice(0, entry.indexOf('='))) === i);
 }
 
-/** GenerateUserString, then the image's User when the pod asks for no user. */
+/**
+ * GenerateUserString (`runAsUsername`, else `runAsUser`, each with `:runAsGroup` when set; a group without a
+ * user is an error), then the image's User when the pod asks for no user.
+ */
 export function processUser(config: ContainerConfig, image: ImageProcessConfig | undefined): string {
   const sec = config.linux?.security;
-  if (sec?.runAsUsername) return sec.runAsUsername;
-  if (sec?.runAsUser !== undefined) {
-    return sec.runAsGroup !== undefined ? `${sec.runAsUser}:${sec.runAsGroup}` : String(sec.runAsUser);
+  let user = sec?.runAsUser !== undefined ? String(sec.runAsUser) : '';
+  if (sec?.runAsUsername) user = sec.runAsUsername;
+  const group = sec?.runAsGroup !== undefined ? String(sec.runAsGroup) : '';
+  if (user === '') {
+    if (group !== '') {
+      throw new RuntimeError(
+        'CreateContainerError',
+        `failed to generate user string: user group "${group}" is specified without user: set runAsUser (or the image's user) together with runAsGroup`,
+      );
+    }
+    return image?.User ?? '';
   }
-  if (sec?.runAsGroup !== undefined) {
-    throw new RuntimeError(
-      'CreateContainerError',
-      'user group is specified without user: set runAsUser together with runAsGroup',
-    );
-  }
-  return image?.User ?? '';
+  return group === '' ? user : `${user}:${group}`;
 }
 
 /** Everything about the process a runtime that runs images needs, from the container and image configs. */
@@ -112,8 +134,8 @@ export function imageProcess(
   hostname: string | undefined,
 ): ImageProcess {
   const mounted = new Set(config.mounts.map((m) => cleanPath(m.containerPath)));
-  const imageVolumes = Object.keys(image?.Volumes ?? {})
-    .map(cleanPath)
+  // containerd would mount two volumes for `/data` and `/data/`; one directory is the same to the process.
+  const imageVolumes = [...new Set(Object.keys(image?.Volumes ?? {}).map(cleanPath))]
     .filter((p) => !mounted.has(p))
     .sort();
   return {
@@ -129,7 +151,11 @@ export function imageProcess(
 export function imageUser(user: string | undefined): { uid?: number; username?: string } {
   const u = (user ?? '').split(':')[0] ?? '';
   if (u === '') return {};
-  if (/^\d+$/.test(u)) return { uid: Number(u) };
+  // strconv.ParseInt(u, 10, 64): a sign is allowed; what does not parse (or overflows) is a name.
+  if (/^[+-]?\d+$/.test(u)) {
+    const n = BigInt(u);
+    if (n >= -(2n ** 63n) && n < 2n ** 63n) return { uid: Number(n) };
+  }
   return { username: u };
 }
 

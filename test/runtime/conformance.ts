@@ -1,12 +1,16 @@
-// A behaviour suite every RuntimeService implementation can be run through (like hono's shared router tests).
-// It drives real commands (sh, env, id, perl, sleep), so a runtime that runs nothing (a fake) lists what it
-// skips and why. Every case makes its own sandboxes and removes them.
+// A behaviour suite every RuntimeService implementation is run through (like hono's shared router tests): the
+// host runtime (test/runtime/host.test.ts) and the fake (test/runtime/fake.test.ts) run the same cases. Cases
+// drive real commands (sh, env, id, perl, sleep); each says what it needs of a runtime (conformance-context.ts
+// Need), and a runtime that lacks something (the fake runs no processes) says why, which skips those cases
+// with that reason. Every case makes its own sandboxes; the suite removes them.
 //
-//   runtimeConformance({ name: 'host', newRuntime: () => createHostRuntime({ stateDir }), skip: [] });
+//   runtimeConformance({ name: 'host', newRuntime: () => createHostRuntime({ stateDir }), images: { prepareImage } });
+//
+// The contract cases that need no process are in conformance-contract.ts, the image cases in
+// conformance-images.ts (ImageHooks says what a runtime's prepareImage must do).
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,13 +21,22 @@ import type {
   RuntimeEvent,
   RuntimeService,
 } from '../../src/runtime/types.js';
+import { appImage, type ImageFixture, layeredImage, removableImage } from '../support/image-fixtures.js';
+import type { ConformanceContext, ConformanceOptions, Need, Pod } from './conformance-context.js';
+import { CONTRACT_TESTS, contractCases } from './conformance-contract.js';
+import { IMAGE_TESTS, imageCases } from './conformance-images.js';
+import { CLIENT, readCriLog, SERVER, sleep, tcpLine, waitFor } from './conformance-support.js';
 
-export interface ConformanceOptions {
-  name: string;
-  newRuntime: () => Promise<RuntimeService>;
-  /** Cases this runtime cannot pass, by test name, each with the reason. */
-  skip?: { reason: string; tests: string[] }[];
-}
+export type { ConformanceOptions, ImageHooks, Need } from './conformance-context.js';
+export {
+  CLIENT,
+  type CriLogRecord,
+  readCriLog,
+  SERVER,
+  sleep,
+  tcpLine,
+  waitFor,
+} from './conformance-support.js';
 
 export const CONFORMANCE_TESTS = {
   sandboxReady: 'a new sandbox is ready and reports its metadata, labels and an IP',
@@ -48,35 +61,25 @@ export const CONFORMANCE_TESTS = {
   oom: 'a container that exceeds its memory limit ends as OOMKilled with exit code 137',
   readOnlyRootfs: 'readOnlyRootfs makes / read-only while volumes stay writable',
   events: 'a ContainerStopped event follows the exit of a container',
-  listAndRemove:
-    'listContainers filters by sandbox and labels; removeContainer forgets the container but keeps its log',
   stopSandbox: 'stopPodSandbox stops every container and leaves the sandbox notready; removal is idempotent',
-  images: 'pullImage returns a reference and imageStatus then reports the image',
+  ...CONTRACT_TESTS,
+  ...IMAGE_TESTS,
 } as const;
-
-export const SERVER = (port: number) => [
-  'perl',
-  '-MIO::Socket::INET',
-  '-e',
-  `$s = IO::Socket::INET->new(LocalAddr => "0.0.0.0", LocalPort => ${port}, Listen => 5, ReuseAddr => 1) or die "listen: $!"; while ($c = $s->accept) { print $c "hello from " . \`uname -n\`; close $c }`,
-];
-
-export const CLIENT = (addr: string) => [
-  'perl',
-  '-MIO::Socket::INET',
-  '-e',
-  `for (1 .. 50) { $c = IO::Socket::INET->new(PeerAddr => "${addr}", Timeout => 1) and last; select(undef, undef, undef, 0.1) } $c or die "connect ${addr}: $!\\n"; print scalar <$c>`,
-];
 
 export function runtimeConformance(options: ConformanceOptions): void {
   const skipped = new Map<string, string>();
   for (const s of options.skip ?? []) for (const t of s.tests) skipped.set(t, s.reason);
+  const lacks: Partial<Record<Need, string>> = { ...options.lacks };
+  if (!options.images) {
+    lacks.images = 'no images hook (ConformanceOptions.images): the runtime was handed no image to run';
+  }
 
   describe(`runtime conformance: ${options.name}`, () => {
     let rt: RuntimeService;
     let work: string;
     let seq = 0;
     const sandboxes: string[] = [];
+    const prepared = new Map<string, Promise<ImageFixture>>();
 
     before(async () => {
       rt = await options.newRuntime();
@@ -88,8 +91,8 @@ export function runtimeConformance(options: ConformanceOptions): void {
       rmSync(work, { recursive: true, force: true });
     });
 
-    const it = (name: string, fn: () => Promise<void>) => {
-      const reason = skipped.get(name);
+    const it = (name: string, needs: Need[], fn: () => Promise<void>) => {
+      const reason = skipped.get(name) ?? needs.map((n) => lacks[n]).find((r) => r !== undefined);
       if (reason) test(name, { skip: reason }, () => {});
       else test(name, { timeout: 60_000 }, fn);
     };
@@ -105,7 +108,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
         portMappings: [],
       };
     };
-    const newPod = async (name: string, labels?: Record<string, string>) => {
+    const newPod = async (name: string, labels?: Record<string, string>): Promise<Pod> => {
       const config = sandboxConfig(name, labels);
       const id = await rt.runPodSandbox(config);
       sandboxes.push(id);
@@ -127,7 +130,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       logPath: `${name}/0.log`,
       ...extra,
     });
-    const run = async (pod: { id: string; config: PodSandboxConfig }, config: ContainerConfig) => {
+    const run = async (pod: Pod, config: ContainerConfig) => {
       const id = await rt.createContainer(pod.id, config, pod.config);
       await rt.startContainer(id);
       return id;
@@ -148,13 +151,40 @@ export function runtimeConformance(options: ConformanceOptions): void {
         .map((l) => (l.tag === 'F' ? `${l.text}\n` : l.text))
         .join('');
     };
-    const runToEnd = async (pod: { id: string; config: PodSandboxConfig }, config: ContainerConfig) => {
+    const runToEnd = async (pod: Pod, config: ContainerConfig) => {
       const id = await run(pod, config);
       const status = await waitExit(id);
       return { id, status, out: await stdout(id) };
     };
+    const builders = { app: appImage, layered: layeredImage, removable: removableImage };
+    const image = (kind: keyof typeof builders): Promise<ImageFixture> => {
+      let p = prepared.get(kind);
+      if (!p) {
+        const hooks = options.images;
+        if (!hooks) throw new Error('image cases run only with ConformanceOptions.images');
+        p = (async () => {
+          const fixture = builders[kind](join(work, 'images'));
+          await hooks.prepareImage(rt, fixture.name, fixture);
+          return fixture;
+        })();
+        prepared.set(kind, p);
+      }
+      return p;
+    };
+    const ctx: ConformanceContext = {
+      rt: () => rt,
+      work: () => work,
+      it,
+      newPod,
+      containerConfig,
+      run,
+      waitExit,
+      stdout,
+      runToEnd,
+      image,
+    };
 
-    it(CONFORMANCE_TESTS.sandboxReady, async () => {
+    it(CONFORMANCE_TESTS.sandboxReady, [], async () => {
       const pod = await newPod('ready', { app: 'web' });
       const s = await rt.podSandboxStatus(pod.id);
       assert.equal(s.state, 'ready');
@@ -169,13 +199,13 @@ export function runtimeConformance(options: ConformanceOptions): void {
       );
     });
 
-    it(CONFORMANCE_TESTS.ownHostname, async () => {
+    it(CONFORMANCE_TESTS.ownHostname, ['processes', 'namespaces', 'network'], async () => {
       const pod = await newPod('own-hostname');
       const { out } = await runToEnd(pod, containerConfig('c', ['sh', '-c', 'uname -n; ls /sys/class/net']));
       assert.equal(out, 'own-hostname\neth0\nlo\n');
     });
 
-    it(CONFORMANCE_TESTS.localhost, async () => {
+    it(CONFORMANCE_TESTS.localhost, ['processes', 'network'], async () => {
       const pod = await newPod('same-pod');
       await run(pod, containerConfig('server', SERVER(8080)));
       const client = await run(pod, containerConfig('client', ['sleep', '600']));
@@ -185,7 +215,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(r.exitCode, 0);
     });
 
-    it(CONFORMANCE_TESTS.podToPod, async () => {
+    it(CONFORMANCE_TESTS.podToPod, ['processes', 'network'], async () => {
       const a = await newPod('pod-a');
       const b = await newPod('pod-b');
       await run(a, containerConfig('server', SERVER(8080)));
@@ -197,14 +227,14 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(r.stdout, 'hello from pod-a\n', r.stderr);
     });
 
-    it(CONFORMANCE_TESTS.hostToPod, async () => {
+    it(CONFORMANCE_TESTS.hostToPod, ['processes', 'network'], async () => {
       const pod = await newPod('reachable');
       await run(pod, containerConfig('server', SERVER(8080)));
       const ip = (await rt.podSandboxStatus(pod.id)).ip;
       assert.equal(await tcpLine(ip, 8080), 'hello from reachable\n');
     });
 
-    it(CONFORMANCE_TESTS.exactEnv, async () => {
+    it(CONFORMANCE_TESTS.exactEnv, ['processes'], async () => {
       const pod = await newPod('env');
       const envs = [
         { name: 'ZETA', value: 'last letter first' },
@@ -226,7 +256,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.doesNotMatch(own.out, /PATH=\/usr\/local/);
     });
 
-    it(CONFORMANCE_TESTS.mounts, async () => {
+    it(CONFORMANCE_TESTS.mounts, ['processes', 'files'], async () => {
       const pod = await newPod('mounts');
       const rw = join(work, 'vol-rw');
       const ro = join(work, 'vol-ro');
@@ -250,7 +280,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(existsSync(join(ro, 'x')), false);
     });
 
-    it(CONFORMANCE_TESTS.subPath, async () => {
+    it(CONFORMANCE_TESTS.subPath, ['processes', 'files'], async () => {
       const pod = await newPod('subpath');
       const vol = join(work, 'vol-sub');
       mkdirSync(join(vol, 'conf'), { recursive: true });
@@ -267,13 +297,13 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(out, 'key=value\napp.conf\n');
     });
 
-    it(CONFORMANCE_TESTS.workingDir, async () => {
+    it(CONFORMANCE_TESTS.workingDir, ['processes'], async () => {
       const pod = await newPod('workdir');
       const { out } = await runToEnd(pod, containerConfig('c', ['/bin/pwd'], { workingDir: '/usr/share' }));
       assert.equal(out, '/usr/share\n');
     });
 
-    it(CONFORMANCE_TESTS.exitCodes, async () => {
+    it(CONFORMANCE_TESTS.exitCodes, ['processes'], async () => {
       const pod = await newPod('exits');
       const ok = await runToEnd(pod, containerConfig('ok', ['sh', '-c', 'exit 0']));
       const three = await runToEnd(pod, containerConfig('three', ['sh', '-c', 'exit 3']));
@@ -284,7 +314,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.ok(three.status.startedAt > 0 && three.status.finishedAt >= three.status.startedAt);
     });
 
-    it(CONFORMANCE_TESTS.killed, async () => {
+    it(CONFORMANCE_TESTS.killed, [], async () => {
       const pod = await newPod('killed');
       const id = await run(pod, containerConfig('c', ['sleep', '600']));
       await rt.stopContainer(id, 0);
@@ -294,7 +324,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(s.reason, 'Error');
     });
 
-    it(CONFORMANCE_TESTS.gracefulStop, async () => {
+    it(CONFORMANCE_TESTS.gracefulStop, ['processes'], async () => {
       const pod = await newPod('graceful');
       const id = await run(
         pod,
@@ -314,7 +344,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.match(await stdout(id), /got TERM/);
     });
 
-    it(CONFORMANCE_TESTS.forcedStop, async () => {
+    it(CONFORMANCE_TESTS.forcedStop, ['processes'], async () => {
       const pod = await newPod('stubborn');
       const id = await run(pod, containerConfig('c', ['sh', '-c', 'trap "" TERM; echo ready; sleep 600']));
       await waitFor(async () => (await stdout(id)).includes('ready'));
@@ -328,7 +358,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(s.reason, 'Error');
     });
 
-    it(CONFORMANCE_TESTS.logs, async () => {
+    it(CONFORMANCE_TESTS.logs, ['processes', 'files'], async () => {
       const pod = await newPod('logs');
       const { status } = await runToEnd(
         pod,
@@ -365,7 +395,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       );
     });
 
-    it(CONFORMANCE_TESTS.runAsUser, async () => {
+    it(CONFORMANCE_TESTS.runAsUser, ['processes', 'namespaces'], async () => {
       const pod = await newPod('identity');
       const { out } = await runToEnd(
         pod,
@@ -376,7 +406,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(out, '65534\n65534\n65534 4321\n');
     });
 
-    it(CONFORMANCE_TESTS.exec, async () => {
+    it(CONFORMANCE_TESTS.exec, ['processes', 'namespaces'], async () => {
       const pod = await newPod('exec');
       const id = await run(
         pod,
@@ -393,7 +423,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.deepEqual(r, { exitCode: 4, stdout: 'hi from 65534\n', stderr: 'oops\n', timedOut: false });
     });
 
-    it(CONFORMANCE_TESTS.execTimeout, async () => {
+    it(CONFORMANCE_TESTS.execTimeout, ['processes'], async () => {
       const pod = await newPod('exec-timeout');
       const id = await run(pod, containerConfig('c', ['sleep', '600']));
       const t0 = Date.now();
@@ -403,7 +433,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal((await rt.containerStatus(id)).state, 'running', 'the container itself goes on');
     });
 
-    it(CONFORMANCE_TESTS.startError, async () => {
+    it(CONFORMANCE_TESTS.startError, ['processes', 'files'], async () => {
       const pod = await newPod('start-error');
       const id = await rt.createContainer(
         pod.id,
@@ -422,7 +452,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.match(s.message, /executable file not found in \$PATH/);
     });
 
-    it(CONFORMANCE_TESTS.oom, async () => {
+    it(CONFORMANCE_TESTS.oom, ['processes', 'cgroups'], async () => {
       const pod = await newPod('oom');
       const { status } = await runToEnd(
         pod,
@@ -434,7 +464,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.equal(status.exitCode, 137);
     });
 
-    it(CONFORMANCE_TESTS.readOnlyRootfs, async () => {
+    it(CONFORMANCE_TESTS.readOnlyRootfs, ['processes', 'files'], async () => {
       const pod = await newPod('ro-root');
       const vol = join(work, 'vol-ro-root');
       mkdirSync(vol, { recursive: true });
@@ -461,7 +491,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       }
     });
 
-    it(CONFORMANCE_TESTS.events, async () => {
+    it(CONFORMANCE_TESTS.events, ['processes'], async () => {
       if (!rt.onEvent) return;
       const pod = await newPod('events');
       const seen: RuntimeEvent[] = [];
@@ -477,31 +507,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       }
     });
 
-    it(CONFORMANCE_TESTS.listAndRemove, async () => {
-      const a = await newPod('list-a');
-      const b = await newPod('list-b');
-      const c1 = await run(a, containerConfig('one', ['sh', '-c', 'echo one'], { labels: { tier: 'x' } }));
-      const c2 = await run(a, containerConfig('two', ['sh', '-c', 'echo two']));
-      const c3 = await run(
-        b,
-        containerConfig('three', ['sh', '-c', 'echo three'], { labels: { tier: 'x' } }),
-      );
-      for (const id of [c1, c2, c3]) await waitExit(id);
-      const ofA = await rt.listContainers({ podSandboxId: a.id });
-      assert.deepEqual(ofA.map((c) => c.id).sort(), [c1, c2].sort());
-      const tierX = await rt.listContainers({ labelSelector: { tier: 'x' } });
-      assert.deepEqual(tierX.map((c) => c.id).sort(), [c1, c3].sort());
-      const log = (await rt.containerStatus(c1)).logPath;
-      await rt.removeContainer(c1);
-      await rt.removeContainer(c1);
-      await assert.rejects(
-        rt.containerStatus(c1),
-        (e: Error & { reason?: string }) => e.reason === 'NotFound',
-      );
-      assert.equal(existsSync(log), true, 'the log outlives the container');
-    });
-
-    it(CONFORMANCE_TESTS.stopSandbox, async () => {
+    it(CONFORMANCE_TESTS.stopSandbox, [], async () => {
       const pod = await newPod('stop-sandbox');
       const c1 = await run(pod, containerConfig('one', ['sleep', '600']));
       const c2 = await run(pod, containerConfig('two', ['sh', '-c', 'trap "" TERM; sleep 600']));
@@ -515,75 +521,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
       assert.deepEqual(await rt.listContainers({ podSandboxId: pod.id }), []);
     });
 
-    it(CONFORMANCE_TESTS.images, async () => {
-      const ref = await rt.pullImage({ image: 'docker.io/library/busybox:1.36' });
-      assert.ok(ref.length > 0);
-      const s = await rt.imageStatus({ image: 'docker.io/library/busybox:1.36' });
-      assert.ok(s && s.id.length > 0);
-    });
+    contractCases(ctx);
+    imageCases(ctx);
   });
-}
-
-export interface CriLogRecord {
-  time: string;
-  stream: 'stdout' | 'stderr';
-  tag: 'F' | 'P';
-  text: string;
-}
-
-/** Parses a CRI log file (`<RFC3339Nano> <stream> <F|P> <text>` per line). */
-export function readCriLog(path: string): CriLogRecord[] {
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: CriLogRecord[] = [];
-  for (const line of raw.split('\n')) {
-    if (!line) continue;
-    const m = /^(\S+) (stdout|stderr) ([FP]) (.*)$/s.exec(line);
-    if (!m) throw new Error(`not a CRI log line in ${path}: ${JSON.stringify(line.slice(0, 120))}`);
-    out.push({
-      time: m[1] as string,
-      stream: m[2] as 'stdout' | 'stderr',
-      tag: m[3] as 'F' | 'P',
-      text: m[4] as string,
-    });
-  }
-  return out;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-export async function waitFor(check: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) assert.fail(`condition not met within ${ms} ms`);
-    await sleep(25);
-  }
-}
-
-/** Connects from this process (the host) and reads one line, retrying while the server starts. */
-export async function tcpLine(host: string, port: number, ms = 10_000): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await new Promise<string>((resolve, reject) => {
-        const sock = connect({ host, port, timeout: 2000 });
-        let data = '';
-        sock.on('data', (b) => {
-          data += b.toString();
-        });
-        sock.on('end', () => resolve(data));
-        sock.on('timeout', () => sock.destroy(new Error('timeout')));
-        sock.on('error', reject);
-      });
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(100);
-    }
-  }
 }

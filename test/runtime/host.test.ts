@@ -10,7 +10,7 @@ import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/ho
 import { recordsRoot } from '../../src/runtime/host/records.js';
 import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
 import { processStart, startedReport } from '../e2e/support/leftovers.js';
-import { CONFORMANCE_TESTS, readCriLog, runtimeConformance, sleep, waitFor } from './conformance.js';
+import { readCriLog, runtimeConformance, sleep, waitFor } from './conformance.js';
 import { HOST_TEST_NETWORK } from './fixtures/network.js';
 
 const dirs: string[] = [];
@@ -28,24 +28,15 @@ const newHostRuntime = (stateDir = tempDir('podrun-host-state-'), extra: Record<
 
 const memory = detectCgroups().memoryRoot !== '';
 
+// The image cases run once `images` is given (ImageHooks in conformance-context.ts says what prepareImage must
+// do): a runtime made with an image service (`images: await ImageService.open({ root, inUse })`, inUse naming
+// the ids its containers use) and `prepareImage: (rt, _name, fixture) => rt.loadImage(fixture.layout)`.
 runtimeConformance({
   name: 'host',
   newRuntime: () => newHostRuntime(),
-  skip: [
-    {
-      reason:
-        'this suite makes the host runtime without an image service (its pulls are tested in test/runtime/host-images.test.ts and test/images)',
-      tests: [CONFORMANCE_TESTS.images],
-    },
-    ...(memory
-      ? []
-      : [
-          {
-            reason: 'this machine has no memory cgroup controller, so limits cannot be enforced',
-            tests: [CONFORMANCE_TESTS.oom],
-          },
-        ]),
-  ],
+  lacks: memory
+    ? {}
+    : { cgroups: 'this machine has no memory cgroup controller, so limits cannot be enforced' },
 });
 
 const sandboxConfig = (name: string, logDirectory: string): PodSandboxConfig => ({
@@ -101,6 +92,27 @@ function processesWith(marker: string): number[] {
 describe('host runtime', () => {
   test('checkHostRuntimeSupport accepts this machine (root, Linux, perl and ip present)', async () => {
     assert.deepEqual(await checkHostRuntimeSupport(), { ok: true });
+  });
+
+  test('a host runtime made without an image store refuses the image calls: Unsupported', async () => {
+    const rt = await newHostRuntime();
+    try {
+      for (const call of [
+        () => rt.imageStatus({ image: 'postgres:16' }),
+        () => rt.pullImage({ image: 'postgres:16' }),
+        () => rt.listImages(),
+      ]) {
+        await assert.rejects(call(), (e: Error & { reason?: string }) => {
+          assert.equal(e.reason, 'Unsupported');
+          assert.match(e.message, /without an image store/);
+          return true;
+        });
+      }
+      assert.deepEqual(rt.pullsInProgress(), []);
+      assert.equal(rt.name, 'host');
+    } finally {
+      await shutdown(rt);
+    }
   });
 
   test('removePodSandbox leaves no process, mount, namespace, veth, cgroup, IP or state behind', async () => {

@@ -1,8 +1,14 @@
 // A deterministic RuntimeService for tests: containers do what a per-name script says, on a FakeClock, and
 // every call is recorded in order so tests can assert start and stop order. Like a CRI runtime it keeps no
-// Kubernetes semantics: it never restarts or removes anything on its own.
+// Kubernetes semantics: it never restarts or removes anything on its own. Where the contract leaves a choice
+// (removing a running container, starting one twice, exec in a stopped one), it does what the host runtime
+// does: test/runtime/conformance.ts runs both through the same cases.
+//
+// Images have a config: a container with rootfs `image` gets its process from it by containerd's rules
+// (image-process.ts), and processOf() shows the result, since the fake runs nothing.
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import type { Clock } from '../../util/clock.js';
+import { imageProcess, processArgs, processEnv } from '../image-process.js';
 import {
   type ContainerConfig,
   type ContainerFilter,
@@ -21,70 +27,32 @@ import {
   type RuntimeVersion,
   type SandboxFilter,
 } from '../types.js';
+import { type FakeImage, type FakeImageOptions, FakeImages } from './fake-images.js';
+import type {
+  FakeBehaviour,
+  FakeCall,
+  FakeCallOp,
+  FakeProcess,
+  FakeRuntimeOptions,
+  FakeScript,
+} from './fake-types.js';
 
-/** What one container instance does once started. */
-export interface FakeBehaviour {
-  /** Exits on its own after this long; omitted: runs until stopped. */
-  exitAfterMs?: number;
-  /** Exit code of the natural exit (default 0). */
-  exitCode?: number;
-  /** The natural exit is an OOM kill: exit 137, reason OOMKilled. */
-  oom?: boolean;
-  /** createContainer fails with CreateContainerError and this message. */
-  failCreate?: string;
-  /** startContainer fails with RunContainerError and this message (the instance ends StartError, 128). */
-  failStart?: string;
-  /** On SIGTERM: exit after exitAfterMs (default 0) with exitCode (default 143), or 'ignore' until SIGKILL. */
-  onSigterm?: { exitAfterMs?: number; exitCode?: number } | 'ignore';
-}
-
-export interface FakeScriptContext {
-  name: string;
-  image: string;
-  /** The kubelet's restart count for this instance (0 for the first). */
-  attempt: number;
-  podUid: string;
-}
-
-export type FakeScript = FakeBehaviour | ((ctx: FakeScriptContext) => FakeBehaviour);
-
-export type FakeCallOp =
-  | 'runPodSandbox'
-  | 'stopPodSandbox'
-  | 'removePodSandbox'
-  | 'createContainer'
-  | 'startContainer'
-  | 'stopContainer'
-  | 'removeContainer'
-  | 'pullImage'
-  | 'execSync'
-  | 'setServiceRules';
-
-export interface FakeCall {
-  op: FakeCallOp;
-  /** Container name (container ops), pod name (sandbox ops), or image (pulls). */
-  target: string;
-  /** ms on the clock when the call was made */
-  at: number;
-  /** Extra facts: the stop timeout in seconds, the exec command. */
-  detail?: string;
-}
-
-export interface FakeRuntimeOptions {
-  clock: Clock;
-  /** Behaviour by container name. Unscripted containers run until stopped. */
-  scripts?: Record<string, FakeScript>;
-  /** Images present before any pull. */
-  images?: string[];
-  /** pullImage fails with ErrImagePull and this message. */
-  pullErrors?: Record<string, string>;
-  /** Answers execSync; default exit 0 with no output. */
-  exec?: (containerName: string, cmd: string[]) => ExecResult | Promise<ExecResult>;
-}
+export type {
+  FakeBehaviour,
+  FakeCall,
+  FakeCallOp,
+  FakeProcess,
+  FakeRuntimeOptions,
+  FakeScript,
+  FakeScriptContext,
+} from './fake-types.js';
 
 interface Instance {
   status: ContainerStatus;
   config: ContainerConfig;
+  process: FakeProcess;
+  /** The image a rootfs `image` container runs on: removeImage refuses it while the container exists. */
+  imageId: string | undefined;
   behaviour: FakeBehaviour;
   exited: Promise<void>;
   markExited: () => void;
@@ -105,7 +73,7 @@ export class FakeRuntime implements RuntimeService {
   #clock: Clock;
   #containers = new Map<string, Instance>();
   #sandboxes = new Map<string, Sandbox>();
-  #images = new Map<string, ImageStatus>();
+  #images = new FakeImages();
   #listeners = new Set<(e: RuntimeEvent) => void>();
   #exec: FakeRuntimeOptions['exec'];
   #seq = 0;
@@ -125,14 +93,13 @@ export class FakeRuntime implements RuntimeService {
 
   // ---- test controls ----
 
-  /** Makes an image present, as `docker load` would. */
-  addImage(image: string): void {
-    this.#images.set(image, {
-      id: `sha256:${fakeDigest(image)}`,
-      repoTags: [image],
-      repoDigests: [],
-      size: 1024,
-    });
+  /**
+   * Makes an image present under a reference, as a pull or `podrun image load` would: with a config
+   * (Entrypoint, Cmd, Env, User, WorkingDir, Volumes), a repo digest, a size and an id when given. The
+   * reference is normalised (`busybox` is `docker.io/library/busybox:latest`); adding it again replaces it.
+   */
+  addImage(image: string, options: FakeImageOptions = {}): ImageStatus {
+    return this.#images.status(this.#images.add(image, options));
   }
 
   /** The calls of one kind, as `op target` strings, for order assertions. */
@@ -193,6 +160,15 @@ export class FakeRuntime implements RuntimeService {
     return structuredClone(this.#get(id).config);
   }
 
+  /**
+   * What the instance runs: argv, env, working directory, user string and image volumes. For rootfs `image`
+   * these come from the image config by containerd's rules; for `host`, from the config alone (the user is
+   * `runAsUser[:runAsGroup]`, as the host runtime reads it).
+   */
+  processOf(id: string): FakeProcess {
+    return structuredClone(this.#get(id).process);
+  }
+
   /** Running instances' names. */
   running(): string[] {
     return [...this.#containers.values()]
@@ -251,19 +227,25 @@ export class FakeRuntime implements RuntimeService {
     for (const inst of this.#containers.values()) {
       if (inst.status.podSandboxId === id && inst.status.state === 'running') this.#exit(inst, 137);
     }
+    const wasReady = sb.status.state === 'ready';
     sb.status.state = 'notready';
     this.#rulesBySandbox.delete(id);
+    if (wasReady) this.#emit({ type: 'SandboxStopped', podSandboxId: id, podUid: sb.status.metadata.uid });
   }
 
   async removePodSandbox(id: string): Promise<void> {
     const sb = this.#sandboxes.get(id);
     this.#record('removePodSandbox', sb?.status.metadata.name ?? id);
     if (!sb) return;
-    for (const [cid, inst] of this.#containers) {
-      if (inst.status.podSandboxId !== id) continue;
-      if (inst.status.state === 'running') this.#exit(inst, 137);
-      inst.timers.abort();
-      this.#containers.delete(cid);
+    for (const inst of this.#containers.values()) {
+      if (inst.status.podSandboxId === id && inst.status.state === 'running') this.#exit(inst, 137);
+    }
+    if (sb.status.state === 'ready') {
+      sb.status.state = 'notready';
+      this.#emit({ type: 'SandboxStopped', podSandboxId: id, podUid: sb.status.metadata.uid });
+    }
+    for (const inst of [...this.#containers.values()]) {
+      if (inst.status.podSandboxId === id) this.#drop(inst);
     }
     this.#sandboxes.delete(id);
     this.#rulesBySandbox.delete(id);
@@ -288,10 +270,10 @@ export class FakeRuntime implements RuntimeService {
   ): Promise<string> {
     const name = config.metadata.name;
     this.#record('createContainer', name);
+    const fail = (message: string) => new RuntimeError('CreateContainerError', message);
     const sb = this.#sandboxes.get(podSandboxId);
-    if (sb?.status.state !== 'ready') {
-      throw new RuntimeError('CreateContainerError', `pod sandbox ${podSandboxId} is not ready`);
-    }
+    if (!sb) throw fail(`pod sandbox ${podSandboxId} not found`);
+    if (sb.status.state !== 'ready') throw fail(`pod sandbox ${podSandboxId} is not ready`);
     const script = this.scripts[name];
     const behaviour =
       typeof script === 'function'
@@ -302,15 +284,39 @@ export class FakeRuntime implements RuntimeService {
             podUid: sandbox.metadata.uid,
           })
         : (script ?? {});
-    if (behaviour.failCreate) throw new RuntimeError('CreateContainerError', behaviour.failCreate);
+    if (behaviour.failCreate) throw fail(behaviour.failCreate);
+    const taken = [...this.#containers.values()].find(
+      (i) =>
+        i.status.podSandboxId === podSandboxId &&
+        i.status.metadata.name === name &&
+        i.status.metadata.attempt === config.metadata.attempt,
+    );
+    if (taken) {
+      throw fail(
+        `the container name "${name}_${config.metadata.attempt}" is already in use by ${taken.status.id}: remove it first`,
+      );
+    }
+    let image: FakeImage | undefined;
+    let process: FakeProcess;
+    if (config.rootfs === 'image') {
+      // containerd's CreateContainer: localResolve, then the spec from the image config.
+      image = this.#images.resolve(config.image);
+      if (!image) throw fail(`failed to resolve image ${JSON.stringify(config.image)}: not found`);
+      process = imageProcess(config, image.config, sandbox.hostname);
+    } else {
+      image = this.#findImage(config.image);
+      process = hostProcess(config, sandbox.hostname);
+    }
     const id = `c${++this.#seq}`;
     let markExited = () => {};
     const exited = new Promise<void>((resolve) => {
       markExited = resolve;
     });
-    const image = this.#images.get(config.image);
+    const fromImage = config.rootfs === 'image' && image !== undefined;
     this.#containers.set(id, {
       config: structuredClone(config),
+      process,
+      imageId: fromImage ? image?.id : undefined,
       behaviour,
       exited,
       markExited,
@@ -326,8 +332,9 @@ export class FakeRuntime implements RuntimeService {
         exitCode: 0,
         reason: '',
         message: '',
-        image: config.image,
-        imageRef: image?.id ?? '',
+        // As containerd reports a container made from an image: its first tag, and its repo digest or id.
+        image: fromImage ? (image?.repoTags[0] ?? config.image) : config.image,
+        imageRef: fromImage ? (image?.repoDigests[0] ?? image?.id ?? '') : (image?.id ?? ''),
         labels: { ...config.labels },
         annotations: { ...config.annotations },
         logPath: `${sandbox.logDirectory}/${config.logPath}`,
@@ -341,15 +348,23 @@ export class FakeRuntime implements RuntimeService {
     const inst = this.#get(id);
     this.#record('startContainer', inst.status.metadata.name);
     const { behaviour, status } = inst;
+    if (status.state !== 'created') {
+      throw new RuntimeError(
+        'RunContainerError',
+        `container ${id} is ${status.state}: only a created container can be started`,
+      );
+    }
     status.startedAt = this.#clock.now();
-    if (behaviour.failStart) {
+    const sandboxReady = this.#sandboxes.get(status.podSandboxId)?.status.state === 'ready';
+    const startError = sandboxReady ? behaviour.failStart : `pod sandbox ${status.podSandboxId} is not ready`;
+    if (startError) {
       status.state = 'exited';
       status.finishedAt = this.#clock.now();
       status.exitCode = 128;
       status.reason = 'StartError';
-      status.message = behaviour.failStart;
+      status.message = startError;
       inst.markExited();
-      throw new RuntimeError('RunContainerError', behaviour.failStart);
+      throw new RuntimeError('RunContainerError', startError);
     }
     status.state = 'running';
     this.#emit({
@@ -369,7 +384,8 @@ export class FakeRuntime implements RuntimeService {
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
     const inst = this.#containers.get(id);
     this.#record('stopContainer', inst?.status.metadata.name ?? id, String(timeoutSeconds));
-    if (inst?.status.state !== 'running') return;
+    if (!inst) throw new RuntimeError('NotFound', `container ${id} not found`);
+    if (inst.status.state !== 'running') return;
     const onTerm = inst.behaviour.onSigterm ?? {};
     const timeoutMs = Math.max(0, timeoutSeconds) * 1000;
     // SIGKILL when the grace runs out.
@@ -385,11 +401,9 @@ export class FakeRuntime implements RuntimeService {
     const inst = this.#containers.get(id);
     this.#record('removeContainer', inst?.status.metadata.name ?? id);
     if (!inst) return;
-    if (inst.status.state === 'running') {
-      throw new RuntimeError('Unsupported', `container ${id} is running; stop it before removing it`);
-    }
-    inst.timers.abort();
-    this.#containers.delete(id);
+    // As the host runtime (and containerd's RemoveContainer): a running container is killed, then removed.
+    if (inst.status.state === 'running') this.#exit(inst, 137);
+    this.#drop(inst);
   }
 
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
@@ -406,32 +420,47 @@ export class FakeRuntime implements RuntimeService {
   async execSync(id: string, cmd: string[], _timeoutSeconds: number): Promise<ExecResult> {
     const inst = this.#get(id);
     this.#record('execSync', inst.status.metadata.name, cmd.join(' '));
+    if (inst.status.state !== 'running')
+      throw new RuntimeError('NotRunning', `container ${id} is not running`);
+    if (cmd.length === 0) throw new RuntimeError('Unsupported', 'exec: no command given');
     if (this.#exec) return this.#exec(inst.status.metadata.name, cmd);
     return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
   }
 
   async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
-    return this.#images.get(image.image) ?? null;
+    const found = this.#images.resolve(image.image);
+    return found ? this.#images.status(found) : null;
   }
 
   async pullImage(image: ImageSpec): Promise<string> {
     this.#record('pullImage', image.image);
     const error = this.pullErrors[image.image];
     if (error !== undefined) throw new RuntimeError('ErrImagePull', error);
-    this.addImage(image.image);
-    return this.#images.get(image.image)!.id;
+    // A pull of what is present re-tags the same image (the registry has not changed in a fake).
+    const present = this.#images.resolve(image.image);
+    if (present) return present.id;
+    return this.#images.add(image.image).id;
   }
 
   async listImages(): Promise<ImageStatus[]> {
-    return [...this.#images.values()].map((i) => structuredClone(i));
+    return this.#images.list().map((i) => this.#images.status(i));
   }
 
   async removeImage(image: ImageSpec): Promise<void> {
-    this.#images.delete(image.image);
+    const found = this.#images.resolve(image.image);
+    if (!found) return;
+    const user = [...this.#containers.values()].find((i) => i.imageId === found.id);
+    if (user) {
+      throw new RuntimeError(
+        'ImageInUse',
+        `image ${JSON.stringify(image.image)} (${found.id}) is in use by container ${user.status.id} (${user.status.metadata.name}): remove the container first`,
+      );
+    }
+    this.#images.remove(found);
   }
 
   async imageFsInfo(): Promise<ImageFsInfo> {
-    const used = [...this.#images.values()].reduce((n, i) => n + i.size, 0);
+    const used = this.#images.list().reduce((n, i) => n + i.size, 0);
     return { usedBytes: used, capacityBytes: 100 * 1024 ** 3, availableBytes: 100 * 1024 ** 3 - used };
   }
 
@@ -445,6 +474,27 @@ export class FakeRuntime implements RuntimeService {
     const inst = this.#containers.get(id);
     if (!inst) throw new RuntimeError('NotFound', `container ${id} not found`);
     return inst;
+  }
+
+  /** The image a host container is labelled with, if present (a bad reference is only a label there). */
+  #findImage(ref: string): FakeImage | undefined {
+    try {
+      return this.#images.resolve(ref);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Forgets a container that is not running, as removeContainer does. */
+  #drop(inst: Instance): void {
+    inst.timers.abort();
+    this.#containers.delete(inst.status.id);
+    this.#emit({
+      type: 'ContainerDeleted',
+      containerId: inst.status.id,
+      podSandboxId: inst.status.podSandboxId,
+      podUid: this.#uid(inst),
+    });
   }
 
   #uid(inst: Instance): string {
@@ -501,11 +551,19 @@ function matches(labels: Record<string, string>, selector: Record<string, string
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-function fakeDigest(image: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < image.length; i++) {
-    h ^= image.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0').repeat(8);
+/**
+ * A host container's process: its command line as given (nothing to merge it with), containerd's PATH and
+ * HOSTNAME before its env, and the user the host runtime resolves from runAsUser and runAsGroup.
+ */
+function hostProcess(config: ContainerConfig, hostname: string): FakeProcess {
+  const sec = config.linux?.security;
+  const uid = sec?.runAsUser;
+  const gid = sec?.runAsGroup;
+  return {
+    argv: processArgs(config.command, config.args, undefined),
+    env: processEnv(hostname, undefined, config.envs),
+    cwd: config.workingDir || '/',
+    user: uid === undefined && gid === undefined ? '' : `${uid ?? 0}${gid === undefined ? '' : `:${gid}`}`,
+    imageVolumes: [],
+  };
 }
