@@ -35,12 +35,16 @@ export interface RegistryClientOptions {
    */
   progressTimeoutMs?: number;
   now?: () => number;
+  /** Bytes of `digest` on disk so far, as a download goes (shared downloads report once, for all pulls). */
+  onBlobProgress?: (digest: string, bytes: number) => void;
 }
 
 export interface PullOptions {
   /** Credentials to try in order (the CRI's auth); when absent, the keyring's matches, else anonymous. */
   credentials?: Credentials[];
   signal?: AbortSignal;
+  /** Called once the platform manifest is known, before any blob is fetched (for progress lines). */
+  onManifest?: (manifest: ImageManifest) => void;
 }
 
 export interface ResolvedManifest {
@@ -92,6 +96,7 @@ export function connectHost(registry: string): string {
 export class RegistryClient {
   private readonly auth: AuthCache;
   private readonly inflight = new Map<string, Promise<void>>();
+  private readonly inflightSmall = new Map<string, Promise<Buffer>>();
   private readonly platform: PlatformSpec;
   private readonly blobAttempts: number;
   private readonly idleTimeoutMs: number;
@@ -112,7 +117,7 @@ export class RegistryClient {
    * kubelet's aggregate `[e1, e2]`.
    */
   async pull(image: string, opts: PullOptions = {}): Promise<PullResult> {
-    return this.eachSource(image, opts, (ref, repo) => this.pullFrom(ref, repo));
+    return this.eachSource(image, opts, (ref, repo) => this.pullFrom(ref, repo, opts.onManifest));
   }
 
   /**
@@ -176,7 +181,11 @@ export class RegistryClient {
     };
   }
 
-  private async pullFrom(ref: ImageReference, repo: Repo): Promise<PullResult> {
+  private async pullFrom(
+    ref: ImageReference,
+    repo: Repo,
+    onManifest?: (manifest: ImageManifest) => void,
+  ): Promise<PullResult> {
     const refString = referenceString(ref);
     const top = await this.resolveIn(ref, repo).catch((err: unknown) => {
       throw resolveError(err, ref);
@@ -197,6 +206,7 @@ export class RegistryClient {
         `${refString}: unsupported config media type ${JSON.stringify(manifest.config.mediaType)}`,
       );
     }
+    onManifest?.(manifest);
     const configBytes = await this.fetchSmallBlob(repo, manifest.config);
     await Promise.all(manifest.layers.map((l) => this.fetchBlob(repo, l)));
     const name = referenceName(ref);
@@ -436,8 +446,23 @@ export class RegistryClient {
     return res;
   }
 
-  /** Config blobs are small and needed in memory: fetched whole, verified, stored. */
+  /**
+   * Config blobs are small and needed in memory: taken from the sink when it has them, else fetched whole
+   * (once for concurrent callers), verified, stored.
+   */
   private async fetchSmallBlob(repo: Repo, desc: Descriptor): Promise<Buffer> {
+    const running = this.inflightSmall.get(desc.digest);
+    if (running) return running;
+    const p = (async () => {
+      const stored = await this.opts.sink.readBlob?.(desc.digest, maxManifestSize);
+      if (stored !== undefined && digestOf(desc.digest, stored) === desc.digest) return stored;
+      return this.downloadSmallBlob(repo, desc);
+    })().finally(() => this.inflightSmall.delete(desc.digest));
+    this.inflightSmall.set(desc.digest, p);
+    return p;
+  }
+
+  private async downloadSmallBlob(repo: Repo, desc: Descriptor): Promise<Buffer> {
     const res = await this.openBlob(repo, desc, 0);
     if (res.status !== 200) {
       res.body.resume();
@@ -467,6 +492,9 @@ export class RegistryClient {
       this.downloadsStarted++;
       await downloadBlob(this.opts.sink, desc, (offset) => this.openBlob(repo, desc, offset), {
         maxAttempts: this.blobAttempts,
+        ...(this.opts.onBlobProgress
+          ? { onProgress: (bytes: number) => this.opts.onBlobProgress?.(desc.digest, bytes) }
+          : {}),
       });
     })().finally(() => this.inflight.delete(desc.digest));
     this.inflight.set(desc.digest, p);
