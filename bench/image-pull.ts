@@ -77,7 +77,7 @@ function tarOf(work: string, dir: string, name: string): Buffer {
 }
 
 /** An OCI layout with busybox plus RANDOM_LAYERS layers of random data, tagged `bench`. */
-function buildImage(work: string, layerMB: number): { layout: string; bytes: number; layers: number } {
+export function buildImage(work: string, layerMB: number): { layout: string; bytes: number; layers: number } {
   const layout = join(work, 'layout');
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
   const tars: Buffer[] = [];
@@ -138,7 +138,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startRegistry(dir: string): Promise<{ port: number; proc: ChildProcess }> {
+export async function startRegistry(dir: string): Promise<{ port: number; proc: ChildProcess }> {
   mkdirSync(join(dir, 'storage'), { recursive: true });
   const port = await freePort();
   writeFileSync(
@@ -180,11 +180,12 @@ async function countingFront(
   return { host: `127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, gets, server };
 }
 
-async function openService(dir: string): Promise<ImageService> {
+async function openService(dir: string, durable = true): Promise<ImageService> {
   return ImageService.open({
     root: join(dir, 'images'),
     registriesConf: join(dir, 'no-registries.conf'),
     dockerConfig: join(dir, 'no-config.json'),
+    storeOptions: { durable },
   });
 }
 
@@ -251,19 +252,26 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
     );
 
     const podrunMs: number[] = [];
+    const unsyncedMs: number[] = [];
     const skopeoMs: number[] = [];
+    const podrun = async (runDir: string, durable: boolean) => {
+      const t = now();
+      const svc = await openService(runDir, durable);
+      await svc.pullImage({ image: ref });
+      const took = elapsedMs(t);
+      await svc.close();
+      return took;
+    };
     for (let i = 0; i < o.runs; i++) {
       const runDir = join(dir, `run-${i}`);
       mkdirSync(runDir, { recursive: true });
-      const order = i % 2 === 0 ? (['podrun', 'skopeo'] as const) : (['skopeo', 'podrun'] as const);
-      for (const who of order) {
-        if (who === 'podrun') {
-          const t = now();
-          const svc = await openService(join(runDir, 'podrun'));
-          await svc.pullImage({ image: ref });
-          podrunMs.push(elapsedMs(t));
-          await svc.close();
-        } else {
+      const kinds = ['podrun', 'skopeo', 'unsynced'] as const;
+      // Rotated each run, so that whatever the disk still flushes from one falls on each in turn.
+      for (let k = 0; k < kinds.length; k++) {
+        const who = kinds[(k + i) % kinds.length];
+        if (who === 'podrun') podrunMs.push(await podrun(join(runDir, 'podrun'), true));
+        else if (who === 'unsynced') unsyncedMs.push(await podrun(join(runDir, 'unsynced'), false));
+        else {
           const t = now();
           await run('skopeo', [
             'copy',
@@ -276,9 +284,12 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
         }
       }
       await rm(runDir, { recursive: true, force: true });
-      o.log(`run ${i + 1}: podrun ${ms(podrunMs[i] ?? Number.NaN)}, skopeo ${ms(skopeoMs[i] ?? Number.NaN)}`);
+      o.log(
+        `run ${i + 1}: podrun ${ms(podrunMs[i] ?? Number.NaN)}, podrun without layer flush ${ms(unsyncedMs[i] ?? Number.NaN)}, skopeo ${ms(skopeoMs[i] ?? Number.NaN)}`,
+      );
     }
     const p = median(podrunMs);
+    const u = median(unsyncedMs);
     const s = median(skopeoMs);
     const ratio = p / s;
     result.metrics.push(
@@ -289,6 +300,11 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
         value: `${ratio.toFixed(2)}x`,
         target: `<= ${TARGET_RATIO}x`,
         verdict: check(ratio <= TARGET_RATIO, full),
+      },
+      {
+        name: "cold pull, podrun with the store's layer flush off (median)",
+        value: `${ms(u)} (${(u / s).toFixed(2)}x skopeo)`,
+        note: 'durable: false; what the sync -f per layer costs',
       },
     );
 
@@ -315,7 +331,7 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
       { name: `${o.concurrent} concurrent pulls, wall time`, value: ms(concurrentMs) },
     );
     result.notes.push(
-      'podrun does more than skopeo here: it also unpacks each layer into its own directory (tar parse, file writes, diff_id check) and flushes it; skopeo only stores the blobs.',
+      'podrun does more than skopeo here: it fsyncs each blob, unpacks each layer into its own directory (gunzip, tar, file writes, diff_id check) and flushes it with `sync -f` before committing it; skopeo only writes the blobs, unflushed. Layers are unpacked while the upper ones still download (3 downloads at a time, bottom first).',
     );
     return result;
   } catch (err) {

@@ -34,6 +34,7 @@ import { DockerKeyring } from './registry/keyring.js';
 import type { PlatformSpec } from './registry/platform.js';
 import { defaultRegistriesConfPath, loadRegistriesConf } from './registry/registries-conf.js';
 import { AuthConfigError, credentialsFromAuth, credentialsKey } from './service/credentials.js';
+import { BlobArrivals, unpackEarly } from './service/early-unpack.js';
 import { defaultGcPolicy, type GcCandidate, type GcPolicy, planGc } from './service/gc-plan.js';
 import { PullTracker } from './service/progress.js';
 import { type CredentialSource, invalidImageName, pullError } from './service/pull-errors.js';
@@ -85,6 +86,7 @@ const sha256Id = /^sha256:[a-f0-9]{64}$/;
 export class ImageService implements ImageServiceApi {
   private readonly pulls = new Map<string, SharedPull>();
   private readonly tracker = new PullTracker();
+  private readonly arrivals = new BlobArrivals();
   /** Image id -> ms of last use (pull, image(), in use at a gc); the kubelet keeps this in memory too. */
   private readonly lastUsed = new Map<string, number>();
   private readonly openedAt: number;
@@ -115,18 +117,20 @@ export class ImageService implements ImageServiceApi {
     });
     const store = await ImageStore.open(opts.root, opts.storeOptions);
     // The tracker is created before the client so both callbacks can reach it.
-    let tracker: PullTracker | undefined;
-    const sink = new StoreBlobSink(store.blobs, (d, size) => tracker?.progress(d, size));
+    let svc: ImageService | undefined;
+    const sink = new StoreBlobSink(store.blobs, (d, size) => {
+      svc?.tracker.progress(d, size);
+      svc?.arrivals.stored(d);
+    });
     const client = new RegistryClient({
       sink,
       registries,
       keyring,
       ...(opts.platform ? { platform: opts.platform } : {}),
       ...(opts.now ? { now: opts.now } : {}),
-      onBlobProgress: (d, bytes) => tracker?.progress(d, bytes),
+      onBlobProgress: (d, bytes) => svc?.tracker.progress(d, bytes),
     });
-    const svc = new ImageService(store, client, keyring, dockerConfig, opts);
-    tracker = svc.tracker;
+    svc = new ImageService(store, client, keyring, dockerConfig, opts);
     return svc;
   }
 
@@ -223,6 +227,11 @@ export class ImageService implements ImageServiceApi {
     signal: AbortSignal,
   ): Promise<string> {
     const entry = this.tracker.start(asked, this.now());
+    let early: Promise<void> | undefined;
+    let settle!: () => void;
+    const settled = new Promise<void>((r) => {
+      settle = r;
+    });
     try {
       let pulled: Awaited<ReturnType<RegistryClient['pull']>>;
       try {
@@ -231,6 +240,7 @@ export class ImageService implements ImageServiceApi {
           signal,
           onManifest: (m) => {
             entry.setManifest(m.config, m.layers);
+            early = unpackEarly(this.store, this.arrivals, m, settled).catch(() => {});
             for (const b of entry.blobs) {
               // Blobs already stored count as done at once.
               void this.store.blobs.has(b.digest).then(
@@ -267,6 +277,9 @@ export class ImageService implements ImageServiceApi {
       this.lastUsed.set(rec.id, this.now());
       return rec.id;
     } finally {
+      settle();
+      // Nothing of this pull runs on once it has answered.
+      await early;
       this.tracker.finish(entry);
     }
   }

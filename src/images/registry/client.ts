@@ -27,6 +27,8 @@ export interface RegistryClientOptions {
   keyring?: DockerKeyring;
   /** Defaults to the host's (`linux/amd64` on x86_64). */
   platform?: PlatformSpec;
+  /** Layer downloads at once per pull, bottom layer first (containerd's max_concurrent_downloads, default 3). */
+  maxConcurrentDownloads?: number;
   /** Attempts per blob download, each resuming the last (default 3). */
   blobAttempts?: number;
   /**
@@ -99,6 +101,7 @@ export class RegistryClient {
   private readonly inflightSmall = new Map<string, Promise<Buffer>>();
   private readonly platform: PlatformSpec;
   private readonly blobAttempts: number;
+  private readonly maxDownloads: number;
   private readonly idleTimeoutMs: number;
   /** Counts blob downloads actually started, for the sharing guarantee's tests and metrics. */
   downloadsStarted = 0;
@@ -107,6 +110,7 @@ export class RegistryClient {
     this.auth = new AuthCache(opts.now);
     this.platform = opts.platform ?? hostPlatform();
     this.blobAttempts = opts.blobAttempts ?? 3;
+    this.maxDownloads = Math.max(1, opts.maxConcurrentDownloads ?? 3);
     this.idleTimeoutMs = opts.progressTimeoutMs ?? 5 * 60_000;
   }
 
@@ -208,7 +212,13 @@ export class RegistryClient {
     }
     onManifest?.(manifest);
     const configBytes = await this.fetchSmallBlob(repo, manifest.config);
-    await Promise.all(manifest.layers.map((l) => this.fetchBlob(repo, l)));
+    // Bottom layer first, a few at a time (containerd's max_concurrent_downloads, default 3): the lower
+    // layers land early and can be unpacked while the upper ones are still downloading.
+    const queue = [...manifest.layers];
+    const worker = async () => {
+      for (let l = queue.shift(); l !== undefined; l = queue.shift()) await this.fetchBlob(repo, l);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.maxDownloads, queue.length) }, worker));
     const name = referenceName(ref);
     return {
       reference: refString,
