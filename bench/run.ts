@@ -1,7 +1,7 @@
 // `npm run bench [-- NAME...]`: runs every benchmark (or the named ones), prints a summary and rewrites
 // their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host),
 // host-services (or services), host-startup-services (or startup-services), service-traffic (or traffic), dns,
-// image-pod-startup (or images).
+// image-pod-startup (or images), image-pull (or pull).
 // Sizes come from the environment (see docs/benchmarks.md); `--no-write` leaves the document alone.
 import { join } from 'node:path';
 import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
@@ -10,6 +10,7 @@ import { hostOptionsFromEnv, runHostBench } from './host-pod-startup.js';
 import { runServicesBench, servicesOptionsFromEnv } from './host-services.js';
 import { runStartupServicesBench, startupServicesOptionsFromEnv } from './host-startup-services.js';
 import { imageStartupOptionsFromEnv, runImageStartupBench } from './image-pod-startup.js';
+import { imagePullOptionsFromEnv, runImagePullBench } from './image-pull.js';
 import { runCleanups } from './lib/cleanup.js';
 import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
 import { REPO_ROOT } from './lib/server.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResu
   'host-startup-services': (log) => runStartupServicesBench(startupServicesOptionsFromEnv(process.env, log)),
   'service-traffic': (log) => runTrafficBench(trafficOptionsFromEnv(process.env, log)),
   'image-pod-startup': (log) => runImageStartupBench(imageStartupOptionsFromEnv(process.env, log)),
+  'image-pull': (log) => runImagePullBench(imagePullOptionsFromEnv(process.env, log)),
 };
 const ALIASES: Record<string, string> = {
   host: 'host-pod-startup',
@@ -31,6 +33,7 @@ const ALIASES: Record<string, string> = {
   'startup-services': 'host-startup-services',
   traffic: 'service-traffic',
   images: 'image-pod-startup',
+  pull: 'image-pull',
 };
 
 const args = process.argv.slice(2);

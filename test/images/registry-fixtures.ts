@@ -86,7 +86,14 @@ export function writeBlob(layout: string, data: Buffer | string): { digest: stri
 }
 
 /** A one-layer image: bin/busybox plus a few applet links, and a marker file naming the architecture. */
-export function addImage(layout: string, work: string, tag: string, architecture: string): LayoutImage {
+export function addImage(
+  layout: string,
+  work: string,
+  tag: string,
+  architecture: string,
+  /** Merged into the config's `config` (User, Env, …): images that differ only there share the layer. */
+  extraConfig: Record<string, unknown> = {},
+): LayoutImage {
   const rootfs = join(work, `rootfs-${tag}-${architecture}`);
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
   mkdirSync(join(rootfs, 'etc'), { recursive: true });
@@ -114,7 +121,7 @@ export function addImage(layout: string, work: string, tag: string, architecture
     JSON.stringify({
       architecture,
       os: 'linux',
-      config: { Cmd: ['/bin/sh'], Env: ['PATH=/bin'] },
+      config: { Cmd: ['/bin/sh'], Env: ['PATH=/bin'], ...extraConfig },
       rootfs: { type: 'layers', diff_ids: [diffId] },
     }),
   );

@@ -18,6 +18,8 @@ export type BlobOpener = (offset: number) => Promise<HttpResponse>;
 export interface DownloadOptions {
   /** Attempts per blob, counting the first; each resumes where the previous one stopped. */
   maxAttempts: number;
+  /** Bytes of the blob in the temp file so far (resumed prefix included). */
+  onProgress?: (bytes: number) => void;
 }
 
 async function sizeOf(path: string): Promise<number> {
@@ -80,9 +82,14 @@ export async function downloadBlob(
         );
       }
       const hash = await hashPrefix(tmp, desc.digest, offset);
+      let done = offset;
+      const onProgress = opts.onProgress;
+      onProgress?.(done);
       const hashing = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           hash.update(chunk);
+          done += chunk.length;
+          onProgress?.(done);
           cb(null, chunk);
         },
       });

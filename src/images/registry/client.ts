@@ -27,6 +27,8 @@ export interface RegistryClientOptions {
   keyring?: DockerKeyring;
   /** Defaults to the host's (`linux/amd64` on x86_64). */
   platform?: PlatformSpec;
+  /** Layer downloads at once per pull, bottom layer first (containerd's max_concurrent_downloads, default 3). */
+  maxConcurrentDownloads?: number;
   /** Attempts per blob download, each resuming the last (default 3). */
   blobAttempts?: number;
   /**
@@ -35,12 +37,16 @@ export interface RegistryClientOptions {
    */
   progressTimeoutMs?: number;
   now?: () => number;
+  /** Bytes of `digest` on disk so far, as a download goes (shared downloads report once, for all pulls). */
+  onBlobProgress?: (digest: string, bytes: number) => void;
 }
 
 export interface PullOptions {
   /** Credentials to try in order (the CRI's auth); when absent, the keyring's matches, else anonymous. */
   credentials?: Credentials[];
   signal?: AbortSignal;
+  /** Called once the platform manifest is known, before any blob is fetched (for progress lines). */
+  onManifest?: (manifest: ImageManifest) => void;
 }
 
 export interface ResolvedManifest {
@@ -92,8 +98,10 @@ export function connectHost(registry: string): string {
 export class RegistryClient {
   private readonly auth: AuthCache;
   private readonly inflight = new Map<string, Promise<void>>();
+  private readonly inflightSmall = new Map<string, Promise<Buffer>>();
   private readonly platform: PlatformSpec;
   private readonly blobAttempts: number;
+  private readonly maxDownloads: number;
   private readonly idleTimeoutMs: number;
   /** Counts blob downloads actually started, for the sharing guarantee's tests and metrics. */
   downloadsStarted = 0;
@@ -102,6 +110,7 @@ export class RegistryClient {
     this.auth = new AuthCache(opts.now);
     this.platform = opts.platform ?? hostPlatform();
     this.blobAttempts = opts.blobAttempts ?? 3;
+    this.maxDownloads = Math.max(1, opts.maxConcurrentDownloads ?? 3);
     this.idleTimeoutMs = opts.progressTimeoutMs ?? 5 * 60_000;
   }
 
@@ -112,7 +121,7 @@ export class RegistryClient {
    * kubelet's aggregate `[e1, e2]`.
    */
   async pull(image: string, opts: PullOptions = {}): Promise<PullResult> {
-    return this.eachSource(image, opts, (ref, repo) => this.pullFrom(ref, repo));
+    return this.eachSource(image, opts, (ref, repo) => this.pullFrom(ref, repo, opts.onManifest));
   }
 
   /**
@@ -176,7 +185,11 @@ export class RegistryClient {
     };
   }
 
-  private async pullFrom(ref: ImageReference, repo: Repo): Promise<PullResult> {
+  private async pullFrom(
+    ref: ImageReference,
+    repo: Repo,
+    onManifest?: (manifest: ImageManifest) => void,
+  ): Promise<PullResult> {
     const refString = referenceString(ref);
     const top = await this.resolveIn(ref, repo).catch((err: unknown) => {
       throw resolveError(err, ref);
@@ -197,8 +210,15 @@ export class RegistryClient {
         `${refString}: unsupported config media type ${JSON.stringify(manifest.config.mediaType)}`,
       );
     }
+    onManifest?.(manifest);
     const configBytes = await this.fetchSmallBlob(repo, manifest.config);
-    await Promise.all(manifest.layers.map((l) => this.fetchBlob(repo, l)));
+    // Bottom layer first, a few at a time (containerd's max_concurrent_downloads, default 3): the lower
+    // layers land early and can be unpacked while the upper ones are still downloading.
+    const queue = [...manifest.layers];
+    const worker = async () => {
+      for (let l = queue.shift(); l !== undefined; l = queue.shift()) await this.fetchBlob(repo, l);
+    };
+    await Promise.all(Array.from({ length: Math.min(this.maxDownloads, queue.length) }, worker));
     const name = referenceName(ref);
     return {
       reference: refString,
@@ -436,8 +456,23 @@ export class RegistryClient {
     return res;
   }
 
-  /** Config blobs are small and needed in memory: fetched whole, verified, stored. */
+  /**
+   * Config blobs are small and needed in memory: taken from the sink when it has them, else fetched whole
+   * (once for concurrent callers), verified, stored.
+   */
   private async fetchSmallBlob(repo: Repo, desc: Descriptor): Promise<Buffer> {
+    const running = this.inflightSmall.get(desc.digest);
+    if (running) return running;
+    const p = (async () => {
+      const stored = await this.opts.sink.readBlob?.(desc.digest, maxManifestSize);
+      if (stored !== undefined && digestOf(desc.digest, stored) === desc.digest) return stored;
+      return this.downloadSmallBlob(repo, desc);
+    })().finally(() => this.inflightSmall.delete(desc.digest));
+    this.inflightSmall.set(desc.digest, p);
+    return p;
+  }
+
+  private async downloadSmallBlob(repo: Repo, desc: Descriptor): Promise<Buffer> {
     const res = await this.openBlob(repo, desc, 0);
     if (res.status !== 200) {
       res.body.resume();
@@ -467,6 +502,9 @@ export class RegistryClient {
       this.downloadsStarted++;
       await downloadBlob(this.opts.sink, desc, (offset) => this.openBlob(repo, desc, offset), {
         maxAttempts: this.blobAttempts,
+        ...(this.opts.onBlobProgress
+          ? { onProgress: (bytes: number) => this.opts.onBlobProgress?.(desc.digest, bytes) }
+          : {}),
       });
     })().finally(() => this.inflight.delete(desc.digest));
     this.inflight.set(desc.digest, p);

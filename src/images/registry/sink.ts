@@ -19,6 +19,11 @@ export interface BlobSink {
   commitBlob(digest: string, verifiedPath: string): Promise<void>;
   /** Stores small verified content held in memory (manifests and indexes). */
   writeBlob(digest: string, data: Buffer): Promise<void>;
+  /**
+   * Content already stored, when the sink can read it back (up to `maxBytes`), else undefined: spares
+   * fetching a config again. The client checks the digest of what it gets.
+   */
+  readBlob?(digest: string, maxBytes: number): Promise<Buffer | undefined>;
 }
 
 export class DirectoryBlobSink implements BlobSink {

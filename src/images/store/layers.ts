@@ -4,7 +4,7 @@
 // without listing copies its owner and mode from them. Identical stacks are still unpacked once and shared by
 // every image that has them. A layer is unpacked into `<root>/tmp`, checked against its diff ID, flushed
 // (`sync -f`) and renamed into place, so a half-unpacked layer is never found under `layers/`.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from './blobs.js';
@@ -12,6 +12,15 @@ import { openDecompressed } from './decompress.js';
 import { chainIDs, hexOf, StoreError } from './digest.js';
 import { errnoCode, fsyncDir, tempName, writeFileAtomic } from './fsutil.js';
 import { defaultUnpackLimits, type UnpackLimits, unpackLayer } from './unpack.js';
+
+function syncFs(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('sync', ['-f', path], { encoding: 'utf8' }, (err, _stdout, stderr) => {
+      if (err) reject(new StoreError(`sync -f ${path} failed: ${stderr || err.message}`));
+      else resolve();
+    });
+  });
+}
 
 export interface LayerRecord {
   chainID: string;
@@ -137,9 +146,10 @@ export class LayerStore {
       };
       await writeFileAtomic(join(tmp, 'layer.json'), `${JSON.stringify(record, null, 2)}\n`);
       if (this.durable) {
-        // syncfs(2) through coreutils: node has no syncfs, and fsyncing every unpacked file is slower.
-        const r = spawnSync('sync', ['-f', tmp], { encoding: 'utf8' });
-        if (r.status !== 0) throw new StoreError(`sync -f ${tmp} failed: ${r.stderr || r.error?.message}`);
+        // syncfs(2) through coreutils: node has no syncfs, and fsyncing every unpacked file is slower. Run
+        // asynchronously: a flush takes long on a slow disk, and the process (downloads, the API server)
+        // must go on meanwhile.
+        await syncFs(tmp);
       }
       try {
         await rename(tmp, join(this.dir, hexOf(chainID)));

@@ -39,7 +39,7 @@ export interface ImageRecord {
 export interface AddImageOptions {
   /** The manifest blob's digest; the manifest, config and layer blobs must already be in `blobs`. */
   manifestDigest: string;
-  /** Names to tag it with (normalised here; a bare name gets `:latest`). */
+  /** Names to tag it with (normalised here; a bare name gets `:latest`; `name@digest` adds a repo digest). */
   names?: string[];
   /** Digest to record as the repo digest instead of the manifest's, e.g. the index it was chosen from. */
   repoDigest?: string;
@@ -222,12 +222,19 @@ export class ImageStore {
     }
     const sources = manifest.layers.map((l, i) => ({ blob: l.digest, diffID: diffIDs[i]! }));
     const chainIDs = await this.layers.ensure(sources);
-    const tags = (opts.names ?? []).map((n) => {
-      const { parsed } = this.tagOf(n);
-      return `${parsed.repo}:${parsed.tag ?? 'latest'}`;
-    });
+    // A name with a digest (a pull by digest) is recorded as a repo digest only, never as a tag: containerd's
+    // CRI keeps no tag for `busybox@sha256:…` (ParseDockerRef drops the tag of `name:tag@digest`).
+    const parsedNames = (opts.names ?? []).map((n) => this.tagOf(n).parsed);
+    const tags = parsedNames
+      .filter((p) => p.digest === undefined)
+      .map((p) => `${p.repo}:${p.tag ?? 'latest'}`);
     const repoDigest = opts.repoDigest ?? manifestDigest;
-    const digests = [...new Set(tags.map((t) => `${t.slice(0, t.lastIndexOf(':'))}@${repoDigest}`))];
+    const digests = [
+      ...new Set([
+        ...tags.map((t) => `${t.slice(0, t.lastIndexOf(':'))}@${repoDigest}`),
+        ...parsedNames.filter((p) => p.digest !== undefined).map((p) => `${p.repo}@${p.digest}`),
+      ]),
+    ];
     const id = `sha256:${configDigest.slice('sha256:'.length)}`;
     return this.mutex.run(async () => {
       // gc() may have taken an unreferenced layer this image reuses between ensure() and here; gc runs under
