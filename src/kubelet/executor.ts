@@ -11,6 +11,8 @@
 //  7. Start init containers in order; the first regular init container that fails to start ends the sync,
 //     a sidecar that fails to start is skipped.
 //  8. Start app containers one at a time in spec order, each with its postStart hook run to its end.
+// Each start first carries out the plan's image step for that container (use, pull, or wait), so images are
+// pulled one container at a time, just before the container that needs them.
 import type { Container, Pod } from '../api/types.js';
 import type { ImageStatus, PodSandboxConfig, RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
@@ -257,8 +259,8 @@ interface StartContext {
 }
 
 /**
- * startContainer: pull the image, build the config (env, mounts, security), create, start, then run the
- * postStart hook to its end; a failed hook kills the container (PostStartHookError).
+ * startContainer: the image step (EnsureImageExists), build the config (env, mounts, security), create,
+ * start, then run the postStart hook to its end; a failed hook kills the container (PostStartHookError).
  */
 async function startContainer(ctx: StartContext, container: Container, kind: ContainerKind): Promise<void> {
   const { deps, pod } = ctx;
