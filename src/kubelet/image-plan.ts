@@ -186,8 +186,10 @@ export function planImages(input: ImagePlanInput): ImagePlan {
       continue;
     }
     const observed = input.images.get(requested) ?? { status: null };
-    if ('error' in observed) {
-      const message = `Failed to inspect image "${image}": ${observed.error}`;
+    // imagePullPrecheck: Always pulls without asking whether the image is there, so a failed look-up only
+    // matters to the other policies.
+    if ('error' in observed && policy !== 'Always') {
+      const message = `Failed to inspect image "${requested}": ${observed.error}`;
       steps[container.name] = {
         action: 'wait',
         reason: 'ImageInspectError',
@@ -199,7 +201,7 @@ export function planImages(input: ImagePlanInput): ImagePlan {
       };
       continue;
     }
-    const present = observed.status;
+    const present = 'status' in observed ? observed.status : null;
     const shouldPull = policy === 'Always' || (policy === 'IfNotPresent' && !present);
     if (!shouldPull) {
       steps[container.name] = present

@@ -96,19 +96,20 @@ export class PodImagePuller {
     const lastErrors = { ...this.#state.lastErrors };
     delete lastErrors[key];
     this.#state = { ...this.#state, lastErrors };
-    this.#event(container, 'Normal', 'Pulling', `Pulling image "${image}"`);
+    // The events name the image as the pod writes it; the runtime is asked for the tagged reference.
+    this.#event(container, 'Normal', 'Pulling', `Pulling image "${requested}"`);
     const started = clock.now();
     try {
       const auth = credentialsFor(secrets, image);
       await runtime.pullImage({ image }, { auth });
       const took = goDuration(clock.now() - started);
       const status = await runtime.imageStatus({ image }).catch(() => null);
-      this.#event(container, 'Normal', 'Pulled', pulledMessage(image, took, status?.size ?? 0));
+      this.#event(container, 'Normal', 'Pulled', pulledMessage(requested, took, status?.size ?? 0));
       this.#pulled.set(requested, { status });
       return { rootfs: 'image', status };
     } catch (e) {
       const message = (e as Error).message;
-      this.#event(container, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
+      this.#event(container, 'Warning', 'Failed', `Failed to pull image "${requested}": ${message}`);
       const at = clock.now();
       this.#state = {
         backoff: {

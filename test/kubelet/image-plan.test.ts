@@ -177,6 +177,12 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'Always pulls without asking whether the image is there: a failed look-up does not matter',
+    containers: [container('app', { imagePullPolicy: 'Always' })],
+    images: { 'busybox:1.36': { error: 'image store is locked' } },
+    expect: { app: pull('busybox:1.36') },
+  },
+  {
     name: 'within the pull backoff the container waits with ImagePullBackOff and the last pull error, until it ends',
     containers: [container('app', { image: 'web:2' })],
     images: { 'web:2': { status: null } },
