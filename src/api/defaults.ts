@@ -19,6 +19,7 @@ import type {
   Volume,
 } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { parseImageName } from '../images/reference.js';
 import { cloneJson } from '../store/json-clone.js';
 import type { KubeObject } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
@@ -27,19 +28,18 @@ const DEFAULT_MODE = 0o644;
 /** v1.DefaultClientIPServiceAffinitySeconds: three hours. */
 const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800;
 
-/** The tag of an image reference as docker's reference parser sees it: `latest` when neither tag nor digest. */
-export function imageTag(image: string): string {
-  const at = image.indexOf('@');
-  const withoutDigest = at >= 0 ? image.slice(0, at) : image;
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.indexOf(':', lastSlash + 1);
-  if (colon >= 0) return withoutDigest.slice(colon + 1);
-  return at >= 0 ? '' : 'latest';
-}
-
-/** SetDefaults_Container's pull policy: Always for `:latest` (or no tag), else IfNotPresent. */
+/**
+ * SetDefaults_Container's pull policy: Always when the tag is `latest`, written or implied (no tag and no
+ * digest), else IfNotPresent. Like upstream it ignores a reference it cannot parse (its tag is then '').
+ */
 export function defaultPullPolicy(image: string | undefined): 'Always' | 'IfNotPresent' {
-  return imageTag(image ?? '') === 'latest' ? 'Always' : 'IfNotPresent';
+  let tag: string;
+  try {
+    tag = parseImageName(image ?? '').tag;
+  } catch {
+    tag = '';
+  }
+  return tag === 'latest' ? 'Always' : 'IfNotPresent';
 }
 
 function defaultHandler(h: LifecycleHandler | Probe | undefined): void {

@@ -11,7 +11,7 @@ import { type LifecycleHandler, runHandler } from './handlers.js';
 import { HostsFiles } from './hosts-file.js';
 import { podRef } from './pod-util.js';
 import { type ContainerInstance, ProberManager } from './prober/index.js';
-import { linuxSecurity, verifyRunAsNonRoot } from './security.js';
+import { type ImageUser, linuxSecurity, verifyRunAsNonRoot } from './security.js';
 import type { EventRecorder, KubeletConfig, ObjectGetter, ProbeResults } from './types.js';
 import { VolumeManager } from './volumes/index.js';
 
@@ -34,10 +34,11 @@ export interface PodVolumes {
   tearDownPod(podUid: string): Promise<void>;
 }
 
+/** `imageUser` is the image's user when the container runs on an image, undefined on the host's filesystem. */
 export interface ContainerSecurity {
-  linuxSecurity(pod: Pod, container: Container): LinuxContainerSecurity;
+  linuxSecurity(pod: Pod, container: Container, imageUser?: ImageUser): LinuxContainerSecurity;
   /** undefined when the container may run, else the kubelet's error text (CreateContainerConfigError). */
-  verifyRunAsNonRoot(pod: Pod, container: Container): string | undefined;
+  verifyRunAsNonRoot(pod: Pod, container: Container, imageUser?: ImageUser): string | undefined;
 }
 
 export interface HookContext {
@@ -114,8 +115,9 @@ export function defaultCollaborators(deps: DefaultCollaboratorDeps): Collaborato
     },
     security: {
       linuxSecurity,
-      // The runtimes here run images without a user of their own: the image user is root unless set.
-      verifyRunAsNonRoot: (pod, container) => verifyRunAsNonRoot(pod, container),
+      // On the host's filesystem there is no image user: it counts as root, as an image naming none does.
+      verifyRunAsNonRoot: (pod, container, imageUser) =>
+        verifyRunAsNonRoot(pod, container, imageUser?.uid, imageUser?.username),
     },
     runHook: (handler, ctx) =>
       runHandler(handler, {

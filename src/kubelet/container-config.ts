@@ -84,6 +84,8 @@ export interface ContainerConfigInput {
   kind: ContainerKind;
   restartCount: number;
   image: string;
+  /** `image`: on the image's filesystem (the runtime applies its config); `host`: on the host's. */
+  rootfs: 'image' | 'host';
   command: string[];
   args: string[];
   envs: KeyValue[];
@@ -97,6 +99,7 @@ export function containerConfig(input: ContainerConfigInput): ContainerConfig {
   const config: ContainerConfig = {
     metadata: { name: container.name, attempt: input.restartCount },
     image: input.image,
+    rootfs: input.rootfs,
     command: input.command,
     args: input.args,
     envs: input.envs,

@@ -11,17 +11,19 @@
 //  7. Start init containers in order; the first regular init container that fails to start ends the sync,
 //     a sidecar that fails to start is skipped.
 //  8. Start app containers one at a time in spec order, each with its postStart hook run to its end.
+// Each start first carries out the plan's image step for that container (use, pull, or wait), so images are
+// pulled one container at a time, just before the container that needs them.
 import type { Container, Pod } from '../api/types.js';
-import type { PodSandboxConfig, RuntimeService } from '../runtime/types.js';
+import type { ImageStatus, PodSandboxConfig, RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
-import type { BackoffState } from './backoff.js';
 import type { Collaborators } from './collaborators.js';
 import { containerConfig, restartCountFromLogDir, sandboxConfig } from './container-config.js';
 import { DEFAULT_CLUSTER_DOMAIN } from './dns.js';
 import type { SyncResult } from './executor-types.js';
 import { expandContainerCommandAndArgs } from './expansion.js';
 import { nodenameForKernel, podHostnameAndDomain, shouldMountHostsFile } from './hosts-file.js';
-import { ensureImageExists } from './image-puller.js';
+import type { ImagePullState } from './image-plan.js';
+import { type ImageOutcome, PodImagePuller } from './image-puller.js';
 import { killContainer, killPod } from './kill.js';
 import type { PodPlan } from './planner.js';
 import {
@@ -33,6 +35,7 @@ import {
   isSidecar,
 } from './pod-util.js';
 import { newestByName, type ObservedPod, restartCountOf } from './runtime-view.js';
+import type { ImageUser } from './security.js';
 import { StartFailure } from './start-failure.js';
 import type { EventRecorder, KubeletConfig, ObjectGetter } from './types.js';
 
@@ -50,21 +53,21 @@ export interface ExecuteInput {
   plan: PodPlan;
   /** What the plan was computed from (restart counts come from it). */
   observed: ObservedPod;
-  imageBackoff: BackoffState;
+  imagePulls: ImagePullState;
   /** For a pod kill: the grace to use instead of the pod's. */
   gracePeriodOverride?: number;
 }
 
 export interface ExecuteOutcome {
   results: SyncResult[];
-  imageBackoff: BackoffState;
+  imagePulls: ImagePullState;
 }
 
 export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Promise<ExecuteOutcome> {
   const { pod, plan, observed } = input;
-  const state = { imageBackoff: input.imageBackoff };
+  const images = new PodImagePuller(deps, pod, input.imagePulls);
   const results: SyncResult[] = [];
-  const outcome = (): ExecuteOutcome => ({ results, imageBackoff: state.imageBackoff });
+  const outcome = (): ExecuteOutcome => ({ results, imagePulls: images.state });
 
   // Step 1
   if (plan.createSandbox && observed.sandboxes.length > 0) {
@@ -202,7 +205,8 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
     sandboxId,
     sandboxConfig: sbConfig,
     podIP: podIP || deps.config.hostIP,
-    state,
+    images,
+    plan,
   };
   const start = async (container: Container, kind: ContainerKind): Promise<boolean> => {
     const result: SyncResult = { action: 'StartContainer', target: container.name };
@@ -250,12 +254,13 @@ interface StartContext {
   sandboxId: string;
   sandboxConfig: PodSandboxConfig;
   podIP: string;
-  state: { imageBackoff: BackoffState };
+  images: PodImagePuller;
+  plan: PodPlan;
 }
 
 /**
- * startContainer: pull the image, build the config (env, mounts, security), create, start, then run the
- * postStart hook to its end; a failed hook kills the container (PostStartHookError).
+ * startContainer: the image step (EnsureImageExists), build the config (env, mounts, security), create,
+ * start, then run the postStart hook to its end; a failed hook kills the container (PostStartHookError).
  */
 async function startContainer(ctx: StartContext, container: Container, kind: ContainerKind): Promise<void> {
   const { deps, pod } = ctx;
@@ -265,15 +270,16 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
     return new StartFailure(reason, message);
   };
 
+  // The image step records its own events (Pulling, Pulled, Failed, BackOff) before any failure.
+  let image: ImageOutcome;
   try {
-    await ensureImageExists(deps, pod, container, ctx.state);
+    image = await ctx.images.ensure(container, ctx.plan.images[container.name]);
   } catch (e) {
-    if (e instanceof StartFailure) {
-      deps.events.event(ref, 'Warning', 'Failed', `Error: ${e.reason}`);
-      throw e;
-    }
+    if (e instanceof StartFailure) throw e;
     throw failed('ErrImagePull', (e as Error).message);
   }
+  // getImageUser: an image that names no user runs as root. Host mode has no image to ask.
+  const imageUser = image.rootfs === 'image' ? imageUserOf(image.status) : undefined;
 
   const previous = newestByName(ctx.observed, container.name);
   const restartCount = previous
@@ -289,7 +295,7 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
       ctx.podIP,
       deps.config.hostIP,
     );
-    const nonRoot = deps.collaborators.security.verifyRunAsNonRoot(pod, container);
+    const nonRoot = deps.collaborators.security.verifyRunAsNonRoot(pod, container, imageUser);
     if (nonRoot) throw new Error(nonRoot);
     const { command, args } = expandContainerCommandAndArgs(container, envs);
     const mounts = deps.collaborators.volumes.mountsFor(pod, container, envs);
@@ -303,11 +309,12 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
       kind,
       restartCount,
       image: container.image ?? '',
+      rootfs: image.rootfs,
       command,
       args,
       envs,
       mounts,
-      security: deps.collaborators.security.linuxSecurity(pod, container),
+      security: deps.collaborators.security.linuxSecurity(pod, container, imageUser),
     });
   } catch (e) {
     throw failed('CreateContainerConfigError', (e as Error).message);
@@ -343,4 +350,11 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
       throw new StartFailure('PostStartHookError', r.message);
     }
   }
+}
+
+/** getImageUser (kuberuntime_container.go): the image's uid, else its user name, else root. */
+function imageUserOf(status: ImageStatus | null): ImageUser {
+  if (status?.uid !== undefined) return { uid: status.uid };
+  if (status?.username) return { username: status.username };
+  return { uid: 0 };
 }

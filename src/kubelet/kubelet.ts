@@ -12,6 +12,7 @@ import {
 } from '../runtime/types.js';
 import { type Collaborators, defaultCollaborators } from './collaborators.js';
 import { executePlan } from './executor.js';
+import { EMPTY_IMAGE_PULL_STATE } from './image-plan.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from './kill.js';
 import { emptyPlan, type PodPlan } from './planner.js';
 import { podGracePeriodSeconds } from './pod-util.js';
@@ -185,7 +186,13 @@ export class Kubelet {
     const plan: PodPlan = { ...emptyPlan(), killPod: true };
     await executePlan(
       { ...this.#deps, collaborators: this.#collaborators },
-      { pod, plan, observed, imageBackoff: {}, gracePeriodOverride: podGracePeriodSeconds(pod) },
+      {
+        pod,
+        plan,
+        observed,
+        imagePulls: EMPTY_IMAGE_PULL_STATE,
+        gracePeriodOverride: podGracePeriodSeconds(pod),
+      },
     ).catch((e) => this.#onError(uid, e));
     for (const sb of observed.sandboxes)
       await runtime.removePodSandbox(sb.id).catch((e) => this.#onError(uid, e));

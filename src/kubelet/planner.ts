@@ -7,6 +7,13 @@ import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { goDuration } from '../util/go-format.js';
 import { type BackoffEntry, type BackoffState, backoffUntil, nextBackoff } from './backoff.js';
 import {
+  type ImageMode,
+  type ImageObservations,
+  type ImagePullState,
+  type ImageStep,
+  planImages,
+} from './image-plan.js';
+import {
   appContainers,
   backoffKey,
   containerHash,
@@ -38,9 +45,14 @@ export interface PlanInput {
   probes: ProbeResults;
   /** Crash-loop backoff per backoffKey. */
   backoff: BackoffState;
+  /** What the runtime holds of each image the pod names (runtime.imageStatus, gathered before planning). */
+  images: ImageObservations;
+  /** Image pull backoff and last pull errors. */
+  imagePulls: ImagePullState;
   /** ms since epoch */
   now: number;
-  config: { crashLoopBackOff: BackoffConfig };
+  /** `images`: the kubelet's image mode (default `pull`); the pod's annotation may override it. */
+  config: { crashLoopBackOff: BackoffConfig; images?: ImageMode };
 }
 
 /** containerKillReason, plus the cases upstream leaves blank. */
@@ -89,7 +101,12 @@ export interface PodPlan {
   backoffUpdates: Record<string, BackoffEntry>;
   /** Stopped instances to remove after the kills: old init instances, or all of them when the sandbox is new. */
   pruneContainerIds: string[];
-  /** When to plan again even if nothing happens (backoff end, active deadline); null when not needed. */
+  /**
+   * By container name, for each container in the start lists: what to do about its image just before creating
+   * it (use it, pull it) or why it waits instead (ImagePullBackOff, ErrImageNeverPull, InvalidImageName).
+   */
+  images: Record<string, ImageStep>;
+  /** When to plan again even if nothing happens (backoff ends, active deadline); null when not needed. */
   wakeAt: number | null;
   /** The pod must end now, Failed with this reason. */
   podFailed: PodFailure | null;
@@ -110,6 +127,7 @@ export function emptyPlan(): PodPlan {
     waiting: [],
     backoffUpdates: {},
     pruneContainerIds: [],
+    images: {},
     wakeAt: null,
     podFailed: null,
   };
@@ -147,7 +165,26 @@ export function planPod(input: PlanInput): PodPlan {
 
   plan.pruneContainerIds = containersToPrune(pod, observed, plan.createSandbox);
   applyCrashLoopBackOff(input, observed, plan);
-  plan.wakeAt = earliest([...plan.waiting.map((w) => w.until), activeDeadline(pod)]);
+  // Images are decided for what actually starts: a container in crash-loop backoff pulls nothing.
+  const inits = initContainers(pod);
+  const apps = appContainers(pod);
+  const images = planImages({
+    pod,
+    containers: [
+      ...plan.initContainersToStart.map((i) => inits[i]!),
+      ...plan.containersToStart.map((i) => apps[i]!),
+    ],
+    images: input.images,
+    pulls: input.imagePulls,
+    mode: input.config.images ?? 'pull',
+    now: input.now,
+  });
+  plan.images = images.steps;
+  plan.wakeAt = earliest([
+    ...plan.waiting.map((w) => w.until),
+    activeDeadline(pod),
+    images.wakeAt ?? undefined,
+  ]);
   return plan;
 }
 

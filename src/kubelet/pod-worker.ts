@@ -7,6 +7,8 @@ import { LABEL_POD_UID } from '../runtime/types.js';
 import type { BackoffState } from './backoff.js';
 import type { Collaborators, ContainerInstance } from './collaborators.js';
 import { type ExecutorDeps, executePlan } from './executor.js';
+import { EMPTY_IMAGE_PULL_STATE, type ImagePullState } from './image-plan.js';
+import { observeImages } from './image-puller.js';
 import { killPod } from './kill.js';
 import { type PodFailure, planPod } from './planner.js';
 import { findContainer, formatPod, isTerminalPhase, podGracePeriodSeconds } from './pod-util.js';
@@ -48,7 +50,7 @@ export class PodWorker {
   /** The status this worker last wrote (or the API's, until the first write). */
   #status: PodStatus | undefined;
   #backoff: BackoffState = {};
-  #imageBackoff: BackoffState = {};
+  #imagePulls: ImagePullState = EMPTY_IMAGE_PULL_STATE;
   #reasons = new Map<string, FailureReason>();
   #podFailed: PodFailure | null = null;
   #volumesTornDown = false;
@@ -162,13 +164,18 @@ export class PodWorker {
       return null;
     }
     const pod: Pod = { ...this.#pod, status: this.#status ?? this.#pod.status };
-    const observed = await this.#observe();
+    const [observed, images] = await Promise.all([
+      this.#observe(),
+      observeImages(deps.runtime, pod, deps.config.images ?? 'pull'),
+    ]);
     const plan = planPod({
       pod,
       sandboxes: observed.sandboxes,
       containers: observed.containers,
       probes: collaborators.prober,
       backoff: this.#backoff,
+      images,
+      imagePulls: this.#imagePulls,
       now: clock.now(),
       config: deps.config,
     });
@@ -184,9 +191,9 @@ export class PodWorker {
       pod,
       plan,
       observed,
-      imageBackoff: this.#imageBackoff,
+      imagePulls: this.#imagePulls,
     });
-    this.#imageBackoff = outcome.imageBackoff;
+    this.#imagePulls = outcome.imagePulls;
     this.#reasons = updateReasonCache(this.#reasons, outcome.results);
 
     const after = await this.#observe();

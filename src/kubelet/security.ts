@@ -30,16 +30,26 @@ export function effectiveSecurityContext(pod: Pod, container: Container): Effect
   return out;
 }
 
+/** The user an image runs as, from its CRI ImageStatus: a uid when numeric, else a name (getImageUser). */
+export interface ImageUser {
+  uid?: number;
+  username?: string;
+}
+
 /**
- * What the runtime applies to the container. Supplemental groups are the pod's fsGroup first, then
- * pod.spec.securityContext.supplementalGroups, as upstream. A user the image sets is the runtime's business
- * (runAsUser stays unset here unless the pod or container sets it).
+ * What the runtime applies to the container (determineEffectiveSecurityContext). Supplemental groups are the
+ * pod's fsGroup first, then pod.spec.securityContext.supplementalGroups, as upstream. When the pod sets no
+ * runAsUser, the image's user is passed on as the kubelet does: a uid as runAsUser (0 for an image that names
+ * no user), a name as runAsUsername for the runtime to resolve in the rootfs. Without `imageUser` (a container
+ * on the host's filesystem) the runtime's own user stands.
  */
-export function linuxSecurity(pod: Pod, container: Container): LinuxContainerSecurity {
+export function linuxSecurity(pod: Pod, container: Container, imageUser?: ImageUser): LinuxContainerSecurity {
   const eff = effectiveSecurityContext(pod, container);
   const podSc = pod.spec?.securityContext;
   const out: LinuxContainerSecurity = {};
   if (eff.runAsUser !== undefined) out.runAsUser = eff.runAsUser;
+  else if (imageUser?.uid !== undefined) out.runAsUser = imageUser.uid;
+  else if (imageUser?.username) out.runAsUsername = imageUser.username;
   if (eff.runAsGroup !== undefined) out.runAsGroup = eff.runAsGroup;
   const groups: number[] = [];
   if (podSc?.fsGroup !== undefined) groups.push(podSc.fsGroup);

@@ -1,6 +1,7 @@
 // The kubelet's contracts with the rest of podrun: what it needs (an API to read ConfigMaps and Secrets and
 // write pod status and events, a runtime, a clock) and what it offers (container logs, like the kubelet's
 // /containerLogs endpoint). The wiring in `src/node/` adapts these onto the API server's registry.
+import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret, Service } from '../api/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
@@ -19,6 +20,11 @@ export interface ObjectGetter {
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
   /** The Services of a namespace, for the containers' service environment variables. */
   listServices(namespace: string): Promise<Service[]>;
+  /**
+   * The pod's ServiceAccount, for its imagePullSecrets. Optional: where ServiceAccounts are not stored, pulls
+   * use the pod's own imagePullSecrets only.
+   */
+  getServiceAccount?(namespace: string, name: string): Promise<ServiceAccount | undefined>;
 }
 
 /** Writes what the kubelet observed back to the API, as the kubelet's status manager does. */
@@ -61,6 +67,12 @@ export interface KubeletConfig {
   rootDir: string;
   crashLoopBackOff: BackoffConfig;
   imagePullBackOff: BackoffConfig;
+  /**
+   * `pull` (default): containers run on their image's filesystem, pulled per imagePullPolicy. `host`: they run
+   * on the host's filesystem and nothing is pulled (`podrun serve --images host`). A pod's annotation
+   * `podrun.dev/images: host|pull` overrides it.
+   */
+  images?: 'pull' | 'host';
   /** How often a worker re-syncs a pod with nothing pending (the kubelet's resync, 1 min upstream). */
   resyncIntervalMs: number;
   /**

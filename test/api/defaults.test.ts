@@ -95,6 +95,11 @@ describe('applyDefaults', () => {
       ['localhost:5000/app:v2', 'IfNotPresent'],
       ['nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'IfNotPresent'],
       ['nginx:latest@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'Always'],
+      ['docker.io/library/busybox', 'Always'],
+      ['127.0.0.1:5000/team/app:latest', 'Always'],
+      // A reference the kubelet cannot parse: upstream ignores the parse error, the tag is '' → IfNotPresent.
+      ['BusyBox', 'IfNotPresent'],
+      ['', 'IfNotPresent'],
     ];
     for (const [image, policy] of cases) assert.equal(defaultPullPolicy(image), policy, image);
   });

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { Pod } from '../../src/api/types.js';
 import type { Collaborators } from '../../src/kubelet/collaborators.js';
 import { type ExecutorDeps, executePlan } from '../../src/kubelet/executor.js';
+import { EMPTY_IMAGE_PULL_STATE, type ImageStep } from '../../src/kubelet/image-plan.js';
 import type { PodPlan } from '../../src/kubelet/planner.js';
 import { DEFAULT_IMAGE_BACKOFF } from '../../src/kubelet/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
@@ -42,6 +43,11 @@ function setup(scripts: ConstructorParameters<typeof FakeRuntime>[0]['scripts'] 
   return { clock, runtime, events, deps };
 }
 
+/** Image steps for containers that run on the host's filesystem (no image work). */
+function onHost(...names: string[]): Record<string, ImageStep> {
+  return Object.fromEntries(names.map((n) => [n, { action: 'host' } as const]));
+}
+
 function plan(extra: Partial<PodPlan>): PodPlan {
   return {
     killPod: true,
@@ -54,6 +60,7 @@ function plan(extra: Partial<PodPlan>): PodPlan {
     waiting: [],
     backoffUpdates: {},
     pruneContainerIds: [],
+    images: {},
     wakeAt: null,
     podFailed: null,
     ...extra,
@@ -69,9 +76,13 @@ describe('executePlan', () => {
     const pod: Pod = basePod({ spec: { initContainers: [sidecar('s0'), container('i1'), container('i2')] } });
     const out = await executePlan(deps, {
       pod,
-      plan: plan({ initContainersToStart: [0, 1, 2], containersToStart: [0] }),
+      plan: plan({
+        initContainersToStart: [0, 1, 2],
+        containersToStart: [0],
+        images: onHost('s0', 'i1', 'i2', 'app'),
+      }),
       observed: { sandboxes: [], containers: [] },
-      imageBackoff: {},
+      imagePulls: EMPTY_IMAGE_PULL_STATE,
     });
     assert.deepEqual(out.results, [
       { action: 'CreatePodSandbox', target: 'web_default(uid-1)' },
@@ -103,7 +114,7 @@ describe('executePlan', () => {
         ],
       }),
       observed: { sandboxes: [], containers: [] },
-      imageBackoff: {},
+      imagePulls: EMPTY_IMAGE_PULL_STATE,
     });
     assert.deepEqual(out.results, [
       {
@@ -124,9 +135,9 @@ describe('executePlan', () => {
       pod: basePod({
         spec: { initContainers: [], containers: [container('app', { command: ['echo', '$(GREETING)'] })] },
       }),
-      plan: plan({ containersToStart: [0] }),
+      plan: plan({ containersToStart: [0], images: onHost('app') }),
       observed: { sandboxes: [], containers: [] },
-      imageBackoff: {},
+      imagePulls: EMPTY_IMAGE_PULL_STATE,
     });
     const [c] = runtime.instances();
     const config = runtime.configOf(c!.id);

@@ -126,7 +126,8 @@ describe('container start failures', () => {
     await h.advance(25_000);
     assert.deepEqual(h.latest(UID)!.containerStatuses?.[0]?.state?.waiting, {
       reason: 'ImagePullBackOff',
-      message: 'Back-off pulling image "web:2"',
+      // Recent kubelets add the last pull's error to the waiting message (not to the BackOff event).
+      message: 'Back-off pulling image "web:2": ErrImagePull: pull access denied for web',
     });
     await h.advance(50_000);
     // Retried every 10 s (the sync error period); a pull only happens once the 10 s, 20 s, 40 s backoff passed.

@@ -37,6 +37,17 @@ describe('linuxSecurity', () => {
     const c: Container = { name: 'app', securityContext: { runAsUser: 0 } };
     assert.deepEqual(linuxSecurity(pod({ runAsUser: 1000 }, c), c), { runAsUser: 0 });
   });
+
+  test('without a runAsUser of its own the container gets the image user: uid as runAsUser, name as runAsUsername', () => {
+    const c: Container = { name: 'app' };
+    const p = pod({ runAsGroup: 3000 }, c);
+    assert.deepEqual(linuxSecurity(p, c, { uid: 1000 }), { runAsUser: 1000, runAsGroup: 3000 });
+    assert.deepEqual(linuxSecurity(p, c, { uid: 0 }), { runAsUser: 0, runAsGroup: 3000 });
+    assert.deepEqual(linuxSecurity(p, c, { username: 'app' }), { runAsUsername: 'app', runAsGroup: 3000 });
+    assert.deepEqual(linuxSecurity(pod({ runAsUser: 2000 }, c), c, { username: 'app' }), { runAsUser: 2000 });
+    // On the host's filesystem there is no image user: nothing is synthesised.
+    assert.deepEqual(linuxSecurity(p, c), { runAsGroup: 3000 });
+  });
 });
 
 describe('verifyRunAsNonRoot', () => {

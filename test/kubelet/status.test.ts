@@ -237,6 +237,31 @@ describe('generatePodStatus', () => {
     );
   });
 
+  it('image and imageID are what the runtime reports (repo tag and repo digest), the spec image before any record', () => {
+    const digest = `sha256:${'b'.repeat(64)}`;
+    const running = {
+      ...inst('app', 'running'),
+      image: 'docker.io/library/busybox:1.36',
+      imageRef: `docker.io/library/busybox@${digest}`,
+    };
+    const pod = basePod({ spec: { initContainers: [], containers: [container('app'), container('web')] } });
+    pod.spec!.containers[1]!.image = 'web:2';
+    const s = status([running], {
+      pod,
+      reasonCache: new Map([
+        ['web', { reason: 'ImagePullBackOff', message: 'Back-off pulling image "web:2"' }],
+      ]),
+    });
+    const [app, web] = s.containerStatuses ?? [];
+    assert.equal(app?.image, 'docker.io/library/busybox:1.36');
+    assert.equal(app?.imageID, `docker.io/library/busybox@${digest}`);
+    assert.equal(web?.image, 'web:2');
+    assert.equal(web?.imageID, '');
+    assert.deepEqual(web?.state, {
+      waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "web:2"' },
+    });
+  });
+
   it('app container statuses are sorted by name, init statuses by spec order', () => {
     const s = status([], {
       mutate: (p) => {
