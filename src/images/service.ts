@@ -11,7 +11,7 @@
 //   removeImage()   ImageInUse while `inUse()` names the image id.
 //   loadImage()     docker save (old and new layouts), OCI layout directory or archive.
 //   gc()            the kubelet's thresholds (high 85 %, low 80 %, min age 2 min), LRU, unused and unpinned.
-
+import type { ImageRecord, ImageStore } from './store/index.js';
 import type {
   ImageFsInfo,
   ImageManager,
@@ -20,7 +20,6 @@ import type {
   PullImageOptions,
   PullProgress,
 } from '../runtime/types.js';
-import type { ImageRecord, ImageStore } from './store/index.js';
 
 export interface ImageServiceOptions {
   /** The store's directory, `<state dir>/images`. */
@@ -49,4 +48,10 @@ export interface ImageServiceApi extends ImageManager {
   close(): Promise<void>;
 }
 
-export type { ImageFsInfo, ImageSpec, ImageStatus, PullImageOptions, PullProgress };
+export type {
+  ImageFsInfo,
+  ImageSpec,
+  ImageStatus,
+  PullImageOptions,
+  PullProgress,
+};

@@ -3,8 +3,8 @@
 // replaceOrAppendEnvValues and GenerateUserString). Pure, so that every runtime that runs images (the host
 // runtime, the fake) applies the same rules, and each rule has a table test.
 
-import type { ContainerConfig, KeyValue } from './types.js';
 import { RuntimeError } from './types.js';
+import type { ContainerConfig, KeyValue } from './types.js';
 
 /** containerd's default PATH (pkg/oci/spec.go defaultUnixEnv). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
