@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   type AuthConfig,
   type ImageManager,
+  type ImageStatus,
   RuntimeError,
   type RuntimeErrorReason,
 } from '../../runtime/types.js';
@@ -191,6 +192,7 @@ async function load(
   const source = new URL(req.url ?? '/', 'https://localhost').searchParams.get('source') || 'the upload';
   await mkdir(options.tmpDir, { recursive: true, mode: 0o700 });
   const file = join(options.tmpDir, `${UPLOAD_PREFIX}${randomBytes(8).toString('hex')}.tar`);
+  let loaded: ImageStatus[];
   try {
     let bytes = 0;
     req.on('data', (c: Buffer) => {
@@ -200,16 +202,16 @@ async function load(
     await pipeline(req, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
     if (bytes === 0)
       throw badRequest(`${source} is empty; send a docker save tarball or an OCI archive as the body`);
-    let loaded: Awaited<ReturnType<typeof loadImage>>;
     try {
       loaded = await loadImage(file);
     } catch (err) {
       throw loadError(err, file, source);
     }
-    send(res, 200, { images: loaded });
   } finally {
+    // Gone before the reply, so a client that sees the reply sees no leftover.
     await rm(file, { force: true });
   }
+  send(res, 200, { images: loaded });
 }
 
 /**

@@ -7,18 +7,22 @@ import { formatManifestError, loadManifests } from '../../api/manifests.js';
 import { resourceForKind } from '../../api/resources.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { runningServer, startPodrun } from '../../server/podrun.js';
-import { RUNTIME_NAMES } from '../../server/runtimes.js';
+import { type ImagesMode, RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
-import { httpClient, readKubeconfig } from '../client/http.js';
+import { HttpStatusError, httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
 import type { UpClient } from '../client/types.js';
 import {
   backoffInitialOption,
   backoffMaxOption,
   collect,
+  imagesOption,
   parseDuration,
+  registriesConfOption,
   serviceCidrOption,
 } from '../options.js';
+import { formatPull, PullTracker } from '../progress/images.js';
+import { type LiveOutput, liveOutput } from '../progress/live.js';
 import { formatTransition, podTransitions, subjectsOf } from '../progress/transitions.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
@@ -45,6 +49,8 @@ export function upCommand(): Command {
     .addOption(backoffInitialOption())
     .addOption(backoffMaxOption())
     .addOption(serviceCidrOption())
+    .addOption(imagesOption())
+    .addOption(registriesConfOption())
     .action(async (opts) => {
       const load = await loadManifests(opts.filename);
       if (load.errors.length > 0) {
@@ -91,14 +97,16 @@ export function upCommand(): Command {
       const widths = columnWidths(applied);
       const stops: (() => void)[] = [];
       let finishing = false;
+      const out = liveOutput(process.stdout);
+      stops.push(followPulls(client, out, elapsed));
       const onPod = async (type: string, pod: Pod) => {
         if (!(await tracker.owns(pod))) return;
         const uid = pod.metadata?.uid ?? '';
         const before = tracker.pods.get(uid);
         if (type === 'DELETED') {
           tracker.pods.delete(uid);
-          process.stdout.write(
-            `${elapsed()}  ${formatTransition({ pod: pod.metadata?.name ?? '', subject: 'pod', from: 'Terminating', to: 'deleted' }, widths)}\n`,
+          out.line(
+            `${elapsed()}  ${formatTransition({ pod: pod.metadata?.name ?? '', subject: 'pod', from: 'Terminating', to: 'deleted' }, widths)}`,
           );
           return;
         }
@@ -106,7 +114,7 @@ export function upCommand(): Command {
         for (const t of podTransitions(before, pod)) {
           widths.pod = Math.max(widths.pod, t.pod.length);
           widths.subject = Math.max(widths.subject, t.subject.length);
-          process.stdout.write(`${elapsed()}  ${formatTransition(t, widths)}\n`);
+          out.line(`${elapsed()}  ${formatTransition(t, widths)}`);
         }
       };
       let chain = Promise.resolve();
@@ -126,6 +134,7 @@ export function upCommand(): Command {
 
       const teardown = async (reason: string) => {
         finishing = true;
+        out.status([]);
         if (remote(client) && reason === 'wait') {
           for (const s of stops) s();
           await client.close({ stopPods: false });
@@ -159,6 +168,7 @@ export function upCommand(): Command {
         const workloads = await tracker.refreshWorkloads();
         const verdict = evaluate(workloads, (w) => tracker.podsOf(w));
         if (verdict.state === 'up') {
+          out.status([]);
           process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
           await teardown('wait').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(0);
@@ -200,9 +210,43 @@ function remote(client: UpClient): boolean {
   return client.description.startsWith('podrun serve');
 }
 
+/**
+ * Polls the node's image pulls until the returned stop is called: a status line per pull under way on a
+ * terminal, and a line when a pull starts and when it ends (on a terminal too, so the record stays).
+ */
+function followPulls(client: UpClient, out: LiveOutput, elapsed: () => string): () => void {
+  const pulls = new PullTracker();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    try {
+      const now = Date.now();
+      const { started, ended } = pulls.update(await client.pullsInProgress());
+      if (stopped) return;
+      if (!out.live) for (const p of started) out.line(`${elapsed()}  pulling ${p.image}`);
+      for (const p of ended) out.line(`${elapsed()}  pull ended: ${formatPull(p, now)}`);
+      out.status(pulls.current.map((p) => `         pulling ${formatPull(p, now)}`));
+    } catch (err) {
+      // A server without the endpoint (an older podrun) has no pulls to show; anything else is passing.
+      if (err instanceof HttpStatusError && err.code === 404) return;
+    }
+    if (!stopped) timer = setTimeout(poll, PULL_POLL_MS);
+  };
+  timer = setTimeout(poll, 0);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    out.status([]);
+  };
+}
+
+const PULL_POLL_MS = 500;
+
 async function connect(opts: {
   stateDir: string;
   runtime: 'host' | 'docker';
+  images: ImagesMode;
+  registriesConf: string;
   backoffInitial: number;
   backoffMax: number;
   serviceCidr: string;
@@ -217,6 +261,8 @@ async function connect(opts: {
     backoffInitialMs: opts.backoffInitial,
     backoffMaxMs: opts.backoffMax,
     serviceCIDR: opts.serviceCidr,
+    images: opts.images,
+    registriesConf: opts.registriesConf,
     port: 0,
   });
   return inProcessClient(podrun, opts.stateDir);
