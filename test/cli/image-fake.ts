@@ -1,7 +1,10 @@
 // The FakeRuntime with what the image endpoints and commands need to be observed: pulls held until the test
 // lets them finish (so progress can be seen), images in use, reference checks and loadImage of a docker save
 // tarball's manifest.json. Test-only; the runtimes proper live in src/runtime.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { InvalidReferenceError, parseDockerRef } from '../../src/images/reference.js';
 import { FakeRuntime, type FakeRuntimeOptions } from '../../src/runtime/fake/fake-runtime.js';
 import {
@@ -122,4 +125,17 @@ function tarMember(data: Buffer, name: string, where: string): Buffer {
     off += 512 + Math.ceil(size / 512) * 512;
   }
   throw new Error(`${where}: the archive has no ${name}`);
+}
+
+/** A docker save tarball with just the manifest.json (what the fake reads), made with tar(1). */
+export function dockerSaveTar(dir: string, tags: string[]): string {
+  const src = join(dir, `src-${tags.join('-').replace(/[^a-z0-9]/g, '_')}`);
+  mkdirSync(src, { recursive: true });
+  writeFileSync(
+    join(src, 'manifest.json'),
+    JSON.stringify([{ Config: 'c.json', RepoTags: tags, Layers: [] }]),
+  );
+  const file = join(dir, `${src.split('/').pop()}.tar`);
+  execFileSync('tar', ['--format=ustar', '-C', src, '-cf', file, 'manifest.json']);
+  return file;
 }

@@ -1,7 +1,6 @@
 // podrun's own image endpoints (/podrun/v1/images, …/pull, …/load, …/<ref>, /podrun/v1/pulls) over HTTPS with
 // the kubeconfig's token, against a podrun on the fake runtime.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -12,7 +11,7 @@ import { type Endpoint, readKubeconfig } from '../../src/cli/client/http.js';
 import { FakeRuntime } from '../../src/runtime/fake/fake-runtime.js';
 import { type Podrun, startPodrun } from '../../src/server/podrun.js';
 import { systemClock } from '../../src/util/clock.js';
-import { ImageFake } from '../cli/image-fake.js';
+import { dockerSaveTar, ImageFake } from '../cli/image-fake.js';
 
 interface Reply {
   status: number;
@@ -60,16 +59,6 @@ const json = (v: unknown) => JSON.stringify(v);
 /** Polls until `check` holds; the test's own timeout bounds the wait. */
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
-}
-
-/** A docker save tarball with just the manifest.json (what the fake reads), made with tar(1). */
-export function dockerSaveTar(dir: string, tags: string[]): string {
-  const src = join(dir, `src-${tags.join('-').replace(/[^a-z0-9]/g, '_')}`);
-  mkdirSync(src, { recursive: true });
-  writeFileSync(join(src, 'manifest.json'), json([{ Config: 'c.json', RepoTags: tags, Layers: [] }]));
-  const file = join(dir, `${src.split('/').pop()}.tar`);
-  execFileSync('tar', ['--format=ustar', '-C', src, '-cf', file, 'manifest.json']);
-  return file;
 }
 
 describe('podrun image endpoints', () => {

@@ -9,7 +9,7 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import { runningServer, startPodrun } from '../../server/podrun.js';
 import { type ImagesMode, RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
-import { HttpStatusError, httpClient, readKubeconfig } from '../client/http.js';
+import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
 import type { UpClient } from '../client/types.js';
 import {
@@ -21,11 +21,11 @@ import {
   registriesConfOption,
   serviceCidrOption,
 } from '../options.js';
-import { formatPull, PullTracker } from '../progress/images.js';
-import { type LiveOutput, liveOutput } from '../progress/live.js';
+import { liveOutput } from '../progress/live.js';
 import { formatTransition, podTransitions, subjectsOf } from '../progress/transitions.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
+import { PullFollower } from '../up/pulls.js';
 import { evaluate, type Failure } from '../up/readiness.js';
 
 const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'ReplicaSet', 'Job']);
@@ -98,7 +98,8 @@ export function upCommand(): Command {
       const stops: (() => void)[] = [];
       let finishing = false;
       const out = liveOutput(process.stdout);
-      stops.push(followPulls(client, out, elapsed));
+      const pulls = new PullFollower(client, out, elapsed);
+      stops.push(() => pulls.stop());
       const onPod = async (type: string, pod: Pod) => {
         if (!(await tracker.owns(pod))) return;
         const uid = pod.metadata?.uid ?? '';
@@ -111,6 +112,8 @@ export function upCommand(): Command {
           return;
         }
         tracker.pods.set(uid, pod);
+        // A pull that ended before this change is told first, so the lines keep the order things happened in.
+        await pulls.refresh();
         for (const t of podTransitions(before, pod)) {
           widths.pod = Math.max(widths.pod, t.pod.length);
           widths.subject = Math.max(widths.subject, t.subject.length);
@@ -134,7 +137,7 @@ export function upCommand(): Command {
 
       const teardown = async (reason: string) => {
         finishing = true;
-        out.status([]);
+        pulls.stop();
         if (remote(client) && reason === 'wait') {
           for (const s of stops) s();
           await client.close({ stopPods: false });
@@ -168,12 +171,15 @@ export function upCommand(): Command {
         const workloads = await tracker.refreshWorkloads();
         const verdict = evaluate(workloads, (w) => tracker.podsOf(w));
         if (verdict.state === 'up') {
-          out.status([]);
+          await pulls.refresh();
+          pulls.stop();
           process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
           await teardown('wait').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(0);
         }
         if (verdict.state === 'failed') {
+          await pulls.refresh();
+          pulls.stop();
           await reportFailure(client, verdict.failure, tracker);
           await teardown('failed').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(1);
@@ -209,38 +215,6 @@ function columnWidths(applied: KubeObject[]): { pod: number; subject: number } {
 function remote(client: UpClient): boolean {
   return client.description.startsWith('podrun serve');
 }
-
-/**
- * Polls the node's image pulls until the returned stop is called: a status line per pull under way on a
- * terminal, and a line when a pull starts and when it ends (on a terminal too, so the record stays).
- */
-function followPulls(client: UpClient, out: LiveOutput, elapsed: () => string): () => void {
-  const pulls = new PullTracker();
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const poll = async () => {
-    try {
-      const now = Date.now();
-      const { started, ended } = pulls.update(await client.pullsInProgress());
-      if (stopped) return;
-      if (!out.live) for (const p of started) out.line(`${elapsed()}  pulling ${p.image}`);
-      for (const p of ended) out.line(`${elapsed()}  pull ended: ${formatPull(p, now)}`);
-      out.status(pulls.current.map((p) => `         pulling ${formatPull(p, now)}`));
-    } catch (err) {
-      // A server without the endpoint (an older podrun) has no pulls to show; anything else is passing.
-      if (err instanceof HttpStatusError && err.code === 404) return;
-    }
-    if (!stopped) timer = setTimeout(poll, PULL_POLL_MS);
-  };
-  timer = setTimeout(poll, 0);
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-    out.status([]);
-  };
-}
-
-const PULL_POLL_MS = 500;
 
 async function connect(opts: {
   stateDir: string;

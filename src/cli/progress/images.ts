@@ -81,6 +81,14 @@ export function formatPull(p: PullProgress, now: number): string {
   return `${p.image}  ${megabytes(p.doneBytes)}/${megabytes(p.totalBytes)} MB  layers ${p.layersDone}/${p.layers}  ${seconds}`;
 }
 
+/** `busybox:1.36  40.1 MB  4s`: a pull no longer under way, by its size and how long it took. */
+export function formatPullEnd(p: PullProgress, now: number): string {
+  const seconds = `${Math.max(0, Math.round((now - p.startedAt) / 1000))}s`;
+  return p.totalBytes > 0
+    ? `${p.image}  ${megabytes(p.totalBytes)} MB  ${seconds}`
+    : `${p.image}  ${seconds}`;
+}
+
 /** A pull's identity across polls: the same image pulled again later is another pull. */
 export function pullKey(p: PullProgress): string {
   return `${p.startedAt} ${p.image}`;
