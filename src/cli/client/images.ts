@@ -79,9 +79,10 @@ export function imageClient(ep: Endpoint): ImageClient {
         });
         res.on('end', () => {
           // A refusal may come before the upload is done (a runtime that cannot load): stop sending.
-          if (stream) {
+          if (stream && !req.writableFinished) {
             stream.stream.unpipe(req);
             stream.stream.destroy();
+            req.destroy();
           }
           resolve({ status: res.statusCode ?? 0, text });
         });
