@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { serveCommand } from './commands/serve.js';
 import { upCommand } from './commands/up.js';
@@ -16,6 +17,7 @@ const program = new Command('podrun')
   .version(pkg.version)
   .addCommand(upCommand())
   .addCommand(serveCommand())
+  .addCommand(imageCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(validateCommand())
   .showHelpAfterError();

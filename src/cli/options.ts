@@ -1,6 +1,7 @@
 // Option parsers shared by the commands. Each error quotes what it got and says what it takes.
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { DEFAULT_SERVICE_CIDR, parseServiceCidr, ServiceCidrError } from '../apiserver/service-ip/config.js';
+import { DEFAULT_REGISTRIES_CONF, IMAGES_MODES, type ImagesMode } from '../server/runtimes.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -63,4 +64,25 @@ export function serviceCidrOption() {
   )
     .argParser(parseServiceCidrOption)
     .default(DEFAULT_SERVICE_CIDR);
+}
+
+/** `--images pull|host`: where containers' root filesystems come from. */
+export function parseImagesMode(text: string): ImagesMode {
+  if ((IMAGES_MODES as readonly string[]).includes(text)) return text as ImagesMode;
+  throw new InvalidArgumentError(
+    `expected pull (containers run on images pulled from registries) or host (containers run on the host's filesystem, the image is only a label), got "${text}"`,
+  );
+}
+
+export function imagesOption() {
+  return new Option('--images <mode>', "where containers' files come from: pull (images) or host")
+    .argParser(parseImagesMode)
+    .default('pull' as ImagesMode);
+}
+
+export function registriesConfOption() {
+  return new Option(
+    '--registries-conf <file>',
+    'containers-registries.conf(5): short-name search, mirrors, insecure registries (a missing file is none)',
+  ).default(DEFAULT_REGISTRIES_CONF);
 }

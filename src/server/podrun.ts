@@ -2,9 +2,11 @@
 // in one process, over one state directory. `podrun serve`, `podrun up` and the end-to-end tests start it
 // through `startPodrun`.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
 import { bindPod } from '../apiserver/binding.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
+import { removeStaleUploads } from '../apiserver/http/podrun-images.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
@@ -24,7 +26,7 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
-import { openRuntime, type RuntimeName } from './runtimes.js';
+import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
 import { schedulePod } from './scheduler.js';
 import { ensureStateDir } from './state-dir.js';
 
@@ -37,6 +39,13 @@ export interface PodrunOptions {
   runtime?: RuntimeName;
   /** A runtime object instead of a name (tests use the fake runtime). */
   runtimeService?: RuntimeService;
+  /**
+   * Where containers' root filesystems come from: `pull` (images pulled from registries, as a cluster) or
+   * `host` (the host's filesystem; the image is only a label). Passed to the kubelet. @default 'pull'
+   */
+  images?: ImagesMode;
+  /** containers-registries.conf(5) for the runtime's pulls. @default DEFAULT_REGISTRIES_CONF */
+  registriesConf?: string;
   /** CrashLoopBackOff initial delay and cap (the kubelet's 10 s and 5 min by default). */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -122,7 +131,10 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
 
     const runtime =
-      options.runtimeService ?? (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock, log));
+      options.runtimeService ??
+      (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock, log, {
+        registriesConf: options.registriesConf ?? DEFAULT_REGISTRIES_CONF,
+      }));
     closers.push(() => runtime.close?.());
 
     // Service VIPs and cluster DNS are in place before the kubelet starts a pod.
@@ -156,6 +168,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
         resyncIntervalMs: 60_000,
         clusterDNS: options.clusterDNS ?? network.clusterDNS,
         clusterDomain: CLUSTER_DOMAIN,
+        images: options.images ?? 'pull',
       },
     });
 
@@ -220,6 +233,9 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     closers.push(() => controllers.stop());
 
     const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
+    // `podrun image load` uploads wait here while the runtime reads them.
+    const uploadDir = join(options.stateDir, 'tmp');
+    await removeStaleUploads(uploadDir);
     const api: ApiServer = await startApiServer({
       registry,
       address: options.address ?? '127.0.0.1',
@@ -227,6 +243,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       stateDir: options.stateDir,
       logs,
       clock,
+      images: { images: runtime, tmpDir: uploadDir },
     });
     closers.push(() => api.close());
     const caData = await readFile(api.caFile, 'utf8');

@@ -6,6 +6,19 @@ import type { Clock } from '../util/clock.js';
 export type RuntimeName = 'host' | 'docker';
 export const RUNTIME_NAMES: readonly RuntimeName[] = ['host', 'docker'];
 
+/** Where containers' root filesystems come from: pulled images (as a cluster) or the host's filesystem. */
+export type ImagesMode = 'pull' | 'host';
+export const IMAGES_MODES: readonly ImagesMode[] = ['pull', 'host'];
+
+/** containers-registries.conf(5)'s system-wide file, as podman and CRI-O read it. */
+export const DEFAULT_REGISTRIES_CONF = '/etc/containers/registries.conf';
+
+/** What a runtime that keeps images on this machine needs to pull them. */
+export interface RuntimeImageOptions {
+  /** containers-registries.conf(5) for unqualified names, mirrors and insecure registries. */
+  registriesConf?: string;
+}
+
 export class RuntimeUnavailableError extends Error {
   constructor(message: string) {
     super(message);
@@ -18,6 +31,9 @@ export async function openRuntime(
   stateDir: string,
   clock: Clock,
   log: (message: string) => void,
+  // Carried for the image service the host runtime delegates its ImageManager to; it is created here once
+  // that service exists (the runtime then gets `images: openImageService({ registriesConf, … })`).
+  _images: RuntimeImageOptions = {},
 ): Promise<RuntimeService> {
   switch (name) {
     case 'host':

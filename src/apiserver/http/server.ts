@@ -23,6 +23,7 @@ import {
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
 import { decodePathSegments, parseResourcePath } from './paths.js';
+import { handleImageEndpoints, type ImageEndpointsOptions, PODRUN_API_PREFIX } from './podrun-images.js';
 import { send, sendError, sendText } from './respond.js';
 import { handleResource, type RestContext } from './rest.js';
 import { ensureServingCredentials } from './tls.js';
@@ -39,6 +40,8 @@ export interface ApiServerOptions {
   clock?: Clock;
   /** How often a watch with allowWatchBookmarks=true gets a BOOKMARK. @default 60000 */
   bookmarkIntervalMs?: number;
+  /** podrun's own image endpoints (/podrun/v1/images, /podrun/v1/pulls); absent: those paths are 404. */
+  images?: ImageEndpointsOptions;
 }
 
 export interface ApiServer {
@@ -104,6 +107,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const authenticated = tokenMatches(auth, creds.token);
     if (!authenticated && (auth !== undefined || !PUBLIC_PATHS.has(path))) throw unauthorized();
     const method = req.method ?? 'GET';
+    if (path.startsWith(PODRUN_API_PREFIX)) {
+      if (!options.images) throw pathNotFound();
+      return handleImageEndpoints(options.images, req, res, path);
+    }
     if (path === '/livez' || path === '/readyz' || path === '/healthz') {
       return sendText(res, 200, 'ok');
     }

@@ -5,9 +5,10 @@ import { request as httpsRequest } from 'node:https';
 import { parse as parseYaml } from 'yaml';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
+import type { PullProgress } from '../../runtime/types.js';
 import { type PodEvent, type UpClient, warningLines } from './types.js';
 
-interface Endpoint {
+export interface Endpoint {
   server: string;
   ca: string;
   token: string;
@@ -173,6 +174,9 @@ export function httpClient(ep: Endpoint): UpClient {
         `/api/v1/namespaces/${ns}/pods/${pod}/log?container=${encodeURIComponent(container)}&tailLines=${tailLines}`,
       );
       return status < 400 ? text : '';
+    },
+    async pullsInProgress() {
+      return ((await json('GET', '/podrun/v1/pulls')) as unknown as { pulls: PullProgress[] }).pulls;
     },
     async close() {},
   };

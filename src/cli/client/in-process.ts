@@ -53,6 +53,9 @@ export function inProcessClient(podrun: Podrun, stateDir: string): UpClient {
       }
       return text;
     },
+    async pullsInProgress() {
+      return podrun.runtime.pullsInProgress();
+    },
     async close({ stopPods }) {
       if (stopPods) await podrun.shutdown();
       else await podrun.close();

@@ -1,6 +1,7 @@
 // What `podrun up` needs from a podrun, whether it runs in this process or is a `podrun serve` elsewhere.
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
+import type { PullProgress } from '../../runtime/types.js';
 
 export interface PodEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -25,6 +26,8 @@ export interface UpClient {
   warnings(namespace: string, name: string): Promise<string[]>;
   /** The last `tailLines` lines of a container's log (empty when there are none). */
   logTail(namespace: string, pod: string, container: string, tailLines: number): Promise<string>;
+  /** Image pulls under way on the node, for progress lines. */
+  pullsInProgress(): Promise<PullProgress[]>;
   /** Releases what the client holds; for an in-process podrun, `stopPods` first stops every pod. */
   close(options: { stopPods: boolean }): Promise<void>;
 }

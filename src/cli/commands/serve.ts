@@ -3,7 +3,14 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { startPodrun } from '../../server/podrun.js';
 import { RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir } from '../../server/state-dir.js';
-import { backoffInitialOption, backoffMaxOption, parsePort, serviceCidrOption } from '../options.js';
+import {
+  backoffInitialOption,
+  backoffMaxOption,
+  imagesOption,
+  parsePort,
+  registriesConfOption,
+  serviceCidrOption,
+} from '../options.js';
 import { fail } from '../report.js';
 
 export function serveCommand(): Command {
@@ -24,6 +31,8 @@ export function serveCommand(): Command {
     .addOption(backoffInitialOption())
     .addOption(backoffMaxOption())
     .addOption(serviceCidrOption())
+    .addOption(imagesOption())
+    .addOption(registriesConfOption())
     .action(async (opts) => {
       let podrun: Awaited<ReturnType<typeof startPodrun>>;
       try {
@@ -35,6 +44,8 @@ export function serveCommand(): Command {
           backoffInitialMs: opts.backoffInitial,
           backoffMaxMs: opts.backoffMax,
           serviceCIDR: opts.serviceCidr,
+          images: opts.images,
+          registriesConf: opts.registriesConf,
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
@@ -46,7 +57,7 @@ export function serveCommand(): Command {
         fail(err, `podrun serve could not start (state dir ${opts.stateDir})`);
       }
       process.stderr.write(
-        `podrun serving ${podrun.url} (runtime ${opts.runtime})\n` +
+        `podrun serving ${podrun.url} (runtime ${opts.runtime}, images ${opts.images})\n` +
           `  export KUBECONFIG=${podrun.kubeconfigPath}\n`,
       );
       let stopping = false;

@@ -7,7 +7,7 @@ import { formatManifestError, loadManifests } from '../../api/manifests.js';
 import { resourceForKind } from '../../api/resources.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { runningServer, startPodrun } from '../../server/podrun.js';
-import { RUNTIME_NAMES } from '../../server/runtimes.js';
+import { type ImagesMode, RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
@@ -16,12 +16,16 @@ import {
   backoffInitialOption,
   backoffMaxOption,
   collect,
+  imagesOption,
   parseDuration,
+  registriesConfOption,
   serviceCidrOption,
 } from '../options.js';
+import { liveOutput } from '../progress/live.js';
 import { formatTransition, podTransitions, subjectsOf } from '../progress/transitions.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
+import { PullFollower } from '../up/pulls.js';
 import { evaluate, type Failure } from '../up/readiness.js';
 
 const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'ReplicaSet', 'Job']);
@@ -45,6 +49,8 @@ export function upCommand(): Command {
     .addOption(backoffInitialOption())
     .addOption(backoffMaxOption())
     .addOption(serviceCidrOption())
+    .addOption(imagesOption())
+    .addOption(registriesConfOption())
     .action(async (opts) => {
       const load = await loadManifests(opts.filename);
       if (load.errors.length > 0) {
@@ -91,22 +97,27 @@ export function upCommand(): Command {
       const widths = columnWidths(applied);
       const stops: (() => void)[] = [];
       let finishing = false;
+      const out = liveOutput(process.stdout);
+      const pulls = new PullFollower(client, out, elapsed);
+      stops.push(() => pulls.stop());
       const onPod = async (type: string, pod: Pod) => {
         if (!(await tracker.owns(pod))) return;
         const uid = pod.metadata?.uid ?? '';
         const before = tracker.pods.get(uid);
         if (type === 'DELETED') {
           tracker.pods.delete(uid);
-          process.stdout.write(
-            `${elapsed()}  ${formatTransition({ pod: pod.metadata?.name ?? '', subject: 'pod', from: 'Terminating', to: 'deleted' }, widths)}\n`,
+          out.line(
+            `${elapsed()}  ${formatTransition({ pod: pod.metadata?.name ?? '', subject: 'pod', from: 'Terminating', to: 'deleted' }, widths)}`,
           );
           return;
         }
         tracker.pods.set(uid, pod);
+        // A pull that ended before this change is told first, so the lines keep the order things happened in.
+        await pulls.refresh();
         for (const t of podTransitions(before, pod)) {
           widths.pod = Math.max(widths.pod, t.pod.length);
           widths.subject = Math.max(widths.subject, t.subject.length);
-          process.stdout.write(`${elapsed()}  ${formatTransition(t, widths)}\n`);
+          out.line(`${elapsed()}  ${formatTransition(t, widths)}`);
         }
       };
       let chain = Promise.resolve();
@@ -126,6 +137,7 @@ export function upCommand(): Command {
 
       const teardown = async (reason: string) => {
         finishing = true;
+        pulls.stop();
         if (remote(client) && reason === 'wait') {
           for (const s of stops) s();
           await client.close({ stopPods: false });
@@ -159,11 +171,15 @@ export function upCommand(): Command {
         const workloads = await tracker.refreshWorkloads();
         const verdict = evaluate(workloads, (w) => tracker.podsOf(w));
         if (verdict.state === 'up') {
+          await pulls.refresh();
+          pulls.stop();
           process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
           await teardown('wait').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(0);
         }
         if (verdict.state === 'failed') {
+          await pulls.refresh();
+          pulls.stop();
           await reportFailure(client, verdict.failure, tracker);
           await teardown('failed').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(1);
@@ -203,6 +219,8 @@ function remote(client: UpClient): boolean {
 async function connect(opts: {
   stateDir: string;
   runtime: 'host' | 'docker';
+  images: ImagesMode;
+  registriesConf: string;
   backoffInitial: number;
   backoffMax: number;
   serviceCidr: string;
@@ -217,6 +235,8 @@ async function connect(opts: {
     backoffInitialMs: opts.backoffInitial,
     backoffMaxMs: opts.backoffMax,
     serviceCIDR: opts.serviceCidr,
+    images: opts.images,
+    registriesConf: opts.registriesConf,
     port: 0,
   });
   return inProcessClient(podrun, opts.stateDir);
