@@ -86,11 +86,6 @@ export interface KubeletConfig {
   resolvConf?: string;
   /** The node's hosts file, which hostNetwork pods see (upstream: /etc/hosts). Default `/etc/hosts`. */
   nodeHostsFile?: string;
-  /**
-   * Where containers' root filesystems come from: `pull` (pulled images, as a cluster does) or `host` (the
-   * host's filesystem, the image only a label; `podrun serve --images host`). Default `pull`.
-   */
-  images?: 'pull' | 'host';
 }
 
 export interface KubeletDeps {
