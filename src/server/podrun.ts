@@ -134,6 +134,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       options.runtimeService ??
       (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock, log, {
         registriesConf: options.registriesConf ?? DEFAULT_REGISTRIES_CONF,
+        imagesDir: layout.imagesDir,
       }));
     closers.push(() => runtime.close?.());
 

@@ -17,6 +17,8 @@ export const DEFAULT_REGISTRIES_CONF = '/etc/containers/registries.conf';
 export interface RuntimeImageOptions {
   /** containers-registries.conf(5) for unqualified names, mirrors and insecure registries. */
   registriesConf?: string;
+  /** Where the runtime keeps images (`<state dir>/images`); without it the runtime runs host binaries only. */
+  imagesDir?: string;
 }
 
 export class RuntimeUnavailableError extends Error {
@@ -31,13 +33,23 @@ export async function openRuntime(
   stateDir: string,
   clock: Clock,
   log: (message: string) => void,
-  // Carried for the image service the host runtime delegates its ImageManager to; it is created here once
-  // that service exists (the runtime then gets `images: openImageService({ registriesConf, … })`).
-  _images: RuntimeImageOptions = {},
+  images: RuntimeImageOptions = {},
 ): Promise<RuntimeService> {
   switch (name) {
     case 'host':
-      return createHostRuntime({ stateDir, clock, log: (m) => log(`host runtime: ${m}`) });
+      return createHostRuntime({
+        stateDir,
+        clock,
+        log: (m) => log(`host runtime: ${m}`),
+        ...(images.imagesDir !== undefined
+          ? {
+              imageStore: {
+                dir: images.imagesDir,
+                ...(images.registriesConf !== undefined ? { registriesConf: images.registriesConf } : {}),
+              },
+            }
+          : {}),
+      });
     case 'docker':
       throw new RuntimeUnavailableError(
         'the docker runtime is not part of this version of podrun yet; use --runtime host (the default)',

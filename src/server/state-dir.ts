@@ -13,6 +13,8 @@ export interface StateLayout {
   kubeletDir: string;
   /** The runtime's own records (host runtime: sandboxes, containers, exit codes). */
   runtimeDir: string;
+  /** The image store: blobs, unpacked layers, container snapshots. */
+  imagesDir: string;
   /** Written while a server runs: its pid and URL, so `podrun up` can use it instead of starting one. */
   serveInfo: string;
 }
@@ -30,6 +32,7 @@ export function stateLayout(dir: string): StateLayout {
     kubeconfig: join(dir, 'kubeconfig'),
     kubeletDir: join(dir, 'kubelet'),
     runtimeDir: join(dir, 'runtime'),
+    imagesDir: join(dir, 'images'),
     serveInfo: join(dir, 'serve.json'),
   };
 }

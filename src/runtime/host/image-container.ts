@@ -16,7 +16,7 @@ import { type Identity, resolveUserString } from './users.js';
 
 /** containerd's wording for a container whose image is not there (the kubelet shows it as CreateContainerError). */
 export function imageNotFound(image: string): RuntimeError {
-  return new RuntimeError('CreateContainerError', `failed to get image "${image}": not found`);
+  return new RuntimeError('CreateContainerError', `failed to resolve image ${JSON.stringify(image)}: not found`);
 }
 
 /**
@@ -69,7 +69,8 @@ export async function createImageRun(
       name: image.repoTags[0] ?? config.image,
       ref: image.repoDigests[0] ?? image.id,
       argv: proc.argv,
-      env: proc.env,
+      // runc's prepareEnv: HOME from the user's passwd entry when neither the image nor the pod sets it.
+      env: proc.env.some((e) => e.startsWith('HOME=')) ? proc.env : [...proc.env, `HOME=${identity.home ?? '/'}`],
       cwd: proc.cwd,
       volumes: proc.imageVolumes,
       dir: prepared.dir,

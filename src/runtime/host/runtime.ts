@@ -265,9 +265,18 @@ export class HostRuntime extends HostImages implements RuntimeService {
     this.#events.clear();
     this.#rules.close();
     await this.#server?.close();
+    // The runtime owns its image service: nothing pulls or mounts once the runtime is closed.
+    await this.images?.close();
     // Nothing left to find again: no records either (the state directory may be deleted next).
     if (this.#store.sandboxes.size === 0 && this.#store.containers.size === 0)
       rmSync(this.#records, { recursive: true, force: true });
+  }
+
+  /** Ids of the images some container (running or not) was made from: the image service keeps them. */
+  imagesInUse(): Set<string> {
+    const ids = new Set<string>();
+    for (const rec of this.#store.containers.values()) if (rec.image) ids.add(rec.image.id);
+    return ids;
   }
 
   async version(): Promise<RuntimeVersion> {

@@ -9,6 +9,8 @@ export interface Identity {
   uid: number;
   gid: number;
   groups: number[];
+  /** The user's passwd home, `/` without an entry (runc's default). */
+  home?: string;
 }
 
 export function resolveIdentity(security: LinuxContainerSecurity | undefined, etc = '/etc'): Identity {
@@ -61,13 +63,17 @@ export function resolveUserString(
   let uid = 0;
   let gid = 0;
   let name = '';
+  let home = '/';
   if (userPart === '') {
-    name = passwd.find((f) => Number(f[2]) === 0)?.[0] ?? '';
+    const line = passwd.find((f) => Number(f[2]) === 0);
+    name = line?.[0] ?? '';
+    home = line?.[5] || '/';
   } else if (numeric(userPart)) {
     uid = Number(userPart);
     const line = passwd.find((f) => Number(f[2]) === uid);
     gid = line ? Number(line[3]) : 0;
     name = line?.[0] ?? '';
+    home = line?.[5] || '/';
   } else {
     const line = passwd.find((f) => f[0] === userPart);
     if (!line) {
@@ -78,6 +84,7 @@ export function resolveUserString(
     uid = Number(line[2]);
     gid = Number(line[3]);
     name = userPart;
+    home = line[5] || '/';
   }
   if (groupPart !== undefined && groupPart !== '') {
     if (numeric(groupPart)) gid = Number(groupPart);
@@ -104,5 +111,6 @@ export function resolveUserString(
     uid,
     gid,
     groups: [gid, ...[...groups].sort((a, b) => a - b)].filter((g) => Number.isInteger(g) && g >= 0),
+    home,
   };
 }
