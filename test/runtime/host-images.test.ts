@@ -171,7 +171,7 @@ describe('host runtime: containers from images', () => {
       ),
       (e: Error & { reason?: string }) =>
         e.reason === 'CreateContainerError' &&
-        /failed to get image "nothing:here": not found/.test(e.message),
+        /failed to resolve image "nothing:here": not found/.test(e.message),
     );
     await runtime.stopPodSandbox(sb);
     await runtime.removePodSandbox(sb);
