@@ -172,7 +172,11 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
   });
   try {
     o.log('starting podrun serve --runtime host');
-    server = await startServer({ allowFallback: false, serveArgs: ['--runtime', 'host'], maxSockets: 32 });
+    server = await startServer({
+      allowFallback: false,
+      serveArgs: ['--runtime', 'host', '--images', 'host'],
+      maxSockets: 32,
+    });
     const client = server.client;
     result.setup.push(
       'Server: `bin/podrun serve --port 0 --state-dir <tmp> --runtime host` as a child process; requests and watches over HTTPS on loopback.',

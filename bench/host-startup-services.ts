@@ -134,9 +134,15 @@ export async function runStartupServicesBench(o: StartupServicesOptions): Promis
   });
   try {
     o.log('starting two podrun serve --runtime host');
-    const plain = await startServer({ allowFallback: false, serveArgs: ['--runtime', 'host'] });
+    const plain = await startServer({
+      allowFallback: false,
+      serveArgs: ['--runtime', 'host', '--images', 'host'],
+    });
     servers.push(plain);
-    const withSvc = await startServer({ allowFallback: false, serveArgs: ['--runtime', 'host'] });
+    const withSvc = await startServer({
+      allowFallback: false,
+      serveArgs: ['--runtime', 'host', '--images', 'host'],
+    });
     servers.push(withSvc);
     for (const s of servers) await namespace(s.client, NS);
 

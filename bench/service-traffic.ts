@@ -237,7 +237,10 @@ export async function runTrafficBench(o: TrafficOptions): Promise<BenchResult> {
   const forgetStrays = deferCleanup(killStrays);
   try {
     o.log('starting podrun serve --runtime host');
-    server = await startServer({ allowFallback: false, serveArgs: ['--runtime', 'host'] });
+    server = await startServer({
+      allowFallback: false,
+      serveArgs: ['--runtime', 'host', '--images', 'host'],
+    });
     const c = server.client;
     await create(c, '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     tracker = new PodTracker();

@@ -176,7 +176,7 @@ describe('podrun image against a running server', () => {
     mkdirSync(layout, { recursive: true });
     const d = await podrun(['image', 'load', layout, ...dir]);
     assert.equal(d.code, 1, show(d));
-    assert.match(d.stderr, /is a directory; send an archive: `tar -C /);
+    assert.match(d.stderr, /is a directory but not an OCI image layout \(no oci-layout file\)/);
     const none = await podrun(['image', 'load', ...dir]);
     assert.equal(none.code, 1, show(none));
     assert.match(none.stderr, /podrun image load FILE/);
@@ -195,6 +195,7 @@ spec:
   containers:
     - name: web
       image: ${image}
+      command: [serve]
 `,
     );
     let started = false;

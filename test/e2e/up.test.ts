@@ -154,7 +154,20 @@ spec:
     const stateDir = tempStateDir('podrun-e2e-up-inproc-');
     try {
       const r = await runPodrun(
-        ['up', '--wait', '--timeout', '45s', '--backoff-initial', '1s', '-f', file, '--state-dir', stateDir],
+        [
+          'up',
+          '--wait',
+          '--timeout',
+          '45s',
+          '--backoff-initial',
+          '1s',
+          '--images',
+          'host',
+          '-f',
+          file,
+          '--state-dir',
+          stateDir,
+        ],
         {
           timeoutMs: 80_000,
         },
@@ -249,7 +262,7 @@ spec:
     );
     const stateDir = tempStateDir('podrun-e2e-up-interactive-');
     try {
-      const up = spawnPodrun(['up', '-f', file, '--state-dir', stateDir]);
+      const up = spawnPodrun(['up', '--images', 'host', '-f', file, '--state-dir', stateDir]);
       await poll(
         () =>
           transitions(up.out.stdout).some((t) => t.subject === 'app' && t.to.startsWith('Running'))

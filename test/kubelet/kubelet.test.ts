@@ -207,7 +207,10 @@ describe('Kubelet', () => {
     );
     const s = h.latest(UID)!;
     const app = s.containerStatuses?.find((c) => c.name === 'app');
-    assert.deepEqual([app?.image, app?.restartCount, !!app?.state?.running], ['busybox:1.37', 1, true]);
+    assert.deepEqual(
+      [app?.image, app?.restartCount, !!app?.state?.running],
+      ['docker.io/library/busybox:1.37', 1, true],
+    );
     await h.stop();
   });
 

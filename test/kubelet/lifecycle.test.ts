@@ -141,7 +141,8 @@ describe('container start failures', () => {
     assert.ok(h.events.some((e) => e.reason === 'BackOff' && e.message === 'Back-off pulling image "web:2"'));
     delete h.runtime.pullErrors['web:2'];
     const s = await h.until(UID, (st) => st.phase === 'Running', 120_000);
-    assert.equal(s.containerStatuses?.[0]?.image, 'web:2');
+    // The runtime reports the image's normalised name, as containerd does.
+    assert.equal(s.containerStatuses?.[0]?.image, 'docker.io/library/web:2');
     assert.ok(
       h.events.some(
         (e) => e.reason === 'Pulled' && e.message.startsWith('Successfully pulled image "web:2" in '),

@@ -215,7 +215,12 @@ describe('identity', () => {
   writeFileSync(join(etc, 'group'), 'root:x:0:\npostgres:x:113:\nssl-cert:x:110:postgres\n');
 
   test('runAsUser alone takes the primary group and memberships of that user', () => {
-    assert.deepEqual(resolveIdentity({ runAsUser: 106 }, etc), { uid: 106, gid: 113, groups: [113, 110] });
+    assert.deepEqual(resolveIdentity({ runAsUser: 106 }, etc), {
+      uid: 106,
+      gid: 113,
+      groups: [113, 110],
+      home: '/var/lib/postgresql',
+    });
   });
 
   test('runAsGroup replaces the primary group; memberships and supplementalGroups are added once', () => {
@@ -225,13 +230,19 @@ describe('identity', () => {
         uid: 106,
         gid: 5,
         groups: [5, 110, 2000],
+        home: '/var/lib/postgresql',
       },
     );
   });
 
-  test('an unknown uid runs with group 0; no security context means root', () => {
-    assert.deepEqual(resolveIdentity({ runAsUser: 4242 }, etc), { uid: 4242, gid: 0, groups: [0] });
-    assert.deepEqual(resolveIdentity(undefined, etc), { uid: 0, gid: 0, groups: [0] });
+  test('an unknown uid runs with group 0 and home /; no security context means root', () => {
+    assert.deepEqual(resolveIdentity({ runAsUser: 4242 }, etc), {
+      uid: 4242,
+      gid: 0,
+      groups: [0],
+      home: '/',
+    });
+    assert.deepEqual(resolveIdentity(undefined, etc), { uid: 0, gid: 0, groups: [0], home: '/root' });
   });
 });
 

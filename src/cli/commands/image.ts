@@ -1,7 +1,9 @@
 // `podrun image pull|ls|rm|load`: the images of the node, through the `podrun serve` of the state directory
 // (crictl's and podman's commands, worded like theirs).
+import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import type { AuthConfig } from '../../runtime/types.js';
@@ -105,14 +107,29 @@ function rmCommand() {
     });
 }
 
-/** The archive to send: a file (its size known) or stdin for `-`. Directories are refused with advice. */
+/**
+ * The archive to send: a file (its size known), stdin for `-`, or an OCI layout directory, packed on the fly
+ * by tar (as `skopeo copy oci:DIR` reads one). Other directories are refused with advice.
+ */
 async function archiveSource(file: string): Promise<{ stream: Readable; length?: number }> {
   if (file === '-') return { stream: process.stdin };
   const st = await stat(file);
   if (st.isDirectory()) {
-    throw new Error(
-      `${file} is a directory; send an archive: \`tar -C ${file} -cf image.tar .\` for an OCI layout, then \`podrun image load image.tar\``,
-    );
+    if (!(await stat(join(file, 'oci-layout')).catch(() => undefined))) {
+      throw new Error(
+        `${file} is a directory but not an OCI image layout (no oci-layout file); give a docker save or OCI archive, or an OCI layout directory`,
+      );
+    }
+    const tar = spawn('tar', ['-C', file, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    tar.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString('utf8');
+    });
+    tar.on('close', (code) => {
+      if (code !== 0)
+        tar.stdout.destroy(new Error(`tar -C ${file} -cf - . failed (exit ${code}): ${stderr.trim()}`));
+    });
+    return { stream: tar.stdout };
   }
   if (!st.isFile()) throw new Error(`${file} is not a regular file`);
   return { stream: createReadStream(file), length: st.size };
@@ -120,7 +137,9 @@ async function archiveSource(file: string): Promise<{ stream: Readable; length?:
 
 function loadCommand() {
   return new Command('load')
-    .description('Load images from a docker save tarball or an OCI archive (- for stdin)')
+    .description(
+      'Load images from a docker save tarball, an OCI archive or an OCI layout directory (- for stdin)',
+    )
     .argument('[file]', 'the archive')
     .option('-i, --input <file>', 'the archive (as docker load -i)')
     .addOption(stateDirOption())

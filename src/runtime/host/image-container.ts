@@ -16,7 +16,10 @@ import { type Identity, resolveUserString } from './users.js';
 
 /** containerd's wording for a container whose image is not there (the kubelet shows it as CreateContainerError). */
 export function imageNotFound(image: string): RuntimeError {
-  return new RuntimeError('CreateContainerError', `failed to resolve image ${JSON.stringify(image)}: not found`);
+  return new RuntimeError(
+    'CreateContainerError',
+    `failed to resolve image ${JSON.stringify(image)}: not found`,
+  );
 }
 
 /**
@@ -70,7 +73,9 @@ export async function createImageRun(
       ref: image.repoDigests[0] ?? image.id,
       argv: proc.argv,
       // runc's prepareEnv: HOME from the user's passwd entry when neither the image nor the pod sets it.
-      env: proc.env.some((e) => e.startsWith('HOME=')) ? proc.env : [...proc.env, `HOME=${identity.home ?? '/'}`],
+      env: proc.env.some((e) => e.startsWith('HOME='))
+        ? proc.env
+        : [...proc.env, `HOME=${identity.home ?? '/'}`],
       cwd: proc.cwd,
       volumes: proc.imageVolumes,
       dir: prepared.dir,

@@ -16,9 +16,9 @@ export { checkHostRuntimeSupport, type SupportResult } from './support.js';
  */
 export async function createHostRuntime(
   options: { stateDir: string; podCidr?: string; clock?: Clock } & Partial<HostRuntimeOptions> & {
-    /** Opens an image store there (and pulls into it) when no `images` service is given. */
-    imageStore?: HostImageStoreOptions;
-  },
+      /** Opens an image store there (and pulls into it) when no `images` service is given. */
+      imageStore?: HostImageStoreOptions;
+    },
 ): Promise<RuntimeService> {
   const support = await checkHostRuntimeSupport(options.perlPath);
   if (!support.ok) throw new RuntimeError('Unsupported', `${support.problem}: ${support.hint}`);

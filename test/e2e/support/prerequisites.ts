@@ -13,6 +13,8 @@ function missing(): string[] {
   // Services (nft) and the tools the Services examples and tests run as host binaries.
   for (const cmd of ['nft', 'nc', 'dig', 'busybox', 'psql', 'redis-server', 'redis-cli', 'nginx'])
     if (!has(cmd)) out.push(cmd);
+  // Images: loopback registries, and images pushed to them.
+  for (const cmd of ['docker-registry', 'skopeo', 'htpasswd']) if (!has(cmd)) out.push(cmd);
   return out;
 }
 

@@ -14,6 +14,13 @@ export interface ServeOptions {
   stateDir?: string;
   backoffInitial?: string;
   backoffMax?: string;
+  /**
+   * `--images`: default `host`, since most e2e manifests run the host's binaries and nothing may be pulled
+   * from the internet; the image tests say `pull` and name a loopback registry in `registriesConf`.
+   */
+  images?: 'pull' | 'host';
+  /** `--registries-conf`. */
+  registriesConf?: string;
   /** How long to wait for `podrun serving …`. */
   readyTimeoutMs?: number;
 }
@@ -51,6 +58,9 @@ export async function startServe(options: ServeOptions = {}): Promise<Serve> {
     options.backoffInitial ?? '1s',
     '--backoff-max',
     options.backoffMax ?? '4s',
+    '--images',
+    options.images ?? 'host',
+    ...(options.registriesConf ? ['--registries-conf', options.registriesConf] : []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: REPO,
