@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry } from '../test/images/registry-fixtures.js';
-import { buildLayout } from '../test/support/oci-layout.js';
+import { push, startRegistry } from '../test/images/registry-fixtures.js';
+import { buildImage, busyboxRoot } from '../test/support/image-fixtures.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
 import { nowMs, PodTracker, startOnePod } from './lib/pod-tracker.js';
@@ -78,18 +78,9 @@ export async function runImageStartupBench(o: ImageStartupOptions): Promise<Benc
   let server: ServerHandle | undefined;
   const registry = await startRegistry(join(work, 'registry'));
   try {
-    const layout = join(work, 'layout');
-    buildLayout(layout, work, [
-      { name: 'bench/busybox:1.36', layers: [{ busybox: true }], config: { Env: ['PATH=/bin'] } },
-    ]);
+    const { layout } = buildImage(work, 'bench/busybox:1.36', { Env: ['PATH=/bin'] }, [busyboxRoot]);
     const image = `${registry.host}/bench/busybox:1.36`;
-    execFileSync(
-      'skopeo',
-      ['copy', '--dest-tls-verify=false', `oci:${layout}:bench/busybox:1.36`, `docker://${image}`],
-      {
-        stdio: 'ignore',
-      },
-    );
+    push(layout, '1.36', image);
     o.log('starting podrun serve (images pulled from a loopback registry)');
     server = await startServer({ allowFallback: false, maxSockets: 8 });
     const client = server.client;
@@ -144,7 +135,7 @@ export async function runImageStartupBench(o: ImageStartupOptions): Promise<Benc
       result.notes.push('podman is not installed: (b) not measured (Debian: apt-get install podman).');
     } else {
       const local = 'localhost/bench/busybox:1.36';
-      execFileSync('skopeo', ['copy', `oci:${layout}:bench/busybox:1.36`, `containers-storage:${local}`], {
+      execFileSync('skopeo', ['copy', `oci:${layout}:1.36`, `containers-storage:${local}`], {
         stdio: 'ignore',
       });
       const file = join(work, 'podman-pod.yaml');

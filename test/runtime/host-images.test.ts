@@ -2,15 +2,13 @@
 // process and user, whiteouts, image volumes, exec, and nothing left mounted once removed. Needs root.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { ImageServiceApi } from '../../src/images/service.js';
-import { ImageStore, loadArchive } from '../../src/images/store/index.js';
 import { createHostRuntime } from '../../src/runtime/host/index.js';
 import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
-import { buildLayout, type LayerSpec } from '../support/oci-layout.js';
+import { appUser, buildImage, busyboxRoot } from '../support/image-fixtures.js';
 import { readCriLog, waitFor } from './conformance.js';
 import { HOST_TEST_NETWORK } from './fixtures/network.js';
 
@@ -21,59 +19,44 @@ const tempDir = (prefix: string) => {
   return d;
 };
 
-/** The parts of the image service the runtime uses for containers, over a store (the pull side is not needed). */
-function storeService(store: ImageStore): ImageServiceApi {
-  const unsupported = () => Promise.reject(new Error('not in this test'));
-  return {
-    store,
-    image: (ref) => store.get(ref),
-    imageStatus: unsupported,
-    pullImage: unsupported,
-    listImages: unsupported,
-    removeImage: unsupported,
-    imageFsInfo: unsupported,
-    pullsInProgress: () => [],
-    loadImage: unsupported,
-    gc: unsupported,
-    close: async () => {},
-  };
-}
-
 let runtime: RuntimeService;
 let stateDir: string;
-let store: ImageStore;
 
 before(async () => {
   stateDir = tempDir('podrun-host-images-');
   const work = tempDir('podrun-image-build-');
-  store = await ImageStore.open(join(stateDir, 'images'), { durable: false });
-  const base: LayerSpec = {
-    files: {
-      'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n',
-      'etc/group': 'root:x:0:\napp:x:1000:\nextra:x:2000:app\n',
-      'etc/gone': 'deleted by the upper layer\n',
-      'data/seed': 'from the image\n',
-    },
-    busybox: true,
-  };
-  const upper: LayerSpec = { files: { 'etc/motd': 'upper\n' }, whiteouts: ['etc/gone'] };
-  const layout = join(work, 'layout');
-  buildLayout(layout, work, [
+  const layout = buildImage(
+    work,
+    'test/tool:1',
     {
-      name: 'test/tool:1',
-      layers: [base, upper],
-      config: {
-        Entrypoint: ['/bin/echo', 'entry'],
-        Cmd: ['cmd'],
-        Env: ['FROM_IMAGE=yes', 'PATH=/bin'],
-        WorkingDir: '/work',
-        User: 'app',
-        Volumes: { '/data': {} },
-      },
+      Entrypoint: ['/bin/echo', 'entry'],
+      Cmd: ['cmd'],
+      Env: ['FROM_IMAGE=yes', 'PATH=/bin'],
+      WorkingDir: '/work',
+      User: 'app',
+      Volumes: { '/data': {} },
     },
-  ]);
-  await loadArchive(store, layout);
-  runtime = await createHostRuntime({ stateDir, ...HOST_TEST_NETWORK, images: storeService(store) });
+    [
+      (dir) => {
+        busyboxRoot(dir);
+        appUser(dir);
+        writeFileSync(join(dir, 'etc', 'gone'), 'deleted by the upper layer\n');
+        mkdirSync(join(dir, 'data'), { recursive: true });
+        writeFileSync(join(dir, 'data', 'seed'), 'from the image\n');
+      },
+      (dir) => {
+        mkdirSync(join(dir, 'etc'), { recursive: true });
+        writeFileSync(join(dir, 'etc', 'motd'), 'upper\n');
+        writeFileSync(join(dir, 'etc', '.wh.gone'), '');
+      },
+    ],
+  ).layout;
+  runtime = await createHostRuntime({
+    stateDir,
+    ...HOST_TEST_NETWORK,
+    imageStore: { dir: join(stateDir, 'images'), registriesConf: join(stateDir, 'no-registries.conf') },
+  });
+  await runtime.loadImage?.(layout);
 });
 
 after(async () => {

@@ -2,7 +2,6 @@
 // /bin/busybox (busybox-static) with GNU tar, each layout holding one image named by its
 // `io.containerd.image.name` annotation (what containerd's import and podrun's loadImage name it by).
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   chownSync,
@@ -15,6 +14,7 @@ import {
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { ImageProcessConfig } from '../../src/runtime/image-process.js';
+import { sha256, writeBlob } from '../images/registry-fixtures.js';
 
 /** The `config` of an OCI image config, as far as a runtime reads it. */
 export type ImageConfigFields = ImageProcessConfig;
@@ -39,17 +39,6 @@ export type LayerWriter = (dir: string) => void;
 
 const goArch = (): string =>
   ({ x64: 'amd64', arm64: 'arm64', ia32: '386' })[process.arch as string] ?? process.arch;
-
-function sha256(data: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
-
-function writeBlob(layout: string, data: Buffer | string): { digest: string; size: number } {
-  const digest = sha256(data);
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  writeFileSync(join(layout, 'blobs', 'sha256', digest.slice('sha256:'.length)), data);
-  return { digest, size: Buffer.byteLength(data) };
-}
 
 /** Writes an OCI layout at `<work>/<slug>-layout` with one image of these layers (lowest first) and config. */
 export function buildImage(
