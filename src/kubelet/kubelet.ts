@@ -1,7 +1,7 @@
 // The kubelet: one PodWorker per pod UID, fed pods by the API side (upsertPod/deletePod) and woken by runtime
 // events and probe results. start() adopts what the runtime already runs (a restarted kubelet neither
 // duplicates nor restarts containers: the planner reads the runtime, restart counts come from annotations)
-// and removes sandboxes of pods it does not know.
+// and removes sandboxes of pods it does not know. Image garbage collection (image-gc.ts) runs while it is started.
 import { jsonEqual } from '../api/json-equal.js';
 import type { Pod, PodStatus } from '../api/types.js';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../runtime/types.js';
 import { type Collaborators, defaultCollaborators } from './collaborators.js';
 import { executePlan } from './executor.js';
+import { ImageGCManager } from './image-gc.js';
 import { EMPTY_IMAGE_PULL_STATE } from './image-plan.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from './kill.js';
 import { emptyPlan, type PodPlan } from './planner.js';
@@ -25,6 +26,8 @@ export interface KubeletOptions extends KubeletDeps, Partial<Collaborators> {
   syncErrorRetryMs?: number;
   /** Where errors the kubelet survives go (default: console.error). */
   onError?: (podUid: string, error: unknown) => void;
+  /** Where the kubelet's own log lines go (a failed image GC round); default console.error. */
+  log?: (line: string) => void;
 }
 
 export class Kubelet {
@@ -36,6 +39,7 @@ export class Kubelet {
   readonly #finalized = new Set<string>();
   readonly #syncErrorRetryMs: number;
   readonly #onError: (podUid: string, error: unknown) => void;
+  readonly #imageGC: ImageGCManager;
   #started = false;
   #unsubscribe: (() => void) | undefined;
 
@@ -65,10 +69,24 @@ export class Kubelet {
     this.#onError =
       options.onError ??
       ((uid, e) => console.error(`kubelet: pod ${uid}: ${(e as Error)?.stack ?? String(e)}`));
+    // Built here so that a bad policy fails the kubelet's construction, as NewImageGCManager fails NewMainKubelet.
+    this.#imageGC = new ImageGCManager({
+      runtime,
+      clock,
+      events,
+      nodeName: config.nodeName,
+      ...(config.imageGC ? { policy: config.imageGC } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
   }
 
   get runtime(): RuntimeService {
     return this.#deps.runtime;
+  }
+
+  /** The image garbage collection (its policy, and whether it runs). */
+  get imageGC(): ImageGCManager {
+    return this.#imageGC;
   }
 
   /** The prober's results (for a probe-change wake-up from outside, and tests). */
@@ -119,13 +137,15 @@ export class Kubelet {
     this.#unsubscribe = this.#deps.runtime.onEvent?.((e) => this.#workers.get(e.podUid)?.signal());
     await this.#removeOrphans();
     for (const pod of this.#pods.values()) this.#startWorker(pod);
+    this.#imageGC.start();
   }
 
-  /** Stops every worker and the prober; containers keep running (a kubelet restart adopts them). */
+  /** Stops every worker, the prober and image GC; containers keep running (a kubelet restart adopts them). */
   async stop(): Promise<void> {
     this.#started = false;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    await this.#imageGC.stop();
     const workers = [...this.#workers.values()];
     this.#workers.clear();
     await Promise.all(workers.map((w) => w.stop()));

@@ -3,6 +3,7 @@
 // /containerLogs endpoint). The wiring in `src/node/` adapts these onto the API server's registry.
 import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret, Service } from '../api/types.js';
+import { defaultGcPolicy } from '../images/service/gc-plan.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
 
@@ -59,6 +60,23 @@ export const DEFAULT_IMAGE_BACKOFF: BackoffConfig = {
   resetAfterMs: 600_000,
 };
 
+/** The kubelet's image garbage collection (ImageGCPolicy and ImageGCPeriod); see src/kubelet/image-gc.ts. */
+export interface ImageGCConfig {
+  /** --image-gc-high-threshold: at or above this disk usage, images are collected. 100 turns that off. */
+  highThresholdPercent: number;
+  /** --image-gc-low-threshold: what a collection frees down to. */
+  lowThresholdPercent: number;
+  /** --minimum-image-ttl-duration: an image detected more recently than this is never collected for space. */
+  minAgeMs: number;
+  /** --image-maximum-gc-age: unused images not used for this long go whatever the usage; 0 turns it off. */
+  maxAgeMs: number;
+  /** How often the collection runs (ImageGCPeriod, a constant upstream). */
+  periodMs: number;
+}
+
+/** kubelet defaults: 85 %, 80 %, 2 min (the image service's policy, one home), max age off, every 5 min. */
+export const DEFAULT_IMAGE_GC: ImageGCConfig = { ...defaultGcPolicy, maxAgeMs: 0, periodMs: 5 * 60_000 };
+
 export interface KubeletConfig {
   nodeName: string;
   /** Node address written to status.hostIP. */
@@ -86,6 +104,8 @@ export interface KubeletConfig {
   resolvConf?: string;
   /** The node's hosts file, which hostNetwork pods see (upstream: /etc/hosts). Default `/etc/hosts`. */
   nodeHostsFile?: string;
+  /** Image garbage collection; each field defaults to DEFAULT_IMAGE_GC's. */
+  imageGC?: Partial<ImageGCConfig>;
 }
 
 export interface KubeletDeps {

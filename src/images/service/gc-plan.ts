@@ -1,7 +1,8 @@
 // The kubelet's image GC decision (pkg/kubelet/images/image_gc_manager.go), as a pure function: when the
 // image filesystem is at or above the high threshold, free `capacity*(100-low)/100 - available` bytes by
 // removing unused, unpinned images older than minAge, least recently used first (never-used ones first of
-// all, then the earliest detected), counting each image's size as freed.
+// all, then the earliest detected), counting each image's size as freed. The kubelet's image GC manager
+// (src/kubelet/image-gc.ts) and ImageService.gc both decide here.
 
 export interface GcPolicy {
   highThresholdPercent: number;
@@ -33,6 +34,12 @@ export interface GcPlan {
   remove: GcCandidate[];
   /** Sum of the sizes of `remove`. */
   plannedBytes: number;
+  /**
+   * Every image that may go, in eviction order (unused, unpinned, old enough; LRU): `remove` is its shortest
+   * prefix covering bytesToFree. The kubelet walks it, so that an image it fails to remove is replaced by the
+   * next one as upstream's freeSpace does. Empty when below the high threshold.
+   */
+  eligible: GcCandidate[];
 }
 
 export function checkGcPolicy(p: GcPolicy): void {
@@ -58,24 +65,46 @@ export function planGc(
 ): GcPlan {
   checkGcPolicy(policy);
   const { capacityBytes: capacity, availableBytes: available } = fs;
-  if (capacity <= 0) return { usagePercent: 0, bytesToFree: 0, remove: [], plannedBytes: 0 };
+  if (capacity <= 0) return { usagePercent: 0, bytesToFree: 0, remove: [], plannedBytes: 0, eligible: [] };
   // Integer percent, as the kubelet computes it: 100 - int(available*100/capacity).
   const usagePercent = 100 - Math.trunc((available * 100) / capacity);
   // A high threshold of 100 disables GC (the kubelet's documented meaning).
   if (policy.highThresholdPercent >= 100 || usagePercent < policy.highThresholdPercent) {
-    return { usagePercent, bytesToFree: 0, remove: [], plannedBytes: 0 };
+    return { usagePercent, bytesToFree: 0, remove: [], plannedBytes: 0, eligible: [] };
   }
   const bytesToFree = Math.trunc((capacity * (100 - policy.lowThresholdPercent)) / 100) - available;
-  const order = [...images]
-    .filter((i) => !i.inUse && !i.pinned)
-    .sort((a, b) => a.lastUsed - b.lastUsed || a.firstDetected - b.firstDetected);
+  const eligible = evictionOrder(images).filter((i) => now - i.firstDetected >= policy.minAgeMs);
   const remove: GcCandidate[] = [];
   let planned = 0;
-  for (const img of order) {
+  for (const img of eligible) {
     if (planned >= bytesToFree) break;
-    if (now - img.firstDetected < policy.minAgeMs) continue;
     remove.push(img);
     planned += img.size;
   }
-  return { usagePercent, bytesToFree, remove, plannedBytes: planned };
+  return { usagePercent, bytesToFree, remove, plannedBytes: planned, eligible };
+}
+
+/** Unused, unpinned images, least recently used first, ties broken by the earliest detected (byLastUsedAndDetected). */
+function evictionOrder(images: readonly GcCandidate[]): GcCandidate[] {
+  return images
+    .filter((i) => !i.inUse && !i.pinned)
+    .sort((a, b) => a.lastUsed - b.lastUsed || a.firstDetected - b.firstDetected);
+}
+
+/**
+ * The kubelet's --image-maximum-gc-age (freeOldImages): unused, unpinned images not used for longer than
+ * `maxAgeMs`, whatever the disk usage, in eviction order. 0 turns it off; nothing goes until maxAgeMs has
+ * passed since the GC began (the kubelet's start), so that images are not collected before they could be seen
+ * in use. The minimum age does not apply, as upstream.
+ */
+export function planMaxAge(
+  images: readonly GcCandidate[],
+  maxAgeMs: number,
+  now: number,
+  beganGc: number,
+): GcCandidate[] {
+  if (!Number.isFinite(maxAgeMs) || maxAgeMs < 0)
+    throw new Error(`image GC: maxAgeMs ${maxAgeMs} must be a duration >= 0 (0 turns it off)`);
+  if (maxAgeMs === 0 || now - beganGc <= maxAgeMs) return [];
+  return evictionOrder(images).filter((i) => now - i.lastUsed > maxAgeMs);
 }

@@ -18,6 +18,8 @@ export interface FakeImageOptions {
   size?: number;
   /** The image id (`sha256:<config digest>`); default: one derived from the reference and config. */
   id?: string;
+  /** Reported `pinned` (never garbage collected), as containerd pins the sandbox image. */
+  pinned?: boolean;
 }
 
 export interface FakeImage {
@@ -26,6 +28,7 @@ export interface FakeImage {
   repoDigests: string[];
   size: number;
   config: ImageProcessConfig | undefined;
+  pinned: boolean;
 }
 
 const ID = /^(?:sha256:)?([a-f0-9]{64})$/;
@@ -74,11 +77,19 @@ export class FakeImages {
     const names = parsed.digest === undefined ? [parsed.name] : [];
     let image = this.#byId.get(id);
     if (!image) {
-      image = { id, repoTags: [], repoDigests: [], size: options.size ?? 1024, config: options.config };
+      image = {
+        id,
+        repoTags: [],
+        repoDigests: [],
+        size: options.size ?? 1024,
+        config: options.config,
+        pinned: options.pinned ?? false,
+      };
       this.#byId.set(id, image);
     } else {
       if (options.config !== undefined) image.config = options.config;
       if (options.size !== undefined) image.size = options.size;
+      if (options.pinned !== undefined) image.pinned = options.pinned;
     }
     for (const name of [...names, ...digests]) {
       const previous = this.#names.get(name);
@@ -104,6 +115,7 @@ export class FakeImages {
       repoDigests: [...image.repoDigests],
       size: image.size,
       ...imageUser(image.config?.User),
+      ...(image.pinned ? { pinned: true } : {}),
     };
   }
 

@@ -82,6 +82,8 @@ export class FakeRuntime implements RuntimeService {
   #rulesBySandbox = new Map<string, ServiceRules>();
   /** Every setServiceRules call's rules, in order. */
   readonly ruleHistory: ServiceRules[] = [];
+  /** The image filesystem's size: imageFsInfo reports it less the images' sizes as available (a full disk in tests). */
+  imageFsCapacityBytes = 100 * 1024 ** 3;
 
   constructor(options: FakeRuntimeOptions) {
     this.#clock = options.clock;
@@ -461,7 +463,8 @@ export class FakeRuntime implements RuntimeService {
 
   async imageFsInfo(): Promise<ImageFsInfo> {
     const used = this.#images.list().reduce((n, i) => n + i.size, 0);
-    return { usedBytes: used, capacityBytes: 100 * 1024 ** 3, availableBytes: 100 * 1024 ** 3 - used };
+    const capacity = this.imageFsCapacityBytes;
+    return { usedBytes: used, capacityBytes: capacity, availableBytes: Math.max(0, capacity - used) };
   }
 
   pullsInProgress(): PullProgress[] {
