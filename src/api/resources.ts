@@ -70,6 +70,15 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({
     group: '',
     version: 'v1',
+    kind: 'ServiceAccount',
+    resource: 'serviceaccounts',
+    singular: 'serviceaccount',
+    namespaced: true,
+    shortNames: ['sa'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
     kind: 'Service',
     resource: 'services',
     singular: 'service',

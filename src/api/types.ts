@@ -20,6 +20,7 @@ export type {
   Probe,
   Secret,
   Service,
+  ServiceAccount,
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';

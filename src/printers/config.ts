@@ -1,5 +1,5 @@
-// printNamespace, printConfigMap and printSecret (pkg/printers/internalversion/printers.go, v1.32).
-import type { ConfigMap, KubeObject, Namespace, Secret } from '../api/types.js';
+// printNamespace, printConfigMap, printSecret and printServiceAccount (pkg/printers/internalversion/printers.go, v1.32).
+import type { ConfigMap, KubeObject, Namespace, Secret, ServiceAccount } from '../api/types.js';
 import { translateTimestampSince } from './duration.js';
 import { AGE_COLUMN, column, NAME_COLUMN } from './meta.js';
 import type { PrintedTable, TableColumnDefinition } from './types.js';
@@ -83,6 +83,34 @@ export function printSecrets(objects: KubeObject[], now: number): PrintedTable {
           secret.type || 'Opaque',
           secretDataCount(secret),
           translateTimestampSince(secret.metadata?.creationTimestamp, now),
+        ],
+        object,
+      };
+    }),
+  };
+}
+
+export const serviceAccountColumnDefinitions: TableColumnDefinition[] = [
+  NAME_COLUMN,
+  column(
+    'Secrets',
+    'string',
+    'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. Pods are only limited to this list if this service account has a "kubernetes.io/enforce-mountable-secrets" annotation set to "true". This field should not be used to find auto-generated service account token secrets for use outside of pods. Instead, tokens can be requested directly using the TokenRequest API, or service account token secrets can be manually created. More info: https://kubernetes.io/docs/concepts/configuration/secret',
+  ),
+  AGE_COLUMN,
+];
+
+/** Upstream counts `secrets` only; imagePullSecrets are not shown. */
+export function printServiceAccounts(objects: KubeObject[], now: number): PrintedTable {
+  return {
+    columnDefinitions: serviceAccountColumnDefinitions,
+    rows: objects.map((object) => {
+      const sa = object as unknown as ServiceAccount;
+      return {
+        cells: [
+          sa.metadata?.name ?? '',
+          (sa.secrets ?? []).length,
+          translateTimestampSince(sa.metadata?.creationTimestamp, now),
         ],
         object,
       };

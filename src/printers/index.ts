@@ -1,6 +1,6 @@
 // kubectl's server-side printers by kind: what the API server answers `as=Table` with, and what the podrun
 // CLI renders (render.ts) so that `podrun get` and `kubectl get` print the same rows.
-import { printConfigMaps, printNamespaces, printSecrets } from './config.js';
+import { printConfigMaps, printNamespaces, printSecrets, printServiceAccounts } from './config.js';
 import { defaultPrinter } from './default.js';
 import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
@@ -14,6 +14,7 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   Namespace: printNamespaces,
   ConfigMap: printConfigMaps,
   Secret: printSecrets,
+  ServiceAccount: printServiceAccounts,
   Service: printServices,
   Endpoints: printEndpoints,
   EndpointSlice: printEndpointSlices,

@@ -1,5 +1,5 @@
 // The kubelet's view of the API (src/kubelet/types.ts), served by the registry in the same process.
-import type { ConfigMap, Pod, PodStatus, Secret, Service } from '../api/types.js';
+import type { ConfigMap, Pod, PodStatus, Secret, Service, ServiceAccount } from '../api/types.js';
 import { ApiError } from '../apiserver/errors.js';
 import type { Registry } from '../apiserver/registry.js';
 import type { ObjectGetter, PodStatusWriter } from '../kubelet/types.js';
@@ -13,6 +13,8 @@ export function registryObjectGetter(registry: Registry): ObjectGetter {
   return {
     getConfigMap: async (ns, name) => (await registry.find('configmaps', ns, name)) as ConfigMap | undefined,
     getSecret: async (ns, name) => (await registry.find('secrets', ns, name)) as Secret | undefined,
+    getServiceAccount: async (ns, name) =>
+      (await registry.find('serviceaccounts', ns, name)) as ServiceAccount | undefined,
     listServices: async (ns) => (await registry.list('services', ns)).items as unknown as Service[],
   };
 }

@@ -324,6 +324,33 @@ describe('kubectl apply', { skip: SKIP_KUBECTL }, () => {
       );
     }));
 
+  test('apply of a ServiceAccount stores it; get sa prints NAME SECRETS AGE; an unknown field is refused', () =>
+    withEnv(async (k) => {
+      const file = await k.writeFile(
+        'sa.yaml',
+        'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: builder\nimagePullSecrets:\n- name: pull\nsecrets:\n- name: s\nautomountServiceAccountToken: false\n',
+      );
+      const res = await k.run(['apply', '-f', file]);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal(res.stdout, 'serviceaccount/builder created\n');
+      const got = await k.run(['get', 'sa', 'builder']);
+      assert.equal(got.code, 0, got.stderr);
+      assert.match(got.stdout, /^NAME\s+SECRETS\s+AGE\nbuilder\s+1\s+\S+\n$/);
+      const stored = (await k.t.registry.get('serviceaccounts', 'default', 'builder')) as {
+        imagePullSecrets?: unknown;
+        automountServiceAccountToken?: boolean;
+      };
+      assert.deepEqual(stored.imagePullSecrets, [{ name: 'pull' }]);
+      assert.equal(stored.automountServiceAccountToken, false);
+      const badFile = await k.writeFile(
+        'bad.yaml',
+        'apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: bad\nimagePullSecret: []\n',
+      );
+      const bad = await k.run(['apply', '-f', badFile]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /imagePullSecret/);
+    }));
+
   test('apply of a v1 List creates its items, and the server still refuses an unknown field in one', () =>
     withEnv(async (k) => {
       const list = (extra: string) =>

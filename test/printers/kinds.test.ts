@@ -71,6 +71,20 @@ describe('Namespace, ConfigMap, Secret', () => {
     });
     assert.deepEqual(cells('Secret', withStringData), ['mixed', 'Opaque', 2, '5m']);
   });
+
+  test('a ServiceAccount row is NAME SECRETS AGE, counting secrets but not imagePullSecrets', () => {
+    assert.deepEqual(columns('ServiceAccount'), [
+      ['Name', 'string', 0],
+      ['Secrets', 'string', 0],
+      ['Age', 'string', 0],
+    ]);
+    const sa = object('v1', 'ServiceAccount', 'builder', {
+      secrets: [{ name: 'a' }, { name: 'b' }],
+      imagePullSecrets: [{ name: 'pull' }],
+    });
+    assert.deepEqual(cells('ServiceAccount', sa), ['builder', 2, '5m']);
+    assert.deepEqual(cells('ServiceAccount', object('v1', 'ServiceAccount', 'bare')), ['bare', 0, '5m']);
+  });
 });
 
 describe('Service and Endpoints', () => {

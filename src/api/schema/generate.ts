@@ -29,6 +29,7 @@ const roots = [
   'Job',
   'ConfigMap',
   'Secret',
+  'ServiceAccount',
   'Service',
   'Namespace',
   'Endpoints',

@@ -953,6 +953,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     spec: 'ServiceSpec',
     status: 'ServiceStatus',
   },
+  ServiceAccount: {
+    apiVersion: 'string',
+    automountServiceAccountToken: 'bool',
+    imagePullSecrets: '[]LocalObjectReference',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    secrets: '[]ObjectReference',
+  },
   ServiceAccountTokenProjection: {
     audience: 'string',
     expirationSeconds: 'int',

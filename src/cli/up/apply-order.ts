@@ -4,6 +4,8 @@ import type { KubeObject } from '../../api/types.js';
 
 const ORDER = [
   'Namespace',
+  // Helm's install order: ServiceAccount before Secret.
+  'ServiceAccount',
   'Secret',
   'ConfigMap',
   'Service',
