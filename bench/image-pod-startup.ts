@@ -54,15 +54,22 @@ function podmanPodYaml(image: string, name: string): string {
 /** `podman kube play` until it returns (the init containers have run, the app is started), in ms. */
 function podmanOnce(file: string, name: string): number {
   const t0 = nowMs();
-  const r = spawnSync('podman', ['kube', 'play', '--replace', file], { encoding: 'utf8', timeout: 120_000 });
-  const took = nowMs() - t0;
-  if (r.status !== 0) throw new Error(`podman kube play failed: ${(r.stderr || r.stdout).trim()}`);
-  const state = execFileSync('podman', ['pod', 'inspect', name, '--format', '{{.State}}'], {
-    encoding: 'utf8',
-  }).trim();
-  if (state !== 'Running') throw new Error(`podman pod ${name} is ${state} after kube play`);
-  spawnSync('podman', ['kube', 'down', file], { timeout: 60_000 });
-  return took;
+  try {
+    const r = spawnSync('podman', ['kube', 'play', '--replace', file], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const took = nowMs() - t0;
+    if (r.status !== 0) throw new Error(`podman kube play failed: ${(r.stderr || r.stdout).trim()}`);
+    const state = execFileSync('podman', ['pod', 'inspect', name, '--format', '{{.State}}'], {
+      encoding: 'utf8',
+    }).trim();
+    if (state !== 'Running') throw new Error(`podman pod ${name} is ${state} after kube play`);
+    return took;
+  } finally {
+    // Also after a failed play, which leaves its pod created.
+    spawnSync('podman', ['kube', 'down', file], { timeout: 60_000 });
+  }
 }
 
 export async function runImageStartupBench(o: ImageStartupOptions): Promise<BenchResult> {
