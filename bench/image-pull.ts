@@ -6,22 +6,21 @@
 // `npm run bench -- image-pull`; BENCH_PULL_RUNS (default 5), BENCH_PULL_LAYER_MB (size of each of the 4
 // random layers, default 8), BENCH_PULL_CONCURRENT (default 100).
 // Run alone: `node --import tsx bench/image-pull.ts` prints the summary.
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { gzipSync } from 'node:zlib';
 import { ImageService } from '../src/images/service.js';
+import { push, type Registry, startRegistry } from '../test/images/registry-fixtures.js';
+import { type CountingFront, countingFront } from '../test/images/service-fixtures.js';
+import { buildImage, busyboxRoot, type ImageFixture } from '../test/support/image-fixtures.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
-import { machine } from './lib/machine.js';
-import { type BenchResult, check, renderConsole } from './lib/report.js';
+import { type BenchResult, check, newResult, renderConsole } from './lib/report.js';
 import { elapsedMs, median, ms, now } from './lib/stats.js';
 
 export interface ImagePullBenchOptions {
@@ -49,135 +48,16 @@ export function imagePullOptionsFromEnv(
 
 const run = promisify(execFile);
 
-function sha256(data: Buffer | string): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
-
-function blob(layout: string, data: Buffer | string): { digest: string; size: number } {
-  const digest = sha256(data);
-  writeFileSync(join(layout, 'blobs', 'sha256', digest.slice(7)), data);
-  return { digest, size: Buffer.byteLength(data) };
-}
-
-function tarOf(work: string, dir: string, name: string): Buffer {
-  const out = join(work, `${name}.tar`);
-  execFileSync('tar', [
-    '--sort=name',
-    '--numeric-owner',
-    '--owner=0',
-    '--group=0',
-    '--mtime=@0',
-    '-C',
-    dir,
-    '-cf',
-    out,
-    '.',
-  ]);
-  return readFileSync(out);
-}
-
-/** An OCI layout with busybox plus RANDOM_LAYERS layers of random data, tagged `bench`. */
-export function buildImage(work: string, layerMB: number): { layout: string; bytes: number; layers: number } {
-  const layout = join(work, 'layout');
-  mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
-  const tars: Buffer[] = [];
-  const base = join(work, 'rootfs-0');
-  mkdirSync(join(base, 'bin'), { recursive: true });
-  copyFileSync('/bin/busybox', join(base, 'bin', 'busybox'));
-  for (const a of ['sh', 'ls', 'cat']) symlinkSync('busybox', join(base, 'bin', a));
-  tars.push(tarOf(work, base, 'layer-0'));
-  for (let i = 1; i <= RANDOM_LAYERS; i++) {
-    const dir = join(work, `rootfs-${i}`);
+/** busybox plus RANDOM_LAYERS layers of random data, as an OCI layout (`bench:1`). */
+function benchImage(work: string, layerMB: number): ImageFixture {
+  const random = (i: number) => (dir: string) => {
     mkdirSync(join(dir, 'data'), { recursive: true });
     writeFileSync(join(dir, 'data', `${i}.bin`), randomBytes(layerMB * 1024 * 1024));
-    tars.push(tarOf(work, dir, `layer-${i}`));
-  }
-  const layers = tars.map((t) => blob(layout, gzipSync(t, { level: 1 })));
-  const config = blob(
-    layout,
-    JSON.stringify({
-      architecture: 'amd64',
-      os: 'linux',
-      config: { Cmd: ['/bin/sh'] },
-      rootfs: { type: 'layers', diff_ids: tars.map((t) => sha256(t)) },
-    }),
-  );
-  const manifest = blob(
-    layout,
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l })),
-    }),
-  );
-  writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          annotations: { 'org.opencontainers.image.ref.name': 'bench' },
-        },
-      ],
-    }),
-  );
-  return { layout, bytes: layers.reduce((a, l) => a + l.size, config.size), layers: layers.length };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-export async function startRegistry(dir: string): Promise<{ port: number; proc: ChildProcess }> {
-  mkdirSync(join(dir, 'storage'), { recursive: true });
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'config.yml'),
-    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'storage')}\nhttp:\n  addr: 127.0.0.1:${port}\n`,
-  );
-  const proc = spawn('/usr/bin/docker-registry', ['serve', join(dir, 'config.yml')], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    const up = await fetch(`http://127.0.0.1:${port}/v2/`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (up) return { port, proc };
-    if (i > 200 || proc.exitCode !== null) throw new Error(`docker-registry on port ${port} did not start`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** A pass-through front counting blob GETs per digest. */
-async function countingFront(
-  port: number,
-): Promise<{ host: string; gets: Map<string, number>; server: http.Server }> {
-  const gets = new Map<string, number>();
-  const server = http.createServer((req, res) => {
-    const m = /\/blobs\/(sha256:[a-f0-9]{64})$/.exec(req.url ?? '');
-    if (m && req.method === 'GET') gets.set(m[1] ?? '', (gets.get(m[1] ?? '') ?? 0) + 1);
-    const up = http.request(
-      { host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    up.end();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  return { host: `127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, gets, server };
+  };
+  return buildImage(work, 'bench:1', { Cmd: ['/bin/sh'] }, [
+    busyboxRoot,
+    ...Array.from({ length: RANDOM_LAYERS }, (_, i) => random(i + 1)),
+  ]);
 }
 
 async function openService(dir: string, durable = true): Promise<ImageService> {
@@ -195,30 +75,17 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
     o.runs >= FULL_PULL_OPTIONS.runs &&
     o.layerMB >= FULL_PULL_OPTIONS.layerMB &&
     o.concurrent >= FULL_PULL_OPTIONS.concurrent;
-  const result: BenchResult = {
-    id: 'image-pull',
-    title: 'Image pull: cold pull against skopeo, and shared downloads',
-    issue: 'image service (CRI ImageService of the host runtime)',
-    available: true,
-    setup: [],
-    metrics: [],
-    notes: [],
-    machine: machine(),
-    durationMs: 0,
-  };
+  const result = newResult(
+    'image-pull',
+    'Image pull: cold pull against skopeo, and shared downloads',
+    'image service (CRI ImageService of the host runtime)',
+  );
   const dir = await mkdtemp(join(tmpdir(), 'podrun-bench-pull-'));
-  let registry: ChildProcess | undefined;
-  let front: http.Server | undefined;
+  let registry: Registry | undefined;
+  let front: CountingFront | undefined;
   const stopAll = async () => {
-    front?.closeAllConnections();
-    front?.close();
-    if (registry && registry.exitCode === null) {
-      const r = registry;
-      await new Promise<void>((res) => {
-        r.once('exit', () => res());
-        r.kill('SIGTERM');
-      });
-    }
+    await front?.close();
+    await registry?.stop();
     await rm(dir, { recursive: true, force: true });
   };
   const undo = deferCleanup(stopAll);
@@ -232,19 +99,12 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
         return result;
       }
     }
-    const image = buildImage(dir, o.layerMB);
-    const reg = await startRegistry(join(dir, 'registry'));
-    registry = reg.proc;
-    const host = `127.0.0.1:${reg.port}`;
+    const image = benchImage(dir, o.layerMB);
+    registry = await startRegistry(join(dir, 'registry'));
+    const host = registry.host;
     const ref = `${host}/bench:1`;
-    await run('skopeo', [
-      'copy',
-      '--quiet',
-      '--dest-tls-verify=false',
-      `oci:${image.layout}:bench`,
-      `docker://${ref}`,
-    ]);
-    const mb = (image.bytes / 1e6).toFixed(1);
+    push(image.layout, '1', ref);
+    const mb = (image.size / 1e6).toFixed(1);
     o.log(`image ${ref}: ${image.layers} layers, ${mb} MB compressed`);
     result.setup.push(
       `Image: busybox plus ${RANDOM_LAYERS} layers of ${o.layerMB} MiB random data (gzip -1), ${image.layers} layers, ${mb} MB as served, on Debian's docker-registry on ${host}.`,
@@ -308,8 +168,8 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
       },
     );
 
-    const counted = await countingFront(reg.port);
-    front = counted.server;
+    const counted = await countingFront(registry.port);
+    front = counted;
     const cdir = join(dir, 'concurrent');
     mkdirSync(cdir, { recursive: true });
     const svc = await openService(cdir);
@@ -319,7 +179,7 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
     );
     const concurrentMs = elapsedMs(t);
     await svc.close();
-    const gets = [...counted.gets.values()];
+    const gets = [...counted.blobGets.values()];
     const once = gets.length === image.layers + 1 && gets.every((n) => n === 1) && new Set(ids).size === 1;
     result.metrics.push(
       {
