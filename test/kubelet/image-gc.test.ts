@@ -6,8 +6,9 @@ import type { ObjectReference } from '../../src/api/types.js';
 import { type ImageGCDeps, ImageGCManager, type ImageGCRuntime } from '../../src/kubelet/image-gc.js';
 import type { EventType } from '../../src/kubelet/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
-import { type ContainerConfig, type PodSandboxConfig, RuntimeError } from '../../src/runtime/types.js';
+import { RuntimeError } from '../../src/runtime/types.js';
 import { FakeClock } from '../../src/util/clock.js';
+import { criContainerConfig, podSandboxConfig } from '../runtime/fixtures/configs.js';
 import { T0 } from './fixtures.js';
 import { Harness } from './harness.js';
 
@@ -64,14 +65,7 @@ function setup(
   return { clock, rt, gc, events, logs, removed, calls, add, present };
 }
 
-const sandboxConfig: PodSandboxConfig = {
-  metadata: { name: 'web', namespace: 'default', uid: 'uid-web', attempt: 0 },
-  hostname: 'web',
-  logDirectory: '/nonexistent',
-  labels: {},
-  annotations: {},
-  portMappings: [],
-};
+const sandboxConfig = podSandboxConfig('web', { namespace: 'default' });
 
 /** A container made from the image (created, never started: it uses the image all the same). */
 async function containerFrom(rt: FakeRuntime, image: string, name: string): Promise<string> {
@@ -79,18 +73,7 @@ async function containerFrom(rt: FakeRuntime, image: string, name: string): Prom
     ...sandboxConfig,
     metadata: { ...sandboxConfig.metadata, uid: name },
   });
-  const config: ContainerConfig = {
-    metadata: { name, attempt: 0 },
-    image,
-    rootfs: 'image',
-    command: ['/bin/app'],
-    args: [],
-    envs: [],
-    mounts: [],
-    labels: {},
-    annotations: {},
-    logPath: `${name}/0.log`,
-  };
+  const config = criContainerConfig(name, { image, rootfs: 'image', command: ['/bin/app'] });
   return rt.createContainer(sid, config, sandboxConfig);
 }
 

@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ServiceRules } from '../../src/network/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
-import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
+import type { ContainerConfig, RuntimeService } from '../../src/runtime/types.js';
 import { FakeClock, systemClock } from '../../src/util/clock.js';
 import { readLayoutImage } from '../support/image-fixtures.js';
 import { runtimeConformance } from './conformance.js';
+import { criContainerConfig, podSandboxConfig } from './fixtures/configs.js';
 import { runtimeServiceRulesConformance } from './service-rules-conformance.js';
 
 const fakeOf = (rt: RuntimeService) => rt as FakeRuntime;
@@ -47,14 +48,7 @@ runtimeServiceRulesConformance({
 
 test('the fake runtime records the rules, each call, and which sandboxes got them', async () => {
   const rt = new FakeRuntime({ clock: new FakeClock(0) });
-  const config = (name: string) => ({
-    metadata: { name, namespace: 'ns', uid: `uid-${name}`, attempt: 0 },
-    hostname: name,
-    logDirectory: '/nonexistent',
-    labels: {},
-    annotations: {},
-    portMappings: [],
-  });
+  const config = (name: string) => podSandboxConfig(name);
   const before = await rt.runPodSandbox(config('before'));
   assert.equal(rt.serviceRules(), undefined);
   const rules: ServiceRules = { serviceCidr: '10.96.0.0/16', clusterIPs: ['10.96.0.10'], ports: [] };
@@ -69,27 +63,9 @@ test('the fake runtime records the rules, each call, and which sandboxes got the
 
 describe('the fake runtime with images', () => {
   const digest = `sha256:${'d'.repeat(64)}`;
-  const sandbox = (name: string): PodSandboxConfig => ({
-    metadata: { name, namespace: 'ns', uid: `uid-${name}`, attempt: 0 },
-    hostname: name,
-    logDirectory: '/nonexistent',
-    labels: {},
-    annotations: {},
-    portMappings: [],
-  });
-  const container = (name: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
-    metadata: { name, attempt: 0 },
-    image: 'app:1',
-    rootfs: 'image',
-    command: [],
-    args: [],
-    envs: [],
-    mounts: [],
-    labels: {},
-    annotations: {},
-    logPath: `${name}/0.log`,
-    ...extra,
-  });
+  const sandbox = (name: string) => podSandboxConfig(name);
+  const container = (name: string, extra: Partial<ContainerConfig> = {}) =>
+    criContainerConfig(name, { image: 'app:1', rootfs: 'image', ...extra });
   const setup = async () => {
     const rt = new FakeRuntime({ clock: new FakeClock(0) });
     const config = sandbox('web');

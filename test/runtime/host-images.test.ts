@@ -7,9 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createHostRuntime } from '../../src/runtime/host/index.js';
-import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
+import type { ContainerConfig, RuntimeService } from '../../src/runtime/types.js';
 import { appUser, buildImage, busyboxRoot } from '../support/image-fixtures.js';
 import { readCriLog, waitFor } from './conformance.js';
+import { criContainerConfig, podSandboxConfig } from './fixtures/configs.js';
 import { HOST_TEST_NETWORK } from './fixtures/network.js';
 
 const dirs: string[] = [];
@@ -64,28 +65,11 @@ after(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const sandboxConfig = (name: string, logDirectory: string): PodSandboxConfig => ({
-  metadata: { name, namespace: 'img', uid: `uid-${name}`, attempt: 0 },
-  hostname: name,
-  logDirectory,
-  labels: {},
-  annotations: {},
-  portMappings: [],
-});
+const sandboxConfig = (name: string, logDirectory: string) =>
+  podSandboxConfig(name, { namespace: 'img', logDirectory });
 
-const imageContainer = (name: string, extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
-  metadata: { name, attempt: 0 },
-  image: 'test/tool:1',
-  rootfs: 'image',
-  command: [],
-  args: [],
-  envs: [],
-  mounts: [],
-  labels: {},
-  annotations: {},
-  logPath: `${name}/0.log`,
-  ...extra,
-});
+const imageContainer = (name: string, extra: Partial<ContainerConfig> = {}) =>
+  criContainerConfig(name, { image: 'test/tool:1', rootfs: 'image', ...extra });
 
 async function runToEnd(
   config: ContainerConfig,

@@ -12,20 +12,10 @@ import {
   processUser,
 } from '../../src/runtime/image-process.js';
 import { type ContainerConfig, type LinuxContainerSecurity, RuntimeError } from '../../src/runtime/types.js';
+import { criContainerConfig } from './fixtures/configs.js';
 
-const config = (extra: Partial<ContainerConfig> = {}): ContainerConfig => ({
-  metadata: { name: 'c', attempt: 0 },
-  image: 'busybox',
-  rootfs: 'image',
-  command: [],
-  args: [],
-  envs: [],
-  mounts: [],
-  labels: {},
-  annotations: {},
-  logPath: 'c/0.log',
-  ...extra,
-});
+const config = (extra: Partial<ContainerConfig> = {}) =>
+  criContainerConfig('c', { rootfs: 'image', ...extra });
 
 const withSecurity = (security: LinuxContainerSecurity) => config({ linux: { security } });
 
