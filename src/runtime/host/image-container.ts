@@ -6,6 +6,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageServiceApi } from '../../images/service.js';
 import { readImageFile } from '../../images/store/image-files.js';
+import type { ImageRecord } from '../../images/store/index.js';
 import { prepareRootfs, unmountRootfs } from '../../images/store/rootfs.js';
 import { imageProcess } from '../image-process.js';
 import { type ContainerConfig, RuntimeError } from '../types.js';
@@ -23,6 +24,35 @@ export function imageNotFound(image: string): RuntimeError {
 }
 
 /**
+ * An image's /etc/passwd and /etc/group, read from its layers once per image id: an id names fixed content,
+ * and every container of a pod (and every restart) asks again. A few recent images are kept.
+ */
+const userFileCache = new Map<string, Promise<{ passwd?: string; group?: string }>>();
+const USER_FILE_CACHE_SIZE = 32;
+
+function userFiles(
+  images: ImageServiceApi,
+  image: ImageRecord,
+): Promise<{ passwd?: string; group?: string }> {
+  let files = userFileCache.get(image.id);
+  if (!files) {
+    const text = async (path: string) => (await readImageFile(images.store, image, path))?.toString('utf8');
+    files = Promise.all([text('etc/passwd'), text('etc/group')]).then(([passwd, group]) => ({
+      ...(passwd !== undefined ? { passwd } : {}),
+      ...(group !== undefined ? { group } : {}),
+    }));
+    // A failed read is not kept: the next container tries again.
+    files.catch(() => userFileCache.delete(image.id));
+    userFileCache.set(image.id, files);
+    if (userFileCache.size > USER_FILE_CACHE_SIZE) {
+      const oldest = userFileCache.keys().next().value;
+      if (oldest !== undefined) userFileCache.delete(oldest);
+    }
+  }
+  return files;
+}
+
+/**
  * Resolves the image, the process and the user, and prepares the container's snapshot (directories and the
  * layers it pins). Throws CreateContainerError, having prepared nothing, when any of it fails.
  */
@@ -37,13 +67,8 @@ export async function createImageRun(
   const proc = imageProcess(config, image.config.config, hostname);
   let identity: Identity;
   try {
-    const text = async (path: string) => (await readImageFile(images.store, image, path))?.toString('utf8');
-    identity = resolveUserString(
-      proc.user,
-      await text('etc/passwd'),
-      await text('etc/group'),
-      config.linux?.security?.supplementalGroups,
-    );
+    const { passwd, group } = await userFiles(images, image);
+    identity = resolveUserString(proc.user, passwd, group, config.linux?.security?.supplementalGroups);
   } catch (e) {
     throw new RuntimeError(
       'CreateContainerError',
