@@ -53,6 +53,19 @@ export type ImageStep =
   /** The container does not start this sync: its waiting reason and message, and the events to record. */
   | { action: 'wait'; reason: string; message: string; events: PlannedEvent[] };
 
+/** A container that waits because its image could not be looked at: the kubelet's InspectFailed, then Failed. */
+function inspectFailed(reason: 'InvalidImageName' | 'ImageInspectError', message: string): ImageStep {
+  return {
+    action: 'wait',
+    reason,
+    message,
+    events: [
+      { type: 'Warning', reason: 'InspectFailed', message },
+      { type: 'Warning', reason: 'Failed', message: `Error: ${reason}` },
+    ],
+  };
+}
+
 export interface ImagePlan {
   /** By container name, for every container the plan starts. */
   steps: Record<string, ImageStep>;
@@ -168,15 +181,7 @@ export function planImages(input: ImagePlanInput): ImagePlan {
     } catch (err) {
       // The message is already the kubelet's: `Failed to apply default image tag "X": couldn't parse …`.
       const message = (err as Error).message;
-      steps[container.name] = {
-        action: 'wait',
-        reason: 'InvalidImageName',
-        message,
-        events: [
-          { type: 'Warning', reason: 'InspectFailed', message },
-          { type: 'Warning', reason: 'Failed', message: 'Error: InvalidImageName' },
-        ],
-      };
+      steps[container.name] = inspectFailed('InvalidImageName', message);
       continue;
     }
     const policy = imagePullPolicy(container);
@@ -190,15 +195,7 @@ export function planImages(input: ImagePlanInput): ImagePlan {
     // matters to the other policies.
     if ('error' in observed && policy !== 'Always') {
       const message = `Failed to inspect image "${requested}": ${observed.error}`;
-      steps[container.name] = {
-        action: 'wait',
-        reason: 'ImageInspectError',
-        message,
-        events: [
-          { type: 'Warning', reason: 'InspectFailed', message },
-          { type: 'Warning', reason: 'Failed', message: 'Error: ImageInspectError' },
-        ],
-      };
+      steps[container.name] = inspectFailed('ImageInspectError', message);
       continue;
     }
     const present = 'status' in observed ? observed.status : null;
