@@ -90,26 +90,22 @@ ${extra}  containers:
       image: ${image}
 `;
 
+/** `podrun up --wait` of examples/images/<name>.yaml against the test's server; fails with its output. */
+async function upExample(name: string): Promise<void> {
+  const file = join(REPO, 'examples', 'images', `${name}.yaml`);
+  const r = await runPodrun(['up', '--wait', '--timeout', '120s', '-f', file, '--state-dir', stateDir()], {
+    timeoutMs: 140_000,
+  });
+  assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+}
+
 const waiting = (pod: Pod) => containerStatus(pod, 'main')?.state?.waiting;
 
 describe('images', { skip: E2E_SKIP }, () => {
   test('examples/images/wait-for-db.yaml comes up as written: busybox:1.36 pulled from docker.io (a loopback registry), nc through a Service', {
     timeout: 150_000,
   }, async () => {
-    const r = await runPodrun(
-      [
-        'up',
-        '--wait',
-        '--timeout',
-        '120s',
-        '-f',
-        join(REPO, 'examples/images/wait-for-db.yaml'),
-        '--state-dir',
-        stateDir(),
-      ],
-      { timeoutMs: 140_000 },
-    );
-    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    await upExample('wait-for-db');
     const pod = await k().json<Pod>(['get', 'pod', 'app']);
     const init = initStatus(pod, 'wait-for-db');
     assert.equal(init?.image, 'docker.io/library/busybox:1.36');
@@ -148,20 +144,7 @@ describe('images', { skip: E2E_SKIP }, () => {
     ]);
     assert.equal(load.code, 0, load.stderr);
     assert.match(load.stdout + load.stderr, /my-site-assets:1\.0/);
-    const r = await runPodrun(
-      [
-        'up',
-        '--wait',
-        '--timeout',
-        '120s',
-        '-f',
-        join(REPO, 'examples/images/assets-from-image.yaml'),
-        '--state-dir',
-        stateDir(),
-      ],
-      { timeoutMs: 140_000 },
-    );
-    assert.equal(r.code, 0, `stdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
+    await upExample('assets-from-image');
     assert.match(await k().ok(['logs', 'job/check-site']), /page ok/);
   });
 
