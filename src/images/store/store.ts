@@ -69,8 +69,12 @@ export interface Usage {
 export interface StoreOptions {
   normalize?: Normalizer;
   limits?: UnpackLimits;
-  /** Flush unpacked layers before committing them (default true; tests may turn it off). */
-  durable?: boolean;
+  /**
+   * Flush each unpacked layer to disk (syncfs) before committing it, so that a power cut never leaves a
+   * committed layer with missing data. Off by default, as containerd 2's `image_pull_with_sync_fs`: blobs
+   * are always fsynced, and a process crash loses nothing either way (the page cache survives it).
+   */
+  syncFs?: boolean;
   /** gc() leaves content younger than this, so a pull between ingest and addImage is not collected. */
   gcGraceMs?: number;
 }
@@ -125,7 +129,7 @@ export class ImageStore {
     opts: StoreOptions,
   ) {
     this.blobs = new BlobStore(root);
-    this.layers = new LayerStore(root, this.blobs, opts.limits ?? defaultUnpackLimits, opts.durable ?? true);
+    this.layers = new LayerStore(root, this.blobs, opts.limits ?? defaultUnpackLimits, opts.syncFs ?? false);
     this.containersDir = join(root, 'containers');
     this.indexPath = join(root, 'images.json');
     this.normalize = opts.normalize ?? parseRef;
