@@ -80,6 +80,13 @@ export function imagesOption() {
     .default('pull' as ImagesMode);
 }
 
+export function imagePullSyncFsOption() {
+  return new Option(
+    '--image-pull-sync-fs',
+    "flush each unpacked image layer to disk before it is used, so a power cut cannot leave it half written (containerd's image_pull_with_sync_fs; slower pulls)",
+  ).default(false);
+}
+
 export function registriesConfOption() {
   return new Option(
     '--registries-conf <file>',

@@ -46,6 +46,8 @@ export interface PodrunOptions {
   images?: ImagesMode;
   /** containers-registries.conf(5) for the runtime's pulls. @default DEFAULT_REGISTRIES_CONF */
   registriesConf?: string;
+  /** Flush each unpacked image layer to disk before using it (survives a power cut). @default false */
+  imagePullSyncFs?: boolean;
   /** CrashLoopBackOff initial delay and cap (the kubelet's 10 s and 5 min by default). */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -135,6 +137,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock, log, {
         registriesConf: options.registriesConf ?? DEFAULT_REGISTRIES_CONF,
         imagesDir: layout.imagesDir,
+        ...(options.imagePullSyncFs ? { imagePullSyncFs: true } : {}),
       }));
     closers.push(() => runtime.close?.());
 

@@ -6,6 +6,7 @@ import { defaultStateDir } from '../../server/state-dir.js';
 import {
   backoffInitialOption,
   backoffMaxOption,
+  imagePullSyncFsOption,
   imagesOption,
   parsePort,
   registriesConfOption,
@@ -33,6 +34,7 @@ export function serveCommand(): Command {
     .addOption(serviceCidrOption())
     .addOption(imagesOption())
     .addOption(registriesConfOption())
+    .addOption(imagePullSyncFsOption())
     .action(async (opts) => {
       let podrun: Awaited<ReturnType<typeof startPodrun>>;
       try {
@@ -46,6 +48,7 @@ export function serveCommand(): Command {
           serviceCIDR: opts.serviceCidr,
           images: opts.images,
           registriesConf: opts.registriesConf,
+          imagePullSyncFs: opts.imagePullSyncFs,
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
