@@ -31,6 +31,8 @@ export interface LayerRecord {
   blob: string;
   tarBytes: number;
   entries: number;
+  /** Directories the layer makes opaque, relative to its root (absent in records written before it was kept). */
+  opaqueDirs?: string[];
 }
 
 export interface LayerSource {
@@ -213,6 +215,7 @@ export class LayerStore {
         blob: src.blob,
         tarBytes: result.tarBytes,
         entries: result.entries,
+        ...(result.opaqueDirs.length > 0 ? { opaqueDirs: result.opaqueDirs } : {}),
       };
       await writeFileAtomic(join(tmp, 'layer.json'), `${JSON.stringify(record, null, 2)}\n`);
       if (this.syncFs) {

@@ -38,6 +38,8 @@ export interface UnpackResult {
   diffID: string;
   tarBytes: number;
   entries: number;
+  /** Directories this layer makes opaque (`.wh..wh..opq`), relative to its root: lower layers do not show. */
+  opaqueDirs: string[];
 }
 
 const whiteoutPrefix = '.wh.';
@@ -146,6 +148,7 @@ export async function unpackLayer(
 
   const sys = new Syscalls();
   const dirTimes: Array<{ path: string; mtime: number }> = [];
+  const opaqueDirs = new Set<string>();
   let entries = 0;
 
   // Relative paths known to be real directories in this layer, sparing an lstat per path component per entry
@@ -214,6 +217,7 @@ export async function unpackLayer(
     if (base.startsWith(whiteoutPrefix)) {
       if (base === opaqueMarker) {
         await sys.lsetxattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
+        opaqueDirs.add(parent.join('/'));
         return;
       }
       const hidden = base.slice(whiteoutPrefix.length);
@@ -330,5 +334,5 @@ export async function unpackLayer(
   } finally {
     sys.close();
   }
-  return { diffID: `sha256:${hash.digest('hex')}`, tarBytes, entries };
+  return { diffID: `sha256:${hash.digest('hex')}`, tarBytes, entries, opaqueDirs: [...opaqueDirs] };
 }
