@@ -6,6 +6,7 @@ import { defaultStateDir } from '../../server/state-dir.js';
 import {
   backoffInitialOption,
   backoffMaxOption,
+  imageGcOptions,
   imagePullSyncFsOption,
   imagesOption,
   parsePort,
@@ -35,7 +36,20 @@ export function serveCommand(): Command {
     .addOption(imagesOption())
     .addOption(registriesConfOption())
     .addOption(imagePullSyncFsOption())
+    .addOption(imageGcOptions()[0])
+    .addOption(imageGcOptions()[1])
+    .addOption(imageGcOptions()[2])
+    .addOption(imageGcOptions()[3])
     .action(async (opts) => {
+      if (opts.imageGcLowThreshold > opts.imageGcHighThreshold) {
+        // The kubelet's own validation words (pkg/kubelet/apis/config/validation).
+        fail(
+          new Error(
+            `imageGCLowThresholdPercent (--image-gc-low-threshold) ${opts.imageGcLowThreshold} must be less than imageGCHighThresholdPercent (--image-gc-high-threshold) ${opts.imageGcHighThreshold}`,
+          ),
+          'invalid configuration',
+        );
+      }
       let podrun: Awaited<ReturnType<typeof startPodrun>>;
       try {
         podrun = await startPodrun({
@@ -49,6 +63,12 @@ export function serveCommand(): Command {
           images: opts.images,
           registriesConf: opts.registriesConf,
           imagePullSyncFs: opts.imagePullSyncFs,
+          imageGC: {
+            highThresholdPercent: opts.imageGcHighThreshold,
+            lowThresholdPercent: opts.imageGcLowThreshold,
+            minAgeMs: opts.minimumImageTtlDuration,
+            maxAgeMs: opts.imageMaximumGcAge,
+          },
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
