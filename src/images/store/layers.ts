@@ -5,7 +5,7 @@
 // every image that has them. A layer is unpacked into `<root>/tmp`, checked against its diff ID, flushed
 // (`sync -f`, when asked) and renamed into place, so a half-unpacked layer is never found under `layers/`.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { BlobStore } from './blobs.js';
@@ -217,7 +217,10 @@ export class LayerStore {
         entries: result.entries,
         ...(result.opaqueDirs.length > 0 ? { opaqueDirs: result.opaqueDirs } : {}),
       };
-      await writeFileAtomic(join(tmp, 'layer.json'), `${JSON.stringify(record, null, 2)}\n`);
+      const recordText = `${JSON.stringify(record, null, 2)}\n`;
+      // Without syncFs the layer's files are not flushed, so flushing its record alone would buy nothing.
+      if (this.syncFs) await writeFileAtomic(join(tmp, 'layer.json'), recordText);
+      else await writeFile(join(tmp, 'layer.json'), recordText);
       if (this.syncFs) {
         // syncfs(2) through coreutils: node has no syncfs, and fsyncing every unpacked file is slower. Run
         // asynchronously: a flush takes long on a slow disk, and the process (downloads, the API server)
@@ -230,7 +233,7 @@ export class LayerStore {
         // Another unpack of the same chain got there first: theirs is as good as ours.
         if (errnoCode(err) !== 'EEXIST' && errnoCode(err) !== 'ENOTEMPTY') throw err;
       }
-      await fsyncDir(this.dir);
+      if (this.syncFs) await fsyncDir(this.dir);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

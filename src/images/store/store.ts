@@ -9,7 +9,7 @@ import { lstat, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from './blobs.js';
 import { checkDigest, StoreError } from './digest.js';
-import { errnoCode, Mutex, writeFileAtomic } from './fsutil.js';
+import { errnoCode, fsyncDir, Mutex, writeFileAtomic } from './fsutil.js';
 import { LayerStore } from './layers.js';
 import { type Normalizer, type ParsedRef, parseRef } from './names.js';
 import { type ImageConfig, type Manifest, parseConfig, parseManifest } from './types.js';
@@ -269,6 +269,10 @@ export class ImageStore {
       }
       rec.repoTags = [...new Set([...rec.repoTags, ...tags])];
       rec.repoDigests = [...new Set([...rec.repoDigests, ...digests])];
+      // Blobs and layers are renamed into place without a directory flush each (containerd's content store
+      // flushes none): one flush of each directory here makes them durable before the index names them.
+      await fsyncDir(this.blobs.dir);
+      await fsyncDir(this.layers.dir);
       await this.save();
       return structuredClone(rec);
     });
