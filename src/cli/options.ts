@@ -123,7 +123,7 @@ export function imageGcOptions() {
 export function imagePullSyncFsOption() {
   return new Option(
     '--image-pull-sync-fs',
-    "flush each unpacked image layer to disk before it is used, so a power cut cannot leave it half written (containerd's image_pull_with_sync_fs; slower pulls)",
+    "flush each pulled blob and unpacked layer to disk before it is used, so a power cut cannot leave an image half written (containerd's fsync and image_pull_with_sync_fs; slower pulls)",
   ).default(false);
 }
 

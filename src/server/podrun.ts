@@ -50,7 +50,7 @@ export interface PodrunOptions {
   registriesConf?: string;
   /** The kubelet's image garbage collection policy; unset fields keep the kubelet's defaults. */
   imageGC?: Partial<Omit<ImageGCConfig, 'periodMs'>>;
-  /** Flush each unpacked image layer to disk before using it (survives a power cut). @default false */
+  /** Flush each pulled blob and unpacked layer to disk before using it (survives a power cut). @default false */
   imagePullSyncFs?: boolean;
   /** CrashLoopBackOff initial delay and cap (the kubelet's 10 s and 5 min by default). */
   backoffInitialMs?: number;

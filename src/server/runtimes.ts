@@ -19,7 +19,7 @@ export interface RuntimeImageOptions {
   registriesConf?: string;
   /** Where the runtime keeps images (`<state dir>/images`); without it the runtime runs host binaries only. */
   imagesDir?: string;
-  /** Flush each unpacked layer to disk before committing it (containerd's image_pull_with_sync_fs). */
+  /** Flush pulled blobs and unpacked layers before committing them (containerd's fsync and image_pull_with_sync_fs). */
   imagePullSyncFs?: boolean;
 }
 

@@ -1,7 +1,7 @@
 // The pull client's BlobSink over the image store's BlobStore, so pulled blobs land in the store directly.
 // Downloads go to `<store>/tmp/pull-<pid>-<nonce><hex>`: stable for one service (a cut download resumes
 // from its size), distinct between processes and services, and removed by ImageStore.open once the process
-// that wrote it is gone. A blob appears under its name only by rename(2) of a verified, fsynced file.
+// that wrote it is gone. A blob appears under its name only by rename(2) of a verified file (fsynced first with syncFs).
 import { randomBytes } from 'node:crypto';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ export class StoreBlobSink implements BlobSink {
     const fh = await open(verifiedPath, 'r+');
     let size: number;
     try {
-      await fh.sync();
+      if (this.blobs.syncFs) await fh.sync();
       size = (await fh.stat()).size;
     } finally {
       await fh.close();

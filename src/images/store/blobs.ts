@@ -1,6 +1,7 @@
 // The content-addressed blob store: `<root>/blobs/sha256/<hex>`. A blob only ever appears under its name by
-// rename(2) of a fully written, fsynced temp file whose size and sha256 were checked, so a crash mid-write
-// leaves at most a temp file in `<root>/tmp`, which is never read as a blob and is removed at the next open.
+// rename(2) of a fully written temp file (fsynced first with syncFs) whose size and sha256 were checked, so a
+// crash mid-write leaves at most a temp file in `<root>/tmp`, which is never read as a blob and is removed at
+// the next open.
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
@@ -14,7 +15,11 @@ export class BlobStore {
   readonly dir: string;
   readonly tmpDir: string;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    /** Flush each blob before it is renamed into place (ImageStore's syncFs). */
+    readonly syncFs = false,
+  ) {
     this.dir = join(root, 'blobs', 'sha256');
     this.tmpDir = join(root, 'tmp');
   }
@@ -165,7 +170,7 @@ export class BlobWriter extends Writable {
       );
     }
     const fh = this.fh!;
-    await fh.sync();
+    if (this.store.syncFs) await fh.sync();
     await fh.close();
     this.fh = undefined;
     // The directory is flushed once per image, by addImage before the index names the blob.

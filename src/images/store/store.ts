@@ -70,9 +70,11 @@ export interface StoreOptions {
   normalize?: Normalizer;
   limits?: UnpackLimits;
   /**
-   * Flush each unpacked layer to disk (syncfs) before committing it, so that a power cut never leaves a
-   * committed layer with missing data. Off by default, as containerd 2's `image_pull_with_sync_fs`: blobs
-   * are always fsynced, and a process crash loses nothing either way (the page cache survives it).
+   * Flush each blob (fsync) and each unpacked layer (syncfs) to disk before it is committed, as containerd's
+   * content store and its `image_pull_with_sync_fs` do, so that a power cut never leaves a committed blob or
+   * layer with missing data. Off by default: a process crash loses nothing either way (the page cache
+   * survives it), and a power cut during or soon after a pull can leave a damaged image to remove and pull
+   * again. The index is always written atomically and flushed.
    */
   syncFs?: boolean;
   /** gc() leaves content younger than this, so a pull between ingest and addImage is not collected. */
@@ -128,7 +130,7 @@ export class ImageStore {
     readonly root: string,
     opts: StoreOptions,
   ) {
-    this.blobs = new BlobStore(root);
+    this.blobs = new BlobStore(root, opts.syncFs ?? false);
     this.layers = new LayerStore(root, this.blobs, opts.limits ?? defaultUnpackLimits, opts.syncFs ?? false);
     this.containersDir = join(root, 'containers');
     this.indexPath = join(root, 'images.json');
@@ -271,8 +273,10 @@ export class ImageStore {
       rec.repoDigests = [...new Set([...rec.repoDigests, ...digests])];
       // Blobs and layers are renamed into place without a directory flush each (containerd's content store
       // flushes none): one flush of each directory here makes them durable before the index names them.
-      await fsyncDir(this.blobs.dir);
-      await fsyncDir(this.layers.dir);
+      if (this.blobs.syncFs) {
+        await fsyncDir(this.blobs.dir);
+        await fsyncDir(this.layers.dir);
+      }
       await this.save();
       return structuredClone(rec);
     });

@@ -52,6 +52,6 @@ export interface HostImageStoreOptions {
   registriesConf?: string;
   /** Docker config for credentials; default `$HOME/.docker/config.json`. */
   dockerConfig?: string;
-  /** Flush each unpacked layer (syncfs) before committing it; off by default, as containerd 2. */
+  /** Flush pulled blobs (fsync) and unpacked layers (syncfs) before committing them; off by default. */
   syncFs?: boolean;
 }
