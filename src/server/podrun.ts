@@ -4,7 +4,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
-import { bindPod } from '../apiserver/binding.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
 import { removeStaleUploads } from '../apiserver/http/podrun-images.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
@@ -26,8 +25,9 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
+import { startNode } from './node.js';
 import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
-import { schedulePod } from './scheduler.js';
+import { startScheduler } from './scheduler.js';
 import { ensureStateDir } from './state-dir.js';
 
 export interface PodrunOptions {
@@ -208,21 +208,19 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await kubelet.start();
     closers.push(() => kubelet.stop());
 
-    const scheduler = {
+    // The Node before the scheduler, which places pods on the nodes it finds.
+    const node = await startNode({
+      registry,
+      runtime,
+      clock,
       nodeName,
-      bind: (ns: string, name: string, uid: string, node: string) => bindPod(registry, ns, name, uid, node),
-      events: recorder('default-scheduler'),
-      onError: (pod: string, err: unknown) => log(`scheduler: ${pod}: ${(err as Error).message}`),
-    };
-    const schedWatch = await registry.watch(
-      'pods',
-      undefined,
-      { resourceVersion: '0', fieldSelector: 'spec.nodeName=' },
-      (ev) => {
-        if (ev.type !== 'DELETED') schedulePod(scheduler, ev.object as unknown as Pod);
-      },
-    );
-    closers.push(() => schedWatch.stop());
+      rootDir: layout.kubeletDir,
+      events: recorder('kubelet', nodeName),
+      log,
+    });
+    closers.push(() => node.stop());
+    const scheduler = await startScheduler({ registry, clock, events: recorder('default-scheduler'), log });
+    closers.push(() => scheduler.stop());
 
     const controllers = new ControllerManager({
       client: registryControllerClient(registry),

@@ -3,6 +3,7 @@
 // gets PodScheduled=False/Unschedulable and a FailedScheduling event with the reasons, and waits among the
 // unschedulable pods until something that could make room happens (a bound pod goes away or finishes, a node
 // changes, the pod itself changes) or 5 minutes pass (podMaxInUnschedulablePodsDuration).
+import { jsonEqual } from '../../api/json-equal.js';
 import type { Node, Pod, PodCondition } from '../../api/types.js';
 import type { EventRecorder } from '../../kubelet/types.js';
 import type { Clock } from '../../util/clock.js';
@@ -30,6 +31,14 @@ const GATED_MESSAGE = 'Scheduling is blocked due to non-empty scheduling gates';
 
 function keyOf(pod: Pod): string {
   return `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
+}
+
+function sameExceptStatus(a: Pod, b: Pod): boolean {
+  const strip = (p: Pod) => {
+    const { resourceVersion: _rv, managedFields: _mf, generation: _g, ...meta } = p.metadata ?? {};
+    return { ...p, metadata: meta, status: undefined };
+  };
+  return jsonEqual(strip(a), strip(b));
 }
 
 function toTime(ms: number): string {
@@ -82,7 +91,10 @@ export class Scheduler {
       this.podRemoved(pod);
       return;
     }
+    const before = this.#waiting.get(key);
     this.#waiting.set(key, pod);
+    // Its own status writes (the PodScheduled condition) are no reason to try a pod again (isPodUpdated).
+    if (before && this.#unschedulable.has(key) && sameExceptStatus(before, pod)) return;
     this.#unschedulable.delete(key);
     this.#active.add(key);
     this.#drain();
