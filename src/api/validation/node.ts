@@ -5,7 +5,6 @@ import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import {
   duplicate,
   type FieldError,
-  forbidden,
   GoValue,
   goQuote,
   invalid,
