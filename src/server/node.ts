@@ -2,10 +2,13 @@
 // this machine, with the runtime's version in nodeInfo and the runtime's health in the Ready condition.
 import type { KubeObject, Lease, Node } from '../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../api/version.js';
+import { ApiError } from '../apiserver/errors.js';
 import type { Registry } from '../apiserver/registry.js';
+import { noScheduleTaints } from '../controllers/node-lifecycle.js';
 import { type NodeApi, NodeStatusManager, type NodeStatusTiming } from '../kubelet/node-status/manager.js';
 import { readNodeReadings } from '../kubelet/node-status/readings.js';
 import { DEFAULT_EVICTION_THRESHOLDS, type EvictionThresholds } from '../kubelet/node-status/types.js';
+import { toTime } from '../kubelet/pod-util.js';
 import type { EventRecorder } from '../kubelet/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
@@ -76,8 +79,16 @@ export interface NodeOptions {
   timing?: Partial<NodeStatusTiming>;
 }
 
-/** Registers this machine's Node and keeps its status and Lease fresh until the returned manager stops. */
-export async function startNode(options: NodeOptions): Promise<NodeStatusManager> {
+export interface RunningNode {
+  manager: NodeStatusManager;
+  stop(): Promise<void>;
+}
+
+/**
+ * Registers this machine's Node and keeps its status and Lease fresh, and runs the node lifecycle
+ * controller's NoSchedule tainting on it, until stopped.
+ */
+export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { runtime } = options;
   const version = await runtime.version();
   const manager = new NodeStatusManager({
@@ -106,5 +117,34 @@ export async function startNode(options: NodeOptions): Promise<NodeStatusManager
     ...(options.timing ? { timing: options.timing } : {}),
   });
   await manager.start();
-  return manager;
+  let watch: { stop(): void } | undefined;
+  try {
+    watch = await startNodeTainting(options.registry, options.clock, options.log);
+  } catch (e) {
+    await manager.stop();
+    throw e;
+  }
+  return {
+    manager,
+    async stop() {
+      watch?.stop();
+      await manager.stop();
+    },
+  };
+}
+
+/** Keeps each node's condition and cordon taints in line with it (node-lifecycle.ts). */
+async function startNodeTainting(registry: Registry, clock: Clock, log: (line: string) => void) {
+  return registry.watch('nodes', undefined, { resourceVersion: '0' }, (ev) => {
+    if (ev.type === 'DELETED') return;
+    const node = ev.object as unknown as Node;
+    const taints = noScheduleTaints(node, toTime(clock.now()));
+    if (!taints) return;
+    const next = { ...node, spec: { ...node.spec, taints } };
+    // A conflict means a newer version is on its way through this watch, which retries.
+    registry.update('nodes', undefined, node.metadata?.name ?? '', next).catch((e: unknown) => {
+      if (!(e instanceof ApiError && (e.code === 409 || e.code === 404)))
+        log(`node-lifecycle-controller: ${(e as Error).message}`);
+    });
+  });
 }

@@ -174,6 +174,35 @@ describe('the Node', { skip: E2E_SKIP }, () => {
     }
   });
 
+  test('a cordoned node takes the unschedulable taint and no new pod; uncordoned, the pod is placed', {
+    timeout: 90_000,
+  }, async () => {
+    await k().ok(['cordon', 'podrun']);
+    try {
+      const tainted = await poll(async () => {
+        const n = await k().json<Node>(['get', 'node', 'podrun']);
+        return n.spec?.taints?.find((t) => t.key === 'node.kubernetes.io/unschedulable') ? n : undefined;
+      }, 'the unschedulable taint');
+      assert.equal(tainted.spec?.taints?.[0]?.effect, 'NoSchedule');
+      assert.match(await k().ok(['get', 'nodes']), /podrun\s+Ready,SchedulingDisabled\s+control-plane/);
+      assert.match(
+        await k().ok(['describe', 'node', 'podrun']),
+        /Taints:\s+node\.kubernetes\.io\/unschedulable:NoSchedule\nUnschedulable:\s+true/,
+      );
+      await k().create(podYaml('after-cordon', '{}'));
+      assert.equal(
+        await failedScheduling('after-cordon'),
+        '0/1 nodes are available: 1 node(s) were unschedulable. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..',
+      );
+    } finally {
+      await k().run(['uncordon', 'podrun']);
+    }
+    await pollPod(k(), 'after-cordon', running, 'after-cordon to run once uncordoned');
+    const n = await k().json<Node>(['get', 'node', 'podrun']);
+    assert.deepEqual(n.spec?.taints ?? [], []);
+    await k().ok(['delete', 'pod', 'after-cordon', '--grace-period=1']);
+  });
+
   test('the Python client lists the node', {
     timeout: 30_000,
     skip: !hasPythonClient && 'python3-kubernetes is not installed',

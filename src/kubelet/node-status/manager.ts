@@ -79,6 +79,8 @@ export class NodeStatusManager {
   #observations: PressureObservations = {};
   #lastReport = Number.NEGATIVE_INFINITY;
   #nodeUid = '';
+  /** spec.unschedulable as last seen, for NodeSchedulable / NodeNotSchedulable (kubelet starts from false). */
+  #lastUnschedulable = false;
   #stop: AbortController | undefined;
   #loops: Promise<void>[] = [];
 
@@ -183,6 +185,7 @@ export class NodeStatusManager {
         await this.register();
         continue;
       }
+      this.#recordSchedulable(!!node.spec?.unschedulable);
       const previous = node.status as NodeStatus | undefined;
       const { status, events } = buildNodeStatus({
         readings,
@@ -211,6 +214,15 @@ export class NodeStatusManager {
       }
       return;
     }
+  }
+
+  /** recordNodeSchedulableEvent: a cordon or uncordon seen by the kubelet. */
+  #recordSchedulable(unschedulable: boolean): void {
+    if (unschedulable === this.#lastUnschedulable) return;
+    this.#lastUnschedulable = unschedulable;
+    const reason = unschedulable ? 'NodeNotSchedulable' : 'NodeSchedulable';
+    const name = this.#deps.config.nodeName;
+    this.#deps.events.event(this.#nodeRef, 'Normal', reason, `Node ${name} status is now: ${reason}`);
   }
 
   /** Renews (or creates) kube-node-lease/<node>: holder, duration, renewTime, owned by the Node. */

@@ -132,6 +132,25 @@ describe('NodeStatusManager', () => {
     }
   });
 
+  test('a cordon and an uncordon are recorded as NodeNotSchedulable and NodeSchedulable', async () => {
+    const { api, clock, events, manager } = setup();
+    await manager.start();
+    try {
+      events.length = 0;
+      api.node = { ...api.node!, spec: { unschedulable: true } };
+      await clock.advance(10_000);
+      api.node = { ...api.node!, spec: {} };
+      await clock.advance(10_000);
+      await clock.advance(10_000);
+      assert.deepEqual(events, [
+        ['Node/podrun', 'NodeNotSchedulable', 'Node podrun status is now: NodeNotSchedulable'],
+        ['Node/podrun', 'NodeSchedulable', 'Node podrun status is now: NodeSchedulable'],
+      ]);
+    } finally {
+      await manager.stop();
+    }
+  });
+
   test('a restart keeps user labels and taints and puts back the kubelet’s labels', async () => {
     const { api, manager } = setup();
     api.node = {
