@@ -52,6 +52,8 @@ export interface PodrunOptions {
   /** Where Service ClusterIPs come from. @default DEFAULT_SERVICE_CIDR (10.96.0.0/12) */
   serviceCIDR?: string;
   nodeName?: string;
+  /** Pods the node admits: its `pods` capacity (the kubelet's maxPods). @default 110 */
+  maxPods?: number;
   /**
    * The kubelet's --cluster-dns: ClusterFirst pods' nameservers. Without one, ClusterFirst pods fall back to
    * the host's resolv.conf with a MissingClusterDNS event, as upstream.
@@ -217,6 +219,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       rootDir: layout.kubeletDir,
       events: recorder('kubelet', nodeName),
       log,
+      ...(options.maxPods !== undefined ? { maxPods: options.maxPods } : {}),
     });
     closers.push(() => node.stop());
     const scheduler = await startScheduler({ registry, clock, events: recorder('default-scheduler'), log });
