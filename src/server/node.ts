@@ -91,6 +91,7 @@ export interface RunningNode {
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { runtime } = options;
   const version = await runtime.version();
+  const podCIDR = runtime.podNetwork?.()?.podCidr;
   const manager = new NodeStatusManager({
     api: registryNodeApi(options.registry),
     clock: options.clock,
@@ -104,6 +105,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       // Upstream prints the CRI runtime's type, the same name its containerIDs carry (`containerd://…`).
       containerRuntimeVersion: `${runtime.name}://${version.runtimeVersion}`,
       kubeletPort: KUBELET_PORT,
+      ...(podCIDR ? { podCIDR } : {}),
     },
     read: () => readNodeReadings({ rootDir: options.rootDir }),
     readyErrors: async () => {

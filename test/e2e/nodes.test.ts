@@ -38,6 +38,13 @@ spec:
 ${extra}`;
 }
 
+function inCidr(ip: string, cidr: string): boolean {
+  const toInt = (a: string) => a.split('.').reduce((n, o) => n * 256 + Number(o), 0);
+  const [base, bits] = cidr.split('/');
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(ip) / size) === Math.floor(toInt(base ?? '') / size);
+}
+
 const running = (p: Pod) => p.status?.phase === 'Running';
 
 async function failedScheduling(pod: string): Promise<string> {
@@ -80,6 +87,8 @@ describe('the Node', { skip: E2E_SKIP }, () => {
     assert.equal(node.status?.nodeInfo?.osImage, cells[7]);
     assert.equal(node.metadata?.labels?.['kubernetes.io/hostname'], 'podrun');
     assert.equal(node.metadata?.labels?.['kubernetes.io/os'], 'linux');
+    assert.match(node.spec?.podCIDR ?? '', /^\d+\.\d+\.\d+\.\d+\/\d+$/, 'the pods’ network');
+    assert.deepEqual(node.spec?.podCIDRs, [node.spec?.podCIDR]);
     const lease = await k().json<Lease>(['get', 'lease', '-n', 'kube-node-lease', 'podrun']);
     assert.equal(lease.spec?.holderIdentity, 'podrun');
     assert.equal(lease.spec?.leaseDurationSeconds, 40);
@@ -114,6 +123,12 @@ describe('the Node', { skip: E2E_SKIP }, () => {
 
     const node = await k().ok(['describe', 'node', 'podrun']);
     assert.match(node, /Lease:\n\s+HolderIdentity:\s+podrun\n/);
+    assert.match(node, /PodCIDR:\s+\d+\.\d+\.\d+\.\d+\/\d+\nPodCIDRs:/);
+    const cidr = (await k().json<Node>(['get', 'node', 'podrun'])).spec?.podCIDR ?? '';
+    assert.ok(
+      inCidr(placed.status?.podIP ?? '', cidr),
+      `pod IP ${placed.status?.podIP} in the node's ${cidr}`,
+    );
     assert.match(node, /Ready\s+True\s+.*KubeletReady\s+kubelet is posting ready status/);
     assert.match(
       node,

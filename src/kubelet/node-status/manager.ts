@@ -143,7 +143,7 @@ export class NodeStatusManager {
         apiVersion: 'v1',
         kind: 'Node',
         metadata: { name: config.nodeName, labels, annotations: defaultNodeAnnotations() },
-        spec: {},
+        spec: config.podCIDR ? { podCIDR: config.podCIDR, podCIDRs: [config.podCIDR] } : {},
       });
       this.#nodeUid = created.metadata?.uid ?? '';
       return created;
@@ -151,13 +151,18 @@ export class NodeStatusManager {
     this.#nodeUid = existing.metadata?.uid ?? '';
     const current = existing.metadata?.labels ?? {};
     const missing = KUBELET_MANAGED_LABELS.filter((k) => current[k] !== labels[k]);
-    if (missing.length === 0) return existing;
+    // A podCIDR, once set, may not change; a node without one gets it.
+    const addCIDR = !!config.podCIDR && !existing.spec?.podCIDR;
+    if (missing.length === 0 && !addCIDR) return existing;
     const next: Node = {
       ...existing,
       metadata: {
         ...existing.metadata,
         labels: { ...current, ...Object.fromEntries(missing.map((k) => [k, labels[k]!])) },
       },
+      spec: addCIDR
+        ? { ...existing.spec, podCIDR: config.podCIDR, podCIDRs: [config.podCIDR!] }
+        : existing.spec,
     };
     return api.updateNode(next);
   }

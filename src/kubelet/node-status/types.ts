@@ -57,6 +57,8 @@ export interface NodeConfig {
   containerRuntimeVersion: string;
   /** The kubelet's port in status.daemonEndpoints. */
   kubeletPort: number;
+  /** The pods' network (spec.podCIDR, which node IPAM sets on a cluster); undefined where pods share the host's. */
+  podCIDR?: string;
 }
 
 /** Which eviction signals are past their threshold now. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Lease, Node, ObjectReference } from '../../../src/api/types.js';
 import { type NodeApi, NodeStatusManager } from '../../../src/kubelet/node-status/manager.js';
-import type { NodeReadings } from '../../../src/kubelet/node-status/types.js';
+import type { NodeConfig, NodeReadings } from '../../../src/kubelet/node-status/types.js';
 import { FakeClock } from '../../../src/util/clock.js';
 import { CONFIG, readings } from './fixtures.js';
 
@@ -48,7 +48,7 @@ class MemoryApi implements NodeApi {
   }
 }
 
-function setup() {
+function setup(config: NodeConfig = CONFIG) {
   const clock = new FakeClock(Date.UTC(2026, 11, 5, 12, 0, 0));
   const api = new MemoryApi();
   const events: Array<[string, string, string]> = [];
@@ -56,7 +56,7 @@ function setup() {
   const manager = new NodeStatusManager({
     api,
     clock,
-    config: CONFIG,
+    config,
     events: {
       event: (ref: ObjectReference, _t, reason, message) =>
         events.push([`${ref.kind}/${ref.name}`, reason, message]),
@@ -149,6 +149,19 @@ describe('NodeStatusManager', () => {
     } finally {
       await manager.stop();
     }
+  });
+
+  test('the pods’ network is the node’s podCIDR, set at creation or on a node without one', async () => {
+    const { api, manager } = setup({ ...CONFIG, podCIDR: '10.244.0.0/16' });
+    await manager.register();
+    assert.deepEqual(api.node?.spec, { podCIDR: '10.244.0.0/16', podCIDRs: ['10.244.0.0/16'] });
+    api.node = { ...api.node!, spec: { taints: [{ key: 'k', effect: 'NoSchedule' }] } };
+    await manager.register();
+    assert.deepEqual(api.node.spec, {
+      taints: [{ key: 'k', effect: 'NoSchedule' }],
+      podCIDR: '10.244.0.0/16',
+      podCIDRs: ['10.244.0.0/16'],
+    });
   });
 
   test('a restart keeps user labels and taints and puts back the kubelet’s labels', async () => {
