@@ -38,13 +38,13 @@ export function collect(value: string, previous: string[] | undefined): string[]
 export function backoffInitialOption() {
   return new Option('--backoff-initial <duration>', 'first CrashLoopBackOff delay (kubelet: 10s)')
     .argParser(parseDuration)
-    .default(10_000);
+    .default(10_000, '10s');
 }
 
 export function backoffMaxOption() {
   return new Option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)')
     .argParser(parseDuration)
-    .default(300_000);
+    .default(300_000, '5m');
 }
 
 /** `--service-cidr`: where Service ClusterIPs come from (kube-apiserver --service-cluster-ip-range). */
@@ -78,6 +78,53 @@ export function imagesOption() {
   return new Option('--images <mode>', "where containers' files come from: pull (images) or host")
     .argParser(parseImagesMode)
     .default('pull' as ImagesMode);
+}
+
+function parsePercent(flag: string) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\d+$/.test(text.trim()) || n > 100) {
+      throw new InvalidArgumentError(`${flag} takes a whole percentage from 0 to 100, got "${text}"`);
+    }
+    return n;
+  };
+}
+
+/** The kubelet's image garbage collection flags (ImageGCPolicy), with its defaults. */
+export function imageGcOptions() {
+  return [
+    new Option(
+      '--image-gc-high-threshold <percent>',
+      'disk usage at which unused images are removed (kubelet: 85; 100 turns it off)',
+    )
+      .argParser(parsePercent('--image-gc-high-threshold'))
+      .default(85),
+    new Option(
+      '--image-gc-low-threshold <percent>',
+      'disk usage that image garbage collection frees down to (kubelet: 80)',
+    )
+      .argParser(parsePercent('--image-gc-low-threshold'))
+      .default(80),
+    new Option(
+      '--minimum-image-ttl-duration <duration>',
+      'an unused image younger than this is never removed for space (kubelet: 2m)',
+    )
+      .argParser(parseDuration)
+      .default(120_000, '2m'),
+    new Option(
+      '--image-maximum-gc-age <duration>',
+      'unused images not used for this long are removed whatever the usage (kubelet: 0s, off)',
+    )
+      .argParser(parseDuration)
+      .default(0, '0s'),
+  ] as const;
+}
+
+export function imagePullSyncFsOption() {
+  return new Option(
+    '--image-pull-sync-fs',
+    "flush each unpacked image layer to disk before it is used, so a power cut cannot leave it half written (containerd's image_pull_with_sync_fs; slower pulls)",
+  ).default(false);
 }
 
 export function registriesConfOption() {

@@ -34,7 +34,7 @@ import { DockerKeyring } from './registry/keyring.js';
 import type { PlatformSpec } from './registry/platform.js';
 import { defaultRegistriesConfPath, loadRegistriesConf } from './registry/registries-conf.js';
 import { AuthConfigError, credentialsFromAuth, credentialsKey } from './service/credentials.js';
-import { BlobArrivals, unpackEarly } from './service/early-unpack.js';
+import { BlobArrivals, StreamedLayers, unpackEarly } from './service/early-unpack.js';
 import { defaultGcPolicy, type GcCandidate, type GcPolicy, planGc } from './service/gc-plan.js';
 import { PullTracker } from './service/progress.js';
 import { type CredentialSource, invalidImageName, pullError } from './service/pull-errors.js';
@@ -87,6 +87,7 @@ export class ImageService implements ImageServiceApi {
   private readonly pulls = new Map<string, SharedPull>();
   private readonly tracker = new PullTracker();
   private readonly arrivals = new BlobArrivals();
+  private readonly streamed: StreamedLayers;
   /** Image id -> ms of last use (pull, image(), in use at a gc); the kubelet keeps this in memory too. */
   private readonly lastUsed = new Map<string, number>();
   private readonly openedAt: number;
@@ -102,6 +103,7 @@ export class ImageService implements ImageServiceApi {
   ) {
     this.now = opts.now ?? Date.now;
     this.openedAt = this.now();
+    this.streamed = new StreamedLayers(store);
   }
 
   static async open(opts: ImageServiceOptions): Promise<ImageService> {
@@ -129,6 +131,7 @@ export class ImageService implements ImageServiceApi {
       ...(opts.platform ? { platform: opts.platform } : {}),
       ...(opts.now ? { now: opts.now } : {}),
       onBlobProgress: (d, bytes) => svc?.tracker.progress(d, bytes),
+      blobTee: (desc) => svc?.streamed.tee(desc),
     });
     svc = new ImageService(store, client, keyring, dockerConfig, opts);
     return svc;
@@ -228,6 +231,7 @@ export class ImageService implements ImageServiceApi {
   ): Promise<string> {
     const entry = this.tracker.start(asked, this.now());
     let early: Promise<void> | undefined;
+    let unplan = () => {};
     let settle!: () => void;
     const settled = new Promise<void>((r) => {
       settle = r;
@@ -238,6 +242,9 @@ export class ImageService implements ImageServiceApi {
         pulled = await this.client.pull(refString, {
           ...(credentials ? { credentials } : {}),
           signal,
+          onConfig: (m, config) => {
+            unplan = this.streamed.plan(m, config);
+          },
           onManifest: (m) => {
             entry.setManifest(m.config, m.layers);
             early = unpackEarly(this.store, this.arrivals, m, settled).catch(() => {});
@@ -277,6 +284,7 @@ export class ImageService implements ImageServiceApi {
       this.lastUsed.set(rec.id, this.now());
       return rec.id;
     } finally {
+      unplan();
       settle();
       // Nothing of this pull runs on once it has answered.
       await early;

@@ -17,6 +17,8 @@ import {
   type ContainerLogSource,
   DEFAULT_CRASHLOOP_BACKOFF,
   DEFAULT_IMAGE_BACKOFF,
+  DEFAULT_IMAGE_GC,
+  type ImageGCConfig,
 } from '../kubelet/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
@@ -46,6 +48,10 @@ export interface PodrunOptions {
   images?: ImagesMode;
   /** containers-registries.conf(5) for the runtime's pulls. @default DEFAULT_REGISTRIES_CONF */
   registriesConf?: string;
+  /** The kubelet's image garbage collection policy; unset fields keep the kubelet's defaults. */
+  imageGC?: Partial<Omit<ImageGCConfig, 'periodMs'>>;
+  /** Flush each unpacked image layer to disk before using it (survives a power cut). @default false */
+  imagePullSyncFs?: boolean;
   /** CrashLoopBackOff initial delay and cap (the kubelet's 10 s and 5 min by default). */
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -137,6 +143,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       (await openRuntime(options.runtime ?? 'host', layout.runtimeDir, clock, log, {
         registriesConf: options.registriesConf ?? DEFAULT_REGISTRIES_CONF,
         imagesDir: layout.imagesDir,
+        ...(options.imagePullSyncFs ? { imagePullSyncFs: true } : {}),
       }));
     closers.push(() => runtime.close?.());
 
@@ -172,6 +179,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
         clusterDNS: options.clusterDNS ?? network.clusterDNS,
         clusterDomain: CLUSTER_DOMAIN,
         images: options.images ?? 'pull',
+        imageGC: { ...DEFAULT_IMAGE_GC, ...options.imageGC },
       },
     });
 

@@ -19,6 +19,8 @@ export interface RuntimeImageOptions {
   registriesConf?: string;
   /** Where the runtime keeps images (`<state dir>/images`); without it the runtime runs host binaries only. */
   imagesDir?: string;
+  /** Flush each unpacked layer to disk before committing it (containerd's image_pull_with_sync_fs). */
+  imagePullSyncFs?: boolean;
 }
 
 export class RuntimeUnavailableError extends Error {
@@ -46,6 +48,7 @@ export async function openRuntime(
               imageStore: {
                 dir: images.imagesDir,
                 ...(images.registriesConf !== undefined ? { registriesConf: images.registriesConf } : {}),
+                ...(images.imagePullSyncFs ? { syncFs: true } : {}),
               },
             }
           : {}),

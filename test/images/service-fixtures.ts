@@ -90,7 +90,7 @@ export async function openService(
     registriesConf: join(dir, 'no-registries.conf'),
     dockerConfig: join(dir, 'no-config.json'),
     platform: parsePlatform('linux/amd64'),
-    storeOptions: { durable: false, gcGraceMs: 0 },
+    storeOptions: { gcGraceMs: 0 },
     ...opts,
   });
 }

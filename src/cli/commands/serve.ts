@@ -6,6 +6,8 @@ import { defaultStateDir } from '../../server/state-dir.js';
 import {
   backoffInitialOption,
   backoffMaxOption,
+  imageGcOptions,
+  imagePullSyncFsOption,
   imagesOption,
   parsePort,
   registriesConfOption,
@@ -40,8 +42,22 @@ export function serveCommand(): Command {
     .addOption(serviceCidrOption())
     .addOption(imagesOption())
     .addOption(registriesConfOption())
+    .addOption(imagePullSyncFsOption())
+    .addOption(imageGcOptions()[0])
+    .addOption(imageGcOptions()[1])
+    .addOption(imageGcOptions()[2])
+    .addOption(imageGcOptions()[3])
     .option('--max-pods <n>', "pods the node admits (the kubelet's maxPods)", parseMaxPods, 110)
     .action(async (opts) => {
+      if (opts.imageGcLowThreshold > opts.imageGcHighThreshold) {
+        // The kubelet's own validation words (pkg/kubelet/apis/config/validation).
+        fail(
+          new Error(
+            `imageGCLowThresholdPercent (--image-gc-low-threshold) ${opts.imageGcLowThreshold} must be less than imageGCHighThresholdPercent (--image-gc-high-threshold) ${opts.imageGcHighThreshold}`,
+          ),
+          'invalid configuration',
+        );
+      }
       let podrun: Awaited<ReturnType<typeof startPodrun>>;
       try {
         podrun = await startPodrun({
@@ -54,6 +70,13 @@ export function serveCommand(): Command {
           serviceCIDR: opts.serviceCidr,
           images: opts.images,
           registriesConf: opts.registriesConf,
+          imagePullSyncFs: opts.imagePullSyncFs,
+          imageGC: {
+            highThresholdPercent: opts.imageGcHighThreshold,
+            lowThresholdPercent: opts.imageGcLowThreshold,
+            minAgeMs: opts.minimumImageTtlDuration,
+            maxAgeMs: opts.imageMaximumGcAge,
+          },
           maxPods: opts.maxPods,
         });
       } catch (err) {

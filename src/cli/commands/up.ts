@@ -16,6 +16,7 @@ import {
   backoffInitialOption,
   backoffMaxOption,
   collect,
+  imagePullSyncFsOption,
   imagesOption,
   parseDuration,
   registriesConfOption,
@@ -51,6 +52,7 @@ export function upCommand(): Command {
     .addOption(serviceCidrOption())
     .addOption(imagesOption())
     .addOption(registriesConfOption())
+    .addOption(imagePullSyncFsOption())
     .action(async (opts) => {
       const load = await loadManifests(opts.filename);
       if (load.errors.length > 0) {
@@ -221,6 +223,7 @@ async function connect(opts: {
   runtime: 'host' | 'docker';
   images: ImagesMode;
   registriesConf: string;
+  imagePullSyncFs: boolean;
   backoffInitial: number;
   backoffMax: number;
   serviceCidr: string;
@@ -237,6 +240,7 @@ async function connect(opts: {
     serviceCIDR: opts.serviceCidr,
     images: opts.images,
     registriesConf: opts.registriesConf,
+    imagePullSyncFs: opts.imagePullSyncFs,
     port: 0,
   });
   return inProcessClient(podrun, opts.stateDir);

@@ -4,7 +4,7 @@
 import type { Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat, truncate, unlink } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { hasherFor } from '../digest.js';
 import { RegistryError } from './errors.js';
@@ -20,6 +20,12 @@ export interface DownloadOptions {
   maxAttempts: number;
   /** Bytes of the blob in the temp file so far (resumed prefix included). */
   onProgress?: (bytes: number) => void;
+  /**
+   * Where else a download from its first byte goes as it arrives (a layer unpacked while it downloads). It
+   * is ended after the last byte, before the digest is checked, and destroyed when the attempt fails; its
+   * own failure or slowness never fails the download, though it does pace it (backpressure).
+   */
+  tee?: () => Writable | undefined;
 }
 
 async function sizeOf(path: string): Promise<number> {
@@ -85,12 +91,14 @@ export async function downloadBlob(
       let done = offset;
       const onProgress = opts.onProgress;
       onProgress?.(done);
+      const tee = offset === 0 ? openTee(opts.tee) : undefined;
       const hashing = new Transform({
         transform(chunk: Buffer, _enc, cb) {
           hash.update(chunk);
           done += chunk.length;
           onProgress?.(done);
-          cb(null, chunk);
+          if (tee === undefined || tee.destroyed || tee.write(chunk)) cb(null, chunk);
+          else waitForDrain(tee).then(() => cb(null, chunk));
         },
       });
       try {
@@ -99,8 +107,10 @@ export async function downloadBlob(
         if (!res.body.complete) throw new Error('connection closed before the body was complete');
       } catch (err) {
         lastError = err as Error;
+        tee?.destroy(lastError);
         continue;
       }
+      tee?.end();
       return verifyAndCommit(sink, desc, tmp, hash);
     }
     return verifyAndCommit(sink, desc, tmp, await hashPrefix(tmp, desc.digest, offset));
@@ -109,6 +119,25 @@ export async function downloadBlob(
     'Unavailable',
     `failed to copy: ${desc.digest}: download stopped ${opts.maxAttempts} times: ${lastError?.message ?? 'no progress'}`,
   );
+}
+
+function openTee(open: (() => Writable | undefined) | undefined): Writable | undefined {
+  const tee = open?.();
+  // Its errors are its own (the unpack reports them); the download goes on without it.
+  tee?.on('error', () => {});
+  return tee;
+}
+
+function waitForDrain(w: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      w.off('drain', done);
+      w.off('close', done);
+      resolve();
+    };
+    w.once('drain', done);
+    w.once('close', done);
+  });
 }
 
 async function verifyAndCommit(sink: BlobSink, desc: Descriptor, tmp: string, hash: Hash): Promise<void> {

@@ -1,6 +1,7 @@
 // The pull client: resolve a reference to a manifest (HEAD, then GET by digest), pick the platform from
 // an index, fetch the config and every layer into a BlobSink. Follows containerd's resolver and fetcher
 // (core/remotes/docker/resolver.go, fetcher.go) and words its errors the same way.
+import type { Writable } from 'node:stream';
 import { digestOf, digestProblem } from '../digest.js';
 import { type ImageReference, parseDockerRef, referenceName, referenceString } from '../reference.js';
 import { AuthCache, type Credentials, parseChallenges } from './auth.js';
@@ -39,6 +40,8 @@ export interface RegistryClientOptions {
   now?: () => number;
   /** Bytes of `digest` on disk so far, as a download goes (shared downloads report once, for all pulls). */
   onBlobProgress?: (digest: string, bytes: number) => void;
+  /** Where else a blob's bytes go while it downloads from its first byte (see DownloadOptions.tee). */
+  blobTee?: (desc: Descriptor) => Writable | undefined;
 }
 
 export interface PullOptions {
@@ -47,6 +50,8 @@ export interface PullOptions {
   signal?: AbortSignal;
   /** Called once the platform manifest is known, before any blob is fetched (for progress lines). */
   onManifest?: (manifest: ImageManifest) => void;
+  /** Called with the verified config once it is fetched, before any layer is. */
+  onConfig?: (manifest: ImageManifest, config: Buffer) => void;
 }
 
 export interface ResolvedManifest {
@@ -121,7 +126,7 @@ export class RegistryClient {
    * kubelet's aggregate `[e1, e2]`.
    */
   async pull(image: string, opts: PullOptions = {}): Promise<PullResult> {
-    return this.eachSource(image, opts, (ref, repo) => this.pullFrom(ref, repo, opts.onManifest));
+    return this.eachSource(image, opts, (ref, repo) => this.pullFrom(ref, repo, opts));
   }
 
   /**
@@ -188,7 +193,7 @@ export class RegistryClient {
   private async pullFrom(
     ref: ImageReference,
     repo: Repo,
-    onManifest?: (manifest: ImageManifest) => void,
+    { onManifest, onConfig }: Pick<PullOptions, 'onManifest' | 'onConfig'>,
   ): Promise<PullResult> {
     const refString = referenceString(ref);
     const top = await this.resolveIn(ref, repo).catch((err: unknown) => {
@@ -212,6 +217,7 @@ export class RegistryClient {
     }
     onManifest?.(manifest);
     const configBytes = await this.fetchSmallBlob(repo, manifest.config);
+    onConfig?.(manifest, configBytes);
     // Bottom layer first, a few at a time (containerd's max_concurrent_downloads, default 3): the lower
     // layers land early and can be unpacked while the upper ones are still downloading.
     const queue = [...manifest.layers];
@@ -505,6 +511,7 @@ export class RegistryClient {
         ...(this.opts.onBlobProgress
           ? { onProgress: (bytes: number) => this.opts.onBlobProgress?.(desc.digest, bytes) }
           : {}),
+        ...(this.opts.blobTee ? { tee: () => this.opts.blobTee?.(desc) } : {}),
       });
     })().finally(() => this.inflight.delete(desc.digest));
     this.inflight.set(desc.digest, p);

@@ -7,7 +7,6 @@ import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobSink } from '../registry/sink.js';
 import { hexOf } from '../store/digest.js';
-import { fsyncDir } from '../store/fsutil.js';
 import type { BlobStore } from '../store/index.js';
 
 export class StoreBlobSink implements BlobSink {
@@ -38,8 +37,8 @@ export class StoreBlobSink implements BlobSink {
     } finally {
       await fh.close();
     }
+    // The directory is flushed once per image, by addImage before the index names the blob.
     await rename(verifiedPath, this.blobs.path(digest));
-    await fsyncDir(this.blobs.dir);
     this.onStored(digest, size);
   }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkDigest, hexOf, StoreError } from './digest.js';
-import { errnoCode, fsyncDir, tempName } from './fsutil.js';
+import { errnoCode, tempName } from './fsutil.js';
 
 export class BlobStore {
   readonly dir: string;
@@ -168,8 +168,8 @@ export class BlobWriter extends Writable {
     await fh.sync();
     await fh.close();
     this.fh = undefined;
+    // The directory is flushed once per image, by addImage before the index names the blob.
     await rename(this.tmp, this.store.path(actual));
-    await fsyncDir(this.store.dir);
     this.result = actual;
   }
 

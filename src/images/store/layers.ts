@@ -3,15 +3,16 @@
 // than diff ID because the unpacked directory depends on the layers below it: a directory the tar implies
 // without listing copies its owner and mode from them. Identical stacks are still unpacked once and shared by
 // every image that has them. A layer is unpacked into `<root>/tmp`, checked against its diff ID, flushed
-// (`sync -f`) and renamed into place, so a half-unpacked layer is never found under `layers/`.
+// (`sync -f`, when asked) and renamed into place, so a half-unpacked layer is never found under `layers/`.
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import type { BlobStore } from './blobs.js';
-import { openDecompressed } from './decompress.js';
+import { decompressStream, openDecompressed } from './decompress.js';
 import { chainIDs, hexOf, StoreError } from './digest.js';
 import { errnoCode, fsyncDir, tempName, writeFileAtomic } from './fsutil.js';
-import { defaultUnpackLimits, type UnpackLimits, unpackLayer } from './unpack.js';
+import { defaultUnpackLimits, type LowerLayers, type UnpackLimits, unpackLayer } from './unpack.js';
 
 function syncFs(path: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -30,6 +31,8 @@ export interface LayerRecord {
   blob: string;
   tarBytes: number;
   entries: number;
+  /** Directories the layer makes opaque, relative to its root (absent in records written before it was kept). */
+  opaqueDirs?: string[];
 }
 
 export interface LayerSource {
@@ -43,12 +46,14 @@ export class LayerStore {
   readonly dir: string;
   private readonly tmpDir: string;
   private readonly inflight = new Map<string, Promise<void>>();
+  /** Layers being unpacked as their blobs download; these promises never reject. */
+  private readonly streaming = new Map<string, Promise<void>>();
 
   constructor(
     root: string,
     private readonly blobs: BlobStore,
     private readonly limits: UnpackLimits = defaultUnpackLimits,
-    private readonly durable = true,
+    private readonly syncFs = false,
   ) {
     this.dir = join(root, 'layers');
     this.tmpDir = join(root, 'tmp');
@@ -99,6 +104,12 @@ export class LayerStore {
     for (let i = 0; i < layers.length; i++) {
       const chainID = ids[i]!;
       if (await this.has(chainID)) continue;
+      // A layer unpacked as it downloaded is waited for; if that failed, it is unpacked from its blob.
+      const streamed = this.streaming.get(chainID);
+      if (streamed !== undefined) {
+        await streamed;
+        if (await this.has(chainID)) continue;
+      }
       let job = this.inflight.get(chainID);
       if (job === undefined) {
         job = this.unpack(layers[i]!, i, chainID, ids.slice(0, i).reverse()).finally(() =>
@@ -111,21 +122,82 @@ export class LayerStore {
     return ids;
   }
 
+  /**
+   * A writable for layer `index`'s blob as it downloads: the layer is unpacked from it at once, beside the
+   * download, and committed like any other once its diff ID checks out and the layers below it are in.
+   * Undefined when the layer is already there or on its way. Best effort: whatever goes wrong (a download
+   * that restarts, an unpack error) leaves the layer to `ensure`, which unpacks it from the stored blob and
+   * reports errors in its own words.
+   */
+  streamUnpack(
+    src: LayerSource,
+    index: number,
+    chainID: string,
+    lowerIDs: readonly string[],
+  ): Writable | undefined {
+    if (this.streaming.has(chainID) || this.inflight.has(chainID)) return undefined;
+    const input = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // A writer that gives up (a cut download) destroys it with its reason; the unpack fails on it, quietly.
+    input.on('error', () => {});
+    const lowersReady = async (): Promise<readonly string[]> => {
+      for (const id of lowerIDs) {
+        await (this.streaming.get(id) ?? this.inflight.get(id)?.catch(() => {}));
+        if (!(await this.has(id))) throw new StoreError(`layer ${id} below it could not be unpacked`);
+      }
+      return lowerIDs.map((id) => this.fsDir(id));
+    };
+    const job = (async () => {
+      if (await this.has(chainID)) return;
+      await this.unpackAndCommit(
+        src,
+        index,
+        chainID,
+        [...lowerIDs],
+        () => decompressStream(input, `layer ${index} (blob ${src.blob})`),
+        lowersReady,
+      );
+    })()
+      .catch(() => {})
+      .finally(() => {
+        // Done or failed, it takes no more bytes: the download goes on without it.
+        input.destroy();
+        this.streaming.delete(chainID);
+      });
+    this.streaming.set(chainID, job);
+    return input;
+  }
+
   private async unpack(src: LayerSource, index: number, chainID: string, lowerIDs: string[]): Promise<void> {
     const what = `layer ${index} (blob ${src.blob})`;
     if (!(await this.blobs.has(src.blob))) throw new StoreError(`${what} is not in the blob store`);
+    const lowers = lowerIDs.map((id) => this.fsDir(id));
+    await this.unpackAndCommit(
+      src,
+      index,
+      chainID,
+      lowerIDs,
+      () => openDecompressed(this.blobs.path(src.blob), what),
+      lowers,
+    );
+  }
+
+  /** Unpacks the decompressed layer into a temp directory, checks its diff ID, and renames it into place. */
+  private async unpackAndCommit(
+    src: LayerSource,
+    index: number,
+    chainID: string,
+    lowerIDs: string[],
+    decompress: () => Promise<{ stream: Readable }>,
+    lowers: LowerLayers,
+  ): Promise<void> {
+    const what = `layer ${index} (blob ${src.blob})`;
     const tmp = join(this.tmpDir, tempName('layer'));
     await mkdir(join(tmp, 'fs'), { recursive: true });
     try {
-      const { stream } = await openDecompressed(this.blobs.path(src.blob), what);
+      const { stream } = await decompress();
       let result: Awaited<ReturnType<typeof unpackLayer>>;
       try {
-        result = await unpackLayer(
-          stream,
-          join(tmp, 'fs'),
-          lowerIDs.map((id) => this.fsDir(id)),
-          this.limits,
-        );
+        result = await unpackLayer(stream, join(tmp, 'fs'), lowers, this.limits);
       } catch (err) {
         stream.destroy();
         throw new StoreError(`failed to extract layer ${src.diffID}: ${(err as Error).message}`);
@@ -143,9 +215,13 @@ export class LayerStore {
         blob: src.blob,
         tarBytes: result.tarBytes,
         entries: result.entries,
+        ...(result.opaqueDirs.length > 0 ? { opaqueDirs: result.opaqueDirs } : {}),
       };
-      await writeFileAtomic(join(tmp, 'layer.json'), `${JSON.stringify(record, null, 2)}\n`);
-      if (this.durable) {
+      const recordText = `${JSON.stringify(record, null, 2)}\n`;
+      // Without syncFs the layer's files are not flushed, so flushing its record alone would buy nothing.
+      if (this.syncFs) await writeFileAtomic(join(tmp, 'layer.json'), recordText);
+      else await writeFile(join(tmp, 'layer.json'), recordText);
+      if (this.syncFs) {
         // syncfs(2) through coreutils: node has no syncfs, and fsyncing every unpacked file is slower. Run
         // asynchronously: a flush takes long on a slow disk, and the process (downloads, the API server)
         // must go on meanwhile.
@@ -157,7 +233,7 @@ export class LayerStore {
         // Another unpack of the same chain got there first: theirs is as good as ours.
         if (errnoCode(err) !== 'EEXIST' && errnoCode(err) !== 'ENOTEMPTY') throw err;
       }
-      await fsyncDir(this.dir);
+      if (this.syncFs) await fsyncDir(this.dir);
     } finally {
       await rm(tmp, { recursive: true, force: true });
     }

@@ -19,6 +19,7 @@ import {
   symlinkSync,
   writeSync,
 } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyscallError, Syscalls } from './syscalls.js';
 import { readTar, type TarEntry, TarError } from './tar-reader.js';
@@ -37,9 +38,13 @@ export interface UnpackResult {
   diffID: string;
   tarBytes: number;
   entries: number;
+  /** Directories this layer makes opaque (`.wh..wh..opq`), relative to its root: lower layers do not show. */
+  opaqueDirs: string[];
 }
 
 const whiteoutPrefix = '.wh.';
+/** Files at least this large are written asynchronously; smaller ones at once (fewer hops per file). */
+const asyncWriteBytes = 256 * 1024;
 const opaqueMarker = '.wh..wh..opq';
 
 export class LayerError extends Error {
@@ -110,6 +115,12 @@ function applyOwnerAndTimes(path: string, st: Stats): void {
 }
 
 /**
+ * The layers below one being unpacked, topmost first: given, or asked for once the tar is read, so that a
+ * layer can be unpacked while the ones below it still are (their directories are only read at the end).
+ */
+export type LowerLayers = readonly string[] | (() => Promise<readonly string[]>);
+
+/**
  * Unpacks the tar stream `src` into the empty directory `root`. `parents` are the layers below, topmost first;
  * a directory the tar implies without listing takes its attributes from the first of them that has it
  * (containerd's mkparent), else 0755 root:root.
@@ -117,7 +128,7 @@ function applyOwnerAndTimes(path: string, st: Stats): void {
 export async function unpackLayer(
   src: AsyncIterable<Buffer>,
   root: string,
-  parents: readonly string[],
+  parents: LowerLayers,
   limits: UnpackLimits = defaultUnpackLimits,
 ): Promise<UnpackResult> {
   const hash = createHash('sha256');
@@ -137,11 +148,14 @@ export async function unpackLayer(
 
   const sys = new Syscalls();
   const dirTimes: Array<{ path: string; mtime: number }> = [];
+  const opaqueDirs = new Set<string>();
   let entries = 0;
 
   // Relative paths known to be real directories in this layer, sparing an lstat per path component per entry
   // (this unpack is the directory's only writer; removals forget what they remove).
   const knownDirs = new Set<string>();
+  /** Directories made for entries below them that the tar did not list (yet), by relative path. */
+  const implied = new Map<string, string>();
   const forget = (relPath: string) => {
     for (const d of knownDirs) if (d === relPath || d.startsWith(`${relPath}/`)) knownDirs.delete(d);
   };
@@ -161,8 +175,19 @@ export async function unpackLayer(
       }
       mkdirSync(p, 0o755);
       knownDirs.add(relPath);
-      for (const parent of parents) {
-        const pst = lstatOrNull(join(parent, ...rel));
+      implied.set(relPath, p);
+    }
+  };
+
+  // Implied directories take their attributes from the layers below once the tar is read; a directory the
+  // tar lists later is its own, and one removed later is gone.
+  const inheritAttributes = async () => {
+    if (implied.size === 0) return;
+    const lowers = typeof parents === 'function' ? await parents() : parents;
+    for (const [relPath, p] of implied) {
+      if (!lstatOrNull(p)?.isDirectory()) continue;
+      for (const parent of lowers) {
+        const pst = lstatOrNull(join(parent, relPath));
         if (pst === null) continue;
         if (pst.isDirectory()) {
           applyOwnerAndTimes(p, pst);
@@ -192,6 +217,7 @@ export async function unpackLayer(
     if (base.startsWith(whiteoutPrefix)) {
       if (base === opaqueMarker) {
         await sys.lsetxattr(dir, 'trusted.overlay.opaque', Buffer.from('y'));
+        opaqueDirs.add(parent.join('/'));
         return;
       }
       const hidden = base.slice(whiteoutPrefix.length);
@@ -213,6 +239,18 @@ export async function unpackLayer(
     removeExisting(relPath, entry);
     switch (entry.type) {
       case 'file': {
+        if (entry.size >= asyncWriteBytes) {
+          // Large files are written by the thread pool, so the downloads this unpack runs beside go on.
+          const fh = await open(path, 'wx', 0o600);
+          try {
+            for await (const chunk of entry.body) {
+              for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off)).bytesWritten;
+            }
+          } finally {
+            await fh.close();
+          }
+          break;
+        }
         const fd = openSync(path, 'wx', 0o600);
         try {
           for await (const chunk of entry.body) {
@@ -226,6 +264,7 @@ export async function unpackLayer(
       case 'dir':
         if (lstatOrNull(path) === null) mkdirSync(path, 0o700);
         knownDirs.add(relPath);
+        implied.delete(relPath);
         break;
       case 'symlink':
         symlinkSync(entry.linkname, path);
@@ -286,6 +325,7 @@ export async function unpackLayer(
         throw new LayerError(`tar entry ${JSON.stringify(entry.name)}: ${msg}`);
       }
     }
+    await inheritAttributes();
     // Directory times last, since creating their children changed them.
     // A directory a later entry replaced or whited out is gone (or is no longer a directory): skip it.
     for (const { path, mtime } of dirTimes.reverse()) {
@@ -294,5 +334,5 @@ export async function unpackLayer(
   } finally {
     sys.close();
   }
-  return { diffID: `sha256:${hash.digest('hex')}`, tarBytes, entries };
+  return { diffID: `sha256:${hash.digest('hex')}`, tarBytes, entries, opaqueDirs: [...opaqueDirs] };
 }

@@ -25,11 +25,12 @@ export async function createHostRuntime(
   let runtime: HostRuntime | undefined;
   let images: ImageServiceApi | undefined = options.images;
   if (!images && options.imageStore) {
-    const { dir, registriesConf, dockerConfig } = options.imageStore;
+    const { dir, registriesConf, dockerConfig, syncFs } = options.imageStore;
     images = await ImageService.open({
       root: dir,
       ...(registriesConf !== undefined ? { registriesConf } : {}),
       ...(dockerConfig !== undefined ? { dockerConfig } : {}),
+      ...(syncFs ? { storeOptions: { syncFs } } : {}),
       // Bound late: the runtime is made with the service, and its containers keep their images.
       inUse: () => runtime?.imagesInUse() ?? new Set(),
     });
@@ -51,4 +52,6 @@ export interface HostImageStoreOptions {
   registriesConf?: string;
   /** Docker config for credentials; default `$HOME/.docker/config.json`. */
   dockerConfig?: string;
+  /** Flush each unpacked layer (syncfs) before committing it; off by default, as containerd 2. */
+  syncFs?: boolean;
 }

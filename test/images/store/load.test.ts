@@ -31,7 +31,7 @@ before(() => {
 });
 
 async function store(name: string): Promise<ImageStore> {
-  return ImageStore.open(join(work, name), { durable: false });
+  return ImageStore.open(join(work, name), {});
 }
 
 describe('loadArchive', () => {

@@ -29,7 +29,7 @@ const work = mkdtempSync(join(tmpdir(), 'podrun-rootfs-'));
 let store: ImageStore;
 
 before(async () => {
-  store = await ImageStore.open(join(work, 'store'), { durable: false, gcGraceMs: 0 });
+  store = await ImageStore.open(join(work, 'store'), { gcGraceMs: 0 });
   await loadArchive(store, busyboxLayout(work), { baseName: 'busybox' });
 });
 

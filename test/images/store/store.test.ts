@@ -1,7 +1,16 @@
 // The blob store, the layer store and the image index: verification before anything is stored, crash
 // leftovers never used, layers shared by chain ID, tags moving and going, gc and usage.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -28,7 +37,7 @@ before(() => {
 });
 
 async function openStore(name: string): Promise<ImageStore> {
-  return ImageStore.open(join(work, name), { durable: false, gcGraceMs: 0 });
+  return ImageStore.open(join(work, name), { gcGraceMs: 0 });
 }
 
 describe('blobs', () => {
@@ -192,5 +201,76 @@ describe('images', () => {
     const u = await s.usage();
     assert.equal(u.images, 0);
     assert.ok(u.capacityBytes > u.availableBytes && u.availableBytes > 0);
+  });
+});
+
+describe('layers unpacked from their downloads', () => {
+  /** Writes `data` into `w` in small chunks, as a download would, waiting when it asks to. */
+  async function feed(w: NodeJS.WritableStream, data: Buffer, upTo = data.length): Promise<void> {
+    for (let off = 0; off < upTo; off += 4096) {
+      if (!w.write(data.subarray(off, Math.min(off + 4096, upTo)))) {
+        await new Promise((resolve) => w.once('drain', resolve));
+      }
+    }
+  }
+
+  test('each layer is unpacked from its bytes as they arrive, without its blob in the store', async () => {
+    const s = await openStore('streamed');
+    const ids = chainIDs([base.diffID, top.diffID]);
+    const baseIn = s.layers.streamUnpack({ blob: sha256(base.blob), diffID: base.diffID }, 0, ids[0]!, []);
+    const topIn = s.layers.streamUnpack({ blob: sha256(top.blob), diffID: top.diffID }, 1, ids[1]!, [
+      ids[0]!,
+    ]);
+    assert.ok(baseIn && topIn);
+    // Asked again while on its way, a layer has no second writer.
+    assert.equal(
+      s.layers.streamUnpack({ blob: sha256(base.blob), diffID: base.diffID }, 0, ids[0]!, []),
+      undefined,
+    );
+    // The upper layer arrives first: both unpack at once.
+    await feed(topIn, top.blob);
+    topIn.end();
+    await feed(baseIn, base.blob);
+    baseIn.end();
+    // No blob is stored, so ensure can only have waited for the streamed unpacks.
+    assert.equal(await s.blobs.has(sha256(base.blob)), false);
+    const got = await s.layers.ensure([
+      { blob: sha256(base.blob), diffID: base.diffID },
+      { blob: sha256(top.blob), diffID: top.diffID },
+    ]);
+    assert.deepEqual(got, ids);
+    assert.equal(readFileSync(join(s.layers.fsDir(ids[0]!), 'etc', 'os-release'), 'utf8'), 'ID=test\n');
+    assert.equal(readFileSync(join(s.layers.fsDir(ids[1]!), 'app', 'run'), 'utf8'), 'run\n');
+    assert.deepEqual(readdirSync(join(work, 'streamed', 'tmp')), []);
+  });
+
+  test('a download cut short leaves the layer to be unpacked from its stored blob', async () => {
+    const s = await openStore('streamed-cut');
+    const src = { blob: sha256(base.blob), diffID: base.diffID };
+    const input = s.layers.streamUnpack(src, 0, base.diffID, []);
+    assert.ok(input);
+    await feed(input, base.blob, Math.floor(base.blob.length / 2));
+    input.destroy(new Error('connection reset'));
+    await s.blobs.put(base.blob, src.blob);
+    assert.deepEqual(await s.layers.ensure([src]), [base.diffID]);
+    assert.equal(readFileSync(join(s.layers.fsDir(base.diffID), 'etc', 'os-release'), 'utf8'), 'ID=test\n');
+    assert.deepEqual(readdirSync(join(work, 'streamed-cut', 'tmp')), []);
+  });
+
+  test('a directory the upper layer implies takes its attributes from the lower one, whichever finishes first', async () => {
+    const s = await openStore('streamed-implied');
+    const lower = ustarArchive([ustarEntry('srv/', '5', { mode: 0o750 }), ustarEntry('srv/a', '0')]);
+    const upper = ustarArchive([ustarEntry('srv/b', '0')]);
+    const lowerSrc = { blob: sha256(lower), diffID: sha256(lower) };
+    const upperSrc = { blob: sha256(upper), diffID: sha256(upper) };
+    const ids = chainIDs([lowerSrc.diffID, upperSrc.diffID]);
+    const lowerIn = s.layers.streamUnpack(lowerSrc, 0, ids[0]!, []);
+    const upperIn = s.layers.streamUnpack(upperSrc, 1, ids[1]!, [ids[0]!]);
+    assert.ok(lowerIn && upperIn);
+    upperIn.end(upper);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    lowerIn.end(lower);
+    await s.layers.ensure([lowerSrc, upperSrc]);
+    assert.equal(lstatSync(join(s.layers.fsDir(ids[1]!), 'srv')).mode & 0o7777, 0o750);
   });
 });
