@@ -174,7 +174,8 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
     o.log('starting podrun serve --runtime host');
     server = await startServer({
       allowFallback: false,
-      serveArgs: ['--runtime', 'host', '--images', 'host'],
+      // A kubelet admits 110 pods unless told otherwise; (c) starts o.pods at once.
+      serveArgs: ['--runtime', 'host', '--images', 'host', '--max-pods', String(Math.max(110, o.pods + 10))],
       maxSockets: 32,
     });
     const client = server.client;

@@ -99,6 +99,16 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({
     group: '',
     version: 'v1',
+    kind: 'Node',
+    resource: 'nodes',
+    singular: 'node',
+    namespaced: false,
+    shortNames: ['no'],
+    subresources: ['status'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
     kind: 'Event',
     resource: 'events',
     singular: 'event',
@@ -136,6 +146,14 @@ export const RESOURCES: readonly ResourceInfo[] = [
     namespaced: true,
     categories: ['all'],
     subresources: ['status'],
+  }),
+  res({
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    kind: 'Lease',
+    resource: 'leases',
+    singular: 'lease',
+    namespaced: true,
   }),
   res({
     group: 'discovery.k8s.io',

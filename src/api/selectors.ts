@@ -497,6 +497,11 @@ const KIND_FIELDS: Record<string, Record<string, FieldGetter>> = {
   Service: { ...META_FIELDS, 'spec.clusterIP': path('spec', 'clusterIP'), 'spec.type': path('spec', 'type') },
   Job: { ...META_FIELDS, 'status.successful': intField('status', 'succeeded') },
   ReplicaSet: { ...META_FIELDS, 'status.replicas': intField('status', 'replicas') },
+  // Cluster-scoped (NodeToSelectableFields); spec.unschedulable prints as Go's strconv.FormatBool.
+  Node: {
+    'metadata.name': path('metadata', 'name'),
+    'spec.unschedulable': (o) => (path('spec', 'unschedulable')(o) === 'true' ? 'true' : 'false'),
+  },
 };
 
 /** Old clients send `spec.host`; upstream converts it to `spec.nodeName`. */

@@ -3,6 +3,7 @@
 
 export type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 export type { Job } from 'kubernetes-types/batch/v1.js';
+export type { Lease } from 'kubernetes-types/coordination/v1.js';
 export type {
   ConfigMap,
   Container,
@@ -12,6 +13,9 @@ export type {
   EnvVar,
   Event,
   Namespace,
+  Node,
+  NodeCondition,
+  NodeStatus,
   ObjectReference,
   Pod,
   PodCondition,
@@ -21,6 +25,8 @@ export type {
   Secret,
   Service,
   ServiceAccount,
+  Taint,
+  Toleration,
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';

@@ -4,6 +4,7 @@ import { printConfigMaps, printNamespaces, printSecrets, printServiceAccounts } 
 import { defaultPrinter } from './default.js';
 import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
+import { printLeases, printNodes } from './node.js';
 import { printPods } from './pod.js';
 import { printEndpoints, printServices } from './service.js';
 import type { TablePrinter } from './types.js';
@@ -22,6 +23,8 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   Deployment: printDeployments,
   ReplicaSet: printReplicaSets,
   Job: printJobs,
+  Node: printNodes,
+  Lease: printLeases,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

@@ -4,7 +4,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from '../api/types.js';
-import { bindPod } from '../apiserver/binding.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
 import { removeStaleUploads } from '../apiserver/http/podrun-images.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
@@ -28,8 +27,9 @@ import { type Clock, systemClock } from '../util/clock.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
+import { startNode } from './node.js';
 import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
-import { schedulePod } from './scheduler.js';
+import { startScheduler } from './scheduler.js';
 import { ensureStateDir } from './state-dir.js';
 
 export interface PodrunOptions {
@@ -58,6 +58,8 @@ export interface PodrunOptions {
   /** Where Service ClusterIPs come from. @default DEFAULT_SERVICE_CIDR (10.96.0.0/12) */
   serviceCIDR?: string;
   nodeName?: string;
+  /** Pods the node admits: its `pods` capacity (the kubelet's maxPods). @default 110 */
+  maxPods?: number;
   /**
    * The kubelet's --cluster-dns: ClusterFirst pods' nameservers. Without one, ClusterFirst pods fall back to
    * the host's resolv.conf with a MissingClusterDNS event, as upstream.
@@ -216,21 +218,20 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await kubelet.start();
     closers.push(() => kubelet.stop());
 
-    const scheduler = {
+    // The Node before the scheduler, which places pods on the nodes it finds.
+    const node = await startNode({
+      registry,
+      runtime,
+      clock,
       nodeName,
-      bind: (ns: string, name: string, uid: string, node: string) => bindPod(registry, ns, name, uid, node),
-      events: recorder('default-scheduler'),
-      onError: (pod: string, err: unknown) => log(`scheduler: ${pod}: ${(err as Error).message}`),
-    };
-    const schedWatch = await registry.watch(
-      'pods',
-      undefined,
-      { resourceVersion: '0', fieldSelector: 'spec.nodeName=' },
-      (ev) => {
-        if (ev.type !== 'DELETED') schedulePod(scheduler, ev.object as unknown as Pod);
-      },
-    );
-    closers.push(() => schedWatch.stop());
+      rootDir: layout.kubeletDir,
+      events: recorder('kubelet', nodeName),
+      log,
+      ...(options.maxPods !== undefined ? { maxPods: options.maxPods } : {}),
+    });
+    closers.push(() => node.stop());
+    const scheduler = await startScheduler({ registry, clock, events: recorder('default-scheduler'), log });
+    closers.push(() => scheduler.stop());
 
     const controllers = new ControllerManager({
       client: registryControllerClient(registry),

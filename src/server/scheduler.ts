@@ -1,28 +1,113 @@
-// The scheduler of a one-node cluster: every pod without spec.nodeName is bound to the node, with the
-// default-scheduler's Scheduled event. Pods that name another node stay Pending, as on a cluster without it.
-import type { Pod } from '../api/types.js';
+// The default scheduler over the registry (src/controllers/scheduler): unbound pods are its queue; the nodes
+// and the pods bound to them are what it fits pods against. Pods that could not be placed are tried again when
+// a bound pod goes away or finishes, or a node's labels, taints, cordon or allocatable change.
+import { jsonEqual } from '../api/json-equal.js';
+import type { KubeObject, Node, Pod } from '../api/types.js';
+import { ApiError } from '../apiserver/errors.js';
+import type { Registry } from '../apiserver/registry.js';
+import { Scheduler } from '../controllers/scheduler/scheduler.js';
 import type { EventRecorder } from '../kubelet/types.js';
+import type { Clock } from '../util/clock.js';
 
-export interface SchedulerDeps {
-  nodeName: string;
-  /** Sets spec.nodeName and the PodScheduled condition (pods/binding). */
-  bind(namespace: string, name: string, uid: string, nodeName: string): Promise<void>;
+export interface SchedulerOptions {
+  registry: Registry;
+  clock: Clock;
   events: EventRecorder;
-  onError(pod: string, err: unknown): void;
+  log(line: string): void;
 }
 
-export function schedulePod(deps: SchedulerDeps, pod: Pod): void {
-  if (pod.spec?.nodeName || pod.metadata?.deletionTimestamp) return;
-  const ns = pod.metadata?.namespace ?? 'default';
-  const name = pod.metadata?.name ?? '';
-  deps.bind(ns, name, pod.metadata?.uid ?? '', deps.nodeName).then(
-    () =>
-      deps.events.event(
-        { apiVersion: 'v1', kind: 'Pod', namespace: ns, name, uid: pod.metadata?.uid },
-        'Normal',
-        'Scheduled',
-        `Successfully assigned ${ns}/${name} to ${deps.nodeName}`,
-      ),
-    (err: unknown) => deps.onError(`${ns}/${name}`, err),
-  );
+export interface RunningScheduler {
+  scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+const NON_TERMINATED = 'status.phase!=Succeeded,status.phase!=Failed';
+
+/** What of a node can change whether a pod fits it. */
+function placement(node: Node): unknown {
+  return {
+    labels: node.metadata?.labels ?? {},
+    spec: node.spec ?? {},
+    allocatable: node.status?.allocatable ?? {},
+  };
+}
+
+export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
+  const { registry, clock, events, log } = options;
+  const scheduler = new Scheduler({
+    clock,
+    events,
+    listNodes: async () => (await registry.list('nodes', undefined)).items as unknown as Node[],
+    listBoundPods: async (nodeName) =>
+      (
+        await registry.list('pods', undefined, {
+          fieldSelector: `spec.nodeName=${nodeName},${NON_TERMINATED}`,
+        })
+      ).items as unknown as Pod[],
+    getPod: async (ns, name) => (await registry.find('pods', ns, name)) as Pod | undefined,
+    bind: async (ns, name, uid, nodeName) => {
+      await registry.bind(ns, name, uid, nodeName);
+    },
+    setScheduledCondition: async (pod, condition) => {
+      try {
+        await registry.patch(
+          'pods',
+          pod.metadata?.namespace,
+          pod.metadata?.name ?? '',
+          'strategic',
+          { metadata: { uid: pod.metadata?.uid }, status: { conditions: [condition] } },
+          { subresource: 'status' },
+        );
+      } catch (e) {
+        // Deleted (or replaced) meanwhile: nothing left to report on.
+        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) throw e;
+      }
+    },
+    onError: (pod, err) => log(`scheduler: ${pod}: ${(err as Error).message}`),
+  });
+
+  const stops: Array<() => void> = [];
+  const watch = async (
+    resource: string,
+    fieldSelector: string | undefined,
+    onEvent: (type: string, object: KubeObject) => void,
+  ) => {
+    const w = await registry.watch(
+      resource,
+      undefined,
+      { resourceVersion: '0', ...(fieldSelector ? { fieldSelector } : {}) },
+      (ev) => onEvent(ev.type, ev.object),
+    );
+    stops.push(() => w.stop());
+  };
+
+  const seenNodes = new Map<string, unknown>();
+  await watch('nodes', undefined, (type, object) => {
+    const name = object.metadata.name ?? '';
+    if (type === 'DELETED') {
+      seenNodes.delete(name);
+      return;
+    }
+    const now = placement(object as unknown as Node);
+    const before = seenNodes.get(name);
+    seenNodes.set(name, now);
+    if (before === undefined || !jsonEqual(before, now)) scheduler.retryUnschedulable();
+  });
+  await watch('pods', 'spec.nodeName!=', (type, object) => {
+    const phase = (object.status as { phase?: string } | undefined)?.phase;
+    if (type === 'DELETED' || phase === 'Succeeded' || phase === 'Failed') scheduler.retryUnschedulable();
+  });
+  await watch('pods', 'spec.nodeName=', (type, object) => {
+    if (type === 'DELETED') scheduler.podRemoved(object as unknown as Pod);
+    else scheduler.podUpserted(object as unknown as Pod);
+  });
+  scheduler.start();
+
+  return {
+    scheduler,
+    async stop() {
+      for (const s of stops) s();
+      await scheduler.stop();
+    },
+  };
 }

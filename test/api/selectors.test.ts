@@ -185,6 +185,18 @@ describe('field selectors', () => {
     );
   });
 
+  test('nodes select on metadata.name and spec.unschedulable (false when absent), as kubectl describe and cordon ask', () => {
+    const cordoned = { metadata: { name: 'box' }, spec: { unschedulable: true } };
+    const open = { metadata: { name: 'box' }, spec: {} };
+    assert.equal(parseFieldSelector('spec.unschedulable=true', 'Node').matches(cordoned), true);
+    assert.equal(parseFieldSelector('spec.unschedulable=false', 'Node').matches(open), true);
+    assert.equal(parseFieldSelector('metadata.name=box', 'Node').matches(open), true);
+    assert.throws(
+      () => parseFieldSelector('metadata.namespace=x', 'Node'),
+      selectorError('field label not supported: metadata.namespace'),
+    );
+  });
+
   test('unsupported fields fail with the wording of the kind’s field label conversion', () => {
     assert.throws(
       () => parseFieldSelector('spec.foo=x', 'Pod'),

@@ -45,3 +45,17 @@ test('help shows durations as durations', async () => {
   assert.match(r.stdout, /--backoff-max <duration>.*\(default: 5m\)/);
   assert.match(r.stdout, /--minimum-image-ttl-duration <duration>.*\(default: 2m\)/);
 });
+
+test('--max-pods takes a whole number of at least 1, and nothing starts otherwise', async () => {
+  for (const bad of ['0', '1.5', 'many']) {
+    const r = await runPodrun(['serve', '--state-dir', stateDir, '--max-pods', bad]);
+    assert.equal(r.code, 1, bad);
+    assert.match(
+      r.stderr,
+      new RegExp(`expected a whole number of pods of at least 1, got "${bad.replace('.', '\\.')}"`),
+    );
+  }
+  assert.deepEqual(readdirSync(stateDir), []);
+  const help = await runPodrun(['serve', '--help']);
+  assert.match(help.stdout, /--max-pods <n>.*\(default: 110\)/s);
+});

@@ -436,9 +436,9 @@ describe('Job', () => {
 
 describe('fallback and helpers', () => {
   test('kinds without a printer of their own get the API server default: NAME and CREATED AT', () => {
-    assert.equal(printerFor('Lease'), undefined);
-    assert.equal(tablePrinterFor('Lease'), defaultPrinter);
-    const t = defaultPrinter([object('coordination.k8s.io/v1', 'Lease', 'l1')], NOW);
+    assert.equal(printerFor('Widget'), undefined);
+    assert.equal(tablePrinterFor('Widget'), defaultPrinter);
+    const t = defaultPrinter([object('example.com/v1', 'Widget', 'l1')], NOW);
     assert.deepEqual(
       t.columnDefinitions.map((c) => [c.name, c.type]),
       [
@@ -467,5 +467,98 @@ describe('fallback and helpers', () => {
       'gpu,!spot,tier notin (cache),zone=a',
     );
     assert.equal(formatLabelSelector({ matchExpressions: [{ key: 'k', operator: 'Near' }] }), '<error>');
+  });
+});
+
+describe('Node and Lease', () => {
+  const node = (rest: Record<string, unknown>, labels: Record<string, string> = {}) => ({
+    ...object('v1', 'Node', 'box', rest),
+    metadata: { name: 'box', labels, creationTimestamp: ago(300) },
+  });
+  const info = {
+    kubeletVersion: 'v1.32.0-podrun',
+    osImage: 'Debian GNU/Linux 12 (bookworm)',
+    kernelVersion: '6.1.0-18-amd64',
+    containerRuntimeVersion: 'host://0.1.0',
+  };
+
+  test('a Node row is NAME STATUS ROLES AGE VERSION, with the wide columns after them', () => {
+    assert.deepEqual(columns('Node'), [
+      ['Name', 'string', 0],
+      ['Status', 'string', 0],
+      ['Roles', 'string', 0],
+      ['Age', 'string', 0],
+      ['Version', 'string', 0],
+      ['Internal-IP', 'string', 1],
+      ['External-IP', 'string', 1],
+      ['OS-Image', 'string', 1],
+      ['Kernel-Version', 'string', 1],
+      ['Container-Runtime', 'string', 1],
+    ]);
+    const ready = node(
+      {
+        status: {
+          conditions: [
+            { type: 'MemoryPressure', status: 'False' },
+            { type: 'Ready', status: 'True' },
+          ],
+          addresses: [
+            { type: 'InternalIP', address: '10.0.0.5' },
+            { type: 'Hostname', address: 'box' },
+          ],
+          nodeInfo: info,
+        },
+      },
+      {
+        'node-role.kubernetes.io/control-plane': '',
+        'kubernetes.io/role': 'edge',
+        'kubernetes.io/os': 'linux',
+      },
+    );
+    assert.deepEqual(cells('Node', ready), [
+      'box',
+      'Ready',
+      'control-plane,edge',
+      '5m',
+      'v1.32.0-podrun',
+      '10.0.0.5',
+      '<none>',
+      'Debian GNU/Linux 12 (bookworm)',
+      '6.1.0-18-amd64',
+      'host://0.1.0',
+    ]);
+  });
+
+  test('a Node without a Ready condition is Unknown, a cordoned one adds SchedulingDisabled', () => {
+    const bare = node({ spec: { unschedulable: true } });
+    assert.deepEqual(cells('Node', bare), [
+      'box',
+      'Unknown,SchedulingDisabled',
+      '<none>',
+      '5m',
+      '',
+      '<none>',
+      '<none>',
+      '<unknown>',
+      '<unknown>',
+      '<unknown>',
+    ]);
+    const notReady = node({ status: { conditions: [{ type: 'Ready', status: 'False' }] } });
+    assert.equal(cells('Node', notReady)[1], 'NotReady');
+  });
+
+  test('a Lease row is NAME HOLDER AGE', () => {
+    assert.deepEqual(columns('Lease'), [
+      ['Name', 'string', 0],
+      ['Holder', 'string', 0],
+      ['Age', 'string', 0],
+    ]);
+    const lease = object('coordination.k8s.io/v1', 'Lease', 'box', { spec: { holderIdentity: 'box' } });
+    assert.deepEqual(cells('Lease', lease), ['box', 'box', '5m']);
+    assert.deepEqual(cells('Lease', object('coordination.k8s.io/v1', 'Lease', 'free')), [
+      'free',
+      '<unknown>',
+      '5m',
+    ]);
   });
 });

@@ -65,6 +65,8 @@ export const PATCH_SCHEMAS: Readonly<Record<string, TypeSchema>> = {
   Job: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
   Service: kind({ ports: mergeBy('port') }, { conditions: CONDITIONS }),
   Namespace: kind({}, { conditions: CONDITIONS }),
+  // NodeSpec.taints has no patch strategy (kubectl taint sends the whole list); status merges by type.
+  Node: kind({}, { conditions: CONDITIONS, addresses: mergeBy('type') }),
 };
 
 export function patchSchemaFor(kindName: string): TypeSchema {

@@ -16,6 +16,7 @@ const files = [
   'apps/v1.d.ts',
   'batch/v1.d.ts',
   'discovery/v1.d.ts',
+  'coordination/v1.d.ts',
   'meta/v1.d.ts',
   'runtime.d.ts',
 ];
@@ -35,6 +36,8 @@ const roots = [
   'Endpoints',
   'EndpointSlice',
   'Event',
+  'Node',
+  'Lease',
   'Status',
 ];
 

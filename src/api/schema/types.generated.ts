@@ -18,6 +18,10 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     localhostProfile: 'string',
     type: 'string',
   },
+  AttachedVolume: {
+    devicePath: 'string',
+    name: 'string',
+  },
   AzureDiskVolumeSource: {
     cachingMode: 'string',
     diskName: 'string',
@@ -95,6 +99,13 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     name: 'string',
     optional: 'bool',
   },
+  ConfigMapNodeConfigSource: {
+    kubeletConfigKey: 'string',
+    name: 'string',
+    namespace: 'string',
+    resourceVersion: 'string',
+    uid: 'string',
+  },
   ConfigMapProjection: {
     items: '[]KeyToPath',
     name: 'string',
@@ -131,6 +142,10 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     volumeDevices: '[]VolumeDevice',
     volumeMounts: '[]VolumeMount',
     workingDir: 'string',
+  },
+  ContainerImage: {
+    names: '[]string',
+    sizeBytes: 'int',
   },
   ContainerPort: {
     containerPort: 'int',
@@ -177,6 +192,9 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     started: 'bool',
     state: 'ContainerState',
     volumeMounts: '[]VolumeMountStatus',
+  },
+  DaemonEndpoint: {
+    Port: 'int',
   },
   Deployment: {
     apiVersion: 'string',
@@ -495,6 +513,19 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     operator: 'string',
     values: '[]string',
   },
+  Lease: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'LeaseSpec',
+  },
+  LeaseSpec: {
+    acquireTime: 'time',
+    holderIdentity: 'string',
+    leaseDurationSeconds: 'int',
+    leaseTransitions: 'int',
+    renewTime: 'time',
+  },
   Lifecycle: {
     postStart: 'LifecycleHandler',
     preStop: 'LifecycleHandler',
@@ -558,9 +589,47 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     conditions: '[]NamespaceCondition',
     phase: 'string',
   },
+  Node: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'NodeSpec',
+    status: 'NodeStatus',
+  },
+  NodeAddress: {
+    address: 'string',
+    type: 'string',
+  },
   NodeAffinity: {
     preferredDuringSchedulingIgnoredDuringExecution: '[]PreferredSchedulingTerm',
     requiredDuringSchedulingIgnoredDuringExecution: 'NodeSelector',
+  },
+  NodeCondition: {
+    lastHeartbeatTime: 'time',
+    lastTransitionTime: 'time',
+    message: 'string',
+    reason: 'string',
+    status: 'string',
+    type: 'string',
+  },
+  NodeConfigSource: {
+    configMap: 'ConfigMapNodeConfigSource',
+  },
+  NodeConfigStatus: {
+    active: 'NodeConfigSource',
+    assigned: 'NodeConfigSource',
+    error: 'string',
+    lastKnownGood: 'NodeConfigSource',
+  },
+  NodeDaemonEndpoints: {
+    kubeletEndpoint: 'DaemonEndpoint',
+  },
+  NodeRuntimeHandler: {
+    features: 'NodeRuntimeHandlerFeatures',
+    name: 'string',
+  },
+  NodeRuntimeHandlerFeatures: {
+    recursiveReadOnlyMounts: 'bool',
   },
   NodeSelector: {
     nodeSelectorTerms: '[]NodeSelectorTerm',
@@ -573,6 +642,41 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   NodeSelectorTerm: {
     matchExpressions: '[]NodeSelectorRequirement',
     matchFields: '[]NodeSelectorRequirement',
+  },
+  NodeSpec: {
+    configSource: 'NodeConfigSource',
+    externalID: 'string',
+    podCIDR: 'string',
+    podCIDRs: '[]string',
+    providerID: 'string',
+    taints: '[]Taint',
+    unschedulable: 'bool',
+  },
+  NodeStatus: {
+    addresses: '[]NodeAddress',
+    allocatable: 'map[string]quantity',
+    capacity: 'map[string]quantity',
+    conditions: '[]NodeCondition',
+    config: 'NodeConfigStatus',
+    daemonEndpoints: 'NodeDaemonEndpoints',
+    images: '[]ContainerImage',
+    nodeInfo: 'NodeSystemInfo',
+    phase: 'string',
+    runtimeHandlers: '[]NodeRuntimeHandler',
+    volumesAttached: '[]AttachedVolume',
+    volumesInUse: '[]string',
+  },
+  NodeSystemInfo: {
+    architecture: 'string',
+    bootID: 'string',
+    containerRuntimeVersion: 'string',
+    kernelVersion: 'string',
+    kubeProxyVersion: 'string',
+    kubeletVersion: 'string',
+    machineID: 'string',
+    operatingSystem: 'string',
+    osImage: 'string',
+    systemUUID: 'string',
   },
   ObjectFieldSelector: {
     apiVersion: 'string',
@@ -1050,6 +1154,12 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   TCPSocketAction: {
     host: 'string',
     port: 'intOrString',
+  },
+  Taint: {
+    effect: 'string',
+    key: 'string',
+    timeAdded: 'time',
+    value: 'string',
   },
   Toleration: {
     effect: 'string',

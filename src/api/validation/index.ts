@@ -4,7 +4,8 @@
 
 import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
-import type { ConfigMap, Namespace, Pod, PodSpec, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { ConfigMap, Namespace, Node, Pod, PodSpec, Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
@@ -13,6 +14,7 @@ import { validateEndpointSlice } from './discovery.js';
 import type { FieldError } from './field-error.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
+import { validateLease, validateNode } from './node.js';
 import { validatePodSpec } from './pod.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateKindUpdate, validateObjectMetaUpdate } from './update.js';
@@ -47,6 +49,10 @@ function kindErrors(obj: KubeObject): FieldError[] {
       return validateNamespace(obj as unknown as Namespace);
     case 'EndpointSlice':
       return validateEndpointSlice(obj as unknown as EndpointSlice);
+    case 'Node':
+      return validateNode(obj as unknown as Node);
+    case 'Lease':
+      return validateLease(obj as unknown as Lease);
     default:
       return [];
   }

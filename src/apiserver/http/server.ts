@@ -1,6 +1,7 @@
 // The HTTPS server kubectl talks to: TLS with a CA made on first start, bearer-token authentication, health,
 // version, discovery, OpenAPI, and the resource routes. Everything it serves comes from the Registry, so the
 // wiring (store, controllers, kubelet) lives outside and is handed in.
+
 import { timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +9,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
+import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { pathNotFound, unauthorized } from '../errors.js';
@@ -59,7 +61,7 @@ export interface ApiServer {
 export const VERSION_INFO = {
   major: '1',
   minor: '32',
-  gitVersion: 'v1.32.0-podrun',
+  gitVersion: KUBERNETES_GIT_VERSION,
   gitCommit: '0000000000000000000000000000000000000000',
   gitTreeState: 'clean',
   buildDate: '2026-01-01T00:00:00Z',

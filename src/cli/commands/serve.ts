@@ -1,5 +1,5 @@
 // `podrun serve`: the API server, controllers and node in one process, until SIGINT or SIGTERM.
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { startPodrun } from '../../server/podrun.js';
 import { RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir } from '../../server/state-dir.js';
@@ -14,6 +14,13 @@ import {
   serviceCidrOption,
 } from '../options.js';
 import { fail } from '../report.js';
+
+function parseMaxPods(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a whole number of pods of at least 1, got "${text}"`);
+  return n;
+}
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -40,6 +47,7 @@ export function serveCommand(): Command {
     .addOption(imageGcOptions()[1])
     .addOption(imageGcOptions()[2])
     .addOption(imageGcOptions()[3])
+    .option('--max-pods <n>', "pods the node admits (the kubelet's maxPods)", parseMaxPods, 110)
     .action(async (opts) => {
       if (opts.imageGcLowThreshold > opts.imageGcHighThreshold) {
         // The kubelet's own validation words (pkg/kubelet/apis/config/validation).
@@ -69,6 +77,7 @@ export function serveCommand(): Command {
             minAgeMs: opts.minimumImageTtlDuration,
             maxAgeMs: opts.imageMaximumGcAge,
           },
+          maxPods: opts.maxPods,
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
