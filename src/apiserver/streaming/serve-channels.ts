@@ -1,0 +1,137 @@
+// One exec or attach over an upgraded WebSocket: client frames to the process (stdin, resize, close), its
+// output to the client, and at the end the Status on the error channel followed by a normal close (code
+// 1000: client-go reports any other close, even after a Success, as an error).
+
+import type { Readable } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { ContainerStream, StreamOptions } from '../../runtime/types.js';
+import {
+  decodeClientFrame,
+  ERROR,
+  encodeFrame,
+  execEndStatus,
+  internalErrorStatus,
+  type RemoteCommandProtocol,
+  STDERR,
+  STDIN,
+  STDOUT,
+  type StreamStatus,
+  successStatus,
+} from './channels.js';
+
+/** How a stream ended, for tests and logs. */
+export interface StreamEnd {
+  status: StreamStatus;
+}
+
+export interface ChannelOptions extends StreamOptions {
+  /**
+   * Attach only: the client's stdin closing ends the attachment (containerd does so unless the container has
+   * stdinOnce and no terminal, where the container's stdin closes instead and output goes on to its end).
+   */
+  detachOnStdinEnd?: boolean;
+}
+
+/** Past this much unsent output, the process's output waits for the client. */
+const HIGH_WATER = 4 * 1024 * 1024;
+
+function ended(stream: Readable | null): Promise<void> {
+  if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('end', resolve);
+    stream.once('close', resolve);
+  });
+}
+
+export async function serveChannels(
+  ws: WebSocket,
+  protocol: RemoteCommandProtocol,
+  options: ChannelOptions,
+  start: () => Promise<ContainerStream>,
+  kind: 'exec' | 'attach',
+): Promise<StreamEnd> {
+  let stream: ContainerStream | undefined;
+  let clientGone = false;
+  let detach: (() => void) | undefined;
+  const early: Buffer[] = [];
+  const onFrame = (message: Buffer) => {
+    if (!stream) {
+      early.push(message);
+      return;
+    }
+    const frame = decodeClientFrame(message, protocol);
+    if (frame.kind === 'stdin') {
+      if (stream.stdin && !stream.stdin.writableEnded && !stream.stdin.write(frame.data)) {
+        ws.pause();
+        stream.stdin.once('drain', () => ws.resume());
+      }
+    } else if (frame.kind === 'resize') {
+      stream.resize({ width: frame.width, height: frame.height });
+    } else if (frame.kind === 'close' && frame.channel === STDIN) {
+      stream.stdin?.end();
+      if (options.detachOnStdinEnd) detach?.();
+    }
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) return;
+    onFrame(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
+  });
+  ws.on('close', () => {
+    clientGone = true;
+    stream?.close();
+  });
+  ws.on('error', () => {});
+
+  const finish = (status: StreamStatus): StreamEnd => {
+    if (ws.readyState === ws.OPEN) {
+      ws.send(encodeFrame(ERROR, JSON.stringify(status)));
+      ws.close(1000);
+    }
+    return { status };
+  };
+
+  try {
+    stream = await start();
+  } catch (e) {
+    return finish(internalErrorStatus((e as Error).message));
+  }
+  if (clientGone) {
+    stream.close();
+    return { status: successStatus() };
+  }
+  const s = stream;
+  const forward = (source: Readable | null, channel: number) => {
+    source?.on('data', (chunk: Buffer) => {
+      if (ws.readyState !== ws.OPEN) return;
+      ws.send(encodeFrame(channel, chunk));
+      if (ws.bufferedAmount > HIGH_WATER) {
+        source.pause();
+        const wait = () => {
+          if (ws.readyState !== ws.OPEN || ws.bufferedAmount <= HIGH_WATER / 2) source.resume();
+          else setTimeout(wait, 10);
+        };
+        setTimeout(wait, 10);
+      }
+    });
+  };
+  forward(options.stdout ? s.stdout : null, STDOUT);
+  forward(options.stderr ? s.stderr : null, STDERR);
+  // Streams nobody reads are drained, so the process never blocks on them.
+  if (!options.stdout) s.stdout?.resume();
+  if (!options.stderr) s.stderr?.resume();
+  s.stdin?.on('error', () => {});
+  const detached = new Promise<void>((resolve) => {
+    detach = resolve;
+  });
+  for (const m of early.splice(0)) onFrame(m);
+
+  const code = await Promise.race([
+    Promise.all([s.done, ended(s.stdout), ended(s.stderr)]).then(([c]) => c),
+    detached.then(() => undefined),
+  ]);
+  if (kind === 'attach') {
+    s.close();
+    return finish(successStatus());
+  }
+  return finish(execEndStatus(code ?? 0));
+}
