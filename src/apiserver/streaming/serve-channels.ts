@@ -52,6 +52,7 @@ export async function serveChannels(
 ): Promise<StreamEnd> {
   let stream: ContainerStream | undefined;
   let clientGone = false;
+  let paused = false;
   let detach: (() => void) | undefined;
   const early: Buffer[] = [];
   const onFrame = (message: Buffer) => {
@@ -61,9 +62,14 @@ export async function serveChannels(
     }
     const frame = decodeClientFrame(message, protocol);
     if (frame.kind === 'stdin') {
-      if (stream.stdin && !stream.stdin.writableEnded && !stream.stdin.write(frame.data)) {
+      if (stream.stdin && !stream.stdin.writableEnded && !stream.stdin.write(frame.data) && !paused) {
+        // Messages already received still arrive while paused: one wait for 'drain' covers them.
+        paused = true;
         ws.pause();
-        stream.stdin.once('drain', () => ws.resume());
+        stream.stdin.once('drain', () => {
+          paused = false;
+          ws.resume();
+        });
       }
     } else if (frame.kind === 'resize') {
       stream.resize({ width: frame.width, height: frame.height });
