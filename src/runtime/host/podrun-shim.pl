@@ -1001,6 +1001,8 @@ sub mode_start {
     ctl("err $msg\n");
     exit 0;
   }
+  # Listening before the start is reported: an attach may follow at once.
+  my $att = attach_open($master ? $master : $inW, $master);
   my ($ss, $sns) = now_ns();
   my $report = "ok $pid " . starttime($pid) . " $$ " . starttime($$) . ' ' . ($ss * 1000 + int($sns / 1000000)) . "\n";
   # Also on disk: if podrun dies before reading the report, a restarted podrun still learns of this start.
@@ -1010,7 +1012,6 @@ sub mode_start {
 
   my %fh = (stdout => $outR, stderr => $errR);
   if ($master) { close $outR; close $errR; %fh = (stdout => $master); }
-  my $att = attach_open($master ? $master : $inW, $master);
   my ($status, $reaped_at);
   while (%fh) {
     my $rin = '';
