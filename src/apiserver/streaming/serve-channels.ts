@@ -4,7 +4,7 @@
 
 import type { Readable } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { ContainerStream, StreamOptions } from '../../runtime/types.js';
+import type { ContainerStream, StreamOptions, TerminalSize } from '../../runtime/types.js';
 import {
   decodeClientFrame,
   ERROR,
@@ -32,6 +32,9 @@ export interface ChannelOptions extends StreamOptions {
   detachOnStdinEnd?: boolean;
 }
 
+/** How long a terminal command waits for the client's first window size. */
+const FIRST_SIZE_WAIT_MS = 1000;
+
 /** Past this much unsent output, the process's output waits for the client. */
 const HIGH_WATER = 4 * 1024 * 1024;
 
@@ -47,7 +50,7 @@ export async function serveChannels(
   ws: WebSocket,
   protocol: RemoteCommandProtocol,
   options: ChannelOptions,
-  start: () => Promise<ContainerStream>,
+  start: (size?: TerminalSize) => Promise<ContainerStream>,
   kind: 'exec' | 'attach',
 ): Promise<StreamEnd> {
   let stream: ContainerStream | undefined;
@@ -55,9 +58,28 @@ export async function serveChannels(
   let paused = false;
   let detach: (() => void) | undefined;
   const early: Buffer[] = [];
+  let sized: ((size: TerminalSize | undefined) => void) | undefined;
+  // A terminal command starts at the client's size (kubectl sends it first), so that what it prints at once
+  // (a prompt, `stty size`) fits; a client that sends none gets the default after a short wait.
+  const firstSize = () =>
+    new Promise<TerminalSize | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), FIRST_SIZE_WAIT_MS);
+      sized = (size) => {
+        clearTimeout(timer);
+        sized = undefined;
+        resolve(size);
+      };
+      const i = early.findIndex((m) => decodeClientFrame(m, protocol).kind === 'resize');
+      if (i >= 0) {
+        const f = decodeClientFrame(early.splice(i, 1)[0]!, protocol);
+        if (f.kind === 'resize') sized({ width: f.width, height: f.height });
+      }
+    });
   const onFrame = (message: Buffer) => {
     if (!stream) {
-      early.push(message);
+      const f = sized ? decodeClientFrame(message, protocol) : undefined;
+      if (sized && f?.kind === 'resize') sized({ width: f.width, height: f.height });
+      else early.push(message);
       return;
     }
     const frame = decodeClientFrame(message, protocol);
@@ -78,8 +100,8 @@ export async function serveChannels(
       if (options.detachOnStdinEnd) detach?.();
     }
   };
-  ws.on('message', (data, isBinary) => {
-    if (!isBinary) return;
+  // Text messages count too, as in the kubelet's wsstream: the Python client sends stdin given as str in them.
+  ws.on('message', (data) => {
     onFrame(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
   });
   ws.on('close', () => {
@@ -97,7 +119,7 @@ export async function serveChannels(
   };
 
   try {
-    stream = await start();
+    stream = await start(options.tty ? await firstSize() : undefined);
   } catch (e) {
     return finish(internalErrorStatus((e as Error).message));
   }
