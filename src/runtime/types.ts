@@ -183,6 +183,8 @@ export interface StreamOptions {
   /** Always false with tty: a terminal has one output. */
   stderr: boolean;
   tty: boolean;
+  /** The terminal's size when the command starts (tty only): the client's first resize. */
+  size?: TerminalSize;
 }
 
 /** A terminal size, as kubectl sends it on the resize channel. */

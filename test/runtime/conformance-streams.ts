@@ -14,7 +14,8 @@ export const STREAM_TESTS = {
   execStreamSignal: 'exec of a command killed by a signal ends with 128 + the signal; close() kills it',
   execStreamMissing:
     'exec of a command that does not exist fails to start (RunContainerError), not an exit code',
-  execStreamTty: 'exec with a tty runs on /dev/pts/N as controlling terminal, with the size the client sets',
+  execStreamTty:
+    'exec with a tty runs on /dev/pts/N as controlling terminal, with the size given at the start and the size the client sets',
   execStreamTtyImage:
     "exec with a tty in an image's container gets a terminal of the container's own /dev/pts",
   attachStdin:
@@ -49,10 +50,15 @@ function until(stream: Readable | null, pattern: RegExp): Promise<string> {
 export function streamCases(ctx: ConformanceContext): void {
   const { it, newPod, containerConfig, run } = ctx;
   const rt = () => ctx.rt();
-  const exec = (id: string, cmd: string[], o: Partial<{ stdin: boolean; tty: boolean }> = {}) => {
+  const exec = (
+    id: string,
+    cmd: string[],
+    o: Partial<{ stdin: boolean; tty: boolean; size: { width: number; height: number } }> = {},
+  ) => {
     const r = rt();
     assert.ok(r.exec, 'the runtime implements exec');
-    return r.exec(id, cmd, { stdin: o.stdin ?? false, stdout: true, stderr: !o.tty, tty: o.tty ?? false });
+    const options = { stdin: o.stdin ?? false, stdout: true, stderr: !o.tty, tty: o.tty ?? false };
+    return r.exec(id, cmd, o.size ? { ...options, size: o.size } : options);
   };
 
   it(STREAM_TESTS.streamNotRunning, [], async () => {
@@ -111,6 +117,11 @@ export function streamCases(ctx: ConformanceContext): void {
     assert.equal(await s.done, 4);
     // The terminal echoes the input and ends lines with CRLF.
     assert.match(await out, /^go\r\n\/dev\/pts\/\d+\r\n40 100\r\n$/);
+    // A size given at the start is the terminal's before the command runs.
+    const sized = await exec(id, ['stty', 'size'], { tty: true, size: { width: 120, height: 50 } });
+    const sizedOut = collect(sized.stdout);
+    assert.equal(await sized.done, 0);
+    assert.equal(await sizedOut, '50 120\r\n');
   });
 
   it(STREAM_TESTS.execStreamTtyImage, ['processes', 'namespaces', 'images'], async () => {

@@ -6,7 +6,7 @@
 
 import type { Pod } from '../../api/types.js';
 import { runtimeContainerId } from '../../kubelet/logs/manager.js';
-import type { ContainerManager, ContainerStream, StreamOptions } from '../../runtime/types.js';
+import type { ContainerManager, ContainerStream, StreamOptions, TerminalSize } from '../../runtime/types.js';
 import { RuntimeError } from '../../runtime/types.js';
 import { badRequest } from '../errors.js';
 import { queryBool } from '../http/query.js';
@@ -99,12 +99,14 @@ async function open(
   id: string,
   container: string,
   request: RemoteCommandRequest,
+  size: TerminalSize | undefined,
 ): Promise<ContainerStream> {
   const options: StreamOptions = {
     stdin: request.stdin,
     stdout: request.stdout,
     stderr: request.stderr,
     tty: request.tty,
+    ...(size ? { size } : {}),
   };
   try {
     if (exec) {
@@ -142,9 +144,9 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
       );
     }
     const request: RemoteCommandRequest = { ...parsed, container };
-    const start = async (): Promise<ContainerStream> => {
+    const start = async (size?: TerminalSize): Promise<ContainerStream> => {
       const id = runningContainerId(pod, container);
-      return open(deps, exec, id, container, request);
+      return open(deps, exec, id, container, request, size);
     };
     r.upgrade(protocol, (ws) => {
       serveChannels(

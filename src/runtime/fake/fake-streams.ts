@@ -23,7 +23,7 @@ export async function fakeExec(
   const stdin = options.stdin ? new PassThrough() : null;
   const stdout = new PassThrough();
   const stderr = options.tty ? null : new PassThrough();
-  const resizes: TerminalSize[] = [];
+  const resizes: TerminalSize[] = options.tty && options.size ? [options.size] : [];
   const abort = new AbortController();
   const io: FakeExecIO = {
     stdin,

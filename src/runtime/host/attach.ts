@@ -108,14 +108,16 @@ function wrap(socket: Socket, rec: ContainerRecord, options: StreamOptions, tty:
           },
         })
       : null;
+  const resize = (size: TerminalSize) => {
+    if (!tty || size.width < 1 || size.height < 1 || socket.destroyed) return;
+    socket.write(frame(RESIZE, Buffer.from(`${Math.floor(size.height)} ${Math.floor(size.width)}`)));
+  };
+  if (options.size) resize(options.size);
   return {
     stdin,
     stdout,
     stderr,
-    resize(size: TerminalSize) {
-      if (!tty || size.width < 1 || size.height < 1 || socket.destroyed) return;
-      socket.write(frame(RESIZE, Buffer.from(`${Math.floor(size.height)} ${Math.floor(size.width)}`)));
-    },
+    resize,
     done,
     close() {
       socket.destroy();

@@ -10,7 +10,7 @@ import { imageProcessEntries } from './image-container.js';
 import { resolveCommand } from './mounts.js';
 import type { ContainerRecord } from './records.js';
 import { processEntries } from './request-specs.js';
-import { encodeSpec, syscallEntries } from './spec.js';
+import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 
 /** How a cluster words an exec that could not start (containerd through the kubelet). */
 export function execStartError(containerId: string, why: string): RuntimeError {
@@ -20,9 +20,18 @@ export function execStartError(containerId: string, why: string): RuntimeError {
   );
 }
 
-function streamSpec(rec: ContainerRecord, hostname: string | undefined, cmd: string[], tty: boolean): string {
+function streamSpec(
+  rec: ContainerRecord,
+  hostname: string | undefined,
+  cmd: string[],
+  tty: boolean,
+  size: TerminalSize | undefined,
+): string {
   const target = ['pid', String(rec.pid)] as const;
-  const extra = tty ? [['tty', '1'] as const] : [];
+  const extra: SpecEntry[] = tty ? [['tty', '1']] : [];
+  if (tty && size && size.width >= 1 && size.height >= 1) {
+    extra.push(['rows', String(Math.floor(size.height))], ['cols', String(Math.floor(size.width))]);
+  }
   if (rec.image) return encodeSpec([...syscallEntries(), target, ...extra, ...imageProcessEntries(rec, cmd)]);
   const found = resolveCommand(
     cmd[0] ?? '',
@@ -48,7 +57,7 @@ export function startExecStream(
   cmd: string[],
   options: StreamOptions,
 ): Promise<ContainerStream> {
-  const spec = streamSpec(rec, hostname, cmd, options.tty);
+  const spec = streamSpec(rec, hostname, cmd, options.tty, options.size);
   const child = spawn(perl, [shim, 'execstream'], {
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', options.tty ? 'ignore' : 'pipe', 'pipe'],
     env: {},

@@ -1180,7 +1180,10 @@ sub mode_execstream {
     close $fd{ $o->[0] };
   }
   my ($master, $ptn);
-  if ($tty) { eval { ($master, $ptn) = open_pty('/dev/ptmx'); 1 } or $fail->($@); }
+  if ($tty) {
+    eval { ($master, $ptn) = open_pty('/dev/ptmx'); 1 } or $fail->($@);
+    set_winsize($master, 0 + $spec{rows}, 0 + $spec{cols}) if defined $spec{rows};
+  }
   pipe(my $synR, my $synW) or $fail->("pipe: $!");
   my $child = fork();
   $fail->("fork: $!") unless defined $child;
