@@ -47,12 +47,13 @@ function frame(type: number, body: Buffer): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** Connects to the running container's attach socket. */
+/** Connects to the running container's attach socket (its shim's, under the records directory). */
 export function attachContainer(
   rec: ContainerRecord,
-  path: string,
+  records: string,
   options: StreamOptions,
 ): Promise<ContainerStream> {
+  const path = attachSocketPath(records, rec.id);
   const tty = rec.config.tty === true;
   return new Promise<ContainerStream>((resolve, reject) => {
     const socket: Socket = connect(path);

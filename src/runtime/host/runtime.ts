@@ -27,7 +27,7 @@ import {
   type SandboxFilter,
   type StreamOptions,
 } from '../types.js';
-import { attachContainer, attachSocketPath } from './attach.js';
+import { attachContainer } from './attach.js';
 import { type CgroupLayout, createContainerCgroups, detectCgroups, removeCgroups } from './cgroups.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
@@ -637,11 +637,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   async attach(id: string, options: StreamOptions): Promise<ContainerStream> {
-    return attachContainer(
-      this.#execTarget(id, ['attach']).rec,
-      attachSocketPath(this.#records, id),
-      options,
-    );
+    return attachContainer(this.#execTarget(id, ['attach']).rec, this.#records, options);
   }
 
   #execTarget(id: string, cmd: string[]): { rec: ContainerRecord; hostname: string | undefined } {
