@@ -58,7 +58,8 @@ export function attachContainer(
   return new Promise<ContainerStream>((resolve, reject) => {
     const socket: Socket = connect(path);
     socket.once('error', (e) =>
-      reject(new RuntimeError('NotRunning', `cannot attach to container ${rec.id}: ${e.message}`)),
+      // Its shim does not listen: it ended just now, or an older podrun started it (no attach socket).
+      reject(new RuntimeError('Unsupported', `cannot attach to container ${rec.id}: ${e.message}`)),
     );
     socket.once('connect', () => {
       socket.removeAllListeners('error');
