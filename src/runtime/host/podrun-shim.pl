@@ -1223,10 +1223,25 @@ sub mode_execstream {
     open(STDIN, '<', '/dev/null');
     open(STDOUT, '>', '/dev/null');
     open(STDERR, '>', '/dev/null');
+    # podrun gone (its end of fd 3 closed): nobody reads the output any more, so the command goes too. The
+    # child's exit wakes the select through a pipe the SIGCHLD handler writes to (a signal between waitpid
+    # and select would otherwise wait out the timeout).
+    pipe(my $sigR, my $sigW) or $fail->("pipe: $!");
+    $SIG{CHLD} = sub { syswrite($sigW, 'x'); };
+    my $ctl_open = 1;
     for (;;) {
-      my $w = waitpid($child, 0);
+      my $w = waitpid($child, WNOHANG);
       if ($w == $child) { $status = $?; last; }
       last if $w < 0;
+      my $rin = '';
+      vec($rin, fileno($sigR), 1) = 1;
+      vec($rin, fileno($ctl), 1) = 1 if $ctl_open;
+      my $n = select(my $rout = $rin, undef, undef, 1.0);
+      next unless $n && $n > 0;
+      sysread($sigR, my $ignored, 64) if vec($rout, fileno($sigR), 1);
+      next unless $ctl_open && vec($rout, fileno($ctl), 1);
+      my $r = sysread($ctl, my $data, 4096);
+      if (!$r && !(!defined $r && ($! == EINTR || $! == EAGAIN))) { $ctl_open = 0; kill 'KILL', $child; }
     }
   } else {
     my $stdin_open = 1;
@@ -1269,7 +1284,7 @@ sub mode_execstream {
       }
       if ($ctl_open && vec($rout, fileno($ctl), 1)) {
         my $r = sysread($ctl, my $data, 4096);
-        if (!$r) { next if !defined $r && ($! == EINTR || $! == EAGAIN); $ctl_open = 0; }
+        if (!$r) { next if !defined $r && ($! == EINTR || $! == EAGAIN); $ctl_open = 0; kill 'KILL', $child; }
         else { $in .= $data; $apply->(); }
       }
     }
