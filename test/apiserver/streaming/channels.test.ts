@@ -8,6 +8,7 @@ import {
   execEndStatus,
   internalErrorStatus,
 } from '../../../src/apiserver/streaming/channels.js';
+import { parseRemoteCommandQuery } from '../../../src/apiserver/streaming/remote-command.js';
 
 describe('remote-command channels', () => {
   test('a frame is the channel byte then the bytes', () => {
@@ -57,5 +58,36 @@ describe('remote-command channels', () => {
     assert.equal(s.message, 'Internal error occurred: container not found ("main")');
     assert.equal(s.code, 500);
     assert.equal(s.reason, 'InternalError');
+  });
+});
+
+describe('PodExecOptions from the query', () => {
+  test('booleans as the API server converts them; tty drops stderr; command repeats in order', () => {
+    const q = new URLSearchParams(
+      'command=sh&command=-c&command=echo+hi&stdin=1&stdout=True&stderr=true&tty=true&container=main',
+    );
+    assert.deepEqual(parseRemoteCommandQuery(q, true), {
+      stdin: true,
+      stdout: true,
+      stderr: false,
+      tty: true,
+      command: ['sh', '-c', 'echo hi'],
+      container: 'main',
+    });
+    const off = parseRemoteCommandQuery(
+      new URLSearchParams('command=x&stdin=false&stdout=0&stderr=true'),
+      true,
+    );
+    assert.deepEqual([off.stdin, off.stdout, off.stderr, off.tty], [false, false, true, false]);
+  });
+
+  test('at least one stream, and a command for exec (not for attach)', () => {
+    assert.throws(() => parseRemoteCommandQuery(new URLSearchParams('command=x'), true), {
+      message: 'you must specify at least 1 of stdin, stdout, stderr',
+    });
+    assert.throws(() => parseRemoteCommandQuery(new URLSearchParams('stdout=true'), true), {
+      message: 'you must specify at least one command for the container',
+    });
+    assert.deepEqual(parseRemoteCommandQuery(new URLSearchParams('stdout=true'), false).command, []);
   });
 });

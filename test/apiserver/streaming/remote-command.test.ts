@@ -297,6 +297,9 @@ describe('pods/exec and pods/attach', () => {
       Authorization: 'Bearer wrong',
     });
     assert.equal(anon.code, 401);
+    // A subresource with no route (yet) is a 404 Status, as any unknown path.
+    const unknown = await refusal('GET', `${EXEC}/x/nothing`, ws);
+    assert.deepEqual([unknown.code, unknown.body.reason], [404, 'NotFound']);
   });
 
   test('attach: output from now on, stdin to the container, detach when stdin ends', async () => {
