@@ -15,7 +15,7 @@ export const STREAM_TESTS = {
   execStreamMissing:
     'exec of a command that does not exist fails to start (RunContainerError), not an exit code',
   execStreamTty:
-    'exec with a tty runs on /dev/pts/N as controlling terminal, with the size given at the start and the size the client sets',
+    'exec with a tty runs on /dev/pts/N as controlling terminal, owned by its user, with the size given at the start and the size the client sets',
   execStreamTtyImage:
     "exec with a tty in an image's container gets a terminal of the container's own /dev/pts",
   attachStdin:
@@ -122,6 +122,15 @@ export function streamCases(ctx: ConformanceContext): void {
     const sizedOut = collect(sized.stdout);
     assert.equal(await sized.done, 0);
     assert.equal(await sizedOut, '50 120\r\n');
+    // The terminal belongs to the user the command runs as, who may reopen it by name.
+    const user = await run(
+      pod,
+      containerConfig('u', ['sleep', '600'], { linux: { security: { runAsUser: 65534 } } }),
+    );
+    const mine = await exec(user, ['sh', '-c', 'id -u; test -w "$(tty)" && echo writable'], { tty: true });
+    const mineOut = collect(mine.stdout);
+    assert.equal(await mine.done, 0);
+    assert.equal(await mineOut, '65534\r\nwritable\r\n');
   });
 
   it(STREAM_TESTS.execStreamTtyImage, ['processes', 'namespaces', 'images'], async () => {

@@ -1117,6 +1117,8 @@ sub take_pty {
   my ($n) = @_;
   sc('setsid');
   sysopen(my $s, "/dev/pts/$n", O_RDWR) or die "open /dev/pts/$n: $!\n";
+  # The process's own terminal, as runc makes it: a program that reopens it by name (ttyname) may.
+  chown(0 + $spec{uid}, 0 + $spec{gid}, $s) if defined $spec{uid};
   my $zero = 0;
   ioctl($s, TIOCSCTTY, $zero) or die "make /dev/pts/$n the controlling terminal: $!\n";
   open(STDIN, '<&', $s) or die "dup stdin: $!\n";
