@@ -21,6 +21,7 @@ export const STREAM_TESTS = {
   attachStdin:
     "attach with stdinOnce: input reaches the main process, its stdin closes with the client's, output follows",
   attachTty: "attach to a tty container: its output, input and the client's window size",
+  attachTtyImage: "a tty container made from an image runs on its own devpts's first terminal",
 } as const;
 
 function collect(stream: Readable | null): Promise<string> {
@@ -194,5 +195,26 @@ export function streamCases(ctx: ConformanceContext): void {
     await s.done;
     await waitFor(async () => (await rt().containerStatus(id)).state === 'exited');
     assert.equal((await rt().containerStatus(id)).exitCode, 5);
+  });
+
+  it(STREAM_TESTS.attachTtyImage, ['processes', 'namespaces', 'images'], async () => {
+    const pod = await newPod('attach-tty-image');
+    const layered = await ctx.image('layered');
+    const id = await run(
+      pod,
+      containerConfig('c', ['/bin/sh', '-c', 'read l; tty'], {
+        rootfs: 'image',
+        image: layered.name,
+        stdin: true,
+        tty: true,
+      }),
+    );
+    const r = rt();
+    assert.ok(r.attach);
+    const s = await r.attach(id, { stdin: true, stdout: true, stderr: false, tty: true });
+    const out = collect(s.stdout);
+    s.stdin?.write('x\n');
+    await s.done;
+    assert.match(await out, /^x\r\n\/dev\/pts\/0\r\n$/);
   });
 }
