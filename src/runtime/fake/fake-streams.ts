@@ -47,18 +47,13 @@ export async function fakeExec(
   });
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (failure) throw failure.error;
-  const done = run.then(
-    (code) => {
-      stdout.end();
-      stderr?.end();
-      return code;
-    },
-    () => {
-      stdout.end();
-      stderr?.end();
-      return 137;
-    },
-  );
+  // close() is a SIGKILL: the exec ends with 137 whatever the handler does.
+  const killed = new Promise<number>((resolve) => abort.signal.addEventListener('abort', () => resolve(137)));
+  const done = Promise.race([run.catch(() => 137), killed]).then((code) => {
+    stdout.end();
+    stderr?.end();
+    return code;
+  });
   return {
     stdin,
     stdout,

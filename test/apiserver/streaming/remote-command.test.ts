@@ -31,6 +31,7 @@ let stateDir: string;
 let registry: Registry;
 let server: ApiServer;
 let ca: string;
+let killedByClient = false;
 const runtime = new FakeRuntime({
   clock: systemClock,
   execStream: async (_name, cmd, io) => {
@@ -40,6 +41,12 @@ const runtime = new FakeRuntime({
       for await (const chunk of io.stdin ?? []) io.stdout.write(chunk);
       io.stdout.write('done\n');
       return 0;
+    }
+    if (cmd[0] === 'hang') {
+      io.stdout.write('started\n');
+      await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve()));
+      killedByClient = true;
+      return 137;
     }
     if (cmd[0] === 'resizes') {
       // Waits for the client's stdin to end, then reports the sizes it was given.
@@ -235,6 +242,17 @@ describe('pods/exec and pods/attach', () => {
     );
     assert.deepEqual(JSON.parse(s.out(1)), [{ width: 100, height: 40 }]);
     assert.equal(s.frames.filter((f) => f[0] === 2).length, 0);
+  });
+
+  test('a client that leaves kills its command', async () => {
+    await connect(`${EXEC}/x/exec?${q(['hang'], 'stdout=true')}`, (ws) => {
+      ws.once('message', () => ws.close(1000));
+    });
+    await new Promise<void>((resolve) => {
+      const check = () => (killedByClient ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    assert.equal(killedByClient, true);
   });
 
   test('exec over v4 works the same', async () => {
