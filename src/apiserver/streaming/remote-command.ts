@@ -11,7 +11,7 @@ import { RuntimeError } from '../../runtime/types.js';
 import { badRequest } from '../errors.js';
 import { queryBool } from '../http/query.js';
 import { chooseProtocol, REMOTE_COMMAND_PROTOCOLS } from './channels.js';
-import { type StreamEnd, serveChannels } from './serve-channels.js';
+import { serveChannels } from './serve-channels.js';
 import { notWebSocket, type PodSubresourceRequest, type UpgradeRoute } from './upgrade.js';
 
 export interface RemoteCommandDeps {
@@ -159,5 +159,3 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
     });
   };
 }
-
-export type { StreamEnd };
