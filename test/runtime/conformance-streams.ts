@@ -73,17 +73,18 @@ export function streamCases(ctx: ConformanceContext): void {
 
   it(STREAM_TESTS.execStream, ['processes'], async () => {
     const pod = await newPod('exec-stream');
+    // Non-ASCII text in the environment and the command line arrives as UTF-8, unchanged.
     const id = await run(
       pod,
-      containerConfig('c', ['sleep', '600'], { envs: [{ name: 'WHO', value: 'me' }] }),
+      containerConfig('c', ['sleep', '600'], { envs: [{ name: 'WHO', value: 'mé' }] }),
     );
-    const s = await exec(id, ['sh', '-c', 'cat; echo "$WHO"; echo oops >&2; exit 3'], { stdin: true });
+    const s = await exec(id, ['sh', '-c', 'cat; echo "$WHO"; echo "ünï" >&2; exit 3'], { stdin: true });
     const out = collect(s.stdout);
     const err = collect(s.stderr);
     s.stdin?.end('a\nb\n');
     assert.equal(await s.done, 3);
-    assert.equal(await out, 'a\nb\nme\n');
-    assert.equal(await err, 'oops\n');
+    assert.equal(await out, 'a\nb\nmé\n');
+    assert.equal(await err, 'ünï\n');
   });
 
   it(STREAM_TESTS.execStreamSignal, ['processes'], async () => {

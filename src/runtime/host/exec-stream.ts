@@ -65,7 +65,7 @@ export function startExecStream(
   const ctl = child.stdio[3] as Duplex;
   ctl.on('error', () => {});
   child.stdin?.on('error', () => {});
-  const payload = Buffer.from(spec, 'latin1');
+  const payload = Buffer.from(spec, 'utf8');
   ctl.write(`${payload.length}\n`);
   ctl.write(payload);
 
