@@ -107,7 +107,10 @@ spec:
     assert.match(r.stdout, /\/dev\/pts\/\d+\r\n40 100\r\n/);
   });
 
-  test('the refusals: a container not in the pod, one not running, a missing command, a completed pod', async () => {
+  test('the refusals: a wrong token, a container not in the pod, one not running, a missing command, a completed pod', async () => {
+    const anonymous = await k().run(['--token=wrong', 'exec', 'x', '-c', 'main', '--', 'true']);
+    assert.equal(anonymous.code, 1);
+    assert.match(anonymous.stderr, /You must be logged in to the server/);
     const nope = await k().run(['exec', 'x', '-c', 'nope', '--', 'true']);
     assert.equal(nope.code, 1);
     assert.equal(nope.stderr, 'Error from server (BadRequest): container nope is not valid for pod x\n');
