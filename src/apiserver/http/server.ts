@@ -12,7 +12,7 @@ import type { Pod } from '../../api/types.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
-import { pathNotFound, unauthorized } from '../errors.js';
+import { badRequest, pathNotFound, unauthorized } from '../errors.js';
 import type { Registry } from '../registry.js';
 import { remoteCommandRoute } from '../streaming/remote-command.js';
 import { createUpgradeDispatcher, type UpgradeDispatcher } from '../streaming/upgrade.js';
@@ -155,6 +155,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     const segments = decodePathSegments(path);
+    // A streaming subresource asked for without an Upgrade (upstream's UpgradeAwareHandler).
+    if (upgrades.routes(segments)) throw badRequest('Upgrade request required');
     if (method === 'GET') {
       if (segments.length === 2 && segments[0] === 'api') {
         const list = legacyResourceList('', segments[1]!);

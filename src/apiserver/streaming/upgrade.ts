@@ -33,6 +33,8 @@ export type UpgradeRoute = (request: PodSubresourceRequest) => Promise<void>;
 
 export interface UpgradeDispatcher {
   addRoute(subresource: string, route: UpgradeRoute): void;
+  /** Whether a path (decoded segments) is one of the routes: without an Upgrade it is a 400. */
+  routes(segments: string[]): boolean;
   /** The 'upgrade' listener of the HTTP server. */
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Closes every open stream (code 1001, going away). */
@@ -77,6 +79,10 @@ export function notWebSocket(req: IncomingMessage, subresource: string): ApiErro
   );
 }
 
+function isPodSubresource(s: string[]): boolean {
+  return s.length === 7 && s[0] === 'api' && s[1] === 'v1' && s[2] === 'namespaces' && s[4] === 'pods';
+}
+
 export function createUpgradeDispatcher(authenticate: (req: IncomingMessage) => boolean): UpgradeDispatcher {
   const routes = new Map<string, UpgradeRoute>();
   // ws picks the first protocol offered unless told: the route's choice is kept per request.
@@ -96,9 +102,7 @@ export function createUpgradeDispatcher(authenticate: (req: IncomingMessage) => 
         if (!authenticate(req)) throw unauthorized();
         const url = new URL(req.url ?? '/', 'https://localhost');
         const s = decodePathSegments(url.pathname.replace(/\/+$/, ''));
-        const isPodSub =
-          s.length === 7 && s[0] === 'api' && s[1] === 'v1' && s[2] === 'namespaces' && s[4] === 'pods';
-        const route = isPodSub ? routes.get(s[6]!) : undefined;
+        const route = isPodSubresource(s) ? routes.get(s[6]!) : undefined;
         if (!route) throw pathNotFound();
         await route({
           namespace: s[3]!,
@@ -116,6 +120,9 @@ export function createUpgradeDispatcher(authenticate: (req: IncomingMessage) => 
         });
       };
       serve().catch((e: unknown) => refuseUpgrade(socket, e));
+    },
+    routes(segments) {
+      return isPodSubresource(segments) && routes.has(segments[6]!);
     },
     close() {
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');

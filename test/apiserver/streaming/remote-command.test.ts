@@ -315,6 +315,23 @@ describe('pods/exec and pods/attach', () => {
       Authorization: 'Bearer wrong',
     });
     assert.equal(anon.code, 401);
+    // Without an Upgrade header at all, the request is the HTTP handler's: a 400 as upstream's.
+    const plain = await new Promise<{ code: number; message: string }>((resolve, reject) => {
+      const req = request(new URL(`${EXEC}/x/exec?command=true&stdout=true`, server.url), {
+        ca,
+        headers: { Authorization: `Bearer ${server.token}` },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString('utf8');
+        });
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, message: JSON.parse(text).message }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.deepEqual(plain, { code: 400, message: 'Upgrade request required' });
     // A subresource with no route (yet) is a 404 Status, as any unknown path.
     const unknown = await refusal('GET', `${EXEC}/x/nothing`, ws);
     assert.deepEqual([unknown.code, unknown.body.reason], [404, 'NotFound']);
