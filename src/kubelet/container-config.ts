@@ -125,6 +125,7 @@ export function containerConfig(input: ContainerConfigInput): ContainerConfig {
   };
   if (container.workingDir) config.workingDir = container.workingDir;
   if (container.stdin) config.stdin = true;
+  if (container.stdinOnce) config.stdinOnce = true;
   if (container.tty) config.tty = true;
   return config;
 }

@@ -6,6 +6,7 @@
 // policy, and never deletes a container on its own. The kubelet decides; the runtime does what it is told
 // and reports what it observes.
 
+import type { Readable, Writable } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../network/types.js';
 
 /** Labels the kubelet puts on sandboxes and containers, as the real kubelet does (types.KubernetesPodUIDLabel, …). */
@@ -126,7 +127,11 @@ export interface ContainerConfig {
     /** CPU quota in millicores; best effort. */
     cpuMillis?: number;
   };
+  /** The process's stdin stays open for attachments (`kubectl attach -i`, `run -i`). */
   stdin?: boolean;
+  /** stdin closes once the first attachment's stdin has closed. */
+  stdinOnce?: boolean;
+  /** The process runs on a pseudo-terminal (stdout and stderr are one stream). */
   tty?: boolean;
 }
 
@@ -169,6 +174,42 @@ export interface ExecResult {
   stderr: string;
   /** true when the command was killed because it outlived its timeout. */
   timedOut: boolean;
+}
+
+/** Which of a streaming exec's or attach's streams the client wants (CRI ExecRequest/AttachRequest). */
+export interface StreamOptions {
+  stdin: boolean;
+  stdout: boolean;
+  /** Always false with tty: a terminal has one output. */
+  stderr: boolean;
+  tty: boolean;
+  /** The terminal's size when the command starts (tty only): the client's first resize. */
+  size?: TerminalSize;
+}
+
+/** A terminal size, as kubectl sends it on the resize channel. */
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * A running exec or an attachment to a container's main process: the CRI's streaming Exec/Attach, served in
+ * process instead of through a streaming URL. Streams not asked for are null.
+ */
+export interface ContainerStream {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** Sets the terminal's size (tty only; ignored otherwise, and for a dimension below 1, as containerd). */
+  resize(size: TerminalSize): void;
+  /**
+   * Exec: the command's exit code (128+n when killed by signal n), once it has exited and its output has been
+   * read. Attach: the container's, once it exits, or undefined when the attachment was closed first.
+   */
+  done: Promise<number | undefined>;
+  /** The client left: exec kills the command; attach only detaches. */
+  close(): void;
 }
 
 export interface ImageSpec {
@@ -311,6 +352,17 @@ export interface ContainerManager {
   containerStatus(id: string): Promise<ContainerStatus>;
   /** Runs a command in the container's namespaces (exec probes, exec hooks). Never rejects for a non-zero exit. */
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult>;
+  /**
+   * Starts a command in a running container with its streams connected (CRI Exec, `kubectl exec`). Rejects
+   * with `NotRunning` for a container that is not running, and with `RunContainerError` when the command
+   * cannot be started (not found, not executable): a cluster shows that as an error, not an exit code.
+   */
+  exec?(id: string, cmd: string[], options: StreamOptions): Promise<ContainerStream>;
+  /**
+   * Joins the streams of a running container's main process (CRI Attach, `kubectl attach`): its output from
+   * now on, and its stdin when the container was created with `stdin: true`.
+   */
+  attach?(id: string, options: StreamOptions): Promise<ContainerStream>;
 }
 
 /** Images (CRI ImageService). Content is shared: concurrent pulls of one image download it once. */

@@ -254,6 +254,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       logs,
       clock,
       images: { images: runtime, tmpDir: uploadDir },
+      streaming: runtime,
     });
     closers.push(() => api.close());
     const caData = await readFile(api.caFile, 'utf8');

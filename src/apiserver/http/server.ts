@@ -9,11 +9,15 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
+import type { Pod } from '../../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
+import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
-import { pathNotFound, unauthorized } from '../errors.js';
+import { badRequest, pathNotFound, unauthorized } from '../errors.js';
 import type { Registry } from '../registry.js';
+import { remoteCommandRoute } from '../streaming/remote-command.js';
+import { createUpgradeDispatcher, type UpgradeDispatcher } from '../streaming/upgrade.js';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -44,6 +48,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** podrun's own image endpoints (/podrun/v1/images, /podrun/v1/pulls); absent: those paths are 404. */
   images?: ImageEndpointsOptions;
+  /** pods/exec and pods/attach run here; absent: those subresources are 404. */
+  streaming?: Pick<ContainerManager, 'exec' | 'attach'>;
 }
 
 export interface ApiServer {
@@ -52,6 +58,8 @@ export interface ApiServer {
   port: number;
   caFile: string;
   token: string;
+  /** The 'upgrade' routes (exec, attach): port-forward adds its own here. */
+  upgrades: UpgradeDispatcher;
   /** Watch streams open right now (for diagnostics and tests that wait for a client's watch). */
   activeWatches(): number;
   /** Ends open watches and log streams cleanly, then stops listening. */
@@ -149,6 +157,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return;
     }
     const segments = decodePathSegments(path);
+    // A streaming subresource asked for without an Upgrade (upstream's UpgradeAwareHandler).
+    if (upgrades.routes(segments)) throw badRequest('Upgrade request required');
     if (method === 'GET') {
       if (segments.length === 2 && segments[0] === 'api') {
         const list = legacyResourceList('', segments[1]!);
@@ -190,6 +200,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     },
   );
+  const upgrades = createUpgradeDispatcher((req) => tokenMatches(req.headers.authorization, creds.token));
+  if (options.streaming) {
+    const deps = {
+      getPod: async (ns: string, name: string) =>
+        (await options.registry.get('pods', ns, name)) as unknown as Pod,
+      runtime: options.streaming,
+    };
+    upgrades.addRoute('exec', remoteCommandRoute(deps, true));
+    upgrades.addRoute('attach', remoteCommandRoute(deps, false));
+  }
+  server.on('upgrade', (req, socket, head) => upgrades.handle(req, socket, head));
   // Watches and `logs -f` are long-lived; node's default request timeouts would cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -211,9 +232,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     port,
     caFile: creds.caFile,
     token: creds.token,
+    upgrades,
     activeWatches: () => streams.size,
     close: () =>
       new Promise<void>((resolve) => {
+        upgrades.close();
         for (const res of streams) res.end();
         streams.clear();
         server.close(() => resolve());

@@ -13,6 +13,7 @@ import {
   type ContainerConfig,
   type ContainerFilter,
   type ContainerStatus,
+  type ContainerStream,
   type ExecResult,
   type ImageFsInfo,
   type ImageSpec,
@@ -26,8 +27,10 @@ import {
   type RuntimeService,
   type RuntimeVersion,
   type SandboxFilter,
+  type StreamOptions,
 } from '../types.js';
 import { type FakeImage, type FakeImageOptions, FakeImages } from './fake-images.js';
+import { FakeAttachHub, fakeExec } from './fake-streams.js';
 import type {
   FakeBehaviour,
   FakeCall,
@@ -56,6 +59,7 @@ interface Instance {
   behaviour: FakeBehaviour;
   exited: Promise<void>;
   markExited: () => void;
+  attach: FakeAttachHub;
   timers: AbortController;
 }
 
@@ -76,6 +80,7 @@ export class FakeRuntime implements RuntimeService {
   #images = new FakeImages();
   #listeners = new Set<(e: RuntimeEvent) => void>();
   #exec: FakeRuntimeOptions['exec'];
+  #execStream: FakeRuntimeOptions['execStream'];
   #seq = 0;
   #rules: ServiceRules | undefined;
   /** The rules each ready sandbox has, as the host runtime programs them in each pod's network namespace. */
@@ -90,6 +95,7 @@ export class FakeRuntime implements RuntimeService {
     this.scripts = { ...(options.scripts ?? {}) };
     this.pullErrors = { ...(options.pullErrors ?? {}) };
     this.#exec = options.exec;
+    this.#execStream = options.execStream;
     for (const image of options.images ?? []) this.addImage(image);
   }
 
@@ -107,6 +113,33 @@ export class FakeRuntime implements RuntimeService {
   /** The calls of one kind, as `op target` strings, for order assertions. */
   callLog(ops?: FakeCallOp[]): string[] {
     return this.calls.filter((c) => !ops || ops.includes(c.op)).map((c) => `${c.op} ${c.target}`);
+  }
+
+  /** Output from the running instance of `name`'s main process, to whoever is attached. */
+  emitOutput(name: string, stream: 'stdout' | 'stderr', data: string | Buffer): void {
+    this.#running(name).attach.emit(stream, data);
+  }
+
+  /** What the running instance of `name` got on its stdin through attachments, and whether it was closed. */
+  attachedInput(name: string): {
+    data: string;
+    closed: boolean;
+    resizes: { width: number; height: number }[];
+  } {
+    const hub = this.#running(name).attach;
+    return {
+      data: Buffer.concat(hub.stdin).toString('utf8'),
+      closed: hub.stdinClosed,
+      resizes: [...hub.resizes],
+    };
+  }
+
+  #running(name: string): Instance {
+    const inst = [...this.#containers.values()].find(
+      (i) => i.status.metadata.name === name && i.status.state === 'running',
+    );
+    if (!inst) throw new Error(`fake runtime: no running container named ${name}`);
+    return inst;
   }
 
   /** Makes the running instance of `name` exit now (a crash), with this code. */
@@ -322,6 +355,7 @@ export class FakeRuntime implements RuntimeService {
       behaviour,
       exited,
       markExited,
+      attach: new FakeAttachHub(config.stdin === true, config.tty === true),
       timers: new AbortController(),
       status: {
         id,
@@ -366,6 +400,7 @@ export class FakeRuntime implements RuntimeService {
       status.reason = 'StartError';
       status.message = startError;
       inst.markExited();
+      inst.attach.end();
       throw new RuntimeError('RunContainerError', startError);
     }
     status.state = 'running';
@@ -427,6 +462,27 @@ export class FakeRuntime implements RuntimeService {
     if (cmd.length === 0) throw new RuntimeError('Unsupported', 'exec: no command given');
     if (this.#exec) return this.#exec(inst.status.metadata.name, cmd);
     return { exitCode: 0, stdout: '', stderr: '', timedOut: false };
+  }
+
+  async exec(id: string, cmd: string[], options: StreamOptions): Promise<ContainerStream> {
+    const inst = this.#get(id);
+    this.#record('exec', inst.status.metadata.name, cmd.join(' '));
+    if (inst.status.state !== 'running')
+      throw new RuntimeError('NotRunning', `container ${id} is not running`);
+    if (cmd.length === 0) throw new RuntimeError('Unsupported', 'exec: no command given');
+    return fakeExec(inst.status.metadata.name, cmd, options, this.#execStream, (n, c) =>
+      this.#exec
+        ? Promise.resolve(this.#exec(n, c))
+        : Promise.resolve({ exitCode: 0, stdout: '', stderr: '', timedOut: false }),
+    );
+  }
+
+  async attach(id: string, options: StreamOptions): Promise<ContainerStream> {
+    const inst = this.#get(id);
+    this.#record('attach', inst.status.metadata.name);
+    if (inst.status.state !== 'running')
+      throw new RuntimeError('NotRunning', `container ${id} is not running`);
+    return inst.attach.attach(options);
   }
 
   async imageStatus(image: ImageSpec): Promise<ImageStatus | null> {
@@ -536,6 +592,7 @@ export class FakeRuntime implements RuntimeService {
     inst.timers.abort();
     inst.timers = new AbortController();
     inst.markExited();
+    inst.attach.end();
     this.#emit({
       type: 'ContainerStopped',
       containerId: status.id,

@@ -1,7 +1,9 @@
 // The fake runtime's test-facing types: what a scripted container does, the calls it records, its options.
+
+import type { Readable, Writable } from 'node:stream';
 import type { Clock } from '../../util/clock.js';
 import type { ImageProcess } from '../image-process.js';
-import type { ExecResult } from '../types.js';
+import type { ExecResult, TerminalSize } from '../types.js';
 
 /** What one container instance does once started. */
 export interface FakeBehaviour {
@@ -39,6 +41,8 @@ export type FakeCallOp =
   | 'removeContainer'
   | 'pullImage'
   | 'execSync'
+  | 'exec'
+  | 'attach'
   | 'setServiceRules';
 
 export interface FakeCall {
@@ -61,6 +65,23 @@ export interface FakeRuntimeOptions {
   pullErrors?: Record<string, string>;
   /** Answers execSync; default exit 0 with no output. */
   exec?: (containerName: string, cmd: string[]) => ExecResult | Promise<ExecResult>;
+  /**
+   * Runs a streaming exec (`kubectl exec`): gets the client's streams, returns the exit code, throws a
+   * RuntimeError for a command that cannot start. Default: the execSync answer, written out.
+   */
+  execStream?: (containerName: string, cmd: string[], io: FakeExecIO) => number | Promise<number>;
+}
+
+/** What a fake streaming exec gets: stdin (when asked for), the outputs (stderr is stdout under a tty). */
+export interface FakeExecIO {
+  stdin: Readable | null;
+  stdout: Writable;
+  stderr: Writable;
+  tty: boolean;
+  /** Terminal sizes the client sent, in order. */
+  resizes: TerminalSize[];
+  /** Aborted when the client leaves (the command would be killed). */
+  signal: AbortSignal;
 }
 
 /** What the container runs: for rootfs `image` as containerd derives it from the image config. */

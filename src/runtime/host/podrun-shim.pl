@@ -611,7 +611,7 @@ sub look_path {
 
 # Runs as the first process of the container's PID namespace, before exec.
 sub container_setup {
-  my ($outW, $errW) = @_;
+  my ($outW, $errW, $inR, $ptyW, $ptyR) = @_;
   join_cgroups();
   sc('setsid');
   # The pod's namespaces, from its holder; all opened before entering any (/proc is the host's until then).
@@ -684,9 +684,22 @@ sub container_setup {
   push @ro, $at->('/') if $spec{rootro};
   xmount(undef, $_, undef, MS_REMOUNT | MS_BIND | MS_RDONLY, undef) for @ro;
   enter_root($root) if defined $root;
-  open(STDIN, '<', '/dev/null') or die "open /dev/null: $!\n";
-  open(STDOUT, '>&', $outW) or die "dup stdout: $!\n";
-  open(STDERR, '>&', $errW) or die "dup stderr: $!\n";
+  if (defined $ptyW) {
+    # The shim opens the pseudo-terminal through this process's root (so in the container's devpts) and says
+    # its number; the terminal becomes this process's controlling terminal and stdio.
+    syswrite($ptyW, "pty\n");
+    close $ptyW;
+    my $n = '';
+    while (sysread($ptyR, my $c, 64)) { $n .= $c; last if index($n, "\n") >= 0; }
+    close $ptyR;
+    die "the shim opened no pseudo-terminal\n" unless $n =~ /^(\d+)\n/;
+    take_pty($1);
+  } else {
+    if (defined $inR) { open(STDIN, '<&', $inR) or die "dup stdin: $!\n"; close $inR; }
+    else { open(STDIN, '<', '/dev/null') or die "open /dev/null: $!\n"; }
+    open(STDOUT, '>&', $outW) or die "dup stdout: $!\n";
+    open(STDERR, '>&', $errW) or die "dup stderr: $!\n";
+  }
   my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
   # runc makes a missing working directory (as root, before the user is taken).
   mkpath($cwd) if defined $root && !-d $cwd;
@@ -805,6 +818,128 @@ sub finish {
   write_atomic($spec{exitfile}, $json);
 }
 
+# Attaching (`kubectl attach`, `run -i`): the shim listens on a unix socket at $spec{attach}. Clients get the
+# container's output as frames (type u8: 1 stdout, 2 stderr; length u32; bytes) from when they connect, and
+# send frames of their own: 0 stdin bytes, 3 stdin closed (with stdinonce and no tty, the container's closes),
+# 4 resize "<rows> <cols>". Writes never block the shim: a client that falls 4 MiB behind is dropped.
+sub F_GETFL () { 3 }
+sub F_SETFL () { 4 }
+sub O_NONBLOCK () { 0x800 }
+sub nonblocking { my $f = fcntl($_[0], F_GETFL, 0); fcntl($_[0], F_SETFL, (0 + $f) | O_NONBLOCK) if defined $f; }
+
+sub attach_open {
+  my ($in, $master) = @_;
+  return undef unless defined $spec{attach};
+  unlink $spec{attach};
+  socket(my $l, 1, 1, 0) or return undef;
+  bind($l, pack('S Z*', 1, $spec{attach})) or return undef;
+  chmod(0600, $spec{attach});
+  listen($l, 16) or return undef;
+  nonblocking($l);
+  nonblocking($in) if $in;
+  return { listen => $l, in => $in, master => $master, pending => '', clients => [] };
+}
+
+sub attach_select {
+  my ($a, $rin, $win) = @_;
+  vec($$rin, fileno($a->{listen}), 1) = 1;
+  for my $c (@{ $a->{clients} }) {
+    # No more input is read while the container has not taken the last (its stdin is full).
+    vec($$rin, fileno($c->{fh}), 1) = 1 unless length $a->{pending};
+    vec($$win, fileno($c->{fh}), 1) = 1 if length $c->{out};
+  }
+  vec($$win, fileno($a->{in}), 1) = 1 if $a->{in} && length $a->{pending};
+}
+
+sub attach_drop {
+  my ($a, $c) = @_;
+  close $c->{fh};
+  $c->{dead} = 1;
+  $a->{clients} = [ grep { $_ != $c } @{ $a->{clients} } ];
+}
+
+sub attach_flush {
+  my ($a, $c) = @_;
+  my $w = syswrite($c->{fh}, $c->{out});
+  if (defined $w) { substr($c->{out}, 0, $w) = ''; }
+  elsif ($! != EAGAIN && $! != EINTR) { attach_drop($a, $c); }
+}
+
+sub attach_out {
+  my ($a, $type, $data) = @_;
+  for my $c (@{ $a->{clients} }) {
+    next if $c->{dead};
+    $c->{out} .= pack('C N', $type, length $data) . $data;
+    if (length($c->{out}) > 4 * 1024 * 1024) { attach_drop($a, $c); next; }
+    attach_flush($a, $c);
+  }
+}
+
+sub attach_input {
+  my ($a, $data) = @_;
+  return unless $a->{in};
+  $a->{pending} .= $data;
+  my $w = syswrite($a->{in}, $a->{pending});
+  if (defined $w) { substr($a->{pending}, 0, $w) = ''; }
+  elsif ($! != EAGAIN && $! != EINTR) {
+    # The container closed its stdin: what it would not read is dropped.
+    $a->{pending} = '';
+    close $a->{in} unless $a->{master};
+    $a->{in} = undef;
+  }
+}
+
+sub attach_io {
+  my ($a, $rout, $wout) = @_;
+  if (vec($rout, fileno($a->{listen}), 1)) {
+    if (accept(my $c, $a->{listen})) {
+      nonblocking($c);
+      push @{ $a->{clients} }, { fh => $c, in => '', out => '' };
+    }
+  }
+  if ($a->{in} && length $a->{pending} && vec($wout, fileno($a->{in}), 1)) { attach_input($a, ''); }
+  for my $c (@{ $a->{clients} }) {
+    attach_flush($a, $c) if length $c->{out} && vec($wout, fileno($c->{fh}), 1);
+    next if $c->{dead};
+    next unless vec($rout, fileno($c->{fh}), 1);
+    my $r = sysread($c->{fh}, my $data, 65536);
+    next if !defined $r && ($! == EAGAIN || $! == EINTR);
+    if (!$r) { attach_drop($a, $c); next; }
+    $c->{in} .= $data;
+    while (length($c->{in}) >= 5) {
+      my ($type, $len) = unpack('C N', $c->{in});
+      last if length($c->{in}) < 5 + $len;
+      my $body = substr($c->{in}, 5, $len);
+      substr($c->{in}, 0, 5 + $len) = '';
+      if ($type == 0) { attach_input($a, $body); }
+      elsif ($type == 4 && $a->{master}) { my ($rows, $cols) = split / /, $body; set_winsize($a->{master}, 0 + $rows, 0 + $cols); }
+      elsif ($type == 3 && $spec{stdinonce} && $a->{in} && !$a->{master}) {
+        # The first attachment's stdin ended: so does the container's (not a terminal's, as containerd).
+        close $a->{in};
+        $a->{in} = undef;
+        $a->{pending} = '';
+      }
+    }
+  }
+}
+
+sub attach_close {
+  my ($a) = @_;
+  for my $c (@{ $a->{clients} }) {
+    # What is still queued goes out before the end (the client reads it at once: a short wait at most).
+    for (1 .. 50) {
+      last unless length $c->{out};
+      my $w = '';
+      vec($w, fileno($c->{fh}), 1) = 1;
+      select(undef, $w, undef, 0.1);
+      attach_flush($a, $c);
+    }
+    close $c->{fh};
+  }
+  close $a->{listen};
+  unlink $spec{attach};
+}
+
 # start: the container's parent for its whole life, in a session of its own (podrun and the server may go).
 sub mode_start {
   sc('setsid');
@@ -814,6 +949,9 @@ sub mode_start {
   pipe(my $outR, my $outW) or die "pipe: $!\n";
   pipe(my $errR, my $errW) or die "pipe: $!\n";
   pipe(my $synR, my $synW) or die "pipe: $!\n";
+  my ($inR, $inW, $ptyR, $ptyW, $goR, $goW);
+  pipe($inR, $inW) or die "pipe: $!\n" if $spec{stdin} && !$spec{tty};
+  if ($spec{tty}) { pipe($ptyR, $ptyW) or die "pipe: $!\n"; pipe($goR, $goW) or die "pipe: $!\n"; }
   my $pid;
   if (sc('unshare', CLONE_NEWPID) != 0) {
     my $e = "unshare(pid): $!";
@@ -824,12 +962,28 @@ sub mode_start {
   $pid = fork();
   if (defined $pid && $pid == 0) {
     close $outR; close $errR; close $synR;
-    eval { container_setup($outW, $errW); };
+    close $inW if $inW;
+    if ($ptyR) { close $ptyR; close $goW; }
+    eval { container_setup($outW, $errW, $inR, $ptyW, $goR); };
     my $e = $@ || "exec failed: $!\n";
     syswrite($synW, $e);
     exit 128;
   }
   close $outW; close $errW; close $synW;
+  close $inR if $inR;
+  my $master;
+  if ($ptyW) {
+    close $ptyW; close $goR;
+    my $ready = '';
+    while (sysread($ptyR, my $c, 64)) { $ready .= $c; last if index($ready, "\n") >= 0; }
+    close $ptyR;
+    if ($ready eq "pty\n") {
+      my $n;
+      if (eval { ($master, $n) = open_pty("/proc/$pid/root/dev/ptmx"); 1 }) { syswrite($goW, "$n\n"); }
+      else { syswrite($goW, "none $@"); }
+    }
+    close $goW;
+  }
   if (!defined $pid) {
     my $e = "fork: $!";
     finish(code => 128, signal => 0, startError => $e);
@@ -847,6 +1001,8 @@ sub mode_start {
     ctl("err $msg\n");
     exit 0;
   }
+  # Listening before the start is reported: an attach may follow at once.
+  my $att = attach_open($master ? $master : $inW, $master);
   my ($ss, $sns) = now_ns();
   my $report = "ok $pid " . starttime($pid) . " $$ " . starttime($$) . ' ' . ($ss * 1000 + int($sns / 1000000)) . "\n";
   # Also on disk: if podrun dies before reading the report, a restarted podrun still learns of this start.
@@ -855,11 +1011,15 @@ sub mode_start {
   $0 = $spec{title} if defined $spec{title};
 
   my %fh = (stdout => $outR, stderr => $errR);
+  if ($master) { close $outR; close $errR; %fh = (stdout => $master); }
   my ($status, $reaped_at);
   while (%fh) {
     my $rin = '';
     vec($rin, fileno($fh{$_}), 1) = 1 for keys %fh;
-    my $n = select(my $rout = $rin, undef, undef, defined $status ? 0.2 : 1.0);
+    my $win = '';
+    attach_select($att, \$rin, \$win) if $att;
+    my $n = select(my $rout = $rin, my $wout = $win, undef, defined $status ? 0.2 : 1.0);
+    attach_io($att, $rout, $wout) if $att && $n && $n > 0;
     if ($n && $n > 0) {
       my ($s, $ns) = now_ns();
       my $ts = rfc3339nano($s, $ns);
@@ -876,6 +1036,7 @@ sub mode_start {
           next;
         }
         $buf{$stream} .= $data;
+        attach_out($att, $stream eq 'stdout' ? 1 : 2, $data) if $att;
         emit_lines($stream, $ts);
       }
     }
@@ -889,6 +1050,7 @@ sub mode_start {
   my ($code, $sig) = (0, 0);
   if ($status & 127) { $sig = $status & 127; $code = 128 + $sig; } else { $code = $status >> 8; }
   finish(code => $code, signal => $sig);
+  attach_close($att) if $att;
   exit 0;
 }
 
@@ -927,6 +1089,213 @@ sub mode_exec {
   waitpid($child, 0);
   my $st = $?;
   exit(($st & 127) ? 128 + ($st & 127) : $st >> 8);
+}
+
+# Terminals, with core Perl only (no IO::Pty): ioctl numbers of x86-64 and arm64, hard-coded because
+# sys/ioctl.ph gets TIOCSPTLCK and TIOCGPTN wrong.
+sub TIOCSPTLCK () { 0x40045431 }
+sub TIOCGPTN () { 0x80045430 }
+sub TIOCSCTTY () { 0x540E }
+sub TIOCSWINSZ () { 0x5414 }
+sub O_RDWR () { 2 }
+sub O_NOCTTY () { 0x100 }
+
+# Opens a new pseudo-terminal through the ptmx at $ptmx (the container's devpts instance, so that the slave is
+# /dev/pts/N inside it); returns the master and N.
+sub open_pty {
+  my ($ptmx) = @_;
+  sysopen(my $m, $ptmx, O_RDWR | O_NOCTTY) or die "open $ptmx: $!\n";
+  my $unlock = pack('i', 0);
+  ioctl($m, TIOCSPTLCK, $unlock) or die "unlock the pseudo-terminal: $!\n";
+  my $n = pack('I', 0);
+  ioctl($m, TIOCGPTN, $n) or die "number of the pseudo-terminal: $!\n";
+  return ($m, unpack('I', $n));
+}
+
+# In a new session: makes /dev/pts/N (opened in the caller's root) the controlling terminal and stdio.
+sub take_pty {
+  my ($n) = @_;
+  sc('setsid');
+  sysopen(my $s, "/dev/pts/$n", O_RDWR) or die "open /dev/pts/$n: $!\n";
+  # The process's own terminal, as runc makes it: a program that reopens it by name (ttyname) may.
+  chown(0 + $spec{uid}, 0 + $spec{gid}, $s) if defined $spec{uid};
+  my $zero = 0;
+  ioctl($s, TIOCSCTTY, $zero) or die "make /dev/pts/$n the controlling terminal: $!\n";
+  open(STDIN, '<&', $s) or die "dup stdin: $!\n";
+  open(STDOUT, '>&', $s) or die "dup stdout: $!\n";
+  open(STDERR, '>&', $s) or die "dup stderr: $!\n";
+  close $s;
+}
+
+sub set_winsize {
+  my ($m, $rows, $cols) = @_;
+  return unless $rows > 0 && $cols > 0;
+  my $ws = pack('S4', $rows, $cols, 0, 0);
+  ioctl($m, TIOCSWINSZ, $ws);
+}
+
+# Writes all of $data to a blocking descriptor; false when the other end is gone.
+sub put_all {
+  my ($fh, $data) = @_;
+  my $off = 0;
+  while ($off < length $data) {
+    my $w = syswrite($fh, $data, length($data) - $off, $off);
+    if (!defined $w) { next if $! == EINTR || $! == EAGAIN; return 0; }
+    $off += $w;
+  }
+  return 1;
+}
+
+# execstream: `kubectl exec`. Like exec, but the command's stdio is the shim's own 0-2 (or, with a tty, a
+# pseudo-terminal the shim relays), and fd 3 is a socket to podrun carrying, in, "<length>\n<spec>" then
+# "<rows> <cols>\n" resize records, and out, "ok" once the command runs (or "err <why>" when it cannot start)
+# and "exit <code>" at its end.
+sub mode_execstream {
+  open(my $ctl, '+<&=', 3) or die "podrun-shim execstream: fd 3: $!\n";
+  my $in = '';
+  my $need;
+  for (;;) {
+    if (!defined $need && (my $nl = index($in, "\n")) >= 0) {
+      $need = 0 + substr($in, 0, $nl);
+      substr($in, 0, $nl + 1) = '';
+    }
+    last if defined $need && length($in) >= $need;
+    my $r = sysread($ctl, my $chunk, 65536);
+    next if !defined $r && $! == EINTR;
+    exit 126 unless $r;
+    $in .= $chunk;
+  }
+  parse_spec(substr($in, 0, $need));
+  substr($in, 0, $need) = '';
+  my $report = sub { put_all($ctl, $_[0]); };
+  my $fail = sub { $report->("err $_[0]\n"); exit 126; };
+  my $tty = $spec{tty};
+  my $target = 0 + $spec{pid};
+  my @order = ([ 'ipc', CLONE_NEWIPC ], [ 'uts', CLONE_NEWUTS ], [ 'net', CLONE_NEWNET ], [ 'pid', CLONE_NEWPID ], [ 'mnt', CLONE_NEWNS ]);
+  my %fd;
+  eval { join_cgroups(); 1 } or $fail->($@);
+  for my $o (@order) {
+    open($fd{ $o->[0] }, '<', "/proc/$target/ns/$o->[0]") or $fail->("container process $target is gone: $!");
+  }
+  for my $o (@order) {
+    sc('setns', 0 + fileno($fd{ $o->[0] }), 0 + $o->[1]) == 0 or $fail->("setns $o->[0]: $!");
+    close $fd{ $o->[0] };
+  }
+  my ($master, $ptn);
+  if ($tty) {
+    eval { ($master, $ptn) = open_pty('/dev/ptmx'); 1 } or $fail->($@);
+    set_winsize($master, 0 + $spec{rows}, 0 + $spec{cols}) if defined $spec{rows};
+  }
+  pipe(my $synR, my $synW) or $fail->("pipe: $!");
+  my $child = fork();
+  $fail->("fork: $!") unless defined $child;
+  if ($child == 0) {
+    close $synR;
+    close $ctl;
+    eval {
+      if ($tty) { close $master; take_pty($ptn); }
+      my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
+      chdir($cwd) or chdir('/');
+      set_credentials();
+      set_env();
+      $SIG{PIPE} = 'DEFAULT';
+      my @argv = @{ $list{argv} || [] };
+      my $exe = defined $spec{exe} ? $spec{exe} : look_path($argv[0]);
+      exec { $exe } @argv;
+      die "exec: \"$argv[0]\": $!\n";
+    };
+    syswrite($synW, $@);
+    exit 127;
+  }
+  close $synW;
+  $SIG{TERM} = sub { kill 'KILL', $child; };
+  my $why = '';
+  while (sysread($synR, my $chunk, 4096)) { $why .= $chunk; }
+  close $synR;
+  if (length $why) {
+    waitpid($child, 0);
+    $why =~ s/\s+$//;
+    $why =~ s/\n/ /g;
+    $fail->($why);
+  }
+  $report->("ok\n");
+  my $status;
+  if (!$tty) {
+    # Only the command holds its stdio now: its output ends when it (and what it started) closes it.
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>', '/dev/null');
+    open(STDERR, '>', '/dev/null');
+    # podrun gone (its end of fd 3 closed): nobody reads the output any more, so the command goes too. The
+    # child's exit wakes the select through a pipe the SIGCHLD handler writes to (a signal between waitpid
+    # and select would otherwise wait out the timeout).
+    pipe(my $sigR, my $sigW) or $fail->("pipe: $!");
+    $SIG{CHLD} = sub { syswrite($sigW, 'x'); };
+    my $ctl_open = 1;
+    for (;;) {
+      my $w = waitpid($child, WNOHANG);
+      if ($w == $child) { $status = $?; last; }
+      last if $w < 0;
+      my $rin = '';
+      vec($rin, fileno($sigR), 1) = 1;
+      vec($rin, fileno($ctl), 1) = 1 if $ctl_open;
+      my $n = select(my $rout = $rin, undef, undef, 1.0);
+      next unless $n && $n > 0;
+      sysread($sigR, my $ignored, 64) if vec($rout, fileno($sigR), 1);
+      next unless $ctl_open && vec($rout, fileno($ctl), 1);
+      my $r = sysread($ctl, my $data, 4096);
+      if (!$r && !(!defined $r && ($! == EINTR || $! == EAGAIN))) { $ctl_open = 0; kill 'KILL', $child; }
+    }
+  } else {
+    my $stdin_open = 1;
+    my $ctl_open = 1;
+    my $apply = sub {
+      while ((my $nl = index($in, "\n")) >= 0) {
+        my ($rows, $cols) = split / /, substr($in, 0, $nl);
+        substr($in, 0, $nl + 1) = '';
+        set_winsize($master, 0 + $rows, 0 + $cols);
+      }
+    };
+    $apply->();
+    my $master_open = 1;
+    my $reaped_at;
+    while ($master_open) {
+      if (!defined $status) {
+        my $w = waitpid($child, WNOHANG);
+        if ($w == $child) { $status = $?; $reaped_at = time(); }
+      }
+      last if defined $status && time() - $reaped_at > 2;
+      my $rin = '';
+      vec($rin, fileno($master), 1) = 1;
+      vec($rin, 0, 1) = 1 if $stdin_open;
+      vec($rin, fileno($ctl), 1) = 1 if $ctl_open;
+      my $n = select(my $rout = $rin, undef, undef, defined $status ? 0.05 : 0.2);
+      if (!$n || $n < 0) {
+        # The command has gone and its terminal is quiet: what it wrote has all been read.
+        last if defined $status;
+        next;
+      }
+      if (vec($rout, fileno($master), 1)) {
+        my $r = sysread($master, my $data, 65536);
+        if (!$r) { next if !defined $r && ($! == EINTR || $! == EAGAIN); $master_open = 0; }
+        else { put_all(\*STDOUT, $data) or last; }
+      }
+      if ($stdin_open && vec($rout, 0, 1)) {
+        my $r = sysread(STDIN, my $data, 65536);
+        if (!$r) { next if !defined $r && ($! == EINTR || $! == EAGAIN); $stdin_open = 0; }
+        else { put_all($master, $data); }
+      }
+      if ($ctl_open && vec($rout, fileno($ctl), 1)) {
+        my $r = sysread($ctl, my $data, 4096);
+        if (!$r) { next if !defined $r && ($! == EINTR || $! == EAGAIN); $ctl_open = 0; kill 'KILL', $child; }
+        else { $in .= $data; $apply->(); }
+      }
+    }
+    if (!defined $status) { waitpid($child, 0); $status = $?; }
+    open(STDOUT, '>', '/dev/null');
+  }
+  my $code = ($status & 127) ? 128 + ($status & 127) : $status >> 8;
+  $report->("exit $code\n");
+  exit 0;
 }
 
 # serve: the long-lived helper of one podrun. It reads requests "<id> <mode> <length>\n<spec>" on stdin and forks
@@ -1015,6 +1384,7 @@ my $mode = shift @ARGV;
 $mode = '' unless defined $mode;
 if ($mode eq 'serve') { mode_serve(shift @ARGV); }
 elsif ($mode eq 'exec') { parse_spec(do { local $/; scalar <STDIN> }); mode_exec(); }
+elsif ($mode eq 'execstream') { mode_execstream(); }
 elsif ($mode eq 'idle') { mode_idle(@ARGV); }
 elsif ($mode eq 'prepare') { parse_spec(do { local $/; scalar <STDIN> }); mode_prepare(); }
-else { die "usage: podrun-shim.pl serve|prepare|exec|idle\n"; }
+else { die "usage: podrun-shim.pl serve|prepare|exec|execstream|idle\n"; }

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PATH } from '../image-process.js';
+import { attachEntries } from './attach.js';
 import { imageMountEntries, imageProcessEntries } from './image-container.js';
 import { allocationOwner } from './ipam.js';
 import { mountSource, sortMounts } from './mounts.js';
@@ -96,6 +97,7 @@ export function startEntries(
     ['holder', String(sandbox.holder.pid)],
     ['holderstart', sandbox.holder.start],
     ['title', `podrun-shim ${ctx.stateDir} ${config.metadata.name}`],
+    ...attachEntries(ctx.records, rec),
   ];
   if (rec.image) {
     entries.push(...imageMountEntries(rec, sandboxDir(ctx, sandbox.id)), ...imageProcessEntries(rec, argv));

@@ -15,6 +15,7 @@ import {
   type ContainerConfig,
   type ContainerFilter,
   type ContainerStatus,
+  type ContainerStream,
   type ExecResult,
   LABEL_POD_UID,
   type PodSandboxConfig,
@@ -24,10 +25,13 @@ import {
   type RuntimeService,
   type RuntimeVersion,
   type SandboxFilter,
+  type StreamOptions,
 } from '../types.js';
+import { attachContainer } from './attach.js';
 import { type CgroupLayout, createContainerCgroups, detectCgroups, removeCgroups } from './cgroups.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
+import { startExecStream } from './exec-stream.js';
 import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { HostImages } from './host-images.js';
@@ -621,15 +625,29 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   async execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecResult> {
+    const { rec, hostname } = this.#execTarget(id, cmd);
+    const spec = execSpec(rec, hostname, cmd);
+    if (typeof spec !== 'string') return spec;
+    return runExec(this.#perl, this.#shim, spec, timeoutSeconds, this.#clock);
+  }
+
+  async exec(id: string, cmd: string[], options: StreamOptions): Promise<ContainerStream> {
+    const { rec, hostname } = this.#execTarget(id, cmd);
+    return startExecStream(this.#perl, this.#shim, rec, hostname, cmd, options);
+  }
+
+  async attach(id: string, options: StreamOptions): Promise<ContainerStream> {
+    return attachContainer(this.#execTarget(id, ['attach']).rec, this.#records, options);
+  }
+
+  #execTarget(id: string, cmd: string[]): { rec: ContainerRecord; hostname: string | undefined } {
     const rec = this.#container(id);
     this.#observe(rec);
     if (rec.state !== 'running' || !isSameProcess(rec.pid, rec.pidStart)) {
       throw new RuntimeError('NotRunning', `container ${id} is not running`);
     }
     if (cmd.length === 0) throw new RuntimeError('Unsupported', 'exec: no command given');
-    const spec = execSpec(rec, this.#store.sandboxes.get(rec.sandboxId)?.config.hostname, cmd);
-    if (typeof spec !== 'string') return spec;
-    return runExec(this.#perl, this.#shim, spec, timeoutSeconds, this.#clock);
+    return { rec, hostname: this.#store.sandboxes.get(rec.sandboxId)?.config.hostname };
   }
 
   // ---- state ----

@@ -1,0 +1,161 @@
+// pods/exec and pods/attach: the API server's checks (pkg/registry/core/pod/strategy.go streamLocation), then
+// the kubelet's (server.go getExec/getAttach, kubelet_pods.go findContainer) and the stream itself, joined
+// to the runtime's Exec or Attach in this process. Errors found before the WebSocket handshake are the
+// apiserver's 4xx Status; errors after it (the container is not running, the command cannot start) go on the
+// error channel as an InternalError, as the 1.32 apiserver relays the kubelet's.
+
+import type { Pod } from '../../api/types.js';
+import { runtimeContainerId } from '../../kubelet/logs/manager.js';
+import type { ContainerManager, ContainerStream, StreamOptions, TerminalSize } from '../../runtime/types.js';
+import { RuntimeError } from '../../runtime/types.js';
+import { badRequest } from '../errors.js';
+import { queryBool } from '../http/query.js';
+import { chooseProtocol, REMOTE_COMMAND_PROTOCOLS } from './channels.js';
+import { serveChannels } from './serve-channels.js';
+import { notWebSocket, type PodSubresourceRequest, type UpgradeRoute } from './upgrade.js';
+
+export interface RemoteCommandDeps {
+  /** The pod, or a 404 ApiError. */
+  getPod(namespace: string, name: string): Promise<Pod>;
+  runtime: Pick<ContainerManager, 'exec' | 'attach'>;
+}
+
+export interface RemoteCommandRequest extends StreamOptions {
+  container: string;
+  command: string[];
+}
+
+/** The options of a request (PodExecOptions / PodAttachOptions), checked as the apiserver and kubelet do. */
+export function parseRemoteCommandQuery(
+  query: URLSearchParams,
+  exec: boolean,
+): Omit<RemoteCommandRequest, 'container'> & {
+  container?: string;
+} {
+  const stdin = queryBool(query, 'stdin') ?? false;
+  const stdout = queryBool(query, 'stdout') ?? false;
+  let stderr = queryBool(query, 'stderr') ?? false;
+  const tty = queryBool(query, 'tty') ?? false;
+  const command = query.getAll('command');
+  if (!stdin && !stdout && !stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
+  if (exec && command.length === 0)
+    throw badRequest('you must specify at least one command for the container');
+  // A terminal has one output (the kubelet drops stderr the same way).
+  if (tty) stderr = false;
+  const container = query.get('container') || undefined;
+  return { stdin, stdout, stderr, tty, command, ...(container ? { container } : {}) };
+}
+
+/** The container a request is for (validateContainer): the named one, or the only app container. */
+export function resolveStreamContainer(pod: Pod, requested: string | undefined): string {
+  const name = pod.metadata?.name ?? '';
+  const names = (list: { name: string }[] | undefined) => (list ?? []).map((c) => c.name);
+  const containers = names(pod.spec?.containers);
+  const inits = names(pod.spec?.initContainers);
+  const ephemeral = names(pod.spec?.ephemeralContainers);
+  if (!requested) {
+    if (containers.length === 1) return containers[0]!;
+    let msg = `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`;
+    if (inits.length > 0) msg += ` or one of the init containers: [${inits.join(' ')}]`;
+    if (ephemeral.length > 0) msg += ` or one of the ephemeral containers: [${ephemeral.join(' ')}]`;
+    throw badRequest(msg);
+  }
+  if (![...containers, ...inits, ...ephemeral].includes(requested)) {
+    throw badRequest(`container ${requested} is not valid for pod ${name}`);
+  }
+  return requested;
+}
+
+/** The runtime id of the running instance of `container`, or the kubelet's error. */
+export function runningContainerId(pod: Pod, container: string): string {
+  const s = pod.status;
+  const status = [
+    ...(s?.containerStatuses ?? []),
+    ...(s?.initContainerStatuses ?? []),
+    ...(s?.ephemeralContainerStatuses ?? []),
+  ].find((c) => c.name === container);
+  if (!status?.state?.running || !status.containerID) {
+    throw new StreamFailure(`container not found (${JSON.stringify(container)})`);
+  }
+  return runtimeContainerId(status.containerID);
+}
+
+/** containerd ends an attachment when its stdin closes, unless the container has stdinOnce and no tty. */
+function detachOnStdinEnd(pod: Pod, container: string): boolean {
+  const c = [
+    ...(pod.spec?.containers ?? []),
+    ...(pod.spec?.initContainers ?? []),
+    ...(pod.spec?.ephemeralContainers ?? []),
+  ].find((x) => x.name === container);
+  return !(c?.stdinOnce && !c.tty);
+}
+
+/** A failure after the handshake: its message goes on the error channel as an InternalError. */
+export class StreamFailure extends Error {}
+
+async function open(
+  deps: RemoteCommandDeps,
+  exec: boolean,
+  id: string,
+  container: string,
+  request: RemoteCommandRequest,
+  size: TerminalSize | undefined,
+): Promise<ContainerStream> {
+  const options: StreamOptions = {
+    stdin: request.stdin,
+    stdout: request.stdout,
+    stderr: request.stderr,
+    tty: request.tty,
+    ...(size ? { size } : {}),
+  };
+  try {
+    if (exec) {
+      if (!deps.runtime.exec) throw new StreamFailure('this runtime cannot exec in containers');
+      return await deps.runtime.exec(id, request.command, options);
+    }
+    if (!deps.runtime.attach) throw new StreamFailure('this runtime cannot attach to containers');
+    return await deps.runtime.attach(id, options);
+  } catch (e) {
+    if (e instanceof RuntimeError && (e.reason === 'NotRunning' || e.reason === 'NotFound')) {
+      throw new StreamFailure(`container not found (${JSON.stringify(container)})`);
+    }
+    if (e instanceof RuntimeError && !exec)
+      throw new StreamFailure(`error attaching to container: ${e.message}`);
+    throw new StreamFailure((e as Error).message);
+  }
+}
+
+/** The route for `exec` (exec true) or `attach`. */
+export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): UpgradeRoute {
+  return async (r: PodSubresourceRequest) => {
+    // The request's own errors first, on the SPDY POST too: kubectl shows the reply to its fallback, not
+    // the WebSocket attempt's.
+    const parsed = parseRemoteCommandQuery(r.query, exec);
+    const pod = await deps.getPod(r.namespace, r.name);
+    const container = resolveStreamContainer(pod, parsed.container);
+    if (!pod.spec?.nodeName) throw badRequest(`pod ${r.name} does not have a host assigned`);
+    const refusal = notWebSocket(r.req, r.subresource);
+    if (refusal) throw refusal;
+    const offered = r.req.headers['sec-websocket-protocol'];
+    const protocol = chooseProtocol(offered);
+    if (!protocol) {
+      throw badRequest(
+        `pods/${r.subresource} speaks the WebSocket subprotocols ${REMOTE_COMMAND_PROTOCOLS.join(', ')}; the client offered ${offered ?? 'none'}`,
+      );
+    }
+    const request: RemoteCommandRequest = { ...parsed, container };
+    const start = async (size?: TerminalSize): Promise<ContainerStream> => {
+      const id = runningContainerId(pod, container);
+      return open(deps, exec, id, container, request, size);
+    };
+    r.upgrade(protocol, (ws) => {
+      serveChannels(
+        ws,
+        protocol,
+        { ...request, detachOnStdinEnd: !exec && detachOnStdinEnd(pod, container) },
+        start,
+        exec ? 'exec' : 'attach',
+      ).catch(() => ws.terminate());
+    });
+  };
+}
