@@ -36,7 +36,7 @@ import { clone, deepEqual, generateName, isPlainObject, metaOf, rfc3339 } from '
 import { applyPatch, type PatchType } from './patching.js';
 import { installServiceAllocator } from './service-ip/install.js';
 import { type PropagationPolicy, specChanged, strategyFor } from './strategy.js';
-import { NO_TRANSACTION, type WriteHooks } from './write-hooks.js';
+import { type AdmissionHook, NO_TRANSACTION, type WriteHooks } from './write-hooks.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -139,6 +139,7 @@ export class Registry {
   #lastEventSweep: number;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #writeHooks = new Map<string, WriteHooks>();
+  readonly #admission = new Map<string, AdmissionHook>();
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -193,6 +194,11 @@ export class Registry {
   /** Hooks around creates, updates and removals of one resource (see write-hooks.ts). */
   setWriteHooks(ref: ResourceRef, hooks: WriteHooks): void {
     this.#writeHooks.set(groupResource(this.resolve(ref)), hooks);
+  }
+
+  /** Mutating and validating admission of creates of one resource (see write-hooks.ts). */
+  setAdmission(ref: ResourceRef, hook: AdmissionHook): void {
+    this.#admission.set(groupResource(this.resolve(ref)), hook);
   }
 
   resolve(ref: ResourceRef): ResourceInfo {
@@ -354,6 +360,7 @@ export class Registry {
     if (r.namespaced) obj.metadata.namespace = ns;
     else delete obj.metadata.namespace;
     await this.#checkNamespaceOpen(r, ns);
+    await this.#admission.get(groupResource(r))?.(obj, !!options.dryRun);
     return { obj, ns };
   }
 
