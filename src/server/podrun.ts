@@ -3,15 +3,20 @@
 // through `startPodrun`.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Pod } from '../api/types.js';
+import type { Pod, ServiceAccount } from '../api/types.js';
 import { bindPod } from '../apiserver/binding.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
 import { removeStaleUploads } from '../apiserver/http/podrun-images.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
+import { ensureServingCredentials } from '../apiserver/http/tls.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
+import { serviceAccountAdmission } from '../apiserver/serviceaccount/admission.js';
+import { ensureSigningKey } from '../apiserver/serviceaccount/jwt.js';
+import { ServiceAccountTokens } from '../apiserver/serviceaccount/tokens.js';
 import { ControllerManager } from '../controllers/manager.js';
+import { ServiceAccountControllers } from '../controllers/serviceaccounts.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
 import {
@@ -23,6 +28,8 @@ import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { apiServingNames, reachableFromPods } from './api-access.js';
+import { writeKubernetesEndpoints } from './api-endpoints.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
@@ -115,6 +122,20 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       serviceCIDR,
     });
     await ensureSystemServices(registry, serviceCIDR, (m) => log(`apiserver: ${m}`));
+    // Pods get their ServiceAccount (and its token volume) at admission; tokens are signed with a key of
+    // the state directory.
+    registry.setAdmission(
+      'pods',
+      serviceAccountAdmission({
+        getServiceAccount: async (ns, name) =>
+          (await registry.find('serviceaccounts', ns, name)) as ServiceAccount | undefined,
+      }),
+    );
+    const tokens = new ServiceAccountTokens({
+      objects: registry,
+      key: await ensureSigningKey(options.stateDir),
+      clock,
+    });
     const recorders: RecordingEventRecorder[] = [];
     const recorder = (component: string, host?: string) => {
       const r = createEventRecorder(registry, {
@@ -150,10 +171,19 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
     closers.push(() => network.close());
 
+    // The serving certificate (and its CA, which every namespace's kube-root-ca.crt publishes) exists before
+    // any pod mounts it, and covers the names pods reach the API server by.
+    const address = options.address ?? '127.0.0.1';
+    const podNet = runtime.podNetwork?.();
+    // Pods reach the API server on the host's side of their bridge (see api-endpoints.ts).
+    const podAddress = podNet?.hostInterface ? podNet.gateway : undefined;
+    const servingNames = apiServingNames(serviceCIDR, CLUSTER_DOMAIN, podAddress);
+    const serving = await ensureServingCredentials(options.stateDir, address, servingNames);
+
     const kubelet = new Kubelet({
       runtime,
       clock,
-      objects: registryObjectGetter(registry),
+      objects: registryObjectGetter(registry, tokens),
       status: registryStatusWriter(registry),
       events: recorder('kubelet', nodeName),
       config: {
@@ -232,6 +262,14 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
     await controllers.start();
     closers.push(() => controllers.stop());
+    const saControllers = new ServiceAccountControllers({
+      client: registryControllerClient(registry),
+      clock,
+      rootCA: serving.ca,
+      onError: (c, key, err) => log(`${c} controller: ${key}: ${(err as Error).message}`),
+    });
+    await saControllers.start();
+    closers.push(() => saControllers.stop());
 
     const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
     // `podrun image load` uploads wait here while the runtime reads them.
@@ -239,14 +277,24 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await removeStaleUploads(uploadDir);
     const api: ApiServer = await startApiServer({
       registry,
-      address: options.address ?? '127.0.0.1',
+      address,
       port: options.port ?? 0,
       stateDir: options.stateDir,
       logs,
       clock,
       images: { images: runtime, tmpDir: uploadDir },
+      tokens,
+      extraServingNames: servingNames,
+      ...(podAddress ? { podAddress: { address: podAddress, port: 0 } } : {}),
+      onAuthenticationError: (m) => log(`apiserver: ${m}`),
     });
     closers.push(() => api.close());
+    const apiForPods = api.podEndpoint ?? reachableFromPods(address, api.port);
+    if (apiForPods) await writeKubernetesEndpoints(registry, apiForPods.address, apiForPods.port);
+    else
+      log(
+        'apiserver: pods cannot reach the API server (it listens on loopback and the runtime has no pod network): default/kubernetes has no endpoints',
+      );
     const caData = await readFile(api.caFile, 'utf8');
     await writeKubeconfig(layout.kubeconfig, { url: api.url, caData, token: api.token });
     await writeFile(layout.serveInfo, JSON.stringify({ pid: process.pid, url: api.url }), { mode: 0o600 });
