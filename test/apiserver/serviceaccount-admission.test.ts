@@ -64,7 +64,9 @@ describe('ServiceAccount admission', () => {
             { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
             {
               downwardAPI: {
-                items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+                items: [
+                  { path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
+                ],
               },
             },
           ],
@@ -168,7 +170,10 @@ describe('ServiceAccount admission', () => {
         sleep: async () => {},
       }),
     );
-    await assert.rejects(registry.create('pods', 'default', pod('early')), /serviceaccount "default" not found/);
+    await assert.rejects(
+      registry.create('pods', 'default', pod('early')),
+      /serviceaccount "default" not found/,
+    );
     await registry.create('serviceaccounts', 'default', account('default'));
     const created = (await registry.create('pods', 'default', pod('web'))) as unknown as Pod;
     const volume = created.spec?.volumes?.[0];
