@@ -79,10 +79,9 @@ export class ServiceAccountControllers {
         this.#saQueue.add(sa.metadata.namespace ?? '');
       }
     });
-    this.#configMaps.onChange((type, cm) => {
+    this.#configMaps.onChange((_type, cm) => {
       // Deleted or changed by someone else: put back (an update by the publisher itself is a no-op sync).
       if (cm.metadata.name === ROOT_CA_CONFIGMAP) this.#caQueue.add(cm.metadata.namespace ?? '');
-      void type;
     });
   }
 
@@ -107,6 +106,9 @@ export class ServiceAccountControllers {
   async #syncServiceAccounts(namespace: string): Promise<undefined> {
     if (!isActive(this.#namespaces.get('', namespace))) return undefined;
     if (this.#serviceAccounts.get(namespace, DEFAULT_SERVICE_ACCOUNT)) return undefined;
+    // The CA first: a pod is admitted only once `default` exists, and its token volume needs the CA, so
+    // publishing it before spares a new namespace's first pod a FailedMount while the two controllers race.
+    await this.#syncRootCA(namespace);
     try {
       await this.#options.client.create(this.#resources.serviceaccounts, namespace, {
         apiVersion: 'v1',
