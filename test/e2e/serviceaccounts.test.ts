@@ -1,8 +1,10 @@
 // ServiceAccounts end to end with real kubectl: `default` appears in a new namespace with kube-root-ca.crt,
 // `kubectl create token` issues a token the API server accepts, a pod reads its projected token, CA and
 // namespace and lists pods over https://kubernetes.default.svc with them, the token stops working once its
-// pod is gone, and automountServiceAccountToken: false leaves the pod without the volume.
+// pod is gone, the official Python client configures itself in-cluster, and automountServiceAccountToken: false
+// leaves the pod without the volume.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { request } from 'node:https';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Pod } from '../../src/api/types.js';
@@ -165,6 +167,43 @@ describe('ServiceAccounts', { skip: E2E_SKIP }, () => {
     assert.equal(await apiStatus(cluster.serve.url, ca, token, '/api/v1/namespaces/default/pods'), 200);
     await k().ok(['delete', 'pod', 'sa-client', '--grace-period=1']);
     assert.equal(await apiStatus(cluster.serve.url, ca, token, '/api/v1/namespaces/default/pods'), 401);
+  });
+
+  test("the official Python client's in-cluster configuration works in a pod", {
+    timeout: 120_000,
+  }, async () => {
+    // Debian's python3-kubernetes, for /usr/bin/python3 (the pod runs on the host's filesystem).
+    const hasClient = spawnSync('/usr/bin/python3', ['-c', 'import kubernetes'], { encoding: 'utf8' });
+    assert.equal(hasClient.status, 0, "this test needs Debian's python3-kubernetes; .ci/run installs it");
+    await k().apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: sa-python}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: client
+      image: python:3.12-slim
+      env: [{name: MARK, value: "${MARK}"}]
+      command:
+        - /usr/bin/python3
+        - -c
+        - |
+          from kubernetes import client, config
+          config.load_incluster_config()
+          pods = client.CoreV1Api().list_namespaced_pod("default").items
+          print("in-cluster pods: " + ",".join(sorted(p.metadata.name for p in pods)))
+`);
+    const done = await pollPod(
+      k(),
+      'sa-python',
+      (p) => p.status?.phase === 'Failed' || p.status?.phase === 'Succeeded',
+      'the Python client pod to finish',
+      60_000,
+    );
+    const log = await k().ok(['logs', 'sa-python']);
+    assert.equal(done.status?.phase, 'Succeeded', log);
+    assert.match(log, /^in-cluster pods: .*sa-python/m);
   });
 
   test('automountServiceAccountToken: false leaves the pod without the token volume', async () => {
