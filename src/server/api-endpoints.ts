@@ -37,11 +37,29 @@ export function kubernetesEndpoints(ip: string, port: number): { endpoints: Kube
   };
 }
 
-/** Creates or replaces the Endpoints and EndpointSlice of `default/kubernetes`. */
-export async function writeKubernetesEndpoints(registry: Registry, ip: string, port: number): Promise<void> {
-  const { endpoints, slice } = kubernetesEndpoints(ip, port);
-  await upsert(registry, 'endpoints', endpoints);
-  await upsert(registry, endpointSlices(), slice);
+/**
+ * Creates or replaces the Endpoints and EndpointSlice of `default/kubernetes` with `target`. Without one
+ * (pods have no route to where the server listens), or when the write fails, the reason is logged and podrun
+ * runs on: only in-cluster clients miss the API.
+ */
+export async function writeKubernetesEndpoints(
+  registry: Registry,
+  target: { address: string; port: number } | undefined,
+  log: (message: string) => void,
+): Promise<void> {
+  if (!target) {
+    log(
+      'apiserver: pods have no route to the API server (it listens on loopback or a wildcard address, and the runtime gives pods no bridge to the host): default/kubernetes has no endpoints',
+    );
+    return;
+  }
+  const { endpoints, slice } = kubernetesEndpoints(target.address, target.port);
+  try {
+    await upsert(registry, 'endpoints', endpoints);
+    await upsert(registry, endpointSlices(), slice);
+  } catch (e) {
+    log(`apiserver: ${(e as Error).message}; pods cannot reach the API server at kubernetes.default.svc`);
+  }
 }
 
 async function upsert(registry: Registry, ref: string | ResourceInfo, body: KubeObject): Promise<void> {

@@ -3,7 +3,7 @@
 // through `startPodrun`.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Pod, ServiceAccount } from '../api/types.js';
+import type { Pod } from '../api/types.js';
 import { bindPod } from '../apiserver/binding.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
 import { removeStaleUploads } from '../apiserver/http/podrun-images.js';
@@ -12,11 +12,7 @@ import { ensureServingCredentials } from '../apiserver/http/tls.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
-import { serviceAccountAdmission } from '../apiserver/serviceaccount/admission.js';
-import { ensureSigningKey } from '../apiserver/serviceaccount/jwt.js';
-import { ServiceAccountTokens } from '../apiserver/serviceaccount/tokens.js';
 import { ControllerManager } from '../controllers/manager.js';
-import { ServiceAccountControllers } from '../controllers/serviceaccounts.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
 import {
@@ -35,6 +31,7 @@ import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
 import { schedulePod } from './scheduler.js';
+import { installServiceAccounts, startServiceAccountControllers } from './service-accounts.js';
 import { ensureStateDir } from './state-dir.js';
 
 export interface PodrunOptions {
@@ -122,20 +119,8 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       serviceCIDR,
     });
     await ensureSystemServices(registry, serviceCIDR, (m) => log(`apiserver: ${m}`));
-    // Pods get their ServiceAccount (and its token volume) at admission; tokens are signed with a key of
-    // the state directory.
-    registry.setAdmission(
-      'pods',
-      serviceAccountAdmission({
-        getServiceAccount: async (ns, name) =>
-          (await registry.find('serviceaccounts', ns, name)) as ServiceAccount | undefined,
-      }),
-    );
-    const tokens = new ServiceAccountTokens({
-      objects: registry,
-      key: await ensureSigningKey(options.stateDir),
-      clock,
-    });
+    // Pods get their ServiceAccount (and its token volume) at admission.
+    const tokens = await installServiceAccounts(registry, options.stateDir, clock);
     const recorders: RecordingEventRecorder[] = [];
     const recorder = (component: string, host?: string) => {
       const r = createEventRecorder(registry, {
@@ -262,14 +247,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
     await controllers.start();
     closers.push(() => controllers.stop());
-    const saControllers = new ServiceAccountControllers({
-      client: registryControllerClient(registry),
-      clock,
-      rootCA: serving.ca,
-      onError: (c, key, err) => log(`${c} controller: ${key}: ${(err as Error).message}`),
-    });
-    await saControllers.start();
-    closers.push(() => saControllers.stop());
+    closers.push(await startServiceAccountControllers(registry, clock, serving.ca, log));
 
     const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
     // `podrun image load` uploads wait here while the runtime reads them.
@@ -289,12 +267,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       onAuthenticationError: (m) => log(`apiserver: ${m}`),
     });
     closers.push(() => api.close());
-    const apiForPods = api.podEndpoint ?? reachableFromPods(address, api.port);
-    if (apiForPods) await writeKubernetesEndpoints(registry, apiForPods.address, apiForPods.port);
-    else
-      log(
-        'apiserver: pods cannot reach the API server (it listens on loopback and the runtime has no pod network): default/kubernetes has no endpoints',
-      );
+    await writeKubernetesEndpoints(registry, api.podEndpoint ?? reachableFromPods(address, api.port), log);
     const caData = await readFile(api.caFile, 'utf8');
     await writeKubeconfig(layout.kubeconfig, { url: api.url, caData, token: api.token });
     await writeFile(layout.serveInfo, JSON.stringify({ pid: process.pid, url: api.url }), { mode: 0o600 });
