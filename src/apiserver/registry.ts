@@ -139,7 +139,7 @@ export class Registry {
   #lastEventSweep: number;
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #writeHooks = new Map<string, WriteHooks>();
-  readonly #admission = new Map<string, AdmissionHook>();
+  readonly #admission = new Map<string, AdmissionHook[]>();
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -196,9 +196,10 @@ export class Registry {
     this.#writeHooks.set(groupResource(this.resolve(ref)), hooks);
   }
 
-  /** Mutating and validating admission of creates of one resource (see write-hooks.ts). */
-  setAdmission(ref: ResourceRef, hook: AdmissionHook): void {
-    this.#admission.set(groupResource(this.resolve(ref)), hook);
+  /** Adds an admission plugin for creates of one resource; plugins run in the order added (write-hooks.ts). */
+  addAdmission(ref: ResourceRef, hook: AdmissionHook): void {
+    const key = groupResource(this.resolve(ref));
+    this.#admission.set(key, [...(this.#admission.get(key) ?? []), hook]);
   }
 
   resolve(ref: ResourceRef): ResourceInfo {
@@ -360,7 +361,7 @@ export class Registry {
     if (r.namespaced) obj.metadata.namespace = ns;
     else delete obj.metadata.namespace;
     await this.#checkNamespaceOpen(r, ns);
-    await this.#admission.get(groupResource(r))?.(obj, !!options.dryRun);
+    for (const admit of this.#admission.get(groupResource(r)) ?? []) await admit(obj, !!options.dryRun);
     return { obj, ns };
   }
 

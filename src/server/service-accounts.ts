@@ -16,7 +16,7 @@ export async function installServiceAccounts(
   stateDir: string,
   clock: Clock,
 ): Promise<ServiceAccountTokens> {
-  registry.setAdmission(
+  registry.addAdmission(
     'pods',
     serviceAccountAdmission({
       getServiceAccount: async (ns, name) =>

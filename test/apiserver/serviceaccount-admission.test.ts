@@ -162,7 +162,7 @@ describe('ServiceAccount admission', () => {
 
   test('through the registry: the stored pod carries the volume, defaulted and valid', async () => {
     const registry = await newRegistry();
-    registry.setAdmission(
+    registry.addAdmission(
       'pods',
       serviceAccountAdmission({
         getServiceAccount: async (ns, name) =>

@@ -102,7 +102,7 @@ function mountServiceAccountToken(spec: Record<string, unknown>, volumeName: () 
   if (!existing && needsVolume) spec.volumes = [...volumes, { name, projected: tokenVolumeSource() }];
 }
 
-/** The plugin as a registry admission hook for pods (Registry.setAdmission('pods', …)). */
+/** The plugin as a registry admission hook for pods (Registry.addAdmission('pods', …)). */
 export function serviceAccountAdmission(
   deps: ServiceAccountAdmissionDeps,
 ): (obj: KubeObject, dryRun: boolean) => Promise<void> {
