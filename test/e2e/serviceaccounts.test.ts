@@ -162,11 +162,20 @@ describe('ServiceAccounts', { skip: E2E_SKIP }, () => {
     assert.equal(claims['kubernetes.io'].pod.name, 'sa-client');
     assert.equal(claims['kubernetes.io'].pod.uid, pod.metadata?.uid);
 
-    // Bound to the pod: once it is gone the token is refused.
+    // kubectl can bind a token to the pod too (boundObjectRef through protobuf).
+    const bound = (
+      await k().ok(['create', 'token', 'default', '--bound-object-kind=Pod', '--bound-object-name=sa-client'])
+    ).trim();
+    const boundClaims = JSON.parse(Buffer.from(bound.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    assert.deepEqual(boundClaims['kubernetes.io'].pod, { name: 'sa-client', uid: pod.metadata?.uid });
+
+    // Bound to the pod: once it is gone the tokens are refused.
     const ca = await k().ok(['get', 'configmap', 'kube-root-ca.crt', '-o', 'jsonpath={.data.ca\\.crt}']);
     assert.equal(await apiStatus(cluster.serve.url, ca, token, '/api/v1/namespaces/default/pods'), 200);
+    assert.equal(await apiStatus(cluster.serve.url, ca, bound, '/api/v1/namespaces/default/pods'), 200);
     await k().ok(['delete', 'pod', 'sa-client', '--grace-period=1']);
     assert.equal(await apiStatus(cluster.serve.url, ca, token, '/api/v1/namespaces/default/pods'), 401);
+    assert.equal(await apiStatus(cluster.serve.url, ca, bound, '/api/v1/namespaces/default/pods'), 401);
   });
 
   test("the official Python client's in-cluster configuration works in a pod", {
