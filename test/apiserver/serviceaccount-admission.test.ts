@@ -160,6 +160,58 @@ describe('ServiceAccount admission', () => {
     assert.equal((mirror as unknown as Pod).spec?.serviceAccountName, undefined);
   });
 
+  test('kubernetes.io/enforce-mountable-secrets limits the pod to the secrets the ServiceAccount lists', async () => {
+    const sa = account('default', {
+      metadata: {
+        name: 'default',
+        namespace: 'default',
+        annotations: { 'kubernetes.io/enforce-mountable-secrets': 'true' },
+      },
+      secrets: [{ name: 'ok' }],
+      imagePullSecrets: [{ name: 'pull' }],
+    });
+    const refusal = async (spec: Record<string, unknown>, why: string) =>
+      assert.rejects(admission([sa])(podObject(spec), false), (e: unknown) => {
+        assert.ok(e instanceof ApiError);
+        assert.equal(e.message, `pods "web" is forbidden: ${why}`);
+        return true;
+      });
+    const notReferenced = 'is not allowed because service account default does not reference that secret';
+    await refusal(
+      { volumes: [{ name: 'v', secret: { secretName: 'other' } }] },
+      `volume with secret.secretName="other" ${notReferenced}`,
+    );
+    await refusal(
+      {
+        initContainers: [
+          {
+            name: 'i',
+            image: 'busybox',
+            env: [{ name: 'PW', valueFrom: { secretKeyRef: { name: 'db', key: 'pw' } } }],
+          },
+        ],
+      },
+      `init container i with envVar PW referencing secret.secretName="db" ${notReferenced}`,
+    );
+    await refusal(
+      { containers: [{ name: 'app', image: 'busybox', envFrom: [{ secretRef: { name: 'db' } }] }] },
+      `container app with envFrom referencing secret.secretName="db" ${notReferenced}`,
+    );
+    await refusal(
+      { imagePullSecrets: [{ name: 'pull' }, { name: 'other' }] },
+      'imagePullSecrets[1].name="other" is not allowed because service account default does not reference that imagePullSecret',
+    );
+    // Listed secrets pass, and the pull secrets copied from the ServiceAccount do too.
+    const fine = podObject({ volumes: [{ name: 'v', secret: { secretName: 'ok' } }] });
+    await admission([sa])(fine, false);
+    assert.deepEqual((fine as unknown as Pod).spec?.imagePullSecrets, [{ name: 'pull' }]);
+    // Without the annotation nothing is checked.
+    await admission([account('default', { secrets: [] })])(
+      podObject({ volumes: [{ name: 'v', secret: { secretName: 'other' } }] }),
+      false,
+    );
+  });
+
   test('through the registry: the stored pod carries the volume, defaulted and valid', async () => {
     const registry = await newRegistry();
     registry.addAdmission(

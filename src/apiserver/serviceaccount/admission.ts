@@ -18,6 +18,8 @@ export const SERVICE_ACCOUNT_VOLUME_NAME = 'kube-api-access';
 export const WARN_ONLY_BOUND_TOKEN_EXPIRATION_SECONDS = 3607;
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+/** On a ServiceAccount, "true" limits its pods to the secrets it lists (EnforceMountableSecretsAnnotation). */
+export const ENFORCE_MOUNTABLE_SECRETS_ANNOTATION = 'kubernetes.io/enforce-mountable-secrets';
 
 const PODS = { group: '', resource: 'pods' };
 const SERVICE_ACCOUNT_RESOURCE = { group: '', resource: 'serviceaccount' };
@@ -102,6 +104,63 @@ function mountServiceAccountToken(spec: Record<string, unknown>, volumeName: () 
   if (!existing && needsVolume) spec.volumes = [...volumes, { name, projected: tokenVolumeSource() }];
 }
 
+interface SecretUser {
+  name?: string;
+  env?: Array<{ name?: string; valueFrom?: { secretKeyRef?: { name?: string } } }>;
+  envFrom?: Array<{ secretRef?: { name?: string } }>;
+}
+
+/**
+ * limitSecretReferences: with the annotation set, every secret volume, secret env reference and pull secret
+ * of the pod must be among the ServiceAccount's secrets (pull secrets: its imagePullSecrets). The refusal
+ * names the first that is not, in upstream's words; undefined when all are.
+ */
+export function secretReferenceProblem(
+  sa: ServiceAccount,
+  spec: Record<string, unknown>,
+): string | undefined {
+  const saName = sa.metadata?.name ?? '';
+  const mountable = new Set((sa.secrets ?? []).map((s) => s.name ?? ''));
+  const notReferenced = `is not allowed because service account ${saName} does not reference that secret`;
+  const volumes = Array.isArray(spec.volumes)
+    ? (spec.volumes as Array<{ secret?: { secretName?: string } }>)
+    : [];
+  for (const v of volumes) {
+    if (!v?.secret) continue;
+    const name = v.secret.secretName ?? '';
+    if (!mountable.has(name)) return `volume with secret.secretName="${name}" ${notReferenced}`;
+  }
+  for (const [field, what] of [
+    ['initContainers', 'init container'],
+    ['containers', 'container'],
+  ] as const) {
+    const list = Array.isArray(spec[field]) ? (spec[field] as SecretUser[]) : [];
+    for (const c of list) {
+      for (const e of c?.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef;
+        if (ref && !mountable.has(ref.name ?? '')) {
+          return `${what} ${c.name} with envVar ${e.name} referencing secret.secretName="${ref.name ?? ''}" ${notReferenced}`;
+        }
+      }
+      for (const e of c?.envFrom ?? []) {
+        if (e.secretRef && !mountable.has(e.secretRef.name ?? '')) {
+          return `${what} ${c.name} with envFrom referencing secret.secretName="${e.secretRef.name ?? ''}" ${notReferenced}`;
+        }
+      }
+    }
+  }
+  const pullable = new Set((sa.imagePullSecrets ?? []).map((s) => s.name ?? ''));
+  const pulls = Array.isArray(spec.imagePullSecrets)
+    ? (spec.imagePullSecrets as Array<{ name?: string }>)
+    : [];
+  for (const [i, ref] of pulls.entries()) {
+    if (!pullable.has(ref?.name ?? '')) {
+      return `imagePullSecrets[${i}].name="${ref?.name ?? ''}" is not allowed because service account ${saName} does not reference that imagePullSecret`;
+    }
+  }
+  return undefined;
+}
+
 /** The plugin as a registry admission hook for pods (Registry.addAdmission('pods', …)). */
 export function serviceAccountAdmission(
   deps: ServiceAccountAdmissionDeps,
@@ -136,6 +195,11 @@ export function serviceAccountAdmission(
     const pullSecrets = Array.isArray(spec.imagePullSecrets) ? spec.imagePullSecrets : [];
     if (pullSecrets.length === 0 && (sa.imagePullSecrets ?? []).length > 0) {
       spec.imagePullSecrets = (sa.imagePullSecrets ?? []).map((s) => ({ name: s.name ?? '' }));
+    }
+    // Validate: the mutated pod against the ServiceAccount's mountable secrets, when it asks for that.
+    if (sa.metadata?.annotations?.[ENFORCE_MOUNTABLE_SECRETS_ANNOTATION] === 'true') {
+      const problem = secretReferenceProblem(sa, spec);
+      if (problem) throw forbidden(PODS, podName, problem);
     }
   };
 }
