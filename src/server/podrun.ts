@@ -267,6 +267,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       onAuthenticationError: (m) => log(`apiserver: ${m}`),
     });
     closers.push(() => api.close());
+    if (api.podEndpointError) log(`apiserver: ${api.podEndpointError}`);
     await writeKubernetesEndpoints(registry, api.podEndpoint ?? reachableFromPods(address, api.port), log);
     const caData = await readFile(api.caFile, 'utf8');
     await writeKubeconfig(layout.kubeconfig, { url: api.url, caData, token: api.token });

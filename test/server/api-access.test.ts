@@ -1,11 +1,15 @@
 // How pods reach the API server: the serving certificate's extra names, which listen addresses pods can use
 // as they are, and the endpoints of default/kubernetes as the registry stores them.
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { startApiServer } from '../../src/apiserver/http/server.js';
 import { servingNames } from '../../src/apiserver/http/tls.js';
 import { apiServingNames, reachableFromPods } from '../../src/server/api-access.js';
 import { writeKubernetesEndpoints } from '../../src/server/api-endpoints.js';
-import { newRegistry } from '../apiserver/helpers.js';
+import { call, FakeLogs, newRegistry } from '../apiserver/helpers.js';
 
 describe('API access from pods', () => {
   test("the certificate covers the kubernetes Service's names, its ClusterIP and the gateway", () => {
@@ -52,5 +56,47 @@ describe('API access from pods', () => {
     await writeKubernetesEndpoints(registry, undefined, (m) => logs.push(m));
     assert.match(logs[0] ?? '', /default\/kubernetes has no endpoints/);
     await registry.store.close();
+  });
+
+  test('the second listener serves the same API; one that cannot bind is reported, not fatal', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'podrun-pod-listener-'));
+    const registry = await newRegistry();
+    const start = (address: string) =>
+      startApiServer({
+        registry,
+        address: '127.0.0.1',
+        port: 0,
+        stateDir,
+        logs: new FakeLogs(),
+        podAddress: { address, port: 0 },
+      });
+    const ok = await start('127.0.0.2');
+    const broken = await start('192.0.2.1');
+    try {
+      assert.equal(ok.podEndpoint?.address, '127.0.0.2');
+      assert.notEqual(ok.podEndpoint?.port, ok.port);
+      // The helpers' client, pointed at the pod listener.
+      const viaPods = {
+        registry,
+        logs: new FakeLogs(),
+        stateDir,
+        close: async () => {},
+        server: { ...ok, url: `https://127.0.0.2:${ok.podEndpoint?.port}` },
+        ca: await readFile(ok.caFile, 'utf8'),
+      };
+      const r = await call(viaPods, 'GET', '/api/v1/namespaces');
+      assert.equal(r.status, 200);
+      assert.equal(broken.podEndpoint, undefined);
+      assert.match(
+        broken.podEndpointError ?? '',
+        /^cannot serve the API to pods on 192\.0\.2\.1:0: .*EADDRNOTAVAIL/,
+      );
+      assert.equal((await call({ ...viaPods, server: broken }, 'GET', '/api/v1/namespaces')).status, 200);
+    } finally {
+      await ok.close();
+      await broken.close();
+      await registry.store.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
   });
 });

@@ -72,6 +72,8 @@ export interface ApiServer {
   token: string;
   /** The second listener's address and port (podAddress), if any. */
   podEndpoint?: { address: string; port: number };
+  /** Why the second listener could not start: the server runs without it (pods do not reach it). */
+  podEndpointError?: string;
   /** Watch streams open right now (for diagnostics and tests that wait for a client's watch). */
   activeWatches(): number;
   /** Ends open watches and log streams cleanly, then stops listening. */
@@ -115,11 +117,10 @@ function hostForUrl(address: string): string {
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const clock = options.clock ?? systemClock;
-  const creds = await ensureServingCredentials(
-    options.stateDir,
-    options.address,
-    options.extraServingNames ?? [],
-  );
+  const creds = await ensureServingCredentials(options.stateDir, options.address, [
+    ...(options.extraServingNames ?? []),
+    ...(options.podAddress ? [options.podAddress.address] : []),
+  ]);
   const streams = new Set<ServerResponse>();
   const ctx: RestContext = {
     registry: options.registry,
@@ -260,19 +261,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await listen(server, options.port, options.address);
   const servers = [server];
   let podEndpoint: { address: string; port: number } | undefined;
+  let podEndpointError: string | undefined;
   if (options.podAddress) {
     const podServer = newServer();
     try {
       await listen(podServer, options.podAddress.port, options.podAddress.address);
+      servers.push(podServer);
+      podEndpoint = { address: options.podAddress.address, port: (podServer.address() as AddressInfo).port };
     } catch (e) {
-      server.close();
-      throw new Error(
-        `cannot serve the API to pods on ${options.podAddress.address}:${options.podAddress.port}: ${(e as Error).message}`,
-        { cause: e },
-      );
+      // kubectl and the machine still reach the main listener; only in-cluster clients lose the API.
+      podEndpointError = `cannot serve the API to pods on ${options.podAddress.address}:${options.podAddress.port}: ${(e as Error).message}`;
     }
-    servers.push(podServer);
-    podEndpoint = { address: options.podAddress.address, port: (podServer.address() as AddressInfo).port };
   }
   const port = (server.address() as AddressInfo).port;
   serverAddress = `${hostForUrl(options.address)}:${port}`;
@@ -284,6 +283,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     caFile: creds.caFile,
     token: creds.token,
     ...(podEndpoint ? { podEndpoint } : {}),
+    ...(podEndpointError ? { podEndpointError } : {}),
     activeWatches: () => streams.size,
     close: async () => {
       for (const res of streams) res.end();
