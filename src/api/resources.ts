@@ -75,6 +75,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
     singular: 'serviceaccount',
     namespaced: true,
     shortNames: ['sa'],
+    // TokenRequest (authentication.k8s.io/v1), create only.
+    subresources: ['token'],
   }),
   res({
     group: '',

@@ -51,7 +51,7 @@ import type {
 import { waitForChange, watchResource } from './registry/watch.js';
 import { installServiceAllocator } from './service-ip/install.js';
 import { type PropagationPolicy, strategyFor } from './strategy.js';
-import { NO_TRANSACTION, type WriteHooks } from './write-hooks.js';
+import { type AdmissionHook, NO_TRANSACTION, type WriteHooks } from './write-hooks.js';
 
 export { parseResourceVersion, withTypeMeta } from './registry/decoding.js';
 export { scaleOf } from './registry/scale.js';
@@ -75,6 +75,7 @@ export class Registry {
   readonly #onBackgroundError: (error: unknown) => void;
   readonly #writeHooks = new Map<string, WriteHooks>();
   readonly #deletion: DeletionContext;
+  readonly #admission = new Map<string, AdmissionHook[]>();
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -110,6 +111,12 @@ export class Registry {
   /** Hooks around creates, updates and removals of one resource (see write-hooks.ts). */
   setWriteHooks(ref: ResourceRef, hooks: WriteHooks): void {
     this.#writeHooks.set(groupResource(this.resolve(ref)), hooks);
+  }
+
+  /** Adds an admission plugin for creates of one resource; plugins run in the order added (write-hooks.ts). */
+  addAdmission(ref: ResourceRef, hook: AdmissionHook): void {
+    const key = groupResource(this.resolve(ref));
+    this.#admission.set(key, [...(this.#admission.get(key) ?? []), hook]);
   }
 
   resolve(ref: ResourceRef): ResourceInfo {
@@ -267,6 +274,7 @@ export class Registry {
     if (r.namespaced) obj.metadata.namespace = ns;
     else delete obj.metadata.namespace;
     await this.#checkNamespaceOpen(r, ns);
+    for (const admit of this.#admission.get(groupResource(r)) ?? []) await admit(obj, !!options.dryRun);
     return { obj, ns };
   }
 

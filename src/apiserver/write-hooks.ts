@@ -23,3 +23,10 @@ export interface WriteHooks {
 }
 
 export const NO_TRANSACTION: WriteTransaction = { commit: () => {}, revert: () => {} };
+
+/**
+ * An admission plugin's create step (upstream's MutationInterface + ValidationInterface for CREATE): runs on
+ * the decoded object, before defaulting and validation, and may change it or throw an ApiError (Forbidden)
+ * to refuse it. Unlike the write hooks it may wait (it reads other objects).
+ */
+export type AdmissionHook = (obj: KubeObject, dryRun: boolean) => Promise<void>;

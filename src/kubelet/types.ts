@@ -6,6 +6,7 @@ import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret, Service } from
 import { defaultGcPolicy } from '../images/service/gc-plan.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
+import type { TokenRequester } from './token-manager.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -26,6 +27,11 @@ export interface ObjectGetter {
    * use the pod's own imagePullSecrets only.
    */
   getServiceAccount?(namespace: string, name: string): Promise<ServiceAccount | undefined>;
+  /**
+   * The TokenRequest API, for projected serviceAccountToken sources. Optional: without it such sources are
+   * skipped with a Warning event.
+   */
+  requestServiceAccountToken?: TokenRequester;
 }
 
 /** Writes what the kubelet observed back to the API, as the kubelet's status manager does. */

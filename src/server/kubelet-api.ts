@@ -2,6 +2,7 @@
 import type { ConfigMap, Pod, PodStatus, Secret, Service, ServiceAccount } from '../api/types.js';
 import { ApiError } from '../apiserver/errors.js';
 import type { Registry } from '../apiserver/registry.js';
+import type { ServiceAccountTokens } from '../apiserver/serviceaccount/tokens.js';
 import type { ObjectGetter, PodStatusWriter } from '../kubelet/types.js';
 
 function isGone(err: unknown): boolean {
@@ -9,8 +10,22 @@ function isGone(err: unknown): boolean {
   return err instanceof ApiError && (err.code === 404 || err.code === 409);
 }
 
-export function registryObjectGetter(registry: Registry): ObjectGetter {
+/** `tokens`: the TokenRequest API for projected serviceAccountToken sources (the kubelet's token manager). */
+export function registryObjectGetter(registry: Registry, tokens?: ServiceAccountTokens): ObjectGetter {
   return {
+    ...(tokens
+      ? {
+          requestServiceAccountToken: async (ns: string, name: string, spec: object) => {
+            const tr = await tokens.createToken(ns, name, {
+              apiVersion: 'authentication.k8s.io/v1',
+              kind: 'TokenRequest',
+              spec,
+            });
+            const status = tr.status as { token: string; expirationTimestamp: string };
+            return { token: status.token, expirationTimestamp: status.expirationTimestamp };
+          },
+        }
+      : {}),
     getConfigMap: async (ns, name) => (await registry.find('configmaps', ns, name)) as ConfigMap | undefined,
     getSecret: async (ns, name) => (await registry.find('secrets', ns, name)) as Secret | undefined,
     getServiceAccount: async (ns, name) =>

@@ -7,6 +7,7 @@ import type { Pod } from '../api/types.js';
 import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/events.js';
 import { removeStaleUploads } from '../apiserver/http/podrun-images.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
+import { ensureServingCredentials } from '../apiserver/http/tls.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
@@ -24,12 +25,15 @@ import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { apiServingNames, reachableFromPods } from './api-access.js';
+import { writeKubernetesEndpoints } from './api-endpoints.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { startNode } from './node.js';
 import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
 import { startScheduler } from './scheduler.js';
+import { installServiceAccounts, startServiceAccountControllers } from './service-accounts.js';
 import { ensureStateDir } from './state-dir.js';
 
 export interface PodrunOptions {
@@ -123,6 +127,8 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       serviceCIDR,
     });
     await ensureSystemServices(registry, serviceCIDR, (m) => log(`apiserver: ${m}`));
+    // Pods get their ServiceAccount (and its token volume) at admission.
+    const tokens = await installServiceAccounts(registry, options.stateDir, clock);
     const recorders: RecordingEventRecorder[] = [];
     const recorder = (component: string, host?: string) => {
       const r = createEventRecorder(registry, {
@@ -159,10 +165,19 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
     closers.push(() => network.close());
 
+    // The serving certificate (and its CA, which every namespace's kube-root-ca.crt publishes) exists before
+    // any pod mounts it, and covers the names pods reach the API server by.
+    const address = options.address ?? '127.0.0.1';
+    const podNet = runtime.podNetwork?.();
+    // Pods reach the API server on the host's side of their bridge (see api-endpoints.ts).
+    const podAddress = podNet?.hostInterface ? podNet.gateway : undefined;
+    const servingNames = apiServingNames(serviceCIDR, CLUSTER_DOMAIN, podAddress);
+    const serving = await ensureServingCredentials(options.stateDir, address, servingNames);
+
     const kubelet = new Kubelet({
       runtime,
       clock,
-      objects: registryObjectGetter(registry),
+      objects: registryObjectGetter(registry, tokens),
       status: registryStatusWriter(registry),
       events: recorder('kubelet', nodeName),
       config: {
@@ -241,6 +256,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
     await controllers.start();
     closers.push(() => controllers.stop());
+    closers.push(await startServiceAccountControllers(registry, clock, serving.ca, log));
 
     const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
     // `podrun image load` uploads wait here while the runtime reads them.
@@ -248,15 +264,21 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await removeStaleUploads(uploadDir);
     const api: ApiServer = await startApiServer({
       registry,
-      address: options.address ?? '127.0.0.1',
+      address,
       port: options.port ?? 0,
       stateDir: options.stateDir,
       logs,
       clock,
       images: { images: runtime, tmpDir: uploadDir },
       streaming: runtime,
+      tokens,
+      extraServingNames: servingNames,
+      ...(podAddress ? { podAddress: { address: podAddress, port: 0 } } : {}),
+      onAuthenticationError: (m) => log(`apiserver: ${m}`),
     });
     closers.push(() => api.close());
+    if (api.podEndpointError) log(`apiserver: ${api.podEndpointError}`);
+    await writeKubernetesEndpoints(registry, api.podEndpoint ?? reachableFromPods(address, api.port), log);
     const caData = await readFile(api.caFile, 'utf8');
     await writeKubeconfig(layout.kubeconfig, { url: api.url, caData, token: api.token });
     await writeFile(layout.serveInfo, JSON.stringify({ pid: process.pid, url: api.url }), { mode: 0o600 });

@@ -5,11 +5,13 @@ import { apiVersionOf, RESOURCES, type ResourceInfo } from '../../api/resources.
 const STATUS_VERBS = ['get', 'patch', 'update'];
 
 function subresourceVerbs(sub: string): string[] {
+  if (sub === 'token') return ['create'];
   return sub === 'log' ? ['get'] : STATUS_VERBS;
 }
 
 /** What a subresource answers with: the resource's own kind, or autoscaling/v1 Scale for `scale`. */
 function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
+  if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   return sub === 'scale'
     ? { group: 'autoscaling', version: 'v1', kind: 'Scale' }
     : { group: r.group, version: r.version, kind: r.kind };
@@ -115,7 +117,7 @@ export function legacyResourceList(group: string, version: string): Record<strin
         name: `${r.resource}/${s}`,
         singularName: '',
         namespaced: r.namespaced,
-        ...(s === 'scale' ? { group: k.group, version: k.version } : {}),
+        ...(s === 'scale' || s === 'token' ? { group: k.group, version: k.version } : {}),
         kind: k.kind,
         verbs: subresourceVerbs(s),
       });

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { stringify } from 'yaml';
@@ -14,8 +14,10 @@ import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
+import { ADMIN_USER, ANONYMOUS_USER, setRequestUser, type UserInfo } from '../authn/user.js';
 import { badRequest, pathNotFound, unauthorized } from '../errors.js';
 import type { Registry } from '../registry.js';
+import { type ServiceAccountTokens, TokenInvalidError } from '../serviceaccount/tokens.js';
 import { remoteCommandRoute } from '../streaming/remote-command.js';
 import { createUpgradeDispatcher, type UpgradeDispatcher } from '../streaming/upgrade.js';
 import {
@@ -33,6 +35,7 @@ import { handleImageEndpoints, type ImageEndpointsOptions, PODRUN_API_PREFIX } f
 import { send, sendError, sendText } from './respond.js';
 import { handleResource, type RestContext } from './rest.js';
 import { ensureServingCredentials } from './tls.js';
+import { handleTokenRequest } from './token-request.js';
 
 export interface ApiServerOptions {
   registry: Registry;
@@ -50,6 +53,23 @@ export interface ApiServerOptions {
   images?: ImageEndpointsOptions;
   /** pods/exec and pods/attach run here; absent: those subresources are 404. */
   streaming?: Pick<ContainerManager, 'exec' | 'attach'>;
+  /**
+   * Service-account tokens: the TokenRequest subresource and the authentication of these tokens. Absent:
+   * only the kubeconfig's token authenticates and serviceaccounts/<name>/token is 404.
+   */
+  tokens?: ServiceAccountTokens;
+  /**
+   * More names and addresses the serving certificate covers (`DNS:kubernetes.default.svc`, `IP:10.96.0.1`),
+   * for clients that reach the server through the `kubernetes` Service.
+   */
+  extraServingNames?: string[];
+  /**
+   * A second address to serve on, on a port of its own (0: any free one): the pod network's side of the
+   * host, where the `kubernetes` Service's endpoints point when the main address is loopback.
+   */
+  podAddress?: { address: string; port: number };
+  /** Where a refused service-account token's reason is written (the client only sees 401). */
+  onAuthenticationError?: (message: string) => void;
 }
 
 export interface ApiServer {
@@ -60,6 +80,10 @@ export interface ApiServer {
   token: string;
   /** The 'upgrade' routes (exec, attach): port-forward adds its own here. */
   upgrades: UpgradeDispatcher;
+  /** The second listener's address and port (podAddress), if any. */
+  podEndpoint?: { address: string; port: number };
+  /** Why the second listener could not start: the server runs without it (pods do not reach it). */
+  podEndpointError?: string;
   /** Watch streams open right now (for diagnostics and tests that wait for a client's watch). */
   activeWatches(): number;
   /** Ends open watches and log streams cleanly, then stops listening. */
@@ -91,6 +115,11 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
+function bearerToken(header: string | undefined): string | undefined {
+  const m = header?.match(/^Bearer\s+(\S+)\s*$/i);
+  return m?.[1];
+}
+
 function hostForUrl(address: string): string {
   const host = address === '0.0.0.0' || address === '' ? '127.0.0.1' : address === '::' ? '::1' : address;
   return host.includes(':') ? `[${host}]` : host;
@@ -98,7 +127,10 @@ function hostForUrl(address: string): string {
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const clock = options.clock ?? systemClock;
-  const creds = await ensureServingCredentials(options.stateDir, options.address);
+  const creds = await ensureServingCredentials(options.stateDir, options.address, [
+    ...(options.extraServingNames ?? []),
+    ...(options.podAddress ? [options.podAddress.address] : []),
+  ]);
   const streams = new Set<ServerResponse>();
   const ctx: RestContext = {
     registry: options.registry,
@@ -109,13 +141,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
   let serverAddress = `${options.address}:${options.port}`;
 
+  // The union of the API server's token authenticators: the kubeconfig's token, then service-account JWTs.
+  const authenticate = async (auth: string | undefined, path: string): Promise<UserInfo> => {
+    if (auth === undefined) {
+      if (PUBLIC_PATHS.has(path)) return ANONYMOUS_USER;
+      throw unauthorized();
+    }
+    if (tokenMatches(auth, creds.token)) return ADMIN_USER;
+    const bearer = bearerToken(auth);
+    if (bearer && options.tokens) {
+      try {
+        const user = await options.tokens.authenticate(bearer);
+        if (user) return user;
+      } catch (e) {
+        if (!(e instanceof TokenInvalidError)) throw e;
+        options.onAuthenticationError?.(`service account token refused: ${e.message}`);
+      }
+    }
+    throw unauthorized();
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     // A wrong token is refused everywhere; no token at all is anonymous, allowed only on the public paths.
-    const auth = req.headers.authorization;
-    const authenticated = tokenMatches(auth, creds.token);
-    if (!authenticated && (auth !== undefined || !PUBLIC_PATHS.has(path))) throw unauthorized();
+    setRequestUser(req, await authenticate(req.headers.authorization, path));
     const method = req.method ?? 'GET';
     if (path.startsWith(PODRUN_API_PREFIX)) {
       if (!options.images) throw pathNotFound();
@@ -175,6 +225,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const resourcePath = parseResourcePath(segments);
     if (!resourcePath) throw pathNotFound();
+    if (resourcePath.subresource === 'token' && resourcePath.r.resource === 'serviceaccounts') {
+      if (!options.tokens) throw pathNotFound();
+      return handleTokenRequest(options.tokens, req, res, resourcePath.namespace ?? '', resourcePath.name!);
+    }
     await handleResource(ctx, req, res, resourcePath, url.searchParams);
   };
 
@@ -188,18 +242,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.destroy();
     }
   };
-  const server = createServer(
-    // Go's net/http accepts 1 MiB of request line and headers (DefaultMaxHeaderBytes); node's default of
-    // 16 KiB refused long label selectors with 431.
-    { cert: creds.cert, key: creds.key, maxHeaderSize: MAX_HEADER_BYTES },
-    (req, res) => {
-      try {
-        handle(req, res).catch((e: unknown) => fail(res, e));
-      } catch (e) {
-        fail(res, e);
-      }
-    },
-  );
   const upgrades = createUpgradeDispatcher((req) => tokenMatches(req.headers.authorization, creds.token));
   if (options.streaming) {
     const deps = {
@@ -210,19 +252,50 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     upgrades.addRoute('exec', remoteCommandRoute(deps, true));
     upgrades.addRoute('attach', remoteCommandRoute(deps, false));
   }
-  server.on('upgrade', (req, socket, head) => upgrades.handle(req, socket, head));
-  // Watches and `logs -f` are long-lived; node's default request timeouts would cut them.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.address, () => {
-      server.off('error', reject);
-      resolve();
+  const newServer = () => {
+    const s = createServer(
+      // Go's net/http accepts 1 MiB of request line and headers (DefaultMaxHeaderBytes); node's default of
+      // 16 KiB refused long label selectors with 431.
+      { cert: creds.cert, key: creds.key, maxHeaderSize: MAX_HEADER_BYTES },
+      (req, res) => {
+        try {
+          handle(req, res).catch((e: unknown) => fail(res, e));
+        } catch (e) {
+          fail(res, e);
+        }
+      },
+    );
+    s.on('upgrade', (req, socket, head) => upgrades.handle(req, socket, head));
+    // Watches and `logs -f` are long-lived; node's default request timeouts would cut them.
+    s.requestTimeout = 0;
+    s.headersTimeout = 60_000;
+    s.keepAliveTimeout = 5_000;
+    return s;
+  };
+  const listen = (s: Server, port: number, address: string) =>
+    new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, address, () => {
+        s.off('error', reject);
+        resolve();
+      });
     });
-  });
+  const server = newServer();
+  await listen(server, options.port, options.address);
+  const servers = [server];
+  let podEndpoint: { address: string; port: number } | undefined;
+  let podEndpointError: string | undefined;
+  if (options.podAddress) {
+    const podServer = newServer();
+    try {
+      await listen(podServer, options.podAddress.port, options.podAddress.address);
+      servers.push(podServer);
+      podEndpoint = { address: options.podAddress.address, port: (podServer.address() as AddressInfo).port };
+    } catch (e) {
+      // kubectl and the machine still reach the main listener; only in-cluster clients lose the API.
+      podEndpointError = `cannot serve the API to pods on ${options.podAddress.address}:${options.podAddress.port}: ${(e as Error).message}`;
+    }
+  }
   const port = (server.address() as AddressInfo).port;
   serverAddress = `${hostForUrl(options.address)}:${port}`;
   const url = `https://${serverAddress}`;
@@ -232,18 +305,26 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     port,
     caFile: creds.caFile,
     token: creds.token,
+    ...(podEndpoint ? { podEndpoint } : {}),
+    ...(podEndpointError ? { podEndpointError } : {}),
     upgrades,
     activeWatches: () => streams.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        upgrades.close();
-        for (const res of streams) res.end();
-        streams.clear();
-        server.close(() => resolve());
-        server.closeIdleConnections();
-        // Streams (logs -f) that are not watches end with their connections.
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
-      }),
+    close: async () => {
+      upgrades.close();
+      for (const res of streams) res.end();
+      streams.clear();
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeIdleConnections();
+              // Streams (logs -f) that are not watches end with their connections.
+              setTimeout(() => s.closeAllConnections(), 1000).unref();
+            }),
+        ),
+      );
+    },
   };
 }
 

@@ -48,13 +48,19 @@ function openssl(args: string[], cwd: string): Promise<void> {
   });
 }
 
-/** Subject alternative names the serving certificate carries: loopback always, plus the listen address. */
-export function servingNames(address: string): string[] {
+/**
+ * Subject alternative names the serving certificate carries: loopback always, the listen address, and
+ * `extra` (`IP:…`/`DNS:…` entries, or bare addresses and names).
+ */
+export function servingNames(address: string, extra: readonly string[] = []): string[] {
   const names = ['IP:127.0.0.1', 'IP:::1', 'DNS:localhost'];
-  if (address && address !== '0.0.0.0' && address !== '::') {
-    const entry = isIP(address) ? `IP:${address}` : `DNS:${address}`;
+  const add = (name: string) => {
+    if (!name || name === '0.0.0.0' || name === '::') return;
+    const entry = /^(IP|DNS):/.test(name) ? name : isIP(name) ? `IP:${name}` : `DNS:${name}`;
     if (!names.includes(entry)) names.push(entry);
-  }
+  };
+  add(address);
+  for (const name of extra) add(name);
   return names;
 }
 
@@ -62,6 +68,7 @@ export function servingNames(address: string): string[] {
 export async function ensureServingCredentials(
   stateDir: string,
   address: string,
+  extraNames: readonly string[] = [],
 ): Promise<ServingCredentials> {
   // The state directory holds the token and the keys (and the store): 0700 even if it existed as 0755.
   await ensurePrivateDir(stateDir);
@@ -101,7 +108,7 @@ export async function ensureServingCredentials(
     // A new CA invalidates any serving certificate signed by an old one.
     await writeFile(sansFile, '');
   }
-  const sans = servingNames(address).join(',');
+  const sans = servingNames(address, extraNames).join(',');
   const previous = (await exists(sansFile)) ? await readFile(sansFile, 'utf8') : '';
   if (previous !== sans || !(await exists(certFile)) || !(await exists(keyFile))) {
     await writeFile(

@@ -240,7 +240,8 @@ function messageFor(apiVersion: string, kind: string): string {
     return `meta.v1.${kind}`;
   }
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
-  return `${group}.${version}.${kind}`;
+  // The proto packages drop the `.k8s.io` of a group (authentication.k8s.io → k8s.io.api.authentication.v1).
+  return `${group?.replace(/\.k8s\.io$/, '')}.${version}.${kind}`;
 }
 
 /**

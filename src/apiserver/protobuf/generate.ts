@@ -5,7 +5,7 @@
 //
 //   node --import tsx src/apiserver/protobuf/generate.ts <dir with core-v1.proto apps-v1.proto …> > \
 //     src/apiserver/protobuf/schema.generated.ts && npx biome format --write src/apiserver/protobuf
-// The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling}/v1/generated.proto` of kubernetes/api and
+// The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication}/v1/generated.proto` of kubernetes/api and
 // `git show v0.32.9:pkg/{apis/meta/v1,api/resource,util/intstr,runtime}/generated.proto` of
 // kubernetes/apimachinery, saved under one directory.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -18,6 +18,9 @@ if (!dir) {
   console.error('usage: generate.ts <directory of generated.proto files>');
   process.exit(2);
 }
+
+/** Proto field names that differ from the JSON names (the Go field `UID` of BoundObjectReference). */
+const JSON_NAMES: Record<string, string> = { 'k8s.io.api.authentication.v1.BoundObjectReference.uID': 'uid' };
 
 const SCALARS = new Set(['string', 'int32', 'int64', 'bool', 'bytes', 'double', 'float', 'uint32', 'uint64']);
 const messages = new Map<string, Record<number, Field>>();
@@ -33,7 +36,8 @@ for (const file of readdirSync(dir).filter((f) => f.endsWith('.proto'))) {
     for (const line of m[2]!.split('\n')) {
       const f = /^\s+(optional|repeated) ([\w.]+) (\w+) = (\d+);/.exec(line);
       if (f) {
-        fields[Number(f[4])] = [f[3]!, qualify(f[2]!), f[1] === 'repeated' ? 1 : 0];
+        const name = JSON_NAMES[`${pkg}.${m[1]}.${f[3]}`] ?? f[3]!;
+        fields[Number(f[4])] = [name, qualify(f[2]!), f[1] === 'repeated' ? 1 : 0];
         continue;
       }
       const mp = /^\s+map<string, ?([\w.]+)> (\w+) = (\d+);/.exec(line);
@@ -56,6 +60,7 @@ const ROOTS = [
   'k8s.io.api.apps.v1.ReplicaSet',
   'k8s.io.api.batch.v1.Job',
   'k8s.io.api.autoscaling.v1.Scale',
+  'k8s.io.api.authentication.v1.TokenRequest',
   'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
   'k8s.io.apimachinery.pkg.runtime.Unknown',
 ];

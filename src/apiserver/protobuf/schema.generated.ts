@@ -71,6 +71,26 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     1: ['maxUnavailable', 'util.intstr.IntOrString', 0],
     2: ['maxSurge', 'util.intstr.IntOrString', 0],
   },
+  'authentication.v1.BoundObjectReference': {
+    1: ['kind', 'string', 0],
+    2: ['apiVersion', 'string', 0],
+    3: ['name', 'string', 0],
+    4: ['uid', 'string', 0],
+  },
+  'authentication.v1.TokenRequest': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'authentication.v1.TokenRequestSpec', 0],
+    3: ['status', 'authentication.v1.TokenRequestStatus', 0],
+  },
+  'authentication.v1.TokenRequestSpec': {
+    1: ['audiences', 'string', 1],
+    4: ['expirationSeconds', 'int64', 0],
+    3: ['boundObjectRef', 'authentication.v1.BoundObjectReference', 0],
+  },
+  'authentication.v1.TokenRequestStatus': {
+    1: ['token', 'string', 0],
+    2: ['expirationTimestamp', 'meta.v1.Time', 0],
+  },
   'autoscaling.v1.Scale': {
     1: ['metadata', 'meta.v1.ObjectMeta', 0],
     2: ['spec', 'autoscaling.v1.ScaleSpec', 0],

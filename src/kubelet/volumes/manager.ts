@@ -4,7 +4,7 @@
 // all down (unmounting every tmpfs) once the pod is gone.
 //
 // Supported: emptyDir (disk, or tmpfs for `medium: Memory`), configMap, secret (tmpfs), downwardAPI,
-// projected (tmpfs; configMap, secret and downwardAPI sources), hostPath (with type checks). Anything else
+// projected (tmpfs; configMap, secret, downwardAPI and serviceAccountToken sources), hostPath (with type checks). Anything else
 // fails the mount with a sentence saying so.
 import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import type { Container, Pod, Volume } from '../../api/types.js';
@@ -14,6 +14,7 @@ import { ContainerConfigError } from '../env.js';
 import { expand } from '../expansion.js';
 import { hostNodeAllocatable, type NodeAllocatable, parseQuantity, quantityValue } from '../fieldpath.js';
 import { podRef } from '../pod-util.js';
+import { TokenManager } from '../token-manager.js';
 import type { EventRecorder, ObjectGetter } from '../types.js';
 import { atomicWrite, type FileProjection } from './atomic-writer.js';
 import { setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
@@ -34,7 +35,7 @@ export interface VolumeManagerOptions {
   rootDir: string;
   objects: ObjectGetter;
   clock: Clock;
-  /** Receives Warning events for sources podrun skips (projected serviceAccountToken). FailedMount is the caller's. */
+  /** Receives Warning events for sources podrun skips (clusterTrustBundle). FailedMount is the caller's. */
   events?: EventRecorder;
   /** Node allocatable for downward API resource values and tmpfs sizes. Default: hostNodeAllocatable(). */
   allocatable?: NodeAllocatable;
@@ -75,6 +76,8 @@ export class VolumeManager {
   readonly #events: EventRecorder | undefined;
   readonly #allocatable: NodeAllocatable;
   readonly #useTmpfs: boolean;
+  /** Service-account tokens of projected volumes; undefined when the API issues none. */
+  readonly #tokens: TokenManager | undefined;
   /** Per pod uid, one chain of volume operations: setUp, refresh and tearDown never interleave for a pod. */
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Pods whose volumes directory this manager has made; tearDown forgets them. Set-ups run every sync. */
@@ -87,6 +90,8 @@ export class VolumeManager {
     this.#events = options.events;
     this.#allocatable = options.allocatable ?? hostNodeAllocatable();
     this.#useTmpfs = options.useTmpfs ?? process.getuid?.() === 0;
+    const request = options.objects.requestServiceAccountToken;
+    this.#tokens = request ? new TokenManager({ request, clock: options.clock }) : undefined;
   }
 
   /** Host directory of one of the pod's volumes (hostPath volumes: the host path itself). */
@@ -241,6 +246,7 @@ export class VolumeManager {
           pod,
           this.#objects,
           this.#allocatable,
+          this.#tokens,
         );
         const dir = volumeDir(this.#rootDir, uid, 'projected', volume.name);
         const isNew = !(await exists(dir));
@@ -334,6 +340,7 @@ export class VolumeManager {
 
   async #tearDown(podUid: string): Promise<void> {
     this.#volumesDirMade.delete(podUid);
+    this.#tokens?.deletePodTokens(podUid);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
     if (!(await exists(volumesDir))) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});

@@ -13,6 +13,7 @@ import {
   extractResourceValueByContainerName,
   type NodeAllocatable,
 } from '../fieldpath.js';
+import type { TokenManager } from '../token-manager.js';
 import type { ObjectGetter } from '../types.js';
 import type { FileProjection } from './atomic-writer.js';
 import { aggregate } from './errors.js';
@@ -118,6 +119,7 @@ export async function projectedPayload(
   pod: Pod,
   objects: ObjectGetter,
   allocatable: NodeAllocatable,
+  tokens?: TokenManager,
 ): Promise<ProjectedResult> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const defaultMode = source.defaultMode ?? DEFAULT_MODE;
@@ -143,6 +145,25 @@ export async function projectedPayload(
         merge(secretPayload(s.secret.items, secret, defaultMode, optional));
       } else if (s.downwardAPI) {
         merge(downwardAPIPayload(s.downwardAPI.items, pod, defaultMode, allocatable));
+      } else if (s.serviceAccountToken && tokens) {
+        const tp = s.serviceAccountToken;
+        const token = await tokens.getServiceAccountToken(
+          namespace,
+          pod.spec?.serviceAccountName ?? 'default',
+          {
+            audiences: tp.audience ? [tp.audience] : [],
+            expirationSeconds: tp.expirationSeconds ?? 3600,
+            boundObjectRef: {
+              apiVersion: 'v1',
+              kind: 'Pod',
+              name: pod.metadata?.name ?? '',
+              uid: pod.metadata?.uid ?? '',
+            },
+          },
+        );
+        // With an fsGroup the token is 0600 before ownership gives the group read (0640), as upstream.
+        const fsGroup = pod.spec?.securityContext?.fsGroup;
+        payload.set(tp.path, { data: Buffer.from(token), mode: fsGroup === undefined ? defaultMode : 0o600 });
       } else if (s.serviceAccountToken) {
         skipped.push(
           `projected volume "${volumeName}": source serviceAccountToken (path ${s.serviceAccountToken.path}) is not supported by podrun (no token issuer) and was skipped`,
