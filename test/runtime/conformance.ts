@@ -25,6 +25,7 @@ import { appImage, type ImageFixture, layeredImage, removableImage } from '../su
 import type { ConformanceContext, ConformanceOptions, Need, Pod } from './conformance-context.js';
 import { CONTRACT_TESTS, contractCases } from './conformance-contract.js';
 import { IMAGE_TESTS, imageCases } from './conformance-images.js';
+import { PORT_FORWARD_TESTS, portForwardCases } from './conformance-portforward.js';
 import { CLIENT, readCriLog, SERVER, sleep, tcpLine, waitFor } from './conformance-support.js';
 
 export type { ConformanceOptions, ImageHooks, Need } from './conformance-context.js';
@@ -64,6 +65,7 @@ export const CONFORMANCE_TESTS = {
   stopSandbox: 'stopPodSandbox stops every container and leaves the sandbox notready; removal is idempotent',
   ...CONTRACT_TESTS,
   ...IMAGE_TESTS,
+  ...PORT_FORWARD_TESTS,
 } as const;
 
 export function runtimeConformance(options: ConformanceOptions): void {
@@ -523,5 +525,6 @@ export function runtimeConformance(options: ConformanceOptions): void {
 
     contractCases(ctx);
     imageCases(ctx);
+    portForwardCases(ctx);
   });
 }
