@@ -14,6 +14,7 @@ import { ensureSystemServices } from '../apiserver/service-ip/system-services.js
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
+import { runtimePortDialer } from '../kubelet/port-forward.js';
 import {
   type ContainerLogSource,
   DEFAULT_CRASHLOOP_BACKOFF,
@@ -245,6 +246,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       logs,
       clock,
       images: { images: runtime, tmpDir: uploadDir },
+      portForward: runtimePortDialer(runtime),
     });
     closers.push(() => api.close());
     const caData = await readFile(api.caFile, 'utf8');

@@ -5,11 +5,13 @@ import { apiVersionOf, RESOURCES, type ResourceInfo } from '../../api/resources.
 const STATUS_VERBS = ['get', 'patch', 'update'];
 
 function subresourceVerbs(sub: string): string[] {
+  if (sub === 'portforward') return ['create', 'get'];
   return sub === 'log' ? ['get'] : STATUS_VERBS;
 }
 
 /** What a subresource answers with: the resource's own kind, or autoscaling/v1 Scale for `scale`. */
 function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
+  if (sub === 'portforward') return { group: '', version: 'v1', kind: 'PodPortForwardOptions' };
   return sub === 'scale'
     ? { group: 'autoscaling', version: 'v1', kind: 'Scale' }
     : { group: r.group, version: r.version, kind: r.kind };

@@ -7,11 +7,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { stringify } from 'yaml';
+import type { PodPortDialer } from '../../kubelet/port-forward.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { pathNotFound, unauthorized } from '../errors.js';
 import type { Registry } from '../registry.js';
+import { handlePortForwardUpgrade, rejectUpgrade } from '../streaming/portforward/upgrade.js';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -42,6 +45,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** podrun's own image endpoints (/podrun/v1/images, /podrun/v1/pulls); absent: those paths are 404. */
   images?: ImageEndpointsOptions;
+  /** pods/portforward's way into pods (the node's runtime); absent: port-forward is refused with a Status. */
+  portForward?: PodPortDialer;
 }
 
 export interface ApiServer {
@@ -188,6 +193,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }
     },
   );
+  // Streaming subresources arrive as Upgrade requests, which never reach the request handler above.
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const authorized = tokenMatches(req.headers.authorization, creds.token);
+    const deps = { registry: options.registry, dialer: options.portForward, authorized };
+    if (!handlePortForwardUpgrade(deps, req, socket, head)) rejectUpgrade(socket, pathNotFound());
+  });
   // Watches and `logs -f` are long-lived; node's default request timeouts would cut them.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

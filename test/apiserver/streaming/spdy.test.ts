@@ -90,7 +90,10 @@ describe('SPDY/3 dictionary and header blocks', () => {
     const a = encodeHeaderBlock(headers({ streamtype: 'error', port: '80' }));
     const empty = encodeHeaderBlock(new Map());
     const big = encodeHeaderBlock(headers({ big: 'x'.repeat(70_000) }));
-    const stream = Buffer.concat([c.compress(a), c.compress(empty), c.compress(big)]);
+    const blocks = [c.compress(a), c.compress(empty), c.compress(big)];
+    // Each block ends on a sync flush (an empty stored block), where Go's inflater hands its output out.
+    for (const b of blocks) assert.deepEqual([...b.subarray(-5)], [0, 0, 0, 0xff, 0xff]);
+    const stream = Buffer.concat(blocks);
     // Without the dictionary zlib refuses the stream: the header names it.
     assert.throws(() => inflateSync(stream, { finishFlush: zconst.Z_SYNC_FLUSH }), /dictionary/i);
     const out = inflateSync(stream, { dictionary: SPDY3_DICTIONARY, finishFlush: zconst.Z_SYNC_FLUSH });

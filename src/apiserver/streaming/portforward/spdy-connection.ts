@@ -119,6 +119,8 @@ export class SpdyConnection extends EventEmitter {
   readonly #streams = new Map<number, SpdyStream>();
   readonly #queue: SpdyFrame[] = [];
   #processing = false;
+  /** Streams whose destination is full: the transport reads nothing until each has drained. */
+  #held = 0;
   #closed = false;
 
   constructor(transport: Duplex) {
@@ -149,6 +151,17 @@ export class SpdyConnection extends EventEmitter {
   send(frame: Buffer): boolean {
     if (this.#closed || this.#transport.destroyed) return true;
     return this.#transport.write(frame);
+  }
+
+  /** Stops reading from the transport until `release` (a stream's destination is full). */
+  hold(): void {
+    this.#held++;
+    this.#transport.pause();
+  }
+
+  release(): void {
+    if (this.#held > 0) this.#held--;
+    if (this.#held === 0 && !this.#processing && !this.#closed) this.#transport.resume();
   }
 
   /** @internal */
@@ -190,7 +203,7 @@ export class SpdyConnection extends EventEmitter {
         this.#fail(e as Error);
       } finally {
         this.#processing = false;
-        if (!this.#closed && this.#transport.isPaused()) this.#transport.resume();
+        if (!this.#closed && this.#held === 0 && this.#transport.isPaused()) this.#transport.resume();
       }
     })();
   }

@@ -67,6 +67,7 @@ export function adler32(data: Buffer): number {
 }
 
 const MAX_STORED = 0xffff;
+const SYNC_FLUSH = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
 
 /** The compressing side of one direction: a zlib stream of stored blocks, started with the dictionary's id. */
 export class HeaderCompressor {
@@ -79,15 +80,17 @@ export class HeaderCompressor {
       // CMF 0x78 (deflate, 32 KiB window); FLG 0x20 = FDICT with FCHECK 0, as 0x7820 is a multiple of 31.
       parts.push(Buffer.from([0x78, 0x20]), u32(adler32(SPDY3_DICTIONARY)));
     }
-    for (let at = 0; at < block.length || at === 0; at += MAX_STORED) {
+    for (let at = 0; at < block.length; at += MAX_STORED) {
       const piece = block.subarray(at, at + MAX_STORED);
       // BFINAL 0, BTYPE 00, padded to the byte; then LEN and its one's complement, little-endian.
       const head = Buffer.alloc(5);
       head.writeUInt16LE(piece.length, 1);
       head.writeUInt16LE(~piece.length & 0xffff, 3);
       parts.push(head, piece);
-      if (block.length === 0) break;
     }
+    // The sync-flush marker (an empty stored block) as zlib's Z_SYNC_FLUSH ends a block: Go's inflater hands
+    // out what it holds only on reaching it, and otherwise reads on past the frame and fails the next one.
+    parts.push(SYNC_FLUSH);
     return Buffer.concat(parts);
   }
 }
