@@ -194,7 +194,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   );
   // Streaming subresources arrive as Upgrade requests, which never reach the request handler above.
+  const upgraded = new Set<Duplex>();
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.on('close', () => upgraded.delete(socket));
     const authorized = tokenMatches(req.headers.authorization, creds.token);
     const deps = { registry: options.registry, dialer: options.portForward, authorized };
     if (!handlePortForwardUpgrade(deps, req, socket, head)) rejectUpgrade(socket, pathNotFound());
@@ -225,6 +228,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       new Promise<void>((resolve) => {
         for (const res of streams) res.end();
         streams.clear();
+        // Upgraded connections (port-forward) are no longer the HTTP server's to close.
+        for (const s of upgraded) s.destroy();
         server.close(() => resolve());
         server.closeIdleConnections();
         // Streams (logs -f) that are not watches end with their connections.
