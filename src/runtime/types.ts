@@ -126,6 +126,11 @@ export interface ContainerConfig {
     memoryLimitBytes?: number;
     /** CPU quota in millicores; best effort. */
     cpuMillis?: number;
+    /**
+     * CRI NamespaceOption `pid: TARGET` with `target_id`: the container joins the PID namespace of this running
+     * container instead of getting its own (an ephemeral container with targetContainerName).
+     */
+    pidNamespaceTargetId?: string;
   };
   stdin?: boolean;
   tty?: boolean;

@@ -574,7 +574,19 @@ export class HostRuntime extends HostImages implements RuntimeService {
     } catch (e) {
       throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
     }
-    const line = await this.#request('start', startEntries(this.#spec, rec, sandbox, exe, argv));
+    const entries = startEntries(this.#spec, rec, sandbox, exe, argv);
+    // An ephemeral container with a target joins that container's PID namespace (CRI NamespaceMode TARGET).
+    const targetId = config.linux?.pidNamespaceTargetId;
+    if (targetId) {
+      const target = this.#store.containers.get(targetId);
+      if (target) this.#observe(target);
+      if (target?.state !== 'running' || target.sandboxId !== rec.sandboxId) {
+        removeCgroups(rec.cgroups.dirs);
+        throw startError(`the target container ${targetId} is not running in pod sandbox ${rec.sandboxId}`);
+      }
+      entries.push(['pidtarget', String(target.pid)], ['pidtargetstart', target.pidStart]);
+    }
+    const line = await this.#request('start', entries);
     if (!this.#adoptStart(rec, line)) {
       removeCgroups(rec.cgroups.dirs);
       throw startError(line.startsWith('err ') ? line.slice(4) : line || 'the shim exited without a word');
