@@ -228,3 +228,56 @@ describe('kubectl port-forward', { skip: E2E_SKIP }, () => {
     assert.match(f.kubectl.stderr, /error: lost connection to pod/);
   });
 });
+
+describe('kubectl debug with an ephemeral container', { skip: E2E_SKIP }, () => {
+  test('--target shares the target process namespace and the pod network; its logs come with -c; it is never restarted', async () => {
+    const k = cluster.kubectl;
+    const list = await k.json<{ items: Pod[] }>(['get', 'pods', '-l', 'app=web']);
+    const pod = list.items[0]?.metadata?.name;
+    assert.ok(pod, 'the web pod from the port-forward tests');
+    // PID 1 of the target's namespace is its python server; its listener on 127.0.0.1:8080 (state 0A, LISTEN)
+    // is in the debug container's network.
+    const script = `${MARK}
+tr '\\0' ' ' < /proc/1/cmdline | head -c 40; echo
+grep -c ' 0100007F:1F90 00000000:0000 0A ' /proc/net/tcp
+uname -n`;
+    const out = await k.ok([
+      'debug',
+      `pod/${pod}`,
+      '--image=busybox',
+      '--target=web',
+      '-c',
+      'dbg',
+      '--',
+      'sh',
+      '-c',
+      script,
+    ]);
+    assert.match(out, /^Targeting container "web"\./);
+    const done = await poll(
+      async () => {
+        const p = await k.json<Pod>(['get', 'pod', pod]);
+        const s = p.status?.ephemeralContainerStatuses?.find((c) => c.name === 'dbg');
+        return s?.state?.terminated ? { pod: p, status: s } : undefined;
+      },
+      'the debug container to finish',
+      30_000,
+    );
+    assert.equal(done.status.state?.terminated?.exitCode, 0);
+    assert.equal(done.status.ready, false);
+    assert.equal(done.status.restartCount, 0);
+    assert.deepEqual(
+      done.pod.spec?.ephemeralContainers?.map((c) => [c.name, c.targetContainerName]),
+      [['dbg', 'web']],
+    );
+    const logs = await k.ok(['logs', pod, '-c', 'dbg']);
+    assert.equal(logs, `python3 -c # ${marker('e2e-portforward-test')}`.slice(0, 40) + `\n1\n${pod}\n`);
+
+    // A later sync does not start it again: still the one run, terminated.
+    await new Promise((r) => setTimeout(r, 2000));
+    const p = await k.json<Pod>(['get', 'pod', pod]);
+    const s = p.status?.ephemeralContainerStatuses?.find((c) => c.name === 'dbg');
+    assert.equal(s?.restartCount, 0);
+    assert.ok(s?.state?.terminated);
+  });
+});
