@@ -73,14 +73,24 @@ export function servePortForward(conn: SpdyConnection, pod: Pod, dialer: PodPort
     let clientEnded = false;
     let clientReset = false;
     let socket: Duplex | undefined;
+    let holding = false;
     data.on('data', (b: Buffer) => {
       if (!socket) {
         early.push(b);
         return;
       }
-      if (!socket.write(b)) {
+      if (!socket.write(b) && !holding) {
+        // The pod reads slower than the client sends: the connection reads no more until this socket drains
+        // (or goes, which must not leave the connection held).
+        holding = true;
         conn.hold();
-        socket.once('drain', () => conn.release());
+        const release = () => {
+          if (!holding) return;
+          holding = false;
+          conn.release();
+        };
+        socket.once('drain', release);
+        socket.once('close', release);
       }
     });
     data.on('end', () => {
