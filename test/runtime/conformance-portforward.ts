@@ -84,3 +84,25 @@ export function portForwardCases(ctx: ConformanceContext): void {
     await rejectsWith(rt.portForward!(pod.id, 80), 'NotRunning');
   });
 }
+
+export const PID_TARGET_TESTS = {
+  pidTarget:
+    "a container with pidNamespaceTargetId shares that container's PID namespace (its command is PID 1); others get their own",
+} as const;
+
+export function pidTargetCases(ctx: ConformanceContext): void {
+  const { it, newPod, containerConfig, run, runToEnd } = ctx;
+
+  it(PID_TARGET_TESTS.pidTarget, ['processes', 'namespaces'], async () => {
+    const pod = await newPod('pid-target');
+    const target = await run(pod, containerConfig('app', ['sleep', '600']));
+    const show = ['sh', '-c', "tr '\\0' ' ' < /proc/1/cmdline; echo"];
+    const joined = await runToEnd(
+      pod,
+      containerConfig('dbg', show, { linux: { pidNamespaceTargetId: target } }),
+    );
+    assert.equal(joined.out, 'sleep 600 \n');
+    const own = await runToEnd(pod, containerConfig('other', show));
+    assert.equal(own.out, "sh -c tr '\\0' ' ' < /proc/1/cmdline; echo \n");
+  });
+}

@@ -25,7 +25,12 @@ import { appImage, type ImageFixture, layeredImage, removableImage } from '../su
 import type { ConformanceContext, ConformanceOptions, Need, Pod } from './conformance-context.js';
 import { CONTRACT_TESTS, contractCases } from './conformance-contract.js';
 import { IMAGE_TESTS, imageCases } from './conformance-images.js';
-import { PORT_FORWARD_TESTS, portForwardCases } from './conformance-portforward.js';
+import {
+  PID_TARGET_TESTS,
+  PORT_FORWARD_TESTS,
+  pidTargetCases,
+  portForwardCases,
+} from './conformance-portforward.js';
 import { CLIENT, readCriLog, SERVER, sleep, tcpLine, waitFor } from './conformance-support.js';
 
 export type { ConformanceOptions, ImageHooks, Need } from './conformance-context.js';
@@ -66,6 +71,7 @@ export const CONFORMANCE_TESTS = {
   ...CONTRACT_TESTS,
   ...IMAGE_TESTS,
   ...PORT_FORWARD_TESTS,
+  ...PID_TARGET_TESTS,
 } as const;
 
 export function runtimeConformance(options: ConformanceOptions): void {
@@ -526,5 +532,6 @@ export function runtimeConformance(options: ConformanceOptions): void {
     contractCases(ctx);
     imageCases(ctx);
     portForwardCases(ctx);
+    pidTargetCases(ctx);
   });
 }
