@@ -1,15 +1,37 @@
 // The fake runtime's pod ports: a test says what listens on a port of a pod (by pod UID), and portForward
 // hands back one end of an in-memory connection whose other end goes to that listener. Nothing touches the
 // network; an unserved port fails with the words a refused dial has on the host runtime.
-import { Duplex, PassThrough } from 'node:stream';
+import { Duplex } from 'node:stream';
 
 export type FakePortHandler = (socket: Duplex) => void;
 
-/** Two connected ends: what one writes, the other reads; ending one's writes ends the other's reads. */
+/**
+ * Two connected ends: what one writes, the other reads; ending one's writes ends the other's reads; destroying
+ * one closes the other (as a reset TCP peer would, without an error on the side that did not cause it).
+ */
 export function socketPair(): [Duplex, Duplex] {
-  const aToB = new PassThrough();
-  const bToA = new PassThrough();
-  return [Duplex.from({ readable: bToA, writable: aToB }), Duplex.from({ readable: aToB, writable: bToA })];
+  const ends: Duplex[] = [];
+  const make = (peer: () => Duplex): Duplex =>
+    new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, callback) {
+        if (!peer().destroyed) peer().push(chunk);
+        callback();
+      },
+      final(callback) {
+        if (!peer().destroyed) peer().push(null);
+        callback();
+      },
+      destroy(error, callback) {
+        if (!peer().destroyed) peer().destroy();
+        callback(error);
+      },
+    });
+  ends.push(
+    make(() => ends[1]!),
+    make(() => ends[0]!),
+  );
+  return [ends[0]!, ends[1]!];
 }
 
 export class FakePorts {
