@@ -7,8 +7,9 @@
 import { resourceByName } from '../api/resources.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import { validateEphemeralContainersUpdate } from '../api/validation/ephemeral.js';
+import { validateObjectFields } from '../api/validation/index.js';
 import { StoreError } from '../store/types.js';
-import { applyDefaultsInPlace, type FieldError, formatFieldError, validateObject } from './api-deps.js';
+import { applyDefaultsInPlace, type FieldError, formatFieldError } from './api-deps.js';
 import { ApiError, badRequest, conflict, invalid, notFound, OPTIMISTIC_LOCK_MESSAGE } from './errors.js';
 import { clone, deepEqual, isPlainObject } from './object-util.js';
 import { applyPatch, type PatchType } from './patching.js';
@@ -58,7 +59,7 @@ export async function updateEphemeralContainers(
     }
     const obj = applyDefaultsInPlace(next as unknown as KubeObject);
     const errors = [
-      ...validateObject(obj),
+      ...validateObjectFields(obj),
       ...validateEphemeralContainersUpdate(
         (obj as unknown as Pod).spec?.ephemeralContainers ?? [],
         (old as unknown as Pod).spec?.ephemeralContainers ?? [],

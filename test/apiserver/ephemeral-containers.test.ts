@@ -115,3 +115,14 @@ describe('pods/ephemeralcontainers', () => {
     );
   });
 });
+
+describe('ephemeral containers on create', () => {
+  test('a pod may not be created with them (ValidatePodCreate)', async () => {
+    const reg = await newRegistry();
+    const body = pod('web');
+    (body.spec as Record<string, unknown>).ephemeralContainers = [{ name: 'dbg', image: 'busybox' }];
+    await assert.rejects(reg.create('pods', 'default', body), (e) =>
+      invalid(e, /spec\.ephemeralContainers: Forbidden: cannot be set on create/),
+    );
+  });
+});

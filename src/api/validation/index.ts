@@ -10,7 +10,7 @@ import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { validateConfigMap, validateNamespace, validateSecret } from './core.js';
 import { validateEndpointSlice } from './discovery.js';
-import type { FieldError } from './field-error.js';
+import { type FieldError, forbidden } from './field-error.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validatePodSpec } from './pod.js';
@@ -52,11 +52,22 @@ function kindErrors(obj: KubeObject): FieldError[] {
   }
 }
 
-/** Everything Kubernetes validates on create for this object's kind. */
-export function validateObject(obj: KubeObject): FieldError[] {
+/** The object's own rules, on create and on every update. */
+export function validateObjectFields(obj: KubeObject): FieldError[] {
   const namespaced = resourceForKind(obj.apiVersion, obj.kind)?.namespaced ?? true;
   const nameFn = NAME_FNS[obj.kind] ?? isDNS1123Subdomain;
   return [...validateObjectMeta(obj.metadata ?? {}, { namespaced, nameFn }, 'metadata'), ...kindErrors(obj)];
+}
+
+/** Rules of a create only (ValidatePodCreate): ephemeral containers come through pods/ephemeralcontainers. */
+function createOnlyErrors(obj: KubeObject): FieldError[] {
+  if (obj.kind !== 'Pod' || ((obj as unknown as Pod).spec?.ephemeralContainers ?? []).length === 0) return [];
+  return [forbidden('spec.ephemeralContainers', 'cannot be set on create')];
+}
+
+/** Everything Kubernetes validates on create for this object's kind. */
+export function validateObject(obj: KubeObject): FieldError[] {
+  return [...validateObjectFields(obj), ...createOnlyErrors(obj)];
 }
 
 /** Create-time rules for the new object plus what may not change relative to `old`. */
@@ -67,8 +78,12 @@ export function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
     return [
       ...validateObjectMetaUpdate(obj, old),
       ...validateServiceUpdate(svc, old as unknown as Service),
-      ...validateObject(obj),
+      ...validateObjectFields(obj),
     ];
   }
-  return [...validateObjectMetaUpdate(obj, old), ...validateObject(obj), ...validateKindUpdate(obj, old)];
+  return [
+    ...validateObjectMetaUpdate(obj, old),
+    ...validateObjectFields(obj),
+    ...validateKindUpdate(obj, old),
+  ];
 }
