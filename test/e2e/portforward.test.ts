@@ -28,12 +28,24 @@ const BIG_SHA = createHash('sha256')
   .digest('hex');
 
 const SERVER = `${MARK}
-import http.server, signal, sys, threading
+import hashlib, http.server, signal, sys, threading
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 def handler(port):
     class H(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             body = (b"x" * 1000 + b"\\n") * ${BIG_LINES} if self.path == "/big" else ("%d %s\\n" % (port, self.path)).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        def do_POST(self):
+            # Reads the upload in small pieces, slower than it arrives, and answers its sha256.
+            left, h = int(self.headers["Content-Length"]), hashlib.sha256()
+            while left > 0:
+                chunk = self.rfile.read(min(left, 4096))
+                h.update(chunk)
+                left -= len(chunk)
+            body = (h.hexdigest() + "\\n").encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -88,6 +100,34 @@ function get(port: number, path: string): Promise<string> {
     req.on('timeout', () => req.destroy(new Error(`GET 127.0.0.1:${port}${path} timed out`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** POSTs `body` over loopback; resolves with the response text. */
+function post(port: number, body: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/upload',
+        method: 'POST',
+        agent: false,
+        timeout: 60_000,
+        headers: { 'Content-Length': body.length },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
+        res.on('end', () => resolve(text));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`POST 127.0.0.1:${port}/upload timed out`)));
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -162,7 +202,7 @@ describe('kubectl port-forward', { skip: E2E_SKIP }, () => {
     pod = ready;
   });
 
-  test('over the WebSocket tunnel: two ports, eight connections at once, 20 MB intact', async () => {
+  test('over the WebSocket tunnel: two ports, eight connections at once, 20 MB up and down intact', async () => {
     const f = await portForward(`pod/${pod}`, [8080, 8081]);
     try {
       const [a, b] = f.ports as [number, number];
@@ -173,6 +213,9 @@ describe('kubectl port-forward', { skip: E2E_SKIP }, () => {
         many,
         Array.from({ length: 8 }, (_, i) => `${i % 2 === 0 ? 8080 : 8081} /c${i}\n`),
       );
+      // 20 MB up, read by the pod slower than it comes (the connection holds the client back), intact.
+      const upload = Buffer.alloc(20 * 1024 * 1024, 'pod-bound ');
+      assert.equal(await post(a, upload), `${createHash('sha256').update(upload).digest('hex')}\n`);
       const [big1, big2] = await Promise.all([get(a, '/big'), get(b, '/big')]);
       assert.equal(big1, BIG_SHA);
       assert.equal(big2, BIG_SHA);
@@ -184,7 +227,7 @@ describe('kubectl port-forward', { skip: E2E_SKIP }, () => {
     }
   });
 
-  test('direct SPDY (KUBECTL_PORT_FORWARD_WEBSOCKETS=false): connections at once, 20 MB intact', async () => {
+  test('direct SPDY (KUBECTL_PORT_FORWARD_WEBSOCKETS=false): connections at once, 20 MB down and 5 MB up intact', async () => {
     const f = await portForward(`pod/${pod}`, [8080], { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
     try {
       const [a] = f.ports as [number];
@@ -194,6 +237,8 @@ describe('kubectl port-forward', { skip: E2E_SKIP }, () => {
         Array.from({ length: 4 }, (_, i) => `8080 /s${i}\n`),
       );
       assert.equal(await get(a, '/big'), BIG_SHA);
+      const upload = Buffer.alloc(5 * 1024 * 1024, 'direct ');
+      assert.equal(await post(a, upload), `${createHash('sha256').update(upload).digest('hex')}\n`);
       assert.doesNotMatch(f.kubectl.stderr, /negotiated protocol/);
     } finally {
       await stop(f);
