@@ -48,7 +48,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     namespaced: true,
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status', 'log'],
+    subresources: ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward'],
   }),
   res({
     group: '',

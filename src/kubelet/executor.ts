@@ -19,6 +19,7 @@ import type { Clock } from '../util/clock.js';
 import type { Collaborators } from './collaborators.js';
 import { containerConfig, restartCountFromLogDir, sandboxConfig } from './container-config.js';
 import { DEFAULT_CLUSTER_DOMAIN } from './dns.js';
+import { pidNamespaceTarget } from './ephemeral.js';
 import type { SyncResult } from './executor-types.js';
 import { expandContainerCommandAndArgs } from './expansion.js';
 import { nodenameForKernel, podHostnameAndDomain, shouldMountHostsFile } from './hosts-file.js';
@@ -30,6 +31,7 @@ import {
   appContainers,
   type ContainerKind,
   containerRef,
+  ephemeralContainers,
   formatPod,
   initContainers,
   isSidecar,
@@ -120,7 +122,10 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
     results.push({ action: 'StartContainer', target: w.name, error: w.reason, message: w.message });
   }
 
-  const hasStarts = plan.initContainersToStart.length > 0 || plan.containersToStart.length > 0;
+  const hasStarts =
+    plan.initContainersToStart.length > 0 ||
+    plan.containersToStart.length > 0 ||
+    plan.ephemeralContainersToStart.length > 0;
   // A live pod's configMap, secret and downwardAPI volumes are re-projected on every sync, as the kubelet's
   // volume manager does, so that updates reach running containers through the `..data` swap.
   const phase = pod.status?.phase;
@@ -221,7 +226,9 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
     }
   };
 
-  // Step 7
+  // Step 7: ephemeral containers first, as SyncPod does; one that fails to start holds nothing back.
+  const ephemeral = ephemeralContainers(pod);
+  for (const idx of plan.ephemeralContainersToStart) await start(ephemeral[idx]!, 'ephemeral');
   const inits = initContainers(pod);
   for (const idx of plan.initContainersToStart) {
     const c = inits[idx]!;
@@ -316,6 +323,10 @@ async function startContainer(ctx: StartContext, container: Container, kind: Con
       mounts,
       security: deps.collaborators.security.linuxSecurity(pod, container, imageUser),
     });
+    // `kubectl debug --target`: the target's PID namespace, from its running instance.
+    const pidTarget =
+      kind === 'ephemeral' ? pidNamespaceTarget(pod, container.name, ctx.observed) : undefined;
+    if (pidTarget) config.linux = { ...config.linux, pidNamespaceTargetId: pidTarget };
   } catch (e) {
     throw failed('CreateContainerConfigError', (e as Error).message);
   }

@@ -6,6 +6,7 @@ import type { Container, Pod } from '../api/types.js';
 import type { ContainerStatus, PodSandboxStatus } from '../runtime/types.js';
 import { goDuration } from '../util/go-format.js';
 import { type BackoffEntry, type BackoffState, backoffUntil, nextBackoff } from './backoff.js';
+import { ephemeralContainersToStart } from './ephemeral.js';
 import {
   type ImageMode,
   type ImageObservations,
@@ -17,6 +18,7 @@ import {
   appContainers,
   backoffKey,
   containerHash,
+  ephemeralContainers,
   formatPod,
   fromTime,
   initContainers,
@@ -94,6 +96,8 @@ export interface PodPlan {
   initContainersToStart: number[];
   /** Indices into spec.containers, ascending. */
   containersToStart: number[];
+  /** Indices into spec.ephemeralContainers: each starts once and is never restarted (ephemeral.ts). */
+  ephemeralContainersToStart: number[];
   containersToKill: ContainerToKill[];
   /** Containers that would start but are in crash-loop backoff (not in the start lists). */
   waiting: BackoffWait[];
@@ -123,6 +127,7 @@ export function emptyPlan(): PodPlan {
     sandboxAttempt: 0,
     initContainersToStart: [],
     containersToStart: [],
+    ephemeralContainersToStart: [],
     containersToKill: [],
     waiting: [],
     backoffUpdates: {},
@@ -163,6 +168,9 @@ export function planPod(input: PlanInput): PodPlan {
     if (!plan.killPod && initialized) computeAppContainerActions(pod, observed, input.probes, plan);
   }
 
+  // Ephemeral containers start in the running sandbox, initialized or not; a new sandbox runs none.
+  if (!plan.killPod && !plan.createSandbox)
+    plan.ephemeralContainersToStart = ephemeralContainersToStart(pod, observed);
   plan.pruneContainerIds = containersToPrune(pod, observed, plan.createSandbox);
   applyCrashLoopBackOff(input, observed, plan);
   // Images are decided for what actually starts: a container in crash-loop backoff pulls nothing.
@@ -173,6 +181,7 @@ export function planPod(input: PlanInput): PodPlan {
     containers: [
       ...plan.initContainersToStart.map((i) => inits[i]!),
       ...plan.containersToStart.map((i) => apps[i]!),
+      ...plan.ephemeralContainersToStart.map((i) => ephemeralContainers(pod)[i]!),
     ],
     images: input.images,
     pulls: input.imagePulls,

@@ -2,7 +2,7 @@
 // same way by the planner, the status generator and the executor.
 import type { Container, ObjectReference, Pod } from '../api/types.js';
 
-export type ContainerKind = 'init' | 'sidecar' | 'app';
+export type ContainerKind = 'init' | 'sidecar' | 'app' | 'ephemeral';
 
 /** A restartable init container ("native sidecar", KEP-753): an init container with `restartPolicy: Always`. */
 export function isSidecar(container: Container): boolean {
@@ -19,6 +19,13 @@ export function initContainers(pod: Pod): Container[] {
 
 export function appContainers(pod: Pod): Container[] {
   return pod.spec?.containers ?? [];
+}
+
+/** spec.ephemeralContainers as containers (EphemeralContainerCommon is a Container's fields). */
+export function ephemeralContainers(pod: Pod): Container[] {
+  return (pod.spec?.ephemeralContainers ?? []).map(
+    ({ targetContainerName: _target, ...c }) => c as Container,
+  );
 }
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
@@ -47,6 +54,11 @@ export function findContainer(
   for (let i = 0; i < apps.length; i++) {
     const c = apps[i]!;
     if (c.name === name) return { container: c, kind: 'app', index: i };
+  }
+  const ephemeral = ephemeralContainers(pod);
+  for (let i = 0; i < ephemeral.length; i++) {
+    const c = ephemeral[i]!;
+    if (c.name === name) return { container: c, kind: 'ephemeral', index: i };
   }
   return undefined;
 }
@@ -110,7 +122,13 @@ export function containerRef(pod: Pod, name?: string): ObjectReference {
   if (name !== undefined) {
     const found = findContainer(pod, name);
     if (found) {
-      ref.fieldPath = found.kind === 'app' ? `spec.containers{${name}}` : `spec.initContainers{${name}}`;
+      const list =
+        found.kind === 'app'
+          ? 'containers'
+          : found.kind === 'ephemeral'
+            ? 'ephemeralContainers'
+            : 'initContainers';
+      ref.fieldPath = `spec.${list}{${name}}`;
     }
   }
   return ref;

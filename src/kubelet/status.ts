@@ -23,10 +23,18 @@ import {
   podReadyCondition,
   podReadyToStartContainersCondition,
 } from './conditions.js';
+import { asEphemeralStatus } from './ephemeral.js';
 import { getPhase, type PodPhase } from './phase.js';
 import type { PodFailure } from './planner.js';
 import { shouldContainerBeRestarted } from './planner.js';
-import { appContainers, initContainers, isSidecar, isTerminalPhase, toTime } from './pod-util.js';
+import {
+  appContainers,
+  ephemeralContainers,
+  initContainers,
+  isSidecar,
+  isTerminalPhase,
+  toTime,
+} from './pod-util.js';
 import type { ReasonCache } from './reason-cache.js';
 import { instancesByName, type ObservedPod, observe, restartCountOf } from './runtime-view.js';
 import { podSandboxChanged } from './sandbox.js';
@@ -135,6 +143,12 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   status.startTime = old.startTime ?? toTime(now);
   if (hasInit) status.initContainerStatuses = initStatuses;
   status.containerStatuses = statuses;
+  const ephemeral = ephemeralContainers(pod);
+  if (ephemeral.length > 0) {
+    const previous = old.ephemeralContainerStatuses ?? [];
+    const converted = convertContainerStatuses(input, observed, ephemeral, previous, hasInit, false);
+    status.ephemeralContainerStatuses = converted.map(asEphemeralStatus);
+  }
   status.qosClass = podQOSClass(pod);
   return status;
 }

@@ -6,7 +6,7 @@
 // policy, and never deletes a container on its own. The kubelet decides; the runtime does what it is told
 // and reports what it observes.
 
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../network/types.js';
 
 /** Labels the kubelet puts on sandboxes and containers, as the real kubelet does (types.KubernetesPodUIDLabel, …). */
@@ -126,6 +126,11 @@ export interface ContainerConfig {
     memoryLimitBytes?: number;
     /** CPU quota in millicores; best effort. */
     cpuMillis?: number;
+    /**
+     * CRI NamespaceOption `pid: TARGET` with `target_id`: the container joins the PID namespace of this running
+     * container instead of getting its own (an ephemeral container with targetContainerName).
+     */
+    pidNamespaceTargetId?: string;
   };
   /** The process's stdin stays open for attachments (`kubectl attach -i`, `run -i`). */
   stdin?: boolean;
@@ -403,6 +408,14 @@ export interface RuntimeService extends PodSandboxManager, ContainerManager, Ima
    * Replaces the previous rules atomically. Absent on a runtime whose pods share the host's network.
    */
   setServiceRules?(rules: ServiceRules): Promise<void>;
+  /**
+   * CRI PortForward, done in process: a TCP connection to `port` on the pod's own localhost, made inside the
+   * sandbox's network namespace as containerd does (127.0.0.1, then ::1). Rejects with RuntimeError `NotFound`
+   * for an unknown sandbox and `NotRunning` for one that is not ready; a refused or failed connection rejects
+   * with a plain Error carrying the dial's words (`dial tcp4 127.0.0.1:9090: connect: connection refused`).
+   * Absent on a runtime that cannot reach into a pod's network.
+   */
+  portForward?(podSandboxId: string, port: number): Promise<Duplex>;
   /** The pod network, when the runtime gives pods addresses of their own. */
   podNetwork?(): PodNetworkInfo | undefined;
   /** Releases runtime resources held by this process (watchers, sockets); does not stop containers. */

@@ -14,6 +14,7 @@ import { ensureSystemServices } from '../apiserver/service-ip/system-services.js
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
+import { runtimePortDialer } from '../kubelet/port-forward.js';
 import {
   type ContainerLogSource,
   DEFAULT_CRASHLOOP_BACKOFF,
@@ -275,6 +276,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       extraServingNames: servingNames,
       ...(podAddress ? { podAddress: { address: podAddress, port: 0 } } : {}),
       onAuthenticationError: (m) => log(`apiserver: ${m}`),
+      portForward: runtimePortDialer(runtime),
     });
     closers.push(() => api.close());
     if (api.podEndpointError) log(`apiserver: ${api.podEndpointError}`);

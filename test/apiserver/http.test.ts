@@ -82,7 +82,7 @@ describe('version and discovery', () => {
     assert.equal(pods.scope, 'Namespaced');
     assert.deepEqual(
       pods.subresources.map((s: { subresource: string }) => s.subresource),
-      ['status', 'log'],
+      ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward'],
     );
     const apis = await call(t, 'GET', '/apis', { accept: AGG_ACCEPT });
     assert.deepEqual(

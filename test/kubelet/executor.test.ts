@@ -56,6 +56,7 @@ function plan(extra: Partial<PodPlan>): PodPlan {
     sandboxAttempt: 0,
     initContainersToStart: [],
     containersToStart: [],
+    ephemeralContainersToStart: [],
     containersToKill: [],
     waiting: [],
     backoffUpdates: {},

@@ -32,6 +32,7 @@ function plan(expect: Partial<PodPlan>): PodPlan {
     sandboxAttempt: 0,
     initContainersToStart: [],
     containersToStart: [],
+    ephemeralContainersToStart: [],
     containersToKill: [],
     waiting: [],
     backoffUpdates: {},

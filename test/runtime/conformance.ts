@@ -25,6 +25,12 @@ import { appImage, type ImageFixture, layeredImage, removableImage } from '../su
 import type { ConformanceContext, ConformanceOptions, Need, Pod } from './conformance-context.js';
 import { CONTRACT_TESTS, contractCases } from './conformance-contract.js';
 import { IMAGE_TESTS, imageCases } from './conformance-images.js';
+import {
+  PID_TARGET_TESTS,
+  PORT_FORWARD_TESTS,
+  pidTargetCases,
+  portForwardCases,
+} from './conformance-portforward.js';
 import { STREAM_TESTS, streamCases } from './conformance-streams.js';
 import { CLIENT, readCriLog, SERVER, sleep, tcpLine, waitFor } from './conformance-support.js';
 
@@ -66,6 +72,8 @@ export const CONFORMANCE_TESTS = {
   ...CONTRACT_TESTS,
   ...IMAGE_TESTS,
   ...STREAM_TESTS,
+  ...PORT_FORWARD_TESTS,
+  ...PID_TARGET_TESTS,
 } as const;
 
 export function runtimeConformance(options: ConformanceOptions): void {
@@ -526,5 +534,7 @@ export function runtimeConformance(options: ConformanceOptions): void {
     contractCases(ctx);
     imageCases(ctx);
     streamCases(ctx);
+    portForwardCases(ctx);
+    pidTargetCases(ctx);
   });
 }

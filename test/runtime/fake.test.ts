@@ -211,3 +211,23 @@ describe('the fake runtime with images', () => {
     }
   });
 });
+
+describe('the fake runtime: pod ports', () => {
+  test('portForward connects to what the test serves on that pod port, in both directions', async () => {
+    const rt = new FakeRuntime({ clock: new FakeClock(0) });
+    const sid = await rt.runPodSandbox(podSandboxConfig('web', { uid: 'uid-web' }));
+    rt.listen('uid-web', 8080, (socket) => {
+      socket.once('data', (b: Buffer) => socket.end(`echo ${b.toString()}`));
+    });
+    const conn = await rt.portForward(sid, 8080);
+    let got = '';
+    conn.on('data', (b: Buffer) => {
+      got += b.toString();
+    });
+    const ended = new Promise((r) => conn.on('end', r));
+    conn.write('ping');
+    await ended;
+    assert.equal(got, 'echo ping');
+    await assert.rejects(rt.portForward(sid, 8081), /127\.0\.0\.1:8081: connect: connection refused/);
+  });
+});

@@ -11,7 +11,7 @@ import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { validateConfigMap, validateNamespace, validateSecret } from './core.js';
 import { validateEndpointSlice } from './discovery.js';
-import type { FieldError } from './field-error.js';
+import { type FieldError, forbidden } from './field-error.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
@@ -58,11 +58,22 @@ function kindErrors(obj: KubeObject): FieldError[] {
   }
 }
 
-/** Everything Kubernetes validates on create for this object's kind. */
-export function validateObject(obj: KubeObject): FieldError[] {
+/** The object's own rules, on create and on every update. */
+export function validateObjectFields(obj: KubeObject): FieldError[] {
   const namespaced = resourceForKind(obj.apiVersion, obj.kind)?.namespaced ?? true;
   const nameFn = NAME_FNS[obj.kind] ?? isDNS1123Subdomain;
   return [...validateObjectMeta(obj.metadata ?? {}, { namespaced, nameFn }, 'metadata'), ...kindErrors(obj)];
+}
+
+/** Rules of a create only (ValidatePodCreate): ephemeral containers come through pods/ephemeralcontainers. */
+function createOnlyErrors(obj: KubeObject): FieldError[] {
+  if (obj.kind !== 'Pod' || ((obj as unknown as Pod).spec?.ephemeralContainers ?? []).length === 0) return [];
+  return [forbidden('spec.ephemeralContainers', 'cannot be set on create')];
+}
+
+/** Everything Kubernetes validates on create for this object's kind. */
+export function validateObject(obj: KubeObject): FieldError[] {
+  return [...validateObjectFields(obj), ...createOnlyErrors(obj)];
 }
 
 /** Create-time rules for the new object plus what may not change relative to `old`. */
@@ -73,8 +84,12 @@ export function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
     return [
       ...validateObjectMetaUpdate(obj, old),
       ...validateServiceUpdate(svc, old as unknown as Service),
-      ...validateObject(obj),
+      ...validateObjectFields(obj),
     ];
   }
-  return [...validateObjectMetaUpdate(obj, old), ...validateObject(obj), ...validateKindUpdate(obj, old)];
+  return [
+    ...validateObjectMetaUpdate(obj, old),
+    ...validateObjectFields(obj),
+    ...validateKindUpdate(obj, old),
+  ];
 }

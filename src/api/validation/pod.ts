@@ -15,6 +15,7 @@ import type {
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';
 import { VOLUME_SOURCES } from '../volume-sources.js';
+import { validateEphemeralContainers } from './ephemeral.js';
 import {
   duplicate,
   type FieldError,
@@ -571,12 +572,11 @@ export function validatePodSpec(spec: PodSpec, path: Path): FieldError[] {
     }
   });
 
-  (spec.ephemeralContainers ?? []).forEach((c, i) => {
-    const p = index(child(path, 'ephemeralContainers'), i);
-    if (!c.name) errs.push(required(child(p, 'name')));
-    else if (names.has(c.name)) errs.push(duplicate(child(p, 'name'), c.name));
-    else names.add(c.name);
-  });
+  errs.push(
+    ...validateEphemeralContainers(spec, names, path, (c, p) =>
+      validateContainerCommon(c, volumes, p, hostNetwork),
+    ),
+  );
 
   errs.push(...enumValue(spec.restartPolicy, RESTART_POLICIES, child(path, 'restartPolicy')));
   errs.push(...enumValue(spec.dnsPolicy, DNS_POLICIES, child(path, 'dnsPolicy')));

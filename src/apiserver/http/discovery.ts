@@ -6,12 +6,16 @@ const STATUS_VERBS = ['get', 'patch', 'update'];
 
 function subresourceVerbs(sub: string): string[] {
   if (sub === 'token') return ['create'];
+  if (sub === 'portforward' || sub === 'exec' || sub === 'attach') return ['create', 'get'];
   return sub === 'log' ? ['get'] : STATUS_VERBS;
 }
 
 /** What a subresource answers with: the resource's own kind, or autoscaling/v1 Scale for `scale`. */
 function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
   if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
+  if (sub === 'portforward') return { group: '', version: 'v1', kind: 'PodPortForwardOptions' };
+  if (sub === 'exec') return { group: '', version: 'v1', kind: 'PodExecOptions' };
+  if (sub === 'attach') return { group: '', version: 'v1', kind: 'PodAttachOptions' };
   return sub === 'scale'
     ? { group: 'autoscaling', version: 'v1', kind: 'Scale' }
     : { group: r.group, version: r.version, kind: r.kind };

@@ -9,6 +9,7 @@ import { isPlainObject } from '../object-util.js';
 import type { DeleteOptions, FieldValidation, PatchOptions, Registry, WriteOptions } from '../registry.js';
 import type { PropagationPolicy } from '../strategy.js';
 import { readObjectBody, readOptionalJson, readPatchBody } from './body.js';
+import { serveEphemeralContainers } from './ephemeral.js';
 import { waitUntilFresh } from './fresh.js';
 import { serveLogs } from './logs.js';
 import { negotiateObject, type Representation } from './negotiate.js';
@@ -174,6 +175,13 @@ export async function handleResource(
     if (method !== 'GET') throw methodNotSupported(r, method.toLowerCase());
     await serveLogs(registry, ctx.logs, namespace ?? '', name!, query, res);
     return;
+  }
+  if (subresource === 'portforward') {
+    // Served only as an Upgrade (streaming/portforward/upgrade.ts); a plain request gets the kubelet's answer.
+    throw badRequest('Upgrade request required');
+  }
+  if (subresource === 'ephemeralcontainers') {
+    return serveEphemeralContainers(ctx, req, res, namespace ?? '', name!, query, warnings);
   }
   if (subresource === 'binding') {
     if (method !== 'POST')

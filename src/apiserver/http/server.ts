@@ -8,9 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { stringify } from 'yaml';
 import type { Pod } from '../../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
+import type { PodPortDialer } from '../../kubelet/port-forward.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
@@ -18,6 +20,7 @@ import { ADMIN_USER, ANONYMOUS_USER, setRequestUser, type UserInfo } from '../au
 import { badRequest, pathNotFound, unauthorized } from '../errors.js';
 import type { Registry } from '../registry.js';
 import { type ServiceAccountTokens, TokenInvalidError } from '../serviceaccount/tokens.js';
+import { handlePortForwardUpgrade } from '../streaming/portforward/upgrade.js';
 import { remoteCommandRoute } from '../streaming/remote-command.js';
 import { createUpgradeDispatcher, type UpgradeDispatcher } from '../streaming/upgrade.js';
 import {
@@ -70,6 +73,8 @@ export interface ApiServerOptions {
   podAddress?: { address: string; port: number };
   /** Where a refused service-account token's reason is written (the client only sees 401). */
   onAuthenticationError?: (message: string) => void;
+  /** pods/portforward's way into pods (the node's runtime); absent: port-forward is refused with a Status. */
+  portForward?: PodPortDialer;
 }
 
 export interface ApiServer {
@@ -252,6 +257,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     upgrades.addRoute('exec', remoteCommandRoute(deps, true));
     upgrades.addRoute('attach', remoteCommandRoute(deps, false));
   }
+  upgrades.addRoute('portforward', async (r) => {
+    // The dispatcher has authenticated the request; without a dialer the route answers with a Status.
+    const deps = { registry: options.registry, dialer: options.portForward, authorized: true };
+    handlePortForwardUpgrade(deps, r.req, r.socket, r.head);
+  });
+  // Upgraded connections (exec, port-forward) are no longer the HTTP server's to close.
+  const upgraded = new Set<Duplex>();
   const newServer = () => {
     const s = createServer(
       // Go's net/http accepts 1 MiB of request line and headers (DefaultMaxHeaderBytes); node's default of
@@ -265,7 +277,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         }
       },
     );
-    s.on('upgrade', (req, socket, head) => upgrades.handle(req, socket, head));
+    s.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      upgraded.add(socket);
+      socket.on('close', () => upgraded.delete(socket));
+      upgrades.handle(req, socket, head);
+    });
     // Watches and `logs -f` are long-lived; node's default request timeouts would cut them.
     s.requestTimeout = 0;
     s.headersTimeout = 60_000;
@@ -313,6 +329,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       upgrades.close();
       for (const res of streams) res.end();
       streams.clear();
+      for (const s of upgraded) s.destroy();
       await Promise.all(
         servers.map(
           (s) =>

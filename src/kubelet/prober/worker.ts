@@ -14,7 +14,7 @@ export interface ContainerInstance {
   name: string;
   /** The instance's container id (the same spelling is used for `get`). */
   containerId: string;
-  kind: 'init' | 'sidecar' | 'app';
+  kind: 'init' | 'sidecar' | 'app' | 'ephemeral';
   running: boolean;
   /** ms since epoch; 0 if the instance never started. */
   startedAt: number;

@@ -6,6 +6,7 @@
 //
 // Images have a config: a container with rootfs `image` gets its process from it by containerd's rules
 // (image-process.ts), and processOf() shows the result, since the fake runs nothing.
+import type { Duplex } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import type { Clock } from '../../util/clock.js';
 import { imageProcess, processArgs, processEnv } from '../image-process.js';
@@ -30,6 +31,7 @@ import {
   type StreamOptions,
 } from '../types.js';
 import { type FakeImage, type FakeImageOptions, FakeImages } from './fake-images.js';
+import { type FakePortHandler, FakePorts } from './fake-ports.js';
 import { FakeAttachHub, fakeExec } from './fake-streams.js';
 import type {
   FakeBehaviour,
@@ -78,6 +80,7 @@ export class FakeRuntime implements RuntimeService {
   #containers = new Map<string, Instance>();
   #sandboxes = new Map<string, Sandbox>();
   #images = new FakeImages();
+  #ports = new FakePorts();
   #listeners = new Set<(e: RuntimeEvent) => void>();
   #exec: FakeRuntimeOptions['exec'];
   #execStream: FakeRuntimeOptions['execStream'];
@@ -100,6 +103,11 @@ export class FakeRuntime implements RuntimeService {
   }
 
   // ---- test controls ----
+
+  /** What serves `port` in the pods with this UID: portForward connects to it (see fake-ports.ts). */
+  listen(podUid: string, port: number, handler: FakePortHandler): void {
+    this.#ports.listen(podUid, port, handler);
+  }
 
   /**
    * Makes an image present under a reference, as a pull or `podrun image load` would: with a config
@@ -290,6 +298,14 @@ export class FakeRuntime implements RuntimeService {
     const sb = this.#sandboxes.get(id);
     if (!sb) throw new RuntimeError('NotFound', `pod sandbox ${id} not found`);
     return structuredClone(sb.status);
+  }
+
+  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+    const sb = this.#sandboxes.get(podSandboxId);
+    if (!sb) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} not found`);
+    if (sb.status.state !== 'ready')
+      throw new RuntimeError('NotRunning', `pod sandbox ${podSandboxId} is not ready`);
+    return this.#ports.connect(sb.status.metadata.uid, podSandboxId, port);
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {

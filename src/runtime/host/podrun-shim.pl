@@ -953,10 +953,22 @@ sub mode_start {
   pipe($inR, $inW) or die "pipe: $!\n" if $spec{stdin} && !$spec{tty};
   if ($spec{tty}) { pipe($ptyR, $ptyW) or die "pipe: $!\n"; pipe($goR, $goW) or die "pipe: $!\n"; }
   my $pid;
-  if (sc('unshare', CLONE_NEWPID) != 0) {
-    my $e = "unshare(pid): $!";
-    finish(code => 128, signal => 0, startError => $e);
-    ctl("err $e\n");
+  # A new PID namespace, or (an ephemeral container with a target) the target container's: the fork below
+  # is then one more process among the target's.
+  my $pidErr;
+  if (defined $spec{pidtarget}) {
+    my $t = 0 + $spec{pidtarget};
+    if (!open(my $pidns, '<', "/proc/$t/ns/pid") or starttime($t) ne $spec{pidtargetstart}) {
+      $pidErr = "the target container's process $t is gone";
+    } elsif (sc('setns', 0 + fileno($pidns), CLONE_NEWPID) != 0) {
+      $pidErr = "setns pid of the target container: $!";
+    }
+  } elsif (sc('unshare', CLONE_NEWPID) != 0) {
+    $pidErr = "unshare(pid): $!";
+  }
+  if (defined $pidErr) {
+    finish(code => 128, signal => 0, startError => $pidErr);
+    ctl("err $pidErr\n");
     exit 0;
   }
   $pid = fork();

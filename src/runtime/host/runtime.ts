@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { type FSWatcher, mkdirSync, rmSync, watch } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type { ImageServiceApi } from '../../images/service.js';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
@@ -39,6 +40,7 @@ import { findIp, prepareHost } from './host-setup.js';
 import { createImageRun, removeImageRun, removeOrphanSnapshots } from './image-container.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { mountProblem, resolveCommand } from './mounts.js';
+import { NetnsDialer } from './netns-dial.js';
 import { reclaimAtStart } from './orphans.js';
 import { bootId, isSameProcess, killIfSame } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
@@ -129,6 +131,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
   readonly #events = new EventHub();
   readonly #stopper: ContainerStopper;
   readonly #rules: PodServiceRules;
+  readonly #dialer = new NetnsDialer();
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
@@ -266,6 +269,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
   async close(): Promise<void> {
     this.#watcher?.close();
     this.#watcher = undefined;
+    this.#dialer.close();
     this.#events.clear();
     this.#rules.close();
     await this.#server?.close();
@@ -391,6 +395,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     );
     const wasReady = rec.state !== 'notready';
     rec.state = 'notready';
+    this.#dialer.forget(id);
     this.#rules.forget(id);
     try {
       // As CRI's StopPodSandbox: the sandbox's processes stop and its network resources are reclaimed, also
@@ -452,6 +457,15 @@ export class HostRuntime extends HostImages implements RuntimeService {
     rec.state = 'notready';
     void this.#saveSandbox(rec);
     this.#events.emit('SandboxStopped', rec.id, rec.config.metadata.uid);
+  }
+
+  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+    const rec = this.#store.sandboxes.get(podSandboxId);
+    if (!rec) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} not found`);
+    this.#observeSandbox(rec);
+    if (rec.state !== 'ready')
+      throw new RuntimeError('NotRunning', `pod sandbox ${podSandboxId} is not ready`);
+    return this.#dialer.dial({ sandboxId: podSandboxId, ...rec.holder }, port);
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
@@ -564,7 +578,19 @@ export class HostRuntime extends HostImages implements RuntimeService {
     } catch (e) {
       throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
     }
-    const line = await this.#request('start', startEntries(this.#spec, rec, sandbox, exe, argv));
+    const entries = startEntries(this.#spec, rec, sandbox, exe, argv);
+    // An ephemeral container with a target joins that container's PID namespace (CRI NamespaceMode TARGET).
+    const targetId = config.linux?.pidNamespaceTargetId;
+    if (targetId) {
+      const target = this.#store.containers.get(targetId);
+      if (target) this.#observe(target);
+      if (target?.state !== 'running' || target.sandboxId !== rec.sandboxId) {
+        removeCgroups(rec.cgroups.dirs);
+        throw startError(`the target container ${targetId} is not running in pod sandbox ${rec.sandboxId}`);
+      }
+      entries.push(['pidtarget', String(target.pid)], ['pidtargetstart', target.pidStart]);
+    }
+    const line = await this.#request('start', entries);
     if (!this.#adoptStart(rec, line)) {
       removeCgroups(rec.cgroups.dirs);
       throw startError(line.startsWith('err ') ? line.slice(4) : line || 'the shim exited without a word');

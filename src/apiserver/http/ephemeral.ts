@@ -1,0 +1,42 @@
+// The HTTP side of pods/ephemeralcontainers: GET, PUT and PATCH, each answering the pod.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resourceByName } from '../../api/resources.js';
+import { updateEphemeralContainers } from '../ephemeral-containers.js';
+import { badRequest, methodNotSupported } from '../errors.js';
+import { readObjectBody, readPatchBody } from './body.js';
+import { send } from './respond.js';
+import type { RestContext } from './rest.js';
+
+const EPHEMERAL = { group: '', resource: 'pods/ephemeralcontainers' };
+
+export async function serveEphemeralContainers(
+  ctx: RestContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  namespace: string,
+  name: string,
+  query: URLSearchParams,
+  warnings: string[],
+): Promise<void> {
+  const dryRunValues = query.getAll('dryRun');
+  for (const v of dryRunValues)
+    if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  const options = { dryRun: dryRunValues.length > 0 };
+  const pods = resourceByName('', 'pods')!;
+  switch (req.method ?? 'GET') {
+    case 'GET':
+      return send(res, 200, await ctx.registry.get(pods, namespace, name), { warnings });
+    case 'PUT': {
+      const body = await readObjectBody(req);
+      const pod = await updateEphemeralContainers(ctx.registry, namespace, name, { put: body }, options);
+      return send(res, 200, pod, { warnings });
+    }
+    case 'PATCH': {
+      const { type, patch } = await readPatchBody(req);
+      const pod = await updateEphemeralContainers(ctx.registry, namespace, name, { patch, type }, options);
+      return send(res, 200, pod, { warnings });
+    }
+    default:
+      throw methodNotSupported(EPHEMERAL, (req.method ?? '').toLowerCase());
+  }
+}
