@@ -18,6 +18,7 @@ import {
 } from 'yaml';
 import { decodeObject } from './decode.js';
 import { applyDefaults } from './defaults.js';
+import { nestingMessage, valueNestsPastLimit, yamlNestingPastLimit } from './nesting.js';
 import { apiVersionOf, knownKinds, RESOURCES } from './resources.js';
 import type { KubeObject } from './types.js';
 import { type FieldError, formatFieldError } from './validation/field-error.js';
@@ -162,6 +163,18 @@ function checkObject(
 
 /** Parses and checks one file's text. Pure; `file` is only used in the results. */
 export function parseManifests(text: string, file: string): ManifestLoad {
+  const past = yamlNestingPastLimit(text);
+  if (past >= 0) {
+    // Refused before the recursive parser sees it (see nesting.ts), as the API server refuses it.
+    const lines = text.slice(0, past).split('\n');
+    const line = lines.length;
+    const col = (lines.at(-1)?.length ?? 0) + 1;
+    return {
+      documents: [],
+      errors: [{ file, line, col, message: nestingMessage('the manifest', `line ${line}`) }],
+      files: [file],
+    };
+  }
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1',
@@ -193,6 +206,14 @@ export function parseManifests(text: string, file: string): ManifestLoad {
       return;
     }
     if (value === null || value === undefined) return;
+    if (valueNestsPastLimit(value)) {
+      out.errors.push({
+        file,
+        ...start,
+        message: nestingMessage('the document', 'once its aliases are expanded'),
+      });
+      return;
+    }
     const errAt = (prefix: PathSegment[]) => (message: string, field?: string) => {
       const where = locate(doc, lc, [...prefix, ...parsePath(field ?? '')]);
       out.errors.push({ file, ...where, message, ...(field ? { field } : {}) });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { MAX_NESTING_DEPTH } from '../../src/api/nesting.js';
 import { ApiError } from '../../src/apiserver/errors.js';
 import { sendError } from '../../src/apiserver/http/respond.js';
 import { MAX_OBJECT_BYTES } from '../../src/store/types.js';
@@ -251,7 +252,10 @@ describe('bodies that used to overflow the stack or lose keys', () => {
       raw: `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"d","annotations":{"a":${deep}}}}`,
     });
     assert.equal(create.status, 400, create.text.slice(0, 300));
-    assert.match(create.json.message, /nests objects and lists deeper than 1000 levels/);
+    assert.match(
+      create.json.message,
+      new RegExp(`nests objects and lists deeper than ${MAX_NESTING_DEPTH} levels`),
+    );
     for (const contentType of ['application/merge-patch+json', 'application/strategic-merge-patch+json']) {
       const res = await call(t, 'PATCH', `${CM}/deep`, {
         raw: `{"metadata":{"labels":{"a":${deep}}}}`,
@@ -265,6 +269,57 @@ describe('bodies that used to overflow the stack or lose keys', () => {
       contentType: 'application/apply-patch+yaml',
     });
     assert.equal(applied.status, 400, applied.text.slice(0, 300));
+    await alive();
+  });
+
+  test('JSON and YAML bodies nesting exactly the limit are read; one level more is a 400', async () => {
+    // The top-level object is level 1; `zzz` is an unknown field, dropped once the body is read.
+    const nested = (levels: number) => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const cm = (name: string, levels: number) =>
+      `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"${name}"},"zzz":${nested(levels)}}`;
+    for (const contentType of ['application/json', 'application/yaml']) {
+      const suffix = contentType.endsWith('yaml') ? 'yaml' : 'json';
+      const at = await call(t, 'POST', CM, {
+        raw: cm(`at-limit-${suffix}`, MAX_NESTING_DEPTH - 1),
+        contentType,
+      });
+      assert.equal(at.status, 201, `${contentType}: ${at.text.slice(0, 300)}`);
+      const past = await call(t, 'POST', CM, {
+        raw: cm(`past-limit-${suffix}`, MAX_NESTING_DEPTH),
+        contentType,
+      });
+      assert.equal(past.status, 400, `${contentType}: ${past.text.slice(0, 300)}`);
+      assert.match(
+        past.json.message,
+        /^the request body nests objects and lists deeper than \d+ levels \(at byte \d+\)/,
+      );
+    }
+  });
+
+  test('deep YAML of every shape is refused before it is parsed, however often it is sent', async () => {
+    // Each of these took the YAML parser to the end of the stack; a few of them in a row aborted the whole
+    // process (V8: "RegExpCompiler Allocation failed - process out of memory").
+    const shapes: Record<string, (d: number) => string> = {
+      'flow sequences': (d) => `metadata:\n  labels:\n    a: ${'['.repeat(d)}${']'.repeat(d)}\n`,
+      'flow mappings': (d) => `metadata:\n  labels:\n    a: ${'{k: '.repeat(d)}1${'}'.repeat(d)}\n`,
+      'JSON-style mappings': (d) => `{"metadata":{"labels":{"a":${'{"k":'.repeat(d)}1${'}'.repeat(d)}}}}`,
+      'block sequences on one line': (d) => `metadata:\n  labels:\n    a:\n      ${'- '.repeat(d)}x\n`,
+      'indented mappings': (d) =>
+        `metadata:\n  labels:\n${Array.from({ length: d }, (_, i) => `${' '.repeat(i + 4)}k:`).join('\n')} 1\n`,
+    };
+    await configMap('deep-yaml');
+    for (const [shape, text] of Object.entries(shapes)) {
+      for (const depth of [MAX_NESTING_DEPTH + 1, 800, 1000, 2000]) {
+        for (let round = 0; round < 3; round++) {
+          const res = await call(t, 'PATCH', `${CM}/deep-yaml?fieldManager=test`, {
+            raw: text(depth),
+            contentType: 'application/apply-patch+yaml',
+          });
+          assert.equal(res.status, 400, `${shape}, ${depth} deep: ${res.text.slice(0, 300)}`);
+          assert.match(res.json.message, /nests objects and lists deeper than/, shape);
+        }
+      }
+    }
     await alive();
   });
 
