@@ -2,6 +2,7 @@
 // are answered with a Status, and the server goes on serving.
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { MAX_NESTING_DEPTH } from '../../src/api/nesting.js';
 import { ApiError } from '../../src/apiserver/errors.js';
@@ -320,6 +321,60 @@ describe('bodies that used to overflow the stack or lose keys', () => {
         }
       }
     }
+    await alive();
+  });
+
+  test('a protobuf body whose FieldsV1 holds JSON nested past the limit is a 400', async () => {
+    // The JSON inside a FieldsV1 (or a RawExtension) is free of the schema's nesting.
+    const varint = (n: number): number[] => {
+      const out: number[] = [];
+      for (; n >= 128; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+      return [...out, n];
+    };
+    const bytes = (num: number, b: number[]) => [...varint(num * 8 + 2), ...varint(b.length), ...b];
+    const str = (num: number, s: string) => bytes(num, [...Buffer.from(s)]);
+    const deep = 20_000;
+    const fields = [...Buffer.from(`${'{"f:a":'.repeat(deep)}{}${'}'.repeat(deep)}`)];
+    const entry = [
+      ...str(1, 'test'),
+      ...str(2, 'Update'),
+      ...str(3, 'v1'),
+      ...str(6, 'FieldsV1'),
+      ...bytes(7, bytes(1, fields)),
+    ];
+    const meta = [...str(1, 'proto-deep'), ...bytes(17, entry)];
+    const body = Buffer.from([
+      ...[0x6b, 0x38, 0x73, 0x00],
+      ...bytes(1, [...str(1, 'v1'), ...str(2, 'ConfigMap')]),
+      ...bytes(2, bytes(1, meta)),
+      ...str(3, ''),
+      ...str(4, ''),
+    ]);
+    const res = await new Promise<{ status: number; json: { message: string } }>((resolve, reject) => {
+      const req = httpsRequest(
+        new URL(CM, t.server.url),
+        {
+          method: 'POST',
+          ca: t.ca,
+          headers: {
+            Authorization: `Bearer ${t.server.token}`,
+            'Content-Type': 'application/vnd.kubernetes.protobuf',
+            Accept: 'application/json',
+          },
+        },
+        (r) => {
+          let text = '';
+          r.on('data', (c) => {
+            text += c;
+          });
+          r.on('end', () => resolve({ status: r.statusCode ?? 0, json: JSON.parse(text) }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.equal(res.status, 400, res.json.message);
+    assert.match(res.json.message, /nests objects and lists deeper than \d+ levels \(in protobuf\)/);
     await alive();
   });
 

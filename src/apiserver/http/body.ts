@@ -65,13 +65,17 @@ const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const OBJECT_TYPES = ['application/json', 'application/yaml', PROTOBUF];
 
 function parseProtobuf(body: Buffer): unknown {
+  let value: unknown;
   try {
-    return decodeKubernetesProtobuf(body);
+    value = decodeKubernetesProtobuf(body);
   } catch (e) {
     if (e instanceof ProtobufError)
       throw badRequest(`the request body is not a valid Kubernetes protobuf object: ${e.message}`);
     throw e;
   }
+  // Messages nest only as their schema does, but a RawExtension or FieldsV1 carries JSON of any depth.
+  if (valueNestsPastLimit(value)) throw tooDeep('in protobuf');
+  return value;
 }
 
 /** A POST/PUT body: JSON (also when no Content-Type is given), YAML, or Kubernetes protobuf (typed clients). */
