@@ -24,6 +24,7 @@ import type { KubeObject } from './types.js';
 import { type FieldError, formatFieldError } from './validation/field-error.js';
 import { validateObject } from './validation/index.js';
 import { type PathSegment, parsePath } from './validation/path.js';
+import { collectionKey, collectionKeyMessage, MAX_YAML_ALIASES } from './yaml-input.js';
 
 export interface ManifestDocument {
   /** The decoded object (unknown fields removed), not defaulted: the API server defaults what it stores. */
@@ -68,8 +69,7 @@ export interface LoadOptions {
  * apiserver/http/body.ts), since a larger manifest could not be sent to it anyway.
  */
 export const MAX_MANIFEST_BYTES = 3 * 1024 * 1024;
-/** The aliases one document may resolve: the yaml library's default, which the API server's YAML decoding uses. */
-export const MAX_YAML_ALIASES = 100;
+export { MAX_YAML_ALIASES };
 /** Errors listed per file; a binary or mangled file would otherwise print megabytes of them. */
 export const MAX_ERRORS_PER_FILE = 20;
 
@@ -196,6 +196,17 @@ export function parseManifests(text: string, file: string): ManifestLoad {
     }
     if (doc.contents === null) return; // an empty document (or only comments), like kubectl
     const start = locate(doc, lc, []);
+    const key = collectionKey(doc);
+    if (key) {
+      const pos = lc.linePos(key.range?.[0] ?? 0);
+      out.errors.push({
+        file,
+        line: pos.line,
+        col: pos.col,
+        message: `YAML: ${collectionKeyMessage(pos.line)}`,
+      });
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });

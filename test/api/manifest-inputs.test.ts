@@ -103,6 +103,22 @@ describe('manifest inputs that used to crash, flood or hang', () => {
     assert.doesNotMatch(ok.errors.map((e) => e.message).join('\n'), /nests/);
   });
 
+  it('a key that is a mapping or a sequence is one error at its line', async () => {
+    const file = join(dir, 'odd-key.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  [a, b]: v\n');
+    const load = await loadManifests([file]);
+    assert.deepEqual(
+      load.errors.map((e) => [e.line, e.col, e.message]),
+      [
+        [
+          6,
+          3,
+          'YAML: invalid map key at line 6: a key must be a string, a number or a boolean, not a mapping, a sequence or binary data',
+        ],
+      ],
+    );
+  });
+
   it('binary and non-UTF-8 files are one line each, naming the file', async () => {
     const bin = join(dir, 'image.yaml');
     const bytes = Buffer.alloc(256 * 1024);

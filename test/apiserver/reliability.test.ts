@@ -378,6 +378,32 @@ describe('bodies that used to overflow the stack or lose keys', () => {
     await alive();
   });
 
+  test('a YAML key that is a mapping, a sequence or binary data is a 400, as go-yaml refuses it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      for (const [key, line] of [
+        ['{a: 1}', 6],
+        ['[a, b]', 6],
+        ['!!binary aGk=', 6],
+        ['? - x\n    : v', 6],
+      ] as const) {
+        const res = await call(t, 'POST', CM, {
+          raw: `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd-key\ndata:\n  ${key}: v\n`,
+          contentType: 'application/yaml',
+        });
+        assert.equal(res.status, 400, `${key}: ${res.text.slice(0, 300)}`);
+        assert.match(res.json.message, new RegExp(`invalid map key at line ${line}: a key must be a string`));
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    // The yaml library printed a process warning for each such key, a way to flood the server's log.
+    assert.deepEqual(warnings, []);
+  });
+
   test('a ConfigMap key named __proto__ is kept', async () => {
     const res = await call(t, 'POST', CM, {
       raw: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"proto"},"data":{"__proto__":"x","a":"b"}}',

@@ -1,13 +1,14 @@
 // Reading request bodies: a size limit (the API server's 3 MiB), then JSON or YAML by Content-Type, with
 // parse errors turned into a 400 that says where the body is broken.
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import {
   jsonNestingPastLimit,
   nestingMessage,
   valueNestsPastLimit,
   yamlNestingPastLimit,
 } from '../../api/nesting.js';
+import { collectionKey, collectionKeyMessage, MAX_YAML_ALIASES } from '../../api/yaml-input.js';
 import { type ApiError, badRequest, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from '../patching.js';
 import { decodeKubernetesProtobuf, ProtobufError } from '../protobuf/decode.js';
@@ -51,7 +52,12 @@ function parseYamlBody(text: string): unknown {
   if (past >= 0) throw tooDeep(`at byte ${past}`);
   let value: unknown;
   try {
-    value = parseYaml(text, { version: '1.1', uniqueKeys: true });
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, lineCounter: lc });
+    if (doc.errors.length > 0) throw doc.errors[0];
+    const key = collectionKey(doc);
+    if (key) throw new Error(collectionKeyMessage(lc.linePos(key.range?.[0] ?? 0).line));
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
     if (e instanceof RangeError) throw tooDeep('the YAML parser ran out of stack');
     const msg = e instanceof Error ? e.message : String(e);
