@@ -2,10 +2,7 @@
 // and mangled YAML, each checked to be refused with field errors or a 4xx, never a crash, and patches to
 // stay within upstream's growth limits. Seeded and reproducible: a failure names its seed and case.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import { decodeObject } from '../../src/api/decode.js';
 import { applyDefaults } from '../../src/api/defaults.js';
 import { parseManifests } from '../../src/api/manifests.js';
@@ -24,65 +21,7 @@ import {
   rng,
   structuredCopy,
 } from '../support/fuzz.js';
-
-const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples');
-
-function yamlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? yamlFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : [],
-  );
-}
-
-const TEXTS = yamlFiles(EXAMPLES).map((f) => readFileSync(f, 'utf8'));
-
-/** Objects of every kind podrun serves: the examples (broken ones included) and a few written here. */
-const CORPUS: Record<string, unknown>[] = [
-  ...TEXTS.flatMap((t) => parseAllDocuments(t) as unknown as Array<{ toJS(): unknown }>).map(
-    (d) => d.toJS() as Record<string, unknown>,
-  ),
-  { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team', labels: { a: 'b' } } },
-  {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 's' },
-    type: 'Opaque',
-    data: { password: 'cGFzcw==' },
-    stringData: { user: 'u' },
-  },
-  { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sa' }, automountServiceAccountToken: false },
-  {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'web' },
-    spec: {
-      selector: { app: 'web' },
-      ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }],
-    },
-  },
-  {
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name: 'web' },
-    subsets: [{ addresses: [{ ip: '10.0.0.1' }], ports: [{ port: 80 }] }],
-  },
-  {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
-    addressType: 'IPv4',
-    endpoints: [{ addresses: ['10.0.0.1'], conditions: { ready: true } }],
-    ports: [{ name: 'http', port: 80 }],
-  },
-  {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: { name: 'e' },
-    involvedObject: { kind: 'Pod', name: 'p' },
-    reason: 'Started',
-    message: 'm',
-    type: 'Normal',
-  },
-];
+import { CORPUS, TEXTS } from '../support/fuzz-corpus.js';
 
 const filter = (kinds: string[]) => CORPUS.filter((o) => kinds.includes(String(o.kind)));
 assert.ok(
