@@ -37,6 +37,11 @@ export function mergeWithSchema(original: JsonObject, patch: JsonObject, schema:
   return mergeMap(cloneJson(original), cloneJson(patch), schema, '');
 }
 
+/** A directive's value for a message; String() would throw on `{"toString": 1}` (an object from the patch). */
+function directiveText(v: JsonValue | undefined): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -51,7 +56,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: TypeSchema, p
     if (directive === 'delete') return {};
     throw new PatchError(
       'malformed',
-      `unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`,
+      `unknown patch type: ${typeof directive === 'string' ? directive : JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`,
     );
   }
 
@@ -145,7 +150,7 @@ function mergeList(original: JsonValue[], patch: JsonValue[], meta: FieldMeta, p
     } else {
       throw new PatchError(
         'malformed',
-        `unknown patch type: ${String(directive)} in map: ${JSON.stringify(item)}`,
+        `unknown patch type: ${directiveText(directive)} in map: ${JSON.stringify(item)}`,
       );
     }
   }
