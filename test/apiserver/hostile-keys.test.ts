@@ -152,6 +152,9 @@ describe('keys named after Object.prototype members', () => {
     const put = await call(t, 'PUT', `${CM}/create`, { raw: got.text.replace('"v-__proto__"', '"w"') });
     assert.equal(put.status, 200, put.text);
     assert.equal(Object.getOwnPropertyDescriptor(await dataOf('create'), '__proto__')?.value, 'w');
+    const yaml = await call(t, 'GET', `${CM}/create`, { accept: 'application/yaml' });
+    assert.equal(yaml.status, 200, yaml.text);
+    for (const k of KEYS) assert.match(yaml.text, new RegExp(`\\n  "?${k.replace(/\$/g, '\\$')}"?: `), k);
     const table = await call(t, 'GET', `${CM}/create`, {
       accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
     });
