@@ -18,11 +18,13 @@ import {
 } from 'yaml';
 import { decodeObject } from './decode.js';
 import { applyDefaults } from './defaults.js';
+import { nestingMessage, valueNestsPastLimit, yamlNestingPastLimit } from './nesting.js';
 import { apiVersionOf, knownKinds, RESOURCES } from './resources.js';
 import type { KubeObject } from './types.js';
 import { type FieldError, formatFieldError } from './validation/field-error.js';
 import { validateObject } from './validation/index.js';
 import { type PathSegment, parsePath } from './validation/path.js';
+import { collectionKey, collectionKeyMessage, MAX_YAML_ALIASES } from './yaml-input.js';
 
 export interface ManifestDocument {
   /** The decoded object (unknown fields removed), not defaulted: the API server defaults what it stores. */
@@ -67,8 +69,7 @@ export interface LoadOptions {
  * apiserver/http/body.ts), since a larger manifest could not be sent to it anyway.
  */
 export const MAX_MANIFEST_BYTES = 3 * 1024 * 1024;
-/** The aliases one document may resolve: the yaml library's default, which the API server's YAML decoding uses. */
-export const MAX_YAML_ALIASES = 100;
+export { MAX_YAML_ALIASES };
 /** Errors listed per file; a binary or mangled file would otherwise print megabytes of them. */
 export const MAX_ERRORS_PER_FILE = 20;
 
@@ -162,6 +163,18 @@ function checkObject(
 
 /** Parses and checks one file's text. Pure; `file` is only used in the results. */
 export function parseManifests(text: string, file: string): ManifestLoad {
+  const past = yamlNestingPastLimit(text);
+  if (past >= 0) {
+    // Refused before the recursive parser sees it (see nesting.ts), as the API server refuses it.
+    const lines = text.slice(0, past).split('\n');
+    const line = lines.length;
+    const col = (lines.at(-1)?.length ?? 0) + 1;
+    return {
+      documents: [],
+      errors: [{ file, line, col, message: nestingMessage('the manifest', `line ${line}`) }],
+      files: [file],
+    };
+  }
   const lc = new LineCounter();
   const docs = parseAllDocuments(text, {
     version: '1.1',
@@ -183,6 +196,17 @@ export function parseManifests(text: string, file: string): ManifestLoad {
     }
     if (doc.contents === null) return; // an empty document (or only comments), like kubectl
     const start = locate(doc, lc, []);
+    const key = collectionKey(doc);
+    if (key) {
+      const pos = lc.linePos(key.range?.[0] ?? 0);
+      out.errors.push({
+        file,
+        line: pos.line,
+        col: pos.col,
+        message: `YAML: ${collectionKeyMessage(pos.line)}`,
+      });
+      return;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
@@ -193,6 +217,14 @@ export function parseManifests(text: string, file: string): ManifestLoad {
       return;
     }
     if (value === null || value === undefined) return;
+    if (valueNestsPastLimit(value)) {
+      out.errors.push({
+        file,
+        ...start,
+        message: nestingMessage('the document', 'once its aliases are expanded'),
+      });
+      return;
+    }
     const errAt = (prefix: PathSegment[]) => (message: string, field?: string) => {
       const where = locate(doc, lc, [...prefix, ...parsePath(field ?? '')]);
       out.errors.push({ file, ...where, message, ...(field ? { field } : {}) });

@@ -123,8 +123,8 @@ export function invalid(
   name: string,
   causes: InvalidCause[],
 ): ApiError {
-  const unique: string[] = [];
-  for (const c of causes) if (!unique.includes(c.full)) unique.push(c.full);
+  // A Set, not a search of the list: 150,000 invalid finalizers made this quadratic (150 s of blocked server).
+  const unique = [...new Set(causes.map((c) => c.full))];
   const aggregate = unique.length === 1 ? unique[0] : `[${unique.join(', ')}]`;
   return new ApiError(422, 'Invalid', `${qualifiedKind(r)} "${name}" is invalid: ${aggregate}`, {
     name,

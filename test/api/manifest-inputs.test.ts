@@ -13,6 +13,7 @@ import {
   MAX_MANIFEST_BYTES,
   STDIN_NAME,
 } from '../../src/api/manifests.js';
+import { MAX_NESTING_DEPTH } from '../../src/api/nesting.js';
 import { MAX_BODY_BYTES } from '../../src/apiserver/http/body.js';
 
 const ALIAS_BOMB = [
@@ -64,6 +65,58 @@ describe('manifest inputs that used to crash, flood or hang', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /bomb\.yaml:1:1: YAML: Excessive alias count/);
     assert.doesNotMatch(run.stderr, /\n\s+at /);
+  });
+
+  it('a document nested past the limit is one error at its line, as the API server refuses it', async () => {
+    const file = join(dir, 'deep.yaml');
+    const flow = `${'['.repeat(2000)}${']'.repeat(2000)}`;
+    await writeFile(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n  a: ${flow}\n`);
+    const load = await loadManifests([file]);
+    assert.deepEqual(
+      load.errors.map((e) => [e.line, e.message]),
+      [
+        [
+          6,
+          `the manifest nests objects and lists deeper than ${MAX_NESTING_DEPTH} levels (line 6); no Kubernetes object needs that`,
+        ],
+      ],
+    );
+    const run = await podrun(['validate', '-f', file]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /deep\.yaml:6:\d+: the manifest nests objects and lists deeper than/);
+    assert.doesNotMatch(run.stderr, /\n\s+at |Maximum call stack/);
+    // Block sequences nest without brackets; they are measured the same way.
+    const block = join(dir, 'block.yaml');
+    await writeFile(
+      block,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n  a:\n    ${'- '.repeat(5000)}x\n`,
+    );
+    assert.match((await loadManifests([block])).errors[0]!.message, /nests objects and lists deeper than/);
+    // A manifest just within the limit is read (the unknown field is an error of its own, not a crash).
+    const within = join(dir, 'within.yaml');
+    const levels = MAX_NESTING_DEPTH - 1;
+    await writeFile(
+      within,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\nzzz: ${'['.repeat(levels)}${']'.repeat(levels)}\n`,
+    );
+    const ok = await loadManifests([within]);
+    assert.doesNotMatch(ok.errors.map((e) => e.message).join('\n'), /nests/);
+  });
+
+  it('a key that is a mapping or a sequence is one error at its line', async () => {
+    const file = join(dir, 'odd-key.yaml');
+    await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: odd\ndata:\n  [a, b]: v\n');
+    const load = await loadManifests([file]);
+    assert.deepEqual(
+      load.errors.map((e) => [e.line, e.col, e.message]),
+      [
+        [
+          6,
+          3,
+          'YAML: invalid map key at line 6: a key must be a string, a number or a boolean, not a mapping, a sequence or binary data',
+        ],
+      ],
+    );
   });
 
   it('binary and non-UTF-8 files are one line each, naming the file', async () => {
@@ -120,6 +173,18 @@ describe('manifest inputs that used to crash, flood or hang', () => {
         'not a regular file (a FIFO); give a file, a directory, or - for stdin',
       ],
     );
+  });
+
+  it('/dev/zero is refused before a byte is read, and `podrun validate` says so in one line', async () => {
+    const load = await loadManifests(['/dev/zero']);
+    assert.deepEqual(
+      load.errors.map((e) => [e.file, e.message]),
+      [['/dev/zero', 'not a regular file (a character device); give a file, a directory, or - for stdin']],
+    );
+    const run = await podrun(['validate', '-f', '/dev/zero']);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /^\/dev\/zero: not a regular file \(a character device\)/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
   });
 
   it('input over 3 MiB, from a file or stdin, is refused', async () => {

@@ -44,6 +44,21 @@ test('a ConfigMap body decodes to its JSON form, with map entries and without Go
   });
 });
 
+test('map keys named after Object.prototype members are kept as keys', () => {
+  const entry = (k: string) => msg(2, [...str(1, k), ...str(2, `v-${k}`)]);
+  const body = envelope('v1', 'ConfigMap', [
+    ...msg(1, str(1, 'cfg')),
+    ...entry('__proto__'),
+    ...entry('constructor'),
+  ]);
+  const decoded = decodeKubernetesProtobuf(body) as { data: Record<string, string> };
+  assert.deepEqual(Object.entries(decoded.data), [
+    ['__proto__', 'v-__proto__'],
+    ['constructor', 'v-constructor'],
+  ]);
+  assert.equal(Object.getPrototypeOf(decoded.data), Object.prototype);
+});
+
 test('pointer fields keep an explicit zero, IntOrString and Quantity take their JSON forms', () => {
   const container = [
     ...str(1, 'c'),

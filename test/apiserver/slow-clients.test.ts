@@ -13,12 +13,12 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Pod } from '../../src/api/types.js';
 import { type ApiServer, startApiServer } from '../../src/apiserver/http/server.js';
-import { WATCH_PENDING_BYTES } from '../../src/apiserver/http/watch.js';
+import { WATCH_PENDING_BYTES, WATCH_PENDING_EVENTS } from '../../src/apiserver/http/watch.js';
 import { formatCriLogLine, LogManager } from '../../src/kubelet/logs/index.js';
 import type { ContainerLogSource, LogOptions, LogSink } from '../../src/kubelet/types.js';
 import type { ContainerStatus, RuntimeService } from '../../src/runtime/types.js';
 import { systemClock } from '../../src/util/clock.js';
-import { newRegistry, pod, startTestServer, type TestServer } from './helpers.js';
+import { newRegistry, pod, startTestServer, type TestServer, watch } from './helpers.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -222,5 +222,54 @@ describe('a watcher that reads nothing', () => {
     // Nothing is lost on the way out: every change up to the close is there, in order.
     assert.equal(events.length, changes + 1);
     assert.deepEqual(new Set(events.map((e) => e.type)), new Set(['ADDED', 'MODIFIED']));
+  });
+
+  it('is dropped when many small events wait and none reaches it, before its buffer is full', async () => {
+    const { res } = await stalledGet(t.server, t.ca, '/api/v1/namespaces/default/configmaps?watch=true');
+    assert.equal(t.server.activeWatches(), 1);
+    // 8 KB events, 1,000 at most: 8,000 KB in all, less than WATCH_PENDING_BYTES even if none had left the
+    // server, so only the event count and the lack of progress can drop this watcher.
+    const payload = 'z'.repeat(8 * 1024);
+    assert.ok(1000 * payload.length < WATCH_PENDING_BYTES);
+    let changes = 0;
+    for (; changes < 1000 && t.server.activeWatches() > 0; changes++) {
+      await t.registry.create('configmaps', 'default', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `small-${changes}` },
+        data: { v: payload },
+      });
+    }
+    // No byte reaches the client: within a progress budget or two the watcher goes.
+    while (t.server.activeWatches() > 0) await sleep(50);
+    console.error(`watch: ${changes} small changes written before the drop`);
+    assert.ok(changes > WATCH_PENDING_EVENTS, `dropped after only ${changes} changes`);
+    res.destroy();
+  });
+
+  it('is kept through a burst of a thousand changes when it reads, and gets every one', async () => {
+    const w = watch(t, '/api/v1/namespaces/default/secrets?watch=true');
+    assert.equal(await w.status, 200);
+    // One group commit delivers them all in the same turn: far more than WATCH_PENDING_EVENTS land in the
+    // socket's buffer at once, and the client drains it as fast as it can.
+    const count = 1000;
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        t.registry.create('secrets', 'default', {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: `burst-${i}` },
+          stringData: { v: 'b'.repeat(2000) },
+        }),
+      ),
+    );
+    const names = new Set<string>();
+    while (names.size < count) {
+      const ev = await w.next(30_000);
+      names.add(ev.object.metadata.name);
+    }
+    assert.equal(names.size, count);
+    assert.equal(t.server.activeWatches(), 1, 'the reading watcher was dropped');
+    w.close();
   });
 });

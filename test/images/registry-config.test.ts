@@ -17,6 +17,11 @@ import {
 } from '../../src/images/registry/registries-conf.js';
 import { parseToml } from '../../src/images/registry/toml.js';
 
+/** A parsed TOML value as plain JSON (tables have no prototype). */
+function plain(v: unknown): unknown {
+  return JSON.parse(JSON.stringify(v));
+}
+
 test('registries.conf: prefixes, locations, mirrors in order, insecure, blocked, search registries', () => {
   const conf = parseRegistriesConf(`
 # comment
@@ -91,9 +96,12 @@ test('registries.conf: a missing file is the empty configuration', async () => {
 });
 
 test('TOML subset: strings with escapes, literal strings, inline tables, dotted keys, multi-line arrays', () => {
+  // Tables have no prototype; compare their JSON form.
   assert.deepEqual(
-    parseToml(
-      'a = "x\\ty\\u00e9"\nb = \'c:\\\\d\'\nc = { d = 1, e.f = true }\ng = [\n 1,\n 2, # two\n]\n[t.u]\nv = -3\n',
+    plain(
+      parseToml(
+        'a = "x\\ty\\u00e9"\nb = \'c:\\\\d\'\nc = { d = 1, e.f = true }\ng = [\n 1,\n 2, # two\n]\n[t.u]\nv = -3\n',
+      ),
     ),
     {
       a: 'x\tyé',
@@ -103,6 +111,23 @@ test('TOML subset: strings with escapes, literal strings, inline tables, dotted 
       t: { u: { v: -3 } },
     },
   );
+});
+
+test('TOML keys named after Object.prototype members are plain keys and pollute nothing', () => {
+  const t = parseToml(
+    '[__proto__]\npolluted = "yes"\n[a.constructor]\nb = 1\nc = { __proto__ = { d = 2 } }\n[[toString]]\ne = 3\n',
+  );
+  // The expected value as JSON text: an object literal would take `__proto__` as its prototype.
+  assert.deepEqual(
+    plain(t),
+    JSON.parse(
+      '{"__proto__":{"polluted":"yes"},"a":{"constructor":{"b":1,"c":{"__proto__":{"d":2}}}},"toString":[{"e":3}]}',
+    ),
+  );
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  assert.equal(Object.keys(t).includes('__proto__'), true);
+  assert.throws(() => parseToml('constructor = 1\nconstructor = 2\n'), /key constructor is defined twice/);
+  assert.deepEqual(plain(parseToml('constructor = 1\n')), { constructor: 1 });
 });
 
 test('keyring: keys lose scheme and /v1/ /v2/; hosts glob label by label, ports must match, paths are prefixes', () => {

@@ -10,7 +10,8 @@
 // ever stored.
 import { cloneJson } from '../../store/json-clone.js';
 import { PatchError } from './errors.js';
-import { isObject, type JsonObject, type JsonValue, jsonEqual, setKey } from './json-value.js';
+import { isObject, type JsonObject, type JsonValue, setKey } from './json-value.js';
+import { canonicalJson, ListIndex } from './list-index.js';
 import { type FieldMeta, patchSchemaFor, type TypeSchema } from './patch-schema.js';
 
 const DIRECTIVE = '$patch';
@@ -37,6 +38,11 @@ export function mergeWithSchema(original: JsonObject, patch: JsonObject, schema:
   return mergeMap(cloneJson(original), cloneJson(patch), schema, '');
 }
 
+/** A directive's value for a message; String() would throw on `{"toString": 1}` (an object from the patch). */
+function directiveText(v: JsonValue | undefined): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 function join(path: string, key: string): string {
   return path ? `${path}.${key}` : key;
 }
@@ -51,7 +57,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: TypeSchema, p
     if (directive === 'delete') return {};
     throw new PatchError(
       'malformed',
-      `unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`,
+      `unknown patch type: ${typeof directive === 'string' ? directive : JSON.stringify(directive)} in map: ${JSON.stringify(patch)}`,
     );
   }
 
@@ -83,8 +89,10 @@ function mergeMap(original: JsonObject, patch: JsonObject, schema: TypeSchema, p
       if (!Array.isArray(patchValue)) {
         throw new PatchError('malformed', `${rawKey}: the delete list must be a list`);
       }
-      if (Array.isArray(current))
-        original[key] = current.filter((v) => !patchValue.some((d) => jsonEqual(d, v)));
+      if (Array.isArray(current)) {
+        const doomed = new ListIndex(patchValue, undefined);
+        original[key] = current.filter((v) => !doomed.has(v));
+      }
       continue;
     }
 
@@ -115,8 +123,15 @@ function mergeList(original: JsonValue[], patch: JsonValue[], meta: FieldMeta, p
   if (!objects) {
     // A set of scalars (finalizers): union, keeping first occurrences.
     const merged: JsonValue[] = [];
-    for (const v of [...original, ...patch]) if (!merged.some((m) => jsonEqual(m, v))) merged.push(v);
-    const [patchItems, serverOnly] = partition(merged, (v) => indexOf(patch, v, undefined) >= 0);
+    const seen = new Set<string>();
+    for (const v of [...original, ...patch]) {
+      const k = canonicalJson(v);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      merged.push(v);
+    }
+    const inPatch = new ListIndex(patch, undefined);
+    const [patchItems, serverOnly] = partition(merged, (v) => inPatch.has(v));
     return normalizeElementOrder(patchItems, serverOnly, patch, original, undefined);
   }
 
@@ -128,6 +143,7 @@ function mergeList(original: JsonValue[], patch: JsonValue[], meta: FieldMeta, p
   }
   let base = original as JsonObject[];
   const items: JsonObject[] = [];
+  const deleted = new Set<string>();
   let replace = false;
   for (const item of patch as JsonObject[]) {
     if (!Object.hasOwn(item, DIRECTIVE)) {
@@ -137,7 +153,7 @@ function mergeList(original: JsonValue[], patch: JsonValue[], meta: FieldMeta, p
     const directive = item[DIRECTIVE];
     if (directive === 'delete') {
       if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
-      base = base.filter((o) => !jsonEqual(o[mergeKey], item[mergeKey]));
+      deleted.add(canonicalJson(item[mergeKey]));
     } else if (directive === 'replace') {
       replace = true;
     } else if (directive === 'merge') {
@@ -145,26 +161,48 @@ function mergeList(original: JsonValue[], patch: JsonValue[], meta: FieldMeta, p
     } else {
       throw new PatchError(
         'malformed',
-        `unknown patch type: ${String(directive)} in map: ${JSON.stringify(item)}`,
+        `unknown patch type: ${directiveText(directive)} in map: ${JSON.stringify(item)}`,
       );
     }
   }
+  if (deleted.size > 0) base = base.filter((o) => !deleted.has(canonicalJson(o[mergeKey])));
   // `$patch: replace` as an item: the other items are the whole list.
   if (replace) base = [];
 
   const merged: JsonObject[] = [...base];
+  // Where each merge key value first sits in `merged`: the item a linear search would find.
+  const keyOf = (o: JsonObject) => canonicalJson(o[mergeKey]);
+  const at = new Map<string, number>();
+  merged.forEach((o, i) => {
+    const k = keyOf(o);
+    if (!at.has(k)) at.set(k, i);
+  });
   for (const item of items) {
     if (!Object.hasOwn(item, mergeKey)) throw noMergeKey(item, mergeKey);
-    const at = merged.findIndex((o) => jsonEqual(o[mergeKey], item[mergeKey]));
+    const k = canonicalJson(item[mergeKey]);
+    const i = at.get(k);
     const itemPath = `${path}[${mergeKey}=${JSON.stringify(item[mergeKey])}]`;
-    if (at >= 0) {
-      merged[at] = mergeMap(merged[at]!, item, meta.type ?? {}, itemPath);
+    if (i !== undefined) {
+      merged[i] = mergeMap(merged[i]!, item, meta.type ?? {}, itemPath);
+      const now = keyOf(merged[i]!);
+      if (now !== k) {
+        // The merge changed the item's key (a null merge key is dropped): index what is there now.
+        const next = merged.findIndex((o, n) => n > i && keyOf(o) === k);
+        if (next >= 0) at.set(k, next);
+        else at.delete(k);
+        const first = at.get(now);
+        if (first === undefined || first > i) at.set(now, i);
+      }
     } else {
-      merged.push(mergeMap({}, item, meta.type ?? {}, itemPath));
+      const added = mergeMap({}, item, meta.type ?? {}, itemPath);
+      merged.push(added);
+      const now = keyOf(added);
+      if (!at.has(now)) at.set(now, merged.length - 1);
     }
   }
   if (replace) return merged;
-  const [patchItems, serverOnly] = partition(merged, (v) => indexOf(items, v, mergeKey) >= 0);
+  const inPatch = new ListIndex(items, mergeKey);
+  const [patchItems, serverOnly] = partition(merged, (v) => inPatch.has(v));
   return normalizeElementOrder(patchItems, serverOnly, items, base, mergeKey);
 }
 
@@ -232,7 +270,8 @@ function applySetElementOrder(
             join(path, key),
           );
     const itemKey = merged.some(isObject) ? mergeKey : undefined;
-    const [patchItems, serverOnly] = partition(merged, (v) => indexOf(order, v, itemKey) >= 0);
+    const inOrder = new ListIndex(order, itemKey);
+    const [patchItems, serverOnly] = partition(merged, (v) => inOrder.has(v));
     const both = normalizeElementOrder(
       patchItems,
       serverOnly,
@@ -253,15 +292,6 @@ function partition<T>(items: T[], inFirst: (v: T) => boolean): [T[], T[]] {
   return [a, b];
 }
 
-/** Position of `item` in `list`: by merge key for objects, by value for scalars; -1 when absent. */
-function indexOf(list: JsonValue[], item: JsonValue, mergeKey: string | undefined): number {
-  if (mergeKey && isObject(item)) {
-    const k = item[mergeKey];
-    return list.findIndex((o) => isObject(o) && jsonEqual(o[mergeKey], k));
-  }
-  return list.findIndex((o) => jsonEqual(o, item));
-}
-
 /**
  * Sorts `patchItems` by `patchOrder` and `serverOnly` by `serverOrder`, then interleaves them, keeping
  * each list's relative order and placing server-only items before the first patch item that the server
@@ -276,6 +306,7 @@ function normalizeElementOrder(
 ): JsonValue[] {
   const left = sortBy(serverOnly, serverOrder, mergeKey);
   const right = sortBy(patchItems, patchOrder, mergeKey);
+  const server = new ListIndex(serverOrder, mergeKey);
   const out: JsonValue[] = [];
   let i = 0;
   let j = 0;
@@ -283,8 +314,8 @@ function normalizeElementOrder(
     if (i >= left.length) out.push(right[j++]!);
     else if (j >= right.length) out.push(left[i++]!);
     else {
-      const li = indexOf(serverOrder, left[i]!, mergeKey);
-      const ri = indexOf(serverOrder, right[j]!, mergeKey);
+      const li = server.indexOf(left[i]!);
+      const ri = server.indexOf(right[j]!);
       if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]!);
       else out.push(right[j++]!);
     }
@@ -294,7 +325,8 @@ function normalizeElementOrder(
 
 /** Stable sort by position in `order`; items not in `order` keep their relative place after those that are. */
 function sortBy(items: JsonValue[], order: JsonValue[], mergeKey: string | undefined): JsonValue[] {
-  const ranked = items.map((v, n) => ({ v, n, at: indexOf(order, v, mergeKey) }));
+  const index = new ListIndex(order, mergeKey);
+  const ranked = items.map((v, n) => ({ v, n, at: index.indexOf(v) }));
   ranked.sort((a, b) => {
     if (a.at >= 0 && b.at >= 0) return a.at - b.at;
     if (a.at >= 0) return -1;

@@ -1,7 +1,14 @@
 // Reading request bodies: a size limit (the API server's 3 MiB), then JSON or YAML by Content-Type, with
 // parse errors turned into a 400 that says where the body is broken.
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import {
+  jsonNestingPastLimit,
+  nestingMessage,
+  valueNestsPastLimit,
+  yamlNestingPastLimit,
+} from '../../api/nesting.js';
+import { collectionKey, collectionKeyMessage, MAX_YAML_ALIASES } from '../../api/yaml-input.js';
 import { type ApiError, badRequest, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from '../patching.js';
 import { decodeKubernetesProtobuf, ProtobufError } from '../protobuf/decode.js';
@@ -23,50 +30,8 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
   return Buffer.concat(chunks);
 }
 
-/**
- * How deep a body may nest. Go's decoder stops at 10,000 levels ("exceeded max depth"); podrun's recursive
- * code (decoding, cloning, patching) runs out of stack before 5,000, so it stops at 1,000, far beyond any
- * Kubernetes object, with a 400 rather than a stack overflow's 500.
- */
-export const MAX_NESTING_DEPTH = 1000;
-
 function tooDeep(where: string): ApiError {
-  return badRequest(
-    `the request body nests objects and lists deeper than ${MAX_NESTING_DEPTH} levels (${where}); no Kubernetes object needs that`,
-  );
-}
-
-/** The offset where JSON text first opens a level past `max`, or -1. Strings are skipped. */
-export function jsonNestingPastLimit(text: string, max = MAX_NESTING_DEPTH): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return i;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return -1;
-}
-
-/** Whether a parsed value (YAML) nests past `max`; measured without recursion. */
-export function valueNestsPastLimit(value: unknown, max = MAX_NESTING_DEPTH): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (depth + 1 > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
-  }
-  return false;
+  return badRequest(nestingMessage('the request body', where));
 }
 
 function parseJson(text: string): unknown {
@@ -81,9 +46,18 @@ function parseJson(text: string): unknown {
 }
 
 function parseYamlBody(text: string): unknown {
+  // Measured on the syntax tree first: the parser that builds values recurses, and must not be handed a
+  // document that would take it to the end of the stack.
+  const past = yamlNestingPastLimit(text);
+  if (past >= 0) throw tooDeep(`at byte ${past}`);
   let value: unknown;
   try {
-    value = parseYaml(text, { version: '1.1', uniqueKeys: true });
+    const lc = new LineCounter();
+    const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, lineCounter: lc });
+    if (doc.errors.length > 0) throw doc.errors[0];
+    const key = collectionKey(doc);
+    if (key) throw new Error(collectionKeyMessage(lc.linePos(key.range?.[0] ?? 0).line));
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
   } catch (e) {
     if (e instanceof RangeError) throw tooDeep('the YAML parser ran out of stack');
     const msg = e instanceof Error ? e.message : String(e);
@@ -97,13 +71,17 @@ const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const OBJECT_TYPES = ['application/json', 'application/yaml', PROTOBUF];
 
 function parseProtobuf(body: Buffer): unknown {
+  let value: unknown;
   try {
-    return decodeKubernetesProtobuf(body);
+    value = decodeKubernetesProtobuf(body);
   } catch (e) {
     if (e instanceof ProtobufError)
       throw badRequest(`the request body is not a valid Kubernetes protobuf object: ${e.message}`);
     throw e;
   }
+  // Messages nest only as their schema does, but a RawExtension or FieldsV1 carries JSON of any depth.
+  if (valueNestsPastLimit(value)) throw tooDeep('in protobuf');
+  return value;
 }
 
 /** A POST/PUT body: JSON (also when no Content-Type is given), YAML, or Kubernetes protobuf (typed clients). */

@@ -9,7 +9,8 @@ export interface MediaType {
 
 export function parseMediaType(s: string): MediaType {
   const [type = '', ...rest] = s.split(';');
-  const params: Record<string, string> = {};
+  // Parameter names are the client's: no prototype, so `constructor` or `__proto__` are plain names.
+  const params: Record<string, string> = Object.create(null);
   for (const p of rest) {
     const eq = p.indexOf('=');
     if (eq < 0) continue;

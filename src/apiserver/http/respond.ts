@@ -1,13 +1,10 @@
-// Writing responses: JSON/YAML bodies, Status errors, and `Warning` headers in RFC 7234 form
-// (`299 - "text"`), which kubectl prints as `Warning: text`.
+// Writing responses: JSON/YAML bodies, Status errors, and `Warning` headers (warnings.ts), which kubectl
+// prints as `Warning: text`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'yaml';
 import { ObjectTooLargeError } from '../../store/types.js';
 import { ApiError, internalError, type StatusBody } from '../errors.js';
-
-export function warningHeader(text: string): string {
-  return `299 - ${JSON.stringify(text)}`;
-}
+import { warningHeaders } from './warnings.js';
 
 export interface SendOptions {
   contentType?: string;
@@ -28,7 +25,8 @@ export function send(res: ServerResponse, code: number, body: unknown, options: 
     'Cache-Control': 'no-cache, private',
     ...(options.headers ?? {}),
   };
-  if (options.warnings && options.warnings.length > 0) headers.Warning = options.warnings.map(warningHeader);
+  const warnings = warningHeaders(options.warnings ?? []);
+  if (warnings.length > 0) headers.Warning = warnings;
   res.writeHead(code, headers);
   res.end(options.yaml ? text : `${text}\n`);
 }

@@ -26,16 +26,20 @@ export interface WatchRequest {
 }
 
 /**
- * How far a watcher may fall behind before it is dropped. Upstream's watch cache gives each watcher an input
- * and a result channel of chanSize events (suggestedWatchChannelSize: 10 to 100 for a watch without an
- * index); when a dispatch finds the input full past its time budget it logs "Forcing watcher close due to
- * unresponsiveness" and closes the watcher, whose stream then ends and whose client watches again from its
- * last resourceVersion (or re-lists on 410). Here the socket's buffer stands for those channels: the events
- * written while it is full count against 2 × 100, and because podrun holds serialized bytes per watcher (the
- * cache shares one object among them) the bytes waiting are bounded as well.
+ * When a watcher that falls behind is dropped. Upstream's watch cache gives each watcher an input and a result
+ * channel of chanSize events (suggestedWatchChannelSize: 10 to 100 for a watch without an index); a dispatch
+ * that finds the input full waits for the watcher within a time budget (about 100 ms), and a watcher still
+ * blocked after it is closed ("Forcing watcher close due to unresponsiveness"); its stream ends and its client
+ * watches again from its last resourceVersion (or re-lists on 410). The cache can wait because it blocks its
+ * dispatcher; podrun's store delivers without waiting, so a burst (a group commit of a thousand creates)
+ * lands in the socket's buffer at once, even for a client that reads as fast as it can. So the socket's
+ * buffer stands for the channels, and a watcher is dropped when more than 2 × 100 events wait in it and not
+ * one byte reached the client during a whole WATCH_PROGRESS_BUDGET_MS; and, because podrun holds serialized
+ * bytes per watcher where the cache shares one object among them, as soon as WATCH_PENDING_BYTES wait.
  */
 export const WATCH_PENDING_EVENTS = 200;
 export const WATCH_PENDING_BYTES = 8 * 1024 * 1024;
+export const WATCH_PROGRESS_BUDGET_MS = 1000;
 /** A dropped watcher's last bytes wait this long for the client to read them, then the connection goes. */
 export const WATCH_CLOSE_GRACE_MS = 30_000;
 
@@ -74,6 +78,23 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
   let corked = false;
   // Events written since the socket last had room (see WATCH_PENDING_EVENTS).
   let behind = 0;
+  // Bytes handed to `res`, to tell how many have left it: written − res.writableLength (which also counts
+  // the chunk framing of what waits, so a write without progress never looks like progress).
+  let written = 0;
+  let progressCheck: NodeJS.Timeout | undefined;
+  const stopProgressCheck = () => {
+    if (progressCheck) clearInterval(progressCheck);
+    progressCheck = undefined;
+  };
+  const watchProgress = () => {
+    let left = written - res.writableLength;
+    progressCheck = setInterval(() => {
+      const now = written - res.writableLength;
+      if (now <= left) unresponsive();
+      left = now;
+    }, WATCH_PROGRESS_BUDGET_MS);
+    progressCheck.unref();
+  };
   const pending: string[] = [];
   const write = (type: string, object: unknown) => {
     if (ended) return;
@@ -91,9 +112,12 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
     }
     if (res.writableNeedDrain) behind++;
     res.write(line);
-    if (behind > WATCH_PENDING_EVENTS || res.writableLength > WATCH_PENDING_BYTES) unresponsive();
+    written += Buffer.byteLength(line);
+    if (res.writableLength > WATCH_PENDING_BYTES) unresponsive();
+    else if (behind > WATCH_PENDING_EVENTS && !progressCheck) watchProgress();
   };
   const unresponsive = () => {
+    stopProgressCheck();
     finish();
     // The stream has ended; what is already buffered may still reach a client that wakes up. One that
     // never reads loses its connection, so that the buffer is released.
@@ -105,6 +129,7 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
   };
   res.on('drain', () => {
     behind = 0;
+    stopProgressCheck();
   });
   const uncork = () => {
     if (!corked) return;
@@ -118,6 +143,7 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
   const finish = () => {
     if (ended) return;
     ended = true;
+    stopProgressCheck();
     watch?.stop();
     if (timeout) clearTimeout(timeout);
     if (bookmarkTimer) clearInterval(bookmarkTimer);
@@ -136,7 +162,10 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
     // Headers go out now: the client waits for them before it reads any event.
     res.flushHeaders();
     open = true;
-    for (const line of pending.splice(0)) res.write(line);
+    for (const line of pending.splice(0)) {
+      res.write(line);
+      written += Buffer.byteLength(line);
+    }
     w.streams.add(res);
   };
 

@@ -213,7 +213,8 @@ export function decodeMessage(type: string, buf: Buffer): Record<string, unknown
         else entry.skip(t & 7);
       }
       if (out[name] === undefined) out[name] = {};
-      (out[name] as Record<string, unknown>)[key] = value;
+      // Map keys come from the client: a ConfigMap key `__proto__` must stay a key, not set a prototype.
+      Object.defineProperty(out[name], key, { value, enumerable: true, writable: true, configurable: true });
     } else if (kind === 1) {
       if (out[name] === undefined) out[name] = [];
       const list = out[name] as unknown[];

@@ -9,8 +9,16 @@ export interface TomlTable {
 
 export class TomlError extends Error {}
 
+/**
+ * A table without a prototype: keys are the file's (`[__proto__]` or `constructor = 1` are plain keys, and
+ * neither reads nor writes reach Object.prototype).
+ */
+function newTable(): TomlTable {
+  return Object.create(null) as TomlTable;
+}
+
 export function parseToml(text: string, source = 'TOML'): TomlTable {
-  const root: TomlTable = {};
+  const root = newTable();
   let current = root;
   const p = new Parser(text, source);
   while (p.skipBlank()) {
@@ -23,7 +31,7 @@ export function parseToml(text: string, source = 'TOML'): TomlTable {
       const last = path[path.length - 1] ?? '';
       const arr = parent[last] ?? [];
       if (!Array.isArray(arr)) p.fail(`${path.join('.')} is not an array of tables`, line);
-      const table: TomlTable = {};
+      const table = newTable();
       (arr as TomlValue[]).push(table);
       parent[last] = arr;
       current = table;
@@ -52,7 +60,7 @@ function walk(from: TomlTable, path: string[], p: Parser, line: number): TomlTab
   for (const k of path) {
     let next = t[k];
     if (next === undefined) {
-      next = {};
+      next = newTable();
       t[k] = next;
     }
     if (Array.isArray(next)) next = next[next.length - 1] as TomlValue;
@@ -185,7 +193,7 @@ class Parser {
     }
     if (c === '{') {
       this.pos++;
-      const t: TomlTable = {};
+      const t = newTable();
       this.ws();
       if (this.peek('}')) {
         this.pos++;

@@ -165,11 +165,16 @@ interface OneResponse {
 
 function getOnce(t: HttpTarget, cancel: AbortSignal): Promise<OneResponse> {
   return new Promise<OneResponse>((resolve, reject) => {
-    const headers: Record<string, string | string[]> = {};
+    // Go's http.Header: names are case-insensitive, and a name given twice sends both values. The names come
+    // from the pod spec, so they go into an object without a prototype (`__proto__` is a valid header name).
+    const byName = new Map<string, [string, string[]]>();
     for (const [name, value] of t.headers) {
-      const prev = headers[name];
-      headers[name] = prev === undefined ? value : ([] as string[]).concat(prev, value);
+      const seen = byName.get(name.toLowerCase());
+      if (seen) seen[1].push(value);
+      else byName.set(name.toLowerCase(), [name, [value]]);
     }
+    const headers: Record<string, string | string[]> = Object.create(null);
+    for (const [name, values] of byName.values()) headers[name] = values.length === 1 ? values[0]! : values;
     // Go sends the URL's host:port unless a Host header is given, and closes the connection after one request.
     const hostHeader = t.headers.find(([n]) => n.toLowerCase() === 'host');
     if (!hostHeader) headers.Host = joinHostPort(t.host, t.port);

@@ -285,6 +285,22 @@ describe('strategic merge patch', () => {
       () => strategicMergePatch({ metadata: {} }, { metadata: { $patch: 'bogus' } }, 'Pod'),
       malformed(/unknown patch type: bogus in map/),
     );
+    // A directive that is an object whose `toString` is not a function (found by fuzzing: a TypeError, a 500).
+    for (const directive of [{ toString: 'x' }, [{ valueOf: 1, toString: 2 }]]) {
+      assert.throws(
+        () => strategicMergePatch({ metadata: {} }, { metadata: { $patch: directive } }, 'Pod'),
+        malformed(/^unknown patch type: \[?{"/),
+      );
+      assert.throws(
+        () =>
+          strategicMergePatch(
+            { spec: { containers: [{ name: 'a' }] } },
+            { spec: { containers: [{ name: 'a', $patch: directive }] } },
+            'Pod',
+          ),
+        malformed(/unknown patch type: \[?{"/),
+      );
+    }
   });
 
   test('Job and ReplicaSet pod templates use the pod merge keys', () => {
