@@ -20,6 +20,26 @@ export function parseDuration(text: string): number {
   return total;
 }
 
+/**
+ * A duration as people write it and `parseDuration` reads it back: `5m`, `1m30s`, `10s`, `500ms`, `1h`. Whole
+ * units only past a second (sub-second rests are rounded away), no `0s` tails as Go's `5m0s`.
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  let rest = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n}${unit}`);
+  }
+  return parts.join('');
+}
+
 export function parsePort(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
@@ -38,13 +58,13 @@ export function collect(value: string, previous: string[] | undefined): string[]
 export function backoffInitialOption() {
   return new Option('--backoff-initial <duration>', 'first CrashLoopBackOff delay (kubelet: 10s)')
     .argParser(parseDuration)
-    .default(10_000);
+    .default(10_000, '10s');
 }
 
 export function backoffMaxOption() {
   return new Option('--backoff-max <duration>', 'CrashLoopBackOff cap (kubelet: 5m)')
     .argParser(parseDuration)
-    .default(300_000);
+    .default(300_000, '5m');
 }
 
 /** `--service-cidr`: where Service ClusterIPs come from (kube-apiserver --service-cluster-ip-range). */
