@@ -41,7 +41,6 @@ function decode(raw: string, where: number): string {
  * characters XML 1.0 does not allow.
  */
 export function parseXml(text: string): XmlElement {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 forbids.
   const bad = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/.exec(text);
   if (bad) throw new Error(`character U+${bad[0].charCodeAt(0).toString(16)} is not allowed in XML 1.0`);
   let i = 0;
