@@ -188,6 +188,8 @@ function containerPhases(
       end: runs[0].start,
     });
   }
+  // Run times stay at the status's whole seconds: refining a start from its Started event while the end
+  // keeps whole seconds would shorten runs by up to a second.
   runs.forEach((r, i) => {
     const n = lost + i + 1;
     const prev = runs[i - 1];

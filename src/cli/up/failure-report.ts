@@ -70,7 +70,9 @@ export function failureReport(c: FailureContext): string[] {
   const ran = runTimeMs(step?.status, c.now);
   if (step) {
     const runs = `${step.failures} failed run${step.failures === 1 ? '' : 's'}, ${step.status?.restartCount ?? 0} restart${step.status?.restartCount === 1 ? '' : 's'}`;
-    lines.push(`  runs:        ${runs}${ran !== undefined ? `; last run ${formatDuration(ran)}` : ''}`);
+    lines.push(
+      `  runs:        ${runs}${ran !== undefined ? `; last run ${ran < 1000 ? '<1s' : formatDuration(ran)}` : ''}`,
+    );
   }
   lines.push(`  next retry:  ${nextRetry(f, pod, c.now)}`);
   const tail = c.logTail.replace(/\n+$/, '');
