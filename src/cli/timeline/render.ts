@@ -44,10 +44,17 @@ function cut(text: string, width: number): string {
  */
 export function renderText(t: Timeline, width = 80): string {
   const lanes = t.phases.map((p) => p.lane);
-  const laneW = Math.min(24, Math.max(4, ...lanes.map((l) => l.length)));
-  const nameW = Math.min(28, Math.max(5, ...t.phases.map((p) => p.name.length + (p.open ? 2 : 0))));
-  const fixed = laneW + 2 + nameW + 2 + 6 + 2 + 6 + 2 + 2;
-  const barW = Math.max(10, width - fixed);
+  let laneW = Math.min(24, Math.max(4, ...lanes.map((l) => l.length)));
+  let nameW = Math.min(28, Math.max(5, ...t.phases.map((p) => p.name.length + (p.open ? 2 : 0))));
+  // Separators, START and TOOK, the bar's borders; the bar keeps at least 10 columns, names give way first.
+  const numbers = 2 + 2 + 6 + 2 + 6 + 2 + 2;
+  const over = laneW + nameW + numbers + 10 - width;
+  if (over > 0) {
+    const fromName = Math.min(over, nameW - 8);
+    nameW -= Math.max(0, fromName);
+    laneW = Math.max(6, laneW - (over - Math.max(0, fromName)));
+  }
+  const barW = Math.max(10, width - laneW - nameW - numbers);
   const total = t.end - t.origin;
   const head = `pod ${t.namespace}/${t.pod}: created ${new Date(t.origin).toISOString()}, ${span(total)} shown`;
   const axis = `0s${span(total).padStart(barW - 2)}`;
