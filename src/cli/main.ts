@@ -5,6 +5,7 @@ import { Command } from '@commander-js/extra-typings';
 import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { serveCommand } from './commands/serve.js';
+import { timelineCommand } from './commands/timeline.js';
 import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
 
@@ -20,6 +21,7 @@ const program = new Command('podrun')
   .addCommand(imageCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(validateCommand())
+  .addCommand(timelineCommand())
   .showHelpAfterError();
 
 await program.parseAsync(process.argv);

@@ -20,6 +20,26 @@ export function parseDuration(text: string): number {
   return total;
 }
 
+/**
+ * A duration as people write it and `parseDuration` reads it back: `5m`, `1m30s`, `10s`, `500ms`, `1h`. Whole
+ * units only past a second (sub-second rests are rounded away), no `0s` tails as Go's `5m0s`.
+ */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
+  let rest = Math.round(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n}${unit}`);
+  }
+  return parts.join('');
+}
+
 export function parsePort(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {

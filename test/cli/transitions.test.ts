@@ -59,9 +59,10 @@ test('an init container that completes reports its exit code and run time', () =
     containerStatuses: [waiting('app')],
   });
   const lines = podTransitions(before, after).map((t) => formatTransition(t, { pod: 3, subject: 10 }));
+  // Causal order: the container's change, then the pod status it moved.
   assert.deepEqual(lines, [
-    'web  pod         Init:0/2 → Init:1/2',
     'web  init/wait   Running → Completed (exit 0, 1s)',
+    'web  pod         Init:0/2 → Init:1/2',
   ]);
 });
 
@@ -92,9 +93,9 @@ test('a crash loop shows the waiting reason with its message, and sidecars are l
   assert.deepEqual(
     t.map((x) => `${x.subject}: ${x.from} → ${x.to}${x.detail ? ` (${x.detail})` : ''}`),
     [
-      'pod: Init:0/2 → Init:CrashLoopBackOff',
       'init/wait: PodInitializing → CrashLoopBackOff (back-off 10s restarting failed container=wait pod=web_default(u))',
       'sidecar/proxy: PodInitializing → Running (ready)',
+      'pod: Init:0/2 → Init:CrashLoopBackOff',
     ],
   );
 });

@@ -168,6 +168,16 @@ export function httpClient(ep: Endpoint): UpClient {
       };
       return warningLines(list.items ?? []);
     },
+    async events(ns, name) {
+      const selector = encodeURIComponent(`involvedObject.name=${name}`);
+      const list = (await json(
+        'GET',
+        `/api/v1/namespaces/${ns}/events?fieldSelector=${selector}`,
+      )) as unknown as {
+        items?: KubeObject[];
+      };
+      return list.items ?? [];
+    },
     async logTail(ns, pod, container, tailLines) {
       const { status, text } = await call(
         'GET',

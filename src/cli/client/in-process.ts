@@ -35,6 +35,9 @@ export function inProcessClient(podrun: Podrun, stateDir: string): UpClient {
       });
       return warningLines(items);
     },
+    async events(ns, name) {
+      return (await registry.list('events', ns, { fieldSelector: `involvedObject.name=${name}` })).items;
+    },
     async logTail(ns, name, container, tailLines) {
       const pod = (await registry.find('pods', ns, name)) as Pod | undefined;
       if (!pod) return '';

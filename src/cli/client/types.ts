@@ -24,6 +24,8 @@ export interface UpClient {
   ): Promise<() => void>;
   /** The messages of the Warning events about an object, oldest first (`FailedCreatePodSandBox: …`). */
   warnings(namespace: string, name: string): Promise<string[]>;
+  /** Every event about the named object (pod), as the API returns them. */
+  events(namespace: string, name: string): Promise<KubeObject[]>;
   /** The last `tailLines` lines of a container's log (empty when there are none). */
   logTail(namespace: string, pod: string, container: string, tailLines: number): Promise<string>;
   /** Image pulls under way on the node, for progress lines. */

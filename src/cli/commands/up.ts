@@ -27,7 +27,15 @@ import { formatTransition, podTransitions, subjectsOf } from '../progress/transi
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
 import { PullFollower } from '../up/pulls.js';
-import { evaluate, type Failure } from '../up/readiness.js';
+import { evaluate } from '../up/readiness.js';
+import {
+  failingLogTails,
+  failureLines,
+  parseRetries,
+  parseWaitMode,
+  timeoutLines,
+  writeJunit,
+} from '../up/wait.js';
 
 const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'ReplicaSet', 'Job']);
 
@@ -35,8 +43,36 @@ export function upCommand(): Command {
   return new Command('up')
     .description('Apply manifests and show every pod and container starting; --wait exits when all is up')
     .requiredOption('-f, --filename <path>', 'manifest file, directory, or - for stdin (repeatable)', collect)
-    .option('--wait', 'exit 0 when every pod is Ready or Succeeded, non-zero with the reason when one fails')
-    .option('--timeout <duration>', 'with --wait: how long to wait before giving up', parseDuration, 300_000)
+    .addOption(
+      new Option(
+        '--wait [mode]',
+        'exit 0 once all is up (ready: every pod Ready or Succeeded; complete: every Job and bare pod done), non-zero with the reason as soon as a step fails',
+      )
+        .argParser(parseWaitMode)
+        .preset('ready' as const),
+    )
+    .addOption(
+      new Option('--timeout <duration>', 'with --wait: how long to wait before giving up')
+        .argParser(parseDuration)
+        .default(300_000, '5m'),
+    )
+    .addOption(
+      new Option(
+        '--wait-retries <n>',
+        'with --wait: failed runs (restarts) of a step to tolerate before failing',
+      )
+        .argParser(parseRetries)
+        .default(0),
+    )
+    .option('--junit <file>', 'with --wait: write a JUnit XML report, one test case per container step')
+    .addOption(
+      new Option(
+        '--output <mode>',
+        'auto (redrawn on a terminal) or plain (timestamped lines, as without a terminal or with CI set)',
+      )
+        .choices(['auto', 'plain'] as const)
+        .default('auto' as const),
+    )
     .option(
       '--state-dir <dir>',
       'state directory (a running `podrun serve` there is used)',
@@ -54,6 +90,8 @@ export function upCommand(): Command {
     .addOption(registriesConfOption())
     .addOption(imagePullSyncFsOption())
     .action(async (opts) => {
+      if (opts.junit && !opts.wait)
+        fail(new Error('--junit needs --wait'), 'the JUnit report is written when the wait ends; add --wait');
       const load = await loadManifests(opts.filename);
       if (load.errors.length > 0) {
         for (const e of load.errors) process.stderr.write(`${formatManifestError(e)}\n`);
@@ -99,7 +137,7 @@ export function upCommand(): Command {
       const widths = columnWidths(applied);
       const stops: (() => void)[] = [];
       let finishing = false;
-      const out = liveOutput(process.stdout);
+      const out = liveOutput(process.stdout, { plain: opts.output === 'plain' || !!process.env.CI });
       const pulls = new PullFollower(client, out, elapsed);
       stops.push(() => pulls.stop());
       const onPod = async (type: string, pod: Pod) => {
@@ -168,33 +206,45 @@ export function upCommand(): Command {
       }
 
       const deadline = started + opts.timeout;
+      const waitOptions = {
+        mode: opts.wait ?? 'ready',
+        retries: opts.waitRetries,
+      };
       for (;;) {
         await chain;
         const workloads = await tracker.refreshWorkloads();
-        const verdict = evaluate(workloads, (w) => tracker.podsOf(w));
+        const verdict = evaluate(workloads, (w) => tracker.podsOf(w), waitOptions);
+        const timedOut = verdict.state === 'waiting' && Date.now() > deadline;
+        if (verdict.state === 'waiting' && !timedOut) {
+          await new Promise((r) => setTimeout(r, 250));
+          continue;
+        }
+        await pulls.refresh();
+        pulls.stop();
+        // Everything that needs the pods (their logs, their last status) is read before the teardown.
+        const pods = [...tracker.pods.values()];
+        const failure = verdict.state === 'failed' ? verdict.failure : undefined;
+        const tails = await failingLogTails(client, pods, failure, opts.waitRetries);
+        const outcome = verdict.state === 'up' ? 'up' : verdict.state === 'failed' ? 'failed' : 'timeout';
+        if (opts.junit)
+          await writeJunit(opts.junit, pods, tails, outcome, opts.waitRetries).catch((err: unknown) =>
+            fail(err, `writing the JUnit report ${opts.junit} failed`),
+          );
+        const warnings = outcome === 'timeout' ? await warningLines(client, tracker) : [];
+        await teardown(outcome === 'up' ? 'wait' : outcome).catch((err: unknown) =>
+          fail(err, 'stopping the pods failed'),
+        );
         if (verdict.state === 'up') {
-          await pulls.refresh();
-          pulls.stop();
           process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-          await teardown('wait').catch((err: unknown) => fail(err, 'stopping the pods failed'));
           process.exit(0);
         }
-        if (verdict.state === 'failed') {
-          await pulls.refresh();
-          pulls.stop();
-          await reportFailure(client, verdict.failure, tracker);
-          await teardown('failed').catch((err: unknown) => fail(err, 'stopping the pods failed'));
-          process.exit(1);
-        }
-        if (Date.now() > deadline) {
-          process.stderr.write(
-            `podrun: timed out after ${opts.timeout / 1000}s waiting for: ${verdict.pending.join(', ')}\n`,
-          );
-          await reportWarnings(client, tracker);
-          await teardown('timeout').catch((err: unknown) => fail(err, 'stopping the pods failed'));
-          process.exit(1);
-        }
-        await new Promise((r) => setTimeout(r, 250));
+        const lines =
+          verdict.state === 'failed'
+            ? failureLines(verdict.failure, pods, tails, Date.now())
+            : [...timeoutLines(opts.timeout, verdict.pending, pods, Date.now()), ...warnings];
+        if (opts.junit) lines.push(`podrun: JUnit report written to ${opts.junit}`);
+        process.stderr.write(`${lines.join('\n')}\n`);
+        process.exit(1);
       }
     });
 }
@@ -246,33 +296,18 @@ async function connect(opts: {
   return inProcessClient(podrun, opts.stateDir);
 }
 
-async function reportFailure(client: UpClient, f: Failure, tracker: Tracker): Promise<void> {
-  const where = f.pod ? `pod ${f.pod}: ` : '';
-  process.stderr.write(
-    `podrun: ${where}${f.subject} failed: ${f.reason}${f.message ? `: ${f.message}` : ''}\n`,
-  );
-  if (f.pod && f.container) {
-    const pod = [...tracker.pods.values()].find((p) => p.metadata?.name === f.pod);
-    const tail = await client.logTail(pod?.metadata?.namespace ?? 'default', f.pod, f.container, 20);
-    if (tail.trim()) {
-      process.stderr.write(
-        `--- last lines of ${f.pod}/${f.container} ---\n${tail.endsWith('\n') ? tail : `${tail}\n`}`,
-      );
-    }
-  }
-}
-
 /** At a timeout, the last Warning events of the pods still waiting: often the reason (a sandbox that failed). */
-async function reportWarnings(client: UpClient, tracker: Tracker): Promise<void> {
+async function warningLines(client: UpClient, tracker: Tracker): Promise<string[]> {
+  const out: string[] = [];
   for (const pod of tracker.pods.values()) {
     const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
     if (ready || pod.status?.phase === 'Succeeded') continue;
     const lines = await client
       .warnings(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '')
       .catch(() => []);
-    for (const line of [...new Set(lines)].slice(-5))
-      process.stderr.write(`podrun: pod ${pod.metadata?.name}: ${line}\n`);
+    for (const line of [...new Set(lines)].slice(-5)) out.push(`  pod ${pod.metadata?.name}: ${line}`);
   }
+  return out;
 }
 
 /** Which pods belong to what was applied, through owner references (Deployment → ReplicaSet → Pod). */

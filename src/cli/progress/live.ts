@@ -17,8 +17,9 @@ interface Stream {
   columns?: number;
 }
 
-export function liveOutput(stream: Stream): LiveOutput {
-  if (!stream.isTTY) {
+/** `plain`: lines only, even on a terminal (`--output plain`, or `CI` set). */
+export function liveOutput(stream: Stream, options: { plain?: boolean } = {}): LiveOutput {
+  if (!stream.isTTY || options.plain) {
     return {
       live: false,
       line: (text) => {

@@ -78,9 +78,6 @@ function statusKey(s: ContainerStatus | undefined): string {
 export function podTransitions(before: Pod | undefined, after: Pod): Transition[] {
   const name = after.metadata?.name ?? '';
   const out: Transition[] = [];
-  const podFrom = before ? podStatusReason(before) : '';
-  const podTo = podStatusReason(after);
-  if (podFrom !== podTo) out.push({ pod: name, subject: 'pod', from: podFrom || '(new)', to: podTo });
 
   const kinds = containerKinds(after);
   const statuses = (p: Pod | undefined) =>
@@ -113,6 +110,10 @@ export function podTransitions(before: Pod | undefined, after: Pod): Transition[
       ...(detail ? { detail } : {}),
     });
   }
+  // The pod's line comes after its containers': a container's change is what moves the pod's status.
+  const podFrom = before ? podStatusReason(before) : '';
+  const podTo = podStatusReason(after);
+  if (podFrom !== podTo) out.push({ pod: name, subject: 'pod', from: podFrom || '(new)', to: podTo });
   return out.filter((t) => t.from !== t.to || t.detail !== undefined);
 }
 
