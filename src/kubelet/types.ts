@@ -1,7 +1,7 @@
 // The kubelet's contracts with the rest of podrun: what it needs (an API to read ConfigMaps and Secrets and
 // write pod status and events, a runtime, a clock) and what it offers (container logs, like the kubelet's
 // /containerLogs endpoint). The wiring in `src/node/` adapts these onto the API server's registry.
-import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret, Service } from '../api/types.js';
 import { defaultGcPolicy } from '../images/service/gc-plan.js';
 import type { RuntimeService } from '../runtime/types.js';
@@ -26,6 +26,9 @@ export interface ObjectGetter {
    * use the pod's own imagePullSecrets only.
    */
   getServiceAccount?(namespace: string, name: string): Promise<ServiceAccount | undefined>;
+  /** Claims and volumes, for persistentVolumeClaim volumes. Optional: without them such volumes fail to mount. */
+  getPersistentVolumeClaim?(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
+  getPersistentVolume?(name: string): Promise<PersistentVolume | undefined>;
 }
 
 /** Writes what the kubelet observed back to the API, as the kubelet's status manager does. */

@@ -6,6 +6,8 @@ import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
 import { printPods } from './pod.js';
 import { printEndpoints, printServices } from './service.js';
+import { printControllerRevisions, printStatefulSets } from './statefulset.js';
+import { printPersistentVolumeClaims, printPersistentVolumes, printStorageClasses } from './storage.js';
 import type { TablePrinter } from './types.js';
 import { printDeployments, printJobs, printReplicaSets } from './workloads.js';
 
@@ -22,6 +24,11 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   Deployment: printDeployments,
   ReplicaSet: printReplicaSets,
   Job: printJobs,
+  StatefulSet: printStatefulSets,
+  ControllerRevision: printControllerRevisions,
+  PersistentVolumeClaim: printPersistentVolumeClaims,
+  PersistentVolume: printPersistentVolumes,
+  StorageClass: printStorageClasses,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

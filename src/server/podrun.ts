@@ -11,6 +11,7 @@ import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/ht
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
+import { ensureDefaultStorageClass, installStorageAdmission } from '../apiserver/storage-admission.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
@@ -29,6 +30,8 @@ import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
 import { schedulePod } from './scheduler.js';
 import { ensureStateDir } from './state-dir.js';
+import { admitPodVolumes } from './volume-scheduling.js';
+import { registryVolumeScheduling } from './volume-scheduling-registry.js';
 
 export interface PodrunOptions {
   stateDir: string;
@@ -117,6 +120,11 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       serviceCIDR,
     });
     await ensureSystemServices(registry, serviceCIDR, (m) => log(`apiserver: ${m}`));
+    const storageAdmission = await installStorageAdmission(registry);
+    closers.push(() => storageAdmission.stop());
+    await ensureDefaultStorageClass(registry);
+    const volumesDir = join(options.stateDir, 'volumes');
+    await mkdir(volumesDir, { recursive: true });
     const recorders: RecordingEventRecorder[] = [];
     const recorder = (component: string, host?: string) => {
       const r = createEventRecorder(registry, {
@@ -197,7 +205,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
         kubelet.wakePod(p.metadata.uid ?? '');
       }
     };
-    for (const resource of ['configmaps', 'secrets']) {
+    for (const resource of ['configmaps', 'secrets', 'persistentvolumeclaims']) {
       const w = await registry.watch(
         resource,
         undefined,
@@ -211,11 +219,18 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await kubelet.start();
     closers.push(() => kubelet.stop());
 
+    const volumeScheduling = registryVolumeScheduling(
+      registry,
+      nodeName,
+      recorder('default-scheduler'),
+      clock,
+    );
     const scheduler = {
       nodeName,
       bind: (ns: string, name: string, uid: string, node: string) => bindPod(registry, ns, name, uid, node),
       events: recorder('default-scheduler'),
       onError: (pod: string, err: unknown) => log(`scheduler: ${pod}: ${(err as Error).message}`),
+      admit: (pod: Pod) => admitPodVolumes(volumeScheduling, pod),
     };
     const schedWatch = await registry.watch(
       'pods',
@@ -226,12 +241,28 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       },
     );
     closers.push(() => schedWatch.stop());
+    // A claim that appears or binds may let a Pending pod be scheduled (the scheduler's requeue on PVC events).
+    const claimWatch = await registry.watch(
+      'persistentvolumeclaims',
+      undefined,
+      { resourceVersion: registry.resourceVersion() },
+      (ev) => {
+        registry
+          .list('pods', ev.object.metadata.namespace, { fieldSelector: 'spec.nodeName=' })
+          .then((pods) => {
+            for (const p of pods.items) schedulePod(scheduler, p as unknown as Pod);
+          })
+          .catch((e: unknown) => log(`scheduler: ${String(e)}`));
+      },
+    );
+    closers.push(() => claimWatch.stop());
 
     const controllers = new ControllerManager({
       client: registryControllerClient(registry),
       clock,
       recorderFor: (component) => recorder(component),
       onError: (c, key, err) => log(`${c} controller: ${key}: ${(err as Error).message}`),
+      volumes: { volumesDir, nodeName },
     });
     await controllers.start();
     closers.push(() => controllers.stop());

@@ -9,20 +9,25 @@ export interface SchedulerDeps {
   bind(namespace: string, name: string, uid: string, nodeName: string): Promise<void>;
   events: EventRecorder;
   onError(pod: string, err: unknown): void;
+  /** Filters that may keep the pod Pending (volume-scheduling.ts); false: not bound this time. */
+  admit?(pod: Pod): Promise<boolean>;
 }
 
 export function schedulePod(deps: SchedulerDeps, pod: Pod): void {
   if (pod.spec?.nodeName || pod.metadata?.deletionTimestamp) return;
   const ns = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
-  deps.bind(ns, name, pod.metadata?.uid ?? '', deps.nodeName).then(
-    () =>
+  const admitted = deps.admit ? deps.admit(pod) : Promise.resolve(true);
+  admitted
+    .then(async (ok) => {
+      if (!ok) return;
+      await deps.bind(ns, name, pod.metadata?.uid ?? '', deps.nodeName);
       deps.events.event(
         { apiVersion: 'v1', kind: 'Pod', namespace: ns, name, uid: pod.metadata?.uid },
         'Normal',
         'Scheduled',
         `Successfully assigned ${ns}/${name} to ${deps.nodeName}`,
-      ),
-    (err: unknown) => deps.onError(`${ns}/${name}`, err),
-  );
+      );
+    })
+    .catch((err: unknown) => deps.onError(`${ns}/${name}`, err));
 }

@@ -16,6 +16,7 @@ const files = [
   'apps/v1.d.ts',
   'batch/v1.d.ts',
   'discovery/v1.d.ts',
+  'storage/v1.d.ts',
   'meta/v1.d.ts',
   'runtime.d.ts',
 ];
@@ -36,6 +37,11 @@ const roots = [
   'EndpointSlice',
   'Event',
   'Status',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'StorageClass',
+  'StatefulSet',
+  'ControllerRevision',
 ];
 
 /** Fields whose JSON form is base64 ([]byte in Go). The .d.ts says `string` for them. */

@@ -28,6 +28,7 @@ import {
   projectedPayload,
   secretPayload,
 } from './payload.js';
+import { resolveClaimPath } from './pvc.js';
 import { resolveSubPath } from './subpath.js';
 
 export interface VolumeManagerOptions {
@@ -46,7 +47,7 @@ export interface VolumeManagerOptions {
 }
 
 /** The volume types podrun sets up, with the plugin directory each uses. */
-type Kind = PluginKind | 'hostPath';
+type Kind = PluginKind | 'hostPath' | 'persistentVolumeClaim';
 
 function kindOf(volume: Volume): Kind | undefined {
   if (volume.emptyDir) return 'emptyDir';
@@ -55,6 +56,7 @@ function kindOf(volume: Volume): Kind | undefined {
   if (volume.downwardAPI) return 'downwardAPI';
   if (volume.projected) return 'projected';
   if (volume.hostPath) return 'hostPath';
+  if (volume.persistentVolumeClaim) return 'persistentVolumeClaim';
   return undefined;
 }
 
@@ -79,6 +81,8 @@ export class VolumeManager {
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Pods whose volumes directory this manager has made; tearDown forgets them. Set-ups run every sync. */
   readonly #volumesDirMade = new Set<string>();
+  /** `<pod uid>/<volume name>` → the directory of the PersistentVolume its claim is bound to, once set up. */
+  readonly #claimPaths = new Map<string, string>();
 
   constructor(options: VolumeManagerOptions) {
     this.#rootDir = options.rootDir;
@@ -93,6 +97,11 @@ export class VolumeManager {
   volumePath(pod: Pod, volume: Volume): string {
     const kind = kindOf(volume);
     if (kind === 'hostPath') return volume.hostPath?.path ?? '';
+    if (kind === 'persistentVolumeClaim') {
+      const path = this.#claimPaths.get(`${uidOf(pod)}/${volume.name}`);
+      if (path === undefined) throw new Error(`volume "${volume.name}" is not mounted yet`);
+      return path;
+    }
     if (kind === undefined) throw new Error(`unsupported volume type ${sourceName(volume)}`);
     return volumeDir(this.#rootDir, uidOf(pod), kind, volume.name);
   }
@@ -153,7 +162,8 @@ export class VolumeManager {
         // The kubelet makes a relative mountPath absolute rather than refusing it.
         containerPath: vm.mountPath.startsWith('/') ? vm.mountPath : `/${vm.mountPath}`,
         hostPath,
-        readOnly: vm.readOnly === true || alwaysReadOnly(kind),
+        readOnly:
+          vm.readOnly === true || alwaysReadOnly(kind) || volume.persistentVolumeClaim?.readOnly === true,
       });
     }
     return mounts;
@@ -179,7 +189,8 @@ export class VolumeManager {
     const failures: VolumeFailure[] = [];
     for (const volume of pod.spec?.volumes ?? []) {
       const kind = kindOf(volume);
-      if (onlyProjected && (kind === 'emptyDir' || kind === 'hostPath')) continue;
+      if (onlyProjected && (kind === 'emptyDir' || kind === 'hostPath' || kind === 'persistentVolumeClaim'))
+        continue;
       try {
         await this.#setUpVolume(pod, volume, kind, onlyProjected);
       } catch (e) {
@@ -198,6 +209,11 @@ export class VolumeManager {
         throw new Error(`podrun does not support volume type ${sourceName(volume)}`);
       case 'hostPath':
         return setUpHostPath(volume.hostPath as NonNullable<Volume['hostPath']>);
+      case 'persistentVolumeClaim': {
+        const src = volume.persistentVolumeClaim as NonNullable<Volume['persistentVolumeClaim']>;
+        this.#claimPaths.set(`${uid}/${volume.name}`, await resolveClaimPath(this.#objects, namespace, src));
+        return;
+      }
       case 'emptyDir': {
         const dir = volumeDir(this.#rootDir, uid, 'emptyDir', volume.name);
         const memory = volume.emptyDir?.medium === 'Memory';
@@ -334,6 +350,7 @@ export class VolumeManager {
 
   async #tearDown(podUid: string): Promise<void> {
     this.#volumesDirMade.delete(podUid);
+    for (const k of this.#claimPaths.keys()) if (k.startsWith(`${podUid}/`)) this.#claimPaths.delete(k);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
     if (!(await exists(volumesDir))) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});
