@@ -15,6 +15,7 @@ import { RESOURCE } from './kinds.js';
 import { controllerRef } from './pods.js';
 import { type SyncResult, WorkQueue } from './queue.js';
 import { syncReplicaSet } from './replicaset.js';
+import { syncStatefulSet } from './statefulset.js';
 import { podClaimNames } from './volumes/decisions.js';
 import { VolumeController } from './volumes/pv-controller.js';
 
@@ -62,6 +63,9 @@ export class ControllerManager {
     const services = informer(RESOURCE.services);
     const endpoints = informer(RESOURCE.endpoints);
     const endpointSlices = informer(RESOURCE.endpointslices);
+    const statefulSets = informer(RESOURCE.statefulsets);
+    const revisions = informer(RESOURCE.controllerrevisions);
+    const claims = informer(RESOURCE.persistentvolumeclaims);
 
     const queue = (name: string, sync: (ns: string, n: string) => Promise<SyncResult>) => {
       const q = new WorkQueue({
@@ -91,6 +95,17 @@ export class ControllerManager {
     const dQueue = queue('deployment', (ns, n) => syncDeployment(dDeps, ns, n));
     const jobDeps = { client, jobs, pods, events: this.#options.recorderFor('job-controller'), clock };
     const jobQueue = queue('job', (ns, n) => syncJob(jobDeps, ns, n));
+    const stsDeps = {
+      client,
+      statefulSets,
+      pods,
+      claims,
+      revisions,
+      events: this.#options.recorderFor('statefulset-controller'),
+      clock,
+    };
+    const stsQueue = queue('statefulset', (ns, n) => syncStatefulSet(stsDeps, ns, n));
+    statefulSets.onChange((_t, s) => stsQueue.add(objectKey(s)));
     const epQueue = queue('endpoints', (ns, n) =>
       syncEndpoints({ client, services, endpoints, pods }, ns, n),
     );
@@ -136,6 +151,7 @@ export class ControllerManager {
     pods.onChange((_t, pod) => {
       enqueueOwner(rsQueue, pod, 'ReplicaSet');
       enqueueOwner(jobQueue, pod, 'Job');
+      enqueueOwner(stsQueue, pod, 'StatefulSet');
       const rsKey = ownerKey(pod, 'ReplicaSet');
       if (rsKey) {
         const rs = replicaSets.get(...split(rsKey));
@@ -148,7 +164,7 @@ export class ControllerManager {
     });
 
     const startVolumes = this.#options.volumes
-      ? this.#wireVolumes(informer, queue, pods, this.#options.volumes)
+      ? this.#wireVolumes(informer, queue, pods, claims, this.#options.volumes)
       : undefined;
 
     // Informers first, so that every controller's first sync sees complete caches.
@@ -156,6 +172,7 @@ export class ControllerManager {
     for (const d of deployments.list()) dQueue.add(objectKey(d));
     for (const rs of replicaSets.list()) rsQueue.add(objectKey(rs));
     for (const j of jobs.list()) jobQueue.add(objectKey(j));
+    for (const s of statefulSets.list()) stsQueue.add(objectKey(s));
     for (const s of services.list()) {
       epQueue.add(objectKey(s));
       esQueue.add(objectKey(s));
@@ -168,9 +185,9 @@ export class ControllerManager {
     informer: (r: (typeof RESOURCE)[keyof typeof RESOURCE]) => Informer,
     queue: (name: string, sync: (ns: string, n: string) => Promise<SyncResult>) => WorkQueue,
     pods: Informer,
+    claims: Informer,
     options: { volumesDir: string; nodeName: string },
   ): () => void {
-    const claims = informer(RESOURCE.persistentvolumeclaims);
     const volumes = informer(RESOURCE.persistentvolumes);
     const classes = informer(RESOURCE.storageclasses);
     const controller = new VolumeController({
