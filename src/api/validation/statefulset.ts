@@ -1,6 +1,7 @@
 // StatefulSet validation (pkg/apis/apps/validation ValidateStatefulSet / ValidateStatefulSetUpdate, v1.30).
 
 import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { PersistentVolumeClaim, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { jsonEqual } from '../json-equal.js';
 import { type FieldError, forbidden, invalid, notSupported, required } from './field-error.js';
 import { isEmptySelector, selectorMatches, validateLabelSelector } from './meta.js';
@@ -16,6 +17,21 @@ const RETENTION = ['Delete', 'Retain'];
 
 function nonNegative(v: number | undefined, path: string): FieldError[] {
   return v !== undefined && v < 0 ? [invalid(path, v, IS_NEGATIVE)] : [];
+}
+
+/** The template as its pods will have it: each claim template is a volume the containers may mount. */
+function withClaimVolumes(
+  t: PodTemplateSpec | undefined,
+  claims: PersistentVolumeClaim[] | undefined,
+): PodTemplateSpec | undefined {
+  if (!t?.spec || !claims?.length) return t;
+  const volumes = [...(t.spec.volumes ?? [])];
+  for (const c of claims) {
+    const name = c.metadata?.name ?? '';
+    if (!name || volumes.some((v) => v.name === name)) continue;
+    volumes.push({ name, persistentVolumeClaim: { claimName: name } });
+  }
+  return { ...t, spec: { ...t.spec, volumes } };
 }
 
 export function validateStatefulSet(sts: StatefulSet): FieldError[] {
@@ -79,7 +95,7 @@ export function validateStatefulSet(sts: StatefulSet): FieldError[] {
       ),
     );
   }
-  errs.push(...validatePodTemplateSpec(t, 'spec.template'));
+  errs.push(...validatePodTemplateSpec(withClaimVolumes(t, spec.volumeClaimTemplates), 'spec.template'));
   const rp = t?.spec?.restartPolicy;
   if (rp !== undefined && rp !== 'Always')
     errs.push(notSupported('spec.template.spec.restartPolicy', rp, ['Always']));
