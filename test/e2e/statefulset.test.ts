@@ -125,7 +125,16 @@ describe('statefulset', { skip: E2E_SKIP }, () => {
     );
     assert.match(await k().ok(['get', 'sts']), /web\s+2\/2/);
     const events = await k().ok(['get', 'events', '--field-selector', 'involvedObject.name=data-web-0']);
-    assert.match(events, /ProvisioningSucceeded\s+pvc\/data-web-0\s+Successfully provisioned volume/);
+    assert.match(
+      events,
+      /WaitForFirstConsumer\s+persistentvolumeclaim\/data-web-0\s+waiting for first consumer to be created before binding/,
+    );
+    assert.match(
+      events,
+      new RegExp(
+        `ProvisioningSucceeded\\s+persistentvolumeclaim/data-web-0\\s+Successfully provisioned volume ${pvName}`,
+      ),
+    );
 
     // The replacement of web-0 mounts the same claim and finds what its predecessor wrote.
     await k().ok(['delete', 'pod', 'web-0', '--wait=true', '--timeout=60s'], { timeoutMs: 70_000 });
