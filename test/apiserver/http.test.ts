@@ -87,7 +87,7 @@ describe('version and discovery', () => {
     const apis = await call(t, 'GET', '/apis', { accept: AGG_ACCEPT });
     assert.deepEqual(
       apis.json.items.map((g: { metadata: { name: string } }) => g.metadata.name),
-      ['apps', 'batch', 'discovery.k8s.io'],
+      ['apps', 'batch', 'discovery.k8s.io', 'storage.k8s.io'],
     );
     const discovery = apis.json.items[2].versions[0];
     assert.equal(discovery.version, 'v1');
