@@ -250,7 +250,11 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
         registry
           .list('pods', ev.object.metadata.namespace, { fieldSelector: 'spec.nodeName=' })
           .then((pods) => {
-            for (const p of pods.items) schedulePod(scheduler, p as unknown as Pod);
+            // Only pods already found unschedulable: the pod watch schedules the others.
+            for (const p of pods.items as unknown as Pod[]) {
+              const scheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+              if (scheduled?.status === 'False') schedulePod(scheduler, p);
+            }
           })
           .catch((e: unknown) => log(`scheduler: ${String(e)}`));
       },
