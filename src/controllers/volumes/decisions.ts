@@ -80,7 +80,7 @@ export function decideClaim(
     const pv = volumes.find((v) => v.metadata?.name === volumeName);
     if (!pv) return claim.status?.phase === 'Bound' ? { action: 'lost' } : { action: 'none' };
     const ref = pv.spec?.claimRef;
-    if (ref && ref.uid && ref.uid !== claim.metadata?.uid) return { action: 'none' };
+    if (ref?.uid && ref.uid !== claim.metadata?.uid) return { action: 'none' };
     return { action: 'bind', volume: pv };
   }
   const className = claimClass(claim);
