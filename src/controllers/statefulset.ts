@@ -188,6 +188,12 @@ export async function syncStatefulSet(
       if (!parallel && pods.some((q) => q !== p && (!runningAndReady(q) || q.metadata?.deletionTimestamp)))
         return;
       await deletePod(p);
+      // whenScaled: Delete — the claims go with the pod (pvc-protection holds them until it is gone).
+      if (spec.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') {
+        for (const claim of claimsFor(setObj, o)) {
+          await deps.client.delete(RESOURCE.persistentvolumeclaims, namespace, claim.metadata?.name ?? '');
+        }
+      }
       if (!parallel) return;
     }
     if (!rolling) return;

@@ -177,6 +177,23 @@ describe('StatefulSet controller', () => {
     assert.deepEqual(claims.sort(), ['data-web-0', 'data-web-1', 'data-web-2']);
   });
 
+  test('whenScaled: Delete removes the claims of the pods scaled away', async () => {
+    await registry.create(
+      'statefulsets.apps',
+      'default',
+      statefulSet({ replicas: 2, persistentVolumeClaimRetentionPolicy: { whenScaled: 'Delete' } }),
+    );
+    for (let i = 0; i < 3; i++) await runPods();
+    await registry.patch('statefulsets.apps', 'default', 'web', 'merge', { spec: { replicas: 1 } });
+    await settle();
+    await finishDeletes();
+    await settle();
+    const claims = (await registry.list('persistentvolumeclaims', 'default')).items.map(
+      (c) => c.metadata.name,
+    );
+    assert.deepEqual(claims, ['data-web-0']);
+  });
+
   test('a rolling update with a partition updates only the ordinals at or above it, highest first', async () => {
     await registry.create(
       'statefulsets.apps',
