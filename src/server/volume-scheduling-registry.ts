@@ -16,6 +16,7 @@ export function registryVolumeScheduling(
     nodeName,
     events,
     now: () => clock.now(),
+    sleep: (ms) => clock.sleep(ms),
     getClaim: async (ns, name) =>
       (await registry.find('persistentvolumeclaims', ns, name)) as PersistentVolumeClaim | undefined,
     getClass: async (name) =>

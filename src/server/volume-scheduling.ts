@@ -17,7 +17,13 @@ export interface VolumeSchedulingDeps {
   markUnschedulable(pod: Pod, condition: PodCondition): Promise<void>;
   events: EventRecorder;
   now(): number;
+  sleep(ms: number): Promise<void>;
+  /** How long a pod waits for its delayed claims to bind before it is reported (--bind-timeout-seconds). */
+  bindTimeoutMs?: number;
 }
+
+/** Pods waiting in PreBind, so that a second scheduling attempt of the same pod does not start meanwhile. */
+const waiting = new Set<string>();
 
 /** The FailedScheduling text of a one-node cluster whose only node a PreFilter rejected. */
 export function unschedulableMessage(reason: string): string {
@@ -75,15 +81,53 @@ export async function admitPodVolumes(deps: VolumeSchedulingDeps, pod: Pod): Pro
     });
     return false;
   }
-  for (const claim of result.delayed) {
-    if (claim.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] === deps.nodeName) continue;
-    try {
-      await deps.selectNode(claim, deps.nodeName);
-    } catch (err) {
-      // A claim changed meanwhile is looked at again on the next attempt.
-      if (err instanceof ApiError && err.code === 409) return false;
-      throw err;
+  if (result.delayed.length === 0) return true;
+  const uid = pod.metadata?.uid ?? '';
+  if (waiting.has(uid)) return false;
+  waiting.add(uid);
+  try {
+    for (const claim of result.delayed) {
+      if (claim.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] === deps.nodeName) continue;
+      try {
+        await deps.selectNode(claim, deps.nodeName);
+      } catch (err) {
+        // A claim changed meanwhile is looked at again on the next attempt.
+        if (err instanceof ApiError && err.code === 409) return false;
+        throw err;
+      }
     }
+    // PreBind: the pod is bound once its claims are (the provisioner acts on the selected node).
+    return await waitForClaims(deps, pod, result.delayed);
+  } finally {
+    waiting.delete(uid);
   }
-  return true;
+}
+
+async function waitForClaims(
+  deps: VolumeSchedulingDeps,
+  pod: Pod,
+  claims: PersistentVolumeClaim[],
+): Promise<boolean> {
+  const ns = pod.metadata?.namespace ?? 'default';
+  const deadline = deps.now() + (deps.bindTimeoutMs ?? 600_000);
+  for (;;) {
+    let pending = false;
+    for (const c of claims) {
+      const now = await deps.getClaim(ns, c.metadata?.name ?? '');
+      if (!now || now.metadata?.uid !== c.metadata?.uid) return false;
+      if (!now.spec?.volumeName || now.status?.phase !== 'Bound') pending = true;
+    }
+    if (!pending) return true;
+    if (deps.now() >= deadline) {
+      const message = 'running PreBind plugin "VolumeBinding": binding volumes: context deadline exceeded';
+      deps.events.event(
+        { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: pod.metadata?.name, uid: pod.metadata?.uid },
+        'Warning',
+        'FailedScheduling',
+        message,
+      );
+      return false;
+    }
+    await deps.sleep(100);
+  }
 }

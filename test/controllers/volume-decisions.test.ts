@@ -8,7 +8,7 @@ import {
   SELECTED_NODE_ANNOTATION,
 } from '../../src/controllers/volumes/decisions.js';
 import { provisionedVolume } from '../../src/controllers/volumes/local-path.js';
-import { checkPodClaims, unschedulableMessage } from '../../src/server/volume-scheduling.js';
+import { admitPodVolumes, checkPodClaims, unschedulableMessage } from '../../src/server/volume-scheduling.js';
 
 const wffc: StorageClass = {
   metadata: { name: 'standard' },
@@ -121,5 +121,33 @@ describe('scheduler volume checks', () => {
     const r = await checkPodClaims(deps(claim('standard')), pod);
     assert.ok('delayed' in r);
     assert.equal(r.delayed.length, 1);
+  });
+
+  test('a delayed claim gets the node, and the pod is let through once the claim is bound', async () => {
+    let c = claim('standard');
+    const selected: string[] = [];
+    let sleeps = 0;
+    const ok = await admitPodVolumes(
+      {
+        nodeName: 'podrun',
+        getClaim: async () => c,
+        getClass: async (n: string) => classes.get(n),
+        selectNode: async (_claim, node) => {
+          selected.push(node);
+        },
+        markUnschedulable: async () => assert.fail('not unschedulable'),
+        events: { event: () => {} },
+        now: () => 0,
+        sleep: async () => {
+          sleeps++;
+          // The provisioner binds the claim while the scheduler waits.
+          c = { ...c, spec: { ...c.spec, volumeName: 'pvc-u1' }, status: { phase: 'Bound' } };
+        },
+      },
+      pod,
+    );
+    assert.equal(ok, true);
+    assert.deepEqual(selected, ['podrun']);
+    assert.equal(sleeps, 1);
   });
 });

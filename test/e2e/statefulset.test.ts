@@ -124,6 +124,8 @@ describe('statefulset', { skip: E2E_SKIP }, () => {
       /storageclass.storage.k8s.io\/standard \(default\)\s+podrun.dev\/local-path\s+Delete\s+WaitForFirstConsumer\s+false/,
     );
     assert.match(await k().ok(['get', 'sts']), /web\s+2\/2/);
+    // The scheduler binds a pod once its delayed claims are bound: the kubelet never waits on a claim.
+    assert.equal(await k().ok(['get', 'events', '--field-selector', 'reason=FailedMount', '-o', 'name']), '');
     const events = await k().ok(['get', 'events', '--field-selector', 'involvedObject.name=data-web-0']);
     assert.match(
       events,
@@ -158,6 +160,23 @@ describe('statefulset', { skip: E2E_SKIP }, () => {
     assert.equal(kept.status?.phase, 'Bound');
     const sts = await getJson<StatefulSet>(['get', 'sts', 'web']);
     assert.equal(sts.status?.currentRevision, sts.status?.updateRevision);
+
+    // A rolling update, its history, and an undo back to the first template.
+    await k().ok(['set', 'image', 'statefulset/web', 'app=busybox:2']);
+    await k().ok(['rollout', 'status', 'statefulset/web', '--timeout=120s'], { timeoutMs: 130_000 });
+    const updated = await runningPod('web-0');
+    assert.equal(updated.spec?.containers[0]?.image, 'busybox:2');
+    assert.match(
+      await k().ok(['rollout', 'history', 'statefulset/web']),
+      /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/,
+    );
+    await k().ok(['rollout', 'undo', 'statefulset/web']);
+    await k().ok(['rollout', 'status', 'statefulset/web', '--timeout=120s'], { timeoutMs: 130_000 });
+    await poll(
+      async () => ((await runningPod('web-0')).spec?.containers[0]?.image === 'busybox' ? true : undefined),
+      'web-0 back at the first template',
+      120_000,
+    );
 
     // Deleting the released claim removes its volume and the directory (reclaim policy Delete).
     const dir1 = join(cluster.serve.stateDir, 'volumes', kept.spec?.volumeName ?? '');
