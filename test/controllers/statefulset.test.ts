@@ -256,4 +256,39 @@ describe('StatefulSet controller', () => {
     assert.equal(await registry.find('persistentvolumes', undefined, pv.metadata!.name!), undefined);
     assert.equal(existsSync(pv.spec!.hostPath!.path), false);
   });
+
+  test('an Immediate class binds at once; with Retain a deleted claim leaves its volume Released and its data', async () => {
+    await registry.create('storageclasses.storage.k8s.io', undefined, {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'StorageClass',
+      metadata: { name: 'keep' },
+      provisioner: 'podrun.dev/local-path',
+      reclaimPolicy: 'Retain',
+      volumeBindingMode: 'Immediate',
+    });
+    await registry.create('persistentvolumeclaims', 'default', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'kept' },
+      spec: {
+        storageClassName: 'keep',
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+      },
+    });
+    await settle();
+    const claim = (await registry.get(
+      'persistentvolumeclaims',
+      'default',
+      'kept',
+    )) as unknown as PersistentVolumeClaim;
+    assert.equal(claim.status?.phase, 'Bound');
+    const name = claim.spec!.volumeName!;
+    await registry.delete('persistentvolumeclaims', 'default', 'kept');
+    await settle();
+    const pv = (await registry.get('persistentvolumes', undefined, name)) as unknown as PersistentVolume;
+    assert.equal(pv.status?.phase, 'Released');
+    assert.equal(pv.spec?.persistentVolumeReclaimPolicy, 'Retain');
+    assert.ok(existsSync(pv.spec!.hostPath!.path));
+  });
 });
