@@ -16,7 +16,7 @@ import { hostNodeAllocatable, type NodeAllocatable, parseQuantity, quantityValue
 import { podRef } from '../pod-util.js';
 import type { EventRecorder, ObjectGetter } from '../types.js';
 import { atomicWrite, type FileProjection } from './atomic-writer.js';
-import { setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
+import { aggregate, setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
 import { setUpHostPath } from './hostpath.js';
 import { isMountPoint, mountsUnder, mountTmpfs, unmount } from './mount.js';
 import { setVolumeOwnership } from './ownership.js';
@@ -28,7 +28,7 @@ import {
   projectedPayload,
   secretPayload,
 } from './payload.js';
-import { resolveClaimPath } from './pvc.js';
+import { ClaimProcessingError, resolveClaimPath } from './pvc.js';
 import { resolveSubPath } from './subpath.js';
 
 export interface VolumeManagerOptions {
@@ -187,6 +187,7 @@ export class VolumeManager {
       this.#volumesDirMade.add(uid);
     }
     const failures: VolumeFailure[] = [];
+    const claimFailures: { volume: string; error: ClaimProcessingError }[] = [];
     for (const volume of pod.spec?.volumes ?? []) {
       const kind = kindOf(volume);
       if (onlyProjected && (kind === 'emptyDir' || kind === 'hostPath' || kind === 'persistentVolumeClaim'))
@@ -194,8 +195,18 @@ export class VolumeManager {
       try {
         await this.#setUpVolume(pod, volume, kind, onlyProjected);
       } catch (e) {
-        failures.push({ volume: volume.name, message: setUpFailedMessage(volume.name, e) });
+        if (e instanceof ClaimProcessingError) claimFailures.push({ volume: volume.name, error: e });
+        else failures.push({ volume: volume.name, message: setUpFailedMessage(volume.name, e) });
       }
+    }
+    // Claims the populator could not process are reported together, as WaitForAttachAndMount does.
+    if (claimFailures.length > 0) {
+      const names = claimFailures.map((f) => f.volume).sort();
+      const causes = aggregate(claimFailures.map((f) => f.error))!.message;
+      const list = `[${names.join(' ')}]`;
+      const message = `Unable to attach or mount volumes: unmounted volumes=${list}, unattached volumes=${list}, failed to process volumes=${list}: ${causes}`;
+      // One event for them all, as the kubelet records it.
+      failures.push({ volume: names.join(','), message });
     }
     if (failures.length > 0) throw new VolumeError(failures);
   }

@@ -59,7 +59,7 @@ describe('persistentVolumeClaim volumes', () => {
     const pod = makePod([volume()]);
     await assert.rejects(manager.setUpPod(pod), {
       message:
-        'MountVolume.SetUp failed for volume "data" : error processing PVC default/data: failed to fetch PVC from API server: persistentvolumeclaims "data" not found',
+        'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[data]: error processing PVC default/data: failed to fetch PVC from API server: persistentvolumeclaims "data" not found',
     });
     objects.claims.set('data', {
       metadata: { name: 'data', uid: 'c1' },
@@ -68,7 +68,7 @@ describe('persistentVolumeClaim volumes', () => {
     });
     await assert.rejects(manager.setUpPod(pod), {
       message:
-        'MountVolume.SetUp failed for volume "data" : error processing PVC default/data: PVC is not bound',
+        'Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data], failed to process volumes=[data]: error processing PVC default/data: PVC is not bound',
     });
   });
 
