@@ -2,7 +2,7 @@
 // pkg/apis/apps/v1/defaults.go, pkg/apis/batch/v1/defaults.go (Kubernetes v1.30), plus the create-time fills
 // of the Namespace strategy. Pure: returns a new object; applying it twice gives the same result.
 
-import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type {
   Container,
@@ -10,6 +10,8 @@ import type {
   EphemeralContainer,
   LifecycleHandler,
   Namespace,
+  PersistentVolume,
+  PersistentVolumeClaim,
   Pod,
   PodSpec,
   PodTemplateSpec,
@@ -19,8 +21,15 @@ import type {
   Volume,
 } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { parseImageName } from '../images/reference.js';
 import { cloneJson } from '../store/json-clone.js';
+import {
+  defaultPersistentVolume,
+  defaultPersistentVolumeClaim,
+  defaultStatefulSetSpec,
+  defaultStorageClass,
+} from './defaults-storage.js';
 import type { KubeObject } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
@@ -246,6 +255,21 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
       break;
     case 'Job':
       defaultJob(out as unknown as Job);
+      break;
+    case 'StatefulSet': {
+      const sts = out as unknown as StatefulSet;
+      defaultStatefulSetSpec(sts);
+      defaultTemplate(sts.spec?.template);
+      break;
+    }
+    case 'PersistentVolumeClaim':
+      defaultPersistentVolumeClaim(out as unknown as PersistentVolumeClaim);
+      break;
+    case 'PersistentVolume':
+      defaultPersistentVolume(out as unknown as PersistentVolume);
+      break;
+    case 'StorageClass':
+      defaultStorageClass(out as unknown as StorageClass);
       break;
     case 'Secret': {
       const s = out as unknown as Secret;

@@ -1,7 +1,7 @@
 // Object types: the upstream Kubernetes API types (kubernetes-types, types only, no runtime cost),
 // re-exported so the rest of podrun imports them from one place.
 
-export type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+export type { ControllerRevision, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 export type { Job } from 'kubernetes-types/batch/v1.js';
 export type { Lease } from 'kubernetes-types/coordination/v1.js';
 export type {
@@ -17,6 +17,8 @@ export type {
   NodeCondition,
   NodeStatus,
   ObjectReference,
+  PersistentVolume,
+  PersistentVolumeClaim,
   Pod,
   PodCondition,
   PodSpec,
@@ -37,6 +39,7 @@ export type {
   EndpointSlice,
 } from 'kubernetes-types/discovery/v1.js';
 export type { ObjectMeta, OwnerReference, Status, Time } from 'kubernetes-types/meta/v1.js';
+export type { StorageClass } from 'kubernetes-types/storage/v1.js';
 
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 

@@ -152,6 +152,38 @@ function dropDeprecatedTopology(obj: KubeObject): void {
   for (const ep of obj.endpoints) if (isPlainObject(ep)) delete ep.deprecatedTopology;
 }
 
+/** Claims start with an empty status (defaulting makes it phase Pending); the binder owns it afterwards. */
+const claims: Strategy = {
+  ...withStatus,
+  prepareForCreate(obj) {
+    obj.status = {};
+  },
+};
+
+/**
+ * Volumes as claims, and (PersistentVolumeLastPhaseTransitionTime, beta since v1.29) the time of the last
+ * phase change is stamped by the server on create and on a status write that moves the phase.
+ */
+const volumes = (now: () => string): Strategy => ({
+  ...claims,
+  prepareForCreate(obj) {
+    obj.status = { phase: 'Pending', lastPhaseTransitionTime: now() };
+  },
+  prepareForStatusUpdate(obj, old) {
+    const out = withNewStatus(obj, old);
+    const phase = (s: unknown) => (isPlainObject(s) ? s.phase : undefined);
+    if (isPlainObject(out.status) && phase(out.status) !== phase(old.status)) {
+      out.status.lastPhaseTransitionTime = now();
+    }
+    return out;
+  },
+});
+
+/** RFC 3339 at second precision, as metav1.Time serializes. */
+function nowSeconds(): string {
+  return `${new Date().toISOString().slice(0, 19)}Z`;
+}
+
 export function strategyFor(r: ResourceInfo): Strategy {
   switch (`${r.group}/${r.resource}`) {
     case '/pods':
@@ -160,8 +192,13 @@ export function strategyFor(r: ResourceInfo): Strategy {
       return services;
     case '/namespaces':
       return namespaces;
+    case '/persistentvolumeclaims':
+      return claims;
+    case '/persistentvolumes':
+      return volumes(nowSeconds);
     case 'apps/deployments':
     case 'apps/replicasets':
+    case 'apps/statefulsets':
       return workloads('Background');
     case 'batch/jobs':
       return jobs;

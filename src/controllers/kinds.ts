@@ -16,6 +16,11 @@ export const RESOURCE = {
   replicasets: find('apps', 'replicasets'),
   deployments: find('apps', 'deployments'),
   jobs: find('batch', 'jobs'),
+  persistentvolumeclaims: find('', 'persistentvolumeclaims'),
+  persistentvolumes: find('', 'persistentvolumes'),
+  storageclasses: find('storage.k8s.io', 'storageclasses'),
+  statefulsets: find('apps', 'statefulsets'),
+  controllerrevisions: find('apps', 'controllerrevisions'),
 } as const;
 
 /** The involvedObject of an event about `o`. */

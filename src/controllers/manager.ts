@@ -1,7 +1,8 @@
 // Runs the controllers: one shared informer per resource, one work queue per controller, and the handlers
 // that turn a change of one object into the keys of the objects that depend on it (a pod's owner, a
 // ReplicaSet's deployment, the services of a pod's namespace, the Service of an EndpointSlice).
-import type { KubeObject } from '../api/types.js';
+import { LOCAL_PATH_PROVISIONER } from '../api/storage-names.js';
+import type { KubeObject, Pod } from '../api/types.js';
 import type { EventRecorder } from '../kubelet/types.js';
 import type { Clock } from '../util/clock.js';
 import type { ControllerClient } from './client.js';
@@ -14,6 +15,9 @@ import { RESOURCE } from './kinds.js';
 import { controllerRef } from './pods.js';
 import { type SyncResult, WorkQueue } from './queue.js';
 import { syncReplicaSet } from './replicaset.js';
+import { syncStatefulSet } from './statefulset.js';
+import { podClaimNames } from './volumes/decisions.js';
+import { VolumeController } from './volumes/pv-controller.js';
 
 export interface ControllerManagerOptions {
   client: ControllerClient;
@@ -24,6 +28,11 @@ export interface ControllerManagerOptions {
   onError?(controller: string, key: string, err: unknown): void;
   /** kube-controller-manager's --max-endpoints-per-slice. @default 100 */
   maxEndpointsPerSlice?: number;
+  /**
+   * The persistent volume controller and the local-path provisioner: `volumesDir` holds a directory per
+   * provisioned volume, pinned to `nodeName`. Without it no claim is bound or provisioned.
+   */
+  volumes?: { volumesDir: string; nodeName: string };
 }
 
 function split(key: string): [string, string] {
@@ -54,6 +63,9 @@ export class ControllerManager {
     const services = informer(RESOURCE.services);
     const endpoints = informer(RESOURCE.endpoints);
     const endpointSlices = informer(RESOURCE.endpointslices);
+    const statefulSets = informer(RESOURCE.statefulsets);
+    const revisions = informer(RESOURCE.controllerrevisions);
+    const claims = informer(RESOURCE.persistentvolumeclaims);
 
     const queue = (name: string, sync: (ns: string, n: string) => Promise<SyncResult>) => {
       const q = new WorkQueue({
@@ -83,6 +95,17 @@ export class ControllerManager {
     const dQueue = queue('deployment', (ns, n) => syncDeployment(dDeps, ns, n));
     const jobDeps = { client, jobs, pods, events: this.#options.recorderFor('job-controller'), clock };
     const jobQueue = queue('job', (ns, n) => syncJob(jobDeps, ns, n));
+    const stsDeps = {
+      client,
+      statefulSets,
+      pods,
+      claims,
+      revisions,
+      events: this.#options.recorderFor('statefulset-controller'),
+      clock,
+    };
+    const stsQueue = queue('statefulset', (ns, n) => syncStatefulSet(stsDeps, ns, n));
+    statefulSets.onChange((_t, s) => stsQueue.add(objectKey(s)));
     const epQueue = queue('endpoints', (ns, n) =>
       syncEndpoints({ client, services, endpoints, pods }, ns, n),
     );
@@ -128,6 +151,7 @@ export class ControllerManager {
     pods.onChange((_t, pod) => {
       enqueueOwner(rsQueue, pod, 'ReplicaSet');
       enqueueOwner(jobQueue, pod, 'Job');
+      enqueueOwner(stsQueue, pod, 'StatefulSet');
       const rsKey = ownerKey(pod, 'ReplicaSet');
       if (rsKey) {
         const rs = replicaSets.get(...split(rsKey));
@@ -139,15 +163,75 @@ export class ControllerManager {
       }
     });
 
+    const startVolumes = this.#options.volumes
+      ? this.#wireVolumes(informer, queue, pods, claims, this.#options.volumes)
+      : undefined;
+
     // Informers first, so that every controller's first sync sees complete caches.
     for (const i of this.#informers) await i.start();
     for (const d of deployments.list()) dQueue.add(objectKey(d));
     for (const rs of replicaSets.list()) rsQueue.add(objectKey(rs));
     for (const j of jobs.list()) jobQueue.add(objectKey(j));
+    for (const s of statefulSets.list()) stsQueue.add(objectKey(s));
     for (const s of services.list()) {
       epQueue.add(objectKey(s));
       esQueue.add(objectKey(s));
     }
+    startVolumes?.();
+  }
+
+  /** The volume controllers' informers, queues and handlers; the returned function queues the first syncs. */
+  #wireVolumes(
+    informer: (r: (typeof RESOURCE)[keyof typeof RESOURCE]) => Informer,
+    queue: (name: string, sync: (ns: string, n: string) => Promise<SyncResult>) => WorkQueue,
+    pods: Informer,
+    claims: Informer,
+    options: { volumesDir: string; nodeName: string },
+  ): () => void {
+    const volumes = informer(RESOURCE.persistentvolumes);
+    const classes = informer(RESOURCE.storageclasses);
+    const controller = new VolumeController({
+      client: this.#options.client,
+      claims,
+      volumes,
+      classes,
+      pods,
+      events: this.#options.recorderFor('persistentvolume-controller'),
+      provisionerEvents: this.#options.recorderFor(`${LOCAL_PATH_PROVISIONER}_${options.nodeName}`),
+      volumesDir: options.volumesDir,
+      nodeName: options.nodeName,
+    });
+    const claimQueue = queue('persistentvolume-binder', (ns, n) => controller.syncClaim(ns, n));
+    const volumeQueue = queue('persistentvolume', (_ns, n) => controller.syncVolume(n));
+    const volumesOfClaim = (c: KubeObject) =>
+      volumes.list().filter((v) => {
+        const r = (v.spec as { claimRef?: { namespace?: string; name?: string } } | undefined)?.claimRef;
+        return r?.namespace === c.metadata.namespace && r?.name === c.metadata.name;
+      });
+    claims.onChange((_t, c) => {
+      claimQueue.add(objectKey(c));
+      for (const v of volumesOfClaim(c)) volumeQueue.add(objectKey(v));
+    });
+    volumes.onChange((_t, v) => {
+      volumeQueue.add(objectKey(v));
+      const r = (v.spec as { claimRef?: { namespace?: string; name?: string } } | undefined)?.claimRef;
+      if (r?.name) claimQueue.add(`${r.namespace ?? ''}/${r.name}`);
+      // A volume that became available may serve a waiting claim.
+      for (const c of claims.list())
+        if (!(c.spec as { volumeName?: string } | undefined)?.volumeName) claimQueue.add(objectKey(c));
+    });
+    classes.onChange(() => {
+      for (const c of claims.list())
+        if (!(c.spec as { volumeName?: string } | undefined)?.volumeName) claimQueue.add(objectKey(c));
+    });
+    pods.onChange((_t, pod) => {
+      for (const n of podClaimNames(pod as unknown as Pod))
+        claimQueue.add(`${pod.metadata.namespace ?? ''}/${n}`);
+    });
+    return () => {
+      for (const c of claims.list()) claimQueue.add(objectKey(c));
+      for (const v of volumes.list()) volumeQueue.add(objectKey(v));
+    };
   }
 
   /** Resolves once every queue is idle (tests). */

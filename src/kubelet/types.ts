@@ -1,7 +1,7 @@
 // The kubelet's contracts with the rest of podrun: what it needs (an API to read ConfigMaps and Secrets and
 // write pod status and events, a runtime, a clock) and what it offers (container logs, like the kubelet's
 // /containerLogs endpoint). The wiring in `src/node/` adapts these onto the API server's registry.
-import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
+import type { PersistentVolume, PersistentVolumeClaim, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { ConfigMap, ObjectReference, Pod, PodStatus, Secret, Service } from '../api/types.js';
 import { defaultGcPolicy } from '../images/service/gc-plan.js';
 import type { RuntimeService } from '../runtime/types.js';
@@ -32,6 +32,9 @@ export interface ObjectGetter {
    * skipped with a Warning event.
    */
   requestServiceAccountToken?: TokenRequester;
+  /** Claims and volumes, for persistentVolumeClaim volumes. Optional: without them such volumes fail to mount. */
+  getPersistentVolumeClaim?(namespace: string, name: string): Promise<PersistentVolumeClaim | undefined>;
+  getPersistentVolume?(name: string): Promise<PersistentVolume | undefined>;
 }
 
 /** Writes what the kubelet observed back to the API, as the kubelet's status manager does. */

@@ -7,6 +7,8 @@ import { printEvents } from './event.js';
 import { printLeases, printNodes } from './node.js';
 import { printPods } from './pod.js';
 import { printEndpoints, printServices } from './service.js';
+import { printControllerRevisions, printStatefulSets } from './statefulset.js';
+import { printPersistentVolumeClaims, printPersistentVolumes, printStorageClasses } from './storage.js';
 import type { TablePrinter } from './types.js';
 import { printDeployments, printJobs, printReplicaSets } from './workloads.js';
 
@@ -25,6 +27,11 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   Job: printJobs,
   Node: printNodes,
   Lease: printLeases,
+  StatefulSet: printStatefulSets,
+  ControllerRevision: printControllerRevisions,
+  PersistentVolumeClaim: printPersistentVolumeClaims,
+  PersistentVolume: printPersistentVolumes,
+  StorageClass: printStorageClasses,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

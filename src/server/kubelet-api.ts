@@ -1,5 +1,14 @@
 // The kubelet's view of the API (src/kubelet/types.ts), served by the registry in the same process.
-import type { ConfigMap, Pod, PodStatus, Secret, Service, ServiceAccount } from '../api/types.js';
+import type {
+  ConfigMap,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  PodStatus,
+  Secret,
+  Service,
+  ServiceAccount,
+} from '../api/types.js';
 import { ApiError } from '../apiserver/errors.js';
 import type { Registry } from '../apiserver/registry.js';
 import type { ServiceAccountTokens } from '../apiserver/serviceaccount/tokens.js';
@@ -30,6 +39,10 @@ export function registryObjectGetter(registry: Registry, tokens?: ServiceAccount
     getSecret: async (ns, name) => (await registry.find('secrets', ns, name)) as Secret | undefined,
     getServiceAccount: async (ns, name) =>
       (await registry.find('serviceaccounts', ns, name)) as ServiceAccount | undefined,
+    getPersistentVolumeClaim: async (ns, name) =>
+      (await registry.find('persistentvolumeclaims', ns, name)) as PersistentVolumeClaim | undefined,
+    getPersistentVolume: async (name) =>
+      (await registry.find('persistentvolumes', undefined, name)) as PersistentVolume | undefined,
     listServices: async (ns) => (await registry.list('services', ns)).items as unknown as Service[],
   };
 }

@@ -11,6 +11,7 @@ import { ensureServingCredentials } from '../apiserver/http/tls.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
+import { ensureDefaultStorageClass, installStorageAdmission } from '../apiserver/storage-admission.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
@@ -36,6 +37,8 @@ import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName
 import { startScheduler } from './scheduler.js';
 import { installServiceAccounts, startServiceAccountControllers } from './service-accounts.js';
 import { ensureStateDir } from './state-dir.js';
+import { admitPodVolumes } from './volume-scheduling.js';
+import { registryVolumeScheduling } from './volume-scheduling-registry.js';
 
 export interface PodrunOptions {
   stateDir: string;
@@ -130,6 +133,11 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await ensureSystemServices(registry, serviceCIDR, (m) => log(`apiserver: ${m}`));
     // Pods get their ServiceAccount (and its token volume) at admission.
     const tokens = await installServiceAccounts(registry, options.stateDir, clock);
+    const storageAdmission = await installStorageAdmission(registry);
+    closers.push(() => storageAdmission.stop());
+    await ensureDefaultStorageClass(registry);
+    const volumesDir = join(options.stateDir, 'volumes');
+    await mkdir(volumesDir, { recursive: true });
     const recorders: RecordingEventRecorder[] = [];
     const recorder = (component: string, host?: string) => {
       const r = createEventRecorder(registry, {
@@ -220,7 +228,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
         kubelet.wakePod(p.metadata.uid ?? '');
       }
     };
-    for (const resource of ['configmaps', 'secrets']) {
+    for (const resource of ['configmaps', 'secrets', 'persistentvolumeclaims']) {
       const w = await registry.watch(
         resource,
         undefined,
@@ -246,14 +254,46 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       ...(options.maxPods !== undefined ? { maxPods: options.maxPods } : {}),
     });
     closers.push(() => node.stop());
-    const scheduler = await startScheduler({ registry, clock, events: recorder('default-scheduler'), log });
+    const volumeScheduling = registryVolumeScheduling(
+      registry,
+      nodeName,
+      recorder('default-scheduler'),
+      clock,
+    );
+    const scheduler = await startScheduler({
+      registry,
+      clock,
+      events: recorder('default-scheduler'),
+      log,
+      admit: (pod: Pod) => admitPodVolumes(volumeScheduling, pod),
+    });
     closers.push(() => scheduler.stop());
+    // A claim that appears or binds may let a Pending pod be scheduled (the scheduler's requeue on PVC events).
+    const claimWatch = await registry.watch(
+      'persistentvolumeclaims',
+      undefined,
+      { resourceVersion: registry.resourceVersion() },
+      (ev) => {
+        registry
+          .list('pods', ev.object.metadata.namespace, { fieldSelector: 'spec.nodeName=' })
+          .then((pods) => {
+            // Only pods already found unschedulable: the pod watch schedules the others.
+            for (const p of pods.items as unknown as Pod[]) {
+              const scheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+              if (scheduled?.status === 'False') scheduler.scheduler.podUpserted(p);
+            }
+          })
+          .catch((e: unknown) => log(`scheduler: ${String(e)}`));
+      },
+    );
+    closers.push(() => claimWatch.stop());
 
     const controllers = new ControllerManager({
       client: registryControllerClient(registry),
       clock,
       recorderFor: (component) => recorder(component),
       onError: (c, key, err) => log(`${c} controller: ${key}: ${(err as Error).message}`),
+      volumes: { volumesDir, nodeName },
     });
     await controllers.start();
     closers.push(() => controllers.stop());

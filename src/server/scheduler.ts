@@ -14,6 +14,8 @@ export interface SchedulerOptions {
   clock: Clock;
   events: EventRecorder;
   log(line: string): void;
+  /** See SchedulerDeps.admit. */
+  admit?(pod: Pod): Promise<boolean>;
 }
 
 export interface RunningScheduler {
@@ -64,6 +66,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       }
     },
     onError: (pod, err) => log(`scheduler: ${pod}: ${(err as Error).message}`),
+    ...(options.admit ? { admit: options.admit } : {}),
   });
 
   const stops: Array<() => void> = [];

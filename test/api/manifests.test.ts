@@ -145,7 +145,7 @@ items:
     assert.equal(errs.length, 1);
     assert.match(
       errs[0]!,
-      /^m\.yaml:2:1: no matches for kind "Frob" in version "v1": podrun knows Namespace \(v1\), Pod \(v1\), .*Deployment \(apps\/v1\).*Job \(batch\/v1\), .*EndpointSlice \(discovery\.k8s\.io\/v1\), .*and List$/,
+      /^m\.yaml:2:1: no matches for kind "Frob" in version "v1": podrun knows Namespace \(v1\), Pod \(v1\), .*Deployment \(apps\/v1\).*Job \(batch\/v1\), .*EndpointSlice \(discovery\.k8s\.io\/v1\), .*StatefulSet \(apps\/v1\).*, and List$/,
     );
   });
 

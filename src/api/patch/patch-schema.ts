@@ -63,6 +63,8 @@ export const PATCH_SCHEMAS: Readonly<Record<string, TypeSchema>> = {
   Deployment: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
   ReplicaSet: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
   Job: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
+  StatefulSet: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
+  PersistentVolumeClaim: kind({}, { conditions: CONDITIONS }),
   Service: kind({ ports: mergeBy('port') }, { conditions: CONDITIONS }),
   Namespace: kind({}, { conditions: CONDITIONS }),
   // NodeSpec.taints has no patch strategy (kubectl taint sends the whole list); status merges by type.

@@ -17,6 +17,7 @@ const files = [
   'batch/v1.d.ts',
   'discovery/v1.d.ts',
   'coordination/v1.d.ts',
+  'storage/v1.d.ts',
   'meta/v1.d.ts',
   'runtime.d.ts',
 ];
@@ -39,6 +40,11 @@ const roots = [
   'Node',
   'Lease',
   'Status',
+  'PersistentVolumeClaim',
+  'PersistentVolume',
+  'StorageClass',
+  'StatefulSet',
+  'ControllerRevision',
 ];
 
 /** Fields whose JSON form is base64 ([]byte in Go). The .d.ts says `string` for them. */

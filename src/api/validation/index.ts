@@ -2,11 +2,22 @@
 // field path. Expects a decoded object (see ../decode.ts), normally defaulted (../defaults.ts) as the API server
 // does before validating; fields that defaulting fills in are not required when absent.
 
-import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
-import type { ConfigMap, Namespace, Node, Pod, PodSpec, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type {
+  ConfigMap,
+  Namespace,
+  Node,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  PodSpec,
+  Secret,
+  Service,
+} from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { validateConfigMap, validateNamespace, validateSecret } from './core.js';
@@ -17,6 +28,8 @@ import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
 import { validatePodSpec } from './pod.js';
 import { validateService, validateServiceUpdate } from './service.js';
+import { validateStatefulSet } from './statefulset.js';
+import { validatePersistentVolume, validatePersistentVolumeClaim, validateStorageClass } from './storage.js';
 import { validateKindUpdate, validateObjectMetaUpdate } from './update.js';
 import { validateDeployment, validateJob, validateReplicaSet } from './workloads.js';
 
@@ -53,6 +66,14 @@ function kindErrors(obj: KubeObject): FieldError[] {
       return validateNode(obj as unknown as Node);
     case 'Lease':
       return validateLease(obj as unknown as Lease);
+    case 'StatefulSet':
+      return validateStatefulSet(obj as unknown as StatefulSet);
+    case 'PersistentVolumeClaim':
+      return validatePersistentVolumeClaim(obj as unknown as PersistentVolumeClaim);
+    case 'PersistentVolume':
+      return validatePersistentVolume(obj as unknown as PersistentVolume);
+    case 'StorageClass':
+      return validateStorageClass(obj as unknown as StorageClass);
     default:
       return [];
   }

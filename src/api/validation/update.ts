@@ -1,17 +1,32 @@
 // Update validation: what may change between the stored object and the new one (ValidateObjectMetaUpdate,
 // ValidatePodUpdate, apps/batch ValidateXUpdate, ValidateConfigMapUpdate/ValidateSecretUpdate; Kubernetes v1.30).
 
-import type { Deployment, ReplicaSet } from 'kubernetes-types/apps/v1.js';
+import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
-import type { ConfigMap, Pod, PodSpec, Secret, Toleration } from 'kubernetes-types/core/v1.js';
+import type {
+  ConfigMap,
+  PersistentVolume,
+  PersistentVolumeClaim,
+  Pod,
+  PodSpec,
+  Secret,
+  Toleration,
+} from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { jsonEqual } from '../json-equal.js';
 import type { KubeObject } from '../types.js';
 import { validateEndpointSliceUpdate } from './discovery.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from './field-error.js';
 import { inclusiveRangeError } from './names.js';
 import { child, index } from './path.js';
+import { validateStatefulSetUpdate } from './statefulset.js';
+import {
+  validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeUpdate,
+  validateStorageClassUpdate,
+} from './storage.js';
 
 const IMMUTABLE = 'field is immutable';
 const MAX_INT32 = 2147483647;
@@ -214,6 +229,23 @@ export function validateKindUpdate(obj: KubeObject, old: KubeObject): FieldError
     }
     case 'EndpointSlice':
       return validateEndpointSliceUpdate(obj as unknown as EndpointSlice, old as unknown as EndpointSlice);
+    case 'StatefulSet': {
+      const n = obj as unknown as StatefulSet;
+      const o = old as unknown as StatefulSet;
+      return [...selectorImmutable(n.spec?.selector, o.spec?.selector), ...validateStatefulSetUpdate(n, o)];
+    }
+    case 'PersistentVolumeClaim':
+      return validatePersistentVolumeClaimUpdate(
+        obj as unknown as PersistentVolumeClaim,
+        old as unknown as PersistentVolumeClaim,
+      );
+    case 'PersistentVolume':
+      return validatePersistentVolumeUpdate(
+        obj as unknown as PersistentVolume,
+        old as unknown as PersistentVolume,
+      );
+    case 'StorageClass':
+      return validateStorageClassUpdate(obj as unknown as StorageClass, old as unknown as StorageClass);
     default:
       return [];
   }

@@ -22,6 +22,8 @@ export interface SchedulerDeps {
   /** Writes the pod's PodScheduled condition into its status (pods/status). */
   setScheduledCondition(pod: Pod, condition: PodCondition): Promise<void>;
   onError(pod: string, err: unknown): void;
+  /** Filters outside this module that may keep the pod Pending (volume binding); false: not bound now. */
+  admit?(pod: Pod): Promise<boolean>;
 }
 
 /** podMaxInUnschedulablePodsDuration. */
@@ -182,6 +184,7 @@ export class Scheduler {
     const result: ScheduleResult = schedulePodOnNodes(pod, infos);
     const ref = { apiVersion: 'v1', kind: 'Pod', namespace: ns, name, uid: pod.metadata?.uid };
     if (result.fits) {
+      if (deps.admit && !(await deps.admit(pod))) return;
       await deps.bind(ns, name, pod.metadata?.uid ?? '', result.nodeName);
       this.podRemoved(pod);
       deps.events.event(

@@ -17,7 +17,7 @@ import { podRef } from '../pod-util.js';
 import { TokenManager } from '../token-manager.js';
 import type { EventRecorder, ObjectGetter } from '../types.js';
 import { atomicWrite, type FileProjection } from './atomic-writer.js';
-import { setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
+import { aggregate, setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
 import { setUpHostPath } from './hostpath.js';
 import { isMountPoint, mountsUnder, mountTmpfs, unmount } from './mount.js';
 import { setVolumeOwnership } from './ownership.js';
@@ -29,6 +29,7 @@ import {
   projectedPayload,
   secretPayload,
 } from './payload.js';
+import { ClaimProcessingError, resolveClaimPath } from './pvc.js';
 import { resolveSubPath } from './subpath.js';
 
 export interface VolumeManagerOptions {
@@ -47,7 +48,7 @@ export interface VolumeManagerOptions {
 }
 
 /** The volume types podrun sets up, with the plugin directory each uses. */
-type Kind = PluginKind | 'hostPath';
+type Kind = PluginKind | 'hostPath' | 'persistentVolumeClaim';
 
 function kindOf(volume: Volume): Kind | undefined {
   if (volume.emptyDir) return 'emptyDir';
@@ -56,6 +57,7 @@ function kindOf(volume: Volume): Kind | undefined {
   if (volume.downwardAPI) return 'downwardAPI';
   if (volume.projected) return 'projected';
   if (volume.hostPath) return 'hostPath';
+  if (volume.persistentVolumeClaim) return 'persistentVolumeClaim';
   return undefined;
 }
 
@@ -82,6 +84,8 @@ export class VolumeManager {
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Pods whose volumes directory this manager has made; tearDown forgets them. Set-ups run every sync. */
   readonly #volumesDirMade = new Set<string>();
+  /** `<pod uid>/<volume name>` → the directory of the PersistentVolume its claim is bound to, once set up. */
+  readonly #claimPaths = new Map<string, string>();
 
   constructor(options: VolumeManagerOptions) {
     this.#rootDir = options.rootDir;
@@ -98,6 +102,11 @@ export class VolumeManager {
   volumePath(pod: Pod, volume: Volume): string {
     const kind = kindOf(volume);
     if (kind === 'hostPath') return volume.hostPath?.path ?? '';
+    if (kind === 'persistentVolumeClaim') {
+      const path = this.#claimPaths.get(`${uidOf(pod)}/${volume.name}`);
+      if (path === undefined) throw new Error(`volume "${volume.name}" is not mounted yet`);
+      return path;
+    }
     if (kind === undefined) throw new Error(`unsupported volume type ${sourceName(volume)}`);
     return volumeDir(this.#rootDir, uidOf(pod), kind, volume.name);
   }
@@ -158,7 +167,8 @@ export class VolumeManager {
         // The kubelet makes a relative mountPath absolute rather than refusing it.
         containerPath: vm.mountPath.startsWith('/') ? vm.mountPath : `/${vm.mountPath}`,
         hostPath,
-        readOnly: vm.readOnly === true || alwaysReadOnly(kind),
+        readOnly:
+          vm.readOnly === true || alwaysReadOnly(kind) || volume.persistentVolumeClaim?.readOnly === true,
       });
     }
     return mounts;
@@ -182,14 +192,26 @@ export class VolumeManager {
       this.#volumesDirMade.add(uid);
     }
     const failures: VolumeFailure[] = [];
+    const claimFailures: { volume: string; error: ClaimProcessingError }[] = [];
     for (const volume of pod.spec?.volumes ?? []) {
       const kind = kindOf(volume);
-      if (onlyProjected && (kind === 'emptyDir' || kind === 'hostPath')) continue;
+      if (onlyProjected && (kind === 'emptyDir' || kind === 'hostPath' || kind === 'persistentVolumeClaim'))
+        continue;
       try {
         await this.#setUpVolume(pod, volume, kind, onlyProjected);
       } catch (e) {
-        failures.push({ volume: volume.name, message: setUpFailedMessage(volume.name, e) });
+        if (e instanceof ClaimProcessingError) claimFailures.push({ volume: volume.name, error: e });
+        else failures.push({ volume: volume.name, message: setUpFailedMessage(volume.name, e) });
       }
+    }
+    // Claims the populator could not process are reported together, as WaitForAttachAndMount does.
+    if (claimFailures.length > 0) {
+      const names = claimFailures.map((f) => f.volume).sort();
+      const causes = aggregate(claimFailures.map((f) => f.error))!.message;
+      const list = `[${names.join(' ')}]`;
+      const message = `Unable to attach or mount volumes: unmounted volumes=${list}, unattached volumes=${list}, failed to process volumes=${list}: ${causes}`;
+      // One event for them all, as the kubelet records it.
+      failures.push({ volume: names.join(','), message });
     }
     if (failures.length > 0) throw new VolumeError(failures);
   }
@@ -203,6 +225,11 @@ export class VolumeManager {
         throw new Error(`podrun does not support volume type ${sourceName(volume)}`);
       case 'hostPath':
         return setUpHostPath(volume.hostPath as NonNullable<Volume['hostPath']>);
+      case 'persistentVolumeClaim': {
+        const src = volume.persistentVolumeClaim as NonNullable<Volume['persistentVolumeClaim']>;
+        this.#claimPaths.set(`${uid}/${volume.name}`, await resolveClaimPath(this.#objects, namespace, src));
+        return;
+      }
       case 'emptyDir': {
         const dir = volumeDir(this.#rootDir, uid, 'emptyDir', volume.name);
         const memory = volume.emptyDir?.medium === 'Memory';
@@ -341,6 +368,7 @@ export class VolumeManager {
   async #tearDown(podUid: string): Promise<void> {
     this.#volumesDirMade.delete(podUid);
     this.#tokens?.deletePodTokens(podUid);
+    for (const k of this.#claimPaths.keys()) if (k.startsWith(`${podUid}/`)) this.#claimPaths.delete(k);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
     if (!(await exists(volumesDir))) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});

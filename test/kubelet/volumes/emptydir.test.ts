@@ -89,13 +89,12 @@ describe('emptyDir volumes', () => {
 
   test('a volume type podrun does not support fails the mount with a clear sentence', async () => {
     const pod = makePod([
-      { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+      { name: 'data', nfs: { server: 'nfs.example', path: '/export' } },
       { name: 'cache', emptyDir: {} },
     ]);
     await assert.rejects(f.manager.setUpPod(pod), {
       name: 'VolumeError',
-      message:
-        'MountVolume.SetUp failed for volume "data" : podrun does not support volume type persistentVolumeClaim',
+      message: 'MountVolume.SetUp failed for volume "data" : podrun does not support volume type nfs',
     });
     // The other volumes are still set up.
     assert.ok(

@@ -1,0 +1,67 @@
+// printStatefulSet and printControllerRevision (pkg/printers/internalversion/printers.go, v1.30).
+import type { ControllerRevision, KubeObject, StatefulSet } from '../api/types.js';
+import { translateTimestampSince } from './duration.js';
+import {
+  AGE_COLUMN,
+  CONTAINERS_COLUMN,
+  column,
+  IMAGES_COLUMN,
+  layoutContainerCells,
+  NAME_COLUMN,
+} from './meta.js';
+import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
+
+export const statefulSetColumnDefinitions: TableColumnDefinition[] = [
+  NAME_COLUMN,
+  column('Ready', 'string', 'Number of the pod with ready state'),
+  AGE_COLUMN,
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+];
+
+export function printStatefulSetRow(sts: StatefulSet, now: number): TableCell[] {
+  const [names, images] = layoutContainerCells(sts.spec?.template?.spec?.containers);
+  return [
+    sts.metadata?.name ?? '',
+    `${sts.status?.readyReplicas ?? 0}/${sts.spec?.replicas ?? 1}`,
+    translateTimestampSince(sts.metadata?.creationTimestamp, now),
+    names,
+    images,
+  ];
+}
+
+export const controllerRevisionColumnDefinitions: TableColumnDefinition[] = [
+  NAME_COLUMN,
+  column('Controller', 'string', 'Controller of the object'),
+  column('Revision', 'string', 'Revision indicates the revision of the state represented by Data.'),
+  AGE_COLUMN,
+];
+
+export function printControllerRevisionRow(cr: ControllerRevision, now: number): TableCell[] {
+  const owner = (cr.metadata?.ownerReferences ?? []).find((r) => r.controller);
+  let controller = '<none>';
+  if (owner) {
+    const slash = owner.apiVersion.indexOf('/');
+    const group = slash < 0 ? '' : owner.apiVersion.slice(0, slash);
+    controller = `${owner.kind.toLowerCase()}${group ? `.${group}` : ''}/${owner.name}`;
+  }
+  return [
+    cr.metadata?.name ?? '',
+    controller,
+    cr.revision,
+    translateTimestampSince(cr.metadata?.creationTimestamp, now),
+  ];
+}
+
+function printer<T>(columnDefinitions: TableColumnDefinition[], row: (obj: T, now: number) => TableCell[]) {
+  return (objects: KubeObject[], now: number): PrintedTable => ({
+    columnDefinitions,
+    rows: objects.map((object) => ({ cells: row(object as unknown as T, now), object })),
+  });
+}
+
+export const printStatefulSets = printer<StatefulSet>(statefulSetColumnDefinitions, printStatefulSetRow);
+export const printControllerRevisions = printer<ControllerRevision>(
+  controllerRevisionColumnDefinitions,
+  printControllerRevisionRow,
+);
