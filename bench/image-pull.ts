@@ -191,7 +191,7 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
       { name: `${o.concurrent} concurrent pulls, wall time`, value: ms(concurrentMs) },
     );
     result.notes.push(
-      "podrun does more than skopeo here: it fsyncs each blob and unpacks each layer into its own directory (gunzip, tar, file writes, diff_id check) as its bytes arrive; skopeo only writes the blobs, unflushed. 3 downloads at a time, bottom first (containerd's default). Layers are not flushed with syncfs before they are committed unless asked (containerd 2's default, image_pull_with_sync_fs = false).",
+      "podrun does more than skopeo here: it unpacks each layer into its own directory (gunzip, tar, file writes, diff_id check) as its bytes arrive, beside writing the blob; skopeo only writes the blobs. 3 downloads at a time, bottom first (containerd's default). Without syncFs nothing is flushed to disk (skopeo flushes nothing either); with it each blob is fsynced and each layer flushed with syncfs before it is committed.",
     );
     return result;
   } catch (err) {
