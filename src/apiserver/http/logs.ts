@@ -1,10 +1,12 @@
 // GET pods/{name}/log: the API server's half of `kubectl logs` (pkg/registry/core/pod/rest/log.go): parse
 // and validate PodLogOptions, pick the container (strategy.go LogLocation), then stream what the kubelet's
 // log source writes. Errors before the first byte are a 400 Status with the kubelet's message.
+
 import type { ServerResponse } from 'node:http';
 import type { Pod } from '../../api/types.js';
 import { type ContainerLogSource, LogError, type LogOptions } from '../../kubelet/types.js';
 import { ApiError, badRequest, type InvalidCause, invalid } from '../errors.js';
+import { resolvePodContainer } from '../pod-container.js';
 import type { Registry } from '../registry.js';
 import { queryBool, queryInt } from './query.js';
 import { sendError } from './respond.js';
@@ -79,26 +81,6 @@ export function parseLogOptions(
   return out;
 }
 
-/** The container a log request is for (LogLocation): the named one, or the only app container. */
-export function resolveLogContainer(pod: Pod, requested: string | undefined): string {
-  const name = pod.metadata?.name ?? '';
-  const spec = pod.spec;
-  const containers = (spec?.containers ?? []).map((c) => c.name);
-  const inits = (spec?.initContainers ?? []).map((c) => c.name);
-  const ephemeral = (spec?.ephemeralContainers ?? []).map((c) => c.name);
-  if (!requested) {
-    if (containers.length === 1) return containers[0]!;
-    let msg = `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`;
-    if (inits.length > 0) msg += ` or one of the init containers: [${inits.join(' ')}]`;
-    if (ephemeral.length > 0) msg += ` or one of the ephemeral containers: [${ephemeral.join(' ')}]`;
-    throw badRequest(msg);
-  }
-  if (![...containers, ...inits, ...ephemeral].includes(requested)) {
-    throw badRequest(`container ${requested} is not valid for pod ${name}`);
-  }
-  return requested;
-}
-
 /** Settles when `res` can take more ('drain') or is gone ('close'). */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -122,7 +104,7 @@ export async function serveLogs(
 ): Promise<void> {
   const options = parseLogOptions(query, name);
   const pod = (await registry.get('pods', namespace, name)) as unknown as Pod;
-  const container = resolveLogContainer(pod, options.container);
+  const container = resolvePodContainer(pod, options.container);
   const controller = new AbortController();
   res.on('close', () => controller.abort());
   let started = false;

@@ -10,6 +10,7 @@ import type { ContainerManager, ContainerStream, StreamOptions, TerminalSize } f
 import { RuntimeError } from '../../runtime/types.js';
 import { badRequest } from '../errors.js';
 import { queryBool } from '../http/query.js';
+import { resolvePodContainer } from '../pod-container.js';
 import { chooseProtocol, REMOTE_COMMAND_PROTOCOLS } from './channels.js';
 import { serveChannels } from './serve-channels.js';
 import { notWebSocket, type PodSubresourceRequest, type UpgradeRoute } from './upgrade.js';
@@ -44,26 +45,6 @@ export function parseRemoteCommandQuery(
   if (tty) stderr = false;
   const container = query.get('container') || undefined;
   return { stdin, stdout, stderr, tty, command, ...(container ? { container } : {}) };
-}
-
-/** The container a request is for (validateContainer): the named one, or the only app container. */
-export function resolveStreamContainer(pod: Pod, requested: string | undefined): string {
-  const name = pod.metadata?.name ?? '';
-  const names = (list: { name: string }[] | undefined) => (list ?? []).map((c) => c.name);
-  const containers = names(pod.spec?.containers);
-  const inits = names(pod.spec?.initContainers);
-  const ephemeral = names(pod.spec?.ephemeralContainers);
-  if (!requested) {
-    if (containers.length === 1) return containers[0]!;
-    let msg = `a container name must be specified for pod ${name}, choose one of: [${containers.join(' ')}]`;
-    if (inits.length > 0) msg += ` or one of the init containers: [${inits.join(' ')}]`;
-    if (ephemeral.length > 0) msg += ` or one of the ephemeral containers: [${ephemeral.join(' ')}]`;
-    throw badRequest(msg);
-  }
-  if (![...containers, ...inits, ...ephemeral].includes(requested)) {
-    throw badRequest(`container ${requested} is not valid for pod ${name}`);
-  }
-  return requested;
 }
 
 /** The runtime id of the running instance of `container`, or the kubelet's error. */
@@ -132,7 +113,7 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
     // the WebSocket attempt's.
     const parsed = parseRemoteCommandQuery(r.query, exec);
     const pod = await deps.getPod(r.namespace, r.name);
-    const container = resolveStreamContainer(pod, parsed.container);
+    const container = resolvePodContainer(pod, parsed.container);
     if (!pod.spec?.nodeName) throw badRequest(`pod ${r.name} does not have a host assigned`);
     const refusal = notWebSocket(r.req, r.subresource);
     if (refusal) throw refusal;
