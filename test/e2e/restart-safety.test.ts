@@ -19,6 +19,7 @@ import {
   runtimeFootprint,
 } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
+import { endRestartTest } from './support/restart-cleanup.js';
 import { marker } from './support/run-id.js';
 import { type Serve, startServe, tempStateDir } from './support/serve.js';
 import { poll, pollPod, sleep } from './support/watch.js';
@@ -40,17 +41,7 @@ after(async () => {
     rmSync(triggerDir, { recursive: true, force: true });
     return;
   }
-  // On a failure midway, a podrun on the state dir adopts whatever runs and stops it.
-  if (!clean) {
-    if (!serve || serve.child.exitCode !== null || serve.child.signalCode !== null) {
-      serve = await startServe({ stateDir }).catch(() => undefined);
-    }
-    await serve?.stop(90_000).catch(() => serve?.kill9());
-    process.stderr.write(`e2e: state dir kept for inspection: ${stateDir}\n`);
-  } else {
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-  if (kubectl) rmSync(kubectl.cacheDir, { recursive: true, force: true });
+  await endRestartTest(stateDir, { serve, kubectl, clean });
   rmSync(triggerDir, { recursive: true, force: true });
 });
 

@@ -9,6 +9,7 @@ import type { Pod } from '../../src/api/types.js';
 import { Kubectl } from './support/kubectl.js';
 import { leftovers, mergeFootprints, type RuntimeFootprint, runtimeFootprint } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
+import { endRestartTest } from './support/restart-cleanup.js';
 import { marker } from './support/run-id.js';
 import { type Serve, startServe, tempStateDir } from './support/serve.js';
 import { poll, pollPod } from './support/watch.js';
@@ -25,16 +26,7 @@ after(async () => {
     rmSync(stateDir, { recursive: true, force: true });
     return;
   }
-  if (!clean) {
-    if (!serve || serve.child.exitCode !== null || serve.child.signalCode !== null) {
-      serve = await startServe({ stateDir }).catch(() => undefined);
-    }
-    await serve?.stop(90_000).catch(() => serve?.kill9());
-    process.stderr.write(`e2e: state dir kept for inspection: ${stateDir}\n`);
-  } else {
-    rmSync(stateDir, { recursive: true, force: true });
-  }
-  if (kubectl) rmSync(kubectl.cacheDir, { recursive: true, force: true });
+  await endRestartTest(stateDir, { serve, kubectl, clean });
 });
 
 const LOOP = `
