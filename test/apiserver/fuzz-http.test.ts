@@ -4,7 +4,6 @@
 // whose code is the HTTP status; the server serves the whole time and its memory stays bounded.
 // Seeded: a failure names its seed and request (PODRUN_FUZZ_SEED, PODRUN_FUZZ_RUNS).
 import assert from 'node:assert/strict';
-import { request as httpsRequest } from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -190,35 +189,7 @@ function rawCall(
   path: string,
   options: { raw?: string; contentType?: string; accept?: string; token?: string | null },
 ): Promise<HttpResult> {
-  const url = new URL(t.server.url);
-  const headers: Record<string, string> = {};
-  if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? t.server.token}`;
-  if (options.accept) headers.Accept = options.accept;
-  if (options.raw !== undefined) {
-    if (options.contentType) headers['Content-Type'] = options.contentType;
-    headers['Content-Length'] = String(Buffer.byteLength(options.raw));
-  }
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      { host: url.hostname, port: url.port, path, method, headers, ca: t.ca },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(options.raw);
-  });
+  return call(t, method, path, { ...options, rawPath: true });
 }
 
 describe('random requests', () => {

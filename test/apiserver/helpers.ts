@@ -142,10 +142,12 @@ export function call(
     accept?: string;
     token?: string | null;
     raw?: string;
+    /** Send `path` exactly as given (`//api` stays a path, not a host), and no default Content-Type. */
+    rawPath?: boolean;
   } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const url = new URL(path, t.server.url);
+    const url = new URL(t.server.url);
     const headers: Record<string, string> = {};
     if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? t.server.token}`;
     if (options.accept) headers.Accept = options.accept;
@@ -153,23 +155,33 @@ export function call(
     if (options.raw !== undefined) payload = options.raw;
     else if (options.body !== undefined) payload = JSON.stringify(options.body);
     if (payload !== undefined) {
-      headers['Content-Type'] = options.contentType ?? 'application/json';
+      const contentType = options.contentType ?? (options.rawPath ? undefined : 'application/json');
+      if (contentType) headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const req = httpsRequest(url, { method, headers, ca: t.ca }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const target = options.rawPath
+      ? path
+      : (() => {
+          const u = new URL(path, t.server.url);
+          return u.pathname + u.search;
+        })();
+    const req = httpsRequest(
+      { host: url.hostname, port: url.port, path: target, method, headers, ca: t.ca },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on('error', reject);
     if (payload !== undefined) req.write(payload);
     req.end();
