@@ -7,12 +7,12 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { PassThrough, type Writable } from 'node:stream';
 import type { BlobStore } from './blobs.js';
-import { decompressStream, openDecompressed } from './decompress.js';
 import { chainIDs, hexOf, StoreError } from './digest.js';
 import { errnoCode, fsyncDir, tempName, writeFileAtomic } from './fsutil.js';
-import { defaultUnpackLimits, type LowerLayers, type UnpackLimits, unpackLayer } from './unpack.js';
+import { defaultUnpackLimits, type LowerLayers, type UnpackLimits, type UnpackResult } from './unpack.js';
+import { UnpackFailure, type UnpackInput, UnpackPool } from './unpack-pool.js';
 
 function syncFs(path: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -48,19 +48,23 @@ export class LayerStore {
   private readonly inflight = new Map<string, Promise<void>>();
   /** Layers being unpacked as their blobs download; these promises never reject. */
   private readonly streaming = new Map<string, Promise<void>>();
+  private readonly pool: UnpackPool;
 
   constructor(
     root: string,
     private readonly blobs: BlobStore,
     private readonly limits: UnpackLimits = defaultUnpackLimits,
     private readonly syncFs = false,
+    unpackWorker = true,
   ) {
+    this.pool = new UnpackPool({ worker: unpackWorker });
     this.dir = join(root, 'layers');
     this.tmpDir = join(root, 'tmp');
   }
 
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    this.pool.warm();
   }
 
   /** The directory to use as this layer's lowerdir. */
@@ -153,7 +157,7 @@ export class LayerStore {
         index,
         chainID,
         [...lowerIDs],
-        () => decompressStream(input, `layer ${index} (blob ${src.blob})`),
+        { kind: 'stream', stream: input },
         lowersReady,
       );
     })()
@@ -176,7 +180,7 @@ export class LayerStore {
       index,
       chainID,
       lowerIDs,
-      () => openDecompressed(this.blobs.path(src.blob), what),
+      { kind: 'file', path: this.blobs.path(src.blob) },
       lowers,
     );
   }
@@ -187,19 +191,20 @@ export class LayerStore {
     index: number,
     chainID: string,
     lowerIDs: string[],
-    decompress: () => Promise<{ stream: Readable }>,
+    input: UnpackInput,
     lowers: LowerLayers,
   ): Promise<void> {
     const what = `layer ${index} (blob ${src.blob})`;
     const tmp = join(this.tmpDir, tempName('layer'));
     await mkdir(join(tmp, 'fs'), { recursive: true });
     try {
-      const { stream } = await decompress();
-      let result: Awaited<ReturnType<typeof unpackLayer>>;
+      let result: UnpackResult;
       try {
-        result = await unpackLayer(stream, join(tmp, 'fs'), lowers, this.limits);
+        result = await this.pool.unpack({ root: join(tmp, 'fs'), what, input, lowers, limits: this.limits });
       } catch (err) {
-        stream.destroy();
+        if (err instanceof UnpackFailure && err.phase === 'decompress') {
+          throw err.causeName === 'StoreError' ? new StoreError(err.message) : new Error(err.message);
+        }
         throw new StoreError(`failed to extract layer ${src.diffID}: ${(err as Error).message}`);
       }
       if (result.diffID !== src.diffID) {

@@ -79,6 +79,8 @@ export interface StoreOptions {
   syncFs?: boolean;
   /** gc() leaves content younger than this, so a pull between ingest and addImage is not collected. */
   gcGraceMs?: number;
+  /** Unpack layers on a worker thread (the default) or, when false, on the calling thread. */
+  unpackWorker?: boolean;
 }
 
 interface IndexFile {
@@ -131,7 +133,13 @@ export class ImageStore {
     opts: StoreOptions,
   ) {
     this.blobs = new BlobStore(root, opts.syncFs ?? false);
-    this.layers = new LayerStore(root, this.blobs, opts.limits ?? defaultUnpackLimits, opts.syncFs ?? false);
+    this.layers = new LayerStore(
+      root,
+      this.blobs,
+      opts.limits ?? defaultUnpackLimits,
+      opts.syncFs ?? false,
+      opts.unpackWorker ?? true,
+    );
     this.containersDir = join(root, 'containers');
     this.indexPath = join(root, 'images.json');
     this.normalize = opts.normalize ?? parseRef;
