@@ -2,8 +2,10 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
+import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 import { timelineCommand } from './commands/timeline.js';
 import { upCommand } from './commands/up.js';
@@ -22,6 +24,8 @@ const program = new Command('podrun')
   .addCommand(kubeconfigCommand())
   .addCommand(validateCommand())
   .addCommand(timelineCommand())
+  .addCommand(getCommand())
+  .addCommand(logsCommand())
   .showHelpAfterError();
 
 await program.parseAsync(process.argv);
