@@ -2,6 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { deleteCommand } from './commands/delete.js';
+import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
@@ -26,6 +28,8 @@ const program = new Command('podrun')
   .addCommand(timelineCommand())
   .addCommand(getCommand())
   .addCommand(logsCommand())
+  .addCommand(deleteCommand())
+  .addCommand(eventsCommand())
   .showHelpAfterError();
 
 await program.parseAsync(process.argv);
