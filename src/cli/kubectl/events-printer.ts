@@ -5,7 +5,7 @@ import type { Event } from '../../api/types.js';
 import { translateMicroTimestampSince, translateTimestampSince } from '../../printers/duration.js';
 import { TabWriter } from '../../printers/tabwriter.js';
 
-function escape(text: string): string {
+function escapeTerminal(text: string): string {
   return text.replaceAll('\x1b', '^[').replaceAll('\r', '\\r');
 }
 
@@ -48,7 +48,7 @@ export class EventPrinter {
     for (const e of events) {
       if (this.options.allNamespaces) text += `${e.metadata?.namespace ?? ''}\t`;
       const o = e.involvedObject ?? {};
-      text += `${interval(e, now)}\t${escape(e.type ?? '')}\t${escape(e.reason ?? '')}\t${escape(o.kind ?? '')}/${escape(o.name ?? '')}\t${escape((e.message ?? '').trim())}\n`;
+      text += `${interval(e, now)}\t${escapeTerminal(e.type ?? '')}\t${escapeTerminal(e.reason ?? '')}\t${escapeTerminal(o.kind ?? '')}/${escapeTerminal(o.name ?? '')}\t${escapeTerminal((e.message ?? '').trim())}\n`;
     }
     return this.writer.write(text);
   }
