@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
 import { deleteCommand } from './commands/delete.js';
+import { describeCommand } from './commands/describe.js';
 import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
@@ -27,6 +28,7 @@ const program = new Command('podrun')
   .addCommand(validateCommand())
   .addCommand(timelineCommand())
   .addCommand(getCommand())
+  .addCommand(describeCommand())
   .addCommand(logsCommand())
   .addCommand(deleteCommand())
   .addCommand(eventsCommand())
