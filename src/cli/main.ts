@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { completionCommand } from './commands/completion.js';
 import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
 import { eventsCommand } from './commands/events.js';
@@ -13,6 +14,7 @@ import { serveCommand } from './commands/serve.js';
 import { timelineCommand } from './commands/timeline.js';
 import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
+import { versionCommand } from './commands/version.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -32,6 +34,8 @@ const program = new Command('podrun')
   .addCommand(logsCommand())
   .addCommand(deleteCommand())
   .addCommand(eventsCommand())
+  .addCommand(versionCommand())
+  .addCommand(completionCommand())
   .showHelpAfterError();
 
 await program.parseAsync(process.argv);
