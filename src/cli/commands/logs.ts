@@ -117,6 +117,14 @@ export function logsCommand() {
       const client = await connect(opts.stateDir);
       const pod = (await client.get(POD, ns, name).catch(kubectlFail)) as Pod;
       const container = opts.container ?? containerArg;
+      const known = [
+        ...(pod.spec?.containers ?? []),
+        ...(pod.spec?.initContainers ?? []),
+        ...(pod.spec?.ephemeralContainers ?? []),
+      ].map((c) => c.name);
+      if (container && !known.includes(container)) {
+        kubectlFail(new UsageError(`container ${container} is not valid for pod ${name}`));
+      }
       if (opts.previous && opts.follow)
         kubectlFail(new UsageError('only one of follow (-f) or previous (-p) is allowed'));
       const sinceSeconds = opts.since !== undefined ? Math.max(1, Math.ceil(opts.since / 1000)) : undefined;
