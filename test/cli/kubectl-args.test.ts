@@ -79,7 +79,11 @@ describe('-o json, yaml and name', () => {
       metadata: { resourceVersion: '' },
     });
     assert.equal(
-      formatName(resourceForKind('apps/v1', 'Deployment')!, { metadata: { name: 'web' } }),
+      formatName(resourceForKind('apps/v1', 'Deployment')!, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+      }),
       'deployment.apps/web\n',
     );
   });
