@@ -46,15 +46,15 @@ async function objectsFor(
       out.push(await client.get(resource, ns ?? 'default', name));
     } catch (err) {
       if (!(err instanceof KubeApiError && err.code === 404)) throw err;
-      // describeMatchingResources: the objects whose names begin with it.
-      const prefixed = (await client.list(resource, ns)).items.filter((o) =>
-        o.metadata?.name?.startsWith(name),
-      );
-      if (prefixed.length === 0) errors.push(err);
-      out.push(...prefixed);
+      errors.push(err);
     }
   }
   return out;
+}
+
+/** describeMatchingResources: for `TYPE PREFIX` naming nothing, the objects whose names begin with PREFIX. */
+async function prefixed(client: KubeClient, resource: ResourceInfo, ns: string | undefined, prefix: string) {
+  return (await client.list(resource, ns)).items.filter((o) => o.metadata?.name?.startsWith(prefix));
 }
 
 export function describeCommand() {
@@ -101,20 +101,36 @@ export function describeCommand() {
       const ns = opts.allNamespaces ? undefined : (opts.namespace ?? 'default');
       const errors: unknown[] = [];
       let first = true;
+      const print = async (object: KubeObject, describe: NonNullable<ReturnType<typeof describerFor>>) => {
+        const events = opts.showEvents ? await eventsOf(client, object).catch(kubectlFail) : undefined;
+        return describe(object, { client, events, now: Date.now() });
+      };
       for (const request of requests) {
-        const objects = await objectsFor(
-          client,
-          request,
-          request.resource.namespaced ? ns : undefined,
-          opts.selector,
-          errors,
-        ).catch(kubectlFail);
+        const scope = request.resource.namespaced ? ns : undefined;
+        const objects = await objectsFor(client, request, scope, opts.selector, errors).catch(kubectlFail);
         const describe = describerFor(request.resource.kind)!;
         for (const object of objects) {
-          const events = opts.showEvents ? await eventsOf(client, object).catch(kubectlFail) : undefined;
-          const text = await describe(object, { client, events, now: Date.now() });
+          const text = await print(object, describe);
           process.stdout.write(first ? text : `\n\n${text}`);
           first = false;
+        }
+      }
+      // kubectl: `describe TYPE PREFIX` that names no object describes those whose names begin with it, each
+      // followed by a newline, and is an error only when none does.
+      const only = requests[0];
+      if (
+        args.length === 2 &&
+        !args[0]!.includes('/') &&
+        requests.length === 1 &&
+        errors.length === 1 &&
+        only
+      ) {
+        const scope = only.resource.namespaced ? (ns ?? 'default') : undefined;
+        const matches = await prefixed(client, only.resource, scope, only.names[0]!).catch(kubectlFail);
+        if (matches.length > 0) {
+          for (const object of matches)
+            process.stdout.write(`${await print(object, describerFor(only.resource.kind)!)}\n`);
+          return;
         }
       }
       if (first && errors.length === 0) {
