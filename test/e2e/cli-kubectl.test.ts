@@ -198,7 +198,9 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
     );
   });
 
-  test('podrun describe pod matches kubectl describe pod line by line', { timeout: 30_000 }, async () => {
+  test('podrun describe pod and service match kubectl describe line by line', {
+    timeout: 30_000,
+  }, async () => {
     const text = await sameAsKubectl(['describe', 'pod', 'shop']);
     const lines = text.split('\n');
     for (const start of [
@@ -222,6 +224,8 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
       assert.ok(lines.includes(start), `no line "${start}" in:\n${text}`);
     }
     await sameAsKubectl(['describe', 'pods', 'sho']);
+    await sameAsKubectl(['describe', 'svc', 'kubernetes']);
+    await sameAsKubectl(['describe', 'service', 'kube-dns', '-n', 'kube-system']);
   });
 
   test('podrun logs: the default container, -c, --all-containers --prefix, --tail, errors', async () => {

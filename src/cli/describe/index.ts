@@ -1,7 +1,8 @@
 // The describers by kind: `podrun describe` looks one up, and says which kinds it has when there is none.
-import type { Event, KubeObject, Pod } from '../../api/types.js';
+import type { Event, KubeObject, Pod, Service } from '../../api/types.js';
 import type { KubeClient } from '../client/kube.js';
 import { describePod } from './pod.js';
+import { describeService } from './service.js';
 
 export interface DescribeContext {
   client: KubeClient;
@@ -14,6 +15,7 @@ export type Describer = (object: KubeObject, ctx: DescribeContext) => Promise<st
 
 const DESCRIBERS: Readonly<Record<string, Describer>> = {
   Pod: async (o, ctx) => describePod(o as unknown as Pod, ctx.events, ctx.now),
+  Service: (o, ctx) => describeService(o as unknown as Service, ctx.events, ctx.client, ctx.now),
 };
 
 export function describerFor(kind: string): Describer | undefined {
