@@ -2,12 +2,19 @@
 
 import { readFileSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
+import { completionCommand } from './commands/completion.js';
+import { deleteCommand } from './commands/delete.js';
+import { describeCommand } from './commands/describe.js';
+import { eventsCommand } from './commands/events.js';
+import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
+import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 import { timelineCommand } from './commands/timeline.js';
 import { upCommand } from './commands/up.js';
 import { validateCommand } from './commands/validate.js';
+import { versionCommand } from './commands/version.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -22,6 +29,13 @@ const program = new Command('podrun')
   .addCommand(kubeconfigCommand())
   .addCommand(validateCommand())
   .addCommand(timelineCommand())
+  .addCommand(getCommand())
+  .addCommand(describeCommand())
+  .addCommand(logsCommand())
+  .addCommand(deleteCommand())
+  .addCommand(eventsCommand())
+  .addCommand(versionCommand())
+  .addCommand(completionCommand())
   .showHelpAfterError();
 
 await program.parseAsync(process.argv);

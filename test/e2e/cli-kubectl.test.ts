@@ -1,0 +1,298 @@
+// podrun's kubectl-style commands (get, describe, logs, delete, events, version) spawned as a user runs them
+// against a real `podrun serve` with real pods, their output compared line by line with real kubectl's on the
+// same server (ages aside), and `podrun logs -f` following a whole startup.
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import type { Pod } from '../../src/api/types.js';
+import { e2eCluster } from './support/cluster.js';
+import { E2E_SKIP } from './support/prerequisites.js';
+import { marker } from './support/run-id.js';
+import { runPodrun, spawnPodrun } from './support/serve.js';
+import { poll, pollPod } from './support/watch.js';
+
+const MARK = `: ${marker('e2e-cli-kubectl')};`;
+const cluster = e2eCluster({ commandMarkers: [MARK] });
+before(cluster.start);
+afterEach(cluster.record);
+after(cluster.stopAndCheck);
+const k = () => cluster.kubectl;
+const IDLE = 'trap "exit 0" TERM; while :; do sleep 1; done';
+
+/** `podrun ARGS --state-dir <the cluster's>`. */
+const podrun = (...args: string[]) => runPodrun([...args, '--state-dir', cluster.serve.stateDir]);
+
+const SHOP = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: shop
+  labels: {app: shop, tier: web}
+  annotations: {team: checkout}
+spec:
+  initContainers:
+    - name: wait-db
+      image: busybox
+      command: [sh, -c, '${MARK} echo db reachable']
+    - name: proxy
+      image: busybox
+      restartPolicy: Always
+      command: [sh, -c, '${MARK} echo proxy up; ${IDLE}']
+  containers:
+    - name: app
+      image: busybox
+      command: [sh, -c]
+      args: ['${MARK} echo app one; echo app two; echo app three; ${IDLE}']
+      ports: [{containerPort: 8080, name: http}]
+      env:
+        - {name: MODE, value: test}
+        - name: POD_NAME
+          valueFrom: {fieldRef: {fieldPath: metadata.name}}
+      resources: {requests: {cpu: 50m, memory: 32Mi}}
+      readinessProbe: {exec: {command: ['true']}, periodSeconds: 1}
+      volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes:
+    - name: scratch
+      emptyDir: {}
+`;
+
+/** A pod that runs to its end: two init containers one after the other, then two app containers at once. */
+const BATCH = `
+apiVersion: v1
+kind: Pod
+metadata: {name: batch}
+spec:
+  restartPolicy: Never
+  initContainers:
+    - name: fetch
+      image: busybox
+      command: [sh, -c, '${MARK} echo fetch start; sleep 1; echo fetch done']
+    - name: migrate
+      image: busybox
+      command: [sh, -c, '${MARK} echo migrate start; sleep 1; echo migrate done']
+  containers:
+    - name: worker
+      image: busybox
+      command: [sh, -c, '${MARK} echo worker start; sleep 1; echo worker done']
+    - name: reporter
+      image: busybox
+      command: [sh, -c, '${MARK} echo reporter start; sleep 1; echo reporter done']
+`;
+
+/** Ages (`5s`, `2m10s`, `3m`) become `#`s of the same length, so two runs a second apart compare equal. */
+function ageless(text: string): string {
+  return text.replace(/\b\d+(?:[smhd]\d*)+\b|\(x\d+ over [^)]+\)/g, (m) => '#'.repeat(m.length));
+}
+
+/** Runs podrun and kubectl with the same arguments and checks the outputs line by line, ages aside. */
+async function sameAsKubectl(args: string[]): Promise<string> {
+  // A second pair, if an age moved to two digits between the two runs (the widths then differ).
+  for (let attempt = 0; ; attempt++) {
+    const [ours, theirs] = [await podrun(...args), await k().run(args)];
+    assert.equal(ours.code, theirs.code, `podrun ${args.join(' ')}: ${ours.stderr}`);
+    if (ageless(ours.stdout) === ageless(theirs.stdout) || attempt === 1) {
+      assert.deepEqual(ageless(ours.stdout).split('\n'), ageless(theirs.stdout).split('\n'));
+      assert.equal(ours.stderr, theirs.stderr);
+      return ours.stdout;
+    }
+  }
+}
+
+describe('podrun get, describe, logs, delete, events against podrun serve', { skip: E2E_SKIP }, () => {
+  test('podrun logs -f follows the whole startup in order and ends when the pod has finished', {
+    timeout: 90_000,
+  }, async () => {
+    await k().create(BATCH);
+    const follow = spawnPodrun(['logs', '-f', 'batch', '--state-dir', cluster.serve.stateDir]);
+    const exit = await follow.exited;
+    assert.deepEqual(exit, { code: 0, signal: null }, follow.out.stderr);
+    const lines = follow.out.stdout.split('\n').filter(Boolean);
+    // Init containers one after the other, whole; the two app containers' lines in each one's own order.
+    assert.deepEqual(lines.slice(0, 4), [
+      '[pod/batch/fetch] fetch start',
+      '[pod/batch/fetch] fetch done',
+      '[pod/batch/migrate] migrate start',
+      '[pod/batch/migrate] migrate done',
+    ]);
+    const apps = lines.slice(4);
+    assert.deepEqual(
+      apps.filter((l) => l.startsWith('[pod/batch/worker] ')),
+      ['[pod/batch/worker] worker start', '[pod/batch/worker] worker done'],
+    );
+    assert.deepEqual(
+      apps.filter((l) => l.startsWith('[pod/batch/reporter] ')),
+      ['[pod/batch/reporter] reporter start', '[pod/batch/reporter] reporter done'],
+    );
+    assert.equal(apps.length, 4, follow.out.stdout);
+    const pod = await k().json<Pod>(['get', 'pod', 'batch']);
+    assert.equal(pod.status?.phase, 'Succeeded');
+  });
+
+  test('podrun get pods -w prints the header once, then a row per change', { timeout: 60_000 }, async () => {
+    await k().create(SHOP);
+    const w = spawnPodrun(['get', 'pods', '-w', '--state-dir', cluster.serve.stateDir]);
+    try {
+      await pollPod(
+        k(),
+        'shop',
+        (p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+        'shop Ready',
+      );
+      await poll(
+        () => (/shop\s+2\/2\s+Running/.test(w.out.stdout) ? true : undefined),
+        'the Running row',
+        10_000,
+      );
+    } finally {
+      w.child.kill('SIGTERM');
+      await w.exited;
+    }
+    const lines = w.out.stdout.split('\n').filter(Boolean);
+    assert.match(lines[0]!, /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE$/);
+    assert.equal(lines.filter((l) => l.startsWith('NAME')).length, 1);
+    for (const l of lines.slice(1))
+      assert.match(l, /^(shop|batch)\s+\d\/\d\s+\S+\s+\d+(?: \(\S+ ago\))?\s+\S+$/);
+    const statuses = lines.filter((l) => l.startsWith('shop')).map((l) => l.split(/\s+/)[2]);
+    assert.equal(statuses.at(-1), 'Running', w.out.stdout);
+  });
+
+  test('podrun get reads exactly as kubectl get (pods, -o wide, all -A, -o name, -o json, nodes)', {
+    timeout: 240_000,
+  }, async () => {
+    const pods = await sameAsKubectl(['get', 'pods']);
+    assert.match(pods, /^NAME {4}READY {3}STATUS {6}RESTARTS {3}AGE\n/);
+    assert.match(pods, /\nshop {4}2\/2 {5}Running {5}0 {10}\S+\n/);
+    await sameAsKubectl(['get', 'pods', '-o', 'wide']);
+    await sameAsKubectl(['get', 'pod', 'shop', '--show-labels']);
+    await sameAsKubectl(['get', 'all', '-A']);
+    await sameAsKubectl(['get', 'po/shop', 'svc/kubernetes']);
+    await sameAsKubectl(['get', 'pods', '-l', 'app=shop', '-o', 'name']);
+    await sameAsKubectl(['get', 'nodes']);
+    await sameAsKubectl(['get', 'ns']);
+    const json = await sameAsKubectl(['get', 'pod', 'shop', '-o', 'json']);
+    assert.equal((JSON.parse(json) as Pod).metadata?.name, 'shop');
+    await sameAsKubectl(['get', 'pods', '-o', 'json']);
+  });
+
+  test('not found, unknown types and empty namespaces are reported in kubectl’s words', async () => {
+    const missing = await podrun('get', 'pod', 'shop', 'nope');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stdout, /^NAME +READY/);
+    assert.equal(missing.stderr, 'Error from server (NotFound): pods "nope" not found\n');
+    const theirs = await k().run(['get', 'pod', 'shop', 'nope']);
+    assert.equal(theirs.stderr, missing.stderr);
+
+    const unknown = await podrun('get', 'widgets');
+    assert.deepEqual(
+      [unknown.code, unknown.stderr],
+      [1, 'error: the server doesn\'t have a resource type "widgets"\n'],
+    );
+    const empty = await podrun('get', 'pods', '-n', 'kube-public');
+    assert.deepEqual(
+      [empty.code, empty.stdout, empty.stderr],
+      [0, '', 'No resources found in kube-public namespace.\n'],
+    );
+    const describeMissing = await podrun('describe', 'pod', 'nope');
+    assert.deepEqual(
+      [describeMissing.code, describeMissing.stderr],
+      [1, 'Error from server (NotFound): pods "nope" not found\n'],
+    );
+  });
+
+  test('podrun describe pod and service match kubectl describe line by line', {
+    timeout: 30_000,
+  }, async () => {
+    const text = await sameAsKubectl(['describe', 'pod', 'shop']);
+    const lines = text.split('\n');
+    for (const start of [
+      'Name:             shop',
+      'Namespace:        default',
+      'Service Account:  default',
+      'Labels:           app=shop',
+      '                  tier=web',
+      'Annotations:      team: checkout',
+      'Status:           Running',
+      'Init Containers:',
+      '  wait-db:',
+      '  proxy:',
+      'Containers:',
+      '  app:',
+      '      POD_NAME:  shop (v1:metadata.name)',
+      'Conditions:',
+      'QoS Class:                   Burstable',
+      'Events:',
+    ]) {
+      assert.ok(lines.includes(start), `no line "${start}" in:\n${text}`);
+    }
+    await sameAsKubectl(['describe', 'pods', 'sho']);
+    await sameAsKubectl(['describe', 'svc', 'kubernetes']);
+    await sameAsKubectl(['describe', 'service', 'kube-dns', '-n', 'kube-system']);
+  });
+
+  test('podrun logs: the default container, -c, --all-containers --prefix, --tail, errors', async () => {
+    const def = await podrun('logs', 'shop');
+    assert.equal(def.code, 0, def.stderr);
+    assert.equal(def.stdout, 'app one\napp two\napp three\n');
+    assert.equal(def.stderr, 'Defaulted container "app" out of: app, wait-db (init), proxy (init)\n');
+    const theirs = await k().run(['logs', 'shop']);
+    assert.deepEqual([theirs.stdout, theirs.stderr], [def.stdout, def.stderr]);
+
+    assert.equal((await podrun('logs', 'shop', '-c', 'wait-db')).stdout, 'db reachable\n');
+    assert.equal((await podrun('logs', 'pod/shop', '--tail', '1')).stdout, 'app three\n');
+    const all = await podrun('logs', 'shop', '--all-containers', '--prefix');
+    assert.equal(
+      all.stdout,
+      '[pod/shop/wait-db] db reachable\n[pod/shop/proxy] proxy up\n[pod/shop/app] app one\n[pod/shop/app] app two\n[pod/shop/app] app three\n',
+    );
+    assert.equal(all.stdout, (await k().run(['logs', 'shop', '--all-containers', '--prefix'])).stdout);
+    const stamped = await podrun('logs', 'shop', '-c', 'app', '--timestamps', '--since', '1h');
+    assert.match(stamped.stdout, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z app one\n/);
+
+    const previous = await podrun('logs', 'shop', '-p');
+    const kubectlPrevious = await k().run(['logs', 'shop', '-p']);
+    assert.deepEqual([previous.code, previous.stderr], [kubectlPrevious.code, kubectlPrevious.stderr]);
+    const bad = await podrun('logs', 'shop', '-c', 'nope');
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, (await k().run(['logs', 'shop', '-c', 'nope'])).stderr);
+  });
+
+  test('podrun events lists kubectl events’ columns, and --for one object', async () => {
+    const ours = await podrun('events', '--for', 'pod/shop');
+    const theirs = await k().run(['events', '--for', 'pod/shop']);
+    assert.equal(ours.code, 0, ours.stderr);
+    const [header, ...rows] = ageless(ours.stdout).split('\n');
+    const [theirHeader, ...theirRows] = ageless(theirs.stdout).split('\n');
+    assert.match(header!, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
+    assert.equal(header, theirHeader);
+    // Events of the same second may come in another order (kubectl's sort is not stable): the same rows.
+    assert.deepEqual([...rows].sort(), [...theirRows].sort());
+    assert.ok(
+      rows.some((r) => /Normal\s+Scheduled\s+Pod\/shop\s+Successfully assigned default\/shop to /.test(r)),
+      ours.stdout,
+    );
+    const none = await podrun('events', '-n', 'kube-public');
+    assert.deepEqual([none.stdout, none.stderr], ['', 'No events found in kube-public namespace.\n']);
+  });
+
+  test('podrun version prints its own version and the server’s', async () => {
+    const out = await podrun('version');
+    const server = JSON.parse(await k().ok(['version', '-o', 'json'])) as {
+      serverVersion: { gitVersion: string };
+    };
+    assert.match(out.stdout, /^Client Version: podrun \d+\.\d+\.\d+\nServer Version: (\S+)\n$/);
+    assert.equal(/Server Version: (\S+)/.exec(out.stdout)?.[1], server.serverVersion.gitVersion);
+  });
+
+  test('podrun delete waits until the pod is gone, and says so as kubectl does', {
+    timeout: 60_000,
+  }, async () => {
+    const out = await podrun('delete', 'pod', 'shop', 'nope', '--grace-period', '1');
+    assert.equal(out.code, 1);
+    assert.equal(out.stdout, 'pod "shop" deleted\n');
+    assert.equal(out.stderr, 'Error from server (NotFound): pods "nope" not found\n');
+    // Waited: the pod is already gone when delete returns.
+    const after = await k().run(['get', 'pod', 'shop']);
+    assert.equal(after.stderr.trim(), 'Error from server (NotFound): pods "shop" not found');
+    const byLabel = await podrun('delete', 'pods', '-l', 'app=none');
+    assert.deepEqual([byLabel.code, byLabel.stderr], [0, 'No resources found\n']);
+  });
+});
