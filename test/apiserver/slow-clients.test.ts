@@ -13,7 +13,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Pod } from '../../src/api/types.js';
 import { type ApiServer, startApiServer } from '../../src/apiserver/http/server.js';
-import { WATCH_PENDING_BYTES, WATCH_PENDING_EVENTS } from '../../src/apiserver/http/watch.js';
+import {
+  WATCH_PENDING_BYTES,
+  WATCH_PENDING_EVENTS,
+  WATCH_PROGRESS_BUDGET_MS,
+} from '../../src/apiserver/http/watch.js';
 import { formatCriLogLine, LogManager } from '../../src/kubelet/logs/index.js';
 import type { ContainerLogSource, LogOptions, LogSink } from '../../src/kubelet/types.js';
 import type { ContainerStatus, RuntimeService } from '../../src/runtime/types.js';
@@ -227,12 +231,15 @@ describe('a watcher that reads nothing', () => {
   it('is dropped when many small events wait and none reaches it, before its buffer is full', async () => {
     const { res } = await stalledGet(t.server, t.ca, '/api/v1/namespaces/default/configmaps?watch=true');
     assert.equal(t.server.activeWatches(), 1);
-    // 8 KB events, 1,000 at most: 8,000 KB in all, less than WATCH_PENDING_BYTES even if none had left the
-    // server, so only the event count and the lack of progress can drop this watcher.
-    const payload = 'z'.repeat(8 * 1024);
-    assert.ok(1000 * payload.length < WATCH_PENDING_BYTES);
+    // 2 KB events, 4,000 at most: 8,000 KB in all, less than WATCH_PENDING_BYTES even if none had left the
+    // server, so only the event count and the lack of progress can drop this watcher. Small events, so that
+    // what the kernel's socket buffers take in before they are full (several MB on loopback, depending on
+    // the autotuning) still leaves far more than WATCH_PENDING_EVENTS waiting in the server.
+    const payload = 'z'.repeat(2 * 1024);
+    const most = 4000;
+    assert.ok(most * payload.length < WATCH_PENDING_BYTES);
     let changes = 0;
-    for (; changes < 1000 && t.server.activeWatches() > 0; changes++) {
+    for (; changes < most && t.server.activeWatches() > 0; changes++) {
       await t.registry.create('configmaps', 'default', {
         apiVersion: 'v1',
         kind: 'ConfigMap',
@@ -241,7 +248,9 @@ describe('a watcher that reads nothing', () => {
       });
     }
     // No byte reaches the client: within a progress budget or two the watcher goes.
-    while (t.server.activeWatches() > 0) await sleep(50);
+    const deadline = Date.now() + 20 * WATCH_PROGRESS_BUDGET_MS;
+    while (t.server.activeWatches() > 0 && Date.now() < deadline) await sleep(50);
+    assert.equal(t.server.activeWatches(), 0, `the watcher is still served after ${changes} changes`);
     console.error(`watch: ${changes} small changes written before the drop`);
     assert.ok(changes > WATCH_PENDING_EVENTS, `dropped after only ${changes} changes`);
     res.destroy();

@@ -16,7 +16,7 @@ import { recordsDirOf, recordsRoot } from '../../src/runtime/host/records.js';
 import type { PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
 import { processesMentioning, processStart, startedReport } from '../e2e/support/leftovers.js';
 import { waitFor } from './conformance.js';
-import { HOST_TEST_NETWORK } from './fixtures/network.js';
+import { ORPHANS_TEST_NETWORK } from './fixtures/network.js';
 
 const dirs: string[] = [];
 const tempDir = (prefix: string) => {
@@ -28,7 +28,7 @@ after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const ipamDir = join(recordsRoot(HOST_TEST_NETWORK.runDir), 'ipam', HOST_TEST_NETWORK.bridgeName);
+const ipamDir = join(recordsRoot(ORPHANS_TEST_NETWORK.runDir), 'ipam', ORPHANS_TEST_NETWORK.bridgeName);
 
 interface ChildPod {
   sandbox: string;
@@ -131,7 +131,7 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
     const containers = started.map((s) => ({ pid: s.pid, start: s.pidStart }));
     const shims = started.map((s) => ({ pid: s.shimPid, start: processStart(s.shimPid) ?? '' }));
     const veths = pods.map((p) => `vpr${p.sandbox.slice(0, 12)}`);
-    const recordsA = recordsDirOf(HOST_TEST_NETWORK.runDir, stateA);
+    const recordsA = recordsDirOf(ORPHANS_TEST_NETWORK.runDir, stateA);
     const runtimes: RuntimeService[] = [];
     const made: { rt: RuntimeService; id: string; stateDir: string }[] = [];
     try {
@@ -148,7 +148,7 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
       const stateB = tempDir('podrun-orphans-b-');
       const rtB = await createHostRuntime({
         stateDir: stateB,
-        ...HOST_TEST_NETWORK,
+        ...ORPHANS_TEST_NETWORK,
         log: (m) => logB.push(m),
       });
       runtimes.push(rtB);
@@ -172,7 +172,7 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
       const stateC = tempDir('podrun-orphans-c-');
       const rtC = await createHostRuntime({
         stateDir: stateC,
-        ...HOST_TEST_NETWORK,
+        ...ORPHANS_TEST_NETWORK,
         log: (m) => logC.push(m),
       });
       runtimes.push(rtC);
@@ -213,12 +213,12 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
   test('a running podrun keeps its records when its state directory is deleted, even before its first request', async () => {
     // Its shim server starts at its first request: until then only its owner file says it serves them.
     const stateX = tempDir('podrun-orphans-x-');
-    const rtX = await createHostRuntime({ stateDir: stateX, ...HOST_TEST_NETWORK });
-    const recordsX = recordsDirOf(HOST_TEST_NETWORK.runDir, stateX);
+    const rtX = await createHostRuntime({ stateDir: stateX, ...ORPHANS_TEST_NETWORK });
+    const recordsX = recordsDirOf(ORPHANS_TEST_NETWORK.runDir, stateX);
     let rtY: RuntimeService | undefined;
     try {
       rmSync(stateX, { recursive: true, force: true });
-      rtY = await createHostRuntime({ stateDir: tempDir('podrun-orphans-y-'), ...HOST_TEST_NETWORK });
+      rtY = await createHostRuntime({ stateDir: tempDir('podrun-orphans-y-'), ...ORPHANS_TEST_NETWORK });
       assert.equal(existsSync(join(recordsX, 'sandboxes')), true, "the live podrun's records stay");
     } finally {
       await rtY?.close?.();
@@ -229,13 +229,16 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
 
   test('pods whose state directory only their own mount namespace still has are reported, not killed', async () => {
     // The records tmpfs is mounted on the host before the child's mount namespace copies it.
-    const first = await createHostRuntime({ stateDir: tempDir('podrun-orphans-d-'), ...HOST_TEST_NETWORK });
+    const first = await createHostRuntime({
+      stateDir: tempDir('podrun-orphans-d-'),
+      ...ORPHANS_TEST_NETWORK,
+    });
     await first.close?.();
     const hidden = tempDir('podrun-orphans-hidden-');
     const stateP = join(hidden, 'state');
     const logs = tempDir('podrun-orphans-logs-');
     const { child, pods } = await startChild(stateP, logs, { privateTmpfs: hidden });
-    const recordsP = recordsDirOf(HOST_TEST_NETWORK.runDir, stateP);
+    const recordsP = recordsDirOf(ORPHANS_TEST_NETWORK.runDir, stateP);
     const holders = pods.map((p) => holderOf(recordsP, p.sandbox));
     const containers = pods.map((p) => {
       const s = startedReport(join(recordsP, 'containers', p.container, 'started'));
@@ -251,7 +254,7 @@ describe('pods of a deleted state directory (issue 12)', { skip: !support.ok && 
       const log: string[] = [];
       rt = await createHostRuntime({
         stateDir: tempDir('podrun-orphans-e-'),
-        ...HOST_TEST_NETWORK,
+        ...ORPHANS_TEST_NETWORK,
         log: (m) => log.push(m),
       });
       assert.ok([...holders, ...containers].every(alive), 'they run on');
@@ -287,5 +290,5 @@ function removeOrphans(stateDir: string, pods: ChildPod[], procs: Proc[]): void 
     const f = join(ipamDir, p.ip);
     if (existsSync(f) && readFileSync(f, 'utf8').startsWith(`${stateDir}\n`)) rmSync(f, { force: true });
   }
-  rmSync(recordsDirOf(HOST_TEST_NETWORK.runDir, stateDir), { recursive: true, force: true });
+  rmSync(recordsDirOf(ORPHANS_TEST_NETWORK.runDir, stateDir), { recursive: true, force: true });
 }
