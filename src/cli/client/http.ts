@@ -7,6 +7,7 @@ import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import type { PullProgress } from '../../runtime/types.js';
 import { type PodEvent, type UpClient, warningLines } from './types.js';
+import { onWatchLines, resourcePath } from './wire.js';
 
 export interface Endpoint {
   server: string;
@@ -42,10 +43,7 @@ export class HttpStatusError extends Error {
 }
 
 function collectionPath(r: ResourceInfo, namespace: string | undefined): string {
-  const base = r.group === '' ? '/api/v1' : `/apis/${r.group}/${r.version}`;
-  return r.namespaced
-    ? `${base}/namespaces/${namespace ?? 'default'}/${r.resource}`
-    : `${base}/${r.resource}`;
+  return resourcePath(r, namespace ?? 'default');
 }
 
 export function httpClient(ep: Endpoint): UpClient {
@@ -136,19 +134,10 @@ export function httpClient(ep: Endpoint): UpClient {
               reject(new HttpStatusError(res.statusCode ?? 0, `watch of pods in ${ns} failed`));
               return;
             }
-            let buf = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => {
-              buf += chunk;
-              for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-                const line = buf.slice(0, i).trim();
-                buf = buf.slice(i + 1);
-                if (!line) continue;
-                const ev = JSON.parse(line) as { type: string; object: KubeObject };
-                if (ev.type === 'ERROR')
-                  onError(new Error((ev.object as { message?: string }).message ?? 'watch error'));
-                else if (ev.type !== 'BOOKMARK') onEvent(ev as PodEvent);
-              }
+            onWatchLines<{ type: string; object: KubeObject }>(res, (ev) => {
+              if (ev.type === 'ERROR')
+                onError(new Error((ev.object as { message?: string }).message ?? 'watch error'));
+              else if (ev.type !== 'BOOKMARK') onEvent(ev as PodEvent);
             });
             res.on('end', () => onError(new Error('the server closed the watch')));
             resolve(() => req.destroy());

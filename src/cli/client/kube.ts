@@ -10,6 +10,7 @@ import { runningServer } from '../../server/podrun.js';
 import { stateLayout } from '../../server/state-dir.js';
 import { type Endpoint, readKubeconfig } from './http.js';
 import { NoServerError } from './images.js';
+import { onWatchLines, resourcePath } from './wire.js';
 
 /** A refusal of the API server, with its Status' reason (`NotFound`, `Conflict`, …) and message. */
 export class KubeApiError extends Error {
@@ -62,13 +63,6 @@ export interface KubeClient {
   ): Promise<() => void>;
   /** GET a path whose body is text, handing each chunk over as it comes; resolves when the body ends. */
   stream(path: string, onChunk: (text: string) => void, signal?: AbortSignal): Promise<void>;
-}
-
-/** `/api/v1/namespaces/NS/pods`, `/apis/apps/v1/deployments` (all namespaces when `namespace` is undefined). */
-export function resourcePath(r: ResourceInfo, namespace: string | undefined, name?: string): string {
-  const base = r.group === '' ? `/api/${r.version}` : `/apis/${r.group}/${r.version}`;
-  const ns = r.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
-  return `${base}${ns}/${r.resource}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
 function query(options: ListOptions & { watch?: boolean }): string {
@@ -180,16 +174,7 @@ export function kubeClient(ep: Endpoint): KubeClient {
               res.on('end', () => reject(statusError(status, text)));
               return;
             }
-            let buf = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk: string) => {
-              buf += chunk;
-              for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
-                const line = buf.slice(0, i).trim();
-                buf = buf.slice(i + 1);
-                if (line) onEvent(JSON.parse(line) as WatchEvent);
-              }
-            });
+            onWatchLines(res, onEvent);
             res.on('end', () => {
               if (!stopped) onEnd();
             });
