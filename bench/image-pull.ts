@@ -143,7 +143,11 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
           skopeoMs.push(elapsedMs(t));
         }
       }
-      await rm(runDir, { recursive: true, force: true });
+      // Run directories are kept until the end: on an ext4 without a journal (this machine's disk) every new
+      // inode is first checked against the inodes freed in the last minutes (ext4's recently_deleted, which
+      // scans the inode table), so deleting a run's thousand files here made the next runs' unpacks pay for
+      // it (perf: a fifth of the pull's CPU in recently_deleted/find_get_block_common). skopeo, which
+      // writes six files, never paid it.
       o.log(
         `run ${i + 1}: podrun ${ms(podrunMs[i] ?? Number.NaN)}, podrun with syncFs ${ms(syncedMs[i] ?? Number.NaN)}, skopeo ${ms(skopeoMs[i] ?? Number.NaN)}`,
       );
@@ -191,6 +195,7 @@ export async function runImagePullBench(o: ImagePullBenchOptions): Promise<Bench
       { name: `${o.concurrent} concurrent pulls, wall time`, value: ms(concurrentMs) },
     );
     result.notes.push(
+      'Each run pulls into a directory of its own, all removed only at the end: a pull just after thousands of files were deleted pays for it in ext4 inode allocation (recently_deleted, on a filesystem without a journal), as the first runs of this benchmark did while they removed each run before the next.',
       "podrun does more than skopeo here: it unpacks each layer into its own directory (gunzip, tar, file writes, diff_id check) as its bytes arrive, beside writing the blob; skopeo only writes the blobs. 3 downloads at a time, bottom first (containerd's default). Without syncFs nothing is flushed to disk (skopeo flushes nothing either); with it each blob is fsynced and each layer flushed with syncfs before it is committed.",
     );
     return result;
