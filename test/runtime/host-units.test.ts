@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { allocationOwner, Ipam, ipString, parseAllocation, parseCidr } from '../../src/runtime/host/ipam.js';
-import { hostView, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
+import { hostView, mountProblem, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
 import { hostsFile, resolvConf } from '../../src/runtime/host/pod-files.js';
 import { shimSource } from '../../src/runtime/host/shim-source.js';
 import { encodeSpec } from '../../src/runtime/host/spec.js';
@@ -191,6 +191,22 @@ describe('mounts and commands', () => {
       ok: false,
       message: 'exec: "/opt/app/missing": stat /opt/app/missing: no such file or directory',
     });
+  });
+
+  test('volumes over /proc or inside it are refused as runc refuses them, on the normalised path', () => {
+    const at = (containerPath: string) => mountProblem([{ containerPath, hostPath: work, readOnly: false }]);
+    assert.equal(
+      at('/proc/sys'),
+      `error mounting ${JSON.stringify(work)} to rootfs at "/proc/sys": "/proc/sys" cannot be mounted because it is inside /proc`,
+    );
+    assert.match(
+      at('/data/../proc/self/attr') ?? '',
+      /"\/proc\/self\/attr" cannot be mounted because it is inside \/proc$/,
+    );
+    assert.match(at('/proc/') ?? '', /"\/proc" cannot be mounted because it is not of type proc$/);
+    assert.equal(at('/proc/meminfo'), undefined, 'the files lxcfs emulates stay allowed');
+    assert.equal(at('/procfs/x'), undefined);
+    assert.equal(at('/data'), undefined);
   });
 
   test('the shim input refuses a NUL byte instead of splitting a value', () => {

@@ -3,7 +3,7 @@
 // shim is asked to mount at start (the overlay, a minimal /dev, the pod's files and volumes, then pivot_root).
 
 import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import type { ImageServiceApi } from '../../images/service.js';
 import { readImageFile } from '../../images/store/image-files.js';
 import type { ImageRecord } from '../../images/store/index.js';
@@ -139,7 +139,7 @@ export function imageMountEntries(rec: ContainerRecord, podFilesDir: string): Sp
   run.volumes.forEach((path, i) => {
     entries.push(['imgvolume', join(run.dir, 'volumes', String(i)), path]);
   });
-  const own = new Set(config.mounts.map((m) => m.containerPath));
+  const own = new Set(config.mounts.map((m) => posix.normalize(m.containerPath)));
   const podFiles: [string, string][] = [
     ['hosts', '/etc/hosts'],
     ['resolv.conf', '/etc/resolv.conf'],
@@ -150,7 +150,7 @@ export function imageMountEntries(rec: ContainerRecord, podFilesDir: string): Sp
     entries.push(['mount', 'bind', join(podFilesDir, file), path, ro && path !== '/etc/hosts' ? 'ro' : 'rw']);
   }
   for (const m of sortMounts(config.mounts))
-    entries.push(['mount', 'bind', mountSource(m), m.containerPath, m.readOnly ? 'ro' : 'rw']);
+    entries.push(['mount', 'bind', mountSource(m), posix.normalize(m.containerPath), m.readOnly ? 'ro' : 'rw']);
   if (ro) entries.push(['rootro', '1']);
   return entries;
 }

@@ -12,11 +12,42 @@ export function mountSource(m: Mount): string {
   return m.subPath ? join(m.hostPath, m.subPath) : m.hostPath;
 }
 
+/**
+ * What runc lets a mount cover inside /proc (libcontainer/rootfs_linux.go checkProcMount): the files lxcfs
+ * emulates. Anything else there could hide the kernel's own files from the process (its LSM attributes, its
+ * sysctls) and is refused.
+ */
+const validProcMounts = new Set([
+  '/proc/cpuinfo',
+  '/proc/diskstats',
+  '/proc/meminfo',
+  '/proc/stat',
+  '/proc/swaps',
+  '/proc/uptime',
+  '/proc/loadavg',
+  '/proc/slabinfo',
+  '/proc/net/dev',
+  '/proc/sys/kernel/ns_last_pid',
+  '/proc/sys/crypto/fips_enabled',
+]);
+
+/** runc's refusal of a volume mounted over /proc or inside it, judged on the normalised path (`/a/../proc`). */
+function procMountProblem(containerPath: string): string | undefined {
+  const dest = posix.normalize(containerPath).replace(/(.)\/+$/, '$1');
+  if (dest === '/proc') return `${JSON.stringify(dest)} cannot be mounted because it is not of type proc`;
+  if (dest.startsWith('/proc/') && !validProcMounts.has(dest))
+    return `${JSON.stringify(dest)} cannot be mounted because it is inside /proc`;
+  return undefined;
+}
+
 /** Why these mounts cannot be made, or undefined. */
 export function mountProblem(mounts: readonly Mount[]): string | undefined {
   for (const m of mounts) {
     if (!isAbsolute(m.containerPath))
       return `mount ${JSON.stringify(m.containerPath)}: the container path must be absolute`;
+    const proc = procMountProblem(m.containerPath);
+    if (proc !== undefined)
+      return `error mounting ${JSON.stringify(mountSource(m))} to rootfs at ${JSON.stringify(m.containerPath)}: ${proc}`;
     if (!existsSync(mountSource(m)))
       return `mount ${m.containerPath}: the host path ${mountSource(m)} does not exist`;
   }

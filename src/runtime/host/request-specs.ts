@@ -2,7 +2,7 @@
 // spec entries (spec.ts). The shim's modes (podrun-shim.pl) read them.
 
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { DEFAULT_PATH } from '../image-process.js';
 import { attachEntries } from './attach.js';
 import { imageMountEntries, imageProcessEntries } from './image-container.js';
@@ -113,7 +113,7 @@ export function startEntries(
     if (existsSync('/etc/hostname')) entries.push(['remountro', '/etc/hostname']);
   }
   for (const m of sortMounts(config.mounts))
-    entries.push(['mount', 'bind', mountSource(m), m.containerPath, m.readOnly ? 'ro' : 'rw']);
+    entries.push(['mount', 'bind', mountSource(m), posix.normalize(m.containerPath), m.readOnly ? 'ro' : 'rw']);
   if (ro) entries.push(['rootro', '1']);
   entries.push(...processEntries(rec, sandbox.config.hostname, exe, argv));
   for (const f of rec.cgroups.oomFiles) entries.push(['oomfile', f]);
