@@ -6,7 +6,13 @@ import { cloneJson } from '../store/json-clone.js';
 import { knownKindNames, resolveKind } from './kinds.js';
 import { STRUCTS } from './schema/types.generated.js';
 import type { KubeObject } from './types.js';
-import { type FieldError, notSupported, required, typeInvalid } from './validation/field-error.js';
+import {
+  type FieldError,
+  notSupported,
+  OMIT_VALUE,
+  required,
+  typeInvalid,
+} from './validation/field-error.js';
 import { child, index, key } from './validation/path.js';
 
 export interface DecodeResult {
@@ -179,7 +185,8 @@ function decodeValue(value: unknown, d: TypeDesc, at: At | undefined, ctx: Ctx):
     case 'leaf': {
       const out = decodeLeaf(value, d.type);
       if (out !== BAD) return out;
-      ctx.errors.push(typeInvalid(render(at), value, badDetail));
+      // Bytes are opaque data (a Secret's values, binaryData): the error names the field, never the content.
+      ctx.errors.push(typeInvalid(render(at), d.type === 'bytes' ? OMIT_VALUE : value, badDetail));
       return undefined;
     }
     case 'array': {

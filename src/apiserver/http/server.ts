@@ -17,7 +17,7 @@ import type { ContainerLogSource } from '../../kubelet/types.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { ADMIN_USER, ANONYMOUS_USER, setRequestUser, type UserInfo } from '../authn/user.js';
-import { badRequest, pathNotFound, unauthorized } from '../errors.js';
+import { ApiError, badRequest, pathNotFound, unauthorized } from '../errors.js';
 import type { Registry } from '../registry.js';
 import { type ServiceAccountTokens, TokenInvalidError } from '../serviceaccount/tokens.js';
 import { handlePortForwardUpgrade } from '../streaming/portforward/upgrade.js';
@@ -170,8 +170,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     // A wrong token is refused everywhere; no token at all is anonymous, allowed only on the public paths.
-    setRequestUser(req, await authenticate(req.headers.authorization, path));
+    const user = await authenticate(req.headers.authorization, path);
+    setRequestUser(req, user);
     const method = req.method ?? 'GET';
+    // system:public-info-viewer grants anonymous users `get` on the public paths, nothing else.
+    if (user === ANONYMOUS_USER && method !== 'GET' && method !== 'HEAD') {
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `forbidden: User "${user.username}" cannot ${method.toLowerCase()} path "${path}"`,
+        {},
+      );
+    }
     if (path.startsWith(PODRUN_API_PREFIX)) {
       if (!options.images) throw pathNotFound();
       return handleImageEndpoints(options.images, req, res, path);

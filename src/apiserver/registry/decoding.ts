@@ -9,6 +9,7 @@ import {
   decodeObject,
   type FieldError,
   formatFieldError,
+  OMIT_VALUE,
   validateObject,
   validateUpdate,
 } from '../api-deps.js';
@@ -86,7 +87,12 @@ export function decodeBody(
   options: WriteOptions,
   source: 'body' | 'patch' = 'body',
 ): KubeObject {
-  const { object, unknownFields, errors } = decodeObject(input);
+  const { object, unknownFields, errors: decodeErrors } = decodeObject(input);
+  // A Secret's values never come back in an error, whatever is wrong with them.
+  const errors =
+    r.kind === 'Secret'
+      ? decodeErrors.map((e) => (/^(data|stringData)\[/.test(e.field) ? { ...e, badValue: OMIT_VALUE } : e))
+      : decodeErrors;
   if (errors.length > 0 || !object) {
     const why =
       errors.length > 0
@@ -112,7 +118,21 @@ export function decodeBody(
   out.apiVersion = input.apiVersion;
   out.kind = input.kind;
   out.metadata ??= {};
+  if (r.kind === 'Secret' && r.group === '') mergeStringData(out);
   return out;
+}
+
+/**
+ * `stringData` is write-only: the conversion to the internal Secret writes each value into `data` (base64 on
+ * the wire), over a value of the same key, so it is never stored or returned (Convert_v1_Secret_To_core_Secret).
+ */
+function mergeStringData(secret: KubeObject): void {
+  const strings = secret.stringData as Record<string, string> | undefined;
+  if (strings === undefined) return;
+  const data = (secret.data ?? {}) as Record<string, string>;
+  for (const [k, v] of Object.entries(strings)) data[k] = Buffer.from(v, 'utf8').toString('base64');
+  secret.data = data;
+  delete secret.stringData;
 }
 
 /** Validation (of an update when `old` is given) as a 422 Invalid with one cause per field error. */
