@@ -7,7 +7,7 @@
 // The image is busybox-static written as an OCI layout and pushed with skopeo; no network beyond loopback.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { push, startRegistry } from '../test/images/registry-fixtures.js';
@@ -51,24 +51,61 @@ function podmanPodYaml(image: string, name: string): string {
   );
 }
 
+/**
+ * A containers.conf for podman here: podman as root raises RLIMIT_NOFILE and RLIMIT_NPROC to 1048576 and
+ * 4194304, which needs CAP_SYS_RESOURCE (a container sandbox may not have it: crun then fails with `setrlimit
+ * RLIMIT_NOFILE: Operation not permitted`), so the limits asked stay within this process's; and runc, when
+ * installed, because crun refuses a hybrid cgroup v1/v2 layout ("cgroups in hybrid mode not supported").
+ */
+function podmanConf(dir: string): { file: string; notes: string[] } {
+  const limits = readFileSync('/proc/self/limits', 'utf8');
+  const hard = (what: string) =>
+    Number(new RegExp(`^${what}\\s+\\S+\\s+(\\d+)`, 'm').exec(limits)?.[1] ?? 1024);
+  const nofile = hard('Max open files');
+  const lines = ['[containers]', `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=4096:4096"]`];
+  const notes = [
+    `podman ran with default_ulimits nofile=${nofile} (this process's hard limit) and nproc=4096`,
+  ];
+  if (spawnSync('runc', ['--version']).status === 0) {
+    lines.push('[engine]', 'runtime = "runc"');
+    notes.push('and the runc OCI runtime (crun refuses hybrid cgroups)');
+  }
+  const file = join(dir, 'containers.conf');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return { file, notes };
+}
+
+/**
+ * podman 4.3 (Debian 12's) waits for conmon after each init container exits and gives up only after 20 s
+ * (containers/podman#16343, "Exceeded conmon timeout waiting for container … to exit" in its debug log).
+ */
+const CONMON_TIMEOUT = /Exceeded conmon timeout waiting for container/g;
+const CONMON_TIMEOUT_MS = 20_000;
+
 /** `podman kube play` until it returns (the init containers have run, the app is started), in ms. */
-function podmanOnce(file: string, name: string): number {
+function podmanOnce(file: string, name: string, conf: string): { ms: number; conmonWaits: number } {
   const t0 = nowMs();
+  const env = { ...process.env, CONTAINERS_CONF: conf };
   try {
-    const r = spawnSync('podman', ['kube', 'play', '--replace', file], {
+    const r = spawnSync('podman', ['--log-level=debug', 'kube', 'play', '--replace', file], {
       encoding: 'utf8',
       timeout: 120_000,
+      env,
     });
     const took = nowMs() - t0;
-    if (r.status !== 0) throw new Error(`podman kube play failed: ${(r.stderr || r.stdout).trim()}`);
+    const errors = (r.stderr ?? '')
+      .split('\n')
+      .filter((l) => !l.includes('level=debug') && !l.includes('level=info'));
+    if (r.status !== 0) throw new Error(`podman kube play failed: ${(errors.join(' ') || r.stdout).trim()}`);
     const state = execFileSync('podman', ['pod', 'inspect', name, '--format', '{{.State}}'], {
       encoding: 'utf8',
+      env,
     }).trim();
     if (state !== 'Running') throw new Error(`podman pod ${name} is ${state} after kube play`);
-    return took;
+    return { ms: took, conmonWaits: (r.stderr ?? '').match(CONMON_TIMEOUT)?.length ?? 0 };
   } finally {
     // Also after a failed play, which leaves its pod created.
-    spawnSync('podman', ['kube', 'down', file], { timeout: 60_000 });
+    spawnSync('podman', ['kube', 'down', file], { timeout: 60_000, env });
   }
 }
 
@@ -148,11 +185,18 @@ export async function runImageStartupBench(o: ImageStartupOptions): Promise<Benc
       const file = join(work, 'podman-pod.yaml');
       writeFileSync(file, podmanPodYaml(local, 'bench-podman'));
       o.log(`podman kube play: ${o.podmanRuns} runs after a warm-up`);
+      const conf = podmanConf(work);
       try {
-        podmanOnce(file, 'bench-podman');
-        const times: number[] = [];
-        for (let i = 0; i < o.podmanRuns; i++) times.push(podmanOnce(file, 'bench-podman'));
-        const pr = median(times) / median(img);
+        podmanOnce(file, 'bench-podman', conf.file);
+        const runs: { ms: number; conmonWaits: number }[] = [];
+        for (let i = 0; i < o.podmanRuns; i++) runs.push(podmanOnce(file, 'bench-podman', conf.file));
+        const times = runs.map((r) => r.ms);
+        // The ratio is judged without podman's conmon waits: podrun must win by 10× against podman doing its
+        // work, not against a timeout of one podman release.
+        const working = runs.map((r) => r.ms - r.conmonWaits * CONMON_TIMEOUT_MS);
+        const waits = runs.reduce((n, r) => n + r.conmonWaits, 0);
+        const raw = median(times) / median(img);
+        const pr = median(working) / median(img);
         result.metrics.push(
           {
             name: `${podman.stdout.trim()}: \`podman kube play\` of the same pod, median of ${o.podmanRuns}`,
@@ -160,11 +204,28 @@ export async function runImageStartupBench(o: ImageStartupOptions): Promise<Benc
           },
           {
             name: 'ratio podman / podrun (image pods, medians)',
-            value: `${pr.toFixed(1)}×`,
-            target: '≥ 10×',
-            verdict: check(pr >= 10, full),
+            value: `${raw.toFixed(1)}×`,
           },
         );
+        if (waits > 0) {
+          result.metrics.push({
+            name: "the same without podman's conmon waits (20 s each)",
+            value: `${ms(median(working))}, ${pr.toFixed(1)}× podrun`,
+            target: '≥ 10×',
+            verdict: check(pr >= 10, full),
+          });
+          result.notes.push(
+            `podman waited out conmon's 20 s timeout ${waits} times in ${o.podmanRuns} runs (after init containers: containers/podman#16343, in Debian 12's podman 4.3); the verdict is on podman's time without those waits.`,
+          );
+        } else {
+          result.metrics[result.metrics.length - 1] = {
+            name: 'ratio podman / podrun (image pods, medians)',
+            value: `${raw.toFixed(1)}×`,
+            target: '≥ 10×',
+            verdict: check(raw >= 10, full),
+          };
+        }
+        result.notes.push(`${conf.notes.join(', ')}.`);
       } catch (e) {
         result.notes.push(`podman kube play could not run here: ${(e as Error).message.split('\n')[0]}`);
       }
