@@ -140,7 +140,10 @@ export function startExecStream(
       started = true;
       resolve(stream);
     };
+    let reported: ((code: number) => void) | undefined;
     const done = new Promise<number | undefined>((resolveDone) => {
+      // The shim's report is the end: its own exit (perl tearing down) comes after and adds nothing.
+      reported = resolveDone;
       child.on('close', (code, signal) => {
         if (!started)
           settleStart?.(report.trim() || `the shim ended (${signal ?? code}) before the command ran`);
@@ -158,7 +161,10 @@ export function startExecStream(
         report = report.slice(nl + 1);
         if (line === 'ok') settleStart?.();
         else if (line.startsWith('err ')) settleStart?.(line.slice(4));
-        else if (line.startsWith('exit ')) exitCode = Number(line.slice(5));
+        else if (line.startsWith('exit ')) {
+          exitCode = Number(line.slice(5));
+          reported?.(exitCode);
+        }
       }
     });
     const stream: ContainerStream = {
@@ -172,7 +178,9 @@ export function startExecStream(
       done,
       close() {
         // The shim SIGKILLs the command on SIGTERM.
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        // Not once the shim has reported the end: it is exiting on its own, its command already reaped.
+        if (exitCode === undefined && child.exitCode === null && child.signalCode === null)
+          child.kill('SIGTERM');
       },
     };
   });
