@@ -138,7 +138,7 @@ spec:
     assert.match(done.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
   });
 
-  test('over SPDY (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false): exit codes, stdin, a terminal, attach, the refusals', async () => {
+  test('over SPDY (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false): exit codes, stdin, a terminal, attach, cp, the refusals', async () => {
     const spdy = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
     const exec = (args: string[], input?: string) =>
       kubectlWith(KUBECTL, ['exec', ...args], { env: spdy, ...(input === undefined ? {} : { input }) });
@@ -183,6 +183,18 @@ spec:
     await pollPod(k(), 'att-spdy', running, 'pod att-spdy to run');
     const att = await kubectlWith(KUBECTL, ['attach', '-i', 'att-spdy'], { env: spdy, input: 'hi\n' });
     assert.deepEqual([att.code, att.stdout], [0, 'got hi\nend\n']);
+    // cp is tar through exec: into the pod it needs stdin's end (its stream's FIN).
+    const src = join(work, 'spdy.bin');
+    const back = join(work, 'spdy-back.bin');
+    writeFileSync(src, randomBytes(1024 * 1024));
+    for (const args of [
+      ['cp', '-c', 'main', src, 'x:/tmp/spdy.bin'],
+      ['cp', '-c', 'main', 'x:/tmp/spdy.bin', back],
+    ]) {
+      const r = await kubectlWith(KUBECTL, args, { env: spdy });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.ok(readFileSync(src).equals(readFileSync(back)));
   });
 
   test('debug -it --target: a shell in an ephemeral container at a terminal, over WebSocket and SPDY', async () => {
