@@ -1,11 +1,13 @@
 // `npm run bench [-- NAME...]`: runs every benchmark (or the named ones), prints a summary and rewrites
 // their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host),
 // host-services (or services), host-startup-services (or startup-services), service-traffic (or traffic), dns,
-// image-pod-startup (or images), image-pull (or pull).
+// image-pod-startup (or images), image-pull (or pull), kubectl-exec (or exec),
+// kubectl-port-forward (or port-forward).
 // Sizes come from the environment (see docs/benchmarks.md); `--no-write` leaves the document alone.
 import { join } from 'node:path';
 import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
 import { dnsOptionsFromEnv, runDnsBench } from './dns.js';
+import { execOptionsFromEnv, runExecBench } from './exec.js';
 import { hostOptionsFromEnv, runHostBench } from './host-pod-startup.js';
 import { runServicesBench, servicesOptionsFromEnv } from './host-services.js';
 import { runStartupServicesBench, startupServicesOptionsFromEnv } from './host-startup-services.js';
@@ -14,6 +16,7 @@ import { imagePullOptionsFromEnv, runImagePullBench } from './image-pull.js';
 import { runCleanups } from './lib/cleanup.js';
 import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.js';
 import { REPO_ROOT } from './lib/server.js';
+import { portForwardOptionsFromEnv, runPortForwardBench } from './port-forward.js';
 import { runTrafficBench, trafficOptionsFromEnv } from './service-traffic.js';
 
 const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResult>> = {
@@ -25,6 +28,8 @@ const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResu
   'service-traffic': (log) => runTrafficBench(trafficOptionsFromEnv(process.env, log)),
   'image-pod-startup': (log) => runImageStartupBench(imageStartupOptionsFromEnv(process.env, log)),
   'image-pull': (log) => runImagePullBench(imagePullOptionsFromEnv(process.env, log)),
+  'kubectl-exec': (log) => runExecBench(execOptionsFromEnv(process.env, log)),
+  'kubectl-port-forward': (log) => runPortForwardBench(portForwardOptionsFromEnv(process.env, log)),
 };
 const ALIASES: Record<string, string> = {
   host: 'host-pod-startup',
@@ -34,6 +39,8 @@ const ALIASES: Record<string, string> = {
   traffic: 'service-traffic',
   images: 'image-pod-startup',
   pull: 'image-pull',
+  exec: 'kubectl-exec',
+  'port-forward': 'kubectl-port-forward',
 };
 
 const args = process.argv.slice(2);

@@ -14,11 +14,12 @@ export function kubectl(
   kubeconfig: string,
   cacheDir: string,
   timeoutMs = 120_000,
+  env: Record<string, string> = {},
 ): Promise<KubectlRun> {
   return new Promise((resolve, reject) => {
     const start = now();
     const child = spawn('kubectl', [`--cache-dir=${cacheDir}`, ...args], {
-      env: { ...process.env, KUBECONFIG: kubeconfig },
+      env: { ...process.env, KUBECONFIG: kubeconfig, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

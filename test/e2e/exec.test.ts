@@ -1,5 +1,6 @@
 // Real kubectl (and the Python client) against `podrun serve` for the streaming subresources: exec (exit
-// codes, stdin, a TTY through `script`, the refusals), cp both ways, run --rm -i, and attach.
+// codes, stdin, a TTY through `script`, the refusals) over WebSocket and over SPDY, cp both ways, run --rm -i,
+// attach, and debug -it with an ephemeral container at a terminal.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -137,15 +138,117 @@ spec:
     assert.match(done.stderr, /cannot exec into a container in a completed pod; current phase is Succeeded/);
   });
 
-  test('a client that only speaks SPDY is told why', async () => {
-    const r = await kubectlWith(KUBECTL, ['exec', 'x', '-c', 'main', '--', 'true'], {
-      env: { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' },
-    });
-    assert.equal(r.code, 1);
-    assert.match(
-      r.stderr,
-      /Error from server \(BadRequest\): podrun serves pods\/exec over WebSocket only, not SPDY/,
+  test('over SPDY (KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false): exit codes, stdin, a terminal, attach, cp, the refusals', async () => {
+    const spdy = { KUBECTL_REMOTE_COMMAND_WEBSOCKETS: 'false' };
+    const exec = (args: string[], input?: string) =>
+      kubectlWith(KUBECTL, ['exec', ...args], { env: spdy, ...(input === undefined ? {} : { input }) });
+    // The POST upgrade is what ran, not a WebSocket.
+    const proof = await exec(['-v=6', 'x', '-c', 'main', '--', 'true']);
+    assert.equal(proof.code, 0, proof.stderr);
+    assert.match(proof.stderr, /POST https:\/\/\S+\/pods\/x\/exec\?\S+ 101 Switching Protocols/);
+    assert.doesNotMatch(proof.stderr, /GET https:\/\/\S+\/exec|websocket/i);
+    const r = await exec(['x', '-c', 'main', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.deepEqual(r, { code: 3, stdout: 'out\n', stderr: 'err\ncommand terminated with exit code 3\n' });
+    assert.equal((await exec(['x', '-c', 'main', '--', 'sh', '-c', 'kill -9 $$'])).code, 137);
+    const piped = await exec(['-i', 'x', '-c', 'main', '--', 'sh', '-c', 'cat; echo done'], 'a\nb\n');
+    assert.deepEqual([piped.code, piped.stdout], [0, 'a\nb\ndone\n']);
+    const cmd = `stty rows 40 cols 100; KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false ${KUBECTL} exec -it x -c main -- sh -c 'tty; stty size; exit 4'`;
+    const tty = await underTerminal(cmd);
+    assert.equal(tty.code, 4, tty.stdout + tty.stderr);
+    assert.match(tty.stdout, /\/dev\/pts\/\d+\r\n40 100\r\n/);
+    // The kubelet refuses a container that is not running before the switch, in plain text.
+    const stopped = await exec(['x', '-c', 'side', '--', 'true']);
+    assert.deepEqual(
+      [stopped.code, stopped.stderr],
+      [1, 'error: unable to upgrade connection: container not found ("side")\n'],
     );
+    const nope = await exec(['x', '-c', 'nope', '--', 'true']);
+    assert.equal(nope.stderr, 'Error from server (BadRequest): container nope is not valid for pod x\n');
+    const missing = await exec(['x', '-c', 'main', '--', 'no-such-binary']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^error: Internal error occurred: .*executable file not found in \$PATH/);
+    await k().apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: att-spdy}
+spec:
+  restartPolicy: Never
+  containers:
+    - name: c
+      image: busybox
+      stdin: true
+      stdinOnce: true
+      command: [sh, -c, '${MARK} while read l; do echo "got $l"; done; echo end']
+`);
+    await pollPod(k(), 'att-spdy', running, 'pod att-spdy to run');
+    const att = await kubectlWith(KUBECTL, ['attach', '-i', 'att-spdy'], { env: spdy, input: 'hi\n' });
+    assert.deepEqual([att.code, att.stdout], [0, 'got hi\nend\n']);
+    // cp is tar through exec: into the pod it needs stdin's end (its stream's FIN).
+    const src = join(work, 'spdy.bin');
+    const back = join(work, 'spdy-back.bin');
+    writeFileSync(src, randomBytes(1024 * 1024));
+    for (const args of [
+      ['cp', '-c', 'main', src, 'x:/tmp/spdy.bin'],
+      ['cp', '-c', 'main', 'x:/tmp/spdy.bin', back],
+    ]) {
+      const r = await kubectlWith(KUBECTL, args, { env: spdy });
+      assert.equal(r.code, 0, r.stderr);
+    }
+    assert.ok(readFileSync(src).equals(readFileSync(back)));
+  });
+
+  test('debug -it --target: a shell in an ephemeral container at a terminal, over WebSocket and SPDY', async () => {
+    for (const [name, websockets] of [
+      ['dbg-ws', 'true'],
+      ['dbg-spdy', 'false'],
+    ] as const) {
+      const child = spawn(
+        'script',
+        [
+          '-q',
+          '-e',
+          '-c',
+          `stty rows 30 cols 90; ${KUBECTL} debug -it x --image=busybox --target=main -c ${name} -- sh`,
+          '/dev/null',
+        ],
+        {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          env: {
+            ...process.env,
+            KUBECONFIG: cluster.serve.kubeconfig,
+            KUBECTL_REMOTE_COMMAND_WEBSOCKETS: websockets,
+          },
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString('utf8');
+      });
+      const closed = once(child, 'close');
+      await poll(
+        () => (out.includes("If you don't see a command prompt") ? true : undefined),
+        `kubectl debug (${name}) to be attached`,
+      );
+      // Typed at the prompt: the target's PID 1 is visible (its process namespace is shared), and the answer
+      // is the shell's own output, not the terminal's echo of what was typed.
+      child.stdin.write("tr '\\0' ' ' </proc/1/cmdline; echo; echo answer-$((6*7))\r");
+      await poll(() => (out.includes('answer-42') ? true : undefined), `the shell in ${name} to answer`);
+      child.stdin.write('exit 3\r');
+      const [code] = (await closed) as [number | null];
+      assert.equal(code, 0, out);
+      assert.match(out, /Targeting container "main"/);
+      assert.match(out, /sh -c : [^\r\n]*trap "exit 0" TERM/);
+      const pod = await pollPod(
+        k(),
+        'x',
+        (p) =>
+          p.status?.ephemeralContainerStatuses?.find((c) => c.name === name)?.state?.terminated !== undefined,
+        `the ephemeral container ${name} to end`,
+      );
+      const status = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === name);
+      assert.equal(status?.state?.terminated?.exitCode, 3);
+      assert.equal(status?.restartCount, 0);
+    }
   });
 
   test('cp: a file into the pod and back, byte for byte', async () => {

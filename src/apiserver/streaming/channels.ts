@@ -42,22 +42,32 @@ export function decodeClientFrame(message: Buffer, protocol: RemoteCommandProtoc
   const body = message.subarray(1);
   if (channel === STDIN) return { kind: 'stdin', data: body };
   if (channel === RESIZE) {
-    // Go's json.Encoder output: {"Width":100,"Height":40}\n, possibly several per message.
-    const last = body.toString('utf8').trim().split('\n').pop() ?? '';
-    try {
-      const size = JSON.parse(last) as { Width?: unknown; Height?: unknown };
-      const width = Number(size.Width);
-      const height = Number(size.Height);
-      if (Number.isInteger(width) && Number.isInteger(height)) return { kind: 'resize', width, height };
-    } catch {
-      // fall through
-    }
-    return { kind: 'ignored', why: `bad resize record ${JSON.stringify(last)}` };
+    const size = parseResize(body.toString('utf8'));
+    return size
+      ? { kind: 'resize', ...size }
+      : { kind: 'ignored', why: `bad resize record ${JSON.stringify(body.toString('utf8'))}` };
   }
   if (channel === CLOSE && protocol === 'v5.channel.k8s.io' && body.length === 1) {
     return { kind: 'close', channel: body[0]! };
   }
   return { kind: 'ignored', why: `unknown channel ${channel}` };
+}
+
+/**
+ * The last complete size in resize records as Go's json.Encoder writes them (`{"Width":100,"Height":40}\n`, one
+ * or more), or undefined when there is none.
+ */
+export function parseResize(text: string): { width: number; height: number } | undefined {
+  const last = text.trim().split('\n').pop() ?? '';
+  try {
+    const size = JSON.parse(last) as { Width?: unknown; Height?: unknown };
+    const width = Number(size.Width);
+    const height = Number(size.Height);
+    if (Number.isInteger(width) && Number.isInteger(height)) return { width, height };
+  } catch {
+    // not a record
+  }
+  return undefined;
 }
 
 /** The Status bodies of the error channel. */

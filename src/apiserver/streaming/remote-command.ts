@@ -1,8 +1,11 @@
 // pods/exec and pods/attach: the API server's checks (pkg/registry/core/pod/strategy.go streamLocation), then
 // the kubelet's (server.go getExec/getAttach, kubelet_pods.go findContainer) and the stream itself, joined
-// to the runtime's Exec or Attach in this process. Errors found before the WebSocket handshake are the
-// apiserver's 4xx Status; errors after it (the container is not running, the command cannot start) go on the
-// error channel as an InternalError, as the 1.32 apiserver relays the kubelet's.
+// to the runtime's Exec or Attach in this process, over a WebSocket (the channel protocol, kubectl's default
+// since 1.30) or SPDY/3.1 (older kubectl, KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false, client-go's
+// NewSPDYExecutor). Errors found before the handshake are the apiserver's 4xx Status; after a WebSocket
+// handshake, a container that is not running and a command that cannot start go on the error channel as an
+// InternalError, as the 1.32 apiserver relays the kubelet's; over SPDY, which the apiserver passes through,
+// the kubelet's own not-running refusal comes before the upgrade.
 
 import type { Pod } from '../../api/types.js';
 import { runtimeContainerId } from '../../kubelet/logs/manager.js';
@@ -13,7 +16,15 @@ import { queryBool } from '../http/query.js';
 import { resolvePodContainer } from '../pod-container.js';
 import { chooseProtocol, REMOTE_COMMAND_PROTOCOLS } from './channels.js';
 import { serveChannels } from './serve-channels.js';
+import { SpdyConnection } from './spdy/connection.js';
+import { acceptSpdy, isSpdyUpgrade, negotiateSpdyProtocol, TextRefusal } from './spdy/handshake.js';
+import {
+  SPDY_REMOTE_COMMAND_PROTOCOLS,
+  type SpdyRemoteCommandProtocol,
+  spdyChannels,
+} from './spdy-channels.js';
 import { notWebSocket, type PodSubresourceRequest, type UpgradeRoute } from './upgrade.js';
+import { webSocketChannels } from './ws-channels.js';
 
 export interface RemoteCommandDeps {
   /** The pod, or a 404 ApiError. */
@@ -106,7 +117,7 @@ async function open(
   }
 }
 
-/** The route for `exec` (exec true) or `attach`. */
+/** The route for `exec` (exec true) or `attach`, over WebSocket or SPDY. */
 export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): UpgradeRoute {
   return async (r: PodSubresourceRequest) => {
     // The request's own errors first, on the SPDY POST too: kubectl shows the reply to its fallback, not
@@ -115,6 +126,35 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
     const pod = await deps.getPod(r.namespace, r.name);
     const container = resolvePodContainer(pod, parsed.container);
     if (!pod.spec?.nodeName) throw badRequest(`pod ${r.name} does not have a host assigned`);
+    const request: RemoteCommandRequest = { ...parsed, container };
+    const start = async (size?: TerminalSize): Promise<ContainerStream> => {
+      const id = runningContainerId(pod, container);
+      return open(deps, exec, id, container, request, size);
+    };
+    const options = { ...request, detachOnStdinEnd: !exec && detachOnStdinEnd(pod, container) };
+    const kind = exec ? 'exec' : 'attach';
+    if (isSpdyUpgrade(r.req)) {
+      const protocol = negotiateSpdyProtocol(
+        r.req,
+        SPDY_REMOTE_COMMAND_PROTOCOLS,
+      ) as SpdyRemoteCommandProtocol;
+      // The kubelet finds the container before it switches protocols, and answers a missing one with its
+      // plain-text 500 (streaming.WriteError), which the apiserver relays: kubectl prints `error: unable to
+      // upgrade connection: container not found ("side")`.
+      try {
+        runningContainerId(pod, container);
+      } catch (e) {
+        if (e instanceof StreamFailure) throw new TextRefusal(500, e.message);
+        throw e;
+      }
+      acceptSpdy(r.socket, r.head, protocol);
+      const conn = new SpdyConnection(r.socket);
+      conn.on('error', () => {});
+      void spdyChannels(conn, protocol, request)
+        .then((channels) => serveChannels(channels, options, start, kind))
+        .catch(() => conn.destroy());
+      return;
+    }
     const refusal = notWebSocket(r.req, r.subresource);
     if (refusal) throw refusal;
     const offered = r.req.headers['sec-websocket-protocol'];
@@ -124,19 +164,8 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
         `pods/${r.subresource} speaks the WebSocket subprotocols ${REMOTE_COMMAND_PROTOCOLS.join(', ')}; the client offered ${offered ?? 'none'}`,
       );
     }
-    const request: RemoteCommandRequest = { ...parsed, container };
-    const start = async (size?: TerminalSize): Promise<ContainerStream> => {
-      const id = runningContainerId(pod, container);
-      return open(deps, exec, id, container, request, size);
-    };
     r.upgrade(protocol, (ws) => {
-      serveChannels(
-        ws,
-        protocol,
-        { ...request, detachOnStdinEnd: !exec && detachOnStdinEnd(pod, container) },
-        start,
-        exec ? 'exec' : 'attach',
-      ).catch(() => ws.terminate());
+      serveChannels(webSocketChannels(ws, protocol), options, start, kind).catch(() => ws.terminate());
     });
   };
 }

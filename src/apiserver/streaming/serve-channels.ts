@@ -1,17 +1,14 @@
-// One exec or attach over an upgraded WebSocket: client frames to the process (stdin, resize, close), its
-// output to the client, and at the end the Status on the error channel followed by a normal close (code
-// 1000: client-go reports any other close, even after a Success, as an error).
+// One exec or attach, whatever carries it: the client's frames to the process (stdin, resize, stdin's close),
+// its output to the client, and at the end the Status. The transports (ws-channels.ts for the WebSocket
+// channel protocol, spdy-channels.ts for SPDY streams) only turn their own framing into ClientFrames and
+// output calls; what an exec or attach means is here, once.
 
 import type { Readable } from 'node:stream';
-import type { WebSocket } from 'ws';
 import type { ContainerStream, StreamOptions, TerminalSize } from '../../runtime/types.js';
 import {
-  decodeClientFrame,
-  ERROR,
-  encodeFrame,
+  type ClientFrame,
   execEndStatus,
   internalErrorStatus,
-  type RemoteCommandProtocol,
   STDERR,
   STDIN,
   STDOUT,
@@ -22,6 +19,22 @@ import {
 /** How a stream ended, for tests and logs. */
 export interface StreamEnd {
   status: StreamStatus;
+}
+
+/** The client's side of one exec or attach, as the transport carries it. */
+export interface ClientChannels {
+  /** Registers the two handlers; called once, before anything else. */
+  listen(onFrame: (frame: ClientFrame) => void, onGone: () => void): void;
+  /** Whether output can still be sent. */
+  readonly open: boolean;
+  /** Sends output; false when the client is behind (then `whenCaughtUp` says when to go on). */
+  send(channel: typeof STDOUT | typeof STDERR, data: Buffer): boolean;
+  whenCaughtUp(resume: () => void): void;
+  /** Stops reading the client's input until `resumeInput` (the process reads stdin slower than it comes). */
+  pauseInput(): void;
+  resumeInput(): void;
+  /** Sends the Status, then ends the connection the way the transport's clients expect. */
+  finish(status: StreamStatus): void;
 }
 
 export interface ChannelOptions extends StreamOptions {
@@ -35,9 +48,6 @@ export interface ChannelOptions extends StreamOptions {
 /** How long a terminal command waits for the client's first window size. */
 const FIRST_SIZE_WAIT_MS = 1000;
 
-/** Past this much unsent output, the process's output waits for the client. */
-const HIGH_WATER = 4 * 1024 * 1024;
-
 function ended(stream: Readable | null): Promise<void> {
   if (!stream || stream.readableEnded || stream.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
@@ -47,8 +57,7 @@ function ended(stream: Readable | null): Promise<void> {
 }
 
 export async function serveChannels(
-  ws: WebSocket,
-  protocol: RemoteCommandProtocol,
+  client: ClientChannels,
   options: ChannelOptions,
   start: (size?: TerminalSize) => Promise<ContainerStream>,
   kind: 'exec' | 'attach',
@@ -57,7 +66,7 @@ export async function serveChannels(
   let clientGone = false;
   let paused = false;
   let detach: (() => void) | undefined;
-  const early: Buffer[] = [];
+  const early: ClientFrame[] = [];
   let sized: ((size: TerminalSize | undefined) => void) | undefined;
   // A terminal command starts at the client's size (kubectl sends it first), so that what it prints at once
   // (a prompt, `stty size`) fits; a client that sends none gets the default after a short wait.
@@ -69,28 +78,26 @@ export async function serveChannels(
         sized = undefined;
         resolve(size);
       };
-      const i = early.findIndex((m) => decodeClientFrame(m, protocol).kind === 'resize');
+      const i = early.findIndex((f) => f.kind === 'resize');
       if (i >= 0) {
-        const f = decodeClientFrame(early.splice(i, 1)[0]!, protocol);
+        const f = early.splice(i, 1)[0]!;
         if (f.kind === 'resize') sized({ width: f.width, height: f.height });
       }
     });
-  const onFrame = (message: Buffer) => {
+  const onFrame = (frame: ClientFrame) => {
     if (!stream) {
-      const f = sized ? decodeClientFrame(message, protocol) : undefined;
-      if (sized && f?.kind === 'resize') sized({ width: f.width, height: f.height });
-      else early.push(message);
+      if (sized && frame.kind === 'resize') sized({ width: frame.width, height: frame.height });
+      else early.push(frame);
       return;
     }
-    const frame = decodeClientFrame(message, protocol);
     if (frame.kind === 'stdin') {
       if (stream.stdin && !stream.stdin.writableEnded && !stream.stdin.write(frame.data) && !paused) {
-        // Messages already received still arrive while paused: one wait for 'drain' covers them.
+        // Frames already received still arrive while paused: one wait for 'drain' covers them.
         paused = true;
-        ws.pause();
+        client.pauseInput();
         stream.stdin.once('drain', () => {
           paused = false;
-          ws.resume();
+          client.resumeInput();
         });
       }
     } else if (frame.kind === 'resize') {
@@ -100,21 +107,13 @@ export async function serveChannels(
       if (options.detachOnStdinEnd) detach?.();
     }
   };
-  // Text messages count too, as in the kubelet's wsstream: the Python client sends stdin given as str in them.
-  ws.on('message', (data) => {
-    onFrame(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer));
-  });
-  ws.on('close', () => {
+  client.listen(onFrame, () => {
     clientGone = true;
     stream?.close();
   });
-  ws.on('error', () => {});
 
   const finish = (status: StreamStatus): StreamEnd => {
-    if (ws.readyState === ws.OPEN) {
-      ws.send(encodeFrame(ERROR, JSON.stringify(status)));
-      ws.close(1000);
-    }
+    if (client.open) client.finish(status);
     return { status };
   };
 
@@ -128,17 +127,12 @@ export async function serveChannels(
     return { status: successStatus() };
   }
   const s = stream;
-  const forward = (source: Readable | null, channel: number) => {
+  const forward = (source: Readable | null, channel: typeof STDOUT | typeof STDERR) => {
     source?.on('data', (chunk: Buffer) => {
-      if (ws.readyState !== ws.OPEN) return;
-      ws.send(encodeFrame(channel, chunk));
-      if (ws.bufferedAmount > HIGH_WATER) {
+      if (!client.open) return;
+      if (!client.send(channel, chunk)) {
         source.pause();
-        const wait = () => {
-          if (ws.readyState !== ws.OPEN || ws.bufferedAmount <= HIGH_WATER / 2) source.resume();
-          else setTimeout(wait, 10);
-        };
-        setTimeout(wait, 10);
+        client.whenCaughtUp(() => source.resume());
       }
     });
   };
@@ -151,7 +145,7 @@ export async function serveChannels(
   const detached = new Promise<void>((resolve) => {
     detach = resolve;
   });
-  for (const m of early.splice(0)) onFrame(m);
+  for (const f of early.splice(0)) onFrame(f);
 
   const code = await Promise.race([
     Promise.all([s.done, ended(s.stdout), ended(s.stderr)]).then(([c]) => c),

@@ -9,6 +9,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { type ApiError, badRequest, pathNotFound, unauthorized } from '../errors.js';
 import { decodePathSegments } from '../http/paths.js';
 import { errorStatus } from '../http/respond.js';
+import { TextRefusal } from './spdy/handshake.js';
 
 /** A pods subresource request, parsed: `/api/v1/namespaces/{namespace}/pods/{name}/{subresource}`. */
 export interface PodSubresourceRequest {
@@ -44,6 +45,15 @@ export interface UpgradeDispatcher {
 /** Writes `err`'s Status as the whole HTTP answer on a socket that has not been upgraded. */
 export function refuseUpgrade(socket: Duplex, err: unknown): void {
   if (socket.destroyed) return;
+  if (err instanceof TextRefusal) {
+    // http.Error's shape: text with a newline.
+    const text = `${err.message}\n`;
+    socket.end(
+      `HTTP/1.1 ${err.code} ${statusText(err.code)}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+        `X-Content-Type-Options: nosniff\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+    return;
+  }
   const status = errorStatus(err);
   const body = `${JSON.stringify(status)}\n`;
   socket.end(
@@ -63,19 +73,12 @@ function statusText(code: number): string {
   return texts[code] ?? 'Error';
 }
 
-/** Why a request without a WebSocket handshake is refused (kubectl's SPDY fallback lands here). */
+/** Why a request that is neither a WebSocket handshake nor a SPDY upgrade is refused. */
 export function notWebSocket(req: IncomingMessage, subresource: string): ApiError | undefined {
   const upgrade = (req.headers.upgrade ?? '').toLowerCase();
   if (upgrade === 'websocket' && req.method === 'GET') return undefined;
-  if (upgrade.startsWith('spdy/')) {
-    return badRequest(
-      `podrun serves pods/${subresource} over WebSocket only, not SPDY: use kubectl 1.30 or later without ` +
-        `KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false (or KUBECTL_PORT_FORWARD_WEBSOCKETS=false), or a client that ` +
-        `speaks the v5.channel.k8s.io or v4.channel.k8s.io WebSocket protocol`,
-    );
-  }
   return badRequest(
-    `pods/${subresource} needs a WebSocket upgrade (GET with Upgrade: websocket), not ${upgrade}`,
+    `pods/${subresource} needs a WebSocket upgrade (GET with Upgrade: websocket) or SPDY/3.1 (POST with Upgrade: SPDY/3.1), not ${req.method} with Upgrade: ${upgrade}`,
   );
 }
 

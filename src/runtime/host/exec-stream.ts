@@ -1,8 +1,13 @@
 // Streaming exec (`kubectl exec`): the shim's `execstream` mode runs the command in the container's
 // namespaces with this process's pipes as its stdio (or a pseudo-terminal the shim relays), and a socket on
 // fd 3 that carries the request in, the resize records in, and the start report and exit code out.
+//
+// One such shim is kept started ahead (ExecShims): perl's start and the shim's compilation (most of an exec's
+// cost on the server, several ms) happen before the request, and the request only writes its spec. The spare
+// has every stdio as a pipe; what a request does not use is closed or drained (an exec without stdin gets
+// /dev/null from the shim, as when the pipe was not made).
 
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { type ContainerStream, RuntimeError, type StreamOptions, type TerminalSize } from '../types.js';
@@ -25,10 +30,11 @@ function streamSpec(
   hostname: string | undefined,
   cmd: string[],
   tty: boolean,
+  stdin: boolean,
   size: TerminalSize | undefined,
 ): string {
   const target = ['pid', String(rec.pid)] as const;
-  const extra: SpecEntry[] = tty ? [['tty', '1']] : [];
+  const extra: SpecEntry[] = tty ? [['tty', '1']] : stdin ? [] : [['nostdin', '1']];
   if (tty && size && size.width >= 1 && size.height >= 1) {
     extra.push(['rows', String(Math.floor(size.height))], ['cols', String(Math.floor(size.width))]);
   }
@@ -48,20 +54,72 @@ function streamSpec(
   ]);
 }
 
+/** A shim in execstream mode started ahead, waiting for its spec on fd 3; one is kept ready. */
+export class ExecShims {
+  #spare: ChildProcess | undefined;
+  #closed = false;
+
+  constructor(
+    readonly perl: string,
+    readonly shim: string,
+  ) {}
+
+  /** A started shim for one exec (the spare when there is a live one); a new spare follows its end. */
+  take(): ChildProcess {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    const child = spare && spare.exitCode === null && spare.signalCode === null ? spare : this.#spawn();
+    // The next spare is made once this exec is over: its fork and perl's start would otherwise compete with
+    // this exec for the CPU.
+    child.once('close', () => this.#refill());
+    return child;
+  }
+
+  /** Ends the spare (its fd 3 closing would end it too: the shim exits when nothing comes). */
+  close(): void {
+    this.#closed = true;
+    this.#spare?.kill('SIGKILL');
+    this.#spare = undefined;
+  }
+
+  #refill(): void {
+    if (this.#closed || this.#spare) return;
+    const spare = this.#spawn();
+    spare.once('exit', () => {
+      if (this.#spare === spare) this.#spare = undefined;
+    });
+    // An idle spare must not keep podrun's event loop alive.
+    spare.unref();
+    for (const s of spare.stdio) (s as (Duplex & { unref?: () => void }) | null)?.unref?.();
+    this.#spare = spare;
+  }
+
+  #spawn(): ChildProcess {
+    const child = spawn(this.perl, [this.shim, 'execstream'], {
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      env: {},
+    });
+    child.on('error', () => {});
+    return child;
+  }
+}
+
 /** Starts `cmd` in the running container `rec`; resolves once it runs, rejects when it cannot start. */
 export function startExecStream(
-  perl: string,
-  shim: string,
+  shims: ExecShims,
   rec: ContainerRecord,
   hostname: string | undefined,
   cmd: string[],
   options: StreamOptions,
 ): Promise<ContainerStream> {
-  const spec = streamSpec(rec, hostname, cmd, options.tty, options.size);
-  const child = spawn(perl, [shim, 'execstream'], {
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', options.tty ? 'ignore' : 'pipe', 'pipe'],
-    env: {},
-  });
+  const spec = streamSpec(rec, hostname, cmd, options.tty, options.stdin, options.size);
+  const child = shims.take();
+  // A spare was unreferenced while idle: this exec's lifetime is the event loop's business again.
+  child.ref();
+  for (const s of child.stdio) (s as (Duplex & { ref?: () => void }) | null)?.ref?.();
+  if (!options.stdin) child.stdin?.end();
+  // Under a terminal the command's output is the pty's, on stdout; the shim's stderr carries nothing for us.
+  if (options.tty) child.stderr?.resume();
   const ctl = child.stdio[3] as Duplex;
   ctl.on('error', () => {});
   child.stdin?.on('error', () => {});
@@ -82,14 +140,17 @@ export function startExecStream(
       started = true;
       resolve(stream);
     };
+    let reported: ((code: number) => void) | undefined;
     const done = new Promise<number | undefined>((resolveDone) => {
+      // The shim's report is the end: its own exit (perl tearing down) comes after and adds nothing.
+      reported = resolveDone;
       child.on('close', (code, signal) => {
         if (!started)
           settleStart?.(report.trim() || `the shim ended (${signal ?? code}) before the command ran`);
         resolveDone(exitCode ?? (signal ? 128 + signalNumber(signal) : (code ?? 1)));
       });
     });
-    child.on('error', (e) => settleStart?.(`cannot run ${perl}: ${e.message}`));
+    child.on('error', (e) => settleStart?.(`cannot run ${shims.perl}: ${e.message}`));
     ctl.setEncoding('utf8');
     ctl.on('data', (text: string) => {
       report += text;
@@ -100,7 +161,10 @@ export function startExecStream(
         report = report.slice(nl + 1);
         if (line === 'ok') settleStart?.();
         else if (line.startsWith('err ')) settleStart?.(line.slice(4));
-        else if (line.startsWith('exit ')) exitCode = Number(line.slice(5));
+        else if (line.startsWith('exit ')) {
+          exitCode = Number(line.slice(5));
+          reported?.(exitCode);
+        }
       }
     });
     const stream: ContainerStream = {
@@ -114,7 +178,9 @@ export function startExecStream(
       done,
       close() {
         // The shim SIGKILLs the command on SIGTERM.
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        // Not once the shim has reported the end: it is exiting on its own, its command already reaped.
+        if (exitCode === undefined && child.exitCode === null && child.signalCode === null)
+          child.kill('SIGTERM');
       },
     };
   });

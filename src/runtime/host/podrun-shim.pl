@@ -1206,6 +1206,7 @@ sub mode_execstream {
     close $ctl;
     eval {
       if ($tty) { close $master; take_pty($ptn); }
+      elsif ($spec{nostdin}) { open(STDIN, '<', '/dev/null') or die "/dev/null: $!\n"; }
       my $cwd = defined $spec{cwd} ? $spec{cwd} : '/';
       chdir($cwd) or chdir('/');
       set_credentials();

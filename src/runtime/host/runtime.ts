@@ -32,7 +32,7 @@ import { attachContainer } from './attach.js';
 import { type CgroupLayout, createContainerCgroups, detectCgroups, removeCgroups } from './cgroups.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
-import { startExecStream } from './exec-stream.js';
+import { ExecShims, startExecStream } from './exec-stream.js';
 import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { HostImages } from './host-images.js';
@@ -118,6 +118,8 @@ export class HostRuntime extends HostImages implements RuntimeService {
   readonly #ipam: Ipam;
   readonly #spec: SpecContext;
   readonly #perl: string;
+  /** Shims for streaming exec, one kept started ahead; made at the first exec. */
+  #execShims: ExecShims | undefined;
   readonly #ip: string;
   readonly #log: (message: string) => void;
   readonly #bootId = bootId();
@@ -270,6 +272,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     this.#watcher?.close();
     this.#watcher = undefined;
     this.#dialer.close();
+    this.#execShims?.close();
     this.#events.clear();
     this.#rules.close();
     await this.#server?.close();
@@ -659,7 +662,8 @@ export class HostRuntime extends HostImages implements RuntimeService {
 
   async exec(id: string, cmd: string[], options: StreamOptions): Promise<ContainerStream> {
     const { rec, hostname } = this.#execTarget(id, cmd);
-    return startExecStream(this.#perl, this.#shim, rec, hostname, cmd, options);
+    this.#execShims ??= new ExecShims(this.#perl, this.#shim);
+    return startExecStream(this.#execShims, rec, hostname, cmd, options);
   }
 
   async attach(id: string, options: StreamOptions): Promise<ContainerStream> {

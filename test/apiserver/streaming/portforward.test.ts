@@ -9,23 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { createDeflate, constants as zconst } from 'node:zlib';
 import type { Pod } from '../../../src/api/types.js';
 import { type ApiServer, startApiServer } from '../../../src/apiserver/http/server.js';
 import type { Registry } from '../../../src/apiserver/registry.js';
-import { SPDY3_DICTIONARY } from '../../../src/apiserver/streaming/portforward/spdy-dictionary.js';
-import {
-  controlFrame,
-  dataFrame,
-  FrameReader,
-  type SpdyFrame,
-  SYN_REPLY,
-  SYN_STREAM,
-  u32s,
-} from '../../../src/apiserver/streaming/portforward/spdy-frames.js';
-import { encodeHeaderBlock } from '../../../src/apiserver/streaming/portforward/spdy-headers.js';
+import { SYN_REPLY } from '../../../src/apiserver/streaming/spdy/frames.js';
 import { socketPair } from '../../../src/runtime/fake/fake-ports.js';
 import { FakeLogs, newRegistry, pod } from '../helpers.js';
+import { SpdyClient as Client } from './spdy-client.js';
 
 let server: ApiServer;
 let registry: Registry;
@@ -102,46 +92,6 @@ const SPDY_HEADERS = {
   Upgrade: 'SPDY/3.1',
   'X-Stream-Protocol-Version': 'portforward.k8s.io',
 };
-
-/** kubectl's side of the SPDY connection, reduced to what these tests send and read. */
-class Client {
-  readonly frames: SpdyFrame[] = [];
-  #reader = new FrameReader();
-  #deflate = createDeflate({ dictionary: SPDY3_DICTIONARY });
-  #out: Buffer[] = [];
-  #waiters: (() => void)[] = [];
-  constructor(readonly socket: Duplex) {
-    this.#deflate.on('data', (b: Buffer) => this.#out.push(b));
-    socket.on('data', (b: Buffer) => {
-      this.frames.push(...this.#reader.push(b));
-      for (const w of this.#waiters.splice(0)) w();
-    });
-  }
-  async open(id: number, headers: Record<string, string>): Promise<void> {
-    const block = encodeHeaderBlock(new Map(Object.entries(headers).map(([k, v]) => [k, [v]])));
-    const compressed = await new Promise<Buffer>((resolve) => {
-      this.#deflate.write(block);
-      this.#deflate.flush(zconst.Z_SYNC_FLUSH, () => resolve(Buffer.concat(this.#out.splice(0))));
-    });
-    this.socket.write(
-      controlFrame(SYN_STREAM, 0, Buffer.concat([u32s(id, 0), Buffer.from([0, 0]), compressed])),
-    );
-  }
-  send(id: number, data: string, fin = false): void {
-    this.socket.write(dataFrame(id, Buffer.from(data), fin));
-  }
-  /** Data received on a stream so far, and whether it was FINed. */
-  stream(id: number): { text: string; fin: boolean } {
-    const frames = this.frames.filter((f) => f.type === 'data' && f.streamId === id);
-    return {
-      text: frames.map((f) => (f.type === 'data' ? f.data.toString() : '')).join(''),
-      fin: frames.some((f) => f.type === 'data' && f.fin),
-    };
-  }
-  async until(check: () => boolean): Promise<void> {
-    while (!check()) await new Promise<void>((r) => this.#waiters.push(r));
-  }
-}
 
 describe('pods/portforward over direct SPDY', () => {
   test('the upgrade answers 101 with the protocol; a pair of streams reaches the pod port both ways', async () => {

@@ -1,10 +1,12 @@
 // pods/exec and pods/attach over the fake runtime: the checks before the handshake (in upstream's words), the
-// channel protocol after it (stdin, its close, resize, output, the Status with the exit code, close 1000).
+// channel protocol after it (stdin, its close, resize, output, the Status with the exit code, close 1000), and
+// the same over SPDY/3.1 streams with a client framed by hand.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { type ApiServer, startApiServer } from '../../../src/apiserver/http/server.js';
@@ -13,6 +15,7 @@ import { FakeRuntime } from '../../../src/runtime/fake/fake-runtime.js';
 import { RuntimeError } from '../../../src/runtime/types.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { FakeLogs, newRegistry } from '../helpers.js';
+import { SpdyClient } from './spdy-client.js';
 
 interface Session {
   frames: Buffer[];
@@ -179,6 +182,57 @@ function refusal(
   });
 }
 
+/** A SPDY upgrade (POST) as client-go makes it: the switched socket and the reply's headers, or the refusal. */
+function spdyUpgrade(
+  path: string,
+  protocols: string[],
+): Promise<
+  | { socket: Duplex; headers: Record<string, string | string[] | undefined> }
+  | { code: number; contentType: string; text: string }
+> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, server.url), {
+      method: 'POST',
+      ca,
+      headers: {
+        Authorization: `Bearer ${server.token}`,
+        Connection: 'Upgrade',
+        Upgrade: 'SPDY/3.1',
+        ...(protocols.length > 0 ? { 'X-Stream-Protocol-Version': protocols } : {}),
+      },
+    });
+    req.on('upgrade', (res, socket) => resolve({ socket, headers: res.headers }));
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => {
+        text += c.toString('utf8');
+      });
+      res.on('end', () =>
+        resolve({ code: res.statusCode ?? 0, contentType: String(res.headers['content-type']), text }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Upgrades, opens the streams in client-go's order (error first), and returns the client. */
+async function spdySession(
+  path: string,
+  streams: string[],
+  protocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io'],
+): Promise<{ c: SpdyClient; id: (type: string) => number; protocol: unknown }> {
+  const up = await spdyUpgrade(path, protocols);
+  if (!('socket' in up)) throw new Error(`refused: ${up.code} ${up.text}`);
+  const c = new SpdyClient(up.socket);
+  const ids = new Map<string, number>();
+  for (const [i, type] of streams.entries()) {
+    ids.set(type, 2 * i + 1);
+    await c.open(2 * i + 1, { streamtype: type });
+  }
+  return { c, id: (t) => ids.get(t) ?? -1, protocol: up.headers['x-stream-protocol-version'] };
+}
+
 const EXEC = '/api/v1/namespaces/default/pods';
 const q = (cmd: string[], extra: string) =>
   `${cmd.map((c) => `command=${encodeURIComponent(c)}`).join('&')}&${extra}`;
@@ -299,9 +353,6 @@ describe('pods/exec and pods/attach', () => {
       const none = await refusal(method, `${EXEC}/x/exec?${q(['true'], 'container=main')}`, headers);
       assert.equal(none.body.message, 'you must specify at least 1 of stdin, stdout, stderr');
     }
-    const spdyOk = await refusal('POST', `${EXEC}/x/exec?${q(['true'], 'container=main&stdout=true')}`, spdy);
-    assert.equal(spdyOk.code, 400);
-    assert.match(spdyOk.body.message ?? '', /over WebSocket only, not SPDY/);
     const oldProtocol = await refusal('GET', `${EXEC}/x/exec?${q(['true'], 'stdout=true')}`, {
       ...ws,
       'Sec-WebSocket-Protocol': 'channel.k8s.io',
@@ -365,5 +416,111 @@ describe('pods/exec and pods/attach', () => {
     const done = await s;
     assert.equal(done.status().status, 'Success');
     assert.equal(done.closeCode, 1000);
+  });
+
+  describe('over SPDY/3.1', () => {
+    test('exec: v4 chosen from what kubectl offers; output on its streams, the exit code on the error stream, all closed', async () => {
+      const { c, id, protocol } = await spdySession(
+        `${EXEC}/x/exec?${q(['sh', '3'], 'container=main&stdout=true&stderr=true')}`,
+        ['error', 'stdout', 'stderr'],
+      );
+      assert.equal(protocol, 'v4.channel.k8s.io');
+      await c.until(
+        () => c.stream(id('error')).fin && c.stream(id('stdout')).fin && c.stream(id('stderr')).fin,
+      );
+      assert.equal(c.stream(id('stdout')).text, 'out\n');
+      assert.equal(c.stream(id('stderr')).text, 'err\n');
+      const status = JSON.parse(c.stream(id('error')).text);
+      assert.equal(status.reason, 'NonZeroExitCode');
+      assert.deepEqual(status.details.causes[0], { reason: 'ExitCode', message: '3' });
+      await c.until(() => c.ended);
+      const ok = await spdySession(`${EXEC}/x/exec?${q(['sh', '0'], 'stdout=true')}`, ['error', 'stdout']);
+      await ok.c.until(() => ok.c.stream(ok.id('error')).fin);
+      assert.deepEqual(JSON.parse(ok.c.stream(ok.id('error')).text), { metadata: {}, status: 'Success' });
+    });
+
+    test("exec -i: stdin's stream reaches the command, and its FIN closes the command's stdin", async () => {
+      const { c, id } = await spdySession(`${EXEC}/x/exec?${q(['cat'], 'stdin=true&stdout=true')}`, [
+        'error',
+        'stdin',
+        'stdout',
+      ]);
+      c.send(id('stdin'), 'a\n');
+      c.send(id('stdin'), 'b\n', true);
+      await c.until(() => c.stream(id('error')).fin);
+      assert.equal(c.stream(id('stdout')).text, 'a\nb\ndone\n');
+    });
+
+    test('exec -t: the resize stream sizes the terminal; no stderr stream is waited for', async () => {
+      const { c, id } = await spdySession(
+        `${EXEC}/x/exec?${q(['resizes'], 'stdin=true&stdout=true&stderr=true&tty=true')}`,
+        ['error', 'stdin', 'stdout', 'resize'],
+      );
+      c.send(id('resize'), '{"Width":100,"Height":40}\n{"Width":120');
+      c.send(id('resize'), ',"Height":50}\n');
+      c.send(id('stdin'), '', true);
+      await c.until(() => c.stream(id('error')).fin);
+      assert.deepEqual(JSON.parse(c.stream(id('stdout')).text), [
+        { width: 100, height: 40 },
+        { width: 120, height: 50 },
+      ]);
+    });
+
+    test('v3 and v2: a failure is its bare message on the error stream', async () => {
+      const { c, id, protocol } = await spdySession(
+        `${EXEC}/x/exec?${q(['sh', '3'], 'stdout=true')}`,
+        ['error', 'stdout'],
+        ['v3.channel.k8s.io'],
+      );
+      assert.equal(protocol, 'v3.channel.k8s.io');
+      await c.until(() => c.stream(id('error')).fin);
+      assert.equal(
+        c.stream(id('error')).text,
+        'command terminated with non-zero exit code: command terminated with exit code 3',
+      );
+    });
+
+    test("the kubelet's refusals before the switch, as text: a container not running, no protocol in common", async () => {
+      const stopped = await spdyUpgrade(`${EXEC}/two/exec?${q(['sh'], 'container=stopped&stdout=true')}`, [
+        'v4.channel.k8s.io',
+      ]);
+      assert.deepEqual(stopped, {
+        code: 500,
+        contentType: 'text/plain; charset=utf-8',
+        text: 'container not found ("stopped")\n',
+      });
+      const old = await spdyUpgrade(`${EXEC}/x/exec?${q(['sh'], 'stdout=true')}`, ['channel.k8s.io']);
+      assert.ok('code' in old);
+      assert.equal(old.code, 403);
+      assert.equal(
+        old.text,
+        'unable to upgrade: unable to negotiate protocol: client supports [channel.k8s.io], server accepts [v4.channel.k8s.io v3.channel.k8s.io v2.channel.k8s.io]\n',
+      );
+      const none = await spdyUpgrade(`${EXEC}/x/exec?${q(['sh'], 'stdout=true')}`, []);
+      assert.ok('code' in none);
+      assert.deepEqual(
+        [none.code, none.text],
+        [400, 'unable to upgrade: X-Stream-Protocol-Version is required\n'],
+      );
+    });
+
+    test('attach: output from now on, stdin to the container, detach when its stream ends', async () => {
+      const { c, id } = await spdySession(`${EXEC}/att/attach?container=c&stdin=true&stdout=true`, [
+        'error',
+        'stdin',
+        'stdout',
+      ]);
+      c.send(id('stdin'), 'again\n');
+      await new Promise<void>((resolve) => {
+        const wait = () =>
+          runtime.attachedInput('c').data.endsWith('again\n') ? resolve() : setTimeout(wait, 5);
+        wait();
+      });
+      runtime.emitOutput('c', 'stdout', 'got again\n');
+      await c.until(() => c.stream(id('stdout')).text === 'got again\n');
+      c.send(id('stdin'), '', true);
+      await c.until(() => c.stream(id('error')).fin);
+      assert.deepEqual(JSON.parse(c.stream(id('error')).text), { metadata: {}, status: 'Success' });
+    });
   });
 });

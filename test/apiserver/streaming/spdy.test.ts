@@ -6,11 +6,8 @@ import { createHash } from 'node:crypto';
 import { Duplex } from 'node:stream';
 import { describe, test } from 'node:test';
 import { createDeflate, inflateSync, constants as zconst } from 'node:zlib';
-import {
-  SpdyConnection,
-  type SpdyStream,
-} from '../../../src/apiserver/streaming/portforward/spdy-connection.js';
-import { SPDY3_DICTIONARY } from '../../../src/apiserver/streaming/portforward/spdy-dictionary.js';
+import { SpdyConnection, type SpdyStream } from '../../../src/apiserver/streaming/spdy/connection.js';
+import { SPDY3_DICTIONARY } from '../../../src/apiserver/streaming/spdy/dictionary.js';
 import {
   controlFrame,
   dataFrame,
@@ -20,14 +17,14 @@ import {
   SYN_REPLY,
   SYN_STREAM,
   u32s,
-} from '../../../src/apiserver/streaming/portforward/spdy-frames.js';
+} from '../../../src/apiserver/streaming/spdy/frames.js';
 import {
   adler32,
   decodeHeaderBlock,
   encodeHeaderBlock,
   HeaderCompressor,
   HeaderDecompressor,
-} from '../../../src/apiserver/streaming/portforward/spdy-headers.js';
+} from '../../../src/apiserver/streaming/spdy/headers.js';
 
 /** What spdystream's client does per header block: one deflater with the dictionary, a sync flush each. */
 class ClientDeflater {

@@ -6,8 +6,8 @@
 import type { Duplex } from 'node:stream';
 import type { Pod } from '../../../api/types.js';
 import type { PodPortDialer } from '../../../kubelet/port-forward.js';
-import type { SpdyConnection, SpdyStream } from './spdy-connection.js';
-import { RST_PROTOCOL_ERROR } from './spdy-frames.js';
+import type { SpdyConnection, SpdyStream } from '../spdy/connection.js';
+import { RST_PROTOCOL_ERROR } from '../spdy/frames.js';
 
 /** The kubelet's streamCreationTimeout: a pair whose second stream never comes is dropped after this. */
 const PAIR_TIMEOUT_MS = 30_000;

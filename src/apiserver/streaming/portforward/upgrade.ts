@@ -14,8 +14,9 @@ import type { PodPortDialer } from '../../../kubelet/port-forward.js';
 import { ApiError, badRequest, unauthorized } from '../../errors.js';
 import { errorStatus } from '../../http/respond.js';
 import type { Registry } from '../../registry.js';
+import { SpdyConnection } from '../spdy/connection.js';
+import { acceptSpdy } from '../spdy/handshake.js';
 import { servePortForward } from './session.js';
-import { SpdyConnection } from './spdy-connection.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const PORT_FORWARD_WEBSOCKET_PROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
@@ -116,10 +117,7 @@ async function upgrade(
       `unable to upgrade: unable to negotiate protocol: client supports [${offered.filter(Boolean).join(' ')}], server supports [${PORT_FORWARD_PROTOCOL}]`,
     );
   }
-  socket.write(
-    `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${PORT_FORWARD_PROTOCOL}\r\n\r\n`,
-  );
-  if (head.length > 0) socket.unshift(head);
+  acceptSpdy(socket, head, PORT_FORWARD_PROTOCOL);
   const conn = new SpdyConnection(socket);
   conn.on('error', () => {});
   servePortForward(conn, pod, dialer);

@@ -1,6 +1,6 @@
 // SPDY/3.1 frames as kubectl's side (moby/spdystream) reads and writes them: an incremental reader for what
 // arrives (boundaries mean nothing: the WebSocket tunnel cuts frames anywhere) and encoders for what the
-// server sends. Header blocks stay compressed here; spdy-headers.ts deals with them.
+// server sends. Header blocks stay compressed here; headers.ts deals with them.
 
 /** Control frame types (spdystream spdy/types.go). */
 export const SYN_STREAM = 1;

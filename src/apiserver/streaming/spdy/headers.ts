@@ -7,7 +7,7 @@
 // a plain Buffer written in order with data frames, with no async zlib queue between them; the server's blocks
 // are a few bytes (an empty SYN_REPLY), where compression gains nothing.
 import { createInflate, type Inflate, constants as zconst } from 'node:zlib';
-import { SPDY3_DICTIONARY } from './spdy-dictionary.js';
+import { SPDY3_DICTIONARY } from './dictionary.js';
 
 export type HeaderMap = Map<string, string[]>;
 

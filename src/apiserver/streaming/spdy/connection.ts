@@ -21,14 +21,14 @@ import {
   SYN_STREAM,
   streamIdOf,
   u32s,
-} from './spdy-frames.js';
+} from './frames.js';
 import {
   decodeHeaderBlock,
   encodeHeaderBlock,
   HeaderCompressor,
   HeaderDecompressor,
   type HeaderMap,
-} from './spdy-headers.js';
+} from './headers.js';
 
 /** Frames waiting behind a header block being inflated; above this the transport is paused. */
 const MAX_QUEUED_FRAMES = 64;
