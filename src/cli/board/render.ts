@@ -59,10 +59,17 @@ export function fitSegments(segments: Segment[], width: number): Segment[] {
 }
 
 function paint(segments: Segment[], color: boolean): string {
-  return segments
+  // Trailing blanks (padding of a last cell) are dropped before colouring, so coloured and plain lines end alike.
+  const trimmed = segments.map((s) => ({ ...s }));
+  while (trimmed.length > 0) {
+    const last = trimmed[trimmed.length - 1]!;
+    last.text = last.text.replace(/ +$/, '');
+    if (last.text !== '') break;
+    trimmed.pop();
+  }
+  return trimmed
     .map((s) => (color && s.style && s.text ? `\x1b[${SGR[s.style]}m${s.text}\x1b[0m` : s.text))
-    .join('')
-    .replace(/ +$/, '');
+    .join('');
 }
 
 function podLabel(p: PodRow): string {

@@ -41,8 +41,8 @@ export class Screen {
     if (this.#closed) return;
     let out = `${SYNC_BEGIN}${up(this.#shown.length)}\r`;
     for (let i = 0; i < lines.length; i++) {
-      if (lines[i] !== this.#shown[i]) out += `${ERASE_LINE}${lines[i]}`;
-      out += '\n';
+      if (lines[i] !== this.#shown[i]) out += `\r${ERASE_LINE}${lines[i]}`;
+      out += '\r\n';
     }
     if (lines.length < this.#shown.length) out += ERASE_BELOW;
     this.#shown = [...lines];

@@ -1,7 +1,8 @@
 // `podrun down`: stops the `podrun serve` of the state directory (the one `podrun up --detach` left running,
 // or one started by hand) and with it every pod it runs, gracefully, and waits until all is gone.
 import { Command, Option } from '@commander-js/extra-typings';
-import { defaultStateDir } from '../../server/state-dir.js';
+import { runningServer } from '../../server/podrun.js';
+import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { examples } from '../kubectl/common.js';
 import { parseDuration } from '../options.js';
 import { fail } from '../report.js';
@@ -26,7 +27,11 @@ export function downCommand(): Command {
       ]),
     )
     .action(async (opts) => {
-      process.stderr.write(`podrun: stopping the podrun serve of ${opts.stateDir} and its pods…\n`);
+      const running = await runningServer(stateLayout(opts.stateDir).serveInfo);
+      if (running)
+        process.stderr.write(
+          `podrun: stopping podrun serve (pid ${running.pid}) of ${opts.stateDir} and its pods…\n`,
+        );
       const pid = await stopServe(opts.stateDir, opts.timeout).catch((err: unknown) =>
         fail(err, 'podrun down did not finish'),
       );

@@ -199,6 +199,7 @@ export function upCommand(): Command {
         title: title(hint),
       });
       shown = view;
+      logSink = (m) => view.note(m);
       pulls = new PullFollower(client, view.pulls, elapsedS);
       stops.push(() => pulls?.stop());
 
@@ -363,6 +364,10 @@ function detachedLines(stateDir: string, client: UpClient): string[] {
   ];
 }
 
+let logSink = (m: string) => {
+  process.stderr.write(`${m}\n`);
+};
+
 function remote(client: UpClient): boolean {
   return client.description.startsWith('podrun serve');
 }
@@ -404,6 +409,8 @@ async function connect(opts: {
     registriesConf: opts.registriesConf,
     imagePullSyncFs: opts.imagePullSyncFs,
     port: 0,
+    // The in-process server's messages go where the command's own go: above the board, not through it.
+    log: (m) => logSink(m),
   });
   return { client: inProcessClient(podrun, opts.stateDir), startedServe: false };
 }

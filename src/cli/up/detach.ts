@@ -7,7 +7,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runningServer } from '../../server/podrun.js';
 import type { ImagesMode } from '../../server/runtimes.js';
-import { stateLayout } from '../../server/state-dir.js';
+import { ensureStateDir, stateLayout } from '../../server/state-dir.js';
 
 export interface ServeSettings {
   stateDir: string;
@@ -51,6 +51,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts `podrun serve` for the state dir in the background and waits until it serves. Returns its pid. */
 export async function startDetachedServe(s: ServeSettings, timeoutMs = 60_000): Promise<number> {
+  await ensureStateDir(s.stateDir);
   const log = serveLog(s.stateDir);
   const fd = openSync(log, 'a', 0o600);
   const args = [

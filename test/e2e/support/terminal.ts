@@ -18,6 +18,11 @@ export class Terminal {
   cursorVisible = true;
   /** How often a synchronized update ended (one per frame the command drew). */
   syncFrames = 0;
+  /** The screen at the end of each synchronized update: the frames a live view drew. */
+  frames: string[][] = [];
+  /** Wraps inside synchronized updates: lines of a live view that did not fit. */
+  wrapsInFrames = 0;
+  #inSync = false;
   #rest = '';
 
   constructor(rows: number, cols: number) {
@@ -104,7 +109,13 @@ export class Terminal {
       case 'h':
       case 'l':
         if (priv && nums[0] === 25) this.cursorVisible = final === 'h';
-        if (priv && nums[0] === 2026 && final === 'l') this.syncFrames++;
+        if (priv && nums[0] === 2026) {
+          this.#inSync = final === 'h';
+          if (final === 'l') {
+            this.syncFrames++;
+            this.frames.push(this.screen());
+          }
+        }
         break;
       default:
         // SGR (m) and anything else: no effect on the text.
@@ -150,6 +161,7 @@ export class Terminal {
       else if (c >= ' ') {
         if (this.col >= this.cols) {
           this.wraps++;
+          if (this.#inSync) this.wrapsInFrames++;
           this.col = 0;
           this.#lineFeed();
         }
