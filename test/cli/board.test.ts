@@ -114,7 +114,10 @@ describe('the board', () => {
     const model = boardModel([p], [], new Map(), T0 + 5000);
     const plain = renderBoard(model, OPTS);
     const colored = renderBoard(model, { ...OPTS, color: true });
-    assert.ok(colored.some((l) => l.includes('\x1b[31m')), 'ErrImagePull in red');
+    assert.ok(
+      colored.some((l) => l.includes('\x1b[31m')),
+      'ErrImagePull in red',
+    );
     assert.deepEqual(colored.map(stripAnsi), plain);
     assert.ok(!plain.some((l) => l.includes('\x1b')));
   });
