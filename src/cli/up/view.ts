@@ -64,7 +64,7 @@ export function upView(o: ViewOptions): UpView {
       },
       log: (text) => process.stdout.write(text),
       note: (text) => process.stderr.write(`${text}\n`),
-      pulls: liveOutput(process.stdout, { plain: true }),
+      pulls: out,
       close: () => {},
     };
   }
