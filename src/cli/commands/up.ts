@@ -11,7 +11,7 @@ import { type ImagesMode, RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
-import { kubeClient } from '../client/kube.js';
+import { KubeApiError, kubeClient } from '../client/kube.js';
 import type { UpClient } from '../client/types.js';
 import { followStartup } from '../kubectl/startup-follower.js';
 import {
@@ -70,7 +70,7 @@ export function upCommand(): Command {
     .addOption(
       new Option(
         '--output <mode>',
-        'auto (redrawn on a terminal) or plain (timestamped lines, as without a terminal or with CI set)',
+        'auto (a live board on a terminal) or plain (timestamped lines, as without a terminal or with CI set)',
       )
         .choices(['auto', 'plain'] as const)
         .default('auto' as const),
@@ -225,6 +225,8 @@ export function upCommand(): Command {
           },
           (text) => view.log(text),
         ).catch((err: unknown) => {
+          // A pod deleted before its logs were asked for (a scale-down, a replaced pod) has nothing to follow.
+          if (err instanceof KubeApiError && err.code === 404) return;
           if (!finishing) view.note(`podrun: logs of pod ${pod.metadata?.name}: ${(err as Error).message}`);
         });
       };
