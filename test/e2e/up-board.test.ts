@@ -52,6 +52,13 @@ function terminalEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Starts a podrun on the state directory, which adopts the pods left running there, and stops it and them. */
+async function adoptAndStop(stateDir: string): Promise<void> {
+  const serve = await startServe({ stateDir });
+  const exit = await serve.stop(90_000);
+  assert.deepEqual(exit, { code: 0, signal: null }, serve.output());
+}
+
 const checkClean = (stateDir: string, footprint = runtimeFootprint(stateDir)) =>
   assert.deepEqual(leftovers(stateDir, footprint, [MARK]), []);
 
@@ -196,6 +203,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
   }, async () => {
     const file = initPod('board-force', `${MARK} trap "" TERM; echo app up; while :; do sleep 0.2; done`);
     const stateDir = tempStateDir('podrun-e2e-board-');
+    let adopted = false;
     try {
       const run = runOnPty(
         [process.execPath, PODRUN, 'up', '--images', 'host', '-f', file, '--state-dir', stateDir],
@@ -229,10 +237,11 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
       );
       assert.equal(run.term.cursorVisible, true);
       // What was left running is adopted and stopped by the next podrun on the state directory.
-      const serve = await startServe({ stateDir });
-      await serve.stop(90_000);
+      await adoptAndStop(stateDir);
       checkClean(stateDir, footprint);
+      adopted = true;
     } finally {
+      if (!adopted) await adoptAndStop(stateDir).catch(() => {});
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
