@@ -198,10 +198,13 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
     }
   });
 
-  test('a second Ctrl-C exits at once, without waiting for pods that ignore SIGTERM', {
+  test('a second Ctrl-C exits at once, without waiting for pods that are slow to stop', {
     timeout: 120_000,
   }, async () => {
-    const file = initPod('board-force', `${MARK} trap "" TERM; echo app up; while :; do sleep 0.2; done`);
+    const file = initPod(
+      'board-force',
+      `${MARK} trap "sleep 12; exit 0" TERM; echo app up; while :; do sleep 0.2; done`,
+    );
     const stateDir = tempStateDir('podrun-e2e-board-');
     let adopted = false;
     try {
@@ -227,8 +230,8 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
         20_000,
       );
       run.interrupt();
-      // The app ignores SIGTERM with a 20 s grace period: only the forced exit ends `up` within it.
-      const code = await Promise.race([run.exited, sleep(15_000).then(() => 'timeout' as const)]);
+      // The app takes 12 s to stop after SIGTERM: only the forced exit ends `up` well before that.
+      const code = await Promise.race([run.exited, sleep(8_000).then(() => 'timeout' as const)]);
       if (code === 'timeout') run.child.kill('SIGKILL');
       assert.equal(code, 130, run.term.all().join('\n'));
       assert.match(
