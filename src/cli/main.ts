@@ -5,6 +5,7 @@ import { Command } from '@commander-js/extra-typings';
 import { completionCommand } from './commands/completion.js';
 import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
+import { downCommand } from './commands/down.js';
 import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
@@ -24,6 +25,7 @@ const program = new Command('podrun')
   .description('Run Kubernetes pods on one machine, with the kubelet’s semantics, and watch them start.')
   .version(pkg.version)
   .addCommand(upCommand())
+  .addCommand(downCommand())
   .addCommand(serveCommand())
   .addCommand(imageCommand())
   .addCommand(kubeconfigCommand())

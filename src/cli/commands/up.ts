@@ -11,23 +11,27 @@ import { type ImagesMode, RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
+import { KubeApiError, kubeClient } from '../client/kube.js';
 import type { UpClient } from '../client/types.js';
+import { followStartup } from '../kubectl/startup-follower.js';
 import {
   backoffInitialOption,
   backoffMaxOption,
   collect,
+  formatDuration,
   imagePullSyncFsOption,
   imagesOption,
   parseDuration,
   registriesConfOption,
   serviceCidrOption,
 } from '../options.js';
-import { liveOutput } from '../progress/live.js';
-import { formatTransition, podTransitions, subjectsOf } from '../progress/transitions.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
+import { serveLog, startDetachedServe, startedDetached, stopServe } from '../up/detach.js';
 import { PullFollower } from '../up/pulls.js';
 import { evaluate } from '../up/readiness.js';
+import { Tracker, WORKLOAD_KINDS } from '../up/tracker.js';
+import { plainOutput, type UpView, upView, useColor } from '../up/view.js';
 import {
   failingLogTails,
   failureLines,
@@ -36,8 +40,6 @@ import {
   timeoutLines,
   writeJunit,
 } from '../up/wait.js';
-
-const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'ReplicaSet', 'Job']);
 
 export function upCommand(): Command {
   return new Command('up')
@@ -68,10 +70,15 @@ export function upCommand(): Command {
     .addOption(
       new Option(
         '--output <mode>',
-        'auto (redrawn on a terminal) or plain (timestamped lines, as without a terminal or with CI set)',
+        'auto (a live board on a terminal) or plain (timestamped lines, as without a terminal or with CI set)',
       )
         .choices(['auto', 'plain'] as const)
         .default('auto' as const),
+    )
+    .option('--logs', "interleave every container's output, each line prefixed [pod/container]")
+    .option(
+      '--detach',
+      'leave the pods running in the background (after the wait, with --wait), served by a podrun serve that `podrun down` stops',
     )
     .option(
       '--state-dir <dir>',
@@ -102,10 +109,15 @@ export function upCommand(): Command {
       }
       if (load.documents.length === 0)
         fail(new Error('no objects found'), `nothing to apply in ${opts.filename.join(', ')}`);
-      const client = await connect(opts).catch((err: unknown) => fail(err, 'could not start podrun'));
+      const { client, detachedPid, startedServe } = await connect(opts).catch((err: unknown) =>
+        fail(err, 'could not start podrun'),
+      );
       const started = Date.now();
-      const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
       process.stderr.write(`podrun: using ${client.description}\n`);
+      if (detachedPid !== undefined && !startedServe)
+        process.stderr.write(
+          `podrun: that server was left running by \`podrun up --detach\` (pid ${detachedPid}); \`podrun down --state-dir ${opts.stateDir}\` stops it and its pods\n`,
+        );
 
       const applied: KubeObject[] = [];
       try {
@@ -130,35 +142,109 @@ export function upCommand(): Command {
         fail(err, 'apply failed');
       }
 
+      if (opts.detach && !opts.wait) {
+        process.stderr.write(detachedLines(opts.stateDir, client).join('\n') + '\n');
+        process.exit(0);
+      }
+
+      // Ctrl-C (or SIGTERM) once: stop gracefully; twice: leave at once.
+      let interrupted = false;
+      let shown: UpView | undefined;
+      let onInterrupt = () => {};
+      const interruptedP = new Promise<void>((resolve) => {
+        onInterrupt = resolve;
+      });
+      const onSignal = () => {
+        if (interrupted) {
+          shown?.close('podrun up: interrupted twice');
+          process.stderr.write('podrun: interrupted again: exiting without waiting for the pods to stop\n');
+          process.exit(130);
+        }
+        interrupted = true;
+        onInterrupt();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+
       const tracker = new Tracker(client, applied);
       const namespaces = [
         ...new Set(applied.filter((o) => o.metadata.namespace).map((o) => o.metadata.namespace!)),
       ];
-      const widths = columnWidths(applied);
       const stops: (() => void)[] = [];
       let finishing = false;
-      const out = liveOutput(process.stdout, { plain: opts.output === 'plain' || !!process.env.CI });
-      const pulls = new PullFollower(client, out, elapsed);
-      stops.push(() => pulls.stop());
+      const elapsedS = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s`;
+      let pulls: PullFollower | undefined;
+      const readyCount = () => {
+        const pods = [...tracker.pods.values()];
+        const ready = pods.filter(
+          (p) =>
+            p.status?.phase === 'Succeeded' ||
+            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+        ).length;
+        return `${ready}/${pods.length} pods ready`;
+      };
+      const hint = opts.wait
+        ? `waiting for ${opts.wait} (timeout ${formatDuration(opts.timeout)})`
+        : 'Ctrl-C stops the pods';
+      const title = (what: string) => (now: number) =>
+        `podrun up · ${((now - started) / 1000).toFixed(1)}s · ${readyCount()} · ${what}`;
+      const view: UpView = upView({
+        plain: plainOutput(opts.output, process.env, process.stdout),
+        color: useColor(process.env, process.stdout),
+        applied,
+        started,
+        pods: () => [...tracker.pods.values()],
+        pullsNow: () => pulls?.current ?? [],
+        client,
+        title: title(hint),
+      });
+      shown = view;
+      logSink = (m) => view.note(m);
+      pulls = new PullFollower(client, view.pulls, elapsedS);
+      stops.push(() => pulls?.stop());
+
+      // --logs: every container's output, through the follower of `podrun logs -f`, one per pod.
+      const logs = new AbortController();
+      const followed = new Set<string>();
+      const kube = opts.logs
+        ? kubeClient(await readKubeconfig(stateLayout(opts.stateDir).kubeconfig))
+        : undefined;
+      const followLogs = (pod: Pod) => {
+        const key = pod.metadata?.uid ?? '';
+        if (!kube || followed.has(key)) return;
+        followed.add(key);
+        followStartup(
+          kube,
+          pod.metadata?.namespace ?? 'default',
+          pod.metadata?.name ?? '',
+          {
+            prefix: true,
+            prefixOf: (p, c) => `[${p}/${c}] `,
+            timestamps: false,
+            signal: logs.signal,
+          },
+          (text) => view.log(text),
+        ).catch((err: unknown) => {
+          // A pod deleted before its logs were asked for (a scale-down, a replaced pod) has nothing to follow.
+          if (err instanceof KubeApiError && err.code === 404) return;
+          if (!finishing) view.note(`podrun: logs of pod ${pod.metadata?.name}: ${(err as Error).message}`);
+        });
+      };
+
       const onPod = async (type: string, pod: Pod) => {
         if (!(await tracker.owns(pod))) return;
         const uid = pod.metadata?.uid ?? '';
         const before = tracker.pods.get(uid);
         if (type === 'DELETED') {
           tracker.pods.delete(uid);
-          out.line(
-            `${elapsed()}  ${formatTransition({ pod: pod.metadata?.name ?? '', subject: 'pod', from: 'Terminating', to: 'deleted' }, widths)}`,
-          );
+          view.deleted(pod);
           return;
         }
         tracker.pods.set(uid, pod);
         // A pull that ended before this change is told first, so the lines keep the order things happened in.
-        await pulls.refresh();
-        for (const t of podTransitions(before, pod)) {
-          widths.pod = Math.max(widths.pod, t.pod.length);
-          widths.subject = Math.max(widths.subject, t.subject.length);
-          out.line(`${elapsed()}  ${formatTransition(t, widths)}`);
-        }
+        await pulls?.refresh();
+        view.pod(before, pod);
+        followLogs(pod);
       };
       let chain = Promise.resolve();
       for (const ns of namespaces) {
@@ -169,16 +255,19 @@ export function upCommand(): Command {
               chain = chain.then(() => onPod(e.type, e.object as unknown as Pod));
             },
             (err) => {
-              if (!finishing) process.stderr.write(`podrun: watch of pods in ${ns} ended: ${err.message}\n`);
+              if (!finishing) view.note(`podrun: watch of pods in ${ns} ended: ${err.message}`);
             },
           ),
         );
       }
 
-      const teardown = async (reason: string) => {
+      // Leaves what runs running when the server is someone else's (or --detach keeps it); otherwise stops it.
+      const teardown = async (reason: 'wait' | 'failed' | 'timeout' | 'interrupt') => {
         finishing = true;
-        pulls.stop();
-        if (remote(client) && reason === 'wait') {
+        pulls?.stop();
+        logs.abort();
+        const keep = remote(client) && (reason === 'wait' || (opts.detach && reason !== 'interrupt'));
+        if (keep) {
           for (const s of stops) s();
           await client.close({ stopPods: false });
           return;
@@ -193,15 +282,21 @@ export function upCommand(): Command {
         while (tracker.pods.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
         for (const s of stops) s();
         await client.close({ stopPods: !remote(client) });
+        // A server this command started in the background goes with what it ran when the user stops it.
+        if (startedServe) {
+          const pid = await stopServe(opts.stateDir, 120_000);
+          if (pid !== undefined)
+            process.stderr.write(`podrun: stopped the background podrun serve (pid ${pid})\n`);
+        }
       };
 
       if (!opts.wait) {
-        process.stderr.write('podrun: watching; press Ctrl-C to stop the pods and exit\n');
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
+        if (!view.board) process.stderr.write('podrun: watching; press Ctrl-C to stop the pods and exit\n');
+        await interruptedP;
+        await chain;
+        view.close(title('interrupted: stopping the pods')(Date.now()));
         await teardown('interrupt').catch((err: unknown) => fail(err, 'stopping the pods failed'));
+        process.stderr.write('podrun: stopped\n');
         process.exit(0);
       }
 
@@ -212,11 +307,17 @@ export function upCommand(): Command {
       };
       for (;;) {
         await chain;
+        if (interrupted) {
+          view.close(title('interrupted: stopping the pods')(Date.now()));
+          await teardown('interrupt').catch((err: unknown) => fail(err, 'stopping the pods failed'));
+          process.stderr.write('podrun: stopped before all was up\n');
+          process.exit(130);
+        }
         const workloads = await tracker.refreshWorkloads();
         const verdict = evaluate(workloads, (w) => tracker.podsOf(w), waitOptions);
         const timedOut = verdict.state === 'waiting' && Date.now() > deadline;
         if (verdict.state === 'waiting' && !timedOut) {
-          await new Promise((r) => setTimeout(r, 250));
+          await Promise.race([new Promise((r) => setTimeout(r, 250)), interruptedP]);
           continue;
         }
         await pulls.refresh();
@@ -226,6 +327,9 @@ export function upCommand(): Command {
         const failure = verdict.state === 'failed' ? verdict.failure : undefined;
         const tails = await failingLogTails(client, pods, failure, opts.waitRetries);
         const outcome = verdict.state === 'up' ? 'up' : verdict.state === 'failed' ? 'failed' : 'timeout';
+        view.close(
+          title(outcome === 'up' ? 'all up' : outcome === 'failed' ? 'failed' : 'timed out')(Date.now()),
+        );
         if (opts.junit)
           await writeJunit(opts.junit, pods, tails, outcome, opts.waitRetries).catch((err: unknown) =>
             fail(err, `writing the JUnit report ${opts.junit} failed`),
@@ -234,8 +338,10 @@ export function upCommand(): Command {
         await teardown(outcome === 'up' ? 'wait' : outcome).catch((err: unknown) =>
           fail(err, 'stopping the pods failed'),
         );
+        const detached = opts.detach ? detachedLines(opts.stateDir, client) : [];
         if (verdict.state === 'up') {
           process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+          if (detached.length > 0) process.stderr.write(`${detached.join('\n')}\n`);
           process.exit(0);
         }
         const lines =
@@ -243,26 +349,26 @@ export function upCommand(): Command {
             ? failureLines(verdict.failure, pods, tails, Date.now())
             : [...timeoutLines(opts.timeout, verdict.pending, pods, Date.now()), ...warnings];
         if (opts.junit) lines.push(`podrun: JUnit report written to ${opts.junit}`);
+        lines.push(...detached);
         process.stderr.write(`${lines.join('\n')}\n`);
         process.exit(1);
       }
     });
 }
 
-/** Column widths from what was applied, so lines line up from the first one (generated names add 17). */
-function columnWidths(applied: KubeObject[]): { pod: number; subject: number } {
-  const widths = { pod: 3, subject: 3 };
-  for (const o of applied) {
-    const spec = (
-      o.kind === 'Pod' ? o.spec : (o.spec as { template?: { spec?: unknown } } | undefined)?.template?.spec
-    ) as Pod['spec'];
-    if (!spec) continue;
-    const generated = o.kind === 'Deployment' ? 17 : o.kind === 'Pod' ? 0 : 6;
-    widths.pod = Math.max(widths.pod, (o.metadata.name ?? '').length + generated);
-    for (const s of subjectsOf(spec)) widths.subject = Math.max(widths.subject, s.length);
-  }
-  return widths;
+/** What a user needs once `up --detach` returns: where the pods run and how to see and stop them. */
+function detachedLines(stateDir: string, client: UpClient): string[] {
+  const dir = stateDir === defaultStateDir() ? '' : ` --state-dir ${stateDir}`;
+  return [
+    `podrun: the pods keep running in the background (${client.description}; its log: ${serveLog(stateDir)})`,
+    `  podrun get pods${dir}      # see them`,
+    `  podrun down${dir}          # stop them and the server`,
+  ];
 }
+
+let logSink = (m: string) => {
+  process.stderr.write(`${m}\n`);
+};
 
 function remote(client: UpClient): boolean {
   return client.description.startsWith('podrun serve');
@@ -277,10 +383,23 @@ async function connect(opts: {
   backoffInitial: number;
   backoffMax: number;
   serviceCidr: string;
-}): Promise<UpClient> {
+  detach?: boolean;
+}): Promise<{ client: UpClient; detachedPid?: number; startedServe: boolean }> {
   const layout = stateLayout(opts.stateDir);
-  if ((await runningServer(layout.serveInfo)) && existsSync(layout.kubeconfig)) {
-    return httpClient(await readKubeconfig(layout.kubeconfig));
+  const running = await runningServer(layout.serveInfo);
+  if (running && existsSync(layout.kubeconfig)) {
+    // A server already runs there (by hand or left by --detach): it is used as it is, with its own settings.
+    const client = httpClient(await readKubeconfig(layout.kubeconfig));
+    const detached = startedDetached(opts.stateDir, running.pid);
+    return { client, ...(detached ? { detachedPid: running.pid } : {}), startedServe: false };
+  }
+  if (opts.detach) {
+    const pid = await startDetachedServe(opts);
+    return {
+      client: httpClient(await readKubeconfig(layout.kubeconfig)),
+      detachedPid: pid,
+      startedServe: true,
+    };
   }
   const podrun = await startPodrun({
     stateDir: opts.stateDir,
@@ -292,8 +411,10 @@ async function connect(opts: {
     registriesConf: opts.registriesConf,
     imagePullSyncFs: opts.imagePullSyncFs,
     port: 0,
+    // The in-process server's messages go where the command's own go: above the board, not through it.
+    log: (m) => logSink(m),
   });
-  return inProcessClient(podrun, opts.stateDir);
+  return { client: inProcessClient(podrun, opts.stateDir), startedServe: false };
 }
 
 /** At a timeout, the last Warning events of the pods still waiting: often the reason (a sandbox that failed). */
@@ -308,55 +429,4 @@ async function warningLines(client: UpClient, tracker: Tracker): Promise<string[
     for (const line of [...new Set(lines)].slice(-5)) out.push(`  pod ${pod.metadata?.name}: ${line}`);
   }
   return out;
-}
-
-/** Which pods belong to what was applied, through owner references (Deployment → ReplicaSet → Pod). */
-class Tracker {
-  readonly pods = new Map<string, Pod>();
-  readonly #client: UpClient;
-  #workloads: KubeObject[];
-  readonly #uids: Set<string>;
-  readonly #rsOwner = new Map<string, string | undefined>();
-
-  constructor(client: UpClient, applied: KubeObject[]) {
-    this.#client = client;
-    this.#workloads = applied.filter((o) => WORKLOAD_KINDS.has(o.kind));
-    this.#uids = new Set(this.#workloads.map((o) => o.metadata.uid ?? ''));
-  }
-
-  async owns(pod: Pod): Promise<boolean> {
-    if (this.#uids.has(pod.metadata?.uid ?? '')) return true;
-    const ref = pod.metadata?.ownerReferences?.find((r) => r.controller);
-    if (!ref) return false;
-    if (this.#uids.has(ref.uid)) return true;
-    if (ref.kind !== 'ReplicaSet') return false;
-    if (!this.#rsOwner.has(ref.uid)) {
-      const rs = await this.#client.get(
-        resourceForKind('apps/v1', 'ReplicaSet')!,
-        pod.metadata?.namespace ?? '',
-        ref.name,
-      );
-      this.#rsOwner.set(ref.uid, rs?.metadata.ownerReferences?.find((r) => r.controller)?.uid);
-    }
-    return this.#uids.has(this.#rsOwner.get(ref.uid) ?? '');
-  }
-
-  podsOf(w: KubeObject): Pod[] {
-    const uid = w.metadata.uid;
-    return [...this.pods.values()].filter((p) => {
-      if (p.metadata?.uid === uid) return true;
-      const owner = p.metadata?.ownerReferences?.find((r) => r.controller)?.uid ?? '';
-      return owner === uid || this.#rsOwner.get(owner) === uid;
-    });
-  }
-
-  async refreshWorkloads(): Promise<KubeObject[]> {
-    this.#workloads = await Promise.all(
-      this.#workloads.map(async (w) => {
-        const r = resourceForKind(w.apiVersion, w.kind)!;
-        return (await this.#client.get(r, w.metadata.namespace ?? '', w.metadata.name ?? '')) ?? w;
-      }),
-    );
-    return this.#workloads;
-  }
 }

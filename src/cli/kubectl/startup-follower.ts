@@ -15,6 +15,10 @@ export interface FollowOptions {
   containers?: string[];
   sinceSeconds?: number;
   tailLines?: number;
+  /** Another prefix than kubectl's (`podrun up --logs`: `[pod/container] `); used when `prefix` is set. */
+  prefixOf?: (pod: string, container: string) => string;
+  /** Stops following (the logs read so far are written); the promise then resolves. */
+  signal?: AbortSignal;
 }
 
 const POD = resourceForKind('v1', 'Pod')!;
@@ -77,7 +81,9 @@ export async function followStartup(
         q.set('tailLines', String(options.tailLines));
     }
     followedBefore.add(container);
-    const lines = new LineWriter(options.prefix ? `[pod/${pod.metadata?.name}/${container}] ` : '', write);
+    const podName = pod.metadata?.name ?? '';
+    const prefix = options.prefixOf?.(podName, container) ?? `[pod/${podName}/${container}] `;
+    const lines = new LineWriter(options.prefix ? prefix : '', write);
     const p = client
       .stream(
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log?${q}`,
@@ -121,9 +127,10 @@ export async function followStartup(
     }
   };
 
+  options.signal?.addEventListener('abort', () => abort.abort());
   let pod = (await client.get(POD, namespace, name)) as Pod;
   consider(pod);
-  if (!finished(pod)) {
+  if (!finished(pod) && !abort.signal.aborted) {
     await new Promise<void>((resolve, reject) => {
       let stop: (() => void) | undefined;
       let closed = false;
@@ -132,6 +139,7 @@ export async function followStartup(
         stop?.();
         resolve();
       };
+      abort.signal.addEventListener('abort', done);
       client
         .watch(
           POD,

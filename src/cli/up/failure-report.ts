@@ -16,7 +16,7 @@ export interface FailureContext {
 }
 
 /** `back-off 10s restarting failed container=…` → 10000. */
-function backoffOf(message: string | undefined): number | undefined {
+export function backoffOf(message: string | undefined): number | undefined {
   const m = /back-off (\S+) restarting/.exec(message ?? '');
   if (!m?.[1]) return undefined;
   try {

@@ -30,6 +30,11 @@ export class PullFollower {
     return this.#poll();
   }
 
+  /** The pulls under way at the last poll. */
+  get current() {
+    return this.#tracker.current;
+  }
+
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
