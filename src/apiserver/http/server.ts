@@ -10,19 +10,29 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { stringify } from 'yaml';
+import { isReviewResource } from '../../api/resources-rbac.js';
 import type { Pod } from '../../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { PodPortDialer } from '../../kubelet/port-forward.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
+import { runAsUser } from '../authn/context.js';
 import { ADMIN_USER, ANONYMOUS_USER, setRequestUser, type UserInfo } from '../authn/user.js';
-import { badRequest, pathNotFound, unauthorized } from '../errors.js';
+import { badRequest, methodNotSupported, pathNotFound, unauthorized } from '../errors.js';
+import {
+  type Authorizer,
+  answerReview,
+  forbiddenError,
+  impersonatedUser,
+  requestAttributes,
+} from '../rbac/index.js';
 import type { Registry } from '../registry.js';
 import { type ServiceAccountTokens, TokenInvalidError } from '../serviceaccount/tokens.js';
 import { handlePortForwardUpgrade } from '../streaming/portforward/upgrade.js';
 import { remoteCommandRoute } from '../streaming/remote-command.js';
 import { createUpgradeDispatcher, type UpgradeDispatcher } from '../streaming/upgrade.js';
+import { readObjectBody } from './body.js';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -75,6 +85,11 @@ export interface ApiServerOptions {
   onAuthenticationError?: (message: string) => void;
   /** pods/portforward's way into pods (the node's runtime); absent: port-forward is refused with a Status. */
   portForward?: PodPortDialer;
+  /**
+   * RBAC (src/apiserver/rbac): every request is authorized, impersonation headers are honoured and the
+   * access reviews are served. Absent: every authenticated user may do everything.
+   */
+  authorizer?: Authorizer;
 }
 
 export interface ApiServer {
@@ -169,9 +184,30 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    // A wrong token is refused everywhere; no token at all is anonymous, allowed only on the public paths.
-    setRequestUser(req, await authenticate(req.headers.authorization, path));
     const method = req.method ?? 'GET';
+    // A wrong token is refused everywhere; no token at all is anonymous, allowed only on the public paths.
+    let user = await authenticate(req.headers.authorization, path);
+    const { authorizer } = options;
+    if (authorizer) {
+      // The filters' order upstream: authentication, impersonation, authorization.
+      user = await impersonatedUser(req, user, authorizer);
+      const attributes = requestAttributes(method, decodePathSegments(path), url.searchParams, url.pathname);
+      const decision = await authorizer.authorize(user, attributes);
+      if (!decision.allowed) throw forbiddenError(user, attributes, decision.reason);
+    }
+    setRequestUser(req, user);
+    // Admission plugins (RBAC's escalation checks) read the user from the request's context.
+    return runAsUser(user, () => route(req, res, url, path, method, user));
+  };
+
+  const route = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    path: string,
+    method: string,
+    user: UserInfo,
+  ): Promise<void> => {
     if (path.startsWith(PODRUN_API_PREFIX)) {
       if (!options.images) throw pathNotFound();
       return handleImageEndpoints(options.images, req, res, path);
@@ -230,6 +266,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const resourcePath = parseResourcePath(segments);
     if (!resourcePath) throw pathNotFound();
+    if (isReviewResource(resourcePath.r)) {
+      if (!options.authorizer || resourcePath.name !== undefined) throw pathNotFound();
+      if (method !== 'POST') throw methodNotSupported(resourcePath.r, method.toLowerCase());
+      const review = await answerReview(
+        options.authorizer,
+        resourcePath.r,
+        resourcePath.namespace,
+        user,
+        await readObjectBody(req),
+      );
+      return send(res, 201, review);
+    }
     if (resourcePath.subresource === 'token' && resourcePath.r.resource === 'serviceaccounts') {
       if (!options.tokens) throw pathNotFound();
       return handleTokenRequest(options.tokens, req, res, resourcePath.namespace ?? '', resourcePath.name!);
