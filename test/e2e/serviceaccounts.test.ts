@@ -15,10 +15,21 @@ import { poll, pollPod } from './support/watch.js';
 
 const MARK = `: ${marker('e2e-serviceaccounts-test')};`;
 const cluster = e2eCluster({ commandMarkers: [MARK] });
+const k = () => cluster.kubectl;
 before(cluster.start);
+before(async () => {
+  if (E2E_SKIP) return;
+  // RBAC: the default ServiceAccount may read nothing until bound; these tests read pods with its tokens.
+  await k().ok([
+    'create',
+    'rolebinding',
+    'default-view',
+    '--clusterrole=view',
+    '--serviceaccount=default:default',
+  ]);
+});
 afterEach(cluster.record);
 after(cluster.stopAndCheck);
-const k = () => cluster.kubectl;
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
