@@ -180,4 +180,46 @@ for ns in ["default", "kube-system"]:
       /^kube-system: 403 pods is forbidden: User "system:serviceaccount:default:reader" cannot list resource "pods" in API group "" in the namespace "kube-system"$/m,
     );
   });
+  test('kubectl exec with the token needs get and create on pods/exec', { timeout: 120_000 }, async () => {
+    await k().apply(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'rbac-sleeper' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [
+            {
+              name: 'sleeper',
+              image: 'python:3.12-slim',
+              command: ['python3', '-c', `import time  # ${MARK}\nwhile True: time.sleep(1)`],
+            },
+          ],
+        },
+      }),
+    );
+    await pollPod(
+      k(),
+      'rbac-sleeper',
+      (p: Pod) => p.status?.phase === 'Running',
+      'rbac-sleeper to run',
+      90_000,
+    );
+    const refused = await asReader(['exec', 'rbac-sleeper', '--', 'echo', 'hi']);
+    assert.notEqual(refused.code, 0);
+    assert.match(
+      refused.stderr,
+      /pods "rbac-sleeper" is forbidden: User "system:serviceaccount:default:reader" cannot (get|create) resource "pods\/exec" in API group "" in the namespace "default"/,
+    );
+    await k().ok(['create', 'role', 'execer', '--verb=get,create', '--resource=pods/exec']);
+    await k().ok([
+      'create',
+      'rolebinding',
+      'reader-execs',
+      '--role=execer',
+      '--serviceaccount=default:reader',
+    ]);
+    const allowed = await asReader(['exec', 'rbac-sleeper', '--', 'echo', 'hi']);
+    assert.deepEqual([allowed.code, allowed.stdout], [0, 'hi\n'], allowed.stderr);
+  });
 });

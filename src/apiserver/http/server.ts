@@ -295,7 +295,30 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.destroy();
     }
   };
-  const upgrades = createUpgradeDispatcher((req) => tokenMatches(req.headers.authorization, creds.token));
+  // exec, attach and port-forward: the same authentication, impersonation and authorization as other requests.
+  const upgrades = createUpgradeDispatcher(async (req) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    let user = await authenticate(req.headers.authorization, path);
+    const { authorizer } = options;
+    if (authorizer) {
+      user = await impersonatedUser(req, user, authorizer);
+      const attributes = requestAttributes(
+        req.method ?? 'GET',
+        decodePathSegments(path),
+        url.searchParams,
+        url.pathname,
+      );
+      // A WebSocket upgrade is a GET; since 1.31 (AuthorizePodWebsocketUpgradeCreatePermission) it also needs
+      // `create` on the subresource, the verb of the SPDY POST it replaces.
+      for (const verb of attributes.verb === 'get' ? ['get', 'create'] : [attributes.verb]) {
+        const a = { ...attributes, verb };
+        const decision = await authorizer.authorize(user, a);
+        if (!decision.allowed) throw forbiddenError(user, a, decision.reason);
+      }
+    }
+    setRequestUser(req, user);
+  });
   if (options.streaming) {
     const deps = {
       getPod: async (ns: string, name: string) =>
