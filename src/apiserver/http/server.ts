@@ -181,21 +181,39 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw unauthorized();
   };
 
+  /**
+   * Upstream's filter chain before a handler: authentication (a wrong token is refused everywhere; no token at
+   * all is anonymous, allowed only on the public paths), impersonation and authorization. A WebSocket upgrade
+   * (`upgrade`: exec, attach, port-forward) is a GET that since 1.31 (AuthorizePodWebsocketUpgradeCreatePermission)
+   * also needs `create` on the subresource, the verb of the SPDY POST it replaces. Returns the acting user.
+   */
+  const admit = async (
+    req: IncomingMessage,
+    url: URL,
+    path: string,
+    method: string,
+    upgrade: boolean,
+  ): Promise<UserInfo> => {
+    let user = await authenticate(req.headers.authorization, path);
+    const { authorizer } = options;
+    if (authorizer) {
+      user = await impersonatedUser(req, user, authorizer);
+      const attributes = requestAttributes(method, decodePathSegments(path), url.searchParams, url.pathname);
+      for (const verb of upgrade && attributes.verb === 'get' ? ['get', 'create'] : [attributes.verb]) {
+        const a = { ...attributes, verb };
+        const decision = await authorizer.authorize(user, a);
+        if (!decision.allowed) throw forbiddenError(user, a, decision.reason);
+      }
+    }
+    setRequestUser(req, user);
+    return user;
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
-    // A wrong token is refused everywhere; no token at all is anonymous, allowed only on the public paths.
-    let user = await authenticate(req.headers.authorization, path);
-    const { authorizer } = options;
-    if (authorizer) {
-      // The filters' order upstream: authentication, impersonation, authorization.
-      user = await impersonatedUser(req, user, authorizer);
-      const attributes = requestAttributes(method, decodePathSegments(path), url.searchParams, url.pathname);
-      const decision = await authorizer.authorize(user, attributes);
-      if (!decision.allowed) throw forbiddenError(user, attributes, decision.reason);
-    }
-    setRequestUser(req, user);
+    const user = await admit(req, url, path, method, false);
     // Admission plugins (RBAC's escalation checks) read the user from the request's context.
     return runAsUser(user, () => route(req, res, url, path, method, user));
   };
@@ -298,26 +316,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   // exec, attach and port-forward: the same authentication, impersonation and authorization as other requests.
   const upgrades = createUpgradeDispatcher(async (req) => {
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    let user = await authenticate(req.headers.authorization, path);
-    const { authorizer } = options;
-    if (authorizer) {
-      user = await impersonatedUser(req, user, authorizer);
-      const attributes = requestAttributes(
-        req.method ?? 'GET',
-        decodePathSegments(path),
-        url.searchParams,
-        url.pathname,
-      );
-      // A WebSocket upgrade is a GET; since 1.31 (AuthorizePodWebsocketUpgradeCreatePermission) it also needs
-      // `create` on the subresource, the verb of the SPDY POST it replaces.
-      for (const verb of attributes.verb === 'get' ? ['get', 'create'] : [attributes.verb]) {
-        const a = { ...attributes, verb };
-        const decision = await authorizer.authorize(user, a);
-        if (!decision.allowed) throw forbiddenError(user, a, decision.reason);
-      }
-    }
-    setRequestUser(req, user);
+    await admit(req, url, url.pathname.replace(/\/+$/, '') || '/', req.method ?? 'GET', true);
   });
   if (options.streaming) {
     const deps = {
