@@ -21,9 +21,11 @@ import type {
   Volume,
 } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { parseImageName } from '../images/reference.js';
 import { cloneJson } from '../store/json-clone.js';
+import { defaultRbacObject } from './defaults-rbac.js';
 import {
   defaultPersistentVolume,
   defaultPersistentVolumeClaim,
@@ -270,6 +272,10 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
       break;
     case 'StorageClass':
       defaultStorageClass(out as unknown as StorageClass);
+      break;
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      defaultRbacObject(out as unknown as RoleBinding);
       break;
     case 'Secret': {
       const s = out as unknown as Secret;

@@ -1,6 +1,8 @@
 // The resources podrun serves: one table that the API server (discovery, routing), the store (keys),
 // the manifest loader (apiVersion/kind checks) and the CLI (short names) all read.
 
+import { RBAC_RESOURCES } from './resources-rbac.js';
+
 export interface ResourceInfo {
   /** API group; '' for the core group. */
   group: string;
@@ -213,6 +215,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     singular: 'controllerrevision',
     namespaced: true,
   }),
+  ...RBAC_RESOURCES,
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

@@ -39,6 +39,16 @@ export type {
   EndpointSlice,
 } from 'kubernetes-types/discovery/v1.js';
 export type { ObjectMeta, OwnerReference, Status, Time } from 'kubernetes-types/meta/v1.js';
+export type {
+  AggregationRule,
+  ClusterRole,
+  ClusterRoleBinding,
+  PolicyRule,
+  Role,
+  RoleBinding,
+  RoleRef,
+  Subject,
+} from 'kubernetes-types/rbac/v1.js';
 export type { StorageClass } from 'kubernetes-types/storage/v1.js';
 
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';

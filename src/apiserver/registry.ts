@@ -51,7 +51,12 @@ import type {
 import { waitForChange, watchResource } from './registry/watch.js';
 import { installServiceAllocator } from './service-ip/install.js';
 import { type PropagationPolicy, strategyFor } from './strategy.js';
-import { type AdmissionHook, NO_TRANSACTION, type WriteHooks } from './write-hooks.js';
+import {
+  type AdmissionHook,
+  NO_TRANSACTION,
+  type UpdateAdmissionHook,
+  type WriteHooks,
+} from './write-hooks.js';
 
 export { parseResourceVersion, withTypeMeta } from './registry/decoding.js';
 export { scaleOf } from './registry/scale.js';
@@ -76,6 +81,7 @@ export class Registry {
   readonly #writeHooks = new Map<string, WriteHooks>();
   readonly #deletion: DeletionContext;
   readonly #admission = new Map<string, AdmissionHook[]>();
+  readonly #updateAdmission = new Map<string, UpdateAdmissionHook[]>();
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -117,6 +123,12 @@ export class Registry {
   addAdmission(ref: ResourceRef, hook: AdmissionHook): void {
     const key = groupResource(this.resolve(ref));
     this.#admission.set(key, [...(this.#admission.get(key) ?? []), hook]);
+  }
+
+  /** Adds an admission plugin for updates (PUT and PATCH, not /status) of one resource (write-hooks.ts). */
+  addUpdateAdmission(ref: ResourceRef, hook: UpdateAdmissionHook): void {
+    const key = groupResource(this.resolve(ref));
+    this.#updateAdmission.set(key, [...(this.#updateAdmission.get(key) ?? []), hook]);
   }
 
   resolve(ref: ResourceRef): ResourceInfo {
@@ -353,6 +365,11 @@ export class Registry {
     const wantRV = incoming.metadata?.resourceVersion;
     if (wantRV && wantRV !== old.metadata.resourceVersion) throw conflict(r, name, OPTIMISTIC_LOCK_MESSAGE);
     const obj = prepareForUpdate(r, old, incoming, target);
+    if (target === 'main') {
+      for (const admit of this.#updateAdmission.get(groupResource(r)) ?? []) {
+        await admit(obj, old, !!options.dryRun);
+      }
+    }
     const hooks = target === 'main' ? this.#writeHooks.get(groupResource(r)) : undefined;
     const txn = hooks?.beginUpdate(obj, old, !!options.dryRun) ?? NO_TRANSACTION;
     try {

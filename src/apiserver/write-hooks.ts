@@ -30,3 +30,9 @@ export const NO_TRANSACTION: WriteTransaction = { commit: () => {}, revert: () =
  * to refuse it. Unlike the write hooks it may wait (it reads other objects).
  */
 export type AdmissionHook = (obj: KubeObject, dryRun: boolean) => Promise<void>;
+
+/**
+ * An admission plugin's update step (ValidationInterface for UPDATE): runs on the prepared object that is to
+ * replace `old`, before validation, and throws an ApiError to refuse the update.
+ */
+export type UpdateAdmissionHook = (obj: KubeObject, old: KubeObject, dryRun: boolean) => Promise<void>;

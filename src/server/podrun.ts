@@ -33,6 +33,7 @@ import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { startNode } from './node.js';
+import { startRbac } from './rbac.js';
 import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
 import { startScheduler } from './scheduler.js';
 import { installServiceAccounts, startServiceAccountControllers } from './service-accounts.js';
@@ -133,6 +134,8 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await ensureSystemServices(registry, serviceCIDR, (m) => log(`apiserver: ${m}`));
     // Pods get their ServiceAccount (and its token volume) at admission.
     const tokens = await installServiceAccounts(registry, options.stateDir, clock);
+    const rbac = await startRbac(registry, clock, (m) => log(`apiserver: ${m}`));
+    closers.push(() => rbac.stop());
     const storageAdmission = await installStorageAdmission(registry);
     closers.push(() => storageAdmission.stop());
     await ensureDefaultStorageClass(registry);
@@ -317,6 +320,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       ...(podAddress ? { podAddress: { address: podAddress, port: 0 } } : {}),
       onAuthenticationError: (m) => log(`apiserver: ${m}`),
       portForward: runtimePortDialer(runtime),
+      authorizer: rbac.authorizer,
     });
     closers.push(() => api.close());
     if (api.podEndpointError) log(`apiserver: ${api.podEndpointError}`);

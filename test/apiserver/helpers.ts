@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pod } from '../../src/api/types.js';
 import { type ApiServer, startApiServer } from '../../src/apiserver/http/server.js';
+import { ensureBootstrapPolicy, installRbac } from '../../src/apiserver/rbac/index.js';
 import { createRegistry, type Registry } from '../../src/apiserver/registry.js';
 import { type ContainerLogSource, LogError, type LogOptions } from '../../src/kubelet/types.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -95,12 +96,16 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { clock?: Clock; historySize?: number; bookmarkIntervalMs?: number } = {},
+  options: { clock?: Clock; historySize?: number; bookmarkIntervalMs?: number; rbac?: boolean } = {},
 ): Promise<TestServer> {
   const stateDir = await mkdtemp(join(tmpdir(), 'podrun-apiserver-'));
   const registry = await newRegistry(options.clock ?? systemClock, options.historySize);
   const logs = new FakeLogs();
+  // RBAC as `podrun serve` has it (without the aggregation controller): the authorizer and the bootstrap policy.
+  const authorizer = options.rbac ? installRbac(registry) : undefined;
+  if (options.rbac) await ensureBootstrapPolicy(registry, () => {});
   const server = await startApiServer({
+    ...(authorizer ? { authorizer } : {}),
     registry,
     address: '127.0.0.1',
     port: 0,

@@ -75,6 +75,14 @@ describe('in-cluster API access across a restart', { skip: E2E_SKIP }, () => {
   }, async () => {
     serve = await startServe({ stateDir });
     kubectl = new Kubectl(serve.kubeconfig);
+    // RBAC: the default ServiceAccount reads pods only once bound to a role that allows it.
+    await kubectl.ok([
+      'create',
+      'rolebinding',
+      'default-view',
+      '--clusterrole=view',
+      '--serviceaccount=default:default',
+    ]);
     await kubectl.apply(MANIFEST);
     await pollPod(kubectl, 'api-loop', (p: Pod) => p.status?.phase === 'Running', 'api-loop to run');
     const firstLog = await poll(

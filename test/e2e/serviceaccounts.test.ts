@@ -15,10 +15,10 @@ import { poll, pollPod } from './support/watch.js';
 
 const MARK = `: ${marker('e2e-serviceaccounts-test')};`;
 const cluster = e2eCluster({ commandMarkers: [MARK] });
+const k = () => cluster.kubectl;
 before(cluster.start);
 afterEach(cluster.record);
 after(cluster.stopAndCheck);
-const k = () => cluster.kubectl;
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -82,6 +82,18 @@ function apiStatus(url: string, ca: string, token: string, path: string): Promis
 }
 
 describe('ServiceAccounts', { skip: E2E_SKIP }, () => {
+  before(async () => {
+    if (E2E_SKIP) return;
+    // RBAC: the default ServiceAccount may read nothing until bound; these tests read pods with its tokens.
+    await k().ok([
+      'create',
+      'rolebinding',
+      'default-view',
+      '--clusterrole=view',
+      '--serviceaccount=default:default',
+    ]);
+  });
+
   test('a new namespace gets the default ServiceAccount and kube-root-ca.crt', async () => {
     await k().ok(['create', 'namespace', 'sa-e2e']);
     const sa = await poll(async () => {

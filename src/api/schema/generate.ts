@@ -18,6 +18,9 @@ const files = [
   'discovery/v1.d.ts',
   'coordination/v1.d.ts',
   'storage/v1.d.ts',
+  'rbac/v1.d.ts',
+  'authorization/v1.d.ts',
+  'authentication/v1.d.ts',
   'meta/v1.d.ts',
   'runtime.d.ts',
 ];
@@ -45,6 +48,15 @@ const roots = [
   'StorageClass',
   'StatefulSet',
   'ControllerRevision',
+  'Role',
+  'ClusterRole',
+  'RoleBinding',
+  'ClusterRoleBinding',
+  'SelfSubjectAccessReview',
+  'SubjectAccessReview',
+  'LocalSubjectAccessReview',
+  'SelfSubjectRulesReview',
+  'SelfSubjectReview',
 ];
 
 /** Fields whose JSON form is base64 ([]byte in Go). The .d.ts says `string` for them. */

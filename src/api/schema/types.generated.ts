@@ -14,6 +14,9 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     podAffinity: 'PodAffinity',
     podAntiAffinity: 'PodAntiAffinity',
   },
+  AggregationRule: {
+    clusterRoleSelectors: '[]LabelSelector',
+  },
   AppArmorProfile: {
     localhostProfile: 'string',
     type: 'string',
@@ -98,6 +101,20 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   },
   ClientIPConfig: {
     timeoutSeconds: 'int',
+  },
+  ClusterRole: {
+    aggregationRule: 'AggregationRule',
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    rules: '[]PolicyRule',
+  },
+  ClusterRoleBinding: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    roleRef: 'RoleRef',
+    subjects: '[]Subject',
   },
   ClusterTrustBundleProjection: {
     labelSelector: 'LabelSelector',
@@ -619,6 +636,13 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   LocalObjectReference: {
     name: 'string',
   },
+  LocalSubjectAccessReview: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'SubjectAccessReviewSpec',
+    status: 'SubjectAccessReviewStatus',
+  },
   LocalVolumeSource: {
     fsType: 'string',
     path: 'string',
@@ -750,6 +774,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     operatingSystem: 'string',
     osImage: 'string',
     systemUUID: 'string',
+  },
+  NonResourceAttributes: {
+    path: 'string',
+    verb: 'string',
+  },
+  NonResourceRule: {
+    nonResourceURLs: '[]string',
+    verbs: '[]string',
   },
   ObjectFieldSelector: {
     apiVersion: 'string',
@@ -1036,6 +1068,13 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     metadata: 'ObjectMeta',
     spec: 'PodSpec',
   },
+  PolicyRule: {
+    apiGroups: '[]string',
+    nonResourceURLs: '[]string',
+    resourceNames: '[]string',
+    resources: '[]string',
+    verbs: '[]string',
+  },
   PortStatus: {
     error: 'string',
     port: 'int',
@@ -1122,6 +1161,15 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     readyReplicas: 'int',
     replicas: 'int',
   },
+  ResourceAttributes: {
+    group: 'string',
+    name: 'string',
+    namespace: 'string',
+    resource: 'string',
+    subresource: 'string',
+    verb: 'string',
+    version: 'string',
+  },
   ResourceClaim: {
     name: 'string',
   },
@@ -1134,6 +1182,28 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     claims: '[]ResourceClaim',
     limits: 'map[string]quantity',
     requests: 'map[string]quantity',
+  },
+  ResourceRule: {
+    apiGroups: '[]string',
+    resourceNames: '[]string',
+  },
+  Role: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    rules: '[]PolicyRule',
+  },
+  RoleBinding: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    roleRef: 'RoleRef',
+    subjects: '[]Subject',
+  },
+  RoleRef: {
+    apiGroup: 'string',
+    kind: 'string',
+    name: 'string',
   },
   RollingUpdateDeployment: {
     maxSurge: 'intOrString',
@@ -1223,6 +1293,36 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     seLinuxOptions: 'SELinuxOptions',
     seccompProfile: 'SeccompProfile',
     windowsOptions: 'WindowsSecurityContextOptions',
+  },
+  SelfSubjectAccessReview: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'SelfSubjectAccessReviewSpec',
+    status: 'SubjectAccessReviewStatus',
+  },
+  SelfSubjectAccessReviewSpec: {
+    nonResourceAttributes: 'NonResourceAttributes',
+    resourceAttributes: 'ResourceAttributes',
+  },
+  SelfSubjectReview: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    status: 'SelfSubjectReviewStatus',
+  },
+  SelfSubjectReviewStatus: {
+    userInfo: 'UserInfo',
+  },
+  SelfSubjectRulesReview: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'SelfSubjectRulesReviewSpec',
+    status: 'SubjectRulesReviewStatus',
+  },
+  SelfSubjectRulesReviewSpec: {
+    namespace: 'string',
   },
   Service: {
     apiVersion: 'string',
@@ -1383,6 +1483,39 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     volumeName: 'string',
     volumeNamespace: 'string',
   },
+  Subject: {
+    apiGroup: 'string',
+    kind: 'string',
+    name: 'string',
+    namespace: 'string',
+  },
+  SubjectAccessReview: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'SubjectAccessReviewSpec',
+    status: 'SubjectAccessReviewStatus',
+  },
+  SubjectAccessReviewSpec: {
+    extra: 'map[string][]string',
+    groups: '[]string',
+    nonResourceAttributes: 'NonResourceAttributes',
+    resourceAttributes: 'ResourceAttributes',
+    uid: 'string',
+    user: 'string',
+  },
+  SubjectAccessReviewStatus: {
+    allowed: 'bool',
+    denied: 'bool',
+    evaluationError: 'string',
+    reason: 'string',
+  },
+  SubjectRulesReviewStatus: {
+    evaluationError: 'string',
+    incomplete: 'bool',
+    nonResourceRules: '[]NonResourceRule',
+    resourceRules: '[]ResourceRule',
+  },
   SuccessPolicy: {
     rules: '[]SuccessPolicyRule',
   },
@@ -1442,6 +1575,12 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   UncountedTerminatedPods: {
     failed: '[]string',
     succeeded: '[]string',
+  },
+  UserInfo: {
+    extra: 'map[string][]string',
+    groups: '[]string',
+    uid: 'string',
+    username: 'string',
   },
   Volume: {
     awsElasticBlockStore: 'AWSElasticBlockStoreVolumeSource',

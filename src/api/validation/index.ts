@@ -17,6 +17,7 @@ import type {
   Service,
 } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
@@ -27,6 +28,13 @@ import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
 import { validatePodSpec } from './pod.js';
+import {
+  isValidPathSegmentName,
+  validateClusterRole,
+  validateClusterRoleBinding,
+  validateRole,
+  validateRoleBinding,
+} from './rbac.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateStatefulSet } from './statefulset.js';
 import { validatePersistentVolume, validatePersistentVolumeClaim, validateStorageClass } from './storage.js';
@@ -40,6 +48,10 @@ export { withGeneratedJobSelector } from './workloads.js';
 const NAME_FNS: Record<string, NameFn> = {
   Namespace: isDNS1123Label,
   Service: isDNS1035Label,
+  Role: isValidPathSegmentName,
+  ClusterRole: isValidPathSegmentName,
+  RoleBinding: isValidPathSegmentName,
+  ClusterRoleBinding: isValidPathSegmentName,
 };
 
 function kindErrors(obj: KubeObject): FieldError[] {
@@ -74,6 +86,14 @@ function kindErrors(obj: KubeObject): FieldError[] {
       return validatePersistentVolume(obj as unknown as PersistentVolume);
     case 'StorageClass':
       return validateStorageClass(obj as unknown as StorageClass);
+    case 'Role':
+      return validateRole(obj as unknown as Role);
+    case 'ClusterRole':
+      return validateClusterRole(obj as unknown as ClusterRole);
+    case 'RoleBinding':
+      return validateRoleBinding(obj as unknown as RoleBinding);
+    case 'ClusterRoleBinding':
+      return validateClusterRoleBinding(obj as unknown as ClusterRoleBinding);
     default:
       return [];
   }

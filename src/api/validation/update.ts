@@ -14,6 +14,7 @@ import type {
 } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
+import type { RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { jsonEqual } from '../json-equal.js';
 import type { KubeObject } from '../types.js';
@@ -21,6 +22,7 @@ import { validateEndpointSliceUpdate } from './discovery.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from './field-error.js';
 import { inclusiveRangeError } from './names.js';
 import { child, index } from './path.js';
+import { validateBindingUpdate } from './rbac.js';
 import { validateStatefulSetUpdate } from './statefulset.js';
 import {
   validatePersistentVolumeClaimUpdate,
@@ -246,6 +248,9 @@ export function validateKindUpdate(obj: KubeObject, old: KubeObject): FieldError
       );
     case 'StorageClass':
       return validateStorageClassUpdate(obj as unknown as StorageClass, old as unknown as StorageClass);
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      return validateBindingUpdate(obj as unknown as RoleBinding, old as unknown as RoleBinding);
     default:
       return [];
   }

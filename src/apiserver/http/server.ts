@@ -10,19 +10,29 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { stringify } from 'yaml';
+import { isReviewResource } from '../../api/resources-rbac.js';
 import type { Pod } from '../../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { PodPortDialer } from '../../kubelet/port-forward.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
+import { runAsUser } from '../authn/context.js';
 import { ADMIN_USER, ANONYMOUS_USER, setRequestUser, type UserInfo } from '../authn/user.js';
-import { ApiError, badRequest, pathNotFound, unauthorized } from '../errors.js';
+import { ApiError, badRequest, methodNotSupported, pathNotFound, unauthorized } from '../errors.js';
+import {
+  type Authorizer,
+  answerReview,
+  forbiddenError,
+  impersonatedUser,
+  requestAttributes,
+} from '../rbac/index.js';
 import type { Registry } from '../registry.js';
 import { type ServiceAccountTokens, TokenInvalidError } from '../serviceaccount/tokens.js';
 import { handlePortForwardUpgrade } from '../streaming/portforward/upgrade.js';
 import { remoteCommandRoute } from '../streaming/remote-command.js';
 import { createUpgradeDispatcher, type UpgradeDispatcher } from '../streaming/upgrade.js';
+import { readObjectBody } from './body.js';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -75,6 +85,11 @@ export interface ApiServerOptions {
   onAuthenticationError?: (message: string) => void;
   /** pods/portforward's way into pods (the node's runtime); absent: port-forward is refused with a Status. */
   portForward?: PodPortDialer;
+  /**
+   * RBAC (src/apiserver/rbac): every request is authorized, impersonation headers are honoured and the
+   * access reviews are served. Absent: every authenticated user may do everything.
+   */
+  authorizer?: Authorizer;
 }
 
 export interface ApiServer {
@@ -166,15 +181,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw unauthorized();
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    // A wrong token is refused everywhere; no token at all is anonymous, allowed only on the public paths.
-    const user = await authenticate(req.headers.authorization, path);
-    setRequestUser(req, user);
-    const method = req.method ?? 'GET';
-    // system:public-info-viewer grants anonymous users `get` on the public paths, nothing else.
-    if (user === ANONYMOUS_USER && method !== 'GET' && method !== 'HEAD') {
+  /**
+   * Upstream's filter chain before a handler: authentication (a wrong token is refused everywhere; no token at
+   * all is anonymous, allowed only on the public paths), impersonation and authorization. A WebSocket upgrade
+   * (`upgrade`: exec, attach, port-forward) is a GET that since 1.31 (AuthorizePodWebsocketUpgradeCreatePermission)
+   * also needs `create` on the subresource, the verb of the SPDY POST it replaces. Returns the acting user.
+   */
+  const admit = async (
+    req: IncomingMessage,
+    url: URL,
+    path: string,
+    method: string,
+    upgrade: boolean,
+  ): Promise<UserInfo> => {
+    let user = await authenticate(req.headers.authorization, path);
+    const { authorizer } = options;
+    if (authorizer) {
+      user = await impersonatedUser(req, user, authorizer);
+      const attributes = requestAttributes(method, decodePathSegments(path), url.searchParams, url.pathname);
+      for (const verb of upgrade && attributes.verb === 'get' ? ['get', 'create'] : [attributes.verb]) {
+        const a = { ...attributes, verb };
+        const decision = await authorizer.authorize(user, a);
+        if (!decision.allowed) throw forbiddenError(user, a, decision.reason);
+      }
+    } else if (user === ANONYMOUS_USER && method !== 'GET' && method !== 'HEAD') {
+      // Without RBAC, what system:public-info-viewer grants: anonymous users `get` the public paths, nothing else.
       throw new ApiError(
         403,
         'Forbidden',
@@ -182,6 +213,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         {},
       );
     }
+    setRequestUser(req, user);
+    return user;
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const method = req.method ?? 'GET';
+    const user = await admit(req, url, path, method, false);
+    // Admission plugins (RBAC's escalation checks) read the user from the request's context.
+    return runAsUser(user, () => route(req, res, url, path, method, user));
+  };
+
+  const route = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    path: string,
+    method: string,
+    user: UserInfo,
+  ): Promise<void> => {
     if (path.startsWith(PODRUN_API_PREFIX)) {
       if (!options.images) throw pathNotFound();
       return handleImageEndpoints(options.images, req, res, path);
@@ -240,6 +292,18 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const resourcePath = parseResourcePath(segments);
     if (!resourcePath) throw pathNotFound();
+    if (isReviewResource(resourcePath.r)) {
+      if (!options.authorizer || resourcePath.name !== undefined) throw pathNotFound();
+      if (method !== 'POST') throw methodNotSupported(resourcePath.r, method.toLowerCase());
+      const review = await answerReview(
+        options.authorizer,
+        resourcePath.r,
+        resourcePath.namespace,
+        user,
+        await readObjectBody(req),
+      );
+      return send(res, 201, review);
+    }
     if (resourcePath.subresource === 'token' && resourcePath.r.resource === 'serviceaccounts') {
       if (!options.tokens) throw pathNotFound();
       return handleTokenRequest(options.tokens, req, res, resourcePath.namespace ?? '', resourcePath.name!);
@@ -257,7 +321,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.destroy();
     }
   };
-  const upgrades = createUpgradeDispatcher((req) => tokenMatches(req.headers.authorization, creds.token));
+  // exec, attach and port-forward: the same authentication, impersonation and authorization as other requests.
+  const upgrades = createUpgradeDispatcher(async (req) => {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    await admit(req, url, url.pathname.replace(/\/+$/, '') || '/', req.method ?? 'GET', true);
+  });
   if (options.streaming) {
     const deps = {
       getPod: async (ns: string, name: string) =>

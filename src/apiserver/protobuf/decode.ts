@@ -241,8 +241,10 @@ function messageFor(apiVersion: string, kind: string): string {
     return `meta.v1.${kind}`;
   }
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
-  // The proto packages drop the `.k8s.io` of a group (authentication.k8s.io → k8s.io.api.authentication.v1).
-  return `${group?.replace(/\.k8s\.io$/, '')}.${version}.${kind}`;
+  // The proto packages drop the `.k8s.io` of a group (authentication.k8s.io → k8s.io.api.authentication.v1);
+  // RBAC's package is k8s.io.api.rbac.v1 although its group is rbac.authorization.k8s.io.
+  const pkg = group === 'rbac.authorization.k8s.io' ? 'rbac' : group?.replace(/\.k8s\.io$/, '');
+  return `${pkg}.${version}.${kind}`;
 }
 
 /**

@@ -77,6 +77,12 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     3: ['name', 'string', 0],
     4: ['uid', 'string', 0],
   },
+  'authentication.v1.ExtraValue': { 1: ['items', 'string', 1] },
+  'authentication.v1.SelfSubjectReview': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['status', 'authentication.v1.SelfSubjectReviewStatus', 0],
+  },
+  'authentication.v1.SelfSubjectReviewStatus': { 1: ['userInfo', 'authentication.v1.UserInfo', 0] },
   'authentication.v1.TokenRequest': {
     1: ['metadata', 'meta.v1.ObjectMeta', 0],
     2: ['spec', 'authentication.v1.TokenRequestSpec', 0],
@@ -84,12 +90,91 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
   },
   'authentication.v1.TokenRequestSpec': {
     1: ['audiences', 'string', 1],
-    4: ['expirationSeconds', 'int64', 0],
     3: ['boundObjectRef', 'authentication.v1.BoundObjectReference', 0],
+    4: ['expirationSeconds', 'int64', 0],
   },
   'authentication.v1.TokenRequestStatus': {
     1: ['token', 'string', 0],
     2: ['expirationTimestamp', 'meta.v1.Time', 0],
+  },
+  'authentication.v1.UserInfo': {
+    1: ['username', 'string', 0],
+    2: ['uid', 'string', 0],
+    3: ['groups', 'string', 1],
+    4: ['extra', 'authentication.v1.ExtraValue', 2],
+  },
+  'authorization.v1.ExtraValue': { 1: ['items', 'string', 1] },
+  'authorization.v1.FieldSelectorAttributes': {
+    1: ['rawSelector', 'string', 0],
+    2: ['requirements', 'meta.v1.FieldSelectorRequirement', 1],
+  },
+  'authorization.v1.LabelSelectorAttributes': {
+    1: ['rawSelector', 'string', 0],
+    2: ['requirements', 'meta.v1.LabelSelectorRequirement', 1],
+  },
+  'authorization.v1.LocalSubjectAccessReview': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'authorization.v1.SubjectAccessReviewSpec', 0],
+    3: ['status', 'authorization.v1.SubjectAccessReviewStatus', 0],
+  },
+  'authorization.v1.NonResourceAttributes': { 1: ['path', 'string', 0], 2: ['verb', 'string', 0] },
+  'authorization.v1.NonResourceRule': { 1: ['verbs', 'string', 1], 2: ['nonResourceURLs', 'string', 1] },
+  'authorization.v1.ResourceAttributes': {
+    1: ['namespace', 'string', 0],
+    2: ['verb', 'string', 0],
+    3: ['group', 'string', 0],
+    4: ['version', 'string', 0],
+    5: ['resource', 'string', 0],
+    6: ['subresource', 'string', 0],
+    7: ['name', 'string', 0],
+    8: ['fieldSelector', 'authorization.v1.FieldSelectorAttributes', 0],
+    9: ['labelSelector', 'authorization.v1.LabelSelectorAttributes', 0],
+  },
+  'authorization.v1.ResourceRule': {
+    1: ['verbs', 'string', 1],
+    2: ['apiGroups', 'string', 1],
+    3: ['resources', 'string', 1],
+    4: ['resourceNames', 'string', 1],
+  },
+  'authorization.v1.SelfSubjectAccessReview': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'authorization.v1.SelfSubjectAccessReviewSpec', 0],
+    3: ['status', 'authorization.v1.SubjectAccessReviewStatus', 0],
+  },
+  'authorization.v1.SelfSubjectAccessReviewSpec': {
+    1: ['resourceAttributes', 'authorization.v1.ResourceAttributes', 0],
+    2: ['nonResourceAttributes', 'authorization.v1.NonResourceAttributes', 0],
+  },
+  'authorization.v1.SelfSubjectRulesReview': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'authorization.v1.SelfSubjectRulesReviewSpec', 0],
+    3: ['status', 'authorization.v1.SubjectRulesReviewStatus', 0],
+  },
+  'authorization.v1.SelfSubjectRulesReviewSpec': { 1: ['namespace', 'string', 0] },
+  'authorization.v1.SubjectAccessReview': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'authorization.v1.SubjectAccessReviewSpec', 0],
+    3: ['status', 'authorization.v1.SubjectAccessReviewStatus', 0],
+  },
+  'authorization.v1.SubjectAccessReviewSpec': {
+    1: ['resourceAttributes', 'authorization.v1.ResourceAttributes', 0],
+    2: ['nonResourceAttributes', 'authorization.v1.NonResourceAttributes', 0],
+    3: ['user', 'string', 0],
+    4: ['groups', 'string', 1],
+    5: ['extra', 'authorization.v1.ExtraValue', 2],
+    6: ['uid', 'string', 0],
+  },
+  'authorization.v1.SubjectAccessReviewStatus': {
+    1: ['allowed', 'bool', 0],
+    2: ['reason', 'string', 0],
+    3: ['evaluationError', 'string', 0],
+    4: ['denied', 'bool', 0],
+  },
+  'authorization.v1.SubjectRulesReviewStatus': {
+    1: ['resourceRules', 'authorization.v1.ResourceRule', 1],
+    2: ['nonResourceRules', 'authorization.v1.NonResourceRule', 1],
+    3: ['incomplete', 'bool', 0],
+    4: ['evaluationError', 'string', 0],
   },
   'autoscaling.v1.Scale': {
     1: ['metadata', 'meta.v1.ObjectMeta', 0],
@@ -802,6 +887,12 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     2: ['spec', 'core.v1.ServiceSpec', 0],
     3: ['status', 'core.v1.ServiceStatus', 0],
   },
+  'core.v1.ServiceAccount': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['secrets', 'core.v1.ObjectReference', 1],
+    3: ['imagePullSecrets', 'core.v1.LocalObjectReference', 1],
+    4: ['automountServiceAccountToken', 'bool', 0],
+  },
   'core.v1.ServiceAccountTokenProjection': {
     1: ['audience', 'string', 0],
     2: ['expirationSeconds', 'int64', 0],
@@ -956,6 +1047,37 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     3: ['runAsUserName', 'string', 0],
     4: ['hostProcess', 'bool', 0],
   },
+  'rbac.v1.AggregationRule': { 1: ['clusterRoleSelectors', 'meta.v1.LabelSelector', 1] },
+  'rbac.v1.ClusterRole': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['rules', 'rbac.v1.PolicyRule', 1],
+    3: ['aggregationRule', 'rbac.v1.AggregationRule', 0],
+  },
+  'rbac.v1.ClusterRoleBinding': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['subjects', 'rbac.v1.Subject', 1],
+    3: ['roleRef', 'rbac.v1.RoleRef', 0],
+  },
+  'rbac.v1.PolicyRule': {
+    1: ['verbs', 'string', 1],
+    2: ['apiGroups', 'string', 1],
+    3: ['resources', 'string', 1],
+    4: ['resourceNames', 'string', 1],
+    5: ['nonResourceURLs', 'string', 1],
+  },
+  'rbac.v1.Role': { 1: ['metadata', 'meta.v1.ObjectMeta', 0], 2: ['rules', 'rbac.v1.PolicyRule', 1] },
+  'rbac.v1.RoleBinding': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['subjects', 'rbac.v1.Subject', 1],
+    3: ['roleRef', 'rbac.v1.RoleRef', 0],
+  },
+  'rbac.v1.RoleRef': { 1: ['apiGroup', 'string', 0], 2: ['kind', 'string', 0], 3: ['name', 'string', 0] },
+  'rbac.v1.Subject': {
+    1: ['kind', 'string', 0],
+    2: ['apiGroup', 'string', 0],
+    3: ['name', 'string', 0],
+    4: ['namespace', 'string', 0],
+  },
   'api.resource.Quantity': { 1: ['string', 'string', 0] },
   'meta.v1.Condition': {
     1: ['type', 'string', 0],
@@ -972,6 +1094,11 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     4: ['propagationPolicy', 'string', 0],
     5: ['dryRun', 'string', 1],
     6: ['ignoreStoreReadErrorWithClusterBreakingPotential', 'bool', 0],
+  },
+  'meta.v1.FieldSelectorRequirement': {
+    1: ['key', 'string', 0],
+    2: ['operator', 'string', 0],
+    3: ['values', 'string', 1],
   },
   'meta.v1.FieldsV1': { 1: ['Raw', 'bytes', 0] },
   'meta.v1.LabelSelector': {

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type ApiError, badRequest, pathNotFound, unauthorized } from '../errors.js';
+import { type ApiError, badRequest, pathNotFound } from '../errors.js';
 import { decodePathSegments } from '../http/paths.js';
 import { errorStatus } from '../http/respond.js';
 import { TextRefusal } from './spdy/handshake.js';
@@ -86,7 +86,11 @@ function isPodSubresource(s: string[]): boolean {
   return s.length === 7 && s[0] === 'api' && s[1] === 'v1' && s[2] === 'namespaces' && s[4] === 'pods';
 }
 
-export function createUpgradeDispatcher(authenticate: (req: IncomingMessage) => boolean): UpgradeDispatcher {
+/**
+ * `admit` authenticates (and authorizes) an upgrade request, throwing the ApiError (401, 403) that refuses
+ * it.
+ */
+export function createUpgradeDispatcher(admit: (req: IncomingMessage) => Promise<void>): UpgradeDispatcher {
   const routes = new Map<string, UpgradeRoute>();
   // ws picks the first protocol offered unless told: the route's choice is kept per request.
   const chosen = new WeakMap<IncomingMessage, string>();
@@ -102,7 +106,7 @@ export function createUpgradeDispatcher(authenticate: (req: IncomingMessage) => 
     handle(req, socket, head) {
       socket.on('error', () => {});
       const serve = async (): Promise<void> => {
-        if (!authenticate(req)) throw unauthorized();
+        await admit(req);
         const url = new URL(req.url ?? '/', 'https://localhost');
         const s = decodePathSegments(url.pathname.replace(/\/+$/, ''));
         const route = isPodSubresource(s) ? routes.get(s[6]!) : undefined;
