@@ -199,7 +199,12 @@ export function strategyFor(r: ResourceInfo): Strategy {
     case 'apps/deployments':
     case 'apps/replicasets':
     case 'apps/statefulsets':
+    case 'apps/daemonsets':
+    case 'batch/cronjobs':
       return workloads('Background');
+    case '/replicationcontrollers':
+      // Core v1 replication controllers orphan their pods by default, for compatibility (rcStrategy).
+      return workloads('Orphan');
     case 'batch/jobs':
       return jobs;
     case 'discovery.k8s.io/endpointslices':

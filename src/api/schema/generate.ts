@@ -45,6 +45,9 @@ const roots = [
   'StorageClass',
   'StatefulSet',
   'ControllerRevision',
+  'DaemonSet',
+  'CronJob',
+  'ReplicationController',
 ];
 
 /** Fields whose JSON form is base64 ([]byte in Go). The .d.ts says `string` for them. */
