@@ -22,7 +22,20 @@ const DOM: Bounds = { min: 1, max: 31 };
 const MONTHS: Bounds = {
   min: 1,
   max: 12,
-  names: { jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12 },
+  names: {
+    jan: 1,
+    feb: 2,
+    mar: 3,
+    apr: 4,
+    may: 5,
+    jun: 6,
+    jul: 7,
+    aug: 8,
+    sep: 9,
+    oct: 10,
+    nov: 11,
+    dec: 12,
+  },
 };
 const DOW: Bounds = { min: 0, max: 6, names: { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 } };
 
@@ -47,11 +60,15 @@ function only(...values: number[]): FieldSet {
 /** strconv.Atoi's acceptance and its error text, then robfig's negative check. */
 function mustParseInt(expr: string): number {
   if (!/^[+-]?\d+$/.test(expr)) {
-    throw new Error(`failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`);
+    throw new Error(
+      `failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: invalid syntax`,
+    );
   }
   const n = Number(expr);
   if (!Number.isSafeInteger(n) || Math.abs(n) > 2 ** 63 - 1) {
-    throw new Error(`failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: value out of range`);
+    throw new Error(
+      `failed to parse int from ${expr}: strconv.Atoi: parsing ${JSON.stringify(expr)}: value out of range`,
+    );
   }
   if (n < 0) throw new Error(`negative number (${n}) not allowed: ${expr}`);
   return n;
@@ -186,7 +203,16 @@ function specNext(s: Spec, from: number): number | undefined {
 
 /** time.ParseDuration, enough of it for @every: a sequence of decimal numbers with units, optionally signed. */
 function parseGoDuration(s: string): number {
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = {
+    ns: 1e-6,
+    us: 1e-3,
+    µs: 1e-3,
+    μs: 1e-3,
+    ms: 1,
+    s: 1000,
+    m: 60_000,
+    h: 3_600_000,
+  };
   const bad = () => new Error(`time: invalid duration ${JSON.stringify(s)}`);
   let rest = s;
   let sign = 1;
@@ -230,7 +256,13 @@ function descriptor(spec: string, zone: Zone): Schedule {
     case '@midnight':
       return make({ minute: only(0), hour: only(0), dom: allOf(DOM), month: allOf(MONTHS), dow: allOf(DOW) });
     case '@hourly':
-      return make({ minute: only(0), hour: allOf(HOURS), dom: allOf(DOM), month: allOf(MONTHS), dow: allOf(DOW) });
+      return make({
+        minute: only(0),
+        hour: allOf(HOURS),
+        dom: allOf(DOM),
+        month: allOf(MONTHS),
+        dow: allOf(DOW),
+      });
   }
   const every = '@every ';
   if (spec.startsWith(every)) {

@@ -92,7 +92,7 @@ function offsetAt(ms: number, zone: Zone): number {
   if (zone === 'UTC') return 0;
   const w = wallTime(ms, zone);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtc - (Math.floor(ms / 1000) * 1000);
+  return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
 /**

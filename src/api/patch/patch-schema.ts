@@ -66,7 +66,9 @@ export const PATCH_SCHEMAS: Readonly<Record<string, TypeSchema>> = {
   StatefulSet: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
   DaemonSet: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
   ReplicationController: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
-  CronJob: kind({ jobTemplate: nested({ metadata: nested(OBJECT_META), spec: nested({ template: nested(POD_TEMPLATE) }) }) }),
+  CronJob: kind({
+    jobTemplate: nested({ metadata: nested(OBJECT_META), spec: nested({ template: nested(POD_TEMPLATE) }) }),
+  }),
   PersistentVolumeClaim: kind({}, { conditions: CONDITIONS }),
   Service: kind({ ports: mergeBy('port') }, { conditions: CONDITIONS }),
   Namespace: kind({}, { conditions: CONDITIONS }),

@@ -2,8 +2,7 @@
 import type { CronJob, CronJobSpec, Job } from 'kubernetes-types/batch/v1.js';
 import { parseStandard } from '../../util/cron.js';
 import { loadLocation } from '../../util/zoned-time.js';
-import { type FieldError, invalid, notSupported, required } from './field-error.js';
-import { GoValue } from './field-error.js';
+import { type FieldError, GoValue, invalid, notSupported, required } from './field-error.js';
 import { validateJob } from './workloads.js';
 
 const IS_NEGATIVE = 'must be greater than or equal to 0';
@@ -43,7 +42,11 @@ function validateTimeZone(tz: string | undefined): FieldError[] {
   const errs: FieldError[] = [];
   if (tz.toLowerCase() === 'local') {
     errs.push(
-      invalid(path, tz, 'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones'),
+      invalid(
+        path,
+        tz,
+        'timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones',
+      ),
     );
   }
   try {
@@ -60,12 +63,17 @@ function validateJobTemplate(spec: CronJobSpec): FieldError[] {
   if (!jobSpec) return [required('spec.jobTemplate.spec')];
   const { selector, manualSelector, ...rest } = jobSpec;
   const job = { apiVersion: 'batch/v1', kind: 'Job', metadata: {}, spec: rest } as Job;
-  const errs = validateJob(job).map((e) => ({ ...e, field: e.field.replace(/^spec/, 'spec.jobTemplate.spec') }));
+  const errs = validateJob(job).map((e) => ({
+    ...e,
+    field: e.field.replace(/^spec/, 'spec.jobTemplate.spec'),
+  }));
   if (selector !== undefined) {
     errs.push(invalid('spec.jobTemplate.spec.selector', selector, '`selector` will be auto-generated'));
   }
   if (manualSelector === true) {
-    errs.push(notSupported('spec.jobTemplate.spec.manualSelector', new GoValue(true, 'true'), ['nil', 'false']));
+    errs.push(
+      notSupported('spec.jobTemplate.spec.manualSelector', new GoValue(true, 'true'), ['nil', 'false']),
+    );
   }
   return errs;
 }
@@ -75,7 +83,10 @@ function validateSpec(cj: CronJob, old: CronJob | undefined): FieldError[] {
   if (!spec) return [required('spec')];
   const errs: FieldError[] = [];
   if (!spec.schedule) errs.push(required('spec.schedule'));
-  else errs.push(...validateSchedule(spec.schedule, old?.spec?.schedule?.includes('TZ') ?? false, spec.timeZone));
+  else
+    errs.push(
+      ...validateSchedule(spec.schedule, old?.spec?.schedule?.includes('TZ') ?? false, spec.timeZone),
+    );
   errs.push(...nonNegative(spec.startingDeadlineSeconds, 'spec.startingDeadlineSeconds'));
   if (!old || old.spec?.timeZone !== spec.timeZone) errs.push(...validateTimeZone(spec.timeZone));
   const policy = spec.concurrencyPolicy ?? '';

@@ -13,7 +13,9 @@ function nonNegative(v: number | undefined, path: Path): FieldError[] {
 }
 
 function notOver100Percent(v: number | string | undefined, path: Path): FieldError[] {
-  return typeof v === 'string' && intOrPercent(v) > 100 ? [invalid(path, v, 'must not be greater than 100%')] : [];
+  return typeof v === 'string' && intOrPercent(v) > 100
+    ? [invalid(path, v, 'must not be greater than 100%')]
+    : [];
 }
 
 function validateUpdateStrategy(s: DaemonSetUpdateStrategy | undefined, path: Path): FieldError[] {
@@ -34,7 +36,9 @@ function validateUpdateStrategy(s: DaemonSetUpdateStrategy | undefined, path: Pa
       const hasUnavailable = intOrPercent(ru.maxUnavailable) !== 0;
       const hasSurge = intOrPercent(ru.maxSurge) !== 0;
       if (hasUnavailable && hasSurge) {
-        errs.push(invalid(child(up, 'maxSurge'), ru.maxSurge, 'may not be set when maxUnavailable is non-zero'));
+        errs.push(
+          invalid(child(up, 'maxSurge'), ru.maxSurge, 'may not be set when maxUnavailable is non-zero'),
+        );
       } else if (!hasUnavailable && !hasSurge) {
         errs.push(required(child(up, 'maxUnavailable'), 'cannot be 0 when maxSurge is 0'));
       }
@@ -63,7 +67,8 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
         ),
       );
     }
-    if (isEmptySelector(sel)) errs.push(invalid('spec.selector', sel, 'empty selector is invalid for daemonset'));
+    if (isEmptySelector(sel))
+      errs.push(invalid('spec.selector', sel, 'empty selector is invalid for daemonset'));
   }
   errs.push(...validatePodTemplateSpec(t, 'spec.template'));
   const rp = t?.spec?.restartPolicy;
@@ -84,4 +89,3 @@ export function validateDaemonSet(ds: DaemonSet): FieldError[] {
   errs.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   return errs;
 }
-

@@ -24,7 +24,9 @@ export function validateReplicationController(rc: ReplicationController): FieldE
   }
   const labels = t.metadata?.labels ?? {};
   if (!empty && !Object.entries(selector).every(([k, v]) => labels[k] === v)) {
-    errs.push(invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
+    errs.push(
+      invalid('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'),
+    );
   }
   errs.push(...validatePodTemplateSpec(t, 'spec.template'));
   const rp = t.spec?.restartPolicy;
