@@ -5,6 +5,9 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob } from 'kubernetes-types/batch/v1.js';
 import type { ReplicationController } from 'kubernetes-types/core/v1.js';
 
+/** The annotation apps/v1 keeps the internal spec.templateGeneration in (1 on create, +1 per template change). */
+export const DAEMONSET_TEMPLATE_GENERATION = 'deprecated.daemonset.template.generation';
+
 export function defaultDaemonSetSpec(ds: DaemonSet): void {
   const spec = ds.spec;
   if (!spec) return;
