@@ -176,7 +176,7 @@ describe('workloads', { skip: E2E_SKIP }, () => {
     assert.notEqual(invalid.code, 0);
     assert.match(
       invalid.stderr,
-      /The CronJob "bad" is invalid: spec.schedule: Invalid value: "61 \* \* \* \*": end of range \(61\) above maximum \(59\): 61/,
+      /failed to create cronjob: CronJob.batch "bad" is invalid: spec.schedule: Invalid value: "61 \* \* \* \*": end of range \(61\) above maximum \(59\): 61/,
     );
   });
 
