@@ -107,11 +107,11 @@ export async function syncRevisions(
       )) as unknown as ControllerRevision;
     } catch (err) {
       if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-      const existing = deps.revisions.get(ns, cr.metadata?.name ?? '') as unknown as
-        | ControllerRevision
-        | undefined;
-      if (!existing || !sameRevisionData(existing.data, data)) throw err;
-      update = existing;
+      const existing = deps.revisions.get(ns, cr.metadata?.name ?? '');
+      // Another owner's revision of the same name (a StatefulSet and a DaemonSet of one name and template)
+      // is not ours to use.
+      if (!existing || !sameRevisionData(existing.data, data) || !isControlledBy(existing, owner)) throw err;
+      update = existing as unknown as ControllerRevision;
     }
     owned.push(update);
   }
