@@ -4,6 +4,7 @@
 // status counts. daemonset.ts does the I/O.
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { DaemonSet, Node, Pod, Taint, Toleration } from '../api/types.js';
+import type { FailedPodsBackoff } from './failed-pods-backoff.js';
 import { scaledValue } from './intstr.js';
 import { isPodAvailable, isPodReady } from './pods.js';
 import { toleratesTaint } from './scheduler/filters.js';
@@ -152,6 +153,8 @@ export interface PlanInput {
   /** The hash of the revision that matches the template now. */
   hash: string;
   now: number;
+  /** Per-node backoff of deleting failed or succeeded daemon pods; kept by the controller across syncs. */
+  backoff?: FailedPodsBackoff;
 }
 
 function isUpdated(pod: Pod, hash: string): boolean {
@@ -182,14 +185,24 @@ function manage(input: PlanInput, desired: number, plan: DaemonSetPlan): void {
       for (const pod of pods) {
         if (pod.metadata?.deletionTimestamp) continue;
         const ref = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
-        if (pod.status?.phase === 'Failed') {
+        const phase = pod.status?.phase;
+        if ((phase === 'Failed' || phase === 'Succeeded') && input.backoff) {
+          const key = `${ds.metadata?.namespace}/${ds.metadata?.name}/${nodeName}`;
+          const wait = input.backoff.inBackoff(key, now);
+          if (wait !== undefined) {
+            plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? wait, wait);
+            continue;
+          }
+          input.backoff.next(key, now);
+        }
+        if (phase === 'Failed') {
           plan.events.push({
             type: 'Warning',
             reason: 'FailedDaemonPod',
             message: `Found failed daemon pod ${ref} on node ${nodeName}, will try to kill it`,
           });
           plan.delete.push(pod.metadata?.name ?? '');
-        } else if (pod.status?.phase === 'Succeeded') {
+        } else if (phase === 'Succeeded') {
           plan.events.push({
             type: 'Normal',
             reason: 'SucceededDaemonPod',
@@ -333,7 +346,7 @@ export function planDaemonSet(input: PlanInput): DaemonSetPlan {
     const waiting = [...input.podsByNode.values()]
       .flat()
       .filter((p) => isPodReady(p) && !isPodAvailable(p, minReady, input.now));
-    if (waiting.length > 0) plan.requeueAfterMs = minReady * 1000;
+    if (waiting.length > 0) plan.requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, minReady * 1000);
   }
   return plan;
 }

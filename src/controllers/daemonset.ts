@@ -16,6 +16,7 @@ import {
   planDaemonSet,
   targetNodeOf,
 } from './daemonset-plan.js';
+import type { FailedPodsBackoff } from './failed-pods-backoff.js';
 import { revisionHash, syncRevisions, templatePatch, truncateHistory } from './history.js';
 import type { Informer } from './informer.js';
 import { RESOURCE, ref } from './kinds.js';
@@ -30,6 +31,8 @@ export interface DaemonSetSyncDeps {
   revisions: Informer;
   events: EventRecorder;
   clock: Clock;
+  /** Kept across syncs (one per controller). */
+  backoff?: FailedPodsBackoff;
 }
 
 export async function syncDaemonSet(
@@ -71,6 +74,7 @@ export async function syncDaemonSet(
     podsByNode,
     hash,
     now,
+    ...(deps.backoff ? { backoff: deps.backoff } : {}),
   };
   const plan = planDaemonSet(input);
   const event = (type: 'Normal' | 'Warning', reason: string, message: string) =>

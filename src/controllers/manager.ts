@@ -11,6 +11,7 @@ import { syncDaemonSet } from './daemonset.js';
 import { syncDeployment } from './deployment.js';
 import { syncEndpoints } from './endpoints.js';
 import { EndpointSliceController, serviceKeyOfSlice } from './endpointslice.js';
+import { FailedPodsBackoff } from './failed-pods-backoff.js';
 import { Informer, objectKey } from './informer.js';
 import { syncJob } from './job.js';
 import { RESOURCE } from './kinds.js';
@@ -122,6 +123,7 @@ export class ControllerManager {
       revisions,
       events: this.#options.recorderFor('daemonset-controller'),
       clock,
+      backoff: new FailedPodsBackoff(),
     };
     const dsQueue = queue('daemonset', (ns, n) => syncDaemonSet(dsDeps, ns, n));
     daemonSets.onChange((_t, d) => dsQueue.add(objectKey(d)));

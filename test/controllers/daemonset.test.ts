@@ -14,6 +14,7 @@ import {
   planDaemonSet,
   targetNodeOf,
 } from '../../src/controllers/daemonset-plan.js';
+import { FailedPodsBackoff } from '../../src/controllers/failed-pods-backoff.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
 import { registryControllerClient } from '../../src/server/controller-client.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -146,6 +147,29 @@ describe('DaemonSet plan', () => {
         message: 'Found failed daemon pod default/p on node n1, will try to kill it',
       },
     ]);
+  });
+
+  test('failed daemon pods on a node are deleted with a backoff: 1 s, then doubling', () => {
+    const backoff = new FailedPodsBackoff();
+    const plan = (now: number) =>
+      planDaemonSet({
+        ds: ds(),
+        nodes: [node('n1')],
+        podsByNode: new Map([['n1', [pod('p', 'n1', 'h', { phase: 'Failed' })]]]),
+        hash: 'h',
+        now,
+        backoff,
+      });
+    assert.deepEqual(plan(T0).delete, ['p']);
+    // The replacement failed at once: it waits out the second.
+    const waiting = plan(T0 + 500);
+    assert.deepEqual(
+      [waiting.delete, waiting.create, waiting.events, waiting.requeueAfterMs],
+      [[], [], [], 1000],
+    );
+    assert.deepEqual(plan(T0 + 1000).delete, ['p']);
+    assert.equal(plan(T0 + 2500).requeueAfterMs, 2000);
+    assert.deepEqual(plan(T0 + 3000).delete, ['p']);
   });
 
   test('rolling update with maxUnavailable deletes old pods first, at most maxUnavailable at a time', () => {
