@@ -102,7 +102,13 @@ const jobs: Strategy = {
 const daemonSets: Strategy = {
   ...workloads('Background'),
   prepareForCreate(obj) {
-    obj.status = {};
+    // An empty DaemonSetStatus still serializes its four non-omitempty counts (typed clients require them).
+    obj.status = {
+      currentNumberScheduled: 0,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: 0,
+      numberReady: 0,
+    };
     obj.metadata.annotations = { ...obj.metadata.annotations, [DAEMONSET_TEMPLATE_GENERATION]: '1' };
   },
   prepareForUpdate(obj, old) {
@@ -111,6 +117,15 @@ const daemonSets: Strategy = {
     const template = (o: KubeObject) => (o.spec as { template?: unknown } | undefined)?.template;
     const next = deepEqual(template(obj), template(old)) ? was : was + 1;
     obj.metadata.annotations = { ...obj.metadata.annotations, [DAEMONSET_TEMPLATE_GENERATION]: String(next) };
+  },
+};
+
+/** Core v1 replication controllers orphan their pods by default, for compatibility (rcStrategy). */
+const replicationControllers: Strategy = {
+  ...workloads('Orphan'),
+  prepareForCreate(obj) {
+    // ReplicationControllerStatus.replicas is not omitempty.
+    obj.status = { replicas: 0 };
   },
 };
 
@@ -220,8 +235,7 @@ export function strategyFor(r: ResourceInfo): Strategy {
     case 'batch/cronjobs':
       return workloads('Background');
     case '/replicationcontrollers':
-      // Core v1 replication controllers orphan their pods by default, for compatibility (rcStrategy).
-      return workloads('Orphan');
+      return replicationControllers;
     case 'batch/jobs':
       return jobs;
     case 'discovery.k8s.io/endpointslices':
