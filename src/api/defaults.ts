@@ -2,8 +2,8 @@
 // pkg/apis/apps/v1/defaults.go, pkg/apis/batch/v1/defaults.go (Kubernetes v1.30), plus the create-time fills
 // of the Namespace strategy. Pure: returns a new object; applying it twice gives the same result.
 
-import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { Job } from 'kubernetes-types/batch/v1.js';
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type {
   Container,
   Endpoints,
@@ -16,6 +16,7 @@ import type {
   PodSpec,
   PodTemplateSpec,
   Probe,
+  ReplicationController,
   Secret,
   Service,
   Volume,
@@ -32,6 +33,11 @@ import {
   defaultStatefulSetSpec,
   defaultStorageClass,
 } from './defaults-storage.js';
+import {
+  defaultCronJobSpec,
+  defaultDaemonSetSpec,
+  defaultReplicationControllerSpec,
+} from './defaults-workloads.js';
 import type { KubeObject } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
@@ -262,6 +268,24 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
       const sts = out as unknown as StatefulSet;
       defaultStatefulSetSpec(sts);
       defaultTemplate(sts.spec?.template);
+      break;
+    }
+    case 'DaemonSet': {
+      const ds = out as unknown as DaemonSet;
+      defaultDaemonSetSpec(ds);
+      defaultTemplate(ds.spec?.template);
+      break;
+    }
+    case 'CronJob': {
+      const cj = out as unknown as CronJob;
+      defaultCronJobSpec(cj);
+      defaultTemplate(cj.spec?.jobTemplate?.spec?.template);
+      break;
+    }
+    case 'ReplicationController': {
+      const rc = out as unknown as ReplicationController;
+      defaultReplicationControllerSpec(rc);
+      defaultTemplate(rc.spec?.template);
       break;
     }
     case 'PersistentVolumeClaim':

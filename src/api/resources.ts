@@ -29,6 +29,8 @@ function res(
   return { verbs: ALL_VERBS, categories: [], shortNames: [], subresources: [], ...info };
 }
 
+// Within a group, `kubectl get all` lists resources in this order (discovery's); the workload kinds follow
+// upstream's alphabetical discovery order (pods, replicationcontrollers, services; daemonsets, deployments…).
 export const RESOURCES: readonly ResourceInfo[] = [
   res({
     group: '',
@@ -51,6 +53,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
     shortNames: ['po'],
     categories: ['all'],
     subresources: ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward'],
+  }),
+  res({
+    group: '',
+    version: 'v1',
+    kind: 'ReplicationController',
+    resource: 'replicationcontrollers',
+    singular: 'replicationcontroller',
+    namespaced: true,
+    shortNames: ['rc'],
+    categories: ['all'],
+    subresources: ['status', 'scale'],
   }),
   res({
     group: '',
@@ -122,6 +135,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res({
     group: 'apps',
     version: 'v1',
+    kind: 'DaemonSet',
+    resource: 'daemonsets',
+    singular: 'daemonset',
+    namespaced: true,
+    shortNames: ['ds'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
+  res({
+    group: 'apps',
+    version: 'v1',
     kind: 'Deployment',
     resource: 'deployments',
     singular: 'deployment',
@@ -140,6 +164,17 @@ export const RESOURCES: readonly ResourceInfo[] = [
     shortNames: ['rs'],
     categories: ['all'],
     subresources: ['status', 'scale'],
+  }),
+  res({
+    group: 'batch',
+    version: 'v1',
+    kind: 'CronJob',
+    resource: 'cronjobs',
+    singular: 'cronjob',
+    namespaced: true,
+    shortNames: ['cj'],
+    categories: ['all'],
+    subresources: ['status'],
   }),
   res({
     group: 'batch',

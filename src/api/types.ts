@@ -1,8 +1,14 @@
 // Object types: the upstream Kubernetes API types (kubernetes-types, types only, no runtime cost),
 // re-exported so the rest of podrun imports them from one place.
 
-export type { ControllerRevision, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
-export type { Job } from 'kubernetes-types/batch/v1.js';
+export type {
+  ControllerRevision,
+  DaemonSet,
+  Deployment,
+  ReplicaSet,
+  StatefulSet,
+} from 'kubernetes-types/apps/v1.js';
+export type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 export type { Lease } from 'kubernetes-types/coordination/v1.js';
 export type {
   ConfigMap,
@@ -24,6 +30,7 @@ export type {
   PodSpec,
   PodStatus,
   Probe,
+  ReplicationController,
   Secret,
   Service,
   ServiceAccount,

@@ -2,6 +2,7 @@
 // RESTGracefulDeleteStrategy (pkg/registry/<group>/<kind>/strategy.go): what a create resets, what an update
 // may not touch, when the generation moves, and how long a delete waits.
 
+import { DAEMONSET_TEMPLATE_GENERATION } from '../api/defaults-workloads.js';
 import { podQOSClass } from '../api/qos.js';
 import type { ResourceInfo } from '../api/resources.js';
 import type { Job, KubeObject, Pod, Service } from '../api/types.js';
@@ -95,6 +96,36 @@ const jobs: Strategy = {
     const job = withGeneratedJobSelector(obj as unknown as Job, obj.metadata.uid ?? '');
     obj.spec = job.spec;
     obj.status = {};
+  },
+};
+
+const daemonSets: Strategy = {
+  ...workloads('Background'),
+  prepareForCreate(obj) {
+    // An empty DaemonSetStatus still serializes its four non-omitempty counts (typed clients require them).
+    obj.status = {
+      currentNumberScheduled: 0,
+      numberMisscheduled: 0,
+      desiredNumberScheduled: 0,
+      numberReady: 0,
+    };
+    obj.metadata.annotations = { ...obj.metadata.annotations, [DAEMONSET_TEMPLATE_GENERATION]: '1' };
+  },
+  prepareForUpdate(obj, old) {
+    keepStatus(obj, old);
+    const was = Number(old.metadata.annotations?.[DAEMONSET_TEMPLATE_GENERATION] ?? '0') || 0;
+    const template = (o: KubeObject) => (o.spec as { template?: unknown } | undefined)?.template;
+    const next = deepEqual(template(obj), template(old)) ? was : was + 1;
+    obj.metadata.annotations = { ...obj.metadata.annotations, [DAEMONSET_TEMPLATE_GENERATION]: String(next) };
+  },
+};
+
+/** Core v1 replication controllers orphan their pods by default, for compatibility (rcStrategy). */
+const replicationControllers: Strategy = {
+  ...workloads('Orphan'),
+  prepareForCreate(obj) {
+    // ReplicationControllerStatus.replicas is not omitempty.
+    obj.status = { replicas: 0 };
   },
 };
 
@@ -198,8 +229,13 @@ export function strategyFor(r: ResourceInfo): Strategy {
       return volumes(nowSeconds);
     case 'apps/deployments':
     case 'apps/replicasets':
+    case 'apps/daemonsets':
+      return daemonSets;
     case 'apps/statefulsets':
+    case 'batch/cronjobs':
       return workloads('Background');
+    case '/replicationcontrollers':
+      return replicationControllers;
     case 'batch/jobs':
       return jobs;
     case 'discovery.k8s.io/endpointslices':

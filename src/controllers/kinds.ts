@@ -21,6 +21,10 @@ export const RESOURCE = {
   storageclasses: find('storage.k8s.io', 'storageclasses'),
   statefulsets: find('apps', 'statefulsets'),
   controllerrevisions: find('apps', 'controllerrevisions'),
+  daemonsets: find('apps', 'daemonsets'),
+  cronjobs: find('batch', 'cronjobs'),
+  replicationcontrollers: find('', 'replicationcontrollers'),
+  nodes: find('', 'nodes'),
 } as const;
 
 /** The involvedObject of an event about `o`. */

@@ -6,9 +6,12 @@ import type { KubeObject, Pod } from '../api/types.js';
 import type { EventRecorder } from '../kubelet/types.js';
 import type { Clock } from '../util/clock.js';
 import type { ControllerClient } from './client.js';
+import { syncCronJob } from './cronjob.js';
+import { syncDaemonSet } from './daemonset.js';
 import { syncDeployment } from './deployment.js';
 import { syncEndpoints } from './endpoints.js';
 import { EndpointSliceController, serviceKeyOfSlice } from './endpointslice.js';
+import { FailedPodsBackoff } from './failed-pods-backoff.js';
 import { Informer, objectKey } from './informer.js';
 import { syncJob } from './job.js';
 import { RESOURCE } from './kinds.js';
@@ -33,6 +36,8 @@ export interface ControllerManagerOptions {
    * provisioned volume, pinned to `nodeName`. Without it no claim is bound or provisioned.
    */
   volumes?: { volumesDir: string; nodeName: string };
+  /** The zone of CronJob schedules without spec.timeZone (tests pin it). @default the process's zone */
+  cronJobZone?: string;
 }
 
 function split(key: string): [string, string] {
@@ -66,6 +71,10 @@ export class ControllerManager {
     const statefulSets = informer(RESOURCE.statefulsets);
     const revisions = informer(RESOURCE.controllerrevisions);
     const claims = informer(RESOURCE.persistentvolumeclaims);
+    const daemonSets = informer(RESOURCE.daemonsets);
+    const nodes = informer(RESOURCE.nodes);
+    const cronJobs = informer(RESOURCE.cronjobs);
+    const replicationControllers = informer(RESOURCE.replicationcontrollers);
 
     const queue = (name: string, sync: (ns: string, n: string) => Promise<SyncResult>) => {
       const q = new WorkQueue({
@@ -106,6 +115,42 @@ export class ControllerManager {
     };
     const stsQueue = queue('statefulset', (ns, n) => syncStatefulSet(stsDeps, ns, n));
     statefulSets.onChange((_t, s) => stsQueue.add(objectKey(s)));
+    const dsDeps = {
+      client,
+      daemonSets,
+      pods,
+      nodes,
+      revisions,
+      events: this.#options.recorderFor('daemonset-controller'),
+      clock,
+      backoff: new FailedPodsBackoff(),
+    };
+    const dsQueue = queue('daemonset', (ns, n) => syncDaemonSet(dsDeps, ns, n));
+    daemonSets.onChange((_t, d) => dsQueue.add(objectKey(d)));
+    // A node's labels, taints or arrival change where daemon pods belong.
+    nodes.onChange(() => {
+      for (const d of daemonSets.list()) dsQueue.add(objectKey(d));
+    });
+    const cjDeps = {
+      client,
+      cronJobs,
+      jobs,
+      events: this.#options.recorderFor('cronjob-controller'),
+      clock,
+      ...(this.#options.cronJobZone ? { zone: this.#options.cronJobZone } : {}),
+    };
+    const cjQueue = queue('cronjob', (ns, n) => syncCronJob(cjDeps, ns, n));
+    cronJobs.onChange((_t, c) => cjQueue.add(objectKey(c)));
+    const rcDeps = {
+      client,
+      pods,
+      replicaSets: replicationControllers,
+      resource: RESOURCE.replicationcontrollers,
+      events: this.#options.recorderFor('replication-controller'),
+      clock,
+    };
+    const rcQueue = queue('replicationmanager', (ns, n) => syncReplicaSet(rcDeps, ns, n));
+    replicationControllers.onChange((_t, rc) => rcQueue.add(objectKey(rc)));
     const epQueue = queue('endpoints', (ns, n) =>
       syncEndpoints({ client, services, endpoints, pods }, ns, n),
     );
@@ -134,7 +179,11 @@ export class ControllerManager {
       enqueueOwner(dQueue, rs, 'Deployment');
     });
     deployments.onChange((_t, d) => dQueue.add(objectKey(d)));
-    jobs.onChange((_t, j) => jobQueue.add(objectKey(j)));
+    jobs.onChange((_t, j, old) => {
+      jobQueue.add(objectKey(j));
+      enqueueOwner(cjQueue, j, 'CronJob');
+      if (old) enqueueOwner(cjQueue, old, 'CronJob');
+    });
     services.onChange((_t, s) => {
       epQueue.add(objectKey(s));
       esQueue.add(objectKey(s));
@@ -152,6 +201,8 @@ export class ControllerManager {
       enqueueOwner(rsQueue, pod, 'ReplicaSet');
       enqueueOwner(jobQueue, pod, 'Job');
       enqueueOwner(stsQueue, pod, 'StatefulSet');
+      enqueueOwner(dsQueue, pod, 'DaemonSet');
+      enqueueOwner(rcQueue, pod, 'ReplicationController');
       const rsKey = ownerKey(pod, 'ReplicaSet');
       if (rsKey) {
         const rs = replicaSets.get(...split(rsKey));
@@ -173,6 +224,9 @@ export class ControllerManager {
     for (const rs of replicaSets.list()) rsQueue.add(objectKey(rs));
     for (const j of jobs.list()) jobQueue.add(objectKey(j));
     for (const s of statefulSets.list()) stsQueue.add(objectKey(s));
+    for (const d of daemonSets.list()) dsQueue.add(objectKey(d));
+    for (const c of cronJobs.list()) cjQueue.add(objectKey(c));
+    for (const rc of replicationControllers.list()) rcQueue.add(objectKey(rc));
     for (const s of services.list()) {
       epQueue.add(objectKey(s));
       esQueue.add(objectKey(s));

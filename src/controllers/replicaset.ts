@@ -1,5 +1,7 @@
 // The ReplicaSet controller (pkg/controller/replicaset/replica_set.go): keeps spec.replicas active pods that
-// the ReplicaSet controls, and reports replicas, readyReplicas and availableReplicas.
+// the ReplicaSet controls, and reports replicas, readyReplicas and availableReplicas. The same code runs
+// ReplicationControllers (pkg/controller/replication wraps it too): `resource` says which kind it syncs.
+import type { ResourceInfo } from '../api/resources.js';
 import type { KubeObject, Pod, ReplicaSet } from '../api/types.js';
 import type { EventRecorder } from '../kubelet/types.js';
 import type { Clock } from '../util/clock.js';
@@ -19,9 +21,12 @@ import { podFromTemplate } from './template.js';
 export interface ReplicaSetSyncDeps {
   client: ControllerClient;
   pods: Informer;
+  /** The ReplicaSets, or the ReplicationControllers when `resource` says so. */
   replicaSets: Informer;
   events: EventRecorder;
   clock: Clock;
+  /** @default RESOURCE.replicasets */
+  resource?: ResourceInfo;
 }
 
 /** Reconciles one ReplicaSet; returns when to look again (availability waits on minReadySeconds). */
@@ -32,6 +37,7 @@ export async function syncReplicaSet(
 ): Promise<{ requeueAfterMs?: number } | undefined> {
   const rsObj = deps.replicaSets.get(namespace, name);
   if (!rsObj || rsObj.metadata.deletionTimestamp) return undefined;
+  // A ReplicationController's spec has the same replicas, minReadySeconds and template.
   const rs = rsObj as unknown as ReplicaSet;
   const owned = deps.pods
     .list(namespace)
@@ -91,7 +97,7 @@ async function writeStatus(
     if (next[k] === 0) delete next[k];
   if (JSON.stringify(next) === JSON.stringify(old)) return;
   try {
-    await deps.client.updateStatus(RESOURCE.replicasets, rsObj.metadata.namespace ?? '', {
+    await deps.client.updateStatus(deps.resource ?? RESOURCE.replicasets, rsObj.metadata.namespace ?? '', {
       ...rsObj,
       status: next,
     });

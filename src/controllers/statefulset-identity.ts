@@ -2,14 +2,8 @@
 // with hostname/subdomain, claims `<template>-<set>-<ordinal>`, and the ControllerRevisions that version the
 // pod template (`<set>-<hash>`, data `{spec: {template: …, $patch: replace}}`).
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import type {
-  ControllerRevision,
-  KubeObject,
-  PersistentVolumeClaim,
-  Pod,
-  StatefulSet,
-} from '../api/types.js';
-import { canonicalJson, podTemplateHash } from './hash.js';
+import type { KubeObject, PersistentVolumeClaim, Pod, StatefulSet } from '../api/types.js';
+import { type RevisionShape, templatePatch } from './history.js';
 import { ownerReferenceTo } from './pods.js';
 
 export const REVISION_LABEL = 'controller-revision-hash';
@@ -29,40 +23,14 @@ export function claimName(templateName: string, setName: string, ordinal: number
 
 /** The revision's data: the template as a strategic-merge patch that replaces it (getPatch). */
 export function revisionData(sts: StatefulSet): unknown {
-  return { spec: { template: { ...(structuredClone(sts.spec?.template) ?? {}), $patch: 'replace' } } };
+  return templatePatch(sts.spec?.template);
 }
 
-export function templateOfRevision(cr: ControllerRevision): PodTemplateSpec | undefined {
-  const data = cr.data as { spec?: { template?: PodTemplateSpec & { $patch?: string } } } | undefined;
-  const t = data?.spec?.template;
-  if (!t) return undefined;
-  const { $patch: _drop, ...template } = t;
-  return template;
-}
-
-export function sameRevisionData(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
-
-export function newRevision(
-  setObj: KubeObject,
-  revision: number,
-  collisionCount: number,
-): ControllerRevision {
-  const sts = setObj as unknown as StatefulSet;
-  const data = revisionData(sts);
-  const hash = podTemplateHash(data, collisionCount);
+/** How a StatefulSet's revisions are labelled: its selector's labels and the hash. */
+export function revisionShape(sts: StatefulSet): RevisionShape {
   return {
-    apiVersion: 'apps/v1',
-    kind: 'ControllerRevision',
-    metadata: {
-      name: `${setObj.metadata.name}-${hash}`,
-      namespace: setObj.metadata.namespace,
-      labels: { ...(sts.spec?.selector?.matchLabels ?? {}), 'controller.kubernetes.io/hash': hash },
-      ownerReferences: [ownerReferenceTo(setObj)],
-    },
-    data: data as ControllerRevision['data'],
-    revision,
+    labels: (hash) => ({ ...(sts.spec?.selector?.matchLabels ?? {}), 'controller.kubernetes.io/hash': hash }),
+    collisionCount: sts.status?.collisionCount ?? 0,
   };
 }
 

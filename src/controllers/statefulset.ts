@@ -8,18 +8,17 @@ import { ApiError } from '../apiserver/errors.js';
 import type { EventRecorder } from '../kubelet/types.js';
 import type { Clock } from '../util/clock.js';
 import { type ControllerClient, isStaleWrite } from './client.js';
+import { syncRevisions, templateOfRevision, truncateHistory } from './history.js';
 import type { Informer } from './informer.js';
 import { RESOURCE, ref } from './kinds.js';
 import { asPod, isControlledBy, isPodAvailable, isPodReady } from './pods.js';
 import {
   claimsFor,
-  newRevision,
   ordinalOf,
   podFor,
   revisionData,
   revisionOfPod,
-  sameRevisionData,
-  templateOfRevision,
+  revisionShape,
 } from './statefulset-identity.js';
 
 export interface StatefulSetSyncDeps {
@@ -40,54 +39,6 @@ function runningAndReady(p: Pod): boolean {
   return p.status?.phase === 'Running' && isPodReady(p);
 }
 
-/** The revisions of the set: the current one (status), the update one (the template now), all owned. */
-async function syncRevisions(
-  deps: StatefulSetSyncDeps,
-  setObj: KubeObject,
-): Promise<{ current: ControllerRevision; update: ControllerRevision; owned: ControllerRevision[] }> {
-  const sts = setObj as unknown as StatefulSet;
-  const ns = setObj.metadata.namespace ?? '';
-  const owned = deps.revisions
-    .list(ns)
-    .filter((r) => isControlledBy(r, setObj))
-    .map((r) => r as unknown as ControllerRevision)
-    .sort((a, b) => a.revision - b.revision);
-  const data = revisionData(sts);
-  const maxRevision = owned.reduce((m, r) => Math.max(m, r.revision), 0);
-  let update = owned.find((r) => sameRevisionData(r.data, data));
-  if (update && update.revision !== maxRevision) {
-    // Rolling back to an earlier template makes that revision the newest again.
-    const bumped = { ...update, revision: maxRevision + 1 };
-    update = (await deps.client.update(
-      RESOURCE.controllerrevisions,
-      ns,
-      bumped as unknown as KubeObject,
-    )) as unknown as ControllerRevision;
-  }
-  if (!update) {
-    const collisionCount = sts.status?.collisionCount ?? 0;
-    const cr = newRevision(setObj, maxRevision + 1, collisionCount);
-    try {
-      update = (await deps.client.create(
-        RESOURCE.controllerrevisions,
-        ns,
-        cr as unknown as KubeObject,
-      )) as unknown as ControllerRevision;
-    } catch (err) {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
-      const existing = deps.revisions.get(ns, cr.metadata?.name ?? '') as unknown as
-        | ControllerRevision
-        | undefined;
-      if (!existing || !sameRevisionData(existing.data, data)) throw err;
-      update = existing;
-    }
-    owned.push(update);
-  }
-  const currentName = sts.status?.currentRevision;
-  const current = owned.find((r) => r.metadata?.name === currentName) ?? update;
-  return { current, update, owned };
-}
-
 export async function syncStatefulSet(
   deps: StatefulSetSyncDeps,
   namespace: string,
@@ -98,7 +49,13 @@ export async function syncStatefulSet(
   const sts = setObj as unknown as StatefulSet;
   const spec = sts.spec;
   if (!spec) return undefined;
-  const { current, update, owned } = await syncRevisions(deps, setObj);
+  const { current, update, owned } = await syncRevisions(
+    deps,
+    setObj,
+    revisionData(sts),
+    revisionShape(sts),
+    sts.status?.currentRevision,
+  );
   const start = spec.ordinals?.start ?? 0;
   const replicas = spec.replicas ?? 1;
   const parallel = spec.podManagementPolicy === 'Parallel';
@@ -210,7 +167,7 @@ export async function syncStatefulSet(
   })();
 
   await writeStatus(deps, setObj, pods, current, update);
-  await truncateHistory(deps, setObj, owned, pods, current, update);
+  await truncateStatefulSetHistory(deps, setObj, owned, pods, current, update);
   return undefined;
 }
 
@@ -266,7 +223,7 @@ async function writeStatus(
 }
 
 /** Keeps revisionHistoryLimit revisions besides those in use (current, update, any live pod's). */
-async function truncateHistory(
+async function truncateStatefulSetHistory(
   deps: StatefulSetSyncDeps,
   setObj: KubeObject,
   owned: ControllerRevision[],
@@ -275,15 +232,10 @@ async function truncateHistory(
   update: ControllerRevision,
 ): Promise<void> {
   const limit = (setObj as unknown as StatefulSet).spec?.revisionHistoryLimit ?? 10;
-  const live = new Set([current.metadata?.name, update.metadata?.name, ...pods.map(revisionOfPod)]);
-  const history = owned
-    .filter((r) => !live.has(r.metadata?.name ?? ''))
-    .sort((a, b) => a.revision - b.revision);
-  for (const r of history.slice(0, Math.max(0, history.length - limit))) {
-    await deps.client.delete(
-      RESOURCE.controllerrevisions,
-      setObj.metadata.namespace ?? '',
-      r.metadata?.name ?? '',
-    );
-  }
+  const live = new Set([
+    current.metadata?.name ?? '',
+    update.metadata?.name ?? '',
+    ...pods.map(revisionOfPod),
+  ]);
+  await truncateHistory(deps, setObj, owned, live, limit);
 }

@@ -1,6 +1,8 @@
 // kubectl's server-side printers by kind: what the API server answers `as=Table` with, and what the podrun
 // CLI renders (render.ts) so that `podrun get` and `kubectl get` print the same rows.
+
 import { printConfigMaps, printNamespaces, printSecrets, printServiceAccounts } from './config.js';
+import { printCronJobs, printDaemonSets, printReplicationControllers } from './controllers.js';
 import { defaultPrinter } from './default.js';
 import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
@@ -37,6 +39,9 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   ClusterRole: printClusterRoles,
   RoleBinding: printRoleBindings,
   ClusterRoleBinding: printClusterRoleBindings,
+  DaemonSet: printDaemonSets,
+  CronJob: printCronJobs,
+  ReplicationController: printReplicationControllers,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

@@ -64,6 +64,40 @@ out["selected"] = sorted(c.metadata.name for c in v1.list_namespaced_config_map(
 print(json.dumps(out))
 `;
 
+/** DaemonSet, CronJob and ReplicationController through the typed client: its models read podrun's objects. */
+const WORKLOADS_SCRIPT = `
+import json, sys
+from kubernetes import client
+
+cfg = client.Configuration()
+cfg.host = sys.argv[1]
+cfg.api_key = {"authorization": "Bearer " + sys.argv[2]}
+cfg.ssl_ca_cert = sys.argv[3]
+api = client.ApiClient(cfg)
+apps, batch, v1 = client.AppsV1Api(api), client.BatchV1Api(api), client.CoreV1Api(api)
+labels = {"app": "py"}
+container = client.V1Container(name="c", image="busybox")
+template = client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels=labels), spec=client.V1PodSpec(containers=[container]))
+ds = apps.create_namespaced_daemon_set("default", client.V1DaemonSet(
+    metadata=client.V1ObjectMeta(name="py"),
+    spec=client.V1DaemonSetSpec(selector=client.V1LabelSelector(match_labels=labels), template=template)))
+job_pod = client.V1PodTemplateSpec(spec=client.V1PodSpec(restart_policy="Never", containers=[container]))
+cj = batch.create_namespaced_cron_job("default", client.V1CronJob(
+    metadata=client.V1ObjectMeta(name="py"),
+    spec=client.V1CronJobSpec(schedule="@hourly",
+        job_template=client.V1JobTemplateSpec(spec=client.V1JobSpec(template=job_pod)))))
+rc = v1.create_namespaced_replication_controller("default", client.V1ReplicationController(
+    metadata=client.V1ObjectMeta(name="py"), spec=client.V1ReplicationControllerSpec(template=template)))
+scale = v1.patch_namespaced_replication_controller_scale("py", "default", {"spec": {"replicas": 3}})
+print(json.dumps({
+    "ds": [ds.spec.update_strategy.type, ds.spec.update_strategy.rolling_update.max_unavailable, ds.spec.revision_history_limit],
+    "cj": [cj.spec.concurrency_policy, cj.spec.successful_jobs_history_limit, cj.spec.suspend,
+           [c.metadata.name for c in batch.list_namespaced_cron_job("default").items]],
+    "rc": [rc.spec.selector, rc.spec.replicas, scale.spec.replicas, scale.status.selector,
+           v1.read_namespaced_replication_controller("py", "default").spec.replicas],
+}))
+`;
+
 describe('the official Python client against the API server', {
   skip: !hasClient && 'python3-kubernetes is not installed',
 }, () => {
@@ -107,5 +141,28 @@ describe('the official Python client against the API server', {
     ]);
     assert.ok(out.selector_length > 16 * 1024);
     assert.deepEqual(out.selected, ['py-0', 'py-1', 'py-2', 'py-3']);
+  });
+
+  test('DaemonSets, CronJobs and ReplicationControllers through the typed models, and the RC scale', {
+    timeout: 60_000,
+  }, async () => {
+    const child = spawn(PYTHON, ['-c', WORKLOADS_SCRIPT, t.server.url, t.server.token, t.server.caFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout), {
+      ds: ['RollingUpdate', 1, 10],
+      cj: ['Allow', 3, false, ['py']],
+      rc: [{ app: 'py' }, 1, 3, 'app=py', 3],
+    });
   });
 });

@@ -64,6 +64,11 @@ export const PATCH_SCHEMAS: Readonly<Record<string, TypeSchema>> = {
   ReplicaSet: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
   Job: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
   StatefulSet: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
+  DaemonSet: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
+  ReplicationController: kind({ template: nested(POD_TEMPLATE) }, WORKLOAD_STATUS),
+  CronJob: kind({
+    jobTemplate: nested({ metadata: nested(OBJECT_META), spec: nested({ template: nested(POD_TEMPLATE) }) }),
+  }),
   PersistentVolumeClaim: kind({}, { conditions: CONDITIONS }),
   Service: kind({ ports: mergeBy('port') }, { conditions: CONDITIONS }),
   Namespace: kind({}, { conditions: CONDITIONS }),

@@ -57,6 +57,9 @@ const roots = [
   'LocalSubjectAccessReview',
   'SelfSubjectRulesReview',
   'SelfSubjectReview',
+  'DaemonSet',
+  'CronJob',
+  'ReplicationController',
 ];
 
 /** Fields whose JSON form is base64 ([]byte in Go). The .d.ts says `string` for them. */

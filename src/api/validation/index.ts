@@ -2,8 +2,8 @@
 // field path. Expects a decoded object (see ../decode.ts), normally defaulted (../defaults.ts) as the API server
 // does before validating; fields that defaulting fills in are not required when absent.
 
-import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { Job } from 'kubernetes-types/batch/v1.js';
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type {
   ConfigMap,
@@ -13,6 +13,7 @@ import type {
   PersistentVolumeClaim,
   Pod,
   PodSpec,
+  ReplicationController,
   Secret,
   Service,
 } from 'kubernetes-types/core/v1.js';
@@ -22,6 +23,8 @@ import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { resourceForKind } from '../resources.js';
 import type { KubeObject } from '../types.js';
 import { validateConfigMap, validateNamespace, validateSecret } from './core.js';
+import { validateCronJob } from './cronjob.js';
+import { validateDaemonSet } from './daemonset.js';
 import { validateEndpointSlice } from './discovery.js';
 import { type FieldError, forbidden } from './field-error.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
@@ -35,6 +38,7 @@ import {
   validateRole,
   validateRoleBinding,
 } from './rbac.js';
+import { validateReplicationController } from './replicationcontroller.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateStatefulSet } from './statefulset.js';
 import { validatePersistentVolume, validatePersistentVolumeClaim, validateStorageClass } from './storage.js';
@@ -80,6 +84,11 @@ function kindErrors(obj: KubeObject): FieldError[] {
       return validateLease(obj as unknown as Lease);
     case 'StatefulSet':
       return validateStatefulSet(obj as unknown as StatefulSet);
+    case 'DaemonSet':
+      return validateDaemonSet(obj as unknown as DaemonSet);
+    // A CronJob's rules differ on update (ValidateCronJobUpdate): see createOnlyErrors and validateKindUpdate.
+    case 'ReplicationController':
+      return validateReplicationController(obj as unknown as ReplicationController);
     case 'PersistentVolumeClaim':
       return validatePersistentVolumeClaim(obj as unknown as PersistentVolumeClaim);
     case 'PersistentVolume':
@@ -108,6 +117,7 @@ export function validateObjectFields(obj: KubeObject): FieldError[] {
 
 /** Rules of a create only (ValidatePodCreate): ephemeral containers come through pods/ephemeralcontainers. */
 function createOnlyErrors(obj: KubeObject): FieldError[] {
+  if (obj.kind === 'CronJob') return validateCronJob(obj as unknown as CronJob);
   if (obj.kind !== 'Pod' || ((obj as unknown as Pod).spec?.ephemeralContainers ?? []).length === 0) return [];
   return [forbidden('spec.ephemeralContainers', 'cannot be set on create')];
 }

@@ -1,8 +1,8 @@
 // Update validation: what may change between the stored object and the new one (ValidateObjectMetaUpdate,
 // ValidatePodUpdate, apps/batch ValidateXUpdate, ValidateConfigMapUpdate/ValidateSecretUpdate; Kubernetes v1.30).
 
-import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { Job } from 'kubernetes-types/batch/v1.js';
+import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type {
   ConfigMap,
   PersistentVolume,
@@ -18,6 +18,7 @@ import type { RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { jsonEqual } from '../json-equal.js';
 import type { KubeObject } from '../types.js';
+import { validateCronJobUpdate } from './cronjob.js';
 import { validateEndpointSliceUpdate } from './discovery.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from './field-error.js';
 import { inclusiveRangeError } from './names.js';
@@ -236,6 +237,13 @@ export function validateKindUpdate(obj: KubeObject, old: KubeObject): FieldError
       const o = old as unknown as StatefulSet;
       return [...selectorImmutable(n.spec?.selector, o.spec?.selector), ...validateStatefulSetUpdate(n, o)];
     }
+    case 'DaemonSet': {
+      const n = obj as unknown as DaemonSet;
+      const o = old as unknown as DaemonSet;
+      return selectorImmutable(n.spec?.selector, o.spec?.selector);
+    }
+    case 'CronJob':
+      return validateCronJobUpdate(obj as unknown as CronJob, old as unknown as CronJob);
     case 'PersistentVolumeClaim':
       return validatePersistentVolumeClaimUpdate(
         obj as unknown as PersistentVolumeClaim,

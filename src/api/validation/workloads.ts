@@ -27,7 +27,7 @@ function validateSelector(sel: LabelSelector | undefined, path: Path): FieldErro
 }
 
 /** ValidatePodTemplateSpecForReplicaSet: the template must carry the selector's labels and restart Always. */
-function validateTemplateForReplicaSet(
+export function validateTemplateForReplicaSet(
   t: PodTemplateSpec | undefined,
   sel: LabelSelector | undefined,
   path: Path,
@@ -58,13 +58,13 @@ function validateTemplateForReplicaSet(
   return errs;
 }
 
-function intOrPercent(v: number | string | undefined): number {
+export function intOrPercent(v: number | string | undefined): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string' && /^\d+%$/.test(v)) return Number(v.slice(0, -1));
   return v === undefined ? 0 : -1;
 }
 
-function validatePositiveIntOrPercent(v: number | string | undefined, path: Path): FieldError[] {
+export function validatePositiveIntOrPercent(v: number | string | undefined, path: Path): FieldError[] {
   if (typeof v === 'string') return isValidPercent(v).map((m) => invalid(path, v, m));
   return nonNegative(v, path);
 }

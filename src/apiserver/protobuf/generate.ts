@@ -1,6 +1,6 @@
 // Generates schema.generated.ts: the protobuf field numbers of the Kubernetes messages reachable from the kinds
 // podrun serves, read from upstream's generated.proto files (k8s.io/api and k8s.io/apimachinery v0.32).
-// kubectl's typed clients (`kubectl create namespace|configmap|secret|deployment|job|service`) send their
+// kubectl's typed clients (`kubectl create namespace|configmap|secret|deployment|job|cronjob|service`) send their
 // bodies as protobuf; this table lets the API server read them.
 //
 //   node --import tsx src/apiserver/protobuf/generate.ts <dir with core-v1.proto apps-v1.proto …> > \
@@ -60,6 +60,9 @@ const ROOTS = [
   'k8s.io.api.apps.v1.Deployment',
   'k8s.io.api.apps.v1.ReplicaSet',
   'k8s.io.api.batch.v1.Job',
+  'k8s.io.api.batch.v1.CronJob',
+  'k8s.io.api.apps.v1.DaemonSet',
+  'k8s.io.api.core.v1.ReplicationController',
   'k8s.io.api.autoscaling.v1.Scale',
   'k8s.io.api.authentication.v1.TokenRequest',
   'k8s.io.api.authentication.v1.SelfSubjectReview',

@@ -4,6 +4,41 @@
 export type ProtoField = readonly [name: string, type: string, kind: 0 | 1 | 2];
 
 export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoField>>>> = {
+  'apps.v1.DaemonSet': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'apps.v1.DaemonSetSpec', 0],
+    3: ['status', 'apps.v1.DaemonSetStatus', 0],
+  },
+  'apps.v1.DaemonSetCondition': {
+    1: ['type', 'string', 0],
+    2: ['status', 'string', 0],
+    3: ['lastTransitionTime', 'meta.v1.Time', 0],
+    4: ['reason', 'string', 0],
+    5: ['message', 'string', 0],
+  },
+  'apps.v1.DaemonSetSpec': {
+    1: ['selector', 'meta.v1.LabelSelector', 0],
+    2: ['template', 'core.v1.PodTemplateSpec', 0],
+    3: ['updateStrategy', 'apps.v1.DaemonSetUpdateStrategy', 0],
+    4: ['minReadySeconds', 'int32', 0],
+    6: ['revisionHistoryLimit', 'int32', 0],
+  },
+  'apps.v1.DaemonSetStatus': {
+    1: ['currentNumberScheduled', 'int32', 0],
+    2: ['numberMisscheduled', 'int32', 0],
+    3: ['desiredNumberScheduled', 'int32', 0],
+    4: ['numberReady', 'int32', 0],
+    5: ['observedGeneration', 'int64', 0],
+    6: ['updatedNumberScheduled', 'int32', 0],
+    7: ['numberAvailable', 'int32', 0],
+    8: ['numberUnavailable', 'int32', 0],
+    9: ['collisionCount', 'int32', 0],
+    10: ['conditions', 'apps.v1.DaemonSetCondition', 1],
+  },
+  'apps.v1.DaemonSetUpdateStrategy': {
+    1: ['type', 'string', 0],
+    2: ['rollingUpdate', 'apps.v1.RollingUpdateDaemonSet', 0],
+  },
   'apps.v1.Deployment': {
     1: ['metadata', 'meta.v1.ObjectMeta', 0],
     2: ['spec', 'apps.v1.DeploymentSpec', 0],
@@ -66,6 +101,10 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     4: ['readyReplicas', 'int32', 0],
     5: ['availableReplicas', 'int32', 0],
     6: ['conditions', 'apps.v1.ReplicaSetCondition', 1],
+  },
+  'apps.v1.RollingUpdateDaemonSet': {
+    1: ['maxUnavailable', 'util.intstr.IntOrString', 0],
+    2: ['maxSurge', 'util.intstr.IntOrString', 0],
   },
   'apps.v1.RollingUpdateDeployment': {
     1: ['maxUnavailable', 'util.intstr.IntOrString', 0],
@@ -183,6 +222,26 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
   },
   'autoscaling.v1.ScaleSpec': { 1: ['replicas', 'int32', 0] },
   'autoscaling.v1.ScaleStatus': { 1: ['replicas', 'int32', 0], 2: ['selector', 'string', 0] },
+  'batch.v1.CronJob': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'batch.v1.CronJobSpec', 0],
+    3: ['status', 'batch.v1.CronJobStatus', 0],
+  },
+  'batch.v1.CronJobSpec': {
+    1: ['schedule', 'string', 0],
+    2: ['startingDeadlineSeconds', 'int64', 0],
+    3: ['concurrencyPolicy', 'string', 0],
+    4: ['suspend', 'bool', 0],
+    5: ['jobTemplate', 'batch.v1.JobTemplateSpec', 0],
+    6: ['successfulJobsHistoryLimit', 'int32', 0],
+    7: ['failedJobsHistoryLimit', 'int32', 0],
+    8: ['timeZone', 'string', 0],
+  },
+  'batch.v1.CronJobStatus': {
+    1: ['active', 'core.v1.ObjectReference', 1],
+    4: ['lastScheduleTime', 'meta.v1.Time', 0],
+    5: ['lastSuccessfulTime', 'meta.v1.Time', 0],
+  },
   'batch.v1.Job': {
     1: ['metadata', 'meta.v1.ObjectMeta', 0],
     2: ['spec', 'batch.v1.JobSpec', 0],
@@ -226,6 +285,10 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     9: ['ready', 'int32', 0],
     10: ['failedIndexes', 'string', 0],
     11: ['terminating', 'int32', 0],
+  },
+  'batch.v1.JobTemplateSpec': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'batch.v1.JobSpec', 0],
   },
   'batch.v1.PodFailurePolicy': { 1: ['rules', 'batch.v1.PodFailurePolicyRule', 1] },
   'batch.v1.PodFailurePolicyOnExitCodesRequirement': {
@@ -808,6 +871,32 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     6: ['keyring', 'string', 0],
     7: ['secretRef', 'core.v1.LocalObjectReference', 0],
     8: ['readOnly', 'bool', 0],
+  },
+  'core.v1.ReplicationController': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'core.v1.ReplicationControllerSpec', 0],
+    3: ['status', 'core.v1.ReplicationControllerStatus', 0],
+  },
+  'core.v1.ReplicationControllerCondition': {
+    1: ['type', 'string', 0],
+    2: ['status', 'string', 0],
+    3: ['lastTransitionTime', 'meta.v1.Time', 0],
+    4: ['reason', 'string', 0],
+    5: ['message', 'string', 0],
+  },
+  'core.v1.ReplicationControllerSpec': {
+    1: ['replicas', 'int32', 0],
+    2: ['selector', 'string', 2],
+    3: ['template', 'core.v1.PodTemplateSpec', 0],
+    4: ['minReadySeconds', 'int32', 0],
+  },
+  'core.v1.ReplicationControllerStatus': {
+    1: ['replicas', 'int32', 0],
+    2: ['fullyLabeledReplicas', 'int32', 0],
+    3: ['observedGeneration', 'int64', 0],
+    4: ['readyReplicas', 'int32', 0],
+    5: ['availableReplicas', 'int32', 0],
+    6: ['conditions', 'core.v1.ReplicationControllerCondition', 1],
   },
   'core.v1.ResourceClaim': { 1: ['name', 'string', 0], 2: ['request', 'string', 0] },
   'core.v1.ResourceFieldSelector': {

@@ -1,4 +1,4 @@
-// The scale subresource of Deployments and ReplicaSets: an autoscaling/v1 Scale read from the object, and a
+// The scale subresource of Deployments, ReplicaSets, StatefulSets and ReplicationControllers: an autoscaling/v1 Scale read from the object, and a
 // Scale body checked as upstream's scale REST does before its replicas go to the object.
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../api/types.js';
@@ -8,9 +8,14 @@ import { isPlainObject } from '../object-util.js';
 
 /** autoscaling/v1 Scale of a deployment or replicaset (status.selector as a selector string). */
 export function scaleOf(o: KubeObject): KubeObject {
-  const spec = (o.spec ?? {}) as { replicas?: number; selector?: LabelSelector };
+  const spec = (o.spec ?? {}) as { replicas?: number; selector?: LabelSelector | Record<string, string> };
   const status = (o.status ?? {}) as { replicas?: number };
-  const selector = labelSelectorString(spec.selector);
+  // A ReplicationController's selector is a plain label map (equality-based).
+  const labelSelector =
+    o.kind === 'ReplicationController'
+      ? { matchLabels: spec.selector as Record<string, string> | undefined }
+      : (spec.selector as LabelSelector | undefined);
+  const selector = labelSelectorString(labelSelector);
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
