@@ -24,13 +24,14 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { parseImageName } from '../images/reference.js';
 import { cloneJson } from '../store/json-clone.js';
+import { defaultLimitRange, defaultNetworkPolicy, defaultPriorityClass } from './defaults-policy.js';
 import {
   defaultPersistentVolume,
   defaultPersistentVolumeClaim,
   defaultStatefulSetSpec,
   defaultStorageClass,
 } from './defaults-storage.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject, LimitRange, NetworkPolicy, PriorityClass } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
 const DEFAULT_MODE = 0o644;
@@ -270,6 +271,15 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
       break;
     case 'StorageClass':
       defaultStorageClass(out as unknown as StorageClass);
+      break;
+    case 'LimitRange':
+      defaultLimitRange(out as unknown as LimitRange);
+      break;
+    case 'NetworkPolicy':
+      defaultNetworkPolicy(out as unknown as NetworkPolicy);
+      break;
+    case 'PriorityClass':
+      defaultPriorityClass(out as unknown as PriorityClass);
       break;
     case 'Secret': {
       const s = out as unknown as Secret;

@@ -1,5 +1,6 @@
 // The resources podrun serves: one table that the API server (discovery, routing), the store (keys),
 // the manifest loader (apiVersion/kind checks) and the CLI (short names) all read.
+import { POLICY_RESOURCES } from './resources-policy.js';
 
 export interface ResourceInfo {
   /** API group; '' for the core group. */
@@ -48,7 +49,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     namespaced: true,
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward'],
+    subresources: ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward', 'eviction'],
   }),
   res({
     group: '',
@@ -213,6 +214,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     singular: 'controllerrevision',
     namespaced: true,
   }),
+  ...POLICY_RESOURCES,
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

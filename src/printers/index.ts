@@ -6,6 +6,7 @@ import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
 import { printLeases, printNodes } from './node.js';
 import { printPods } from './pod.js';
+import { POLICY_PRINTERS } from './policy.js';
 import { printEndpoints, printServices } from './service.js';
 import { printControllerRevisions, printStatefulSets } from './statefulset.js';
 import { printPersistentVolumeClaims, printPersistentVolumes, printStorageClasses } from './storage.js';
@@ -32,6 +33,7 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   PersistentVolumeClaim: printPersistentVolumeClaims,
   PersistentVolume: printPersistentVolumes,
   StorageClass: printStorageClasses,
+  ...POLICY_PRINTERS,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

@@ -27,6 +27,7 @@ import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
 import { validatePodSpec } from './pod.js';
+import { validatePolicyKind } from './policy-kinds.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateStatefulSet } from './statefulset.js';
 import { validatePersistentVolume, validatePersistentVolumeClaim, validateStorageClass } from './storage.js';
@@ -75,7 +76,7 @@ function kindErrors(obj: KubeObject): FieldError[] {
     case 'StorageClass':
       return validateStorageClass(obj as unknown as StorageClass);
     default:
-      return [];
+      return validatePolicyKind(obj);
   }
 }
 

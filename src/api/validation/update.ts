@@ -21,6 +21,7 @@ import { validateEndpointSliceUpdate } from './discovery.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from './field-error.js';
 import { inclusiveRangeError } from './names.js';
 import { child, index } from './path.js';
+import { validatePolicyKindUpdate } from './policy-kinds.js';
 import { validateStatefulSetUpdate } from './statefulset.js';
 import {
   validatePersistentVolumeClaimUpdate,
@@ -247,6 +248,6 @@ export function validateKindUpdate(obj: KubeObject, old: KubeObject): FieldError
     case 'StorageClass':
       return validateStorageClassUpdate(obj as unknown as StorageClass, old as unknown as StorageClass);
     default:
-      return [];
+      return validatePolicyKindUpdate(obj, old);
   }
 }
