@@ -1020,6 +1020,10 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
   },
   'meta.v1.Preconditions': { 1: ['uid', 'string', 0], 2: ['resourceVersion', 'string', 0] },
   'meta.v1.Time': { 1: ['seconds', 'int64', 0], 2: ['nanos', 'int32', 0] },
+  'policy.v1.Eviction': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['deleteOptions', 'meta.v1.DeleteOptions', 0],
+  },
   'runtime.TypeMeta': { 1: ['apiVersion', 'string', 0], 2: ['kind', 'string', 0] },
   'runtime.Unknown': {
     1: ['typeMeta', 'runtime.TypeMeta', 0],
