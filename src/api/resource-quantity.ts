@@ -63,8 +63,9 @@ export function zeroQuantity(format: QuantityFormat = 'DecimalSI'): Quantity {
   return { num: 0n, den: 1n, format };
 }
 
+/** Quantity.Add: the sum in a's format, or b's when a is zero. */
 export function addQuantity(a: Quantity, b: Quantity): Quantity {
-  return make(a.num * b.den + b.num * a.den, a.den * b.den, a.format);
+  return make(a.num * b.den + b.num * a.den, a.den * b.den, a.num === 0n ? b.format : a.format);
 }
 
 export function subQuantity(a: Quantity, b: Quantity): Quantity {

@@ -66,7 +66,6 @@ export function withDisruptionAllowedCondition(pdb: PodDisruptionBudget, now: st
     status: allowed ? 'True' : 'False',
     reason: allowed ? 'SufficientPods' : 'InsufficientPods',
     message: '',
-    observedGeneration: pdb.metadata?.generation ?? 0,
   };
   const conditions = status.conditions ?? [];
   const old = conditions.find((c) => c.type === 'DisruptionAllowed');

@@ -204,6 +204,16 @@ export function strategyFor(r: ResourceInfo): Strategy {
       return jobs;
     case 'discovery.k8s.io/endpointslices':
       return endpointSlices;
+    case 'policy/poddisruptionbudgets':
+    case 'networking.k8s.io/ingresses':
+    case '/resourcequotas':
+      // Their create strategies drop a client's status; the first two also track the generation.
+      return r.resource === 'resourcequotas'
+        ? { ...withStatus, prepareForCreate: (o) => void (o.status = {}) }
+        : workloads('Background');
+    case 'networking.k8s.io/networkpolicies':
+    case 'networking.k8s.io/ingressclasses':
+      return { ...generic, tracksGeneration: true };
     default:
       return r.subresources.includes('status') ? withStatus : generic;
   }
