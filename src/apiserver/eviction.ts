@@ -54,12 +54,8 @@ function deleteOptionsOf(body: Record<string, unknown>, dryRun: boolean): Delete
 
 /** The budget's DisruptionAllowed condition after a change of disruptionsAllowed (UpdateDisruptionAllowedCondition). */
 export function withDisruptionAllowedCondition(pdb: PodDisruptionBudget, now: string): void {
-  const status = (pdb.status ??= {
-    currentHealthy: 0,
-    desiredHealthy: 0,
-    disruptionsAllowed: 0,
-    expectedPods: 0,
-  });
+  pdb.status ??= { currentHealthy: 0, desiredHealthy: 0, disruptionsAllowed: 0, expectedPods: 0 };
+  const status = pdb.status;
   const allowed = status.disruptionsAllowed > 0;
   const next = {
     type: 'DisruptionAllowed',

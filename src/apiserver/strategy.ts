@@ -121,6 +121,13 @@ const services: Strategy = {
   returnsDeletedObject: true,
 };
 
+const quotas: Strategy = {
+  ...withStatus,
+  prepareForCreate(obj) {
+    obj.status = {};
+  },
+};
+
 const namespaces: Strategy = {
   ...generic,
   prepareForCreate(obj) {
@@ -206,11 +213,10 @@ export function strategyFor(r: ResourceInfo): Strategy {
       return endpointSlices;
     case 'policy/poddisruptionbudgets':
     case 'networking.k8s.io/ingresses':
+      // Their create strategies drop a client's status and track the generation.
+      return workloads('Background');
     case '/resourcequotas':
-      // Their create strategies drop a client's status; the first two also track the generation.
-      return r.resource === 'resourcequotas'
-        ? { ...withStatus, prepareForCreate: (o) => void (o.status = {}) }
-        : workloads('Background');
+      return quotas;
     case 'networking.k8s.io/networkpolicies':
     case 'networking.k8s.io/ingressclasses':
       return { ...generic, tracksGeneration: true };

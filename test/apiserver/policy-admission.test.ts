@@ -4,7 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatQuantity, parseQuantity } from '../../src/api/resource-quantity.js';
-import type { LimitRange, Pod, PodDisruptionBudget, ResourceQuota } from '../../src/api/types.js';
+import type {
+  LimitRange,
+  Pod,
+  PodDisruptionBudget,
+  PriorityClass,
+  ResourceQuota,
+} from '../../src/api/types.js';
 import { ApiError } from '../../src/apiserver/errors.js';
 import { evictPod } from '../../src/apiserver/eviction.js';
 import { installPolicyAdmission } from '../../src/apiserver/policy-admission/install.js';
@@ -146,7 +152,7 @@ describe('LimitRanger', () => {
 });
 
 describe('Priority', () => {
-  const classes = [
+  const classes: PriorityClass[] = [
     {
       apiVersion: 'scheduling.k8s.io/v1',
       kind: 'PriorityClass',
