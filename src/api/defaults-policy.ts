@@ -31,7 +31,8 @@ export function defaultNetworkPolicy(np: NetworkPolicy): void {
   }
 }
 
-/** SetDefaults_PriorityClass. */
+/** SetDefaults_PriorityClass; `value` is a Go int32, so absent (a protobuf body drops zeros) is 0. */
 export function defaultPriorityClass(pc: PriorityClass): void {
+  pc.value ??= 0;
   pc.preemptionPolicy ??= 'PreemptLowerPriority';
 }

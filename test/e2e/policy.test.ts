@@ -2,7 +2,7 @@
 // PriorityClass, a NetworkPolicy, an IngressClass, an Ingress, a PodDisruptionBudget and a Deployment applies
 // as on a cluster; the LimitRange's defaults show up in the Deployment's pods; a pod over the quota is
 // refused with upstream's message; `kubectl drain` is held back by the budget; and a removed API version
-// gets kubectl's `no matches for kind` error.
+// gets kubectl's `no matches for kind` error. kubectl's typed `create` commands for these kinds send protobuf.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Pod, ResourceQuota } from '../../src/api/types.js';
@@ -177,6 +177,34 @@ describe('policy kinds with kubectl', { skip: E2E_SKIP }, () => {
     } finally {
       await k().ok(['uncordon', node]);
     }
+  });
+
+  test('kubectl create pdb|priorityclass|quota|ingress, whose bodies are protobuf, create what they say', async () => {
+    await k().ok(['create', 'pdb', 'made', '--selector=app=made', '--max-unavailable=1']);
+    await k().ok(['create', 'priorityclass', 'made', '--value=0']);
+    await k().ok(['create', 'quota', 'made', '--hard=count/secrets=50']);
+    await k().ok(['create', 'ingress', 'made', '--rule=made.example.com/app=made:8080']);
+    const pdb = await k().json<{ spec: unknown }>(['get', 'pdb', 'made']);
+    assert.deepEqual(pdb.spec, { maxUnavailable: 1, selector: { matchLabels: { app: 'made' } } });
+    const pc = await k().json<{ value: number }>(['get', 'priorityclass', 'made']);
+    assert.equal(pc.value, 0);
+    const ing = await k().json<{ spec: unknown }>(['get', 'ingress', 'made']);
+    assert.deepEqual(ing.spec, {
+      rules: [
+        {
+          host: 'made.example.com',
+          http: {
+            paths: [
+              {
+                path: '/app',
+                pathType: 'Exact',
+                backend: { service: { name: 'made', port: { number: 8080 } } },
+              },
+            ],
+          },
+        },
+      ],
+    });
   });
 
   test('a removed API version gets kubectl’s `no matches for kind` error', async () => {
