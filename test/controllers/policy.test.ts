@@ -3,7 +3,7 @@
 // (including a pod that finished, which stops counting its compute resources).
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { Pod, PodDisruptionBudget, ResourceQuota } from '../../src/api/types.js';
+import type { PodDisruptionBudget, ResourceQuota } from '../../src/api/types.js';
 import { createEventRecorder } from '../../src/apiserver/events.js';
 import { createRegistry, type Registry } from '../../src/apiserver/registry.js';
 import { ControllerManager } from '../../src/controllers/manager.js';
