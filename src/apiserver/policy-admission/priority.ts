@@ -18,10 +18,10 @@ function defaultClass(classes: PriorityClass[]): PriorityClass | undefined {
 }
 
 /** Sets spec.priority (and preemptionPolicy) of a pod being created; throws Forbidden as upstream. */
-export function admitPodPriority(pod: Pod, classes: PriorityClass[]): void {
+export function admitPodPriority(pod: Pod, classes: PriorityClass[], generatedName = false): void {
   const spec = pod.spec;
   if (!spec) return;
-  const name = pod.metadata?.name ?? '';
+  const name = generatedName ? '' : (pod.metadata?.name ?? '');
   let priority = 0;
   let preemption: string | undefined;
   if (!spec.priorityClassName) {
