@@ -27,6 +27,7 @@ import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { parseImageName } from '../images/reference.js';
 import { cloneJson } from '../store/json-clone.js';
 import { defaultRbacObject } from './defaults-rbac.js';
+import { defaultLimitRange, defaultNetworkPolicy, defaultPriorityClass } from './defaults-policy.js';
 import {
   defaultPersistentVolume,
   defaultPersistentVolumeClaim,
@@ -38,7 +39,7 @@ import {
   defaultDaemonSetSpec,
   defaultReplicationControllerSpec,
 } from './defaults-workloads.js';
-import type { KubeObject } from './types.js';
+import type { KubeObject, LimitRange, NetworkPolicy, PriorityClass } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
 const DEFAULT_MODE = 0o644;
@@ -300,6 +301,15 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
     case 'RoleBinding':
     case 'ClusterRoleBinding':
       defaultRbacObject(out as unknown as RoleBinding);
+      break;
+    case 'LimitRange':
+      defaultLimitRange(out as unknown as LimitRange);
+      break;
+    case 'NetworkPolicy':
+      defaultNetworkPolicy(out as unknown as NetworkPolicy);
+      break;
+    case 'PriorityClass':
+      defaultPriorityClass(out as unknown as PriorityClass);
       break;
     case 'Secret': {
       const s = out as unknown as Secret;

@@ -1,5 +1,6 @@
 // The resources podrun serves: one table that the API server (discovery, routing), the store (keys),
 // the manifest loader (apiVersion/kind checks) and the CLI (short names) all read.
+import { POLICY_RESOURCES } from './resources-policy.js';
 
 import { RBAC_RESOURCES } from './resources-rbac.js';
 
@@ -52,7 +53,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     namespaced: true,
     shortNames: ['po'],
     categories: ['all'],
-    subresources: ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward'],
+    subresources: ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward', 'eviction'],
   }),
   res({
     group: '',
@@ -251,6 +252,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     namespaced: true,
   }),
   ...RBAC_RESOURCES,
+  ...POLICY_RESOURCES,
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

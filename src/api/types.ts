@@ -67,3 +67,7 @@ export interface KubeObject {
   metadata: ObjectMeta & { name?: string; namespace?: string };
   [field: string]: unknown;
 }
+export type { LimitRange, LimitRangeItem, ResourceQuota } from 'kubernetes-types/core/v1.js';
+export type { Ingress, IngressClass, NetworkPolicy } from 'kubernetes-types/networking/v1.js';
+export type { Eviction, PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+export type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';

@@ -201,12 +201,13 @@ export class Registry {
   ): Promise<KubeObject> {
     const r = this.resolve(ref);
     if (r.resource === 'events' && r.group === '') await this.#events.sweep();
-    const { obj, ns } = await this.#admitCreate(r, namespace, body, options);
+    const { obj, ns, generated } = await this.#admitCreate(r, namespace, body, options);
 
     const meta = metaOf(obj);
-    const generated = !meta.name && !!meta.generateName;
     for (let attempt = 0; ; attempt++) {
-      if (generated) meta.name = generateName(meta.generateName!);
+      // The first name was drawn before admission (whose messages name the object, as upstream's validating
+      // plugins do); a collision draws another.
+      if (generated && attempt > 0) meta.name = generateName(meta.generateName!);
       // obj is decoded (a private copy); only a generated name may need a second attempt from it.
       const prepared = prepareForCreate(r, generated ? clone(obj) : obj, this.clock.now());
       const txn = this.#writeHooks.get(groupResource(r))?.beginCreate(prepared, !!options.dryRun);
@@ -276,7 +277,7 @@ export class Registry {
     namespace: string | undefined,
     body: unknown,
     options: WriteOptions,
-  ): Promise<{ obj: KubeObject; ns: string }> {
+  ): Promise<{ obj: KubeObject; ns: string; generated: boolean }> {
     const input = typedBody(r, body);
     const ns = namespaceFor(r, namespace, input);
     if (input.metadata.resourceVersion) {
@@ -286,8 +287,12 @@ export class Registry {
     if (r.namespaced) obj.metadata.namespace = ns;
     else delete obj.metadata.namespace;
     await this.#checkNamespaceOpen(r, ns);
-    for (const admit of this.#admission.get(groupResource(r)) ?? []) await admit(obj, !!options.dryRun);
-    return { obj, ns };
+    const generated = !obj.metadata.name && !!obj.metadata.generateName;
+    if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
+    for (const admit of this.#admission.get(groupResource(r)) ?? []) {
+      await admit(obj, !!options.dryRun, { generatedName: generated });
+    }
+    return { obj, ns, generated };
   }
 
   // ---- update ----

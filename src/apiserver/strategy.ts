@@ -152,6 +152,13 @@ const services: Strategy = {
   returnsDeletedObject: true,
 };
 
+const quotas: Strategy = {
+  ...withStatus,
+  prepareForCreate(obj) {
+    obj.status = {};
+  },
+};
+
 const namespaces: Strategy = {
   ...generic,
   prepareForCreate(obj) {
@@ -240,6 +247,15 @@ export function strategyFor(r: ResourceInfo): Strategy {
       return jobs;
     case 'discovery.k8s.io/endpointslices':
       return endpointSlices;
+    case 'policy/poddisruptionbudgets':
+    case 'networking.k8s.io/ingresses':
+      // Their create strategies drop a client's status and track the generation.
+      return workloads('Background');
+    case '/resourcequotas':
+      return quotas;
+    case 'networking.k8s.io/networkpolicies':
+    case 'networking.k8s.io/ingressclasses':
+      return { ...generic, tracksGeneration: true };
     default:
       return r.subresources.includes('status') ? withStatus : generic;
   }

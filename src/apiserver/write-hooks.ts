@@ -29,7 +29,12 @@ export const NO_TRANSACTION: WriteTransaction = { commit: () => {}, revert: () =
  * the decoded object, before defaulting and validation, and may change it or throw an ApiError (Forbidden)
  * to refuse it. Unlike the write hooks it may wait (it reads other objects).
  */
-export type AdmissionHook = (obj: KubeObject, dryRun: boolean) => Promise<void>;
+export type AdmissionHook = (
+  obj: KubeObject,
+  dryRun: boolean,
+  /** generatedName: metadata.name was drawn from generateName for this create (mutating plugins' errors leave it out). */
+  context: { generatedName: boolean },
+) => Promise<void>;
 
 /**
  * An admission plugin's update step (ValidationInterface for UPDATE): runs on the prepared object that is to

@@ -16,6 +16,7 @@ import { Informer, objectKey } from './informer.js';
 import { syncJob } from './job.js';
 import { RESOURCE } from './kinds.js';
 import { controllerRef } from './pods.js';
+import { wirePolicyControllers } from './policy/index.js';
 import { type SyncResult, WorkQueue } from './queue.js';
 import { syncReplicaSet } from './replicaset.js';
 import { syncStatefulSet } from './statefulset.js';
@@ -214,6 +215,17 @@ export class ControllerManager {
       }
     });
 
+    const startPolicy = wirePolicyControllers({
+      client,
+      clock,
+      informer,
+      queue,
+      pods,
+      replicaSets,
+      deployments,
+      statefulSets,
+      counted: [services, claims],
+    });
     const startVolumes = this.#options.volumes
       ? this.#wireVolumes(informer, queue, pods, claims, this.#options.volumes)
       : undefined;
@@ -232,6 +244,7 @@ export class ControllerManager {
       esQueue.add(objectKey(s));
     }
     startVolumes?.();
+    startPolicy();
   }
 
   /** The volume controllers' informers, queues and handlers; the returned function queues the first syncs. */

@@ -9,6 +9,7 @@ import { printEvents } from './event.js';
 import { printLeases, printNodes } from './node.js';
 import { printPods } from './pod.js';
 import { printClusterRoleBindings, printClusterRoles, printRoleBindings, printRoles } from './rbac.js';
+import { POLICY_PRINTERS } from './policy.js';
 import { printEndpoints, printServices } from './service.js';
 import { printControllerRevisions, printStatefulSets } from './statefulset.js';
 import { printPersistentVolumeClaims, printPersistentVolumes, printStorageClasses } from './storage.js';
@@ -42,6 +43,7 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   DaemonSet: printDaemonSets,
   CronJob: printCronJobs,
   ReplicationController: printReplicationControllers,
+  ...POLICY_PRINTERS,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

@@ -8,6 +8,8 @@ import { createEventRecorder, type RecordingEventRecorder } from '../apiserver/e
 import { removeStaleUploads } from '../apiserver/http/podrun-images.js';
 import { type ApiServer, startApiServer, writeKubeconfig } from '../apiserver/http/server.js';
 import { ensureServingCredentials } from '../apiserver/http/tls.js';
+import { installPolicyAdmission } from '../apiserver/policy-admission/install.js';
+import { ensureSystemPriorityClasses } from '../apiserver/policy-admission/priority.js';
 import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
@@ -139,6 +141,8 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     const storageAdmission = await installStorageAdmission(registry);
     closers.push(() => storageAdmission.stop());
     await ensureDefaultStorageClass(registry);
+    installPolicyAdmission(registry);
+    await ensureSystemPriorityClasses(registry);
     const volumesDir = join(options.stateDir, 'volumes');
     await mkdir(volumesDir, { recursive: true });
     const recorders: RecordingEventRecorder[] = [];

@@ -82,7 +82,16 @@ describe('version and discovery', () => {
     assert.equal(pods.scope, 'Namespaced');
     assert.deepEqual(
       pods.subresources.map((s: { subresource: string }) => s.subresource),
-      ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward'],
+      ['status', 'log', 'ephemeralcontainers', 'exec', 'attach', 'portforward', 'eviction'],
+    );
+    // kubectl drain finds the Eviction API through the subresource's kind.
+    assert.deepEqual(
+      pods.subresources.find((s: { subresource: string }) => s.subresource === 'eviction'),
+      {
+        subresource: 'eviction',
+        responseKind: { group: 'policy', version: 'v1', kind: 'Eviction' },
+        verbs: ['create'],
+      },
     );
     const apis = await call(t, 'GET', '/apis', { accept: AGG_ACCEPT });
     assert.deepEqual(
@@ -96,6 +105,10 @@ describe('version and discovery', () => {
         'rbac.authorization.k8s.io',
         'authentication.k8s.io',
         'authorization.k8s.io',
+        'policy',
+        'networking.k8s.io',
+        'scheduling.k8s.io',
+        'apiregistration.k8s.io',
       ],
     );
     const discovery = apis.json.items.find(

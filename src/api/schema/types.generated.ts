@@ -3,6 +3,37 @@
 // any (free-form JSON), []T, map[string]T, or another struct's name.
 
 export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  APIService: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'APIServiceSpec',
+    status: 'APIServiceStatus',
+  },
+  APIServiceCondition: {
+    type: 'string',
+    status: 'string',
+    lastTransitionTime: 'time',
+    reason: 'string',
+    message: 'string',
+  },
+  APIServiceServiceReference: {
+    namespace: 'string',
+    name: 'string',
+    port: 'int',
+  },
+  APIServiceSpec: {
+    service: 'APIServiceServiceReference',
+    group: 'string',
+    version: 'string',
+    insecureSkipTLSVerify: 'bool',
+    caBundle: 'bytes',
+    groupPriorityMinimum: 'int',
+    versionPriority: 'int',
+  },
+  APIServiceStatus: {
+    conditions: '[]APIServiceCondition',
+  },
   AWSElasticBlockStoreVolumeSource: {
     fsType: 'string',
     partition: 'int',
@@ -311,6 +342,15 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     rollingUpdate: 'RollingUpdateDaemonSet',
     type: 'string',
   },
+  DeleteOptions: {
+    apiVersion: 'string',
+    dryRun: '[]string',
+    gracePeriodSeconds: 'int',
+    kind: 'string',
+    orphanDependents: 'bool',
+    preconditions: 'Preconditions',
+    propagationPolicy: 'string',
+  },
   Deployment: {
     apiVersion: 'string',
     kind: 'string',
@@ -489,6 +529,12 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     component: 'string',
     host: 'string',
   },
+  Eviction: {
+    apiVersion: 'string',
+    deleteOptions: 'DeleteOptions',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+  },
   ExecAction: {
     command: '[]string',
   },
@@ -557,6 +603,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     name: 'string',
     value: 'string',
   },
+  HTTPIngressPath: {
+    backend: 'IngressBackend',
+    path: 'string',
+    pathType: 'string',
+  },
+  HTTPIngressRuleValue: {
+    paths: '[]HTTPIngressPath',
+  },
   HostAlias: {
     hostnames: '[]string',
     ip: 'string',
@@ -567,6 +621,10 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   HostPathVolumeSource: {
     path: 'string',
     type: 'string',
+  },
+  IPBlock: {
+    cidr: 'string',
+    except: '[]string',
   },
   ISCSIPersistentVolumeSource: {
     chapAuthDiscovery: 'bool',
@@ -593,6 +651,68 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     readOnly: 'bool',
     secretRef: 'LocalObjectReference',
     targetPortal: 'string',
+  },
+  Ingress: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'IngressSpec',
+    status: 'IngressStatus',
+  },
+  IngressBackend: {
+    resource: 'TypedLocalObjectReference',
+    service: 'IngressServiceBackend',
+  },
+  IngressClass: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'IngressClassSpec',
+  },
+  IngressClassParametersReference: {
+    apiGroup: 'string',
+    kind: 'string',
+    name: 'string',
+    namespace: 'string',
+    scope: 'string',
+  },
+  IngressClassSpec: {
+    controller: 'string',
+    parameters: 'IngressClassParametersReference',
+  },
+  IngressLoadBalancerIngress: {
+    hostname: 'string',
+    ip: 'string',
+    ports: '[]IngressPortStatus',
+  },
+  IngressLoadBalancerStatus: {
+    ingress: '[]IngressLoadBalancerIngress',
+  },
+  IngressPortStatus: {
+    error: 'string',
+    port: 'int',
+    protocol: 'string',
+  },
+  IngressRule: {
+    host: 'string',
+    http: 'HTTPIngressRuleValue',
+  },
+  IngressServiceBackend: {
+    name: 'string',
+    port: 'ServiceBackendPort',
+  },
+  IngressSpec: {
+    defaultBackend: 'IngressBackend',
+    ingressClassName: 'string',
+    rules: '[]IngressRule',
+    tls: '[]IngressTLS',
+  },
+  IngressStatus: {
+    loadBalancer: 'IngressLoadBalancerStatus',
+  },
+  IngressTLS: {
+    hosts: '[]string',
+    secretName: 'string',
   },
   Job: {
     apiVersion: 'string',
@@ -681,6 +801,23 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     sleep: 'SleepAction',
     tcpSocket: 'TCPSocketAction',
   },
+  LimitRange: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'LimitRangeSpec',
+  },
+  LimitRangeItem: {
+    default: 'map[string]quantity',
+    defaultRequest: 'map[string]quantity',
+    max: 'map[string]quantity',
+    maxLimitRequestRatio: 'map[string]quantity',
+    min: 'map[string]quantity',
+    type: 'string',
+  },
+  LimitRangeSpec: {
+    limits: '[]LimitRangeItem',
+  },
   ListMeta: {
     continue: 'string',
     remainingItemCount: 'int',
@@ -748,6 +885,36 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   NamespaceStatus: {
     conditions: '[]NamespaceCondition',
     phase: 'string',
+  },
+  NetworkPolicy: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'NetworkPolicySpec',
+  },
+  NetworkPolicyEgressRule: {
+    ports: '[]NetworkPolicyPort',
+    to: '[]NetworkPolicyPeer',
+  },
+  NetworkPolicyIngressRule: {
+    from: '[]NetworkPolicyPeer',
+    ports: '[]NetworkPolicyPort',
+  },
+  NetworkPolicyPeer: {
+    ipBlock: 'IPBlock',
+    namespaceSelector: 'LabelSelector',
+    podSelector: 'LabelSelector',
+  },
+  NetworkPolicyPort: {
+    endPort: 'int',
+    port: 'intOrString',
+    protocol: 'string',
+  },
+  NetworkPolicySpec: {
+    egress: '[]NetworkPolicyEgressRule',
+    ingress: '[]NetworkPolicyIngressRule',
+    podSelector: 'LabelSelector',
+    policyTypes: '[]string',
   },
   Node: {
     apiVersion: 'string',
@@ -1018,6 +1185,28 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     name: 'string',
     value: 'string',
   },
+  PodDisruptionBudget: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'PodDisruptionBudgetSpec',
+    status: 'PodDisruptionBudgetStatus',
+  },
+  PodDisruptionBudgetSpec: {
+    maxUnavailable: 'intOrString',
+    minAvailable: 'intOrString',
+    selector: 'LabelSelector',
+    unhealthyPodEvictionPolicy: 'string',
+  },
+  PodDisruptionBudgetStatus: {
+    conditions: '[]Condition',
+    currentHealthy: 'int',
+    desiredHealthy: 'int',
+    disruptedPods: 'map[string]time',
+    disruptionsAllowed: 'int',
+    expectedPods: 'int',
+    observedGeneration: 'int',
+  },
   PodFailurePolicy: {
     rules: '[]PodFailurePolicyRule',
   },
@@ -1148,9 +1337,22 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     readOnly: 'bool',
     volumeID: 'string',
   },
+  Preconditions: {
+    resourceVersion: 'string',
+    uid: 'string',
+  },
   PreferredSchedulingTerm: {
     preference: 'NodeSelectorTerm',
     weight: 'int',
+  },
+  PriorityClass: {
+    apiVersion: 'string',
+    description: 'string',
+    globalDefault: 'bool',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    preemptionPolicy: 'string',
+    value: 'int',
   },
   Probe: {
     exec: 'ExecAction',
@@ -1269,6 +1471,22 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     divisor: 'quantity',
     resource: 'string',
   },
+  ResourceQuota: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'ResourceQuotaSpec',
+    status: 'ResourceQuotaStatus',
+  },
+  ResourceQuotaSpec: {
+    hard: 'map[string]quantity',
+    scopeSelector: 'ScopeSelector',
+    scopes: '[]string',
+  },
+  ResourceQuotaStatus: {
+    hard: 'map[string]quantity',
+    used: 'map[string]quantity',
+  },
   ResourceRequirements: {
     claims: '[]ResourceClaim',
     limits: 'map[string]quantity',
@@ -1337,6 +1555,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     storagePool: 'string',
     system: 'string',
     volumeName: 'string',
+  },
+  ScopeSelector: {
+    matchExpressions: '[]ScopedResourceSelectorRequirement',
+  },
+  ScopedResourceSelectorRequirement: {
+    operator: 'string',
+    scopeName: 'string',
+    values: '[]string',
   },
   SeccompProfile: {
     localhostProfile: 'string',
@@ -1438,6 +1664,10 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     audience: 'string',
     expirationSeconds: 'int',
     path: 'string',
+  },
+  ServiceBackendPort: {
+    name: 'string',
+    number: 'int',
   },
   ServicePort: {
     appProtocol: 'string',

@@ -39,6 +39,7 @@ import {
   validateRoleBinding,
 } from './rbac.js';
 import { validateReplicationController } from './replicationcontroller.js';
+import { validatePolicyKind } from './policy-kinds.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateStatefulSet } from './statefulset.js';
 import { validatePersistentVolume, validatePersistentVolumeClaim, validateStorageClass } from './storage.js';
@@ -104,7 +105,7 @@ function kindErrors(obj: KubeObject): FieldError[] {
     case 'ClusterRoleBinding':
       return validateClusterRoleBinding(obj as unknown as ClusterRoleBinding);
     default:
-      return [];
+      return validatePolicyKind(obj);
   }
 }
 

@@ -24,6 +24,7 @@ import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from 
 import { inclusiveRangeError } from './names.js';
 import { child, index } from './path.js';
 import { validateBindingUpdate } from './rbac.js';
+import { validatePolicyKindUpdate } from './policy-kinds.js';
 import { validateStatefulSetUpdate } from './statefulset.js';
 import {
   validatePersistentVolumeClaimUpdate,
@@ -260,6 +261,6 @@ export function validateKindUpdate(obj: KubeObject, old: KubeObject): FieldError
     case 'ClusterRoleBinding':
       return validateBindingUpdate(obj as unknown as RoleBinding, old as unknown as RoleBinding);
     default:
-      return [];
+      return validatePolicyKindUpdate(obj, old);
   }
 }

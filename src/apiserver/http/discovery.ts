@@ -5,7 +5,7 @@ import { apiVersionOf, RESOURCES, type ResourceInfo } from '../../api/resources.
 const STATUS_VERBS = ['get', 'patch', 'update'];
 
 function subresourceVerbs(sub: string): string[] {
-  if (sub === 'token') return ['create'];
+  if (sub === 'token' || sub === 'eviction') return ['create'];
   if (sub === 'portforward' || sub === 'exec' || sub === 'attach') return ['create', 'get'];
   return sub === 'log' ? ['get'] : STATUS_VERBS;
 }
@@ -13,6 +13,7 @@ function subresourceVerbs(sub: string): string[] {
 /** What a subresource answers with: the resource's own kind, or autoscaling/v1 Scale for `scale`. */
 function subresourceKind(r: ResourceInfo, sub: string): { group: string; version: string; kind: string } {
   if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
+  if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
   if (sub === 'portforward') return { group: '', version: 'v1', kind: 'PodPortForwardOptions' };
   if (sub === 'exec') return { group: '', version: 'v1', kind: 'PodExecOptions' };
   if (sub === 'attach') return { group: '', version: 'v1', kind: 'PodAttachOptions' };
@@ -121,7 +122,7 @@ export function legacyResourceList(group: string, version: string): Record<strin
         name: `${r.resource}/${s}`,
         singularName: '',
         namespaced: r.namespaced,
-        ...(s === 'scale' || s === 'token' ? { group: k.group, version: k.version } : {}),
+        ...(s === 'scale' || s === 'token' || s === 'eviction' ? { group: k.group, version: k.version } : {}),
         kind: k.kind,
         verbs: subresourceVerbs(s),
       });

@@ -32,7 +32,12 @@ export function send(res: ServerResponse, code: number, body: unknown, options: 
 }
 
 export function sendStatus(res: ServerResponse, status: StatusBody, warnings?: string[]): void {
-  send(res, status.code, status, { warnings });
+  // As upstream's error writer: a Status that suggests a retry delay says so in Retry-After too.
+  const retry = status.details?.retryAfterSeconds ?? 0;
+  send(res, status.code, status, {
+    warnings,
+    ...(retry > 0 ? { headers: { 'Retry-After': String(retry) } } : {}),
+  });
 }
 
 /** The Status an error is answered with. */

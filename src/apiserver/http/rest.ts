@@ -5,6 +5,7 @@ import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import { badRequest, methodNotSupported, successStatus } from '../errors.js';
+import { evictPod } from '../eviction.js';
 import { isPlainObject } from '../object-util.js';
 import type { DeleteOptions, FieldValidation, PatchOptions, Registry, WriteOptions } from '../registry.js';
 import type { PropagationPolicy } from '../strategy.js';
@@ -182,6 +183,12 @@ export async function handleResource(
   }
   if (subresource === 'ephemeralcontainers') {
     return serveEphemeralContainers(ctx, req, res, namespace ?? '', name!, query, warnings);
+  }
+  if (subresource === 'eviction') {
+    if (method !== 'POST')
+      throw methodNotSupported({ group: '', resource: 'pods/eviction' }, method.toLowerCase());
+    const result = await evictPod(registry, namespace ?? '', name!, await readObjectBody(req), dryRun(query));
+    return send(res, result.code, result.status);
   }
   if (subresource === 'binding') {
     if (method !== 'POST')

@@ -60,6 +60,12 @@ const POINTER_FIELDS = new Set([
   'exitCode',
 ]);
 
+/**
+ * Go structs embedded with `json:",inline"`: protobuf nests them under a field of their own, JSON spreads
+ * their fields into the parent (IngressRule.ingressRuleValue, Volume.volumeSource, Probe.handler, …).
+ */
+const INLINE_FIELDS = new Set(['ingressRuleValue', 'volumeSource', 'persistentVolumeSource', 'handler']);
+
 class Reader {
   pos = 0;
   constructor(readonly buf: Buffer) {}
@@ -232,6 +238,10 @@ export function decodeMessage(type: string, buf: Buffer): Record<string, unknown
       const v = decodeValue(ftype, wire, r);
       if (v === undefined) continue;
       if (isScalar(ftype) && isZero(v) && !POINTER_FIELDS.has(name)) continue;
+      if (INLINE_FIELDS.has(name) && !isScalar(ftype) && typeof v === 'object' && v !== null) {
+        Object.assign(out, v);
+        continue;
+      }
       out[name] = v;
     }
   }

@@ -6,6 +6,7 @@
 //   node --import tsx src/apiserver/protobuf/generate.ts <dir with core-v1.proto apps-v1.proto …> > \
 //     src/apiserver/protobuf/schema.generated.ts && npx biome format --write src/apiserver/protobuf
 // The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication,authorization,rbac}/v1/generated.proto` of kubernetes/api and
+// The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication,policy,scheduling,networking}/v1/generated.proto` of kubernetes/api and
 // `git show v0.32.9:pkg/{apis/meta/v1,api/resource,util/intstr,runtime}/generated.proto` of
 // kubernetes/apimachinery, saved under one directory.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -74,6 +75,14 @@ const ROOTS = [
   'k8s.io.api.authorization.v1.SubjectAccessReview',
   'k8s.io.api.authorization.v1.LocalSubjectAccessReview',
   'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
+  'k8s.io.api.policy.v1.Eviction',
+  'k8s.io.api.policy.v1.PodDisruptionBudget',
+  'k8s.io.api.scheduling.v1.PriorityClass',
+  'k8s.io.api.core.v1.ResourceQuota',
+  'k8s.io.api.core.v1.LimitRange',
+  'k8s.io.api.networking.v1.Ingress',
+  'k8s.io.api.networking.v1.IngressClass',
+  'k8s.io.api.networking.v1.NetworkPolicy',
   'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
   'k8s.io.apimachinery.pkg.runtime.Unknown',
 ];

@@ -628,6 +628,19 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     3: ['tcpSocket', 'core.v1.TCPSocketAction', 0],
     4: ['sleep', 'core.v1.SleepAction', 0],
   },
+  'core.v1.LimitRange': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'core.v1.LimitRangeSpec', 0],
+  },
+  'core.v1.LimitRangeItem': {
+    1: ['type', 'string', 0],
+    2: ['max', 'api.resource.Quantity', 2],
+    3: ['min', 'api.resource.Quantity', 2],
+    4: ['default', 'api.resource.Quantity', 2],
+    5: ['defaultRequest', 'api.resource.Quantity', 2],
+    6: ['maxLimitRequestRatio', 'api.resource.Quantity', 2],
+  },
+  'core.v1.LimitRangeSpec': { 1: ['limits', 'core.v1.LimitRangeItem', 1] },
   'core.v1.LinuxContainerUser': {
     1: ['uid', 'int64', 0],
     2: ['gid', 'int64', 0],
@@ -905,6 +918,20 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     3: ['divisor', 'api.resource.Quantity', 0],
   },
   'core.v1.ResourceHealth': { 1: ['resourceID', 'string', 0], 2: ['health', 'string', 0] },
+  'core.v1.ResourceQuota': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'core.v1.ResourceQuotaSpec', 0],
+    3: ['status', 'core.v1.ResourceQuotaStatus', 0],
+  },
+  'core.v1.ResourceQuotaSpec': {
+    1: ['hard', 'api.resource.Quantity', 2],
+    2: ['scopes', 'string', 1],
+    3: ['scopeSelector', 'core.v1.ScopeSelector', 0],
+  },
+  'core.v1.ResourceQuotaStatus': {
+    1: ['hard', 'api.resource.Quantity', 2],
+    2: ['used', 'api.resource.Quantity', 2],
+  },
   'core.v1.ResourceRequirements': {
     1: ['limits', 'api.resource.Quantity', 2],
     2: ['requests', 'api.resource.Quantity', 2],
@@ -928,6 +955,12 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     8: ['volumeName', 'string', 0],
     9: ['fsType', 'string', 0],
     10: ['readOnly', 'bool', 0],
+  },
+  'core.v1.ScopeSelector': { 1: ['matchExpressions', 'core.v1.ScopedResourceSelectorRequirement', 1] },
+  'core.v1.ScopedResourceSelectorRequirement': {
+    1: ['scopeName', 'string', 0],
+    2: ['operator', 'string', 0],
+    3: ['values', 'string', 1],
   },
   'core.v1.SeccompProfile': { 1: ['type', 'string', 0], 2: ['localhostProfile', 'string', 0] },
   'core.v1.Secret': {
@@ -1166,6 +1199,127 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     2: ['apiGroup', 'string', 0],
     3: ['name', 'string', 0],
     4: ['namespace', 'string', 0],
+  },
+  'networking.v1.HTTPIngressPath': {
+    1: ['path', 'string', 0],
+    2: ['backend', 'networking.v1.IngressBackend', 0],
+    3: ['pathType', 'string', 0],
+  },
+  'networking.v1.HTTPIngressRuleValue': { 1: ['paths', 'networking.v1.HTTPIngressPath', 1] },
+  'networking.v1.IPBlock': { 1: ['cidr', 'string', 0], 2: ['except', 'string', 1] },
+  'networking.v1.Ingress': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'networking.v1.IngressSpec', 0],
+    3: ['status', 'networking.v1.IngressStatus', 0],
+  },
+  'networking.v1.IngressBackend': {
+    3: ['resource', 'core.v1.TypedLocalObjectReference', 0],
+    4: ['service', 'networking.v1.IngressServiceBackend', 0],
+  },
+  'networking.v1.IngressClass': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'networking.v1.IngressClassSpec', 0],
+  },
+  'networking.v1.IngressClassParametersReference': {
+    1: ['aPIGroup', 'string', 0],
+    2: ['kind', 'string', 0],
+    3: ['name', 'string', 0],
+    4: ['scope', 'string', 0],
+    5: ['namespace', 'string', 0],
+  },
+  'networking.v1.IngressClassSpec': {
+    1: ['controller', 'string', 0],
+    2: ['parameters', 'networking.v1.IngressClassParametersReference', 0],
+  },
+  'networking.v1.IngressLoadBalancerIngress': {
+    1: ['ip', 'string', 0],
+    2: ['hostname', 'string', 0],
+    4: ['ports', 'networking.v1.IngressPortStatus', 1],
+  },
+  'networking.v1.IngressLoadBalancerStatus': {
+    1: ['ingress', 'networking.v1.IngressLoadBalancerIngress', 1],
+  },
+  'networking.v1.IngressPortStatus': {
+    1: ['port', 'int32', 0],
+    2: ['protocol', 'string', 0],
+    3: ['error', 'string', 0],
+  },
+  'networking.v1.IngressRule': {
+    1: ['host', 'string', 0],
+    2: ['ingressRuleValue', 'networking.v1.IngressRuleValue', 0],
+  },
+  'networking.v1.IngressRuleValue': { 1: ['http', 'networking.v1.HTTPIngressRuleValue', 0] },
+  'networking.v1.IngressServiceBackend': {
+    1: ['name', 'string', 0],
+    2: ['port', 'networking.v1.ServiceBackendPort', 0],
+  },
+  'networking.v1.IngressSpec': {
+    1: ['defaultBackend', 'networking.v1.IngressBackend', 0],
+    2: ['tls', 'networking.v1.IngressTLS', 1],
+    3: ['rules', 'networking.v1.IngressRule', 1],
+    4: ['ingressClassName', 'string', 0],
+  },
+  'networking.v1.IngressStatus': { 1: ['loadBalancer', 'networking.v1.IngressLoadBalancerStatus', 0] },
+  'networking.v1.IngressTLS': { 1: ['hosts', 'string', 1], 2: ['secretName', 'string', 0] },
+  'networking.v1.NetworkPolicy': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'networking.v1.NetworkPolicySpec', 0],
+  },
+  'networking.v1.NetworkPolicyEgressRule': {
+    1: ['ports', 'networking.v1.NetworkPolicyPort', 1],
+    2: ['to', 'networking.v1.NetworkPolicyPeer', 1],
+  },
+  'networking.v1.NetworkPolicyIngressRule': {
+    1: ['ports', 'networking.v1.NetworkPolicyPort', 1],
+    2: ['from', 'networking.v1.NetworkPolicyPeer', 1],
+  },
+  'networking.v1.NetworkPolicyPeer': {
+    1: ['podSelector', 'meta.v1.LabelSelector', 0],
+    2: ['namespaceSelector', 'meta.v1.LabelSelector', 0],
+    3: ['ipBlock', 'networking.v1.IPBlock', 0],
+  },
+  'networking.v1.NetworkPolicyPort': {
+    1: ['protocol', 'string', 0],
+    2: ['port', 'util.intstr.IntOrString', 0],
+    3: ['endPort', 'int32', 0],
+  },
+  'networking.v1.NetworkPolicySpec': {
+    1: ['podSelector', 'meta.v1.LabelSelector', 0],
+    2: ['ingress', 'networking.v1.NetworkPolicyIngressRule', 1],
+    3: ['egress', 'networking.v1.NetworkPolicyEgressRule', 1],
+    4: ['policyTypes', 'string', 1],
+  },
+  'networking.v1.ServiceBackendPort': { 1: ['name', 'string', 0], 2: ['number', 'int32', 0] },
+  'policy.v1.Eviction': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['deleteOptions', 'meta.v1.DeleteOptions', 0],
+  },
+  'policy.v1.PodDisruptionBudget': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'policy.v1.PodDisruptionBudgetSpec', 0],
+    3: ['status', 'policy.v1.PodDisruptionBudgetStatus', 0],
+  },
+  'policy.v1.PodDisruptionBudgetSpec': {
+    1: ['minAvailable', 'util.intstr.IntOrString', 0],
+    2: ['selector', 'meta.v1.LabelSelector', 0],
+    3: ['maxUnavailable', 'util.intstr.IntOrString', 0],
+    4: ['unhealthyPodEvictionPolicy', 'string', 0],
+  },
+  'policy.v1.PodDisruptionBudgetStatus': {
+    1: ['observedGeneration', 'int64', 0],
+    2: ['disruptedPods', 'meta.v1.Time', 2],
+    3: ['disruptionsAllowed', 'int32', 0],
+    4: ['currentHealthy', 'int32', 0],
+    5: ['desiredHealthy', 'int32', 0],
+    6: ['expectedPods', 'int32', 0],
+    7: ['conditions', 'meta.v1.Condition', 1],
+  },
+  'scheduling.v1.PriorityClass': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['value', 'int32', 0],
+    3: ['globalDefault', 'bool', 0],
+    4: ['description', 'string', 0],
+    5: ['preemptionPolicy', 'string', 0],
   },
   'api.resource.Quantity': { 1: ['string', 'string', 0] },
   'meta.v1.Condition': {

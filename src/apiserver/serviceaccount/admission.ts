@@ -164,14 +164,15 @@ export function secretReferenceProblem(
 /** The plugin as a registry admission hook for pods (Registry.addAdmission('pods', …)). */
 export function serviceAccountAdmission(
   deps: ServiceAccountAdmissionDeps,
-): (obj: KubeObject, dryRun: boolean) => Promise<void> {
+): (obj: KubeObject, dryRun: boolean, context?: { generatedName: boolean }) => Promise<void> {
   const volumeName = deps.volumeName ?? (() => randomSuffix(5));
-  return async (obj) => {
+  return async (obj, _dryRun, context) => {
     const meta = obj.metadata;
     // Mirror pods (static pods' API copies) are left as the kubelet wrote them.
     if (meta.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
     const namespace = meta.namespace ?? '';
-    const podName = meta.name || meta.generateName || '';
+    // A mutating plugin: it runs before a generateName becomes the pod's name.
+    const podName = (context?.generatedName ? '' : meta.name) || meta.generateName || '';
     if (!isPlainObject(obj.spec)) obj.spec = {};
     const spec = obj.spec as Record<string, unknown>;
     if (typeof spec.serviceAccountName !== 'string' || spec.serviceAccountName === '') {
