@@ -23,6 +23,8 @@ import {
   DEFAULT_IMAGE_GC,
   type ImageGCConfig,
 } from '../kubelet/types.js';
+import { MetricsCollector } from '../metrics/collector.js';
+import { readNodeUsage } from '../metrics/node-usage.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -79,6 +81,10 @@ export interface PodrunOptions {
    * CIDR, removed when podrun stops. @default true
    */
   hostServiceAccess?: boolean;
+  /** How often metrics.k8s.io readings are taken (metrics-server's --metric-resolution). @default 15000 */
+  metricResolutionMs?: number;
+  /** How often HorizontalPodAutoscalers are evaluated (--horizontal-pod-autoscaler-sync-period). @default 15000 */
+  hpaSyncPeriodMs?: number;
   clock?: Clock;
   /** Where component errors are reported (a sync that failed and will be retried). */
   log?: (message: string) => void;
@@ -299,6 +305,16 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     closers.push(() => controllers.stop());
     closers.push(await startServiceAccountControllers(registry, clock, serving.ca, log));
 
+    const metrics = new MetricsCollector({
+      clock,
+      runtime,
+      node: (now) => readNodeUsage(now),
+      ...(options.metricResolutionMs !== undefined ? { resolutionMs: options.metricResolutionMs } : {}),
+      onError: (e) => log(`metrics: ${String(e)}`),
+    });
+    metrics.start();
+    closers.push(() => metrics.stop());
+
     const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
     // `podrun image load` uploads wait here while the runtime reads them.
     const uploadDir = join(options.stateDir, 'tmp');
@@ -317,6 +333,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       ...(podAddress ? { podAddress: { address: podAddress, port: 0 } } : {}),
       onAuthenticationError: (m) => log(`apiserver: ${m}`),
       portForward: runtimePortDialer(runtime),
+      metrics,
     });
     closers.push(() => api.close());
     if (api.podEndpointError) log(`apiserver: ${api.podEndpointError}`);

@@ -14,6 +14,7 @@ import type { Pod } from '../../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { PodPortDialer } from '../../kubelet/port-forward.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
+import type { MetricsSource } from '../../metrics/collector.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { ADMIN_USER, ANONYMOUS_USER, setRequestUser, type UserInfo } from '../authn/user.js';
@@ -31,6 +32,7 @@ import {
   legacyApiVersions,
   legacyResourceList,
 } from './discovery.js';
+import { isMetricsPath, serveMetrics } from './metrics.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
 import { decodePathSegments, parseResourcePath } from './paths.js';
@@ -75,6 +77,8 @@ export interface ApiServerOptions {
   onAuthenticationError?: (message: string) => void;
   /** pods/portforward's way into pods (the node's runtime); absent: port-forward is refused with a Status. */
   portForward?: PodPortDialer;
+  /** The readings metrics.k8s.io serves; absent: the group is listed but reports no pod or node. */
+  metrics?: MetricsSource;
 }
 
 export interface ApiServer {
@@ -227,6 +231,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         const list = legacyResourceList(segments[1]!, segments[2]!);
         if (list) return send(res, 200, list);
       }
+    }
+    if (isMetricsPath(segments)) {
+      return serveMetrics(
+        options.metrics,
+        options.registry,
+        req,
+        res,
+        segments,
+        url.searchParams,
+        clock.now(),
+      );
     }
     const resourcePath = parseResourcePath(segments);
     if (!resourcePath) throw pathNotFound();
