@@ -3,6 +3,7 @@
 // of the Namespace strategy. Pure: returns a new object; applying it twice gives the same result.
 
 import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type {
   Container,
@@ -30,6 +31,7 @@ import {
   defaultStatefulSetSpec,
   defaultStorageClass,
 } from './defaults-storage.js';
+import { defaultHorizontalPodAutoscaler } from './hpa.js';
 import type { KubeObject } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
@@ -262,6 +264,9 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
       defaultTemplate(sts.spec?.template);
       break;
     }
+    case 'HorizontalPodAutoscaler':
+      defaultHorizontalPodAutoscaler(out as unknown as HorizontalPodAutoscaler);
+      break;
     case 'PersistentVolumeClaim':
       defaultPersistentVolumeClaim(out as unknown as PersistentVolumeClaim);
       break;

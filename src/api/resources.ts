@@ -213,6 +213,18 @@ export const RESOURCES: readonly ResourceInfo[] = [
     singular: 'controllerrevision',
     namespaced: true,
   }),
+  // Also served as autoscaling/v1, converted (src/apiserver/http/hpa-v1.ts); stored as v2.
+  res({
+    group: 'autoscaling',
+    version: 'v2',
+    kind: 'HorizontalPodAutoscaler',
+    resource: 'horizontalpodautoscalers',
+    singular: 'horizontalpodautoscaler',
+    namespaced: true,
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

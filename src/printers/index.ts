@@ -4,6 +4,7 @@ import { printConfigMaps, printNamespaces, printSecrets, printServiceAccounts } 
 import { defaultPrinter } from './default.js';
 import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
+import { printHorizontalPodAutoscalers } from './hpa.js';
 import { printLeases, printNodes } from './node.js';
 import { printPods } from './pod.js';
 import { printEndpoints, printServices } from './service.js';
@@ -32,6 +33,7 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   PersistentVolumeClaim: printPersistentVolumeClaims,
   PersistentVolume: printPersistentVolumes,
   StorageClass: printStorageClasses,
+  HorizontalPodAutoscaler: printHorizontalPodAutoscalers,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

@@ -190,6 +190,16 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     resourceName: 'string',
     restartPolicy: 'string',
   },
+  ContainerResourceMetricSource: {
+    container: 'string',
+    name: 'string',
+    target: 'MetricTarget',
+  },
+  ContainerResourceMetricStatus: {
+    container: 'string',
+    current: 'MetricValueStatus',
+    name: 'string',
+  },
   ContainerState: {
     running: 'ContainerStateRunning',
     terminated: 'ContainerStateTerminated',
@@ -231,6 +241,11 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     kind: 'string',
     metadata: 'ObjectMeta',
     revision: 'int',
+  },
+  CrossVersionObjectReference: {
+    apiVersion: 'string',
+    kind: 'string',
+    name: 'string',
   },
   DaemonEndpoint: {
     Port: 'int',
@@ -416,6 +431,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   ExecAction: {
     command: '[]string',
   },
+  ExternalMetricSource: {
+    metric: 'MetricIdentifier',
+    target: 'MetricTarget',
+  },
+  ExternalMetricStatus: {
+    current: 'MetricValueStatus',
+    metric: 'MetricIdentifier',
+  },
   FCVolumeSource: {
     fsType: 'string',
     lun: 'int',
@@ -470,6 +493,16 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     path: 'string',
     readOnly: 'bool',
   },
+  HPAScalingPolicy: {
+    periodSeconds: 'int',
+    type: 'string',
+    value: 'int',
+  },
+  HPAScalingRules: {
+    policies: '[]HPAScalingPolicy',
+    selectPolicy: 'string',
+    stabilizationWindowSeconds: 'int',
+  },
   HTTPGetAction: {
     host: 'string',
     httpHeaders: '[]HTTPHeader',
@@ -480,6 +513,39 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   HTTPHeader: {
     name: 'string',
     value: 'string',
+  },
+  HorizontalPodAutoscaler: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'HorizontalPodAutoscalerSpec',
+    status: 'HorizontalPodAutoscalerStatus',
+  },
+  HorizontalPodAutoscalerBehavior: {
+    scaleDown: 'HPAScalingRules',
+    scaleUp: 'HPAScalingRules',
+  },
+  HorizontalPodAutoscalerCondition: {
+    lastTransitionTime: 'time',
+    message: 'string',
+    reason: 'string',
+    status: 'string',
+    type: 'string',
+  },
+  HorizontalPodAutoscalerSpec: {
+    behavior: 'HorizontalPodAutoscalerBehavior',
+    maxReplicas: 'int',
+    metrics: '[]MetricSpec',
+    minReplicas: 'int',
+    scaleTargetRef: 'CrossVersionObjectReference',
+  },
+  HorizontalPodAutoscalerStatus: {
+    conditions: '[]HorizontalPodAutoscalerCondition',
+    currentMetrics: '[]MetricStatus',
+    currentReplicas: 'int',
+    desiredReplicas: 'int',
+    lastScaleTime: 'time',
+    observedGeneration: 'int',
   },
   HostAlias: {
     hostnames: '[]string',
@@ -632,6 +698,37 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     subresource: 'string',
     time: 'time',
   },
+  MetricIdentifier: {
+    name: 'string',
+    selector: 'LabelSelector',
+  },
+  MetricSpec: {
+    containerResource: 'ContainerResourceMetricSource',
+    external: 'ExternalMetricSource',
+    object: 'ObjectMetricSource',
+    pods: 'PodsMetricSource',
+    resource: 'ResourceMetricSource',
+    type: 'string',
+  },
+  MetricStatus: {
+    containerResource: 'ContainerResourceMetricStatus',
+    external: 'ExternalMetricStatus',
+    object: 'ObjectMetricStatus',
+    pods: 'PodsMetricStatus',
+    resource: 'ResourceMetricStatus',
+    type: 'string',
+  },
+  MetricTarget: {
+    averageUtilization: 'int',
+    averageValue: 'quantity',
+    type: 'string',
+    value: 'quantity',
+  },
+  MetricValueStatus: {
+    averageUtilization: 'int',
+    averageValue: 'quantity',
+    value: 'quantity',
+  },
   ModifyVolumeStatus: {
     status: 'string',
     targetVolumeAttributesClassName: 'string',
@@ -771,6 +868,16 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     resourceVersion: 'string',
     selfLink: 'string',
     uid: 'string',
+  },
+  ObjectMetricSource: {
+    describedObject: 'CrossVersionObjectReference',
+    metric: 'MetricIdentifier',
+    target: 'MetricTarget',
+  },
+  ObjectMetricStatus: {
+    current: 'MetricValueStatus',
+    describedObject: 'CrossVersionObjectReference',
+    metric: 'MetricIdentifier',
   },
   ObjectReference: {
     apiVersion: 'string',
@@ -1036,6 +1143,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     metadata: 'ObjectMeta',
     spec: 'PodSpec',
   },
+  PodsMetricSource: {
+    metric: 'MetricIdentifier',
+    target: 'MetricTarget',
+  },
+  PodsMetricStatus: {
+    current: 'MetricValueStatus',
+    metric: 'MetricIdentifier',
+  },
   PortStatus: {
     error: 'string',
     port: 'int',
@@ -1129,6 +1244,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     containerName: 'string',
     divisor: 'quantity',
     resource: 'string',
+  },
+  ResourceMetricSource: {
+    name: 'string',
+    target: 'MetricTarget',
+  },
+  ResourceMetricStatus: {
+    current: 'MetricValueStatus',
+    name: 'string',
   },
   ResourceRequirements: {
     claims: '[]ResourceClaim',

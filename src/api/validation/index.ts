@@ -3,6 +3,7 @@
 // does before validating; fields that defaulting fills in are not required when absent.
 
 import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { Job } from 'kubernetes-types/batch/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type {
@@ -23,6 +24,7 @@ import type { KubeObject } from '../types.js';
 import { validateConfigMap, validateNamespace, validateSecret } from './core.js';
 import { validateEndpointSlice } from './discovery.js';
 import { type FieldError, forbidden } from './field-error.js';
+import { validateHorizontalPodAutoscaler } from './hpa.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
@@ -74,6 +76,8 @@ function kindErrors(obj: KubeObject): FieldError[] {
       return validatePersistentVolume(obj as unknown as PersistentVolume);
     case 'StorageClass':
       return validateStorageClass(obj as unknown as StorageClass);
+    case 'HorizontalPodAutoscaler':
+      return validateHorizontalPodAutoscaler(obj as unknown as HorizontalPodAutoscaler);
     default:
       return [];
   }

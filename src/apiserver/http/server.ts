@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { stringify } from 'yaml';
+import { HPA_V1 } from '../../api/converted-resources.js';
 import type { Pod } from '../../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { PodPortDialer } from '../../kubelet/port-forward.js';
@@ -32,6 +33,7 @@ import {
   legacyApiVersions,
   legacyResourceList,
 } from './discovery.js';
+import { handleHpaV1 } from './hpa-v1.js';
 import { isMetricsPath, serveMetrics } from './metrics.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
@@ -245,6 +247,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
     const resourcePath = parseResourcePath(segments);
     if (!resourcePath) throw pathNotFound();
+    if (resourcePath.r === HPA_V1) return handleHpaV1(ctx, req, res, resourcePath, url.searchParams);
     if (resourcePath.subresource === 'token' && resourcePath.r.resource === 'serviceaccounts') {
       if (!options.tokens) throw pathNotFound();
       return handleTokenRequest(options.tokens, req, res, resourcePath.namespace ?? '', resourcePath.name!);

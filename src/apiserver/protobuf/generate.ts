@@ -5,7 +5,8 @@
 //
 //   node --import tsx src/apiserver/protobuf/generate.ts <dir with core-v1.proto apps-v1.proto …> > \
 //     src/apiserver/protobuf/schema.generated.ts && npx biome format --write src/apiserver/protobuf
-// The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication}/v1/generated.proto` of kubernetes/api and
+// The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication}/v1/generated.proto` and
+// `git show v0.32.9:autoscaling/v2/generated.proto` of kubernetes/api and
 // `git show v0.32.9:pkg/{apis/meta/v1,api/resource,util/intstr,runtime}/generated.proto` of
 // kubernetes/apimachinery, saved under one directory.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -60,6 +61,8 @@ const ROOTS = [
   'k8s.io.api.apps.v1.ReplicaSet',
   'k8s.io.api.batch.v1.Job',
   'k8s.io.api.autoscaling.v1.Scale',
+  'k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler',
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler',
   'k8s.io.api.authentication.v1.TokenRequest',
   'k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions',
   'k8s.io.apimachinery.pkg.runtime.Unknown',
