@@ -12,6 +12,7 @@ import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
 import { ensureDefaultStorageClass, installStorageAdmission } from '../apiserver/storage-admission.js';
+import { HorizontalPodAutoscalerController } from '../controllers/hpa/controller.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
@@ -33,6 +34,7 @@ import { apiServingNames, reachableFromPods } from './api-access.js';
 import { writeKubernetesEndpoints } from './api-endpoints.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
+import { registryHpaApi } from './hpa.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { startNode } from './node.js';
 import { DEFAULT_REGISTRIES_CONF, type ImagesMode, openRuntime, type RuntimeName } from './runtimes.js';
@@ -294,17 +296,6 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     );
     closers.push(() => claimWatch.stop());
 
-    const controllers = new ControllerManager({
-      client: registryControllerClient(registry),
-      clock,
-      recorderFor: (component) => recorder(component),
-      onError: (c, key, err) => log(`${c} controller: ${key}: ${(err as Error).message}`),
-      volumes: { volumesDir, nodeName },
-    });
-    await controllers.start();
-    closers.push(() => controllers.stop());
-    closers.push(await startServiceAccountControllers(registry, clock, serving.ca, log));
-
     const metrics = new MetricsCollector({
       clock,
       runtime,
@@ -314,6 +305,27 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
     metrics.start();
     closers.push(() => metrics.stop());
+
+    const controllers = new ControllerManager({
+      client: registryControllerClient(registry),
+      clock,
+      recorderFor: (component) => recorder(component),
+      onError: (c, key, err) => log(`${c} controller: ${key}: ${(err as Error).message}`),
+      volumes: { volumesDir, nodeName },
+    });
+    await controllers.start();
+    closers.push(() => controllers.stop());
+    const autoscaler = new HorizontalPodAutoscalerController({
+      api: registryHpaApi(registry),
+      podUsage: () => metrics.podUsage(),
+      clock,
+      events: recorder('horizontal-pod-autoscaler'),
+      ...(options.hpaSyncPeriodMs !== undefined ? { periodMs: options.hpaSyncPeriodMs } : {}),
+      onError: (key, e) => log(`horizontal-pod-autoscaler: ${key}: ${(e as Error).message}`),
+    });
+    autoscaler.start();
+    closers.push(() => autoscaler.stop());
+    closers.push(await startServiceAccountControllers(registry, clock, serving.ca, log));
 
     const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
     // `podrun image load` uploads wait here while the runtime reads them.
