@@ -98,7 +98,7 @@ describe('decodeObject', () => {
     assert.equal(kind.errors.length, 1);
     assert.equal(
       formatFieldError(kind.errors[0]!),
-      'kind: Unsupported value: "Frob": supported values: "ConfigMap", "ControllerRevision", "Deployment", "EndpointSlice", "Endpoints", "Event", "Job", "Lease", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet", "StorageClass"',
+      'kind: Unsupported value: "Frob": supported values: "ConfigMap", "ControllerRevision", "Deployment", "EndpointSlice", "Endpoints", "Event", "HorizontalPodAutoscaler", "Job", "Lease", "Namespace", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "ReplicaSet", "Secret", "Service", "ServiceAccount", "StatefulSet", "StorageClass"',
     );
     const version = decodeObject({
       apiVersion: 'extensions/v1beta1',

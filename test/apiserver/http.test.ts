@@ -87,7 +87,15 @@ describe('version and discovery', () => {
     const apis = await call(t, 'GET', '/apis', { accept: AGG_ACCEPT });
     assert.deepEqual(
       apis.json.items.map((g: { metadata: { name: string } }) => g.metadata.name),
-      ['apps', 'batch', 'coordination.k8s.io', 'discovery.k8s.io', 'storage.k8s.io'],
+      [
+        'apps',
+        'batch',
+        'coordination.k8s.io',
+        'discovery.k8s.io',
+        'storage.k8s.io',
+        'autoscaling',
+        'metrics.k8s.io',
+      ],
     );
     const discovery = apis.json.items.find(
       (g: { metadata: { name: string } }) => g.metadata.name === 'discovery.k8s.io',
