@@ -3,6 +3,7 @@
 // of the Namespace strategy. Pure: returns a new object; applying it twice gives the same result.
 
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type {
   Container,
@@ -26,8 +27,8 @@ import type { RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { parseImageName } from '../images/reference.js';
 import { cloneJson } from '../store/json-clone.js';
-import { defaultRbacObject } from './defaults-rbac.js';
 import { defaultLimitRange, defaultNetworkPolicy, defaultPriorityClass } from './defaults-policy.js';
+import { defaultRbacObject } from './defaults-rbac.js';
 import {
   defaultPersistentVolume,
   defaultPersistentVolumeClaim,
@@ -39,6 +40,7 @@ import {
   defaultDaemonSetSpec,
   defaultReplicationControllerSpec,
 } from './defaults-workloads.js';
+import { defaultHorizontalPodAutoscaler } from './hpa.js';
 import type { KubeObject, LimitRange, NetworkPolicy, PriorityClass } from './types.js';
 import { VOLUME_SOURCES } from './volume-sources.js';
 
@@ -289,6 +291,9 @@ export function applyDefaultsInPlace(out: KubeObject): KubeObject {
       defaultTemplate(rc.spec?.template);
       break;
     }
+    case 'HorizontalPodAutoscaler':
+      defaultHorizontalPodAutoscaler(out as unknown as HorizontalPodAutoscaler);
+      break;
     case 'PersistentVolumeClaim':
       defaultPersistentVolumeClaim(out as unknown as PersistentVolumeClaim);
       break;

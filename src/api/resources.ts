@@ -253,6 +253,18 @@ export const RESOURCES: readonly ResourceInfo[] = [
   }),
   ...RBAC_RESOURCES,
   ...POLICY_RESOURCES,
+  // Also served as autoscaling/v1, converted (src/apiserver/http/hpa-v1.ts); stored as v2.
+  res({
+    group: 'autoscaling',
+    version: 'v2',
+    kind: 'HorizontalPodAutoscaler',
+    resource: 'horizontalpodautoscalers',
+    singular: 'horizontalpodautoscaler',
+    namespaced: true,
+    shortNames: ['hpa'],
+    categories: ['all'],
+    subresources: ['status'],
+  }),
 ];
 
 export function apiVersionOf(r: ResourceInfo): string {

@@ -234,10 +234,10 @@ export function strategyFor(r: ResourceInfo): Strategy {
       return claims;
     case '/persistentvolumes':
       return volumes(nowSeconds);
-    case 'apps/deployments':
-    case 'apps/replicasets':
     case 'apps/daemonsets':
       return daemonSets;
+    case 'apps/deployments':
+    case 'apps/replicasets':
     case 'apps/statefulsets':
     case 'batch/cronjobs':
       return workloads('Background');

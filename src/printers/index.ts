@@ -6,6 +6,7 @@ import { printCronJobs, printDaemonSets, printReplicationControllers } from './c
 import { defaultPrinter } from './default.js';
 import { printEndpointSlices } from './endpointslice.js';
 import { printEvents } from './event.js';
+import { printHorizontalPodAutoscalers } from './hpa.js';
 import { printLeases, printNodes } from './node.js';
 import { printPods } from './pod.js';
 import { printClusterRoleBindings, printClusterRoles, printRoleBindings, printRoles } from './rbac.js';
@@ -44,6 +45,7 @@ const PRINTERS: Readonly<Record<string, TablePrinter>> = {
   CronJob: printCronJobs,
   ReplicationController: printReplicationControllers,
   ...POLICY_PRINTERS,
+  HorizontalPodAutoscaler: printHorizontalPodAutoscalers,
 };
 
 /** The upstream printer for a kind, or undefined when upstream has none podrun reproduces. */

@@ -163,6 +163,20 @@ export interface ContainerStatus {
   logPath: string;
 }
 
+/** One reading of a running container's usage (CRI ContainerStats). */
+export interface ContainerStats {
+  id: string;
+  podSandboxId: string;
+  /** The container's labels (the kubelet's io.kubernetes.* labels name its pod and container). */
+  labels: Record<string, string>;
+  /** When the reading was taken, ms since the epoch. */
+  timestampMs: number;
+  /** CPU time used since the container started, in nanoseconds (cAdvisor's usage_core_nano_seconds). */
+  cpuUsageCoreNanoSeconds: number;
+  /** Memory in use minus inactive file pages, in bytes (cAdvisor's working set). */
+  memoryWorkingSetBytes: number;
+}
+
 export interface ContainerFilter {
   podSandboxId?: string;
   /** Containers whose labels include every pair given. */
@@ -418,6 +432,11 @@ export interface RuntimeService extends PodSandboxManager, ContainerManager, Ima
   portForward?(podSandboxId: string, port: number): Promise<Duplex>;
   /** The pod network, when the runtime gives pods addresses of their own. */
   podNetwork?(): PodNetworkInfo | undefined;
+  /**
+   * CRI ListContainerStats: cumulative CPU and the memory working set of each running container, read from its
+   * cgroups. Absent on a runtime that does not account containers (metrics.k8s.io then reports no pods).
+   */
+  listContainerStats?(): Promise<ContainerStats[]>;
   /** Releases runtime resources held by this process (watchers, sockets); does not stop containers. */
   close?(): Promise<void>;
 }

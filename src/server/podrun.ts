@@ -14,6 +14,7 @@ import { createRegistry, type Registry } from '../apiserver/registry.js';
 import { DEFAULT_SERVICE_CIDR } from '../apiserver/service-ip/config.js';
 import { ensureSystemServices } from '../apiserver/service-ip/system-services.js';
 import { ensureDefaultStorageClass, installStorageAdmission } from '../apiserver/storage-admission.js';
+import { HorizontalPodAutoscalerController } from '../controllers/hpa/controller.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
@@ -25,6 +26,8 @@ import {
   DEFAULT_IMAGE_GC,
   type ImageGCConfig,
 } from '../kubelet/types.js';
+import { MetricsCollector } from '../metrics/collector.js';
+import { readNodeUsage } from '../metrics/node-usage.js';
 import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
@@ -33,6 +36,7 @@ import { apiServingNames, reachableFromPods } from './api-access.js';
 import { writeKubernetesEndpoints } from './api-endpoints.js';
 import { startClusterNetwork } from './cluster-network.js';
 import { registryControllerClient } from './controller-client.js';
+import { registryHpaApi } from './hpa.js';
 import { registryObjectGetter, registryStatusWriter } from './kubelet-api.js';
 import { startNode } from './node.js';
 import { startRbac } from './rbac.js';
@@ -82,6 +86,10 @@ export interface PodrunOptions {
    * CIDR, removed when podrun stops. @default true
    */
   hostServiceAccess?: boolean;
+  /** How often metrics.k8s.io readings are taken (metrics-server's --metric-resolution). @default 15000 */
+  metricResolutionMs?: number;
+  /** How often HorizontalPodAutoscalers are evaluated (--horizontal-pod-autoscaler-sync-period). @default 15000 */
+  hpaSyncPeriodMs?: number;
   clock?: Clock;
   /** Where component errors are reported (a sync that failed and will be retried). */
   log?: (message: string) => void;
@@ -295,6 +303,16 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     );
     closers.push(() => claimWatch.stop());
 
+    const metrics = new MetricsCollector({
+      clock,
+      runtime,
+      node: (now) => readNodeUsage(now),
+      ...(options.metricResolutionMs !== undefined ? { resolutionMs: options.metricResolutionMs } : {}),
+      onError: (e) => log(`metrics: ${String(e)}`),
+    });
+    metrics.start();
+    closers.push(() => metrics.stop());
+
     const controllers = new ControllerManager({
       client: registryControllerClient(registry),
       clock,
@@ -304,6 +322,16 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     });
     await controllers.start();
     closers.push(() => controllers.stop());
+    const autoscaler = new HorizontalPodAutoscalerController({
+      api: registryHpaApi(registry),
+      podUsage: () => metrics.podUsage(),
+      clock,
+      events: recorder('horizontal-pod-autoscaler'),
+      ...(options.hpaSyncPeriodMs !== undefined ? { periodMs: options.hpaSyncPeriodMs } : {}),
+      onError: (key, e) => log(`horizontal-pod-autoscaler: ${key}: ${(e as Error).message}`),
+    });
+    autoscaler.start();
+    closers.push(() => autoscaler.stop());
     closers.push(await startServiceAccountControllers(registry, clock, serving.ca, log));
 
     const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
@@ -325,6 +353,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       onAuthenticationError: (m) => log(`apiserver: ${m}`),
       portForward: runtimePortDialer(runtime),
       authorizer: rbac.authorizer,
+      metrics,
     });
     closers.push(() => api.close());
     if (api.podEndpointError) log(`apiserver: ${api.podEndpointError}`);

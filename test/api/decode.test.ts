@@ -107,7 +107,6 @@ describe('decodeObject', () => {
         .sort()
         .map((k) => `"${k}"`)
         .join(', ')}`,
-      'kind: Unsupported value: "Frob": supported values: "APIService", "ConfigMap", "ControllerRevision", "Deployment", "EndpointSlice", "Endpoints", "Event", "Ingress", "IngressClass", "Job", "Lease", "LimitRange", "Namespace", "NetworkPolicy", "Node", "PersistentVolume", "PersistentVolumeClaim", "Pod", "PodDisruptionBudget", "PriorityClass", "ReplicaSet", "ResourceQuota", "Secret", "Service", "ServiceAccount", "StatefulSet", "StorageClass"',
     );
     const version = decodeObject({
       apiVersion: 'extensions/v1beta1',

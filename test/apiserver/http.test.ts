@@ -109,6 +109,8 @@ describe('version and discovery', () => {
         'networking.k8s.io',
         'scheduling.k8s.io',
         'apiregistration.k8s.io',
+        'autoscaling',
+        'metrics.k8s.io',
       ],
     );
     const discovery = apis.json.items.find(

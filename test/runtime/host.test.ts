@@ -8,7 +8,12 @@ import { after, describe, test } from 'node:test';
 import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/host/index.js';
 import { recordsRoot } from '../../src/runtime/host/records.js';
-import type { ContainerConfig, PodSandboxConfig, RuntimeService } from '../../src/runtime/types.js';
+import type {
+  ContainerConfig,
+  ContainerStats,
+  PodSandboxConfig,
+  RuntimeService,
+} from '../../src/runtime/types.js';
 import { processStart, startedReport } from '../e2e/support/leftovers.js';
 import { readCriLog, runtimeConformance, sleep, waitFor } from './conformance.js';
 import { HOST_TEST_NETWORK } from './fixtures/network.js';
@@ -285,6 +290,45 @@ describe('host runtime', () => {
       }
     });
     assert.equal(owners.includes(stateDir), false, 'no records directory is left for it');
+  });
+
+  test('a container without limits is accounted too: ListContainerStats reads its CPU time and working set', async () => {
+    const layout = detectCgroups();
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime();
+    try {
+      const config = sandboxConfig('stats', logs);
+      const sid = await rt.runPodSandbox(config);
+      const busy = containerConfig(
+        'busy',
+        ['sh', '-c', 'i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; exec sleep 600'],
+        {
+          labels: { 'io.kubernetes.container.name': 'busy' },
+        },
+      );
+      const id = await rt.createContainer(sid, busy, config);
+      await rt.startContainer(id);
+      if (layout.version === 0) {
+        assert.deepEqual(await rt.listContainerStats?.(), [], 'no controllers: no readings');
+        return;
+      }
+      let stats: ContainerStats | undefined;
+      // The busy loop shows in the container's cgroup.
+      await waitFor(async () => {
+        stats = (await rt.listContainerStats?.())?.find((x) => x.id === id);
+        return (stats?.cpuUsageCoreNanoSeconds ?? 0) > 10_000_000;
+      });
+      assert.ok(stats);
+      assert.equal(stats.podSandboxId, sid);
+      assert.equal(stats.labels['io.kubernetes.container.name'], 'busy');
+      assert.ok(stats.memoryWorkingSetBytes >= 0);
+      await rt.removePodSandbox(sid);
+      assert.deepEqual(await rt.listContainerStats?.(), [], 'a removed container has no readings');
+      if (layout.memoryRoot)
+        assert.equal(existsSync(join(layout.memoryRoot, id)), false, 'its group is gone');
+    } finally {
+      await shutdown(rt);
+    }
   });
 
   test('memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set', async () => {

@@ -1,12 +1,16 @@
 // Regenerates types.generated.ts from the kubernetes-types declarations (v1.30), so the strict decoder knows every
-// field of every kind podrun serves without hand-copying ~150 structs. Dev tool only (needs the `typescript`
-// devDependency): `node --import tsx src/api/schema/generate.ts`.
+// field of every kind podrun serves without hand-copying ~150 structs, and descriptions.generated.ts from their
+// JSDoc (upstream's field documentation, which OpenAPI carries for `kubectl explain`). Every kind in the resource
+// table is a root, its group-version's declarations found by the group's first label (`rbac/v1.d.ts` for
+// rbac.authorization.k8s.io/v1), so a kind added to resources.ts gets its fields and descriptions at the next
+// run. Dev tool only (needs the `typescript` devDependency): `node --import tsx src/api/schema/generate.ts`.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
+import { RESOURCES } from '../resources.js';
 
 const require = createRequire(import.meta.url);
 const root = dirname(require.resolve('kubernetes-types/package.json'));
@@ -27,6 +31,13 @@ const files = [
   'meta/v1.d.ts',
   'runtime.d.ts',
 ];
+// Then the declarations of every group-version in the resource table not named above (first one wins on a
+// name declared twice, so these come after core/v1).
+for (const r of RESOURCES) {
+  const f = `${r.group === '' ? 'core' : r.group.split('.')[0]}/${r.version}.d.ts`;
+  // A group kubernetes-types does not declare (apiregistration.k8s.io) comes from extraStructs below.
+  if (!files.includes(f) && existsSync(join(root, f))) files.push(f);
+}
 
 /** Kinds podrun serves; everything they reach is emitted. */
 const roots = [
@@ -71,6 +82,8 @@ const roots = [
   'PriorityClass',
   'LimitRange',
   'ResourceQuota',
+  // Every kind the resource table serves.
+  ...RESOURCES.map((r) => r.kind),
 ];
 
 /**
@@ -121,6 +134,7 @@ const aliasTypes: Record<string, string> = {
 };
 
 const interfaces = new Map<string, ts.InterfaceDeclaration>();
+const sources = new Map<ts.InterfaceDeclaration, string>();
 
 function loadInterfaces(): void {
   if (interfaces.size > 0) return;
@@ -128,7 +142,10 @@ function loadInterfaces(): void {
     const text = readFileSync(join(root, f), 'utf8');
     const sf = ts.createSourceFile(f, text, ts.ScriptTarget.Latest, true);
     for (const st of sf.statements) {
-      if (ts.isInterfaceDeclaration(st) && !interfaces.has(st.name.text)) interfaces.set(st.name.text, st);
+      if (ts.isInterfaceDeclaration(st) && !interfaces.has(st.name.text)) {
+        interfaces.set(st.name.text, st);
+        sources.set(st, text);
+      }
     }
   }
 }
@@ -168,7 +185,10 @@ export function generateStructs(): Record<string, Record<string, string>> {
   const queue = new Set<string>(roots);
   for (const name of queue) {
     const decl = interfaces.get(name);
-    if (!decl) throw new Error(`no interface ${name}`);
+    if (!decl) {
+      if (name in extraStructs) continue;
+      throw new Error(`no interface ${name}`);
+    }
     const fields: Record<string, string> = {};
     for (const m of decl.members) {
       if (!ts.isPropertySignature(m) || !m.type) continue;
@@ -178,6 +198,116 @@ export function generateStructs(): Record<string, Record<string, string>> {
     out[name] = fields;
   }
   return { ...out, ...extraStructs };
+}
+
+/** The JSDoc before a node: the text of its last `/** … *\/` comment, its ` * ` line prefixes removed. */
+function docOf(node: ts.Node, text: string): string {
+  const ranges = ts.getLeadingCommentRanges(text, node.pos) ?? [];
+  const last = ranges.filter((r) => text.startsWith('/**', r.pos)).at(-1);
+  if (!last) return '';
+  const body = text.slice(last.pos + 3, last.end - 2);
+  const lines = body.split('\n').map((l) => l.replace(/^\s*\* ?/, ''));
+  return lines
+    .filter((l) => !/^@(default|deprecated|see)\b/.test(l))
+    .join('\n')
+    .trim();
+}
+
+export interface StructDoc {
+  description: string;
+  fields: Record<string, string>;
+}
+
+/** The documentation of every struct generateStructs emits: the type's and each field's. */
+export function generateDescriptions(): Record<string, StructDoc> {
+  const structs = generateStructs();
+  const out: Record<string, StructDoc> = {};
+  for (const name of Object.keys(structs).sort()) {
+    const decl = interfaces.get(name);
+    if (decl === undefined) {
+      out[name] = extraDocs[name] ?? { description: '', fields: {} };
+      continue;
+    }
+    const text = sources.get(decl)!;
+    const fields: Record<string, string> = {};
+    for (const m of decl.members) {
+      if (!ts.isPropertySignature(m)) continue;
+      const doc = docOf(m, text);
+      if (doc) fields[m.name.getText().replace(/^"|"$/g, '')] = doc;
+    }
+    out[name] = { description: docOf(decl, text), fields };
+  }
+  return out;
+}
+
+/** Upstream's documentation of extraStructs (kube-aggregator's apiregistration/v1 types.go), first sentences. */
+const extraDocs: Record<string, StructDoc> = {
+  APIService: {
+    description:
+      'APIService represents a server for a particular GroupVersion. Name must be "version.group".',
+    fields: {
+      spec: 'Spec contains information for locating and communicating with a server',
+      status: 'Status contains derived information about an API server',
+    },
+  },
+  APIServiceSpec: {
+    description:
+      'APIServiceSpec contains information for locating and communicating with a server. Only https is supported, though you are able to disable certificate verification.',
+    fields: {
+      service:
+        'Service is a reference to the service for this API server.  It must communicate on port 443. If the Service is nil, that means the handling for the API groupversion is handled locally on this server. The call will simply delegate to the normal handler chain to be fulfilled.',
+      group: 'Group is the API group name this server hosts',
+      version: 'Version is the API version this server hosts.  For example, "v1"',
+      insecureSkipTLSVerify:
+        'InsecureSkipTLSVerify disables TLS certificate verification when communicating with this server. This is strongly discouraged.  You should use the CABundle instead.',
+      caBundle:
+        "CABundle is a PEM encoded CA bundle which will be used to validate an API server's serving certificate. If unspecified, system trust roots on the apiserver are used.",
+      groupPriorityMinimum:
+        'GroupPriorityMinimum is the priority this group should have at least. Higher priority means that the group is preferred by clients over lower priority ones.',
+      versionPriority:
+        'VersionPriority controls the ordering of this API version inside of its group.  Must be greater than zero.',
+    },
+  },
+  APIServiceServiceReference: {
+    description: 'ServiceReference holds a reference to Service.legacy.k8s.io',
+    fields: {
+      namespace: 'Namespace is the namespace of the service',
+      name: 'Name is the name of the service',
+      port: 'If specified, the port on the service that hosting webhook. Default to 443 for backward compatibility. `port` should be a valid port number (1-65535, inclusive).',
+    },
+  },
+  APIServiceStatus: {
+    description: 'APIServiceStatus contains derived information about an API server',
+    fields: { conditions: 'Current service state of apiService.' },
+  },
+  APIServiceCondition: {
+    description: 'APIServiceCondition describes the state of an APIService at a particular point',
+    fields: {},
+  },
+};
+
+/** The text of descriptions.generated.ts. */
+export function generateDescriptionsSource(): string {
+  const docs = generateDescriptions();
+  let body = '';
+  for (const [n, d] of Object.entries(docs)) {
+    body += `  ${n}: {\n    description: ${JSON.stringify(d.description)},\n    fields: {\n`;
+    for (const [k, v] of Object.entries(d.fields)) {
+      body += `      ${/^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k)}: ${JSON.stringify(v)},\n`;
+    }
+    body += '    },\n  },\n';
+  }
+  return `// GENERATED by src/api/schema/generate.ts from kubernetes-types' JSDoc (Kubernetes v1.30). Do not edit by hand.
+// Upstream's documentation of each struct in types.generated.ts and of its fields, for the OpenAPI documents.
+
+export interface StructDoc {
+  description: string;
+  fields: Readonly<Record<string, string>>;
+}
+
+export const DESCRIPTIONS: Readonly<Record<string, StructDoc>> = {
+${body}};
+`;
 }
 
 const HEADER = `// GENERATED by src/api/schema/generate.ts from kubernetes-types (Kubernetes v1.30). Do not edit by hand.
@@ -203,5 +333,6 @@ export function generateSchemaSource(): string {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   writeFileSync(new URL('./types.generated.ts', import.meta.url), generateSchemaSource());
-  console.log('wrote src/api/schema/types.generated.ts');
+  writeFileSync(new URL('./descriptions.generated.ts', import.meta.url), generateDescriptionsSource());
+  console.log('wrote src/api/schema/types.generated.ts and src/api/schema/descriptions.generated.ts');
 }

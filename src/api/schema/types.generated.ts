@@ -238,6 +238,16 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     resourceName: 'string',
     restartPolicy: 'string',
   },
+  ContainerResourceMetricSource: {
+    container: 'string',
+    name: 'string',
+    target: 'MetricTarget',
+  },
+  ContainerResourceMetricStatus: {
+    container: 'string',
+    current: 'MetricValueStatus',
+    name: 'string',
+  },
   ContainerState: {
     running: 'ContainerStateRunning',
     terminated: 'ContainerStateTerminated',
@@ -301,6 +311,11 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     active: '[]ObjectReference',
     lastScheduleTime: 'time',
     lastSuccessfulTime: 'time',
+  },
+  CrossVersionObjectReference: {
+    apiVersion: 'string',
+    kind: 'string',
+    name: 'string',
   },
   DaemonEndpoint: {
     Port: 'int',
@@ -538,6 +553,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   ExecAction: {
     command: '[]string',
   },
+  ExternalMetricSource: {
+    metric: 'MetricIdentifier',
+    target: 'MetricTarget',
+  },
+  ExternalMetricStatus: {
+    current: 'MetricValueStatus',
+    metric: 'MetricIdentifier',
+  },
   FCVolumeSource: {
     fsType: 'string',
     lun: 'int',
@@ -592,6 +615,16 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     path: 'string',
     readOnly: 'bool',
   },
+  HPAScalingPolicy: {
+    periodSeconds: 'int',
+    type: 'string',
+    value: 'int',
+  },
+  HPAScalingRules: {
+    policies: '[]HPAScalingPolicy',
+    selectPolicy: 'string',
+    stabilizationWindowSeconds: 'int',
+  },
   HTTPGetAction: {
     host: 'string',
     httpHeaders: '[]HTTPHeader',
@@ -610,6 +643,39 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
   },
   HTTPIngressRuleValue: {
     paths: '[]HTTPIngressPath',
+  },
+  HorizontalPodAutoscaler: {
+    apiVersion: 'string',
+    kind: 'string',
+    metadata: 'ObjectMeta',
+    spec: 'HorizontalPodAutoscalerSpec',
+    status: 'HorizontalPodAutoscalerStatus',
+  },
+  HorizontalPodAutoscalerBehavior: {
+    scaleDown: 'HPAScalingRules',
+    scaleUp: 'HPAScalingRules',
+  },
+  HorizontalPodAutoscalerCondition: {
+    lastTransitionTime: 'time',
+    message: 'string',
+    reason: 'string',
+    status: 'string',
+    type: 'string',
+  },
+  HorizontalPodAutoscalerSpec: {
+    behavior: 'HorizontalPodAutoscalerBehavior',
+    maxReplicas: 'int',
+    metrics: '[]MetricSpec',
+    minReplicas: 'int',
+    scaleTargetRef: 'CrossVersionObjectReference',
+  },
+  HorizontalPodAutoscalerStatus: {
+    conditions: '[]HorizontalPodAutoscalerCondition',
+    currentMetrics: '[]MetricStatus',
+    currentReplicas: 'int',
+    desiredReplicas: 'int',
+    lastScaleTime: 'time',
+    observedGeneration: 'int',
   },
   HostAlias: {
     hostnames: '[]string',
@@ -856,6 +922,37 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     subresource: 'string',
     time: 'time',
   },
+  MetricIdentifier: {
+    name: 'string',
+    selector: 'LabelSelector',
+  },
+  MetricSpec: {
+    containerResource: 'ContainerResourceMetricSource',
+    external: 'ExternalMetricSource',
+    object: 'ObjectMetricSource',
+    pods: 'PodsMetricSource',
+    resource: 'ResourceMetricSource',
+    type: 'string',
+  },
+  MetricStatus: {
+    containerResource: 'ContainerResourceMetricStatus',
+    external: 'ExternalMetricStatus',
+    object: 'ObjectMetricStatus',
+    pods: 'PodsMetricStatus',
+    resource: 'ResourceMetricStatus',
+    type: 'string',
+  },
+  MetricTarget: {
+    averageUtilization: 'int',
+    averageValue: 'quantity',
+    type: 'string',
+    value: 'quantity',
+  },
+  MetricValueStatus: {
+    averageUtilization: 'int',
+    averageValue: 'quantity',
+    value: 'quantity',
+  },
   ModifyVolumeStatus: {
     status: 'string',
     targetVolumeAttributesClassName: 'string',
@@ -1033,6 +1130,16 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     resourceVersion: 'string',
     selfLink: 'string',
     uid: 'string',
+  },
+  ObjectMetricSource: {
+    describedObject: 'CrossVersionObjectReference',
+    metric: 'MetricIdentifier',
+    target: 'MetricTarget',
+  },
+  ObjectMetricStatus: {
+    current: 'MetricValueStatus',
+    describedObject: 'CrossVersionObjectReference',
+    metric: 'MetricIdentifier',
   },
   ObjectReference: {
     apiVersion: 'string',
@@ -1320,6 +1427,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     metadata: 'ObjectMeta',
     spec: 'PodSpec',
   },
+  PodsMetricSource: {
+    metric: 'MetricIdentifier',
+    target: 'MetricTarget',
+  },
+  PodsMetricStatus: {
+    current: 'MetricValueStatus',
+    metric: 'MetricIdentifier',
+  },
   PolicyRule: {
     apiGroups: '[]string',
     nonResourceURLs: '[]string',
@@ -1470,6 +1585,14 @@ export const STRUCTS: Readonly<Record<string, Readonly<Record<string, string>>>>
     containerName: 'string',
     divisor: 'quantity',
     resource: 'string',
+  },
+  ResourceMetricSource: {
+    name: 'string',
+    target: 'MetricTarget',
+  },
+  ResourceMetricStatus: {
+    current: 'MetricValueStatus',
+    name: 'string',
   },
   ResourceQuota: {
     apiVersion: 'string',

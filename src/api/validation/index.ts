@@ -4,6 +4,7 @@
 
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
+import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type {
   ConfigMap,
@@ -27,6 +28,7 @@ import { validateCronJob } from './cronjob.js';
 import { validateDaemonSet } from './daemonset.js';
 import { validateEndpointSlice } from './discovery.js';
 import { type FieldError, forbidden } from './field-error.js';
+import { validateHorizontalPodAutoscaler } from './hpa.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
@@ -104,6 +106,8 @@ function kindErrors(obj: KubeObject): FieldError[] {
       return validateRoleBinding(obj as unknown as RoleBinding);
     case 'ClusterRoleBinding':
       return validateClusterRoleBinding(obj as unknown as ClusterRoleBinding);
+    case 'HorizontalPodAutoscaler':
+      return validateHorizontalPodAutoscaler(obj as unknown as HorizontalPodAutoscaler);
     default:
       return validatePolicyKind(obj);
   }

@@ -1,6 +1,14 @@
 // Discovery documents, built from the resource table: aggregated discovery (apidiscovery.k8s.io/v2, one
 // request for everything) and the legacy documents (/api, /apis, /api/v1, /apis/{g}, /apis/{g}/{v}).
-import { apiVersionOf, RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { CONVERTED_RESOURCES } from '../../api/converted-resources.js';
+import { METRICS_RESOURCES } from '../../api/metrics-resources.js';
+import { apiVersionOf, type ResourceInfo, RESOURCES as STORED } from '../../api/resources.js';
+
+/**
+ * Everything discovery lists: the stored kinds, the versions converted from them (after, so that the stored
+ * version is preferred), then metrics.k8s.io (served from readings, see metrics.ts).
+ */
+const RESOURCES: readonly ResourceInfo[] = [...STORED, ...CONVERTED_RESOURCES, ...METRICS_RESOURCES];
 
 const STATUS_VERBS = ['get', 'patch', 'update'];
 

@@ -2,10 +2,11 @@
 // `fieldValidation` query parameter. That is what kubectl's validation gate looks for before it lets the
 // server validate (`fieldValidation=Strict`); without it `kubectl apply` refuses to run. The PATCH operations
 // carry no request body schema, so kubectl computes patches from its compiled-in types, as it does for every
-// built-in kind. The component schemas (field names and types from the strict decoder's table, without
-// descriptions) are what `kubectl explain` walks.
+// built-in kind. The component schemas (field names and types from the strict decoder's table, with upstream's
+// descriptions from descriptions.generated.ts) are what `kubectl explain` walks.
 import { createHash } from 'node:crypto';
 import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
+import { DESCRIPTIONS } from '../../api/schema/descriptions.generated.js';
 import { STRUCTS } from '../../api/schema/types.generated.js';
 
 function gvPath(group: string, version: string): string {
@@ -99,9 +100,15 @@ function schemasFor(group: string, version: string): Record<string, unknown> {
     const fields = STRUCTS[name]!;
     const refs = new Set<string>();
     const properties: Record<string, unknown> = {};
-    for (const [field, type] of Object.entries(fields)) properties[field] = typeSchema(type, prefix, refs);
+    const docs = DESCRIPTIONS[name];
+    for (const [field, type] of Object.entries(fields)) {
+      const description = docs?.fields[field];
+      // Upstream's order: the description first, then the type or the allOf of a reference.
+      properties[field] = { ...(description ? { description } : {}), ...typeSchema(type, prefix, refs) };
+    }
     const kind = kinds.find((r) => r.kind === name);
     schemas[`${prefix}${name}`] = {
+      ...(docs?.description ? { description: docs.description } : {}),
       type: 'object',
       properties,
       ...(kind ? { 'x-kubernetes-group-version-kind': [{ group, kind: name, version }] } : {}),

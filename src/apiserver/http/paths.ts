@@ -1,5 +1,6 @@
 // Resource URL parsing: `/api/v1[/namespaces/{ns}]/{resource}[/{name}[/{subresource}]]` and the same under
 // `/apis/{group}/{version}`. Namespaces themselves are `/api/v1/namespaces/{name}[/status]`.
+import { CONVERTED_RESOURCES } from '../../api/converted-resources.js';
 import { RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import { badRequest } from '../errors.js';
 
@@ -12,7 +13,8 @@ export interface ResourcePath {
 }
 
 function find(group: string, version: string, resource: string): ResourceInfo | undefined {
-  return RESOURCES.find((r) => r.group === group && r.version === version && r.resource === resource);
+  const match = (r: ResourceInfo) => r.group === group && r.version === version && r.resource === resource;
+  return RESOURCES.find(match) ?? CONVERTED_RESOURCES.find(match);
 }
 
 /** undefined when the path names no resource podrun serves (→ 404). */

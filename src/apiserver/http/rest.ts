@@ -45,7 +45,7 @@ function dryRun(query: URLSearchParams): boolean {
   return values.length > 0;
 }
 
-function writeOptions(query: URLSearchParams, warnings: string[]): WriteOptions {
+export function writeOptions(query: URLSearchParams, warnings: string[]): WriteOptions {
   const fieldManager = query.get('fieldManager') ?? undefined;
   return {
     fieldValidation: fieldValidation(query),
@@ -55,7 +55,7 @@ function writeOptions(query: URLSearchParams, warnings: string[]): WriteOptions 
   };
 }
 
-async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+export async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
   const body = await readOptionalJson(req);
   const opts: DeleteOptions = {};
   const src: Record<string, unknown> = isPlainObject(body) ? body : {};
@@ -100,7 +100,7 @@ function requireVerb(r: ResourceInfo, verb: string): void {
 }
 
 /** An object in the representation asked for (Table for one object is a one-row table). */
-function sendObject(
+export function sendObject(
   ctx: RestContext,
   res: ServerResponse,
   r: ResourceInfo,
@@ -125,7 +125,7 @@ function sendObject(
   }
 }
 
-function sendList(
+export function sendList(
   ctx: RestContext,
   res: ServerResponse,
   r: ResourceInfo,

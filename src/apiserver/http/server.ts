@@ -11,10 +11,12 @@ import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { stringify } from 'yaml';
 import { isReviewResource } from '../../api/resources-rbac.js';
+import { HPA_V1 } from '../../api/converted-resources.js';
 import type { Pod } from '../../api/types.js';
 import { KUBERNETES_GIT_VERSION } from '../../api/version.js';
 import type { PodPortDialer } from '../../kubelet/port-forward.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
+import type { MetricsSource } from '../../metrics/collector.js';
 import type { ContainerManager } from '../../runtime/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import { runAsUser } from '../authn/context.js';
@@ -41,6 +43,8 @@ import {
   legacyApiVersions,
   legacyResourceList,
 } from './discovery.js';
+import { handleHpaV1 } from './hpa-v1.js';
+import { isMetricsPath, serveMetrics } from './metrics.js';
 import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
 import { decodePathSegments, parseResourcePath } from './paths.js';
@@ -90,6 +94,8 @@ export interface ApiServerOptions {
    * access reviews are served. Absent: every authenticated user may do everything.
    */
   authorizer?: Authorizer;
+  /** The readings metrics.k8s.io serves; absent: the group is listed but reports no pod or node. */
+  metrics?: MetricsSource;
 }
 
 export interface ApiServer {
@@ -290,6 +296,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         if (list) return send(res, 200, list);
       }
     }
+    if (isMetricsPath(segments)) {
+      return serveMetrics(
+        options.metrics,
+        options.registry,
+        req,
+        res,
+        segments,
+        url.searchParams,
+        clock.now(),
+      );
+    }
     const resourcePath = parseResourcePath(segments);
     if (!resourcePath) throw pathNotFound();
     if (isReviewResource(resourcePath.r)) {
@@ -304,6 +321,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       return send(res, 201, review);
     }
+    if (resourcePath.r === HPA_V1) return handleHpaV1(ctx, req, res, resourcePath, url.searchParams);
     if (resourcePath.subresource === 'token' && resourcePath.r.resource === 'serviceaccounts') {
       if (!options.tokens) throw pathNotFound();
       return handleTokenRequest(options.tokens, req, res, resourcePath.namespace ?? '', resourcePath.name!);

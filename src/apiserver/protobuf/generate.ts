@@ -7,6 +7,8 @@
 //     src/apiserver/protobuf/schema.generated.ts && npx biome format --write src/apiserver/protobuf
 // The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication,authorization,rbac}/v1/generated.proto` of kubernetes/api and
 // The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication,policy,scheduling,networking}/v1/generated.proto` of kubernetes/api and
+// The .proto files: `git show v0.32.9:{core,apps,batch,autoscaling,authentication}/v1/generated.proto` and
+// `git show v0.32.9:autoscaling/v2/generated.proto` of kubernetes/api and
 // `git show v0.32.9:pkg/{apis/meta/v1,api/resource,util/intstr,runtime}/generated.proto` of
 // kubernetes/apimachinery, saved under one directory.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -65,6 +67,8 @@ const ROOTS = [
   'k8s.io.api.apps.v1.DaemonSet',
   'k8s.io.api.core.v1.ReplicationController',
   'k8s.io.api.autoscaling.v1.Scale',
+  'k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler',
+  'k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler',
   'k8s.io.api.authentication.v1.TokenRequest',
   'k8s.io.api.authentication.v1.SelfSubjectReview',
   'k8s.io.api.rbac.v1.Role',

@@ -215,6 +215,29 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     3: ['incomplete', 'bool', 0],
     4: ['evaluationError', 'string', 0],
   },
+  'autoscaling.v1.CrossVersionObjectReference': {
+    1: ['kind', 'string', 0],
+    2: ['name', 'string', 0],
+    3: ['apiVersion', 'string', 0],
+  },
+  'autoscaling.v1.HorizontalPodAutoscaler': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'autoscaling.v1.HorizontalPodAutoscalerSpec', 0],
+    3: ['status', 'autoscaling.v1.HorizontalPodAutoscalerStatus', 0],
+  },
+  'autoscaling.v1.HorizontalPodAutoscalerSpec': {
+    1: ['scaleTargetRef', 'autoscaling.v1.CrossVersionObjectReference', 0],
+    2: ['minReplicas', 'int32', 0],
+    3: ['maxReplicas', 'int32', 0],
+    4: ['targetCPUUtilizationPercentage', 'int32', 0],
+  },
+  'autoscaling.v1.HorizontalPodAutoscalerStatus': {
+    1: ['observedGeneration', 'int64', 0],
+    2: ['lastScaleTime', 'meta.v1.Time', 0],
+    3: ['currentReplicas', 'int32', 0],
+    4: ['desiredReplicas', 'int32', 0],
+    5: ['currentCPUUtilizationPercentage', 'int32', 0],
+  },
   'autoscaling.v1.Scale': {
     1: ['metadata', 'meta.v1.ObjectMeta', 0],
     2: ['spec', 'autoscaling.v1.ScaleSpec', 0],
@@ -241,6 +264,127 @@ export const MESSAGES: Readonly<Record<string, Readonly<Record<number, ProtoFiel
     1: ['active', 'core.v1.ObjectReference', 1],
     4: ['lastScheduleTime', 'meta.v1.Time', 0],
     5: ['lastSuccessfulTime', 'meta.v1.Time', 0],
+  },
+  'autoscaling.v2.ContainerResourceMetricSource': {
+    1: ['name', 'string', 0],
+    2: ['target', 'autoscaling.v2.MetricTarget', 0],
+    3: ['container', 'string', 0],
+  },
+  'autoscaling.v2.ContainerResourceMetricStatus': {
+    1: ['name', 'string', 0],
+    2: ['current', 'autoscaling.v2.MetricValueStatus', 0],
+    3: ['container', 'string', 0],
+  },
+  'autoscaling.v2.CrossVersionObjectReference': {
+    1: ['kind', 'string', 0],
+    2: ['name', 'string', 0],
+    3: ['apiVersion', 'string', 0],
+  },
+  'autoscaling.v2.ExternalMetricSource': {
+    1: ['metric', 'autoscaling.v2.MetricIdentifier', 0],
+    2: ['target', 'autoscaling.v2.MetricTarget', 0],
+  },
+  'autoscaling.v2.ExternalMetricStatus': {
+    1: ['metric', 'autoscaling.v2.MetricIdentifier', 0],
+    2: ['current', 'autoscaling.v2.MetricValueStatus', 0],
+  },
+  'autoscaling.v2.HPAScalingPolicy': {
+    1: ['type', 'string', 0],
+    2: ['value', 'int32', 0],
+    3: ['periodSeconds', 'int32', 0],
+  },
+  'autoscaling.v2.HPAScalingRules': {
+    1: ['selectPolicy', 'string', 0],
+    2: ['policies', 'autoscaling.v2.HPAScalingPolicy', 1],
+    3: ['stabilizationWindowSeconds', 'int32', 0],
+  },
+  'autoscaling.v2.HorizontalPodAutoscaler': {
+    1: ['metadata', 'meta.v1.ObjectMeta', 0],
+    2: ['spec', 'autoscaling.v2.HorizontalPodAutoscalerSpec', 0],
+    3: ['status', 'autoscaling.v2.HorizontalPodAutoscalerStatus', 0],
+  },
+  'autoscaling.v2.HorizontalPodAutoscalerBehavior': {
+    1: ['scaleUp', 'autoscaling.v2.HPAScalingRules', 0],
+    2: ['scaleDown', 'autoscaling.v2.HPAScalingRules', 0],
+  },
+  'autoscaling.v2.HorizontalPodAutoscalerCondition': {
+    1: ['type', 'string', 0],
+    2: ['status', 'string', 0],
+    3: ['lastTransitionTime', 'meta.v1.Time', 0],
+    4: ['reason', 'string', 0],
+    5: ['message', 'string', 0],
+  },
+  'autoscaling.v2.HorizontalPodAutoscalerSpec': {
+    1: ['scaleTargetRef', 'autoscaling.v2.CrossVersionObjectReference', 0],
+    2: ['minReplicas', 'int32', 0],
+    3: ['maxReplicas', 'int32', 0],
+    4: ['metrics', 'autoscaling.v2.MetricSpec', 1],
+    5: ['behavior', 'autoscaling.v2.HorizontalPodAutoscalerBehavior', 0],
+  },
+  'autoscaling.v2.HorizontalPodAutoscalerStatus': {
+    1: ['observedGeneration', 'int64', 0],
+    2: ['lastScaleTime', 'meta.v1.Time', 0],
+    3: ['currentReplicas', 'int32', 0],
+    4: ['desiredReplicas', 'int32', 0],
+    5: ['currentMetrics', 'autoscaling.v2.MetricStatus', 1],
+    6: ['conditions', 'autoscaling.v2.HorizontalPodAutoscalerCondition', 1],
+  },
+  'autoscaling.v2.MetricIdentifier': {
+    1: ['name', 'string', 0],
+    2: ['selector', 'meta.v1.LabelSelector', 0],
+  },
+  'autoscaling.v2.MetricSpec': {
+    1: ['type', 'string', 0],
+    2: ['object', 'autoscaling.v2.ObjectMetricSource', 0],
+    3: ['pods', 'autoscaling.v2.PodsMetricSource', 0],
+    4: ['resource', 'autoscaling.v2.ResourceMetricSource', 0],
+    5: ['external', 'autoscaling.v2.ExternalMetricSource', 0],
+    7: ['containerResource', 'autoscaling.v2.ContainerResourceMetricSource', 0],
+  },
+  'autoscaling.v2.MetricStatus': {
+    1: ['type', 'string', 0],
+    2: ['object', 'autoscaling.v2.ObjectMetricStatus', 0],
+    3: ['pods', 'autoscaling.v2.PodsMetricStatus', 0],
+    4: ['resource', 'autoscaling.v2.ResourceMetricStatus', 0],
+    5: ['external', 'autoscaling.v2.ExternalMetricStatus', 0],
+    7: ['containerResource', 'autoscaling.v2.ContainerResourceMetricStatus', 0],
+  },
+  'autoscaling.v2.MetricTarget': {
+    1: ['type', 'string', 0],
+    2: ['value', 'api.resource.Quantity', 0],
+    3: ['averageValue', 'api.resource.Quantity', 0],
+    4: ['averageUtilization', 'int32', 0],
+  },
+  'autoscaling.v2.MetricValueStatus': {
+    1: ['value', 'api.resource.Quantity', 0],
+    2: ['averageValue', 'api.resource.Quantity', 0],
+    3: ['averageUtilization', 'int32', 0],
+  },
+  'autoscaling.v2.ObjectMetricSource': {
+    1: ['describedObject', 'autoscaling.v2.CrossVersionObjectReference', 0],
+    2: ['target', 'autoscaling.v2.MetricTarget', 0],
+    3: ['metric', 'autoscaling.v2.MetricIdentifier', 0],
+  },
+  'autoscaling.v2.ObjectMetricStatus': {
+    1: ['metric', 'autoscaling.v2.MetricIdentifier', 0],
+    2: ['current', 'autoscaling.v2.MetricValueStatus', 0],
+    3: ['describedObject', 'autoscaling.v2.CrossVersionObjectReference', 0],
+  },
+  'autoscaling.v2.PodsMetricSource': {
+    1: ['metric', 'autoscaling.v2.MetricIdentifier', 0],
+    2: ['target', 'autoscaling.v2.MetricTarget', 0],
+  },
+  'autoscaling.v2.PodsMetricStatus': {
+    1: ['metric', 'autoscaling.v2.MetricIdentifier', 0],
+    2: ['current', 'autoscaling.v2.MetricValueStatus', 0],
+  },
+  'autoscaling.v2.ResourceMetricSource': {
+    1: ['name', 'string', 0],
+    2: ['target', 'autoscaling.v2.MetricTarget', 0],
+  },
+  'autoscaling.v2.ResourceMetricStatus': {
+    1: ['name', 'string', 0],
+    2: ['current', 'autoscaling.v2.MetricValueStatus', 0],
   },
   'batch.v1.Job': {
     1: ['metadata', 'meta.v1.ObjectMeta', 0],

@@ -9,6 +9,7 @@ import {
   imageGcOptions,
   imagePullSyncFsOption,
   imagesOption,
+  parseDuration,
   parsePort,
   registriesConfOption,
   serviceCidrOption,
@@ -48,6 +49,22 @@ export function serveCommand(): Command {
     .addOption(imageGcOptions()[2])
     .addOption(imageGcOptions()[3])
     .option('--max-pods <n>', "pods the node admits (the kubelet's maxPods)", parseMaxPods, 110)
+    .addOption(
+      new Option(
+        '--metric-resolution <duration>',
+        'how often metrics.k8s.io readings are taken (metrics-server: 15s)',
+      )
+        .argParser(parseDuration)
+        .default(15_000, '15s'),
+    )
+    .addOption(
+      new Option(
+        '--horizontal-pod-autoscaler-sync-period <duration>',
+        'how often HorizontalPodAutoscalers are evaluated (kube-controller-manager: 15s)',
+      )
+        .argParser(parseDuration)
+        .default(15_000, '15s'),
+    )
     .action(async (opts) => {
       if (opts.imageGcLowThreshold > opts.imageGcHighThreshold) {
         // The kubelet's own validation words (pkg/kubelet/apis/config/validation).
@@ -78,6 +95,8 @@ export function serveCommand(): Command {
             maxAgeMs: opts.imageMaximumGcAge,
           },
           maxPods: opts.maxPods,
+          metricResolutionMs: opts.metricResolution,
+          hpaSyncPeriodMs: opts.horizontalPodAutoscalerSyncPeriod,
         });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {

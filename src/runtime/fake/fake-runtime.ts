@@ -13,6 +13,7 @@ import { imageProcess, processArgs, processEnv } from '../image-process.js';
 import {
   type ContainerConfig,
   type ContainerFilter,
+  type ContainerStats,
   type ContainerStatus,
   type ContainerStream,
   type ExecResult,
@@ -464,6 +465,28 @@ export class FakeRuntime implements RuntimeService {
       .filter((i) => !filter?.podSandboxId || i.status.podSandboxId === filter.podSandboxId)
       .filter((i) => matches(i.status.labels, filter?.labelSelector))
       .map((i) => structuredClone(i.status));
+  }
+
+  /**
+   * Usage the fake reports for running containers, by container name (the pod spec's name): cumulative CPU
+   * nanoseconds and working-set bytes. A running container without an entry reports zero.
+   */
+  readonly usage = new Map<string, { cpuNanos: number; workingSetBytes: number }>();
+
+  async listContainerStats(): Promise<ContainerStats[]> {
+    return [...this.#containers.values()]
+      .filter((i) => i.status.state === 'running')
+      .map((i) => {
+        const u = this.usage.get(i.status.metadata.name) ?? { cpuNanos: 0, workingSetBytes: 0 };
+        return {
+          id: i.status.id,
+          podSandboxId: i.status.podSandboxId,
+          labels: { ...i.status.labels },
+          timestampMs: this.#clock.now(),
+          cpuUsageCoreNanoSeconds: u.cpuNanos,
+          memoryWorkingSetBytes: u.workingSetBytes,
+        };
+      });
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {

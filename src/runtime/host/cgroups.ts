@@ -1,6 +1,8 @@
 // Memory and CPU limits through cgroups, v2 (unified) or v1 (one hierarchy per controller), whichever the
-// machine has. Each limited container gets `podrun/<containerId>` under the controller's root: the shim moves
-// the container into it before exec, reads the OOM-kill counter when it exits, and removes it.
+// machine has. Each container gets `podrun/<containerId>` under the controller's root: the shim moves the
+// container into it before exec, reads the OOM-kill counter when it exits, and removes it. A container without
+// limits still gets its groups (without limits), as the kubelet puts every container in a cgroup: they are
+// what its usage is read from (readContainerUsage, for metrics.k8s.io).
 //
 // The groups hang off the hierarchy root, like Docker's `docker/<id>`, rather than off podrun's own cgroup:
 // podrun's cgroup may belong to a supervisor that removes it when podrun exits.
@@ -14,6 +16,8 @@ export interface CgroupLayout {
   memoryRoot: string;
   /** Directory under which per-container cpu groups are made ('' when cpu is not available). */
   cpuRoot: string;
+  /** v1: directory under which per-container cpuacct groups are made (the cpu root where both share one). */
+  cpuacctRoot?: string;
 }
 
 export interface ContainerCgroups {
@@ -23,6 +27,17 @@ export interface ContainerCgroups {
   oomFiles: string[];
   /** Directories to remove once the container has exited. */
   dirs: string[];
+  /** Where the container's usage is read; absent where the machine has no usable controllers. */
+  usage?: CgroupUsageFiles;
+}
+
+/** The groups a container's CPU time and memory are read from. */
+export interface CgroupUsageFiles {
+  version: 1 | 2;
+  /** v2: the container's group; v1: its memory group ('' without the memory controller). */
+  memoryDir: string;
+  /** v2: the container's group; v1: its cpuacct group ('' without the cpuacct controller). */
+  cpuDir: string;
 }
 
 const ROOT = '/sys/fs/cgroup';
@@ -41,11 +56,15 @@ export function detectCgroups(root = ROOT): CgroupLayout {
   const cpu = join(root, 'cpu');
   const hasMem = existsSync(join(mem, 'memory.limit_in_bytes'));
   const hasCpu = existsSync(join(cpu, 'cpu.cfs_quota_us'));
+  // cpuacct is its own hierarchy on some machines and mounted with cpu (`cpu,cpuacct`) on others.
+  const cpuacct = existsSync(join(cpu, 'cpuacct.usage')) ? cpu : join(root, 'cpuacct');
+  const hasCpuacct = existsSync(join(cpuacct, 'cpuacct.usage'));
   if (hasMem || hasCpu) {
     return {
       version: 1,
       memoryRoot: hasMem ? join(mem, 'podrun') : '',
       cpuRoot: hasCpu ? join(cpu, 'podrun') : '',
+      cpuacctRoot: hasCpuacct ? join(cpuacct, 'podrun') : '',
     };
   }
   return { version: 0, memoryRoot: '', cpuRoot: '' };
@@ -61,13 +80,14 @@ export function createContainerCgroups(
   const memory = limits.memoryBytes && limits.memoryBytes > 0 ? limits.memoryBytes : 0;
   const cpu = limits.cpuMillis && limits.cpuMillis > 0 ? limits.cpuMillis : 0;
   if (layout.version === 2) {
-    if (!(memory && layout.memoryRoot) && !(cpu && layout.cpuRoot)) return out;
+    if (!layout.memoryRoot && !layout.cpuRoot) return out;
     const base = layout.memoryRoot || layout.cpuRoot;
     ensureV2Parent(base);
     const dir = join(base, id);
     mkdirSync(dir, { recursive: true });
     out.dirs.push(dir);
     out.procs.push(join(dir, 'cgroup.procs'));
+    out.usage = { version: 2, memoryDir: layout.memoryRoot ? dir : '', cpuDir: layout.cpuRoot ? dir : '' };
     if (memory && layout.memoryRoot) {
       writeFileSync(join(dir, 'memory.max'), String(memory));
       tryWrite(join(dir, 'memory.swap.max'), '0');
@@ -79,26 +99,74 @@ export function createContainerCgroups(
     return out;
   }
   if (layout.version === 1) {
-    if (memory && layout.memoryRoot) {
-      const dir = join(layout.memoryRoot, id);
-      mkdirSync(dir, { recursive: true });
-      out.dirs.push(dir);
-      out.procs.push(join(dir, 'cgroup.procs'));
-      writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memory));
-      // Without this the container swaps instead of being OOM-killed (fails harmlessly without swap accounting).
-      tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(memory));
-      out.oomFiles.push(join(dir, 'memory.oom_control'));
+    const group = (root: string): string => {
+      const dir = join(root, id);
+      if (!out.dirs.includes(dir)) {
+        mkdirSync(dir, { recursive: true });
+        out.dirs.push(dir);
+        out.procs.push(join(dir, 'cgroup.procs'));
+      }
+      return dir;
+    };
+    const usage: CgroupUsageFiles = { version: 1, memoryDir: '', cpuDir: '' };
+    if (layout.memoryRoot) {
+      const dir = group(layout.memoryRoot);
+      usage.memoryDir = dir;
+      if (memory) {
+        writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memory));
+        // Without this the container swaps instead of being OOM-killed (fails harmlessly without swap accounting).
+        tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(memory));
+        out.oomFiles.push(join(dir, 'memory.oom_control'));
+      }
     }
     if (cpu && layout.cpuRoot) {
-      const dir = join(layout.cpuRoot, id);
-      mkdirSync(dir, { recursive: true });
-      out.dirs.push(dir);
-      out.procs.push(join(dir, 'cgroup.procs'));
+      const dir = group(layout.cpuRoot);
       tryWrite(join(dir, 'cpu.cfs_period_us'), '100000');
       tryWrite(join(dir, 'cpu.cfs_quota_us'), String(Math.max(1000, cpu * 100)));
     }
+    if (layout.cpuacctRoot) usage.cpuDir = group(layout.cpuacctRoot);
+    if (usage.memoryDir || usage.cpuDir) out.usage = usage;
   }
   return out;
+}
+
+/** A container's cumulative CPU time (ns) and memory working set (bytes) now; undefined once its groups are gone. */
+export function readContainerUsage(
+  files: CgroupUsageFiles,
+): { cpuNanos: number; workingSetBytes: number } | undefined {
+  let cpuNanos = 0;
+  let workingSetBytes = 0;
+  if (files.cpuDir) {
+    if (files.version === 2) {
+      const usec = statField(readOrEmpty(join(files.cpuDir, 'cpu.stat')), 'usage_usec');
+      if (usec === undefined) return undefined;
+      cpuNanos = usec * 1000;
+    } else {
+      const text = readOrEmpty(join(files.cpuDir, 'cpuacct.usage')).trim();
+      if (text === '') return undefined;
+      cpuNanos = Number(text);
+    }
+  }
+  if (files.memoryDir) {
+    const v2 = files.version === 2;
+    const usageText = readOrEmpty(
+      join(files.memoryDir, v2 ? 'memory.current' : 'memory.usage_in_bytes'),
+    ).trim();
+    if (usageText === '') return undefined;
+    const stat = readOrEmpty(join(files.memoryDir, 'memory.stat'));
+    // cAdvisor's working set: usage less the inactive file cache the kernel may drop at no cost.
+    const inactive = statField(stat, v2 ? 'inactive_file' : 'total_inactive_file') ?? 0;
+    workingSetBytes = Math.max(0, Number(usageText) - inactive);
+  }
+  return { cpuNanos, workingSetBytes };
+}
+
+function statField(text: string, name: string): number | undefined {
+  for (const line of text.split('\n')) {
+    const [k, v] = line.split(' ');
+    if (k === name && v !== undefined) return Number(v);
+  }
+  return undefined;
 }
 
 /** Removes the groups; a group that still has processes stays (and is reported). */

@@ -15,6 +15,7 @@ import { type Clock, systemClock } from '../../util/clock.js';
 import {
   type ContainerConfig,
   type ContainerFilter,
+  type ContainerStats,
   type ContainerStatus,
   type ContainerStream,
   type ExecResult,
@@ -29,7 +30,13 @@ import {
   type StreamOptions,
 } from '../types.js';
 import { attachContainer } from './attach.js';
-import { type CgroupLayout, createContainerCgroups, detectCgroups, removeCgroups } from './cgroups.js';
+import {
+  type CgroupLayout,
+  createContainerCgroups,
+  detectCgroups,
+  readContainerUsage,
+  removeCgroups,
+} from './cgroups.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
 import { ExecShims, startExecStream } from './exec-stream.js';
@@ -645,6 +652,24 @@ export class HostRuntime extends HostImages implements RuntimeService {
       out.push(containerStatus(rec));
     }
     return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async listContainerStats(): Promise<ContainerStats[]> {
+    const out: ContainerStats[] = [];
+    for (const rec of this.#store.containers.values()) {
+      if (rec.state !== 'running' || !rec.cgroups.usage) continue;
+      const usage = readContainerUsage(rec.cgroups.usage);
+      if (!usage) continue;
+      out.push({
+        id: rec.id,
+        podSandboxId: rec.sandboxId,
+        labels: rec.config.labels,
+        timestampMs: this.#clock.now(),
+        cpuUsageCoreNanoSeconds: usage.cpuNanos,
+        memoryWorkingSetBytes: usage.workingSetBytes,
+      });
+    }
+    return out;
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {

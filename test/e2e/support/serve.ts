@@ -21,6 +21,8 @@ export interface ServeOptions {
   images?: 'pull' | 'host';
   /** `--registries-conf`. */
   registriesConf?: string;
+  /** More `podrun serve` flags (`--metric-resolution 1s`). */
+  extraArgs?: string[];
   /** How long to wait for `podrun serving …`. */
   readyTimeoutMs?: number;
 }
@@ -61,6 +63,7 @@ export async function startServe(options: ServeOptions = {}): Promise<Serve> {
     '--images',
     options.images ?? 'host',
     ...(options.registriesConf ? ['--registries-conf', options.registriesConf] : []),
+    ...(options.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: REPO,
