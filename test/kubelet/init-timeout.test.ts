@@ -80,7 +80,7 @@ describe('init container timeouts', () => {
         p.spec!.initContainers!.push(sidecar('proxy'));
       },
     );
-    const errs = validateObject(pod).map((e) => [e.field, e.detail]);
+    const errs = validateObject(pod as never).map((e) => [e.field, e.detail]);
     assert.deepEqual(errs, [
       [
         'metadata.annotations[podrun.dev/init-timeout]',
