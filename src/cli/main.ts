@@ -9,6 +9,7 @@ import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
+import { lintCommand } from './commands/lint.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 import { timelineCommand } from './commands/timeline.js';
@@ -28,6 +29,7 @@ const program = new Command('podrun')
   .addCommand(imageCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(validateCommand())
+  .addCommand(lintCommand())
   .addCommand(timelineCommand())
   .addCommand(getCommand())
   .addCommand(describeCommand())
