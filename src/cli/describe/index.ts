@@ -1,6 +1,8 @@
 // The describers by kind: `podrun describe` looks one up, and says which kinds it has when there is none.
-import type { Event, KubeObject, Pod, Service } from '../../api/types.js';
+import type { Deployment, Event, KubeObject, Node, Pod, Service } from '../../api/types.js';
 import type { KubeClient } from '../client/kube.js';
+import { describeDeployment } from './deployment.js';
+import { describeNode } from './node.js';
 import { describePod } from './pod.js';
 import { describeService } from './service.js';
 
@@ -16,6 +18,9 @@ export type Describer = (object: KubeObject, ctx: DescribeContext) => Promise<st
 const DESCRIBERS: Readonly<Record<string, Describer>> = {
   Pod: async (o, ctx) => describePod(o as unknown as Pod, ctx.events, ctx.now),
   Service: (o, ctx) => describeService(o as unknown as Service, ctx.events, ctx.client, ctx.now),
+  // The node asks for its events itself (by UID and by name).
+  Node: (o, ctx) => describeNode(o as unknown as Node, ctx.events !== undefined, ctx.client, ctx.now),
+  Deployment: (o, ctx) => describeDeployment(o as unknown as Deployment, ctx.events, ctx.client, ctx.now),
 };
 
 export function describerFor(kind: string): Describer | undefined {
