@@ -11,6 +11,7 @@ import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
 import { lintCommand } from './commands/lint.js';
 import { logsCommand } from './commands/logs.js';
+import { restartCommand } from './commands/restart.js';
 import { serveCommand } from './commands/serve.js';
 import { timelineCommand } from './commands/timeline.js';
 import { upCommand } from './commands/up.js';
@@ -35,6 +36,7 @@ const program = new Command('podrun')
   .addCommand(describeCommand())
   .addCommand(logsCommand())
   .addCommand(deleteCommand())
+  .addCommand(restartCommand())
   .addCommand(eventsCommand())
   .addCommand(versionCommand())
   .addCommand(completionCommand())
