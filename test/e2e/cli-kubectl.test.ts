@@ -258,7 +258,7 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
   });
 
   test('podrun describe pod and service match kubectl describe line by line', {
-    timeout: 30_000,
+    timeout: 90_000,
   }, async () => {
     const text = await sameAsKubectl(['describe', 'pod', 'shop']);
     const lines = text.split('\n');

@@ -1,5 +1,6 @@
 // `podrun describe`: kubectl describe against the `podrun serve` of --state-dir, with kubectl's describers
-// ported in src/cli/describe (pods and services so far). As kubectl, a name that matches no object
+// ported in src/cli/describe (pods, services, deployments, replicasets, nodes, configmaps, secrets). As
+// kubectl, a name that matches no object
 // describes the objects whose names start with it; several objects are separated by a blank line.
 import { Command } from '@commander-js/extra-typings';
 import type { ResourceInfo } from '../../api/resources.js';
@@ -148,5 +149,7 @@ function kindName(r: ResourceInfo): string {
 }
 
 function describedKinds(): string {
-  return ['Pod', 'Service', 'Deployment', 'Node'].filter((k) => describerFor(k)).join(', ');
+  return ['Pod', 'Service', 'Deployment', 'ReplicaSet', 'Node', 'ConfigMap', 'Secret']
+    .filter((k) => describerFor(k))
+    .join(', ');
 }
