@@ -341,8 +341,8 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
     assert.equal(/Server Version: (\S+)/.exec(out.stdout)?.[1], server.serverVersion.gitVersion);
   });
 
-  test('podrun describe deployment and node match kubectl describe line by line', {
-    timeout: 90_000,
+  test('podrun describe deployment, replicaset, node, configmap and secret match kubectl describe line by line', {
+    timeout: 150_000,
   }, async () => {
     await k().create(WEB);
     await k().ok(['rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
@@ -362,6 +362,12 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
     }
     assert.match(text, /\nNewReplicaSet: {3}web-\S+ \(2\/2 replicas created\)\n/);
     await sameAsKubectl(['describe', 'deploy/web', '--show-events=false']);
+    const rs = await sameAsKubectl(['describe', 'rs', '-l', 'app=web']);
+    assert.match(rs, /\nPods Status: {4}2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed\n/);
+    await sameAsKubectl(['describe', 'configmap', 'kube-root-ca.crt']);
+    await k().ok(['create', 'secret', 'generic', 'describe-me', '--from-literal=password=s3cret']);
+    const secret = await sameAsKubectl(['describe', 'secret', 'describe-me']);
+    assert.match(secret, /\npassword: {2}6 bytes\n/);
     const node = await sameAsKubectl(['describe', 'node'], (t) => ageless(timeless(t)));
     assert.match(node, /\nNon-terminated Pods: +\(\d+ in total\)\n/);
     assert.match(node, /\n {2}cpu +\d+m \(\d+%\) +\S+ \(\d+%\)\n/);
