@@ -451,6 +451,42 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
     await k().ok(['delete', 'deploy/web', 'pod/solo', '--wait=false']);
   });
 
+  test('an init container past its podrun.dev/init-timeout is killed and fails as InitTimeout', {
+    timeout: 60_000,
+  }, async () => {
+    await k().create(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: stuck
+  annotations: {podrun.dev/init-timeout.wait: 2s}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  initContainers:
+    - {name: wait, image: busybox:1.36, command: [sh, -c, '${MARK} until false; do sleep 1; done']}
+  containers:
+    - {name: app, image: busybox:1.36, command: [sh, -c, '${MARK} echo never']}
+`);
+    const pod = await pollPod(k(), 'stuck', (p) => p.status?.phase === 'Failed', 'stuck Failed');
+    const terminated = pod.status?.initContainerStatuses?.[0]?.state?.terminated;
+    assert.equal(terminated?.reason, 'InitTimeout');
+    assert.equal(
+      terminated?.message,
+      'Init container wait exceeded its timeout of 2s (annotation podrun.dev/init-timeout.wait)',
+    );
+    assert.notEqual(terminated?.exitCode, 0);
+    assert.match(await k().ok(['get', 'pod', 'stuck']), /\nstuck +0\/1 +Init:InitTimeout +0 +/);
+    const events = await k().ok([
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=stuck,reason=Killing',
+    ]);
+    assert.match(events, /Init container wait exceeded its timeout of 2s/);
+    await k().ok(['delete', 'pod', 'stuck', '--wait=false']);
+  });
+
   test('podrun delete waits until the pod is gone, and says so as kubectl does', {
     timeout: 60_000,
   }, async () => {
