@@ -35,6 +35,8 @@ export interface ManifestDocument {
   col: number;
   /** 0-based number of the YAML document in its file. */
   index: number;
+  /** Where a field path of this object (`spec.containers[0].image`) sits: its key, or its nearest parent's. */
+  at?: (field: string) => { line: number; col: number };
 }
 
 export interface ManifestError {
@@ -247,12 +249,14 @@ export function parseManifests(text: string, file: string): ManifestLoad {
       items.forEach((item, i) => {
         const prefix: PathSegment[] = [{ field: 'items' }, { index: i }];
         const object = checkObject(item, errAt(prefix));
-        if (object) out.documents.push({ object, file, ...locate(doc, lc, prefix), index: docIndex });
+        const at = (field: string) => locate(doc, lc, [...prefix, ...parsePath(field)]);
+        if (object) out.documents.push({ object, file, ...locate(doc, lc, prefix), index: docIndex, at });
       });
       return;
     }
     const object = checkObject(v, errAt([]));
-    if (object) out.documents.push({ object, file, ...start, index: docIndex });
+    const at = (field: string) => locate(doc, lc, parsePath(field));
+    if (object) out.documents.push({ object, file, ...start, index: docIndex, at });
   });
   // Report in reading order rather than in the order the validators ran (the sort is stable).
   out.errors.sort((a, b) => a.line - b.line || a.col - b.col);

@@ -10,7 +10,9 @@ import { eventsCommand } from './commands/events.js';
 import { getCommand } from './commands/get.js';
 import { imageCommand } from './commands/image.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
+import { lintCommand } from './commands/lint.js';
 import { logsCommand } from './commands/logs.js';
+import { restartCommand } from './commands/restart.js';
 import { serveCommand } from './commands/serve.js';
 import { timelineCommand } from './commands/timeline.js';
 import { upCommand } from './commands/up.js';
@@ -30,11 +32,13 @@ const program = new Command('podrun')
   .addCommand(imageCommand())
   .addCommand(kubeconfigCommand())
   .addCommand(validateCommand())
+  .addCommand(lintCommand())
   .addCommand(timelineCommand())
   .addCommand(getCommand())
   .addCommand(describeCommand())
   .addCommand(logsCommand())
   .addCommand(deleteCommand())
+  .addCommand(restartCommand())
   .addCommand(eventsCommand())
   .addCommand(versionCommand())
   .addCommand(completionCommand())

@@ -14,6 +14,7 @@ import {
   type ImageStep,
   planImages,
 } from './image-plan.js';
+import { initDeadline, initTimeoutMessage } from './init-timeout.js';
 import {
   appContainers,
   backoffKey,
@@ -58,7 +59,7 @@ export interface PlanInput {
 }
 
 /** containerKillReason, plus the cases upstream leaves blank. */
-export type KillReason = 'StartupProbe' | 'LivenessProbe' | 'DefinitionChanged' | 'Unknown';
+export type KillReason = 'StartupProbe' | 'LivenessProbe' | 'DefinitionChanged' | 'InitTimeout' | 'Unknown';
 
 export interface ContainerToKill {
   containerId: string;
@@ -164,7 +165,7 @@ export function planPod(input: PlanInput): PodPlan {
   if (sandbox.changed) {
     planNewSandbox(pod, observed, input.probes, plan);
   } else {
-    const initialized = computeInitContainerActions(pod, observed, input.probes, plan);
+    const initialized = computeInitContainerActions(pod, observed, input.probes, plan, input.now);
     if (!plan.killPod && initialized) computeAppContainerActions(pod, observed, input.probes, plan);
   }
 
@@ -191,6 +192,7 @@ export function planPod(input: PlanInput): PodPlan {
   plan.images = images.steps;
   plan.wakeAt = earliest([
     ...plan.waiting.map((w) => w.until),
+    ...runningInitDeadlines(pod, observed, input.now),
     activeDeadline(pod),
     images.wakeAt ?? undefined,
   ]);
@@ -212,7 +214,13 @@ function planNewSandbox(pod: Pod, observed: ObservedPod, probes: ProbeResults, p
     .filter(({ c }) => !(restartPolicy(pod) === 'OnFailure' && containerSucceeded(c, observed)))
     .map(({ idx }) => idx);
   // Whether initialization is complete, asked of the same rules as always (on a scratch plan).
-  const initialized = computeInitContainerActions(pod, observed, probes, { ...plan, containersToKill: [] });
+  const initialized = computeInitContainerActions(
+    pod,
+    observed,
+    probes,
+    { ...plan, containersToKill: [] },
+    0,
+  );
   if (containersToStart.length === 0 && initialized) {
     plan.createSandbox = false;
     return;
@@ -234,6 +242,7 @@ function computeInitContainerActions(
   observed: ObservedPod,
   probes: ProbeResults,
   plan: PodPlan,
+  now: number,
 ): boolean {
   const inits = initContainers(pod);
   if (inits.length === 0) return true;
@@ -267,8 +276,15 @@ function computeInitContainerActions(
         starts.push(i);
         break;
       case 'running': {
-        // A regular init container is running: wait for it to finish.
-        if (!isSidecar(container)) break;
+        // A regular init container is running: wait for it to finish, or until its timeout (init-timeout.ts).
+        if (!isSidecar(container)) {
+          const deadline = initDeadline(pod, container, status);
+          if (deadline !== undefined && now >= deadline) {
+            // Killed only: the next sync sees a failed run, and restartPolicy and backoff take it from there.
+            kill(plan, status, container.name, 'InitTimeout', initTimeoutMessage(pod, container));
+          }
+          break;
+        }
         if (container.startupProbe) {
           const startup = probes.get(status.id, 'startup');
           if (startup !== 'success') {
@@ -517,6 +533,18 @@ function activeDeadlineExceeded(pod: Pod, now: number): PodFailure | null {
   const deadline = activeDeadline(pod);
   if (deadline === undefined || now < deadline) return null;
   return { reason: 'DeadlineExceeded', message: DEADLINE_EXCEEDED_MESSAGE };
+}
+
+/** The timeouts still ahead of the regular init containers running now, so the kubelet syncs when one ends. */
+function runningInitDeadlines(pod: Pod, observed: ObservedPod, now: number): number[] {
+  const out: number[] = [];
+  for (const c of initContainers(pod)) {
+    const status = newestByName(observed, c.name);
+    if (status?.state !== 'running') continue;
+    const deadline = initDeadline(pod, c, status);
+    if (deadline !== undefined && deadline > now) out.push(deadline);
+  }
+  return out;
 }
 
 function earliest(times: (number | undefined)[]): number | null {

@@ -24,6 +24,7 @@ import {
   podReadyToStartContainersCondition,
 } from './conditions.js';
 import { asEphemeralStatus } from './ephemeral.js';
+import { INIT_TIMEOUT_REASON, initTimedOut, initTimeoutMessage } from './init-timeout.js';
 import { getPhase, type PodPhase } from './phase.js';
 import type { PodFailure } from './planner.js';
 import { shouldContainerBeRestarted } from './planner.js';
@@ -232,11 +233,20 @@ function convertContainerStatuses(
       if (!pod.metadata?.deletionTimestamp) status.restartCount += 1;
     }
     const [newest, previousInstance] = instances;
+    // A run the planner killed for its init timeout says so (init-timeout.ts), in place of the runtime's Error.
+    const apiState = (c: RuntimeContainerStatus): ContainerState => {
+      const state = toApiState(c, input.runtimeName);
+      if (isInit && state.terminated && initTimedOut(pod, container, c)) {
+        state.terminated.reason = INIT_TIMEOUT_REASON;
+        state.terminated.message = initTimeoutMessage(pod, container);
+      }
+      return state;
+    };
     if (newest) {
       status = {
         name: container.name,
-        state: toApiState(newest, input.runtimeName),
-        lastState: previousInstance ? toApiState(previousInstance, input.runtimeName) : {},
+        state: apiState(newest),
+        lastState: previousInstance ? apiState(previousInstance) : {},
         ready: false,
         restartCount: restartCountOf(newest),
         image: newest.image || (container.image ?? ''),

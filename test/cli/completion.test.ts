@@ -51,6 +51,10 @@ describe('podrun completion bash', () => {
     assert.deepEqual(complete('podrun', 'get', 'deploy'), ['deploy', 'deployment', 'deployments']);
     assert.deepEqual(complete('podrun', '-n', 'x', 'logs', '--ta'), ['--tail']);
     assert.deepEqual(complete('podrun', 'completion', ''), ['bash', 'fish', 'zsh', '--help']);
+    assert.deepEqual(complete('podrun', 'l').sort(), ['lint', 'logs']);
+    assert.deepEqual(complete('podrun', 'lint', '--f').sort(), ['--filename', '--format']);
+    assert.deepEqual(complete('podrun', 'res'), ['restart']);
+    assert.deepEqual(complete('podrun', 'restart', '--g'), ['--grace-period']);
   });
 
   test('an unknown shell is refused with the choices', async () => {

@@ -78,19 +78,78 @@ spec:
       command: [sh, -c, '${MARK} echo reporter start; sleep 1; echo reporter done']
 `;
 
+/** A Deployment of two replicas, each with an init container, for describe, logs TYPE/NAME and restart. */
+const WEB = `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+  annotations: {team: checkout}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+      annotations: {podrun.dev/init-timeout: 30s}
+    spec:
+      terminationGracePeriodSeconds: 2
+      initContainers:
+        - name: setup
+          image: busybox:1.36
+          command: [sh, -c, '${MARK} echo setup done']
+          resources: {requests: {cpu: 10m, memory: 16Mi}}
+      containers:
+        - name: app
+          image: busybox:1.36
+          command: [sh, -c, '${MARK} echo web up; ${IDLE}']
+          ports: [{containerPort: 8080}]
+          env:
+            - {name: MODE, value: test}
+            - name: POD_NAME
+              valueFrom: {fieldRef: {fieldPath: metadata.name}}
+          volumeMounts: [{name: scratch, mountPath: /scratch}]
+      volumes:
+        - name: scratch
+          emptyDir: {}
+`;
+
+/** A bare pod whose init container prints a different line on every run. */
+const SOLO = `
+apiVersion: v1
+kind: Pod
+metadata: {name: solo, labels: {app: solo}}
+spec:
+  terminationGracePeriodSeconds: 2
+  initContainers:
+    - name: first
+      image: busybox:1.36
+      command: [sh, -c, '${MARK} echo "run $(cat /proc/sys/kernel/random/uuid)"']
+  containers:
+    - name: app
+      image: busybox:1.36
+      command: [sh, -c, '${MARK} ${IDLE}']
+`;
+
+/** RFC 1123 times (a node's heartbeats and lease renewals move between two runs) become `#`s. */
+function timeless(text: string): string {
+  return text.replace(/\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}/g, (m) => '#'.repeat(m.length));
+}
+
 /** Ages (`5s`, `2m10s`, `3m`) become `#`s of the same length, so two runs a second apart compare equal. */
 function ageless(text: string): string {
   return text.replace(/\b\d+(?:[smhd]\d*)+\b|\(x\d+ over [^)]+\)/g, (m) => '#'.repeat(m.length));
 }
 
 /** Runs podrun and kubectl with the same arguments and checks the outputs line by line, ages aside. */
-async function sameAsKubectl(args: string[]): Promise<string> {
+async function sameAsKubectl(args: string[], normalize: (text: string) => string = ageless): Promise<string> {
   // A second pair, if an age moved to two digits between the two runs (the widths then differ).
   for (let attempt = 0; ; attempt++) {
     const [ours, theirs] = [await podrun(...args), await k().run(args)];
     assert.equal(ours.code, theirs.code, `podrun ${args.join(' ')}: ${ours.stderr}`);
-    if (ageless(ours.stdout) === ageless(theirs.stdout) || attempt === 1) {
-      assert.deepEqual(ageless(ours.stdout).split('\n'), ageless(theirs.stdout).split('\n'));
+    if (normalize(ours.stdout) === normalize(theirs.stdout) || attempt === 1) {
+      assert.deepEqual(normalize(ours.stdout).split('\n'), normalize(theirs.stdout).split('\n'));
       assert.equal(ours.stderr, theirs.stderr);
       return ours.stdout;
     }
@@ -199,7 +258,7 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
   });
 
   test('podrun describe pod and service match kubectl describe line by line', {
-    timeout: 30_000,
+    timeout: 90_000,
   }, async () => {
     const text = await sameAsKubectl(['describe', 'pod', 'shop']);
     const lines = text.split('\n');
@@ -280,6 +339,152 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
     };
     assert.match(out.stdout, /^Client Version: podrun \d+\.\d+\.\d+\nServer Version: (\S+)\n$/);
     assert.equal(/Server Version: (\S+)/.exec(out.stdout)?.[1], server.serverVersion.gitVersion);
+  });
+
+  test('podrun describe deployment, replicaset, node, configmap and secret match kubectl describe line by line', {
+    timeout: 150_000,
+  }, async () => {
+    await k().create(WEB);
+    await k().ok(['rollout', 'status', 'deployment/web', '--timeout=60s'], { timeoutMs: 70_000 });
+    const text = await sameAsKubectl(['describe', 'deployment', 'web']);
+    const lines = text.split('\n');
+    for (const line of [
+      'Name:                   web',
+      'Replicas:               2 desired | 2 updated | 2 total | 2 available | 0 unavailable',
+      'RollingUpdateStrategy:  25% max unavailable, 25% max surge',
+      'Pod Template:',
+      '  Init Containers:',
+      '   setup:',
+      '      POD_NAME:   (v1:metadata.name)',
+      'OldReplicaSets:  <none>',
+    ]) {
+      assert.ok(lines.includes(line), `no line "${line}" in:\n${text}`);
+    }
+    assert.match(text, /\nNewReplicaSet: {3}web-\S+ \(2\/2 replicas created\)\n/);
+    await sameAsKubectl(['describe', 'deploy/web', '--show-events=false']);
+    const rs = await sameAsKubectl(['describe', 'rs', '-l', 'app=web']);
+    assert.match(rs, /\nPods Status: {4}2 Running \/ 0 Waiting \/ 0 Succeeded \/ 0 Failed\n/);
+    await sameAsKubectl(['describe', 'configmap', 'kube-root-ca.crt']);
+    await k().ok(['create', 'secret', 'generic', 'describe-me', '--from-literal=password=s3cret']);
+    const secret = await sameAsKubectl(['describe', 'secret', 'describe-me']);
+    assert.match(secret, /\npassword: {2}6 bytes\n/);
+    const node = await sameAsKubectl(['describe', 'node'], (t) => ageless(timeless(t)));
+    assert.match(node, /\nNon-terminated Pods: +\(\d+ in total\)\n/);
+    assert.match(node, /\n {2}cpu +\d+m \(\d+%\) +\S+ \(\d+%\)\n/);
+    await sameAsKubectl(['describe', 'nodes', '--show-events=false'], (t) => ageless(timeless(t)));
+  });
+
+  test('podrun logs deploy/NAME reads the pod kubectl picks, with its messages', async () => {
+    for (const args of [
+      ['logs', 'deploy/web'],
+      ['logs', 'deployment/web', '--all-containers', '--prefix'],
+      ['logs', 'deploy/nope'],
+      ['logs', 'svc/kubernetes'],
+      ['logs', 'nope'],
+    ]) {
+      const [ours, theirs] = [await podrun(...args), await k().run(args)];
+      // kubectl prints --all-containers of a workload in map order; the set of lines is what is the same.
+      const lines = (t: string) => t.split('\n').sort();
+      assert.deepEqual(
+        [ours.code, lines(ours.stdout), ours.stderr],
+        [theirs.code, lines(theirs.stdout), theirs.stderr],
+        args.join(' '),
+      );
+    }
+    const picked = await podrun('logs', 'deploy/web');
+    assert.equal(picked.stdout, 'web up\n');
+    assert.match(
+      picked.stderr,
+      /^Found 2 pods, using pod\/web-\S+\nDefaulted container "app" out of: app, setup \(init\)\n$/,
+    );
+  });
+
+  test('podrun restart runs a startup again: a bare pod made anew, an owned pod replaced, a rollout', {
+    timeout: 120_000,
+  }, async () => {
+    const ready = (p: Pod) =>
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    await k().create(SOLO);
+    const before = await pollPod(k(), 'solo', ready, 'solo Ready');
+    const firstRun = await k().ok(['logs', 'solo', '-c', 'first']);
+    const out = await podrun('restart', 'solo');
+    assert.deepEqual([out.code, out.stdout, out.stderr], [0, 'pod/solo restarted\n', '']);
+    const after = await pollPod(
+      k(),
+      'solo',
+      (p) => ready(p) && p.metadata?.uid !== before.metadata?.uid,
+      'solo again',
+    );
+    assert.notEqual(after.metadata?.uid, before.metadata?.uid);
+    assert.deepEqual(after.metadata?.labels, { app: 'solo' });
+    const secondRun = await k().ok(['logs', 'solo', '-c', 'first']);
+    assert.match(secondRun, /^run \S+\n$/);
+    assert.notEqual(secondRun, firstRun, 'the init container ran again');
+
+    const old = (await k().ok(['get', 'pods', '-l', 'app=web', '-o', 'name']))
+      .split('\n')[0]!
+      .slice('pod/'.length);
+    const owned = await podrun('restart', old, '--grace-period', '1');
+    assert.equal(owned.code, 0, owned.stderr);
+    const [deleted, replaced] = owned.stdout.split('\n');
+    assert.match(
+      deleted!,
+      new RegExp(`^pod "${old}" deleted; its controller ReplicaSet/web-\\S+ replaces it$`),
+    );
+    assert.match(replaced!, new RegExp(`^pod/web-\\S+ restarted \\(replaces pod/${old}\\)$`));
+
+    const rollout = await podrun('restart', 'deploy/web');
+    assert.deepEqual([rollout.code, rollout.stdout], [0, 'deployment.apps/web restarted\n']);
+    const annotations = await k().ok([
+      'get',
+      'deploy',
+      'web',
+      '-o',
+      'jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}',
+    ]);
+    assert.match(annotations, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const wrong = await podrun('restart', 'svc/kubernetes');
+    assert.deepEqual(
+      [wrong.code, wrong.stderr],
+      [1, 'error: podrun restart takes a pod, a deployment, a statefulset or a daemonset, not services\n'],
+    );
+    await k().ok(['delete', 'deploy/web', 'pod/solo', '--wait=false']);
+  });
+
+  test('an init container past its podrun.dev/init-timeout is killed and fails as InitTimeout', {
+    timeout: 60_000,
+  }, async () => {
+    await k().create(`
+apiVersion: v1
+kind: Pod
+metadata:
+  name: stuck
+  annotations: {podrun.dev/init-timeout.wait: 2s}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  initContainers:
+    - {name: wait, image: busybox:1.36, command: [sh, -c, '${MARK} until false; do sleep 1; done']}
+  containers:
+    - {name: app, image: busybox:1.36, command: [sh, -c, '${MARK} echo never']}
+`);
+    const pod = await pollPod(k(), 'stuck', (p) => p.status?.phase === 'Failed', 'stuck Failed');
+    const terminated = pod.status?.initContainerStatuses?.[0]?.state?.terminated;
+    assert.equal(terminated?.reason, 'InitTimeout');
+    assert.equal(
+      terminated?.message,
+      'Init container wait exceeded its timeout of 2s (annotation podrun.dev/init-timeout.wait)',
+    );
+    assert.notEqual(terminated?.exitCode, 0);
+    assert.match(await k().ok(['get', 'pod', 'stuck']), /\nstuck +0\/1 +Init:InitTimeout +0 +/);
+    const events = await k().ok([
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=stuck,reason=Killing',
+    ]);
+    assert.match(events, /Init container wait exceeded its timeout of 2s/);
+    await k().ok(['delete', 'pod', 'stuck', '--wait=false']);
   });
 
   test('podrun delete waits until the pod is gone, and says so as kubectl does', {

@@ -581,6 +581,103 @@ const cases: Case[] = [
       wakeAt: NOW + 159_000,
     },
   },
+  // Init container timeouts (kubelet/init-timeout.ts): a podrun annotation, off unless set.
+  {
+    name: 'init timeout: a running init container inside its timeout is waited for, with a wake-up at its end',
+    pod: (p) => {
+      p.metadata!.annotations = { 'podrun.dev/init-timeout': '30s' };
+    },
+    containers: [inst('init1', 'running', { startedAt: NOW - 10_000 })],
+    expect: { wakeAt: NOW + 20_000 },
+  },
+  {
+    name: 'init timeout: a running init container past its timeout is killed, reason InitTimeout',
+    pod: (p) => {
+      p.metadata!.annotations = { 'podrun.dev/init-timeout': '30s' };
+    },
+    containers: [inst('init1', 'exited'), inst('init2', 'running', { id: 'i2', startedAt: NOW - 30_000 })],
+    expect: {
+      containersToKill: [
+        {
+          containerId: 'i2',
+          name: 'init2',
+          reason: 'InitTimeout',
+          message: 'Init container init2 exceeded its timeout of 30s (annotation podrun.dev/init-timeout)',
+        },
+      ],
+    },
+  },
+  {
+    name: "init timeout: a container's own annotation wins over the pod-wide one",
+    pod: (p) => {
+      p.metadata!.annotations = {
+        'podrun.dev/init-timeout': '10s',
+        'podrun.dev/init-timeout.init1': '2m',
+      };
+    },
+    containers: [inst('init1', 'running', { startedAt: NOW - 30_000 })],
+    expect: { wakeAt: NOW + 90_000 },
+  },
+  {
+    name: 'init timeout: an annotation for another container does not apply',
+    pod: (p) => {
+      p.metadata!.annotations = { 'podrun.dev/init-timeout.init2': '1s' };
+    },
+    containers: [inst('init1', 'running', { startedAt: NOW - 30_000 })],
+    expect: {},
+  },
+  {
+    name: 'init timeout: a sidecar runs for the pod’s life, the pod-wide timeout does not apply to it',
+    pod: (p) => {
+      withSidecars(p);
+      p.metadata!.annotations = { 'podrun.dev/init-timeout': '1s' };
+    },
+    containers: [inst('init1', 'exited'), inst('s1', 'running', { startedAt: NOW - 30_000 })],
+    expect: { initContainersToStart: [2] },
+  },
+  {
+    name: 'init timeout: the killed run is a failure, restarted alone under Always with backoff',
+    pod: (p) => {
+      p.metadata!.annotations = { 'podrun.dev/init-timeout': '30s' };
+    },
+    containers: [inst('init1', 'exited', { exitCode: 137, startedAt: NOW - 40_000, finishedAt: NOW - 8000 })],
+    expect: { initContainersToStart: [0], backoffUpdates: { [key('init1')]: firstRestart } },
+  },
+  {
+    name: 'init timeout: the killed run fails the pod under Never',
+    pod: (p) => {
+      p.spec!.restartPolicy = 'Never';
+      p.metadata!.annotations = { 'podrun.dev/init-timeout': '30s' };
+    },
+    containers: [inst('init1', 'exited', { exitCode: 143, startedAt: NOW - 40_000, finishedAt: NOW - 8000 })],
+    expect: { killPod: true },
+  },
+  {
+    name: 'init timeout: a second crash-looping timeout waits out its backoff',
+    pod: (p) => {
+      p.metadata!.annotations = { 'podrun.dev/init-timeout': '5s' };
+    },
+    containers: [
+      inst('init1', 'exited', {
+        exitCode: 137,
+        startedAt: NOW - 7000,
+        finishedAt: NOW - 1000,
+        restartCount: 1,
+      }),
+    ],
+    backoff: { [key('init1')]: { backoffMs: 10_000, lastUpdateMs: NOW - 2000 } },
+    expect: {
+      waiting: [
+        {
+          name: 'init1',
+          reason: 'CrashLoopBackOff',
+          message: 'back-off 10s restarting failed container=init1 pod=web_default(uid-1)',
+          until: NOW + 9000,
+        },
+      ],
+      wakeAt: NOW + 9000,
+    },
+  },
 ];
 
 describe('planPod', () => {

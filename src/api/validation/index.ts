@@ -29,6 +29,7 @@ import { validateDaemonSet } from './daemonset.js';
 import { validateEndpointSlice } from './discovery.js';
 import { type FieldError, forbidden } from './field-error.js';
 import { validateHorizontalPodAutoscaler } from './hpa.js';
+import { validateInitTimeoutAnnotations } from './init-timeout.js';
 import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
@@ -64,7 +65,14 @@ const NAME_FNS: Record<string, NameFn> = {
 function kindErrors(obj: KubeObject): FieldError[] {
   switch (obj.kind) {
     case 'Pod':
-      return validatePodSpec((obj as unknown as Pod).spec ?? ({} as PodSpec), 'spec');
+      return [
+        ...validatePodSpec((obj as unknown as Pod).spec ?? ({} as PodSpec), 'spec'),
+        ...validateInitTimeoutAnnotations(
+          obj.metadata?.annotations,
+          (obj as unknown as Pod).spec,
+          'metadata.annotations',
+        ),
+      ];
     case 'Deployment':
       return validateDeployment(obj as unknown as Deployment);
     case 'ReplicaSet':

@@ -25,6 +25,7 @@ import {
   notSupported,
   required,
 } from './field-error.js';
+import { validateInitTimeoutAnnotations } from './init-timeout.js';
 import { validateAnnotations, validateLabels } from './meta.js';
 import {
   inclusiveRangeError,
@@ -658,5 +659,6 @@ export function validatePodTemplateSpec(t: PodTemplateSpec | undefined, path: Pa
   errs.push(...validateLabels(t.metadata?.labels, child(path, 'labels')));
   errs.push(...validateAnnotations(t.metadata?.annotations, child(path, 'annotations')));
   errs.push(...validatePodSpec(t.spec ?? ({} as PodSpec), child(path, 'spec')));
+  errs.push(...validateInitTimeoutAnnotations(t.metadata?.annotations, t.spec, child(path, 'annotations')));
   return errs;
 }

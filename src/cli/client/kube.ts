@@ -53,6 +53,10 @@ export interface KubeClient {
   get(r: ResourceInfo, namespace: string | undefined, name: string): Promise<KubeObject>;
   /** DELETE with a DeleteOptions body; returns what the server answered (the object, or a Status). */
   delete(r: ResourceInfo, namespace: string | undefined, name: string, body?: object): Promise<KubeObject>;
+  /** POST a new object; returns it as stored. */
+  create(r: ResourceInfo, namespace: string | undefined, body: object): Promise<KubeObject>;
+  /** PATCH with a strategic merge patch (kubectl's default for built-in kinds). */
+  patch(r: ResourceInfo, namespace: string | undefined, name: string, patch: object): Promise<KubeObject>;
   /** Watch events from `resourceVersion` until `stop()` or the server ends the stream (then `onEnd`). */
   watch(
     r: ResourceInfo,
@@ -105,6 +109,7 @@ export function kubeClient(ep: Endpoint): KubeClient {
     body: unknown,
     onResponse: (res: import('node:http').IncomingMessage) => void,
     onError: (err: Error) => void,
+    contentType = 'application/json',
   ) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = httpsRequest(
@@ -115,7 +120,7 @@ export function kubeClient(ep: Endpoint): KubeClient {
         headers: {
           authorization: `Bearer ${ep.token}`,
           accept: 'application/json',
-          ...(payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {}),
+          ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
         },
       },
       onResponse,
@@ -127,7 +132,7 @@ export function kubeClient(ep: Endpoint): KubeClient {
     return req;
   };
 
-  const call = <T>(method: string, path: string, body?: unknown): Promise<T> =>
+  const call = <T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> =>
     new Promise((resolve, reject) => {
       open(
         method,
@@ -147,6 +152,7 @@ export function kubeClient(ep: Endpoint): KubeClient {
           res.on('error', reject);
         },
         reject,
+        contentType,
       );
     });
 
@@ -156,6 +162,9 @@ export function kubeClient(ep: Endpoint): KubeClient {
     list: (r, ns, options = {}) => call('GET', `${resourcePath(r, ns)}${query(options)}`),
     get: (r, ns, name) => call('GET', resourcePath(r, ns, name)),
     delete: (r, ns, name, body) => call('DELETE', resourcePath(r, ns, name), body ?? {}),
+    create: (r, ns, body) => call('POST', resourcePath(r, ns), body),
+    patch: (r, ns, name, patch) =>
+      call('PATCH', resourcePath(r, ns, name), patch, 'application/strategic-merge-patch+json'),
     watch: (r, ns, options, onEvent, onEnd) =>
       new Promise((resolve, reject) => {
         let stopped = false;

@@ -1,5 +1,6 @@
 // `podrun describe`: kubectl describe against the `podrun serve` of --state-dir, with kubectl's describers
-// ported in src/cli/describe (pods, services and the RBAC kinds so far). As kubectl, a name that matches no object
+// ported in src/cli/describe (pods, services, deployments, replicasets, nodes, configmaps, secrets and the RBAC
+// kinds). As kubectl, a name that matches no object
 // describes the objects whose names start with it; several objects are separated by a blank line.
 import { Command } from '@commander-js/extra-typings';
 import type { ResourceInfo } from '../../api/resources.js';
@@ -148,7 +149,19 @@ function kindName(r: ResourceInfo): string {
 }
 
 function describedKinds(): string {
-  return ['Pod', 'Service', 'Deployment', 'Node', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']
+  return [
+    'Pod',
+    'Service',
+    'Deployment',
+    'ReplicaSet',
+    'Node',
+    'ConfigMap',
+    'Secret',
+    'Role',
+    'ClusterRole',
+    'RoleBinding',
+    'ClusterRoleBinding',
+  ]
     .filter((k) => describerFor(k))
     .join(', ');
 }

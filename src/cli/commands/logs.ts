@@ -2,14 +2,13 @@
 // container (the default one, named on stderr, or -c) or --all-containers in the spec's order. With -f and no
 // -c it follows the pod's whole startup (startup-follower.ts) and ends when the pod has finished.
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { resourceForKind } from '../../api/resources.js';
 import type { Pod } from '../../api/types.js';
 import { connect, examples, kubectlFail, namespaceOption, stateDirOption } from '../kubectl/common.js';
+import { logTarget } from '../kubectl/log-target.js';
 import { UsageError } from '../kubectl/resources.js';
 import { followStartup } from '../kubectl/startup-follower.js';
 import { parseDuration } from '../options.js';
 
-const POD = resourceForKind('v1', 'Pod')!;
 const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
 
 /** podcmd.AllContainerNames: `app, debugger (ephem), init-a (init)`. */
@@ -59,23 +58,15 @@ function parseTail(text: string): number {
   return n;
 }
 
-/** `pod/web`, `pods/web` or `web`: the pod's name. */
-function podName(arg: string): string {
-  const slash = arg.indexOf('/');
-  if (slash < 0) return arg;
-  const type = arg.slice(0, slash).toLowerCase();
-  if (!['pod', 'pods', 'po'].includes(type)) {
-    throw new UsageError(`podrun logs reads pods only: give POD or pod/POD, not ${arg}`);
-  }
-  return arg.slice(slash + 1);
-}
-
 export function logsCommand() {
   return new Command('logs')
     .description(
       'Print the logs of a pod’s containers; with -f, follow its whole startup, init containers first, until the pod finishes',
     )
-    .argument('<pod>', 'POD or pod/POD')
+    .argument(
+      '<pod>',
+      'POD, pod/POD, or TYPE/NAME of a workload or service (one of its pods, as kubectl picks it)',
+    )
     .argument('[container]', 'the container (as -c)')
     .addOption(namespaceOption())
     .option('-c, --container <name>', 'the container (default: the annotated default, else the first)')
@@ -94,6 +85,10 @@ export function logsCommand() {
       'after',
       examples([
         ['The default container of pod web', 'podrun logs web'],
+        [
+          'A pod of deployment web (kubectl’s choice: running, ready longest, most restarts, oldest)',
+          'podrun logs deploy/web',
+        ],
         ['One container, the run before its last restart', 'podrun logs web -c migrate -p'],
         ['Every container, each line prefixed', 'podrun logs web --all-containers --prefix'],
         [
@@ -107,15 +102,12 @@ export function logsCommand() {
       ]),
     )
     .action(async (podArg, containerArg, opts) => {
-      let name: string;
-      try {
-        name = podName(podArg);
-      } catch (err) {
-        kubectlFail(err);
-      }
       const ns = opts.namespace ?? 'default';
       const client = await connect(opts.stateDir);
-      const pod = (await client.get(POD, ns, name).catch(kubectlFail)) as Pod;
+      const pod = await logTarget(client, ns, podArg, (line) => process.stderr.write(line)).catch(
+        kubectlFail,
+      );
+      const name = pod.metadata?.name ?? podArg;
       const container = opts.container ?? containerArg;
       const known = [
         ...(pod.spec?.containers ?? []),

@@ -1,8 +1,24 @@
 // The describers by kind: `podrun describe` looks one up, and says which kinds it has when there is none.
-import type { Event, KubeObject, Pod, Role, RoleBinding, Service } from '../../api/types.js';
+import type {
+  ConfigMap,
+  Deployment,
+  Event,
+  KubeObject,
+  Node,
+  Pod,
+  ReplicaSet,
+  Role,
+  RoleBinding,
+  Secret,
+  Service,
+} from '../../api/types.js';
 import type { KubeClient } from '../client/kube.js';
+import { describeConfigMap, describeSecret } from './config.js';
+import { describeDeployment } from './deployment.js';
+import { describeNode } from './node.js';
 import { describePod } from './pod.js';
 import { describeRole, describeRoleBinding } from './rbac.js';
+import { describeReplicaSet } from './replicaset.js';
 import { describeService } from './service.js';
 
 export interface DescribeContext {
@@ -21,6 +37,13 @@ const DESCRIBERS: Readonly<Record<string, Describer>> = {
   ClusterRole: async (o) => describeRole(o as unknown as Role),
   RoleBinding: async (o) => describeRoleBinding(o as unknown as RoleBinding),
   ClusterRoleBinding: async (o) => describeRoleBinding(o as unknown as RoleBinding),
+  ReplicaSet: (o, ctx) => describeReplicaSet(o as unknown as ReplicaSet, ctx.events, ctx.client, ctx.now),
+  ConfigMap: async (o, ctx) => describeConfigMap(o as unknown as ConfigMap, ctx.events, ctx.now),
+  // kubectl's secret describer shows no events.
+  Secret: async (o) => describeSecret(o as unknown as Secret),
+  // The node asks for its events itself (by UID and by name).
+  Node: (o, ctx) => describeNode(o as unknown as Node, ctx.events !== undefined, ctx.client, ctx.now),
+  Deployment: (o, ctx) => describeDeployment(o as unknown as Deployment, ctx.events, ctx.client, ctx.now),
 };
 
 export function describerFor(kind: string): Describer | undefined {

@@ -98,8 +98,15 @@ function goBoolPointer(b: boolean | undefined): string {
 
 const ZERO_ALLOCATABLE = { cpu: '0', memory: '0', 'ephemeral-storage': '0' };
 
-function describeContainer(pod: Pod, c: Container, status: ContainerStatus | undefined, w: PrefixWriter) {
-  w.write(1, `${c.name}:\n`);
+/** One container; `pod` resolves fieldRef values (a template has none), `space` is a template's indent. */
+function describeContainer(
+  pod: Pod | undefined,
+  c: Container,
+  status: ContainerStatus | undefined,
+  w: PrefixWriter,
+  space: string,
+) {
+  w.write(1, `${space ? ' ' : ''}${c.name}:\n`);
   if (status) w.write(2, `Container ID:\t${status.containerID ?? ''}\n`);
   w.write(2, `Image:\t${c.image ?? ''}\n`);
   if (status) w.write(2, `Image ID:\t${status.imageID ?? ''}\n`);
@@ -152,7 +159,7 @@ function describeContainer(pod: Pod, c: Container, status: ContainerStatus | und
         w.write(3, i === 0 ? `${e.name}:\t${s}\n` : `\t${s}\n`);
       });
     } else if (from.fieldRef) {
-      const value = envValueFrom(pod, from.fieldRef.apiVersion, from.fieldRef.fieldPath);
+      const value = pod ? envValueFrom(pod, from.fieldRef.apiVersion, from.fieldRef.fieldPath) : '';
       w.write(3, `${e.name}:\t${value} (${from.fieldRef.apiVersion ?? ''}:${from.fieldRef.fieldPath})\n`);
     } else if (from.resourceFieldRef) {
       let value: string;
@@ -194,25 +201,38 @@ function describeContainer(pod: Pod, c: Container, status: ContainerStatus | und
   }
 }
 
-function describeContainers(
-  pod: Pod,
+/** describeContainers: `space` is '' in a pod and '  ' in a pod template (whose containers have no status). */
+export function describeContainers(
+  pod: Pod | undefined,
   label: string,
   containers: Container[],
   statuses: ContainerStatus[] | undefined,
   w: PrefixWriter,
+  space = '',
 ): void {
-  w.write(0, `${label}:${containers.length === 0 ? ' <none>' : ''}\n`);
+  w.write(0, `${space}${label}:${containers.length === 0 ? ' <none>' : ''}\n`);
   for (const c of containers)
     describeContainer(
       pod,
       c,
       statuses?.find((s) => s.name === c.name),
       w,
+      space,
     );
 }
 
-function describeVolume(v: Volume, w: PrefixWriter): void {
-  w.write(1, `${v.name}:\n`);
+/** describeVolumes, with a template's indent in `space`. */
+export function describeVolumes(volumes: Volume[] | undefined, w: PrefixWriter, space = ''): void {
+  if (!volumes?.length) {
+    w.write(0, `${space}Volumes:\t<none>\n`);
+    return;
+  }
+  w.write(0, `${space}Volumes:\n`);
+  for (const v of volumes) describeVolume(v, w, space);
+}
+
+function describeVolume(v: Volume, w: PrefixWriter, space: string): void {
+  w.write(1, `${space ? ' ' : ''}${v.name}:\n`);
   if (v.hostPath) {
     w.write(
       2,
@@ -352,12 +372,7 @@ export function describePod(pod: Pod, events: Event[] | undefined, now: number):
     w.write(0, 'Conditions:\n  Type\tStatus\n');
     for (const c of status.conditions) w.write(1, `${c.type} \t${c.status} \n`);
   }
-  if (!spec?.volumes?.length) {
-    w.write(0, 'Volumes:\t<none>\n');
-  } else {
-    w.write(0, 'Volumes:\n');
-    for (const v of spec.volumes) describeVolume(v, w);
-  }
+  describeVolumes(spec?.volumes, w);
   w.write(0, `QoS Class:\t${qosClass(pod)}\n`);
   printLabelsMultiline(w, 'Node-Selectors', spec?.nodeSelector);
   printTolerationsMultiline(w, 'Tolerations', spec?.tolerations);
