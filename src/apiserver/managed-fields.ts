@@ -120,7 +120,15 @@ export function recordUpdate(
   const managed = startingPoint(live, requested, target);
   const liveValue = live ? withoutManagedFields(live) : undefined;
   const next = withoutManagedFields(obj);
-  update(managed, liveValue, next, rootType(r.kind), writer(r, manager, target), scopeFor(r, target), rfc3339(now));
+  update(
+    managed,
+    liveValue,
+    next,
+    rootType(r.kind),
+    writer(r, manager, target),
+    scopeFor(r, target),
+    rfc3339(now),
+  );
   setManagedFields(obj, stored(managed));
 }
 

@@ -1,5 +1,5 @@
-import { groupResource, type ResourceInfo, resourceByName } from '../api/resources.js';
 import type { JsonObject } from '../api/patch/json-value.js';
+import { groupResource, type ResourceInfo, resourceByName } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { type ObjectKey, type Store, StoreError } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
@@ -13,9 +13,9 @@ import {
   notFound,
   OPTIMISTIC_LOCK_MESSAGE,
 } from './errors.js';
+import { applyConfiguration, recordUpdate, type Target } from './managed-fields.js';
 import { startNamespaceLifecycle } from './namespace-lifecycle.js';
 import { clone, deepEqual, generateName, isPlainObject, metaOf } from './object-util.js';
-import { applyConfiguration, recordUpdate, type Target } from './managed-fields.js';
 import { applyPatch, type PatchType } from './patching.js';
 import {
   apiErrorOf,
@@ -553,7 +553,10 @@ export class Registry {
           throw e;
         }
       }
-      const patched = typedBody(r, type === 'apply' ? apply(old) : applyPatch(type, clone(old), patch, r.kind));
+      const patched = typedBody(
+        r,
+        type === 'apply' ? apply(old) : applyPatch(type, clone(old), patch, r.kind),
+      );
       checkName(patched, name);
       // The patch is applied to a given version; a concurrent write makes it retry on the new one.
       metaOf(patched).resourceVersion = old.metadata.resourceVersion;

@@ -170,8 +170,10 @@ export class FieldSet {
   #read(v: JsonObject, where: string): void {
     for (const [pe, sub] of Object.entries(v)) {
       if (pe === '.') continue;
-      if (!/^[fkvi]:/.test(pe)) throw new FieldsV1Error(`${where}: unexpected path element ${JSON.stringify(pe)}`);
-      if (!isObject(sub)) throw new FieldsV1Error(`${where}: the value of ${JSON.stringify(pe)} must be an object`);
+      if (!/^[fkvi]:/.test(pe))
+        throw new FieldsV1Error(`${where}: unexpected path element ${JSON.stringify(pe)}`);
+      if (!isObject(sub))
+        throw new FieldsV1Error(`${where}: the value of ${JSON.stringify(pe)} must be an object`);
       const keys = Object.keys(sub);
       if (keys.length === 0 || '.' in sub) this.members.add(pe);
       if (keys.some((k) => k !== '.')) this.descend(pe).#read(sub, where);

@@ -8,8 +8,8 @@
 //   the applier set last time and omits now is removed unless another manager owns it.
 import { isObject, type JsonObject, type JsonValue, jsonEqual } from '../patch/json-value.js';
 import { FieldSet, FieldsV1Error, type Path, pathString } from './field-set.js';
-import { compare, merge, removeUnowned, toFieldSet, zeroValue } from './typed.js';
 import type { TypeNode } from './type-node.js';
+import { compare, merge, removeUnowned, toFieldSet, zeroValue } from './typed.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -46,7 +46,9 @@ export interface Writer {
 export const MAX_UPDATE_MANAGERS = 10;
 const ANCIENT_CHANGES = 'ancient-changes';
 
-export function managerId(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+export function managerId(
+  e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
+): string {
   return JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource]);
 }
 
@@ -59,7 +61,9 @@ export function decodeManaged(entries: unknown): Managed {
     if (!isObject(raw)) throw new FieldsV1Error(`managedFields[${i}] must be an object`);
     const e = raw as ManagedFieldsEntry;
     if (e.fieldsType !== 'FieldsV1') {
-      throw new FieldsV1Error(`managedFields[${i}].fieldsType: must be "FieldsV1", not ${JSON.stringify(e.fieldsType)}`);
+      throw new FieldsV1Error(
+        `managedFields[${i}].fieldsType: must be "FieldsV1", not ${JSON.stringify(e.fieldsType)}`,
+      );
     }
     if (e.operation !== 'Apply' && e.operation !== 'Update') {
       throw new FieldsV1Error(`managedFields[${i}].operation: must be "Apply" or "Update"`);
@@ -74,7 +78,10 @@ export function decodeManaged(entries: unknown): Managed {
       raw: e,
     };
     const id = managerId(entry);
-    if (out.has(id)) throw new FieldsV1Error(`managedFields[${i}]: duplicate entry for manager ${JSON.stringify(entry.manager)}`);
+    if (out.has(id))
+      throw new FieldsV1Error(
+        `managedFields[${i}]: duplicate entry for manager ${JSON.stringify(entry.manager)}`,
+      );
     out.set(id, entry);
   });
   return out;
@@ -222,7 +229,9 @@ export class ApplyConflictError extends Error {
 }
 
 /** conflict.go's printManager. */
-export function printManager(e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+export function printManager(
+  e: Pick<ManagerEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
+): string {
   let s = JSON.stringify(e.manager);
   if (e.subresource) s = `${s} with subresource ${JSON.stringify(e.subresource)}`;
   if (e.operation === 'Update') return `${s} using ${e.apiVersion}`;
@@ -291,7 +300,9 @@ export function apply(
   const conflicts = takeFromOthers(owners, selfId, changed, removed);
   if (conflicts.length > 0 && !force) {
     conflicts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    throw new ApplyConflictError(conflicts.flatMap(({ entry, set }) => set.paths().map((path) => ({ entry, path }))));
+    throw new ApplyConflictError(
+      conflicts.flatMap(({ entry, set }) => set.paths().map((path) => ({ entry, path }))),
+    );
   }
   managed.clear();
   for (const [id, e] of owners) managed.set(id, e);
@@ -326,7 +337,12 @@ export function capUpdateManagers(managed: Managed, max = MAX_UPDATE_MANAGERS): 
   let length = updaters.length;
   for (let i = 0; i < updaters.length && length > max; i++) {
     const [id, e] = updaters[i]!;
-    const bucketId = managerId({ manager: ANCIENT_CHANGES, operation: 'Update', apiVersion: e.apiVersion, subresource: '' });
+    const bucketId = managerId({
+      manager: ANCIENT_CHANGES,
+      operation: 'Update',
+      apiVersion: e.apiVersion,
+      subresource: '',
+    });
     const first = firstByVersion.get(e.apiVersion);
     if (first === undefined) {
       firstByVersion.set(e.apiVersion, id);

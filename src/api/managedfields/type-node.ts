@@ -49,7 +49,11 @@ function parseType(text: string, code: string): TypeNode {
     return { kind: 'list', elem, rel: 'atomic', keys: [] };
   }
   if (text.startsWith('map[string]')) {
-    return { kind: 'map', elem: parseType(text.slice('map[string]'.length), ''), atomic: code.startsWith('atomic') };
+    return {
+      kind: 'map',
+      elem: parseType(text.slice('map[string]'.length), ''),
+      atomic: code.startsWith('atomic'),
+    };
   }
   if (SCALAR_NAMES.has(text)) return SCALAR;
   if (text === 'any') return DEDUCED;

@@ -110,19 +110,31 @@ function walkCompare(
     else if (r === undefined) c.removed.insert(path);
     else if (!jsonEqual(l, r)) c.modified.insert(path);
   };
-  if (t.kind === 'scalar') return leaf();
+  if (t.kind === 'scalar') {
+    leaf();
+    return;
+  }
   if (t.kind === 'list') {
     const la = Array.isArray(l) ? l : l === null || l === undefined ? [] : undefined;
     const ra = Array.isArray(r) ? r : r === null || r === undefined ? [] : undefined;
-    if (t.rel === 'atomic' || !la || !ra || (la.length === 0 && ra.length === 0)) return leaf();
+    if (t.rel === 'atomic' || !la || !ra || (la.length === 0 && ra.length === 0)) {
+      leaf();
+      return;
+    }
     compareItems(la, ra, t, path, c);
   } else {
     const lo = isObject(l) ? l : l === null || l === undefined ? {} : undefined;
     const ro = isObject(r) ? r : r === null || r === undefined ? {} : undefined;
-    if (t.atomic || !lo || !ro) return leaf();
+    if (t.atomic || !lo || !ro) {
+      leaf();
+      return;
+    }
     const lk = Object.keys(lo);
     const rk = Object.keys(ro);
-    if (lk.length === 0 && rk.length === 0) return leaf();
+    if (lk.length === 0 && rk.length === 0) {
+      leaf();
+      return;
+    }
     for (const key of lk) {
       path.push(`f:${key}`);
       walkCompare(lo[key], Object.hasOwn(ro, key) ? ro[key] : undefined, fieldOf(t, key).type, path, c);
@@ -231,7 +243,12 @@ export function merge(live: JsonValue | undefined, config: JsonValue, type: Type
  * what an applier gave up goes unless someone still owns something inside it. A map or list that the
  * removal empties goes too (as Go's omitempty drops it).
  */
-export function removeUnowned(value: JsonValue, type: TypeNode, remove: FieldSet, keep: FieldSet | undefined): void {
+export function removeUnowned(
+  value: JsonValue,
+  type: TypeNode,
+  remove: FieldSet,
+  keep: FieldSet | undefined,
+): void {
   const t = resolve(type, value);
   if (t.kind === 'list' && Array.isArray(value) && t.rel !== 'atomic') {
     let w = 0;
@@ -254,7 +271,13 @@ export function removeUnowned(value: JsonValue, type: TypeNode, remove: FieldSet
 }
 
 /** Whether the child at `pe` goes; when it stays, what goes inside it is removed. */
-function decide(remove: FieldSet, keep: FieldSet | undefined, pe: PathElement, child: JsonValue, t: TypeNode): boolean {
+function decide(
+  remove: FieldSet,
+  keep: FieldSet | undefined,
+  pe: PathElement,
+  child: JsonValue,
+  t: TypeNode,
+): boolean {
   const keepChild = keep?.children.get(pe);
   if (remove.members.has(pe) && !keep?.members.has(pe) && !keepChild) return true;
   const sub = remove.children.get(pe);
@@ -290,4 +313,3 @@ function presentFields(t: TypeNode & { kind: 'struct' }): Array<[string, TypeNod
   }
   return out;
 }
-

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { FieldSet, pathString } from '../../../src/api/managedfields/field-set.js';
-import { toFieldSet } from '../../../src/api/managedfields/typed.js';
 import { rootType } from '../../../src/api/managedfields/type-node.js';
+import { toFieldSet } from '../../../src/api/managedfields/typed.js';
 
 describe('fieldsV1', () => {
   test('a pod applied by kubectl: fields, associative list items by key, `.` for an item with fields', () => {
@@ -34,7 +34,10 @@ describe('fieldsV1', () => {
     const set = toFieldSet(
       {
         metadata: { finalizers: ['a/b', 'c'] },
-        spec: { selector: { matchLabels: { app: 'x' } }, template: { spec: { tolerations: [{ key: 'k' }] } } },
+        spec: {
+          selector: { matchLabels: { app: 'x' } },
+          template: { spec: { tolerations: [{ key: 'k' }] } },
+        },
       },
       rootType('Deployment'),
     );

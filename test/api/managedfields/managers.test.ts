@@ -52,7 +52,11 @@ describe('apply', () => {
         e instanceof ApplyConflictError &&
         e.message === 'Apply failed with 1 conflict: conflict with "alpha": .data.owner',
     );
-    assert.deepEqual(owners(m), { 'alpha/Apply': { 'f:data': { 'f:owner': {} } } }, 'a refused apply changes nothing');
+    assert.deepEqual(
+      owners(m),
+      { 'alpha/Apply': { 'f:data': { 'f:owner': {} } } },
+      'a refused apply changes nothing',
+    );
     const { object } = apply(m, live, cm({ owner: 'b' }), CM, as('beta'), {}, true, T2);
     assert.deepEqual(object.data, { owner: 'b' });
     assert.deepEqual(owners(m), { 'beta/Apply': { 'f:data': { 'f:owner': {} } } });
