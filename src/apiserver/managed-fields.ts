@@ -3,6 +3,7 @@
 // request's own, as upstream's decodeLiveOrNew allows, or the live object's), what each endpoint may own, and
 // the 409 an apply conflict answers.
 import { FieldsV1Error, pathString } from '../api/managedfields/field-set.js';
+import { allowedConflicts, KUBECTL_MANAGER, updateLastApplied } from '../api/managedfields/last-applied.js';
 import {
   ApplyConflictError,
   apply,
@@ -151,17 +152,25 @@ export function applyConfiguration(
   // An apply starts from the live object's managers whatever the configuration says.
   const managed = startingPoint(live, undefined, 'status');
   const base = live ? withoutManagedFields(live) : undefined;
+  const type = rootType(r.kind);
+  const run = (forced: boolean) =>
+    apply(managed, base, config, type, writer(r, manager, target), scopeFor(r, target), forced, rfc3339(now));
   try {
-    const { object } = apply(
-      managed,
-      base,
-      config,
-      rootType(r.kind),
-      writer(r, manager, target),
-      scopeFor(r, target),
-      force,
-      rfc3339(now),
-    );
+    let object: JsonObject;
+    try {
+      object = run(force).object;
+    } catch (e) {
+      // lastappliedmanager.go: kubectl taking over from its own client-side apply.
+      const allowed =
+        e instanceof ApplyConflictError && manager === KUBECTL_MANAGER && base
+          ? allowedConflicts(base, type, apiVersionOf(r))
+          : undefined;
+      if (!allowed || !(e instanceof ApplyConflictError)) throw e;
+      const remaining = e.conflicts.filter((c) => !allowed.has(c.path));
+      if (remaining.length > 0) throw new ApplyConflictError(remaining);
+      object = run(true).object;
+    }
+    if (manager === KUBECTL_MANAGER) updateLastApplied(object, config);
     const meta = isObject(object.metadata) ? object.metadata : {};
     object.metadata = meta;
     const entries = stored(managed);

@@ -11,9 +11,18 @@ function applyCM(t: TestServer, name: string, manager: string, data: Record<stri
   });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: managedFields entries are plain JSON here.
-const byManager = (obj: any) =>
-  Object.fromEntries(obj.metadata.managedFields.map((e: any) => [e.manager, e]));
+interface Entry {
+  manager: string;
+  subresource?: string;
+  fieldsV1: Record<string, unknown>;
+}
+function owner(obj: { metadata: { managedFields: Entry[] } }, manager: string): Entry {
+  const e = obj.metadata.managedFields.find((x) => x.manager === manager);
+  assert.ok(e, `no managedFields entry of ${manager}`);
+  return e;
+}
+const managers = (obj: { metadata: { managedFields: Entry[] } }): string[] =>
+  obj.metadata.managedFields.map((e) => e.manager);
 
 describe('server-side apply and managedFields over HTTP', () => {
   let t: TestServer;
@@ -47,7 +56,7 @@ describe('server-side apply and managedFields over HTTP', () => {
     const named = await call(t, 'PUT', `${CM}/ua?fieldManager=kubectl-edit`, {
       body: { ...res.json, data: { a: '1', b: '2' } },
     });
-    assert.deepEqual(byManager(named.json)['kubectl-edit'].fieldsV1, { 'f:data': { 'f:b': {} } });
+    assert.deepEqual(owner(named.json, 'kubectl-edit').fieldsV1, { 'f:data': { 'f:b': {} } });
   });
 
   test('a second manager applying another value is a 409 with upstream message and causes; force takes over', async () => {
@@ -62,14 +71,14 @@ describe('server-side apply and managedFields over HTTP', () => {
     const forced = await applyCM(t, 'owned', 'beta', { owner: 'beta' }, true);
     assert.equal(forced.status, 200);
     assert.equal(forced.json.data.owner, 'beta');
-    assert.deepEqual(Object.keys(byManager(forced.json)), ['beta']);
+    assert.deepEqual(managers(forced.json), ['beta']);
   });
 
   test('equal values are shared; an applier omitting a field removes it unless someone else owns it', async () => {
     await applyCM(t, 'shared', 'alpha', { s: 'x', only: '1' });
     const second = await applyCM(t, 'shared', 'beta', { s: 'x' });
     assert.equal(second.status, 200);
-    assert.deepEqual(Object.keys(byManager(second.json)).sort(), ['alpha', 'beta']);
+    assert.deepEqual(managers(second.json).sort(), ['alpha', 'beta']);
     const third = await applyCM(t, 'shared', 'alpha', {});
     assert.deepEqual(third.json.data, { s: 'x' });
   });
@@ -98,8 +107,8 @@ describe('server-side apply and managedFields over HTTP', () => {
       },
     });
     assert.equal(put.status, 200);
-    assert.deepEqual(Object.keys(byManager(put.json)), ['writer']);
-    assert.deepEqual(byManager(put.json).writer.fieldsV1, {
+    assert.deepEqual(managers(put.json), ['writer']);
+    assert.deepEqual(owner(put.json, 'writer').fieldsV1, {
       'f:metadata': { 'f:labels': { '.': {}, 'f:l': {} } },
     });
     const bad = await call(t, 'PATCH', `${CM}/reset?fieldManager=alpha`, {
@@ -125,15 +134,15 @@ describe('server-side apply and managedFields over HTTP', () => {
       },
     });
     assert.equal(created.status, 201);
-    assert.equal(byManager(created.json).creator.fieldsV1['f:status'], undefined);
+    assert.equal(owner(created.json, 'creator').fieldsV1['f:status'], undefined);
     const status = await call(t, 'PATCH', `${pods}/st/status?fieldManager=kubelet`, {
       body: { status: { message: 'hello' } },
       contentType: 'application/merge-patch+json',
     });
-    const entry = byManager(status.json).kubelet;
+    const entry = owner(status.json, 'kubelet');
     assert.equal(entry.subresource, 'status');
     assert.deepEqual(entry.fieldsV1, { 'f:status': { 'f:message': {} } });
-    assert.ok(byManager(status.json).creator, 'the creator keeps its spec fields');
+    assert.ok(owner(status.json, 'creator'), 'the creator keeps its spec fields');
   });
 
   test('two concurrent applies of one field by different managers: one creates (201), the other conflicts (409)', async () => {

@@ -152,16 +152,10 @@ function scoped(set: FieldSet, scope: Scope): FieldSet {
   return out;
 }
 
+/** Gives `entry` the fields `set` in `managed` (a new entry object: a refused apply shares the old ones). */
 function setOf(managed: Managed, id: string, entry: ManagerEntry, set: FieldSet): void {
-  if (set.isEmpty()) {
-    managed.delete(id);
-    return;
-  }
-  if (!set.equals(entry.set)) {
-    entry.set = set;
-    entry.raw = undefined;
-  }
-  managed.set(id, entry);
+  if (set.isEmpty()) managed.delete(id);
+  else managed.set(id, set.equals(entry.set) ? entry : { ...entry, set, raw: undefined });
 }
 
 /** Other managers lose what changed or went (merge.Updater.update); returns the conflicts it took. */
@@ -307,14 +301,16 @@ export function apply(
   managed.clear();
   for (const [id, e] of owners) managed.set(id, e);
   const objectChanged = !jsonEqual(base, object);
-  const entry: ManagerEntry = previous ?? {
-    manager: writer.manager,
-    operation: 'Apply',
-    apiVersion: writer.apiVersion,
-    subresource: writer.subresource,
-    time: undefined,
-    set: new FieldSet(),
-  };
+  const entry: ManagerEntry = previous
+    ? { ...previous }
+    : {
+        manager: writer.manager,
+        operation: 'Apply',
+        apiVersion: writer.apiVersion,
+        subresource: writer.subresource,
+        time: undefined,
+        set: new FieldSet(),
+      };
   if (entry.apiVersion !== writer.apiVersion) {
     entry.apiVersion = writer.apiVersion;
     entry.raw = undefined;
