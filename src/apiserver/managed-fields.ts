@@ -76,7 +76,7 @@ function isReset(requested: unknown): boolean {
 function startingPoint(live: KubeObject | undefined, requested: unknown, target: Target): Managed {
   const fromLive = (): Managed => {
     try {
-      return decodeManaged(live?.metadata.managedFields);
+      return decodeManaged(live?.metadata.managedFields, true);
     } catch (e) {
       if (e instanceof FieldsV1Error) return new Map();
       throw e;

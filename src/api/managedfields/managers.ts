@@ -52,8 +52,12 @@ export function managerId(
   return JSON.stringify([e.manager, e.operation, e.operation === 'Apply' ? '' : e.apiVersion, e.subresource]);
 }
 
-/** Reads managedFields; a FieldsV1Error for entries upstream's DecodeManagedFields refuses. */
-export function decodeManaged(entries: unknown): Managed {
+/**
+ * Reads managedFields; a FieldsV1Error for entries upstream's DecodeManagedFields refuses. With `lazy`
+ * (managedFields this server wrote), an entry's fieldsV1 is decoded only when its set is used: a write
+ * that touches none of a manager's fields neither decodes nor re-encodes that manager.
+ */
+export function decodeManaged(entries: unknown, lazy = false): Managed {
   const out: Managed = new Map();
   if (entries === undefined || entries === null) return out;
   if (!Array.isArray(entries)) throw new FieldsV1Error('managedFields must be a list');
@@ -68,15 +72,28 @@ export function decodeManaged(entries: unknown): Managed {
     if (e.operation !== 'Apply' && e.operation !== 'Update') {
       throw new FieldsV1Error(`managedFields[${i}].operation: must be "Apply" or "Update"`);
     }
-    const entry: ManagerEntry = {
+    const entry = {
       manager: typeof e.manager === 'string' ? e.manager : '',
       operation: e.operation,
       apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
       subresource: typeof e.subresource === 'string' ? e.subresource : '',
       time: typeof e.time === 'string' ? e.time : undefined,
-      set: FieldSet.fromFieldsV1(e.fieldsV1, `managedFields[${i}].fieldsV1`),
       raw: e,
-    };
+    } as ManagerEntry;
+    let set: FieldSet | undefined;
+    // An own enumerable accessor, so that `{ ...entry }` copies the (decoded) set.
+    Object.defineProperty(entry, 'set', {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        set ??= FieldSet.fromFieldsV1(e.fieldsV1, `managedFields[${i}].fieldsV1`);
+        return set;
+      },
+      set: (v: FieldSet) => {
+        set = v;
+      },
+    });
+    if (!lazy) void entry.set;
     const id = managerId(entry);
     if (out.has(id))
       throw new FieldsV1Error(
@@ -89,7 +106,9 @@ export function decodeManaged(entries: unknown): Managed {
 
 /** managedFields as upstream encodes them: Apply entries first, then by time, manager, apiVersion. */
 export function encodeManaged(managed: Managed): ManagedFieldsEntry[] {
-  const entries = [...managed.values()].filter((e) => !e.set.isEmpty());
+  const entries = [...managed.values()].filter((e) =>
+    e.raw ? isObject(e.raw.fieldsV1) && Object.keys(e.raw.fieldsV1).length > 0 : !e.set.isEmpty(),
+  );
   entries.sort((p, q) => {
     if (p.operation !== q.operation) return p.operation < q.operation ? -1 : 1;
     const pt = p.time ? Math.floor(Date.parse(p.time) / 1000) : 0;
@@ -134,6 +153,18 @@ const STRIPPED_META = [
   'resourceVersion',
 ];
 
+/** The top-level fields of `v` that `scope` owns: a status write compares the status only, not the spec. */
+function inScope(v: JsonValue, scope: Scope): JsonValue {
+  if (!isObject(v) || (!scope.only && !scope.ignore)) return v;
+  const out: JsonObject = {};
+  for (const k of Object.keys(v)) {
+    if (scope.only && !scope.only.includes(k)) continue;
+    if (scope.ignore?.includes(k)) continue;
+    out[k] = v[k]!;
+  }
+  return out;
+}
+
 function scoped(set: FieldSet, scope: Scope): FieldSet {
   let out = set;
   if (scope.only) out = out.onlyPrefixes(scope.only.map((f) => [`f:${f}`]));
@@ -158,6 +189,19 @@ function setOf(managed: Managed, id: string, entry: ManagerEntry, set: FieldSet)
   else managed.set(id, set.equals(entry.set) ? entry : { ...entry, set, raw: undefined });
 }
 
+/** Whether the fieldsV1 object `raw` has a path of `set` (without decoding it). */
+function overlaps(raw: JsonValue | undefined, set: FieldSet): boolean {
+  if (!isObject(raw)) return false;
+  for (const pe of set.members) {
+    const v = raw[pe];
+    if (isObject(v) && (Object.keys(v).length === 0 || Object.hasOwn(v, '.'))) return true;
+  }
+  for (const [pe, child] of set.children) {
+    if (Object.hasOwn(raw, pe) && overlaps(raw[pe], child)) return true;
+  }
+  return false;
+}
+
 /** Other managers lose what changed or went (merge.Updater.update); returns the conflicts it took. */
 function takeFromOthers(
   managed: Managed,
@@ -168,6 +212,8 @@ function takeFromOthers(
   const conflicts: Array<{ id: string; entry: ManagerEntry; set: FieldSet }> = [];
   for (const [id, entry] of [...managed]) {
     if (id === selfId) continue;
+    if (entry.raw && !overlaps(entry.raw.fieldsV1, changed) && !overlaps(entry.raw.fieldsV1, removed))
+      continue;
     const conflict = entry.set.intersection(changed);
     if (!conflict.isEmpty()) conflicts.push({ id, entry, set: conflict });
     const lost = entry.set.intersection(removed);
@@ -190,7 +236,7 @@ export function update(
   scope: Scope,
   now: string,
 ): Managed {
-  const c = compare(live ?? zeroValue(type), next, type);
+  const c = compare(inScope(live ?? zeroValue(type), scope), inScope(next, scope), type);
   const changed = scoped(c.modified.union(c.added), scope);
   const removed = scoped(c.removed, scope);
   const selfId = managerId({ ...writer, operation: 'Update' });
@@ -287,7 +333,7 @@ export function apply(
     const remove = previous.set.difference(owned);
     if (!remove.isEmpty()) removeUnowned(object, type, remove, owned);
   }
-  const c = compare(live ?? zeroValue(type), object, type);
+  const c = compare(inScope(live ?? zeroValue(type), scope), inScope(object, scope), type);
   const changed = scoped(c.modified.union(c.added), scope);
   const removed = scoped(c.removed, scope);
   const owners = new Map(managed);

@@ -19,6 +19,11 @@ const KEY_DEFAULTS: Readonly<Record<string, JsonValue>> = { protocol: 'TCP' };
 /** The path element of one item of a set or associative list. */
 export function itemElement(t: TypeNode & { kind: 'list' }, item: JsonValue): PathElement {
   if (t.rel === 'map' && isObject(item)) {
+    if (t.keys.length === 1) {
+      const k = t.keys[0]!;
+      const v = Object.hasOwn(item, k) ? item[k] : KEY_DEFAULTS[k];
+      return v === undefined ? 'k:{}' : `k:{${JSON.stringify(k)}:${JSON.stringify(v)}}`;
+    }
     const key: JsonObject = {};
     for (const k of [...t.keys].sort()) {
       const v = Object.hasOwn(item, k) ? item[k] : KEY_DEFAULTS[k];
