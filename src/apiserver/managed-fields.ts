@@ -36,7 +36,7 @@ export function prefixFromUserAgent(userAgent: string | undefined): string {
   let out = '';
   let bytes = 0;
   for (const ch of head) {
-    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]$/u.test(ch)) continue;
+    if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u.test(ch)) continue;
     const n = Buffer.byteLength(ch);
     if (bytes + n > FIELD_MANAGER_MAX_LENGTH) break;
     out += ch;
