@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { prefixFromUserAgent } from '../../src/apiserver/managed-fields.js';
 import { call, startTestServer, type TestServer } from './helpers.js';
 
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -151,5 +152,39 @@ describe('server-side apply and managedFields over HTTP', () => {
       applyCM(t, 'race', 'two', { f: '2' }),
     ]);
     assert.deepEqual([a.status, b.status].sort(), [201, 409]);
+  });
+
+  test('the default manager is the User-Agent up to its first slash, printable characters only', () => {
+    assert.equal(prefixFromUserAgent('kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07'), 'kubectl');
+    assert.equal(prefixFromUserAgent('OpenAPI-Generator/31.0.0/python'), 'OpenAPI-Generator');
+    assert.equal(prefixFromUserAgent('a\u0007b c/1'), 'ab c');
+    assert.equal(prefixFromUserAgent('x'.repeat(200)).length, 128);
+    assert.equal(prefixFromUserAgent(undefined), '');
+  });
+
+  test("a kubelet status write leaves the other managers' entries exactly as they were", async () => {
+    const pods = '/api/v1/namespaces/default/pods';
+    const created = await call(t, 'POST', `${pods}?fieldManager=creator`, {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'kept' },
+        spec: { containers: [{ name: 'c', image: 'i' }] },
+      },
+    });
+    const before = JSON.stringify(owner(created.json, 'creator'));
+    const pod = await t.registry.writePodStatus('default', 'kept', created.json.metadata.uid, {
+      phase: 'Running',
+    });
+    assert.ok(pod);
+    const entries = pod.metadata.managedFields ?? [];
+    assert.equal(JSON.stringify(entries.find((e) => e.manager === 'creator')), before);
+    assert.deepEqual(
+      entries.map((e) => [e.manager, e.operation, e.subresource]),
+      [
+        ['creator', 'Update', undefined],
+        ['kubelet', 'Update', 'status'],
+      ],
+    );
   });
 });
