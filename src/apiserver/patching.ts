@@ -1,6 +1,6 @@
 // PATCH: maps a request's Content-Type to a patch type and applies it with the shared patch algorithms.
 
-import { serverSideApply } from '../api/patch/apply.js';
+import { applyConfigurationOf } from '../api/patch/apply.js';
 import { PatchError } from '../api/patch/errors.js';
 import { jsonMergePatch } from '../api/patch/json-merge-patch.js';
 import { jsonPatch } from '../api/patch/json-patch.js';
@@ -19,8 +19,9 @@ export const PATCH_CONTENT_TYPES: Record<string, PatchType> = {
 };
 
 /**
- * Applies `patch` to `original` (undefined only for an apply that creates). Errors from the patch
- * algorithms become 422 (a patch that cannot apply) or 400 (a malformed patch), as upstream.
+ * Applies `patch` to `original`. For an apply patch the answer is the apply configuration only (the
+ * registry merges it with ownership, see managed-fields.ts). Errors from the patch algorithms become 422
+ * (a patch that cannot apply) or 400 (a malformed patch), as upstream.
  */
 export function applyPatch(
   type: PatchType,
@@ -37,7 +38,7 @@ export function applyPatch(
       case 'json':
         return jsonPatch(original ?? {}, patch);
       case 'apply':
-        return serverSideApply(original, asObject(patch), kind);
+        return applyConfigurationOf(asObject(patch));
     }
   } catch (e) {
     if (isApiError(e)) throw e;

@@ -1,3 +1,4 @@
+import type { JsonObject } from '../api/patch/json-value.js';
 import { groupResource, type ResourceInfo, resourceByName } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
 import { type ObjectKey, type Store, StoreError } from '../store/types.js';
@@ -12,6 +13,7 @@ import {
   notFound,
   OPTIMISTIC_LOCK_MESSAGE,
 } from './errors.js';
+import { applyConfiguration, recordUpdate, type Target } from './managed-fields.js';
 import { startNamespaceLifecycle } from './namespace-lifecycle.js';
 import { clone, deepEqual, generateName, isPlainObject, metaOf } from './object-util.js';
 import { applyPatch, type PatchType } from './patching.js';
@@ -199,17 +201,31 @@ export class Registry {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<KubeObject> {
-    const r = this.resolve(ref);
+    return this.#create(this.resolve(ref), namespace, body, options, false);
+  }
+
+  /** `applied`: the body is a server-side apply's result, whose managedFields the apply computed. */
+  async #create(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    body: unknown,
+    options: WriteOptions,
+    applied: boolean,
+  ): Promise<KubeObject> {
     if (r.resource === 'events' && r.group === '') await this.#events.sweep();
     const { obj, ns, generated } = await this.#admitCreate(r, namespace, body, options);
 
     const meta = metaOf(obj);
+    const requested = meta.managedFields;
     for (let attempt = 0; ; attempt++) {
       // The first name was drawn before admission (whose messages name the object, as upstream's validating
       // plugins do); a collision draws another.
       if (generated && attempt > 0) meta.name = generateName(meta.generateName!);
       // obj is decoded (a private copy); only a generated name may need a second attempt from it.
-      const prepared = prepareForCreate(r, generated ? clone(obj) : obj, this.clock.now());
+      const now = this.clock.now();
+      const prepared = prepareForCreate(r, generated ? clone(obj) : obj, now);
+      if (applied) metaOf(prepared).managedFields = requested;
+      else recordUpdate(r, undefined, prepared, requested, options.fieldManager, 'main', now);
       const txn = this.#writeHooks.get(groupResource(r))?.beginCreate(prepared, !!options.dryRun);
       try {
         validateWrite(r, prepared, undefined);
@@ -251,7 +267,10 @@ export class Registry {
         const { obj, ns } = await this.#admitCreate(r, item.namespace, item.body, options);
         const meta = metaOf(obj);
         if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
-        const prepared = prepareForCreate(r, obj, this.clock.now());
+        const requested = meta.managedFields;
+        const now = this.clock.now();
+        const prepared = prepareForCreate(r, obj, now);
+        recordUpdate(r, undefined, prepared, requested, options.fieldManager, 'main', now);
         validateWrite(r, prepared, undefined);
         admitted.push({ key: objectKey(r, ns, prepared.metadata.name!), object: prepared });
       } catch (e) {
@@ -311,7 +330,7 @@ export class Registry {
     const ns = namespaceFor(r, namespace, input);
     const obj = decodeBody(r, input, options);
     const old = await this.get(r, ns, name);
-    return (await this.#updateFrom(r, old, obj, options, 'main')).object;
+    return (await this.#updateFrom(r, old, obj, options, 'main', 'main')).object;
   }
 
   /** PUT …/status: only the status changes; the rest of `body` is ignored. */
@@ -329,7 +348,7 @@ export class Registry {
     const ns = namespaceFor(r, namespace, input);
     const obj = decodeBody(r, input, options);
     const old = await this.get(r, ns, name);
-    return (await this.#updateFrom(r, old, obj, options, 'status')).object;
+    return (await this.#updateFrom(r, old, obj, options, 'status', 'status')).object;
   }
 
   /**
@@ -347,7 +366,7 @@ export class Registry {
     if (!old || old.metadata.uid !== uid) return undefined;
     const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, status };
     const obj = decodeBody(PODS, typedBody(PODS, body), {});
-    return (await this.#updateFrom(PODS, old, obj, {}, 'status')).object;
+    return (await this.#updateFrom(PODS, old, obj, { fieldManager: 'kubelet' }, 'status', 'status')).object;
   }
 
   #requireSubresource(r: ResourceInfo, sub: string): void {
@@ -365,11 +384,19 @@ export class Registry {
     incoming: KubeObject,
     options: WriteOptions,
     target: 'main' | 'status',
+    /** The endpoint written, for field ownership; `applied`: incoming's managedFields come from an apply. */
+    endpoint: Target | 'applied',
   ): Promise<{ object: KubeObject }> {
     const name = old.metadata.name!;
     const wantRV = incoming.metadata?.resourceVersion;
     if (wantRV && wantRV !== old.metadata.resourceVersion) throw conflict(r, name, OPTIMISTIC_LOCK_MESSAGE);
+    const requested = incoming.metadata?.managedFields;
     const obj = prepareForUpdate(r, old, incoming, target);
+    if (endpoint === 'applied') {
+      if (requested) metaOf(obj).managedFields = requested;
+    } else {
+      recordUpdate(r, old, obj, requested, options.fieldManager, endpoint, this.clock.now());
+    }
     if (target === 'main') {
       for (const admit of this.#updateAdmission.get(groupResource(r)) ?? []) {
         await admit(obj, old, !!options.dryRun);
@@ -479,7 +506,7 @@ export class Registry {
     if (resourceVersion) metaOf(next).resourceVersion = resourceVersion;
     else delete metaOf(next).resourceVersion;
     next.spec = { ...(isPlainObject(old.spec) ? old.spec : {}), replicas };
-    const { object } = await this.#updateFrom(r, old, next, options, 'main');
+    const { object } = await this.#updateFrom(r, old, next, options, 'main', 'scale');
     return scaleOf(object);
   }
 
@@ -526,19 +553,32 @@ export class Registry {
     if (options.subresource) this.#requireSubresource(r, options.subresource);
     for (let attempt = 0; ; attempt++) {
       const old = await this.find(r, namespace, name);
+      const target = options.subresource === 'status' ? 'status' : 'main';
+      const apply = (live: KubeObject | undefined) =>
+        applyConfiguration(
+          r,
+          live,
+          applyPatch(type, undefined, patch, r.kind) as JsonObject,
+          options.fieldManager ?? '',
+          !!options.force,
+          target,
+          this.clock.now(),
+        );
       if (!old) {
         if (type !== 'apply' || options.subresource) throw notFound(r, name);
-        const applied = applyPatch(type, undefined, patch, r.kind);
-        const body = typedBody(r, applied);
+        const body = typedBody(r, apply(undefined));
         checkName(body, name);
         try {
-          return { object: await this.create(r, namespace, body, options), created: true };
+          return { object: await this.#create(r, namespace, body, options, true), created: true };
         } catch (e) {
           if (e instanceof ApiError && e.reason === 'AlreadyExists' && attempt < 5) continue;
           throw e;
         }
       }
-      const patched = typedBody(r, applyPatch(type, clone(old), patch, r.kind));
+      const patched = typedBody(
+        r,
+        type === 'apply' ? apply(old) : applyPatch(type, clone(old), patch, r.kind),
+      );
       checkName(patched, name);
       // The patch is applied to a given version; a concurrent write makes it retry on the new one.
       metaOf(patched).resourceVersion = old.metadata.resourceVersion;
@@ -549,7 +589,8 @@ export class Registry {
           old,
           obj,
           options,
-          options.subresource === 'status' ? 'status' : 'main',
+          target,
+          type === 'apply' ? 'applied' : target,
         );
         return { object, created: false };
       } catch (e) {

@@ -5,6 +5,11 @@ import { ApiError } from '../apiserver/errors.js';
 import type { Registry } from '../apiserver/registry.js';
 import type { ControllerClient } from '../controllers/client.js';
 
+// The field manager of the controllers' writes: upstream's controllers write as kube-controller-manager (the
+// prefix of their User-Agent).
+const CONTROLLER_MANAGER = 'kube-controller-manager';
+const CONTROLLER_WRITE = { fieldValidation: 'Strict', fieldManager: CONTROLLER_MANAGER } as const;
+
 export function registryControllerClient(registry: Registry): ControllerClient {
   return {
     list: (r, ns) => registry.list(r, ns),
@@ -29,10 +34,10 @@ export function registryControllerClient(registry: Registry): ControllerClient {
         stop?.();
       };
     },
-    create: (r, ns, obj) => registry.create(r, ns, obj, { fieldValidation: 'Strict' }),
-    update: (r, ns, obj) =>
-      registry.update(r, ns, obj.metadata.name ?? '', obj, { fieldValidation: 'Strict' }),
-    updateStatus: (r, ns, obj) => registry.updateStatus(r, ns, obj.metadata.name ?? '', obj),
+    create: (r, ns, obj) => registry.create(r, ns, obj, CONTROLLER_WRITE),
+    update: (r, ns, obj) => registry.update(r, ns, obj.metadata.name ?? '', obj, CONTROLLER_WRITE),
+    updateStatus: (r, ns, obj) =>
+      registry.updateStatus(r, ns, obj.metadata.name ?? '', obj, { fieldManager: CONTROLLER_MANAGER }),
     async delete(r, ns, name) {
       try {
         await registry.delete(r, ns, name, { propagationPolicy: 'Background' });

@@ -13,6 +13,9 @@ import type { EventRecorder } from '../kubelet/types.js';
 import type { RuntimeService } from '../runtime/types.js';
 import type { Clock } from '../util/clock.js';
 
+// The kubelet's writes of its Node, under the manager name upstream's kubelet gets from its User-Agent.
+const KUBELET_WRITE = { fieldValidation: 'Strict', fieldManager: 'kubelet' } as const;
+
 /** The kubelet's default maxPods. */
 export const DEFAULT_MAX_PODS = 110;
 /** The kubelet's default port, reported in status.daemonEndpoints. */
@@ -26,20 +29,11 @@ export function registryNodeApi(registry: Registry): NodeApi {
       const o = await registry.find('nodes', undefined, name);
       return o ? asNode(o) : undefined;
     },
-    createNode: async (node) =>
-      asNode(await registry.create('nodes', undefined, node, { fieldValidation: 'Strict' })),
+    createNode: async (node) => asNode(await registry.create('nodes', undefined, node, KUBELET_WRITE)),
     updateNode: async (node) =>
-      asNode(
-        await registry.update('nodes', undefined, node.metadata?.name ?? '', node, {
-          fieldValidation: 'Strict',
-        }),
-      ),
+      asNode(await registry.update('nodes', undefined, node.metadata?.name ?? '', node, KUBELET_WRITE)),
     updateNodeStatus: async (node) =>
-      asNode(
-        await registry.updateStatus('nodes', undefined, node.metadata?.name ?? '', node, {
-          fieldValidation: 'Strict',
-        }),
-      ),
+      asNode(await registry.updateStatus('nodes', undefined, node.metadata?.name ?? '', node, KUBELET_WRITE)),
     getLease: async (ns, name) => {
       const o = await registry.find('leases.coordination.k8s.io', ns, name);
       return o ? asLease(o) : undefined;

@@ -58,7 +58,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
           pod.metadata?.name ?? '',
           'strategic',
           { metadata: { uid: pod.metadata?.uid }, status: { conditions: [condition] } },
-          { subresource: 'status' },
+          { subresource: 'status', fieldManager: 'kube-scheduler' },
         );
       } catch (e) {
         // Deleted (or replaced) meanwhile: nothing left to report on.

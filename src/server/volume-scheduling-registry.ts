@@ -28,6 +28,7 @@ export function registryVolumeScheduling(
         claim.metadata?.name ?? '',
         'merge',
         { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: node } } },
+        { fieldManager: 'kube-scheduler' },
       );
     },
     async markUnschedulable(pod: Pod, condition) {
@@ -38,7 +39,7 @@ export function registryVolumeScheduling(
         pod.metadata?.name ?? '',
         'merge',
         { status: { conditions: [...conditions, condition] } },
-        { subresource: 'status' },
+        { subresource: 'status', fieldManager: 'kube-scheduler' },
       );
     },
   };

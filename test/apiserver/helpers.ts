@@ -149,11 +149,12 @@ export function call(
     raw?: string;
     /** Send `path` exactly as given (`//api` stays a path, not a host), and no default Content-Type. */
     rawPath?: boolean;
+    headers?: Record<string, string>;
   } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const url = new URL(t.server.url);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.token !== null) headers.Authorization = `Bearer ${options.token ?? t.server.token}`;
     if (options.accept) headers.Accept = options.accept;
     let payload: string | undefined;

@@ -1,25 +1,17 @@
-// Server-side apply (`PATCH` with `application/apply-patch+yaml`), at the level podrun supports: the body is
-// the desired state; when the object exists, the body is merged into the live object with the strategic
-// merge patch schema (lists by merge key, maps key by key), so fields the body does not mention are kept.
-//
-// Approximations, relative to upstream's field ownership (structured-merge-diff):
-// - managedFields are not tracked, so there are no apply conflicts (no 409, `force` has no effect), and a
-//   field or list item that an earlier apply set but this one omits is kept rather than removed.
-// - an explicit `null` removes the field (upstream: the applier gives the field up, which removes it when no
-//   other manager owns it, the usual case).
+// Server-side apply (`PATCH` with `application/apply-patch+yaml`): the body is the applier's configuration,
+// its whole desired state. This module only reads that body; the merge into the live object, field
+// ownership (managedFields), conflicts and the removal of fields the applier gave up are in
+// ../managedfields (structured-merge-diff's algorithms), driven by the API server's registry.
+// - an explicit `null` removes the field (upstream keeps the null in the merged object, which decoding
+//   into the typed object then drops: the same result).
 // - `$patch` and other strategic-merge directives have no meaning in an apply body and are dropped.
-// The caller (the API server's registry) still owns defaulting, validation, status and resourceVersion rules.
-import { cloneJson } from '../../store/json-clone.js';
 import { PatchError } from './errors.js';
 import { isObject, type JsonObject, type JsonValue, setKey } from './json-value.js';
-import { patchSchemaFor } from './patch-schema.js';
-import { mergeWithSchema } from './strategic-merge-patch.js';
 
-export function serverSideApply<T extends object>(live: T | undefined, applied: object, kind: string): T {
+/** The apply configuration of a request body: a JSON object without strategic-merge directives. */
+export function applyConfigurationOf(applied: unknown): JsonObject {
   if (!isObject(applied)) throw new PatchError('malformed', 'an apply body must be a JSON object');
-  const desired = withoutDirectives(applied) as JsonObject;
-  const base = live === undefined ? {} : (cloneJson(live) as unknown as JsonObject);
-  return mergeWithSchema(base, desired, patchSchemaFor(kind)) as unknown as T;
+  return withoutDirectives(applied) as JsonObject;
 }
 
 function withoutDirectives(value: JsonValue): JsonValue {

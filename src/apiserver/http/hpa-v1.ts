@@ -53,7 +53,7 @@ export async function handleHpaV1(
     if (method === 'POST') {
       if (namespace === undefined) throw methodNotSupported(r, 'create');
       const body = hpaV1ToV2(await readObjectBody(req));
-      return out(201, await registry.create(STORED, namespace, body, writeOptions(query, warnings)));
+      return out(201, await registry.create(STORED, namespace, body, writeOptions(req, query, warnings)));
     }
     throw methodNotSupported(r, method.toLowerCase());
   }
@@ -63,7 +63,7 @@ export async function handleHpaV1(
       return out(200, await registry.get(STORED, namespace, name));
     case 'PUT': {
       const body = hpaV1ToV2(await readObjectBody(req));
-      const opts = writeOptions(query, warnings);
+      const opts = writeOptions(req, query, warnings);
       return out(
         200,
         status
@@ -77,7 +77,7 @@ export async function handleHpaV1(
       const current = await registry.get(STORED, namespace, name);
       const patched = applyPatch(type, hpaV2ToV1(current), patch, 'HorizontalPodAutoscaler');
       const body = hpaV1ToV2(patched);
-      const opts = writeOptions(query, warnings);
+      const opts = writeOptions(req, query, warnings);
       return out(
         200,
         status

@@ -6,6 +6,7 @@ import type { KubeObject } from '../../api/types.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import { badRequest, methodNotSupported, successStatus } from '../errors.js';
 import { evictPod } from '../eviction.js';
+import { prefixFromUserAgent } from '../managed-fields.js';
 import { isPlainObject } from '../object-util.js';
 import type { DeleteOptions, FieldValidation, PatchOptions, Registry, WriteOptions } from '../registry.js';
 import type { PropagationPolicy } from '../strategy.js';
@@ -45,14 +46,32 @@ function dryRun(query: URLSearchParams): boolean {
   return values.length > 0;
 }
 
-export function writeOptions(query: URLSearchParams, warnings: string[]): WriteOptions {
-  const fieldManager = query.get('fieldManager') ?? undefined;
+/** The write's options; the field manager is the fieldManager parameter or the User-Agent's prefix. */
+export function writeOptions(req: IncomingMessage, query: URLSearchParams, warnings: string[]): WriteOptions {
+  const fieldManager = query.get('fieldManager') || prefixFromUserAgent(req.headers['user-agent']);
   return {
     fieldValidation: fieldValidation(query),
     dryRun: dryRun(query),
     warnings,
     ...(fieldManager ? { fieldManager } : {}),
   };
+}
+
+/** A PATCH's options: `force` only for apply, and an apply names its field manager. */
+function patchOptions(
+  req: IncomingMessage,
+  query: URLSearchParams,
+  warnings: string[],
+  type: string,
+): PatchOptions {
+  const force = queryBool(query, 'force');
+  if (force !== undefined && type !== 'apply') {
+    throw badRequest('force: Forbidden: may not be specified for non-apply patch');
+  }
+  if (type === 'apply' && !query.get('fieldManager')) {
+    throw badRequest('fieldManager: Required value: is required for apply patch');
+  }
+  return { ...writeOptions(req, query, warnings), ...(force ? { force } : {}) };
 }
 
 export async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
@@ -217,14 +236,14 @@ export async function handleResource(
             namespace,
             name!,
             await readObjectBody(req),
-            writeOptions(query, warnings),
+            writeOptions(req, query, warnings),
           ),
         );
       case 'PATCH': {
         const { type, patch } = await readPatchBody(req);
         return sendScale(
           200,
-          await registry.patchScale(r, namespace, name!, type, patch, writeOptions(query, warnings)),
+          await registry.patchScale(r, namespace, name!, type, patch, writeOptions(req, query, warnings)),
         );
       }
       default:
@@ -237,12 +256,18 @@ export async function handleResource(
         return sendObject(ctx, res, r, 200, await registry.get(r, namespace, name!), rep, query, warnings);
       case 'PUT': {
         const body = await readObjectBody(req);
-        const obj = await registry.updateStatus(r, namespace, name!, body, writeOptions(query, warnings));
+        const obj = await registry.updateStatus(
+          r,
+          namespace,
+          name!,
+          body,
+          writeOptions(req, query, warnings),
+        );
         return sendObject(ctx, res, r, 200, obj, rep, query, warnings);
       }
       case 'PATCH': {
         const { type, patch } = await readPatchBody(req);
-        const opts: PatchOptions = { ...writeOptions(query, warnings), subresource: 'status' };
+        const opts: PatchOptions = { ...patchOptions(req, query, warnings, type), subresource: 'status' };
         const { object } = await registry.patch(r, namespace, name!, type, patch, opts);
         return sendObject(ctx, res, r, 200, object, rep, query, warnings);
       }
@@ -284,7 +309,7 @@ export async function handleResource(
         requireVerb(r, 'create');
         if (r.namespaced && namespace === undefined) throw methodNotSupported(r, 'create');
         const body = await readObjectBody(req);
-        const obj = await registry.create(r, namespace, body, writeOptions(query, warnings));
+        const obj = await registry.create(r, namespace, body, writeOptions(req, query, warnings));
         return sendObject(ctx, res, r, 201, obj, rep, query, warnings);
       }
       case 'DELETE': {
@@ -333,20 +358,13 @@ export async function handleResource(
     case 'PUT': {
       requireVerb(r, 'update');
       const body = await readObjectBody(req);
-      const obj = await registry.update(r, namespace, name, body, writeOptions(query, warnings));
+      const obj = await registry.update(r, namespace, name, body, writeOptions(req, query, warnings));
       return sendObject(ctx, res, r, 200, obj, rep, query, warnings);
     }
     case 'PATCH': {
       requireVerb(r, 'patch');
       const { type, patch } = await readPatchBody(req);
-      const force = queryBool(query, 'force');
-      if (force !== undefined && type !== 'apply') {
-        throw badRequest('force: Forbidden: may not be specified for non-apply patch');
-      }
-      if (type === 'apply' && !query.get('fieldManager')) {
-        throw badRequest('fieldManager: Required value: is required for apply patch');
-      }
-      const opts: PatchOptions = { ...writeOptions(query, warnings), ...(force ? { force } : {}) };
+      const opts = patchOptions(req, query, warnings, type);
       const { object, created } = await registry.patch(r, namespace, name, type, patch, opts);
       return sendObject(ctx, res, r, created ? 201 : 200, object, rep, query, warnings);
     }

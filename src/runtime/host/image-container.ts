@@ -150,7 +150,13 @@ export function imageMountEntries(rec: ContainerRecord, podFilesDir: string): Sp
     entries.push(['mount', 'bind', join(podFilesDir, file), path, ro && path !== '/etc/hosts' ? 'ro' : 'rw']);
   }
   for (const m of sortMounts(config.mounts))
-    entries.push(['mount', 'bind', mountSource(m), posix.normalize(m.containerPath), m.readOnly ? 'ro' : 'rw']);
+    entries.push([
+      'mount',
+      'bind',
+      mountSource(m),
+      posix.normalize(m.containerPath),
+      m.readOnly ? 'ro' : 'rw',
+    ]);
   if (ro) entries.push(['rootro', '1']);
   return entries;
 }

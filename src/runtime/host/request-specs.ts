@@ -113,7 +113,13 @@ export function startEntries(
     if (existsSync('/etc/hostname')) entries.push(['remountro', '/etc/hostname']);
   }
   for (const m of sortMounts(config.mounts))
-    entries.push(['mount', 'bind', mountSource(m), posix.normalize(m.containerPath), m.readOnly ? 'ro' : 'rw']);
+    entries.push([
+      'mount',
+      'bind',
+      mountSource(m),
+      posix.normalize(m.containerPath),
+      m.readOnly ? 'ro' : 'rw',
+    ]);
   if (ro) entries.push(['rootro', '1']);
   entries.push(...processEntries(rec, sandbox.config.hostname, exe, argv));
   for (const f of rec.cgroups.oomFiles) entries.push(['oomfile', f]);
