@@ -78,7 +78,8 @@ export function cmpQuantity(a: Quantity, b: Quantity): number {
   return d < 0n ? -1 : d > 0n ? 1 : 0;
 }
 
-function ceilDiv(a: bigint, b: bigint): bigint {
+/** a / b rounded up (away from zero when the signs agree), as Go's Quantity rounding. */
+export function ceilDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && a > 0n === b > 0n ? q + 1n : q;
 }

@@ -3,6 +3,11 @@
 // pkg/apis/core/pods.ConvertDownwardAPIFieldLabel and pkg/api/v1/resource (ExtractContainerResourceValue).
 
 import { cpus, totalmem } from 'node:os';
+import {
+  ceilDiv,
+  type Quantity as ExactQuantity,
+  parseQuantity as parseExactQuantity,
+} from '../api/resource-quantity.js';
 import type { Container, Pod } from '../api/types.js';
 import { goQuote } from '../util/go-format.js';
 
@@ -186,63 +191,17 @@ export function isQualifiedName(value: string): string[] {
 // ---------------------------------------------------------------------------------------------------------
 // Resource quantities
 
-/** An exact quantity as a fraction, so that `0.1` CPU is 100 millicores and not 100.00000000000001. */
-export interface Quantity {
-  num: bigint;
-  den: bigint;
-}
-
-const BINARY_SUFFIX: Record<string, bigint> = {
-  Ki: 1024n,
-  Mi: 1024n ** 2n,
-  Gi: 1024n ** 3n,
-  Ti: 1024n ** 4n,
-  Pi: 1024n ** 5n,
-  Ei: 1024n ** 6n,
-};
-const DECIMAL_EXPONENT: Record<string, number> = {
-  n: -9,
-  u: -6,
-  m: -3,
-  '': 0,
-  k: 3,
-  M: 6,
-  G: 9,
-  T: 12,
-  P: 15,
-  E: 18,
-};
+/** An exact quantity as a fraction (src/api/resource-quantity.ts), so that `0.1` CPU is 100 millicores. */
+export type Quantity = Pick<ExactQuantity, 'num' | 'den'>;
 
 /** Parses a Kubernetes quantity (`500m`, `1.5`, `128Mi`, `1G`, `1e3`); throws on anything else. */
 export function parseQuantity(text: string | number): Quantity {
-  const s = String(text).trim();
-  const m = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|[numkMGTPE])?$/.exec(s);
-  if (!m)
+  const q = parseExactQuantity(text);
+  if (q === undefined)
     throw new Error(
       `quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
     );
-  const sign = m[1] === '-' ? -1n : 1n;
-  const digits = m[2] as string;
-  const suffix = m[3] ?? '';
-  const [intPart = '', fracPart = ''] = digits.split('.');
-  let num = BigInt((intPart || '0') + fracPart) * sign;
-  let den = 10n ** BigInt(fracPart.length);
-  const binary = BINARY_SUFFIX[suffix];
-  if (binary !== undefined) {
-    num *= binary;
-  } else {
-    const exp =
-      suffix.startsWith('e') || suffix.startsWith('E') ? Number(suffix.slice(1)) : DECIMAL_EXPONENT[suffix];
-    if (exp === undefined) throw new Error(`unknown quantity suffix ${suffix}`);
-    if (exp >= 0) num *= 10n ** BigInt(exp);
-    else den *= 10n ** BigInt(-exp);
-  }
-  return { num, den };
-}
-
-function ceilDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a > 0n === b > 0n ? q + 1n : q;
+  return q;
 }
 
 /** Quantity.MilliValue: the value in thousandths, rounded up. */

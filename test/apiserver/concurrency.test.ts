@@ -3,6 +3,7 @@
 // consistent: what a watch saw, replayed, is what a list shows, with each write's resourceVersion seen once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { rng } from '../support/fuzz.js';
 import { call, startTestServer, type TestServer, watch } from './helpers.js';
 
 let t: TestServer;
@@ -14,17 +15,6 @@ after(async () => {
 });
 
 const NS = '/api/v1/namespaces/default/configmaps';
-
-/** A small deterministic PRNG, so that a failure replays with the same operations. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function configMap(name: string, data: Record<string, string>, resourceVersion?: string) {
   return {
@@ -108,7 +98,7 @@ describe('concurrent writers', () => {
     const opsEach = 25;
     await Promise.all(
       Array.from({ length: clients }, async (_, c) => {
-        const rand = prng(1000 + c);
+        const rand = rng(1000 + c).next;
         for (let i = 0; i < opsEach; i++) {
           const name = names[Math.floor(rand() * names.length)]!;
           const op = Math.floor(rand() * 4);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { Pod } from '../../src/api/types.js';
+import { rng } from '../support/fuzz.js';
 import { Kubectl } from './support/kubectl.js';
 import {
   leftovers,
@@ -40,17 +41,6 @@ after(async () => {
   } else await endRestartTest(stateDir, { serve, kubectl, clean });
   rmSync(runs, { recursive: true, force: true });
 });
-
-/** A deterministic PRNG: the kill moments replay with the same seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(s ^ (s >>> 15), 1 | s);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const IDLE = 'trap "exit 0" TERM; while :; do sleep 0.3; done';
 
@@ -124,7 +114,7 @@ describe('podrun killed repeatedly under load', { skip: E2E_SKIP }, () => {
   }, async () => {
     serve = await startServe({ stateDir, backoffInitial: '1s', backoffMax: '4s' });
     kubectl = new Kubectl(serve.kubeconfig);
-    const rand = prng(42);
+    const rand = rng(42).next;
     const acknowledged: string[] = [];
     const highest = new Map<string, number>();
     let next = 0;
