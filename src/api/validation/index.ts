@@ -3,8 +3,8 @@
 // does before validating; fields that defaulting fills in are not required when absent.
 
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
+import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type {
   ConfigMap,
@@ -34,6 +34,7 @@ import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
 import { validatePodSpec } from './pod.js';
+import { validatePolicyKind } from './policy-kinds.js';
 import {
   isValidPathSegmentName,
   validateClusterRole,
@@ -42,7 +43,6 @@ import {
   validateRoleBinding,
 } from './rbac.js';
 import { validateReplicationController } from './replicationcontroller.js';
-import { validatePolicyKind } from './policy-kinds.js';
 import { validateService, validateServiceUpdate } from './service.js';
 import { validateStatefulSet } from './statefulset.js';
 import { validatePersistentVolume, validatePersistentVolumeClaim, validateStorageClass } from './storage.js';

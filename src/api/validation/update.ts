@@ -23,8 +23,8 @@ import { validateEndpointSliceUpdate } from './discovery.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid, required } from './field-error.js';
 import { inclusiveRangeError } from './names.js';
 import { child, index } from './path.js';
-import { validateBindingUpdate } from './rbac.js';
 import { validatePolicyKindUpdate } from './policy-kinds.js';
+import { validateBindingUpdate } from './rbac.js';
 import { validateStatefulSetUpdate } from './statefulset.js';
 import {
   validatePersistentVolumeClaimUpdate,
