@@ -1,4 +1,4 @@
-// `podrun completion bash`: the script bash accepts, and what it completes, run in a real bash.
+// `podrun completion bash|zsh|fish`: the scripts each shell accepts, and what they complete, run in the real shells.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { runPodrun } from '../e2e/support/serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'podrun-completion-'));
 const script = join(dir, 'podrun.bash');
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What bash completes for the words typed so far (the last one being completed). */
 function complete(...words: string[]): string[] {
@@ -31,7 +32,6 @@ describe('podrun completion bash', () => {
     assert.equal(out.code, 0, out.stderr);
     writeFileSync(script, out.stdout);
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('bash -n accepts the script', () => {
     const r = spawnSync('bash', ['-n', script], { encoding: 'utf8' });
@@ -64,5 +64,65 @@ describe('podrun completion bash', () => {
       out.stderr,
       /value 'tcsh' is invalid for argument 'shell'\. Allowed choices are bash, zsh, fish\./,
     );
+  });
+});
+
+/** Runs `program -c code`; the shell must be installed (.ci/run installs zsh and fish). */
+function shell(program: string, code: string): string {
+  const r = spawnSync(program, ['-c', code], { encoding: 'utf8' });
+  assert.equal(r.error, undefined, `${program} is not installed (apt-get install zsh fish)`);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+describe('podrun completion zsh and fish, run in a real zsh and fish', () => {
+  const zshScript = join(dir, '_podrun');
+  const fishScript = join(dir, 'podrun.fish');
+  before(async () => {
+    for (const [which, file] of [
+      ['zsh', zshScript],
+      ['fish', fishScript],
+    ] as const) {
+      const out = await runPodrun(['completion', which]);
+      assert.equal(out.code, 0, out.stderr);
+      writeFileSync(file, out.stdout);
+    }
+  });
+
+  /**
+   * What the zsh function offers for the words typed so far: compadd only works inside zsh's completion
+   * system, so it is replaced by one that prints its words, and `words`/`CURRENT` are set as zle sets them.
+   */
+  function zsh(...words: string[]): string[] {
+    const quoted = words.map((w) => `'${w}'`).join(' ');
+    const code = `source ${zshScript}; compadd() { [[ "$1" == "--" ]] && shift; print -l -- "$@"; }; words=(${quoted}); CURRENT=${words.length}; _podrun`;
+    return shell('zsh', code).split('\n').filter(Boolean);
+  }
+
+  /** What fish itself completes for a command line (`complete -C`), the last word being completed. */
+  function fish(line: string): string[] {
+    return shell('fish', `source ${fishScript}; complete -C${JSON.stringify(line)}`)
+      .split('\n')
+      .filter(Boolean);
+  }
+
+  test('both scripts parse (zsh -n, fish --no-execute)', () => {
+    assert.equal(spawnSync('zsh', ['-n', zshScript]).status, 0);
+    assert.equal(spawnSync('fish', ['--no-execute', fishScript]).status, 0);
+  });
+
+  test('zsh offers commands, subcommands and options by the command path', () => {
+    assert.ok(zsh('podrun', '').includes('get'));
+    assert.deepEqual(zsh('podrun', 'completion', ''), ['bash', 'fish', 'zsh', '--help']);
+    assert.ok(zsh('podrun', 'image', '').includes('pull'));
+    assert.ok(zsh('podrun', 'image', 'list', '').includes('--quiet'));
+    assert.ok(zsh('podrun', 'lint', '').includes('--format'));
+  });
+
+  test('fish completes commands, subcommands and options by the command path', () => {
+    assert.deepEqual(fish('podrun comp'), ['completion']);
+    assert.deepEqual(fish('podrun completion '), ['bash', 'fish', 'zsh', '--help']);
+    assert.deepEqual(fish('podrun image l').sort(), ['list', 'load', 'ls']);
+    assert.ok(fish('podrun restart --').includes('--grace-period'));
   });
 });
