@@ -43,6 +43,7 @@ export interface GetOptions {
   watch?: boolean;
   watchOnly?: boolean;
   outputWatchEvents?: boolean;
+  showManagedFields?: boolean;
 }
 
 interface Found {
@@ -111,7 +112,7 @@ function kindName(r: ResourceInfo): string {
 function printObjects(found: Found[], opts: GetOptions, single: boolean): string {
   if (opts.output === 'name') return found.map((f) => formatName(f.resource, f.object)).join('');
   const value = listOrObject(
-    found.map((f) => typed(f.resource, f.object)),
+    found.map((f) => typed(f.resource, f.object, opts.showManagedFields)),
     single,
   );
   return opts.output === 'json' ? formatJson(value) : formatYaml(value);
@@ -143,7 +144,7 @@ async function watch(
     if (objects.length === 0) return;
     if (!human) {
       for (const o of objects) {
-        const t = typed(resource, o);
+        const t = typed(resource, o, opts.showManagedFields);
         process.stdout.write(
           opts.output === 'name'
             ? formatName(resource, t)
@@ -249,6 +250,10 @@ export function getCommand() {
     .option('-w, --watch', 'after the list, print a row for every change')
     .option('--watch-only', 'print only the changes, not the list first')
     .option('--output-watch-events', 'with --watch, an EVENT column (ADDED, MODIFIED, DELETED)')
+    .option(
+      '--show-managed-fields',
+      'keep metadata.managedFields in -o json|yaml (hidden by default, as kubectl)',
+    )
     .addOption(stateDirOption())
     .addHelpText(
       'after',

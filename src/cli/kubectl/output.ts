@@ -20,8 +20,17 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** The object with its apiVersion and kind, which list items come without. */
-export function typed(r: ResourceInfo, object: KubeObject): KubeObject {
-  return { ...object, apiVersion: apiVersionOf(r), kind: r.kind };
+/**
+ * The object as kubectl prints it: with its apiVersion and kind, and without metadata.managedFields unless
+ * asked (kubectl's --show-managed-fields, off by default).
+ */
+export function typed(r: ResourceInfo, object: KubeObject, showManagedFields = false): KubeObject {
+  const out = { ...object, apiVersion: apiVersionOf(r), kind: r.kind };
+  if (!showManagedFields && out.metadata?.managedFields !== undefined) {
+    const { managedFields: _hidden, ...metadata } = out.metadata;
+    out.metadata = metadata;
+  }
+  return out;
 }
 
 /** One object as itself, several (or a list request) as a `List`. */
