@@ -934,6 +934,18 @@ sub attach_close {
       select(undef, $w, undef, 0.1);
       attach_flush($a, $c);
     }
+    # The end as a FIN, then what the client still sends (its stdin's close, crossing ours) is read until its
+    # own end: a unix socket closed with bytes unread resets the connection, and the client, failing its next
+    # read or write, would lose the output still in its buffer (`kubectl run -i` missing the last lines).
+    shutdown($c->{fh}, 1);
+    for (1 .. 20) {
+      my $r = '';
+      vec($r, fileno($c->{fh}), 1) = 1;
+      last unless select($r, undef, undef, 0.05);
+      my $n = sysread($c->{fh}, my $rest, 65536);
+      next if !defined $n && ($! == EAGAIN || $! == EINTR);
+      last unless $n;
+    }
     close $c->{fh};
   }
   close $a->{listen};
