@@ -83,7 +83,8 @@ export class LiveBoard {
     const pods = this.#source.pods();
     this.#fetchTails(pods);
     return renderBoard(boardModel(pods, this.#source.pulls(), this.#tails, now), {
-      columns: this.#stream.columns ?? 80,
+      // A terminal that reports no size (0 columns: `script` without one, some CI ptys) gets 80, as most tools do.
+      columns: this.#stream.columns || 80,
       ...(this.#stream.rows ? { rows: this.#stream.rows } : {}),
       color: this.#color,
       title: title ?? this.#title(now),
