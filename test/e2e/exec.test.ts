@@ -30,10 +30,10 @@ after(() => rmSync(work, { recursive: true, force: true }));
 async function kubectlWith(
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number; holdStdin?: boolean } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(command, args, {
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [options.input === undefined && !options.holdStdin ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     env: { ...process.env, KUBECONFIG: cluster.serve.kubeconfig, NO_COLOR: '1', ...options.env },
   });
   let stdout = '';
@@ -45,7 +45,7 @@ async function kubectlWith(
     stderr += b.toString('utf8');
   });
   child.stdin?.on('error', () => {});
-  child.stdin?.end(options.input);
+  if (!options.holdStdin) child.stdin?.end(options.input);
   const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
   const [code] = (await once(child, 'close')) as [number | null];
   clearTimeout(timer);
@@ -53,7 +53,10 @@ async function kubectlWith(
 }
 
 /** A command under a pseudo-terminal (util-linux `script`), as a user at a terminal runs it. */
-const underTerminal = (shell: string) => kubectlWith('script', ['-q', '-e', '-c', shell, '/dev/null']);
+// script's stdin is held open: at its end, script writes the terminal's EOF character into the pty, which
+// kubectl (its terminal raw by then, or not yet) forwarded to the container now and then as a stray ^@.
+const underTerminal = (shell: string) =>
+  kubectlWith('script', ['-q', '-e', '-c', shell, '/dev/null'], { holdStdin: true });
 
 const running = (p: Pod) =>
   p.status?.phase === 'Running' && p.status.containerStatuses?.every((c) => c.ready) === true;
