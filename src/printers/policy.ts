@@ -13,14 +13,8 @@ import type {
 } from '../api/types.js';
 import { translateTimestampSince } from './duration.js';
 import { AGE_COLUMN, column, compareGoStrings, formatLabelSelector, NAME_COLUMN } from './meta.js';
+import { printer } from './row-printer.js';
 import type { PrintedTable, TableCell, TableColumnDefinition, TablePrinter } from './types.js';
-
-function printer<T>(columnDefinitions: TableColumnDefinition[], row: (obj: T, now: number) => TableCell[]) {
-  return (objects: KubeObject[], now: number): PrintedTable => ({
-    columnDefinitions,
-    rows: objects.map((object) => ({ cells: row(object as unknown as T, now), object })),
-  });
-}
 
 const age = (o: { metadata?: { creationTimestamp?: string } }, now: number) =>
   translateTimestampSince(o.metadata?.creationTimestamp, now);

@@ -9,6 +9,7 @@ import {
   layoutContainerCells,
   NAME_COLUMN,
 } from './meta.js';
+import { printer } from './row-printer.js';
 import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
 
 export const statefulSetColumnDefinitions: TableColumnDefinition[] = [
@@ -51,13 +52,6 @@ export function printControllerRevisionRow(cr: ControllerRevision, now: number):
     cr.revision,
     translateTimestampSince(cr.metadata?.creationTimestamp, now),
   ];
-}
-
-function printer<T>(columnDefinitions: TableColumnDefinition[], row: (obj: T, now: number) => TableCell[]) {
-  return (objects: KubeObject[], now: number): PrintedTable => ({
-    columnDefinitions,
-    rows: objects.map((object) => ({ cells: row(object as unknown as T, now), object })),
-  });
 }
 
 export const printStatefulSets = printer<StatefulSet>(statefulSetColumnDefinitions, printStatefulSetRow);

@@ -3,6 +3,7 @@
 import type { KubeObject, PersistentVolume, PersistentVolumeClaim, StorageClass } from '../api/types.js';
 import { translateTimestampSince } from './duration.js';
 import { AGE_COLUMN, column, NAME_COLUMN } from './meta.js';
+import { printer } from './row-printer.js';
 import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
 
 const ACCESS_MODE_SHORT: ReadonlyArray<[string, string]> = [
@@ -147,13 +148,6 @@ export function printStorageClassRow(sc: StorageClass, now: number): TableCell[]
     String(sc.allowVolumeExpansion ?? false),
     translateTimestampSince(sc.metadata?.creationTimestamp, now),
   ];
-}
-
-function printer<T>(columnDefinitions: TableColumnDefinition[], row: (obj: T, now: number) => TableCell[]) {
-  return (objects: KubeObject[], now: number): PrintedTable => ({
-    columnDefinitions,
-    rows: objects.map((object) => ({ cells: row(object as unknown as T, now), object })),
-  });
 }
 
 export const printPersistentVolumeClaims = printer<PersistentVolumeClaim>(

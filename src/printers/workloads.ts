@@ -11,6 +11,7 @@ import {
   layoutContainerCells,
   NAME_COLUMN,
 } from './meta.js';
+import { printer } from './row-printer.js';
 import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
 
 export const deploymentColumnDefinitions: TableColumnDefinition[] = [
@@ -163,13 +164,6 @@ export function printJobRow(job: Job, now: number): TableCell[] {
     images,
     formatLabelSelector(job.spec?.selector),
   ];
-}
-
-function printer<T>(columnDefinitions: TableColumnDefinition[], row: (obj: T, now: number) => TableCell[]) {
-  return (objects: KubeObject[], now: number): PrintedTable => ({
-    columnDefinitions,
-    rows: objects.map((object) => ({ cells: row(object as unknown as T, now), object })),
-  });
 }
 
 export const printDeployments = printer<Deployment>(deploymentColumnDefinitions, printDeploymentRow);
