@@ -1,5 +1,5 @@
 // printDaemonSet, printCronJob and printReplicationController (pkg/printers/internalversion/printers.go, v1.32).
-import type { CronJob, DaemonSet, KubeObject, ReplicationController } from '../api/types.js';
+import type { CronJob, DaemonSet, ReplicationController } from '../api/types.js';
 import { translateTimestampSince } from './duration.js';
 import {
   AGE_COLUMN,
@@ -12,7 +12,7 @@ import {
   NAME_COLUMN,
 } from './meta.js';
 import { printer } from './row-printer.js';
-import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
+import type { TableCell, TableColumnDefinition } from './types.js';
 
 export const daemonSetColumnDefinitions: TableColumnDefinition[] = [
   NAME_COLUMN,

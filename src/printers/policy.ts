@@ -5,7 +5,6 @@ import { canonicalQuantity } from '../api/resource-quantity.js';
 import type {
   Ingress,
   IngressClass,
-  KubeObject,
   NetworkPolicy,
   PodDisruptionBudget,
   PriorityClass,
@@ -14,7 +13,7 @@ import type {
 import { translateTimestampSince } from './duration.js';
 import { AGE_COLUMN, column, compareGoStrings, formatLabelSelector, NAME_COLUMN } from './meta.js';
 import { printer } from './row-printer.js';
-import type { PrintedTable, TableCell, TableColumnDefinition, TablePrinter } from './types.js';
+import type { TablePrinter } from './types.js';
 
 const age = (o: { metadata?: { creationTimestamp?: string } }, now: number) =>
   translateTimestampSince(o.metadata?.creationTimestamp, now);

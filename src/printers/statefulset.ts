@@ -1,5 +1,5 @@
 // printStatefulSet and printControllerRevision (pkg/printers/internalversion/printers.go, v1.30).
-import type { ControllerRevision, KubeObject, StatefulSet } from '../api/types.js';
+import type { ControllerRevision, StatefulSet } from '../api/types.js';
 import { translateTimestampSince } from './duration.js';
 import {
   AGE_COLUMN,
@@ -10,7 +10,7 @@ import {
   NAME_COLUMN,
 } from './meta.js';
 import { printer } from './row-printer.js';
-import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
+import type { TableCell, TableColumnDefinition } from './types.js';
 
 export const statefulSetColumnDefinitions: TableColumnDefinition[] = [
   NAME_COLUMN,

@@ -4,7 +4,7 @@ import type { KubeObject, PersistentVolume, PersistentVolumeClaim, StorageClass 
 import { translateTimestampSince } from './duration.js';
 import { AGE_COLUMN, column, NAME_COLUMN } from './meta.js';
 import { printer } from './row-printer.js';
-import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
+import type { TableCell, TableColumnDefinition } from './types.js';
 
 const ACCESS_MODE_SHORT: ReadonlyArray<[string, string]> = [
   ['ReadWriteOnce', 'RWO'],

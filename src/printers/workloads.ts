@@ -1,5 +1,5 @@
 // printDeployment, printReplicaSet and printJob (pkg/printers/internalversion/printers.go, v1.32).
-import type { Deployment, Job, KubeObject, ReplicaSet } from '../api/types.js';
+import type { Deployment, Job, ReplicaSet } from '../api/types.js';
 import { humanDuration, parseTimestamp, translateTimestampSince } from './duration.js';
 import {
   AGE_COLUMN,
@@ -12,7 +12,7 @@ import {
   NAME_COLUMN,
 } from './meta.js';
 import { printer } from './row-printer.js';
-import type { PrintedTable, TableCell, TableColumnDefinition } from './types.js';
+import type { TableCell, TableColumnDefinition } from './types.js';
 
 export const deploymentColumnDefinitions: TableColumnDefinition[] = [
   NAME_COLUMN,
