@@ -3,14 +3,12 @@
 // has not reached (only the changes after it arrive), gets upstream's 504 for a list at such a
 // resourceVersion, and sends a label selector longer than Node's default header limit (issue 12 item 6).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from './helpers.js';
+import { hasPythonClient, runPythonScript } from './python.js';
 
 /** Debian's interpreter: the package installs the client for it, not for another python3 on PATH. */
-const PYTHON = '/usr/bin/python3';
-const hasClient = spawnSync(PYTHON, ['-c', 'import kubernetes'], { encoding: 'utf8' }).status === 0;
-if (!hasClient && process.env.CI === 'true')
+if (!hasPythonClient && process.env.CI === 'true')
   throw new Error("the Python client test needs Debian's python3-kubernetes; .ci/run installs it");
 
 const SCRIPT = `
@@ -99,7 +97,7 @@ print(json.dumps({
 `;
 
 describe('the official Python client against the API server', {
-  skip: !hasClient && 'python3-kubernetes is not installed',
+  skip: !hasPythonClient && 'python3-kubernetes is not installed',
 }, () => {
   let t: TestServer;
   before(async () => {
@@ -112,20 +110,8 @@ describe('the official Python client against the API server', {
   test('watch=True from a future resourceVersion, the 504 for a list there, a long selector', {
     timeout: 60_000,
   }, async () => {
-    const child = spawn(PYTHON, ['-c', SCRIPT, t.server.url, t.server.token, t.server.caFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 0, stderr);
-    const out = JSON.parse(stdout) as {
+    const printed = await runPythonScript(t, SCRIPT);
+    const out = printed as {
       rv: number;
       events: Array<[string, string, number]>;
       future_list: unknown;
@@ -146,20 +132,8 @@ describe('the official Python client against the API server', {
   test('DaemonSets, CronJobs and ReplicationControllers through the typed models, and the RC scale', {
     timeout: 60_000,
   }, async () => {
-    const child = spawn(PYTHON, ['-c', WORKLOADS_SCRIPT, t.server.url, t.server.token, t.server.caFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 0, stderr);
-    assert.deepEqual(JSON.parse(stdout), {
+    const printed = await runPythonScript(t, WORKLOADS_SCRIPT);
+    assert.deepEqual(printed, {
       ds: ['RollingUpdate', 1, 10],
       cj: ['Allow', 3, false, ['py']],
       rc: [{ app: 'py' }, 1, 3, 'app=py', 3],

@@ -2,13 +2,11 @@
 // RoleBinding through RbacAuthorizationV1Api, a SubjectAccessReview says which binding allows, and requests
 // impersonating the ServiceAccount (Impersonate-User) are allowed where bound and get upstream's 403 elsewhere.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { startTestServer, type TestServer } from './helpers.js';
+import { hasPythonClient, runPythonScript } from './python.js';
 
-const PYTHON = '/usr/bin/python3';
-const hasClient = spawnSync(PYTHON, ['-c', 'import kubernetes'], { encoding: 'utf8' }).status === 0;
-if (!hasClient && process.env.CI === 'true')
+if (!hasPythonClient && process.env.CI === 'true')
   throw new Error("the Python client test needs Debian's python3-kubernetes; .ci/run installs it");
 
 const SCRIPT = `
@@ -57,7 +55,7 @@ print(json.dumps(out))
 `;
 
 describe('RBAC with the official Python client', {
-  skip: !hasClient && 'python3-kubernetes is not installed',
+  skip: !hasPythonClient && 'python3-kubernetes is not installed',
 }, () => {
   let t: TestServer;
   before(async () => {
@@ -70,20 +68,11 @@ describe('RBAC with the official Python client', {
   test('roles and bindings, a SubjectAccessReview, impersonated requests allowed and refused', {
     timeout: 60_000,
   }, async () => {
-    const child = spawn(PYTHON, ['-c', SCRIPT, t.server.url, t.server.token, t.server.caFile], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => {
-      stdout += c;
-    });
-    child.stderr.on('data', (c) => {
-      stderr += c;
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    assert.equal(code, 0, stderr);
-    const out = JSON.parse(stdout);
+    const out = (await runPythonScript(t, SCRIPT)) as {
+      roles: string[];
+      bindings: string[];
+      [check: string]: unknown;
+    };
     assert.deepEqual(out.roles, ['pod-reader']);
     assert.ok(out.bindings.includes('cluster-admin'));
     assert.deepEqual(out.sar, [
