@@ -37,7 +37,7 @@ const sandbox = (id: string): SandboxRecord => ({
 });
 
 /** A PodServiceRules whose applies wait for the test: each reads the rules file when it is sent, as nft does. */
-function harness(nft = '/usr/sbin/nft') {
+function harness(nft = '/usr/sbin/nft', retryFirstMs = 10_000) {
   const dir = mkdtempSync(join(work, 'h-'));
   const installed = new Map<string, string>();
   const pending: { id: string; text: string; answer: (report: string) => void }[] = [];
@@ -50,6 +50,7 @@ function harness(nft = '/usr/sbin/nft') {
     render: (rules) => JSON.stringify(rules),
     log: (m) => logged.push(m),
     live: () => true,
+    retryFirstMs,
     apply: (sb, entries) => {
       const file = entries.find((e) => e[0] === 'nftfile')?.[1] ?? '';
       const text = readFileSync(file, 'utf8');
@@ -76,10 +77,14 @@ function harness(nft = '/usr/sbin/nft') {
     p.answer(report);
     return p;
   };
+  /** Waits (on real timers) until an apply is pending: for the retries. */
+  const waitPending = async () => {
+    for (let i = 0; i < 200 && pending.length === 0; i++) await new Promise((res) => setTimeout(res, 1));
+  };
   const settle = async () => {
     for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res));
   };
-  return { r, installed, pending, logged, answer, settle, maxInFlight: () => maxInFlight };
+  return { r, installed, pending, logged, answer, settle, waitPending, maxInFlight: () => maxInFlight };
 }
 
 describe('Service rules per sandbox', () => {
@@ -149,13 +154,35 @@ describe('Service rules per sandbox', () => {
     assert.equal(h.logged.length, 1);
     assert.match(
       h.logged[0] ?? '',
-      /could not be applied in pod ns\/a .*tried again at the next change: nft -f failed: syntax error/,
+      /could not be applied in pod ns\/a .*tried again in 10 s or at the next change: nft -f failed: syntax error/,
     );
     const set2 = h.r.set(rules(2), [a, b]);
     await h.answer();
     await h.answer();
     await set2;
     assert.equal(h.installed.get('a'), JSON.stringify(rules(2)));
+    h.r.close();
+  });
+
+  test('a failed apply is tried again after a delay that doubles, without waiting for a change', async () => {
+    const h = harness('/usr/sbin/nft', 5);
+    const a = sandbox('a');
+    await h.r.created(a, { version: 0, spare: undefined }, undefined);
+    const set1 = h.r.set(rules(2), [a]);
+    await h.answer('err the holder did not answer');
+    await set1;
+    assert.match(h.logged[0] ?? '', /tried again in 0.005 s/);
+    await h.waitPending();
+    await h.answer('err still not');
+    await h.settle();
+    assert.match(h.logged[1] ?? '', /tried again in 0.01 s/);
+    await h.waitPending();
+    const third = await h.answer('ok');
+    assert.equal(third.text, JSON.stringify(rules(2)));
+    assert.equal(h.installed.get('a'), JSON.stringify(rules(2)));
+    await new Promise((res) => setTimeout(res, 30));
+    assert.equal(h.pending.length, 0, 'nothing more once it has them');
+    h.r.close();
   });
 
   test('a holder whose nft failed is reported and gets the rules at the next change', async () => {

@@ -7,7 +7,9 @@
 // No lost update: the file only moves forward (written whole and renamed, in the order of the changes), and
 // nft reads it when it runs, so an apply sent at version v installs v or newer. Each sandbox remembers the
 // version it is known to have; applies to one sandbox run one after another, and another follows while the
-// sandbox is behind. A failed apply is logged and tried again at the next change; it holds up no other pod.
+// sandbox is behind. A failed apply is logged and tried again after a delay that doubles up to a cap (and at
+// the next change); it holds up no other pod. Waiting for a change alone could leave a pod without its
+// Service rules for good: after a restart of podrun the change that moved the API's port may be the last one.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +39,15 @@ interface SandboxRules {
   applied: number;
   /** The update under way, if any. */
   running: Promise<void> | undefined;
+  /** Failed applies in a row (the retry delay doubles with each). */
+  failures: number;
+  /** The retry scheduled after a failure, if any. */
+  retry: NodeJS.Timeout | undefined;
 }
+
+/** The first retry of a failed apply waits this long; each further failure doubles it, up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
 
 export interface ServiceRulesOptions {
   /** Where the rules file goes (this state directory's records). */
@@ -53,6 +63,8 @@ export interface ServiceRulesOptions {
   render?: (rules: ServiceRules, table: string) => string;
   /** Spare network namespaces with the rules in them, for new sandboxes (none without). */
   spares?: SparePool;
+  /** The delay before the first retry of a failed apply (default 1 s; doubled per failure, at most 30 s). */
+  retryFirstMs?: number;
 }
 
 export class PodServiceRules {
@@ -123,17 +135,18 @@ export class PodServiceRules {
   ): Promise<void> {
     // The holder has joined the spare's namespace, or made its own: the spare's process is not needed.
     if (made.spare) this.#o.spares?.release(made.spare);
-    const state: SandboxRules = { applied: 0, running: undefined };
+    const state = newState();
     this.#sandboxes.set(sandbox.id, state);
     if (failure === undefined) state.applied = made.version;
-    else this.#report(sandbox, failure);
+    else this.#failed(sandbox, state, failure);
     // Rules changed while the holder was being made: bring it up to date now.
     if (failure === undefined) await this.#catchUp(sandbox);
   }
 
-  /** Ends the spares; nothing else to release. */
+  /** Ends the spares and the retries. */
   close(): void {
     this.#o.spares?.close();
+    for (const s of this.#sandboxes.values()) clearTimeout(s.retry);
   }
 
   #refill(): void {
@@ -143,6 +156,7 @@ export class PodServiceRules {
 
   /** The sandbox is stopped or gone: nothing more to apply there. */
   forget(id: string): void {
+    clearTimeout(this.#sandboxes.get(id)?.retry);
     this.#sandboxes.delete(id);
   }
 
@@ -158,7 +172,7 @@ export class PodServiceRules {
     let state = this.#sandboxes.get(sandbox.id);
     if (!state) {
       // Found again after a restart of podrun: what it has is unknown.
-      state = { applied: 0, running: undefined };
+      state = newState();
       this.#sandboxes.set(sandbox.id, state);
     }
     const s = state;
@@ -179,21 +193,37 @@ export class PodServiceRules {
   async #update(sandbox: SandboxRecord, s: SandboxRules): Promise<void> {
     while (this.#behind(sandbox, s)) {
       const version = this.#version;
-      const report = await this.#limited(() => this.#o.apply(sandbox, this.#entries()));
+      const report = await this.#limited(() => this.#o.apply(sandbox, this.#entries())).catch(
+        (e: Error) => `err ${e.message}`,
+      );
       if (report !== 'ok') {
         // A sandbox that went away meanwhile needs no rules.
-        if (this.#o.live(sandbox)) this.#report(sandbox, report.replace(/^err /, ''));
+        if (this.#o.live(sandbox)) this.#failed(sandbox, s, report.replace(/^err /, ''));
         return;
       }
       s.applied = Math.max(s.applied, version);
+      s.failures = 0;
+      clearTimeout(s.retry);
+      s.retry = undefined;
     }
   }
 
-  #report(sandbox: SandboxRecord, why: string): void {
+  /** Logs a failed apply and schedules the next try (a change before then tries at once as well). */
+  #failed(sandbox: SandboxRecord, s: SandboxRules, why: string): void {
+    const delay = Math.min((this.#o.retryFirstMs ?? RETRY_FIRST_MS) * 2 ** s.failures, RETRY_MAX_MS);
+    s.failures++;
     const pod = `${sandbox.config.metadata.namespace}/${sandbox.config.metadata.name}`;
     this.#o.log(
-      `the Service rules could not be applied in pod ${pod} (sandbox ${sandbox.id.slice(0, 12)}); they are tried again at the next change: ${why}`,
+      `the Service rules could not be applied in pod ${pod} (sandbox ${sandbox.id.slice(0, 12)}); tried again in ${delay / 1000} s or at the next change: ${why}`,
     );
+    clearTimeout(s.retry);
+    s.retry = setTimeout(() => {
+      s.retry = undefined;
+      // A failure already reported this one; a retry's own failure reports itself.
+      void this.#catchUp(sandbox).catch(() => {});
+    }, delay);
+    // A pending retry must not keep podrun (or a test) alive.
+    s.retry.unref();
   }
 
   async #limited<T>(fn: () => Promise<T>): Promise<T> {
@@ -207,6 +237,10 @@ export class PodServiceRules {
       else this.#slots++;
     }
   }
+}
+
+function newState(): SandboxRules {
+  return { applied: 0, running: undefined, failures: 0, retry: undefined };
 }
 
 /** The host runtime's rules and spares, sending their work to the shim server through `request`. */
