@@ -5,6 +5,7 @@ import { jsonEqual } from '../api/json-equal.js';
 import type { KubeObject, Node, Pod } from '../api/types.js';
 import { ApiError } from '../apiserver/errors.js';
 import type { Registry } from '../apiserver/registry.js';
+import { BoundPodCache } from '../controllers/scheduler/cache.js';
 import { Scheduler } from '../controllers/scheduler/scheduler.js';
 import type { EventRecorder } from '../kubelet/types.js';
 import type { Clock } from '../util/clock.js';
@@ -23,8 +24,6 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-const NON_TERMINATED = 'status.phase!=Succeeded,status.phase!=Failed';
-
 /** What of a node can change whether a pod fits it. */
 function placement(node: Node): unknown {
   return {
@@ -36,16 +35,15 @@ function placement(node: Node): unknown {
 
 export async function startScheduler(options: SchedulerOptions): Promise<RunningScheduler> {
   const { registry, clock, events, log } = options;
+  // Filled by the watch of bound pods below, which starts (with every bound pod as ADDED) before the first
+  // attempt.
+  const cache = new BoundPodCache();
   const scheduler = new Scheduler({
     clock,
     events,
     listNodes: async () => (await registry.list('nodes', undefined)).items as unknown as Node[],
-    listBoundPods: async (nodeName) =>
-      (
-        await registry.list('pods', undefined, {
-          fieldSelector: `spec.nodeName=${nodeName},${NON_TERMINATED}`,
-        })
-      ).items as unknown as Pod[],
+    listBoundPods: async (nodeName) => cache.boundPods(nodeName),
+    bound: (pod, nodeName) => cache.assume(pod, nodeName),
     getPod: async (ns, name) => (await registry.find('pods', ns, name)) as Pod | undefined,
     bind: async (ns, name, uid, nodeName) => {
       await registry.bind(ns, name, uid, nodeName);
@@ -97,7 +95,10 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     if (before === undefined || !jsonEqual(before, now)) scheduler.retryUnschedulable();
   });
   await watch('pods', 'spec.nodeName!=', (type, object) => {
-    const phase = (object.status as { phase?: string } | undefined)?.phase;
+    const pod = object as unknown as Pod;
+    if (type === 'DELETED') cache.remove(pod);
+    else cache.upsert(pod);
+    const phase = pod.status?.phase;
     if (type === 'DELETED' || phase === 'Succeeded' || phase === 'Failed') scheduler.retryUnschedulable();
   });
   await watch('pods', 'spec.nodeName=', (type, object) => {

@@ -18,6 +18,8 @@ export interface FilterStatus {
 export interface NodeInfo {
   node: Node;
   pods: Pod[];
+  /** What `pods` request in all, when the caller keeps that sum (the scheduler's cache); else it is summed here. */
+  requested?: ResourceAmounts;
 }
 
 export const ERR_REASON_UNSCHEDULABLE = 'node(s) were unschedulable';
@@ -108,7 +110,7 @@ function nodePorts(pod: Pod, info: NodeInfo): FilterStatus | undefined {
 
 /** What the node's pods request in all (NodeInfo.Requested). */
 export function nodeRequested(info: NodeInfo): ResourceAmounts {
-  return info.pods.reduce((sum, p) => addAmounts(sum, podRequests(p)), emptyAmounts());
+  return info.requested ?? info.pods.reduce((sum, p) => addAmounts(sum, podRequests(p)), emptyAmounts());
 }
 
 /** NodeResourcesFit's fitsRequest: the pod count first, then cpu, memory, ephemeral-storage and the rest. */

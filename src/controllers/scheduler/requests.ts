@@ -49,6 +49,18 @@ export function addAmounts(a: ResourceAmounts, b: ResourceAmounts): ResourceAmou
   };
 }
 
+/** a − b, for a sum that loses one of its terms. */
+export function subtractAmounts(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
+  const scalar = { ...a.scalar };
+  for (const [k, v] of Object.entries(b.scalar)) scalar[k] = (scalar[k] ?? 0) - v;
+  return {
+    milliCPU: a.milliCPU - b.milliCPU,
+    memory: a.memory - b.memory,
+    ephemeralStorage: a.ephemeralStorage - b.ephemeralStorage,
+    scalar,
+  };
+}
+
 function maxAmounts(a: ResourceAmounts, b: ResourceAmounts): ResourceAmounts {
   const scalar = { ...a.scalar };
   for (const [k, v] of Object.entries(b.scalar)) scalar[k] = Math.max(scalar[k] ?? 0, v);

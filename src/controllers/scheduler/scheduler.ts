@@ -7,6 +7,7 @@ import { jsonEqual } from '../../api/json-equal.js';
 import type { Node, Pod, PodCondition } from '../../api/types.js';
 import type { EventRecorder } from '../../kubelet/types.js';
 import type { Clock } from '../../util/clock.js';
+import type { BoundPods } from './cache.js';
 import type { NodeInfo } from './filters.js';
 import { type ScheduleResult, schedulePodOnNodes, skipReason } from './schedule.js';
 
@@ -14,11 +15,16 @@ export interface SchedulerDeps {
   clock: Clock;
   events: EventRecorder;
   listNodes(): Promise<Node[]>;
-  /** The pods bound to a node that are not Succeeded or Failed (what the scheduler's cache holds). */
-  listBoundPods(nodeName: string): Promise<Pod[]>;
+  /**
+   * The pods bound to a node that are not Succeeded or Failed: a list, or the scheduler's cache's view of
+   * them with their requests already summed.
+   */
+  listBoundPods(nodeName: string): Promise<Pod[] | BoundPods>;
   getPod(namespace: string, name: string): Promise<Pod | undefined>;
   /** pods/binding: sets spec.nodeName and PodScheduled=True. */
   bind(namespace: string, name: string, uid: string, nodeName: string): Promise<void>;
+  /** After a successful bind: the pod counts on the node from now on (the cache's AssumePod). */
+  bound?(pod: Pod, nodeName: string): void;
   /** Writes the pod's PodScheduled condition into its status (pods/status). */
   setScheduledCondition(pod: Pod, condition: PodCondition): Promise<void>;
   onError(pod: string, err: unknown): void;
@@ -180,12 +186,16 @@ export class Scheduler {
     }
     const nodes = await deps.listNodes();
     const infos: NodeInfo[] = [];
-    for (const node of nodes) infos.push({ node, pods: await deps.listBoundPods(node.metadata?.name ?? '') });
+    for (const node of nodes) {
+      const bound = await deps.listBoundPods(node.metadata?.name ?? '');
+      infos.push(Array.isArray(bound) ? { node, pods: bound } : { node, ...bound });
+    }
     const result: ScheduleResult = schedulePodOnNodes(pod, infos);
     const ref = { apiVersion: 'v1', kind: 'Pod', namespace: ns, name, uid: pod.metadata?.uid };
     if (result.fits) {
       if (deps.admit && !(await deps.admit(pod))) return;
       await deps.bind(ns, name, pod.metadata?.uid ?? '', result.nodeName);
+      deps.bound?.(pod, result.nodeName);
       this.podRemoved(pod);
       deps.events.event(
         ref,
