@@ -161,6 +161,7 @@ export class PodWorker {
     const { clock } = deps;
     if (this.#removed) {
       await this.#cleanUp(await this.#observe(), true);
+      this.#finished = true;
       return null;
     }
     const pod: Pod = { ...this.#pod, status: this.#status ?? this.#pod.status };
@@ -205,8 +206,12 @@ export class PodWorker {
     await this.#writeStatus(status);
 
     if (deleting && nothingRunning) {
-      await deps.status.finalizeDeletion(this.#pod);
+      // podResourcesAreReclaimed: the API object goes only once nothing of the pod is left on the node, so
+      // that whoever waits for it to be gone (kubectl delete --wait, a StatefulSet's next pod) finds the
+      // node clean. A failed teardown is retried with the sync, and the pod stays Terminating meanwhile.
       await this.#cleanUp(after, false);
+      await deps.status.finalizeDeletion(this.#pod);
+      this.#finished = true;
       return null;
     }
     // SyncTerminatedPod: a pod that ended keeps its containers (for logs and status) but not its volumes.
@@ -242,21 +247,23 @@ export class PodWorker {
     this.#status = status;
   }
 
-  /** Kills what still runs (with the pod's grace), removes the sandboxes, volumes and probe workers. */
+  /**
+   * Kills what still runs (with the pod's grace), stops the sandboxes, tears the volumes down, then removes
+   * the sandboxes. Volumes go after the sandboxes stop (nothing of the pod uses them then) and are unmounted
+   * before their directories are removed; a failure throws, so that the sync retries it rather than leave a
+   * mount behind.
+   */
   async #cleanUp(observed: ObservedPod, kill: boolean): Promise<void> {
     const { deps, collaborators } = this.#o;
     if (kill && observed.containers.some((c) => c.state === 'running')) {
       await killPod(this.#executorDeps(), this.#pod, observed, podGracePeriodSeconds(this.#pod));
     }
-    for (const sb of observed.sandboxes) {
-      await deps.runtime.stopPodSandbox(sb.id);
-      await deps.runtime.removePodSandbox(sb.id);
-    }
+    for (const sb of observed.sandboxes) await deps.runtime.stopPodSandbox(sb.id);
     collaborators.prober.removePod(this.uid);
     // The hosts file first: the volume manager removes the pod's directory only once nothing else is in it.
-    await collaborators.hosts.remove(this.uid).catch((e) => this.#o.onError(this.uid, e));
-    await collaborators.volumes.tearDownPod(this.uid).catch((e) => this.#o.onError(this.uid, e));
-    this.#finished = true;
+    await collaborators.hosts.remove(this.uid);
+    await collaborators.volumes.tearDownPod(this.uid);
+    for (const sb of observed.sandboxes) await deps.runtime.removePodSandbox(sb.id);
   }
 
   toString(): string {

@@ -62,6 +62,53 @@ describe('Kubelet', () => {
     await h.stop();
   });
 
+  it('a deleted pod leaves the API only after its volumes are torn down; a failed teardown is retried first', async () => {
+    const order: string[] = [];
+    let failing = true;
+    const h = new Harness({
+      scripts: { app: { onSigterm: { exitCode: 0 } } },
+      kubelet: {
+        volumes: {
+          setUpPod: async () => {},
+          mountsFor: () => [],
+          tearDownPod: async () => {
+            if (failing) {
+              order.push('tearDownPod failed');
+              throw new Error('umount failed: device busy');
+            }
+            order.push('tearDownPod');
+          },
+        },
+      },
+    });
+    const p = pod([], [container('app')]);
+    await h.run(p);
+    await h.until(UID, (s) => s.phase === 'Running');
+    const at = h.clock.now();
+    h.kubelet.upsertPod({
+      ...p,
+      metadata: {
+        ...p.metadata,
+        deletionTimestamp: new Date(at).toISOString(),
+        deletionGracePeriodSeconds: 5,
+      },
+    });
+    await h.advance(25_000);
+    // The teardown fails: the pod stays in the API, its sandbox stopped but kept, and the teardown is retried.
+    assert.ok(order.length >= 2, `teardowns: ${order.join(', ')}`);
+    assert.ok(!order.includes('tearDownPod'));
+    assert.deepEqual(h.finalized, []);
+    assert.ok(!h.calls('stopPodSandbox', 'removePodSandbox').includes('removePodSandbox web'));
+    // Each failure was reported; the harness fails on reported errors, so these expected ones are taken.
+    assert.match(String(h.errors.splice(0)[0]), /device busy/);
+    failing = false;
+    await h.advance(15_000);
+    assert.equal(order.at(-1), 'tearDownPod');
+    assert.deepEqual(h.finalized, [UID]);
+    assert.deepEqual(await h.runtime.listPodSandboxes(), []);
+    await h.stop();
+  });
+
   it('a pod whose API object vanished is killed and its sandbox removed, without status writes', async () => {
     const h = new Harness({ scripts: { app: { onSigterm: { exitCode: 0 } } } });
     await h.run(pod([], [container('app')]));

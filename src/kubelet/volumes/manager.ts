@@ -19,7 +19,7 @@ import type { EventRecorder, ObjectGetter } from '../types.js';
 import { atomicWrite, type FileProjection } from './atomic-writer.js';
 import { aggregate, setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
 import { setUpHostPath } from './hostpath.js';
-import { isMountPoint, mountsUnder, mountTmpfs, unmount } from './mount.js';
+import { isLikelyMountPoint, mountsUnder, mountTmpfs, unmount } from './mount.js';
 import { setVolumeOwnership } from './ownership.js';
 import { type PluginKind, podDir, podVolumesDir, validateProjectedPath, volumeDir } from './paths.js';
 import {
@@ -343,7 +343,7 @@ export class VolumeManager {
       await mkdir(dir, { recursive: true, mode: 0o750 });
       await chmod(dir, 0o777);
     }
-    if (memory && this.#useTmpfs && !(await isMountPoint(await realpath(dir)))) {
+    if (memory && this.#useTmpfs && !(await isLikelyMountPoint(await realpath(dir)))) {
       await mountTmpfs(dir, sizeBytes);
       return true;
     }

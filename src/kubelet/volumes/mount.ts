@@ -1,8 +1,39 @@
-// Mounting and unmounting with mount(8)/umount(8), and reading what is mounted from /proc/self/mountinfo.
-// Needs root (CAP_SYS_ADMIN), as the kubelet does.
+// Mounting and unmounting tmpfs (through the long-lived mount helper, or mount(8)/umount(8) where it cannot
+// run), and reading what is mounted from /proc/self/mountinfo. Needs root (CAP_SYS_ADMIN), as the kubelet does.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, sep } from 'node:path';
+import { MountHelper, MountHelperError } from './mount-helper.js';
+
+const EINVAL = 22;
+
+const helper = MountHelper.available() ? new MountHelper() : undefined;
+
+/** The kubelet's mount-utils wording, so that FailedMount events read like upstream's. */
+function mountError(cmd: 'mount' | 'umount', args: string[], status: string, output: string): Error {
+  const verb = cmd === 'mount' ? 'Mounting' : 'Unmounting';
+  return new Error(
+    `${cmd} failed: ${status}\n${verb} command: ${cmd}\n${verb} arguments: ${args.join(' ')}\nOutput: ${output}`,
+  );
+}
+
+/** Through the helper; its errors worded as mount(8)'s would be. */
+async function viaHelper(
+  cmd: 'mount' | 'umount',
+  args: string[],
+  target: string,
+  call: () => Promise<void>,
+): Promise<void> {
+  try {
+    await call();
+  } catch (e) {
+    if (!(e instanceof MountHelperError)) throw e;
+    // mount(8) exits 32 for a failed mount; the output names the call and the kernel's reason (umount2's
+    // EINVAL, as umount(8) puts it, means nothing is mounted there).
+    const why = cmd === 'umount' && e.errno === EINVAL ? 'not mounted' : e.message;
+    throw mountError(cmd, args, 'exit status 32', `${cmd}: ${target}: ${why}.`);
+  }
+}
 
 function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -12,12 +43,7 @@ function run(cmd: string, args: string[]): Promise<void> {
         return;
       }
       const code = typeof err.code === 'number' ? `exit status ${err.code}` : String(err.code ?? err.message);
-      // The kubelet's mount-utils wording, so that FailedMount events read like upstream's.
-      reject(
-        new Error(
-          `${cmd} failed: ${code}\n${cmd === 'mount' ? 'Mounting' : 'Unmounting'} command: ${cmd}\n${cmd === 'mount' ? 'Mounting' : 'Unmounting'} arguments: ${args.join(' ')}\nOutput: ${(stderr || stdout).trim()}`,
-        ),
-      );
+      reject(mountError(cmd === 'mount' ? 'mount' : 'umount', args, code, (stderr || stdout).trim()));
     });
   });
 }
@@ -27,11 +53,17 @@ export async function mountTmpfs(dir: string, sizeBytes?: bigint): Promise<void>
   const args = ['-t', 'tmpfs'];
   if (sizeBytes !== undefined && sizeBytes > 0n) args.push('-o', `size=${sizeBytes}`);
   args.push('tmpfs', dir);
-  await run('mount', args);
+  if (helper) {
+    const options = sizeBytes !== undefined && sizeBytes > 0n ? `size=${sizeBytes}` : '';
+    await viaHelper('mount', args, dir, () => helper.mountTmpfs(dir, options));
+  } else {
+    await run('mount', args);
+  }
 }
 
 export async function unmount(dir: string): Promise<void> {
-  await run('umount', [dir]);
+  if (helper) await viaHelper('umount', [dir], dir, () => helper.unmount(dir));
+  else await run('umount', [dir]);
 }
 
 /** Decodes mountinfo's octal escapes (`\040` for a space). */
@@ -44,8 +76,35 @@ export interface MountInfo {
   fsType: string;
 }
 
-/** Every mount in this process's mount namespace, in mount order. */
-export async function listMounts(): Promise<MountInfo[]> {
+/** The read of mountinfo under way, and the one that starts after it for the callers that came meanwhile. */
+let reading: Promise<MountInfo[]> | undefined;
+let queued: Promise<MountInfo[]> | undefined;
+
+/**
+ * Every mount in this process's mount namespace, in mount order, as read after the call. Concurrent callers
+ * share one read (the kernel formats the whole table for each, and with 1,000 pods it holds thousands of
+ * mounts): a caller that comes while a read is under way waits for the next one, which sees its changes.
+ */
+export function listMounts(): Promise<MountInfo[]> {
+  if (!reading) {
+    const read = readMounts();
+    reading = read;
+    const clear = () => {
+      if (reading === read) reading = undefined;
+    };
+    read.then(clear, clear);
+    return read;
+  }
+  queued ??= reading
+    .catch(() => undefined)
+    .then(() => {
+      queued = undefined;
+      return listMounts();
+    });
+  return queued;
+}
+
+async function readMounts(): Promise<MountInfo[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
   const out: MountInfo[] = [];
   for (const line of text.split('\n')) {
@@ -71,4 +130,15 @@ export async function mountsUnder(dir: string): Promise<MountInfo[]> {
 
 export async function isMountPoint(dir: string): Promise<boolean> {
   return (await listMounts()).some((m) => m.mountPoint === dir);
+}
+
+/**
+ * mount-utils' IsLikelyNotMountPoint, inverted: `dir` is on another device than its parent. True for every
+ * tmpfs the volume manager mounts (each has a device of its own); a bind mount within one filesystem is not
+ * seen, which is why the kubelet, and this, use it only for mounts of their own. Two stats, where
+ * isMountPoint reads the whole mount table.
+ */
+export async function isLikelyMountPoint(dir: string): Promise<boolean> {
+  const [self, parent] = await Promise.all([stat(dir), stat(dirname(dir))]);
+  return self.dev !== parent.dev;
 }
