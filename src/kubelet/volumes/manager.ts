@@ -6,6 +6,7 @@
 // Supported: emptyDir (disk, or tmpfs for `medium: Memory`), configMap, secret (tmpfs), downwardAPI,
 // projected (tmpfs; configMap, secret, downwardAPI and serviceAccountToken sources), hostPath (with type checks). Anything else
 // fails the mount with a sentence saying so.
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import type { Container, Pod, Volume } from '../../api/types.js';
 import type { KeyValue, Mount } from '../../runtime/types.js';
@@ -84,6 +85,13 @@ export class VolumeManager {
   readonly #locks = new Map<string, Promise<unknown>>();
   /** Pods whose volumes directory this manager has made; tearDown forgets them. Set-ups run every sync. */
   readonly #volumesDirMade = new Set<string>();
+  /**
+   * Volume directory → a digest of the payload (and fsGroup) this manager last projected into it. A sync
+   * whose payload is the same skips the filesystem: re-projecting on every sync read back every file, stat'ed
+   * the directory five times and read the mount table, for contents that had not changed. The directory is
+   * this manager's own (containers mount it read-only), so what it wrote is what is there.
+   */
+  readonly #projected = new Map<string, string>();
   /** `<pod uid>/<volume name>` → the directory of the PersistentVolume its claim is bound to, once set up. */
   readonly #claimPaths = new Map<string, string>();
 
@@ -276,6 +284,7 @@ export class VolumeManager {
           this.#tokens,
         );
         const dir = volumeDir(this.#rootDir, uid, 'projected', volume.name);
+        if (this.#unchanged(dir, payload, fsGroup)) return;
         const isNew = !(await exists(dir));
         await this.#project(pod, volume.name, 'projected', payload, true, onlyExisting);
         if (isNew && !onlyExisting) {
@@ -301,6 +310,8 @@ export class VolumeManager {
     onlyExisting: boolean,
   ): Promise<void> {
     const dir = volumeDir(this.#rootDir, uidOf(pod), kind, name);
+    const fsGroup = pod.spec?.securityContext?.fsGroup;
+    if (this.#unchanged(dir, payload, fsGroup)) return;
     const existed = await exists(dir);
     if (onlyExisting && !existed) return;
     // Refuse bad paths before anything is created or mounted.
@@ -308,9 +319,9 @@ export class VolumeManager {
       const problem = validateProjectedPath(p);
       if (problem) throw new Error(problem);
     }
+    this.#projected.delete(dir);
     try {
       await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
-      const fsGroup = pod.spec?.securityContext?.fsGroup;
       const result = await atomicWrite(
         dir,
         payload,
@@ -320,11 +331,18 @@ export class VolumeManager {
       );
       // Visible links are created after publication; they get the group too.
       if (fsGroup !== undefined && result.written) await setVolumeOwnership(dir, fsGroup, true);
+      this.#projected.set(dir, payloadDigest(payload, fsGroup));
     } catch (e) {
       // A first set-up that failed half-way leaves nothing behind (the kubelet tears it down too).
       if (!existed) await this.#removeVolumeDir(dir).catch(() => {});
       throw e;
     }
+  }
+
+  /** Whether `dir` holds exactly this payload, as this manager last projected it. */
+  #unchanged(dir: string, payload: Map<string, FileProjection>, fsGroup: number | undefined): boolean {
+    const last = this.#projected.get(dir);
+    return last !== undefined && last === payloadDigest(payload, fsGroup);
   }
 
   async #removeVolumeDir(dir: string): Promise<void> {
@@ -370,6 +388,8 @@ export class VolumeManager {
     this.#tokens?.deletePodTokens(podUid);
     for (const k of this.#claimPaths.keys()) if (k.startsWith(`${podUid}/`)) this.#claimPaths.delete(k);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
+    for (const dir of this.#projected.keys())
+      if (dir.startsWith(`${volumesDir}/`)) this.#projected.delete(dir);
     if (!(await exists(volumesDir))) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});
       return;
@@ -388,6 +408,17 @@ export class VolumeManager {
     const rest = await readdir(podPath).catch(() => undefined);
     if (rest?.length === 0) await rmdir(podPath);
   }
+}
+
+/** A digest of what a projection writes: every path with its mode and content, and the fsGroup it gets. */
+function payloadDigest(payload: Map<string, FileProjection>, fsGroup: number | undefined): string {
+  const h = createHash('sha256');
+  h.update(`fsGroup ${fsGroup ?? '-'}\0`);
+  for (const [path, file] of payload) {
+    h.update(`${path}\0${file.mode}\0${file.data.length}\0`);
+    h.update(file.data);
+  }
+  return h.digest('base64');
 }
 
 /** The pod's memory limit for cgroup purposes: known only when every container sets one. */
