@@ -9,6 +9,7 @@ import type { KubeObject } from '../api/types.js';
 import { ensureParentDirsSync, ensurePrivateFileSync, makeFilesPrivateSync } from '../util/private-files.js';
 import { ChangeHistory, type ChangeRecord } from './history.js';
 import { cloneJson, jsonRoundTrip } from './json-clone.js';
+import { OwnerCount } from './owner-count.js';
 import {
   type ListResult,
   MAX_OBJECT_BYTES,
@@ -130,6 +131,7 @@ class SqliteStore implements Store {
   #closed = false;
 
   readonly #objects = new Map<string, Map<string, NamespaceBucket>>();
+  readonly #owners = new OwnerCount();
 
   /** Writes waiting for the group commit, in revision order. */
   #queue: PendingWrite[] = [];
@@ -225,6 +227,12 @@ class SqliteStore implements Store {
   revision(): number {
     this.#commitPending();
     return this.#revision;
+  }
+
+  dependentCount(uid: string): number {
+    // Queued writes are committed first, as a list would, so the count includes them.
+    if (this.#queue.length > 0) this.#commitPending();
+    return this.#owners.get(uid);
   }
 
   async get(key: ObjectKey): Promise<KubeObject | undefined> {
@@ -351,6 +359,8 @@ class SqliteStore implements Store {
       } else if (w.type === 'MODIFIED') {
         // Replaced in place: the bucket's sorted view holds the same Entry and stays valid.
         const entry = this.#entry(w.key)!;
+        this.#owners.add(entry.object, -1);
+        this.#owners.add(w.object, 1);
         entry.revision = w.revision;
         entry.object = w.object;
       } else {
@@ -443,6 +453,9 @@ class SqliteStore implements Store {
       bucket = { byName: new Map(), sorted: undefined };
       buckets.set(key.namespace, bucket);
     }
+    const before = bucket.byName.get(key.name);
+    if (before) this.#owners.add(before.object, -1);
+    this.#owners.add(entry.object, 1);
     bucket.byName.set(key.name, entry);
     bucket.sorted = undefined;
   }
@@ -451,6 +464,8 @@ class SqliteStore implements Store {
     const buckets = this.#objects.get(key.groupResource);
     const bucket = buckets?.get(key.namespace);
     if (!buckets || !bucket) return;
+    const entry = bucket.byName.get(key.name);
+    if (entry) this.#owners.add(entry.object, -1);
     bucket.byName.delete(key.name);
     bucket.sorted = undefined;
     if (bucket.byName.size === 0) buckets.delete(key.namespace);

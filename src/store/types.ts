@@ -93,6 +93,12 @@ export interface Store {
     where?: (object: Readonly<KubeObject>) => boolean,
   ): Promise<ListResult>;
   /**
+   * How many stored objects (of any resource, committed writes and those queued) name `uid` in their
+   * metadata.ownerReferences. Lets the garbage collector skip the scan for dependents when there are none,
+   * which is most deletions (a pod owns nothing).
+   */
+  dependentCount(uid: string): number;
+  /**
    * Writes a new object; fails with AlreadyExists, or ObjectTooLargeError. Sets metadata.resourceVersion.
    * Durable when it returns.
    */

@@ -578,3 +578,35 @@ describe('sqlite store: opening', () => {
     );
   });
 });
+
+describe('sqlite store: dependent counts', () => {
+  const owned = (name: string, ...uids: string[]): KubeObject => ({
+    ...pod(name),
+    metadata: {
+      name,
+      namespace: 'default',
+      ownerReferences: uids.map((uid) => ({ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: uid, uid })),
+    },
+  });
+
+  test('follows creates, updates that change the owners, deletes, queued writes, and a reopen', async () => {
+    const file = tempFile();
+    const store = openSqliteStore(file);
+    await store.create(podKey('a'), owned('a', 'rs-1'));
+    // Queued, not yet committed: counted all the same.
+    const queued = store.create(podKey('b'), owned('b', 'rs-1', 'rs-2', 'rs-2'));
+    assert.equal(store.dependentCount('rs-1'), 2);
+    assert.equal(store.dependentCount('rs-2'), 1, 'one object naming an owner twice is one dependent');
+    await queued;
+    assert.equal(store.dependentCount('nobody'), 0);
+    const a = (await store.get(podKey('a')))!;
+    await store.update(podKey('a'), { ...a, metadata: { ...owned('a', 'rs-2').metadata } });
+    assert.deepEqual([store.dependentCount('rs-1'), store.dependentCount('rs-2')], [1, 2]);
+    await store.delete(podKey('b'));
+    assert.deepEqual([store.dependentCount('rs-1'), store.dependentCount('rs-2')], [0, 1]);
+    await store.close();
+    const reopened = openSqliteStore(file);
+    assert.deepEqual([reopened.dependentCount('rs-1'), reopened.dependentCount('rs-2')], [0, 1]);
+    await reopened.close();
+  });
+});

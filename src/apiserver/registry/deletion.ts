@@ -139,7 +139,8 @@ async function dependentsOf(
   owner: KubeObject,
 ): Promise<Array<{ r: ResourceInfo; obj: KubeObject }>> {
   const uid = owner.metadata.uid;
-  if (!uid) return [];
+  // Most objects own nothing: the store's count spares the scan of every resource for them.
+  if (!uid || store.dependentCount(uid) === 0) return [];
   const ns = owner.metadata.namespace || undefined;
   const out: Array<{ r: ResourceInfo; obj: KubeObject }> = [];
   for (const r of RESOURCES) {
