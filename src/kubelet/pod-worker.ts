@@ -1,6 +1,7 @@
 // One worker per pod UID (pkg/kubelet/pod_workers.go): syncs never overlap for a pod. Each sync observes the
 // runtime, plans, executes, generates the status and writes it when it changed, then sleeps until the plan's
 // wake time, a runtime event, a probe change, a pod update or the resync interval.
+import { rm } from 'node:fs/promises';
 import { jsonEqual } from '../api/json-equal.js';
 import type { Pod, PodStatus } from '../api/types.js';
 import { LABEL_POD_UID } from '../runtime/types.js';
@@ -10,6 +11,7 @@ import { type ExecutorDeps, executePlan } from './executor.js';
 import { EMPTY_IMAGE_PULL_STATE, type ImagePullState } from './image-plan.js';
 import { observeImages } from './image-puller.js';
 import { killPod } from './kill.js';
+import { podLogDirectory } from './logs/paths.js';
 import { type PodFailure, planPod } from './planner.js';
 import { findContainer, formatPod, isTerminalPhase, podGracePeriodSeconds } from './pod-util.js';
 import { type FailureReason, updateReasonCache } from './reason-cache.js';
@@ -162,6 +164,7 @@ export class PodWorker {
     if (this.#removed) {
       await this.#cleanUp(await this.#observe(), true);
       this.#finished = true;
+      await this.#removeLogs();
       return null;
     }
     const pod: Pod = { ...this.#pod, status: this.#status ?? this.#pod.status };
@@ -212,6 +215,7 @@ export class PodWorker {
       await this.#cleanUp(after, false);
       await deps.status.finalizeDeletion(this.#pod);
       this.#finished = true;
+      await this.#removeLogs();
       return null;
     }
     // SyncTerminatedPod: a pod that ended keeps its containers (for logs and status) but not its volumes.
@@ -264,6 +268,17 @@ export class PodWorker {
     await collaborators.hosts.remove(this.uid);
     await collaborators.volumes.tearDownPod(this.uid);
     for (const sb of observed.sandboxes) await deps.runtime.removePodSandbox(sb.id);
+  }
+
+  /**
+   * The pod is gone from the API: its log directory goes too, as the kubelet's container GC removes a
+   * deleted pod's (evictPodLogsDirectories), after the API object. A failure is reported, not retried: the
+   * worker is done.
+   */
+  async #removeLogs(): Promise<void> {
+    await rm(podLogDirectory(this.#o.deps.config.rootDir, this.#pod), { recursive: true, force: true }).catch(
+      (e) => this.#o.onError(this.uid, e),
+    );
   }
 
   toString(): string {

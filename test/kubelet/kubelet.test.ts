@@ -1,5 +1,8 @@
 // The Kubelet as a whole: deletion, orphans, shutdown, kubelet restarts, sandbox recreation and spec updates.
 import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Container, Pod } from '../../src/api/types.js';
 import { container, sidecar, UID } from './fixtures.js';
@@ -107,6 +110,33 @@ describe('Kubelet', () => {
     assert.deepEqual(h.finalized, [UID]);
     assert.deepEqual(await h.runtime.listPodSandboxes(), []);
     await h.stop();
+  });
+
+  it("a deleted pod's log directory goes with it; another pod's stays", async () => {
+    const root = await mkdtemp(join(tmpdir(), 'podrun-kubelet-'));
+    try {
+      const h = new Harness({ config: { rootDir: root }, scripts: { app: { onSigterm: { exitCode: 0 } } } });
+      const p = pod([], [container('app')]);
+      await h.run(p);
+      await h.until(UID, (s) => s.phase === 'Running');
+      const mine = join(root, 'logs', `default_web_${UID}`);
+      const other = join(root, 'logs', 'default_other_uid-2');
+      for (const d of [mine, other]) {
+        await mkdir(join(d, 'app'), { recursive: true });
+        await writeFile(join(d, 'app', '0.log'), 'line\n');
+      }
+      h.kubelet.upsertPod({
+        ...p,
+        metadata: { ...p.metadata, deletionTimestamp: new Date(h.clock.now()).toISOString() },
+      });
+      await h.advance(5000);
+      assert.deepEqual(h.finalized, [UID]);
+      // Removed after the API object, on the real disk: stopping the kubelet waits for the worker's end.
+      await h.stop();
+      assert.deepEqual(await readdir(join(root, 'logs')), ['default_other_uid-2']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('a pod whose API object vanished is killed and its sandbox removed, without status writes', async () => {
