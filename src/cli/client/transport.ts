@@ -142,7 +142,6 @@ export async function contextTransport(ctx: ResolvedContext, description?: strin
       rejectUnauthorized: tls.rejectUnauthorized,
       ...(tls.servername ? { servername: tls.servername } : {}),
       ...(agent ? { agent } : {}),
-      ...(o.signal ? { signal: o.signal } : {}),
       headers: {
         ...(cred.authorization ? { authorization: cred.authorization } : {}),
         accept: o.accept ?? 'application/json',
@@ -154,6 +153,12 @@ export async function contextTransport(ctx: ResolvedContext, description?: strin
     };
     return new Promise((resolve, reject) => {
       const req = httpsRequest(new URL(`${basePath}${path}`, server), options, resolve);
+      // Aborting ends the request and its response quietly (no AbortError for nobody to catch): watches and
+      // followed logs are stopped this way on purpose.
+      const abort = () => req.destroy();
+      if (o.signal?.aborted) abort();
+      o.signal?.addEventListener('abort', abort, { once: true });
+      req.on('close', () => o.signal?.removeEventListener('abort', abort));
       req.on('error', (err) =>
         reject(
           o.signal?.aborted
