@@ -63,6 +63,11 @@ export async function runExecPlugin(
     throw new ExecPluginError(
       `exec plugin "${config.command}": apiVersion "${config.apiVersion}" is not supported (use ${EXEC_API_VERSIONS.join(' or ')})`,
     );
+  if (config.interactiveMode === 'Always')
+    // podrun gives plugins no terminal (CI runs it without one); client-go refuses the same way there.
+    throw new ExecPluginError(
+      `exec plugin "${config.command}" needs an interactive terminal (interactiveMode: Always); podrun runs plugins without one: log in with the plugin first, or use a non-interactive credential`,
+    );
   const request = {
     apiVersion: config.apiVersion,
     kind: 'ExecCredential',
