@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import { stringify } from 'yaml';
 import { HPA_V1 } from '../../api/converted-resources.js';
 import { isReviewResource } from '../../api/resources-rbac.js';
@@ -35,6 +36,7 @@ import { handlePortForwardUpgrade } from '../streaming/portforward/upgrade.js';
 import { remoteCommandRoute } from '../streaming/remote-command.js';
 import { createUpgradeDispatcher, type UpgradeDispatcher } from '../streaming/upgrade.js';
 import { readObjectBody } from './body.js';
+import { certificateUser } from './client-certs.js';
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -168,8 +170,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let serverAddress = `${options.address}:${options.port}`;
 
   // The union of the API server's token authenticators: the kubeconfig's token, then service-account JWTs.
-  const authenticate = async (auth: string | undefined, path: string): Promise<UserInfo> => {
+  const authenticate = async (
+    auth: string | undefined,
+    path: string,
+    socket: IncomingMessage['socket'],
+  ): Promise<UserInfo> => {
     if (auth === undefined) {
+      // The x509 authenticator: a client certificate the CA signed (verified by TLS during the handshake).
+      const byCert = certificateUser(socket as TLSSocket);
+      if (byCert) return byCert;
       if (PUBLIC_PATHS.has(path)) return ANONYMOUS_USER;
       throw unauthorized();
     }
@@ -200,7 +209,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     method: string,
     upgrade: boolean,
   ): Promise<UserInfo> => {
-    let user = await authenticate(req.headers.authorization, path);
+    let user = await authenticate(req.headers.authorization, path, req.socket);
     const { authorizer } = options;
     if (authorizer) {
       user = await impersonatedUser(req, user, authorizer);
@@ -364,7 +373,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const s = createServer(
       // Go's net/http accepts 1 MiB of request line and headers (DefaultMaxHeaderBytes); node's default of
       // 16 KiB refused long label selectors with 431.
-      { cert: creds.cert, key: creds.key, maxHeaderSize: MAX_HEADER_BYTES },
+      {
+        cert: creds.cert,
+        key: creds.key,
+        maxHeaderSize: MAX_HEADER_BYTES,
+        // Client certificates are asked for but optional (kubectl with a token sends none); one that does not
+        // verify against the CA leaves the socket unauthorized, and the request is then judged by its token.
+        ca: creds.ca,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
       (req, res) => {
         try {
           handle(req, res).catch((e: unknown) => fail(res, e));

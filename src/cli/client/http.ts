@@ -1,14 +1,16 @@
-// `podrun up` against a running `podrun serve`: the Kubernetes API over HTTPS, with the CA and token from
-// the kubeconfig the server wrote.
+// `podrun up` against an API server (a `podrun serve`, or a cluster of a kubeconfig): what UpClient needs, on
+// the kubectl-style client (kube.ts) and so through the kubeconfig's transport. Pods are followed by a
+// reflector (list, then watch with bookmarks, resumed after a drop), as on any cluster.
 import { readFile } from 'node:fs/promises';
-import { request as httpsRequest } from 'node:https';
 import { parse as parseYaml } from 'yaml';
-import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
-import type { KubeObject } from '../../api/types.js';
+import { apiVersionOf, resourceForKind } from '../../api/resources.js';
 import type { PullProgress } from '../../runtime/types.js';
-import { type PodEvent, type UpClient, warningLines } from './types.js';
-import { onWatchLines, resourcePath } from './wire.js';
+import { KubeApiError, type KubeClient } from './kube.js';
+import { reflect } from './reflector.js';
+import { readBody, type Transport } from './transport.js';
+import { type UpClient, warningLines } from './types.js';
 
+/** The server, CA and token of a kubeconfig `podrun serve` wrote (for podrun's own image endpoints). */
 export interface Endpoint {
   server: string;
   ca: string;
@@ -32,150 +34,73 @@ export async function readKubeconfig(path: string): Promise<Endpoint> {
   };
 }
 
-export class HttpStatusError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HttpStatusError';
-  }
+const POD = resourceForKind('v1', 'Pod')!;
+const EVENT = resourceForKind('v1', 'Event')!;
+
+export interface HttpClientOptions {
+  /** Field manager of the server-side applies. */
+  fieldManager?: string;
+  /** Whether the server is a podrun (its /podrun/v1/pulls exists); a cluster's is not asked. */
+  podrunServer?: boolean;
 }
 
-function collectionPath(r: ResourceInfo, namespace: string | undefined): string {
-  return resourcePath(r, namespace ?? 'default');
-}
-
-export function httpClient(ep: Endpoint): UpClient {
-  const call = (
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType = 'application/json',
-  ): Promise<{ status: number; text: string }> =>
-    new Promise((resolve, reject) => {
-      const url = new URL(path, ep.server);
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-      const req = httpsRequest(
-        url,
-        {
-          method,
-          ca: ep.ca,
-          headers: {
-            authorization: `Bearer ${ep.token}`,
-            accept: 'application/json',
-            // Node frames no body of a DELETE by itself (no chunked encoding for it): say its length.
-            ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => {
-            text += c;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-  const json = async (
-    method: string,
-    path: string,
-    body?: unknown,
-    contentType?: string,
-  ): Promise<KubeObject> => {
-    const { status, text } = await call(method, path, body, contentType);
-    if (status >= 400) {
-      let message = text;
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? text;
-      } catch {
-        // Not a Status: keep the body as it is.
-      }
-      throw new HttpStatusError(status, message);
-    }
-    return JSON.parse(text) as KubeObject;
-  };
-
+export function httpClient(
+  transport: Transport,
+  kube: KubeClient,
+  options: HttpClientOptions = {},
+): UpClient {
+  const fieldManager = options.fieldManager ?? 'podrun';
+  const notFound = (err: unknown) => err instanceof KubeApiError && err.code === 404;
   return {
-    description: `podrun serve at ${ep.server}`,
+    description: transport.description,
     apply: (r, obj) =>
-      json(
-        'PATCH',
-        `${collectionPath(r, obj.metadata.namespace)}/${obj.metadata.name}?fieldManager=podrun&force=true&fieldValidation=Strict`,
+      kube.apply(
+        r,
+        r.namespaced ? (obj.metadata.namespace ?? transport.namespace) : undefined,
+        obj.metadata.name ?? '',
         { ...obj, apiVersion: apiVersionOf(r), kind: r.kind },
-        'application/apply-patch+yaml',
+        fieldManager,
       ),
     async get(r, ns, name) {
       try {
-        return await json('GET', `${collectionPath(r, ns)}/${name}`);
+        return await kube.get(r, r.namespaced ? ns : undefined, name);
       } catch (err) {
-        if (err instanceof HttpStatusError && err.code === 404) return undefined;
+        if (notFound(err)) return undefined;
         throw err;
       }
     },
     async delete(r, ns, name) {
       try {
-        await json('DELETE', `${collectionPath(r, ns)}/${name}`, { propagationPolicy: 'Background' });
+        await kube.delete(r, r.namespaced ? ns : undefined, name, { propagationPolicy: 'Background' });
       } catch (err) {
-        if (!(err instanceof HttpStatusError && err.code === 404)) throw err;
+        if (!notFound(err)) throw err;
       }
     },
-    watchPods(ns, onEvent, onError) {
-      return new Promise((resolve, reject) => {
-        const url = new URL(`/api/v1/namespaces/${ns}/pods?watch=true&resourceVersion=0`, ep.server);
-        const req = httpsRequest(
-          url,
-          { ca: ep.ca, headers: { authorization: `Bearer ${ep.token}` } },
-          (res) => {
-            if ((res.statusCode ?? 0) >= 400) {
-              reject(new HttpStatusError(res.statusCode ?? 0, `watch of pods in ${ns} failed`));
-              return;
-            }
-            onWatchLines<{ type: string; object: KubeObject }>(res, (ev) => {
-              if (ev.type === 'ERROR')
-                onError(new Error((ev.object as { message?: string }).message ?? 'watch error'));
-              else if (ev.type !== 'BOOKMARK') onEvent(ev as PodEvent);
-            });
-            res.on('end', () => onError(new Error('the server closed the watch')));
-            resolve(() => req.destroy());
-          },
-        );
-        req.on('error', (err) => reject(err));
-        req.end();
-      });
+    async watchPods(ns, onEvent, onError) {
+      const reflector = reflect(kube, POD, ns, { onNote: (m) => onError(new Error(m)) }, onEvent);
+      await reflector.synced;
+      return () => reflector.stop();
     },
     async warnings(ns, name) {
-      const selector = encodeURIComponent(`involvedObject.name=${name},type=Warning`);
-      const list = (await json(
-        'GET',
-        `/api/v1/namespaces/${ns}/events?fieldSelector=${selector}`,
-      )) as unknown as {
-        items?: KubeObject[];
-      };
-      return warningLines(list.items ?? []);
+      const list = await kube.list(EVENT, ns, { fieldSelector: `involvedObject.name=${name},type=Warning` });
+      return warningLines(list.items);
     },
     async events(ns, name) {
-      const selector = encodeURIComponent(`involvedObject.name=${name}`);
-      const list = (await json(
-        'GET',
-        `/api/v1/namespaces/${ns}/events?fieldSelector=${selector}`,
-      )) as unknown as {
-        items?: KubeObject[];
-      };
-      return list.items ?? [];
+      return (await kube.list(EVENT, ns, { fieldSelector: `involvedObject.name=${name}` })).items;
     },
     async logTail(ns, pod, container, tailLines) {
-      const { status, text } = await call(
+      const res = await transport.send(
         'GET',
-        `/api/v1/namespaces/${ns}/pods/${pod}/log?container=${encodeURIComponent(container)}&tailLines=${tailLines}`,
+        `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}&tailLines=${tailLines}`,
+        { accept: '*/*' },
       );
-      return status < 400 ? text : '';
+      const text = await readBody(res);
+      return (res.statusCode ?? 0) < 400 ? text : '';
     },
     async pullsInProgress() {
-      return ((await json('GET', '/podrun/v1/pulls')) as unknown as { pulls: PullProgress[] }).pulls;
+      // A cluster's kubelets report pulls only as events (Pulling, Pulled): there is no progress to poll.
+      if (options.podrunServer === false) return [];
+      return (await kube.getJson<{ pulls: PullProgress[] }>('/podrun/v1/pulls')).pulls;
     },
     async close() {},
   };

@@ -3,13 +3,13 @@
 // wrote (as `podrun image` and `podrun timeline` find it). Failures keep the server's Status, so commands can
 // word them as kubectl does (`Error from server (NotFound): pods "x" not found`).
 import { existsSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { runningServer } from '../../server/podrun.js';
 import { stateLayout } from '../../server/state-dir.js';
-import { type Endpoint, readKubeconfig } from './http.js';
 import { NoServerError } from './images.js';
+import { podrunTransport, readBody, type Transport } from './transport.js';
 import { onWatchLines, resourcePath } from './wire.js';
 
 /** A refusal of the API server, with its Status' reason (`NotFound`, `Conflict`, …) and message. */
@@ -47,6 +47,10 @@ export interface ListOptions {
 
 export interface KubeClient {
   readonly server: string;
+  /** The namespace of the kubeconfig's context: what a command uses without `-n`. */
+  readonly namespace: string;
+  /** `podrun serve at https://…` or `context "other" (https://…)`. */
+  readonly description: string;
   /** GET a path; JSON in, JSON out; KubeApiError for a 4xx/5xx. */
   getJson<T>(path: string): Promise<T>;
   list(r: ResourceInfo, namespace: string | undefined, options?: ListOptions): Promise<KubeList>;
@@ -57,6 +61,14 @@ export interface KubeClient {
   create(r: ResourceInfo, namespace: string | undefined, body: object): Promise<KubeObject>;
   /** PATCH with a strategic merge patch (kubectl's default for built-in kinds). */
   patch(r: ResourceInfo, namespace: string | undefined, name: string, patch: object): Promise<KubeObject>;
+  /** Server-side apply (`force`, strict field validation) as `fieldManager`; returns the object as stored. */
+  apply(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    object: object,
+    fieldManager: string,
+  ): Promise<KubeObject>;
   /** Watch events from `resourceVersion` until `stop()` or the server ends the stream (then `onEnd`). */
   watch(
     r: ResourceInfo,
@@ -96,68 +108,28 @@ export async function connectKube(stateDir: string): Promise<KubeClient> {
   const layout = stateLayout(stateDir);
   if (!(await runningServer(layout.serveInfo)) || !existsSync(layout.kubeconfig)) {
     throw new NoServerError(
-      `no podrun serve runs on state directory ${stateDir}: start one with \`podrun serve --state-dir ${stateDir}\` (or give the --state-dir it uses)`,
+      `no podrun serve runs on state directory ${stateDir}: start one with \`podrun serve --state-dir ${stateDir}\` (or give the --state-dir it uses), or name a cluster with --kubeconfig/--context`,
     );
   }
-  return kubeClient(await readKubeconfig(layout.kubeconfig));
+  return kubeClient(await podrunTransport(layout.kubeconfig));
 }
 
-export function kubeClient(ep: Endpoint): KubeClient {
-  const open = (
-    method: string,
-    path: string,
-    body: unknown,
-    onResponse: (res: import('node:http').IncomingMessage) => void,
-    onError: (err: Error) => void,
-    contentType = 'application/json',
-  ) => {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const req = httpsRequest(
-      new URL(path, ep.server),
-      {
-        method,
-        ca: ep.ca,
-        headers: {
-          authorization: `Bearer ${ep.token}`,
-          accept: 'application/json',
-          ...(payload ? { 'content-type': contentType, 'content-length': payload.length } : {}),
-        },
-      },
-      onResponse,
-    );
-    req.on('error', (err) =>
-      onError(new Error(`could not reach podrun serve at ${ep.server}: ${err.message}`, { cause: err })),
-    );
-    req.end(payload);
-    return req;
+export function kubeClient(transport: Transport): KubeClient {
+  const call = async <T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> => {
+    const res = await transport.send(method, path, {
+      ...(body !== undefined ? { body } : {}),
+      ...(contentType ? { contentType } : {}),
+    });
+    const text = await readBody(res);
+    const status = res.statusCode ?? 0;
+    if (status >= 400) throw statusError(status, text);
+    return JSON.parse(text) as T;
   };
 
-  const call = <T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> =>
-    new Promise((resolve, reject) => {
-      open(
-        method,
-        path,
-        body,
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => {
-            text += c;
-          });
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            if (status >= 400) reject(statusError(status, text));
-            else resolve(JSON.parse(text) as T);
-          });
-          res.on('error', reject);
-        },
-        reject,
-        contentType,
-      );
-    });
-
   return {
-    server: ep.server,
+    server: transport.server,
+    namespace: transport.namespace,
+    description: transport.description,
     getJson: (path) => call('GET', path),
     list: (r, ns, options = {}) => call('GET', `${resourcePath(r, ns)}${query(options)}`),
     get: (r, ns, name) => call('GET', resourcePath(r, ns, name)),
@@ -165,62 +137,56 @@ export function kubeClient(ep: Endpoint): KubeClient {
     create: (r, ns, body) => call('POST', resourcePath(r, ns), body),
     patch: (r, ns, name, patch) =>
       call('PATCH', resourcePath(r, ns, name), patch, 'application/strategic-merge-patch+json'),
-    watch: (r, ns, options, onEvent, onEnd) =>
-      new Promise((resolve, reject) => {
-        let stopped = false;
-        const req = open(
-          'GET',
-          `${resourcePath(r, ns)}${query({ ...options, watch: true })}`,
-          undefined,
-          (res) => {
-            const status = res.statusCode ?? 0;
-            if (status >= 400) {
-              let text = '';
-              res.setEncoding('utf8');
-              res.on('data', (c: string) => {
-                text += c;
-              });
-              res.on('end', () => reject(statusError(status, text)));
-              return;
-            }
-            onWatchLines(res, onEvent);
-            res.on('end', () => {
-              if (!stopped) onEnd();
-            });
-            res.on('error', (err) => {
-              if (!stopped) onEnd(err);
-            });
-            resolve(() => {
-              stopped = true;
-              req.destroy();
-            });
-          },
-          reject,
-        );
-      }),
-    stream: (path, onChunk, signal) =>
-      new Promise((resolve, reject) => {
-        const req = open(
-          'GET',
-          path,
-          undefined,
-          (res) => {
-            const status = res.statusCode ?? 0;
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c: string) => {
-              if (status >= 400) text += c;
-              else onChunk(c);
-            });
-            res.on('end', () => (status >= 400 ? reject(statusError(status, text)) : resolve()));
-            res.on('error', (err) => (signal?.aborted ? resolve() : reject(err)));
-          },
-          (err) => (signal?.aborted ? resolve() : reject(err)),
-        );
-        signal?.addEventListener('abort', () => {
-          req.destroy();
-          resolve();
-        });
-      }),
+    apply: (r, ns, name, object, fieldManager) =>
+      call(
+        'PATCH',
+        `${resourcePath(r, ns, name)}?fieldManager=${encodeURIComponent(fieldManager)}&force=true&fieldValidation=Strict`,
+        object,
+        'application/apply-patch+yaml',
+      ),
+    async watch(r, ns, options, onEvent, onEnd) {
+      const abort = new AbortController();
+      let stopped = false;
+      const res = await transport.send('GET', `${resourcePath(r, ns)}${query({ ...options, watch: true })}`, {
+        signal: abort.signal,
+      });
+      const status = res.statusCode ?? 0;
+      if (status >= 400) throw statusError(status, await readBody(res));
+      const end = (err?: Error) => {
+        if (stopped) return;
+        stopped = true;
+        onEnd(err);
+      };
+      onWatchLines(res, onEvent);
+      res.on('end', () => end());
+      res.on('error', (err) => end(err));
+      // A connection cut before the body ended (a dropped watch) gives 'close' without 'end'.
+      res.on('close', () => {
+        if (!res.complete) end(new Error('the watch connection was closed'));
+      });
+      return () => {
+        stopped = true;
+        abort.abort();
+      };
+    },
+    async stream(path, onChunk, signal) {
+      let res: IncomingMessage;
+      try {
+        res = await transport.send('GET', path, signal ? { signal } : {});
+      } catch (err) {
+        if (signal?.aborted) return;
+        throw err;
+      }
+      const status = res.statusCode ?? 0;
+      if (status >= 400) throw statusError(status, await readBody(res));
+      await new Promise<void>((resolve, reject) => {
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => onChunk(c));
+        res.on('end', () => resolve());
+        res.on('error', (err) => (signal?.aborted ? resolve() : reject(err)));
+        res.on('close', () => resolve());
+        signal?.addEventListener('abort', () => resolve());
+      });
+    },
   };
 }

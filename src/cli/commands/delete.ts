@@ -7,6 +7,7 @@ import { type ResourceInfo, resourceForKind } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { KubeApiError, type KubeClient } from '../client/kube.js';
 import {
+  clusterOptions,
   connect,
   examples,
   kubectlErrorText,
@@ -121,6 +122,8 @@ export function deleteCommand() {
     )
     .option('--timeout <duration>', 'give up waiting after this long (0s: no limit)', parseDuration, 0)
     .addOption(stateDirOption())
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
     .addHelpText(
       'after',
       examples([
@@ -135,7 +138,6 @@ export function deleteCommand() {
       ]),
     )
     .action(async (args, opts) => {
-      const ns = opts.namespace ?? 'default';
       let grace = opts.gracePeriod;
       if (opts.now) {
         if (grace >= 0) kubectlFail(new UsageError('--now and --grace-period cannot be specified together'));
@@ -150,9 +152,10 @@ export function deleteCommand() {
         kubectlFail(new UsageError('cannot specify both a filename and resource arguments'));
       if (!opts.filename && args.length === 0)
         kubectlFail(new UsageError('You must provide one or more resources by argument or filename.'));
-      const client = await connect(opts.stateDir);
+      const client = await connect(opts);
+      const ns = opts.namespace ?? client.namespace;
       const targets = await (opts.filename
-        ? targetsFromFiles(opts.filename, opts.namespace)
+        ? targetsFromFiles(opts.filename, ns)
         : targetsFromArgs(client, args, ns, opts)
       ).catch(kubectlFail);
       if (opts.force && grace === 0) process.stderr.write(IMMEDIATE_WARNING);

@@ -9,6 +9,7 @@ import type { Event, KubeObject } from '../../api/types.js';
 import { KubeApiError, type KubeClient } from '../client/kube.js';
 import { describerFor } from '../describe/index.js';
 import {
+  clusterOptions,
   connect,
   examples,
   kubectlErrorText,
@@ -44,7 +45,7 @@ async function objectsFor(
   const out: KubeObject[] = [];
   for (const name of names) {
     try {
-      out.push(await client.get(resource, ns ?? 'default', name));
+      out.push(await client.get(resource, ns ?? client.namespace, name));
     } catch (err) {
       if (!(err instanceof KubeApiError && err.code === 404)) throw err;
       errors.push(err);
@@ -72,6 +73,8 @@ export function describeCommand() {
       true,
     )
     .addOption(stateDirOption())
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
     .addHelpText(
       'after',
       examples([
@@ -98,8 +101,8 @@ export function describeCommand() {
       } catch (err) {
         kubectlFail(err);
       }
-      const client = await connect(opts.stateDir);
-      const ns = opts.allNamespaces ? undefined : (opts.namespace ?? 'default');
+      const client = await connect(opts);
+      const ns = opts.allNamespaces ? undefined : (opts.namespace ?? client.namespace);
       const errors: unknown[] = [];
       let first = true;
       const print = async (object: KubeObject, describe: NonNullable<ReturnType<typeof describerFor>>) => {
@@ -126,7 +129,7 @@ export function describeCommand() {
         errors.length === 1 &&
         only
       ) {
-        const scope = only.resource.namespaced ? (ns ?? 'default') : undefined;
+        const scope = only.resource.namespaced ? (ns ?? client.namespace) : undefined;
         const matches = await prefixed(client, only.resource, scope, only.names[0]!).catch(kubectlFail);
         if (matches.length > 0) {
           for (const object of matches)

@@ -3,7 +3,14 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { apiVersionOf, resourceForKind } from '../../api/resources.js';
 import type { Event } from '../../api/types.js';
-import { connect, examples, kubectlFail, namespaceOption, stateDirOption } from '../kubectl/common.js';
+import {
+  clusterOptions,
+  connect,
+  examples,
+  kubectlFail,
+  namespaceOption,
+  stateDirOption,
+} from '../kubectl/common.js';
 import { EventPrinter, sortEvents } from '../kubectl/events-printer.js';
 import { formatJson, formatYaml } from '../kubectl/output.js';
 import { resolveResource, UsageError } from '../kubectl/resources.js';
@@ -43,6 +50,8 @@ export function eventsCommand() {
       new Option('-o, --output <format>', 'json or yaml (an EventList)').choices(['json', 'yaml'] as const),
     )
     .addOption(stateDirOption())
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
     .addHelpText(
       'after',
       examples([
@@ -58,10 +67,10 @@ export function eventsCommand() {
       } catch (err) {
         kubectlFail(err);
       }
-      const ns = opts.allNamespaces ? undefined : (opts.namespace ?? 'default');
       const types = opts.types?.map((t) => t.toLowerCase());
       const wanted = (e: Event) => !types || types.includes((e.type ?? '').toLowerCase());
-      const client = await connect(opts.stateDir);
+      const client = await connect(opts);
+      const ns = opts.allNamespaces ? undefined : (opts.namespace ?? client.namespace);
       const printer = new EventPrinter({
         ...(opts.headers === false ? { noHeaders: true } : {}),
         ...(opts.allNamespaces ? { allNamespaces: true } : {}),

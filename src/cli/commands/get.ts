@@ -5,7 +5,9 @@ import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { TableRenderer, tablePrinterFor } from '../../printers/index.js';
 import { KubeApiError, type KubeClient, type WatchEvent } from '../client/kube.js';
+import type { KubeconfigChoice } from '../client/transport.js';
 import {
+  clusterOptions,
   connect,
   examples,
   kubectlErrorText,
@@ -71,7 +73,7 @@ async function fetchAll(
     }
     for (const name of names) {
       try {
-        found.push({ resource, object: await client.get(resource, ns ?? 'default', name) });
+        found.push({ resource, object: await client.get(resource, ns ?? client.namespace, name) });
       } catch (err) {
         if (!(err instanceof KubeApiError)) throw err;
         errors.push(err);
@@ -198,15 +200,18 @@ function noResources(ns: string | undefined, r?: ResourceInfo): string {
     : 'No resources found\n';
 }
 
-export async function runGet(args: string[], opts: GetOptions & { stateDir: string }): Promise<void> {
+export async function runGet(
+  args: string[],
+  opts: GetOptions & KubeconfigChoice & { stateDir: string },
+): Promise<void> {
   let requests: ResourceRequest[];
   try {
     requests = parseResourceArgs(args);
   } catch (err) {
     kubectlFail(err);
   }
-  const client = await connect(opts.stateDir);
-  const ns = opts.allNamespaces ? undefined : (opts.namespace ?? 'default');
+  const client = await connect(opts);
+  const ns = opts.allNamespaces ? undefined : (opts.namespace ?? client.namespace);
   if (opts.watch || opts.watchOnly) {
     if (requests.length !== 1) kubectlFail(new UsageError('you may only specify a single resource type'));
     await watch(client, requests[0]!, ns, opts).catch(kubectlFail);
@@ -255,6 +260,8 @@ export function getCommand() {
       'keep metadata.managedFields in -o json|yaml (hidden by default, as kubectl)',
     )
     .addOption(stateDirOption())
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
     .addHelpText(
       'after',
       examples([

@@ -3,7 +3,14 @@
 // -c it follows the pod's whole startup (startup-follower.ts) and ends when the pod has finished.
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import type { Pod } from '../../api/types.js';
-import { connect, examples, kubectlFail, namespaceOption, stateDirOption } from '../kubectl/common.js';
+import {
+  clusterOptions,
+  connect,
+  examples,
+  kubectlFail,
+  namespaceOption,
+  stateDirOption,
+} from '../kubectl/common.js';
 import { logTarget } from '../kubectl/log-target.js';
 import { UsageError } from '../kubectl/resources.js';
 import { followStartup } from '../kubectl/startup-follower.js';
@@ -81,6 +88,8 @@ export function logsCommand() {
     .option('--since <duration>', 'only lines newer than this (5s, 2m, 1h)', parseDuration)
     .option('--timestamps', 'begin each line with its RFC 3339 time')
     .addOption(stateDirOption())
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
     .addHelpText(
       'after',
       examples([
@@ -102,8 +111,8 @@ export function logsCommand() {
       ]),
     )
     .action(async (podArg, containerArg, opts) => {
-      const ns = opts.namespace ?? 'default';
-      const client = await connect(opts.stateDir);
+      const client = await connect(opts);
+      const ns = opts.namespace ?? client.namespace;
       const pod = await logTarget(client, ns, podArg, (line) => process.stderr.write(line)).catch(
         kubectlFail,
       );

@@ -11,7 +11,14 @@ import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { resourceForKind } from '../../api/resources.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { KubeApiError, type KubeClient } from '../client/kube.js';
-import { connect, examples, kubectlFail, namespaceOption, stateDirOption } from '../kubectl/common.js';
+import {
+  clusterOptions,
+  connect,
+  examples,
+  kubectlFail,
+  namespaceOption,
+  stateDirOption,
+} from '../kubectl/common.js';
 import { kindPrefix, resolveResource, UsageError } from '../kubectl/resources.js';
 import { formatDuration, parseDuration } from '../options.js';
 
@@ -149,6 +156,8 @@ export function restartCommand() {
       120_000,
     )
     .addOption(stateDirOption())
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
     .addHelpText(
       'after',
       examples([
@@ -165,7 +174,6 @@ export function restartCommand() {
       ]),
     )
     .action(async (arg, opts) => {
-      const ns = opts.namespace ?? 'default';
       const slash = arg.indexOf('/');
       let resource = POD;
       try {
@@ -179,7 +187,8 @@ export function restartCommand() {
         kubectlFail(err);
       }
       const name = slash >= 0 ? arg.slice(slash + 1) : arg;
-      const client = await connect(opts.stateDir);
+      const client = await connect(opts);
+      const ns = opts.namespace ?? client.namespace;
       const write = (line: string) => process.stdout.write(line);
       if (resource.kind === 'Pod') {
         await restartPod(client, ns, name, opts.gracePeriod, opts.timeout, write).catch(kubectlFail);

@@ -1,13 +1,12 @@
 // `podrun timeline POD [-n NS]`: how a pod's startup went, phase by phase, from its status and events (so any
 // pod the server knows, running or finished), as a text Gantt chart, Chrome trace JSON or SVG.
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { resourceForKind } from '../../api/resources.js';
 import type { Pod } from '../../api/types.js';
-import { runningServer } from '../../server/podrun.js';
-import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
-import { httpClient, readKubeconfig } from '../client/http.js';
+import { defaultStateDir } from '../../server/state-dir.js';
+import { KubeApiError } from '../client/kube.js';
+import { clusterOptions, connectTo } from '../kubectl/common.js';
 import { fail } from '../report.js';
 import { buildTimeline } from '../timeline/phases.js';
 import { renderSvg, renderText, renderTrace } from '../timeline/render.js';
@@ -25,7 +24,7 @@ export function timelineCommand() {
       'Show every phase of a pod’s startup with its offset and duration (from its status and events)',
     )
     .argument('<pod>', 'name of the pod')
-    .option('-n, --namespace <ns>', 'namespace of the pod', 'default')
+    .option('-n, --namespace <ns>', 'namespace of the pod (default: the context’s, else default)')
     .addOption(
       new Option(
         '--format <format>',
@@ -37,36 +36,27 @@ export function timelineCommand() {
     .option('-o, --output-file <file>', 'write to this file instead of stdout')
     .option('--width <columns>', 'width of the text chart (default: the terminal’s, else 100)', parseWidth)
     .option('--state-dir <dir>', 'state directory of the `podrun serve` to ask', defaultStateDir())
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
     .addHelpText(
       'after',
       '\nExamples:\n  podrun timeline web\n  podrun timeline web -n shop --format trace -o web.trace.json   # open in ui.perfetto.dev\n  podrun timeline web --format svg > web.svg',
     )
     .action(async (name, opts) => {
-      const layout = stateLayout(opts.stateDir);
-      if (!(await runningServer(layout.serveInfo)) || !existsSync(layout.kubeconfig)) {
-        fail(
-          new Error(
-            `timeline asks the server: start one with \`podrun serve --state-dir ${opts.stateDir}\` (or give the --state-dir it uses)`,
-          ),
-          `no podrun serve runs on state directory ${opts.stateDir}`,
-        );
-      }
-      const client = httpClient(await readKubeconfig(layout.kubeconfig));
-      const pod = (await client
-        .get(resourceForKind('v1', 'Pod')!, opts.namespace, name)
-        .catch((err: unknown) => fail(err, `reading pod ${opts.namespace}/${name} failed`))) as
-        | Pod
-        | undefined;
-      if (!pod)
-        fail(
-          new Error('NotFound'),
-          `pod ${name} not found in namespace ${opts.namespace} (give -n NAMESPACE)`,
-        );
+      const client = await connectTo(opts).catch((err: unknown) =>
+        fail(err, 'timeline asks an API server, and none could be reached'),
+      );
+      const ns = opts.namespace ?? client.namespace;
+      const pod = (await client.get(resourceForKind('v1', 'Pod')!, ns, name).catch((err: unknown) => {
+        if (err instanceof KubeApiError && err.code === 404)
+          fail(new Error('NotFound'), `pod ${name} not found in namespace ${ns} (give -n NAMESPACE)`);
+        return fail(err, `reading pod ${ns}/${name} failed`);
+      })) as Pod;
       const events = (
         await client
-          .events(opts.namespace, name)
+          .list(resourceForKind('v1', 'Event')!, ns, { fieldSelector: `involvedObject.name=${name}` })
           .catch((err: unknown) => fail(err, 'listing the pod’s events failed'))
-      ).filter((e) => {
+      ).items.filter((e) => {
         const o = (e as { involvedObject?: { kind?: string; uid?: string } }).involvedObject;
         // Events of an earlier pod of the same name (or of another kind) are not this pod's.
         return o?.kind === 'Pod' && (!o.uid || o.uid === pod.metadata?.uid);
@@ -83,7 +73,7 @@ export function timelineCommand() {
           fail(err, `writing ${opts.outputFile} failed`),
         );
         process.stderr.write(
-          `podrun: ${opts.format} timeline of pod ${opts.namespace}/${name} written to ${opts.outputFile}\n`,
+          `podrun: ${opts.format} timeline of pod ${ns}/${name} written to ${opts.outputFile}\n`,
         );
       } else {
         process.stdout.write(text);

@@ -9,10 +9,12 @@ import type { KubeObject, Pod } from '../../api/types.js';
 import { runningServer, startPodrun } from '../../server/podrun.js';
 import { type ImagesMode, RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
-import { httpClient, readKubeconfig } from '../client/http.js';
+import { httpClient } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
-import { KubeApiError, kubeClient } from '../client/kube.js';
+import { KubeApiError, type KubeClient, kubeClient } from '../client/kube.js';
+import { type KubeconfigChoice, kubeconfigTransport, podrunTransport } from '../client/transport.js';
 import type { UpClient } from '../client/types.js';
+import { clusterOptions, namespaceOption, wantsCluster } from '../kubectl/common.js';
 import { followStartup } from '../kubectl/startup-follower.js';
 import {
   backoffInitialOption,
@@ -28,6 +30,7 @@ import {
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
 import { serveLog, startDetachedServe, startedDetached, stopServe } from '../up/detach.js';
+import { FIELD_MANAGER, PROJECT_LABEL, projectName } from '../up/project.js';
 import { PullFollower } from '../up/pulls.js';
 import { evaluate } from '../up/readiness.js';
 import { Tracker, WORKLOAD_KINDS } from '../up/tracker.js';
@@ -85,6 +88,13 @@ export function upCommand(): Command {
       'state directory (a running `podrun serve` there is used)',
       defaultStateDir(),
     )
+    .addOption(clusterOptions()[0])
+    .addOption(clusterOptions()[1])
+    .addOption(namespaceOption())
+    .option(
+      '--project <name>',
+      'with --kubeconfig/--context: the name objects are labelled with (podrun.dev/project) for `podrun down` (default: the first -f path’s base name)',
+    )
     .addOption(
       new Option('--runtime <name>', 'container runtime for an in-process podrun')
         .choices(RUNTIME_NAMES)
@@ -109,11 +119,22 @@ export function upCommand(): Command {
       }
       if (load.documents.length === 0)
         fail(new Error('no objects found'), `nothing to apply in ${opts.filename.join(', ')}`);
-      const { client, detachedPid, startedServe } = await connect(opts).catch((err: unknown) =>
-        fail(err, 'could not start podrun'),
+      let project = '';
+      try {
+        project = projectName(opts.project, opts.filename);
+      } catch (err) {
+        fail(err, 'nothing applied');
+      }
+      const { client, detachedPid, startedServe, kube, cluster } = await connect(opts).catch((err: unknown) =>
+        fail(err, wantsCluster(opts) ? 'could not reach the cluster' : 'could not start podrun'),
       );
+      const defaultNs = opts.namespace ?? kube?.namespace ?? 'default';
       const started = Date.now();
       process.stderr.write(`podrun: using ${client.description}\n`);
+      if (cluster)
+        process.stderr.write(
+          `podrun: applying as field manager podrun, labelled ${PROJECT_LABEL}=${project}; image pull progress is podrun's own and not shown here (the kubelets' Pulling/Pulled events are)\n`,
+        );
       if (detachedPid !== undefined && !startedServe)
         process.stderr.write(
           `podrun: that server was left running by \`podrun up --detach\` (pid ${detachedPid}); \`podrun down --state-dir ${opts.stateDir}\` stops it and its pods\n`,
@@ -123,11 +144,16 @@ export function upCommand(): Command {
       try {
         for (const doc of applyOrder(load.documents.map((d) => d.object))) {
           const r = resourceForKind(doc.apiVersion, doc.kind)!;
-          const ns = doc.metadata.namespace ?? 'default';
+          const ns = doc.metadata.namespace ?? defaultNs;
           const before = await client.get(r, ns, doc.metadata.name ?? '');
+          const labels = cluster ? { ...doc.metadata.labels, [PROJECT_LABEL]: project } : doc.metadata.labels;
           const obj = await client.apply(r, {
             ...doc,
-            metadata: { ...doc.metadata, ...(r.namespaced ? { namespace: ns } : {}) },
+            metadata: {
+              ...doc.metadata,
+              ...(labels ? { labels } : {}),
+              ...(r.namespaced ? { namespace: ns } : {}),
+            },
           });
           applied.push(obj);
           const verb = !before
@@ -143,7 +169,7 @@ export function upCommand(): Command {
       }
 
       if (opts.detach && !opts.wait) {
-        process.stderr.write(detachedLines(opts.stateDir, client).join('\n') + '\n');
+        process.stderr.write(detachedLines(opts, client, cluster, project).join('\n') + '\n');
         process.exit(0);
       }
 
@@ -206,15 +232,15 @@ export function upCommand(): Command {
       // --logs: every container's output, through the follower of `podrun logs -f`, one per pod.
       const logs = new AbortController();
       const followed = new Set<string>();
-      const kube = opts.logs
-        ? kubeClient(await readKubeconfig(stateLayout(opts.stateDir).kubeconfig))
+      const logsClient = opts.logs
+        ? (kube ?? kubeClient(await podrunTransport(stateLayout(opts.stateDir).kubeconfig)))
         : undefined;
       const followLogs = (pod: Pod) => {
         const key = pod.metadata?.uid ?? '';
-        if (!kube || followed.has(key)) return;
+        if (!logsClient || followed.has(key)) return;
         followed.add(key);
         followStartup(
-          kube,
+          logsClient,
           pod.metadata?.namespace ?? 'default',
           pod.metadata?.name ?? '',
           {
@@ -338,7 +364,7 @@ export function upCommand(): Command {
         await teardown(outcome === 'up' ? 'wait' : outcome).catch((err: unknown) =>
           fail(err, 'stopping the pods failed'),
         );
-        const detached = opts.detach ? detachedLines(opts.stateDir, client) : [];
+        const detached = opts.detach ? detachedLines(opts, client, cluster, project) : [];
         if (verdict.state === 'up') {
           process.stdout.write(`podrun: all up in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
           if (detached.length > 0) process.stderr.write(`${detached.join('\n')}\n`);
@@ -357,7 +383,21 @@ export function upCommand(): Command {
 }
 
 /** What a user needs once `up --detach` returns: where the pods run and how to see and stop them. */
-function detachedLines(stateDir: string, client: UpClient): string[] {
+function detachedLines(
+  opts: KubeconfigChoice & { stateDir: string },
+  client: UpClient,
+  cluster: boolean,
+  project: string,
+): string[] {
+  if (cluster) {
+    const where = `${opts.kubeconfig ? ` --kubeconfig ${opts.kubeconfig}` : ''}${opts.context ? ` --context ${opts.context}` : ''}`;
+    return [
+      `podrun: what was applied keeps running on ${client.description}`,
+      `  podrun get pods${where}      # see it`,
+      `  podrun down${where} --project ${project}          # delete what podrun up applied there (label ${PROJECT_LABEL}=${project})`,
+    ];
+  }
+  const stateDir = opts.stateDir;
   const dir = stateDir === defaultStateDir() ? '' : ` --state-dir ${stateDir}`;
   return [
     `podrun: the pods keep running in the background (${client.description}; its log: ${serveLog(stateDir)})`,
@@ -371,34 +411,63 @@ let logSink = (m: string) => {
 };
 
 function remote(client: UpClient): boolean {
-  return client.description.startsWith('podrun serve');
+  return !client.description.startsWith('in-process');
 }
 
-async function connect(opts: {
-  stateDir: string;
-  runtime: 'host' | 'docker';
-  images: ImagesMode;
-  registriesConf: string;
-  imagePullSyncFs: boolean;
-  backoffInitial: number;
-  backoffMax: number;
-  serviceCidr: string;
-  detach?: boolean;
-}): Promise<{ client: UpClient; detachedPid?: number; startedServe: boolean }> {
+async function connect(
+  opts: KubeconfigChoice & {
+    stateDir: string;
+    runtime: 'host' | 'docker';
+    images: ImagesMode;
+    registriesConf: string;
+    imagePullSyncFs: boolean;
+    backoffInitial: number;
+    backoffMax: number;
+    serviceCidr: string;
+    detach?: boolean;
+  },
+): Promise<{
+  client: UpClient;
+  detachedPid?: number;
+  startedServe: boolean;
+  kube?: KubeClient;
+  cluster: boolean;
+}> {
+  if (wantsCluster(opts)) {
+    const transport = await kubeconfigTransport({
+      ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context !== undefined ? { context: opts.context } : {}),
+    });
+    const kube = kubeClient(transport);
+    const client = httpClient(transport, kube, { fieldManager: FIELD_MANAGER, podrunServer: false });
+    return { client, startedServe: false, kube, cluster: true };
+  }
   const layout = stateLayout(opts.stateDir);
   const running = await runningServer(layout.serveInfo);
   if (running && existsSync(layout.kubeconfig)) {
     // A server already runs there (by hand or left by --detach): it is used as it is, with its own settings.
-    const client = httpClient(await readKubeconfig(layout.kubeconfig));
+    const transport = await podrunTransport(layout.kubeconfig);
+    const kube = kubeClient(transport);
+    const client = httpClient(transport, kube);
     const detached = startedDetached(opts.stateDir, running.pid);
-    return { client, ...(detached ? { detachedPid: running.pid } : {}), startedServe: false };
+    return {
+      client,
+      ...(detached ? { detachedPid: running.pid } : {}),
+      startedServe: false,
+      kube,
+      cluster: false,
+    };
   }
   if (opts.detach) {
     const pid = await startDetachedServe(opts);
+    const transport = await podrunTransport(layout.kubeconfig);
+    const kube = kubeClient(transport);
     return {
-      client: httpClient(await readKubeconfig(layout.kubeconfig)),
+      client: httpClient(transport, kube),
       detachedPid: pid,
       startedServe: true,
+      kube,
+      cluster: false,
     };
   }
   const podrun = await startPodrun({
@@ -414,7 +483,7 @@ async function connect(opts: {
     // The in-process server's messages go where the command's own go: above the board, not through it.
     log: (m) => logSink(m),
   });
-  return { client: inProcessClient(podrun, opts.stateDir), startedServe: false };
+  return { client: inProcessClient(podrun, opts.stateDir), startedServe: false, cluster: false };
 }
 
 /** At a timeout, the last Warning events of the pods still waiting: often the reason (a sandbox that failed). */

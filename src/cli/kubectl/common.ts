@@ -2,7 +2,8 @@
 // reporting failures in kubectl's words (`Error from server (NotFound): …`, `error: …`), exit 1.
 import { Option } from '@commander-js/extra-typings';
 import { defaultStateDir } from '../../server/state-dir.js';
-import { connectKube, KubeApiError, type KubeClient } from '../client/kube.js';
+import { connectKube, KubeApiError, type KubeClient, kubeClient } from '../client/kube.js';
+import { type KubeconfigChoice, kubeconfigTransport } from '../client/transport.js';
 
 export function stateDirOption() {
   return new Option('--state-dir <dir>', 'state directory of the `podrun serve` to talk to').default(
@@ -11,7 +12,41 @@ export function stateDirOption() {
 }
 
 export function namespaceOption() {
-  return new Option('-n, --namespace <namespace>', 'the namespace (kubectl: the context’s, here default)');
+  return new Option(
+    '-n, --namespace <namespace>',
+    'the namespace (default: the kubeconfig context’s with --kubeconfig/--context, else default)',
+  );
+}
+
+/** `--kubeconfig FILE` and `--context NAME`: talk to that cluster instead of the state directory's server. */
+export function clusterOptions() {
+  return [
+    new Option(
+      '--kubeconfig <file>',
+      'talk to the API server of this kubeconfig (its current-context, or --context) instead of podrun serve',
+    ),
+    new Option(
+      '--context <name>',
+      'talk to the API server of this kubeconfig context (from --kubeconfig, else $KUBECONFIG, else ~/.kube/config)',
+    ),
+  ] as const;
+}
+
+/** Whether the options name a cluster (`--kubeconfig` or `--context`) rather than the state dir's server. */
+export function wantsCluster(opts: KubeconfigChoice): boolean {
+  return opts.kubeconfig !== undefined || opts.context !== undefined;
+}
+
+/** The client of the cluster the options name, else of the state directory's `podrun serve`. */
+export async function connectTo(opts: KubeconfigChoice & { stateDir: string }): Promise<KubeClient> {
+  if (wantsCluster(opts)) {
+    const choice: KubeconfigChoice = {
+      ...(opts.kubeconfig !== undefined ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context !== undefined ? { context: opts.context } : {}),
+    };
+    return kubeClient(await kubeconfigTransport(choice));
+  }
+  return connectKube(opts.stateDir);
 }
 
 /** kubectl's line for an error: the server's Status as `Error from server (Reason): message`, else `error: …`. */
@@ -26,8 +61,8 @@ export function kubectlFail(err: unknown): never {
   process.exit(1);
 }
 
-export async function connect(stateDir: string): Promise<KubeClient> {
-  return connectKube(stateDir).catch((err: unknown) => kubectlFail(err));
+export async function connect(opts: KubeconfigChoice & { stateDir: string }): Promise<KubeClient> {
+  return connectTo(opts).catch((err: unknown) => kubectlFail(err));
 }
 
 /** `Examples:` after the options in `--help`, kubectl's way: indented commands with a comment above each. */

@@ -6,6 +6,7 @@
 import { resourceForKind } from '../../api/resources.js';
 import type { ContainerStatus, Pod } from '../../api/types.js';
 import { KubeApiError, type KubeClient } from '../client/kube.js';
+import { reflect } from '../client/reflector.js';
 
 export interface FollowOptions {
   /** `[pod/NAME/CONTAINER] ` before each line. */
@@ -131,36 +132,27 @@ export async function followStartup(
   let pod = (await client.get(POD, namespace, name)) as Pod;
   consider(pod);
   if (!finished(pod) && !abort.signal.aborted) {
-    await new Promise<void>((resolve, reject) => {
-      let stop: (() => void) | undefined;
+    // Through the reflector: a watch the server ends (its timeout) or the network drops is resumed, so a long
+    // startup on a cluster is followed to its end.
+    await new Promise<void>((resolve) => {
       let closed = false;
       const done = () => {
+        if (closed) return;
         closed = true;
-        stop?.();
+        reflector.stop();
         resolve();
       };
+      const reflector = reflect(client, POD, namespace, { fieldSelector: `metadata.name=${name}` }, (ev) => {
+        if (closed) return;
+        pod = ev.object as Pod;
+        if (ev.type === 'DELETED') {
+          done();
+          return;
+        }
+        consider(pod);
+        if (finished(pod)) done();
+      });
       abort.signal.addEventListener('abort', done);
-      client
-        .watch(
-          POD,
-          namespace,
-          { fieldSelector: `metadata.name=${name}`, resourceVersion: pod.metadata?.resourceVersion ?? '0' },
-          (ev) => {
-            if (ev.type === 'BOOKMARK' || ev.type === 'ERROR') return;
-            pod = ev.object as Pod;
-            if (ev.type === 'DELETED') {
-              done();
-              return;
-            }
-            consider(pod);
-            if (finished(pod)) done();
-          },
-          (err) => (err ? reject(err) : resolve()),
-        )
-        .then((s) => {
-          stop = s;
-          if (closed) s();
-        }, reject);
     });
   }
   // The logs of the last runs are read to their end: their containers have stopped, so the server ends them.
