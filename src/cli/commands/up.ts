@@ -13,6 +13,7 @@ import { httpClient, readKubeconfig } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
 import { KubeApiError, kubeClient } from '../client/kube.js';
 import type { UpClient } from '../client/types.js';
+import { examples } from '../kubectl/common.js';
 import { followStartup } from '../kubectl/startup-follower.js';
 import {
   backoffInitialOption,
@@ -96,6 +97,31 @@ export function upCommand(): Command {
     .addOption(imagesOption())
     .addOption(registriesConfOption())
     .addOption(imagePullSyncFsOption())
+    .addHelpText(
+      'after',
+      examples([
+        [
+          'Start a manifest and watch it come up (a live board on a terminal); Ctrl-C stops it',
+          'podrun up -f examples/ordered-startup.yaml',
+        ],
+        [
+          'In CI: wait until all is Ready, fail fast on a failing step, write a JUnit report',
+          'podrun up --wait --timeout 5m --junit report.xml -f k8s/',
+        ],
+        [
+          'Pods that run to completion, tolerating one failed run of each step',
+          'podrun up --wait=complete --wait-retries 1 -f jobs.yaml',
+        ],
+        [
+          'Every container’s output above the board, prefixed [pod/container]',
+          'podrun up --logs -f app.yaml',
+        ],
+        [
+          'Leave the pods running in the background; stop them later with podrun down',
+          'podrun up --detach --wait -f app.yaml',
+        ],
+      ]),
+    )
     .action(async (opts) => {
       if (opts.junit && !opts.wait)
         fail(new Error('--junit needs --wait'), 'the JUnit report is written when the wait ends; add --wait');
