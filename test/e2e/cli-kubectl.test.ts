@@ -264,6 +264,8 @@ spec:
       '[pod/quick/app] app',
       '',
     ]);
+    // Gone before the next tests, which list the pods.
+    await k().ok(['delete', 'pod', 'quick']);
   });
 
   test('podrun get pods -w prints the header once, then a row per change', { timeout: 60_000 }, async () => {
