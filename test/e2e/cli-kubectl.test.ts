@@ -186,6 +186,88 @@ describe('podrun get, describe, logs, delete, events against podrun serve', { sk
     assert.equal(pod.status?.phase, 'Succeeded');
   });
 
+  test('podrun logs -f shows init containers that run and end between two looks, and a failed run restarted at once, in order', {
+    timeout: 90_000,
+  }, async () => {
+    // `gate` holds the startup until the follower is watching. Then `one` and `two` start and exit within one
+    // status update of the kubelet, and `retry` fails its first run and is restarted at once (the first
+    // restart has no back-off): that run is only ever seen as the lastState of the next one, which holds
+    // until the test has seen the failed run's line (once the next init container starts, the kubelet prunes
+    // the failed run and its log, as upstream's pruneInitContainersBeforeStart does).
+    const waitFor = (file: string) =>
+      `i=0; until [ -e /work/${file} ]; do i=$((i+1)); [ $i -ge 600 ] && exit 2; sleep 0.1; done`;
+    await k().create(`
+apiVersion: v1
+kind: Pod
+metadata: {name: quick}
+spec:
+  restartPolicy: OnFailure
+  initContainers:
+    - name: gate
+      image: busybox
+      command: [sh, -c, '${MARK} echo waiting; ${waitFor('go')}; echo open']
+      volumeMounts: [{name: work, mountPath: /work}]
+    - {name: one, image: busybox, command: [sh, -c, '${MARK} echo one']}
+    - {name: two, image: busybox, command: [sh, -c, '${MARK} echo two']}
+    - name: retry
+      image: busybox
+      command: [sh, -c, '${MARK} if [ -e /work/tried ]; then echo retry again; ${waitFor('go2')}; echo retry ok; else touch /work/tried; echo retry failed; exit 1; fi']
+      volumeMounts: [{name: work, mountPath: /work}]
+    - {name: three, image: busybox, command: [sh, -c, '${MARK} echo three']}
+  containers:
+    - {name: app, image: busybox, command: [sh, -c, '${MARK} echo app']}
+  volumes: [{name: work, emptyDir: {}}]
+`);
+    const follow = spawnPodrun(['logs', '-f', 'quick', '--state-dir', cluster.serve.stateDir]);
+    const seen = (line: string) =>
+      poll(
+        () => (follow.out.stdout.split('\n').includes(line) ? true : undefined),
+        `"${line}" from podrun logs -f`,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\nstdout:\n${follow.out.stdout}\nstderr:\n${follow.out.stderr}`);
+      });
+    try {
+      await seen('[pod/quick/gate] waiting');
+      await k().ok(['exec', 'quick', '-c', 'gate', '--', 'touch', '/work/go']);
+      await seen('[pod/quick/retry] retry failed');
+      await k().ok(['exec', 'quick', '-c', 'retry', '--', 'touch', '/work/go2']);
+    } catch (err) {
+      follow.child.kill('SIGTERM');
+      throw err;
+    }
+    const exit = await follow.exited;
+    assert.deepEqual(exit, { code: 0, signal: null }, follow.out.stderr);
+    assert.deepEqual(follow.out.stdout.split('\n'), [
+      '[pod/quick/gate] waiting',
+      '[pod/quick/gate] open',
+      '[pod/quick/one] one',
+      '[pod/quick/two] two',
+      '[pod/quick/retry] retry failed',
+      '[pod/quick/retry] retry again',
+      '[pod/quick/retry] retry ok',
+      '[pod/quick/three] three',
+      '[pod/quick/app] app',
+      '',
+    ]);
+    // Followed again once it has finished: each container's last run (the failed one is gone), in the order
+    // they ran, though all are read at once.
+    const again = await podrun('logs', '-f', 'quick');
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(again.stdout.split('\n'), [
+      '[pod/quick/gate] waiting',
+      '[pod/quick/gate] open',
+      '[pod/quick/one] one',
+      '[pod/quick/two] two',
+      '[pod/quick/retry] retry again',
+      '[pod/quick/retry] retry ok',
+      '[pod/quick/three] three',
+      '[pod/quick/app] app',
+      '',
+    ]);
+    // Gone before the next tests, which list the pods.
+    await k().ok(['delete', 'pod', 'quick']);
+  });
+
   test('podrun get pods -w prints the header once, then a row per change', { timeout: 60_000 }, async () => {
     await k().create(SHOP);
     const w = spawnPodrun(['get', 'pods', '-w', '--state-dir', cluster.serve.stateDir]);

@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import type { AuthConfig } from '../../runtime/types.js';
 import { defaultStateDir } from '../../server/state-dir.js';
 import { connectImageClient, type ImageClient } from '../client/images.js';
+import { examples } from '../kubectl/common.js';
 import { formatPull, imageTable } from '../progress/images.js';
 import { liveOutput } from '../progress/live.js';
 import { fail } from '../report.js';
@@ -38,6 +39,13 @@ function pullCommand() {
     .argument('<ref>', 'image reference, such as busybox:1.36 or registry:5000/app@sha256:…')
     .option('--creds <user:password>', 'credentials for the registry', parseCreds)
     .addOption(stateDirOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['Pull an image onto the node, with progress', 'podrun image pull busybox:1.36'],
+        ['From a private registry', 'podrun image pull registry.example.com/team/app:2.1 --creds user:token'],
+      ]),
+    )
     .action(async (ref, opts) => {
       const client = await connect(opts.stateDir);
       const out = liveOutput(process.stderr);
@@ -73,6 +81,13 @@ function lsCommand() {
     .description('List the images on the node (IMAGE, TAG, IMAGE ID, SIZE)')
     .option('-q, --quiet', 'only the image ids')
     .addOption(stateDirOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['The node’s images, one row per tag', 'podrun image ls'],
+        ['Only the ids', 'podrun image ls -q'],
+      ]),
+    )
     .action(async (opts) => {
       const client = await connect(opts.stateDir);
       const images = await client.list().catch((err: unknown) => fail(err, 'listing images failed'));
@@ -90,6 +105,10 @@ function rmCommand() {
     .description('Remove images from the node (a tag, or an id for every tag of it)')
     .argument('<refs...>', 'image references or ids')
     .addOption(stateDirOption())
+    .addHelpText(
+      'after',
+      examples([['Remove an image by tag or by id', 'podrun image rm busybox:1.36 3f57d9401f8d']]),
+    )
     .action(async (refs, opts) => {
       const client = await connect(opts.stateDir);
       // Each one is tried, as podman does; any failure makes the exit code 1.
@@ -143,6 +162,13 @@ function loadCommand() {
     .argument('[file]', 'the archive')
     .option('-i, --input <file>', 'the archive (as docker load -i)')
     .addOption(stateDirOption())
+    .addHelpText(
+      'after',
+      examples([
+        ['Load an image built with docker', 'docker save my-app:dev | podrun image load -'],
+        ['Load an OCI archive or layout directory', 'podrun image load my-app.oci.tar'],
+      ]),
+    )
     .action(async (fileArg, opts) => {
       const file = opts.input ?? fileArg;
       if (!file) fail(new Error('no archive given'), 'podrun image load FILE (or -i FILE, or - for stdin)');

@@ -2,11 +2,22 @@
 import { existsSync } from 'node:fs';
 import { Command } from '@commander-js/extra-typings';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
+import { examples } from '../kubectl/common.js';
 
 export function kubeconfigCommand(): Command {
   return new Command('kubeconfig')
     .description('Print the path of the kubeconfig for the server of a state dir')
     .option('--state-dir <dir>', 'state directory of the server', defaultStateDir())
+    .addHelpText(
+      'after',
+      examples([
+        [
+          'Point kubectl at the podrun of the default state directory',
+          'export KUBECONFIG=$(podrun kubeconfig)',
+        ],
+        ['The kubeconfig of another state directory', 'podrun kubeconfig --state-dir /tmp/ci-podrun'],
+      ]),
+    )
     .action((opts) => {
       const path = stateLayout(opts.stateDir).kubeconfig;
       if (!existsSync(path)) {

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { startPodrun } from '../../server/podrun.js';
 import { RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir } from '../../server/state-dir.js';
+import { examples } from '../kubectl/common.js';
 import {
   backoffInitialOption,
   backoffMaxOption,
@@ -64,6 +65,18 @@ export function serveCommand(): Command {
       )
         .argParser(parseDuration)
         .default(15_000, '15s'),
+    )
+    .addHelpText(
+      'after',
+      examples([
+        [
+          'Serve on kubectl’s usual port, then point kubectl at it',
+          `podrun serve --port 6443
+  export KUBECONFIG=$(podrun kubeconfig)`,
+        ],
+        ['Fast crash-loop retries for local work', 'podrun serve --backoff-initial 1s --backoff-max 10s'],
+        ['Run containers on the host’s filesystem instead of pulling images', 'podrun serve --images host'],
+      ]),
     )
     .action(async (opts) => {
       if (opts.imageGcLowThreshold > opts.imageGcHighThreshold) {

@@ -14,7 +14,7 @@ import { inProcessClient } from '../client/in-process.js';
 import { KubeApiError, type KubeClient, kubeClient } from '../client/kube.js';
 import { type KubeconfigChoice, kubeconfigTransport, podrunTransport } from '../client/transport.js';
 import type { UpClient } from '../client/types.js';
-import { clusterOptions, namespaceOption, wantsCluster } from '../kubectl/common.js';
+import { clusterOptions, examples, namespaceOption, wantsCluster } from '../kubectl/common.js';
 import { followStartup } from '../kubectl/startup-follower.js';
 import {
   backoffInitialOption,
@@ -106,6 +106,31 @@ export function upCommand(): Command {
     .addOption(imagesOption())
     .addOption(registriesConfOption())
     .addOption(imagePullSyncFsOption())
+    .addHelpText(
+      'after',
+      examples([
+        [
+          'Start a manifest and watch it come up (a live board on a terminal); Ctrl-C stops it',
+          'podrun up -f examples/ordered-startup.yaml',
+        ],
+        [
+          'In CI: wait until all is Ready, fail fast on a failing step, write a JUnit report',
+          'podrun up --wait --timeout 5m --junit report.xml -f k8s/',
+        ],
+        [
+          'Pods that run to completion, tolerating one failed run of each step',
+          'podrun up --wait=complete --wait-retries 1 -f jobs.yaml',
+        ],
+        [
+          'Every container’s output above the board, prefixed [pod/container]',
+          'podrun up --logs -f app.yaml',
+        ],
+        [
+          'Leave the pods running in the background; stop them later with podrun down',
+          'podrun up --detach --wait -f app.yaml',
+        ],
+      ]),
+    )
     .action(async (opts) => {
       if (opts.junit && !opts.wait)
         fail(new Error('--junit needs --wait'), 'the JUnit report is written when the wait ends; add --wait');

@@ -3,6 +3,7 @@
 
 import { Command } from '@commander-js/extra-typings';
 import { formatManifestError, loadManifests } from '../../api/manifests.js';
+import { examples } from '../kubectl/common.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -22,6 +23,13 @@ export function validateCommand(): Command<[], { filename: string[]; recursive?:
       [],
     )
     .option('-R, --recursive', 'descend into subdirectories of a directory given with -f')
+    .addHelpText(
+      'after',
+      examples([
+        ['Check every manifest of a directory, as the API server would', 'podrun validate -f examples'],
+        ['Check what another tool renders', 'helm template chart | podrun validate -f -'],
+      ]),
+    )
     .action(async (opts, cmd) => {
       if (opts.filename.length === 0)
         cmd.error("error: required option '-f, --filename <path>' not specified");

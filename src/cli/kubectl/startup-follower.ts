@@ -1,8 +1,12 @@
-// `podrun logs -f POD`: the whole startup of a pod, not one container. It watches the pod, and as each
-// container starts (init containers in order, then sidecars and app containers, and every restart) it
-// follows that run's log, so the lines come as they are written, a line at a time per container. It ends when
-// the pod has finished (Succeeded or Failed, or deleted) and every log has been read to its end. Where kubectl
-// refuses a container that has not started (`is waiting to start: PodInitializing`), this waits for it.
+// `podrun logs -f POD`: the whole startup of a pod, not one container. It watches the pod, and reads the log of
+// every run of every container it sees (init containers in order, then sidecars and app containers, and every
+// restart), following the run that is still going, so the lines come as they are written. Runs are told
+// apart by container ID, so a run that started and ended between two looks at the pod (a quick init container,
+// a failed run restarted at once) is still read, as the current run's predecessor (`previous`). The regular
+// init containers' logs are read one after the other, each to its end, and a sidecar's or app container's after
+// those of the init containers that ran before it, so a finished startup reads in the order it ran. It ends
+// when the pod has finished (Succeeded or Failed, or deleted) and every log has been read to its end. Where
+// kubectl refuses a container that has not started (`is waiting to start: PodInitializing`), this waits for it.
 import { resourceForKind } from '../../api/resources.js';
 import type { ContainerStatus, Pod } from '../../api/types.js';
 import { KubeApiError, type KubeClient } from '../client/kube.js';
@@ -24,11 +28,23 @@ export interface FollowOptions {
 
 const POD = resourceForKind('v1', 'Pod')!;
 
-/** A container's current run: its restart count once it has started (running or terminated), else undefined. */
-function startedRun(status: ContainerStatus | undefined): number | undefined {
-  if (!status) return undefined;
-  if (status.state?.running || status.state?.terminated) return status.restartCount ?? 0;
-  return undefined;
+function statusOf(pod: Pod, container: string): ContainerStatus | undefined {
+  return [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+    ...(pod.status?.ephemeralContainerStatuses ?? []),
+  ].find((s) => s.name === container);
+}
+
+/**
+ * The runs of a container the status shows, by container ID: the current one (running or terminated) and the
+ * one before it (lastState; while the container waits out a back-off, that is its newest run). A run that has
+ * no ID never started and has no log.
+ */
+function runsOf(status: ContainerStatus | undefined): { current?: string; last?: string } {
+  const current = status?.state?.running ? status.containerID : status?.state?.terminated?.containerID;
+  const last = status?.lastState?.terminated?.containerID;
+  return { ...(current ? { current } : {}), ...(last ? { last } : {}) };
 }
 
 function finished(pod: Pod): boolean {
@@ -67,65 +83,110 @@ export async function followStartup(
   write: (text: string) => void,
 ): Promise<void> {
   const abort = new AbortController();
-  const followed = new Map<string, number>();
-  const running = new Set<Promise<void>>();
+  /** Every run queued to be read, by container ID: each is read once. */
+  const queued = new Set<string>();
+  /** Containers whose log was read before: --since and --tail choose where the first read starts only. */
+  const readBefore = new Set<string>();
+  /** Each container's last queued read: its runs are read one after the other. */
+  const tails = new Map<string, Promise<void>>();
+  /** The regular init containers' last queued read: they run one at a time, so they are read one at a time. */
+  let initTail: Promise<void> = Promise.resolve();
+  const pending = new Set<Promise<void>>();
   let failure: unknown;
+  let latest: Pod;
 
-  const followRun = (pod: Pod, container: string, run: number) => {
-    followed.set(container, run);
-    const q = new URLSearchParams({ container, follow: 'true' });
+  /** Reads one run's log; which request reaches it is decided from the newest status, when its turn comes. */
+  const read = async (container: string, id: string): Promise<void> => {
+    if (abort.signal.aborted) return;
+    const { current, last } = runsOf(statusOf(latest, container));
+    const q = new URLSearchParams({ container });
+    if (id === current) q.set('follow', 'true');
+    // The run before the current one is the `previous` log; with no current run (a back-off), the newest run
+    // is what the plain log request reads.
+    else if (id === last && current) q.set('previous', 'true');
+    else if (id !== last) return; // two runs newer than this one have started since: its log is gone
     if (options.timestamps) q.set('timestamps', 'true');
-    // --since and --tail choose where the first run's log starts; later runs are read whole.
-    if (!followedBefore.has(container)) {
+    if (!readBefore.has(container)) {
       if (options.sinceSeconds !== undefined) q.set('sinceSeconds', String(options.sinceSeconds));
       if (options.tailLines !== undefined && options.tailLines >= 0)
         q.set('tailLines', String(options.tailLines));
     }
-    followedBefore.add(container);
-    const podName = pod.metadata?.name ?? '';
+    readBefore.add(container);
+    const podName = latest.metadata?.name ?? name;
     const prefix = options.prefixOf?.(podName, container) ?? `[pod/${podName}/${container}] `;
     const lines = new LineWriter(options.prefix ? prefix : '', write);
-    const p = client
-      .stream(
+    try {
+      await client.stream(
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log?${q}`,
         (chunk) => lines.push(chunk),
         abort.signal,
-      )
-      .catch((err: unknown) => {
-        // A run that went before its log could be read (restarted again, the pod deleted) is a 400 or 404 of
-        // the log endpoint; the next status names the run that replaced it. Anything else ends the command.
-        if (abort.signal.aborted || (err instanceof KubeApiError && (err.code === 400 || err.code === 404)))
-          return;
+      );
+    } catch (err) {
+      // A run that went before its log could be read (restarted again, the pod deleted) is a 400 or 404 of
+      // the log endpoint. Anything else ends the command.
+      if (!(abort.signal.aborted || (err instanceof KubeApiError && (err.code === 400 || err.code === 404))))
         failure ??= err;
-      })
-      .finally(() => {
-        lines.end();
-        running.delete(p);
-      });
-    running.add(p);
+    } finally {
+      lines.end();
+    }
   };
-  const followedBefore = new Set<string>();
+
+  const enqueue = (container: string, id: string, after: Promise<void>[]) => {
+    queued.add(id);
+    const p = Promise.all([tails.get(container), ...after]).then(() => read(container, id));
+    tails.set(container, p);
+    pending.add(p);
+    void p.finally(() => pending.delete(p));
+    return p;
+  };
 
   const wanted = (c: string) => !options.containers || options.containers.includes(c);
+  let firstLook = true;
+  const hasTail = options.tailLines !== undefined && options.tailLines >= 0;
   const consider = (pod: Pod) => {
+    latest = pod;
+    const inits = pod.spec?.initContainers ?? [];
+    const regular = inits.filter((c) => c.restartPolicy !== 'Always').map((c) => c.name);
+    const containers = [
+      ...inits.map((c, index) => ({
+        name: c.name,
+        regularInit: c.restartPolicy !== 'Always',
+        before: index,
+      })),
+      ...(pod.spec?.containers ?? []).map((c) => ({
+        name: c.name,
+        regularInit: false,
+        before: inits.length,
+      })),
+      ...(pod.spec?.ephemeralContainers ?? []).map((c) => ({ name: c.name, regularInit: false, before: 0 })),
+    ];
     // Startup order: init containers (sidecars among them) in the spec's order, then app containers.
-    const statuses = [
-      ...(pod.status?.initContainerStatuses ?? []),
-      ...(pod.status?.containerStatuses ?? []),
-      ...(pod.status?.ephemeralContainerStatuses ?? []),
-    ];
-    const names = [
-      ...(pod.spec?.initContainers ?? []).map((c) => c.name),
-      ...(pod.spec?.containers ?? []).map((c) => c.name),
-      ...(pod.spec?.ephemeralContainers ?? []).map((c) => c.name),
-    ];
-    for (const container of names) {
+    for (const { name: container, regularInit, before } of containers) {
       if (!wanted(container)) continue;
-      const run = startedRun(statuses.find((s) => s.name === container));
-      if (run === undefined) continue;
-      const seen = followed.get(container);
-      if (seen === undefined || run > seen) followRun(pod, container, run);
+      const { current, last } = runsOf(statusOf(pod, container));
+      // A run seen only as the one before the current run (it started and ended between two looks) is read
+      // first. On the first look that is the run before the newest, which the node still has: the startup
+      // began before the command did. With --since or --tail, which ask for the newest lines, it is left out.
+      const skipLast = firstLook && current && (options.sinceSeconds !== undefined || hasTail);
+      const runs = skipLast ? [current] : [last, current];
+      if (skipLast && last) queued.add(last);
+      for (const id of runs) {
+        if (!id || queued.has(id)) continue;
+        if (regularInit) {
+          initTail = enqueue(container, id, [initTail]);
+        } else {
+          // A sidecar starts once the regular init containers before it have ended, an app container once all
+          // of them have: their lines come after those init containers' lines.
+          const earlier = regular.filter((r) => inits.findIndex((c) => c.name === r) < before);
+          enqueue(
+            container,
+            id,
+            earlier.map((r) => tails.get(r) ?? Promise.resolve()),
+          );
+        }
+      }
     }
+    firstLook = false;
   };
 
   options.signal?.addEventListener('abort', () => abort.abort());
@@ -156,7 +217,7 @@ export async function followStartup(
     });
   }
   // The logs of the last runs are read to their end: their containers have stopped, so the server ends them.
-  while (running.size > 0) await Promise.all([...running]);
+  while (pending.size > 0) await Promise.all([...pending]);
   abort.abort();
   if (failure) throw failure;
 }
