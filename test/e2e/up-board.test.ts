@@ -11,7 +11,7 @@ import { leftovers, runtimeFootprint } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
 import { marker } from './support/run-id.js';
 import { PODRUN, REPO, runPodrun, startServe, tempStateDir } from './support/serve.js';
-import { runOnPty } from './support/terminal.js';
+import { type PtyRun, runOnPty } from './support/terminal.js';
 import { poll, sleep } from './support/watch.js';
 
 const MARK = `: ${marker('e2e-up-board')};`;
@@ -62,6 +62,29 @@ async function adoptAndStop(stateDir: string): Promise<void> {
 const checkClean = (stateDir: string, footprint = runtimeFootprint(stateDir)) =>
   assert.deepEqual(leftovers(stateDir, footprint, [MARK]), []);
 
+/** The `podrun up` runs still going: a test that fails before it stops its own leaves one. */
+const running = new Set<PtyRun>();
+
+function startUp(argv: string[], options: Parameters<typeof runOnPty>[1]): PtyRun {
+  const run = runOnPty(argv, options);
+  running.add(run);
+  void run.exited.then(() => running.delete(run));
+  return run;
+}
+
+/**
+ * Ends an `up` a failed test left running and stops its pods, so that the failure reported is the test's own
+ * (not the EBUSY of removing a state directory whose volumes are still mounted) and the next test starts clean.
+ */
+async function endLeftRuns(stateDir: string): Promise<void> {
+  if (running.size === 0) return;
+  for (const run of running) {
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+  await adoptAndStop(stateDir).catch(() => {});
+}
+
 describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
   test('shows each init container running in turn, then the app ready, with --logs above it, and leaves a summary', {
     timeout: 90_000,
@@ -69,7 +92,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
     const file = initPod('board-init');
     const stateDir = tempStateDir('podrun-e2e-board-');
     try {
-      const run = runOnPty(
+      const run = startUp(
         [
           process.execPath,
           PODRUN,
@@ -136,6 +159,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
       assert.equal(term.cursorVisible, true);
       checkClean(stateDir);
     } finally {
+      await endLeftRuns(stateDir);
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
@@ -146,7 +170,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
     const file = initPod('board-resize');
     const stateDir = tempStateDir('podrun-e2e-board-');
     try {
-      const run = runOnPty(
+      const run = startUp(
         [process.execPath, PODRUN, 'up', '--images', 'host', '-f', file, '--state-dir', stateDir],
         {
           rows: 30,
@@ -194,6 +218,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
       assert.equal(term.cursorVisible, true);
       checkClean(stateDir);
     } finally {
+      await endLeftRuns(stateDir);
       rmSync(stateDir, { recursive: true, force: true });
     }
   });
@@ -208,7 +233,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
     const stateDir = tempStateDir('podrun-e2e-board-');
     let adopted = false;
     try {
-      const run = runOnPty(
+      const run = startUp(
         [process.execPath, PODRUN, 'up', '--images', 'host', '-f', file, '--state-dir', stateDir],
         {
           rows: 30,
@@ -244,6 +269,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
       checkClean(stateDir, footprint);
       adopted = true;
     } finally {
+      await endLeftRuns(stateDir);
       if (!adopted) await adoptAndStop(stateDir).catch(() => {});
       rmSync(stateDir, { recursive: true, force: true });
     }

@@ -143,8 +143,11 @@ describe('the sandbox DNS config', () => {
     }
     // The resync is due 60 s after the last sync ended; that end waits on real file I/O (the hosts file), so
     // step the fake clock until it comes rather than assuming where 60 s lands.
-    for (let t = 0; t < 180_000 && h.eventsOf('DNSConfigForming').length <= events.length; t += 1000)
+    // Each step also yields a few real milliseconds, so that the file I/O can end on a loaded machine.
+    for (let t = 0; t < 180_000 && h.eventsOf('DNSConfigForming').length <= events.length; t += 1000) {
       await h.advance(1000);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     assert.ok(h.eventsOf('DNSConfigForming').length > events.length, 'the resync generates the config again');
     await h.stop();
   });
