@@ -3,16 +3,19 @@
 // as `an error occurred forwarding 8080 -> 9090: error forwarding port 9090 to pod …`.
 import type { Duplex } from 'node:stream';
 import type { Pod } from '../api/types.js';
-import { LABEL_POD_UID, type RuntimeService } from '../runtime/types.js';
+import { LABEL_POD_UID, type PortForwardReader, type RuntimeService } from '../runtime/types.js';
 
 export interface PodPortDialer {
-  /** A connection to `port` on the pod's localhost; rejects with the message to put on the error stream. */
-  dial(pod: Pod, port: number): Promise<Duplex>;
+  /**
+   * A connection to `port` on the pod's localhost; rejects with the message to put on the error stream. What
+   * the pod sends goes to `onData`, not to 'data' events (see RuntimeService.portForward).
+   */
+  dial(pod: Pod, port: number, onData: PortForwardReader): Promise<Duplex>;
 }
 
 export function runtimePortDialer(runtime: RuntimeService): PodPortDialer {
   return {
-    async dial(pod, port) {
+    async dial(pod, port, onData) {
       const uid = pod.metadata?.uid ?? '';
       const name = `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
       if (!runtime.portForward) throw new Error(`the ${runtime.name} runtime cannot forward ports into pods`);
@@ -21,7 +24,7 @@ export function runtimePortDialer(runtime: RuntimeService): PodPortDialer {
       // The streaming server is reached with the sandbox's id, as the kubelet's GetPortForward asks the CRI.
       if (!ready) throw new Error(`pod ${name} has no running sandbox on this node (uid ${uid})`);
       try {
-        return await runtime.portForward(ready.id, port);
+        return await runtime.portForward(ready.id, port, onData);
       } catch (e) {
         throw new Error(`error forwarding port ${port} to pod ${ready.id}, uid : ${(e as Error).message}`);
       }

@@ -407,6 +407,12 @@ export interface ImageManager {
   loadImage?(path: string): Promise<ImageStatus[]>;
 }
 
+/**
+ * PortForward's reader of what the pod sends: takes a chunk at once (it is valid only during the call);
+ * false pauses reading until the connection's resume().
+ */
+export type PortForwardReader = (chunk: Buffer) => boolean;
+
 export interface RuntimeService extends PodSandboxManager, ContainerManager, ImageManager {
   /** `host`, `docker`, `fake`: used in containerIDs as `<name>://<id>`. */
   readonly name: string;
@@ -428,8 +434,12 @@ export interface RuntimeService extends PodSandboxManager, ContainerManager, Ima
    * for an unknown sandbox and `NotRunning` for one that is not ready; a refused or failed connection rejects
    * with a plain Error carrying the dial's words (`dial tcp4 127.0.0.1:9090: connect: connection refused`).
    * Absent on a runtime that cannot reach into a pod's network.
+   *
+   * With `onData`, what the pod sends is handed to it instead of the Duplex's 'data' events, as it is read:
+   * the chunk is valid only during the call (the runtime may read the next one into the same memory), and
+   * returning false pauses reading until the Duplex's resume(). The end still comes as 'end'.
    */
-  portForward?(podSandboxId: string, port: number): Promise<Duplex>;
+  portForward?(podSandboxId: string, port: number, onData?: PortForwardReader): Promise<Duplex>;
   /** The pod network, when the runtime gives pods addresses of their own. */
   podNetwork?(): PodNetworkInfo | undefined;
   /**

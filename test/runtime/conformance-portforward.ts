@@ -13,7 +13,52 @@ export const PORT_FORWARD_TESTS = {
     "portForward reaches a server bound to the pod's own 127.0.0.1, and two connections at once",
   portForwardRefused: "portForward to a port nothing listens on fails with containerd's connection refused",
   portForwardSandbox: 'portForward to an unknown sandbox is NotFound, to a stopped one NotRunning',
+  portForwardReader:
+    "portForward with a reader hands it every byte in order, pauses on false until resume(), and still ends with 'end'",
 } as const;
+
+/** 3 MiB of a 16-byte pattern: several reads' worth, and any lost, doubled or reordered read shows. */
+const PATTERN = '0123456789abcdef';
+const PATTERN_BYTES = 3 * 1024 * 1024;
+
+/**
+ * What a reader sees of a connection: copies of the chunks (the runtime may reuse their memory), with every
+ * third chunk answered false and the connection resumed a moment later.
+ */
+export function readThroughReader(
+  dial: (onData: (chunk: Buffer) => boolean) => Promise<Duplex>,
+): Promise<{ data: Buffer; pauses: number }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let pauses = 0;
+    let conn: Duplex | undefined;
+    // The first chunks may come before dial's promise settles.
+    const resumeLater = (): void => {
+      setTimeout(() => (conn ? conn.resume() : resumeLater()), 5);
+    };
+    const onData = (chunk: Buffer): boolean => {
+      chunks.push(Buffer.from(chunk));
+      if (chunks.length % 3 !== 0) return true;
+      pauses++;
+      resumeLater();
+      return false;
+    };
+    dial(onData).then((c) => {
+      conn = c;
+      c.on('end', () => resolve({ data: Buffer.concat(chunks), pauses }));
+      c.on('error', reject);
+    }, reject);
+  });
+}
+
+/** Checks a reader's result against PATTERN_BYTES of PATTERN. */
+export function assertPattern(got: { data: Buffer; pauses: number }): void {
+  assert.equal(got.data.length, PATTERN_BYTES);
+  assert.ok(got.data.equals(Buffer.from(PATTERN.repeat(PATTERN_BYTES / PATTERN.length))), 'bytes in order');
+  assert.ok(got.pauses > 0, 'the reader paused the connection at least once');
+}
+
+export const PATTERN_SERVER_BODY = { pattern: PATTERN, bytes: PATTERN_BYTES };
 
 /** A server on the pod's loopback only: it answers each connection with its line, then echoes one line. */
 const LOOPBACK_SERVER = (port: number) => [
@@ -62,6 +107,23 @@ export function portForwardCases(ctx: ConformanceContext): void {
     a.write('first\n');
     assert.equal(await outA, 'hello from forwarded\necho first\n');
     assert.equal(await outB, 'hello from forwarded\necho second\n');
+  });
+
+  it(PORT_FORWARD_TESTS.portForwardReader, ['processes', 'network'], async () => {
+    const rt = ctx.rt();
+    const pod = await newPod('reader');
+    const count = PATTERN_BYTES / PATTERN.length;
+    await run(
+      pod,
+      containerConfig('server', [
+        'perl',
+        '-MIO::Socket::INET',
+        '-e',
+        `$s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 8082, Listen => 5, ReuseAddr => 1) or die "listen: $!"; while ($c = $s->accept) { print $c ("${PATTERN}" x ${count}); close $c }`,
+      ]),
+    );
+    await dialRetry(rt, pod.id, 8082).then((probe) => probe.destroy());
+    assertPattern(await readThroughReader((onData) => rt.portForward!(pod.id, 8082, onData)));
   });
 
   it(PORT_FORWARD_TESTS.portForwardRefused, [], async () => {

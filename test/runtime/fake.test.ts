@@ -9,6 +9,7 @@ import type { ContainerConfig, RuntimeService } from '../../src/runtime/types.js
 import { FakeClock, systemClock } from '../../src/util/clock.js';
 import { readLayoutImage } from '../support/image-fixtures.js';
 import { runtimeConformance } from './conformance.js';
+import { assertPattern, PATTERN_SERVER_BODY, readThroughReader } from './conformance-portforward.js';
 import { criContainerConfig, podSandboxConfig } from './fixtures/configs.js';
 import { runtimeServiceRulesConformance } from './service-rules-conformance.js';
 
@@ -229,5 +230,18 @@ describe('the fake runtime: pod ports', () => {
     await ended;
     assert.equal(got, 'echo ping');
     await assert.rejects(rt.portForward(sid, 8081), /127\.0\.0\.1:8081: connect: connection refused/);
+  });
+
+  test('portForward with a reader: every byte in order, paused on false until resume()', async () => {
+    const rt = new FakeRuntime({ clock: new FakeClock(0) });
+    const sid = await rt.runPodSandbox(podSandboxConfig('web', { uid: 'uid-web' }));
+    const { pattern, bytes } = PATTERN_SERVER_BODY;
+    rt.listen('uid-web', 8080, (socket) => {
+      // In 64 KiB writes, so that the reader gets many chunks.
+      const block = Buffer.from(pattern.repeat(65536 / pattern.length));
+      for (let at = 0; at < bytes; at += block.length) socket.write(block);
+      socket.end();
+    });
+    assertPattern(await readThroughReader((onData) => rt.portForward(sid, 8080, onData)));
   });
 });

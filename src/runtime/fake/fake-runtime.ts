@@ -23,6 +23,7 @@ import {
   LABEL_POD_UID,
   type PodSandboxConfig,
   type PodSandboxStatus,
+  type PortForwardReader,
   type PullProgress,
   RuntimeError,
   type RuntimeEvent,
@@ -301,12 +302,18 @@ export class FakeRuntime implements RuntimeService {
     return structuredClone(sb.status);
   }
 
-  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+  async portForward(podSandboxId: string, port: number, onData?: PortForwardReader): Promise<Duplex> {
     const sb = this.#sandboxes.get(podSandboxId);
     if (!sb) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} not found`);
     if (sb.status.state !== 'ready')
       throw new RuntimeError('NotRunning', `pod sandbox ${podSandboxId} is not ready`);
-    return this.#ports.connect(sb.status.metadata.uid, podSandboxId, port);
+    const conn = this.#ports.connect(sb.status.metadata.uid, podSandboxId, port);
+    if (onData) {
+      conn.on('data', (b: Buffer) => {
+        if (!onData(b)) conn.pause();
+      });
+    }
+    return conn;
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {

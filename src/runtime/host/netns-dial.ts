@@ -1,11 +1,24 @@
 // PortForward's dial inside a pod's network namespace. Node cannot setns(2) (it is multithreaded), so one
 // small helper per sandbox runs in the pod's network namespace (`nsenter --net=/proc/<holder>/ns/net node -e
 // …`), connects there on request and hands the connected socket back over its IPC channel
-// (process.send(msg, socket)): the parent then owns a socket in the pod's network, and traffic flows without
+// (process.send(msg, handle)): the parent then owns a socket in the pod's network, and traffic flows without
 // a relay process. The helper holds the namespace open, so it is stopped with the sandbox.
+//
+// What moves is the bare TCP handle, not a net.Socket: the parent wraps it itself, so that a caller that
+// consumes each chunk at once (port-forward, which copies it into the frame it sends) has it read into one
+// reused buffer (`onread`), with no allocation per read.
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { PortForwardReader } from '../types.js';
 import { isSameProcess } from './proc.js';
+
+/**
+ * The memory every onread connection is read into. One is enough for all: libuv reads one socket at a time
+ * on the event loop and calls the reader before the next read, and readers consume the chunk at once. 256 KiB
+ * per read keeps the frames sent on large (fewer messages for the client to take apart) without holding
+ * more than that.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 /** The helper, as plain CommonJS for `node -e`. Sockets are paused before connecting, so no byte is read
  * (and lost) in the helper before the handle moves to the parent. */
@@ -17,7 +30,7 @@ const dial = (id, port, hosts, errors) => {
   s.pause();
   s.once('connect', () => {
     s.removeAllListeners('error');
-    process.send({ id, ok: true }, s, {}, () => s.destroy());
+    process.send({ id, ok: true }, s._handle, {}, () => s.destroy());
   });
   s.once('error', (e) => {
     const family = host.includes(':') ? 'tcp6' : 'tcp4';
@@ -42,7 +55,10 @@ interface HelperMessage {
 interface Helper {
   child: ChildProcess;
   ready: Promise<void>;
-  pending: Map<number, { port: number; resolve: (s: Socket) => void; reject: (e: Error) => void }>;
+  pending: Map<
+    number,
+    { port: number; onData?: PortForwardReader; resolve: (s: Socket) => void; reject: (e: Error) => void }
+  >;
 }
 
 export interface NetnsTarget {
@@ -62,12 +78,15 @@ export class NetnsDialer {
     this.#nsenter = nsenter;
   }
 
-  /** A socket connected to `port` on the pod's localhost (127.0.0.1, then ::1), as containerd dials. */
-  async dial(target: NetnsTarget, port: number): Promise<Socket> {
+  /**
+   * A socket connected to `port` on the pod's localhost (127.0.0.1, then ::1), as containerd dials. With
+   * `onData`, what it reads goes there instead of to 'data' events (see RuntimeService.portForward).
+   */
+  async dial(target: NetnsTarget, port: number, onData?: PortForwardReader): Promise<Socket> {
     const helper = await this.#helper(target);
     const id = ++this.#seq;
     return new Promise<Socket>((resolve, reject) => {
-      helper.pending.set(id, { port, resolve, reject });
+      helper.pending.set(id, { port, onData, resolve, reject });
       helper.child.send({ id, port }, (e) => {
         if (!e) return;
         helper.pending.delete(id);
@@ -113,7 +132,7 @@ export class NetnsDialer {
         const waiter = m.id === undefined ? undefined : pending.get(m.id);
         if (!waiter || m.id === undefined) return;
         pending.delete(m.id);
-        if (m.ok && handle) waiter.resolve(handle as Socket);
+        if (m.ok && handle) waiter.resolve(wrapHandle(handle, waiter.onData));
         else {
           // containerd's words (sandbox_portforward_linux.go), which the kubelet wraps for kubectl.
           const [v4, v6] = m.errors ?? ['the dialer sent no socket'];
@@ -143,4 +162,23 @@ export class NetnsDialer {
     await ready;
     return helper;
   }
+}
+
+/** The net.Socket for a TCP handle received from the helper. */
+function wrapHandle(handle: unknown, onData: PortForwardReader | undefined): Socket {
+  // The handle is a TCPWrap, which Node's typings do not name, and they give `onread` only to connect's
+  // options, though the constructor takes it too (net.js).
+  const options: {
+    handle: unknown;
+    readable: boolean;
+    writable: boolean;
+    onread?: { buffer: Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
+  } = { handle, readable: true, writable: true };
+  if (onData) {
+    options.onread = {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Uint8Array) => onData((buf as Buffer).subarray(0, n)),
+    };
+  }
+  return new Socket(options as ConstructorParameters<typeof Socket>[0]);
 }

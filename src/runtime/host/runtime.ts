@@ -22,6 +22,7 @@ import {
   LABEL_POD_UID,
   type PodSandboxConfig,
   type PodSandboxStatus,
+  type PortForwardReader,
   RuntimeError,
   type RuntimeEvent,
   type RuntimeService,
@@ -492,13 +493,13 @@ export class HostRuntime extends HostImages implements RuntimeService {
     this.#events.emit('SandboxStopped', rec.id, rec.config.metadata.uid);
   }
 
-  async portForward(podSandboxId: string, port: number): Promise<Duplex> {
+  async portForward(podSandboxId: string, port: number, onData?: PortForwardReader): Promise<Duplex> {
     const rec = this.#store.sandboxes.get(podSandboxId);
     if (!rec) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} not found`);
     this.#observeSandbox(rec);
     if (rec.state !== 'ready')
       throw new RuntimeError('NotRunning', `pod sandbox ${podSandboxId} is not ready`);
-    return this.#dialer.dial({ sandboxId: podSandboxId, ...rec.holder }, port);
+    return this.#dialer.dial({ sandboxId: podSandboxId, ...rec.holder }, port, onData);
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {

@@ -34,13 +34,16 @@ before(async () => {
     logs: new FakeLogs(),
     portForward: {
       // Port 80 echoes what it reads, upper-cased; anything else is refused in the host runtime's words.
-      async dial(p: Pod, port: number): Promise<Duplex> {
+      async dial(p: Pod, port: number, onData: (chunk: Buffer) => boolean): Promise<Duplex> {
         dialed.push({ pod: p.metadata?.name ?? '', port });
         if (port !== 80)
           throw new Error(`error forwarding port ${port} to pod sb1, uid : connection refused`);
         const [client, serverEnd] = socketPair();
         serverEnd.on('data', (b: Buffer) => serverEnd.write(b.toString().toUpperCase()));
         serverEnd.on('end', () => serverEnd.end());
+        client.on('data', (b: Buffer) => {
+          if (!onData(b)) client.pause();
+        });
         return client;
       },
     },

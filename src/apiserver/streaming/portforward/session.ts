@@ -101,9 +101,18 @@ export function servePortForward(conn: SpdyConnection, pod: Pod, dialer: PodPort
       clientReset = true;
       socket?.destroy();
     });
-    let dialed: Duplex;
+    // What the pod sends is copied straight into the frames for the client (SpdyStream.write copies before
+    // it returns), from the runtime's reused read buffer; a full connection pauses the socket until 'drain'.
+    let dialed: Duplex | undefined;
+    let pausedEarly = false;
+    const fromPod = (chunk: Buffer): boolean => {
+      if (data.write(chunk)) return true;
+      if (dialed) waitingForDrain.add(dialed);
+      else pausedEarly = true;
+      return false;
+    };
     try {
-      dialed = await dialer.dial(pod, port);
+      dialed = await dialer.dial(pod, port, fromPod);
     } catch (e) {
       errorStream.write(Buffer.from((e as Error).message));
       errorStream.end();
@@ -114,28 +123,24 @@ export function servePortForward(conn: SpdyConnection, pod: Pod, dialer: PodPort
       dialed.destroy();
       return;
     }
+    if (pausedEarly) waitingForDrain.add(dialed);
     socket = dialed;
     sockets.add(dialed);
     for (const b of early.splice(0)) dialed.write(b);
     if (clientEnded) dialed.end();
     let socketEnded = false;
-    dialed.on('data', (b: Buffer) => {
-      if (!data.write(b)) {
-        dialed.pause();
-        waitingForDrain.add(dialed);
-      }
-    });
-    dialed.on('end', () => {
+    const target = dialed;
+    target.on('end', () => {
       socketEnded = true;
       data.end();
     });
-    dialed.on('close', () => {
-      sockets.delete(dialed);
-      waitingForDrain.delete(dialed);
+    target.on('close', () => {
+      sockets.delete(target);
+      waitingForDrain.delete(target);
       errorStream.end();
       data.end();
     });
-    dialed.on('error', (e: Error) => {
+    target.on('error', (e: Error) => {
       // As the kubelet: the copy's error goes to the client on the error stream.
       if (!socketEnded) errorStream.write(Buffer.from(`error forwarding port ${port}: ${e.message}`));
     });

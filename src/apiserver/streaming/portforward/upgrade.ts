@@ -17,6 +17,7 @@ import type { Registry } from '../../registry.js';
 import { SpdyConnection } from '../spdy/connection.js';
 import { acceptSpdy } from '../spdy/handshake.js';
 import { servePortForward } from './session.js';
+import { webSocketSink } from './ws-sink.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const PORT_FORWARD_WEBSOCKET_PROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
@@ -100,7 +101,7 @@ async function upgrade(
     (req as IncomingMessage & { podrunProtocol?: string }).podrunProtocol = PORT_FORWARD_WEBSOCKET_PROTOCOL;
     wss.handleUpgrade(req, socket, head, (ws) => {
       const stream = createWebSocketStream(ws);
-      const conn = new SpdyConnection(stream);
+      const conn = new SpdyConnection(stream, webSocketSink(ws));
       conn.on('error', () => {});
       servePortForward(conn, pod, dialer);
     });

@@ -3,10 +3,10 @@
 // once (the client waits up to 30 s for it), PINGs are echoed, SETTINGS and WINDOW_UPDATE are ignored and no
 // window is ever enforced (spdystream sends no WINDOW_UPDATE, so enforcing 64 KiB would stall every transfer).
 import { EventEmitter } from 'node:events';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   controlFrame,
-  dataFrame,
   FLAG_FIN,
   FrameReader,
   GOAWAY,
@@ -21,6 +21,7 @@ import {
   SYN_STREAM,
   streamIdOf,
   u32s,
+  writeDataHead,
 } from './frames.js';
 import {
   decodeHeaderBlock,
@@ -32,6 +33,36 @@ import {
 
 /** Frames waiting behind a header block being inflated; above this the transport is paused. */
 const MAX_QUEUED_FRAMES = 64;
+
+/**
+ * Where the connection's frames go. Each frame is built in one buffer from `alloc`, with room in front for
+ * the transport's own framing (the WebSocket tunnel's message header), so that a data frame's bytes are
+ * copied once, from the source's read buffer into that buffer, and the TLS socket gets one buffer per write
+ * (several in a writev are first copied together by Node's TLS layer).
+ */
+export interface FrameSink {
+  /** A buffer whose last `length` bytes are for one frame; what comes before is already filled. */
+  alloc(length: number): Buffer;
+  /** Writes a buffer from alloc; false when the writer should wait for `drains`' 'drain'. */
+  write(buf: Buffer): boolean;
+  /** Emits 'drain' when writes are taken again. */
+  readonly drains: EventEmitter;
+}
+
+/** Past this much queued in a socket, writers wait: well above one frame, so a transfer does not stall on each. */
+export const SOCKET_HIGH_WATER = 1024 * 1024;
+
+/** Frames written to the transport itself (raw SPDY over TCP, or any duplex in tests). */
+export function transportSink(transport: Duplex): FrameSink {
+  // A net.Socket's writable high-water mark is 16 KiB, below one data frame: its `false` is ignored up to
+  // SOCKET_HIGH_WATER, and 'drain' still comes, as the socket then needs it.
+  const socket = transport instanceof Socket;
+  return {
+    alloc: (length) => Buffer.allocUnsafe(length),
+    write: (buf) => transport.write(buf) || (socket && transport.writableLength < SOCKET_HIGH_WATER),
+    drains: transport,
+  };
+}
 
 /** One stream the client opened. Events: `data` (Buffer), `end` (the client's FIN), `reset` (RST_STREAM). */
 export class SpdyStream extends EventEmitter {
@@ -51,12 +82,15 @@ export class SpdyStream extends EventEmitter {
     return this.headers.get(name)?.[0];
   }
 
-  /** Sends data; false when the transport's buffer is full (wait for the connection's `drain`). */
+  /**
+   * Sends data; false when the transport's buffer is full (wait for the connection's `drain`). The bytes are
+   * copied before this returns: the caller may reuse `data`'s memory.
+   */
   write(data: Buffer): boolean {
     if (this.#localFin || this.#reset) return true;
     let ok = true;
     for (let at = 0; at < data.length; at += MAX_DATA_LENGTH) {
-      ok = this.connection.send(dataFrame(this.id, data.subarray(at, at + MAX_DATA_LENGTH), false));
+      ok = this.connection.sendData(this.id, data.subarray(at, at + MAX_DATA_LENGTH), false);
     }
     return ok;
   }
@@ -66,7 +100,7 @@ export class SpdyStream extends EventEmitter {
     if (data?.length) this.write(data);
     if (this.#localFin || this.#reset) return;
     this.#localFin = true;
-    this.connection.send(dataFrame(this.id, Buffer.alloc(0), true));
+    this.connection.sendData(this.id, Buffer.alloc(0), true);
     this.#maybeDone();
   }
 
@@ -113,6 +147,7 @@ export class SpdyStream extends EventEmitter {
  */
 export class SpdyConnection extends EventEmitter {
   readonly #transport: Duplex;
+  readonly #sink: FrameSink;
   readonly #reader = new FrameReader();
   readonly #compressor = new HeaderCompressor();
   readonly #decompressor = new HeaderDecompressor();
@@ -123,9 +158,11 @@ export class SpdyConnection extends EventEmitter {
   #held = 0;
   #closed = false;
 
-  constructor(transport: Duplex) {
+  /** `sink`: where frames are written, the transport itself unless given (it is still what is read). */
+  constructor(transport: Duplex, sink: FrameSink = transportSink(transport)) {
     super();
     this.#transport = transport;
+    this.#sink = sink;
     transport.on('data', (chunk: Buffer) => {
       let frames: SpdyFrame[];
       try {
@@ -137,7 +174,7 @@ export class SpdyConnection extends EventEmitter {
       this.#queue.push(...frames);
       this.#drainQueue();
     });
-    transport.on('drain', () => this.emit('drain'));
+    sink.drains.on('drain', () => this.emit('drain'));
     transport.on('close', () => this.#onClose());
     transport.on('end', () => this.#onClose());
     transport.on('error', () => this.#onClose());
@@ -150,7 +187,19 @@ export class SpdyConnection extends EventEmitter {
   /** Writes an encoded frame; false when the transport's buffer is full. */
   send(frame: Buffer): boolean {
     if (this.#closed || this.#transport.destroyed) return true;
-    return this.#transport.write(frame);
+    const buf = this.#sink.alloc(frame.length);
+    frame.copy(buf, buf.length - frame.length);
+    return this.#sink.write(buf);
+  }
+
+  /** Writes one data frame (at most MAX_DATA_LENGTH bytes), copying `data` once; false as send. */
+  sendData(streamId: number, data: Buffer, fin: boolean): boolean {
+    if (this.#closed || this.#transport.destroyed) return true;
+    const buf = this.#sink.alloc(8 + data.length);
+    const at = buf.length - 8 - data.length;
+    writeDataHead(buf, at, streamId, data.length, fin);
+    data.copy(buf, at + 8);
+    return this.#sink.write(buf);
   }
 
   /** Stops reading from the transport until `release` (a stream's destination is full). */

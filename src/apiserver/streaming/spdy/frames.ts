@@ -74,11 +74,17 @@ export function controlFrame(frameType: number, flags: number, payload: Buffer):
 
 /** One data frame; callers split payloads above MAX_DATA_LENGTH. */
 export function dataFrame(streamId: number, data: Buffer, fin: boolean): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(streamId & 0x7fffffff, 0);
-  head[4] = fin ? FLAG_FIN : 0;
-  head.writeUIntBE(data.length, 5, 3);
-  return data.length === 0 ? head : Buffer.concat([head, data]);
+  const frame = Buffer.allocUnsafe(8 + data.length);
+  writeDataHead(frame, 0, streamId, data.length, fin);
+  data.copy(frame, 8);
+  return frame;
+}
+
+/** A data frame's 8-byte head at `at` in `buf`, for a payload of `length` bytes that follows it. */
+export function writeDataHead(buf: Buffer, at: number, streamId: number, length: number, fin: boolean): void {
+  buf.writeUInt32BE(streamId & 0x7fffffff, at);
+  buf[at + 4] = fin ? FLAG_FIN : 0;
+  buf.writeUIntBE(length, at + 5, 3);
 }
 
 export function u32s(...values: number[]): Buffer {
