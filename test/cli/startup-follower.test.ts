@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerStatus, KubeObject, Pod } from '../../src/api/types.js';
-import { KubeApiError, type KubeClient, type WatchEvent } from '../../src/cli/client/kube.js';
+import { KubeApiError, type KubeClient, type KubeList, type WatchEvent } from '../../src/cli/client/kube.js';
 import { followStartup } from '../../src/cli/kubectl/startup-follower.js';
 import { selectLogTarget } from '../../src/kubelet/logs/select.js';
 import { LogError } from '../../src/kubelet/types.js';
@@ -94,8 +94,9 @@ class FakeServer implements KubeClient {
   getJson<T>(): Promise<T> {
     throw new Error('not used');
   }
-  list(): never {
-    throw new Error('not used');
+  /** The reflector under the follower lists first, then watches from the list's resourceVersion. */
+  async list(): Promise<KubeList> {
+    return { metadata: { resourceVersion: '1' }, items: [this.pod as unknown as KubeObject] } as KubeList;
   }
   delete(): never {
     throw new Error('not used');
