@@ -37,7 +37,7 @@ function openssl(args: string[], cwd: string): Promise<void> {
     child.on('error', (e) =>
       reject(
         new Error(
-          `could not run openssl to make the API server's certificates: ${e.message}; install openssl`,
+          `could not run openssl to make a certificate: ${e.message}; install openssl`,
         ),
       ),
     );
@@ -46,6 +46,66 @@ function openssl(args: string[], cwd: string): Promise<void> {
       else reject(new Error(`openssl ${args[0]} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`));
     });
   });
+}
+
+export interface LeafCertificate {
+  /** Where the key, request, extensions and certificate are written (relative paths below resolve here). */
+  dir: string;
+  /** Base name of `<name>.key`, `<name>.csr`, `<name>.ext` and `<name>.crt`. */
+  name: string;
+  /** openssl's `-subj` form: `/CN=user/O=group`. */
+  subject: string;
+  /** x509v3 extension lines (`keyUsage=…`). */
+  extensions: readonly string[];
+  caCert: string;
+  caKey: string;
+  days: number;
+  /** The CA's serial file; openssl's default (next to the CA certificate) when absent. */
+  serialFile?: string;
+}
+
+/** A P-256 key and a certificate for it signed by the CA: `<dir>/<name>.key` and `<dir>/<name>.crt`. */
+export async function signLeafCertificate(leaf: LeafCertificate): Promise<void> {
+  const { dir, name } = leaf;
+  await writeFile(join(dir, `${name}.ext`), `${leaf.extensions.join('\n')}\n`);
+  await openssl(
+    [
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.csr`,
+      '-subj',
+      leaf.subject,
+    ],
+    dir,
+  );
+  await openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      leaf.caCert,
+      '-CAkey',
+      leaf.caKey,
+      '-CAcreateserial',
+      ...(leaf.serialFile ? ['-CAserial', leaf.serialFile] : []),
+      '-out',
+      `${name}.crt`,
+      '-days',
+      String(leaf.days),
+      '-extfile',
+      `${name}.ext`,
+    ],
+    dir,
+  );
 }
 
 /**
@@ -111,53 +171,20 @@ export async function ensureServingCredentials(
   const sans = servingNames(address, extraNames).join(',');
   const previous = (await exists(sansFile)) ? await readFile(sansFile, 'utf8') : '';
   if (previous !== sans || !(await exists(certFile)) || !(await exists(keyFile))) {
-    await writeFile(
-      join(pki, 'apiserver.ext'),
-      [
+    await signLeafCertificate({
+      dir: pki,
+      name: 'apiserver',
+      subject: '/CN=podrun-apiserver',
+      extensions: [
         `subjectAltName=${sans}`,
         'basicConstraints=critical,CA:FALSE',
         'keyUsage=critical,digitalSignature,keyEncipherment',
         'extendedKeyUsage=serverAuth',
-        '',
-      ].join('\n'),
-    );
-    await openssl(
-      [
-        'req',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'apiserver.key',
-        '-out',
-        'apiserver.csr',
-        '-subj',
-        '/CN=podrun-apiserver',
       ],
-      pki,
-    );
-    await openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        'apiserver.csr',
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-out',
-        'apiserver.crt',
-        '-days',
-        '825',
-        '-extfile',
-        'apiserver.ext',
-      ],
-      pki,
-    );
+      caCert: 'ca.crt',
+      caKey: 'ca.key',
+      days: 825,
+    });
     await writeFile(sansFile, sans);
   }
   // Keys, certificates and openssl's by-products alike: 0600 (openssl's own modes follow the umask).
