@@ -4,25 +4,16 @@
 // explains a failing init step exactly as it does against the local server; `get` and `timeline` read the
 // context's namespace; `down` deletes what `up` applied there and nothing else.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { stringify } from 'yaml';
 import { issueClientCertificate } from '../../src/apiserver/http/client-certs.js';
-import { e2eCluster } from './support/cluster.js';
+import { e2eFile, failingInitPod } from './support/e2e-file.js';
 import { E2E_SKIP } from './support/prerequisites.js';
-import { marker } from './support/run-id.js';
 import { runPodrun } from './support/serve.js';
 
-const MARK = `: ${marker('e2e-clusters')};`;
-const cluster = e2eCluster({ commandMarkers: [MARK] });
-before(cluster.start);
-afterEach(cluster.record);
-after(cluster.stopAndCheck);
-
-const scratch = mkdtempSync(join(tmpdir(), 'podrun-e2e-clusters-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const { mark: MARK, cluster, scratch } = e2eFile('e2e-clusters');
 const KUBECONFIG = join(scratch, 'kubeconfig');
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
@@ -30,21 +21,7 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 const podrun = (args: string[], timeoutMs = 90_000) =>
   runPodrun(args, { timeoutMs, env: { KUBECONFIG, HOME: scratch } });
 
-const FAILING = `
-apiVersion: v1
-kind: Pod
-metadata: {name: fails-init}
-spec:
-  terminationGracePeriodSeconds: 2
-  initContainers:
-    - name: migrate
-      image: busybox
-      command: [sh, -c, '${MARK} echo "connecting to db"; echo "db unreachable: connection refused" >&2; exit 3']
-  containers:
-    - name: app
-      image: busybox
-      command: [sh, -c, '${MARK} sleep 3600']
-`;
+const FAILING = failingInitPod(MARK);
 
 const GOOD = `
 apiVersion: v1

@@ -3,24 +3,15 @@
 // valid against the schema CI systems read) and on one that succeeds (exit 0, container lines before the pod
 // lines they cause); then `podrun timeline` on the finished pod, as text and as trace-event JSON.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { HAS_XMLLINT, parseXml, schemaErrors, type XmlElement } from '../support/junit-check.js';
-import { e2eCluster } from './support/cluster.js';
+import { e2eFile } from './support/e2e-file.js';
 import { E2E_SKIP } from './support/prerequisites.js';
-import { marker } from './support/run-id.js';
 import { runPodrun } from './support/serve.js';
 
-const MARK = `: ${marker('e2e-startup-report')};`;
-const cluster = e2eCluster({ commandMarkers: [MARK] });
-before(cluster.start);
-afterEach(cluster.record);
-after(cluster.stopAndCheck);
-
-const scratch = mkdtempSync(join(tmpdir(), 'podrun-e2e-startup-report-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const { mark: MARK, cluster, scratch } = e2eFile('e2e-startup-report');
 
 const CI_ENV = { CI: 'true' };
 const byName = (el: XmlElement, name: string) => el.children.filter((c) => c.name === name);

@@ -5,24 +5,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { loadManifests } from '../../src/api/manifests.js';
 import type { KubeObject, PodSpec } from '../../src/api/types.js';
-import { e2eCluster } from './support/cluster.js';
+import { e2eFile, failingInitPod } from './support/e2e-file.js';
 import { leftovers } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
-import { marker } from './support/run-id.js';
 import { REPO, runPodrun, spawnPodrun, tempStateDir } from './support/serve.js';
 import { poll, sleep } from './support/watch.js';
 
-const MARK = `: ${marker('e2e-up-test')};`;
-const cluster = e2eCluster({ commandMarkers: [MARK] });
-before(cluster.start);
-afterEach(cluster.record);
-after(cluster.stopAndCheck);
-
-const scratch = mkdtempSync(join(tmpdir(), 'podrun-e2e-up-files-'));
-after(() => rmSync(scratch, { recursive: true, force: true }));
+const { mark: MARK, cluster, scratch } = e2eFile('e2e-up-test');
 
 /** One progress line of `podrun up`: `  1.2s  web  init/migrate  Running → Completed (exit 0, 1s)`. */
 const TRANSITION = /^ *\d+\.\ds {2}(\S+) +(\S+) +(.+?) → (.+)$/;
@@ -103,21 +95,7 @@ describe('podrun up --wait', { skip: E2E_SKIP }, () => {
     });
   }
 
-  const FAILING = `
-apiVersion: v1
-kind: Pod
-metadata: {name: fails-init}
-spec:
-  terminationGracePeriodSeconds: 2
-  initContainers:
-    - name: migrate
-      image: busybox
-      command: [sh, -c, '${MARK} echo "connecting to db"; echo "db unreachable: connection refused" >&2; exit 3']
-  containers:
-    - name: app
-      image: busybox
-      command: [sh, -c, '${MARK} sleep 3600']
-`;
+  const FAILING = failingInitPod(MARK);
 
   test('a failing init container makes up --wait exit non-zero with the reason and its last log lines', {
     timeout: 60_000,

@@ -7,7 +7,7 @@ import { formatManifestError, loadManifests } from '../../api/manifests.js';
 import { resourceForKind } from '../../api/resources.js';
 import type { KubeObject, Pod } from '../../api/types.js';
 import { runningServer, startPodrun } from '../../server/podrun.js';
-import { type ImagesMode, RUNTIME_NAMES } from '../../server/runtimes.js';
+import { RUNTIME_NAMES } from '../../server/runtimes.js';
 import { defaultStateDir, stateLayout } from '../../server/state-dir.js';
 import { httpClient } from '../client/http.js';
 import { inProcessClient } from '../client/in-process.js';
@@ -29,7 +29,13 @@ import {
 } from '../options.js';
 import { fail } from '../report.js';
 import { applyOrder } from '../up/apply-order.js';
-import { serveLog, startDetachedServe, startedDetached, stopServe } from '../up/detach.js';
+import {
+  type ServeSettings,
+  serveLog,
+  startDetachedServe,
+  startedDetached,
+  stopServe,
+} from '../up/detach.js';
 import { FIELD_MANAGER, PROJECT_LABEL, projectName } from '../up/project.js';
 import { PullFollower } from '../up/pulls.js';
 import { evaluate } from '../up/readiness.js';
@@ -440,17 +446,7 @@ function remote(client: UpClient): boolean {
 }
 
 async function connect(
-  opts: KubeconfigChoice & {
-    stateDir: string;
-    runtime: 'host' | 'docker';
-    images: ImagesMode;
-    registriesConf: string;
-    imagePullSyncFs: boolean;
-    backoffInitial: number;
-    backoffMax: number;
-    serviceCidr: string;
-    detach?: boolean;
-  },
+  opts: KubeconfigChoice & ServeSettings & { runtime: 'host' | 'docker'; detach?: boolean },
 ): Promise<{
   client: UpClient;
   detachedPid?: number;
