@@ -22,6 +22,18 @@ function pod(
   };
 }
 
+/** `p` as the API server has it after a DELETE at `now` with a grace of `graceSeconds`. */
+function deleting(p: Pod, now: number, graceSeconds: number): Pod {
+  return {
+    ...p,
+    metadata: {
+      ...p.metadata,
+      deletionTimestamp: new Date(now).toISOString(),
+      deletionGracePeriodSeconds: graceSeconds,
+    },
+  };
+}
+
 const EXIT0 = { exitAfterMs: 500, exitCode: 0 };
 
 function withImage(p: Pod, name: string, image: string): Pod {
@@ -43,14 +55,7 @@ describe('Kubelet', () => {
     await h.run(p);
     await h.until(UID, (s) => s.phase === 'Running');
     const at = h.clock.now();
-    h.kubelet.upsertPod({
-      ...p,
-      metadata: {
-        ...p.metadata,
-        deletionTimestamp: new Date(at).toISOString(),
-        deletionGracePeriodSeconds: 5,
-      },
-    });
+    h.kubelet.upsertPod(deleting(p, at, 5));
     await h.advance(4000);
     assert.deepEqual(h.finalized, []);
     await h.advance(2000);
@@ -87,15 +92,7 @@ describe('Kubelet', () => {
     const p = pod([], [container('app')]);
     await h.run(p);
     await h.until(UID, (s) => s.phase === 'Running');
-    const at = h.clock.now();
-    h.kubelet.upsertPod({
-      ...p,
-      metadata: {
-        ...p.metadata,
-        deletionTimestamp: new Date(at).toISOString(),
-        deletionGracePeriodSeconds: 5,
-      },
-    });
+    h.kubelet.upsertPod(deleting(p, h.clock.now(), 5));
     await h.advance(25_000);
     // The teardown fails: the pod stays in the API, its sandbox stopped but kept, and the teardown is retried.
     assert.ok(order.length >= 2, `teardowns: ${order.join(', ')}`);
@@ -310,14 +307,10 @@ describe('Kubelet', () => {
     const h = new Harness({ scripts: { app: { onSigterm: { exitAfterMs: 3000, exitCode: 0 } } } });
     const p = pod([], [container('app')]);
     await h.run(p);
-    const at = new Date(h.clock.now()).toISOString();
-    const deleting = {
-      ...p,
-      metadata: { ...p.metadata, deletionTimestamp: at, deletionGracePeriodSeconds: 30 },
-    };
-    h.kubelet.upsertPod(deleting);
+    const gone = deleting(p, h.clock.now(), 30);
+    h.kubelet.upsertPod(gone);
     await h.advance(1000);
-    h.kubelet.upsertPod(withImage(deleting, 'app', 'busybox:1.37'));
+    h.kubelet.upsertPod(withImage(gone, 'app', 'busybox:1.37'));
     await h.advance(5000);
     assert.deepEqual(h.calls('startContainer'), ['startContainer app']);
     assert.deepEqual(h.finalized, [UID]);
@@ -328,15 +321,7 @@ describe('Kubelet', () => {
     const p = pod([container('init1'), sidecar('s1')], [container('app')], 'Never');
     await h.run(p);
     await h.advance(2000);
-    const at = h.clock.now();
-    h.kubelet.upsertPod({
-      ...p,
-      metadata: {
-        ...p.metadata,
-        deletionTimestamp: new Date(at).toISOString(),
-        deletionGracePeriodSeconds: 30,
-      },
-    });
+    h.kubelet.upsertPod(deleting(p, h.clock.now(), 30));
     await h.advance(3000);
     assert.deepEqual(h.finalized, [UID]);
     assert.deepEqual(h.calls('startContainer'), ['startContainer init1']);
