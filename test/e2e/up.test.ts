@@ -26,6 +26,18 @@ function transitions(stdout: string): { pod: string; subject: string; from: stri
   });
 }
 
+/** A pod's own lines chain: each starts from the status the one before it ended in (its deletion too). */
+function assertPodLinesChain(stdout: string): void {
+  const lastOf = new Map<string, string>();
+  for (const t of transitions(stdout).filter((l) => l.subject === 'pod')) {
+    const last = lastOf.get(t.pod);
+    if (last !== undefined) {
+      assert.equal(t.from, last, `pod ${t.pod}: "${t.from} → ${t.to}" after "→ ${last}" in:\n${stdout}`);
+    }
+    lastOf.set(t.pod, t.to);
+  }
+}
+
 function podSpecOf(o: KubeObject): PodSpec | undefined {
   if (o.kind === 'Pod') return o.spec as PodSpec;
   const template = (o.spec as { template?: { spec?: PodSpec } } | undefined)?.template;
@@ -59,6 +71,7 @@ describe('podrun up --wait', { skip: E2E_SKIP }, () => {
       assert.match(r.stderr, /podrun: using podrun serve at https:\/\/127\.0\.0\.1:\d+/);
       assert.match(r.stdout, /^podrun: all up in \d+\.\ds$/m);
       const lines = transitions(r.stdout);
+      assertPodLinesChain(r.stdout);
       for (const doc of load.documents) {
         const o = doc.object;
         assert.match(r.stdout, new RegExp(`^\\S+/${o.metadata.name} (created|configured|unchanged)$`, 'm'));
@@ -288,6 +301,9 @@ spec:
       assert.equal(r.code, 0, `${command}: exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
       assert.match(r.stdout, /^podrun: all up in /m);
       assert.ok(transitions(r.stdout).length > 0, r.stdout);
+      // It stops what it started: the pod's last line is its deletion.
+      assert.match(r.stdout, / pod +\S+ → deleted$/m);
+      assertPodLinesChain(r.stdout);
       assert.deepEqual(leftovers(join(xdg, 'podrun'), { sandboxes: [], containers: [] }), []);
     } finally {
       rmSync(xdg, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 // --output plain) one timestamped line per change, in causal order. Either way, `--logs` lines and the
 // command's own messages go through here, so that nothing written beside the board breaks its redraw.
 import type { KubeObject, Pod } from '../../api/types.js';
+import { podStatusReason } from '../../printers/index.js';
 import type { PullProgress } from '../../runtime/types.js';
 import { LiveBoard } from '../board/live.js';
 import type { UpClient } from '../client/types.js';
@@ -59,7 +60,9 @@ export function upView(o: ViewOptions): UpView {
         }
       },
       deleted(pod) {
-        const t = { pod: pod.metadata?.name ?? '', subject: 'pod', from: 'Terminating', to: 'deleted' };
+        // From the status it ended with: a pod that finished before its deletion was Completed, not Terminating.
+        const from = podStatusReason(pod);
+        const t = { pod: pod.metadata?.name ?? '', subject: 'pod', from, to: 'deleted' };
         out.line(`${elapsed()}  ${formatTransition(t, widths)}`);
       },
       log: (text) => process.stdout.write(text),
