@@ -399,6 +399,15 @@ describe('DnsConfigurer', () => {
       assert.deepEqual((await configurer.getPodDNS(pod({ containers: [], dnsPolicy: 'Default' }))).servers, [
         '192.0.2.54',
       ]);
+      // Rewritten in place with the same size within the file system's timestamp tick: still seen.
+      await writeFile(path, 'nameserver 192.0.2.55\n');
+      assert.deepEqual((await configurer.getPodDNS(pod({ containers: [], dnsPolicy: 'Default' }))).servers, [
+        '192.0.2.55',
+      ]);
+      await rm(path);
+      await assert.rejects(configurer.getPodDNS(pod({ containers: [], dnsPolicy: 'Default' })), {
+        message: `open ${path}: no such file or directory`,
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
