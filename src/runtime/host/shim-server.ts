@@ -261,7 +261,10 @@ export class ShimServer {
 
   #settle(server: Instance, id: number): void {
     server.pending.delete(id);
-    if (server.pending.size === 0) {
+    // Once close() has begun, the server holds the event loop until it has exited: a report that arrives
+    // after close() (a zygote's or a spare namespace's, made in the background) must not let go of it, or
+    // podrun's `await close()` is left pending with nothing to wake it.
+    if (server.pending.size === 0 && !this.#closed) {
       server.child.unref();
       (server.stdout as Readable & { unref?: () => void }).unref?.();
     }
