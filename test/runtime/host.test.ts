@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/host/index.js';
@@ -331,36 +331,60 @@ describe('host runtime', () => {
     }
   });
 
-  test('memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set', async () => {
-    const layout = detectCgroups();
-    const logs = tempDir('podrun-host-logs-');
-    const rt = await newHostRuntime();
-    try {
-      const config = sandboxConfig('limits', logs);
-      const sid = await rt.runPodSandbox(config);
-      const id = await rt.createContainer(
-        sid,
-        containerConfig('c', ['sleep', '600'], { linux: { memoryLimitBytes: 48 << 20, cpuMillis: 250 } }),
-        config,
-      );
-      await rt.startContainer(id);
-      const own = await rt.execSync(id, ['cat', '/proc/self/cgroup'], 5);
-      if (layout.memoryRoot) {
-        const file = layout.version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
-        assert.equal(readFileSync(join(layout.memoryRoot, id, file), 'utf8').trim(), String(48 << 20));
-        assert.match(own.stdout, new RegExp(`/podrun/${id}\\n`));
+  for (const spareCgroups of [2, 0]) {
+    const how = spareCgroups ? 'groups made ahead, with a zygote in them' : 'groups joined as it starts';
+    test(`memory and cpu limits place the container, and what it execs, in cgroups of its own with the limit set (${how})`, async () => {
+      const layout = detectCgroups();
+      const logs = tempDir('podrun-host-logs-');
+      const stateDir = tempDir('podrun-host-state-');
+      const rt = await newHostRuntime(stateDir, { spareCgroups });
+      try {
+        const config = sandboxConfig('limits', logs);
+        const sid = await rt.runPodSandbox(config);
+        // The zygotes are made in the background: give them time, so that the start takes one.
+        if (spareCgroups) await sleep(300);
+        const id = await rt.createContainer(
+          sid,
+          containerConfig('c', ['sleep', '600'], { linux: { memoryLimitBytes: 48 << 20, cpuMillis: 250 } }),
+          config,
+        );
+        await rt.startContainer(id);
+        const record = JSON.parse(
+          readFileSync(join(stateDir, 'containers', id, 'container.json'), 'utf8'),
+        ) as {
+          cgroups: { dirs: string[]; leave?: string[] };
+        };
+        assert.equal(
+          record.cgroups.leave !== undefined,
+          spareCgroups > 0,
+          'whether a zygote served the start',
+        );
+        // cgroup v2 cannot rename a group: one made ahead keeps its own name.
+        const named = spareCgroups && layout.version === 2 ? basename(record.cgroups.dirs[0] ?? '') : id;
+        const own = await rt.execSync(id, ['cat', '/proc/self/cgroup'], 5);
+        if (layout.memoryRoot) {
+          const file = layout.version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
+          assert.equal(readFileSync(join(layout.memoryRoot, named, file), 'utf8').trim(), String(48 << 20));
+          assert.match(own.stdout, new RegExp(`/podrun/${named}\\n`));
+          const pid = startedReport(join(stateDir, 'containers', id, 'started'))?.pid ?? 0;
+          assert.ok(
+            readFileSync(join(layout.memoryRoot, named, 'cgroup.procs'), 'utf8')
+              .split('\n')
+              .includes(String(pid)),
+            "the container's own process is in the group",
+          );
+        }
+        if (layout.cpuRoot && layout.version === 1) {
+          assert.equal(readFileSync(join(layout.cpuRoot, named, 'cpu.cfs_quota_us'), 'utf8').trim(), '25000');
+          assert.match(own.stdout, new RegExp(`:cpu:/podrun/${named}\\n`));
+        }
+        await rt.removePodSandbox(sid);
+        for (const d of record.cgroups.dirs) assert.equal(existsSync(d), false, `${d} is removed`);
+      } finally {
+        await shutdown(rt);
       }
-      if (layout.cpuRoot && layout.version === 1) {
-        assert.equal(readFileSync(join(layout.cpuRoot, id, 'cpu.cfs_quota_us'), 'utf8').trim(), '25000');
-        assert.match(own.stdout, new RegExp(`:cpu:/podrun/${id}\\n`));
-      }
-      await rt.removePodSandbox(sid);
-      if (layout.memoryRoot) assert.equal(existsSync(join(layout.memoryRoot, id)), false);
-      if (layout.cpuRoot) assert.equal(existsSync(join(layout.cpuRoot, id)), false);
-    } finally {
-      await shutdown(rt);
-    }
-  });
+    });
+  }
 
   test('a container whose shim was killed still stops; its exit is 137 if podrun killed it, else 255 (unknown)', async () => {
     const stateDir = tempDir('podrun-host-state-');

@@ -160,6 +160,52 @@ describe('shim server', () => {
     }
   });
 
+  test('a start handed to a zygote names it; one of an earlier server is sent as a plain start', async () => {
+    const s = server(
+      'zygote',
+      String.raw`if ($mode eq 'zygote') { print "$id ok 4242\n"; } elsif ($mode eq 'die') { exit 0; } else { print "$id ok $mode $spec\n"; }`,
+    );
+    try {
+      const made = await s.zygote('cgroup\0/x/cgroup.procs\0', () => {});
+      assert.equal(made.report, 'ok 4242');
+      assert.equal(made.zygote?.pid, 4242);
+      const zid = made.zygote?.id;
+      assert.equal(await s.request('start', 'a', undefined, made.zygote), `ok start@${zid} a`);
+      // The server dies; the next one never knew the zygote.
+      await s.request('die' as 'start', '');
+      assert.equal(await s.request('start', 'b', undefined, made.zygote), 'ok start b');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a zygote that failed has no handle', async () => {
+    const s = server('zygote-err', String.raw`print "$id err mkdir: Permission denied\n";`);
+    try {
+      const made = await s.zygote('', () => {});
+      assert.equal(made.report, 'err mkdir: Permission denied');
+      assert.equal(made.zygote, undefined);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('close() holds the event loop until the server has exited, even when a report comes after close() began', async () => {
+    // The request's child (as a zygote or a spare namespace, made in the background) reports only once the
+    // server has exited, which is after close() ended its stdin; it keeps the report pipe a moment longer, so
+    // the server's 'close' comes later still. Nothing else holds the event loop here: a server that let go of
+    // it at that report (as it does when no report is awaited) would leave this test pending and failed by
+    // the runner ("Promise resolution is still pending but the event loop has already resolved").
+    const s = server(
+      'late',
+      String.raw`my $ppid = getppid(); if (!fork()) { select(undef, undef, undef, 0.01) while getppid() == $ppid; print "$id ok
+"; select(undef, undef, undef, 0.3); exit 0; }`,
+    );
+    const report = s.request('sandbox', '');
+    await s.close();
+    assert.equal(await report, 'ok');
+  });
+
   test('a server that cannot be started is reported, not thrown', async () => {
     const s = new ShimServer(join(work, 'no-such-perl'), join(work, 'x.pl'), join(work, 'x.log'));
     assert.match(await s.request('sandbox', ''), /^err cannot run .*no-such-perl: .*ENOENT/);

@@ -38,8 +38,12 @@ export function webSocketChannels(ws: WebSocket, protocol: RemoteCommandProtocol
     pauseInput: () => ws.pause(),
     resumeInput: () => ws.resume(),
     finish(status) {
-      ws.send(encodeFrame(ERROR, JSON.stringify(status)));
-      ws.close(1000);
+      // The close goes out once the Status has been written, never in the same write: the two sent in one
+      // tick behind output still being written were flushed together (one writev), and Node's TLS layer makes
+      // one TLS record of a writev. The Python client (kubernetes' ws_client, 22.x) polls the raw socket before
+      // each frame it reads, so a close frame left in OpenSSL's buffer behind the Status was never read: its
+      // exec waited for ws's 30 s close timeout and reported returncode None.
+      ws.send(encodeFrame(ERROR, JSON.stringify(status)), () => ws.close(1000));
     },
   };
 }

@@ -7,8 +7,16 @@
 // The groups hang off the hierarchy root, like Docker's `docker/<id>`, rather than off podrun's own cgroup:
 // podrun's cgroup may belong to a supervisor that removes it when podrun exits.
 
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 export interface CgroupLayout {
   version: 1 | 2 | 0;
@@ -23,6 +31,11 @@ export interface CgroupLayout {
 export interface ContainerCgroups {
   /** `cgroup.procs` files the shim writes itself into. */
   procs: string[];
+  /**
+   * Groups made ahead for a zygote (cgroup-spares.ts): the `cgroup.procs` files of the hierarchies' roots,
+   * where the shim, which is in the groups itself, moves before removing them. Absent otherwise.
+   */
+  leave?: string[];
   /** Files whose `oom_kill N` line tells that the kernel's OOM killer struck. */
   oomFiles: string[];
   /** Directories to remove once the container has exited. */
@@ -128,6 +141,127 @@ export function createContainerCgroups(
     if (usage.memoryDir || usage.cpuDir) out.usage = usage;
   }
   return out;
+}
+
+/** The name prefix of groups made ahead for zygotes (a start takes them under their name, not its id). */
+export const SPARE_PREFIX = 'z-';
+
+/**
+ * Groups for a container not asked for yet, in every hierarchy limits could need (cpu as well, on v1), with
+ * no limits: the container that takes them gets its limits written then (applyCgroupLimits).
+ */
+export function createSpareCgroups(layout: CgroupLayout, name: string): ContainerCgroups | undefined {
+  if (layout.version === 0) return undefined;
+  if (layout.version === 2) {
+    const cg = createContainerCgroups(layout, name, {});
+    if (cg.dirs.length === 0) return undefined;
+    return { ...cg, leave: [join(ROOT, 'cgroup.procs')] };
+  }
+  const out: ContainerCgroups = { procs: [], oomFiles: [], dirs: [], leave: [] };
+  const usage: CgroupUsageFiles = { version: 1, memoryDir: '', cpuDir: '' };
+  for (const root of new Set([layout.memoryRoot, layout.cpuRoot, layout.cpuacctRoot ?? ''])) {
+    if (!root) continue;
+    const dir = join(root, name);
+    // `recursive` makes podrun/ the first time; the spare's own name is new.
+    mkdirSync(dir, { recursive: true });
+    out.dirs.push(dir);
+    out.procs.push(join(dir, 'cgroup.procs'));
+    // The hierarchy's root (`<mount>/podrun/<name>` → `<mount>`).
+    out.leave?.push(join(dirname(root), 'cgroup.procs'));
+    if (root === layout.memoryRoot) usage.memoryDir = dir;
+    if (root === layout.cpuacctRoot) usage.cpuDir = dir;
+  }
+  if (out.dirs.length === 0) return undefined;
+  if (usage.memoryDir || usage.cpuDir) out.usage = usage;
+  return out;
+}
+
+/**
+ * Takes groups made ahead (createSpareCgroups) for container `id`: renames them to the id where the kernel
+ * allows it (cgroup v1 renames a group in place, processes and all; v2 refuses), so that they read as any
+ * container's, and writes its limits into them. Returns them with its OOM files.
+ */
+export function adoptSpareCgroups(
+  layout: CgroupLayout,
+  spare: ContainerCgroups,
+  id: string,
+  limits: { memoryBytes?: number; cpuMillis?: number },
+): ContainerCgroups {
+  const renamed = new Map<string, string>();
+  for (const dir of spare.dirs) {
+    const to = join(dirname(dir), id);
+    try {
+      renameSync(dir, to);
+      renamed.set(dir, to);
+    } catch {
+      // v2, or a kernel that refuses: the group keeps its spare name (the record has it).
+    }
+  }
+  const moved = (p: string) => {
+    const dir = renamed.get(dirname(p));
+    return dir ? join(dir, basename(p)) : p;
+  };
+  const cg: ContainerCgroups = {
+    ...spare,
+    dirs: spare.dirs.map((d) => renamed.get(d) ?? d),
+    procs: spare.procs.map(moved),
+    usage: spare.usage && {
+      ...spare.usage,
+      memoryDir: renamed.get(spare.usage.memoryDir) ?? spare.usage.memoryDir,
+      cpuDir: renamed.get(spare.usage.cpuDir) ?? spare.usage.cpuDir,
+    },
+  };
+  return applyCgroupLimits(layout, cg, limits);
+}
+
+function applyCgroupLimits(
+  layout: CgroupLayout,
+  cg: ContainerCgroups,
+  limits: { memoryBytes?: number; cpuMillis?: number },
+): ContainerCgroups {
+  const memory = limits.memoryBytes && limits.memoryBytes > 0 ? limits.memoryBytes : 0;
+  const cpu = limits.cpuMillis && limits.cpuMillis > 0 ? limits.cpuMillis : 0;
+  const out: ContainerCgroups = { ...cg, oomFiles: [] };
+  const under = (root: string) => (root ? cg.dirs.find((d) => dirname(d) === root) : undefined);
+  if (layout.version === 2) {
+    const dir = cg.dirs[0];
+    if (!dir) return out;
+    if (memory && layout.memoryRoot) {
+      writeFileSync(join(dir, 'memory.max'), String(memory));
+      tryWrite(join(dir, 'memory.swap.max'), '0');
+      tryWrite(join(dir, 'memory.oom.group'), '1');
+      out.oomFiles.push(join(dir, 'memory.events'));
+    }
+    if (cpu && layout.cpuRoot) tryWrite(join(dir, 'cpu.max'), `${Math.max(1000, cpu * 100)} 100000`);
+    return out;
+  }
+  const mem = under(layout.memoryRoot);
+  if (memory && mem) {
+    writeFileSync(join(mem, 'memory.limit_in_bytes'), String(memory));
+    tryWrite(join(mem, 'memory.memsw.limit_in_bytes'), String(memory));
+    out.oomFiles.push(join(mem, 'memory.oom_control'));
+  }
+  const cpuDir = under(layout.cpuRoot);
+  if (cpu && cpuDir) {
+    tryWrite(join(cpuDir, 'cpu.cfs_period_us'), '100000');
+    tryWrite(join(cpuDir, 'cpu.cfs_quota_us'), String(Math.max(1000, cpu * 100)));
+  }
+  return out;
+}
+
+/** Removes what is left of spare groups (their zygotes ended with an earlier podrun); busy ones stay. */
+export function removeLeftoverSpares(layout: CgroupLayout): void {
+  for (const root of new Set([layout.memoryRoot, layout.cpuRoot, layout.cpuacctRoot ?? ''])) {
+    if (!root) continue;
+    let names: string[];
+    try {
+      names = readdirSync(root);
+    } catch {
+      continue;
+    }
+    // A group with processes (another podrun's zygote, or a container in it) refuses the rmdir: it stays.
+    removeCgroups(names.filter((n) => n.startsWith(SPARE_PREFIX)).map((n) => join(root, n)));
+  }
 }
 
 /** A container's cumulative CPU time (ns) and memory working set (bytes) now; undefined once its groups are gone. */

@@ -66,7 +66,7 @@ sub parse_spec {
     if ($k eq 'sys') { my $n = shift @t; $SYS{$n} = 0 + shift @t; }
     elsif ($k eq 'mount') { push @{ $list{mount} }, [ splice(@t, 0, 4) ]; }
     elsif ($k eq 'file' || $k eq 'record' || $k eq 'imgvolume') { push @{ $list{$k} }, [ splice(@t, 0, 2) ]; }
-    elsif ($k =~ /^(?:argv|env|cgroup|oomfile|rmdir|mkdir|rmtree|remountro)$/) { push @{ $list{$k} }, shift @t; }
+    elsif ($k =~ /^(?:argv|env|cgroup|cgroupout|oomfile|rmdir|mkdir|rmtree|remountro)$/) { push @{ $list{$k} }, shift @t; }
     else { $spec{$k} = shift @t; }
   }
 }
@@ -515,7 +515,10 @@ sub set_env {
   }
 }
 
+# A zygote (mode_zygote) joined its groups ahead of its request: the container's process inherits them.
+my $JOINED = 0;
 sub join_cgroups {
+  return if $JOINED;
   for my $procs (@{ $list{cgroup} || [] }) {
     open(my $fh, '>', $procs) or die "join cgroup $procs: $!\n";
     print $fh "0\n";
@@ -804,18 +807,29 @@ sub finish {
     my $d = eval { slurp($f) };
     $oom = 1 if defined $d && $d =~ /^oom_kill (\d+)/m && $1 > 0;
   }
-  for my $d (@{ $list{rmdir} || [] }) {
-    for (1 .. 50) {
-      last if rmdir($d) || !-d $d;
-      select(undef, undef, undef, 0.02);
+  my $rmdirs = sub {
+    for my $d (@{ $list{rmdir} || [] }) {
+      for (1 .. 50) {
+        last if rmdir($d) || !-d $d;
+        select(undef, undef, undef, 0.02);
+      }
     }
-  }
+  };
+  # A zygote's shim is in the groups itself: it records the exit first, then leaves them (a move that waits
+  # for an RCU grace period on cgroup v1, so not before the record) and removes them.
+  $rmdirs->() unless $JOINED;
   my ($s, $ns) = now_ns();
   my $json = '{"exitCode":' . $r{code} . ',"signal":' . $r{signal}
     . ',"finishedAt":' . ($s * 1000 + int($ns / 1000000)) . ',"finishedAtRfc3339":' . jstr(rfc3339nano($s, $ns))
     . ',"oomKilled":' . ($oom ? 'true' : 'false')
     . ',"startError":' . (defined $r{startError} ? jstr($r{startError}) : 'null') . "}\n";
   write_atomic($spec{exitfile}, $json);
+  if ($JOINED) {
+    for my $procs (@{ $list{cgroupout} || [] }) {
+      if (open(my $fh, '>', $procs)) { print $fh "0\n"; close $fh; }
+    }
+    $rmdirs->();
+  }
 }
 
 # Attaching (`kubectl attach`, `run -i`): the shim listens on a unix socket at $spec{attach}. Clients get the
@@ -995,6 +1009,9 @@ sub mode_start {
   }
   close $outW; close $errW; close $synW;
   close $inR if $inR;
+  # A zygote's shim shares the container's groups (the container inherited them from it): the kernel's OOM
+  # killer, and cgroup v2's group kill, must spare it (they skip -1000), so that the exit is still recorded.
+  if ($JOINED && open(my $adj, '>', '/proc/self/oom_score_adj')) { print $adj "-1000\n"; close $adj; }
   my $master;
   if ($ptyW) {
     close $ptyW; close $goR;
@@ -1329,23 +1346,98 @@ sub mode_execstream {
 # A start request's child stays as the container's shim. When podrun goes (stdin closes), the server exits;
 # the shims go on and are reparented.
 my %pending;
+# Zygotes waiting for their request: id => [pid, write end of the pipe the request goes down].
+my %ZYG;
 sub reap {
   for (;;) {
     my $pid = waitpid(-1, WNOHANG);
     last if $pid <= 0;
     my $id = delete $pending{$pid};
+    if (defined $id && $ZYG{$id} && $ZYG{$id}[0] == $pid) { close $ZYG{$id}[1]; delete $ZYG{$id}; }
     syswrite(STDOUT, "$id !exit $?\n") if defined $id;
   }
 }
 
+# zygote: a child that joins a container's cgroups before the container is asked for, and then waits for
+# the start request (down its own pipe from the server) that it serves as any child would. On cgroup v1 each
+# move into a group waits for an RCU grace period (~10 ms here); made ahead, that wait is off the start's path.
+# Its report comes once it has joined; it keeps the in-flight lock until its start reports. The end of its
+# pipe with no request (the server went, or podrun let it go) ends it.
+sub mode_zygote {
+  my ($r, $data) = @_;
+  my $ok = eval { parse_spec($data); join_cgroups(); 1 };
+  if (!$ok) { ctl('err ' . ($@ || 'failed')); exit 0; }
+  $JOINED = 1;
+  syswrite(STDOUT, "$REQ ok $$\n");
+  my $buf = '';
+  for (;;) {
+    my $n = sysread($r, my $chunk, 262144);
+    if (!defined $n) { next if $! == EINTR || $! == EAGAIN; exit 0; }
+    exit 0 if $n == 0;
+    $buf .= $chunk;
+    my $nl = index($buf, "\n");
+    next if $nl < 0;
+    my ($id, $mode, $len) = split / /, substr($buf, 0, $nl);
+    next if length($buf) < $nl + 1 + $len;
+    close $r;
+    $REQ = $id;
+    %spec = ();
+    %list = ();
+    my $ok2 = eval {
+      parse_spec(substr($buf, $nl + 1, $len));
+      if ($mode eq 'start') { mode_start(); }
+      else { die "a zygote serves start requests only, not $mode\n"; }
+      1;
+    };
+    ctl('err ' . ($@ || 'failed')) unless $ok2;
+    exit 0;
+  }
+}
+
+# A request for a zygote ("start@<zygote id>") goes down that zygote's pipe; one whose zygote is gone is served
+# like any other (its child then joins the groups itself, the slow way).
+sub handoff {
+  my ($id, $mode, $zid, $data) = @_;
+  my $z = delete $ZYG{$zid};
+  if ($z && kill(0, $z->[0])) {
+    my $w = $z->[1];
+    my $msg = "$id $mode " . length($data) . "\n" . $data;
+    my $off = 0;
+    while ($off < length($msg)) {
+      my $n = syswrite($w, $msg, length($msg) - $off, $off);
+      if (!defined $n) { next if $! == EINTR || $! == EAGAIN; last; }
+      $off += $n;
+    }
+    close $w;
+    if ($off == length($msg)) {
+      # Its end is now this request's.
+      $pending{ $z->[0] } = $id;
+      return;
+    }
+  } elsif ($z) {
+    close $z->[1];
+  }
+  serve_one($id, $mode, $data);
+}
+
 sub serve_one {
   my ($id, $mode, $data) = @_;
+  my ($zr, $zw);
+  if ($mode eq 'zygote') { pipe($zr, $zw) or do { syswrite(STDOUT, "$id err pipe: $!\n"); return; }; }
   my $pid = fork();
   if (!defined $pid) { syswrite(STDOUT, "$id err fork: $!\n"); return; }
-  if ($pid) { $pending{$pid} = $id; return; }
+  if ($pid) {
+    $pending{$pid} = $id;
+    if ($zr) { close $zr; $ZYG{$id} = [ $pid, $zw ]; }
+    return;
+  }
   $SIG{CHLD} = 'DEFAULT';
+  # Another zygote must see the end of its pipe when the server goes: no child keeps a write end.
+  close $_->[1] for values %ZYG;
+  %ZYG = ();
   $REQ = $id;
   open(STDIN, '<', '/dev/null');
+  if ($zr) { close $zw; mode_zygote($zr, $data); }
   my $ok = eval {
     parse_spec($data);
     if ($mode eq 'start') { mode_start(); }
@@ -1399,7 +1491,8 @@ sub mode_serve {
       last if length($buf) < $nl + 1 + $len;
       my $data = substr($buf, $nl + 1, $len);
       substr($buf, 0, $nl + 1 + $len) = '';
-      serve_one($id, $mode, $data);
+      if ($mode =~ /^(\w+)\@(\d+)$/) { handoff($id, $1, $2, $data); }
+      else { serve_one($id, $mode, $data); }
     }
   }
   exit 0;

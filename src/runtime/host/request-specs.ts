@@ -103,6 +103,7 @@ export function startEntries(
     entries.push(...imageMountEntries(rec, sandboxDir(ctx, sandbox.id)), ...imageProcessEntries(rec, argv));
     for (const f of rec.cgroups.oomFiles) entries.push(['oomfile', f]);
     for (const d of rec.cgroups.dirs) entries.push(['rmdir', d]);
+    for (const p of rec.cgroups.leave ?? []) entries.push(['cgroupout', p]);
     return entries;
   }
   // On the host's filesystem, /tmp is the host's: each container gets its own.
@@ -124,6 +125,7 @@ export function startEntries(
   entries.push(...processEntries(rec, sandbox.config.hostname, exe, argv));
   for (const f of rec.cgroups.oomFiles) entries.push(['oomfile', f]);
   for (const d of rec.cgroups.dirs) entries.push(['rmdir', d]);
+  for (const p of rec.cgroups.leave ?? []) entries.push(['cgroupout', p]);
   return entries;
 }
 

@@ -31,12 +31,15 @@ import {
   type StreamOptions,
 } from '../types.js';
 import { attachContainer } from './attach.js';
+import { CgroupSparePool } from './cgroup-spares.js';
 import {
+  adoptSpareCgroups,
   type CgroupLayout,
   createContainerCgroups,
   detectCgroups,
   readContainerUsage,
   removeCgroups,
+  removeLeftoverSpares,
 } from './cgroups.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
@@ -78,7 +81,7 @@ import {
   teardownEntries,
 } from './request-specs.js';
 import { hostPodServiceRules, type PodServiceRules, SPARE_NETNS } from './service-rules.js';
-import { type ShimRequest, ShimServer } from './shim-server.js';
+import { type ShimRequest, ShimServer, type Zygote } from './shim-server.js';
 import { shimSource } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { ContainerStopper } from './stopper.js';
@@ -107,6 +110,8 @@ export interface HostRuntimeOptions {
   renderRules?: (rules: ServiceRules, table: string) => string;
   /** Network namespaces with the Service rules kept ready for new pods (default 2; 0: each holder runs nft). */
   spareNetns?: number;
+  /** Containers' cgroups kept ready with a zygote in them (cgroup-spares.ts; default 2; 0: none). */
+  spareCgroups?: number;
   /** Where images come from and containers' root filesystems are made; without it, only rootfs "host" runs. */
   images?: ImageServiceApi;
 }
@@ -143,6 +148,8 @@ export class HostRuntime extends HostImages implements RuntimeService {
   readonly #rules: PodServiceRules;
   readonly #dialer = new NetnsDialer();
   #cgroups: CgroupLayout = { version: 0, memoryRoot: '', cpuRoot: '' };
+  #cgroupSpares: CgroupSparePool | undefined;
+  readonly #spareCgroups: number;
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
   #server: ShimServer | undefined;
@@ -180,6 +187,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
       logMaxFiles: Math.max(2, options.logMaxFiles ?? 5),
     };
     this.#perl = options.perlPath ?? '/usr/bin/perl';
+    this.#spareCgroups = options.spareCgroups ?? 2;
     this.#ip = options.ipPath ?? findIp();
     this.#log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
     this.#rules = hostPodServiceRules({
@@ -215,6 +223,18 @@ export class HostRuntime extends HostImages implements RuntimeService {
       args: [this.#inflightLock],
     });
     this.#cgroups = detectCgroups();
+    removeLeftoverSpares(this.#cgroups);
+    const server = this.#server;
+    this.#cgroupSpares = new CgroupSparePool({
+      layout: this.#cgroups,
+      size: this.#spareCgroups,
+      make: (cgroups, onExit) =>
+        server.zygote(
+          encodeSpec([...syscallEntries(), ...cgroups.procs.map((p): SpecEntry => ['cgroup', p])]),
+          onExit,
+        ),
+      log: this.#log,
+    });
     await prepareHost({
       perl: this.#perl,
       shim: this.#shim,
@@ -248,6 +268,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
       // The directory went away (state dir removed under us); lists still observe exits by polling.
       this.#watcher = undefined;
     });
+    this.#cgroupSpares?.refill();
   }
 
   #load(): void {
@@ -283,7 +304,9 @@ export class HostRuntime extends HostImages implements RuntimeService {
     this.#execShims?.close();
     this.#events.clear();
     this.#rules.close();
+    this.#cgroupSpares?.close();
     await this.#server?.close();
+    await this.#cgroupSpares?.removeGroups();
     // The runtime owns its image service: nothing pulls or mounts once the runtime is closed.
     await this.images?.close();
     // Nothing left to find again: no records either (the state directory may be deleted next).
@@ -581,27 +604,35 @@ export class HostRuntime extends HostImages implements RuntimeService {
       if (!found.ok) throw startError(found.message);
       exe = found.path;
     }
-    try {
-      rec.cgroups = createContainerCgroups(this.#cgroups, id, {
-        memoryBytes: config.linux?.memoryLimitBytes,
-        cpuMillis: config.linux?.cpuMillis,
-      });
-    } catch (e) {
-      throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
-    }
-    const entries = startEntries(this.#spec, rec, sandbox, exe, argv);
     // An ephemeral container with a target joins that container's PID namespace (CRI NamespaceMode TARGET).
     const targetId = config.linux?.pidNamespaceTargetId;
+    const target = targetId ? this.#store.containers.get(targetId) : undefined;
     if (targetId) {
-      const target = this.#store.containers.get(targetId);
       if (target) this.#observe(target);
-      if (target?.state !== 'running' || target.sandboxId !== rec.sandboxId) {
-        removeCgroups(rec.cgroups.dirs);
+      if (target?.state !== 'running' || target.sandboxId !== rec.sandboxId)
         throw startError(`the target container ${targetId} is not running in pod sandbox ${rec.sandboxId}`);
-      }
-      entries.push(['pidtarget', String(target.pid)], ['pidtargetstart', target.pidStart]);
     }
-    const line = await this.#request('start', entries);
+    const spare = this.#cgroupSpares?.take();
+    let entries: SpecEntry[];
+    try {
+      const limits = { memoryBytes: config.linux?.memoryLimitBytes, cpuMillis: config.linux?.cpuMillis };
+      try {
+        rec.cgroups = spare
+          ? adoptSpareCgroups(this.#cgroups, spare.cgroups, id, limits)
+          : createContainerCgroups(this.#cgroups, id, limits);
+      } catch (e) {
+        throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
+      }
+      entries = startEntries(this.#spec, rec, sandbox, exe, argv);
+      if (target) entries.push(['pidtarget', String(target.pid)], ['pidtargetstart', target.pidStart]);
+    } catch (e) {
+      // Its zygote will serve no start: it ends, and its groups go with it.
+      if (spare)
+        this.#cgroupSpares?.discard(spare, rec.cgroups.dirs.length ? rec.cgroups.dirs : spare.cgroups.dirs);
+      else removeCgroups(rec.cgroups.dirs);
+      throw e;
+    }
+    const line = await this.#request('start', entries, undefined, spare?.zygote);
     if (!this.#adoptStart(rec, line)) {
       removeCgroups(rec.cgroups.dirs);
       throw startError(line.startsWith('err ') ? line.slice(4) : line || 'the shim exited without a word');
@@ -740,7 +771,12 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   /** One request to the shim server; resolves with its report (`ok ...` or `err <why>`). */
-  #request(mode: ShimRequest, entries: SpecEntry[], onExit?: (waitStatus: number) => void): Promise<string> {
+  #request(
+    mode: ShimRequest,
+    entries: SpecEntry[],
+    onExit?: (waitStatus: number) => void,
+    via?: Zygote,
+  ): Promise<string> {
     const server = this.#server;
     if (!server) return Promise.resolve('err the host runtime is not initialised (init() was not called)');
     let spec: string;
@@ -749,6 +785,6 @@ export class HostRuntime extends HostImages implements RuntimeService {
     } catch (e) {
       return Promise.resolve(`err ${(e as Error).message}`);
     }
-    return server.request(mode, spec, onExit);
+    return server.request(mode, spec, onExit, via);
   }
 }

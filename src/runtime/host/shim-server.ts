@@ -14,13 +14,28 @@ import { closeSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
-export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft' | 'netns';
+export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft' | 'netns' | 'zygote';
+
+/**
+ * A zygote made by one server (mode_zygote in the shim): a child that has joined a container's cgroups and
+ * waits for the start request it will serve. Only that server can hand it a request.
+ */
+export interface Zygote {
+  readonly server: object;
+  readonly id: number;
+  /** Its process (a child of the server), to end one that will not be used. */
+  readonly pid: number;
+}
 
 interface Queued {
   mode: ShimRequest;
   spec: string;
   resolve: (report: string) => void;
   onExit: ((waitStatus: number) => void) | undefined;
+  /** A start request: the zygote to serve it, when there is one. */
+  via?: Zygote;
+  /** A zygote request: hears its server and id once it is sent. */
+  onSent?: (sent: { server: object; id: number }) => void;
 }
 
 /** One server process and what was sent to it: a server that dies fails its own requests only. */
@@ -77,18 +92,46 @@ export class ShimServer {
    * rejects: a server that cannot start or that dies is reported as `err ...` too. `onExit` hears when the
    * request's child ends after its report (a holder or a shim), as long as that server runs.
    */
-  request(mode: ShimRequest, spec: string, onExit?: (waitStatus: number) => void): Promise<string> {
+  request(
+    mode: ShimRequest,
+    spec: string,
+    onExit?: (waitStatus: number) => void,
+    via?: Zygote,
+  ): Promise<string> {
     if (this.#closed) return Promise.resolve('err the host runtime is closed');
     return new Promise<string>((resolve) => {
-      // Rule updates and spare namespaces wait with new sandboxes, behind container starts.
-      (mode === 'sandbox' || mode === 'nft' || mode === 'netns' ? this.#sandboxes : this.#urgent).push({
-        mode,
-        spec,
-        resolve,
-        onExit,
-      });
-      this.#pump();
+      this.#enqueue({ mode, spec, resolve, onExit, via });
     });
+  }
+
+  /**
+   * Makes a zygote: resolves once it has joined the groups `spec` names (`ok`) or failed (`err ...`), with its
+   * handle. `onExit` hears of its end as long as no start was handed to it.
+   */
+  zygote(spec: string, onExit: (waitStatus: number) => void): Promise<{ report: string; zygote?: Zygote }> {
+    if (this.#closed) return Promise.resolve({ report: 'err the host runtime is closed' });
+    return new Promise((resolve) => {
+      let sent: { server: object; id: number } | undefined;
+      this.#enqueue({
+        mode: 'zygote',
+        spec,
+        onExit,
+        onSent: (z) => {
+          sent = z;
+        },
+        resolve: (report) => {
+          const pid = /^ok (\d+)$/.exec(report)?.[1];
+          resolve({ report, zygote: sent && pid ? { ...sent, pid: Number(pid) } : undefined });
+        },
+      });
+    });
+  }
+
+  #enqueue(q: Queued): void {
+    // Rule updates, spare namespaces and zygotes wait with new sandboxes, behind container starts.
+    const background = q.mode === 'sandbox' || q.mode === 'nft' || q.mode === 'netns' || q.mode === 'zygote';
+    (background ? this.#sandboxes : this.#urgent).push(q);
+    this.#pump();
   }
 
   /** Closes the server's stdin and waits for it to exit. Shims and holders stay. */
@@ -125,7 +168,15 @@ export class ShimServer {
       }
       server.pending.set(id, next.resolve);
       if (next.onExit) server.watched.set(id, next.onExit);
-      server.stdin.write(`${id} ${next.mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
+      next.onSent?.({ server, id });
+      let mode: string = next.mode;
+      // A zygote of an earlier server is gone with it: then the start is served as any other.
+      if (next.via && next.via.server === server) {
+        mode = `${next.mode}@${next.via.id}`;
+        // Its end is reported as this request's from now on.
+        server.watched.delete(next.via.id);
+      }
+      server.stdin.write(`${id} ${mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
     }
   }
 
@@ -210,7 +261,10 @@ export class ShimServer {
 
   #settle(server: Instance, id: number): void {
     server.pending.delete(id);
-    if (server.pending.size === 0) {
+    // Once close() has begun, the server holds the event loop until it has exited: a report that arrives
+    // after close() (a zygote's or a spare namespace's, made in the background) must not let go of it, or
+    // podrun's `await close()` is left pending with nothing to wake it.
+    if (server.pending.size === 0 && !this.#closed) {
       server.child.unref();
       (server.stdout as Readable & { unref?: () => void }).unref?.();
     }

@@ -1,7 +1,7 @@
 // The shim's input: a flat list of NUL-separated tokens. NUL is the one byte that can appear in no path,
 // argument or environment entry, so no quoting is needed. Keys and their arity are fixed by the shim:
 //   `sys <name> <number>`, `mount <kind> <source> <target> <ro|rw>`, `file`/`record <path> <content>`, list
-//   keys (`argv`, `env`, `cgroup`, `oomfile`, `rmdir`, `mkdir`, `rmtree`, `remountro`) repeat, every other key
+//   keys (`argv`, `env`, `cgroup`, `cgroupout`, `oomfile`, `rmdir`, `mkdir`, `rmtree`, `remountro`) repeat, every other key
 //   takes one value.
 
 import { RuntimeError } from '../types.js';
