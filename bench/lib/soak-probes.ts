@@ -110,6 +110,8 @@ export interface SoakSample {
   t: number;
   rssKb: number;
   hwmKb: number;
+  /** JS heap in use right after a full collection (through the inspector), MB; NaN without it. */
+  heapAfterGcMb: number;
   fds: number;
   /** podrun's helpers (the shim server and the like): their RSS together, their descriptors together. */
   helperRssKb: number;
@@ -140,7 +142,7 @@ export interface SoakSample {
 
 export type ProcessSample = Omit<
   SoakSample,
-  't' | 'restarts' | 'podsRunning' | 'apiMedianMs' | 'apiMaxMs' | 'load1'
+  't' | 'heapAfterGcMb' | 'restarts' | 'podsRunning' | 'apiMedianMs' | 'apiMaxMs' | 'load1'
 >;
 
 /** Everything /proc, /sys and the state directory say about the podrun of `server` now. */
