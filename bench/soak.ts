@@ -44,8 +44,9 @@ export interface SoakOptions {
   backoffInitial: string;
   backoffMax: string;
   /**
-   * A directory: the server writes a heap snapshot there at a third of the run and at its end (writing one
-   * takes about twice the heap's memory, so RSS and its peak are not comparable with a run without them).
+   * A directory: the server writes a heap snapshot there after the second sample and at the end, to compare
+   * (writing one takes about twice the heap's memory: RSS is then higher than in a run without them, but the
+   * early snapshot is before the second half, whose trend is judged).
    */
   heapDir: string | undefined;
   log: (line: string) => void;
@@ -269,7 +270,7 @@ export async function runSoakBench(o: SoakOptions): Promise<BenchResult> {
     probe = new ApiProbe(client);
     const samples: SoakSample[] = [];
     const endAt = o.minutes * 60_000;
-    const heapAt = [endAt / 3];
+    const heapAt = [o.sampleSeconds * 2000];
     const heapFiles: string[] = [];
     const snapshot = async (label: string) => {
       if (!o.heapDir) return;
@@ -308,7 +309,7 @@ export async function runSoakBench(o: SoakOptions): Promise<BenchResult> {
       o.log(sampleLine(s));
       if (heapAt.length > 0 && elapsedMs(t0) >= heapAt[0]!) {
         heapAt.shift();
-        await snapshot('a third of the way');
+        await snapshot(`after ${(o.sampleSeconds * 2) / 60} min`);
       }
     }
     await snapshot('at the end');
