@@ -2,7 +2,7 @@
 // their blocks in the results section of docs/benchmarks.md. Names: apiserver, host-pod-startup (or host),
 // host-services (or services), host-startup-services (or startup-services), service-traffic (or traffic), dns,
 // image-pod-startup (or images), image-pull (or pull), kubectl-exec (or exec),
-// kubectl-port-forward (or port-forward).
+// kubectl-port-forward (or port-forward), soak (not run by default: it takes an hour; name it).
 // Sizes come from the environment (see docs/benchmarks.md); `--no-write` leaves the document alone.
 import { join } from 'node:path';
 import { apiserverOptionsFromEnv, runApiserverBench } from './apiserver.js';
@@ -18,6 +18,7 @@ import { type BenchResult, renderConsole, updateResultsDoc } from './lib/report.
 import { REPO_ROOT } from './lib/server.js';
 import { portForwardOptionsFromEnv, runPortForwardBench } from './port-forward.js';
 import { runTrafficBench, trafficOptionsFromEnv } from './service-traffic.js';
+import { runSoakBench, soakOptionsFromEnv } from './soak.js';
 
 const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResult>> = {
   apiserver: (log) => runApiserverBench(apiserverOptionsFromEnv(process.env, log)),
@@ -30,7 +31,10 @@ const BENCHMARKS: Record<string, (log: (l: string) => void) => Promise<BenchResu
   'image-pull': (log) => runImagePullBench(imagePullOptionsFromEnv(process.env, log)),
   'kubectl-exec': (log) => runExecBench(execOptionsFromEnv(process.env, log)),
   'kubectl-port-forward': (log) => runPortForwardBench(portForwardOptionsFromEnv(process.env, log)),
+  soak: (log) => runSoakBench(soakOptionsFromEnv(process.env, log)),
 };
+/** Run only when named: an hour at full size. */
+const ON_REQUEST = new Set(['soak']);
 const ALIASES: Record<string, string> = {
   host: 'host-pod-startup',
   api: 'apiserver',
@@ -53,7 +57,7 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const selected = names.length > 0 ? names : Object.keys(BENCHMARKS);
+const selected = names.length > 0 ? names : Object.keys(BENCHMARKS).filter((n) => !ON_REQUEST.has(n));
 
 // On a signal the cleanups run at once (the benchmark in progress then fails, its server gone) and the process
 // exits 130 as soon as they are done; the results document is not touched.

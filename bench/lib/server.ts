@@ -76,6 +76,8 @@ export interface StartOptions {
   /** Sockets the benchmark client may open at once. */
   maxSockets?: number;
   timeoutMs?: number;
+  /** Options for the server's node (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+  nodeArgs?: string[];
 }
 
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
@@ -97,6 +99,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   // BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
   const profDir = process.env.BENCH_CPU_PROF;
   if (profDir) args.unshift('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  if (options.nodeArgs) args.unshift(...options.nodeArgs);
   const start = now();
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,

@@ -26,6 +26,8 @@ import { nodenameForKernel, podHostnameAndDomain, shouldMountHostsFile } from '.
 import type { ImagePullState } from './image-plan.js';
 import { type ImageOutcome, PodImagePuller } from './image-puller.js';
 import { killContainer, killPod } from './kill.js';
+import { podLogDirectory } from './logs/paths.js';
+import { removeContainerLogs } from './logs/remove.js';
 import type { PodPlan } from './planner.js';
 import {
   appContainers,
@@ -106,8 +108,16 @@ export async function executePlan(deps: ExecutorDeps, input: ExecuteInput): Prom
     }
   }
 
-  // Step 4: failures are the GC's to retry; they never block a start.
+  // Step 4: failures are the GC's to retry; they never block a start. The instance's log file (and its
+  // rotations) goes first, as the kubelet's removeContainer does; the newest stopped instance, which
+  // `kubectl logs --previous` reads, is never pruned.
   for (const id of plan.pruneContainerIds) {
+    const logPath = observed.containers.find((c) => c.id === id)?.logPath;
+    try {
+      if (logPath) removeContainerLogs(podLogDirectory(deps.config.rootDir, pod), logPath);
+    } catch {
+      // A file that cannot be removed now is removed with the pod's log directory.
+    }
     await deps.runtime.removeContainer(id).catch(() => {});
   }
 

@@ -11,4 +11,5 @@ export {
 export { LogManager, type LogManagerDeps, runtimeContainerId } from './manager.js';
 export { containerLogPath, podLogDirectory, rotatedLogPath } from './paths.js';
 export { type FollowHooks, type ReadLogOptions, readLogs } from './reader.js';
+export { removeContainerLogs } from './remove.js';
 export { type LogTarget, selectLogTarget } from './select.js';
