@@ -6,8 +6,9 @@ import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseManifests } from '../../src/api/manifests.js';
-import { imagePin, lint } from '../../src/cli/lint/checks.js';
+import { imagePin, lint, migrationRun } from '../../src/cli/lint/checks.js';
 import type { Finding } from '../../src/cli/lint/findings.js';
+import type { ContainerAt } from '../../src/cli/lint/pod-specs.js';
 import { shellScript, unboundedWaitLoops } from '../../src/cli/lint/shell.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -239,7 +240,45 @@ spec:
       command: [serve]
 `);
     assert.deepEqual(where(fs), ['repeated-init-work@13:7 warning']);
-    assert.match(fs[0]!.message, /^container "app" runs the same image and command as init container "seed"/);
+    assert.match(
+      fs[0]!.message,
+      /^container "app" runs `seed --all` again, which init container "seed" \(the same image\)/,
+    );
+  });
+
+  test('repeated-init-work: a command of an init container’s script that the app’s script runs again', () => {
+    const fs = lintText(`
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  initContainers:
+    - name: deps
+      image: node:20
+      ${REQ}
+      command: [sh, -c, 'set -e; echo installing; npm ci --omit=dev']
+    - name: wait
+      image: busybox:1.36
+      ${REQ}
+      command: [sh, -c, 'i=0; until printf "GET /" | nc -w 2 db 80 | grep -q OK; do i=$((i+1)); sleep 1; done']
+  containers:
+    - name: app
+      image: node:20
+      command: [sh, -c, 'npm  ci --omit=dev && exec node server.js']
+    - name: check
+      image: busybox:1.36
+      command: [sh, -c, 'printf "GET /" | nc -w 2 db 80 | grep -q served && echo ok']
+    - name: tools
+      image: node:21
+      args: [sh, -c, 'npm ci --omit=dev']
+`);
+    // Not "check": a pipeline is compared whole; not "tools": another image is other work.
+    assert.deepEqual(where(fs), ['repeated-init-work@17:25 warning']);
+    assert.match(
+      fs[0]!.message,
+      /^container "app" runs `npm ci --omit=dev` again, which init container "deps" \(the same image\) already ran/,
+    );
+    assert.match(fs[0]!.fix, /^leave `npm ci --omit=dev` to init container "deps"/);
   });
 
   test('migration-per-replica: replicas > 1 with a migration init container is an error; a lock can be declared', () => {
@@ -273,6 +312,133 @@ spec:
     );
     assert.deepEqual(where(lintText(deployment(1))), []);
     assert.deepEqual(where(lintText(deployment(3, '{podrun.dev/lint-ignore: migration-per-replica}'))), []);
+  });
+
+  test('migration-per-replica: an app container whose command migrates, and replicas an autoscaler adds', () => {
+    const fs = lintText(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers:
+        - name: api
+          image: api:1.0
+          command: [sh, -c, 'python manage.py migrate --noinput && exec gunicorn app']
+        - name: worker
+          image: api:1.0
+          args: [worker, --migrations-dir=/app/migrations]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: web, image: web:1.0, command: [bundle, exec, rails, 'db:migrate']}
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: {name: web-hpa}
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 4
+  metrics:
+    - type: Resource
+      resource: {name: cpu, target: {type: Utilization, averageUtilization: 80}}
+`);
+    // Not "worker": a flag naming the migrations' directory runs none.
+    assert.deepEqual(where(fs), ['migration-per-replica@13:29 error', 'migration-per-replica@27:70 error']);
+    assert.match(
+      fs[0]!.message,
+      /^Deployment "api" runs 2 replicas and container "api" of each runs a migration \("migrate"\) as part of its command/,
+    );
+    assert.match(
+      fs[1]!.message,
+      /^Deployment "web" runs up to 4 replicas \(HorizontalPodAutoscaler "web-hpa"\) and container "web" of each runs a migration \("db:migrate"\)/,
+    );
+    assert.equal(
+      migrationRun({ container: { name: 'x', command: ['npx', 'knex', 'migrate:latest'] } } as ContainerAt)
+        ?.word,
+      'migrate:latest',
+    );
+  });
+
+  test('missing-reference: a key the defined Secret or ConfigMap lacks, and a ServiceAccount the files lack', () => {
+    const fs = lintText(`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {mode: fast}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: creds}
+stringData: {user: u}
+data: {password: cA==}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: deployer}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  serviceAccountName: builder
+  containers:
+    - name: app
+      image: app:1.0
+      env:
+        - {name: MODE, valueFrom: {configMapKeyRef: {name: settings, key: mode}}}
+        - {name: LEVEL, valueFrom: {configMapKeyRef: {name: settings, key: level}}}
+        - {name: PASS, valueFrom: {secretKeyRef: {name: creds, key: password}}}
+        - {name: TOKEN, valueFrom: {secretKeyRef: {name: creds, key: token, optional: true}}}
+      volumeMounts: [{name: cfg, mountPath: /cfg}]
+  volumes:
+    - name: cfg
+      configMap:
+        name: settings
+        items:
+          - {key: mode, path: mode}
+          - {key: size, path: size}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: ok}
+spec:
+  serviceAccountName: deployer
+  containers: [{name: app, image: app:1.0}]
+`);
+    assert.deepEqual(where(fs), [
+      'missing-reference@20:3 error',
+      'missing-reference@26:71 error',
+      'missing-reference@36:14 error',
+    ]);
+    assert.equal(
+      fs[0]!.message,
+      'Pod "web" runs as ServiceAccount "builder", which none of the given files defines: the API server refuses the pod (error looking up service account) until it exists',
+    );
+    assert.equal(
+      fs[1]!.message,
+      'container "app" reads LEVEL from key "level" of ConfigMap "settings", which has no such key: the container will not start (CreateContainerConfigError) until it has',
+    );
+    assert.equal(
+      fs[1]!.fix,
+      'add the key "level" to the ConfigMap "settings" (app.yaml:1), or name one of its keys (mode); if the pod may run without it, set optional: true',
+    );
+    assert.match(
+      fs[2]!.message,
+      /^volume "cfg" of Pod "web" mounts key "size" of ConfigMap "settings", which has no such key: the pod will not start \(FailedMount\)/,
+    );
   });
 
   test('invalid manifests are error findings at their position', () => {
@@ -346,6 +512,12 @@ ${extra}`;
       /^<stdin>:8:30: error: container "app" takes its environment from Secret "nope"/,
     );
     assert.match(err.stdout, /\n1 error, 0 warnings in 1 file\n$/);
+    const absent = podrun(['lint', '-f', 'no-such-dir/app.yaml']);
+    assert.equal(absent.code, 1);
+    assert.match(
+      absent.stdout,
+      /^no-such-dir\/app\.yaml: error: the path "no-such-dir\/app\.yaml" does not exist \[invalid\]\n {2}fix: give -f a readable manifest file/,
+    );
     const none = podrun(['lint']);
     assert.equal(none.code, 1);
     assert.match(none.stderr, /required option '-f, --filename <path>' not specified/);

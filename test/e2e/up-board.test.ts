@@ -12,7 +12,7 @@ import { E2E_SKIP } from './support/prerequisites.js';
 import { marker } from './support/run-id.js';
 import { PODRUN, REPO, runPodrun, startServe, tempStateDir } from './support/serve.js';
 import { type PtyRun, runOnPty } from './support/terminal.js';
-import { poll, sleep } from './support/watch.js';
+import { poll } from './support/watch.js';
 
 const MARK = `: ${marker('e2e-up-board')};`;
 const scratch = mkdtempSync(join(tmpdir(), 'podrun-e2e-board-files-'));
@@ -73,6 +73,24 @@ function startUp(argv: string[], options: Parameters<typeof runOnPty>[1]): PtyRu
 }
 
 /**
+ * The run's exit code, or 'timeout' (the run SIGKILLed) when it has not exited within `ms`. The timer is
+ * cleared either way: a pending one kept this file's process alive for up to its length after the tests.
+ */
+async function exitWithin(run: PtyRun, ms: number): Promise<number | null | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    const code = await Promise.race([run.exited, timeout]);
+    if (code === 'timeout') run.child.kill('SIGKILL');
+    return code;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Ends an `up` a failed test left running and stops its pods, so that the failure reported is the test's own
  * (not the EBUSY of removing a state directory whose volumes are still mounted) and the next test starts clean.
  */
@@ -108,8 +126,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
         ],
         { rows: 40, cols: 100, env: terminalEnv(), cwd: REPO },
       );
-      const code = await Promise.race([run.exited, sleep(80_000).then(() => 'timeout' as const)]);
-      if (code === 'timeout') run.child.kill('SIGKILL');
+      const code = await exitWithin(run, 80_000);
       const { term } = run;
       const screen = term.all().join('\n');
       assert.equal(code, 0, screen);
@@ -208,8 +225,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
       );
       assert.ok(!run.raw().includes('\x1b[3'), 'NO_COLOR: no colours');
       run.interrupt();
-      const code = await Promise.race([run.exited, sleep(60_000).then(() => 'timeout' as const)]);
-      if (code === 'timeout') run.child.kill('SIGKILL');
+      const code = await exitWithin(run, 60_000);
       assert.equal(code, 0, term.all().join('\n'));
       const all = term.all().join('\n');
       assert.match(all, /^podrun up · .*· interr…$/m);
@@ -256,8 +272,7 @@ describe('podrun up on a terminal: the live board', { skip: E2E_SKIP }, () => {
       );
       run.interrupt();
       // The app takes 12 s to stop after SIGTERM: only the forced exit ends `up` well before that.
-      const code = await Promise.race([run.exited, sleep(8_000).then(() => 'timeout' as const)]);
-      if (code === 'timeout') run.child.kill('SIGKILL');
+      const code = await exitWithin(run, 8_000);
       assert.equal(code, 130, run.term.all().join('\n'));
       assert.match(
         run.term.all().join('\n'),

@@ -88,7 +88,31 @@ export function serveCommand(): Command {
           'invalid configuration',
         );
       }
-      let podrun: Awaited<ReturnType<typeof startPodrun>>;
+      // The handlers go in before anything starts: a signal that came between "podrun serving" and their
+      // registration took the default action (the process died at once, its pods left running and serve.json
+      // stale), which a supervisor or a test stopping the server as soon as it serves hit under load.
+      let podrun: Awaited<ReturnType<typeof startPodrun>> | undefined;
+      let stopping = false;
+      const shutdown = (server: NonNullable<typeof podrun>) =>
+        server.shutdown().then(
+          () => process.exit(0),
+          (err: unknown) => fail(err, 'podrun serve did not stop cleanly'),
+        );
+      const stop = (signal: string) => {
+        if (stopping) {
+          process.stderr.write('podrun: second signal, exiting without waiting for pods\n');
+          process.exit(130);
+        }
+        stopping = true;
+        process.stderr.write(
+          podrun
+            ? `podrun: ${signal}: stopping pods gracefully…\n`
+            : `podrun: ${signal} while starting: stopping pods gracefully once started (again to exit at once)…\n`,
+        );
+        if (podrun) void shutdown(podrun);
+      };
+      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
       try {
         podrun = await startPodrun({
           stateDir: opts.stateDir,
@@ -120,24 +144,14 @@ export function serveCommand(): Command {
         }
         fail(err, `podrun serve could not start (state dir ${opts.stateDir})`);
       }
+      // Interrupted while starting: what started (and the pods it adopted) stops now, in the kubelet's order.
+      if (stopping) {
+        void shutdown(podrun);
+        return;
+      }
       process.stderr.write(
         `podrun serving ${podrun.url} (runtime ${opts.runtime}, images ${opts.images})\n` +
           `  export KUBECONFIG=${podrun.kubeconfigPath}\n`,
       );
-      let stopping = false;
-      const stop = (signal: string) => {
-        if (stopping) {
-          process.stderr.write('podrun: second signal, exiting without waiting for pods\n');
-          process.exit(130);
-        }
-        stopping = true;
-        process.stderr.write(`podrun: ${signal}: stopping pods gracefully…\n`);
-        podrun.shutdown().then(
-          () => process.exit(0),
-          (err: unknown) => fail(err, 'podrun serve did not stop cleanly'),
-        );
-      };
-      process.on('SIGINT', () => stop('SIGINT'));
-      process.on('SIGTERM', () => stop('SIGTERM'));
     });
 }

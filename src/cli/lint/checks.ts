@@ -12,7 +12,8 @@ import {
   type PodSource,
   podSources,
 } from './pod-specs.js';
-import { shellScript, unboundedWaitLoops } from './shell.js';
+import { checkReferences, definedObjects } from './references.js';
+import { shellScript, unboundedWaitLoops, workCommands } from './shell.js';
 
 type Report = (rule: Rule, field: string, message: string, fix: string) => void;
 
@@ -47,111 +48,6 @@ function checkWaitLoops(source: PodSource, report: Report): void {
       );
     }
   }
-}
-
-type RefKind = 'Secret' | 'ConfigMap' | 'PersistentVolumeClaim';
-
-function checkReferences(source: PodSource, defined: ReadonlySet<string>, report: Report): void {
-  const missing = (kind: RefKind, name: string | undefined, optional: boolean | undefined) =>
-    !!name && !optional && !defined.has(`${kind}/${source.namespace}/${name}`);
-  const where = source.namespace === 'default' ? '' : ` in namespace ${source.namespace}`;
-  const fix = (kind: RefKind, name: string, canBeOptional: boolean) =>
-    `add the ${kind} "${name}"${where} to these files, or pass the file that defines it with another -f${canBeOptional ? '; if the pod may run without it, set optional: true' : ''}`;
-  const consequence = (envVar: boolean) =>
-    envVar
-      ? 'the container will not start (CreateContainerConfigError) until it exists'
-      : 'the pod will not start (FailedMount) until it exists';
-
-  for (const c of containersOf(source)) {
-    (c.container.env ?? []).forEach((e, j) => {
-      const p = `${c.path}.env[${j}].valueFrom`;
-      const s = e.valueFrom?.secretKeyRef;
-      if (s && missing('Secret', s.name, s.optional)) {
-        report(
-          'missing-reference',
-          `${p}.secretKeyRef.name`,
-          `${describeContainer(c)} reads ${e.name} from Secret "${s.name}", which none of the given files defines: ${consequence(true)}`,
-          fix('Secret', s.name!, true),
-        );
-      }
-      const m = e.valueFrom?.configMapKeyRef;
-      if (m && missing('ConfigMap', m.name, m.optional)) {
-        report(
-          'missing-reference',
-          `${p}.configMapKeyRef.name`,
-          `${describeContainer(c)} reads ${e.name} from ConfigMap "${m.name}", which none of the given files defines: ${consequence(true)}`,
-          fix('ConfigMap', m.name!, true),
-        );
-      }
-    });
-    (c.container.envFrom ?? []).forEach((e, j) => {
-      const p = `${c.path}.envFrom[${j}]`;
-      if (e.secretRef && missing('Secret', e.secretRef.name, e.secretRef.optional)) {
-        report(
-          'missing-reference',
-          `${p}.secretRef.name`,
-          `${describeContainer(c)} takes its environment from Secret "${e.secretRef.name}", which none of the given files defines: ${consequence(true)}`,
-          fix('Secret', e.secretRef.name!, true),
-        );
-      }
-      if (e.configMapRef && missing('ConfigMap', e.configMapRef.name, e.configMapRef.optional)) {
-        report(
-          'missing-reference',
-          `${p}.configMapRef.name`,
-          `${describeContainer(c)} takes its environment from ConfigMap "${e.configMapRef.name}", which none of the given files defines: ${consequence(true)}`,
-          fix('ConfigMap', e.configMapRef.name!, true),
-        );
-      }
-    });
-  }
-  (source.spec.volumes ?? []).forEach((v, i) => {
-    const p = `${source.specPath}.volumes[${i}]`;
-    const volume = `volume "${v.name}" of ${describeSource(source)}`;
-    if (v.secret && missing('Secret', v.secret.secretName, v.secret.optional)) {
-      report(
-        'missing-reference',
-        `${p}.secret.secretName`,
-        `${volume} mounts Secret "${v.secret.secretName}", which none of the given files defines: ${consequence(false)}`,
-        fix('Secret', v.secret.secretName!, true),
-      );
-    }
-    if (v.configMap && missing('ConfigMap', v.configMap.name, v.configMap.optional)) {
-      report(
-        'missing-reference',
-        `${p}.configMap.name`,
-        `${volume} mounts ConfigMap "${v.configMap.name}", which none of the given files defines: ${consequence(false)}`,
-        fix('ConfigMap', v.configMap.name!, true),
-      );
-    }
-    const claim = v.persistentVolumeClaim?.claimName;
-    if (claim && missing('PersistentVolumeClaim', claim, false)) {
-      report(
-        'missing-reference',
-        `${p}.persistentVolumeClaim.claimName`,
-        `${volume} uses PersistentVolumeClaim "${claim}", which none of the given files defines: the pod stays Pending until it exists`,
-        fix('PersistentVolumeClaim', claim, false),
-      );
-    }
-    (v.projected?.sources ?? []).forEach((s, k) => {
-      const sp = `${p}.projected.sources[${k}]`;
-      if (s.secret && missing('Secret', s.secret.name, s.secret.optional)) {
-        report(
-          'missing-reference',
-          `${sp}.secret.name`,
-          `${volume} projects Secret "${s.secret.name}", which none of the given files defines: ${consequence(false)}`,
-          fix('Secret', s.secret.name!, true),
-        );
-      }
-      if (s.configMap && missing('ConfigMap', s.configMap.name, s.configMap.optional)) {
-        report(
-          'missing-reference',
-          `${sp}.configMap.name`,
-          `${volume} projects ConfigMap "${s.configMap.name}", which none of the given files defines: ${consequence(false)}`,
-          fix('ConfigMap', s.configMap.name!, true),
-        );
-      }
-    });
-  });
 }
 
 function checkUnmountedVolumes(source: PodSource, report: Report): void {
@@ -210,25 +106,28 @@ function checkInitRequests(source: PodSource, report: Report): void {
   }
 }
 
-function sameWork(a: ContainerAt, b: ContainerAt): boolean {
-  const argv = (c: ContainerAt) => JSON.stringify([c.container.command ?? [], c.container.args ?? []]);
-  const hasArgv = (c: ContainerAt) =>
-    (c.container.command?.length ?? 0) + (c.container.args?.length ?? 0) > 0;
-  return a.container.image === b.container.image && hasArgv(a) && argv(a) === argv(b);
+/** A command of `init` that `app` runs again, when both run the same image (the same work, not a namesake). */
+function repeatedCommand(init: ContainerAt, app: ContainerAt): string | undefined {
+  if (!init.container.image || init.container.image !== app.container.image) return undefined;
+  const done = new Set(workCommands(init.container).commands);
+  return workCommands(app.container).commands.find((cmd) => done.has(cmd));
 }
 
 function checkRepeatedWork(source: PodSource, report: Report): void {
   const all = containersOf(source);
   const inits = all.filter((c) => c.regularInit);
   for (const app of all.filter((c) => c.list === 'containers')) {
-    const init = inits.find((i) => sameWork(i, app));
-    if (!init) continue;
-    report(
-      'repeated-init-work',
-      `${app.path}.${app.container.command?.length ? 'command' : 'args'}`,
-      `${describeContainer(app)} runs the same image and command as ${describeContainer(init)}: the work is done once before the app starts and again as the app (and on every restart of the app)`,
-      `give ${describeContainer(app)} the app's own command, or drop ${describeContainer(init)} if the work belongs to the app`,
-    );
+    for (const init of inits) {
+      const cmd = repeatedCommand(init, app);
+      if (!cmd) continue;
+      report(
+        'repeated-init-work',
+        `${app.path}.${workCommands(app.container).field}`,
+        `${describeContainer(app)} runs \`${cmd}\` again, which ${describeContainer(init)} (the same image) already ran: the work is done once before the app starts and again as the app (and on every restart of the app)`,
+        `leave \`${cmd}\` to ${describeContainer(init)} and give ${describeContainer(app)} the app's own command, or drop ${describeContainer(init)} if the work belongs to the app`,
+      );
+      break;
+    }
   }
 }
 
@@ -250,31 +149,55 @@ export function migrationWord(c: ContainerAt): string | undefined {
   return undefined;
 }
 
-function checkMigrationPerReplica(source: PodSource, report: Report): void {
-  if (source.replicas <= 1) return;
-  for (const c of containersOf(source)) {
-    if (!c.regularInit) continue;
-    const word = migrationWord(c);
-    if (!word) continue;
-    report(
-      'migration-per-replica',
-      `${c.path}.name`,
-      `${describeSource(source)} runs ${source.replicas} replicas and each runs ${describeContainer(c)}, which looks like a migration ("${word}"): every replica migrates the same database at once, on every rollout and every restart`,
-      `run the migration once, in a Job applied before the ${source.kind} (podrun up applies files in order) that the app waits for; if the tool takes a lock of its own (flyway, liquibase, knex, alembic with a lock table), say so with the annotation podrun.dev/lint-ignore: migration-per-replica`,
-    );
+// A word of an app container's command that runs a migration: `manage.py migrate`, `rails db:migrate`,
+// `knex migrate:latest`, `typeorm migration:run`, `flyway migrate`, `alembic upgrade head`. Narrower than
+// MIGRATION: an app's command also names directories and flags (`--migrations-dir`), which are not a run.
+const MIGRATION_RUN =
+  /^(?:(?:db:)?migrate(?::[\w-]+)?|migration:run|flyway|liquibase|alembic|dbmate|goose|sqitch)$/;
+
+/** The word of a container's command or args (split as a shell would, roughly) that runs a migration, and its field. */
+export function migrationRun(c: ContainerAt): { word: string; field: string } | undefined {
+  const items = [
+    ...(c.container.command ?? []).map((w, i) => ({ w, field: `command[${i}]` })),
+    ...(c.container.args ?? []).map((w, i) => ({ w, field: `args[${i}]` })),
+  ];
+  for (const { w, field } of items) {
+    const words = w.split(/[\s;&|()'"`]+/).map((x) => x.slice(x.lastIndexOf('/') + 1));
+    const word = words.find((x) => MIGRATION_RUN.test(x));
+    if (word) return { word, field };
   }
+  return undefined;
 }
 
-/** Secrets, ConfigMaps and PVCs the files define, as `Kind/namespace/name`. */
-function definedObjects(docs: readonly ManifestDocument[]): Set<string> {
-  const out = new Set<string>();
-  for (const d of docs) {
-    const k = d.object.kind;
-    if (k === 'Secret' || k === 'ConfigMap' || k === 'PersistentVolumeClaim') {
-      out.add(`${k}/${d.object.metadata?.namespace || 'default'}/${d.object.metadata?.name}`);
+function checkMigrationPerReplica(source: PodSource, report: Report): void {
+  const most = Math.max(source.replicas, source.autoscaler?.maxReplicas ?? 1);
+  if (most <= 1) return;
+  const runs =
+    source.replicas > 1 && source.replicas >= most
+      ? `runs ${source.replicas} replicas`
+      : `runs up to ${most} replicas (HorizontalPodAutoscaler "${source.autoscaler?.name}")`;
+  const fix = `run the migration once, in a Job applied before the ${source.kind} (podrun up applies files in order) that the app waits for; if the tool takes a lock of its own (flyway, liquibase, knex, alembic with a lock table), say so with the annotation podrun.dev/lint-ignore: migration-per-replica`;
+  for (const c of containersOf(source)) {
+    if (c.regularInit) {
+      const word = migrationWord(c);
+      if (!word) continue;
+      report(
+        'migration-per-replica',
+        `${c.path}.name`,
+        `${describeSource(source)} ${runs} and each runs ${describeContainer(c)}, which looks like a migration ("${word}"): every replica migrates the same database at once, on every rollout and every restart`,
+        fix,
+      );
+      continue;
     }
+    const run = migrationRun(c);
+    if (!run) continue;
+    report(
+      'migration-per-replica',
+      `${c.path}.${run.field}`,
+      `${describeSource(source)} ${runs} and ${describeContainer(c)} of each runs a migration ("${run.word}") as part of its command: every replica migrates the same database at once, on every rollout and every restart`,
+      fix,
+    );
   }
-  return out;
 }
 
 /** Every finding for the valid documents, and the load's errors as `invalid` findings; by position. */
@@ -286,7 +209,11 @@ export function lint(docs: readonly ManifestDocument[], errors: readonly Manifes
     severity: 'error',
     rule: 'invalid',
     message: e.message,
-    fix: 'make the manifest valid (`podrun validate` lists the same errors); the other checks skip an invalid object',
+    // Errors of the file itself (missing, binary, too large) have no position in it.
+    fix:
+      e.line > 0
+        ? 'make the manifest valid (`podrun validate` lists the same errors); the other checks skip an invalid object'
+        : 'give -f a readable manifest file (YAML or JSON), a directory of them, or - for stdin',
   }));
   const defined = definedObjects(docs);
   for (const source of podSources(docs)) {

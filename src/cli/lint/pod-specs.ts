@@ -17,6 +17,8 @@ export interface PodSource {
   podAnnotations: Record<string, string>;
   /** How many pods run it at once: spec.replicas of a Deployment, ReplicaSet or StatefulSet; else 1. */
   replicas: number;
+  /** A HorizontalPodAutoscaler of the files that scales it, and how far. */
+  autoscaler?: { name: string; maxReplicas: number };
   /** Rules turned off by podrun.dev/lint-ignore on the object or its template. */
   ignored: ReadonlySet<string>;
 }
@@ -72,8 +74,30 @@ function ignoredRules(...annotations: (Record<string, string> | undefined)[]): S
   return out;
 }
 
+interface Autoscaler {
+  metadata?: { name?: string; namespace?: string };
+  spec?: { scaleTargetRef?: { kind?: string; name?: string }; maxReplicas?: number };
+}
+
+/** The HorizontalPodAutoscalers of the files, by the `Kind/namespace/name` they scale. */
+function autoscalers(docs: readonly ManifestDocument[]): Map<string, { name: string; maxReplicas: number }> {
+  const out = new Map<string, { name: string; maxReplicas: number }>();
+  for (const doc of docs) {
+    if (doc.object.kind !== 'HorizontalPodAutoscaler') continue;
+    const hpa = doc.object as unknown as Autoscaler;
+    const target = hpa.spec?.scaleTargetRef;
+    if (!target?.kind || !target.name) continue;
+    out.set(`${target.kind}/${hpa.metadata?.namespace || 'default'}/${target.name}`, {
+      name: hpa.metadata?.name ?? '',
+      maxReplicas: hpa.spec?.maxReplicas ?? 1,
+    });
+  }
+  return out;
+}
+
 export function podSources(docs: readonly ManifestDocument[]): PodSource[] {
   const out: PodSource[] = [];
+  const scaledBy = autoscalers(docs);
   for (const doc of docs) {
     const found = templateOf(doc);
     if (!found?.template.spec) continue;
@@ -82,11 +106,16 @@ export function podSources(docs: readonly ManifestDocument[]): PodSource[] {
       ? ((doc.object as unknown as { spec?: { replicas?: number } }).spec?.replicas ?? 1)
       : 1;
     const podAnnotations = found.template.metadata?.annotations ?? {};
+    const namespace = doc.object.metadata?.namespace || 'default';
+    const autoscaler = replicated
+      ? scaledBy.get(`${doc.object.kind}/${namespace}/${doc.object.metadata?.name}`)
+      : undefined;
     out.push({
       doc,
       kind: doc.object.kind,
       name: doc.object.metadata?.name ?? '',
-      namespace: doc.object.metadata?.namespace || 'default',
+      namespace,
+      ...(autoscaler ? { autoscaler } : {}),
       spec: found.template.spec,
       specPath: found.path,
       podAnnotations,

@@ -87,3 +87,44 @@ export function unboundedWaitLoops(script: Script): WaitLoop[] {
   }
   return out;
 }
+
+// Commands that are no work of their own: output, waiting, shell bookkeeping and tests.
+const TRIVIAL = new Set(
+  'echo printf sleep true false : set cd exit export trap wait date cat ls pwd test [ [[ break continue return shift unset local read env exec'.split(
+    ' ',
+  ),
+);
+// Shell words that open or close a compound command; what follows them on the same line is a command.
+const COMPOUND = /^(?:if|then|else|elif|fi|do|done|while|until|for|case|esac|\{|\}|!)\s+/;
+
+/**
+ * The work a container does, as its simple commands with their arguments (whitespace normalised): those of
+ * its shell script split at `;`, `&&`, `||` and newlines (a pipeline stays whole), or its command and args as one. Commands that
+ * do no work of their own (echo, sleep, tests, assignments) are left out. Rough: quotes are not parsed, which
+ * splits both sides of a comparison alike.
+ */
+export function workCommands(container: Container): { commands: string[]; field: string } {
+  const script = shellScript(container);
+  if (!script) {
+    const argv = [...(container.command ?? []), ...(container.args ?? [])];
+    const field = container.command?.length ? 'command' : 'args';
+    return { commands: argv.length > 0 ? [argv.join(' ')] : [], field };
+  }
+  const commands: string[] = [];
+  for (const part of script.text.split(/;|&&|\|\||\n/)) {
+    let cmd = part.trim().replace(/\s+/g, ' ');
+    for (let m = COMPOUND.exec(cmd); m; m = COMPOUND.exec(cmd)) cmd = cmd.slice(m[0].length);
+    cmd = cmd.replace(/^exec /, '');
+    const first = cmd.split(' ')[0] ?? '';
+    // A pipeline is work as a whole (`printf … | nc site 80 | grep -q ok`), whatever its first command.
+    const single = !cmd.includes('|');
+    if (
+      !cmd ||
+      (single && (TRIVIAL.has(first) || first.includes('='))) ||
+      /^(?:done|fi|esac|\}|\))$/.test(cmd)
+    )
+      continue;
+    commands.push(cmd);
+  }
+  return { commands, field: script.field };
+}
