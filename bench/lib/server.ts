@@ -76,6 +76,10 @@ export interface StartOptions {
   /** Sockets the benchmark client may open at once. */
   maxSockets?: number;
   timeoutMs?: number;
+  /** More environment for the server. */
+  env?: Record<string, string>;
+  /** Hears every whole line the server writes to stderr. */
+  onStderrLine?: (line: string) => void;
 }
 
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
@@ -101,13 +105,18 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...options.env },
   });
   const stderr: string[] = [];
+  let partial = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr.push(chunk);
     if (stderr.length > 200) stderr.splice(0, stderr.length - 200);
+    if (!options.onStderrLine) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) options.onStderrLine(line);
   });
   let exited = false;
   const exitPromise = new Promise<void>((resolve) =>
