@@ -78,6 +78,10 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Options for the server's node (e.g. `--heapsnapshot-signal=SIGUSR2`). */
   nodeArgs?: string[];
+  /** More environment for the server. */
+  env?: Record<string, string>;
+  /** Hears every whole line the server writes to stderr. */
+  onStderrLine?: (line: string) => void;
 }
 
 export async function startServer(options: StartOptions): Promise<ServerHandle> {
@@ -104,13 +108,18 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
+    env: { ...process.env, NODE_ENV: 'production', ...options.env },
   });
   const stderr: string[] = [];
+  let partial = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr.push(chunk);
     if (stderr.length > 200) stderr.splice(0, stderr.length - 200);
+    if (!options.onStderrLine) return;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) options.onStderrLine(line);
   });
   let exited = false;
   const exitPromise = new Promise<void>((resolve) =>

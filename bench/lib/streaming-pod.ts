@@ -39,11 +39,16 @@ export async function startStreamingPod(o: {
   marker: string;
   log: (line: string) => void;
   onServer: (server: ServerHandle) => void;
+  /** More environment for the server. */
+  env?: Record<string, string>;
+  onStderrLine?: (line: string) => void;
 }): Promise<StreamingPod> {
   o.log('starting podrun serve --runtime host');
   const server = await startServer({
     allowFallback: false,
     serveArgs: ['--runtime', 'host', '--images', 'host'],
+    ...(o.env ? { env: o.env } : {}),
+    ...(o.onStderrLine ? { onStderrLine: o.onStderrLine } : {}),
   });
   o.onServer(server);
   const c = server.client;

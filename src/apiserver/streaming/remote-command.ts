@@ -23,6 +23,7 @@ import {
   type SpdyRemoteCommandProtocol,
   spdyChannels,
 } from './spdy-channels.js';
+import { requestTimings } from './timings.js';
 import { notWebSocket, type PodSubresourceRequest, type UpgradeRoute } from './upgrade.js';
 import { webSocketChannels } from './ws-channels.js';
 
@@ -127,6 +128,8 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
     const container = resolvePodContainer(pod, parsed.container);
     if (!pod.spec?.nodeName) throw badRequest(`pod ${r.name} does not have a host assigned`);
     const request: RemoteCommandRequest = { ...parsed, container };
+    const timings = requestTimings(r.req);
+    timings.mark('checked');
     const start = async (size?: TerminalSize): Promise<ContainerStream> => {
       const id = runningContainerId(pod, container);
       return open(deps, exec, id, container, request, size);
@@ -151,7 +154,10 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
       const conn = new SpdyConnection(r.socket);
       conn.on('error', () => {});
       void spdyChannels(conn, protocol, request)
-        .then((channels) => serveChannels(channels, options, start, kind))
+        .then((channels) => {
+          timings.mark('upgraded');
+          return serveChannels(channels, options, start, kind, timings);
+        })
         .catch(() => conn.destroy());
       return;
     }
@@ -165,7 +171,10 @@ export function remoteCommandRoute(deps: RemoteCommandDeps, exec: boolean): Upgr
       );
     }
     r.upgrade(protocol, (ws) => {
-      serveChannels(webSocketChannels(ws, protocol), options, start, kind).catch(() => ws.terminate());
+      timings.mark('upgraded');
+      serveChannels(webSocketChannels(ws, protocol), options, start, kind, timings).catch(() =>
+        ws.terminate(),
+      );
     });
   };
 }

@@ -15,6 +15,7 @@ import {
   type StreamStatus,
   successStatus,
 } from './channels.js';
+import type { StreamTimings } from './timings.js';
 
 /** How a stream ended, for tests and logs. */
 export interface StreamEnd {
@@ -61,6 +62,7 @@ export async function serveChannels(
   options: ChannelOptions,
   start: (size?: TerminalSize) => Promise<ContainerStream>,
   kind: 'exec' | 'attach',
+  timings?: StreamTimings,
 ): Promise<StreamEnd> {
   let stream: ContainerStream | undefined;
   let clientGone = false;
@@ -114,6 +116,7 @@ export async function serveChannels(
 
   const finish = (status: StreamStatus): StreamEnd => {
     if (client.open) client.finish(status);
+    timings?.end('closed');
     return { status };
   };
 
@@ -122,6 +125,7 @@ export async function serveChannels(
   } catch (e) {
     return finish(internalErrorStatus((e as Error).message));
   }
+  timings?.mark('started');
   if (clientGone) {
     stream.close();
     return { status: successStatus() };
@@ -151,6 +155,7 @@ export async function serveChannels(
     Promise.all([s.done, ended(s.stdout), ended(s.stderr)]).then(([c]) => c),
     detached.then(() => undefined),
   ]);
+  timings?.mark('exited');
   if (kind === 'attach') {
     s.close();
     return finish(successStatus());

@@ -10,6 +10,7 @@ import { type ApiError, badRequest, pathNotFound } from '../errors.js';
 import { decodePathSegments } from '../http/paths.js';
 import { errorStatus } from '../http/respond.js';
 import { TextRefusal } from './spdy/handshake.js';
+import { requestTimings } from './timings.js';
 
 /** A pods subresource request, parsed: `/api/v1/namespaces/{namespace}/pods/{name}/{subresource}`. */
 export interface PodSubresourceRequest {
@@ -105,8 +106,10 @@ export function createUpgradeDispatcher(admit: (req: IncomingMessage) => Promise
     },
     handle(req, socket, head) {
       socket.on('error', () => {});
+      const timings = requestTimings(req);
       const serve = async (): Promise<void> => {
         await admit(req);
+        timings.mark('admitted');
         const url = new URL(req.url ?? '/', 'https://localhost');
         const s = decodePathSegments(url.pathname.replace(/\/+$/, ''));
         const route = isPodSubresource(s) ? routes.get(s[6]!) : undefined;

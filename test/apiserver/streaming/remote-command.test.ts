@@ -11,6 +11,11 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { type ApiServer, startApiServer } from '../../../src/apiserver/http/server.js';
 import type { Registry } from '../../../src/apiserver/registry.js';
+import {
+  parseStreamTimingsLine,
+  type StreamTimingsLine,
+  setStreamTimingsOutput,
+} from '../../../src/apiserver/streaming/timings.js';
 import { FakeRuntime } from '../../../src/runtime/fake/fake-runtime.js';
 import { RuntimeError } from '../../../src/runtime/types.js';
 import { systemClock } from '../../../src/util/clock.js';
@@ -274,6 +279,36 @@ describe('pods/exec and pods/attach', () => {
   test('exec: exit 0 is Success', async () => {
     const s = await connect(`${EXEC}/x/exec?${q(['sh', '0'], 'stdout=true')}`);
     assert.deepEqual(s.status(), { metadata: {}, status: 'Success' });
+  });
+
+  test('PODRUN_STREAM_TIMINGS: one line per exec, every step in order, over WebSocket and SPDY', async () => {
+    const lines: StreamTimingsLine[] = [];
+    setStreamTimingsOutput((text) => {
+      const line = parseStreamTimingsLine(text);
+      assert.ok(line, `not a timings line: ${text}`);
+      lines.push(line);
+    });
+    try {
+      await connect(`${EXEC}/x/exec?${q(['sh', '0'], 'stdout=true')}`);
+      const { c, id } = await spdySession(`${EXEC}/x/exec?${q(['sh', '0'], 'stdout=true')}`, [
+        'error',
+        'stdout',
+      ]);
+      await c.until(() => c.stream(id('error')).fin && lines.length === 2);
+    } finally {
+      setStreamTimingsOutput(undefined);
+    }
+    assert.equal(lines.length, 2);
+    for (const line of lines) {
+      assert.equal(line.kind, 'exec');
+      assert.equal(line.pod, 'default/x');
+      const steps = ['admitted', 'checked', 'upgraded', 'started', 'exited', 'closed'] as const;
+      const at = steps.map((step) => line.ms[step]);
+      assert.ok(
+        at.every((t, i) => t !== undefined && t >= 0 && (i === 0 || t >= at[i - 1]!)),
+        JSON.stringify(line),
+      );
+    }
   });
 
   test('exec -i: stdin reaches the command and [255,0] closes it', async () => {
