@@ -35,11 +35,7 @@ function openssl(args: string[], cwd: string): Promise<void> {
       stderr += d.toString();
     });
     child.on('error', (e) =>
-      reject(
-        new Error(
-          `could not run openssl to make a certificate: ${e.message}; install openssl`,
-        ),
-      ),
+      reject(new Error(`could not run openssl to make a certificate: ${e.message}; install openssl`)),
     );
     child.on('close', (code) => {
       if (code === 0) resolve();
