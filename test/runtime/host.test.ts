@@ -361,11 +361,36 @@ describe('host runtime', () => {
         );
         // cgroup v2 cannot rename a group: one made ahead keeps its own name.
         const named = spareCgroups && layout.version === 2 ? basename(record.cgroups.dirs[0] ?? '') : id;
-        const own = await rt.execSync(id, ['cat', '/proc/self/cgroup'], 5);
+        // The container's own process (PID 1 of its PID namespace), what execSync runs and what a streaming
+        // exec runs: each in the container's groups.
+        const own = await rt.execSync(id, ['cat', '/proc/1/cgroup'], 5);
+        const synced = await rt.execSync(id, ['cat', '/proc/self/cgroup'], 5);
+        const stream = await rt.exec!(id, ['cat', '/proc/self/cgroup'], {
+          stdin: false,
+          stdout: true,
+          stderr: false,
+          tty: false,
+        });
+        let streamed = '';
+        stream.stdout?.on('data', (b: Buffer) => {
+          streamed += b.toString();
+        });
+        assert.equal(await stream.done, 0);
+        await new Promise((resolve) =>
+          stream.stdout?.readableEnded ? resolve(undefined) : stream.stdout?.once('end', resolve),
+        );
+        for (const [who, text] of [
+          ['the container', own.stdout],
+          ['execSync', synced.stdout],
+          ['exec', streamed],
+        ] as const) {
+          if (layout.memoryRoot) assert.match(text, new RegExp(`/podrun/${named}\\n`), who);
+          if (layout.cpuRoot && layout.version === 1)
+            assert.match(text, new RegExp(`:cpu:/podrun/${named}\\n`), who);
+        }
         if (layout.memoryRoot) {
           const file = layout.version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
           assert.equal(readFileSync(join(layout.memoryRoot, named, file), 'utf8').trim(), String(48 << 20));
-          assert.match(own.stdout, new RegExp(`/podrun/${named}\\n`));
           const pid = startedReport(join(stateDir, 'containers', id, 'started'))?.pid ?? 0;
           assert.ok(
             readFileSync(join(layout.memoryRoot, named, 'cgroup.procs'), 'utf8')
@@ -376,7 +401,6 @@ describe('host runtime', () => {
         }
         if (layout.cpuRoot && layout.version === 1) {
           assert.equal(readFileSync(join(layout.cpuRoot, named, 'cpu.cfs_quota_us'), 'utf8').trim(), '25000');
-          assert.match(own.stdout, new RegExp(`:cpu:/podrun/${named}\\n`));
         }
         await rt.removePodSandbox(sid);
         for (const d of record.cgroups.dirs) assert.equal(existsSync(d), false, `${d} is removed`);
