@@ -13,7 +13,7 @@ import { leftovers } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
 import { marker } from './support/run-id.js';
 import { REPO, runPodrun, spawnPodrun, tempStateDir } from './support/serve.js';
-import { poll, sleep } from './support/watch.js';
+import { poll } from './support/watch.js';
 
 const MARK = `: ${marker('e2e-up-test')};`;
 const cluster = e2eCluster({ commandMarkers: [MARK] });
@@ -273,7 +273,14 @@ spec:
       );
       assert.match(up.out.stderr, /press Ctrl-C to stop the pods and exit/);
       up.child.kill('SIGINT');
-      const exit = await Promise.race([up.exited, sleep(30_000).then(() => 'timeout' as const)]);
+      // The timer is cleared once `up` exits: a pending one kept this file's process alive for its length.
+      let timer: NodeJS.Timeout | undefined;
+      const exit = await Promise.race([
+        up.exited,
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), 30_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       if (exit === 'timeout') up.child.kill('SIGKILL');
       assert.deepEqual(exit, { code: 0, signal: null }, up.out.stderr);
       assert.match(up.out.stderr, /stopping pods gracefully/);
