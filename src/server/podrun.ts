@@ -32,6 +32,7 @@ import type { RuntimeService } from '../runtime/types.js';
 import { openSqliteStore } from '../store/sqlite.js';
 import type { Store } from '../store/types.js';
 import { type Clock, systemClock } from '../util/clock.js';
+import { isSameProcess, processStat } from '../util/process-identity.js';
 import { apiServingNames, reachableFromPods } from './api-access.js';
 import { writeKubernetesEndpoints } from './api-endpoints.js';
 import { startClusterNetwork } from './cluster-network.js';
@@ -360,7 +361,11 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     await writeKubernetesEndpoints(registry, api.podEndpoint ?? reachableFromPods(address, api.port), log);
     const caData = await readFile(api.caFile, 'utf8');
     await writeKubeconfig(layout.kubeconfig, { url: api.url, caData, token: api.token });
-    await writeFile(layout.serveInfo, JSON.stringify({ pid: process.pid, url: api.url }), { mode: 0o600 });
+    // The start time names this process beyond its pid, which the kernel reuses once it has exited.
+    const start = processStat(process.pid)?.starttime;
+    await writeFile(layout.serveInfo, JSON.stringify({ pid: process.pid, start, url: api.url }), {
+      mode: 0o600,
+    });
     closers.push(() => rm(layout.serveInfo, { force: true }));
 
     const podrun: Podrun = {
@@ -385,19 +390,29 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
   }
 }
 
-/** The podrun serving a state directory, if its serve.json names a process that is still alive. */
+/**
+ * The podrun serving a state directory, if its serve.json names a process that is still alive and is the one
+ * that wrote it. A server that could not remove the file (killed, or `podrun up` forced out by a second
+ * Ctrl-C) leaves its pid there; once reused by another process, a check of the pid alone took that process
+ * for the server: a new `podrun serve` refused to start and `podrun down` sent it SIGTERM. A serve.json
+ * without a start time (older podrun) is checked by its pid alone.
+ */
 export async function runningServer(serveInfo: string): Promise<{ pid: number; url: string } | undefined> {
-  let info: { pid?: unknown; url?: unknown };
+  let info: { pid?: unknown; start?: unknown; url?: unknown };
   try {
-    info = JSON.parse(await readFile(serveInfo, 'utf8')) as { pid?: unknown; url?: unknown };
+    info = JSON.parse(await readFile(serveInfo, 'utf8')) as { pid?: unknown; start?: unknown; url?: unknown };
   } catch {
     return undefined;
   }
   if (typeof info.pid !== 'number' || info.pid === process.pid) return undefined;
-  try {
-    process.kill(info.pid, 0);
-  } catch {
-    return undefined;
+  if (typeof info.start === 'string') {
+    if (!isSameProcess(info.pid, info.start)) return undefined;
+  } else {
+    try {
+      process.kill(info.pid, 0);
+    } catch {
+      return undefined;
+    }
   }
   return { pid: info.pid, url: String(info.url ?? '') };
 }

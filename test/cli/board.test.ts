@@ -125,6 +125,8 @@ describe('the board', () => {
   test('colour only on a terminal and without NO_COLOR; plain lines without a terminal, with CI, or asked', () => {
     assert.equal(useColor({}, { isTTY: true }), true);
     assert.equal(useColor({ NO_COLOR: '1' }, { isTTY: true }), false);
+    assert.equal(useColor({ NO_COLOR: 'false' }, { isTTY: true }), false, 'any value but empty');
+    assert.equal(useColor({ NO_COLOR: '' }, { isTTY: true }), true, 'empty is unset (no-color.org)');
     assert.equal(useColor({}, { isTTY: false }), false);
     assert.equal(plainOutput('auto', {}, { isTTY: true }), false);
     assert.equal(plainOutput('auto', { CI: 'true' }, { isTTY: true }), true);

@@ -4,7 +4,7 @@
 // serving" was printed: a supervisor (or a test) stopping the server as soon as it served killed it outright
 // when the machine was loaded.
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Kubectl } from './support/kubectl.js';
@@ -95,6 +95,41 @@ spec:
         await startServe({ stateDir })
           .then((s) => s.stop(90_000))
           .catch(() => {});
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('podrun up stops gracefully on a Ctrl-C while podrun starts', { skip: E2E_SKIP }, () => {
+  test('nothing more is applied, what runs is stopped, exit 0', { timeout: 90_000 }, async () => {
+    const stateDir = tempStateDir('podrun-e2e-serve-signals-');
+    const file = join(stateDir, 'pod.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: v1
+kind: Pod
+metadata: {name: early}
+spec:
+  containers:
+    - {name: app, image: busybox, command: [sh, -c, '${MARK} while :; do sleep 0.2; done']}
+`,
+    );
+    try {
+      const up = spawnPodrun(['up', '--images', 'host', '-f', file, '--state-dir', stateDir]);
+      // The in-process podrun opens its store early in its start, seconds before anything is applied.
+      await poll(
+        () => (existsSync(join(stateDir, 'store.db')) ? true : undefined),
+        'the store opened',
+        30_000,
+      );
+      up.child.kill('SIGINT');
+      const exit = await up.exited;
+      const output = `${up.out.stdout}${up.out.stderr}`;
+      assert.deepEqual(exit, { code: 0, signal: null }, output);
+      assert.match(up.out.stderr, /^podrun: stopping pods gracefully…$/m);
+      assert.match(up.out.stderr, /^podrun: stopped$/m);
+      assert.deepEqual(leftovers(stateDir, runtimeFootprint(stateDir), [MARK]), []);
+    } finally {
       rmSync(stateDir, { recursive: true, force: true });
     }
   });

@@ -12,7 +12,7 @@ import { e2eFile, failingInitPod } from './support/e2e-file.js';
 import { leftovers } from './support/leftovers.js';
 import { E2E_SKIP } from './support/prerequisites.js';
 import { REPO, runPodrun, spawnPodrun, tempStateDir } from './support/serve.js';
-import { poll, sleep } from './support/watch.js';
+import { poll } from './support/watch.js';
 
 const { mark: MARK, cluster, scratch } = e2eFile('e2e-up-test');
 
@@ -264,7 +264,14 @@ spec:
       );
       assert.match(up.out.stderr, /press Ctrl-C to stop the pods and exit/);
       up.child.kill('SIGINT');
-      const exit = await Promise.race([up.exited, sleep(30_000).then(() => 'timeout' as const)]);
+      // The timer is cleared once `up` exits: a pending one kept this file's process alive for its length.
+      let timer: NodeJS.Timeout | undefined;
+      const exit = await Promise.race([
+        up.exited,
+        new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), 30_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       if (exit === 'timeout') up.child.kill('SIGKILL');
       assert.deepEqual(exit, { code: 0, signal: null }, up.out.stderr);
       assert.match(up.out.stderr, /stopping pods gracefully/);

@@ -15,7 +15,7 @@ function parseFormat(text: string): 'text' | 'json' {
 export function lintCommand() {
   return new Command('lint')
     .description(
-      'Check manifests for startup problems validation lets through: unbounded wait loops, references to objects the files do not define, unmounted volumes, unpinned images, init containers without requests, repeated work, migrations run by every replica',
+      'Check manifests for startup problems validation lets through: unbounded wait loops, references to objects or keys the files do not define, unmounted volumes, unpinned images, init containers without requests, repeated work, migrations run by every replica',
     )
     .option(
       '-f, --filename <path>',

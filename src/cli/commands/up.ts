@@ -156,6 +156,27 @@ export function upCommand(): Command {
       } catch (err) {
         fail(err, 'nothing applied');
       }
+      // Ctrl-C (or SIGTERM) once: stop gracefully; twice: leave at once. In place before podrun starts (or
+      // anything is applied): a Ctrl-C then took the default action, which left an in-process server's pods
+      // (adopted ones too) running. Interrupted before the watch, nothing more is applied and what was is
+      // stopped as at any other time.
+      let interrupted = false;
+      let shown: UpView | undefined;
+      let onInterrupt = () => {};
+      const interruptedP = new Promise<void>((resolve) => {
+        onInterrupt = resolve;
+      });
+      const onSignal = () => {
+        if (interrupted) {
+          shown?.close('podrun up: interrupted twice');
+          process.stderr.write('podrun: interrupted again: exiting without waiting for the pods to stop\n');
+          process.exit(130);
+        }
+        interrupted = true;
+        onInterrupt();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const { client, detachedPid, startedServe, kube, cluster } = await connect(opts).catch((err: unknown) =>
         fail(err, wantsCluster(opts) ? 'could not reach the cluster' : 'could not start podrun'),
       );
@@ -174,6 +195,7 @@ export function upCommand(): Command {
       const applied: KubeObject[] = [];
       try {
         for (const doc of applyOrder(load.documents.map((d) => d.object))) {
+          if (interrupted) break;
           const r = resourceForKind(doc.apiVersion, doc.kind)!;
           const ns = doc.metadata.namespace ?? defaultNs;
           const before = await client.get(r, ns, doc.metadata.name ?? '');
@@ -199,29 +221,10 @@ export function upCommand(): Command {
         fail(err, 'apply failed');
       }
 
-      if (opts.detach && !opts.wait) {
+      if (opts.detach && !opts.wait && !interrupted) {
         process.stderr.write(detachedLines(opts, client, cluster, project).join('\n') + '\n');
         process.exit(0);
       }
-
-      // Ctrl-C (or SIGTERM) once: stop gracefully; twice: leave at once.
-      let interrupted = false;
-      let shown: UpView | undefined;
-      let onInterrupt = () => {};
-      const interruptedP = new Promise<void>((resolve) => {
-        onInterrupt = resolve;
-      });
-      const onSignal = () => {
-        if (interrupted) {
-          shown?.close('podrun up: interrupted twice');
-          process.stderr.write('podrun: interrupted again: exiting without waiting for the pods to stop\n');
-          process.exit(130);
-        }
-        interrupted = true;
-        onInterrupt();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
 
       const tracker = new Tracker(client, applied);
       const namespaces = [

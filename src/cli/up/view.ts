@@ -40,7 +40,7 @@ export function plainOutput(output: string, env: NodeJS.ProcessEnv, stdout: { is
   return output === 'plain' || !!env.CI || !stdout.isTTY;
 }
 
-/** Colour only on a terminal, and never with NO_COLOR set to anything (no-color.org). */
+/** Colour only on a terminal, and never with NO_COLOR set and not empty (no-color.org: an empty one is unset). */
 export function useColor(env: NodeJS.ProcessEnv, stdout: { isTTY?: boolean }): boolean {
   return !!stdout.isTTY && !env.NO_COLOR;
 }
