@@ -197,6 +197,7 @@ export async function runSoakBench(o: SoakOptions): Promise<BenchResult> {
   let seen: SeenIds | undefined;
   let probe: ApiProbe | undefined;
   let inspector: Inspector | undefined;
+  let forgetInspector: (() => void) | undefined;
   let footprint: RuntimeFootprint = { sandboxes: [], containers: [] };
   const killStrays = (): number => {
     const strays = processesMarked(markerEnv);
@@ -243,6 +244,9 @@ export async function runSoakBench(o: SoakOptions): Promise<BenchResult> {
     if (!url) throw new Error(`podrun's inspector did not say where it listens:\n${srv.stderrTail()}`);
     inspector = await Inspector.connect(url);
     const insp = inspector;
+    // On an interrupt the server's cleanup sends SIGTERM; node waits at exit for an attached debugger, so the
+    // session ends first (cleanups run newest first).
+    forgetInspector = deferCleanup(() => insp.close());
     result.setup.push(
       `Server: \`bin/podrun serve --port 0 --state-dir <tmp> ${serveArgs.join(' ')}\` as a child process (the backoff options are podrun's documented ones for fast crash-loop retries, so that containers keep restarting instead of waiting up to the kubelet's 5 minutes).`,
       `Pods, in turn: ${SOAK_POD_KINDS.join('; ')}. terminationGracePeriodSeconds ${SOAK_GRACE_SECONDS}.`,
@@ -512,6 +516,7 @@ export async function runSoakBench(o: SoakOptions): Promise<BenchResult> {
     seen?.stop();
     await probe?.stop();
     inspector?.close();
+    forgetInspector?.();
     if (server) await server.stop();
     const strays = killStrays();
     forgetStrays();
