@@ -111,6 +111,13 @@ spec:
     assert.deepEqual(loops('until test -f /ready; do sleep 1; done'), ['until']);
     assert.deepEqual(loops('while [ ! -f /ready ]; do sleep 1; done'), ['while']);
     assert.deepEqual(loops('while true; do nc -z db 1 && break; sleep 1; done'), ['while']);
+    assert.deepEqual(loops('while test ! -f /ready; do sleep 1; done'), ['while']);
+    assert.deepEqual(loops('while [ "$(cat /state)" != ready ]; do sleep 1; done'), ['while']);
+    assert.deepEqual(
+      loops('while [ "$(curl -so /dev/null -w %{http_code} db)" -ne 200 ]; do sleep 1; done'),
+      ['while'],
+    );
+    assert.deepEqual(loops('i=0; while [ $i -ne 10 ]; do i=$((i+1)); done'), []);
     assert.deepEqual(loops('while read line; do echo "$line"; done < /f'), []);
     assert.deepEqual(loops('echo "waiting until ready"'), []);
     assert.deepEqual(loops('n=0; until nc -z db 1; do n=$((n+1)); sleep 1; done'), []);

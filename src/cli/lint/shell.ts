@@ -77,8 +77,10 @@ export function unboundedWaitLoops(script: Script): WaitLoop[] {
     const condition = loop.slice(0, Math.max(0, loop.search(/\bdo\b/)));
     const negated = m[3] !== undefined;
     const forever = /^while\s+(?:true|:)\s*(?:;|\n|$)/.test(loop);
-    const waits =
-      keyword === 'until' || negated || /\[\s*!/.test(condition) || (forever && /\bbreak\b/.test(loop));
+    // `while [ ! -f x ]`, `while test ! -f x`, `while [ "$(…)" != ok ]`, `while [ "$code" -ne 200 ]`: a
+    // condition waited away. A loop counting to its end (`while [ $i -ne 10 ]`) has a bound, below.
+    const awaited = /\[\s*!|\btest\s+!|!=|\s-ne\s/.test(condition);
+    const waits = keyword === 'until' || negated || awaited || (forever && /\bbreak\b/.test(loop));
     if (!waits) continue;
     skipUntil = start + loop.length;
     if (BOUND.test(loop)) continue;
