@@ -22,6 +22,11 @@ test('podrun version with no server on the state directory prints its own versio
 test('podrun version -o json|yaml: the client version for scripts; --version prints the bare version', async () => {
   const json = await runPodrun(['version', '-o', 'json', '--state-dir', stateDir]);
   assert.equal(json.code, 0, json.stderr);
+  assert.match(
+    json.stdout,
+    /^\{\n {2}"clientVersion": \{\n {4}"/,
+    'indented by two spaces, as kubectl version',
+  );
   assert.deepEqual(JSON.parse(json.stdout), {
     clientVersion: { podrunVersion: version, platform: `${process.platform}/${process.arch}` },
   });

@@ -5,7 +5,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { NoServerError } from '../client/images.js';
 import { connectKube } from '../client/kube.js';
 import { examples, stateDirOption } from '../kubectl/common.js';
-import { formatJson, formatYaml } from '../kubectl/output.js';
+import { formatYaml } from '../kubectl/output.js';
 
 export function podrunVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
@@ -48,7 +48,10 @@ export function versionCommand() {
       }
       if (opts.output) {
         const value = { clientVersion: client, ...(server ? { serverVersion: server } : {}) };
-        process.stdout.write(opts.output === 'json' ? formatJson(value) : formatYaml(value));
+        // kubectl version marshals with a two-space indent (get -o json, formatJson, uses four).
+        process.stdout.write(
+          opts.output === 'json' ? `${JSON.stringify(value, null, 2)}\n` : formatYaml(value),
+        );
       } else {
         process.stdout.write(`Client Version: podrun ${client.podrunVersion}\n`);
         if (server) process.stdout.write(`Server Version: ${server.gitVersion ?? ''}\n`);
