@@ -14,7 +14,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { allocationOwner, Ipam, ipString, parseAllocation, parseCidr } from '../../src/runtime/host/ipam.js';
+import {
+  allocationOwner,
+  Ipam,
+  ipString,
+  LAST_RESERVED,
+  parseAllocation,
+  parseCidr,
+} from '../../src/runtime/host/ipam.js';
 import { hostView, mountProblem, resolveCommand, sortMounts } from '../../src/runtime/host/mounts.js';
 import { hostsFile, resolvConf } from '../../src/runtime/host/pod-files.js';
 import { shimSource } from '../../src/runtime/host/shim-source.js';
@@ -57,12 +64,30 @@ describe('pod addresses', () => {
     await assert.rejects(ipam.allocate('sb7'), /no free pod IP in 10\.9\.0\.0\/29/);
   });
 
+  test('a podrun that starts later goes on after the last address any podrun took, not from the bottom', async () => {
+    const dir = join(work, 'ipam-shared');
+    const first = new Ipam(dir, parseCidr('10.9.1.0/24'), join(work, 'state-a'));
+    assert.equal(await first.allocate('a1'), '10.9.1.2');
+    assert.equal(await first.allocate('a2'), '10.9.1.3');
+    await first.release('10.9.1.2', 'a1');
+    await first.release('10.9.1.3', 'a2');
+    // The addresses just freed are what the host and other pods may still know by the gone pods' MACs.
+    const later = new Ipam(dir, parseCidr('10.9.1.0/24'), join(work, 'state-b'));
+    assert.equal(await later.allocate('b1'), '10.9.1.4');
+    assert.equal(readFileSync(join(dir, LAST_RESERVED), 'utf8'), '10.9.1.4\n');
+    // And the first one follows the later one's progress too.
+    assert.equal(await first.allocate('a3'), '10.9.1.5');
+    // A record that is not an address of the range is ignored.
+    writeFileSync(join(dir, LAST_RESERVED), 'garbage\n');
+    assert.equal(await later.allocate('b2'), '10.9.1.6');
+  });
+
   test('an allocation file names its state directory and sandbox, and then its holder', async () => {
     const dir = join(work, 'ipam-file');
     const ipam = new Ipam(dir, parseCidr('10.9.2.0/24'), '/srv/state');
     const ip = await ipam.allocate('sb1');
     assert.equal(readFileSync(ipam.file(ip), 'utf8'), allocationOwner('/srv/state', 'sb1'));
-    assert.deepEqual(readdirSync(dir), [ip], 'no temporary file is left');
+    assert.deepEqual(readdirSync(dir).sort(), [ip, LAST_RESERVED].sort(), 'no temporary file is left');
     appendFileSync(ipam.file(ip), 'holder 42 1234\n');
     assert.deepEqual(parseAllocation(ip, readFileSync(ipam.file(ip), 'utf8')), {
       ip,

@@ -10,9 +10,14 @@
 // a container of its sandbox does (containers keep the pod's network namespace alive without the holder),
 // whatever became of the state directory that took it (issue 12: a deleted state directory used to free the
 // addresses of pods that still ran).
+//
+// Where the search starts is shared too (`last_reserved_ip`, as host-local IPAM keeps it): each new podrun
+// used to start from the bottom of the range and took the addresses the last one had just freed, which the
+// host and other pods still knew by the gone pod's MAC (the sandbox also announces itself with a gratuitous
+// ARP for that reason).
 
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RuntimeError } from '../types.js';
 import { isSameProcess } from './proc.js';
@@ -70,6 +75,15 @@ export function parseAllocation(ip: string, text: string): Allocation | undefine
 }
 
 const IP_NAME = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+/** The file that says which address was handed out last (host-local's last_reserved_ip.0). */
+export const LAST_RESERVED = 'last_reserved_ip';
+
+/** A dotted IPv4 address as a 32-bit number; undefined when it is not one. */
+function ipNumber(text: string): number | undefined {
+  if (!IP_NAME.test(text)) return undefined;
+  const octets = text.split('.').map(Number);
+  return octets.some((o) => o > 255) ? undefined : octets.reduce((acc, o) => acc * 256 + o, 0);
+}
 
 /**
  * What reclaim needs to know about the sandboxes behind allocations. The runtime answers from its own records
@@ -91,7 +105,7 @@ export interface ReclaimContext {
 }
 
 export class Ipam {
-  /** Where the next search starts: just after the last address handed out, as host-local IPAM does. */
+  /** Where the next search starts: just after the last address handed out (by any podrun), as host-local IPAM does. */
   #cursor = -1;
   /** Allocations of this process are made one at a time, so that concurrent sandboxes do not race for one file. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -117,7 +131,7 @@ export class Ipam {
     await mkdir(this.dir, { recursive: true });
     const first = this.subnet.base + 2;
     const count = 2 ** (32 - this.subnet.prefix) - 3;
-    if (this.#cursor < 0) this.#cursor = first;
+    this.#cursor = (await this.#lastReserved(first, count)) ?? (this.#cursor < 0 ? first : this.#cursor);
     // Written whole first and linked into place: an allocation is never seen half-written.
     const tmp = join(this.dir, `.${sandboxId}.${randomBytes(4).toString('hex')}.tmp`);
     await writeFile(tmp, allocationOwner(this.stateDir, sandboxId));
@@ -128,6 +142,7 @@ export class Ipam {
         try {
           await link(tmp, join(this.dir, ip));
           this.#cursor = n + 1;
+          await this.#saveLastReserved(ip);
           return ip;
         } catch (e) {
           // Taken: by an earlier sandbox, or by another podrun sharing the bridge.
@@ -141,6 +156,30 @@ export class Ipam {
       'CreatePodSandboxError',
       `no free pod IP in ${ipString(this.subnet.base)}/${this.subnet.prefix}: every address is allocated (see ${this.dir})`,
     );
+  }
+
+  /** The search's start after the last address any podrun on this bridge took, if that is recorded. */
+  async #lastReserved(first: number, count: number): Promise<number | undefined> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, LAST_RESERVED), 'utf8');
+    } catch {
+      return undefined;
+    }
+    const n = ipNumber(text.trim());
+    return n !== undefined && n >= first && n < first + count ? n + 1 : undefined;
+  }
+
+  async #saveLastReserved(ip: string): Promise<void> {
+    // Replaced whole (rename), so that a reader never sees a half-written address; a lost race between two
+    // podruns only moves where the next search starts.
+    const tmp = join(this.dir, `.${LAST_RESERVED}.${randomBytes(4).toString('hex')}.tmp`);
+    try {
+      await writeFile(tmp, `${ip}\n`);
+      await rename(tmp, join(this.dir, LAST_RESERVED));
+    } catch {
+      await unlink(tmp).catch(() => {});
+    }
   }
 
   async release(ip: string, sandboxId: string): Promise<void> {
