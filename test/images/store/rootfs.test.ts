@@ -21,6 +21,7 @@ import {
   loadArchive,
   lowerDirs,
   mountRootfs,
+  prepareRootfs,
   unmountRootfs,
 } from '../../../src/images/store/index.js';
 import { busyboxLayout, sh, tarLayer, writeLayout } from './fixtures.js';
@@ -104,6 +105,14 @@ describe('container rootfs', () => {
     assert.equal(readdirSync(m.target).length, 45);
     assert.equal(readFileSync(join(m.target, 'f0'), 'utf8'), '0\n');
     await unmountRootfs(store, 'many');
+  });
+
+  test('a rootfs record a crash of the machine left empty (it is not fsynced) is skipped: gc goes on, and the rootfs is still removed', async () => {
+    const p = await prepareRootfs(store, 'example.com/many:1', 'cut');
+    writeFileSync(join(p.dir, 'rootfs.json'), '');
+    await store.gc();
+    await unmountRootfs(store, 'cut');
+    assert.equal(existsSync(p.dir), false);
   });
 
   test('an unknown image or a bad container id is refused before anything is made', async () => {
