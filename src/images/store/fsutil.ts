@@ -17,12 +17,22 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+/**
+ * Replaces `path` with `data` through a rename, so that a reader sees the old content or the new, never a mix.
+ * With `sync` (the default) the file and its directory are fsynced too, so that a crash of the machine keeps
+ * that promise; without it a crash may leave the file empty or absent (each fsync costs milliseconds).
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  options: { sync?: boolean } = {},
+): Promise<void> {
+  const sync = options.sync ?? true;
   const tmp = join(dirname(path), `.${tempName(basename(path))}.tmp`);
   const fh = await open(tmp, 'wx', 0o644);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (sync) await fh.sync();
   } catch (err) {
     await fh.close();
     await rm(tmp, { force: true });
@@ -30,7 +40,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
   }
   await fh.close();
   await rename(tmp, path);
-  await fsyncDir(dirname(path));
+  if (sync) await fsyncDir(dirname(path));
 }
 
 export function errnoCode(err: unknown): string | undefined {

@@ -11,6 +11,7 @@ export {
   prepareRootfs,
   type RootfsMount,
   unmountRootfs,
+  volatileOption,
 } from './rootfs.js';
 export {
   type AddImageOptions,

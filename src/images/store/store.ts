@@ -12,6 +12,7 @@ import { checkDigest, StoreError } from './digest.js';
 import { errnoCode, fsyncDir, Mutex, writeFileAtomic } from './fsutil.js';
 import { LayerStore } from './layers.js';
 import { type Normalizer, type ParsedRef, parseRef } from './names.js';
+import { readRootfsRecord } from './rootfs-record.js';
 import { type ImageConfig, type Manifest, parseConfig, parseManifest } from './types.js';
 import { defaultUnpackLimits, type UnpackLimits } from './unpack.js';
 
@@ -344,14 +345,8 @@ export class ImageStore {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
     for (const id of ids) {
-      try {
-        const r = JSON.parse(await readFile(join(this.containersDir, id, 'rootfs.json'), 'utf8')) as {
-          chainIDs: string[];
-        };
-        for (const c of r.chainIDs) used.add(c);
-      } catch (err) {
-        if (errnoCode(err) !== 'ENOENT') throw err;
-      }
+      const r = await readRootfsRecord(join(this.containersDir, id));
+      for (const c of r?.chainIDs ?? []) used.add(c);
     }
     return used;
   }

@@ -21,7 +21,9 @@ import {
   loadArchive,
   lowerDirs,
   mountRootfs,
+  prepareRootfs,
   unmountRootfs,
+  volatileOption,
 } from '../../../src/images/store/index.js';
 import { busyboxLayout, sh, tarLayer, writeLayout } from './fixtures.js';
 
@@ -104,6 +106,32 @@ describe('container rootfs', () => {
     assert.equal(readdirSync(m.target).length, 45);
     assert.equal(readFileSync(join(m.target, 'f0'), 'utf8'), '0\n');
     await unmountRootfs(store, 'many');
+  });
+
+  test('the overlay is volatile where the kernel has the option (5.10): its end syncs nothing', async () => {
+    assert.equal(volatileOption('5.10.0-28-amd64'), ',volatile');
+    assert.equal(volatileOption('6.1.0'), ',volatile');
+    assert.equal(volatileOption('5.4.0-150-generic'), '');
+    assert.equal(volatileOption('4.19.0'), '');
+    const m = await mountRootfs(store, 'example.com/many:1', 'volatile');
+    try {
+      const line = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .find((l) => l.split(' ')[4] === m.target);
+      assert.ok(line, `${m.target} is mounted`);
+      // Linux 6 shows it as fsync=volatile.
+      assert.equal(/[ ,](fsync=)?volatile(,|$)/.test(line), volatileOption() !== '', line);
+    } finally {
+      await unmountRootfs(store, 'volatile');
+    }
+  });
+
+  test('a rootfs record a crash of the machine left empty (it is not fsynced) is skipped: gc goes on, and the rootfs is still removed', async () => {
+    const p = await prepareRootfs(store, 'example.com/many:1', 'cut');
+    writeFileSync(join(p.dir, 'rootfs.json'), '');
+    await store.gc();
+    await unmountRootfs(store, 'cut');
+    assert.equal(existsSync(p.dir), false);
   });
 
   test('an unknown image or a bad container id is refused before anything is made', async () => {
