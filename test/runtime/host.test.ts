@@ -1,12 +1,22 @@
 // The host runtime with real processes, namespaces, veths and cgroups. Needs root (CI runs as root).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { detectCgroups } from '../../src/runtime/host/cgroups.js';
 import { checkHostRuntimeSupport, createHostRuntime } from '../../src/runtime/host/index.js';
+import { LAST_RESERVED } from '../../src/runtime/host/ipam.js';
 import { recordsRoot } from '../../src/runtime/host/records.js';
 import type {
   ContainerConfig,
@@ -207,6 +217,59 @@ describe('host runtime', () => {
       await rt.removePodSandbox(sid);
       assert.equal(existsSync(join(stateDir, 'sandboxes', sid)), false);
     } finally {
+      await shutdown(rt);
+    }
+  });
+
+  test("a sandbox given an address a gone pod had announces it: the host's neighbour entry for it is the new pod's MAC", async () => {
+    const stateDir = tempDir('podrun-host-state-');
+    const logs = tempDir('podrun-host-logs-');
+    const rt = await newHostRuntime(stateDir);
+    const bridge = HOST_TEST_NETWORK.bridgeName;
+    const ipamDir = join(recordsRoot(HOST_TEST_NETWORK.runDir), 'ipam', bridge);
+    const STALE_MAC = '02:00:5e:00:53:01';
+    const sandboxes: string[] = [];
+    let planted = '';
+    try {
+      // A bridge that loses its last port drops its neighbour entries: one pod keeps it up, as on a busy node.
+      sandboxes.push(await rt.runPodSandbox(sandboxConfig('keeper', logs)));
+      // The bridge's MAC is set once (NET_ADDR_SET): ports coming and going must not change it, which would
+      // flush the host's entries and leave every pod's entry for the gateway wrong.
+      const bridgeMac = readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim();
+      assert.equal(readFileSync(`/sys/class/net/${bridge}/addr_assign_type`, 'utf8').trim(), '3');
+      assert.notEqual(bridgeMac, '00:00:00:00:00:00');
+      const gone = await rt.runPodSandbox(sandboxConfig('gone', logs));
+      const ip = (await rt.podSandboxStatus(gone)).ip;
+      await rt.removePodSandbox(gone);
+      planted = ip;
+      const [a, b, c, d] = ip.split('.').map(Number) as [number, number, number, number];
+      let sid = '';
+      const got: string[] = [];
+      // Another test's sandbox may take the freed address first: try again.
+      for (let attempt = 0; attempt < 5 && !sid; attempt++) {
+        // What the host would still hold for a pod that answered on the address a moment ago.
+        execFileSync('ip', ['neigh', 'replace', ip, 'lladdr', STALE_MAC, 'dev', bridge, 'nud', 'reachable']);
+        // The next search starts at the freed address.
+        writeFileSync(join(ipamDir, LAST_RESERVED), `${a}.${b}.${c}.${d - 1}\n`);
+        const next = await rt.runPodSandbox(sandboxConfig(`again${attempt}`, logs));
+        sandboxes.push(next);
+        const nextIp = (await rt.podSandboxStatus(next)).ip;
+        got.push(nextIp);
+        if (nextIp === ip) sid = next;
+      }
+      assert.ok(sid, `no sandbox got ${ip} again in 5 tries (got ${got.join(', ')})`);
+      const holder = holderOf(stateDir, sid);
+      const link = execFileSync('nsenter', ['-t', String(holder), '-n', 'ip', '-o', 'link', 'show', 'eth0'], {
+        encoding: 'utf8',
+      });
+      const mac = /link\/ether ([0-9a-f:]{17})/.exec(link)?.[1];
+      assert.ok(mac, link);
+      const neigh = execFileSync('ip', ['neigh', 'show', ip, 'dev', bridge], { encoding: 'utf8' });
+      assert.match(neigh, new RegExp(`lladdr ${mac}`), `the host's entry for ${ip}: ${neigh}`);
+      assert.equal(readFileSync(`/sys/class/net/${bridge}/address`, 'utf8').trim(), bridgeMac);
+    } finally {
+      for (const sid of sandboxes) await rt.removePodSandbox(sid).catch(() => {});
+      if (planted) spawnSync('ip', ['neigh', 'del', planted, 'dev', bridge]);
       await shutdown(rt);
     }
   });

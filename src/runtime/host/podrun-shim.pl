@@ -312,7 +312,21 @@ sub mode_prepare {
     }
     close $l;
   }
-  my $cmds = -e "/sys/class/net/$spec{bridge}" ? '' : "link add $spec{bridge} type bridge\n";
+  my $br = "/sys/class/net/$spec{bridge}";
+  my $cmds = -e $br ? '' : "link add $spec{bridge} type bridge\n";
+  # The bridge's MAC is set once, as the CNI bridge plugin and Docker do. Left to the kernel, a bridge takes the
+  # lowest MAC among its ports, so it changed as pods came and went: each change flushed the host's neighbour
+  # entries, and every pod kept sending to the old gateway MAC (answers to probes, DNS, Services) until its own
+  # entry went stale, up to ~30 s later. 3 is NET_ADDR_SET: a MAC set by hand, which the bridge keeps.
+  my $assigned = '';
+  if (open(my $t, '<', "$br/addr_assign_type")) { $assigned = <$t> // ''; close $t; }
+  chomp $assigned;
+  if ($assigned ne '3') {
+    # Locally administered, unicast.
+    my @mac = map { int(rand(256)) } 1 .. 6;
+    $mac[0] = ($mac[0] & 0xfc) | 0x02;
+    $cmds .= "link set $spec{bridge} address " . join(':', map { sprintf('%02x', $_) } @mac) . "\n";
+  }
   run_ip($cmds . "addr replace $spec{bridgeaddr} dev $spec{bridge}\nlink set $spec{bridge} up\n");
   close $lock;
   ctl("ok\n");
@@ -396,6 +410,7 @@ sub mode_sandbox {
       "add default route via $spec{gateway}");
     rtnl($host, RTM_NEWLINK, 0, ifinfo(0, IFF_UP, IFF_UP) . nla(IFLA_IFNAME, "$v\0") . nla(IFLA_MASTER, pack('L', $bridge)),
       "set $v master $spec{bridge} up");
+    announce_address($eth0, $addr);
   }
   close $hostnet;
   close $host;
@@ -415,6 +430,30 @@ sub mode_sandbox {
   # Named for ps, keeping the state directory in it (how leftovers are found).
   $0 = $spec{title} if defined $spec{title};
   for (;;) { select(undef, undef, undef, 3600); }
+}
+
+# A gratuitous ARP from eth0, as the CNI bridge plugin sends one: the address may have been a pod's that is
+# gone, and the host and the other pods would go on sending to that pod's MAC until their neighbour entries
+# went stale (~30 s in which connections and probes to this pod time out). Best effort: a failure here leaves
+# the pod as it was without it.
+sub announce_address {
+  my ($ifindex, $ip) = @_;
+  # AF_PACKET, SOCK_RAW, protocol 0: this socket only sends.
+  socket(my $ps, 17, 3, 0) or return;
+  # SOL_PACKET, PACKET_QDISC_BYPASS: eth0 came up a moment ago, and until the kernel's link watch has run (up
+  # to a second later) its queue discipline is still the one that drops everything.
+  setsockopt($ps, 263, 20, pack('i', 1));
+  # SIOCGIFHWADDR: struct ifreq is the name (16 bytes) then a sockaddr whose data starts with the MAC.
+  my $ifr = pack('a16 x24', 'eth0');
+  if (!ioctl($ps, 0x8927, $ifr)) { close $ps; return; }
+  my $mac = substr($ifr, 18, 6);
+  my $all = "\xff" x 6;
+  my $a = ipv4($ip);
+  # Ethernet header, then an ARP request (Ethernet/IPv4) whose sender and target are this address.
+  my $frame = $all . $mac . pack('n', 0x0806) . pack('n n C C n', 1, 0x0800, 6, 4, 1) . $mac . $a . ("\0" x 6) . $a;
+  # struct sockaddr_ll: family, protocol, ifindex, hatype, pkttype, halen, addr[8].
+  send($ps, $frame, 0, pack('S n i S C C a8', 17, 0x0806, $ifindex, 1, 0, 6, $all));
+  close $ps;
 }
 
 # The holder names itself in its address's allocation file (ipam.ts), so that no podrun frees the address
