@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { hostUnavailableReason } from './host-pod-startup.js';
 import { deferCleanup } from './lib/cleanup.js';
 import { positiveIntFromEnv } from './lib/env.js';
+import { descendants, procCpuSeconds } from './lib/proc.js';
 import { type BenchResult, check, newResult } from './lib/report.js';
 import type { ServerHandle } from './lib/server.js';
 import { elapsedMs, median, now } from './lib/stats.js';
@@ -123,6 +124,19 @@ async function portForward(
   return { child, port };
 }
 
+/** CPU seconds used so far by a process and its descendants (kubectl may be a dispatcher's child). */
+function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      total += procCpuSeconds(p);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
@@ -182,10 +196,23 @@ export async function runPortForwardBench(o: PortForwardOptions): Promise<BenchR
       ['spdy', '127.0.0.1', spdy.port],
     ];
     const gbits = new Map<string, number[]>(ways.map(([w]) => [w, []]));
+    // CPU per run: podrun's (the server process, where the tunnel is) and the port-forward's kubectl. Less
+    // sensitive than throughput to what else runs on the machine.
+    const cpu = new Map<string, { podrun: number[]; kubectl: number[] }>(
+      ways.map(([w]) => [w, { podrun: [], kubectl: [] }]),
+    );
+    const kubectlOf: Record<string, ChildProcess | undefined> = { websocket: ws.child, spdy: spdy.child };
+    const serverPid = setup.server.pid;
     const measure = async ([way, host, port]: [string, string, number], record: boolean) => {
+      const k = kubectlOf[way];
+      const before = { podrun: procCpuSeconds(serverPid), kubectl: k ? treeCpuSeconds(k.pid!) : 0 };
       const r = await download(host, port);
       if (r.bytes !== bytes) throw new Error(`${way}: received ${r.bytes} of ${bytes} bytes`);
-      if (record) gbits.get(way)!.push((bytes * 8) / (r.ms / 1000) / 1e9);
+      if (!record) return;
+      gbits.get(way)!.push((bytes * 8) / (r.ms / 1000) / 1e9);
+      const c = cpu.get(way)!;
+      c.podrun.push((procCpuSeconds(serverPid) - before.podrun) * 1000);
+      if (k) c.kubectl.push((treeCpuSeconds(k.pid!) - before.kubectl) * 1000);
     };
     o.log('warm-up');
     for (const w of ways) await measure(w, false);
@@ -215,6 +242,14 @@ export async function runPortForwardBench(o: PortForwardOptions): Promise<BenchR
       {
         name: `${o.megabytes} MB through kubectl port-forward forced to SPDY, median of ${o.runs}`,
         value: `${med('spdy').toFixed(2)} Gbit/s (${range('spdy')}); ${(med('spdy') / med('direct')).toFixed(2)}× the pod IP`,
+      },
+      {
+        name: `CPU per ${o.megabytes} MB through the WebSocket port-forward: podrun / kubectl, medians of ${o.runs} (clock ticks of 10 ms)`,
+        value: `${median(cpu.get('websocket')!.podrun).toFixed(0)} ms / ${median(cpu.get('websocket')!.kubectl).toFixed(0)} ms`,
+      },
+      {
+        name: `the same through SPDY: podrun / kubectl; podrun while the pod IP is read directly`,
+        value: `${median(cpu.get('spdy')!.podrun).toFixed(0)} ms / ${median(cpu.get('spdy')!.kubectl).toFixed(0)} ms; ${median(cpu.get('direct')!.podrun).toFixed(0)} ms`,
       },
     );
   } catch (err) {

@@ -411,7 +411,14 @@ export interface ImageManager {
  * PortForward's reader of what the pod sends: takes a chunk at once (it is valid only during the call);
  * false pauses reading until the connection's resume().
  */
-export type PortForwardReader = (chunk: Buffer) => boolean;
+export interface PortForwardReader {
+  (chunk: Buffer): boolean;
+  /**
+   * Memory for the next read, which a runtime may read into (then the chunk is a view of it, and the reader
+   * keeps it): what the reader sends can then go out from where it was read. A runtime may ignore it.
+   */
+  buffer?: () => Buffer;
+}
 
 export interface RuntimeService extends PodSandboxManager, ContainerManager, ImageManager {
   /** `host`, `docker`, `fake`: used in containerIDs as `<name>://<id>`. */

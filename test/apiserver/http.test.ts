@@ -58,6 +58,25 @@ describe('security', () => {
     assert.equal(a.cert, b.cert);
     assert.equal(a.token, t.server.token);
   });
+
+  test("TLS 1.3: the server chooses AES-128-GCM, as Go's servers do, whatever order the client offers", async () => {
+    const { connect } = await import('node:tls');
+    const url = new URL(t.server.url);
+    for (const offered of [
+      // Go's client on a CPU with AES instructions (kubectl), then Node's default order.
+      'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
+      'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256',
+    ]) {
+      const socket = connect({ host: url.hostname, port: Number(url.port), ca: t.ca, ciphers: offered });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('secureConnect', resolve);
+        socket.once('error', reject);
+      });
+      assert.equal(socket.getProtocol(), 'TLSv1.3');
+      assert.equal(socket.getCipher().standardName, 'TLS_AES_128_GCM_SHA256', offered);
+      socket.destroy();
+    }
+  });
 });
 
 describe('version and discovery', () => {

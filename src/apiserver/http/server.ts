@@ -53,7 +53,7 @@ import { decodePathSegments, parseResourcePath } from './paths.js';
 import { handleImageEndpoints, type ImageEndpointsOptions, PODRUN_API_PREFIX } from './podrun-images.js';
 import { send, sendError, sendText } from './respond.js';
 import { handleResource, type RestContext } from './rest.js';
-import { ensureServingCredentials } from './tls.js';
+import { ensureServingCredentials, SERVER_CIPHERS } from './tls.js';
 import { handleTokenRequest } from './token-request.js';
 
 export interface ApiServerOptions {
@@ -376,6 +376,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       {
         cert: creds.cert,
         key: creds.key,
+        ciphers: SERVER_CIPHERS,
         maxHeaderSize: MAX_HEADER_BYTES,
         // Client certificates are asked for but optional (kubectl with a token sends none); one that does not
         // verify against the CA leaves the socket unauthorized, and the request is then judged by its token.

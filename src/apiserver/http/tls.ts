@@ -6,7 +6,21 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { DEFAULT_CIPHERS } from 'node:tls';
 import { ensurePrivateDir, makeFilesPrivate } from '../../util/private-files.js';
+
+/**
+ * The server's cipher suites, its preference first (Node's servers choose by their own order): for TLS 1.3,
+ * AES-128-GCM before AES-256-GCM and ChaCha20-Poly1305, as Go's servers (so a real kube-apiserver) choose where
+ * the CPU has AES instructions; Node's default puts AES-256 first. AES-128 does 10 rounds to AES-256's 14:
+ * ~13 % less CPU per byte here, on both ends of a port-forward, which moves every byte through TLS. TLS 1.2
+ * suites as Node has them (its first is already ECDHE's AES-128-GCM).
+ */
+export const SERVER_CIPHERS = (() => {
+  const tls13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+  const rest = DEFAULT_CIPHERS.split(':').filter((c) => !tls13.includes(c));
+  return [...tls13, ...rest].join(':');
+})();
 
 export interface ServingCredentials {
   caFile: string;

@@ -172,11 +172,12 @@ function wrapHandle(handle: unknown, onData: PortForwardReader | undefined): Soc
     handle: unknown;
     readable: boolean;
     writable: boolean;
-    onread?: { buffer: Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
+    onread?: { buffer: Uint8Array | (() => Uint8Array); callback: (n: number, buf: Uint8Array) => boolean };
   } = { handle, readable: true, writable: true };
   if (onData) {
     options.onread = {
-      buffer: READ_BUFFER,
+      // A reader's own buffers: Node asks for the next one after each read (net.js, onStreamRead).
+      buffer: onData.buffer ?? READ_BUFFER,
       callback: (n: number, buf: Uint8Array) => onData((buf as Buffer).subarray(0, n)),
     };
   }

@@ -6,8 +6,16 @@
 import type { Duplex } from 'node:stream';
 import type { Pod } from '../../../api/types.js';
 import type { PodPortDialer } from '../../../kubelet/port-forward.js';
+import type { PortForwardReader } from '../../../runtime/types.js';
 import type { SpdyConnection, SpdyStream } from '../spdy/connection.js';
 import { RST_PROTOCOL_ERROR } from '../spdy/frames.js';
+import { FramePool } from '../spdy/sink.js';
+
+/**
+ * The frames the pods' bytes are read into, for every port-forward: 256 KiB per read keeps the frames large
+ * (fewer messages for the client to take apart); a few buffers go round while a transfer runs.
+ */
+const READS = new FramePool(256 * 1024);
 
 /** The kubelet's streamCreationTimeout: a pair whose second stream never comes is dropped after this. */
 const PAIR_TIMEOUT_MS = 30_000;
@@ -101,16 +109,17 @@ export function servePortForward(conn: SpdyConnection, pod: Pod, dialer: PodPort
       clientReset = true;
       socket?.destroy();
     });
-    // What the pod sends is copied straight into the frames for the client (SpdyStream.write copies before
-    // it returns), from the runtime's reused read buffer; a full connection pauses the socket until 'drain'.
+    // What the pod sends is read straight into the frames for the client (a runtime that reads into memory of
+    // its own has it copied); a full connection pauses the socket until 'drain'.
     let dialed: Duplex | undefined;
     let pausedEarly = false;
-    const fromPod = (chunk: Buffer): boolean => {
-      if (data.write(chunk)) return true;
+    const fromPod: PortForwardReader = (chunk: Buffer): boolean => {
+      if (data.writeRead(chunk, READS)) return true;
       if (dialed) waitingForDrain.add(dialed);
       else pausedEarly = true;
       return false;
     };
+    fromPod.buffer = () => data.readBuffer(READS);
     try {
       dialed = await dialer.dial(pod, port, fromPod);
     } catch (e) {

@@ -3,7 +3,6 @@
 // once (the client waits up to 30 s for it), PINGs are echoed, SETTINGS and WINDOW_UPDATE are ignored and no
 // window is ever enforced (spdystream sends no WINDOW_UPDATE, so enforcing 64 KiB would stall every transfer).
 import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   controlFrame,
@@ -30,39 +29,12 @@ import {
   HeaderDecompressor,
   type HeaderMap,
 } from './headers.js';
+import { type FramePool, type FrameSink, MAX_HEADROOM, transportSink } from './sink.js';
+
+export { type FrameSink, SOCKET_HIGH_WATER, transportSink } from './sink.js';
 
 /** Frames waiting behind a header block being inflated; above this the transport is paused. */
 const MAX_QUEUED_FRAMES = 64;
-
-/**
- * Where the connection's frames go. Each frame is built in one buffer from `alloc`, with room in front for
- * the transport's own framing (the WebSocket tunnel's message header), so that a data frame's bytes are
- * copied once, from the source's read buffer into that buffer, and the TLS socket gets one buffer per write
- * (several in a writev are first copied together by Node's TLS layer).
- */
-export interface FrameSink {
-  /** A buffer whose last `length` bytes are for one frame; what comes before is already filled. */
-  alloc(length: number): Buffer;
-  /** Writes a buffer from alloc; false when the writer should wait for `drains`' 'drain'. */
-  write(buf: Buffer): boolean;
-  /** Emits 'drain' when writes are taken again. */
-  readonly drains: EventEmitter;
-}
-
-/** Past this much queued in a socket, writers wait: well above one frame, so a transfer does not stall on each. */
-export const SOCKET_HIGH_WATER = 1024 * 1024;
-
-/** Frames written to the transport itself (raw SPDY over TCP, or any duplex in tests). */
-export function transportSink(transport: Duplex): FrameSink {
-  // A net.Socket's writable high-water mark is 16 KiB, below one data frame: its `false` is ignored up to
-  // SOCKET_HIGH_WATER, and 'drain' still comes, as the socket then needs it.
-  const socket = transport instanceof Socket;
-  return {
-    alloc: (length) => Buffer.allocUnsafe(length),
-    write: (buf) => transport.write(buf) || (socket && transport.writableLength < SOCKET_HIGH_WATER),
-    drains: transport,
-  };
-}
 
 /** One stream the client opened. Events: `data` (Buffer), `end` (the client's FIN), `reset` (RST_STREAM). */
 export class SpdyStream extends EventEmitter {
@@ -93,6 +65,20 @@ export class SpdyStream extends EventEmitter {
       ok = this.connection.sendData(this.id, data.subarray(at, at + MAX_DATA_LENGTH), false);
     }
     return ok;
+  }
+
+  /**
+   * Memory for the next read of what this stream forwards: a frame's payload, which `writeRead` then sends
+   * where it is (no copy). Taken from `pool`; a chunk from elsewhere is copied as by `write`.
+   */
+  readBuffer(pool: FramePool): Buffer {
+    return this.connection.readBuffer(pool);
+  }
+
+  /** Sends a chunk read into memory from readBuffer (or copies one that is not); false as write. */
+  writeRead(chunk: Buffer, pool: FramePool): boolean {
+    if (this.#localFin || this.#reset) return true;
+    return this.connection.sendRead(this.id, chunk, pool);
   }
 
   /** Half-closes this side (an empty data frame with FIN). */
@@ -152,6 +138,8 @@ export class SpdyConnection extends EventEmitter {
   readonly #compressor = new HeaderCompressor();
   readonly #decompressor = new HeaderDecompressor();
   readonly #streams = new Map<number, SpdyStream>();
+  /** Buffers handed out by readBuffer and not yet sent, by their memory. */
+  readonly #issued = new WeakMap<ArrayBufferLike, Buffer>();
   readonly #queue: SpdyFrame[] = [];
   #processing = false;
   /** Streams whose destination is full: the transport reads nothing until each has drained. */
@@ -187,19 +175,47 @@ export class SpdyConnection extends EventEmitter {
   /** Writes an encoded frame; false when the transport's buffer is full. */
   send(frame: Buffer): boolean {
     if (this.#closed || this.#transport.destroyed) return true;
-    const buf = this.#sink.alloc(frame.length);
-    frame.copy(buf, buf.length - frame.length);
-    return this.#sink.write(buf);
+    const at = this.#sink.headroom;
+    const buf = Buffer.allocUnsafe(at + frame.length);
+    frame.copy(buf, at);
+    return this.#sink.write(buf.subarray(this.#sink.frame(buf, at, frame.length)));
   }
 
   /** Writes one data frame (at most MAX_DATA_LENGTH bytes), copying `data` once; false as send. */
   sendData(streamId: number, data: Buffer, fin: boolean): boolean {
     if (this.#closed || this.#transport.destroyed) return true;
-    const buf = this.#sink.alloc(8 + data.length);
-    const at = buf.length - 8 - data.length;
+    const at = this.#sink.headroom;
+    const buf = Buffer.allocUnsafe(at + 8 + data.length);
     writeDataHead(buf, at, streamId, data.length, fin);
     data.copy(buf, at + 8);
-    return this.#sink.write(buf);
+    return this.#sink.write(buf.subarray(this.#sink.frame(buf, at, 8 + data.length)));
+  }
+
+  /** @internal see SpdyStream.readBuffer */
+  readBuffer(pool: FramePool): Buffer {
+    const base = pool.take();
+    this.#issued.set(base.buffer, base);
+    return base.subarray(MAX_HEADROOM + 8);
+  }
+
+  /** @internal see SpdyStream.writeRead */
+  sendRead(streamId: number, chunk: Buffer, pool: FramePool): boolean {
+    const base = this.#issued.get(chunk.buffer);
+    if (
+      !base ||
+      chunk.byteOffset !== base.byteOffset + MAX_HEADROOM + 8 ||
+      this.#sink.headroom > MAX_HEADROOM
+    ) {
+      return this.sendData(streamId, chunk, false);
+    }
+    this.#issued.delete(chunk.buffer);
+    if (this.#closed || this.#transport.destroyed) {
+      pool.give(base);
+      return true;
+    }
+    writeDataHead(base, MAX_HEADROOM, streamId, chunk.length, false);
+    const start = this.#sink.frame(base, MAX_HEADROOM, 8 + chunk.length);
+    return this.#sink.write(base.subarray(start, MAX_HEADROOM + 8 + chunk.length), () => pool.give(base));
   }
 
   /** Stops reading from the transport until `release` (a stream's destination is full). */
@@ -218,11 +234,12 @@ export class SpdyConnection extends EventEmitter {
     this.#streams.delete(id);
   }
 
-  /** Ends the connection: GOAWAY, then the transport. */
+  /** Ends the connection: GOAWAY, then, once every frame has been written, the transport. */
   close(): void {
     if (this.#closed) return;
     this.send(controlFrame(GOAWAY, 0, u32s(0, 0)));
-    this.#transport.end();
+    const transport = this.#transport;
+    this.#sink.flush(() => transport.end());
     this.#onClose();
   }
 
