@@ -18,6 +18,7 @@ import { HorizontalPodAutoscalerController } from '../controllers/hpa/controller
 import { ControllerManager } from '../controllers/manager.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { LogManager } from '../kubelet/logs/index.js';
+import { nodeInternalIP } from '../kubelet/node-status/readings.js';
 import { runtimePortDialer } from '../kubelet/port-forward.js';
 import {
   type ContainerLogSource,
@@ -207,7 +208,9 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       events: recorder('kubelet', nodeName),
       config: {
         nodeName,
-        hostIP: '127.0.0.1',
+        // The Node's InternalIP, as the kubelet's pods get it: pods reach the host there (loopback would be the
+        // pod's own). Loopback only on a machine that has no other address.
+        hostIP: (await nodeInternalIP()) ?? '127.0.0.1',
         rootDir: layout.kubeletDir,
         crashLoopBackOff: {
           ...DEFAULT_CRASHLOOP_BACKOFF,

@@ -124,7 +124,11 @@ describe('the Node', { skip: E2E_SKIP }, () => {
     const node = await k().ok(['describe', 'node', 'podrun']);
     assert.match(node, /Lease:\n\s+HolderIdentity:\s+podrun\n/);
     assert.match(node, /PodCIDR:\s+\d+\.\d+\.\d+\.\d+\/\d+\nPodCIDRs:/);
-    const cidr = (await k().json<Node>(['get', 'node', 'podrun'])).spec?.podCIDR ?? '';
+    const nodeObj = await k().json<Node>(['get', 'node', 'podrun']);
+    const internal = nodeObj.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+    // As the kubelet: a pod's hostIP is the node's InternalIP (loopback would be the pod's own).
+    assert.equal(placed.status?.hostIP, internal ?? '127.0.0.1');
+    const cidr = nodeObj.spec?.podCIDR ?? '';
     assert.ok(
       inCidr(placed.status?.podIP ?? '', cidr),
       `pod IP ${placed.status?.podIP} in the node's ${cidr}`,

@@ -75,6 +75,14 @@ function internalIP(routes: string | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * The node's InternalIP as its status reports it: what the kubelet gives pods as status.hostIP (and
+ * hostNetwork pods as their IP). Undefined on a machine with no IPv4 address but loopback.
+ */
+export async function nodeInternalIP(hostRoot = ''): Promise<string | undefined> {
+  return internalIP(await text(`${hostRoot}/proc/net/route`));
+}
+
 async function hugePages(root: string): Promise<Record<string, number>> {
   const dir = `${root}/sys/kernel/mm/hugepages`;
   const out: Record<string, number> = {};
