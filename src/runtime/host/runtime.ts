@@ -110,7 +110,12 @@ export interface HostRuntimeOptions {
   renderRules?: (rules: ServiceRules, table: string) => string;
   /** Network namespaces with the Service rules kept ready for new pods (default 2; 0: each holder runs nft). */
   spareNetns?: number;
-  /** Containers' cgroups kept ready with a zygote in them (cgroup-spares.ts; default 2; 0: none). */
+  /**
+   * Containers' cgroups kept ready with a zygote in them (cgroup-spares.ts). Default 0: they were made to take
+   * the RCU wait of a cgroup.procs write off the start path, which the shim's join through `tasks` now avoids,
+   * and refilling the pool competes with the next start (one pod of three init containers: 63 ms without,
+   * 78 ms with; docs/benchmarks.md).
+   */
   spareCgroups?: number;
   /** Where images come from and containers' root filesystems are made; without it, only rootfs "host" runs. */
   images?: ImageServiceApi;
@@ -187,7 +192,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
       logMaxFiles: Math.max(2, options.logMaxFiles ?? 5),
     };
     this.#perl = options.perlPath ?? '/usr/bin/perl';
-    this.#spareCgroups = options.spareCgroups ?? 2;
+    this.#spareCgroups = options.spareCgroups ?? 0;
     this.#ip = options.ipPath ?? findIp();
     this.#log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
     this.#rules = hostPodServiceRules({
