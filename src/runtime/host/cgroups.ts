@@ -101,14 +101,7 @@ export function createContainerCgroups(
     out.dirs.push(dir);
     out.procs.push(join(dir, 'cgroup.procs'));
     out.usage = { version: 2, memoryDir: layout.memoryRoot ? dir : '', cpuDir: layout.cpuRoot ? dir : '' };
-    if (memory && layout.memoryRoot) {
-      writeFileSync(join(dir, 'memory.max'), String(memory));
-      tryWrite(join(dir, 'memory.swap.max'), '0');
-      // Kill the whole container on OOM, as the kubelet configures on cgroup v2.
-      tryWrite(join(dir, 'memory.oom.group'), '1');
-      out.oomFiles.push(join(dir, 'memory.events'));
-    }
-    if (cpu && layout.cpuRoot) tryWrite(join(dir, 'cpu.max'), `${Math.max(1000, cpu * 100)} 100000`);
+    writeV2Limits(dir, layout, memory, cpu, out);
     return out;
   }
   if (layout.version === 1) {
@@ -125,18 +118,9 @@ export function createContainerCgroups(
     if (layout.memoryRoot) {
       const dir = group(layout.memoryRoot);
       usage.memoryDir = dir;
-      if (memory) {
-        writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memory));
-        // Without this the container swaps instead of being OOM-killed (fails harmlessly without swap accounting).
-        tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(memory));
-        out.oomFiles.push(join(dir, 'memory.oom_control'));
-      }
+      if (memory) writeV1MemoryLimit(dir, memory, out);
     }
-    if (cpu && layout.cpuRoot) {
-      const dir = group(layout.cpuRoot);
-      tryWrite(join(dir, 'cpu.cfs_period_us'), '100000');
-      tryWrite(join(dir, 'cpu.cfs_quota_us'), String(Math.max(1000, cpu * 100)));
-    }
+    if (cpu && layout.cpuRoot) writeV1CpuLimit(group(layout.cpuRoot), cpu);
     if (layout.cpuacctRoot) usage.cpuDir = group(layout.cpuacctRoot);
     if (usage.memoryDir || usage.cpuDir) out.usage = usage;
   }
@@ -226,27 +210,43 @@ function applyCgroupLimits(
   if (layout.version === 2) {
     const dir = cg.dirs[0];
     if (!dir) return out;
-    if (memory && layout.memoryRoot) {
-      writeFileSync(join(dir, 'memory.max'), String(memory));
-      tryWrite(join(dir, 'memory.swap.max'), '0');
-      tryWrite(join(dir, 'memory.oom.group'), '1');
-      out.oomFiles.push(join(dir, 'memory.events'));
-    }
-    if (cpu && layout.cpuRoot) tryWrite(join(dir, 'cpu.max'), `${Math.max(1000, cpu * 100)} 100000`);
+    writeV2Limits(dir, layout, memory, cpu, out);
     return out;
   }
   const mem = under(layout.memoryRoot);
-  if (memory && mem) {
-    writeFileSync(join(mem, 'memory.limit_in_bytes'), String(memory));
-    tryWrite(join(mem, 'memory.memsw.limit_in_bytes'), String(memory));
-    out.oomFiles.push(join(mem, 'memory.oom_control'));
-  }
+  if (memory && mem) writeV1MemoryLimit(mem, memory, out);
   const cpuDir = under(layout.cpuRoot);
-  if (cpu && cpuDir) {
-    tryWrite(join(cpuDir, 'cpu.cfs_period_us'), '100000');
-    tryWrite(join(cpuDir, 'cpu.cfs_quota_us'), String(Math.max(1000, cpu * 100)));
-  }
+  if (cpu && cpuDir) writeV1CpuLimit(cpuDir, cpu);
   return out;
+}
+
+function writeV2Limits(
+  dir: string,
+  layout: CgroupLayout,
+  memory: number,
+  cpu: number,
+  out: ContainerCgroups,
+): void {
+  if (memory && layout.memoryRoot) {
+    writeFileSync(join(dir, 'memory.max'), String(memory));
+    tryWrite(join(dir, 'memory.swap.max'), '0');
+    // Kill the whole container on OOM, as the kubelet configures on cgroup v2.
+    tryWrite(join(dir, 'memory.oom.group'), '1');
+    out.oomFiles.push(join(dir, 'memory.events'));
+  }
+  if (cpu && layout.cpuRoot) tryWrite(join(dir, 'cpu.max'), `${Math.max(1000, cpu * 100)} 100000`);
+}
+
+function writeV1MemoryLimit(dir: string, memory: number, out: ContainerCgroups): void {
+  writeFileSync(join(dir, 'memory.limit_in_bytes'), String(memory));
+  // Without this the container swaps instead of being OOM-killed (fails harmlessly without swap accounting).
+  tryWrite(join(dir, 'memory.memsw.limit_in_bytes'), String(memory));
+  out.oomFiles.push(join(dir, 'memory.oom_control'));
+}
+
+function writeV1CpuLimit(dir: string, cpu: number): void {
+  tryWrite(join(dir, 'cpu.cfs_period_us'), '100000');
+  tryWrite(join(dir, 'cpu.cfs_quota_us'), String(Math.max(1000, cpu * 100)));
 }
 
 /** Removes what is left of spare groups (their zygotes ended with an earlier podrun); busy ones stay. */
