@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseIpv4 } from '../../network/proxy/ipv4.js';
 import { RuntimeError } from '../types.js';
 import { isSameProcess } from './proc.js';
 
@@ -77,13 +78,6 @@ export function parseAllocation(ip: string, text: string): Allocation | undefine
 const IP_NAME = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 /** The file that says which address was handed out last (host-local's last_reserved_ip.0). */
 export const LAST_RESERVED = 'last_reserved_ip';
-
-/** A dotted IPv4 address as a 32-bit number; undefined when it is not one. */
-function ipNumber(text: string): number | undefined {
-  if (!IP_NAME.test(text)) return undefined;
-  const octets = text.split('.').map(Number);
-  return octets.some((o) => o > 255) ? undefined : octets.reduce((acc, o) => acc * 256 + o, 0);
-}
 
 /**
  * What reclaim needs to know about the sandboxes behind allocations. The runtime answers from its own records
@@ -166,7 +160,7 @@ export class Ipam {
     } catch {
       return undefined;
     }
-    const n = ipNumber(text.trim());
+    const n = parseIpv4(text.trim());
     return n !== undefined && n >= first && n < first + count ? n + 1 : undefined;
   }
 
