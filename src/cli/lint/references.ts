@@ -83,20 +83,16 @@ export function checkReferences(source: PodSource, defined: DefinedObjects, repo
     });
     (c.container.envFrom ?? []).forEach((e, j) => {
       const p = `${c.path}.envFrom[${j}]`;
-      if (e.secretRef && missing('Secret', e.secretRef.name, e.secretRef.optional)) {
+      for (const [kind, field, ref] of [
+        ['Secret', 'secretRef', e.secretRef],
+        ['ConfigMap', 'configMapRef', e.configMapRef],
+      ] as const) {
+        if (!ref || !missing(kind, ref.name, ref.optional)) continue;
         report(
           'missing-reference',
-          `${p}.secretRef.name`,
-          `${describeContainer(c)} takes its environment from Secret "${e.secretRef.name}", which none of the given files defines: ${consequence(true)}`,
-          fix('Secret', e.secretRef.name!, true),
-        );
-      }
-      if (e.configMapRef && missing('ConfigMap', e.configMapRef.name, e.configMapRef.optional)) {
-        report(
-          'missing-reference',
-          `${p}.configMapRef.name`,
-          `${describeContainer(c)} takes its environment from ConfigMap "${e.configMapRef.name}", which none of the given files defines: ${consequence(true)}`,
-          fix('ConfigMap', e.configMapRef.name!, true),
+          `${p}.${field}.name`,
+          `${describeContainer(c)} takes its environment from ${kind} "${ref.name}", which none of the given files defines: ${consequence(true)}`,
+          fix(kind, ref.name!, true),
         );
       }
     });
