@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { Collaborators } from '../../src/kubelet/collaborators.js';
 import { type ExecutorDeps, executePlan } from '../../src/kubelet/executor.js';
 import { EMPTY_IMAGE_PULL_STATE } from '../../src/kubelet/image-plan.js';
 import { podLogDirectory, removeContainerLogs } from '../../src/kubelet/logs/index.js';
@@ -16,7 +15,7 @@ import { FakeRuntime } from '../../src/runtime/fake/index.js';
 import type { ContainerStatus } from '../../src/runtime/types.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { basePod, T0 } from './fixtures.js';
-import { noHostsFile, noVolumes } from './harness.js';
+import { inertCollaborators } from './harness.js';
 
 const root = mkdtempSync(join(tmpdir(), 'podrun-log-removal-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -24,15 +23,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 function deps(rootDir: string): { deps: ExecutorDeps; runtime: FakeRuntime } {
   const clock = new FakeClock(T0);
   const runtime = new FakeRuntime({ clock, scripts: {}, images: [] });
-  const collaborators: Collaborators = {
-    makeEnvironment: async () => [],
-    volumes: noVolumes,
-    security: { linuxSecurity: () => ({}), verifyRunAsNonRoot: () => undefined },
-    runHook: async () => ({ ok: true, message: '' }),
-    prober: { get: () => undefined, updatePod: () => {}, removePod: () => {} },
-    dns: { getPodDNS: async () => ({ servers: [], searches: [], options: [] }) },
-    hosts: noHostsFile,
-  };
+  const collaborators = inertCollaborators();
   return {
     runtime,
     deps: {

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Pod } from '../../src/api/types.js';
-import type { Collaborators } from '../../src/kubelet/collaborators.js';
 import { type ExecutorDeps, executePlan } from '../../src/kubelet/executor.js';
 import { EMPTY_IMAGE_PULL_STATE, type ImageStep } from '../../src/kubelet/image-plan.js';
 import type { PodPlan } from '../../src/kubelet/planner.js';
@@ -10,21 +9,13 @@ import { DEFAULT_IMAGE_BACKOFF } from '../../src/kubelet/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { basePod, container, sidecar, T0 } from './fixtures.js';
-import { noHostsFile, noVolumes } from './harness.js';
+import { inertCollaborators } from './harness.js';
 
 function setup(scripts: ConstructorParameters<typeof FakeRuntime>[0]['scripts'] = {}) {
   const clock = new FakeClock(T0);
   const runtime = new FakeRuntime({ clock, scripts, images: ['busybox:1.36'] });
   const events: string[] = [];
-  const collaborators: Collaborators = {
-    makeEnvironment: async () => [],
-    volumes: noVolumes,
-    security: { linuxSecurity: () => ({}), verifyRunAsNonRoot: () => undefined },
-    runHook: async () => ({ ok: true, message: '' }),
-    prober: { get: () => undefined, updatePod: () => {}, removePod: () => {} },
-    dns: { getPodDNS: async () => ({ servers: [], searches: [], options: [] }) },
-    hosts: noHostsFile,
-  };
+  const collaborators = inertCollaborators();
   const deps: ExecutorDeps = {
     runtime,
     clock,

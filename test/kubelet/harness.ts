@@ -1,7 +1,7 @@
 // A whole kubelet on a FakeRuntime and a FakeClock: timelines of minutes run in milliseconds. Every status the
 // kubelet writes is kept (and checked by the caller's invariant), and every event is recorded.
 import type { ConfigMap, ObjectReference, Pod, PodStatus, Service } from '../../src/api/types.js';
-import type { PodHostsFile, PodVolumes } from '../../src/kubelet/collaborators.js';
+import type { Collaborators, PodHostsFile, PodVolumes } from '../../src/kubelet/collaborators.js';
 import { Kubelet, type KubeletOptions } from '../../src/kubelet/kubelet.js';
 import {
   DEFAULT_CRASHLOOP_BACKOFF,
@@ -44,6 +44,20 @@ export const noHostsFile: PodHostsFile = {
   }),
   remove: async () => {},
 };
+
+/** Collaborators that do nothing (no env, volumes, hooks, probes or DNS), for executor-level tests; override a few. */
+export function inertCollaborators(overrides: Partial<Collaborators> = {}): Collaborators {
+  return {
+    makeEnvironment: async () => [],
+    volumes: noVolumes,
+    security: { linuxSecurity: () => ({}), verifyRunAsNonRoot: () => undefined },
+    runHook: async () => ({ ok: true, message: '' }),
+    prober: { get: () => undefined, updatePod: () => {}, removePod: () => {} },
+    dns: { getPodDNS: async () => ({ servers: [], searches: [], options: [] }) },
+    hosts: noHostsFile,
+    ...overrides,
+  };
+}
 
 export class Harness {
   readonly clock = new FakeClock(T0);

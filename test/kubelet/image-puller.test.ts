@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { Container, Pod, Secret } from '../../src/api/types.js';
-import type { Collaborators } from '../../src/kubelet/collaborators.js';
 import { type ExecutorDeps, executePlan } from '../../src/kubelet/executor.js';
 import { EMPTY_IMAGE_PULL_STATE, type ImageMode, type ImagePullState } from '../../src/kubelet/image-plan.js';
 import { credentialsFor, observeImages } from '../../src/kubelet/image-puller.js';
@@ -17,7 +16,7 @@ import { FakeRuntime } from '../../src/runtime/fake/index.js';
 import type { AuthConfig, ImageStatus, PullImageOptions } from '../../src/runtime/types.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { basePod, container, probes, T0 } from './fixtures.js';
-import { noHostsFile, noVolumes } from './harness.js';
+import { inertCollaborators } from './harness.js';
 
 interface SetupOptions {
   images?: string[];
@@ -49,18 +48,12 @@ function setup(o: SetupOptions = {}) {
     return pullImage(spec);
   };
   const events: string[] = [];
-  const collaborators: Collaborators = {
-    makeEnvironment: async () => [],
-    volumes: noVolumes,
+  const collaborators = inertCollaborators({
     security: {
       linuxSecurity,
       verifyRunAsNonRoot: (pod, c, user) => verifyRunAsNonRoot(pod, c, user?.uid, user?.username),
     },
-    runHook: async () => ({ ok: true, message: '' }),
-    prober: { get: () => undefined, updatePod: () => {}, removePod: () => {} },
-    dns: { getPodDNS: async () => ({ servers: [], searches: [], options: [] }) },
-    hosts: noHostsFile,
-  };
+  });
   const find = <T extends { metadata?: { namespace?: string; name?: string } }>(
     list: T[] | undefined,
     ns: string,
