@@ -74,27 +74,22 @@ export interface LeafCertificate {
   serialFile?: string;
 }
 
+/** `openssl req` arguments that make a new unencrypted P-256 key in `keyFile`. */
+const newP256Key = (keyFile: string): string[] => [
+  '-newkey',
+  'ec',
+  '-pkeyopt',
+  'ec_paramgen_curve:prime256v1',
+  '-nodes',
+  '-keyout',
+  keyFile,
+];
+
 /** A P-256 key and a certificate for it signed by the CA: `<dir>/<name>.key` and `<dir>/<name>.crt`. */
 export async function signLeafCertificate(leaf: LeafCertificate): Promise<void> {
   const { dir, name } = leaf;
   await writeFile(join(dir, `${name}.ext`), `${leaf.extensions.join('\n')}\n`);
-  await openssl(
-    [
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-      '-subj',
-      leaf.subject,
-    ],
-    dir,
-  );
+  await openssl(['req', ...newP256Key(`${name}.key`), '-out', `${name}.csr`, '-subj', leaf.subject], dir);
   await openssl(
     [
       'x509',
@@ -155,13 +150,7 @@ export async function ensureServingCredentials(
       [
         'req',
         '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        'ca.key',
+        ...newP256Key('ca.key'),
         '-out',
         'ca.crt',
         '-days',
