@@ -233,7 +233,7 @@ export function createEventRecorder(
       const w = correlate(involved, type, reason, message, clock.now());
       if (!w) return;
       queue.push(w);
-      draining ??= Promise.resolve().then(drain);
+      draining ??= new Promise<void>((r) => setImmediate(r)).then(drain);
     },
     flush() {
       return draining ?? Promise.resolve();
