@@ -65,8 +65,8 @@ export type { GcPolicy };
 
 export interface ImageServiceApi extends ImageManager {
   readonly store: ImageStore;
-  /** The stored image a reference or id names, for building a rootfs. */
-  image(ref: string): ImageRecord | undefined;
+  /** The stored image a reference or id names, for building a rootfs (the store's record: read only). */
+  image(ref: string): Readonly<ImageRecord> | undefined;
   loadImage(path: string): Promise<ImageStatus[]>;
   gc(policy?: Partial<GcPolicy>): Promise<{ removedImages: string[]; freedBytes: number }>;
   close(): Promise<void>;
@@ -297,9 +297,9 @@ export class ImageService implements ImageServiceApi {
   }
 
   /** The record `ref` names (reference, id or id prefix); InvalidImageName for a reference that cannot be. */
-  private lookup(ref: string): ImageRecord | undefined {
+  private lookup(ref: string): Readonly<ImageRecord> | undefined {
     try {
-      return this.store.get(ref);
+      return this.store.peek(ref);
     } catch (err) {
       if (err instanceof StoreError && !sha256Id.test(ref)) {
         if (/ambiguous/.test(err.message)) throw new RuntimeError('NotFound', err.message, { cause: err });
@@ -313,7 +313,7 @@ export class ImageService implements ImageServiceApi {
     const ids = new Set<string>();
     for (const ref of this.opts.pinnedImages ?? []) {
       try {
-        const rec = this.store.get(ref);
+        const rec = this.store.peek(ref);
         if (rec) ids.add(rec.id);
       } catch {
         // A pinned name that is not a valid reference pins nothing; open() does not validate it.
@@ -322,11 +322,11 @@ export class ImageService implements ImageServiceApi {
     return ids;
   }
 
-  private status(rec: ImageRecord, pinned: Set<string>): ImageStatus {
+  private status(rec: Readonly<ImageRecord>, pinned: Set<string>): ImageStatus {
     return {
       id: rec.id,
-      repoTags: rec.repoTags,
-      repoDigests: rec.repoDigests,
+      repoTags: [...rec.repoTags],
+      repoDigests: [...rec.repoDigests],
       size: rec.size,
       ...imageUser(rec.config.config?.User),
       pinned: pinned.has(rec.id),
@@ -343,7 +343,7 @@ export class ImageService implements ImageServiceApi {
     return this.store.list().map((r) => this.status(r, pinned));
   }
 
-  image(ref: string): ImageRecord | undefined {
+  image(ref: string): Readonly<ImageRecord> | undefined {
     const rec = this.lookup(ref);
     if (rec !== undefined) this.lastUsed.set(rec.id, this.now());
     return rec;

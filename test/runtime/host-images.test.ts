@@ -2,7 +2,7 @@
 // process and user, whiteouts, image volumes, exec, and nothing left mounted once removed. Needs root.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -103,7 +103,7 @@ describe('host runtime: containers from images', () => {
       imageContainer('root', {
         command: ['/bin/sh', '-c'],
         args: [
-          'cat /etc/motd; test -e /etc/gone && echo gone-visible; test -e /usr/bin/perl && echo host-visible; id; pwd; echo $FROM_IMAGE $HOSTNAME; cat /data/seed; ls /dev | tr "\\n" " "',
+          'cat /etc/motd; test -e /etc/gone && echo gone-visible; test -e /usr/bin/perl && echo host-visible; id; pwd; echo $FROM_IMAGE $HOSTNAME; cat /data/seed; ls /dev | tr "\\n" " "; echo; stat -c "%n %F %t,%T %a" /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty | tr "\\n" ";"; echo; echo x > /dev/null && head -c 3 /dev/zero | wc -c',
         ],
       }),
     );
@@ -118,6 +118,12 @@ describe('host runtime: containers from images', () => {
       lines[5] ?? '',
       /^core fd full mqueue null ptmx pts random shm stderr stdin stdout tty urandom zero $/,
     );
+    // runc's nodes (character devices 0666 whatever the umask), usable by the image's non-root user.
+    assert.equal(
+      lines[6],
+      '/dev/null character special file 1,3 666;/dev/zero character special file 1,5 666;/dev/full character special file 1,7 666;/dev/random character special file 1,8 666;/dev/urandom character special file 1,9 666;/dev/tty character special file 5,0 666;',
+    );
+    assert.equal(lines[7]?.trim(), '3');
   });
 
   test('a command not in the image fails to start with runc’s words', async () => {
@@ -165,9 +171,13 @@ describe('host runtime: containers from images', () => {
       execFileSync('findmnt', ['-rn', '-o', 'TARGET'], { encoding: 'utf8' }).includes(stateDir),
       false,
     );
+    // Only the store's spare directories (empty, for the next containers) are left.
+    const left = readdirSync(join(stateDir, 'images', 'containers'));
     assert.deepEqual(
-      execFileSync('ls', [join(stateDir, 'images', 'containers')], { encoding: 'utf8' }).trim(),
-      '',
+      left.filter((n) => !/^spare-[0-9a-f]{16}$/.test(n)),
+      [],
     );
+    for (const n of left)
+      assert.deepEqual(readdirSync(join(stateDir, 'images', 'containers', n, 'upper')), []);
   });
 });

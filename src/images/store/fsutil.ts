@@ -1,6 +1,7 @@
 // Small filesystem helpers for crash-safe writes: a file is written beside its destination, fsynced, renamed,
 // and the directory fsynced, so after a crash either the old or the new content is there, never a mix.
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -41,6 +42,18 @@ export async function writeFileAtomic(
   await fh.close();
   await rename(tmp, path);
   if (sync) await fsyncDir(dirname(path));
+}
+
+/** writeFileAtomic without fsync, synchronously: for small records on a latency-sensitive path. */
+export function replaceFileSync(path: string, data: string | Buffer): void {
+  const tmp = join(dirname(path), `.${tempName(basename(path))}.tmp`);
+  try {
+    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 export function errnoCode(err: unknown): string | undefined {

@@ -5,6 +5,7 @@
 // every image that has them. A layer is unpacked into `<root>/tmp`, checked against its diff ID, flushed
 // (`sync -f`, when asked) and renamed into place, so a half-unpacked layer is never found under `layers/`.
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
@@ -70,6 +71,13 @@ export class LayerStore {
   /** The directory to use as this layer's lowerdir. */
   fsDir(chainID: string): string {
     return join(this.dir, hexOf(chainID), 'fs');
+  }
+
+  /** has(), synchronously (one stat): for the container-create path, where a thread-pool hop costs more. */
+  hasSync(chainID: string): boolean {
+    return (
+      statSync(join(this.dir, hexOf(chainID), 'layer.json'), { throwIfNoEntry: false })?.isFile() ?? false
+    );
   }
 
   async has(chainID: string): Promise<boolean> {

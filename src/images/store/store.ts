@@ -198,6 +198,15 @@ export class ImageStore {
     return byPrefix[0];
   }
 
+  /**
+   * get() without the copy, for the paths every container start takes (a status per pod sync, the record at
+   * each create): the store's own record, which the caller must not change and must not keep across a pull,
+   * a tag or a removal.
+   */
+  peek(ref: string): Readonly<ImageRecord> | undefined {
+    return this.find(ref);
+  }
+
   /** The image `ref` names (ID, ID prefix, name[:tag] or name@digest), or undefined. */
   get(ref: string): ImageRecord | undefined {
     const r = this.find(ref);

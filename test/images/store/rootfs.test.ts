@@ -134,6 +134,22 @@ describe('container rootfs', () => {
     assert.equal(existsSync(p.dir), false);
   });
 
+  test('a container takes a spare directory made in the background, and gc ignores spares', async () => {
+    const spares = () => readdirSync(store.containersDir).filter((n) => n.startsWith('spare-'));
+    const a = await prepareRootfs(store, 'example.com/many:1', 'spare-a');
+    // The pool is filled after each take; wait for the background mkdirs.
+    for (let i = 0; i < 200 && spares().length < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    const before = spares();
+    assert.equal(before.length, 2);
+    const b = await prepareRootfs(store, 'example.com/many:1', 'spare-b');
+    assert.equal(before.filter((n) => existsSync(join(store.containersDir, n))).length, 1, 'one was taken');
+    for (const d of [b.upperDir, b.workDir, b.target]) assert.deepEqual(readdirSync(d), []);
+    assert.equal((await store.gc()).layers.length, 0, 'the containers keep their layers');
+    await unmountRootfs(store, 'spare-a');
+    await unmountRootfs(store, 'spare-b');
+    assert.equal(existsSync(a.dir), false);
+  });
+
   test('an unknown image or a bad container id is refused before anything is made', async () => {
     await assert.rejects(mountRootfs(store, 'nope:1', 'c2'), /not in the store; pull or load it first/);
     await assert.rejects(mountRootfs(store, 'example.com/many:1', '../x'), /container id/);
