@@ -595,18 +595,24 @@ sub in_root {
   return join('/', $root, @done);
 }
 
-# A minimal /dev, as runc makes one: a tmpfs with the usual devices (bound from the host's: they are the same
-# nodes), a private devpts, the pod's /dev/shm, an mqueue and the /proc links.
+# A minimal /dev, as runc makes one: a tmpfs with the usual devices (made with mknod, as runc does outside a
+# user namespace: one call each, where a bind from the host's took three), a private devpts, the pod's
+# /dev/shm, an mqueue and the /proc links.
+my @DEVICES = ([ 'null', 1, 3 ], [ 'zero', 1, 5 ], [ 'full', 1, 7 ], [ 'random', 1, 8 ], [ 'urandom', 1, 9 ], [ 'tty', 5, 0 ]);
 sub setup_dev {
   my ($root) = @_;
   my $dev = in_root($root, '/dev');
   mkpath($dev);
   xmount('tmpfs', $dev, 'tmpfs', MS_NOSUID, 'mode=755,size=65536k');
-  for my $n ('null', 'zero', 'full', 'random', 'urandom', 'tty') {
-    open(my $fh, '>', "$dev/$n") or die "create $dev/$n: $!\n";
-    close $fh;
-    xmount("/dev/$n", "$dev/$n", undef, MS_BIND, undef);
+  # runc clears the umask for them: the nodes are 0666 whatever the shim's umask.
+  my $mask = umask(0);
+  for my $d (@DEVICES) {
+    my ($n, $major, $minor) = @$d;
+    # makedev(3) for numbers below 256, and S_IFCHR | 0666; AT_FDCWD is -100.
+    my $path = "$dev/$n";
+    sc('mknodat', -100, $path, 0020666, ($major << 8) | $minor) == 0 or die "mknod $path: $!\n";
   }
+  umask($mask);
   mkpath("$dev/pts");
   xmount('devpts', "$dev/pts", 'devpts', MS_NOSUID | MS_NOEXEC, 'newinstance,ptmxmode=0666,mode=0620,gid=5');
   mkpath("$dev/shm");

@@ -23,6 +23,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     prctl: 157,
     pivot_root: 155,
     umount2: 166,
+    mknodat: 259,
   },
   arm64: {
     setns: 268,
@@ -37,6 +38,7 @@ const SYSCALLS: Record<string, Record<string, number>> = {
     prctl: 167,
     pivot_root: 41,
     umount2: 39,
+    mknodat: 33,
   },
 };
 
