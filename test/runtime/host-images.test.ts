@@ -2,7 +2,7 @@
 // process and user, whiteouts, image volumes, exec, and nothing left mounted once removed. Needs root.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -124,6 +124,54 @@ describe('host runtime: containers from images', () => {
       '/dev/null character special file 1,3 666;/dev/zero character special file 1,5 666;/dev/full character special file 1,7 666;/dev/random character special file 1,8 666;/dev/urandom character special file 1,9 666;/dev/tty character special file 5,0 666;',
     );
     assert.equal(lines[7]?.trim(), '3');
+  });
+
+  test('mount points come from a layer made once per image and mounts: the writable layer starts empty', async () => {
+    const logs = tempDir('podrun-img-logs-');
+    const vol = tempDir('podrun-img-vol-');
+    const conf = join(tempDir('podrun-img-conf-'), 'app.conf');
+    writeFileSync(conf, 'k=v\n');
+    const mounts = [
+      { containerPath: '/var/lib/things/x', hostPath: vol, readOnly: false },
+      { containerPath: '/opt/conf/app.conf', hostPath: conf, readOnly: true },
+    ];
+    const layers = () => readdirSync(join(stateDir, 'images', 'mountpoints'));
+    const sb = await runtime.runPodSandbox(sandboxConfig('layered', logs));
+    try {
+      const before = existsSync(join(stateDir, 'images', 'mountpoints')) ? layers() : [];
+      const ids: string[] = [];
+      for (const name of ['layered-1', 'layered-2']) {
+        const config = imageContainer(name, {
+          command: ['/bin/sh', '-c'],
+          args: ['test -d /var/lib/things/x && cat /opt/conf/app.conf && test -f /etc/hosts && echo ok'],
+          mounts,
+        });
+        const id = await runtime.createContainer(sb, config, sandboxConfig('layered', logs));
+        await runtime.startContainer(id);
+        await waitFor(async () => (await runtime.containerStatus(id)).state === 'exited');
+        assert.equal((await runtime.containerStatus(id)).exitCode, 0);
+        assert.equal(
+          readCriLog(join(logs, config.logPath))
+            .map((l) => l.text)
+            .join('\n'),
+          'k=v\nok',
+        );
+        // Nothing was copied up or created for the mounts: the start found them in the layer.
+        assert.deepEqual(readdirSync(join(stateDir, 'images', 'containers', id, 'upper')), []);
+        ids.push(id);
+      }
+      const made = layers().filter((l) => !before.includes(l));
+      assert.equal(made.length, 1, 'one layer for both containers');
+      const layer = join(stateDir, 'images', 'mountpoints', made[0]!);
+      assert.ok(statSync(join(layer, 'var', 'lib', 'things', 'x')).isDirectory());
+      assert.ok(statSync(join(layer, 'opt', 'conf', 'app.conf')).isFile());
+      // Copied up through the overlay: /etc keeps the image's attributes.
+      assert.equal(statSync(join(layer, 'etc')).mode & 0o7777, 0o755);
+      for (const id of ids) await runtime.removeContainer(id);
+    } finally {
+      await runtime.stopPodSandbox(sb);
+      await runtime.removePodSandbox(sb);
+    }
   });
 
   test('a command not in the image fails to start with runc’s words', async () => {

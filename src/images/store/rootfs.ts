@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir } from 'node:fs/promises';
 import { release } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { StoreError } from './digest.js';
 import { replaceFileSync } from './fsutil.js';
@@ -123,7 +123,11 @@ export async function prepareRootfs(
   store: ImageStore,
   ref: string,
   containerId: string,
-  opts: { target?: string } = {},
+  opts: {
+    target?: string;
+    /** A directory to stack above the image's layers (read only): the host runtime's mount-point layer. */
+    topLower?: string;
+  } = {},
 ): Promise<PreparedRootfs> {
   const image = store.peek(ref);
   if (image === undefined)
@@ -142,7 +146,7 @@ export async function prepareRootfs(
     target: opts.target ?? join(dir, 'merged'),
     upperDir: join(dir, 'upper'),
     workDir: join(dir, 'work'),
-    lowerDirs: lowerDirs(store, image),
+    lowerDirs: [...(opts.topLower ? [opts.topLower] : []), ...lowerDirs(store, image)],
     chainIDs: [...image.chainIDs],
   };
   // A spare has them all; the mkdirs then only find them (EEXIST, no write), in case a sweep took one.
@@ -169,7 +173,10 @@ export async function prepareRootfs(
   if (options(lowers).length > maxOptionBytes && m.lowerDirs.length > 0) {
     // containerd's compactLowerdirOption: lowerdirs relative to their common parent, mounted from there.
     cwd = store.layers.dir;
-    lowers = [...m.chainIDs].reverse().map((c) => `${c.slice('sha256:'.length)}/fs`);
+    lowers = [
+      ...(opts.topLower ? [relative(cwd, opts.topLower)] : []),
+      ...[...m.chainIDs].reverse().map((c) => `${c.slice('sha256:'.length)}/fs`),
+    ];
     if (options(lowers).length > maxOptionBytes) {
       throw new StoreError(
         `image ${image.id}: ${lowers.length} layers make overlay options longer than mount(2) takes`,

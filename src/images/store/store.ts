@@ -3,6 +3,8 @@
 //   <root>/layers/<chain hex>/fs  one unpacked layer = one overlayfs lowerdir
 //   <root>/images.json            the index: every image by ID with its tags and repo digests
 //   <root>/containers/<id>/       container rootfs mounts (rootfs.ts); their layers are kept by gc()
+//   <root>/mountpoints/<image hex>-<key>/  an image's mount-point layers (the host runtime's init layers),
+//                                 removed by gc() with their image once no container uses them
 //   <root>/tmp/                   temp files and half-unpacked layers, removed at open
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
@@ -55,6 +57,8 @@ export interface RemoveResult {
 export interface GcResult {
   blobs: string[];
   layers: string[];
+  /** Mount-point layers removed (their directory names). */
+  mountpoints: string[];
 }
 
 export interface Usage {
@@ -119,10 +123,20 @@ async function duBytes(path: string, seen: Set<string>): Promise<number> {
   return total;
 }
 
+async function readdirIfAny(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 export class ImageStore {
   readonly blobs: BlobStore;
   readonly layers: LayerStore;
   readonly containersDir: string;
+  readonly mountpointsDir: string;
   private readonly indexPath: string;
   private readonly mutex = new Mutex();
   private images: ImageRecord[] = [];
@@ -142,6 +156,7 @@ export class ImageStore {
       opts.unpackWorker ?? true,
     );
     this.containersDir = join(root, 'containers');
+    this.mountpointsDir = join(root, 'mountpoints');
     this.indexPath = join(root, 'images.json');
     this.normalize = opts.normalize ?? parseRef;
     this.gcGraceMs = opts.gcGraceMs ?? 10 * 60_000;
@@ -345,26 +360,24 @@ export class ImageStore {
   }
 
   /** Chain IDs in use by container rootfs mounts (see rootfs.ts). */
-  private async layersInUse(): Promise<Set<string>> {
-    const used = new Set<string>();
-    let ids: string[] = [];
-    try {
-      ids = await readdir(this.containersDir);
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
-    for (const id of ids) {
+  /** The layers (chain IDs) and lower directories the containers' rootfs records name. */
+  private async layersInUse(): Promise<{ chainIDs: Set<string>; lowerDirs: Set<string> }> {
+    const chainIDs = new Set<string>();
+    const lowerDirs = new Set<string>();
+    for (const id of await readdirIfAny(this.containersDir)) {
       const r = await readRootfsRecord(join(this.containersDir, id));
-      for (const c of r?.chainIDs ?? []) used.add(c);
+      for (const c of r?.chainIDs ?? []) chainIDs.add(c);
+      for (const d of r?.lowerDirs ?? []) lowerDirs.add(d);
     }
-    return used;
+    return { chainIDs, lowerDirs };
   }
 
   /** Removes blobs and layers no image (and no container rootfs) refers to. */
   async gc(): Promise<GcResult> {
     return this.mutex.run(async () => {
       const keepBlobs = new Set<string>();
-      const keepLayers = await this.layersInUse();
+      const inUse = await this.layersInUse();
+      const keepLayers = inUse.chainIDs;
       for (const i of this.images) {
         keepBlobs.add(i.manifestDigest);
         keepBlobs.add(i.manifest.config.digest);
@@ -372,7 +385,7 @@ export class ImageStore {
         for (const c of i.chainIDs) keepLayers.add(c);
       }
       const young = async (p: string) => Date.now() - (await stat(p)).mtimeMs < this.gcGraceMs;
-      const result: GcResult = { blobs: [], layers: [] };
+      const result: GcResult = { blobs: [], layers: [], mountpoints: [] };
       for (const d of await this.blobs.list()) {
         if (keepBlobs.has(d) || (await young(this.blobs.path(d)))) continue;
         await this.blobs.delete(d);
@@ -382,6 +395,14 @@ export class ImageStore {
         if (keepLayers.has(c) || (await young(join(this.layers.dir, c.slice(7))))) continue;
         await this.layers.delete(c);
         result.layers.push(c);
+      }
+      // A mount-point layer goes with its image, once no container's rootfs has it among its lowers.
+      const images = new Set(this.images.map((i) => i.id.slice('sha256:'.length)));
+      for (const name of await readdirIfAny(this.mountpointsDir)) {
+        const dir = join(this.mountpointsDir, name);
+        if (images.has(name.split('-')[0]!) || inUse.lowerDirs.has(dir) || (await young(dir))) continue;
+        await rm(dir, { recursive: true, force: true });
+        result.mountpoints.push(name);
       }
       return result;
     });

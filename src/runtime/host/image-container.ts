@@ -10,6 +10,7 @@ import type { ImageRecord } from '../../images/store/index.js';
 import { prepareRootfs, unmountRootfs } from '../../images/store/rootfs.js';
 import { imageProcess } from '../image-process.js';
 import { type ContainerConfig, RuntimeError } from '../types.js';
+import type { MountpointLayers } from './mountpoint-layer.js';
 import { mountSource, sortMounts } from './mounts.js';
 import type { ContainerRecord, ImageRun } from './records.js';
 import type { SpecEntry } from './spec.js';
@@ -60,8 +61,10 @@ export async function createImageRun(
   images: ImageServiceApi,
   containerId: string,
   config: ContainerConfig,
-  hostname: string | undefined,
+  sandbox: { hostname: string | undefined; podFilesDir: string },
+  mountpoints?: MountpointLayers,
 ): Promise<{ run: ImageRun; identity: Identity }> {
+  const hostname = sandbox.hostname;
   const image = images.image(config.image);
   if (!image) throw imageNotFound(config.image);
   const proc = imageProcess(config, image.config.config, hostname);
@@ -77,7 +80,12 @@ export async function createImageRun(
   }
   let prepared: Awaited<ReturnType<typeof prepareRootfs>>;
   try {
-    prepared = await prepareRootfs(images.store, image.id, containerId);
+    const topLower = await mountpoints?.layerFor(image, {
+      mounts: mountEntries(config, sandbox.podFilesDir),
+      volumes: proc.imageVolumes,
+      cwd: proc.cwd,
+    });
+    prepared = await prepareRootfs(images.store, image.id, containerId, topLower ? { topLower } : {});
     if (proc.imageVolumes.length > 0) {
       await Promise.all(
         proc.imageVolumes.map((_, i) => mkdir(join(prepared.dir, 'volumes', String(i)), { recursive: true })),
@@ -130,7 +138,6 @@ export function imageMountEntries(rec: ContainerRecord, podFilesDir: string): Sp
   const run = rec.image;
   if (!run) return [];
   const config = rec.config;
-  const ro = config.linux?.security?.readOnlyRootfs === true;
   const entries: SpecEntry[] = [
     ['rootfs', run.rootfs],
     ['overlay', run.overlayOptions],
@@ -139,6 +146,15 @@ export function imageMountEntries(rec: ContainerRecord, podFilesDir: string): Sp
   run.volumes.forEach((path, i) => {
     entries.push(['imgvolume', join(run.dir, 'volumes', String(i)), path]);
   });
+  entries.push(...mountEntries(config, podFilesDir));
+  if (config.linux?.security?.readOnlyRootfs === true) entries.push(['rootro', '1']);
+  return entries;
+}
+
+/** The `mount` entries of an image container's start: the pod's /etc files, then the container's mounts. */
+function mountEntries(config: ContainerConfig, podFilesDir: string): SpecEntry[] {
+  const ro = config.linux?.security?.readOnlyRootfs === true;
+  const entries: SpecEntry[] = [];
   const own = new Set(config.mounts.map((m) => posix.normalize(m.containerPath)));
   const podFiles: [string, string][] = [
     ['hosts', '/etc/hosts'],
@@ -157,7 +173,6 @@ export function imageMountEntries(rec: ContainerRecord, podFilesDir: string): Sp
       posix.normalize(m.containerPath),
       m.readOnly ? 'ro' : 'rw',
     ]);
-  if (ro) entries.push(['rootro', '1']);
   return entries;
 }
 

@@ -50,6 +50,7 @@ import { HostImages } from './host-images.js';
 import { findIp, prepareHost } from './host-setup.js';
 import { createImageRun, removeImageRun, removeOrphanSnapshots } from './image-container.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
+import { MountpointLayers } from './mountpoint-layer.js';
 import { mountProblem, resolveCommand } from './mounts.js';
 import { NetnsDialer } from './netns-dial.js';
 import { reclaimAtStart } from './orphans.js';
@@ -76,6 +77,7 @@ import {
 import {
   exitsDir,
   type SpecContext,
+  sandboxDir,
   sandboxEntries,
   startEntries,
   teardownEntries,
@@ -158,9 +160,13 @@ export class HostRuntime extends HostImages implements RuntimeService {
   #watcher: FSWatcher | undefined;
   #lastSweep = 0;
   #server: ShimServer | undefined;
+  readonly #mountpoints: MountpointLayers | undefined;
 
   constructor(options: HostRuntimeOptions) {
     super(options.images);
+    this.#mountpoints = options.images
+      ? new MountpointLayers(options.images.store, (entries) => this.#request('mountpoints', entries))
+      : undefined;
     this.#clock = options.clock ?? systemClock;
     this.#stopper = new ContainerStopper(this.#clock, (rec) => this.#observe(rec));
     // Real paths: the records are found by the state directory's path, and the tmpfs by its mount point, so a
@@ -543,7 +549,13 @@ export class HostRuntime extends HostImages implements RuntimeService {
     const logPath = isAbsolute(config.logPath) ? config.logPath : join(logDir, config.logPath);
     const fromImage =
       config.rootfs === 'image'
-        ? await createImageRun(this.imagesFor(config), id, config, sandbox.config.hostname)
+        ? await createImageRun(
+            this.imagesFor(config),
+            id,
+            config,
+            { hostname: sandbox.config.hostname, podFilesDir: sandboxDir(this.#spec, sandbox.id) },
+            this.#mountpoints,
+          )
         : undefined;
     const rec = newContainerRecord(
       id,

@@ -14,7 +14,7 @@ import { closeSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 
-export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft' | 'netns' | 'zygote';
+export type ShimRequest = 'sandbox' | 'teardown' | 'start' | 'nft' | 'netns' | 'zygote' | 'mountpoints';
 
 /**
  * A zygote made by one server (mode_zygote in the shim): a child that has joined a container's cgroups and

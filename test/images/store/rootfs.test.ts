@@ -150,6 +150,23 @@ describe('container rootfs', () => {
     assert.equal(existsSync(a.dir), false);
   });
 
+  test('gc removes a mount-point layer with its image, unless a container still stacks it', async () => {
+    const image = store.get('example.com/many:1');
+    assert.ok(image);
+    const hex = image.id.slice('sha256:'.length);
+    const ofImage = join(store.mountpointsDir, `${hex}-0000000000000001`);
+    const gone = join(store.mountpointsDir, `${'f'.repeat(64)}-0000000000000002`);
+    const stacked = join(store.mountpointsDir, `${'e'.repeat(64)}-0000000000000003`);
+    for (const d of [ofImage, gone, stacked]) mkdirSync(join(d, 'etc'), { recursive: true });
+    await prepareRootfs(store, 'example.com/many:1', 'stacks', { topLower: stacked });
+    const freed = await store.gc();
+    assert.deepEqual(freed.mountpoints, [`${'f'.repeat(64)}-0000000000000002`]);
+    assert.ok(existsSync(ofImage) && existsSync(stacked) && !existsSync(gone));
+    await unmountRootfs(store, 'stacks');
+    assert.deepEqual((await store.gc()).mountpoints, [`${'e'.repeat(64)}-0000000000000003`]);
+    rmSync(ofImage, { recursive: true });
+  });
+
   test('an unknown image or a bad container id is refused before anything is made', async () => {
     await assert.rejects(mountRootfs(store, 'nope:1', 'c2'), /not in the store; pull or load it first/);
     await assert.rejects(mountRootfs(store, 'example.com/many:1', '../x'), /container id/);
