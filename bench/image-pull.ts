@@ -3,7 +3,7 @@
 // against `skopeo copy docker://… dir:…` (download and verify only), median of N runs each, alternating;
 // then 100 concurrent pullImage calls of one image on an empty store, counting blob GETs at a front.
 //
-// `npm run bench -- image-pull`; BENCH_PULL_RUNS (default 5), BENCH_PULL_LAYER_MB (size of each of the 4
+// `npm run bench -- image-pull`; BENCH_PULL_RUNS (default 11), BENCH_PULL_LAYER_MB (size of each of the 4
 // random layers, default 8), BENCH_PULL_CONCURRENT (default 100).
 // Run alone: `node --import tsx bench/image-pull.ts` prints the summary.
 import { execFile, execFileSync } from 'node:child_process';
@@ -30,7 +30,7 @@ export interface ImagePullBenchOptions {
   log: (line: string) => void;
 }
 
-export const FULL_PULL_OPTIONS = { runs: 5, layerMB: 8, concurrent: 100 };
+export const FULL_PULL_OPTIONS = { runs: 11, layerMB: 8, concurrent: 100 };
 const RANDOM_LAYERS = 4;
 const TARGET_RATIO = 1.2;
 
