@@ -43,19 +43,16 @@ function isDirectory(path: string): boolean {
 export class MountpointLayers {
   readonly #store: ImageStore;
   readonly #request: MountpointRequest;
+  readonly #log: (message: string) => void;
   /** Layers being made, and those that could not be (not tried again while this runtime lives). */
   readonly #making = new Map<string, Promise<string | undefined>>();
-  readonly #failed = new Map<string, string>();
+  readonly #failed = new Set<string>();
   #serial = 0;
 
-  constructor(store: ImageStore, request: MountpointRequest) {
+  constructor(store: ImageStore, request: MountpointRequest, log: (message: string) => void) {
     this.#store = store;
     this.#request = request;
-  }
-
-  /** Why the layer of this key could not be made, if it could not (for tests and diagnostics). */
-  failure(key: string): string | undefined {
-    return this.#failed.get(key);
+    this.#log = log;
   }
 
   /**
@@ -103,7 +100,10 @@ export class MountpointLayers {
       }
       return dir;
     } catch (e) {
-      this.#failed.set(key, (e as Error).message);
+      this.#failed.add(key);
+      this.#log(
+        `the mount-point layer ${key} of image ${image.id} could not be made (${(e as Error).message}); its containers make their own mount points`,
+      );
       return undefined;
     } finally {
       await unmountRootfs(this.#store, id).catch(() => {});

@@ -165,7 +165,11 @@ export class HostRuntime extends HostImages implements RuntimeService {
   constructor(options: HostRuntimeOptions) {
     super(options.images);
     this.#mountpoints = options.images
-      ? new MountpointLayers(options.images.store, (entries) => this.#request('mountpoints', entries))
+      ? new MountpointLayers(
+          options.images.store,
+          (entries) => this.#request('mountpoints', entries),
+          (message) => this.#log(message),
+        )
       : undefined;
     this.#clock = options.clock ?? systemClock;
     this.#stopper = new ContainerStopper(this.#clock, (rec) => this.#observe(rec));
