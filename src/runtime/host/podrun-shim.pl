@@ -372,15 +372,9 @@ sub mode_sandbox {
   xmount('shm', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
   for my $m (@{ $list{mount} || [] }) {
     my ($kind, $src, $tgt) = @$m;
-    if (!-e $tgt) {
-      # A dangling link (a resolver that has not written its file yet): leave it, and the host's file alone.
-      next if -l $tgt;
-      my $parent = $tgt;
-      $parent =~ s{/[^/]*$}{};
-      mkpath($parent);
-      open(my $fh, '>>', $tgt) or die "create mount point $tgt: $!\n";
-      close $fh;
-    }
+    # A dangling link (a resolver that has not written its file yet): leave it, and the host's file alone.
+    next if !-e $tgt && -l $tgt;
+    bind_point($tgt, 0);
     xmount($src, $tgt, undef, MS_BIND, undef);
   }
   my $pod = nl_open();
