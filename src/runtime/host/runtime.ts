@@ -9,7 +9,6 @@ import { type FSWatcher, mkdirSync, rmSync, watch } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type { ImageServiceApi } from '../../images/service.js';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
 import {
@@ -33,14 +32,13 @@ import {
 import { attachContainer } from './attach.js';
 import { CgroupSparePool } from './cgroup-spares.js';
 import {
-  adoptSpareCgroups,
   type CgroupLayout,
-  createContainerCgroups,
   detectCgroups,
   readContainerUsage,
   removeCgroups,
   removeLeftoverSpares,
 } from './cgroups.js';
+import { prepareStart, StartRefused } from './container-start.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
 import { ExecShims, startExecStream } from './exec-stream.js';
@@ -51,8 +49,9 @@ import { findIp, prepareHost } from './host-setup.js';
 import { createImageRun, removeImageRun, removeOrphanSnapshots } from './image-container.js';
 import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
 import { MountpointLayers } from './mountpoint-layer.js';
-import { mountProblem, resolveCommand } from './mounts.js';
+import { mountProblem } from './mounts.js';
 import { NetnsDialer } from './netns-dial.js';
+import { DEFAULT_CIDR, type HostRuntimeOptions } from './options.js';
 import { reclaimAtStart } from './orphans.js';
 import { bootId, isSameProcess, killIfSame } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
@@ -74,56 +73,15 @@ import {
   type SandboxRecord,
   sandboxStatus,
 } from './records.js';
-import {
-  exitsDir,
-  type SpecContext,
-  sandboxDir,
-  sandboxEntries,
-  startEntries,
-  teardownEntries,
-} from './request-specs.js';
+import { exitsDir, type SpecContext, sandboxDir, sandboxEntries, teardownEntries } from './request-specs.js';
 import { hostPodServiceRules, type PodServiceRules, SPARE_NETNS } from './service-rules.js';
 import { type ShimRequest, ShimServer, type Zygote } from './shim-server.js';
 import { shimSource } from './shim-source.js';
 import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { ContainerStopper } from './stopper.js';
 
-export interface HostRuntimeOptions {
-  /** Where sandbox and container records live; survives podrun restarts. */
-  stateDir: string;
-  /** Pod network; the bridge takes the first address, pods the following ones. Default 10.244.0.0/16. */
-  podCidr?: string;
-  clock?: Clock;
-  /** Bridge the pods' veths join. Default `podrun0`. One bridge serves one pod network. */
-  bridgeName?: string;
-  /** Machine-wide run directory (a tmpfs) for IP allocations and the host lock. Default `/run/podrun`. */
-  runDir?: string;
-  /** Container log rotation: size that triggers it and files kept (the live one included). 10 MiB and 5. */
-  logMaxBytes?: number;
-  logMaxFiles?: number;
-  /** perl, ip and nft; found on the usual paths when not given. */
-  perlPath?: string;
-  ipPath?: string;
-  /** '' when the machine has none: then Services do not reach pods, and setServiceRules says so once. */
-  nftPath?: string;
-  /** Problems the runtime survives (a pod's Service rules failed, nft missing). Default: stderr. */
-  log?: (message: string) => void;
-  /** Renders Service rules for `nft -f` (default: the proxy's renderNftRuleset); for tests and benchmarks. */
-  renderRules?: (rules: ServiceRules, table: string) => string;
-  /** Network namespaces with the Service rules kept ready for new pods (default 2; 0: each holder runs nft). */
-  spareNetns?: number;
-  /**
-   * Containers' cgroups kept ready with a zygote in them (cgroup-spares.ts). Default 0: they were made to take
-   * the RCU wait of a cgroup.procs write off the start path, which the shim's join through `tasks` now avoids,
-   * and refilling the pool competes with the next start (one pod of three init containers: 63 ms without,
-   * 78 ms with; docs/benchmarks.md).
-   */
-  spareCgroups?: number;
-  /** Where images come from and containers' root filesystems are made; without it, only rootfs "host" runs. */
-  images?: ImageServiceApi;
-}
+export type { HostRuntimeOptions } from './options.js';
 
-const DEFAULT_CIDR = '10.244.0.0/16';
 const LIVENESS_SWEEP_MS = 2_000;
 
 export class HostRuntime extends HostImages implements RuntimeService {
@@ -614,45 +572,22 @@ export class HostRuntime extends HostImages implements RuntimeService {
       );
     };
     if (sandbox?.state !== 'ready') throw startError(`pod sandbox ${rec.sandboxId} is not ready`);
-    const config = rec.config;
-    let argv = [...config.command, ...config.args];
-    let exe = '';
-    if (rec.image) {
-      // Looked up by the shim in the container's own PATH and root, as runc does.
-      argv = rec.image.argv;
-    } else {
-      const found = resolveCommand(argv[0] ?? '', config.envs, config.workingDir || '/', config.mounts);
-      if (!found.ok) throw startError(found.message);
-      exe = found.path;
-    }
-    // An ephemeral container with a target joins that container's PID namespace (CRI NamespaceMode TARGET).
-    const targetId = config.linux?.pidNamespaceTargetId;
+    const targetId = rec.config.linux?.pidNamespaceTargetId;
     const target = targetId ? this.#store.containers.get(targetId) : undefined;
-    if (targetId) {
-      if (target) this.#observe(target);
-      if (target?.state !== 'running' || target.sandboxId !== rec.sandboxId)
-        throw startError(`the target container ${targetId} is not running in pod sandbox ${rec.sandboxId}`);
-    }
-    const spare = this.#cgroupSpares?.take();
-    let entries: SpecEntry[];
+    if (target) this.#observe(target);
+    let prepared: ReturnType<typeof prepareStart>;
     try {
-      const limits = { memoryBytes: config.linux?.memoryLimitBytes, cpuMillis: config.linux?.cpuMillis };
-      try {
-        rec.cgroups = spare
-          ? adoptSpareCgroups(this.#cgroups, spare.cgroups, id, limits)
-          : createContainerCgroups(this.#cgroups, id, limits);
-      } catch (e) {
-        throw startError(`creating the container's cgroup failed: ${(e as Error).message}`);
-      }
-      entries = startEntries(this.#spec, rec, sandbox, exe, argv);
-      if (target) entries.push(['pidtarget', String(target.pid)], ['pidtargetstart', target.pidStart]);
+      prepared = prepareStart(
+        { spec: this.#spec, cgroups: this.#cgroups, spares: this.#cgroupSpares },
+        rec,
+        sandbox,
+        target,
+      );
     } catch (e) {
-      // Its zygote will serve no start: it ends, and its groups go with it.
-      if (spare)
-        this.#cgroupSpares?.discard(spare, rec.cgroups.dirs.length ? rec.cgroups.dirs : spare.cgroups.dirs);
-      else removeCgroups(rec.cgroups.dirs);
+      if (e instanceof StartRefused) throw startError(e.message);
       throw e;
     }
+    const { entries, spare } = prepared;
     const line = await this.#request('start', entries, undefined, spare?.zygote);
     if (!this.#adoptStart(rec, line)) {
       removeCgroups(rec.cgroups.dirs);
