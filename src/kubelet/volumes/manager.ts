@@ -11,6 +11,7 @@ import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promis
 import type { Container, Pod, Volume } from '../../api/types.js';
 import type { KeyValue, Mount } from '../../runtime/types.js';
 import type { Clock } from '../../util/clock.js';
+import { KeyedQueue } from '../../util/keyed-queue.js';
 import { ContainerConfigError } from '../env.js';
 import { expand } from '../expansion.js';
 import { hostNodeAllocatable, type NodeAllocatable, parseQuantity, quantityValue } from '../fieldpath.js';
@@ -82,7 +83,7 @@ export class VolumeManager {
   /** Service-account tokens of projected volumes; undefined when the API issues none. */
   readonly #tokens: TokenManager | undefined;
   /** Per pod uid, one chain of volume operations: setUp, refresh and tearDown never interleave for a pod. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #locks = new KeyedQueue();
   /** Pods whose volumes directory this manager has made; tearDown forgets them. Set-ups run every sync. */
   readonly #volumesDirMade = new Set<string>();
   /**
@@ -125,12 +126,12 @@ export class VolumeManager {
    * listing every volume that failed (the others are set up).
    */
   setUpPod(pod: Pod): Promise<void> {
-    return this.#serialize(uidOf(pod), () => this.#setUp(pod, false));
+    return this.#locks.run(uidOf(pod), () => this.#setUp(pod, false));
   }
 
   /** Re-projects the pod's configMap, secret, downwardAPI and projected volumes from the current objects. */
   refreshPod(pod: Pod): Promise<void> {
-    return this.#serialize(uidOf(pod), () => this.#setUp(pod, true));
+    return this.#locks.run(uidOf(pod), () => this.#setUp(pod, true));
   }
 
   /**
@@ -138,7 +139,7 @@ export class VolumeManager {
    * empty). Refuses to delete anything while a mount remains. Idempotent.
    */
   tearDownPod(podUid: string): Promise<void> {
-    return this.#serialize(podUid, () => this.#tearDown(podUid));
+    return this.#locks.run(podUid, () => this.#tearDown(podUid));
   }
 
   /**
@@ -180,17 +181,6 @@ export class VolumeManager {
       });
     }
     return mounts;
-  }
-
-  #serialize<T>(uid: string, op: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(uid) ?? Promise.resolve();
-    const next = prev.then(op, op);
-    const settled = next.catch(() => {});
-    this.#locks.set(uid, settled);
-    void settled.then(() => {
-      if (this.#locks.get(uid) === settled) this.#locks.delete(uid);
-    });
-    return next;
   }
 
   async #setUp(pod: Pod, onlyProjected: boolean): Promise<void> {

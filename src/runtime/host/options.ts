@@ -1,7 +1,12 @@
-// What a host runtime is made with (see runtime.ts), and the defaults it fills in.
+// What a host runtime is made with (see runtime.ts), and the places and pod network it derives from that.
+import { join } from 'node:path';
 import type { ImageServiceApi } from '../../images/service.js';
 import type { ServiceRules } from '../../network/types.js';
 import type { Clock } from '../../util/clock.js';
+import { RuntimeError } from '../types.js';
+import { Ipam, parseCidr, type Subnet } from './ipam.js';
+import { realDir, recordsDirOf, recordsRoot } from './records.js';
+import type { SpecContext } from './request-specs.js';
 
 export interface HostRuntimeOptions {
   /** Where sandbox and container records live; survives podrun restarts. */
@@ -40,3 +45,43 @@ export interface HostRuntimeOptions {
 
 /** The pod network when none is given. */
 export const DEFAULT_CIDR = '10.244.0.0/16';
+
+export interface HostLayout {
+  stateDir: string;
+  runDir: string;
+  /** Where the records of this state directory are: see linkRecords. */
+  records: string;
+  bridge: string;
+  subnet: Subnet;
+  ipam: Ipam;
+  /** What every shim request is built from. */
+  spec: SpecContext;
+}
+
+export function hostLayout(options: HostRuntimeOptions): HostLayout {
+  // Real paths: the records are found by the state directory's path, and the tmpfs by its mount point, so a
+  // state or run directory reached through a link (/var/run is /run on Debian) must name the same place.
+  const stateDir = realDir(options.stateDir);
+  const runDir = realDir(options.runDir ?? '/run/podrun');
+  const records = recordsDirOf(runDir, stateDir);
+  const bridge = options.bridgeName ?? 'podrun0';
+  if (bridge.length > 15) {
+    throw new RuntimeError(
+      'Unsupported',
+      `bridgeName ${JSON.stringify(bridge)} is longer than 15 characters (Linux's limit)`,
+    );
+  }
+  const subnet = parseCidr(options.podCidr ?? DEFAULT_CIDR);
+  const ipam = new Ipam(join(recordsRoot(runDir), 'ipam', bridge), subnet, stateDir);
+  const spec: SpecContext = {
+    stateDir,
+    records,
+    ipamDir: ipam.dir,
+    bridge,
+    gateway: subnet.gateway,
+    prefix: subnet.prefix,
+    logMaxBytes: options.logMaxBytes ?? 10 * 1024 * 1024,
+    logMaxFiles: Math.max(2, options.logMaxFiles ?? 5),
+  };
+  return { stateDir, runDir, records, bridge, subnet, ipam, spec };
+}

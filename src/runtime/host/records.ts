@@ -32,13 +32,14 @@ import {
 import { join } from 'node:path';
 import {
   type ContainerConfig,
+  type ContainerStats,
   type ContainerStatus,
   type PodSandboxConfig,
   type PodSandboxStatus,
   RuntimeError,
   type SandboxState,
 } from '../types.js';
-import type { ContainerCgroups } from './cgroups.js';
+import { type ContainerCgroups, readContainerUsage } from './cgroups.js';
 import { readJson } from './files.js';
 import { startTimeOf } from './proc.js';
 import { type Identity, resolveIdentity } from './users.js';
@@ -300,6 +301,35 @@ export function parseSandboxReport(
   const m = /^ok (\d+) (\d+)( spare)?(?: nft (.*))?$/s.exec(report.trim());
   if (!m) return undefined;
   return { holder: { pid: Number(m[1]), start: m[2] ?? '' }, spare: m[3] !== undefined, nftFailure: m[4] };
+}
+
+/** CRI ListContainerStats: the running containers' CPU and working set, from their cgroups. */
+export function runningContainerStats(records: Iterable<ContainerRecord>, now: number): ContainerStats[] {
+  const out: ContainerStats[] = [];
+  for (const rec of records) {
+    if (rec.state !== 'running' || !rec.cgroups.usage) continue;
+    const usage = readContainerUsage(rec.cgroups.usage);
+    if (!usage) continue;
+    out.push({
+      id: rec.id,
+      podSandboxId: rec.sandboxId,
+      labels: rec.config.labels,
+      timestampMs: now,
+      cpuUsageCoreNanoSeconds: usage.cpuNanos,
+      memoryWorkingSetBytes: usage.workingSetBytes,
+    });
+  }
+  return out;
+}
+
+/** A sandbox's failed start in the kubelet's CreatePodSandboxError words; `why` is the shim's report. */
+export function sandboxFailure(report: string, pod: string, bridge: string): string {
+  const why = report.replace(/^err /, '');
+  // The kernel's words for a Linux bridge that already has its maximum of 1024 ports.
+  const message = why.includes('Exchange full')
+    ? `bridge ${bridge} has no free port (a Linux bridge takes at most 1024 pods): ${why}; stop some pods, or give other podrun instances their own bridge`
+    : why;
+  return `failed to create the sandbox of pod ${pod}: ${message}`;
 }
 
 export function readHolder(sandboxDir: string): { pid: number; start: string } | undefined {

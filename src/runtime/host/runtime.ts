@@ -11,6 +11,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
+import { KeyedQueue } from '../../util/keyed-queue.js';
 import {
   type ContainerConfig,
   type ContainerFilter,
@@ -31,13 +32,7 @@ import {
 } from '../types.js';
 import { attachContainer } from './attach.js';
 import { CgroupSparePool } from './cgroup-spares.js';
-import {
-  type CgroupLayout,
-  detectCgroups,
-  readContainerUsage,
-  removeCgroups,
-  removeLeftoverSpares,
-} from './cgroups.js';
+import { type CgroupLayout, detectCgroups, removeCgroups, removeLeftoverSpares } from './cgroups.js';
 import { prepareStart, StartRefused } from './container-start.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
@@ -47,11 +42,11 @@ import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { HostImages } from './host-images.js';
 import { findIp, prepareHost } from './host-setup.js';
 import { createImageRun, removeImageRun, removeOrphanSnapshots } from './image-container.js';
-import { Ipam, ipString, parseCidr, type Subnet } from './ipam.js';
+import { type Ipam, ipString } from './ipam.js';
 import { MountpointLayers } from './mountpoint-layer.js';
 import { mountProblem } from './mounts.js';
 import { NetnsDialer } from './netns-dial.js';
-import { DEFAULT_CIDR, type HostRuntimeOptions } from './options.js';
+import { type HostLayout, type HostRuntimeOptions, hostLayout } from './options.js';
 import { reclaimAtStart } from './orphans.js';
 import { bootId, isSameProcess, killIfSame } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
@@ -66,14 +61,13 @@ import {
   readContainerRecords,
   readOrEmpty,
   readSandboxRecords,
-  realDir,
   recordJson,
-  recordsDirOf,
-  recordsRoot,
+  runningContainerStats,
   type SandboxRecord,
+  sandboxFailure,
   sandboxStatus,
 } from './records.js';
-import { exitsDir, type SpecContext, sandboxDir, sandboxEntries, teardownEntries } from './request-specs.js';
+import { exitsDir, sandboxDir, sandboxEntries, teardownEntries } from './request-specs.js';
 import { hostPodServiceRules, type PodServiceRules, SPARE_NETNS } from './service-rules.js';
 import { type ShimRequest, ShimServer, type Zygote } from './shim-server.js';
 import { shimSource } from './shim-source.js';
@@ -87,14 +81,9 @@ const LIVENESS_SWEEP_MS = 2_000;
 export class HostRuntime extends HostImages implements RuntimeService {
   readonly name = 'host';
   readonly #clock: Clock;
-  readonly #stateDir: string;
-  /** Where the records of this state directory are: see linkRecords. */
-  readonly #records: string;
-  readonly #runDir: string;
-  readonly #bridge: string;
-  readonly #subnet: Subnet;
+  /** The state directory, its records, the bridge and the pod network (options.ts). */
+  readonly #at: HostLayout;
   readonly #ipam: Ipam;
-  readonly #spec: SpecContext;
   readonly #perl: string;
   /** Shims for streaming exec, one kept started ahead; made at the first exec. */
   #execShims: ExecShims | undefined;
@@ -104,8 +93,8 @@ export class HostRuntime extends HostImages implements RuntimeService {
   readonly #store = new RecordStore();
   /** When a list last looked at a sandbox's holder in /proc. */
   readonly #sandboxCheckedAt = new Map<string, number>();
-  /** The stop or removal under way for a sandbox (see #serialized). */
-  readonly #sandboxOps = new Map<string, Promise<void>>();
+  /** Stop and removal of one sandbox run one after another: a second call waits for the first to finish. */
+  readonly #sandboxOps = new KeyedQueue();
   /** Containers whose start is under way, and its end. */
   readonly #starting = new Map<string, Promise<unknown>>();
   readonly #events = new EventHub();
@@ -131,41 +120,15 @@ export class HostRuntime extends HostImages implements RuntimeService {
       : undefined;
     this.#clock = options.clock ?? systemClock;
     this.#stopper = new ContainerStopper(this.#clock, (rec) => this.#observe(rec));
-    // Real paths: the records are found by the state directory's path, and the tmpfs by its mount point, so a
-    // state or run directory reached through a link (/var/run is /run on Debian) must name the same place.
-    this.#stateDir = realDir(options.stateDir);
-    this.#runDir = realDir(options.runDir ?? '/run/podrun');
-    this.#records = recordsDirOf(this.#runDir, this.#stateDir);
-    this.#bridge = options.bridgeName ?? 'podrun0';
-    if (this.#bridge.length > 15) {
-      throw new RuntimeError(
-        'Unsupported',
-        `bridgeName ${JSON.stringify(this.#bridge)} is longer than 15 characters (Linux's limit)`,
-      );
-    }
-    this.#subnet = parseCidr(options.podCidr ?? DEFAULT_CIDR);
-    this.#ipam = new Ipam(
-      join(recordsRoot(this.#runDir), 'ipam', this.#bridge),
-      this.#subnet,
-      this.#stateDir,
-    );
-    this.#spec = {
-      stateDir: this.#stateDir,
-      records: this.#records,
-      ipamDir: this.#ipam.dir,
-      bridge: this.#bridge,
-      gateway: this.#subnet.gateway,
-      prefix: this.#subnet.prefix,
-      logMaxBytes: options.logMaxBytes ?? 10 * 1024 * 1024,
-      logMaxFiles: Math.max(2, options.logMaxFiles ?? 5),
-    };
+    this.#at = hostLayout(options);
+    this.#ipam = this.#at.ipam;
     this.#perl = options.perlPath ?? '/usr/bin/perl';
     this.#spareCgroups = options.spareCgroups ?? 0;
     this.#ip = options.ipPath ?? findIp();
     this.#log = options.log ?? ((m: string) => process.stderr.write(`podrun host runtime: ${m}\n`));
     this.#rules = hostPodServiceRules({
-      records: this.#records,
-      stateDir: this.#stateDir,
+      records: this.#at.records,
+      stateDir: this.#at.stateDir,
       nftPath: options.nftPath,
       request: (mode, entries) => this.#request(mode, entries),
       live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxLive(sandbox),
@@ -176,23 +139,23 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   get #shim(): string {
-    return join(this.#stateDir, 'bin', 'podrun-shim.pl');
+    return join(this.#at.stateDir, 'bin', 'podrun-shim.pl');
   }
   get #exitsDir(): string {
-    return exitsDir(this.#spec);
+    return exitsDir(this.#at.spec);
   }
   /** Held by the shim server and its children until they have reported: see mode_serve in the shim. */
   get #inflightLock(): string {
-    return inflightLockOf(this.#records);
+    return inflightLockOf(this.#at.records);
   }
 
   /** Prepares the host (shim, records tmpfs, bridge) and re-reads the records of this state directory. */
   async init(): Promise<void> {
-    mkdirSync(join(this.#stateDir, 'bin'), { recursive: true });
-    mkdirSync(this.#runDir, { recursive: true });
+    mkdirSync(join(this.#at.stateDir, 'bin'), { recursive: true });
+    mkdirSync(this.#at.runDir, { recursive: true });
     const shim = shimSource();
     if (readOrEmpty(this.#shim) !== shim) writeFileAtomic(this.#shim, shim);
-    this.#server = new ShimServer(this.#perl, this.#shim, join(this.#stateDir, 'shim.log'), {
+    this.#server = new ShimServer(this.#perl, this.#shim, join(this.#at.stateDir, 'shim.log'), {
       args: [this.#inflightLock],
     });
     this.#cgroups = detectCgroups();
@@ -212,19 +175,19 @@ export class HostRuntime extends HostImages implements RuntimeService {
       perl: this.#perl,
       shim: this.#shim,
       ip: this.#ip,
-      runDir: this.#runDir,
+      runDir: this.#at.runDir,
       inflightLock: this.#inflightLock,
-      bridge: this.#bridge,
-      subnet: this.#subnet,
+      bridge: this.#at.bridge,
+      subnet: this.#at.subnet,
     });
-    linkRecords(this.#stateDir, this.#records);
+    linkRecords(this.#at.stateDir, this.#at.records);
     this.#load();
     // What no live podrun can manage any more: orphaned pods, then the addresses no live process holds.
     await reclaimAtStart({
       perl: this.#perl,
       shim: this.#shim,
-      runDir: this.#runDir,
-      records: this.#records,
+      runDir: this.#at.runDir,
+      records: this.#at.records,
       ipam: this.#ipam,
       live: new Set(this.#store.sandboxes.keys()),
       deleteVeth: (veth) => this.#request('teardown', [['veth', veth]]),
@@ -245,7 +208,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   #load(): void {
-    for (const rec of readSandboxRecords(this.#records)) {
+    for (const rec of readSandboxRecords(this.#at.records)) {
       // Without its holder, the pod's namespaces are gone: the kubelet makes a new sandbox.
       if (rec.state === 'ready' && (rec.bootId !== this.#bootId || !this.#holderAlive(rec))) {
         rec.state = 'notready';
@@ -253,7 +216,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
       }
       this.#store.putSandbox(rec);
     }
-    for (const { rec, started } of readContainerRecords(this.#records)) {
+    for (const { rec, started } of readContainerRecords(this.#at.records)) {
       this.#store.putContainer(rec);
       // The record is the container as it was started: the shim's report and exit file say what became of it.
       if (rec.state === 'created') {
@@ -284,7 +247,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     await this.images?.close();
     // Nothing left to find again: no records either (the state directory may be deleted next).
     if (this.#store.sandboxes.size === 0 && this.#store.containers.size === 0)
-      rmSync(this.#records, { recursive: true, force: true });
+      rmSync(this.#at.records, { recursive: true, force: true });
   }
 
   /** Ids of the images some container (running or not) was made from: the image service keeps them. */
@@ -322,22 +285,14 @@ export class HostRuntime extends HostImages implements RuntimeService {
     const rules = this.#rules.sandboxEntries();
     const report = await this.#request(
       'sandbox',
-      [...sandboxEntries(this.#spec, rec), ...rules.entries],
+      [...sandboxEntries(this.#at.spec, rec), ...rules.entries],
       onHolderExit,
     );
     const held = parseSandboxReport(report);
     if (held) rec.holder = held.holder;
     else {
       await this.#teardownSandbox(rec).catch(() => {});
-      const why = report.replace(/^err /, '');
-      // The kernel's words for a Linux bridge that already has its maximum of 1024 ports.
-      const message = why.includes('Exchange full')
-        ? `bridge ${this.#bridge} has no free port (a Linux bridge takes at most 1024 pods): ${why}; stop some pods, or give other podrun instances their own bridge`
-        : why;
-      throw new RuntimeError(
-        'CreatePodSandboxError',
-        `failed to create the sandbox of pod ${pod}: ${message}`,
-      );
+      throw new RuntimeError('CreatePodSandboxError', sandboxFailure(report, pod, this.#at.bridge));
     }
     // Registered before the sandbox is listed, so that a change arriving now waits for this sandbox's update.
     const caughtUp = this.#rules.created(rec, rules, held.nftFailure);
@@ -353,9 +308,9 @@ export class HostRuntime extends HostImages implements RuntimeService {
 
   podNetwork(): PodNetworkInfo {
     return {
-      gateway: this.#subnet.gateway,
-      podCidr: `${ipString(this.#subnet.base)}/${this.#subnet.prefix}`,
-      hostInterface: this.#bridge,
+      gateway: this.#at.subnet.gateway,
+      podCidr: `${ipString(this.#at.subnet.base)}/${this.#at.subnet.prefix}`,
+      hostInterface: this.#at.bridge,
     };
   }
 
@@ -364,11 +319,11 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   stopPodSandbox(id: string): Promise<void> {
-    return this.#serialized(id, () => this.#stopSandbox(id));
+    return this.#sandboxOps.run(id, () => this.#stopSandbox(id));
   }
 
   removePodSandbox(id: string): Promise<void> {
-    return this.#serialized(id, async () => {
+    return this.#sandboxOps.run(id, async () => {
       const rec = this.#store.sandboxes.get(id);
       if (!rec) return;
       await this.#stopSandbox(id);
@@ -378,17 +333,6 @@ export class HostRuntime extends HostImages implements RuntimeService {
       this.#rules.forget(id);
       this.#sandboxCheckedAt.delete(id);
     });
-  }
-
-  /** Stop and removal of one sandbox run one after another: a second call waits for the first to finish. */
-  #serialized(id: string, op: () => Promise<void>): Promise<void> {
-    const next = (this.#sandboxOps.get(id) ?? Promise.resolve()).then(op);
-    const settled = next.catch(() => {});
-    this.#sandboxOps.set(id, settled);
-    void settled.then(() => {
-      if (this.#sandboxOps.get(id) === settled) this.#sandboxOps.delete(id);
-    });
-    return next;
   }
 
   async #stopSandbox(id: string): Promise<void> {
@@ -425,7 +369,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     if (rec.bootId === this.#bootId) killIfSame(rec.holder.pid, rec.holder.start);
     const report = await this.#request(
       'teardown',
-      teardownEntries(this.#spec, rec, options.keepRecords === true),
+      teardownEntries(this.#at.spec, rec, options.keepRecords === true),
     );
     await this.#ipam.release(rec.ip, rec.id);
     if (report !== 'ok') {
@@ -515,7 +459,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
             this.imagesFor(config),
             id,
             config,
-            { hostname: sandbox.config.hostname, podFilesDir: sandboxDir(this.#spec, sandbox.id) },
+            { hostname: sandbox.config.hostname, podFilesDir: sandboxDir(this.#at.spec, sandbox.id) },
             this.#mountpoints,
           )
         : undefined;
@@ -578,7 +522,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     let prepared: ReturnType<typeof prepareStart>;
     try {
       prepared = prepareStart(
-        { spec: this.#spec, cgroups: this.#cgroups, spares: this.#cgroupSpares },
+        { spec: this.#at.spec, cgroups: this.#cgroups, spares: this.#cgroupSpares },
         rec,
         sandbox,
         target,
@@ -623,7 +567,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     if (rec.state === 'running') await this.#stopper.kill(rec, 0);
     removeCgroups(rec.cgroups.dirs);
     await removeImageRun(this.images, rec);
-    await rm(join(this.#records, 'containers', id), { recursive: true, force: true });
+    await rm(join(this.#at.records, 'containers', id), { recursive: true, force: true });
     await rm(join(this.#exitsDir, id), { force: true });
     this.#store.dropContainer(id);
     this.#events.emit('ContainerDeleted', rec.sandboxId, rec.podUid, id);
@@ -643,21 +587,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   async listContainerStats(): Promise<ContainerStats[]> {
-    const out: ContainerStats[] = [];
-    for (const rec of this.#store.containers.values()) {
-      if (rec.state !== 'running' || !rec.cgroups.usage) continue;
-      const usage = readContainerUsage(rec.cgroups.usage);
-      if (!usage) continue;
-      out.push({
-        id: rec.id,
-        podSandboxId: rec.sandboxId,
-        labels: rec.config.labels,
-        timestampMs: this.#clock.now(),
-        cpuUsageCoreNanoSeconds: usage.cpuNanos,
-        memoryWorkingSetBytes: usage.workingSetBytes,
-      });
-    }
-    return out;
+    return runningContainerStats(this.#store.containers.values(), this.#clock.now());
   }
 
   async containerStatus(id: string): Promise<ContainerStatus> {
@@ -680,7 +610,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
   }
 
   async attach(id: string, options: StreamOptions): Promise<ContainerStream> {
-    return attachContainer(this.#execTarget(id, ['attach']).rec, this.#records, options);
+    return attachContainer(this.#execTarget(id, ['attach']).rec, this.#at.records, options);
   }
 
   #execTarget(id: string, cmd: string[]): { rec: ContainerRecord; hostname: string | undefined } {
@@ -720,7 +650,10 @@ export class HostRuntime extends HostImages implements RuntimeService {
 
   async #saveSandbox(rec: SandboxRecord): Promise<void> {
     try {
-      await writeFileAtomicAsync(join(this.#records, 'sandboxes', rec.id, 'sandbox.json'), recordJson(rec));
+      await writeFileAtomicAsync(
+        join(this.#at.records, 'sandboxes', rec.id, 'sandbox.json'),
+        recordJson(rec),
+      );
     } catch {
       // the sandbox's directory is gone: it is being removed
     }
