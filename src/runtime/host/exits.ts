@@ -1,6 +1,7 @@
 // How a container's end is learnt: the exit file its shim writes, else /proc (the shim is gone), else what
 // podrun itself sent it.
 
+import { type FSWatcher, watch } from 'node:fs';
 import { join } from 'node:path';
 import { readJson } from './files.js';
 import { isSameProcess } from './proc.js';
@@ -69,4 +70,14 @@ export function recordExit(rec: ContainerRecord, exit: ExitFile, message: string
         : 'Error';
   rec.message = exit.startError ?? message;
   return wasRunning;
+}
+
+/** Calls `onExit(id)` for each exit file the shims write in `exitsDir` (renamed into place from `*.tmp`). */
+export function watchExits(exitsDir: string, onExit: (id: string) => void, onGone: () => void): FSWatcher {
+  const watcher = watch(exitsDir, (_event, filename) => {
+    const id = filename?.toString();
+    if (id && !id.endsWith('.tmp')) onExit(id);
+  });
+  watcher.on('error', onGone);
+  return watcher;
 }

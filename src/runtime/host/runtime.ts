@@ -5,7 +5,7 @@
 // Where the records live and what they hold: records.ts.
 
 import { randomBytes } from 'node:crypto';
-import { type FSWatcher, mkdirSync, rmSync, watch } from 'node:fs';
+import { type FSWatcher, mkdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -37,7 +37,7 @@ import { prepareStart, StartRefused } from './container-start.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
 import { ExecShims, startExecStream } from './exec-stream.js';
-import { type ExitFile, pendingExit, readExit, recordExit } from './exits.js';
+import { type ExitFile, pendingExit, readExit, recordExit, watchExits } from './exits.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
 import { HostImages } from './host-images.js';
 import { findIp, prepareHost } from './host-setup.js';
@@ -194,16 +194,17 @@ export class HostRuntime extends HostImages implements RuntimeService {
       log: this.#log,
     });
     if (this.images) await removeOrphanSnapshots(this.images, new Set(this.#store.containers.keys()));
-    this.#watcher = watch(this.#exitsDir, (_event, filename) => {
-      const id = filename?.toString();
-      if (!id || id.endsWith('.tmp')) return;
-      const rec = this.#store.containers.get(id);
-      if (rec) this.#observe(rec);
-    });
-    this.#watcher.on('error', () => {
+    this.#watcher = watchExits(
+      this.#exitsDir,
+      (id) => {
+        const rec = this.#store.containers.get(id);
+        if (rec) this.#observe(rec);
+      },
       // The directory went away (state dir removed under us); lists still observe exits by polling.
-      this.#watcher = undefined;
-    });
+      () => {
+        this.#watcher = undefined;
+      },
+    );
     this.#cgroupSpares?.refill();
   }
 
