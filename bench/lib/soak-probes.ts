@@ -121,7 +121,7 @@ export interface SoakSample {
   /** Every live descendant of the server: shims, holders, containers, helpers. */
   processes: number;
   mounts: number;
-  /** Address allocations of this state directory / of them, those whose sandbox record is gone. */
+  /** Address allocations of this state directory / of them, those whose sandbox had a record and has none now. */
   ips: number;
   ipsOfGoneSandboxes: number;
   /** Cgroups of live container records / of containers whose record is gone. */
@@ -161,6 +161,9 @@ export function sampleProcesses(server: number, stateDir: string, seen: SeenIds)
       // Ended meanwhile.
     }
   }
+  // Sandboxes recorded before this poll: an address whose sandbox has never had a record is one being made
+  // (the address is taken before the record is written), not one left behind.
+  const recordedBefore = new Set(seen.sandboxes);
   const now = seen.poll();
   const liveContainers = new Set(now.containers);
   const liveSandboxes = new Set(now.sandboxes);
@@ -178,7 +181,8 @@ export function sampleProcesses(server: number, stateDir: string, seen: SeenIds)
     processes: descendants(server).length,
     mounts: mountsUnder(stateDir).length,
     ips: ips.size,
-    ipsOfGoneSandboxes: [...ips.values()].filter((s) => !liveSandboxes.has(s)).length,
+    ipsOfGoneSandboxes: [...ips.values()].filter((s) => recordedBefore.has(s) && !liveSandboxes.has(s))
+      .length,
     cgroups: groups.length - gone.length,
     cgroupsOfGoneContainers: gone.length,
     containerRecords: now.containers.length,
