@@ -25,7 +25,8 @@ import {
 export interface SqliteStoreOptions {
   /**
    * How many recent changes (across all resources) are kept in memory for watches that resume from a
-   * resourceVersion. Older resume points fail with Expired (HTTP 410).
+   * resourceVersion, at most (beyond 1,000 of them, those older than 75 s go: history.ts). Older resume
+   * points fail with Expired (HTTP 410).
    * @default 10000
    */
   historySize?: number;
