@@ -9,7 +9,7 @@ import { after, describe, it } from 'node:test';
 import { type ExecutorDeps, executePlan } from '../../src/kubelet/executor.js';
 import { EMPTY_IMAGE_PULL_STATE } from '../../src/kubelet/image-plan.js';
 import { podLogDirectory, removeContainerLogs } from '../../src/kubelet/logs/index.js';
-import type { PodPlan } from '../../src/kubelet/planner.js';
+import { emptyPlan, type PodPlan } from '../../src/kubelet/planner.js';
 import { DEFAULT_IMAGE_BACKOFF } from '../../src/kubelet/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
 import type { ContainerStatus } from '../../src/runtime/types.js';
@@ -62,22 +62,7 @@ function exited(id: string, name: string, attempt: number, logPath: string): Con
 }
 
 function pruneOnly(ids: string[]): PodPlan {
-  return {
-    killPod: false,
-    createSandbox: false,
-    sandboxId: 'sb',
-    sandboxAttempt: 0,
-    initContainersToStart: [],
-    containersToStart: [],
-    ephemeralContainersToStart: [],
-    containersToKill: [],
-    waiting: [],
-    backoffUpdates: {},
-    pruneContainerIds: ids,
-    images: {},
-    wakeAt: null,
-    podFailed: null,
-  };
+  return { ...emptyPlan(), sandboxId: 'sb', pruneContainerIds: ids };
 }
 
 describe('container log removal', () => {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import type { Pod } from '../../src/api/types.js';
 import { type ExecutorDeps, executePlan } from '../../src/kubelet/executor.js';
 import { EMPTY_IMAGE_PULL_STATE, type ImageStep } from '../../src/kubelet/image-plan.js';
-import type { PodPlan } from '../../src/kubelet/planner.js';
+import { emptyPlan, type PodPlan } from '../../src/kubelet/planner.js';
 import { DEFAULT_IMAGE_BACKOFF } from '../../src/kubelet/types.js';
 import { FakeRuntime } from '../../src/runtime/fake/index.js';
 import { FakeClock } from '../../src/util/clock.js';
@@ -40,23 +40,7 @@ function onHost(...names: string[]): Record<string, ImageStep> {
 }
 
 function plan(extra: Partial<PodPlan>): PodPlan {
-  return {
-    killPod: true,
-    createSandbox: true,
-    sandboxId: '',
-    sandboxAttempt: 0,
-    initContainersToStart: [],
-    containersToStart: [],
-    ephemeralContainersToStart: [],
-    containersToKill: [],
-    waiting: [],
-    backoffUpdates: {},
-    pruneContainerIds: [],
-    images: {},
-    wakeAt: null,
-    podFailed: null,
-    ...extra,
-  };
+  return { ...emptyPlan(), killPod: true, createSandbox: true, ...extra };
 }
 
 describe('executePlan', () => {

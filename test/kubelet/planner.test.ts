@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { Pod } from '../../src/api/types.js';
 import type { BackoffState } from '../../src/kubelet/backoff.js';
 import { EMPTY_IMAGE_PULL_STATE } from '../../src/kubelet/image-plan.js';
-import { type PlanInput, type PodPlan, planPod } from '../../src/kubelet/planner.js';
+import { emptyPlan, type PlanInput, type PodPlan, planPod } from '../../src/kubelet/planner.js';
 import { backoffKey } from '../../src/kubelet/pod-util.js';
 import { DEFAULT_CRASHLOOP_BACKOFF } from '../../src/kubelet/types.js';
 import type { ContainerStatus, PodSandboxStatus } from '../../src/runtime/types.js';
@@ -25,23 +25,7 @@ interface Case {
 }
 
 function plan(expect: Partial<PodPlan>): PodPlan {
-  return {
-    killPod: false,
-    createSandbox: false,
-    sandboxId: 'sb1',
-    sandboxAttempt: 0,
-    initContainersToStart: [],
-    containersToStart: [],
-    ephemeralContainersToStart: [],
-    containersToKill: [],
-    waiting: [],
-    backoffUpdates: {},
-    pruneContainerIds: [],
-    images: {},
-    wakeAt: null,
-    podFailed: null,
-    ...expect,
-  };
+  return { ...emptyPlan(), sandboxId: 'sb1', ...expect };
 }
 
 function input(c: Case): PlanInput {
