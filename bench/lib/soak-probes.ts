@@ -3,17 +3,10 @@
 // directory, and the files its kubelet keeps. Also the least-squares trend the soak judges "flat" by.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { safeReaddir as list } from '../../src/runtime/host/records.js';
 import { cgroupRoots } from '../../test/e2e/support/leftovers.js';
 import { descendants, podrunProcesses, procCpuSeconds, procMemory } from './proc.js';
 import { mountsUnder } from './server.js';
-
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
 
 /** Open file descriptors of a process (entries of /proc/PID/fd); NaN when it is gone. */
 export function openFds(pid: number): number {

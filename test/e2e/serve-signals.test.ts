@@ -14,6 +14,11 @@ import { marker } from './support/run-id.js';
 import { spawnPodrun, startServe, tempStateDir } from './support/serve.js';
 import { poll } from './support/watch.js';
 
+/** Waits until podrun has opened its store in `stateDir`: a point early in its start. */
+function storeOpened(stateDir: string): Promise<unknown> {
+  return poll(() => (existsSync(join(stateDir, 'store.db')) ? true : undefined), 'the store opened', 30_000);
+}
+
 const MARK = `: ${marker('e2e-serve-signals')};`;
 
 describe('podrun serve stops gracefully on a signal', { skip: E2E_SKIP }, () => {
@@ -24,11 +29,7 @@ describe('podrun serve stops gracefully on a signal', { skip: E2E_SKIP }, () => 
     try {
       const serve = spawnPodrun(['serve', '--port', '0', '--state-dir', stateDir, '--images', 'host']);
       // The store is opened early in the start, well before the API serves.
-      await poll(
-        () => (existsSync(join(stateDir, 'store.db')) ? true : undefined),
-        'the store opened',
-        30_000,
-      );
+      await storeOpened(stateDir);
       serve.child.kill('SIGTERM');
       const exit = await serve.exited;
       assert.deepEqual(exit, { code: 0, signal: null }, serve.out.stderr);
@@ -117,11 +118,7 @@ spec:
     try {
       const up = spawnPodrun(['up', '--images', 'host', '-f', file, '--state-dir', stateDir]);
       // The in-process podrun opens its store early in its start, seconds before anything is applied.
-      await poll(
-        () => (existsSync(join(stateDir, 'store.db')) ? true : undefined),
-        'the store opened',
-        30_000,
-      );
+      await storeOpened(stateDir);
       up.child.kill('SIGINT');
       const exit = await up.exited;
       const output = `${up.out.stdout}${up.out.stderr}`;
