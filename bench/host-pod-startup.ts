@@ -19,7 +19,9 @@ import { benchPod, GRACE_SECONDS, MILESTONES, nowMs, PodTracker, startOnePod } f
 import {
   commandLine,
   descendants,
+  machineBusyCpuSeconds,
   podrunProcesses,
+  procCpu,
   procCpuSeconds,
   processesMarked,
   procMemory,
@@ -81,6 +83,53 @@ function podrunCpuSeconds(server: number): number {
   return sum;
 }
 
+/** User and system CPU so far of podrun and of each of its helpers, by pid. */
+function podrunCpuByProcess(server: number): Map<number, { user: number; system: number }> {
+  const out = new Map<number, { user: number; system: number }>();
+  for (const p of podrunProcesses(server)) {
+    try {
+      out.set(p, procCpu(p));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/** Where podrun's CPU went between two samples: the server, and each helper named by its command line. */
+function cpuBreakdown(
+  server: number,
+  before: Map<number, { user: number; system: number }>,
+  after: Map<number, { user: number; system: number }>,
+): string {
+  const groups = new Map<string, { user: number; system: number }>();
+  for (const [pid, cpu] of after) {
+    const was = before.get(pid) ?? { user: 0, system: 0 };
+    const label = pid === server ? 'server' : helperLabel(commandLine(pid));
+    const g = groups.get(label) ?? { user: 0, system: 0 };
+    g.user += cpu.user - was.user;
+    g.system += cpu.system - was.system;
+    groups.set(label, g);
+  }
+  return [...groups]
+    .filter(([, g]) => g.user + g.system >= 0.05)
+    .sort((a, b) => b[1].user + b[1].system - (a[1].user + a[1].system))
+    .map(
+      ([label, g]) =>
+        `${label} ${(g.user + g.system).toFixed(1)} s (user ${g.user.toFixed(1)}, system ${g.system.toFixed(1)})`,
+    )
+    .join('; ');
+}
+
+/** "shim server", "mount helper"…: the script and mode a helper runs, from its command line. */
+function helperLabel(cmd: string): string {
+  const words = cmd.split(' ');
+  const script = words.find((w) => w.endsWith('.pl'));
+  if (script === undefined) return words[0]?.split('/').pop() ?? cmd;
+  const mode = words[words.indexOf(script) + 1];
+  return `${script.split('/').pop()}${mode ? ` ${mode}` : ''}`;
+}
+
 /** One run of floor.sh: spawn → "running" line; then it tears itself down. */
 function floorOnce(marker: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -102,6 +151,58 @@ function floorOnce(marker: string): Promise<number> {
       else reject(new Error(`bench/floor.sh exited ${code} before the app ran: ${stderr.trim()}`));
     });
   });
+}
+
+/** One floor.sh pod held running: when it ran, and how to end it. */
+function floorHeld(marker: string): Promise<{ release: () => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [FLOOR, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let running = false;
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const closed = new Promise<void>((r) => child.on('close', () => r()));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (running || !line.startsWith('running ')) return;
+      running = true;
+      resolve({
+        release: () => {
+          child.stdin.end('\n');
+          return closed;
+        },
+      });
+    });
+    child.on('close', (code) => {
+      if (!running) reject(new Error(`bench/floor.sh exited ${code} before the app ran: ${stderr.trim()}`));
+    });
+  });
+}
+
+/**
+ * The floor at scale: `pods` floor.sh pods started `inFlight` at a time and held until the last runs, as
+ * podrun's pods are; the wall clock and the machine's busy CPU time, then all of them ended.
+ */
+async function floorAtScale(
+  pods: number,
+  inFlight: number,
+  marker: string,
+): Promise<{ ms: number; cpuSeconds: number }> {
+  const cpu0 = machineBusyCpuSeconds();
+  const t0 = nowMs();
+  const held: Array<{ release: () => Promise<void> }> = [];
+  try {
+    await pool(
+      Array.from({ length: pods }, (_, i) => i),
+      inFlight,
+      async () => {
+        held.push(await floorHeld(marker));
+      },
+    );
+    return { ms: nowMs() - t0, cpuSeconds: machineBusyCpuSeconds() - cpu0 };
+  } finally {
+    await Promise.all(held.map((h) => h.release()));
+  }
 }
 
 /** Whether a process's environment holds `env` (NAME=value): the pods' processes carry the marker. */
@@ -245,6 +346,8 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
     o.log(`${o.pods} pods at once`);
     const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(4, '0')}`);
     const cpu0 = podrunCpuSeconds(server.pid);
+    const cpuByProcess0 = podrunCpuByProcess(server.pid);
+    const machineCpu0 = machineBusyCpuSeconds();
     const clientCpu0 = process.cpuUsage();
     const t0 = nowMs();
     await pool(names, 16, (name) =>
@@ -257,6 +360,8 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
     );
     const allRunning = ended && many.running.size === o.pods;
     const cpuSeconds = podrunCpuSeconds(server.pid) - cpu0;
+    const cpuWhere = cpuBreakdown(server.pid, cpuByProcess0, podrunCpuByProcess(server.pid));
+    const machineCpu = machineBusyCpuSeconds() - machineCpu0;
     const clientCpu = process.cpuUsage(clientCpu0);
     const waitedMs = nowMs() - t0;
     const lastRunning = Math.max(...many.running.values());
@@ -301,6 +406,12 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       name: 'podrun CPU time (user + system) from the first create to the end of the wait',
       value: `${cpuSeconds.toFixed(1)} s over ${ms(waitedMs)} of wall clock (this benchmark's own client: ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s)`,
       note: "podrun and its shim server; not the shims or the pods' processes",
+    });
+    metrics.push({ name: "podrun's CPU time by process", value: cpuWhere });
+    metrics.push({
+      name: "the whole machine's busy CPU time over the same span, per pod",
+      value: `${((machineCpu * 1000) / o.pods).toFixed(0)} ms (${machineCpu.toFixed(1)} s in all: podrun, the pods' processes, the kernel)`,
+      note: 'compare with the floor at scale below',
     });
     const cpuPerPodMs = (cpuSeconds * 1000) / o.pods;
     metrics.push({
@@ -418,6 +529,22 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
           : 'FAIL',
     });
     if (left.length > 0) result.notes.push(`Processes left after the deletion: ${processList(left)}`);
+
+    // (d) The same number of pods by hand, to tell what the machine itself allows at this scale.
+    const inFlight = 2 * result.machine.nproc;
+    o.log(`${o.pods} floor.sh pods, ${inFlight} at a time`);
+    const floor = await floorAtScale(o.pods, inFlight, marker);
+    metrics.push({
+      name: `floor at scale: ${o.pods} bench/floor.sh pods, ${inFlight} at a time, held → all running`,
+      value: `${ms(floor.ms)}; the machine's busy CPU ${((floor.cpuSeconds * 1000) / o.pods).toFixed(0)} ms a pod`,
+      note: 'no network, cgroups, volumes, logs or API: less than a pod of podrun does',
+    });
+    if (allRunning) {
+      metrics.push({
+        name: `ratio podrun / floor at scale (${o.pods} pods: all Running against all running)`,
+        value: `${(allMs / floor.ms).toFixed(2)}×; machine CPU ${(machineCpu / floor.cpuSeconds).toFixed(2)}×`,
+      });
+    }
   } catch (err) {
     result.problem = `${(err as Error).message}${server ? `\nserver stderr:\n${server.stderrTail()}` : ''}`;
   } finally {

@@ -100,11 +100,32 @@ export function commandLine(pid: number): string {
 
 /** User + system CPU time a process has used so far, in seconds (its own, not its children's). */
 export function procCpuSeconds(pid: number): number {
+  const { user, system } = procCpu(pid);
+  return user + system;
+}
+
+/** User and system CPU time a process has used so far, in seconds, apart. */
+export function procCpu(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 of stat(5), counted from 1 with the pid; rest starts at field 3.
-  const ticks = Number(rest[11]) + Number(rest[12]);
-  return ticks / CLOCK_TICKS;
+  return { user: Number(rest[11]) / CLOCK_TICKS, system: Number(rest[12]) / CLOCK_TICKS };
+}
+
+/**
+ * CPU seconds the whole machine has spent busy so far (every CPU, every process and the kernel; not idle
+ * and not waiting for I/O), from /proc/stat.
+ */
+export function machineBusyCpuSeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  // user nice system idle iowait irq softirq steal guest guest_nice; guest time is already in user.
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
 }
 
 // sysconf(_SC_CLK_TCK) is 100 on every Linux architecture Node supports.
