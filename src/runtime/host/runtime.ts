@@ -2,7 +2,7 @@
 //
 // Sandboxes and containers are made by the children of one long-lived `podrun-shim.pl serve` process
 // (shim-server.ts), which also write their files: podrun's event loop only sends requests and reads reports.
-// Where the records live and what they hold: records.ts.
+// Where the records live and what they hold: records.ts; the pod sandboxes (holder, veth, address): sandboxes.ts.
 
 import { randomBytes } from 'node:crypto';
 import { type FSWatcher, mkdirSync, rmSync } from 'node:fs';
@@ -11,7 +11,6 @@ import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
-import { KeyedQueue } from '../../util/keyed-queue.js';
 import {
   type ContainerConfig,
   type ContainerFilter,
@@ -19,7 +18,6 @@ import {
   type ContainerStatus,
   type ContainerStream,
   type ExecResult,
-  LABEL_POD_UID,
   type PodSandboxConfig,
   type PodSandboxStatus,
   type PortForwardReader,
@@ -38,7 +36,7 @@ import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
 import { ExecShims, startExecStream } from './exec-stream.js';
 import { type ExitFile, pendingExit, readExit, recordExit, watchExits } from './exits.js';
-import { writeFileAtomic, writeFileAtomicAsync } from './files.js';
+import { writeFileAtomic } from './files.js';
 import { HostImages } from './host-images.js';
 import { findIp, prepareHost } from './host-setup.js';
 import { createImageRun, removeImageRun, removeOrphanSnapshots } from './image-container.js';
@@ -48,7 +46,7 @@ import { mountProblem } from './mounts.js';
 import { NetnsDialer } from './netns-dial.js';
 import { type HostLayout, type HostRuntimeOptions, hostLayout } from './options.js';
 import { reclaimAtStart } from './orphans.js';
-import { bootId, isSameProcess, killIfSame } from './proc.js';
+import { bootId, isSameProcess } from './proc.js';
 import { matches, RecordStore } from './record-store.js';
 import {
   type ContainerRecord,
@@ -56,18 +54,14 @@ import {
   inflightLockOf,
   linkRecords,
   newContainerRecord,
-  parseSandboxReport,
   parseStartReport,
   readContainerRecords,
   readOrEmpty,
   readSandboxRecords,
-  recordJson,
   runningContainerStats,
-  type SandboxRecord,
-  sandboxFailure,
-  sandboxStatus,
 } from './records.js';
-import { exitsDir, sandboxDir, sandboxEntries, teardownEntries } from './request-specs.js';
+import { exitsDir, sandboxDir } from './request-specs.js';
+import { HostSandboxes, LIVENESS_SWEEP_MS } from './sandboxes.js';
 import { hostPodServiceRules, type PodServiceRules, SPARE_NETNS } from './service-rules.js';
 import { type ShimRequest, ShimServer, type Zygote } from './shim-server.js';
 import { shimSource } from './shim-source.js';
@@ -75,8 +69,6 @@ import { encodeSpec, type SpecEntry, syscallEntries } from './spec.js';
 import { ContainerStopper } from './stopper.js';
 
 export type { HostRuntimeOptions } from './options.js';
-
-const LIVENESS_SWEEP_MS = 2_000;
 
 export class HostRuntime extends HostImages implements RuntimeService {
   readonly name = 'host';
@@ -91,10 +83,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
   readonly #log: (message: string) => void;
   readonly #bootId = bootId();
   readonly #store = new RecordStore();
-  /** When a list last looked at a sandbox's holder in /proc. */
-  readonly #sandboxCheckedAt = new Map<string, number>();
-  /** Stop and removal of one sandbox run one after another: a second call waits for the first to finish. */
-  readonly #sandboxOps = new KeyedQueue();
+  readonly #sandboxes: HostSandboxes;
   /** Containers whose start is under way, and its end. */
   readonly #starting = new Map<string, Promise<unknown>>();
   readonly #events = new EventHub();
@@ -131,10 +120,26 @@ export class HostRuntime extends HostImages implements RuntimeService {
       stateDir: this.#at.stateDir,
       nftPath: options.nftPath,
       request: (mode, entries) => this.#request(mode, entries),
-      live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxLive(sandbox),
+      live: (sandbox) => this.#store.sandboxes.get(sandbox.id) === sandbox && this.#sandboxes.live(sandbox),
       log: this.#log,
       render: options.renderRules,
       spares: options.spareNetns ?? SPARE_NETNS,
+    });
+    this.#sandboxes = new HostSandboxes({
+      clock: this.#clock,
+      at: this.#at,
+      ipam: this.#ipam,
+      bootId: this.#bootId,
+      store: this.#store,
+      events: this.#events,
+      rules: this.#rules,
+      dialer: this.#dialer,
+      request: (mode, entries, onExit) => this.#request(mode, entries, onExit),
+      containers: {
+        observe: (rec) => this.#observe(rec),
+        kill: (rec) => this.#stopper.kill(rec, 0),
+        remove: (id) => this.removeContainer(id),
+      },
     });
   }
 
@@ -211,9 +216,9 @@ export class HostRuntime extends HostImages implements RuntimeService {
   #load(): void {
     for (const rec of readSandboxRecords(this.#at.records)) {
       // Without its holder, the pod's namespaces are gone: the kubelet makes a new sandbox.
-      if (rec.state === 'ready' && (rec.bootId !== this.#bootId || !this.#holderAlive(rec))) {
+      if (rec.state === 'ready' && (rec.bootId !== this.#bootId || !this.#sandboxes.holderAlive(rec))) {
         rec.state = 'notready';
-        this.#saveSandbox(rec);
+        void this.#sandboxes.save(rec);
       }
       this.#store.putSandbox(rec);
     }
@@ -264,47 +269,12 @@ export class HostRuntime extends HostImages implements RuntimeService {
 
   // ---- sandboxes ----
 
-  async runPodSandbox(config: PodSandboxConfig): Promise<string> {
-    const id = randomBytes(32).toString('hex');
-    const pod = `${config.metadata.namespace}/${config.metadata.name}`;
-    const ip = await this.#ipam.allocate(id);
-    const rec: SandboxRecord = {
-      id,
-      config,
-      createdAt: this.#clock.now(),
-      state: 'ready',
-      ip,
-      veth: `vpr${id.slice(0, 12)}`,
-      holder: { pid: 0, start: '' },
-      bootId: this.#bootId,
-    };
-    // The holder's end (killed by someone) makes the sandbox notready at once, as PLEG would notice.
-    const onHolderExit = () => {
-      const live = this.#store.sandboxes.get(id);
-      if (live) this.#observeSandbox(live);
-    };
-    const rules = this.#rules.sandboxEntries();
-    const report = await this.#request(
-      'sandbox',
-      [...sandboxEntries(this.#at.spec, rec), ...rules.entries],
-      onHolderExit,
-    );
-    const held = parseSandboxReport(report);
-    if (held) rec.holder = held.holder;
-    else {
-      await this.#teardownSandbox(rec).catch(() => {});
-      throw new RuntimeError('CreatePodSandboxError', sandboxFailure(report, pod, this.#at.bridge));
-    }
-    // Registered before the sandbox is listed, so that a change arriving now waits for this sandbox's update.
-    const caughtUp = this.#rules.created(rec, rules, held.nftFailure);
-    this.#store.putSandbox(rec);
-    await caughtUp;
-    return id;
+  runPodSandbox(config: PodSandboxConfig): Promise<string> {
+    return this.#sandboxes.run(config);
   }
 
-  async setServiceRules(rules: ServiceRules): Promise<void> {
-    const ready = [...this.#store.sandboxes.values()].filter((s) => this.#sandboxLive(s));
-    await this.#rules.set(rules, ready);
+  setServiceRules(rules: ServiceRules): Promise<void> {
+    return this.#sandboxes.setServiceRules(rules);
   }
 
   podNetwork(): PodNetworkInfo {
@@ -315,118 +285,24 @@ export class HostRuntime extends HostImages implements RuntimeService {
     };
   }
 
-  #sandboxLive(rec: SandboxRecord): boolean {
-    return rec.state === 'ready' && this.#holderAlive(rec);
-  }
-
   stopPodSandbox(id: string): Promise<void> {
-    return this.#sandboxOps.run(id, () => this.#stopSandbox(id));
+    return this.#sandboxes.stop(id);
   }
 
   removePodSandbox(id: string): Promise<void> {
-    return this.#sandboxOps.run(id, async () => {
-      const rec = this.#store.sandboxes.get(id);
-      if (!rec) return;
-      await this.#stopSandbox(id);
-      for (const c of this.#store.containersOf(id)) await this.removeContainer(c.id);
-      await this.#teardownSandbox(rec);
-      this.#store.dropSandbox(id);
-      this.#rules.forget(id);
-      this.#sandboxCheckedAt.delete(id);
-    });
+    return this.#sandboxes.remove(id);
   }
 
-  async #stopSandbox(id: string): Promise<void> {
-    const rec = this.#store.sandboxes.get(id);
-    if (!rec) return;
-    await Promise.all(
-      this.#store.containersOf(id).map(async (c) => {
-        this.#observe(c);
-        if (c.state === 'running') await this.#stopper.kill(c, 0);
-      }),
-    );
-    const wasReady = rec.state !== 'notready';
-    rec.state = 'notready';
-    this.#dialer.forget(id);
-    this.#rules.forget(id);
-    try {
-      // As CRI's StopPodSandbox: the sandbox's processes stop and its network resources are reclaimed, also
-      // for a sandbox that became notready on its own (its holder died); a failed attempt is tried again.
-      if (!rec.reclaimed) {
-        await this.#teardownSandbox(rec, { keepRecords: true });
-        rec.reclaimed = true;
-      }
-    } finally {
-      await this.#saveSandbox(rec);
-      if (wasReady) this.#events.emit('SandboxStopped', id, rec.config.metadata.uid);
-    }
+  podSandboxStatus(id: string): Promise<PodSandboxStatus> {
+    return this.#sandboxes.status(id);
   }
 
-  /**
-   * Kills the holder (the namespaces go with it), deletes the veth, releases the IP and, unless `keepRecords`,
-   * removes the sandbox's files. Each step is a no-op when already done.
-   */
-  async #teardownSandbox(rec: SandboxRecord, options: { keepRecords?: boolean } = {}): Promise<void> {
-    if (rec.bootId === this.#bootId) killIfSame(rec.holder.pid, rec.holder.start);
-    const report = await this.#request(
-      'teardown',
-      teardownEntries(this.#at.spec, rec, options.keepRecords === true),
-    );
-    await this.#ipam.release(rec.ip, rec.id);
-    if (report !== 'ok') {
-      throw new RuntimeError(
-        'Unsupported',
-        `tearing down the sandbox ${rec.id} failed: ${report.replace(/^err /, '')}`,
-      );
-    }
+  portForward(podSandboxId: string, port: number, onData?: PortForwardReader): Promise<Duplex> {
+    return this.#sandboxes.portForward(podSandboxId, port, onData);
   }
 
-  #holderAlive(rec: SandboxRecord): boolean {
-    return rec.bootId === this.#bootId && isSameProcess(rec.holder.pid, rec.holder.start);
-  }
-
-  async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    const rec = this.#store.sandboxes.get(id);
-    if (!rec) throw new RuntimeError('NotFound', `pod sandbox ${id} not found`);
-    this.#observeSandbox(rec);
-    return sandboxStatus(rec);
-  }
-
-  /**
-   * A ready sandbox whose holder is gone (killed) has lost its namespaces for new containers: it is notready,
-   * as a sandbox whose pause container died, and the kubelet makes a new one.
-   */
-  #observeSandbox(rec: SandboxRecord, opts: { sweep?: boolean } = {}): void {
-    if (rec.state !== 'ready' || rec.holder.pid === 0) return;
-    // Lists look at /proc at most every LIVENESS_SWEEP_MS per sandbox: the shim server reports the end of the
-    // holders it started at once, so this is for holders adopted from an earlier podrun.
-    if (opts.sweep) {
-      const now = this.#clock.now();
-      if (now - (this.#sandboxCheckedAt.get(rec.id) ?? 0) < LIVENESS_SWEEP_MS) return;
-      this.#sandboxCheckedAt.set(rec.id, now);
-    }
-    if (this.#holderAlive(rec)) return;
-    rec.state = 'notready';
-    void this.#saveSandbox(rec);
-    this.#events.emit('SandboxStopped', rec.id, rec.config.metadata.uid);
-  }
-
-  async portForward(podSandboxId: string, port: number, onData?: PortForwardReader): Promise<Duplex> {
-    const rec = this.#store.sandboxes.get(podSandboxId);
-    if (!rec) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} not found`);
-    this.#observeSandbox(rec);
-    if (rec.state !== 'ready')
-      throw new RuntimeError('NotRunning', `pod sandbox ${podSandboxId} is not ready`);
-    return this.#dialer.dial({ sandboxId: podSandboxId, ...rec.holder }, port, onData);
-  }
-
-  async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
-    const uid = filter?.labelSelector?.[LABEL_POD_UID];
-    const out = this.#store
-      .sandboxCandidates(uid)
-      .filter((s) => matches(s.config.labels, filter?.labelSelector));
-    for (const rec of out) this.#observeSandbox(rec, { sweep: true });
-    return out.sort((a, b) => a.createdAt - b.createdAt).map(sandboxStatus);
+  listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
+    return this.#sandboxes.list(filter);
   }
 
   // ---- containers ----
@@ -439,7 +315,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     const sandbox = this.#store.sandboxes.get(podSandboxId);
     const fail = (msg: string) => new RuntimeError('CreateContainerError', msg);
     if (!sandbox) throw fail(`pod sandbox ${podSandboxId} not found`);
-    this.#observeSandbox(sandbox);
+    this.#sandboxes.observe(sandbox);
     if (sandbox.state !== 'ready') throw fail(`pod sandbox ${podSandboxId} is not ready`);
     if (config.rootfs !== 'image' && config.command.length === 0 && config.args.length === 0)
       throw fail('no command specified');
@@ -647,17 +523,6 @@ export class HostRuntime extends HostImages implements RuntimeService {
     const wasRunning = recordExit(rec, exit, message);
     this.#stopper.exited(rec.id);
     if (wasRunning && !opts.quiet) this.#events.emit('ContainerStopped', rec.sandboxId, rec.podUid, rec.id);
-  }
-
-  async #saveSandbox(rec: SandboxRecord): Promise<void> {
-    try {
-      await writeFileAtomicAsync(
-        join(this.#at.records, 'sandboxes', rec.id, 'sandbox.json'),
-        recordJson(rec),
-      );
-    } catch {
-      // the sandbox's directory is gone: it is being removed
-    }
   }
 
   /** One request to the shim server; resolves with its report (`ok ...` or `err <why>`). */
