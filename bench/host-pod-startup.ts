@@ -131,26 +131,12 @@ function helperLabel(cmd: string): string {
 }
 
 /** One run of floor.sh: spawn → "running" line; then it tears itself down. */
-function floorOnce(marker: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = now();
-    const child = spawn('bash', [FLOOR, marker], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let took: number | undefined;
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (took === undefined && line.startsWith('running ')) {
-        took = elapsedMs(t0);
-        child.stdin.end('\n');
-      }
-    });
-    child.on('close', (code) => {
-      if (took !== undefined) resolve(took);
-      else reject(new Error(`bench/floor.sh exited ${code} before the app ran: ${stderr.trim()}`));
-    });
-  });
+async function floorOnce(marker: string): Promise<number> {
+  const t0 = now();
+  const held = await floorHeld(marker);
+  const took = elapsedMs(t0);
+  await held.release();
+  return took;
 }
 
 /** One floor.sh pod held running: when it ran, and how to end it. */
