@@ -106,8 +106,9 @@ test('an event’s first time comes from its name’s UnixNano when it agrees wi
 
 test('every startup phase, in lane order, with offsets from the pod’s creation', () => {
   assert.deepEqual(rows, [
-    ['pod', 'scheduling', 0, 0],
-    ['pod', 'sandbox', 0, 1],
+    // Scheduled at its event's millisecond; the sandbox until the first container event (Pulling).
+    ['pod', 'scheduling', 0, 0.12],
+    ['pod', 'sandbox', 0.12, 1.3],
     ['pod', 'Ready', 30, 30],
     ['init/migrate', 'pull busybox', 1.3, 3.8],
     ['init/migrate', 'runs 1–2 and their back-offs', 4, 12],
@@ -121,6 +122,38 @@ test('every startup phase, in lane order, with offsets from the pod’s creation
   ]);
   assert.equal(timeline.phases.find((p) => p.name === 'run 3 (exit 3)')?.failed, true);
   assert.equal(timeline.end, ms(30));
+});
+
+test('scheduling and sandbox: events to the millisecond where there are any, conditions to the second after', () => {
+  const sched = (t: ReturnType<typeof buildTimeline>, name: string) => {
+    const p = t.phases.find((x) => x.name === name);
+    return p && [(p.start - ms(0)) / 1000, (p.end - ms(0)) / 1000, p.coarse === true];
+  };
+  // The creation has whole seconds: scheduling is always coarse; the sandbox is exact between two events.
+  assert.deepEqual(sched(timeline, 'scheduling'), [0, 0.12, true]);
+  assert.deepEqual(sched(timeline, 'sandbox'), [0.12, 1.3, false]);
+  // Events gone (they expire after an hour): the conditions' seconds.
+  const fromConditions = buildTimeline(pod, [], ms(100));
+  assert.deepEqual(sched(fromConditions, 'scheduling'), [0, 0, true]);
+  assert.deepEqual(sched(fromConditions, 'sandbox'), [0, 1, true]);
+  // An earlier pod of the same name left its events: those before this pod's creation are not its own.
+  const recreated: Pod = { ...pod, metadata: { ...pod.metadata, creationTimestamp: at(50) } };
+  recreated.status = {
+    ...pod.status,
+    conditions: [
+      { type: 'PodScheduled', status: 'True', lastTransitionTime: at(50) },
+      { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: at(51) },
+    ],
+  };
+  const old = buildTimeline(recreated, events, ms(100));
+  assert.deepEqual(sched(old, 'scheduling'), [50, 50, true]);
+  assert.deepEqual(sched(old, 'sandbox'), [50, 51, true]);
+});
+
+test('a coarse phase under a second reads "<1s" in the chart, not the milliseconds its stamps give', () => {
+  const text = renderText(timeline, 100);
+  assert.match(text, /^pod\s+scheduling\s+0ms\s+<1s\s+\|/m);
+  assert.match(text, /^pod\s+sandbox\s+120ms\s+1\.2s\s+\|/m);
 });
 
 test('a crash-looping step shows its back-off still going until now', () => {

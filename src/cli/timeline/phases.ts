@@ -22,6 +22,11 @@ export interface Phase {
   open?: boolean;
   /** A run that ended with a non-zero exit code or a signal. */
   failed?: boolean;
+  /**
+   * A bound comes from a whole-second stamp (the creation, a condition): the span is known to the second
+   * only, so under a second it is shown as `<1s`, not as the milliseconds the stamps happen to give.
+   */
+  coarse?: boolean;
 }
 
 export interface Timeline {
@@ -58,13 +63,19 @@ const time = (s: string | null | undefined): number | undefined => {
  * it names), else firstTimestamp (or eventTime, for events.k8s.io-style writers).
  */
 export function eventFirstTime(e: EventLike): number | undefined {
+  return eventMoment(e)?.at;
+}
+
+/** eventFirstTime, and whether it came from the name (to the millisecond) or from a stamp (to the second). */
+function eventMoment(e: EventLike): { at: number; precise: boolean } | undefined {
   const stamp = time(e.firstTimestamp) ?? time(e.eventTime) ?? time(e.metadata?.creationTimestamp);
+  if (stamp === undefined) return undefined;
   const hex = /\.([0-9a-f]{12,})$/.exec(e.metadata?.name ?? '')?.[1];
-  if (hex && stamp !== undefined) {
+  if (hex) {
     const ms = Number(BigInt(`0x${hex}`) / 1_000_000n);
-    if (ms >= stamp && ms < stamp + 1000) return ms;
+    if (ms >= stamp && ms < stamp + 1000) return { at: ms, precise: true };
   }
-  return stamp;
+  return { at: stamp, precise: false };
 }
 
 /** `Successfully pulled image "x" in 1.234s (…)` → 1234. */
@@ -236,31 +247,39 @@ export function buildTimeline(pod: Pod, events: KubeObject[], now: number): Time
   const podEvents = evs.filter((e) => !e.involvedObject?.fieldPath);
   const created = time(pod.metadata?.creationTimestamp) ?? now;
   const phases: Phase[] = [];
-  const scheduledEvent = podEvents.find((e) => e.reason === 'Scheduled');
+  // Events name their moment to the nanosecond, conditions and the creation only to the second: an event wins
+  // where there is one (events expire after an hour; the conditions stay). Events older than the pod belong
+  // to an earlier pod of the same name.
+  const moments = (list: EventLike[]) =>
+    list
+      .map(eventMoment)
+      .filter((m): m is { at: number; precise: boolean } => m !== undefined && m.at >= created)
+      .sort((a, b) => a.at - b.at);
+  const scheduledConditionAt = condition(pod, 'PodScheduled');
   const scheduled =
-    condition(pod, 'PodScheduled') ?? (scheduledEvent ? eventFirstTime(scheduledEvent) : undefined);
+    moments(podEvents.filter((e) => e.reason === 'Scheduled'))[0] ??
+    (scheduledConditionAt !== undefined ? { at: scheduledConditionAt, precise: false } : undefined);
   if (scheduled !== undefined)
     phases.push({
       lane: 'pod',
       name: 'scheduling',
       kind: 'scheduling',
       start: created,
-      end: Math.max(created, scheduled),
+      end: Math.max(created, scheduled.at),
+      coarse: true,
     });
-  const containerEventTimes = evs
-    .filter((e) => e.involvedObject?.fieldPath)
-    .map(eventFirstTime)
-    .filter((t): t is number => t !== undefined);
+  const readyToStartAt = condition(pod, 'PodReadyToStartContainers');
   const sandboxReady =
-    condition(pod, 'PodReadyToStartContainers') ??
-    (containerEventTimes.length > 0 ? Math.min(...containerEventTimes) : undefined);
+    moments(evs.filter((e) => e.involvedObject?.fieldPath))[0] ??
+    (readyToStartAt !== undefined ? { at: readyToStartAt, precise: false } : undefined);
   if (scheduled !== undefined && sandboxReady !== undefined)
     phases.push({
       lane: 'pod',
       name: 'sandbox',
       kind: 'sandbox',
-      start: scheduled,
-      end: Math.max(scheduled, sandboxReady),
+      start: scheduled.at,
+      end: Math.max(scheduled.at, sandboxReady.at),
+      ...(scheduled.precise && sandboxReady.precise ? {} : { coarse: true }),
     });
 
   const readyAt = condition(pod, 'Ready');

@@ -64,7 +64,8 @@ export function renderText(t: Timeline, width = 80): string {
   ];
   for (const p of t.phases) {
     const name = p.open ? `${p.name} …` : p.name;
-    const took = p.kind === 'marker' ? '' : span(p.end - p.start);
+    const took =
+      p.kind === 'marker' ? '' : p.coarse && p.end - p.start < 1000 ? '<1s' : span(p.end - p.start);
     lines.push(
       `${cut(p.lane, laneW)}  ${cut(name, nameW)}  ${span(p.start - t.origin).padStart(6)}  ${took.padStart(6)}  |${bar(p, t, barW)}|`,
     );
