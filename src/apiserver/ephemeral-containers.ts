@@ -3,7 +3,7 @@
 // patch) change spec.ephemeralContainers and nothing else of the pod, whatever else the body says. The result
 // is validated as a whole pod plus ValidatePodEphemeralContainersUpdate: new containers may be added, existing
 // ones never changed or removed. The write goes to the store directly, since an ordinary pod update refuses
-// any spec change beyond images.
+// any spec change beyond images; its field ownership is recorded as for any update, under the subresource.
 import { resourceByName } from '../api/resources.js';
 import type { KubeObject, Pod } from '../api/types.js';
 import { validateEphemeralContainersUpdate } from '../api/validation/ephemeral.js';
@@ -11,6 +11,7 @@ import { validateObjectFields } from '../api/validation/index.js';
 import { StoreError } from '../store/types.js';
 import { applyDefaultsInPlace, type FieldError, formatFieldError } from './api-deps.js';
 import { ApiError, badRequest, conflict, invalid, notFound, OPTIMISTIC_LOCK_MESSAGE } from './errors.js';
+import { recordUpdate } from './managed-fields.js';
 import { clone, deepEqual, isPlainObject } from './object-util.js';
 import { applyPatch, type PatchType } from './patching.js';
 import type { Registry } from './registry.js';
@@ -19,6 +20,8 @@ const PODS = resourceByName('', 'pods')!;
 
 export interface EphemeralWriteOptions {
   dryRun?: boolean;
+  /** Who owns the fields the write sets (the fieldManager parameter or the User-Agent's prefix). */
+  fieldManager?: string;
 }
 
 /** What the client sent: a whole Pod (PUT) or a patch of the pod (PATCH). */
@@ -67,6 +70,17 @@ export async function updateEphemeralContainers(
     ];
     if (errors.length > 0) throw invalid(PODS, name, errors.map(toCause));
     if (deepEqual(obj, old)) return old;
+    // The fields this write changed are its manager's, as an update of the ephemeralcontainers subresource.
+    delete obj.metadata.managedFields;
+    recordUpdate(
+      PODS,
+      old,
+      obj,
+      undefined,
+      options.fieldManager,
+      'ephemeralcontainers',
+      registry.clock.now(),
+    );
     if (options.dryRun) return obj;
     try {
       const updated = await registry.store.update(

@@ -45,7 +45,7 @@ export function prefixFromUserAgent(userAgent: string | undefined): string {
   return out;
 }
 
-export type Target = 'main' | 'status' | 'scale';
+export type Target = 'main' | 'status' | 'scale' | 'ephemeralcontainers';
 
 /** The fields an endpoint's writes own (the strategies' GetResetFields, as podrun's strategies reset them). */
 export function scopeFor(r: ResourceInfo, target: Target): Scope {

@@ -43,6 +43,22 @@ describe('pods/ephemeralcontainers', () => {
     assert.equal(stored.metadata?.resourceVersion, out.metadata?.resourceVersion);
   });
 
+  test('the write is owned by its field manager under the subresource, as kubectl debug sees it upstream', async () => {
+    const reg = await setup();
+    const patch = debugPatch({ name: 'dbg', image: 'busybox' });
+    await updateEphemeralContainers(reg, 'default', 'web', patch, { fieldManager: 'kubectl-debug' });
+    const stored = (await reg.get('pods', 'default', 'web')) as unknown as Pod;
+    const entry = stored.metadata?.managedFields?.find((m) => m.manager === 'kubectl-debug');
+    assert.equal(entry?.operation, 'Update');
+    assert.equal(entry?.subresource, 'ephemeralcontainers');
+    const owned = entry?.fieldsV1 as Record<string, Record<string, Record<string, unknown>>>;
+    assert.deepEqual(Object.keys(owned), ['f:spec'], 'only what the write changed');
+    assert.deepEqual(Object.keys(owned['f:spec']!), ['f:ephemeralContainers']);
+    assert.ok(owned['f:spec']!['f:ephemeralContainers']!['k:{"name":"dbg"}']);
+    // The creator's entry stays as it was.
+    assert.ok(stored.metadata?.managedFields?.some((m) => m.operation === 'Update' && !m.subresource));
+  });
+
   test('ports, probes, resources and lifecycle are refused; so are a duplicate name and an unknown target', async () => {
     const reg = await setup();
     await assert.rejects(

@@ -137,13 +137,16 @@ test('scheduling and sandbox: events to the millisecond where there are any, con
   assert.deepEqual(sched(fromConditions, 'scheduling'), [0, 0, true]);
   assert.deepEqual(sched(fromConditions, 'sandbox'), [0, 1, true]);
   // An earlier pod of the same name left its events: those before this pod's creation are not its own.
-  const recreated: Pod = { ...pod, metadata: { ...pod.metadata, creationTimestamp: at(50) } };
-  recreated.status = {
-    ...pod.status,
-    conditions: [
-      { type: 'PodScheduled', status: 'True', lastTransitionTime: at(50) },
-      { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: at(51) },
-    ],
+  const recreated: Pod = {
+    ...pod,
+    metadata: { ...pod.metadata, creationTimestamp: at(50) },
+    status: {
+      ...pod.status,
+      conditions: [
+        { type: 'PodScheduled', status: 'True', lastTransitionTime: at(50) },
+        { type: 'PodReadyToStartContainers', status: 'True', lastTransitionTime: at(51) },
+      ],
+    },
   };
   const old = buildTimeline(recreated, events, ms(100));
   assert.deepEqual(sched(old, 'scheduling'), [50, 50, true]);

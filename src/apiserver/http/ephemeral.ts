@@ -2,10 +2,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { resourceByName } from '../../api/resources.js';
 import { updateEphemeralContainers } from '../ephemeral-containers.js';
-import { badRequest, methodNotSupported } from '../errors.js';
+import { methodNotSupported } from '../errors.js';
 import { readObjectBody, readPatchBody } from './body.js';
 import { send } from './respond.js';
-import type { RestContext } from './rest.js';
+import { type RestContext, writeOptions } from './rest.js';
 
 const EPHEMERAL = { group: '', resource: 'pods/ephemeralcontainers' };
 
@@ -18,10 +18,8 @@ export async function serveEphemeralContainers(
   query: URLSearchParams,
   warnings: string[],
 ): Promise<void> {
-  const dryRunValues = query.getAll('dryRun');
-  for (const v of dryRunValues)
-    if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  const options = { dryRun: dryRunValues.length > 0 };
+  const { dryRun, fieldManager } = writeOptions(req, query, warnings);
+  const options = { dryRun: dryRun === true, ...(fieldManager ? { fieldManager } : {}) };
   const pods = resourceByName('', 'pods')!;
   switch (req.method ?? 'GET') {
     case 'GET':
