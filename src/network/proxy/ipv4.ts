@@ -29,8 +29,11 @@ export function ipv4String(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** Parses `a.b.c.d/p`; throws a message naming `what` when it is not one, or has host bits set. */
-export function parseIpv4Cidr(s: string, what: string): Ipv4Cidr {
+/**
+ * Parses `a.b.c.d/p`; throws a message naming `what` when it is not one, or has host bits set (unless
+ * `clearHostBits`: then `10.250.3.77/24` is `10.250.3.0/24`).
+ */
+export function parseIpv4Cidr(s: string, what: string, options: { clearHostBits?: boolean } = {}): Ipv4Cidr {
   const slash = s.indexOf('/');
   const addr = slash < 0 ? undefined : parseIpv4(s.slice(0, slash));
   const prefixText = slash < 0 ? '' : s.slice(slash + 1);
@@ -39,7 +42,7 @@ export function parseIpv4Cidr(s: string, what: string): Ipv4Cidr {
     throw new Error(`${what} ${JSON.stringify(s)}: expected an IPv4 CIDR such as 10.96.0.0/12`);
   }
   const base = prefix === 0 ? 0 : (addr & maskOf(prefix)) >>> 0;
-  if (base !== addr) {
+  if (base !== addr && !options.clearHostBits) {
     throw new Error(
       `${what} ${JSON.stringify(s)}: host bits are set; the network is ${ipv4String(base)}/${prefix}`,
     );

@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseIpv4 } from '../../network/proxy/ipv4.js';
+import { type Ipv4Cidr, ipv4String, parseIpv4, parseIpv4Cidr } from '../../network/proxy/ipv4.js';
 import { RuntimeError } from '../types.js';
 import { isSameProcess } from './proc.js';
 
@@ -32,24 +32,23 @@ export interface Subnet {
 }
 
 export function parseCidr(cidr: string): Subnet {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const prefix = m ? Number(m[5]) : -1;
-  if (!m || octets.some((o) => o > 255) || prefix < 8 || prefix > 30) {
+  let parsed: Ipv4Cidr | undefined;
+  try {
+    parsed = parseIpv4Cidr(cidr, 'podCidr', { clearHostBits: true });
+  } catch {
+    // said below, with the range a pod network may have
+  }
+  if (!parsed || parsed.prefix < 8 || parsed.prefix > 30) {
     throw new RuntimeError(
       'Unsupported',
       `podCidr ${JSON.stringify(cidr)}: expected an IPv4 CIDR with a prefix from /8 to /30, e.g. 10.244.0.0/16`,
     );
   }
-  const raw = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
-  const base = raw - (raw % size);
-  return { base, prefix, gateway: ipString(base + 1) };
+  return { base: parsed.base, prefix: parsed.prefix, gateway: ipv4String(parsed.base + 1) };
 }
 
-export function ipString(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
+/** Dotted-quad text of an address. */
+export const ipString = ipv4String;
 
 export interface Allocation {
   ip: string;
