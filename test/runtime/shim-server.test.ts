@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { ShimServer } from '../../src/runtime/host/shim-server.js';
+import { ShimServer, URGENT_BEFORE_BACKGROUND } from '../../src/runtime/host/shim-server.js';
 
 const work = mkdtempSync(join(tmpdir(), 'podrun-shim-server-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -73,6 +73,27 @@ describe('shim server', () => {
         s.request('sandbox', 'sb3'),
       ]);
       assert.equal(readFileSync(seen, 'utf8'), 'sb1 c1 t1 sb2 sb3 ');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a waiting sandbox goes after at most URGENT_BEFORE_BACKGROUND container starts, however many keep coming', async () => {
+    const seen = join(work, 'seen-fair');
+    writeFileSync(seen, '');
+    const s = server(
+      'fair',
+      String.raw`open(my $f, '>>', '${seen}'); print $f "$spec "; close $f; select(undef, undef, undef, 0.02); print "$id ok\n";`,
+      1,
+    );
+    try {
+      // The first start takes the one slot; then a sandbox waits behind a stream of starts (crash loops).
+      const out = [s.request('start', 'c0'), s.request('sandbox', 'sb')];
+      for (let i = 1; i <= 2 * URGENT_BEFORE_BACKGROUND; i++) out.push(s.request('start', `c${i}`));
+      await Promise.all(out);
+      const order = readFileSync(seen, 'utf8').trim().split(' ');
+      // c0 was out already; then at most URGENT_BEFORE_BACKGROUND starts, then the sandbox.
+      assert.equal(order.indexOf('sb'), 1 + URGENT_BEFORE_BACKGROUND, order.join(' '));
     } finally {
       await s.close();
     }
