@@ -36,6 +36,21 @@ while (sysread(STDIN, my $chunk, 65536)) {
   return new ShimServer('/usr/bin/perl', file, join(work, `${name}.log`), { maxInFlight });
 }
 
+/**
+ * A stand-in that takes one request at a time and answers each a little later; `seen()` lists the requests'
+ * specs in the order they reached it.
+ */
+function oneAtATime(name: string): { s: ShimServer; seen: () => string[] } {
+  const file = join(work, `${name}.seen`);
+  writeFileSync(file, '');
+  const s = server(
+    name,
+    String.raw`open(my $f, '>>', '${file}'); print $f "$spec "; close $f; select(undef, undef, undef, 0.03); print "$id ok\n";`,
+    1,
+  );
+  return { s, seen: () => readFileSync(file, 'utf8').trim().split(' ') };
+}
+
 describe('shim server', () => {
   test('each report reaches the request it answers, whatever the order of the answers', async () => {
     // Holds every request until the third, then answers them last first.
@@ -56,14 +71,7 @@ describe('shim server', () => {
   });
 
   test('no more than maxInFlight requests are out at once, and container starts go before new sandboxes', async () => {
-    const seen = join(work, 'seen');
-    writeFileSync(seen, '');
-    // Answers each request a little later, noting when it arrived and how many were out then.
-    const s = server(
-      'limited',
-      String.raw`open(my $f, '>>', '${seen}'); print $f "$spec "; close $f; select(undef, undef, undef, 0.05); print "$id ok\n";`,
-      1,
-    );
+    const { s, seen } = oneAtATime('limited');
     try {
       await Promise.all([
         s.request('sandbox', 'sb1'),
@@ -72,26 +80,20 @@ describe('shim server', () => {
         s.request('teardown', 't1'),
         s.request('sandbox', 'sb3'),
       ]);
-      assert.equal(readFileSync(seen, 'utf8'), 'sb1 c1 t1 sb2 sb3 ');
+      assert.equal(seen().join(' '), 'sb1 c1 t1 sb2 sb3');
     } finally {
       await s.close();
     }
   });
 
   test('a waiting sandbox goes after at most URGENT_BEFORE_BACKGROUND container starts, however many keep coming', async () => {
-    const seen = join(work, 'seen-fair');
-    writeFileSync(seen, '');
-    const s = server(
-      'fair',
-      String.raw`open(my $f, '>>', '${seen}'); print $f "$spec "; close $f; select(undef, undef, undef, 0.02); print "$id ok\n";`,
-      1,
-    );
+    const { s, seen } = oneAtATime('fair');
     try {
       // The first start takes the one slot; then a sandbox waits behind a stream of starts (crash loops).
       const out = [s.request('start', 'c0'), s.request('sandbox', 'sb')];
       for (let i = 1; i <= 2 * URGENT_BEFORE_BACKGROUND; i++) out.push(s.request('start', `c${i}`));
       await Promise.all(out);
-      const order = readFileSync(seen, 'utf8').trim().split(' ');
+      const order = seen();
       // c0 was out already; then at most URGENT_BEFORE_BACKGROUND starts, then the sandbox.
       assert.equal(order.indexOf('sb'), 1 + URGENT_BEFORE_BACKGROUND, order.join(' '));
     } finally {
