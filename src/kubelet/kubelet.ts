@@ -44,7 +44,9 @@ export class Kubelet {
   #unsubscribe: (() => void) | undefined;
 
   constructor(options: KubeletOptions) {
-    const { runtime, clock, objects, status, events, config } = options;
+    const { runtime, clock, objects, status, events } = options;
+    // A copy: the node's address changes it (setHostIP), not the caller's object.
+    const config = { ...options.config };
     this.#deps = { runtime, clock, objects, status, events, config };
     const defaults =
       options.makeEnvironment &&
@@ -114,6 +116,17 @@ export class Kubelet {
   /** Syncs a known pod now: something it depends on changed (a ConfigMap or Secret it uses). */
   wakePod(uid: string): void {
     this.#workers.get(uid)?.signal();
+  }
+
+  /**
+   * The node's address changed (the Node's InternalIP, read with its status): pods' status.hostIP and the
+   * environment of containers started from now on carry the new one, as upstream's getHostIPsAnyWay reads
+   * the node's addresses at every status. Every pod is synced so that its status says so.
+   */
+  setHostIP(ip: string): void {
+    if (ip === this.#deps.config.hostIP) return;
+    this.#deps.config.hostIP = ip;
+    for (const worker of this.#workers.values()) worker.signal();
   }
 
   /** The pod's API object is gone: whatever still runs is killed and its sandboxes removed. */

@@ -71,6 +71,8 @@ export interface NodeOptions {
   maxPods?: number;
   thresholds?: Partial<EvictionThresholds>;
   timing?: Partial<NodeStatusTiming>;
+  /** Hears the node's InternalIP at each reading of its status (the kubelet's pods' hostIP follows it). */
+  onInternalIP?: (ip: string) => void;
 }
 
 export interface RunningNode {
@@ -101,7 +103,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       kubeletPort: KUBELET_PORT,
       ...(podCIDR ? { podCIDR } : {}),
     },
-    read: () => readNodeReadings({ rootDir: options.rootDir }),
+    read: async () => {
+      const readings = await readNodeReadings({ rootDir: options.rootDir });
+      if (readings.internalIP) options.onInternalIP?.(readings.internalIP);
+      return readings;
+    },
     readyErrors: async () => {
       try {
         await runtime.version();

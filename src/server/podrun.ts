@@ -271,6 +271,7 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
       events: recorder('kubelet', nodeName),
       log,
       ...(options.maxPods !== undefined ? { maxPods: options.maxPods } : {}),
+      onInternalIP: (ip) => kubelet.setHostIP(ip),
     });
     closers.push(() => node.stop());
     const volumeScheduling = registryVolumeScheduling(
