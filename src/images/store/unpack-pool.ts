@@ -76,10 +76,12 @@ class SharedWorker {
     if (this.broken) return undefined;
     if (this.worker !== undefined) return this.worker;
     const w = startWorker();
-    w.unref();
     w.on('message', (msg: FromWorker) => this.onMessage(w, msg));
     w.on('error', (err) => this.lost(w, err, true));
     w.on('exit', (code) => this.lost(w, new Error(`the unpack worker exited with code ${code}`), false));
+    // After the listeners: a 'message' listener added to an unreferenced worker references its port again
+    // (Node 20), and an idle worker then kept any process that had warmed a store from exiting.
+    w.unref();
     this.worker = w;
     return w;
   }

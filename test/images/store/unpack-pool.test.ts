@@ -145,4 +145,17 @@ describe('the unpack worker', () => {
     slow.destroy();
     assert.equal((await unpack(worker, { kind: 'file', path: blobPath })).diffID, layer.diffID);
   });
+
+  test('an idle worker does not keep a process alive: one that warmed a store and did nothing exits', () => {
+    // Before, listeners added after unref() referenced the worker's port again and such a process never ended.
+    const script = join(work, 'warm.mts');
+    const pool = new URL('../../../src/images/store/unpack-pool.ts', import.meta.url).pathname;
+    writeFileSync(
+      script,
+      `import { UnpackPool } from ${JSON.stringify(pool)};\nnew UnpackPool({ worker: true }).warm();\n`,
+    );
+    const tsx = new URL('../../../node_modules/.bin/tsx', import.meta.url).pathname;
+    // A hang is the failure: 60 s is far beyond the ~1 s such a process takes, even on a loaded machine.
+    execFileSync(tsx, [script], { timeout: 60_000, stdio: 'pipe' });
+  });
 });
