@@ -189,7 +189,7 @@ export class ShimServer {
    * Container starts and teardowns first, except that a waiting sandbox (or rule update, spare namespace,
    * zygote) goes after at most URGENT_BEFORE_BACKGROUND of them in a row. Strict order starved new pods:
    * with 1,000 pods in crash loops on a loaded machine, restarts came faster than the server finished them,
-   * and 139 new pods waited for their sandbox for the whole hour of a soak.
+   * and 139 new pods waited for their sandbox for as long as a soak ran (38 minutes, never served).
    */
   #next(): Queued | undefined {
     if (this.#sandboxes.length === 0) {
