@@ -2,17 +2,10 @@
 // (a laptop moving networks), as upstream's kubelet reads the node's addresses at every status.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Pod } from '../../src/api/types.js';
-import { container, UID } from './fixtures.js';
+import { basePod, UID } from './fixtures.js';
 import { Harness } from './harness.js';
 
-const pod: Pod = {
-  apiVersion: 'v1',
-  kind: 'Pod',
-  metadata: { name: 'web', namespace: 'default', uid: UID },
-  spec: { restartPolicy: 'Always', containers: [container('app')] },
-  status: { phase: 'Pending' },
-};
+const pod = basePod({ spec: { initContainers: [] } });
 
 test("a new node address reaches a running pod's status.hostIP and hostIPs", async () => {
   const h = new Harness();
