@@ -22,7 +22,6 @@ import {
   machineBusyCpuSeconds,
   podrunProcesses,
   procCpu,
-  procCpuSeconds,
   processesMarked,
   procMemory,
 } from './lib/proc.js';
@@ -70,20 +69,7 @@ export function hostUnavailableReason(): string | undefined {
   return undefined;
 }
 
-/** CPU seconds used so far by podrun and its own helper processes (the shim server), not by the pods. */
-function podrunCpuSeconds(server: number): number {
-  let sum = 0;
-  for (const p of podrunProcesses(server)) {
-    try {
-      sum += procCpuSeconds(p);
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return sum;
-}
-
-/** User and system CPU so far of podrun and of each of its helpers, by pid. */
+/** User and system CPU so far of podrun and of each of its helpers (the shim server), by pid; not the pods'. */
 function podrunCpuByProcess(server: number): Map<number, { user: number; system: number }> {
   const out = new Map<number, { user: number; system: number }>();
   for (const p of podrunProcesses(server)) {
@@ -94,6 +80,16 @@ function podrunCpuByProcess(server: number): Map<number, { user: number; system:
     }
   }
   return out;
+}
+
+/** CPU seconds between two samples of podrunCpuByProcess, all processes together. */
+function cpuSecondsBetween(
+  before: Map<number, { user: number; system: number }>,
+  after: Map<number, { user: number; system: number }>,
+): number {
+  const total = (m: Map<number, { user: number; system: number }>) =>
+    [...m.values()].reduce((sum, c) => sum + c.user + c.system, 0);
+  return total(after) - total(before);
 }
 
 /** Where podrun's CPU went between two samples: the server, and each helper named by its command line. */
@@ -331,7 +327,6 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
     await many.open(client, ns);
     o.log(`${o.pods} pods at once`);
     const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(4, '0')}`);
-    const cpu0 = podrunCpuSeconds(server.pid);
     const cpuByProcess0 = podrunCpuByProcess(server.pid);
     const machineCpu0 = machineBusyCpuSeconds();
     const clientCpu0 = process.cpuUsage();
@@ -345,8 +340,9 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       Math.max(120_000, o.pods * 600),
     );
     const allRunning = ended && many.running.size === o.pods;
-    const cpuSeconds = podrunCpuSeconds(server.pid) - cpu0;
-    const cpuWhere = cpuBreakdown(server.pid, cpuByProcess0, podrunCpuByProcess(server.pid));
+    const cpuByProcess = podrunCpuByProcess(server.pid);
+    const cpuSeconds = cpuSecondsBetween(cpuByProcess0, cpuByProcess);
+    const cpuWhere = cpuBreakdown(server.pid, cpuByProcess0, cpuByProcess);
     const machineCpu = machineBusyCpuSeconds() - machineCpu0;
     const clientCpu = process.cpuUsage(clientCpu0);
     const waitedMs = nowMs() - t0;

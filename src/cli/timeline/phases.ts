@@ -255,10 +255,10 @@ export function buildTimeline(pod: Pod, events: KubeObject[], now: number): Time
       .map(eventMoment)
       .filter((m): m is { at: number; precise: boolean } => m !== undefined && m.at >= created)
       .sort((a, b) => a.at - b.at);
-  const scheduledConditionAt = condition(pod, 'PodScheduled');
+  const toTheSecond = (at: number | undefined) => (at === undefined ? undefined : { at, precise: false });
   const scheduled =
     moments(podEvents.filter((e) => e.reason === 'Scheduled'))[0] ??
-    (scheduledConditionAt !== undefined ? { at: scheduledConditionAt, precise: false } : undefined);
+    toTheSecond(condition(pod, 'PodScheduled'));
   if (scheduled !== undefined)
     phases.push({
       lane: 'pod',
@@ -268,10 +268,9 @@ export function buildTimeline(pod: Pod, events: KubeObject[], now: number): Time
       end: Math.max(created, scheduled.at),
       coarse: true,
     });
-  const readyToStartAt = condition(pod, 'PodReadyToStartContainers');
   const sandboxReady =
     moments(evs.filter((e) => e.involvedObject?.fieldPath))[0] ??
-    (readyToStartAt !== undefined ? { at: readyToStartAt, precise: false } : undefined);
+    toTheSecond(condition(pod, 'PodReadyToStartContainers'));
   if (scheduled !== undefined && sandboxReady !== undefined)
     phases.push({
       lane: 'pod',
