@@ -5,7 +5,9 @@
 //   (b) the floor: bench/floor.sh does the same namespace steps by hand with unshare/nsenter, timed the same
 //       way (spawn to "running"), and the ratio podrun / floor;
 //   (c) BENCH_PODS such pods (1,000 for the full run) at once: time until all are Running, podrun's memory,
-//       then delete them all and check that no process and no mount is left.
+//       then delete them all and check that no process and no mount is left;
+//   (d) the floor at scale: BENCH_PODS runs of bench/floor.sh, 2 × CPUs at a time, held;
+//   (e) the control plane alone: BENCH_PODS pods on podrun with the fake runtime (no processes), podrun's CPU.
 // Every container gets PODRUN_BENCH=<marker> in its environment, so that leftovers can be found in /proc.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { deferCleanup } from './lib/cleanup.js';
+import { controlPlaneAtScale } from './lib/control-plane.js';
 import { positiveIntFromEnv } from './lib/env.js';
 import { type KubeObjectLike, pool } from './lib/kube-client.js';
 import { benchPod, GRACE_SECONDS, MILESTONES, nowMs, PodTracker, startOnePod } from './lib/pod-tracker.js';
@@ -527,6 +530,28 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
         value: `${(allMs / floor.ms).toFixed(2)}×; machine CPU ${(machineCpu / floor.cpuSeconds).toFixed(2)}×`,
       });
     }
+
+    // (e) The same pods on the fake runtime: podrun's own CPU without the pods' processes.
+    o.log(`${o.pods} pods on the fake runtime`);
+    const cp = await controlPlaneAtScale(o.pods, marker);
+    const cpPerPodMs = (cp.cpuSeconds * 1000) / o.pods;
+    metrics.push({
+      name: `control plane alone: ${o.pods} pods on the fake runtime (no processes) → all Running; podrun's CPU per pod`,
+      value:
+        cp.running === o.pods
+          ? `${ms(cp.allMs)}; ${cpPerPodMs.toFixed(1)} ms a pod (${cp.cpuSeconds.toFixed(1)} s); VmHWM ${mb(cp.vmHwmKb)}`
+          : `${cp.running}/${o.pods} Running when the benchmark stopped waiting`,
+      target: '≤ 5 ms',
+      verdict: check(cp.running === o.pods && cpPerPodMs <= 5, full),
+      note: 'API server, store, watches, controllers, scheduler and kubelet; the 5 ms is for all of podrun',
+    });
+    metrics.push({
+      name: `control plane alone: delete all ${o.pods} pods → all gone; podrun's CPU per pod`,
+      value:
+        cp.deleted === o.pods
+          ? `${ms(cp.deleteMs)}; ${((cp.deleteCpuSeconds * 1000) / o.pods).toFixed(1)} ms a pod`
+          : `${cp.deleted}/${o.pods} gone before the timeout`,
+    });
   } catch (err) {
     result.problem = `${(err as Error).message}${server ? `\nserver stderr:\n${server.stderrTail()}` : ''}`;
   } finally {

@@ -15,8 +15,9 @@ import { elapsedMs, now } from './stats.js';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PODRUN_BIN = join(REPO_ROOT, 'bin', 'podrun');
 const FALLBACK = join(REPO_ROOT, 'bench', 'lib', 'apiserver-child.ts');
+const FAKE_RUNTIME = join(REPO_ROOT, 'bench', 'lib', 'fake-runtime-child.ts');
 
-export type ServerKind = 'podrun serve' | 'apiserver-only stand-in';
+export type ServerKind = 'podrun serve' | 'apiserver-only stand-in' | 'podrun on the fake runtime';
 
 export interface ServerHandle {
   kind: ServerKind;
@@ -73,6 +74,8 @@ export interface StartOptions {
   serveArgs?: string[];
   /** Use the API-server-only stand-in when `podrun serve` is missing. */
   allowFallback: boolean;
+  /** podrun with the fake runtime admitting this many pods (bench/lib/fake-runtime-child.ts), not `podrun serve`. */
+  fakeRuntimeMaxPods?: number;
   /** Sockets the benchmark client may open at once. */
   maxSockets?: number;
   timeoutMs?: number;
@@ -89,7 +92,10 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const kubeconfigPath = join(stateDir, 'kubeconfig');
   let kind: ServerKind;
   let args: string[];
-  if (podrunServeAvailable()) {
+  if (options.fakeRuntimeMaxPods !== undefined) {
+    kind = 'podrun on the fake runtime';
+    args = ['--import', 'tsx', FAKE_RUNTIME, stateDir, String(options.fakeRuntimeMaxPods)];
+  } else if (podrunServeAvailable()) {
     kind = 'podrun serve';
     args = [PODRUN_BIN, 'serve', '--port', '0', '--state-dir', stateDir, ...(options.serveArgs ?? [])];
   } else if (options.allowFallback) {

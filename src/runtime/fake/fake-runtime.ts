@@ -43,6 +43,7 @@ import type {
   FakeRuntimeOptions,
   FakeScript,
 } from './fake-types.js';
+import { IdIndex, lookUp } from './id-index.js';
 
 export type {
   FakeBehaviour,
@@ -81,6 +82,12 @@ export class FakeRuntime implements RuntimeService {
   #clock: Clock;
   #containers = new Map<string, Instance>();
   #sandboxes = new Map<string, Sandbox>();
+  // Indexes, so that a pod's lookups do not scan every pod's (a kubelet sync lists its own pod's containers,
+  // and 1,000 pods made the fake quadratic): container ids by sandbox and by pod-UID label, sandbox ids by
+  // pod-UID label. Ids of forgotten records may linger; lookups skip them.
+  #containersOfSandbox = new IdIndex();
+  #containersOfPod = new IdIndex();
+  #sandboxesOfPod = new IdIndex();
   #images = new FakeImages();
   #ports = new FakePorts();
   #listeners = new Set<(e: RuntimeEvent) => void>();
@@ -236,6 +243,7 @@ export class FakeRuntime implements RuntimeService {
     this.#record('runPodSandbox', config.metadata.name);
     const n = ++this.#seq;
     const id = `sb${n}`;
+    this.#sandboxesOfPod.add(config.labels?.[LABEL_POD_UID], id);
     this.#sandboxes.set(id, {
       status: {
         id,
@@ -269,8 +277,8 @@ export class FakeRuntime implements RuntimeService {
     const sb = this.#sandboxes.get(id);
     this.#record('stopPodSandbox', sb?.status.metadata.name ?? id);
     if (!sb) return;
-    for (const inst of this.#containers.values()) {
-      if (inst.status.podSandboxId === id && inst.status.state === 'running') this.#exit(inst, 137);
+    for (const inst of this.#instancesOfSandbox(id)) {
+      if (inst.status.state === 'running') this.#exit(inst, 137);
     }
     const wasReady = sb.status.state === 'ready';
     sb.status.state = 'notready';
@@ -282,16 +290,16 @@ export class FakeRuntime implements RuntimeService {
     const sb = this.#sandboxes.get(id);
     this.#record('removePodSandbox', sb?.status.metadata.name ?? id);
     if (!sb) return;
-    for (const inst of this.#containers.values()) {
-      if (inst.status.podSandboxId === id && inst.status.state === 'running') this.#exit(inst, 137);
+    for (const inst of this.#instancesOfSandbox(id)) {
+      if (inst.status.state === 'running') this.#exit(inst, 137);
     }
     if (sb.status.state === 'ready') {
       sb.status.state = 'notready';
       this.#emit({ type: 'SandboxStopped', podSandboxId: id, podUid: sb.status.metadata.uid });
     }
-    for (const inst of [...this.#containers.values()]) {
-      if (inst.status.podSandboxId === id) this.#drop(inst);
-    }
+    for (const inst of this.#instancesOfSandbox(id)) this.#drop(inst);
+    this.#containersOfSandbox.forget(id);
+    this.#sandboxesOfPod.remove(sb.status.labels[LABEL_POD_UID], id);
     this.#sandboxes.delete(id);
     this.#rulesBySandbox.delete(id);
   }
@@ -317,7 +325,10 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
-    return [...this.#sandboxes.values()]
+    const uid = filter?.labelSelector?.[LABEL_POD_UID];
+    const candidates =
+      uid === undefined ? this.#sandboxes.values() : lookUp(this.#sandboxesOfPod.ids(uid), this.#sandboxes);
+    return [...candidates]
       .filter((sb) => matches(sb.status.labels, filter?.labelSelector))
       .map((sb) => structuredClone(sb.status));
   }
@@ -344,11 +355,8 @@ export class FakeRuntime implements RuntimeService {
           })
         : (script ?? {});
     if (behaviour.failCreate) throw fail(behaviour.failCreate);
-    const taken = [...this.#containers.values()].find(
-      (i) =>
-        i.status.podSandboxId === podSandboxId &&
-        i.status.metadata.name === name &&
-        i.status.metadata.attempt === config.metadata.attempt,
+    const taken = this.#instancesOfSandbox(podSandboxId).find(
+      (i) => i.status.metadata.name === name && i.status.metadata.attempt === config.metadata.attempt,
     );
     if (taken) {
       throw fail(
@@ -400,6 +408,8 @@ export class FakeRuntime implements RuntimeService {
         logPath: `${sandbox.logDirectory}/${config.logPath}`,
       },
     });
+    this.#containersOfSandbox.add(podSandboxId, id);
+    this.#containersOfPod.add(config.labels?.[LABEL_POD_UID], id);
     this.#emit({ type: 'ContainerCreated', containerId: id, podSandboxId, podUid: sandbox.metadata.uid });
     return id;
   }
@@ -468,7 +478,13 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
-    return [...this.#containers.values()]
+    const uid = filter?.labelSelector?.[LABEL_POD_UID];
+    const candidates = filter?.podSandboxId
+      ? this.#instancesOfSandbox(filter.podSandboxId)
+      : uid !== undefined
+        ? lookUp(this.#containersOfPod.ids(uid), this.#containers)
+        : this.#containers.values();
+    return [...candidates]
       .filter((i) => !filter?.podSandboxId || i.status.podSandboxId === filter.podSandboxId)
       .filter((i) => matches(i.status.labels, filter?.labelSelector))
       .map((i) => structuredClone(i.status));
@@ -594,6 +610,8 @@ export class FakeRuntime implements RuntimeService {
   #drop(inst: Instance): void {
     inst.timers.abort();
     this.#containers.delete(inst.status.id);
+    this.#containersOfSandbox.remove(inst.status.podSandboxId, inst.status.id);
+    this.#containersOfPod.remove(inst.status.labels[LABEL_POD_UID], inst.status.id);
     this.#emit({
       type: 'ContainerDeleted',
       containerId: inst.status.id,
@@ -645,6 +663,11 @@ export class FakeRuntime implements RuntimeService {
       podSandboxId: status.podSandboxId,
       podUid: this.#uid(inst),
     });
+  }
+
+  /** The sandbox's container instances, in creation order. */
+  #instancesOfSandbox(id: string): Instance[] {
+    return [...lookUp(this.#containersOfSandbox.ids(id), this.#containers)];
   }
 
   #emit(event: RuntimeEvent): void {

@@ -1,0 +1,39 @@
+// The fake runtime's indexes: which records belong to a sandbox or a pod, without scanning all of them.
+
+/** Sets of ids under a key; an undefined key (a record without that label) is not indexed. */
+export class IdIndex {
+  readonly #sets = new Map<string, Set<string>>();
+
+  add(key: string | undefined, id: string): void {
+    if (key === undefined) return;
+    let set = this.#sets.get(key);
+    if (!set) {
+      set = new Set();
+      this.#sets.set(key, set);
+    }
+    set.add(id);
+  }
+
+  remove(key: string | undefined, id: string): void {
+    if (key === undefined) return;
+    const set = this.#sets.get(key);
+    set?.delete(id);
+    if (set?.size === 0) this.#sets.delete(key);
+  }
+
+  forget(key: string): void {
+    this.#sets.delete(key);
+  }
+
+  ids(key: string): Iterable<string> {
+    return this.#sets.get(key) ?? [];
+  }
+}
+
+/** The records of these ids that still exist, in the ids' order. */
+export function* lookUp<T>(ids: Iterable<string>, records: Map<string, T>): Generator<T> {
+  for (const id of ids) {
+    const r = records.get(id);
+    if (r !== undefined) yield r;
+  }
+}
