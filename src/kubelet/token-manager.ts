@@ -2,6 +2,7 @@
 // volumes, requested through the TokenRequest API, cached per (ServiceAccount, audiences, lifetime, bound
 // pod), and requested anew once 80 % of their lifetime has passed (or 24 h since issue), so that a volume's
 // token is replaced well before it expires. A refresh that fails keeps the cached token while it is valid.
+import { ByPod } from '../util/by-pod.js';
 import type { Clock } from '../util/clock.js';
 
 export interface TokenRequestSpec {
@@ -27,7 +28,6 @@ interface Cached {
   token: string;
   expiresAt: number;
   expirationSeconds: number;
-  podUid: string;
 }
 
 /** maxTTL: a token older than this is refreshed whatever its lifetime. */
@@ -39,7 +39,8 @@ export class TokenManager {
   readonly #request: TokenRequester;
   readonly #clock: Clock;
   readonly #random: () => number;
-  readonly #cache = new Map<string, Cached>();
+  /** By pod UID, then by request key: forgetting a pod does not scan every pod's tokens. */
+  readonly #cache = new ByPod<Cached>();
 
   constructor(options: { request: TokenRequester; clock: Clock; random?: () => number }) {
     this.#request = options.request;
@@ -56,7 +57,7 @@ export class TokenManager {
       spec.expirationSeconds,
       `${spec.boundObjectRef.kind}/${spec.boundObjectRef.name}/${spec.boundObjectRef.uid}`,
     ].join('"');
-    const cached = this.#cache.get(key);
+    const cached = this.#cache.get(spec.boundObjectRef.uid, key);
     if (cached && !this.#requiresRefresh(cached)) return cached.token;
     let issued: IssuedToken;
     try {
@@ -70,18 +71,17 @@ export class TokenManager {
     if (!Number.isFinite(expiresAt)) {
       throw new Error(`the token request for ${namespace}/${name} returned no expirationTimestamp`);
     }
-    this.#cache.set(key, {
+    this.#cache.set(spec.boundObjectRef.uid, key, {
       token: issued.token,
       expiresAt,
       expirationSeconds: spec.expirationSeconds,
-      podUid: spec.boundObjectRef.uid,
     });
     return issued.token;
   }
 
   /** DeleteServiceAccountToken: forgets the tokens bound to a pod that is gone. */
   deletePodTokens(podUid: string): void {
-    for (const [k, v] of this.#cache) if (v.podUid === podUid) this.#cache.delete(k);
+    this.#cache.forget(podUid);
   }
 
   /** requiresRefresh: past 80 % of the lifetime, or older than 24 h, each less a jitter of up to 10 s. */

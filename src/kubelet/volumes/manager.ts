@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import type { Container, Pod, Volume } from '../../api/types.js';
 import type { KeyValue, Mount } from '../../runtime/types.js';
+import { ByPod } from '../../util/by-pod.js';
 import type { Clock } from '../../util/clock.js';
 import { KeyedQueue } from '../../util/keyed-queue.js';
 import { ContainerConfigError } from '../env.js';
@@ -87,14 +88,14 @@ export class VolumeManager {
   /** Pods whose volumes directory this manager has made; tearDown forgets them. Set-ups run every sync. */
   readonly #volumesDirMade = new Set<string>();
   /**
-   * Volume directory → a digest of the payload (and fsGroup) this manager last projected into it. A sync
+   * Pod and volume directory → a digest of the payload (and fsGroup) this manager last projected into it. A sync
    * whose payload is the same skips the filesystem: re-projecting on every sync read back every file, stat'ed
    * the directory five times and read the mount table, for contents that had not changed. The directory is
    * this manager's own (containers mount it read-only), so what it wrote is what is there.
    */
-  readonly #projected = new Map<string, string>();
-  /** `<pod uid>/<volume name>` → the directory of the PersistentVolume its claim is bound to, once set up. */
-  readonly #claimPaths = new Map<string, string>();
+  readonly #projected = new ByPod<string>();
+  /** Pod and volume name → the directory of the PersistentVolume its claim is bound to, once set up. */
+  readonly #claimPaths = new ByPod<string>();
 
   constructor(options: VolumeManagerOptions) {
     this.#rootDir = options.rootDir;
@@ -112,7 +113,7 @@ export class VolumeManager {
     const kind = kindOf(volume);
     if (kind === 'hostPath') return volume.hostPath?.path ?? '';
     if (kind === 'persistentVolumeClaim') {
-      const path = this.#claimPaths.get(`${uidOf(pod)}/${volume.name}`);
+      const path = this.#claimPaths.get(uidOf(pod), volume.name);
       if (path === undefined) throw new Error(`volume "${volume.name}" is not mounted yet`);
       return path;
     }
@@ -225,7 +226,7 @@ export class VolumeManager {
         return setUpHostPath(volume.hostPath as NonNullable<Volume['hostPath']>);
       case 'persistentVolumeClaim': {
         const src = volume.persistentVolumeClaim as NonNullable<Volume['persistentVolumeClaim']>;
-        this.#claimPaths.set(`${uid}/${volume.name}`, await resolveClaimPath(this.#objects, namespace, src));
+        this.#claimPaths.set(uid, volume.name, await resolveClaimPath(this.#objects, namespace, src));
         return;
       }
       case 'emptyDir': {
@@ -274,7 +275,7 @@ export class VolumeManager {
           this.#tokens,
         );
         const dir = volumeDir(this.#rootDir, uid, 'projected', volume.name);
-        if (this.#unchanged(dir, payload, fsGroup)) return;
+        if (this.#projected.get(uid, dir) === payloadDigest(payload, fsGroup)) return;
         const isNew = !(await exists(dir));
         await this.#project(pod, volume.name, 'projected', payload, true, onlyExisting);
         if (isNew && !onlyExisting) {
@@ -299,9 +300,10 @@ export class VolumeManager {
     memory: boolean,
     onlyExisting: boolean,
   ): Promise<void> {
-    const dir = volumeDir(this.#rootDir, uidOf(pod), kind, name);
+    const uid = uidOf(pod);
+    const dir = volumeDir(this.#rootDir, uid, kind, name);
     const fsGroup = pod.spec?.securityContext?.fsGroup;
-    if (this.#unchanged(dir, payload, fsGroup)) return;
+    if (this.#projected.get(uid, dir) === payloadDigest(payload, fsGroup)) return;
     const existed = await exists(dir);
     if (onlyExisting && !existed) return;
     // Refuse bad paths before anything is created or mounted.
@@ -309,7 +311,7 @@ export class VolumeManager {
       const problem = validateProjectedPath(p);
       if (problem) throw new Error(problem);
     }
-    this.#projected.delete(dir);
+    this.#projected.delete(uid, dir);
     try {
       await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
       const result = await atomicWrite(
@@ -321,18 +323,12 @@ export class VolumeManager {
       );
       // Visible links are created after publication; they get the group too.
       if (fsGroup !== undefined && result.written) await setVolumeOwnership(dir, fsGroup, true);
-      this.#projected.set(dir, payloadDigest(payload, fsGroup));
+      this.#projected.set(uid, dir, payloadDigest(payload, fsGroup));
     } catch (e) {
       // A first set-up that failed half-way leaves nothing behind (the kubelet tears it down too).
       if (!existed) await this.#removeVolumeDir(dir).catch(() => {});
       throw e;
     }
-  }
-
-  /** Whether `dir` holds exactly this payload, as this manager last projected it. */
-  #unchanged(dir: string, payload: Map<string, FileProjection>, fsGroup: number | undefined): boolean {
-    const last = this.#projected.get(dir);
-    return last !== undefined && last === payloadDigest(payload, fsGroup);
   }
 
   async #removeVolumeDir(dir: string): Promise<void> {
@@ -376,10 +372,9 @@ export class VolumeManager {
   async #tearDown(podUid: string): Promise<void> {
     this.#volumesDirMade.delete(podUid);
     this.#tokens?.deletePodTokens(podUid);
-    for (const k of this.#claimPaths.keys()) if (k.startsWith(`${podUid}/`)) this.#claimPaths.delete(k);
+    this.#claimPaths.forget(podUid);
+    this.#projected.forget(podUid);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
-    for (const dir of this.#projected.keys())
-      if (dir.startsWith(`${volumesDir}/`)) this.#projected.delete(dir);
     if (!(await exists(volumesDir))) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});
       return;
