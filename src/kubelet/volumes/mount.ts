@@ -121,11 +121,52 @@ async function readMounts(): Promise<MountInfo[]> {
 /** Mount points at or below `dir`, deepest first (the order to unmount them in). */
 export async function mountsUnder(dir: string): Promise<MountInfo[]> {
   const prefix = dir.endsWith(sep) ? dir : dir + sep;
-  const all = await listMounts();
-  return all
-    .filter((m) => m.mountPoint === dir || m.mountPoint.startsWith(prefix))
-    .reverse()
-    .sort((a, b) => b.mountPoint.length - a.mountPoint.length);
+  const byPath = sortedByPath(await listMounts());
+  const found: IndexedMount[] = [];
+  // Two runs of the sorted table: the directory itself, then what starts with `dir/` (`dir-x` sorts between).
+  if (prefix !== dir) {
+    for (let i = lowerBound(byPath, dir); byPath[i]?.mountPoint === dir; i++) found.push(byPath[i]!);
+  }
+  for (let i = lowerBound(byPath, prefix); byPath[i]?.mountPoint.startsWith(prefix); i++)
+    found.push(byPath[i]!);
+  // Deepest first; on one mount point, the last mounted first.
+  return found
+    .sort((a, b) => b.mountPoint.length - a.mountPoint.length || b.order - a.order)
+    .map(({ mountPoint, fsType }) => ({ mountPoint, fsType }));
+}
+
+type IndexedMount = MountInfo & { order: number };
+
+/**
+ * Each table read, sorted by mount point once, for every caller that shares the read: each pod's teardown
+ * asks for its own directory's mounts, and filtering the whole table (a tmpfs per pod) for each made deleting
+ * 1,000 pods quadratic.
+ */
+const sortedViews = new WeakMap<MountInfo[], IndexedMount[]>();
+
+function sortedByPath(all: MountInfo[]): IndexedMount[] {
+  let view = sortedViews.get(all);
+  if (!view) {
+    view = all
+      .map((m, order) => ({ ...m, order }))
+      .sort((a, b) =>
+        a.mountPoint < b.mountPoint ? -1 : a.mountPoint > b.mountPoint ? 1 : a.order - b.order,
+      );
+    sortedViews.set(all, view);
+  }
+  return view;
+}
+
+/** The first index whose mount point is not below `key` in code-unit order. */
+function lowerBound(view: IndexedMount[], key: string): number {
+  let lo = 0;
+  let hi = view.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (view[mid]!.mountPoint < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export async function isMountPoint(dir: string): Promise<boolean> {

@@ -51,6 +51,39 @@ describe('tmpfs mounts', needsRoot, () => {
     }
   });
 
+  test('mountsUnder: the directory and what is below it, deepest first, never a sibling sharing its prefix', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'podrun-mount-'));
+    const a = join(root, 'a');
+    const ab = join(a, 'b');
+    const sibling = join(root, 'a-x');
+    try {
+      await mkdir(a);
+      await mkdir(sibling);
+      await mountTmpfs(a);
+      await mkdir(ab);
+      await mountTmpfs(ab);
+      await mountTmpfs(ab); // stacked on the same point: both are listed, to be unmounted one by one
+      await mountTmpfs(sibling);
+      assert.deepEqual(
+        (await mountsUnder(a)).map((m) => m.mountPoint),
+        [ab, ab, a],
+      );
+      assert.deepEqual(
+        (await mountsUnder(`${a}/`)).map((m) => m.mountPoint),
+        [ab, ab],
+        'with a trailing slash, only what is below',
+      );
+      assert.deepEqual(
+        (await mountsUnder(sibling)).map((m) => m.mountPoint),
+        [sibling],
+      );
+      assert.deepEqual(await mountsUnder(join(root, 'none')), []);
+    } finally {
+      for (const m of await mountsUnder(root)) await unmount(m.mountPoint).catch(() => {});
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   test('a failed mount and unmount say what failed as mount(8) would', async () => {
     const missing = join(tmpdir(), 'podrun-mount-missing-dir');
     await assert.rejects(mountTmpfs(missing, 4096n), (e: Error) => {
