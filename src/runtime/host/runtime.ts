@@ -108,7 +108,11 @@ export class HostRuntime extends HostImages implements RuntimeService {
         )
       : undefined;
     this.#clock = options.clock ?? systemClock;
-    this.#stopper = new ContainerStopper(this.#clock, (rec) => this.#observe(rec));
+    this.#stopper = new ContainerStopper(
+      this.#clock,
+      (rec) => this.#observe(rec),
+      () => this.#watcher !== undefined,
+    );
     this.#at = hostLayout(options);
     this.#ipam = this.#at.ipam;
     this.#perl = options.perlPath ?? '/usr/bin/perl';
