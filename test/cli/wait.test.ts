@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ContainerStatus, KubeObject, Pod } from '../../src/api/types.js';
+import type { UpClient } from '../../src/cli/client/types.js';
 import { formatDuration, parseDuration } from '../../src/cli/options.js';
 import { failureReport, nextRetry } from '../../src/cli/up/failure-report.js';
 import { evaluate, type Failure } from '../../src/cli/up/readiness.js';
 import { failedRuns } from '../../src/cli/up/steps.js';
-import { timeoutLines } from '../../src/cli/up/wait.js';
+import { failingLogTails, timeoutLines } from '../../src/cli/up/wait.js';
 
 const T0 = '2026-01-01T00:00:00Z';
 const T1 = '2026-01-01T00:00:01Z';
@@ -234,4 +235,25 @@ test('durations print as people write them and read back the same', () => {
     assert.equal(formatDuration(ms), text);
     assert.equal(parseDuration(text), ms);
   }
+});
+
+test('the log tail of a failed step is its previous run’s when the next run has begun and written nothing', async () => {
+  const p = pod(status('migrate', { state: { terminated: failedRun }, containerID: 'c0' }));
+  const failure = (verdict(p) as { failure: Failure }).failure;
+  const asked: boolean[] = [];
+  const client = (logs: { current: string; previous: string }) =>
+    ({
+      logTail: async (_ns: string, _pod: string, _c: string, _n: number, previous?: boolean) => {
+        asked.push(previous === true);
+        return previous ? logs.previous : logs.current;
+      },
+    }) as unknown as UpClient;
+  // The kubelet restarted migrate between the pod read and the log read: the current log is the new run's.
+  let tails = await failingLogTails(client({ current: '', previous: 'db unreachable\n' }), [p], failure, 0);
+  assert.equal(tails.get('default/web/migrate'), 'db unreachable\n');
+  assert.deepEqual(asked, [false, true]);
+  asked.length = 0;
+  tails = await failingLogTails(client({ current: 'connecting\n', previous: 'older\n' }), [p], failure, 0);
+  assert.equal(tails.get('default/web/migrate'), 'connecting\n');
+  assert.deepEqual(asked, [false], 'the current run’s lines, when it has any');
 });

@@ -88,10 +88,10 @@ export function httpClient(
     async events(ns, name) {
       return (await kube.list(EVENT, ns, { fieldSelector: `involvedObject.name=${name}` })).items;
     },
-    async logTail(ns, pod, container, tailLines) {
+    async logTail(ns, pod, container, tailLines, previous = false) {
       const res = await transport.send(
         'GET',
-        `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}&tailLines=${tailLines}`,
+        `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log?container=${encodeURIComponent(container)}&tailLines=${tailLines}${previous ? '&previous=true' : ''}`,
         { accept: '*/*' },
       );
       const text = await readBody(res);

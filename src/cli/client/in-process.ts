@@ -38,14 +38,14 @@ export function inProcessClient(podrun: Podrun, stateDir: string): UpClient {
     async events(ns, name) {
       return (await registry.list('events', ns, { fieldSelector: `involvedObject.name=${name}` })).items;
     },
-    async logTail(ns, name, container, tailLines) {
+    async logTail(ns, name, container, tailLines, previous = false) {
       const pod = (await registry.find('pods', ns, name)) as Pod | undefined;
       if (!pod) return '';
       let text = '';
       try {
         await podrun.logs.containerLogs(
           pod,
-          { container, tailLines },
+          { container, tailLines, previous },
           (c: string) => {
             text += c;
           },

@@ -26,8 +26,17 @@ export interface UpClient {
   warnings(namespace: string, name: string): Promise<string[]>;
   /** Every event about the named object (pod), as the API returns them. */
   events(namespace: string, name: string): Promise<KubeObject[]>;
-  /** The last `tailLines` lines of a container's log (empty when there are none). */
-  logTail(namespace: string, pod: string, container: string, tailLines: number): Promise<string>;
+  /**
+   * The last `tailLines` lines of a container's log (empty when there are none); with `previous`, of its
+   * previous run (`kubectl logs --previous`).
+   */
+  logTail(
+    namespace: string,
+    pod: string,
+    container: string,
+    tailLines: number,
+    previous?: boolean,
+  ): Promise<string>;
   /** Image pulls under way on the node, for progress lines. */
   pullsInProgress(): Promise<PullProgress[]>;
   /** Releases what the client holds; for an in-process podrun, `stopPods` first stops every pod. */

@@ -49,10 +49,20 @@ export async function failingLogTails(
       const named = failure?.pod === pod.metadata?.name && failure?.container === step.name;
       const failing = step.failures > retries || (t !== undefined && t.exitCode !== 0) || named;
       if (!failing || !step.ran) continue;
-      const tail = await client
-        .logTail(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '', step.name, LOG_TAIL_LINES)
-        .catch(() => '');
-      tails.set(key(pod, step.name), tail);
+      const fetch = (previous: boolean) =>
+        client
+          .logTail(
+            pod.metadata?.namespace ?? 'default',
+            pod.metadata?.name ?? '',
+            step.name,
+            LOG_TAIL_LINES,
+            previous,
+          )
+          .catch(() => '');
+      // The kubelet restarts a failed container at once the first time: by now the current log may be the
+      // next run's, still empty, and the lines that tell why are the previous run's.
+      const current = await fetch(false);
+      tails.set(key(pod, step.name), current || (await fetch(true)));
     }
   }
   return tails;
