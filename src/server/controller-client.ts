@@ -17,7 +17,9 @@ export function registryControllerClient(registry: Registry): ControllerClient {
       let stopped = false;
       let stop: (() => void) | undefined;
       registry
-        .watch(r, undefined, { resourceVersion }, (ev) => {
+        // Informers hand their cache's objects to the controllers, which copy what they change (client-go's
+        // rule): the store's frozen objects, not a copy per watch per event.
+        .watch(r, undefined, { resourceVersion, shared: true }, (ev) => {
           if (!stopped) onEvent(ev.type, ev.object);
         })
         .then(

@@ -230,7 +230,8 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     const podWatch = await registry.watch(
       'pods',
       undefined,
-      { resourceVersion: '0', fieldSelector: `spec.nodeName=${nodeName}` },
+      // The kubelet copies what it changes: the store's frozen pods, not a copy per event (shared).
+      { resourceVersion: '0', fieldSelector: `spec.nodeName=${nodeName}`, shared: true },
       (ev) => {
         const pod = ev.object as unknown as Pod;
         if (ev.type === 'DELETED') kubelet.deletePod(pod.metadata?.uid ?? '');

@@ -76,7 +76,7 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
     const w = await registry.watch(
       resource,
       undefined,
-      { resourceVersion: '0', ...(fieldSelector ? { fieldSelector } : {}) },
+      { resourceVersion: '0', shared: true, ...(fieldSelector ? { fieldSelector } : {}) },
       (ev) => onEvent(ev.type, ev.object),
     );
     stops.push(() => w.stop());

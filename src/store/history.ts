@@ -3,7 +3,7 @@
 
 import type { KubeObject } from '../api/types.js';
 
-/** One committed change. `object` is never handed out: every watcher gets its own copy. */
+/** One committed change. `object` is frozen: shared watchers get it as it is, the others a copy each. */
 export interface ChangeRecord {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
   groupResource: string;

@@ -97,3 +97,19 @@ function roundTrip(value: unknown): unknown {
 function omitted(v: unknown): boolean {
   return v === undefined || typeof v === 'function' || typeof v === 'symbol';
 }
+
+/**
+ * Freezes a JSON value and everything in it, so that a listener that changes a shared object throws (ESM is
+ * strict mode) instead of changing it for every holder. A frozen object is taken as frozen all through: only
+ * this function freezes the store's objects.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  if (Array.isArray(value)) {
+    for (const item of value) deepFreeze(item);
+  } else {
+    for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}

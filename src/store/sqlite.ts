@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import type { KubeObject } from '../api/types.js';
 import { ensureParentDirsSync, ensurePrivateFileSync, makeFilesPrivateSync } from '../util/private-files.js';
 import { ChangeHistory, type ChangeRecord } from './history.js';
-import { cloneJson, jsonRoundTrip } from './json-clone.js';
+import { cloneJson, deepFreeze, jsonRoundTrip } from './json-clone.js';
 import { OwnerCount } from './owner-count.js';
 import {
   type ListResult,
@@ -85,6 +85,8 @@ interface Watcher {
   groupResource: string;
   namespace: string | undefined;
   accept: WatchOptions['accept'];
+  /** Gets the stored (frozen) object, not a copy. */
+  shared: boolean;
   listener: (event: StoreEvent) => void;
   /** Changes committed but not yet handed to the listener, delivered in order from `head`. */
   queue: ChangeRecord[];
@@ -186,7 +188,7 @@ class SqliteStore implements Store {
     for (const row of rows) {
       this.#put(
         { groupResource: row.group_resource, namespace: row.namespace, name: row.name },
-        { revision: row.revision, object: JSON.parse(row.value) as KubeObject, rowid: row.id },
+        { revision: row.revision, object: deepFreeze(JSON.parse(row.value) as KubeObject), rowid: row.id },
       );
     }
     this.#assigned = this.#revision;
@@ -300,7 +302,7 @@ class SqliteStore implements Store {
     let json: string | undefined;
     let stored: KubeObject;
     if (type === 'DELETED') {
-      stored = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+      stored = deepFreeze({ ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } });
     } else {
       // Serialized and copied now: the caller may change its object once the call returns. The copy is what
       // parsing the row back gives (as after a restart), made without parsing.
@@ -309,7 +311,8 @@ class SqliteStore implements Store {
       // Refused before it takes a revision, as etcd refuses the request before it reaches the log.
       const bytes = Buffer.byteLength(json, 'utf8');
       if (bytes > MAX_OBJECT_BYTES) return Promise.reject(new ObjectTooLargeError(bytes));
-      stored = jsonRoundTrip(stamped);
+      // Frozen: shared watchers get this very object (WatchOptions.shared).
+      stored = deepFreeze(jsonRoundTrip(stamped));
     }
     this.#assigned = revision;
     this.#pending.set(keyString(key), { revision, object: type === 'DELETED' ? undefined : stored });
@@ -389,6 +392,7 @@ class SqliteStore implements Store {
       groupResource: options.groupResource,
       namespace: options.namespace,
       accept: options.accept,
+      shared: options.shared === true,
       listener,
       queue: [],
       head: 0,
@@ -506,7 +510,7 @@ class SqliteStore implements Store {
         watcher.listener({
           type: record.type,
           groupResource: record.groupResource,
-          object: cloneJson(record.object),
+          object: watcher.shared ? record.object : cloneJson(record.object),
           revision: record.revision,
         });
       } catch (err) {

@@ -43,6 +43,13 @@ export interface WatchOptions {
    * selectors use it, so that a watch copies only what it sends.
    */
   accept?: (type: StoreEventType, object: Readonly<KubeObject>, revision: number) => boolean;
+  /**
+   * The listener gets the stored object itself, deeply frozen, instead of a copy of its own: for listeners
+   * that only read what they get (or copy what they change), as client-go's shared informers hand out their
+   * cache's objects. With five of podrun's own watches on pods, a copy each per change was most of the
+   * store's copying and a copy of every pod kept per watcher.
+   */
+  shared?: boolean;
 }
 
 export interface Watch {

@@ -512,6 +512,32 @@ describe('sqlite store: watch', () => {
     await store.close();
   });
 
+  test('shared watchers get the stored object itself, frozen all through; the others a copy of their own', async () => {
+    const store = openSqliteStore(':memory:');
+    const shared: KubeObject[] = [];
+    const copies: KubeObject[] = [];
+    store.watch({ groupResource: 'pods', shared: true }, (e) => shared.push(e.object));
+    store.watch({ groupResource: 'pods', shared: true }, (e) => shared.push(e.object));
+    store.watch({ groupResource: 'pods' }, (e) => copies.push(e.object));
+    const created = await store.create(podKey('a'), { ...pod('a'), spec: { containers: [{ name: 'c' }] } });
+    await store.delete(podKey('a'));
+    await settle();
+    assert.equal(shared.length, 4);
+    assert.equal(shared[0], shared[1], 'one object for every shared watcher');
+    assert.ok(Object.isFrozen(shared[0]) && Object.isFrozen(shared[0]!.metadata));
+    const containers = (shared[0]!.spec as { containers: object[] }).containers;
+    assert.ok(Object.isFrozen(containers) && Object.isFrozen(containers[0]));
+    assert.throws(() => {
+      shared[0]!.metadata.name = 'changed';
+    }, TypeError);
+    assert.ok(Object.isFrozen(shared[2]), 'the deletion too');
+    assert.ok(!Object.isFrozen(copies[0]) && !Object.isFrozen(copies[0]!.metadata));
+    copies[0]!.metadata.name = 'mine';
+    assert.equal(shared[0]!.metadata.name, 'a');
+    assert.ok(!Object.isFrozen(created), "the writer's answer is its own copy");
+    await store.close();
+  });
+
   test('accept sees each change in order before any copy, and a refused change is not delivered', async () => {
     const store = openSqliteStore(':memory:');
     const offered: string[] = [];

@@ -177,6 +177,8 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
         labelSelector: query.get('labelSelector') ?? undefined,
         fieldSelector: query.get('fieldSelector') ?? undefined,
         resourceVersion: query.get('resourceVersion') ?? undefined,
+        // Each event is encoded at once and never kept.
+        shared: true,
       },
       (ev) => {
         try {

@@ -61,6 +61,8 @@ export interface RegistryWatchEvent {
 export interface RegistryWatchOptions extends ListOptions {
   /** '' or '0': synthetic ADDED for every current match first; N: only changes after N. */
   resourceVersion?: string;
+  /** Events carry the store's own frozen objects, not copies (the store's WatchOptions.shared). */
+  shared?: boolean;
 }
 
 export interface RegistryWatch {

@@ -43,7 +43,7 @@ export async function watchResource(
   };
   let storeWatch: { stop(): void };
   try {
-    const watchOptions = { groupResource: gr, namespace: ns, afterRevision: from };
+    const watchOptions = { groupResource: gr, namespace: ns, afterRevision: from, shared: options.shared };
     storeWatch = store.watch(selects ? { ...watchOptions, accept } : watchOptions, (ev) => {
       if (state.stopped) return;
       state.revision = ev.revision;
