@@ -9,6 +9,7 @@
 import type { Duplex } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import type { Clock } from '../../util/clock.js';
+import { IdIndex, lookUp } from '../id-index.js';
 import { imageProcess, processArgs, processEnv } from '../image-process.js';
 import {
   type ContainerConfig,
@@ -43,7 +44,6 @@ import type {
   FakeRuntimeOptions,
   FakeScript,
 } from './fake-types.js';
-import { IdIndex, lookUp } from './id-index.js';
 
 export type {
   FakeBehaviour,
@@ -299,7 +299,7 @@ export class FakeRuntime implements RuntimeService {
     }
     for (const inst of this.#instancesOfSandbox(id)) this.#drop(inst);
     this.#containersOfSandbox.forget(id);
-    this.#sandboxesOfPod.remove(sb.status.labels[LABEL_POD_UID], id);
+    this.#sandboxesOfPod.delete(sb.status.labels[LABEL_POD_UID], id);
     this.#sandboxes.delete(id);
     this.#rulesBySandbox.delete(id);
   }
@@ -327,7 +327,7 @@ export class FakeRuntime implements RuntimeService {
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
     const uid = filter?.labelSelector?.[LABEL_POD_UID];
     const candidates =
-      uid === undefined ? this.#sandboxes.values() : lookUp(this.#sandboxesOfPod.ids(uid), this.#sandboxes);
+      uid === undefined ? this.#sandboxes.values() : lookUp(this.#sandboxesOfPod.get(uid), this.#sandboxes);
     return [...candidates]
       .filter((sb) => matches(sb.status.labels, filter?.labelSelector))
       .map((sb) => structuredClone(sb.status));
@@ -482,7 +482,7 @@ export class FakeRuntime implements RuntimeService {
     const candidates = filter?.podSandboxId
       ? this.#instancesOfSandbox(filter.podSandboxId)
       : uid !== undefined
-        ? lookUp(this.#containersOfPod.ids(uid), this.#containers)
+        ? lookUp(this.#containersOfPod.get(uid), this.#containers)
         : this.#containers.values();
     return [...candidates]
       .filter((i) => !filter?.podSandboxId || i.status.podSandboxId === filter.podSandboxId)
@@ -610,8 +610,8 @@ export class FakeRuntime implements RuntimeService {
   #drop(inst: Instance): void {
     inst.timers.abort();
     this.#containers.delete(inst.status.id);
-    this.#containersOfSandbox.remove(inst.status.podSandboxId, inst.status.id);
-    this.#containersOfPod.remove(inst.status.labels[LABEL_POD_UID], inst.status.id);
+    this.#containersOfSandbox.delete(inst.status.podSandboxId, inst.status.id);
+    this.#containersOfPod.delete(inst.status.labels[LABEL_POD_UID], inst.status.id);
     this.#emit({
       type: 'ContainerDeleted',
       containerId: inst.status.id,
@@ -667,7 +667,7 @@ export class FakeRuntime implements RuntimeService {
 
   /** The sandbox's container instances, in creation order. */
   #instancesOfSandbox(id: string): Instance[] {
-    return [...lookUp(this.#containersOfSandbox.ids(id), this.#containers)];
+    return [...lookUp(this.#containersOfSandbox.get(id), this.#containers)];
   }
 
   #emit(event: RuntimeEvent): void {

@@ -1,6 +1,7 @@
 // The host runtime's records in memory, indexed the ways the kubelet asks for them: one sandbox's containers
 // and one pod's sandboxes and containers (by its uid label) at every sync, so no scan of all.
 
+import { IdIndex } from '../id-index.js';
 import { type ContainerFilter, LABEL_POD_UID } from '../types.js';
 import type { ContainerRecord, SandboxRecord } from './records.js';
 
@@ -8,10 +9,10 @@ export class RecordStore {
   readonly sandboxes = new Map<string, SandboxRecord>();
   readonly containers = new Map<string, ContainerRecord>();
   /** Container ids by sandbox id. */
-  readonly #bySandbox = new Map<string, Set<string>>();
+  readonly #bySandbox = new IdIndex();
   /** Sandbox ids and container ids by pod uid. */
-  readonly #sandboxesByPod = new Index();
-  readonly #containersByPod = new Index();
+  readonly #sandboxesByPod = new IdIndex();
+  readonly #containersByPod = new IdIndex();
 
   putSandbox(rec: SandboxRecord): void {
     this.sandboxes.set(rec.id, rec);
@@ -27,12 +28,7 @@ export class RecordStore {
   putContainer(rec: ContainerRecord): void {
     this.containers.set(rec.id, rec);
     this.#containersByPod.add(rec.config.labels[LABEL_POD_UID], rec.id);
-    let ids = this.#bySandbox.get(rec.sandboxId);
-    if (!ids) {
-      ids = new Set();
-      this.#bySandbox.set(rec.sandboxId, ids);
-    }
-    ids.add(rec.id);
+    this.#bySandbox.add(rec.sandboxId, rec.id);
   }
 
   dropContainer(id: string): void {
@@ -40,14 +36,13 @@ export class RecordStore {
     this.containers.delete(id);
     if (!rec) return;
     this.#containersByPod.delete(rec.config.labels[LABEL_POD_UID], id);
-    const ids = this.#bySandbox.get(rec.sandboxId);
-    ids?.delete(id);
-    if (ids?.size === 0) this.#bySandbox.delete(rec.sandboxId);
+    this.#bySandbox.delete(rec.sandboxId, id);
   }
 
   containersOf(sandboxId: string): ContainerRecord[] {
-    const ids = this.#bySandbox.get(sandboxId) ?? new Set<string>();
-    return [...ids].map((id) => this.containers.get(id)).filter((c): c is ContainerRecord => c !== undefined);
+    return [...this.#bySandbox.get(sandboxId)]
+      .map((id) => this.containers.get(id))
+      .filter((c): c is ContainerRecord => c !== undefined);
   }
 
   /** The container of a sandbox with this name and attempt, if any (a name is taken until removed). */
@@ -78,27 +73,4 @@ export function matches(
 ): boolean {
   if (!selector) return true;
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/** Ids by a label value; records without the label are not indexed. */
-class Index {
-  readonly #map = new Map<string, Set<string>>();
-  get(key: string): Set<string> {
-    return this.#map.get(key) ?? new Set();
-  }
-  add(key: string | undefined, id: string): void {
-    if (key === undefined) return;
-    let ids = this.#map.get(key);
-    if (!ids) {
-      ids = new Set();
-      this.#map.set(key, ids);
-    }
-    ids.add(id);
-  }
-  delete(key: string | undefined, id: string): void {
-    if (key === undefined) return;
-    const ids = this.#map.get(key);
-    ids?.delete(id);
-    if (ids?.size === 0) this.#map.delete(key);
-  }
 }

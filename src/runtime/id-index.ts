@@ -1,4 +1,7 @@
-// The fake runtime's indexes: which records belong to a sandbox or a pod, without scanning all of them.
+// The runtimes' indexes of their records (by pod UID label, by sandbox): a pod's lookups touch its own
+// records, not every pod's.
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 /** Sets of ids under a key; an undefined key (a record without that label) is not indexed. */
 export class IdIndex {
@@ -14,7 +17,7 @@ export class IdIndex {
     set.add(id);
   }
 
-  remove(key: string | undefined, id: string): void {
+  delete(key: string | undefined, id: string): void {
     if (key === undefined) return;
     const set = this.#sets.get(key);
     set?.delete(id);
@@ -25,8 +28,9 @@ export class IdIndex {
     this.#sets.delete(key);
   }
 
-  ids(key: string): Iterable<string> {
-    return this.#sets.get(key) ?? [];
+  /** The ids under `key`, in the order they were added. */
+  get(key: string): ReadonlySet<string> {
+    return this.#sets.get(key) ?? EMPTY;
   }
 }
 
