@@ -33,11 +33,3 @@ export class IdIndex {
     return this.#sets.get(key) ?? EMPTY;
   }
 }
-
-/** The records of these ids that still exist, in the ids' order. */
-export function* lookUp<T>(ids: Iterable<string>, records: Map<string, T>): Generator<T> {
-  for (const id of ids) {
-    const r = records.get(id);
-    if (r !== undefined) yield r;
-  }
-}

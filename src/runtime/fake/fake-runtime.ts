@@ -9,8 +9,8 @@
 import type { Duplex } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import type { Clock } from '../../util/clock.js';
-import { IdIndex, lookUp } from '../id-index.js';
-import { imageProcess, processArgs, processEnv } from '../image-process.js';
+import { imageProcess } from '../image-process.js';
+import { matches } from '../labels.js';
 import {
   type ContainerConfig,
   type ContainerFilter,
@@ -35,15 +35,10 @@ import {
 } from '../types.js';
 import { type FakeImage, type FakeImageOptions, FakeImages } from './fake-images.js';
 import { type FakePortHandler, FakePorts } from './fake-ports.js';
+import { FakeRecords, type Instance } from './fake-records.js';
 import { FakeAttachHub, fakeExec } from './fake-streams.js';
-import type {
-  FakeBehaviour,
-  FakeCall,
-  FakeCallOp,
-  FakeProcess,
-  FakeRuntimeOptions,
-  FakeScript,
-} from './fake-types.js';
+import type { FakeCall, FakeCallOp, FakeProcess, FakeRuntimeOptions, FakeScript } from './fake-types.js';
+import { hostProcess } from './host-process.js';
 
 export type {
   FakeBehaviour,
@@ -55,23 +50,6 @@ export type {
   FakeScriptContext,
 } from './fake-types.js';
 
-interface Instance {
-  status: ContainerStatus;
-  config: ContainerConfig;
-  process: FakeProcess;
-  /** The image a rootfs `image` container runs on: removeImage refuses it while the container exists. */
-  imageId: string | undefined;
-  behaviour: FakeBehaviour;
-  exited: Promise<void>;
-  markExited: () => void;
-  attach: FakeAttachHub;
-  timers: AbortController;
-}
-
-interface Sandbox {
-  status: PodSandboxStatus;
-}
-
 export class FakeRuntime implements RuntimeService {
   readonly name = 'fake';
   readonly calls: FakeCall[] = [];
@@ -80,14 +58,7 @@ export class FakeRuntime implements RuntimeService {
   readonly scripts: Record<string, FakeScript>;
   readonly pullErrors: Record<string, string>;
   #clock: Clock;
-  #containers = new Map<string, Instance>();
-  #sandboxes = new Map<string, Sandbox>();
-  // Indexes, so that a pod's lookups do not scan every pod's (a kubelet sync lists its own pod's containers,
-  // and 1,000 pods made the fake quadratic): container ids by sandbox and by pod-UID label, sandbox ids by
-  // pod-UID label. Ids of forgotten records may linger; lookups skip them.
-  #containersOfSandbox = new IdIndex();
-  #containersOfPod = new IdIndex();
-  #sandboxesOfPod = new IdIndex();
+  #records = new FakeRecords();
   #images = new FakeImages();
   #ports = new FakePorts();
   #listeners = new Set<(e: RuntimeEvent) => void>();
@@ -152,7 +123,7 @@ export class FakeRuntime implements RuntimeService {
   }
 
   #running(name: string): Instance {
-    const inst = [...this.#containers.values()].find(
+    const inst = [...this.#records.containers.values()].find(
       (i) => i.status.metadata.name === name && i.status.state === 'running',
     );
     if (!inst) throw new Error(`fake runtime: no running container named ${name}`);
@@ -161,7 +132,7 @@ export class FakeRuntime implements RuntimeService {
 
   /** Makes the running instance of `name` exit now (a crash), with this code. */
   exitContainer(name: string, exitCode: number, reason?: string): void {
-    const inst = [...this.#containers.values()].find(
+    const inst = [...this.#records.containers.values()].find(
       (i) => i.status.metadata.name === name && i.status.state === 'running',
     );
     if (!inst) throw new Error(`fake runtime: no running container named ${name}`);
@@ -173,9 +144,9 @@ export class FakeRuntime implements RuntimeService {
    * not ready, without the kubelet asking.
    */
   crashSandbox(podUid: string): void {
-    for (const sb of this.#sandboxes.values()) {
+    for (const sb of this.#records.sandboxes.values()) {
       if (sb.status.metadata.uid !== podUid || sb.status.state !== 'ready') continue;
-      for (const inst of this.#containers.values()) {
+      for (const inst of this.#records.containers.values()) {
         if (inst.status.podSandboxId === sb.status.id && inst.status.state === 'running')
           this.#exit(inst, 137);
       }
@@ -186,8 +157,9 @@ export class FakeRuntime implements RuntimeService {
 
   /** Removes the runtime's records of a container name (as a GC or a runtime wipe would). */
   forgetContainers(name: string): void {
-    for (const [id, inst] of this.#containers) {
-      if (inst.status.metadata.name === name && inst.status.state !== 'running') this.#containers.delete(id);
+    for (const inst of [...this.#records.containers.values()]) {
+      if (inst.status.metadata.name === name && inst.status.state !== 'running')
+        this.#records.dropContainer(inst);
     }
   }
 
@@ -204,7 +176,7 @@ export class FakeRuntime implements RuntimeService {
 
   /** Every instance, in creation order. */
   instances(): ContainerStatus[] {
-    return [...this.#containers.values()].map((i) => structuredClone(i.status));
+    return [...this.#records.containers.values()].map((i) => structuredClone(i.status));
   }
 
   /** The config an instance was created with (env, mounts, labels, annotations). */
@@ -223,7 +195,7 @@ export class FakeRuntime implements RuntimeService {
 
   /** Running instances' names. */
   running(): string[] {
-    return [...this.#containers.values()]
+    return [...this.#records.containers.values()]
       .filter((i) => i.status.state === 'running')
       .map((i) => i.status.metadata.name);
   }
@@ -243,8 +215,7 @@ export class FakeRuntime implements RuntimeService {
     this.#record('runPodSandbox', config.metadata.name);
     const n = ++this.#seq;
     const id = `sb${n}`;
-    this.#sandboxesOfPod.add(config.labels?.[LABEL_POD_UID], id);
-    this.#sandboxes.set(id, {
+    this.#records.putSandbox({
       status: {
         id,
         metadata: { ...config.metadata },
@@ -263,7 +234,7 @@ export class FakeRuntime implements RuntimeService {
     this.#record('setServiceRules', `${rules.ports.length} ports`);
     this.#rules = structuredClone(rules);
     this.ruleHistory.push(structuredClone(rules));
-    for (const sb of this.#sandboxes.values()) {
+    for (const sb of this.#records.sandboxes.values()) {
       if (sb.status.state === 'ready') this.#rulesBySandbox.set(sb.status.id, this.#rules);
     }
   }
@@ -274,10 +245,10 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async stopPodSandbox(id: string): Promise<void> {
-    const sb = this.#sandboxes.get(id);
+    const sb = this.#records.sandboxes.get(id);
     this.#record('stopPodSandbox', sb?.status.metadata.name ?? id);
     if (!sb) return;
-    for (const inst of this.#instancesOfSandbox(id)) {
+    for (const inst of this.#records.ofSandbox(id)) {
       if (inst.status.state === 'running') this.#exit(inst, 137);
     }
     const wasReady = sb.status.state === 'ready';
@@ -287,31 +258,29 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async removePodSandbox(id: string): Promise<void> {
-    const sb = this.#sandboxes.get(id);
+    const sb = this.#records.sandboxes.get(id);
     this.#record('removePodSandbox', sb?.status.metadata.name ?? id);
     if (!sb) return;
-    for (const inst of this.#instancesOfSandbox(id)) {
+    for (const inst of this.#records.ofSandbox(id)) {
       if (inst.status.state === 'running') this.#exit(inst, 137);
     }
     if (sb.status.state === 'ready') {
       sb.status.state = 'notready';
       this.#emit({ type: 'SandboxStopped', podSandboxId: id, podUid: sb.status.metadata.uid });
     }
-    for (const inst of this.#instancesOfSandbox(id)) this.#drop(inst);
-    this.#containersOfSandbox.forget(id);
-    this.#sandboxesOfPod.delete(sb.status.labels[LABEL_POD_UID], id);
-    this.#sandboxes.delete(id);
+    for (const inst of this.#records.ofSandbox(id)) this.#drop(inst);
+    this.#records.dropSandbox(sb);
     this.#rulesBySandbox.delete(id);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
-    const sb = this.#sandboxes.get(id);
+    const sb = this.#records.sandboxes.get(id);
     if (!sb) throw new RuntimeError('NotFound', `pod sandbox ${id} not found`);
     return structuredClone(sb.status);
   }
 
   async portForward(podSandboxId: string, port: number, onData?: PortForwardReader): Promise<Duplex> {
-    const sb = this.#sandboxes.get(podSandboxId);
+    const sb = this.#records.sandboxes.get(podSandboxId);
     if (!sb) throw new RuntimeError('NotFound', `pod sandbox ${podSandboxId} not found`);
     if (sb.status.state !== 'ready')
       throw new RuntimeError('NotRunning', `pod sandbox ${podSandboxId} is not ready`);
@@ -325,10 +294,7 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
-    const uid = filter?.labelSelector?.[LABEL_POD_UID];
-    const candidates =
-      uid === undefined ? this.#sandboxes.values() : lookUp(this.#sandboxesOfPod.get(uid), this.#sandboxes);
-    return [...candidates]
+    return [...this.#records.sandboxCandidates(filter)]
       .filter((sb) => matches(sb.status.labels, filter?.labelSelector))
       .map((sb) => structuredClone(sb.status));
   }
@@ -341,7 +307,7 @@ export class FakeRuntime implements RuntimeService {
     const name = config.metadata.name;
     this.#record('createContainer', name);
     const fail = (message: string) => new RuntimeError('CreateContainerError', message);
-    const sb = this.#sandboxes.get(podSandboxId);
+    const sb = this.#records.sandboxes.get(podSandboxId);
     if (!sb) throw fail(`pod sandbox ${podSandboxId} not found`);
     if (sb.status.state !== 'ready') throw fail(`pod sandbox ${podSandboxId} is not ready`);
     const script = this.scripts[name];
@@ -355,9 +321,9 @@ export class FakeRuntime implements RuntimeService {
           })
         : (script ?? {});
     if (behaviour.failCreate) throw fail(behaviour.failCreate);
-    const taken = this.#instancesOfSandbox(podSandboxId).find(
-      (i) => i.status.metadata.name === name && i.status.metadata.attempt === config.metadata.attempt,
-    );
+    const taken = this.#records
+      .ofSandbox(podSandboxId)
+      .find((i) => i.status.metadata.name === name && i.status.metadata.attempt === config.metadata.attempt);
     if (taken) {
       throw fail(
         `the container name "${name}_${config.metadata.attempt}" is already in use by ${taken.status.id}: remove it first`,
@@ -380,7 +346,7 @@ export class FakeRuntime implements RuntimeService {
       markExited = resolve;
     });
     const fromImage = config.rootfs === 'image' && image !== undefined;
-    this.#containers.set(id, {
+    this.#records.putContainer({
       config: structuredClone(config),
       process,
       imageId: fromImage ? image?.id : undefined,
@@ -408,8 +374,6 @@ export class FakeRuntime implements RuntimeService {
         logPath: `${sandbox.logDirectory}/${config.logPath}`,
       },
     });
-    this.#containersOfSandbox.add(podSandboxId, id);
-    this.#containersOfPod.add(config.labels?.[LABEL_POD_UID], id);
     this.#emit({ type: 'ContainerCreated', containerId: id, podSandboxId, podUid: sandbox.metadata.uid });
     return id;
   }
@@ -425,7 +389,7 @@ export class FakeRuntime implements RuntimeService {
       );
     }
     status.startedAt = this.#clock.now();
-    const sandboxReady = this.#sandboxes.get(status.podSandboxId)?.status.state === 'ready';
+    const sandboxReady = this.#records.sandboxes.get(status.podSandboxId)?.status.state === 'ready';
     const startError = sandboxReady ? behaviour.failStart : `pod sandbox ${status.podSandboxId} is not ready`;
     if (startError) {
       status.state = 'exited';
@@ -453,7 +417,7 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
-    const inst = this.#containers.get(id);
+    const inst = this.#records.containers.get(id);
     this.#record('stopContainer', inst?.status.metadata.name ?? id, String(timeoutSeconds));
     if (!inst) throw new RuntimeError('NotFound', `container ${id} not found`);
     if (inst.status.state !== 'running') return;
@@ -469,7 +433,7 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async removeContainer(id: string): Promise<void> {
-    const inst = this.#containers.get(id);
+    const inst = this.#records.containers.get(id);
     this.#record('removeContainer', inst?.status.metadata.name ?? id);
     if (!inst) return;
     // As the host runtime (and containerd's RemoveContainer): a running container is killed, then removed.
@@ -478,13 +442,7 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async listContainers(filter?: ContainerFilter): Promise<ContainerStatus[]> {
-    const uid = filter?.labelSelector?.[LABEL_POD_UID];
-    const candidates = filter?.podSandboxId
-      ? this.#instancesOfSandbox(filter.podSandboxId)
-      : uid !== undefined
-        ? lookUp(this.#containersOfPod.get(uid), this.#containers)
-        : this.#containers.values();
-    return [...candidates]
+    return [...this.#records.containerCandidates(filter)]
       .filter((i) => !filter?.podSandboxId || i.status.podSandboxId === filter.podSandboxId)
       .filter((i) => matches(i.status.labels, filter?.labelSelector))
       .map((i) => structuredClone(i.status));
@@ -497,7 +455,7 @@ export class FakeRuntime implements RuntimeService {
   readonly usage = new Map<string, { cpuNanos: number; workingSetBytes: number }>();
 
   async listContainerStats(): Promise<ContainerStats[]> {
-    return [...this.#containers.values()]
+    return [...this.#records.containers.values()]
       .filter((i) => i.status.state === 'running')
       .map((i) => {
         const u = this.usage.get(i.status.metadata.name) ?? { cpuNanos: 0, workingSetBytes: 0 };
@@ -569,7 +527,7 @@ export class FakeRuntime implements RuntimeService {
   async removeImage(image: ImageSpec): Promise<void> {
     const found = this.#images.resolve(image.image);
     if (!found) return;
-    const user = [...this.#containers.values()].find((i) => i.imageId === found.id);
+    const user = [...this.#records.containers.values()].find((i) => i.imageId === found.id);
     if (user) {
       throw new RuntimeError(
         'ImageInUse',
@@ -592,7 +550,7 @@ export class FakeRuntime implements RuntimeService {
   // ---- internals ----
 
   #get(id: string): Instance {
-    const inst = this.#containers.get(id);
+    const inst = this.#records.containers.get(id);
     if (!inst) throw new RuntimeError('NotFound', `container ${id} not found`);
     return inst;
   }
@@ -609,9 +567,7 @@ export class FakeRuntime implements RuntimeService {
   /** Forgets a container that is not running, as removeContainer does. */
   #drop(inst: Instance): void {
     inst.timers.abort();
-    this.#containers.delete(inst.status.id);
-    this.#containersOfSandbox.delete(inst.status.podSandboxId, inst.status.id);
-    this.#containersOfPod.delete(inst.status.labels[LABEL_POD_UID], inst.status.id);
+    this.#records.dropContainer(inst);
     this.#emit({
       type: 'ContainerDeleted',
       containerId: inst.status.id,
@@ -665,34 +621,7 @@ export class FakeRuntime implements RuntimeService {
     });
   }
 
-  /** The sandbox's container instances, in creation order. */
-  #instancesOfSandbox(id: string): Instance[] {
-    return [...lookUp(this.#containersOfSandbox.get(id), this.#containers)];
-  }
-
   #emit(event: RuntimeEvent): void {
     for (const l of this.#listeners) queueMicrotask(() => l(event));
   }
-}
-
-function matches(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
-  if (!selector) return true;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/**
- * A host container's process: its command line as given (nothing to merge it with), containerd's PATH and
- * HOSTNAME before its env, and the user the host runtime resolves from runAsUser and runAsGroup.
- */
-function hostProcess(config: ContainerConfig, hostname: string): FakeProcess {
-  const sec = config.linux?.security;
-  const uid = sec?.runAsUser;
-  const gid = sec?.runAsGroup;
-  return {
-    argv: processArgs(config.command, config.args, undefined),
-    env: processEnv(hostname, undefined, config.envs),
-    cwd: config.workingDir || '/',
-    user: uid === undefined && gid === undefined ? '' : `${uid ?? 0}${gid === undefined ? '' : `:${gid}`}`,
-    imageVolumes: [],
-  };
 }

@@ -66,11 +66,3 @@ export class RecordStore {
     return [...this.#containersByPod.get(uid)].flatMap((id) => this.containers.get(id) ?? []);
   }
 }
-
-export function matches(
-  labels: Record<string, string>,
-  selector: Record<string, string> | undefined,
-): boolean {
-  if (!selector) return true;
-  return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}

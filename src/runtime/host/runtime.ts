@@ -11,6 +11,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
 import { type Clock, systemClock } from '../../util/clock.js';
+import { matches } from '../labels.js';
 import {
   type ContainerConfig,
   type ContainerFilter,
@@ -47,7 +48,7 @@ import { NetnsDialer } from './netns-dial.js';
 import { type HostLayout, type HostRuntimeOptions, hostLayout } from './options.js';
 import { reclaimAtStart } from './orphans.js';
 import { bootId, isSameProcess } from './proc.js';
-import { matches, RecordStore } from './record-store.js';
+import { RecordStore } from './record-store.js';
 import {
   type ContainerRecord,
   containerStatus,

@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import type { ServiceRules } from '../../network/types.js';
 import type { Clock } from '../../util/clock.js';
 import { KeyedQueue } from '../../util/keyed-queue.js';
+import { matches } from '../labels.js';
 import {
   LABEL_POD_UID,
   type PodSandboxConfig,
@@ -22,7 +23,7 @@ import type { Ipam } from './ipam.js';
 import type { NetnsDialer } from './netns-dial.js';
 import type { HostLayout } from './options.js';
 import { isSameProcess, killIfSame } from './proc.js';
-import { matches, type RecordStore } from './record-store.js';
+import type { RecordStore } from './record-store.js';
 import {
   type ContainerRecord,
   parseSandboxReport,
