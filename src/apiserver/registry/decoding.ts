@@ -56,7 +56,8 @@ export function typedBody(r: ResourceInfo, body: unknown): KubeObject {
   }
   const metadata = isPlainObject(body.metadata) ? body.metadata : {};
   // A shallow copy is enough: callers only set top-level metadata fields before decodeBody, which builds a
-  // new object and shares nothing with its input.
+  // new object and shares nothing with its input. It must stay so: a controller's body is often an informer's
+  // object, whose nested parts are the store's frozen ones (WatchOptions.shared).
   return { ...body, apiVersion, kind: r.kind, metadata: { ...metadata } } as KubeObject;
 }
 
