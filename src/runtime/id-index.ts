@@ -24,10 +24,6 @@ export class IdIndex {
     if (set?.size === 0) this.#sets.delete(key);
   }
 
-  forget(key: string): void {
-    this.#sets.delete(key);
-  }
-
   /** The ids under `key`, in the order they were added. */
   get(key: string): ReadonlySet<string> {
     return this.#sets.get(key) ?? EMPTY;

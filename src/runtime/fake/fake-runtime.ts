@@ -35,7 +35,7 @@ import {
 } from '../types.js';
 import { type FakeImage, type FakeImageOptions, FakeImages } from './fake-images.js';
 import { type FakePortHandler, FakePorts } from './fake-ports.js';
-import { FakeRecords, type Instance } from './fake-records.js';
+import { fakeRecords, type Instance } from './fake-records.js';
 import { FakeAttachHub, fakeExec } from './fake-streams.js';
 import type { FakeCall, FakeCallOp, FakeProcess, FakeRuntimeOptions, FakeScript } from './fake-types.js';
 import { hostProcess } from './host-process.js';
@@ -58,7 +58,7 @@ export class FakeRuntime implements RuntimeService {
   readonly scripts: Record<string, FakeScript>;
   readonly pullErrors: Record<string, string>;
   #clock: Clock;
-  #records = new FakeRecords();
+  #records = fakeRecords();
   #images = new FakeImages();
   #ports = new FakePorts();
   #listeners = new Set<(e: RuntimeEvent) => void>();
@@ -146,9 +146,8 @@ export class FakeRuntime implements RuntimeService {
   crashSandbox(podUid: string): void {
     for (const sb of this.#records.sandboxes.values()) {
       if (sb.status.metadata.uid !== podUid || sb.status.state !== 'ready') continue;
-      for (const inst of this.#records.containers.values()) {
-        if (inst.status.podSandboxId === sb.status.id && inst.status.state === 'running')
-          this.#exit(inst, 137);
+      for (const inst of this.#records.containersOf(sb.status.id)) {
+        if (inst.status.state === 'running') this.#exit(inst, 137);
       }
       sb.status.state = 'notready';
       this.#emit({ type: 'SandboxStopped', podSandboxId: sb.status.id, podUid });
@@ -159,7 +158,7 @@ export class FakeRuntime implements RuntimeService {
   forgetContainers(name: string): void {
     for (const inst of [...this.#records.containers.values()]) {
       if (inst.status.metadata.name === name && inst.status.state !== 'running')
-        this.#records.dropContainer(inst);
+        this.#records.dropContainer(inst.status.id);
     }
   }
 
@@ -248,7 +247,7 @@ export class FakeRuntime implements RuntimeService {
     const sb = this.#records.sandboxes.get(id);
     this.#record('stopPodSandbox', sb?.status.metadata.name ?? id);
     if (!sb) return;
-    for (const inst of this.#records.ofSandbox(id)) {
+    for (const inst of this.#records.containersOf(id)) {
       if (inst.status.state === 'running') this.#exit(inst, 137);
     }
     const wasReady = sb.status.state === 'ready';
@@ -261,15 +260,15 @@ export class FakeRuntime implements RuntimeService {
     const sb = this.#records.sandboxes.get(id);
     this.#record('removePodSandbox', sb?.status.metadata.name ?? id);
     if (!sb) return;
-    for (const inst of this.#records.ofSandbox(id)) {
+    for (const inst of this.#records.containersOf(id)) {
       if (inst.status.state === 'running') this.#exit(inst, 137);
     }
     if (sb.status.state === 'ready') {
       sb.status.state = 'notready';
       this.#emit({ type: 'SandboxStopped', podSandboxId: id, podUid: sb.status.metadata.uid });
     }
-    for (const inst of this.#records.ofSandbox(id)) this.#drop(inst);
-    this.#records.dropSandbox(sb);
+    for (const inst of this.#records.containersOf(id)) this.#drop(inst);
+    this.#records.dropSandbox(id);
     this.#rulesBySandbox.delete(id);
   }
 
@@ -294,7 +293,8 @@ export class FakeRuntime implements RuntimeService {
   }
 
   async listPodSandboxes(filter?: SandboxFilter): Promise<PodSandboxStatus[]> {
-    return [...this.#records.sandboxCandidates(filter)]
+    return this.#records
+      .sandboxCandidates(filter?.labelSelector?.[LABEL_POD_UID])
       .filter((sb) => matches(sb.status.labels, filter?.labelSelector))
       .map((sb) => structuredClone(sb.status));
   }
@@ -322,7 +322,7 @@ export class FakeRuntime implements RuntimeService {
         : (script ?? {});
     if (behaviour.failCreate) throw fail(behaviour.failCreate);
     const taken = this.#records
-      .ofSandbox(podSandboxId)
+      .containersOf(podSandboxId)
       .find((i) => i.status.metadata.name === name && i.status.metadata.attempt === config.metadata.attempt);
     if (taken) {
       throw fail(
@@ -567,7 +567,7 @@ export class FakeRuntime implements RuntimeService {
   /** Forgets a container that is not running, as removeContainer does. */
   #drop(inst: Instance): void {
     inst.timers.abort();
-    this.#records.dropContainer(inst);
+    this.#records.dropContainer(inst.status.id);
     this.#emit({
       type: 'ContainerDeleted',
       containerId: inst.status.id,
