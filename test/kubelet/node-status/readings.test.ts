@@ -7,8 +7,11 @@ import { describe, test } from 'node:test';
 import {
   defaultRouteInterface,
   goArch,
+  INTERFACES_REREAD_MS,
+  InternalIPReader,
   parseMeminfo,
   parseOsReleasePrettyName,
+  pickInternalIP,
   readNodeReadings,
 } from '../../../src/kubelet/node-status/readings.js';
 
@@ -46,6 +49,47 @@ describe('parsers', () => {
     assert.equal(goArch('x64'), 'amd64');
     assert.equal(goArch('arm64'), 'arm64');
     assert.equal(goArch('riscv64'), 'riscv64');
+  });
+});
+
+describe('the InternalIP', () => {
+  const addr = (address: string, internal = false) => ({
+    address,
+    netmask: '255.255.255.0',
+    family: 'IPv4' as const,
+    mac: '00:00:00:00:00:00',
+    internal,
+    cidr: `${address}/24`,
+  });
+  const ifaces = { lo: [addr('127.0.0.1', true)], eth0: [addr('192.168.0.5')], eth1: [addr('10.1.0.7')] };
+
+  test("the default route's interface first, else the first interface with an address", () => {
+    assert.equal(pickInternalIP(ifaces, ROUTES), '10.1.0.7');
+    assert.equal(pickInternalIP(ifaces, undefined), '192.168.0.5');
+    assert.equal(pickInternalIP({ lo: ifaces.lo }, ROUTES), undefined);
+  });
+
+  test('the interfaces are read again only when the routes change or the re-read interval passed', () => {
+    let reads = 0;
+    let now = 0;
+    let current: typeof ifaces = ifaces;
+    const reader = new InternalIPReader(
+      () => {
+        reads++;
+        return current;
+      },
+      () => now,
+    );
+    assert.equal(reader.read(ROUTES), '10.1.0.7');
+    current = { ...ifaces, eth1: [addr('10.1.0.8')] };
+    now += INTERFACES_REREAD_MS - 1;
+    assert.equal(reader.read(ROUTES), '10.1.0.7', 'same routes, within the interval: the cached address');
+    assert.equal(reads, 1);
+    now += 1;
+    assert.equal(reader.read(ROUTES), '10.1.0.8', 'the interval passed: read again');
+    assert.equal(reads, 2);
+    assert.equal(reader.read(undefined), '192.168.0.5', 'the routes changed: read again');
+    assert.equal(reads, 3);
   });
 });
 
