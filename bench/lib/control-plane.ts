@@ -1,4 +1,4 @@
-// Part (e) of the host benchmark: the same pods on podrun with the fake runtime (bench/lib/fake-runtime-child.ts).
+// Part (e) of the host benchmark: the same pods on podrun with the fake runtime (bench/lib/fake-runtime-child.mjs).
 // No process, namespace, cgroup or file of a pod's is made, so the machine's cost of running pods (what part
 // (d) measures) is out of the figure: what is left is podrun's own CPU per pod (API server, store, watches,
 // controllers, scheduler, kubelet), measured without the pods' processes competing for the CPUs.

@@ -1,17 +1,20 @@
 // podrun with the fake runtime: the API server, controllers, scheduler and kubelet exactly as `podrun serve`
 // runs them, but containers are records that start and exit at once, so no process, namespace or file of a
 // pod's is made. What it spends is podrun's own control plane alone (the host benchmark's part (e)).
-// Usage: node --import tsx bench/lib/fake-runtime-child.ts STATE_DIR MAX_PODS
+// Plain JavaScript, so that it runs the compiled dist/ without tsx's loader, as bin/podrun does when dist/ is
+// current; given `src`, it is started with `--import tsx` and runs the TypeScript.
+// Usage: node [--import tsx] bench/lib/fake-runtime-child.mjs STATE_DIR MAX_PODS dist|src
 // Writes STATE_DIR/kubeconfig when ready; exits on SIGTERM/SIGINT.
-import { FakeRuntime } from '../../src/runtime/fake/fake-runtime.js';
-import { startPodrun } from '../../src/server/podrun.js';
-import { systemClock } from '../../src/util/clock.js';
-
-const [stateDir, maxPods] = process.argv.slice(2);
-if (!stateDir || !maxPods) {
-  process.stderr.write('usage: fake-runtime-child.ts STATE_DIR MAX_PODS\n');
+const [stateDir, maxPods, from] = process.argv.slice(2);
+if (!stateDir || !maxPods || (from !== 'dist' && from !== 'src')) {
+  process.stderr.write('usage: fake-runtime-child.mjs STATE_DIR MAX_PODS dist|src\n');
   process.exit(2);
 }
+const base = new URL(`../../${from}/`, import.meta.url);
+const { FakeRuntime } = await import(new URL('runtime/fake/fake-runtime.js', base).href);
+const { startPodrun } = await import(new URL('server/podrun.js', base).href);
+const { systemClock } = await import(new URL('util/clock.js', base).href);
+
 // The benchmark pod's init containers run `true`: they exit as soon as they start.
 const exitAtOnce = { exitAfterMs: 0 };
 const podrun = await startPodrun({

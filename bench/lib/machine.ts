@@ -1,6 +1,7 @@
 // The machine a result was measured on, printed next to every result.
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem } from 'node:os';
+import { podrunForm } from './podrun-form.js';
 
 export interface Machine {
   nproc: number;
@@ -12,6 +13,8 @@ export interface Machine {
   date: string;
   /** 1-minute load average when the benchmark started: other work on the machine skews results. */
   loadavg: number;
+  /** What bin/podrun ran: the compiled dist/, or the TypeScript source through tsx (~80 MB more, slower to start). */
+  podrun: 'dist' | 'source';
 }
 
 function kubectlVersion(): string {
@@ -43,12 +46,13 @@ export function machine(): Machine {
     kubectl: kubectlVersion(),
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     loadavg: Math.round(loadavg()[0]! * 100) / 100,
+    podrun: podrunForm(),
   };
 }
 
 export function describeMachine(m: Machine): string {
   return (
     `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ` +
-    `kubectl ${m.kubectl}, at ${m.date}, load average ${m.loadavg} at the start`
+    `kubectl ${m.kubectl}, at ${m.date}, load average ${m.loadavg} at the start, podrun ${m.podrun === 'dist' ? 'compiled (dist/)' : 'from source through tsx'}`
   );
 }

@@ -10,12 +10,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deferCleanup } from './cleanup.js';
 import { KubeClient } from './kube-client.js';
+import { podrunForm } from './podrun-form.js';
 import { elapsedMs, now } from './stats.js';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PODRUN_BIN = join(REPO_ROOT, 'bin', 'podrun');
 const FALLBACK = join(REPO_ROOT, 'bench', 'lib', 'apiserver-child.ts');
-const FAKE_RUNTIME = join(REPO_ROOT, 'bench', 'lib', 'fake-runtime-child.ts');
+const FAKE_RUNTIME = join(REPO_ROOT, 'bench', 'lib', 'fake-runtime-child.mjs');
 
 export type ServerKind = 'podrun serve' | 'apiserver-only stand-in' | 'podrun on the fake runtime';
 
@@ -74,7 +75,7 @@ export interface StartOptions {
   serveArgs?: string[];
   /** Use the API-server-only stand-in when `podrun serve` is missing. */
   allowFallback: boolean;
-  /** podrun with the fake runtime admitting this many pods (bench/lib/fake-runtime-child.ts), not `podrun serve`. */
+  /** podrun with the fake runtime admitting this many pods (bench/lib/fake-runtime-child.mjs), not `podrun serve`. */
   fakeRuntimeMaxPods?: number;
   /** Sockets the benchmark client may open at once. */
   maxSockets?: number;
@@ -94,7 +95,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   let args: string[];
   if (options.fakeRuntimeMaxPods !== undefined) {
     kind = 'podrun on the fake runtime';
-    args = ['--import', 'tsx', FAKE_RUNTIME, stateDir, String(options.fakeRuntimeMaxPods)];
+    const max = String(options.fakeRuntimeMaxPods);
+    args =
+      podrunForm() === 'dist'
+        ? [FAKE_RUNTIME, stateDir, max, 'dist']
+        : ['--import', 'tsx', FAKE_RUNTIME, stateDir, max, 'src'];
   } else if (podrunServeAvailable()) {
     kind = 'podrun serve';
     args = [PODRUN_BIN, 'serve', '--port', '0', '--state-dir', stateDir, ...(options.serveArgs ?? [])];
