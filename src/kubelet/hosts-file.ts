@@ -125,8 +125,13 @@ export class HostsFiles {
       const { hostname, domain } = podHostnameAndDomain(pod, this.#o.clusterDomain);
       content = managedHostsFileContent(podIPs, hostname, domain, aliases);
     }
-    await mkdir(podDir(this.#o.rootDir, uid), { recursive: true, mode: 0o750 });
-    await writeFile(path, content, { mode: 0o644 });
+    // The pod's directory exists from its first container on (its volumes are set up first): made only when
+    // the write finds it missing, which saves a filesystem call per container start.
+    await writeFile(path, content, { mode: 0o644 }).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await mkdir(podDir(this.#o.rootDir, uid), { recursive: true, mode: 0o750 });
+      await writeFile(path, content, { mode: 0o644 });
+    });
     // The mode applies to a new file only; an existing one (a previous start) may have been changed since.
     await chmod(path, 0o644);
     return { containerPath: ETC_HOSTS_PATH, hostPath: path, readOnly: false };
