@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { type IssuedToken, TokenManager, type TokenRequestSpec } from '../../src/kubelet/token-manager.js';
-import { VolumeManager, volumeDir } from '../../src/kubelet/volumes/index.js';
+import { VolumeManager } from '../../src/kubelet/volumes/index.js';
 import { mountsUnder, unmount } from '../../src/kubelet/volumes/mount.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { ALLOCATABLE, FakeObjects, IS_ROOT, makePod, RecordedEvents } from './volumes/helpers.js';
@@ -130,7 +130,7 @@ describe('projected serviceAccountToken volumes', () => {
     ]);
     pod.spec = { ...pod.spec!, serviceAccountName: 'builder' };
     await manager.setUpPod(pod);
-    const dir = volumeDir(root, pod.metadata!.uid!, 'projected', 'kube-api-access-abcde');
+    const dir = manager.volumePath(pod, pod.spec!.volumes![0]!);
     assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'token-1');
     assert.equal((await stat(join(dir, 'token'))).mode & 0o777, 0o644);
     assert.equal(await readFile(join(dir, 'ca.crt'), 'utf8'), 'PEM');
@@ -163,7 +163,7 @@ describe('projected serviceAccountToken volumes', () => {
     ]);
     pod.spec = { ...pod.spec!, securityContext: { fsGroup: 1234 } };
     await manager.setUpPod(pod);
-    const dir = volumeDir(root, pod.metadata!.uid!, 'projected', 't');
+    const dir = manager.volumePath(pod, pod.spec!.volumes![0]!);
     // Ownership adds group read to what the file had.
     assert.equal((await stat(join(dir, 'token'))).mode & 0o777, 0o640);
     api.fail(true);

@@ -3,9 +3,10 @@
 // downward API contents when they change, tells the runtime what to bind into each container, and tears it
 // all down (unmounting every tmpfs) once the pod is gone.
 //
-// Supported: emptyDir (disk, or tmpfs for `medium: Memory`), configMap, secret (tmpfs), downwardAPI,
+// Supported: emptyDir (disk, or a tmpfs of its own for `medium: Memory`), configMap, secret (tmpfs), downwardAPI,
 // projected (tmpfs; configMap, secret, downwardAPI and serviceAccountToken sources), hostPath (with type checks). Anything else
-// fails the mount with a sentence saying so.
+// fails the mount with a sentence saying so. Secret and projected volumes share one tmpfs, at
+// `<rootDir>/memory-volumes/<uid>/<plugin>/<name>` (shared-tmpfs.ts says why).
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
 import type { Container, Pod, Volume } from '../../api/types.js';
@@ -33,6 +34,7 @@ import {
   secretPayload,
 } from './payload.js';
 import { ClaimProcessingError, resolveClaimPath } from './pvc.js';
+import { SharedTmpfs } from './shared-tmpfs.js';
 import { resolveSubPath } from './subpath.js';
 
 export interface VolumeManagerOptions {
@@ -81,6 +83,8 @@ export class VolumeManager {
   readonly #events: EventRecorder | undefined;
   readonly #allocatable: NodeAllocatable;
   readonly #useTmpfs: boolean;
+  /** Where secret and projected volumes live when on tmpfs (one for all pods: shared-tmpfs.ts). */
+  readonly #memoryVolumes: SharedTmpfs;
   /** Service-account tokens of projected volumes; undefined when the API issues none. */
   readonly #tokens: TokenManager | undefined;
   /** Per pod uid, one chain of volume operations: setUp, refresh and tearDown never interleave for a pod. */
@@ -104,6 +108,10 @@ export class VolumeManager {
     this.#events = options.events;
     this.#allocatable = options.allocatable ?? hostNodeAllocatable();
     this.#useTmpfs = options.useTmpfs ?? process.getuid?.() === 0;
+    // The kubelet sizes a secret's tmpfs as an emptyDir of medium Memory without a pod limit: node allocatable.
+    this.#memoryVolumes = new SharedTmpfs(this.#rootDir, () =>
+      quantityValue(parseQuantity(this.#allocatable.memory)),
+    );
     const request = options.objects.requestServiceAccountToken;
     this.#tokens = request ? new TokenManager({ request, clock: options.clock }) : undefined;
   }
@@ -118,7 +126,19 @@ export class VolumeManager {
       return path;
     }
     if (kind === undefined) throw new Error(`unsupported volume type ${sourceName(volume)}`);
-    return volumeDir(this.#rootDir, uidOf(pod), kind, volume.name);
+    return this.#dirOf(uidOf(pod), kind, volume.name);
+  }
+
+  /** A volume's directory: on the shared tmpfs for secret and projected volumes, else under the pod's. */
+  #dirOf(uid: string, kind: PluginKind, name: string): string {
+    return this.#onSharedTmpfs(kind)
+      ? this.#memoryVolumes.path(uid, kind, name)
+      : volumeDir(this.#rootDir, uid, kind, name);
+  }
+
+  /** secret and projected volumes are on tmpfs, as the kubelet's (not configMap and downwardAPI: disk). */
+  #onSharedTmpfs(kind: PluginKind): boolean {
+    return this.#useTmpfs && (kind === 'secret' || kind === 'projected');
   }
 
   /**
@@ -274,7 +294,7 @@ export class VolumeManager {
           this.#allocatable,
           this.#tokens,
         );
-        const dir = volumeDir(this.#rootDir, uid, 'projected', volume.name);
+        const dir = this.#dirOf(uid, 'projected', volume.name);
         if (this.#projected.get(uid, dir) === payloadDigest(payload, fsGroup)) return;
         const isNew = !(await exists(dir));
         await this.#project(pod, volume.name, 'projected', payload, true, onlyExisting);
@@ -288,7 +308,7 @@ export class VolumeManager {
   }
 
   /**
-   * Writes a projected payload into the volume's directory (created first, on tmpfs for `memory`), with
+   * Writes a projected payload into the volume's directory (created first, on tmpfs for `memory`: the shared one), with
    * fsGroup ownership applied before the new files become visible. On refresh, a volume that was never set
    * up is left alone.
    */
@@ -301,7 +321,7 @@ export class VolumeManager {
     onlyExisting: boolean,
   ): Promise<void> {
     const uid = uidOf(pod);
-    const dir = volumeDir(this.#rootDir, uid, kind, name);
+    const dir = this.#dirOf(uid, kind, name);
     const fsGroup = pod.spec?.securityContext?.fsGroup;
     if (this.#projected.get(uid, dir) === payloadDigest(payload, fsGroup)) return;
     const existed = await exists(dir);
@@ -313,7 +333,8 @@ export class VolumeManager {
     }
     this.#projected.delete(uid, dir);
     try {
-      await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
+      if (this.#onSharedTmpfs(kind)) await this.#memoryVolumes.ensure(uid, kind, name);
+      else await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
       const result = await atomicWrite(
         dir,
         payload,
@@ -374,6 +395,7 @@ export class VolumeManager {
     this.#tokens?.deletePodTokens(podUid);
     this.#claimPaths.forget(podUid);
     this.#projected.forget(podUid);
+    if (this.#useTmpfs) await this.#memoryVolumes.remove(podUid);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
     if (!(await exists(volumesDir))) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});

@@ -153,3 +153,15 @@ export function findmntUnder(dir: string): string[] {
     .map((l) => l.replace(/\\x20/g, ' '))
     .filter((t) => t === dir || t.startsWith(`${dir}/`));
 }
+
+/** The filesystem type of the mount holding `path` (`findmnt -T`), e.g. 'tmpfs'. */
+export function fstypeOf(path: string): string {
+  return execFileSync('findmnt', ['-n', '-o', 'FSTYPE', '-T', path], { encoding: 'utf8' }).trim();
+}
+
+/** Where the manager keeps the pod's volume `name` (secret and projected ones: on the shared tmpfs). */
+export function dirOf(manager: Fixture['manager'], pod: Pod, name: string): string {
+  const volume = pod.spec?.volumes?.find((v) => v.name === name);
+  if (!volume) throw new Error(`the pod has no volume ${name}`);
+  return manager.volumePath(pod, volume);
+}

@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Container, Pod } from '../../../src/api/types.js';
 import { VolumeError, volumeDir } from '../../../src/kubelet/volumes/index.js';
-import { type Fixture, findmnt, fixture, IS_ROOT, makePod, needsRoot } from './helpers.js';
+import {
+  dirOf,
+  type Fixture,
+  findmnt,
+  findmntUnder,
+  fixture,
+  fstypeOf,
+  IS_ROOT,
+  makePod,
+  needsRoot,
+} from './helpers.js';
 
 const uid = (pod: Pod) => pod.metadata?.uid as string;
 const mode = async (p: string) => (await stat(p)).mode & 0o7777;
@@ -196,8 +206,8 @@ describe('secret volumes', () => {
     f.objects.setSecret('db', { password: 's3cret', user: 'admin' });
     const pod = makePod([{ name: 'creds', secret: { secretName: 'db', defaultMode: 0o400 } }]);
     await f.manager.setUpPod(pod);
-    const dir = volumeDir(f.root, uid(pod), 'secret', 'creds');
-    assert.ok(dir.endsWith('/volumes/kubernetes.io~secret/creds'));
+    const dir = dirOf(f.manager, pod, 'creds');
+    assert.ok(dir.endsWith('/kubernetes.io~secret/creds'));
     assert.equal(await readFile(join(dir, 'password'), 'utf8'), 's3cret');
     assert.equal(await readFile(join(dir, 'user'), 'utf8'), 'admin');
     assert.equal(await mode(join(dir, 'password')), 0o400);
@@ -207,12 +217,42 @@ describe('secret volumes', () => {
     f.objects.setSecret('db', { password: 's3cret' });
     const pod = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
     await f.manager.setUpPod(pod);
-    const dir = volumeDir(f.root, uid(pod), 'secret', 'creds');
-    assert.equal(findmnt(dir)?.fstype, 'tmpfs');
+    const dir = dirOf(f.manager, pod, 'creds');
+    assert.equal(fstypeOf(dir), 'tmpfs');
     assert.equal(await mode(dir), 0o1777);
     await f.manager.tearDownPod(uid(pod));
-    assert.equal(findmnt(dir), undefined);
+    await assert.rejects(stat(dir), { code: 'ENOENT' });
+    assert.deepEqual(findmntUnder(f.root), []);
   });
+
+  test(
+    "every pod's secret and projected volumes share one tmpfs, unmounted with the last of them",
+    needsRoot,
+    async () => {
+      f.objects.setSecret('db', { password: 's3cret' });
+      const a = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
+      const b = makePod([
+        { name: 'creds', secret: { secretName: 'db' } },
+        { name: 'all', projected: { sources: [{ secret: { name: 'db' } }] } },
+      ]);
+      await f.manager.setUpPod(a);
+      await f.manager.setUpPod(b);
+      // One mount for the three volumes of two pods: each mount on the host is copied into every new container.
+      assert.equal(findmntUnder(f.root).length, 1);
+      assert.equal(fstypeOf(dirOf(f.manager, b, 'all')), 'tmpfs');
+      await f.manager.tearDownPod(uid(a));
+      await assert.rejects(stat(dirOf(f.manager, a, 'creds')), { code: 'ENOENT' });
+      assert.equal(await readFile(join(dirOf(f.manager, b, 'creds'), 'password'), 'utf8'), 's3cret');
+      assert.equal(findmntUnder(f.root).length, 1);
+      await f.manager.tearDownPod(uid(b));
+      assert.deepEqual(findmntUnder(f.root), []);
+      // The next pod mounts it again.
+      await f.manager.setUpPod(a);
+      assert.equal(await readFile(join(dirOf(f.manager, a, 'creds'), 'password'), 'utf8'), 's3cret');
+      await f.manager.tearDownPod(uid(a));
+      assert.deepEqual(findmntUnder(f.root), []);
+    },
+  );
 
   test('without tmpfs (unprivileged runs) a secret volume is a plain directory', async () => {
     const plain = await fixture({ useTmpfs: false });
@@ -243,7 +283,7 @@ describe('secret volumes', () => {
       (await setUpFails(f, keyed)).message,
       'MountVolume.SetUp failed for volume "creds" : references non-existent secret key: password',
     );
-    if (IS_ROOT) assert.equal(findmnt(volumeDir(f.root, uid(keyed), 'secret', 'creds')), undefined);
+    if (IS_ROOT) assert.deepEqual(findmntUnder(f.root), []);
   });
   test('a first set-up that fails half-way leaves neither a mount nor a directory behind', async () => {
     f.objects.setSecret('db', { a: '1', b: '2' });
@@ -262,9 +302,11 @@ describe('secret volumes', () => {
     ]);
     const e = await setUpFails(f, pod);
     assert.match(e.message, /^MountVolume\.SetUp failed for volume "creds" : E(NOTDIR|EXIST)/);
-    const dir = volumeDir(f.root, uid(pod), 'secret', 'creds');
-    assert.equal(findmnt(dir), undefined);
+    const dir = dirOf(f.manager, pod, 'creds');
     await assert.rejects(stat(dir), { code: 'ENOENT' });
+    // The shared tmpfs goes with the pod's teardown.
+    await f.manager.tearDownPod(uid(pod));
+    assert.deepEqual(findmntUnder(f.root), []);
   });
 });
 
@@ -372,8 +414,8 @@ describe('projected volumes', () => {
       },
     ]);
     await f.manager.setUpPod(pod);
-    const dir = volumeDir(f.root, uid(pod), 'projected', 'all');
-    assert.ok(dir.endsWith('/volumes/kubernetes.io~projected/all'));
+    const dir = dirOf(f.manager, pod, 'all');
+    assert.ok(dir.endsWith('/kubernetes.io~projected/all'));
     assert.equal(await readFile(join(dir, 'app.conf'), 'utf8'), 'x=1');
     assert.equal(await mode(join(dir, 'app.conf')), 0o440);
     assert.equal(await readFile(join(dir, 'secret/password'), 'utf8'), 'pw');
@@ -391,7 +433,7 @@ describe('projected volumes', () => {
         ],
       ],
     );
-    if (IS_ROOT) assert.equal(findmnt(dir)?.fstype, 'tmpfs');
+    if (IS_ROOT) assert.equal(fstypeOf(dir), 'tmpfs');
     // The warning is given once, not on every sync.
     await f.manager.setUpPod(pod);
     assert.equal(f.events.events.length, 1);

@@ -1,0 +1,67 @@
+// One tmpfs for every pod's secret and projected volumes, at `<root>/memory-volumes`, each volume a directory
+// `<uid>/<plugin>/<name>` in it. The kubelet mounts a tmpfs per such volume; here they share one, because each
+// mount in the host's mount namespace is copied into every container's new mount namespace at its start and
+// torn down at its end: with a tmpfs per pod, 1,000 pods cost 12 % of the machine's CPU in copying mounts
+// alone (docs/benchmarks.md, "Mounts copied at every container start"). What the sharing changes: these volumes
+// are written only by the kubelet and mounted read-only in containers, so a per-volume size limit had nothing
+// to limit; a container's `df` of one shows the shared tmpfs. Their contents still never touch the disk.
+// The tmpfs is mounted when the first volume needs it and unmounted when the last pod's volumes go, so that a
+// node without pods has no mount of podrun's left.
+import { chmod, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isLikelyMountPoint, mountTmpfs, unmount } from './mount.js';
+import { PLUGIN_DIR, type PluginKind } from './paths.js';
+
+export class SharedTmpfs {
+  readonly #root: string;
+  readonly #sizeBytes: () => bigint;
+  /** Mounting, making a directory and unmounting the last run one at a time, so none sees another half-done. */
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(rootDir: string, sizeBytes: () => bigint) {
+    this.#root = join(rootDir, 'memory-volumes');
+    this.#sizeBytes = sizeBytes;
+  }
+
+  /** The directory of a pod's volume on the tmpfs. */
+  path(podUid: string, kind: PluginKind, name: string): string {
+    return join(this.#root, podUid, PLUGIN_DIR[kind], name);
+  }
+
+  /**
+   * Makes the volume's directory, mounting the tmpfs first when it is not. The directory gets mode 1777, as
+   * the root of the volume's own tmpfs had; the directories above it stay root's alone (0700).
+   */
+  ensure(podUid: string, kind: PluginKind, name: string): Promise<string> {
+    return this.#serial(async () => {
+      await mkdir(this.#root, { recursive: true, mode: 0o700 });
+      if (!(await isLikelyMountPoint(this.#root))) {
+        await mountTmpfs(this.#root, this.#sizeBytes());
+        await chmod(this.#root, 0o700);
+      }
+      const dir = this.path(podUid, kind, name);
+      await mkdir(join(this.#root, podUid, PLUGIN_DIR[kind]), { recursive: true, mode: 0o700 });
+      await mkdir(dir, { recursive: true });
+      await chmod(dir, 0o1777);
+      return dir;
+    });
+  }
+
+  /** Removes the pod's volumes; the tmpfs goes when no pod has any left. Idempotent. */
+  remove(podUid: string): Promise<void> {
+    return this.#serial(async () => {
+      const left = await readdir(this.#root).catch(() => undefined);
+      if (left === undefined) return;
+      await rm(join(this.#root, podUid), { recursive: true, force: true });
+      if (left.some((uid) => uid !== podUid)) return;
+      if (await isLikelyMountPoint(this.#root)) await unmount(await realpath(this.#root));
+      await rmdir(this.#root).catch(() => {});
+    });
+  }
+
+  #serial<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(step, step);
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+}
