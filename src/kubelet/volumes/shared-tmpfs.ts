@@ -15,7 +15,14 @@ import { PLUGIN_DIR, type PluginKind } from './paths.js';
 export class SharedTmpfs {
   readonly #root: string;
   readonly #sizeBytes: () => bigint;
-  /** Mounting, making a directory and unmounting the last run one at a time, so none sees another half-done. */
+  /** Pods with volumes on the tmpfs (read from it once, for those of an earlier podrun), or being set up. */
+  #users = new Set<string>();
+  #seeded = false;
+  /**
+   * Mounting and unmounting run one at a time, each deciding on the current #users: a set-up adds its pod
+   * before it waits for the mount, so an unmount queued by the last teardown sees it and leaves the tmpfs.
+   * Making and removing the pods' directories run beside them, at once.
+   */
   #chain: Promise<unknown> = Promise.resolve();
 
   constructor(rootDir: string, sizeBytes: () => bigint) {
@@ -32,36 +39,44 @@ export class SharedTmpfs {
    * Makes the volume's directory, mounting the tmpfs first when it is not. The directory gets mode 1777, as
    * the root of the volume's own tmpfs had; the directories above it stay root's alone (0700).
    */
-  ensure(podUid: string, kind: PluginKind, name: string): Promise<string> {
-    return this.#serial(async () => {
+  async ensure(podUid: string, kind: PluginKind, name: string): Promise<string> {
+    this.#users.add(podUid);
+    await this.#serial(async () => {
       await mkdir(this.#root, { recursive: true, mode: 0o700 });
-      if (!(await isLikelyMountPoint(this.#root))) {
-        await mountTmpfs(this.#root, this.#sizeBytes());
-        await chmod(this.#root, 0o700);
-      }
-      const dir = this.path(podUid, kind, name);
-      await mkdir(join(this.#root, podUid, PLUGIN_DIR[kind]), { recursive: true, mode: 0o700 });
-      await mkdir(dir, { recursive: true });
-      await chmod(dir, 0o1777);
-      return dir;
+      if (await isLikelyMountPoint(this.#root)) return;
+      await mountTmpfs(this.#root, this.#sizeBytes());
+      await chmod(this.#root, 0o700);
     });
+    const dir = this.path(podUid, kind, name);
+    await mkdir(join(this.#root, podUid, PLUGIN_DIR[kind]), { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o1777);
+    return dir;
   }
 
   /** Removes the pod's volumes; the tmpfs goes when no pod has any left. Idempotent. */
-  remove(podUid: string): Promise<void> {
-    return this.#serial(async () => {
-      const left = await readdir(this.#root).catch(() => undefined);
-      if (left === undefined) return;
-      await rm(join(this.#root, podUid), { recursive: true, force: true });
-      if (left.some((uid) => uid !== podUid)) return;
-      if (await isLikelyMountPoint(this.#root)) await unmount(await realpath(this.#root));
+  async remove(podUid: string): Promise<void> {
+    await rm(join(this.#root, podUid), { recursive: true, force: true });
+    this.#users.delete(podUid);
+    if (this.#seeded && this.#users.size > 0) return;
+    await this.#serial(async () => {
+      if (this.#users.size > 0) return;
+      if (!(await isLikelyMountPoint(this.#root).catch(() => false))) return;
+      await unmount(await realpath(this.#root));
       await rmdir(this.#root).catch(() => {});
     });
   }
 
-  #serial<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(step, step);
+  #serial(step: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(() => this.#seed()).then(step);
     this.#chain = run.catch(() => {});
     return run;
+  }
+
+  /** The pods an earlier podrun left volumes of, once: their teardown comes with their pods'. */
+  async #seed(): Promise<void> {
+    if (this.#seeded) return;
+    for (const uid of await readdir(this.#root).catch(() => [])) this.#users.add(uid);
+    this.#seeded = true;
   }
 }

@@ -254,6 +254,19 @@ describe('secret volumes', () => {
     },
   );
 
+  test('a set-up racing the last teardown keeps the shared tmpfs for itself', needsRoot, async () => {
+    f.objects.setSecret('db', { password: 's3cret' });
+    const a = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
+    const b = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
+    await f.manager.setUpPod(a);
+    await Promise.all([f.manager.tearDownPod(uid(a)), f.manager.setUpPod(b)]);
+    const dir = dirOf(f.manager, b, 'creds');
+    assert.equal(fstypeOf(dir), 'tmpfs');
+    assert.equal(await readFile(join(dir, 'password'), 'utf8'), 's3cret');
+    await f.manager.tearDownPod(uid(b));
+    assert.deepEqual(findmntUnder(f.root), []);
+  });
+
   test('without tmpfs (unprivileged runs) a secret volume is a plain directory', async () => {
     const plain = await fixture({ useTmpfs: false });
     try {
