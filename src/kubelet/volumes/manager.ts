@@ -98,6 +98,12 @@ export class VolumeManager {
    * this manager's own (containers mount it read-only), so what it wrote is what is there.
    */
   readonly #projected = new ByPod<string>();
+  /**
+   * Pod and `<kind>/<name>` → whether that secret or projected volume has a tmpfs of its own, mounted by an
+   * earlier podrun before the shared one: its pod's containers bind that tmpfs, so updates (token rotation)
+   * go on being written there until the pod goes.
+   */
+  readonly #ownTmpfs = new ByPod<boolean>();
   /** Pod and volume name → the directory of the PersistentVolume its claim is bound to, once set up. */
   readonly #claimPaths = new ByPod<string>();
 
@@ -131,14 +137,26 @@ export class VolumeManager {
 
   /** A volume's directory: on the shared tmpfs for secret and projected volumes, else under the pod's. */
   #dirOf(uid: string, kind: PluginKind, name: string): string {
-    return this.#onSharedTmpfs(kind)
+    return this.#onSharedTmpfs(kind, uid, name)
       ? this.#memoryVolumes.path(uid, kind, name)
       : volumeDir(this.#rootDir, uid, kind, name);
   }
 
-  /** secret and projected volumes are on tmpfs, as the kubelet's (not configMap and downwardAPI: disk). */
-  #onSharedTmpfs(kind: PluginKind): boolean {
-    return this.#useTmpfs && (kind === 'secret' || kind === 'projected');
+  /**
+   * secret and projected volumes are on tmpfs, as the kubelet's (not configMap and downwardAPI: disk): the
+   * shared one, unless the volume has its own from an earlier podrun.
+   */
+  #onSharedTmpfs(kind: PluginKind, uid?: string, name?: string): boolean {
+    if (!this.#useTmpfs || (kind !== 'secret' && kind !== 'projected')) return false;
+    return uid === undefined || this.#ownTmpfs.get(uid, `${kind}/${name}`) !== true;
+  }
+
+  /** Tells, once per volume, whether it has a tmpfs of its own (#ownTmpfs). */
+  async #checkOwnTmpfs(uid: string, kind: PluginKind, name: string): Promise<void> {
+    if (!this.#onSharedTmpfs(kind) || this.#ownTmpfs.get(uid, `${kind}/${name}`) !== undefined) return;
+    const old = volumeDir(this.#rootDir, uid, kind, name);
+    const own = await isLikelyMountPoint(old).catch(() => false);
+    this.#ownTmpfs.set(uid, `${kind}/${name}`, own);
   }
 
   /**
@@ -239,6 +257,7 @@ export class VolumeManager {
     const uid = uidOf(pod);
     const fsGroup = pod.spec?.securityContext?.fsGroup;
     const namespace = pod.metadata?.namespace ?? 'default';
+    if (kind === 'secret' || kind === 'projected') await this.#checkOwnTmpfs(uid, kind, volume.name);
     switch (kind) {
       case undefined:
         throw new Error(`podrun does not support volume type ${sourceName(volume)}`);
@@ -333,7 +352,7 @@ export class VolumeManager {
     }
     this.#projected.delete(uid, dir);
     try {
-      if (this.#onSharedTmpfs(kind)) await this.#memoryVolumes.ensure(uid, kind, name);
+      if (this.#onSharedTmpfs(kind, uid, name)) await this.#memoryVolumes.ensure(uid, kind, name);
       else await this.#ensureDir(dir, memory, memory ? this.#memorySize(pod, undefined) : undefined);
       const result = await atomicWrite(
         dir,
@@ -395,6 +414,7 @@ export class VolumeManager {
     this.#tokens?.deletePodTokens(podUid);
     this.#claimPaths.forget(podUid);
     this.#projected.forget(podUid);
+    this.#ownTmpfs.forget(podUid);
     if (this.#useTmpfs) await this.#memoryVolumes.remove(podUid);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
     if (!(await exists(volumesDir))) {

@@ -48,13 +48,17 @@ function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
-/** Mounts a fresh tmpfs on `dir` (`mount -t tmpfs -o size=<bytes> tmpfs <dir>`); no size means the kernel's default. */
-export async function mountTmpfs(dir: string, sizeBytes?: bigint): Promise<void> {
-  const args = ['-t', 'tmpfs'];
-  if (sizeBytes !== undefined && sizeBytes > 0n) args.push('-o', `size=${sizeBytes}`);
-  args.push('tmpfs', dir);
+/**
+ * Mounts a fresh tmpfs on `dir` (`mount -t tmpfs -o size=<bytes>[,mode=<octal>] tmpfs <dir>`); no size means the
+ * kernel's default, no mode the tmpfs default 1777.
+ */
+export async function mountTmpfs(dir: string, sizeBytes?: bigint, mode?: number): Promise<void> {
+  const opts: string[] = [];
+  if (sizeBytes !== undefined && sizeBytes > 0n) opts.push(`size=${sizeBytes}`);
+  if (mode !== undefined) opts.push(`mode=${mode.toString(8).padStart(4, '0')}`);
+  const options = opts.join(',');
+  const args = ['-t', 'tmpfs', ...(options ? ['-o', options] : []), 'tmpfs', dir];
   if (helper) {
-    const options = sizeBytes !== undefined && sizeBytes > 0n ? `size=${sizeBytes}` : '';
     await viaHelper('mount', args, dir, () => helper.mountTmpfs(dir, options));
   } else {
     await run('mount', args);

@@ -44,17 +44,27 @@ export class SharedTmpfs {
     await this.#serial(async () => {
       await mkdir(this.#root, { recursive: true, mode: 0o700 });
       if (await isLikelyMountPoint(this.#root)) return;
-      await mountTmpfs(this.#root, this.#sizeBytes());
-      await chmod(this.#root, 0o700);
+      // Root's alone from the start: the mount option, not a chmod after it.
+      await mountTmpfs(this.#root, this.#sizeBytes(), 0o700);
     });
     const dir = this.path(podUid, kind, name);
     await mkdir(join(this.#root, podUid, PLUGIN_DIR[kind]), { recursive: true, mode: 0o700 });
-    await mkdir(dir, { recursive: true });
-    await chmod(dir, 0o1777);
+    // Only a new directory gets its mode: an existing one may carry fsGroup's setgid bit.
+    const made = await mkdir(dir).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return false;
+        throw e;
+      },
+    );
+    if (made) await chmod(dir, 0o1777);
     return dir;
   }
 
-  /** Removes the pod's volumes; the tmpfs goes when no pod has any left. Idempotent. */
+  /**
+   * Removes the pod's volumes; the tmpfs goes when no pod has any left. Idempotent. An unmount that fails is
+   * not the pod's failure (its files are gone already): the tmpfs stays, and the next removal tries again.
+   */
   async remove(podUid: string): Promise<void> {
     await rm(join(this.#root, podUid), { recursive: true, force: true });
     this.#users.delete(podUid);
@@ -62,7 +72,11 @@ export class SharedTmpfs {
     await this.#serial(async () => {
       if (this.#users.size > 0) return;
       if (!(await isLikelyMountPoint(this.#root).catch(() => false))) return;
-      await unmount(await realpath(this.#root));
+      try {
+        await unmount(await realpath(this.#root));
+      } catch {
+        return;
+      }
       await rmdir(this.#root).catch(() => {});
     });
   }

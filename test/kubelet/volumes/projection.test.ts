@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Container, Pod } from '../../../src/api/types.js';
 import { VolumeError, volumeDir } from '../../../src/kubelet/volumes/index.js';
+import { mountTmpfs } from '../../../src/kubelet/volumes/mount.js';
 import {
   dirOf,
   type Fixture,
@@ -267,6 +268,26 @@ describe('secret volumes', () => {
     assert.deepEqual(findmntUnder(f.root), []);
   });
 
+  test(
+    'a volume with a tmpfs of its own (an earlier podrun) keeps it while its pod runs',
+    needsRoot,
+    async () => {
+      f.objects.setSecret('db', { password: 'v1' });
+      const pod = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
+      // As an earlier podrun left it: the pod's running containers bind this tmpfs.
+      const own = volumeDir(f.root, uid(pod), 'secret', 'creds');
+      await mkdir(own, { recursive: true });
+      await mountTmpfs(own);
+      await f.manager.setUpPod(pod);
+      assert.equal(dirOf(f.manager, pod, 'creds'), own);
+      f.objects.setSecret('db', { password: 'v2' });
+      await f.manager.refreshPod(pod);
+      assert.equal(await readFile(join(own, 'password'), 'utf8'), 'v2');
+      await f.manager.tearDownPod(uid(pod));
+      assert.deepEqual(findmntUnder(f.root), []);
+    },
+  );
+
   test('without tmpfs (unprivileged runs) a secret volume is a plain directory', async () => {
     const plain = await fixture({ useTmpfs: false });
     try {
@@ -298,7 +319,7 @@ describe('secret volumes', () => {
     );
     if (IS_ROOT) assert.deepEqual(findmntUnder(f.root), []);
   });
-  test('a first set-up that fails half-way leaves neither a mount nor a directory behind', async () => {
+  test('a first set-up that fails half-way leaves no directory behind, and no mount after the teardown', async () => {
     f.objects.setSecret('db', { a: '1', b: '2' });
     // `x` is a file, so `x/y` cannot be written: the failure comes after the tmpfs is mounted.
     const pod = makePod([
