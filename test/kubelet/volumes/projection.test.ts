@@ -241,6 +241,7 @@ describe('secret volumes', () => {
       // One mount for the three volumes of two pods: each mount on the host is copied into every new container.
       assert.equal(findmntUnder(f.root).length, 1);
       assert.equal(fstypeOf(dirOf(f.manager, b, 'all')), 'tmpfs');
+      assert.equal(await mode(join(f.root, 'memory-volumes')), 0o700, "root's alone, from the mount on");
       await f.manager.tearDownPod(uid(a));
       await assert.rejects(stat(dirOf(f.manager, a, 'creds')), { code: 'ENOENT' });
       assert.equal(await readFile(join(dirOf(f.manager, b, 'creds'), 'password'), 'utf8'), 's3cret');
