@@ -13,7 +13,10 @@ export interface Machine {
   date: string;
   /** 1-minute load average when the benchmark started: other work on the machine skews results. */
   loadavg: number;
-  /** What bin/podrun ran: the compiled dist/, or the TypeScript source through tsx (~80 MB more, slower to start). */
+  /**
+   * What bin/podrun runs (and the fake-runtime server): the compiled dist/, or the TypeScript source through tsx
+   * (~80 MB more, slower to start). Benchmarks that run podrun's code in their own process run the source.
+   */
   podrun: 'dist' | 'source';
 }
 
@@ -53,6 +56,6 @@ export function machine(): Machine {
 export function describeMachine(m: Machine): string {
   return (
     `${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, Linux ${m.kernel}, Node ${m.node}, ` +
-    `kubectl ${m.kubectl}, at ${m.date}, load average ${m.loadavg} at the start, podrun ${m.podrun === 'dist' ? 'compiled (dist/)' : 'from source through tsx'}`
+    `kubectl ${m.kubectl}, at ${m.date}, load average ${m.loadavg} at the start, bin/podrun ${m.podrun === 'dist' ? 'compiled (dist/)' : 'from source through tsx'}`
   );
 }

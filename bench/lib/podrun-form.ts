@@ -14,6 +14,7 @@ const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export function podrunForm(env: NodeJS.ProcessEnv = process.env): 'dist' | 'source' {
   if (env.PODRUN_USE_DIST) return 'dist';
   if (env.PODRUN_FROM_SOURCE) return 'source';
+  if (!existsSync(join(REPO_ROOT, 'src', 'cli', 'main.ts'))) return 'dist';
   const built = existsSync(join(REPO_ROOT, 'dist', 'cli', 'main.js'));
   return built && distIsCurrent(REPO_ROOT) ? 'dist' : 'source';
 }

@@ -93,7 +93,11 @@ export class InternalIPReader {
   readonly #interfaces: () => Interfaces;
   readonly #now: () => number;
 
-  constructor(interfaces: () => Interfaces = networkInterfaces, now: () => number = Date.now) {
+  constructor(
+    interfaces: () => Interfaces = networkInterfaces,
+    // Monotonic: a clock set back must not stretch the cache.
+    now: () => number = () => performance.now(),
+  ) {
     this.#interfaces = interfaces;
     this.#now = now;
   }
