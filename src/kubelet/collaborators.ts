@@ -32,6 +32,8 @@ export interface PodVolumes {
   /** The runtime mounts of one container; throws ContainerConfigError. */
   mountsFor(pod: Pod, container: Container, envs: KeyValue[]): Mount[];
   tearDownPod(podUid: string): Promise<void>;
+  /** The pods (by uid) that have volumes or a directory on this node, whether or not the kubelet knows them. */
+  podsOnDisk?(): Promise<string[]>;
 }
 
 /** `imageUser` is the image's user when the container runs on an image, undefined on the host's filesystem. */

@@ -255,6 +255,18 @@ export class Kubelet {
       sandboxes.map((s) => s.labels[LABEL_POD_UID] ?? s.metadata.uid).filter((uid) => !this.#pods.has(uid)),
     );
     await Promise.all([...orphans].map((uid) => this.#killOrphan(uid, sandboxes)));
+    // cleanupOrphanedPodDirs: pods deleted while no kubelet ran leave their hosts file and volumes (secrets,
+    // on the shared tmpfs); with their sandboxes gone, nothing uses them.
+    const { volumes, hosts } = this.#collaborators;
+    const onDisk = (await volumes.podsOnDisk?.().catch((e) => this.#onError('', e))) ?? [];
+    await Promise.all(
+      onDisk
+        .filter((uid) => !this.#pods.has(uid))
+        .map(async (uid) => {
+          await hosts.remove(uid).catch((e) => this.#onError(uid, e));
+          await volumes.tearDownPod(uid).catch((e) => this.#onError(uid, e));
+        }),
+    );
   }
 }
 

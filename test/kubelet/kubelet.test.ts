@@ -109,6 +109,38 @@ describe('Kubelet', () => {
     await h.stop();
   });
 
+  it('at start, the volumes and hosts files of pods it does not know are torn down (cleanupOrphanedPodDirs)', async () => {
+    const torn: string[] = [];
+    const hostsRemoved: string[] = [];
+    const h = new Harness({
+      kubelet: {
+        volumes: {
+          setUpPod: async () => {},
+          mountsFor: () => [],
+          tearDownPod: async (uid) => {
+            torn.push(uid);
+          },
+          podsOnDisk: async () => [UID, 'deleted-while-down'],
+        },
+        hosts: {
+          ensure: async (p) => ({
+            containerPath: '/etc/hosts',
+            hostPath: `/nonexistent/${p.metadata?.uid}`,
+            readOnly: false,
+          }),
+          remove: async (uid) => {
+            hostsRemoved.push(uid);
+          },
+        },
+      },
+    });
+    await h.run(pod([], [container('app')]));
+    await h.until(UID, (s) => s.phase === 'Running');
+    assert.deepEqual(torn, ['deleted-while-down']);
+    assert.deepEqual(hostsRemoved, ['deleted-while-down']);
+    await h.stop();
+  });
+
   it("a deleted pod's log directory goes with it; another pod's stays", async () => {
     const root = await mkdtemp(join(tmpdir(), 'podrun-kubelet-'));
     try {

@@ -9,6 +9,7 @@
 // `<rootDir>/memory-volumes/<uid>/<plugin>/<name>` (shared-tmpfs.ts says why).
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Container, Pod, Volume } from '../../api/types.js';
 import type { KeyValue, Mount } from '../../runtime/types.js';
 import { ByPod } from '../../util/by-pod.js';
@@ -179,6 +180,15 @@ export class VolumeManager {
    */
   tearDownPod(podUid: string): Promise<void> {
     return this.#locks.run(podUid, () => this.#tearDown(podUid));
+  }
+
+  /** The pods with a directory of their own here or volumes on the shared tmpfs (cleanupOrphanedPodDirs reads these). */
+  async podsOnDisk(): Promise<string[]> {
+    const [dirs, shared] = await Promise.all([
+      readdir(join(this.#rootDir, 'pods')).catch(() => [] as string[]),
+      this.#memoryVolumes.pods(),
+    ]);
+    return [...new Set([...dirs, ...shared])];
   }
 
   /**

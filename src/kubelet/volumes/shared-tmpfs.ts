@@ -30,6 +30,11 @@ export class SharedTmpfs {
     this.#sizeBytes = sizeBytes;
   }
 
+  /** The pods with a directory on the tmpfs. */
+  async pods(): Promise<string[]> {
+    return readdir(this.#root).catch(() => []);
+  }
+
   /** The directory of a pod's volume on the tmpfs. */
   path(podUid: string, kind: PluginKind, name: string): string {
     return join(this.#root, podUid, PLUGIN_DIR[kind], name);

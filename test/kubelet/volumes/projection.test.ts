@@ -289,6 +289,19 @@ describe('secret volumes', () => {
     },
   );
 
+  test('the pods on disk: those with a directory or volumes on the shared tmpfs, until their teardown', async () => {
+    f.objects.setSecret('db', { password: 's3cret' });
+    const a = makePod([{ name: 'creds', secret: { secretName: 'db' } }]);
+    const b = makePod([{ name: 'cache', emptyDir: {} }]);
+    await f.manager.setUpPod(a);
+    await f.manager.setUpPod(b);
+    assert.deepEqual((await f.manager.podsOnDisk()).sort(), [uid(a), uid(b)].sort());
+    await f.manager.tearDownPod(uid(a));
+    assert.deepEqual(await f.manager.podsOnDisk(), [uid(b)]);
+    await f.manager.tearDownPod(uid(b));
+    assert.deepEqual(await f.manager.podsOnDisk(), []);
+  });
+
   test('without tmpfs (unprivileged runs) a secret volume is a plain directory', async () => {
     const plain = await fixture({ useTmpfs: false });
     try {
