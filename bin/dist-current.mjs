@@ -3,7 +3,7 @@
 // is still so, with no file added or removed. bin/podrun then runs dist/, which starts in half the time and
 // holds ~80 MB less than the TypeScript source run through tsx (docs/cli.md). An exact match, not "nothing
 // newer than the build": a file copied in with its old time (`cp -p`, `rsync -a`) or deleted counts too.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export const BUILD_STAMP = '.build-stamp';
@@ -41,4 +41,17 @@ export function distIsCurrent(root) {
     // No stamp, an unreadable one, or src/ changing under the scan: run the source.
     return false;
   }
+}
+
+/**
+ * What bin/podrun runs: the compiled dist/ when there is no source (an installed package), when
+ * PODRUN_USE_DIST is set, or when dist/ is current and PODRUN_FROM_SOURCE is not set; else the source.
+ * @param {string} root
+ * @param {Record<string, string | undefined>} env
+ * @returns {'dist' | 'source'}
+ */
+export function podrunForm(root, env) {
+  if (!existsSync(join(root, 'src', 'cli', 'main.ts')) || env.PODRUN_USE_DIST) return 'dist';
+  if (env.PODRUN_FROM_SOURCE || !existsSync(join(root, 'dist', 'cli', 'main.js'))) return 'source';
+  return distIsCurrent(root) ? 'dist' : 'source';
 }

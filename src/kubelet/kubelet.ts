@@ -181,8 +181,7 @@ export class Kubelet {
         const pod = pods.get(uid);
         if (pod) await this.#killKnownPod(pod);
         else await this.#killOrphan(uid, sandboxes);
-        await this.#collaborators.hosts.remove(uid).catch((e) => this.#onError(uid, e));
-        await this.#collaborators.volumes.tearDownPod(uid).catch((e) => this.#onError(uid, e));
+        await this.#removePodFiles(uid);
       }),
     );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -257,16 +256,15 @@ export class Kubelet {
     await Promise.all([...orphans].map((uid) => this.#killOrphan(uid, sandboxes)));
     // cleanupOrphanedPodDirs: pods deleted while no kubelet ran leave their hosts file and volumes (secrets,
     // on the shared tmpfs); with their sandboxes gone, nothing uses them.
-    const { volumes, hosts } = this.#collaborators;
-    const onDisk = (await volumes.podsOnDisk?.().catch((e) => this.#onError('', e))) ?? [];
-    await Promise.all(
-      onDisk
-        .filter((uid) => !this.#pods.has(uid))
-        .map(async (uid) => {
-          await hosts.remove(uid).catch((e) => this.#onError(uid, e));
-          await volumes.tearDownPod(uid).catch((e) => this.#onError(uid, e));
-        }),
-    );
+    const onDisk =
+      (await this.#collaborators.volumes.podsOnDisk?.().catch((e) => this.#onError('', e))) ?? [];
+    await Promise.all(onDisk.filter((uid) => !this.#pods.has(uid)).map((uid) => this.#removePodFiles(uid)));
+  }
+
+  /** A stopped pod's hosts file and volumes; a failure is reported, not thrown. */
+  async #removePodFiles(uid: string): Promise<void> {
+    await this.#collaborators.hosts.remove(uid).catch((e) => this.#onError(uid, e));
+    await this.#collaborators.volumes.tearDownPod(uid).catch((e) => this.#onError(uid, e));
   }
 }
 

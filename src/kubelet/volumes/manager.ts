@@ -147,14 +147,17 @@ export class VolumeManager {
    * secret and projected volumes are on tmpfs, as the kubelet's (not configMap and downwardAPI: disk): the
    * shared one, unless the volume has its own from an earlier podrun.
    */
-  #onSharedTmpfs(kind: PluginKind, uid?: string, name?: string): boolean {
-    if (!this.#useTmpfs || (kind !== 'secret' && kind !== 'projected')) return false;
-    return uid === undefined || this.#ownTmpfs.get(uid, `${kind}/${name}`) !== true;
+  #onSharedTmpfs(kind: PluginKind, uid: string, name: string): boolean {
+    return this.#tmpfsKind(kind) && this.#ownTmpfs.get(uid, `${kind}/${name}`) !== true;
+  }
+
+  #tmpfsKind(kind: PluginKind): boolean {
+    return this.#useTmpfs && (kind === 'secret' || kind === 'projected');
   }
 
   /** Tells, once per volume, whether it has a tmpfs of its own (#ownTmpfs). */
   async #checkOwnTmpfs(uid: string, kind: PluginKind, name: string): Promise<void> {
-    if (!this.#onSharedTmpfs(kind) || this.#ownTmpfs.get(uid, `${kind}/${name}`) !== undefined) return;
+    if (!this.#tmpfsKind(kind) || this.#ownTmpfs.get(uid, `${kind}/${name}`) !== undefined) return;
     const old = volumeDir(this.#rootDir, uid, kind, name);
     const own = await isLikelyMountPoint(old).catch(() => false);
     this.#ownTmpfs.set(uid, `${kind}/${name}`, own);

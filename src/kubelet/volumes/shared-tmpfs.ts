@@ -95,7 +95,7 @@ export class SharedTmpfs {
   /** The pods an earlier podrun left volumes of, once: their teardown comes with their pods'. */
   async #seed(): Promise<void> {
     if (this.#seeded) return;
-    for (const uid of await readdir(this.#root).catch(() => [])) this.#users.add(uid);
+    for (const uid of await this.pods()) this.#users.add(uid);
     this.#seeded = true;
   }
 }
