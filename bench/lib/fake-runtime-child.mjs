@@ -14,6 +14,7 @@ const base = new URL(`../../${from}/`, import.meta.url);
 const { FakeRuntime } = await import(new URL('runtime/fake/fake-runtime.js', base).href);
 const { startPodrun } = await import(new URL('server/podrun.js', base).href);
 const { systemClock } = await import(new URL('util/clock.js', base).href);
+const { kubeDnsIP } = await import(new URL('apiserver/service-ip/config.js', base).href);
 
 // The benchmark pod's init containers run `true`: they exit as soon as they start.
 const exitAtOnce = { exitAfterMs: 0 };
@@ -24,6 +25,10 @@ const podrun = await startPodrun({
     scripts: { 'init-1': exitAtOnce, 'init-2': exitAtOnce, 'init-3': exitAtOnce },
   }),
   images: 'host',
+  // As `podrun serve` on the host runtime, whose cluster DNS runs: ClusterFirst pods get it. Without one,
+  // every container start would record MissingClusterDNS (on the pod and the node), writes the host run
+  // never makes.
+  clusterDNS: [kubeDnsIP()],
   maxPods: Number(maxPods),
   log: (m) => process.stderr.write(`${m}\n`),
 });
