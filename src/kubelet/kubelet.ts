@@ -19,6 +19,7 @@ import { emptyPlan, type PodPlan } from './planner.js';
 import { podGracePeriodSeconds } from './pod-util.js';
 import { PodWorker, SYNC_ERROR_RETRY_MS } from './pod-worker.js';
 import { observe } from './runtime-view.js';
+import { StatusManager } from './status-manager.js';
 import type { KubeletDeps } from './types.js';
 
 export interface KubeletOptions extends KubeletDeps, Partial<Collaborators> {
@@ -40,6 +41,7 @@ export class Kubelet {
   readonly #syncErrorRetryMs: number;
   readonly #onError: (podUid: string, error: unknown) => void;
   readonly #imageGC: ImageGCManager;
+  readonly #statuses: StatusManager;
   #started = false;
   #unsubscribe: (() => void) | undefined;
 
@@ -71,6 +73,11 @@ export class Kubelet {
     this.#onError =
       options.onError ??
       ((uid, e) => console.error(`kubelet: pod ${uid}: ${(e as Error)?.stack ?? String(e)}`));
+    this.#statuses = new StatusManager(status, {
+      clock,
+      retryMs: this.#syncErrorRetryMs,
+      onError: this.#onError,
+    });
     // Built here so that a bad policy fails the kubelet's construction, as NewImageGCManager fails NewMainKubelet.
     this.#imageGC = new ImageGCManager({
       runtime,
@@ -135,7 +142,7 @@ export class Kubelet {
     this.#workers.get(uid)?.remove();
   }
 
-  /** The status last written for a pod. */
+  /** The status last generated for a pod (its write to the API may still be under way). */
   podStatus(uid: string): PodStatus | undefined {
     return this.#workers.get(uid)?.status;
   }
@@ -162,6 +169,7 @@ export class Kubelet {
     const workers = [...this.#workers.values()];
     this.#workers.clear();
     await Promise.all(workers.map((w) => w.stop()));
+    await this.#statuses.stop();
     await this.#collaborators.prober.stop?.();
   }
 
@@ -196,6 +204,7 @@ export class Kubelet {
       deps: this.#deps,
       collaborators: this.#collaborators,
       syncErrorRetryMs: this.#syncErrorRetryMs,
+      statuses: this.#statuses,
       onError: this.#onError,
       onFinished: (uid) => {
         if (this.#workers.get(uid) === worker) this.#workers.delete(uid);

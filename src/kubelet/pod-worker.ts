@@ -17,6 +17,7 @@ import { findContainer, formatPod, isTerminalPhase, podGracePeriodSeconds } from
 import { type FailureReason, updateReasonCache } from './reason-cache.js';
 import { containerName, type ObservedPod, observe } from './runtime-view.js';
 import { generatePodStatus } from './status.js';
+import type { StatusManager } from './status-manager.js';
 import type { KubeletDeps } from './types.js';
 
 /** A failed sync is retried after this long (the pod worker's backOffPeriod), unless the plan wakes earlier. */
@@ -38,6 +39,8 @@ const WOKEN = Object.freeze({ name: 'AbortError', message: 'pod worker woken' })
 export interface PodWorkerOptions {
   deps: KubeletDeps;
   collaborators: Collaborators;
+  /** Writes the statuses this worker generates (shared by the kubelet's workers). */
+  statuses: StatusManager;
   /** Called once the worker has finished for good (the pod was deleted and cleaned up). */
   onFinished: (uid: string) => void;
   /** Reports errors the loop survives (a failed status write, a runtime error). */
@@ -49,7 +52,7 @@ export class PodWorker {
   readonly uid: string;
   readonly #o: PodWorkerOptions;
   #pod: Pod;
-  /** The status this worker last wrote (or the API's, until the first write). */
+  /** The status this worker last generated and handed to the status manager (or the API's, until then). */
   #status: PodStatus | undefined;
   #backoff: BackoffState = {};
   #imagePulls: ImagePullState = EMPTY_IMAGE_PULL_STATE;
@@ -74,7 +77,7 @@ export class PodWorker {
     return this.#pod;
   }
 
-  /** The status last written. */
+  /** The status last generated (its write to the API may still be under way). */
   get status(): PodStatus | undefined {
     return this.#status;
   }
@@ -162,6 +165,7 @@ export class PodWorker {
     const { deps, collaborators } = this.#o;
     const { clock } = deps;
     if (this.#removed) {
+      this.#o.statuses.forget(this.uid);
       await this.#cleanUp(await this.#observe(), true);
       this.#finished = true;
       await this.#removeLogs();
@@ -189,7 +193,7 @@ export class PodWorker {
     // SyncPod acts, so what ended (a Job's app container, say) is visible while the rest is being stopped.
     const stopsRunning = plan.killPod && observed.containers.some((c) => c.state === 'running');
     if (stopsRunning || plan.containersToKill.length > 0) {
-      await this.#writeStatus(this.#generateStatus(pod, observed, false));
+      this.#writeStatus(this.#generateStatus(pod, observed, false));
     }
     const outcome = await executePlan(this.#executorDeps(), {
       pod,
@@ -206,14 +210,17 @@ export class PodWorker {
     const nothingRunning = !after.containers.some((c) => c.state === 'running');
     const deleting = Boolean(pod.metadata?.deletionTimestamp);
     const status = this.#generateStatus(pod, after, deleting && nothingRunning);
-    await this.#writeStatus(status);
+    this.#writeStatus(status);
 
     if (deleting && nothingRunning) {
       // podResourcesAreReclaimed: the API object goes only once nothing of the pod is left on the node, so
       // that whoever waits for it to be gone (kubectl delete --wait, a StatefulSet's next pod) finds the
       // node clean. A failed teardown is retried with the sync, and the pod stays Terminating meanwhile.
       await this.#cleanUp(after, false);
+      // The terminal status is in the API before the object goes (the status manager's canBeDeleted).
+      await this.#o.statuses.flush(this.uid);
       await deps.status.finalizeDeletion(this.#pod);
+      this.#o.statuses.forget(this.uid);
       this.#finished = true;
       await this.#removeLogs();
       return null;
@@ -245,10 +252,11 @@ export class PodWorker {
     });
   }
 
-  async #writeStatus(status: PodStatus): Promise<void> {
+  /** SetPodStatus: a status that changed goes to the status manager, which writes it without holding the sync. */
+  #writeStatus(status: PodStatus): void {
     if (jsonEqual(status, this.#status)) return;
-    await this.#o.deps.status.updateStatus(this.#pod, status);
     this.#status = status;
+    this.#o.statuses.set(this.#pod, status);
   }
 
   /**
