@@ -1,7 +1,7 @@
 // The kubelet-managed /etc/hosts, against TestManagedHostsFileContent and TestNodeHostsFileContent
 // (k/k pkg/kubelet/kubelet_pods_test.go).
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -169,6 +169,42 @@ describe('HostsFiles', () => {
       await files.remove('uid-9');
       await assert.rejects(stat(path), { code: 'ENOENT' });
       await files.remove('uid-9');
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a container that changed the file gets it back at the next ensure; an unchanged file is left as it is', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'podrun-hosts-'));
+    try {
+      const files = new HostsFiles({
+        rootDir: root,
+        clusterDomain: 'cluster.local',
+        nodeHostsFile: '/dev/null',
+      });
+      const path = join(root, 'pods', 'uid-9', 'etc-hosts');
+      const p = pod({});
+      await files.ensure(p, ['10.244.0.7']);
+      const want = await readFile(path, 'utf8');
+      const first = await stat(path);
+      // Not rewritten: the same file, not modified since.
+      await files.ensure(p, ['10.244.0.7']);
+      const again = await stat(path);
+      assert.equal(again.ino, first.ino);
+      assert.equal(again.mtimeMs, first.mtimeMs);
+      // A container wrote to it (it is mounted read-write) and changed its mode: both come back.
+      await writeFile(path, '10.0.0.1\tevil\n');
+      await chmod(path, 0o600);
+      await files.ensure(p, ['10.244.0.7']);
+      assert.equal(await readFile(path, 'utf8'), want);
+      assert.equal((await stat(path)).mode & 0o777, 0o644);
+      // Same content, another mode: only the mode changes.
+      await chmod(path, 0o666);
+      await files.ensure(p, ['10.244.0.7']);
+      assert.equal((await stat(path)).mode & 0o777, 0o644);
+      // A new IP (a new sandbox): the new content.
+      await files.ensure(p, ['10.244.0.8']);
+      assert.match(await readFile(path, 'utf8'), /10\.244\.0\.8/);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -8,7 +8,8 @@
 // fails the mount with a sentence saying so. Secret and projected volumes share one tmpfs, at
 // `<rootDir>/memory-volumes/<uid>/<plugin>/<name>` (shared-tmpfs.ts says why).
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readdir, realpath, rm, rmdir, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Pod, Volume } from '../../api/types.js';
 import type { KeyValue, Mount } from '../../runtime/types.js';
@@ -24,7 +25,7 @@ import type { EventRecorder, ObjectGetter } from '../types.js';
 import { atomicWrite, type FileProjection } from './atomic-writer.js';
 import { aggregate, setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
 import { setUpHostPath } from './hostpath.js';
-import { isLikelyMountPoint, mountsUnder, mountTmpfs, unmount } from './mount.js';
+import { isLikelyMountPoint, isLikelyMountPointSync, mountsUnder, mountTmpfs, unmount } from './mount.js';
 import { setVolumeOwnership } from './ownership.js';
 import { type PluginKind, podDir, podVolumesDir, validateProjectedPath, volumeDir } from './paths.js';
 import {
@@ -156,10 +157,15 @@ export class VolumeManager {
   }
 
   /** Tells, once per volume, whether it has a tmpfs of its own (#ownTmpfs). */
-  async #checkOwnTmpfs(uid: string, kind: PluginKind, name: string): Promise<void> {
+  #checkOwnTmpfs(uid: string, kind: PluginKind, name: string): void {
     if (!this.#tmpfsKind(kind) || this.#ownTmpfs.get(uid, `${kind}/${name}`) !== undefined) return;
     const old = volumeDir(this.#rootDir, uid, kind, name);
-    const own = await isLikelyMountPoint(old).catch(() => false);
+    let own = false;
+    try {
+      own = isLikelyMountPointSync(old);
+    } catch {
+      // No such directory: the volume is new.
+    }
     this.#ownTmpfs.set(uid, `${kind}/${name}`, own);
   }
 
@@ -270,7 +276,7 @@ export class VolumeManager {
     const uid = uidOf(pod);
     const fsGroup = pod.spec?.securityContext?.fsGroup;
     const namespace = pod.metadata?.namespace ?? 'default';
-    if (kind === 'secret' || kind === 'projected') await this.#checkOwnTmpfs(uid, kind, volume.name);
+    if (kind === 'secret' || kind === 'projected') this.#checkOwnTmpfs(uid, kind, volume.name);
     switch (kind) {
       case undefined:
         throw new Error(`podrun does not support volume type ${sourceName(volume)}`);
@@ -328,7 +334,7 @@ export class VolumeManager {
         );
         const dir = this.#dirOf(uid, 'projected', volume.name);
         if (this.#projected.get(uid, dir) === payloadDigest(payload, fsGroup)) return;
-        const isNew = !(await exists(dir));
+        const isNew = !existsSync(dir);
         await this.#project(pod, volume.name, 'projected', payload, true, onlyExisting);
         if (isNew && !onlyExisting) {
           for (const message of skipped)
@@ -356,7 +362,7 @@ export class VolumeManager {
     const dir = this.#dirOf(uid, kind, name);
     const fsGroup = pod.spec?.securityContext?.fsGroup;
     if (this.#projected.get(uid, dir) === payloadDigest(payload, fsGroup)) return;
-    const existed = await exists(dir);
+    const existed = existsSync(dir);
     if (onlyExisting && !existed) return;
     // Refuse bad paths before anything is created or mounted.
     for (const p of payload.keys()) {
@@ -395,7 +401,7 @@ export class VolumeManager {
    * (left at the tmpfs default 1777, as the kubelet's). Returns true when this call created it.
    */
   async #ensureDir(dir: string, memory: boolean, sizeBytes: bigint | undefined): Promise<boolean> {
-    const existed = await exists(dir);
+    const existed = existsSync(dir);
     if (!existed) {
       await mkdir(dir, { recursive: true, mode: 0o750 });
       await chmod(dir, 0o777);
@@ -430,7 +436,7 @@ export class VolumeManager {
     this.#ownTmpfs.forget(podUid);
     if (this.#useTmpfs) await this.#memoryVolumes.remove(podUid);
     const volumesDir = podVolumesDir(this.#rootDir, podUid);
-    if (!(await exists(volumesDir))) {
+    if (!existsSync(volumesDir)) {
       await rmdir(podDir(this.#rootDir, podUid)).catch(() => {});
       return;
     }
@@ -498,11 +504,4 @@ function uidOf(pod: Pod): string {
   const uid = pod.metadata?.uid;
   if (!uid) throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} has no metadata.uid`);
   return uid;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -1,6 +1,7 @@
 // Mounting and unmounting tmpfs (through the long-lived mount helper, or mount(8)/umount(8) where it cannot
 // run), and reading what is mounted from /proc/self/mountinfo. Needs root (CAP_SYS_ADMIN), as the kubelet does.
 import { execFile } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, sep } from 'node:path';
 import { MountHelper, MountHelperError } from './mount-helper.js';
@@ -186,4 +187,9 @@ export async function isMountPoint(dir: string): Promise<boolean> {
 export async function isLikelyMountPoint(dir: string): Promise<boolean> {
   const [self, parent] = await Promise.all([stat(dir), stat(dirname(dir))]);
   return self.dev !== parent.dev;
+}
+
+/** isLikelyMountPoint for a local directory, synchronously: two stats without a thread-pool hop each. */
+export function isLikelyMountPointSync(dir: string): boolean {
+  return statSync(dir).dev !== statSync(dirname(dir)).dev;
 }

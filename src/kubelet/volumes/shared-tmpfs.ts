@@ -7,9 +7,10 @@
 // to limit; a container's `df` of one shows the shared tmpfs. Their contents still never touch the disk.
 // The tmpfs is mounted when the first volume needs it and unmounted when the last pod's volumes go, so that a
 // node without pods has no mount of podrun's left.
-import { chmod, mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isLikelyMountPoint, mountTmpfs, unmount } from './mount.js';
+import { isLikelyMountPoint, isLikelyMountPointSync, mountTmpfs, unmount } from './mount.js';
 import { PLUGIN_DIR, type PluginKind } from './paths.js';
 
 export class SharedTmpfs {
@@ -46,23 +47,23 @@ export class SharedTmpfs {
    */
   async ensure(podUid: string, kind: PluginKind, name: string): Promise<string> {
     this.#users.add(podUid);
+    // The directories are made synchronously, as the volumes' files (atomic-writer.ts): small local calls.
     await this.#serial(async () => {
-      await mkdir(this.#root, { recursive: true, mode: 0o700 });
-      if (await isLikelyMountPoint(this.#root)) return;
+      mkdirSync(this.#root, { recursive: true, mode: 0o700 });
+      if (isLikelyMountPointSync(this.#root)) return;
       // Root's alone from the start: the mount option, not a chmod after it.
       await mountTmpfs(this.#root, this.#sizeBytes(), 0o700);
     });
     const dir = this.path(podUid, kind, name);
-    await mkdir(join(this.#root, podUid, PLUGIN_DIR[kind]), { recursive: true, mode: 0o700 });
+    mkdirSync(join(this.#root, podUid, PLUGIN_DIR[kind]), { recursive: true, mode: 0o700 });
     // Only a new directory gets its mode: an existing one may carry fsGroup's setgid bit.
-    const made = await mkdir(dir).then(
-      () => true,
-      (e: NodeJS.ErrnoException) => {
-        if (e.code === 'EEXIST') return false;
-        throw e;
-      },
-    );
-    if (made) await chmod(dir, 0o1777);
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return dir;
+      throw e;
+    }
+    chmodSync(dir, 0o1777);
     return dir;
   }
 
