@@ -128,7 +128,8 @@ export class PodWorker {
     const { clock, config } = this.#o.deps;
     while (!this.#stopped && !this.#finished) {
       this.#dirty = false;
-      this.#wake = new AbortController();
+      // A new controller only after a wake-up used the last one: most syncs end in a sleep that times out.
+      if (this.#wake.signal.aborted) this.#wake = new AbortController();
       let wakeAt: number | null;
       try {
         wakeAt = await this.#sync();

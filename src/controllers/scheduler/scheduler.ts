@@ -7,6 +7,7 @@ import { jsonEqual } from '../../api/json-equal.js';
 import type { Node, Pod, PodCondition } from '../../api/types.js';
 import type { EventRecorder } from '../../kubelet/types.js';
 import type { Clock } from '../../util/clock.js';
+import { MinHeap } from '../../util/min-heap.js';
 import type { BoundPods } from './cache.js';
 import type { NodeInfo } from './filters.js';
 import { type ScheduleResult, schedulePodOnNodes, skipReason } from './schedule.js';
@@ -58,6 +59,13 @@ export class Scheduler {
   /** Pods waiting for a node, by namespace/name, as last seen. */
   readonly #waiting = new Map<string, Pod>();
   readonly #active = new Set<string>();
+  /**
+   * The active pods in the order they are tried: created first, then by key. Entries are dropped lazily: one
+   * whose key is no longer active, or whose pod was created again since, is skipped when it comes up.
+   */
+  readonly #order = new MinHeap<{ at: string; key: string }>(
+    (a, b) => a.at < b.at || (a.at === b.at && a.key < b.key),
+  );
   readonly #unschedulable = new Set<string>();
   #draining: Promise<void> | undefined;
   #stop: AbortController | undefined;
@@ -104,7 +112,7 @@ export class Scheduler {
     // Its own status writes (the PodScheduled condition) are no reason to try a pod again (isPodUpdated).
     if (before && this.#unschedulable.has(key) && sameExceptStatus(before, pod)) return;
     this.#unschedulable.delete(key);
-    this.#active.add(key);
+    this.#activate(key);
     this.#drain();
   }
 
@@ -118,7 +126,7 @@ export class Scheduler {
   /** Something that may make room happened: every unschedulable pod is tried again. */
   retryUnschedulable(): void {
     if (this.#unschedulable.size === 0) return;
-    for (const key of this.#unschedulable) this.#active.add(key);
+    for (const key of this.#unschedulable) this.#activate(key);
     this.#unschedulable.clear();
     this.#drain();
   }
@@ -152,18 +160,27 @@ export class Scheduler {
     })();
   }
 
+  #activate(key: string): void {
+    if (this.#active.has(key)) return;
+    this.#active.add(key);
+    this.#order.push({ at: this.#createdAt(key), key });
+  }
+
+  #createdAt(key: string): string {
+    return this.#waiting.get(key)?.metadata?.creationTimestamp ?? '';
+  }
+
   /** The active pod created first (the activeQ's order among pods of one priority). */
   #next(): string | undefined {
-    let best: string | undefined;
-    let bestAt = '';
-    for (const key of this.#active) {
-      const at = this.#waiting.get(key)?.metadata?.creationTimestamp ?? '';
-      if (best === undefined || at < bestAt || (at === bestAt && key < best)) {
-        best = key;
-        bestAt = at;
-      }
+    for (;;) {
+      const entry = this.#order.pop();
+      if (!entry) return undefined;
+      if (!this.#active.has(entry.key)) continue;
+      const at = this.#createdAt(entry.key);
+      if (entry.at === at) return entry.key;
+      // Replaced by a pod of the same name created later: queued again in its own place.
+      this.#order.push({ at, key: entry.key });
     }
-    return best;
   }
 
   async #scheduleOne(key: string, seen: Pod): Promise<void> {

@@ -50,6 +50,9 @@ export type {
   FakeScriptContext,
 } from './fake-types.js';
 
+/** Why a container's timers stop; one shared value, since abort() without one builds a DOMException each time. */
+const TIMERS_CANCELLED = Object.freeze({ name: 'AbortError', message: 'fake container timers cancelled' });
+
 export class FakeRuntime implements RuntimeService {
   readonly name = 'fake';
   readonly calls: FakeCall[] = [];
@@ -566,7 +569,7 @@ export class FakeRuntime implements RuntimeService {
 
   /** Forgets a container that is not running, as removeContainer does. */
   #drop(inst: Instance): void {
-    inst.timers.abort();
+    inst.timers.abort(TIMERS_CANCELLED);
     this.#records.dropContainer(inst.status.id);
     this.#emit({
       type: 'ContainerDeleted',
@@ -609,7 +612,7 @@ export class FakeRuntime implements RuntimeService {
       exitCode,
       reason: status.reason,
     });
-    inst.timers.abort();
+    inst.timers.abort(TIMERS_CANCELLED);
     inst.timers = new AbortController();
     inst.markExited();
     inst.attach.end();

@@ -12,6 +12,7 @@ function setup(nodes: Node[] = [node()]) {
   const pods = new Map<string, Pod>();
   const events: string[] = [];
   const conditionWrites: string[] = [];
+  const bound: string[] = [];
   const scheduler = new Scheduler({
     clock,
     events: {
@@ -24,6 +25,7 @@ function setup(nodes: Node[] = [node()]) {
       ),
     getPod: async (_ns, name) => pods.get(name),
     bind: async (_ns, name, _uid, n) => {
+      bound.push(name);
       const p = pods.get(name)!;
       pods.set(name, {
         ...p,
@@ -43,7 +45,7 @@ function setup(nodes: Node[] = [node()]) {
     scheduler.podUpserted(p);
     await scheduler.idle();
   };
-  return { clock, pods, events, conditionWrites, scheduler, add };
+  return { clock, pods, events, conditionWrites, bound, scheduler, add };
 }
 
 describe('Scheduler', () => {
@@ -116,5 +118,24 @@ describe('Scheduler', () => {
     scheduler.retryUnschedulable();
     await scheduler.idle();
     assert.equal(pods.has('gone'), false);
+  });
+
+  test('queued pods are tried oldest first, then by name; a pod created again under its name takes its new place', async () => {
+    const { pods, bound, scheduler } = setup();
+    const at = (name: string, t: string): Pod => {
+      const p = pod(name);
+      return { ...p, metadata: { ...p.metadata, creationTimestamp: `2026-12-05T12:00:0${t}Z` } };
+    };
+    for (const p of [at('first', '9'), at('c', '1'), at('b', '2'), at('a', '1'), at('z', '0')]) {
+      pods.set(p.metadata!.name!, p);
+      scheduler.podUpserted(p);
+    }
+    // z is created again, later than everyone else, before its turn came.
+    const z = at('z', '5');
+    pods.set('z', z);
+    scheduler.podUpserted(z);
+    await scheduler.idle();
+    // `first` was taken at once, before the others were queued.
+    assert.deepEqual(bound, ['first', 'a', 'c', 'b', 'z']);
   });
 });
