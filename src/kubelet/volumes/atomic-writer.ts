@@ -8,27 +8,9 @@
 //   dir    -> ..data/dir
 // An update writes a new timestamped dir, points `..data_tmp` at it and renames that over `..data` (rename(2)
 // is atomic), then drops visible links that are gone and deletes the old timestamped dir.
-//
-// The calls are synchronous: the files are small and local (the pods' tmpfs or the kubelet's directory), and
-// without fsync each call is a few microseconds in the kernel, where a promise-based one costs ~40 µs of the
-// event loop and a thread-pool hop. A first write of a service account volume took 1.1 ms of CPU that way
-// and takes 0.2 ms now; at scale podrun's event loop is what pods wait for.
-import {
-  chmodSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { validateProjectedPath } from './paths.js';
+import { diskFs, type VolumeFs } from './volume-fs.js';
 
 export interface FileProjection {
   data: Buffer;
@@ -49,6 +31,7 @@ export interface AtomicWriteResult {
 /**
  * Writes `payload` (relative path → content) into `targetDir`, which must exist. `now` names the new
  * timestamped dir. `setPerms` runs after the files are written and before they become visible (fsGroup).
+ * `fs`: memoryFs when `targetDir` is on tmpfs (volume-fs.ts).
  * Throws on an invalid path (`invalid path: must not contain '..': ../x`) before touching the disk.
  */
 export async function atomicWrite(
@@ -56,6 +39,7 @@ export async function atomicWrite(
   payload: Map<string, FileProjection>,
   now: number,
   setPerms?: (tsDir: string) => Promise<void>,
+  fs: VolumeFs = diskFs,
 ): Promise<AtomicWriteResult> {
   // (1) Validate and clean every path first.
   const clean = new Map<string, FileProjection>();
@@ -67,16 +51,19 @@ export async function atomicWrite(
 
   // (2) Which version is current?
   const dataDirPath = join(targetDir, DATA_DIR_NAME);
-  let oldTsDir = ifExists(() => readlinkSync(dataDirPath)) ?? '';
+  let oldTsDir = await fs.readlink(dataDirPath).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return '';
+    throw e;
+  });
   const oldTsPath = oldTsDir ? join(targetDir, oldTsDir) : '';
 
   let pathsToRemove = new Set<string>();
   let shouldWrite = true;
   if (oldTsDir) {
     // (3) Paths of the old version that the new payload no longer has.
-    pathsToRemove = removedPaths(clean, oldTsPath);
+    pathsToRemove = await removedPaths(clean, oldTsPath, fs);
     // (4) Unchanged payload: nothing to write, but the visible links must still exist.
-    if (pathsToRemove.size === 0 && !payloadDiffers(clean, oldTsPath)) {
+    if (pathsToRemove.size === 0 && !(await payloadDiffers(clean, oldTsPath, fs))) {
       shouldWrite = false;
       oldTsDir = '';
     }
@@ -85,26 +72,26 @@ export async function atomicWrite(
   let currentTsDir = oldTsPath;
   if (shouldWrite) {
     // (5) A new timestamped dir; 0755 so that group and other can traverse whatever the umask.
-    const tsDir = mkdtempSync(join(targetDir, timestampPrefix(now)));
-    chmodSync(tsDir, 0o755);
+    const tsDir = await fs.mkdtemp(join(targetDir, timestampPrefix(now)));
+    await fs.chmod(tsDir, 0o755);
     try {
       // (6) The payload, with exact modes regardless of umask.
       for (const [p, content] of clean) {
         const full = join(tsDir, p);
-        mkdirSync(dirname(full), { recursive: true, mode: 0o777 });
-        writeFileSync(full, content.data, { mode: content.mode });
-        chmodSync(full, content.mode);
+        await fs.mkdir(dirname(full), { recursive: true, mode: 0o777 });
+        await fs.writeFile(full, content.data, { mode: content.mode });
+        await fs.chmod(full, content.mode);
       }
       // (7) Ownership before publication.
       if (setPerms) await setPerms(tsDir);
       // (8) + (9) Publish: a new symlink renamed over the old one.
       const newDataDirPath = join(targetDir, NEW_DATA_DIR_NAME);
-      rmSync(newDataDirPath, { force: true });
-      symlinkSync(posix.basename(tsDir), newDataDirPath);
-      renameSync(newDataDirPath, dataDirPath);
+      await fs.rm(newDataDirPath, { force: true });
+      await fs.symlink(posix.basename(tsDir), newDataDirPath);
+      await fs.rename(newDataDirPath, dataDirPath);
     } catch (e) {
-      bestEffort(() => rmSync(join(targetDir, NEW_DATA_DIR_NAME), { force: true }));
-      bestEffort(() => rmSync(tsDir, { recursive: true, force: true }));
+      await fs.rm(join(targetDir, NEW_DATA_DIR_NAME), { force: true }).catch(() => {});
+      await fs.rm(tsDir, { recursive: true, force: true }).catch(() => {});
       throw e;
     }
     currentTsDir = tsDir;
@@ -114,18 +101,26 @@ export async function atomicWrite(
   for (const p of clean.keys()) {
     const top = p.split('/')[0] as string;
     const visible = join(targetDir, top);
-    if (ifExists(() => lstatSync(visible)) === undefined)
-      symlinkSync(posix.join(DATA_DIR_NAME, top), visible);
+    const exists = await fs.lstat(visible).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return false;
+        throw e;
+      },
+    );
+    if (!exists) await fs.symlink(posix.join(DATA_DIR_NAME, top), visible);
   }
 
   // (11) Visible links of entries that are gone (only top-level names are links).
   for (const p of pathsToRemove) {
     if (p.includes('/')) continue;
-    ifExists(() => unlinkSync(join(targetDir, p)));
+    await fs.unlink(join(targetDir, p)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
   }
 
   // (12) The previous version.
-  if (oldTsDir) rmSync(join(targetDir, oldTsDir), { recursive: true, force: true });
+  if (oldTsDir) await fs.rm(join(targetDir, oldTsDir), { recursive: true, force: true });
 
   return { written: shouldWrite, dataDir: currentTsDir };
 }
@@ -137,48 +132,43 @@ function timestampPrefix(now: number): string {
   return `..${d.getUTCFullYear()}_${p(d.getUTCMonth() + 1)}_${p(d.getUTCDate())}_${p(d.getUTCHours())}_${p(d.getUTCMinutes())}_${p(d.getUTCSeconds())}.`;
 }
 
-function payloadDiffers(payload: Map<string, FileProjection>, oldTsPath: string): boolean {
+async function payloadDiffers(
+  payload: Map<string, FileProjection>,
+  oldTsPath: string,
+  fs: VolumeFs,
+): Promise<boolean> {
   for (const [p, content] of payload) {
-    const onDisk = ifExists(() => readFileSync(join(oldTsPath, p)), 'ENOTDIR');
+    const onDisk = await fs.readFile(join(oldTsPath, p)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+      throw e;
+    });
     if (onDisk === undefined || !onDisk.equals(content.data)) return true;
   }
   return false;
 }
 
 /** Every path (files and dirs) of the old version that is neither in the payload nor a parent of one. */
-function removedPaths(payload: Map<string, FileProjection>, oldTsPath: string): Set<string> {
+async function removedPaths(
+  payload: Map<string, FileProjection>,
+  oldTsPath: string,
+  fs: VolumeFs,
+): Promise<Set<string>> {
   const current = new Set<string>();
-  const walk = (dir: string, rel: string): void => {
-    const entries = ifExists(() => readdirSync(dir, { withFileTypes: true })) ?? [];
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    const entries = await fs.readdir(dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
     for (const entry of entries) {
       const r = rel ? `${rel}/${entry.name}` : entry.name;
       current.add(r);
-      if (entry.isDirectory()) walk(join(dir, entry.name), r);
+      if (entry.isDirectory()) await walk(join(dir, entry.name), r);
     }
   };
-  walk(oldTsPath, '');
+  await walk(oldTsPath, '');
   const wanted = new Set<string>();
   for (const p of payload.keys()) {
     for (let sub = p; sub !== '' && sub !== '.'; sub = posix.dirname(sub)) wanted.add(sub);
   }
   return new Set([...current].filter((p) => !wanted.has(p)));
-}
-
-/** `f()`, or undefined when what it reads is missing (ENOENT, or `alsoMissing`); other errors throw. */
-function ifExists<T>(f: () => T, alsoMissing?: string): T | undefined {
-  try {
-    return f();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || (alsoMissing !== undefined && code === alsoMissing)) return undefined;
-    throw e;
-  }
-}
-
-function bestEffort(f: () => void): void {
-  try {
-    f();
-  } catch {
-    // Cleaning up after a failure that is reported already.
-  }
 }

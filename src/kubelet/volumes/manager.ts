@@ -38,6 +38,7 @@ import {
 import { ClaimProcessingError, resolveClaimPath } from './pvc.js';
 import { SharedTmpfs } from './shared-tmpfs.js';
 import { resolveSubPath } from './subpath.js';
+import { diskFs, memoryFs } from './volume-fs.js';
 
 export interface VolumeManagerOptions {
   rootDir: string;
@@ -379,6 +380,7 @@ export class VolumeManager {
         this.#clock.now(),
         // Like the kubelet, ownership covers the whole volume, before the new version is published.
         fsGroup === undefined ? undefined : async () => setVolumeOwnership(dir, fsGroup, true),
+        memory && this.#useTmpfs ? memoryFs : diskFs,
       );
       // Visible links are created after publication; they get the group too.
       if (fsGroup !== undefined && result.written) await setVolumeOwnership(dir, fsGroup, true);

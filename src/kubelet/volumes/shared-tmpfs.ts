@@ -8,7 +8,7 @@
 // The tmpfs is mounted when the first volume needs it and unmounted when the last pod's volumes go, so that a
 // node without pods has no mount of podrun's left.
 import { chmodSync, mkdirSync } from 'node:fs';
-import { readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isLikelyMountPoint, isLikelyMountPointSync, mountTmpfs, unmount } from './mount.js';
 import { PLUGIN_DIR, type PluginKind } from './paths.js';
@@ -47,13 +47,13 @@ export class SharedTmpfs {
    */
   async ensure(podUid: string, kind: PluginKind, name: string): Promise<string> {
     this.#users.add(podUid);
-    // The directories are made synchronously, as the volumes' files (atomic-writer.ts): small local calls.
     await this.#serial(async () => {
-      mkdirSync(this.#root, { recursive: true, mode: 0o700 });
-      if (isLikelyMountPointSync(this.#root)) return;
+      if (isMounted(this.#root)) return;
+      await mkdir(this.#root, { recursive: true, mode: 0o700 });
       // Root's alone from the start: the mount option, not a chmod after it.
       await mountTmpfs(this.#root, this.#sizeBytes(), 0o700);
     });
+    // On the tmpfs: made synchronously, as the volumes' files (volume-fs.ts).
     const dir = this.path(podUid, kind, name);
     mkdirSync(join(this.#root, podUid, PLUGIN_DIR[kind]), { recursive: true, mode: 0o700 });
     // Only a new directory gets its mode: an existing one may carry fsGroup's setgid bit.
@@ -98,5 +98,15 @@ export class SharedTmpfs {
     if (this.#seeded) return;
     for (const uid of await this.pods()) this.#users.add(uid);
     this.#seeded = true;
+  }
+}
+
+/** Whether the tmpfs is mounted at `root` (false when `root` does not exist yet). */
+function isMounted(root: string): boolean {
+  try {
+    return isLikelyMountPointSync(root);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
   }
 }

@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { Pod } from '../../../src/api/types.js';
 import { atomicWrite } from '../../../src/kubelet/volumes/atomic-writer.js';
 import { volumeDir } from '../../../src/kubelet/volumes/index.js';
+import { diskFs, memoryFs } from '../../../src/kubelet/volumes/volume-fs.js';
 import { type Fixture, fixture, makePod } from './helpers.js';
 
 const uid = (pod: Pod) => pod.metadata?.uid as string;
@@ -91,22 +92,26 @@ describe('atomic re-projection', () => {
     await assert.rejects(lstat(volumeDir(f.root, uid(pod), 'configMap', 'cfg')), { code: 'ENOENT' });
   });
 
-  test('a concurrent reader never sees a half-written file or a mix of two versions', async () => {
-    const dir = join(f.root, 'atomic');
-    await mkdir(dir);
-    // Big files, so that a partly written one would be caught.
-    const version = (n: number) =>
-      new Map([
-        ['a', { data: Buffer.from(`${n}:`.padEnd(64 * 1024, 'a')), mode: 0o644 }],
-        ['b', { data: Buffer.from(`${n}:`.padEnd(64 * 1024, 'b')), mode: 0o644 }],
-      ]);
-    await atomicWrite(dir, version(0), f.clock.now());
+  for (const [form, fs] of [
+    ['promise-based (disk)', diskFs],
+    ['synchronous (tmpfs)', memoryFs],
+  ] as const) {
+    test(`a concurrent reader never sees a half-written file or a mix of two versions: ${form} calls`, async () => {
+      const dir = join(f.root, 'atomic');
+      await mkdir(dir);
+      // Big files, so that a partly written one would be caught.
+      const version = (n: number) =>
+        new Map([
+          ['a', { data: Buffer.from(`${n}:`.padEnd(64 * 1024, 'a')), mode: 0o644 }],
+          ['b', { data: Buffer.from(`${n}:`.padEnd(64 * 1024, 'b')), mode: 0o644 }],
+        ]);
+      await atomicWrite(dir, version(0), f.clock.now(), undefined, fs);
 
-    // The reader runs on another thread, truly concurrently with the writer.
-    // [0]: stop flag set by the test; [1]: reads done so far, for the writer to pace itself.
-    const stopBuffer = new SharedArrayBuffer(8);
-    const reader = new Worker(
-      `
+      // The reader runs on another thread, truly concurrently with the writer.
+      // [0]: stop flag set by the test; [1]: reads done so far, for the writer to pace itself.
+      const stopBuffer = new SharedArrayBuffer(8);
+      const reader = new Worker(
+        `
       const { readFileSync, readlinkSync } = require('node:fs');
       const { join } = require('node:path');
       const { workerData, parentPort } = require('node:worker_threads');
@@ -144,33 +149,70 @@ describe('atomic re-projection', () => {
       }
       parentPort.postMessage({ problems: problems.slice(0, 5), reads, versions: seen.size });
       `,
-      { eval: true, workerData: { dir, stop: stopBuffer } },
+        { eval: true, workerData: { dir, stop: stopBuffer } },
+      );
+      const shared = new Int32Array(stopBuffer);
+      let ready: () => void = () => {};
+      const started = new Promise<void>((r) => {
+        ready = r;
+      });
+      const result = new Promise<{ problems: string[]; reads: number; versions: number }>(
+        (resolve, reject) => {
+          reader.on('message', (m) => (m === 'ready' ? ready() : resolve(m)));
+          reader.once('error', reject);
+        },
+      );
+      await started;
+      // At least 30 versions, and on until the reader has read through plenty of swaps (a loaded machine is slow).
+      let n = 0;
+      while (n < 30 || (Atomics.load(shared, 1) < 200 && n < 5000)) {
+        n += 1;
+        await f.clock.advance(1000);
+        await atomicWrite(dir, version(n), f.clock.now(), undefined, fs);
+      }
+      Atomics.store(new Int32Array(stopBuffer), 0, 1);
+      const { problems, reads, versions } = await result;
+      if (process.env.DEBUG_ATOMIC) console.log({ writes: n, reads, versions });
+      await reader.terminate();
+      assert.deepEqual(problems, []);
+      assert.ok(reads > 10, `the reader made only ${reads} reads`);
+      assert.ok(versions > 1, 'the reader saw the contents change');
+      assert.equal((await readFile(join(dir, 'a'), 'latin1')).split(':')[0], String(n));
+      assert.equal((await hidden(dir)).length, 2, 'only ..data and the current timestamped dir remain');
+    });
+  }
+
+  test('synchronous calls (tmpfs) write, update and remove as the promise-based ones', async () => {
+    const dir = join(f.root, 'memory');
+    await mkdir(dir);
+    const files = (entries: Record<string, string>) =>
+      new Map(Object.entries(entries).map(([k, v]) => [k, { data: Buffer.from(v), mode: 0o600 }]));
+    const first = await atomicWrite(
+      dir,
+      files({ a: 'one', 'sub/b': 'two' }),
+      f.clock.now(),
+      undefined,
+      memoryFs,
     );
-    const shared = new Int32Array(stopBuffer);
-    let ready: () => void = () => {};
-    const started = new Promise<void>((r) => {
-      ready = r;
-    });
-    const result = new Promise<{ problems: string[]; reads: number; versions: number }>((resolve, reject) => {
-      reader.on('message', (m) => (m === 'ready' ? ready() : resolve(m)));
-      reader.once('error', reject);
-    });
-    await started;
-    // At least 30 versions, and on until the reader has read through plenty of swaps (a loaded machine is slow).
-    let n = 0;
-    while (n < 30 || (Atomics.load(shared, 1) < 200 && n < 5000)) {
-      n += 1;
-      await f.clock.advance(1000);
-      await atomicWrite(dir, version(n), f.clock.now());
-    }
-    Atomics.store(new Int32Array(stopBuffer), 0, 1);
-    const { problems, reads, versions } = await result;
-    if (process.env.DEBUG_ATOMIC) console.log({ writes: n, reads, versions });
-    await reader.terminate();
-    assert.deepEqual(problems, []);
-    assert.ok(reads > 10, `the reader made only ${reads} reads`);
-    assert.ok(versions > 1, 'the reader saw the contents change');
-    assert.equal((await readFile(join(dir, 'a'), 'latin1')).split(':')[0], String(n));
+    assert.equal(first.written, true);
+    assert.equal(await readFile(join(dir, 'sub', 'b'), 'utf8'), 'two');
+    assert.equal((await lstat(join(dir, '..data', 'a'))).mode & 0o777, 0o600);
+    const same = await atomicWrite(
+      dir,
+      files({ a: 'one', 'sub/b': 'two' }),
+      f.clock.now(),
+      undefined,
+      memoryFs,
+    );
+    assert.equal(same.written, false);
+    await f.clock.advance(1000);
+    await atomicWrite(dir, files({ a: 'three' }), f.clock.now(), undefined, memoryFs);
+    assert.equal(await readFile(join(dir, 'a'), 'utf8'), 'three');
+    await assert.rejects(lstat(join(dir, 'sub')), { code: 'ENOENT' });
     assert.equal((await hidden(dir)).length, 2, 'only ..data and the current timestamped dir remain');
+    await assert.rejects(
+      atomicWrite(dir, files({ '../escape': 'x' }), f.clock.now(), undefined, memoryFs),
+      /must not contain '\.\.'/,
+    );
   });
 });
