@@ -130,32 +130,27 @@ export class HostsFiles {
     // may have changed it: it is mounted read-write). It is rewritten only when it differs: a container start
     // reads it (cached, ~15 µs, synchronously) where truncating and rewriting it cost ~250 µs on ext4. A write
     // stays off the event loop: creating a file on a disk may wait for the journal.
-    const current = readIfExists(path);
-    if (current === undefined || !current.equals(Buffer.from(content))) {
-      await writeFile(path, content, { mode: 0o644 }).catch(async (e: NodeJS.ErrnoException) => {
+    // Read only when its size is the one wanted: a container may have grown the file without bound.
+    const wanted = Buffer.from(content);
+    const before = statSync(path, { throwIfNoEntry: false });
+    const same = before?.isFile() && before.size === wanted.length && readFileSync(path).equals(wanted);
+    if (!same) {
+      await writeFile(path, wanted, { mode: 0o644 }).catch(async (e: NodeJS.ErrnoException) => {
         // The pod's directory exists from its first container on (its volumes are set up first): made only
         // when the write finds it missing.
         if (e.code !== 'ENOENT') throw e;
         await mkdir(podDir(this.#o.rootDir, uid), { recursive: true, mode: 0o750 });
-        await writeFile(path, content, { mode: 0o644 });
+        await writeFile(path, wanted, { mode: 0o644 });
       });
     }
     // The mode applies to a new file only; an existing one may have been changed since.
-    if ((statSync(path).mode & 0o7777) !== 0o644) chmodSync(path, 0o644);
+    const mode = (same && before ? before : statSync(path)).mode & 0o7777;
+    if (mode !== 0o644) chmodSync(path, 0o644);
     return { containerPath: ETC_HOSTS_PATH, hostPath: path, readOnly: false };
   }
 
   /** The pod is gone: its hosts file goes with its directory. */
   async remove(podUid: string): Promise<void> {
     await rm(etcHostsPath(this.#o.rootDir, podUid), { force: true });
-  }
-}
-
-function readIfExists(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
   }
 }

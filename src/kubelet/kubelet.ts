@@ -168,8 +168,8 @@ export class Kubelet {
     await this.#imageGC.stop();
     const workers = [...this.#workers.values()];
     this.#workers.clear();
-    await Promise.all(workers.map((w) => w.stop()));
-    await this.#statuses.stop();
+    // The status manager stops first, so that a worker waiting for its statuses is let go at once.
+    await this.#statuses.stop(() => Promise.all(workers.map((w) => w.stop())));
     await this.#collaborators.prober.stop?.();
   }
 

@@ -1,5 +1,6 @@
 // One worker per pod UID (pkg/kubelet/pod_workers.go): syncs never overlap for a pod. Each sync observes the
-// runtime, plans, executes, generates the status and writes it when it changed, then sleeps until the plan's
+// runtime, plans, executes, generates the status and hands it to the status manager when it changed (which
+// writes it without holding the sync: status-manager.ts), then sleeps until the plan's
 // wake time, a runtime event, a probe change, a pod update or the resync interval.
 import { rm } from 'node:fs/promises';
 import { jsonEqual } from '../api/json-equal.js';

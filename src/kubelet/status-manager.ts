@@ -9,10 +9,18 @@ import type { PodStatusWriter } from './types.js';
 
 export interface StatusManagerOptions {
   clock: Clock;
-  /** A failed write is tried again after this long, unless a newer status replaced it meanwhile. */
+  /** A failed write is tried again after this long, or at once when a newer status is set meanwhile. */
   retryMs: number;
   /** Reports a failed write (the manager keeps trying). */
   onError: (podUid: string, error: unknown) => void;
+}
+
+/** Why flush() failed: the manager stopped with the pod's newest status unwritten. */
+export class StatusManagerStoppedError extends Error {
+  constructor(podUid: string) {
+    super(`pod ${podUid}: the kubelet stopped before the pod's status was written`);
+    this.name = 'StatusManagerStoppedError';
+  }
 }
 
 interface Waiter {
@@ -23,20 +31,34 @@ interface Waiter {
 interface PodStatuses {
   /** The newest status not yet written, with the pod it belongs to. */
   pending: { pod: Pod; status: PodStatus } | undefined;
-  /** Whether a write (or the wait before retrying one) is under way. */
+  /** The writes (and waits before retrying one) under way, until none is left to make. */
   writing: Promise<void> | undefined;
+  /** Ends the wait before a retry: a newer status, forget() or stop(). */
+  retryWait: AbortController | undefined;
+  /** forget() was called: a failed write is not tried again. */
+  forgotten: boolean;
+  /** stop() dropped a status waiting to be written. */
+  dropped: boolean;
   waiters: Waiter[];
 }
+
+/** One shared reason: abort() without one builds a DOMException each time. */
+const RETRY_NOW = Object.freeze({ name: 'AbortError', message: 'status retry wait ended' });
 
 export class StatusManager {
   readonly #writer: PodStatusWriter;
   readonly #o: StatusManagerOptions;
   readonly #pods = new Map<string, PodStatuses>();
-  #stop = new AbortController();
+  #stopped = false;
 
   constructor(writer: PodStatusWriter, options: StatusManagerOptions) {
     this.#writer = writer;
     this.#o = options;
+  }
+
+  /** Pods with a status waiting or being written (tests: nothing is kept for a pod once it is done). */
+  get size(): number {
+    return this.#pods.size;
   }
 
   /** SetPodStatus: the pod's newest status, written as soon as the pod has no write in flight. */
@@ -44,59 +66,110 @@ export class StatusManager {
     const uid = pod.metadata?.uid ?? '';
     let entry = this.#pods.get(uid);
     if (!entry) {
-      entry = { pending: undefined, writing: undefined, waiters: [] };
+      entry = {
+        pending: undefined,
+        writing: undefined,
+        retryWait: undefined,
+        forgotten: false,
+        dropped: false,
+        waiters: [],
+      };
       this.#pods.set(uid, entry);
     }
     entry.pending = { pod, status };
-    if (!entry.writing && !this.#stop.signal.aborted) entry.writing = this.#drain(uid, entry);
+    entry.forgotten = false;
+    // A write that failed is waiting to be tried again: the newer status goes out now instead.
+    entry.retryWait?.abort(RETRY_NOW);
+    if (!entry.writing && !this.#stopped) entry.writing = this.#drain(uid, entry);
   }
 
   /**
    * Resolves once every status set for the pod so far is written; rejects with the error of a write that
-   * failed meanwhile (the manager still retries it).
+   * failed meanwhile (the manager still retries it), or a StatusManagerStoppedError when stop() dropped it.
    */
   flush(podUid: string): Promise<void> {
     const entry = this.#pods.get(podUid);
-    if (!entry?.writing) return Promise.resolve();
+    if (!entry) return Promise.resolve();
+    if (!entry.writing) {
+      return entry.pending ? Promise.reject(new StatusManagerStoppedError(podUid)) : Promise.resolve();
+    }
     return new Promise((resolve, reject) => entry.waiters.push({ resolve, reject }));
   }
 
-  /** The pod is gone: a status still waiting is dropped (a write in flight finishes on its own). */
+  /** The pod is gone: a status still waiting is dropped, and a failed write is not tried again. */
   forget(podUid: string): void {
     const entry = this.#pods.get(podUid);
-    if (entry) entry.pending = undefined;
+    if (!entry) return;
+    entry.pending = undefined;
+    entry.forgotten = true;
+    entry.retryWait?.abort(RETRY_NOW);
+    if (!entry.writing) this.#pods.delete(podUid);
   }
 
   /**
    * Drops every status still waiting and waits for the writes in flight, so that nothing writes after the
-   * kubelet stopped. A kubelet that starts again writes what it observes then.
+   * kubelet stopped (a kubelet that starts again writes what it observes then). `quiesce` (the pod workers'
+   * stop) runs once nothing new is written and no retry waits any more, so that a worker waiting in flush()
+   * is let go at once; statuses set meanwhile are dropped too. Whoever waits in flush() for a dropped status
+   * gets a StatusManagerStoppedError.
    */
-  async stop(): Promise<void> {
-    this.#stop.abort();
-    const writing: Promise<void>[] = [];
-    for (const entry of this.#pods.values()) {
-      entry.pending = undefined;
-      if (entry.writing) writing.push(entry.writing);
+  async stop(quiesce?: () => Promise<unknown>): Promise<void> {
+    this.#stopped = true;
+    this.#dropWaiting();
+    try {
+      await quiesce?.();
+    } finally {
+      this.#dropWaiting();
+      await Promise.all([...this.#pods.values()].map((e) => e.writing));
+      this.#stopped = false;
     }
-    await Promise.all(writing);
-    this.#stop = new AbortController();
+  }
+
+  #dropWaiting(): void {
+    for (const [uid, entry] of this.#pods) {
+      if (entry.pending) entry.dropped = true;
+      entry.pending = undefined;
+      entry.retryWait?.abort(RETRY_NOW);
+      if (!entry.writing) this.#pods.delete(uid);
+    }
   }
 
   async #drain(uid: string, entry: PodStatuses): Promise<void> {
-    while (entry.pending && !this.#stop.signal.aborted) {
-      const next = entry.pending;
-      entry.pending = undefined;
-      try {
-        await this.#writer.updateStatus(next.pod, next.status);
-      } catch (error) {
-        this.#o.onError(uid, error);
-        for (const w of entry.waiters.splice(0)) w.reject(error);
-        entry.pending ??= next;
-        await this.#o.clock.sleep(this.#o.retryMs, this.#stop.signal).catch(() => {});
+    try {
+      while (entry.pending && !this.#stopped) {
+        const next = entry.pending;
+        entry.pending = undefined;
+        try {
+          await this.#writer.updateStatus(next.pod, next.status);
+        } catch (error) {
+          this.#report(uid, error);
+          for (const w of entry.waiters.splice(0)) w.reject(error);
+          if (entry.forgotten || this.#stopped) continue;
+          entry.pending ??= next;
+          entry.retryWait = new AbortController();
+          await this.#o.clock.sleep(this.#o.retryMs, entry.retryWait.signal).catch(() => {});
+          entry.retryWait = undefined;
+        }
       }
+    } finally {
+      entry.writing = undefined;
+      const stopped = entry.dropped || (this.#stopped && entry.pending !== undefined);
+      if (stopped) entry.pending = undefined;
+      for (const w of entry.waiters.splice(0)) {
+        if (stopped) w.reject(new StatusManagerStoppedError(uid));
+        else w.resolve();
+      }
+      entry.dropped = false;
+      if (!entry.pending && this.#pods.get(uid) === entry) this.#pods.delete(uid);
     }
-    entry.writing = undefined;
-    for (const w of entry.waiters.splice(0)) w.resolve();
-    if (!entry.pending && this.#pods.get(uid) === entry) this.#pods.delete(uid);
+  }
+
+  /** onError is the caller's; one that throws must not leave the pod's writes stuck. */
+  #report(uid: string, error: unknown): void {
+    try {
+      this.#o.onError(uid, error);
+    } catch {
+      // Reporting failed; the write is retried all the same.
+    }
   }
 }

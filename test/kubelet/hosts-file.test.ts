@@ -198,6 +198,10 @@ describe('HostsFiles', () => {
       await files.ensure(p, ['10.244.0.7']);
       assert.equal(await readFile(path, 'utf8'), want);
       assert.equal((await stat(path)).mode & 0o777, 0o644);
+      // Same size, other bytes: rewritten too.
+      await writeFile(path, want.replace(/[a-z]/g, 'x'));
+      await files.ensure(p, ['10.244.0.7']);
+      assert.equal(await readFile(path, 'utf8'), want);
       // Same content, another mode: only the mode changes.
       await chmod(path, 0o666);
       await files.ensure(p, ['10.244.0.7']);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Pod, PodStatus } from '../../src/api/types.js';
-import { StatusManager } from '../../src/kubelet/status-manager.js';
+import { StatusManager, StatusManagerStoppedError } from '../../src/kubelet/status-manager.js';
 import type { PodStatusWriter } from '../../src/kubelet/types.js';
 import { FakeClock } from '../../src/util/clock.js';
 
@@ -41,14 +41,14 @@ class GatedWriter implements PodStatusWriter {
   }
 }
 
-function setup() {
+function setup(onError?: (uid: string, e: unknown) => void) {
   const clock = new FakeClock();
   const writer = new GatedWriter();
   const errors: string[] = [];
   const manager = new StatusManager(writer, {
     clock,
     retryMs: 10_000,
-    onError: (uid, e) => errors.push(`${uid}: ${(e as Error).message}`),
+    onError: onError ?? ((uid, e) => errors.push(`${uid}: ${(e as Error).message}`)),
   });
   return { clock, writer, errors, manager };
 }
@@ -131,5 +131,88 @@ describe('StatusManager', () => {
     manager.set(pod('b'), status('Succeeded'));
     assert.deepEqual(writer.started.at(-1), 'b:Succeeded');
     await writer.finish();
+  });
+
+  it('keeps nothing for a pod once its statuses are written', async () => {
+    const { writer, manager } = setup();
+    manager.set(pod('a'), status('Pending'));
+    manager.set(pod('a'), status('Running'));
+    assert.equal(manager.size, 1);
+    await writer.finish();
+    await writer.finish();
+    assert.equal(manager.size, 0);
+  });
+
+  it('a newer status set while a failed write waits to be retried goes out at once', async () => {
+    const { writer, manager } = setup();
+    manager.set(pod('a'), status('Pending'));
+    await writer.finish(new Error('blip'));
+    manager.set(pod('a'), status('Running'));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(writer.started, ['a:Pending', 'a:Running']);
+    await writer.finish();
+    assert.equal(manager.size, 0);
+  });
+
+  it('a forgotten pod whose write fails is not tried again, and is not kept', async () => {
+    const { clock, writer, manager } = setup();
+    manager.set(pod('a'), status('Running'));
+    manager.forget('a');
+    await writer.finish(new Error('500'));
+    await clock.advance(60_000);
+    assert.deepEqual(writer.started, ['a:Running']);
+    assert.equal(manager.size, 0);
+    manager.set(pod('b'), status('Running'));
+    await writer.finish();
+    manager.forget('b');
+    assert.equal(manager.size, 0);
+  });
+
+  it('stop ends a retry wait at once, and flush tells the status was not written', async () => {
+    const { clock, writer, manager } = setup();
+    manager.set(pod('a'), status('Succeeded'));
+    const flushed = assert.rejects(manager.flush('a'), /sad/);
+    await writer.finish(new Error('sad'));
+    await flushed;
+    // Retrying in 10 s; a worker waits for the status before the pod's final delete.
+    const waiting = manager.flush('a');
+    let quiesced = false;
+    await manager.stop(async () => {
+      // The workers stop while the manager stops: the one in flush() is let go.
+      await assert.rejects(waiting, StatusManagerStoppedError);
+      quiesced = true;
+    });
+    assert.equal(quiesced, true);
+    assert.equal(clock.pending, 0, 'no retry is left waiting');
+    assert.equal(manager.size, 0);
+    assert.deepEqual(writer.started, ['a:Succeeded']);
+  });
+
+  it('statuses set while stopping are dropped: a flush then rejects, and nothing is kept', async () => {
+    const { writer, manager } = setup();
+    await manager.stop(async () => {
+      manager.set(pod('a'), status('Running'));
+      await assert.rejects(manager.flush('a'), StatusManagerStoppedError);
+    });
+    assert.equal(writer.inFlight, 0);
+    assert.equal(manager.size, 0);
+    // The next status after the stop is written.
+    manager.set(pod('a'), status('Succeeded'));
+    assert.deepEqual(writer.started, ['a:Succeeded']);
+    await writer.finish();
+    assert.equal(manager.size, 0);
+  });
+
+  it('an onError that throws does not stop the writes of the pod', async () => {
+    const { clock, writer, manager } = setup(() => {
+      throw new Error('logger broke');
+    });
+    manager.set(pod('a'), status('Running'));
+    await writer.finish(new Error('blip'));
+    await clock.advance(10_000);
+    assert.deepEqual(writer.started, ['a:Running', 'a:Running']);
+    await writer.finish();
+    await manager.flush('a');
+    assert.equal(manager.size, 0);
   });
 });
