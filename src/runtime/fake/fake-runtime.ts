@@ -35,8 +35,8 @@ import {
 } from '../types.js';
 import { type FakeImage, type FakeImageOptions, FakeImages } from './fake-images.js';
 import { type FakePortHandler, FakePorts } from './fake-ports.js';
-import { fakeRecords, type Instance } from './fake-records.js';
-import { FakeAttachHub, fakeExec } from './fake-streams.js';
+import { fakeRecords, type Instance, newInstance } from './fake-records.js';
+import { fakeExec } from './fake-streams.js';
 import type { FakeCall, FakeCallOp, FakeProcess, FakeRuntimeOptions, FakeScript } from './fake-types.js';
 import { hostProcess } from './host-process.js';
 
@@ -344,39 +344,9 @@ export class FakeRuntime implements RuntimeService {
       process = hostProcess(config, sandbox.hostname);
     }
     const id = `c${++this.#seq}`;
-    let markExited = () => {};
-    const exited = new Promise<void>((resolve) => {
-      markExited = resolve;
-    });
-    const fromImage = config.rootfs === 'image' && image !== undefined;
-    this.#records.putContainer({
-      config: structuredClone(config),
-      process,
-      imageId: fromImage ? image?.id : undefined,
-      behaviour,
-      exited,
-      markExited,
-      attach: new FakeAttachHub(config.stdin === true, config.tty === true),
-      timers: new AbortController(),
-      status: {
-        id,
-        podSandboxId,
-        metadata: { ...config.metadata },
-        state: 'created',
-        createdAt: this.#clock.now(),
-        startedAt: 0,
-        finishedAt: 0,
-        exitCode: 0,
-        reason: '',
-        message: '',
-        // As containerd reports a container made from an image: its first tag, and its repo digest or id.
-        image: fromImage ? (image?.repoTags[0] ?? config.image) : config.image,
-        imageRef: fromImage ? (image?.repoDigests[0] ?? image?.id ?? '') : (image?.id ?? ''),
-        labels: { ...config.labels },
-        annotations: { ...config.annotations },
-        logPath: `${sandbox.logDirectory}/${config.logPath}`,
-      },
-    });
+    this.#records.putContainer(
+      newInstance({ id, podSandboxId, config, sandbox, process, image, behaviour, now: this.#clock.now() }),
+    );
     this.#emit({ type: 'ContainerCreated', containerId: id, podSandboxId, podUid: sandbox.metadata.uid });
     return id;
   }
