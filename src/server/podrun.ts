@@ -340,7 +340,12 @@ export async function startPodrun(options: PodrunOptions): Promise<Podrun> {
     closers.push(() => autoscaler.stop());
     closers.push(await startServiceAccountControllers(registry, clock, serving.ca, log));
 
-    const logs = new LogManager({ runtime, clock, rootDir: layout.kubeletDir });
+    const logs = new LogManager({
+      runtime,
+      clock,
+      rootDir: layout.kubeletDir,
+      podStatus: (uid) => kubelet.podStatus(uid),
+    });
     // `podrun image load` uploads wait here while the runtime reads them.
     const uploadDir = join(options.stateDir, 'tmp');
     await removeStaleUploads(uploadDir);

@@ -1,7 +1,7 @@
 // The kubelet's /containerLogs: pick the instance (select.ts), find its log file through the runtime (or the
 // log directory convention when the runtime has forgotten the container), and render it (reader.ts).
 import path from 'node:path';
-import type { Pod } from '../../api/types.js';
+import type { Pod, PodStatus } from '../../api/types.js';
 import type { RuntimeService } from '../../runtime/types.js';
 import type { Clock } from '../../util/clock.js';
 import { type ContainerLogSource, LogError, type LogOptions, type LogSink } from '../types.js';
@@ -16,6 +16,12 @@ export interface LogManagerDeps {
   rootDir?: string;
   /** How often a follower re-reads without a change notification (default 1000 ms, as upstream). */
   pollMs?: number;
+  /**
+   * The kubelet's newest status of a pod (statusManager.GetPodStatus), which may be ahead of the API's while
+   * its write is under way: the instance to read is chosen by it, as upstream's validateContainerLogStatus
+   * does, so that a container restarted a moment ago is found as `previous`.
+   */
+  podStatus?: (podUid: string) => PodStatus | undefined;
 }
 
 /** `host://abc` → `abc` (kubecontainer.ParseContainerID). */
@@ -32,7 +38,8 @@ export class LogManager implements ContainerLogSource {
   }
 
   async containerLogs(pod: Pod, options: LogOptions, out: LogSink, signal: AbortSignal): Promise<void> {
-    const target = selectLogTarget(pod, options.container, options.previous ?? false);
+    const status = this.#deps.podStatus?.(pod.metadata?.uid ?? '') ?? pod.status;
+    const target = selectLogTarget({ ...pod, status }, options.container, options.previous ?? false);
     const id = runtimeContainerId(target.containerID);
     const file = await this.#logPath(pod, options.container, id, target.containerID, target.restartCount);
     const now = this.#deps.clock.now();

@@ -80,6 +80,45 @@ describe('LogManager', () => {
     assert.equal(await collect(manager(rt), p, { container: 'app' }), 'hello from c1\n');
   });
 
+  it("the instance is chosen by the kubelet's newest status when it is ahead of the API's", async () => {
+    const rt = new StatusOnlyRuntime();
+    const first = path.join(root, 'r0.log');
+    const second = path.join(root, 'r1.log');
+    await fs.writeFile(first, formatCriLogLine(Date.UTC(2026, 0, 1), 'stdout', 'db unreachable', false));
+    await fs.writeFile(second, '');
+    rt.containers.set('r0', { state: 'exited', logPath: first });
+    rt.containers.set('r1', { state: 'running', logPath: second });
+    // The API still has the first run ended; the kubelet has restarted it, and its write is under way.
+    const api = podWith({
+      name: 'app',
+      image: '',
+      imageID: '',
+      ready: false,
+      restartCount: 0,
+      state: { terminated: { exitCode: 3, containerID: 'host://r0' } },
+    });
+    const newest = podWith({
+      name: 'app',
+      image: '',
+      imageID: '',
+      ready: false,
+      restartCount: 1,
+      containerID: 'host://r1',
+      state: { running: {} },
+      lastState: { terminated: { exitCode: 3, containerID: 'host://r0' } },
+    }).status;
+    const m = new LogManager({
+      runtime: rt as unknown as RuntimeService,
+      clock: new FakeClock(),
+      rootDir: root,
+      podStatus: (uid) => (uid === 'u-1' ? newest : undefined),
+    });
+    assert.equal(await collect(m, api, { container: 'app', previous: true }), 'db unreachable\n');
+    assert.equal(await collect(m, api, { container: 'app' }), '');
+    // Without the kubelet's status (a pod it no longer runs), the API's is used.
+    assert.equal(await collect(manager(rt), api, { container: 'app' }), 'db unreachable\n');
+  });
+
   it('sinceSeconds counts back from the clock, and the later of sinceSeconds and sinceTime wins', async () => {
     const rt = new StatusOnlyRuntime();
     const t = Date.UTC(2026, 0, 1, 12, 0, 0);
