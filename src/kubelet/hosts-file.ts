@@ -128,9 +128,9 @@ export class HostsFiles {
     }
     // As the kubelet, the file ends up with this content and mode 0644 at every container start (a container
     // may have changed it: it is mounted read-write). It is rewritten only when it differs: a container start
-    // reads it (cached, ~15 µs, synchronously) where truncating and rewriting it cost ~250 µs on ext4. A write
-    // stays off the event loop: creating a file on a disk may wait for the journal.
-    // Read only when its size is the one wanted: a container may have grown the file without bound.
+    // reads it (cached, ~15 µs, synchronously; only when its size is the one wanted, since a container may
+    // grow it without bound) where truncating and rewriting it cost ~250 µs on ext4. A write stays off the
+    // event loop: creating a file on a disk may wait for the journal.
     const wanted = Buffer.from(content);
     const before = statSync(path, { throwIfNoEntry: false });
     const same = before?.isFile() && before.size === wanted.length && readFileSync(path).equals(wanted);

@@ -222,7 +222,6 @@ export class PodWorker {
       // The terminal status is in the API before the object goes (the status manager's canBeDeleted).
       await this.#o.statuses.flush(this.uid);
       await deps.status.finalizeDeletion(this.#pod);
-      this.#o.statuses.forget(this.uid);
       this.#finished = true;
       await this.#removeLogs();
       return null;

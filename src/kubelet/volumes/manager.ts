@@ -25,7 +25,7 @@ import type { EventRecorder, ObjectGetter } from '../types.js';
 import { atomicWrite, type FileProjection } from './atomic-writer.js';
 import { aggregate, setUpFailedMessage, VolumeError, type VolumeFailure } from './errors.js';
 import { setUpHostPath } from './hostpath.js';
-import { isLikelyMountPoint, isLikelyMountPointSync, mountsUnder, mountTmpfs, unmount } from './mount.js';
+import { isLikelyMountPoint, isMountedSync, mountsUnder, mountTmpfs, unmount } from './mount.js';
 import { setVolumeOwnership } from './ownership.js';
 import { type PluginKind, podDir, podVolumesDir, validateProjectedPath, volumeDir } from './paths.js';
 import {
@@ -160,14 +160,8 @@ export class VolumeManager {
   /** Tells, once per volume, whether it has a tmpfs of its own (#ownTmpfs). */
   #checkOwnTmpfs(uid: string, kind: PluginKind, name: string): void {
     if (!this.#tmpfsKind(kind) || this.#ownTmpfs.get(uid, `${kind}/${name}`) !== undefined) return;
-    const old = volumeDir(this.#rootDir, uid, kind, name);
-    let own = false;
-    try {
-      own = isLikelyMountPointSync(old);
-    } catch {
-      // No such directory: the volume is new.
-    }
-    this.#ownTmpfs.set(uid, `${kind}/${name}`, own);
+    // A volume with no directory of its own under the pod's is new: not mounted.
+    this.#ownTmpfs.set(uid, `${kind}/${name}`, isMountedSync(volumeDir(this.#rootDir, uid, kind, name)));
   }
 
   /**

@@ -189,7 +189,14 @@ export async function isLikelyMountPoint(dir: string): Promise<boolean> {
   return self.dev !== parent.dev;
 }
 
-/** isLikelyMountPoint for a local directory, synchronously: two stats without a thread-pool hop each. */
-export function isLikelyMountPointSync(dir: string): boolean {
-  return statSync(dir).dev !== statSync(dirname(dir)).dev;
+/**
+ * isLikelyMountPoint for a local directory, synchronously (two stats without a thread-pool hop each); false
+ * when `dir` cannot be stat'ed (it does not exist yet).
+ */
+export function isMountedSync(dir: string): boolean {
+  try {
+    return statSync(dir).dev !== statSync(dirname(dir)).dev;
+  } catch {
+    return false;
+  }
 }

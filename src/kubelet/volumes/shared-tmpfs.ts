@@ -10,7 +10,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { mkdir, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isLikelyMountPoint, isLikelyMountPointSync, mountTmpfs, unmount } from './mount.js';
+import { isMountedSync, mountTmpfs, unmount } from './mount.js';
 import { PLUGIN_DIR, type PluginKind } from './paths.js';
 
 export class SharedTmpfs {
@@ -48,7 +48,7 @@ export class SharedTmpfs {
   async ensure(podUid: string, kind: PluginKind, name: string): Promise<string> {
     this.#users.add(podUid);
     await this.#serial(async () => {
-      if (isMounted(this.#root)) return;
+      if (isMountedSync(this.#root)) return;
       await mkdir(this.#root, { recursive: true, mode: 0o700 });
       // Root's alone from the start: the mount option, not a chmod after it.
       await mountTmpfs(this.#root, this.#sizeBytes(), 0o700);
@@ -77,7 +77,7 @@ export class SharedTmpfs {
     if (this.#seeded && this.#users.size > 0) return;
     await this.#serial(async () => {
       if (this.#users.size > 0) return;
-      if (!(await isLikelyMountPoint(this.#root).catch(() => false))) return;
+      if (!isMountedSync(this.#root)) return;
       try {
         await unmount(await realpath(this.#root));
       } catch {
@@ -98,15 +98,5 @@ export class SharedTmpfs {
     if (this.#seeded) return;
     for (const uid of await this.pods()) this.#users.add(uid);
     this.#seeded = true;
-  }
-}
-
-/** Whether the tmpfs is mounted at `root` (false when `root` does not exist yet). */
-function isMounted(root: string): boolean {
-  try {
-    return isLikelyMountPointSync(root);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw e;
   }
 }
