@@ -192,6 +192,7 @@ export function createEventRecorder(
         namespace: (w.event.metadata as { namespace: string }).namespace,
         body: w.event,
       })),
+      { sharedResult: true },
     );
     for (const r of results) if (r.status === 'rejected') options.onError?.(r.reason);
   };

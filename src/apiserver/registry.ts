@@ -1,7 +1,7 @@
 import type { JsonObject } from '../api/patch/json-value.js';
 import { groupResource, type ResourceInfo, resourceByName } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
-import { type ObjectKey, type Store, StoreError } from '../store/types.js';
+import { type ObjectKey, type ResultOptions, type Store, StoreError } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './api-deps.js';
 import {
@@ -70,6 +70,8 @@ const UNDELETABLE_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
 const NAMESPACES = resourceByName('', 'namespaces')!;
 const PODS = resourceByName('', 'pods')!;
+const SHARED: ResultOptions = { shared: true };
+const ALL = () => true;
 
 export type NamespaceTerminationHook = (namespace: string) => void;
 
@@ -157,6 +159,20 @@ export class Registry {
     return obj ? withTypeMeta(r, obj) : undefined;
   }
 
+  /**
+   * As find, but the stored object itself, deeply frozen (ResultOptions.shared), for callers that only read
+   * it: the kubelet's and the scheduler's lookups, a write's current object. Changing it throws.
+   */
+  async findShared(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    const r = this.resolve(ref);
+    const obj = await this.store.get(objectKey(r, namespace, name), SHARED);
+    return obj ? withTypeMeta(r, obj) : undefined;
+  }
+
   async get(ref: ResourceRef, namespace: string | undefined, name: string): Promise<KubeObject> {
     const r = this.resolve(ref);
     const obj = await this.find(r, namespace, name);
@@ -169,23 +185,41 @@ export class Registry {
     namespace: string | undefined,
     options: ListOptions = {},
   ): Promise<ListResponse> {
+    return this.#list(ref, namespace, options, undefined);
+  }
+
+  /** As list, with the stored objects themselves, deeply frozen (see findShared). */
+  listShared(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    options: ListOptions = {},
+  ): Promise<ListResponse> {
+    return this.#list(ref, namespace, options, SHARED);
+  }
+
+  async #list(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    options: ListOptions,
+    result: ResultOptions | undefined,
+  ): Promise<ListResponse> {
     const r = this.resolve(ref);
     if (r.resource === 'events' && r.group === '') await this.#events.sweep();
-    const matches = this.#matcher(r, options);
+    // Only what matches is copied.
     const { items, revision } = await this.store.list(
       groupResource(r),
       r.namespaced ? namespace || undefined : undefined,
+      this.#matcher(r, options),
+      result,
     );
-    return {
-      items: items.filter(matches).map((o) => withTypeMeta(r, o)),
-      resourceVersion: String(revision),
-    };
+    return { items: items.map((o) => withTypeMeta(r, o)), resourceVersion: String(revision) };
   }
 
-  #matcher(r: ResourceInfo, options: ListOptions): (o: KubeObject) => boolean {
+  #matcher(r: ResourceInfo, options: ListOptions): ((o: Readonly<KubeObject>) => boolean) | undefined {
     try {
       const label = options.labelSelector ? parseLabelSelector(options.labelSelector) : undefined;
       const field = options.fieldSelector ? parseFieldSelector(options.fieldSelector, r.kind) : undefined;
+      if (!label && !field) return undefined;
       return (o) => (label ? label.matches(o) : true) && (field ? field.matches(o) : true);
     } catch (e) {
       if (e instanceof SelectorError) throw badRequest(e.message);
@@ -280,7 +314,7 @@ export class Registry {
     const writes = admitted.map((a) =>
       'error' in a
         ? Promise.reject(a.error)
-        : this.store.create(a.key, a.object).then(
+        : this.store.create(a.key, a.object, options.sharedResult ? SHARED : undefined).then(
             (created) => withTypeMeta(r, created),
             (e: unknown) => {
               throw apiErrorOf(r, a.key.name, e);
@@ -355,6 +389,7 @@ export class Registry {
    * The kubelet's status write: PUT pods/status with `status`, only while the pod named has `uid` (a pod
    * recreated under the same name is another pod). Undefined when that pod is gone. The same checks as
    * updateStatus; only the status is sent, since a status write keeps everything else of the stored pod.
+   * The pod returned is the stored one, frozen (WriteOptions.sharedResult).
    */
   async writePodStatus(
     namespace: string,
@@ -362,11 +397,12 @@ export class Registry {
     uid: string | undefined,
     status: unknown,
   ): Promise<KubeObject | undefined> {
-    const old = await this.find(PODS, namespace, name);
+    const old = await this.findShared(PODS, namespace, name);
     if (!old || old.metadata.uid !== uid) return undefined;
     const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, status };
     const obj = decodeBody(PODS, typedBody(PODS, body), {});
-    return (await this.#updateFrom(PODS, old, obj, { fieldManager: 'kubelet' }, 'status', 'status')).object;
+    const options = { fieldManager: 'kubelet', sharedResult: true };
+    return (await this.#updateFrom(PODS, old, obj, options, 'status', 'status')).object;
   }
 
   #requireSubresource(r: ResourceInfo, sub: string): void {
@@ -444,7 +480,7 @@ export class Registry {
         await this.#afterRemoval(r, deleted);
         return { object: withTypeMeta(r, deleted), stored: false };
       }
-      const updated = await this.store.update(key, obj, expected);
+      const updated = await this.store.update(key, obj, expected, options.sharedResult ? SHARED : undefined);
       return { object: withTypeMeta(r, updated), stored: true };
     } catch (e) {
       throw apiErrorOf(r, name, e);
@@ -456,6 +492,7 @@ export class Registry {
   /**
    * Binds a pod to a node (setPodHostAndAnnotations): sets spec.nodeName, which updates may not change, and
    * PodScheduled=True. Conflict when the pod is already bound or being deleted, or its uid is not `uid`.
+   * Returns the stored pod, frozen (its callers only read it).
    */
   async bind(
     namespace: string,
@@ -465,13 +502,15 @@ export class Registry {
   ): Promise<KubeObject> {
     const r = PODS;
     for (let attempt = 0; ; attempt++) {
-      const pod = await this.get(r, namespace, name);
+      const pod = await this.findShared(r, namespace, name);
+      if (!pod) throw notFound(r, name);
       const next = boundPod(pod, uid, nodeName, this.clock.now());
       try {
         const updated = await this.store.update(
           objectKey(r, namespace, name),
           next,
           Number(pod.metadata.resourceVersion),
+          SHARED,
         );
         return withTypeMeta(r, updated);
       } catch (e) {
@@ -681,7 +720,7 @@ export class Registry {
     listener: (event: RegistryWatchEvent) => void,
   ): Promise<RegistryWatch> {
     const r = this.resolve(ref);
-    return watchResource(this.store, r, this.#matcher(r, options), namespace, options, listener);
+    return watchResource(this.store, r, this.#matcher(r, options) ?? ALL, namespace, options, listener);
   }
 
   /**
@@ -710,7 +749,7 @@ export class Registry {
 
   async #checkNamespaceOpen(r: ResourceInfo, ns: string): Promise<void> {
     if (!r.namespaced) return;
-    const nsObj = await this.store.get({ groupResource: 'namespaces', namespace: '', name: ns });
+    const nsObj = await this.store.get({ groupResource: 'namespaces', namespace: '', name: ns }, SHARED);
     if (!nsObj) throw notFound(NAMESPACES, ns);
     if (
       nsObj.metadata.deletionTimestamp ||

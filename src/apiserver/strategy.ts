@@ -46,9 +46,10 @@ function keepStatus(obj: KubeObject, old: KubeObject): void {
 }
 
 function withNewStatus(obj: KubeObject, old: KubeObject): KubeObject {
-  const out = clone(old);
-  if (obj.status === undefined) delete out.status;
-  else out.status = clone(obj.status);
+  // The old status is replaced, so it is not copied.
+  const { status: _, ...rest } = old;
+  const out = clone(rest) as KubeObject;
+  if (obj.status !== undefined) out.status = clone(obj.status);
   return out;
 }
 

@@ -35,15 +35,16 @@ export function registryObjectGetter(registry: Registry, tokens?: ServiceAccount
           },
         }
       : {}),
-    getConfigMap: async (ns, name) => (await registry.find('configmaps', ns, name)) as ConfigMap | undefined,
-    getSecret: async (ns, name) => (await registry.find('secrets', ns, name)) as Secret | undefined,
+    getConfigMap: async (ns, name) =>
+      (await registry.findShared('configmaps', ns, name)) as ConfigMap | undefined,
+    getSecret: async (ns, name) => (await registry.findShared('secrets', ns, name)) as Secret | undefined,
     getServiceAccount: async (ns, name) =>
-      (await registry.find('serviceaccounts', ns, name)) as ServiceAccount | undefined,
+      (await registry.findShared('serviceaccounts', ns, name)) as ServiceAccount | undefined,
     getPersistentVolumeClaim: async (ns, name) =>
       (await registry.find('persistentvolumeclaims', ns, name)) as PersistentVolumeClaim | undefined,
     getPersistentVolume: async (name) =>
       (await registry.find('persistentvolumes', undefined, name)) as PersistentVolume | undefined,
-    listServices: async (ns) => (await registry.list('services', ns)).items as unknown as Service[],
+    listServices: async (ns) => (await registry.listShared('services', ns)).items as unknown as Service[],
   };
 }
 

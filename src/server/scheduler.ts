@@ -41,10 +41,10 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
   const scheduler = new Scheduler({
     clock,
     events,
-    listNodes: async () => (await registry.list('nodes', undefined)).items as unknown as Node[],
+    listNodes: async () => (await registry.listShared('nodes', undefined)).items as unknown as Node[],
     listBoundPods: async (nodeName) => cache.boundPods(nodeName),
     bound: (pod, nodeName) => cache.assume(pod, nodeName),
-    getPod: async (ns, name) => (await registry.find('pods', ns, name)) as Pod | undefined,
+    getPod: async (ns, name) => (await registry.findShared('pods', ns, name)) as Pod | undefined,
     bind: async (ns, name, uid, nodeName) => {
       await registry.bind(ns, name, uid, nodeName);
     },

@@ -20,10 +20,12 @@ export async function installServiceAccounts(
     'pods',
     serviceAccountAdmission({
       getServiceAccount: async (ns, name) =>
-        (await registry.find('serviceaccounts', ns, name)) as ServiceAccount | undefined,
+        (await registry.findShared('serviceaccounts', ns, name)) as ServiceAccount | undefined,
     }),
   );
-  return new ServiceAccountTokens({ objects: registry, key: await ensureSigningKey(stateDir), clock });
+  // The tokens only read what they find: the stored objects themselves, not copies.
+  const objects = { find: (r: string, ns: string, name: string) => registry.findShared(r, ns, name) };
+  return new ServiceAccountTokens({ objects, key: await ensureSigningKey(stateDir), clock });
 }
 
 /** Starts the ServiceAccount controller and the root CA publisher; returns their stop. */

@@ -42,7 +42,7 @@ const NOT_PLAIN = Symbol('not plain JSON data');
  */
 export function jsonRoundTrip<T>(value: T): T {
   try {
-    return roundTrip(value) as T;
+    return roundTrip(value, false) as T;
   } catch (e) {
     // A cycle overflows the stack here; JSON.stringify names it instead.
     if (e !== NOT_PLAIN && !(e instanceof RangeError)) throw e;
@@ -50,7 +50,8 @@ export function jsonRoundTrip<T>(value: T): T {
   }
 }
 
-function roundTrip(value: unknown): unknown {
+/** With `freeze`, each object and array is frozen once made. */
+function roundTrip(value: unknown, freeze: boolean): unknown {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -67,9 +68,9 @@ function roundTrip(value: unknown): unknown {
     const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      out[i] = omitted(item) ? null : roundTrip(item);
+      out[i] = omitted(item) ? null : roundTrip(item, freeze);
     }
-    return out;
+    return freeze ? Object.freeze(out) : out;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
@@ -81,16 +82,29 @@ function roundTrip(value: unknown): unknown {
     if (omitted(item)) continue;
     if (key === '__proto__') {
       Object.defineProperty(out, key, {
-        value: roundTrip(item),
+        value: roundTrip(item, freeze),
         enumerable: true,
         writable: true,
         configurable: true,
       });
     } else {
-      out[key] = roundTrip(item);
+      out[key] = roundTrip(item, freeze);
     }
   }
-  return out;
+  return freeze ? Object.freeze(out) : out;
+}
+
+/**
+ * deepFreeze(jsonRoundTrip(value)) in one pass: each object is frozen as it is made. `json` is
+ * JSON.stringify(value) when the caller has it, for the slow path.
+ */
+export function frozenJsonCopy<T>(value: T, json?: string): T {
+  try {
+    return roundTrip(value, true) as T;
+  } catch (e) {
+    if (e !== NOT_PLAIN && !(e instanceof RangeError)) throw e;
+    return deepFreeze(JSON.parse(json ?? JSON.stringify(value)) as T);
+  }
 }
 
 /** What JSON.stringify leaves out of an object and prints as null in an array. */
@@ -101,7 +115,7 @@ function omitted(v: unknown): boolean {
 /**
  * Freezes a JSON value and everything in it, so that a listener that changes a shared object throws (ESM is
  * strict mode) instead of changing it for every holder. A frozen object is taken as frozen all through: only
- * this function freezes the store's objects.
+ * this module freezes the store's objects (here and in frozenJsonCopy).
  */
 export function deepFreeze<T>(value: T): T {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;

@@ -8,13 +8,14 @@ import Database from 'better-sqlite3';
 import type { KubeObject } from '../api/types.js';
 import { ensureParentDirsSync, ensurePrivateFileSync, makeFilesPrivateSync } from '../util/private-files.js';
 import { ChangeHistory, type ChangeRecord } from './history.js';
-import { cloneJson, deepFreeze, jsonRoundTrip } from './json-clone.js';
+import { cloneJson, deepFreeze, frozenJsonCopy } from './json-clone.js';
 import { OwnerCount } from './owner-count.js';
 import {
   type ListResult,
   MAX_OBJECT_BYTES,
   type ObjectKey,
   ObjectTooLargeError,
+  type ResultOptions,
   type Store,
   StoreError,
   type StoreEvent,
@@ -65,6 +66,8 @@ interface PendingWrite {
   json: string | undefined;
   /** The object as stored (for DELETED: as it was, stamped with the deletion's revision). */
   object: KubeObject;
+  /** The writer takes the stored object itself (ResultOptions.shared) rather than a copy. */
+  shared: boolean;
   resolve: (object: KubeObject) => void;
   reject: (error: unknown) => void;
 }
@@ -238,23 +241,26 @@ class SqliteStore implements Store {
     return this.#owners.get(uid);
   }
 
-  async get(key: ObjectKey): Promise<KubeObject | undefined> {
+  async get(key: ObjectKey, options?: ResultOptions): Promise<KubeObject | undefined> {
     this.#assertOpen();
     // A read never sees a write before its commit; a key with a queued write is committed first.
     if (this.#pending.has(keyString(key))) this.#commitPending();
     const entry = this.#entry(key);
-    return entry ? cloneJson(entry.object) : undefined;
+    if (!entry) return undefined;
+    return options?.shared ? entry.object : cloneJson(entry.object);
   }
 
   async list(
     groupResource: string,
     namespace?: string,
     where?: (object: Readonly<KubeObject>) => boolean,
+    options?: ResultOptions,
   ): Promise<ListResult> {
     this.#assertOpen();
     if (this.#pendingResources.has(groupResource)) this.#commitPending();
     const buckets = this.#objects.get(groupResource);
     const items: KubeObject[] = [];
+    const shared = options?.shared === true;
     if (buckets) {
       // Sorted by namespace, then name, like etcd's /registry/<resource>/<namespace>/<name> keys.
       const namespaces = namespace === undefined ? [...buckets.keys()].sort() : [namespace];
@@ -262,27 +268,32 @@ class SqliteStore implements Store {
         const bucket = buckets.get(ns);
         if (!bucket) continue;
         for (const entry of sortedEntries(bucket)) {
-          if (!where || where(entry.object)) items.push(cloneJson(entry.object));
+          if (!where || where(entry.object)) items.push(shared ? entry.object : cloneJson(entry.object));
         }
       }
     }
     return { items, revision: this.#revision };
   }
 
-  async create(key: ObjectKey, object: KubeObject): Promise<KubeObject> {
+  async create(key: ObjectKey, object: KubeObject, options?: ResultOptions): Promise<KubeObject> {
     this.#assertOpen();
     if (this.#current(key)) {
       throw new StoreError('AlreadyExists', `${key.groupResource} "${key.name}" already exists`);
     }
-    return this.#enqueue('ADDED', key, object);
+    return this.#enqueue('ADDED', key, object, options?.shared === true);
   }
 
-  async update(key: ObjectKey, object: KubeObject, expectedRevision?: number): Promise<KubeObject> {
+  async update(
+    key: ObjectKey,
+    object: KubeObject,
+    expectedRevision?: number,
+    options?: ResultOptions,
+  ): Promise<KubeObject> {
     this.#assertOpen();
     const current = this.#current(key);
     if (!current) throw notFound(key);
     if (expectedRevision !== undefined && current.revision !== expectedRevision) throw conflict(key);
-    return this.#enqueue('MODIFIED', key, object);
+    return this.#enqueue('MODIFIED', key, object, options?.shared === true);
   }
 
   async delete(key: ObjectKey, expectedRevision?: number): Promise<KubeObject> {
@@ -290,14 +301,19 @@ class SqliteStore implements Store {
     const current = this.#current(key);
     if (!current) throw notFound(key);
     if (expectedRevision !== undefined && current.revision !== expectedRevision) throw conflict(key);
-    return this.#enqueue('DELETED', key, current.object);
+    return this.#enqueue('DELETED', key, current.object, false);
   }
 
   /**
    * Gives the write its revision and queues it for the group commit. Conditions were checked against the
    * newest state, queued writes included, so a batch commits exactly what one transaction per write would.
    */
-  #enqueue(type: PendingWrite['type'], key: ObjectKey, object: KubeObject): Promise<KubeObject> {
+  #enqueue(
+    type: PendingWrite['type'],
+    key: ObjectKey,
+    object: KubeObject,
+    shared: boolean,
+  ): Promise<KubeObject> {
     const revision = this.#assigned + 1;
     let json: string | undefined;
     let stored: KubeObject;
@@ -312,13 +328,13 @@ class SqliteStore implements Store {
       const bytes = Buffer.byteLength(json, 'utf8');
       if (bytes > MAX_OBJECT_BYTES) return Promise.reject(new ObjectTooLargeError(bytes));
       // Frozen: shared watchers get this very object (WatchOptions.shared).
-      stored = deepFreeze(jsonRoundTrip(stamped));
+      stored = frozenJsonCopy(stamped, json);
     }
     this.#assigned = revision;
     this.#pending.set(keyString(key), { revision, object: type === 'DELETED' ? undefined : stored });
     this.#pendingResources.add(key.groupResource);
     return new Promise<KubeObject>((resolve, reject) => {
-      this.#queue.push({ type, key, revision, json, object: stored, resolve, reject });
+      this.#queue.push({ type, key, revision, json, object: stored, shared, resolve, reject });
       // A turn that writes a lot does not hold all of it: a full batch is committed at once.
       if (this.#queue.length >= MAX_BATCH) this.#commitPending();
       else this.#scheduleCommit();
@@ -371,7 +387,7 @@ class SqliteStore implements Store {
         this.#drop(w.key);
       }
       this.#committed({ type: w.type, ...recordKey(w.key), revision: w.revision, object: w.object });
-      w.resolve(cloneJson(w.object));
+      w.resolve(w.shared ? w.object : cloneJson(w.object));
     }
   }
 

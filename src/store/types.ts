@@ -86,10 +86,19 @@ export class ObjectTooLargeError extends Error {
   }
 }
 
+/**
+ * How a read or a write hands its object over. By default the caller gets a copy of its own. With `shared`,
+ * it gets the stored object itself, deeply frozen (as WatchOptions.shared): for callers that only read it,
+ * such as the server's own controllers and the kubelet's lookups, where the copy was most of a read's cost.
+ */
+export interface ResultOptions {
+  shared?: boolean;
+}
+
 export interface Store {
   /** The newest revision written (0 when empty). Survives restarts and never goes back. */
   revision(): number;
-  get(key: ObjectKey): Promise<KubeObject | undefined>;
+  get(key: ObjectKey, options?: ResultOptions): Promise<KubeObject | undefined>;
   /**
    * Lists the objects of a resource, optionally in one namespace. With `where`, only the objects it accepts are
    * copied and returned; it sees the stored object and must not change it (a cheap scan, e.g. for owners).
@@ -98,6 +107,7 @@ export interface Store {
     groupResource: string,
     namespace?: string,
     where?: (object: Readonly<KubeObject>) => boolean,
+    options?: ResultOptions,
   ): Promise<ListResult>;
   /**
    * How many stored objects (of any resource, committed writes and those queued) name `uid` in their
@@ -109,13 +119,18 @@ export interface Store {
    * Writes a new object; fails with AlreadyExists, or ObjectTooLargeError. Sets metadata.resourceVersion.
    * Durable when it returns.
    */
-  create(key: ObjectKey, object: KubeObject): Promise<KubeObject>;
+  create(key: ObjectKey, object: KubeObject, options?: ResultOptions): Promise<KubeObject>;
   /**
    * Replaces an object. With `expectedRevision`, fails with Conflict unless the stored object has it.
    * Fails with NotFound when absent, ObjectTooLargeError when too big. Sets metadata.resourceVersion.
    * Durable when it returns.
    */
-  update(key: ObjectKey, object: KubeObject, expectedRevision?: number): Promise<KubeObject>;
+  update(
+    key: ObjectKey,
+    object: KubeObject,
+    expectedRevision?: number,
+    options?: ResultOptions,
+  ): Promise<KubeObject>;
   /** Deletes; returns the object as it was, with the deletion's resourceVersion. NotFound when absent. */
   delete(key: ObjectKey, expectedRevision?: number): Promise<KubeObject>;
   /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cloneJson, jsonRoundTrip } from '../../src/store/json-clone.js';
+import { cloneJson, frozenJsonCopy, jsonRoundTrip } from '../../src/store/json-clone.js';
 
 const viaText = (v: unknown) => JSON.parse(JSON.stringify(v));
 
@@ -36,6 +36,21 @@ test('jsonRoundTrip shares nothing with its input and fails where JSON.stringify
   cyclic.self = cyclic;
   assert.throws(() => jsonRoundTrip({ wrap: new Date(0), cyclic }), TypeError);
   assert.throws(() => jsonRoundTrip({ cyclic }), /circular/);
+});
+
+test('frozenJsonCopy is jsonRoundTrip with every object and array in it frozen, on the fast and the slow path', () => {
+  const allFrozen = (v: unknown): boolean =>
+    typeof v !== 'object' || v === null || (Object.isFrozen(v) && Object.values(v).every(allFrozen));
+  const plain = { a: undefined, b: [1, { c: [-0, NaN] }], d: { e: 'f' } };
+  const fast = frozenJsonCopy(plain);
+  assert.deepEqual(fast, viaText(plain));
+  assert.ok(allFrozen(fast));
+  assert.ok(!Object.isFrozen(plain.b), 'the input is left as it was');
+  const dated = { when: new Date(0), list: [{ x: 1 }] };
+  const slow = frozenJsonCopy(dated, JSON.stringify(dated));
+  assert.deepEqual(slow, viaText(dated));
+  assert.ok(allFrozen(slow));
+  assert.throws(() => frozenJsonCopy({ big: 1n }), TypeError);
 });
 
 test('cloneJson copies plain JSON data deeply', () => {

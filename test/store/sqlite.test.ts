@@ -172,6 +172,32 @@ describe('sqlite store: objects and revisions', () => {
   });
 });
 
+describe('sqlite store: shared results', () => {
+  test('with shared, reads and writes hand over the stored object itself, frozen; without, a copy of its own', async () => {
+    const store = openSqliteStore(':memory:');
+    const created = await store.create(podKey('a'), pod('a'), { shared: true });
+    assert.ok(Object.isFrozen(created) && Object.isFrozen(created.metadata));
+    assert.equal(await store.get(podKey('a'), { shared: true }), created, 'the same object, not a copy');
+    assert.throws(() => {
+      created.metadata.name = 'changed';
+    }, TypeError);
+    const [listed] = (await store.list('pods', 'default', undefined, { shared: true })).items;
+    assert.equal(listed, created);
+    const updated = await store.update(podKey('a'), { ...pod('a'), status: { phase: 'Running' } }, 1, {
+      shared: true,
+    });
+    assert.ok(Object.isFrozen(updated.status));
+    assert.equal(await store.get(podKey('a'), { shared: true }), updated);
+    const own = await store.get(podKey('a'));
+    assert.notEqual(own, updated);
+    assert.ok(!Object.isFrozen(own));
+    own!.metadata.name = 'mine';
+    const copy = await store.update(podKey('a'), pod('a'));
+    assert.ok(!Object.isFrozen(copy) && !Object.isFrozen(copy.metadata));
+    await store.close();
+  });
+});
+
 describe('sqlite store: group commit', () => {
   test('writes made without waiting keep their call order, and conditions see the writes queued before them', async () => {
     const store = openSqliteStore(tempFile());

@@ -23,6 +23,11 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Collects `Warning` header texts (unknown fields under `Warn`). */
   warnings?: string[];
+  /**
+   * The caller only reads what the write returns: it gets the stored object itself, deeply frozen, instead
+   * of a copy (ResultOptions.shared). The kubelet's status writes and the event recorder's creates.
+   */
+  sharedResult?: boolean;
 }
 
 export interface PatchOptions extends WriteOptions {

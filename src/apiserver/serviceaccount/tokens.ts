@@ -18,7 +18,7 @@ import {
 } from './claims.js';
 import { parseJwt, type SigningKey, signJwt, verifySignature } from './jwt.js';
 
-/** What the tokens read: the registry's find (a stored object or undefined). */
+/** What the tokens read: the registry's find or findShared (a stored object or undefined); only read. */
 export interface TokenObjects {
   find(resource: string, namespace: string, name: string): Promise<KubeObject | undefined>;
 }
