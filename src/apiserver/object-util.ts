@@ -15,9 +15,18 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 export { jsonEqual as deepEqual } from '../api/json-equal.js';
 
+let lastSecond = Number.NaN;
+let lastText = '';
+
 /** metav1.Time: RFC 3339 with second precision, UTC (`2026-11-24T22:08:01Z`). */
 export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  // Every write stamps a time or two, mostly within the same second as the one before: the text is kept.
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastText = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastText;
 }
 
 /** metav1.MicroTime: RFC 3339 with microseconds (`2026-11-24T22:08:01.123000Z`). */

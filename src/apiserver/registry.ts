@@ -643,6 +643,7 @@ export class Registry {
 
   // ---- delete ----
 
+  /** DELETE. The object in the result is the stored one, frozen: every caller only reads it. */
   async delete(
     ref: ResourceRef,
     namespace: string | undefined,
@@ -652,7 +653,9 @@ export class Registry {
     const r = this.resolve(ref);
     const strategy = strategyFor(r);
     for (let attempt = 0; ; attempt++) {
-      const old = await this.get(r, namespace, name);
+      // Only read: deleteOnce changes a copy.
+      const old = await this.findShared(r, namespace, name);
+      if (!old) throw notFound(r, name);
       checkDeletePreconditions(r, old, options);
       if (r.resource === 'namespaces' && UNDELETABLE_NAMESPACES.includes(name)) {
         throw forbidden(r, name, 'this namespace may not be deleted');
@@ -674,6 +677,7 @@ export class Registry {
   }
 
   /** DELETE on a collection: every match is deleted as by DELETE on it. */
+  /** DELETE of a collection; the objects returned are frozen, as delete's. */
   async deleteCollection(
     ref: ResourceRef,
     namespace: string | undefined,
@@ -681,7 +685,7 @@ export class Registry {
     options: DeleteOptions = {},
   ): Promise<ListResponse> {
     const r = this.resolve(ref);
-    const { items } = await this.list(r, namespace, listOptions);
+    const { items } = await this.listShared(r, namespace, listOptions);
     const out: KubeObject[] = [];
     for (const item of items) {
       try {

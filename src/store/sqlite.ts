@@ -296,12 +296,12 @@ class SqliteStore implements Store {
     return this.#enqueue('MODIFIED', key, object, options?.shared === true);
   }
 
-  async delete(key: ObjectKey, expectedRevision?: number): Promise<KubeObject> {
+  async delete(key: ObjectKey, expectedRevision?: number, options?: ResultOptions): Promise<KubeObject> {
     this.#assertOpen();
     const current = this.#current(key);
     if (!current) throw notFound(key);
     if (expectedRevision !== undefined && current.revision !== expectedRevision) throw conflict(key);
-    return this.#enqueue('DELETED', key, current.object, false);
+    return this.#enqueue('DELETED', key, current.object, options?.shared === true);
   }
 
   /**

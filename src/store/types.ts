@@ -132,7 +132,7 @@ export interface Store {
     options?: ResultOptions,
   ): Promise<KubeObject>;
   /** Deletes; returns the object as it was, with the deletion's resourceVersion. NotFound when absent. */
-  delete(key: ObjectKey, expectedRevision?: number): Promise<KubeObject>;
+  delete(key: ObjectKey, expectedRevision?: number, options?: ResultOptions): Promise<KubeObject>;
   /**
    * Calls `listener` for every change after `afterRevision`, in revision order: first from history, then live.
    * Fails with Expired when afterRevision is older than the history kept.

@@ -145,8 +145,12 @@ export class FieldSet {
   /** The FieldsV1 object of this set. */
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
-    const keys = new Set([...this.members, ...this.children.keys()]);
-    for (const pe of [...keys].sort(comparePathElements)) {
+    // Every element once: members without a child set, then the children.
+    const keys: PathElement[] = [];
+    for (const m of this.members) if (!this.children.has(m)) keys.push(m);
+    for (const pe of this.children.keys()) keys.push(pe);
+    if (keys.length > 1) keys.sort(comparePathElements);
+    for (const pe of keys) {
       const c = this.children.get(pe);
       if (!c) {
         out[pe] = {};
@@ -185,9 +189,12 @@ export class FieldsV1Error extends Error {}
 
 // fieldpath.PathElement.Compare: field names before keys before values before indexes; keys field by field.
 const KIND_ORDER: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+const F = 'f'.charCodeAt(0);
 
 export function comparePathElements(a: PathElement, b: PathElement): number {
   if (a === b) return 0;
+  // Two field names (most comparisons): the same `f:` prefix, so the texts compare as the names do.
+  if (a.charCodeAt(0) === F && b.charCodeAt(0) === F) return a < b ? -1 : 1;
   const ka = KIND_ORDER[a[0]!] ?? 4;
   const kb = KIND_ORDER[b[0]!] ?? 4;
   if (ka !== kb) return ka - kb;

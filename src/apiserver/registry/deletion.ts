@@ -3,13 +3,15 @@
 // propagation policies over ownerReferences (Orphan, Background, Foreground).
 import { groupResource, RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
-import { type Store, StoreError } from '../../store/types.js';
+import { type ResultOptions, type Store, StoreError } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import { ApiError, conflict } from '../errors.js';
 import { clone, deepEqual, isPlainObject, metaOf, rfc3339 } from '../object-util.js';
 import { type PropagationPolicy, strategyFor } from '../strategy.js';
 import { objectKey, storeCall, withTypeMeta } from './decoding.js';
 import type { DeleteOptions, DeleteResult, WriteOptions } from './types.js';
+
+const SHARED: ResultOptions = { shared: true };
 
 /** What deletion needs of the registry: its store and clock, and its public writes for dependents. */
 export interface DeletionContext {
@@ -70,7 +72,9 @@ export async function deleteOnce(
   const expected = Number(meta.resourceVersion);
   const policy = options.propagationPolicy ?? strategy.defaultPropagation;
   const now = ctx.clock.now();
-  const write = (next: KubeObject) => storeCall(r, meta.name!, () => ctx.store.update(key, next, expected));
+  // Deletion's callers only read what it returns: the stored objects themselves, frozen.
+  const write = (next: KubeObject) =>
+    storeCall(r, meta.name!, () => ctx.store.update(key, next, expected, SHARED));
 
   if (r.resource === 'namespaces') {
     // A namespace is emptied first: Terminating until the lifecycle controller has deleted its content.
@@ -128,7 +132,7 @@ export async function deleteOnce(
     return { object: withTypeMeta(r, updated), removed: false, returnsObject };
   }
   if (options.dryRun) return { object: old, removed: true, returnsObject };
-  const deleted = await storeCall(r, meta.name!, () => ctx.store.delete(key, expected));
+  const deleted = await storeCall(r, meta.name!, () => ctx.store.delete(key, expected, SHARED));
   await afterRemoval(ctx, r, deleted, policy);
   return { object: withTypeMeta(r, deleted), removed: true, returnsObject };
 }
