@@ -171,7 +171,14 @@ export interface ContainerLogSource {
    * When `out` returns a promise the consumer is full (a slow client): the source reads no further until it
    * settles, so a follower never holds more than one block in memory.
    */
-  containerLogs(pod: Pod, options: LogOptions, out: LogSink, signal: AbortSignal): Promise<void>;
+  containerLogs(
+    pod: Pod,
+    options: LogOptions,
+    out: LogSink,
+    signal: AbortSignal,
+    /** Told the container ID of the run chosen, before anything is written to `out`. */
+    selected?: (containerID: string) => void,
+  ): Promise<void>;
 }
 
 export class LogError extends Error {

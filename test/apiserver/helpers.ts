@@ -39,6 +39,7 @@ export class FakeLogs implements ContainerLogSource {
     options: LogOptions,
     out: (chunk: string) => void,
     signal: AbortSignal,
+    selected?: (containerID: string) => void,
   ): Promise<void> {
     const name = pod.metadata?.name ?? '';
     this.calls.push({ pod: name, options });
@@ -47,6 +48,7 @@ export class FakeLogs implements ContainerLogSource {
       const prev = this.previous.get(key);
       if (!prev)
         throw new LogError(`previous terminated container "${options.container}" in pod "${name}" not found`);
+      selected?.(`fake://${key}/previous`);
       for (const l of prev) out(`${l}\n`);
       return;
     }
@@ -55,10 +57,11 @@ export class FakeLogs implements ContainerLogSource {
       throw new LogError(
         `container "${options.container}" in pod "${name}" is waiting to start: ContainerCreating`,
       );
-    let selected =
+    selected?.(`fake://${key}`);
+    let shown =
       options.tailLines !== undefined ? lines.slice(Math.max(0, lines.length - options.tailLines)) : lines;
-    if (options.timestamps) selected = selected.map((l) => `2026-01-01T12:00:00.000000000Z ${l}`);
-    for (const l of selected) out(`${l}\n`);
+    if (options.timestamps) shown = shown.map((l) => `2026-01-01T12:00:00.000000000Z ${l}`);
+    for (const l of shown) out(`${l}\n`);
     if (!options.follow) return;
     await new Promise<void>((resolve) => {
       const f = { container: key, out, done: resolve };

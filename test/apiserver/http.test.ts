@@ -662,6 +662,8 @@ describe('logs', () => {
     );
     assert.equal(res.status, 200);
     assert.match(String(res.headers['content-type']), /^text\/plain/);
+    // Which run the log is (podrun's own header).
+    assert.equal(res.headers['podrun-container-id'], 'fake://logged/app');
     assert.equal(res.text, '2026-01-01T12:00:00.000000000Z two\n2026-01-01T12:00:00.000000000Z three\n');
   });
 

@@ -3,7 +3,9 @@
 // the server's answer. Covers what an end-to-end run cannot force: a run seen only as a lastState, the first
 // look at a pod waiting out a back-off, and logs that arrive in another order than their containers ran.
 import assert from 'node:assert/strict';
+import type { IncomingHttpHeaders } from 'node:http';
 import { test } from 'node:test';
+import { CONTAINER_ID_HEADER } from '../../src/api/log-headers.js';
 import type { ContainerStatus, KubeObject, Pod } from '../../src/api/types.js';
 import { KubeApiError, type KubeClient, type KubeList, type WatchEvent } from '../../src/cli/client/kube.js';
 import { followStartup } from '../../src/cli/kubectl/startup-follower.js';
@@ -50,6 +52,11 @@ class FakeServer implements KubeClient {
   readonly requests: string[] = [];
   private onEvent?: (e: WatchEvent) => void;
   private readonly logs = new Map<string, { text: string; held: Promise<void>; release: () => void }>();
+  /**
+   * The kubelet's newest status, which the log endpoint chooses a run by, as podrun's does; ahead of the
+   * watched pod while its write is under way. Undefined: the watched pod's.
+   */
+  kubeletPod?: Pod;
   constructor(public pod: Pod) {}
 
   /** The log of a run; `held` ones are delivered only once released (a slow read), then end. */
@@ -75,19 +82,25 @@ class FakeServer implements KubeClient {
       this.onEvent = undefined;
     };
   }
-  async stream(path: string, onChunk: (text: string) => void): Promise<void> {
+  async stream(
+    path: string,
+    onChunk: (text: string) => void,
+    _signal?: AbortSignal,
+    accept?: (headers: IncomingHttpHeaders) => boolean,
+  ): Promise<void> {
     const q = new URL(path, 'http://x').searchParams;
     const container = q.get('container') ?? '';
     this.requests.push(`${container}${q.get('previous') ? ' previous' : ''}`);
     let id: string;
     try {
-      id = selectLogTarget(this.pod, container, q.get('previous') === 'true').containerID;
+      id = selectLogTarget(this.kubeletPod ?? this.pod, container, q.get('previous') === 'true').containerID;
     } catch (err) {
       if (err instanceof LogError) throw new KubeApiError(400, 'BadRequest', err.message);
       throw err;
     }
     const log = this.logs.get(id);
     if (!log) throw new KubeApiError(400, 'BadRequest', `no log for ${id}`);
+    if (accept && !accept({ [CONTAINER_ID_HEADER.toLowerCase()]: id })) return;
     await log.held;
     onChunk(log.text);
   }
@@ -214,6 +227,30 @@ test('a run seen only as the lastState of the next is read as the previous log, 
   server.send('DELETED', server.pod);
   await run.finished;
   assert.equal(run.out(), '[pod/web/fetch] first try failed\n[pod/web/fetch] second try\n');
+});
+
+test('a run asked for as the current one but restarted since (the server says so) is read as the previous log, then the next', async () => {
+  const running = (id: string) => ({ state: { running: { startedAt: T } }, containerID: `fake://${id}` });
+  const server = new FakeServer(pod('Pending', [status('fetch', running('f1'))], []));
+  // The kubelet has restarted it already; the pod's status that says so is still being written.
+  server.kubeletPod = pod(
+    'Pending',
+    [status('fetch', { restartCount: 1, ...running('f2'), lastState: done('f1', 1) })],
+    [],
+  );
+  server.log('f1', 'first try failed\n');
+  server.log('f2', 'second try\n', true);
+  const run = follow(server);
+  await settle();
+  assert.equal(run.out(), '[pod/web/fetch] first try failed\n');
+  assert.deepEqual(server.requests, ['fetch', 'fetch previous']);
+  server.send('MODIFIED', server.kubeletPod);
+  await settle();
+  server.release('f2');
+  server.send('DELETED', server.pod);
+  await run.finished;
+  assert.equal(run.out(), '[pod/web/fetch] first try failed\n[pod/web/fetch] second try\n');
+  assert.deepEqual(server.requests, ['fetch', 'fetch previous', 'fetch']);
 });
 
 test('with --tail, the first look reads each container’s newest run only', async () => {

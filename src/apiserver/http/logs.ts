@@ -3,6 +3,7 @@
 // log source writes. Errors before the first byte are a 400 Status with the kubelet's message.
 
 import type { ServerResponse } from 'node:http';
+import { CONTAINER_ID_HEADER } from '../../api/log-headers.js';
 import type { Pod } from '../../api/types.js';
 import { type ContainerLogSource, LogError, type LogOptions } from '../../kubelet/types.js';
 import { ApiError, badRequest, type InvalidCause, invalid } from '../errors.js';
@@ -108,6 +109,7 @@ export async function serveLogs(
   const controller = new AbortController();
   res.on('close', () => controller.abort());
   let started = false;
+  let containerID: string | undefined;
   const start = () => {
     if (started) return;
     started = true;
@@ -115,6 +117,7 @@ export async function serveLogs(
       'Content-Type': 'text/plain',
       'Cache-Control': 'no-cache, private',
       ...(options.follow ? { 'Transfer-Encoding': 'chunked' } : {}),
+      ...(containerID ? { [CONTAINER_ID_HEADER]: containerID } : {}),
     });
   };
   try {
@@ -130,6 +133,9 @@ export async function serveLogs(
         return drained(res);
       },
       controller.signal,
+      (id) => {
+        containerID = id;
+      },
     );
   } catch (e) {
     if (controller.signal.aborted) return;

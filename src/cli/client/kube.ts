@@ -3,7 +3,7 @@
 // wrote (as `podrun image` and `podrun timeline` find it). Failures keep the server's Status, so commands can
 // word them as kubectl does (`Error from server (NotFound): pods "x" not found`).
 import { existsSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { runningServer } from '../../server/podrun.js';
@@ -77,8 +77,16 @@ export interface KubeClient {
     onEvent: (e: WatchEvent) => void,
     onEnd: (err?: Error) => void,
   ): Promise<() => void>;
-  /** GET a path whose body is text, handing each chunk over as it comes; resolves when the body ends. */
-  stream(path: string, onChunk: (text: string) => void, signal?: AbortSignal): Promise<void>;
+  /**
+   * GET a path whose body is text, handing each chunk over as it comes; resolves when the body ends.
+   * `accept` sees the response's headers first: when it returns false the body is not read.
+   */
+  stream(
+    path: string,
+    onChunk: (text: string) => void,
+    signal?: AbortSignal,
+    accept?: (headers: IncomingHttpHeaders) => boolean,
+  ): Promise<void>;
 }
 
 function query(options: ListOptions & { watch?: boolean }): string {
@@ -169,7 +177,7 @@ export function kubeClient(transport: Transport): KubeClient {
         abort.abort();
       };
     },
-    async stream(path, onChunk, signal) {
+    async stream(path, onChunk, signal, accept) {
       let res: IncomingMessage;
       try {
         res = await transport.send('GET', path, signal ? { signal } : {});
@@ -179,6 +187,10 @@ export function kubeClient(transport: Transport): KubeClient {
       }
       const status = res.statusCode ?? 0;
       if (status >= 400) throw statusError(status, await readBody(res));
+      if (accept && !accept(res.headers)) {
+        res.destroy();
+        return;
+      }
       await new Promise<void>((resolve, reject) => {
         res.setEncoding('utf8');
         res.on('data', (c: string) => onChunk(c));

@@ -7,6 +7,7 @@
 // those of the init containers that ran before it, so a finished startup reads in the order it ran. It ends
 // when the pod has finished (Succeeded or Failed, or deleted) and every log has been read to its end. Where
 // kubectl refuses a container that has not started (`is waiting to start: PodInitializing`), this waits for it.
+import { CONTAINER_ID_HEADER } from '../../api/log-headers.js';
 import { resourceForKind } from '../../api/resources.js';
 import type { ContainerStatus, Pod } from '../../api/types.js';
 import { KubeApiError, type KubeClient } from '../client/kube.js';
@@ -95,18 +96,24 @@ export async function followStartup(
   let failure: unknown;
   let latest: Pod;
 
-  /** Reads one run's log; which request reaches it is decided from the newest status, when its turn comes. */
-  const read = async (container: string, id: string): Promise<void> => {
+  /**
+   * Reads one run's log; which request reaches it is decided from the newest status, when its turn comes.
+   * `retry`: the server said the run was restarted after that status; it is read again as the previous run,
+   * with --since and --tail as the first attempt had them.
+   */
+  const read = async (container: string, id: string, retry?: { first: boolean }): Promise<void> => {
     if (abort.signal.aborted) return;
     const { current, last } = runsOf(statusOf(latest, container));
     const q = new URLSearchParams({ container });
-    if (id === current) q.set('follow', 'true');
+    if (retry) q.set('previous', 'true');
+    else if (id === current) q.set('follow', 'true');
     // The run before the current one is the `previous` log; with no current run (a back-off), the newest run
     // is what the plain log request reads.
     else if (id === last && current) q.set('previous', 'true');
     else if (id !== last) return; // two runs newer than this one have started since: its log is gone
     if (options.timestamps) q.set('timestamps', 'true');
-    if (!readBefore.has(container)) {
+    const first = retry ? retry.first : !readBefore.has(container);
+    if (first) {
       if (options.sinceSeconds !== undefined) q.set('sinceSeconds', String(options.sinceSeconds));
       if (options.tailLines !== undefined && options.tailLines >= 0)
         q.set('tailLines', String(options.tailLines));
@@ -115,11 +122,19 @@ export async function followStartup(
     const podName = latest.metadata?.name ?? name;
     const prefix = options.prefixOf?.(podName, container) ?? `[pod/${podName}/${container}] `;
     const lines = new LineWriter(options.prefix ? prefix : '', write);
+    // The run the server chose (podrun says; another server does not): the status this chose by may be
+    // behind the kubelet's, and the run asked for as the current one may have been restarted since.
+    let served: string | undefined;
     try {
       await client.stream(
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}/log?${q}`,
         (chunk) => lines.push(chunk),
         abort.signal,
+        (headers) => {
+          const header = headers[CONTAINER_ID_HEADER.toLowerCase()];
+          served = typeof header === 'string' ? header : undefined;
+          return served === undefined || served === id;
+        },
       );
     } catch (err) {
       // A run that went before its log could be read (restarted again, the pod deleted) is a 400 or 404 of
@@ -129,6 +144,8 @@ export async function followStartup(
     } finally {
       lines.end();
     }
+    // Asked for as the newest run, it has been restarted since: it is the previous run now.
+    if (served !== undefined && served !== id && !q.has('previous')) await read(container, id, { first });
   };
 
   const enqueue = (container: string, id: string, after: Promise<void>[]) => {

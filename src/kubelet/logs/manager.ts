@@ -37,11 +37,18 @@ export class LogManager implements ContainerLogSource {
     this.#deps = deps;
   }
 
-  async containerLogs(pod: Pod, options: LogOptions, out: LogSink, signal: AbortSignal): Promise<void> {
+  async containerLogs(
+    pod: Pod,
+    options: LogOptions,
+    out: LogSink,
+    signal: AbortSignal,
+    selected?: (containerID: string) => void,
+  ): Promise<void> {
     const status = this.#deps.podStatus?.(pod.metadata?.uid ?? '') ?? pod.status;
     const target = selectLogTarget({ ...pod, status }, options.container, options.previous ?? false);
     const id = runtimeContainerId(target.containerID);
     const file = await this.#logPath(pod, options.container, id, target.containerID, target.restartCount);
+    selected?.(target.containerID);
     const now = this.#deps.clock.now();
     let sinceMs = 0;
     if (options.sinceSeconds !== undefined) sinceMs = now - options.sinceSeconds * 1000;

@@ -115,6 +115,18 @@ describe('LogManager', () => {
     });
     assert.equal(await collect(m, api, { container: 'app', previous: true }), 'db unreachable\n');
     assert.equal(await collect(m, api, { container: 'app' }), '');
+    // The caller is told which run it reads, before any line of it.
+    const chosen: string[] = [];
+    await m.containerLogs(
+      api,
+      { container: 'app' },
+      () => {},
+      new AbortController().signal,
+      (id) => {
+        chosen.push(id);
+      },
+    );
+    assert.deepEqual(chosen, ['host://r1']);
     // Without the kubelet's status (a pod it no longer runs), the API's is used.
     assert.equal(await collect(manager(rt), api, { container: 'app' }), 'db unreachable\n');
   });
