@@ -2,6 +2,7 @@
 // the User-Agent's prefix as upstream's managerOrUserAgent), which managedFields a write starts from (the
 // request's own, as upstream's decodeLiveOrNew allows, or the live object's), what each endpoint may own, and
 // the 409 an apply conflict answers.
+import { rememberedFields, rememberFields, shapeKey } from '../api/managedfields/created-fields.js';
 import { FieldsV1Error, pathString } from '../api/managedfields/field-set.js';
 import { allowedConflicts, KUBECTL_MANAGER, updateLastApplied } from '../api/managedfields/last-applied.js';
 import {
@@ -121,16 +122,32 @@ export function recordUpdate(
   const managed = startingPoint(live, requested, target);
   const liveValue = live ? withoutManagedFields(live) : undefined;
   const next = withoutManagedFields(obj);
-  update(
-    managed,
-    liveValue,
-    next,
-    rootType(r.kind),
-    writer(r, manager, target),
-    scopeFor(r, target),
-    rfc3339(now),
-  );
-  setManagedFields(obj, stored(managed));
+  const w = writer(r, manager, target);
+  const time = rfc3339(now);
+  // A create of an object without lists owns what its shape says (created-fields.ts).
+  const shape = !live && managed.size === 0 ? shapeKey(next) : undefined;
+  const key =
+    shape === undefined ? undefined : `${apiVersionOf(r)}\u0000${r.kind}\u0000${target}\u0000${shape}`;
+  const known = key === undefined ? undefined : rememberedFields(key);
+  if (known !== undefined) {
+    setManagedFields(obj, [
+      {
+        manager: w.manager,
+        operation: 'Update',
+        apiVersion: w.apiVersion,
+        time,
+        fieldsType: 'FieldsV1',
+        fieldsV1: known,
+        ...(w.subresource ? { subresource: w.subresource } : {}),
+      },
+    ]);
+    return;
+  }
+  update(managed, liveValue, next, rootType(r.kind), w, scopeFor(r, target), time);
+  const entries = stored(managed);
+  if (key !== undefined && entries?.length === 1 && entries[0]!.fieldsV1 !== undefined)
+    rememberFields(key, entries[0]!.fieldsV1);
+  setManagedFields(obj, entries);
 }
 
 /**

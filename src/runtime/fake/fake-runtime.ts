@@ -6,8 +6,10 @@
 //
 // Images have a config: a container with rootfs `image` gets its process from it by containerd's rules
 // (image-process.ts), and processOf() shows the result, since the fake runs nothing.
+
 import type { Duplex } from 'node:stream';
 import type { PodNetworkInfo, ServiceRules } from '../../network/types.js';
+import { cloneJson } from '../../store/json-clone.js';
 import type { Clock } from '../../util/clock.js';
 import { imageProcess } from '../image-process.js';
 import { matches } from '../labels.js';
@@ -178,7 +180,7 @@ export class FakeRuntime implements RuntimeService {
 
   /** Every instance, in creation order. */
   instances(): ContainerStatus[] {
-    return [...this.#records.containers.values()].map((i) => structuredClone(i.status));
+    return [...this.#records.containers.values()].map((i) => cloneJson(i.status));
   }
 
   /** The config an instance was created with (env, mounts, labels, annotations). */
@@ -278,7 +280,7 @@ export class FakeRuntime implements RuntimeService {
   async podSandboxStatus(id: string): Promise<PodSandboxStatus> {
     const sb = this.#records.sandboxes.get(id);
     if (!sb) throw new RuntimeError('NotFound', `pod sandbox ${id} not found`);
-    return structuredClone(sb.status);
+    return cloneJson(sb.status);
   }
 
   async portForward(podSandboxId: string, port: number, onData?: PortForwardReader): Promise<Duplex> {
@@ -299,7 +301,7 @@ export class FakeRuntime implements RuntimeService {
     return this.#records
       .sandboxCandidates(filter?.labelSelector?.[LABEL_POD_UID])
       .filter((sb) => matches(sb.status.labels, filter?.labelSelector))
-      .map((sb) => structuredClone(sb.status));
+      .map((sb) => cloneJson(sb.status));
   }
 
   async createContainer(
@@ -418,7 +420,7 @@ export class FakeRuntime implements RuntimeService {
     return [...this.#records.containerCandidates(filter)]
       .filter((i) => !filter?.podSandboxId || i.status.podSandboxId === filter.podSandboxId)
       .filter((i) => matches(i.status.labels, filter?.labelSelector))
-      .map((i) => structuredClone(i.status));
+      .map((i) => cloneJson(i.status));
   }
 
   /**

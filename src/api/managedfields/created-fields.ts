@@ -1,0 +1,55 @@
+// The fields a create owns, remembered by the object's shape. A create (an Update with no live object and no
+// managers yet) gives its writer every field the object sets: which fields those are depends on the object's
+// keys, not on its values, except in lists, whose items are named by their values (`k:{"name":…}`, `v:…`).
+// So for an object without lists, the FieldsV1 of its create is the same for every object of that kind with
+// the same keys, nested the same way and holding the same kinds of values. Events are such objects, and they
+// are most of what the kubelet and the controllers create: their FieldsV1 is worked out once per shape.
+import { cloneJson, deepFreeze } from '../../store/json-clone.js';
+import type { JsonValue } from '../patch/json-value.js';
+
+const MAX_SHAPES = 256;
+const remembered = new Map<string, JsonValue>();
+
+/**
+ * The object's shape as a key: its keys, nested, with each value's type in place of the value. Undefined when
+ * it holds a list (the fields of a list's items depend on their values).
+ */
+export function shapeKey(value: JsonValue | undefined): string | undefined {
+  const out: string[] = [];
+  return shape(value, out) ? out.join('') : undefined;
+}
+
+function shape(v: JsonValue | undefined, out: string[]): boolean {
+  if (v === undefined) out.push('u');
+  else if (v === null) out.push('z');
+  else if (typeof v === 'string') out.push('s');
+  else if (typeof v === 'number') out.push('n');
+  else if (typeof v === 'boolean') out.push('b');
+  else if (Array.isArray(v)) return false;
+  else {
+    out.push('{');
+    for (const key of Object.keys(v)) {
+      out.push(JSON.stringify(key), ':');
+      if (!shape(v[key], out)) return false;
+      out.push(',');
+    }
+    out.push('}');
+  }
+  return true;
+}
+
+/** The FieldsV1 a create of this shape gave (frozen: shared by every object of the shape), if remembered. */
+export function rememberedFields(key: string): JsonValue | undefined {
+  return remembered.get(key);
+}
+
+export function rememberFields(key: string, fieldsV1: JsonValue): void {
+  // Shapes are few (a kind's events vary little); a caller making endless new ones only starts it over.
+  if (remembered.size >= MAX_SHAPES) remembered.clear();
+  remembered.set(key, deepFreeze(cloneJson(fieldsV1)));
+}
+
+/** For tests: forget every shape. */
+export function forgetShapes(): void {
+  remembered.clear();
+}
