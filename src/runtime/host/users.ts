@@ -19,11 +19,20 @@ export function resolveIdentity(security: LinuxContainerSecurity | undefined, et
   return resolveUserString(user, read(`${etc}/passwd`), read(`${etc}/group`), security?.supplementalGroups);
 }
 
+/** Parsed texts: the host's files come back as the same cached text at every container start. */
+const parsed = new Map<string, string[][]>();
+const PARSED_KEPT = 16;
+
 function parse(text: string): string[][] {
-  return text
+  const hit = parsed.get(text);
+  if (hit) return hit;
+  const lines = text
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => l.split(':'));
+  if (parsed.size >= PARSED_KEPT) parsed.clear();
+  parsed.set(text, lines);
+  return lines;
 }
 
 /** Parsed files by path, kept while their modification time and size stay the same (one stat per look). */
