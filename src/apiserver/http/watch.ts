@@ -95,10 +95,11 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
     }, WATCH_PROGRESS_BUDGET_MS);
     progressCheck.unref();
   };
-  const pending: string[] = [];
+  const pending: Buffer[] = [];
   const write = (type: string, object: unknown) => {
     if (ended) return;
-    const line = `${JSON.stringify({ type, object })}\n`;
+    // Encoded once: the chunk's length and `written` both need its bytes.
+    const line = Buffer.from(`${JSON.stringify({ type, object })}\n`);
     if (!open) {
       pending.push(line);
       return;
@@ -112,7 +113,7 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
     }
     if (res.writableNeedDrain) behind++;
     res.write(line);
-    written += Buffer.byteLength(line);
+    written += line.length;
     if (res.writableLength > WATCH_PENDING_BYTES) unresponsive();
     else if (behind > WATCH_PENDING_EVENTS && !progressCheck) watchProgress();
   };
@@ -164,7 +165,7 @@ export async function serveWatch(w: WatchRequest, res: ServerResponse): Promise<
     open = true;
     for (const line of pending.splice(0)) {
       res.write(line);
-      written += Buffer.byteLength(line);
+      written += line.length;
     }
     w.streams.add(res);
   };
