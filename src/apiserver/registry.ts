@@ -676,8 +676,7 @@ export class Registry {
     }
   }
 
-  /** DELETE on a collection: every match is deleted as by DELETE on it. */
-  /** DELETE of a collection; the objects returned are frozen, as delete's. */
+  /** DELETE on a collection: every match is deleted as by DELETE on it; the objects returned are frozen. */
   async deleteCollection(
     ref: ResourceRef,
     namespace: string | undefined,

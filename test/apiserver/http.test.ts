@@ -720,4 +720,24 @@ describe('logs', () => {
     t.logs.push('logged/app', undefined);
     assert.equal(await done, 200);
   });
+
+  test('a follower learns which run it reads before the run writes anything', async () => {
+    await call(t, 'POST', '/api/v1/namespaces/default/pods', { body: pod('quiet') });
+    t.logs.lines.set('quiet/app', []);
+    const { request } = await import('node:https');
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const req = request(
+        new URL('/api/v1/namespaces/default/pods/quiet/log?follow=true', t.server.url),
+        { headers: { Authorization: `Bearer ${t.server.token}` }, ca: t.ca },
+        (res) => {
+          resolve(res.headers);
+          res.resume();
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(headers['podrun-container-id'], 'fake://quiet/app');
+    t.logs.push('quiet/app', undefined);
+  });
 });

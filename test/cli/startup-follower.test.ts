@@ -57,6 +57,8 @@ class FakeServer implements KubeClient {
    * watched pod while its write is under way. Undefined: the watched pod's.
    */
   kubeletPod?: Pod;
+  /** Whether log responses name their run, as podrun's do (another server's do not). */
+  namesRuns = true;
   constructor(public pod: Pod) {}
 
   /** The log of a run; `held` ones are delivered only once released (a slow read), then end. */
@@ -100,7 +102,7 @@ class FakeServer implements KubeClient {
     }
     const log = this.logs.get(id);
     if (!log) throw new KubeApiError(400, 'BadRequest', `no log for ${id}`);
-    if (accept && !accept({ [CONTAINER_ID_HEADER.toLowerCase()]: id })) return;
+    if (accept && !accept(this.namesRuns ? { [CONTAINER_ID_HEADER.toLowerCase()]: id } : {})) return;
     await log.held;
     onChunk(log.text);
   }
@@ -251,6 +253,60 @@ test('a run asked for as the current one but restarted since (the server says so
   await run.finished;
   assert.equal(run.out(), '[pod/web/fetch] first try failed\n[pod/web/fetch] second try\n');
   assert.deepEqual(server.requests, ['fetch', 'fetch previous', 'fetch']);
+});
+
+test('a run asked for as the previous one, when the server has moved on twice, is not read in its place', async () => {
+  const running = (id: string) => ({ state: { running: { startedAt: T } }, containerID: `fake://${id}` });
+  const server = new FakeServer(
+    pod('Pending', [status('fetch', { restartCount: 1, ...running('f2'), lastState: done('f1', 1) })], []),
+  );
+  server.kubeletPod = pod(
+    'Pending',
+    [status('fetch', { restartCount: 2, ...running('f3'), lastState: done('f2', 1) })],
+    [],
+  );
+  server.log('f1', 'first\n');
+  server.log('f2', 'second\n');
+  server.log('f3', 'third\n');
+  const run = follow(server);
+  await settle();
+  // f1 is gone from the node (only the newest two runs are kept); f2, asked for as the current run, is
+  // the previous one now.
+  assert.equal(run.out(), '[pod/web/fetch] second\n');
+  assert.deepEqual(server.requests, ['fetch previous', 'fetch', 'fetch previous']);
+  server.send('MODIFIED', server.kubeletPod);
+  server.send('DELETED', server.pod);
+  await run.finished;
+  assert.equal(run.out(), '[pod/web/fetch] second\n[pod/web/fetch] third\n');
+});
+
+test('a server whose log responses do not name their run is read as before', async () => {
+  const server = new FakeServer(pod('Pending', [status('fetch', {})], []));
+  server.namesRuns = false;
+  server.log('f1', 'first try failed\n');
+  server.log('f2', 'second try\n');
+  const run = follow(server);
+  await settle();
+  server.send(
+    'MODIFIED',
+    pod(
+      'Pending',
+      [
+        status('fetch', {
+          restartCount: 1,
+          state: { running: { startedAt: T } },
+          containerID: 'fake://f2',
+          lastState: done('f1', 1),
+        }),
+      ],
+      [],
+    ),
+  );
+  await settle();
+  server.send('DELETED', server.pod);
+  await run.finished;
+  assert.equal(run.out(), '[pod/web/fetch] first try failed\n[pod/web/fetch] second try\n');
+  assert.deepEqual(server.requests, ['fetch previous', 'fetch']);
 });
 
 test('with --tail, the first look reads each container’s newest run only', async () => {

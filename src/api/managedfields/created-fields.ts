@@ -8,6 +8,8 @@ import { cloneJson, deepFreeze } from '../../store/json-clone.js';
 import type { JsonValue } from '../patch/json-value.js';
 
 const MAX_SHAPES = 256;
+/** Characters of a shape's key; an event's is about 400. */
+const MAX_SHAPE_LENGTH = 4096;
 const remembered = new Map<string, JsonValue>();
 
 /**
@@ -38,12 +40,17 @@ function shape(v: JsonValue | undefined, out: string[]): boolean {
   return true;
 }
 
-/** The FieldsV1 a create of this shape gave (frozen: shared by every object of the shape), if remembered. */
+/**
+ * The FieldsV1 a create of this shape gave, if remembered: frozen, and shared by every object of the shape
+ * (the store copies what it keeps; a dry run's answer holds it as it is).
+ */
 export function rememberedFields(key: string): JsonValue | undefined {
   return remembered.get(key);
 }
 
 export function rememberFields(key: string, fieldsV1: JsonValue): void {
+  // A big object (a ConfigMap with many keys) is not worth keeping: its shape is as big as its fields.
+  if (key.length > MAX_SHAPE_LENGTH) return;
   // Shapes are few (a kind's events vary little); a caller making endless new ones only starts it over.
   if (remembered.size >= MAX_SHAPES) remembered.clear();
   remembered.set(key, deepFreeze(cloneJson(fieldsV1)));

@@ -135,6 +135,12 @@ export async function serveLogs(
       controller.signal,
       (id) => {
         containerID = id;
+        // A follower's client learns which run it reads before that run writes anything (it may be silent
+        // for long): `podrun logs -f` reads an older run first when the server has moved on.
+        if (options.follow) {
+          start();
+          res.flushHeaders();
+        }
       },
     );
   } catch (e) {
