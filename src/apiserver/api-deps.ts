@@ -4,4 +4,4 @@ export { decodeObject } from '../api/decode.js';
 export { applyDefaultsInPlace } from '../api/defaults.js';
 export { parseFieldSelector, parseLabelSelector, SelectorError } from '../api/selectors.js';
 export { type FieldError, formatFieldError, OMIT_VALUE } from '../api/validation/field-error.js';
-export { validateObject, validateUpdate } from '../api/validation/index.js';
+export { validateObject, validateStatusUpdate, validateUpdate } from '../api/validation/index.js';

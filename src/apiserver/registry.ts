@@ -441,7 +441,7 @@ export class Registry {
     const hooks = target === 'main' ? this.#writeHooks.get(groupResource(r)) : undefined;
     const txn = hooks?.beginUpdate(obj, old, !!options.dryRun) ?? NO_TRANSACTION;
     try {
-      const result = await this.#validateAndWrite(r, old, obj, options);
+      const result = await this.#validateAndWrite(r, old, obj, options, target);
       // A write that removed the object took nothing: what it held goes back in #afterRemoval.
       if (result.stored) txn.commit();
       else txn.revert();
@@ -457,11 +457,12 @@ export class Registry {
     old: KubeObject,
     obj: KubeObject,
     options: WriteOptions,
+    target: 'main' | 'status',
   ): Promise<{ object: KubeObject; stored: boolean }> {
     const meta = metaOf(obj);
     const name = old.metadata.name!;
     const oldMeta = old.metadata;
-    validateWrite(r, obj, old);
+    validateWrite(r, obj, old, target);
 
     if (deepEqual(obj, old)) return { object: old, stored: false };
     // shouldDeleteDuringUpdate: the last finalizer went and no grace period is running (a pod being stopped

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { applyDefaults } from '../../src/api/defaults.js';
 import type { KubeObject } from '../../src/api/types.js';
 import { formatFieldError } from '../../src/api/validation/field-error.js';
-import { validateUpdate } from '../../src/api/validation/index.js';
+import { validateStatusUpdate, validateUpdate } from '../../src/api/validation/index.js';
 import { UPDATABLE_POD_SPEC_FIELDS } from '../../src/api/validation/update.js';
 
 function stored(obj: KubeObject): KubeObject {
@@ -153,5 +153,24 @@ describe('validateUpdate', () => {
       updateMessages({ ...old, type: 'kubernetes.io/basic-auth', stringData: { username: 'u' } }, old),
       ['type: Invalid value: "kubernetes.io/basic-auth": field is immutable'],
     );
+  });
+});
+
+describe('validateStatusUpdate', () => {
+  test("a pod's status write is checked on its metadata, not on the spec it carries over (ValidatePodStatusUpdate)", () => {
+    // A pod stored before a rule it breaks: its status is still written, as upstream's.
+    const old = basePod() as PodLike;
+    old.spec.containers[0]!.name = 'Not_A_Name';
+    const next = structuredClone(old) as KubeObject;
+    next.status = { phase: 'Running' };
+    assert.ok(validateUpdate(next, old).length > 0, 'the spec breaks a rule');
+    assert.deepEqual(validateStatusUpdate(next, old), []);
+    const renamed = { ...next, metadata: { ...next.metadata, uid: 'uid-2' } };
+    assert.deepEqual(validateStatusUpdate(renamed, old).map(formatFieldError), [
+      'metadata.uid: Invalid value: "uid-2": field is immutable',
+    ]);
+    const badLabel = structuredClone(next);
+    badLabel.metadata.labels = { 'bad key!': 'x' };
+    assert.equal(validateStatusUpdate(badLabel, old).length, 1);
   });
 });

@@ -17,27 +17,29 @@ const remembered = new Map<string, JsonValue>();
  * it holds a list (the fields of a list's items depend on their values).
  */
 export function shapeKey(value: JsonValue | undefined): string | undefined {
-  const out: string[] = [];
-  return shape(value, out) ? out.join('') : undefined;
+  return shape(value);
 }
 
-function shape(v: JsonValue | undefined, out: string[]): boolean {
-  if (v === undefined) out.push('u');
-  else if (v === null) out.push('z');
-  else if (typeof v === 'string') out.push('s');
-  else if (typeof v === 'number') out.push('n');
-  else if (typeof v === 'boolean') out.push('b');
-  else if (Array.isArray(v)) return false;
-  else {
-    out.push('{');
-    for (const key of Object.keys(v)) {
-      out.push(JSON.stringify(key), ':');
-      if (!shape(v[key], out)) return false;
-      out.push(',');
-    }
-    out.push('}');
+function shape(v: JsonValue | undefined): string | undefined {
+  if (v === undefined) return 'u';
+  if (v === null) return 'z';
+  switch (typeof v) {
+    case 'string':
+      return 's';
+    case 'number':
+      return 'n';
+    case 'boolean':
+      return 'b';
   }
-  return true;
+  if (Array.isArray(v)) return undefined;
+  let out = '{';
+  for (const key of Object.keys(v)) {
+    const inner = shape(v[key]);
+    if (inner === undefined) return undefined;
+    // Length-prefixed: any key, whatever characters it holds, reads back one way.
+    out += `${key.length}:${key}${inner}`;
+  }
+  return `${out}}`;
 }
 
 /**

@@ -140,6 +140,19 @@ export function validateObject(obj: KubeObject): FieldError[] {
   return [...validateObjectFields(obj), ...createOnlyErrors(obj)];
 }
 
+/**
+ * A status write's rules. A pod's (ValidatePodStatusUpdate) are its metadata's: the write carries the spec over
+ * from the stored pod unchanged, and upstream does not validate it again. Other kinds: as validateUpdate.
+ */
+export function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  if (obj.kind !== 'Pod') return validateUpdate(obj, old);
+  const nameFn = NAME_FNS[obj.kind] ?? isDNS1123Subdomain;
+  return [
+    ...validateObjectMetaUpdate(obj, old),
+    ...validateObjectMeta(obj.metadata ?? {}, { namespaced: true, nameFn }, 'metadata'),
+  ];
+}
+
 /** Create-time rules for the new object plus what may not change relative to `old`. */
 export function validateUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   if (obj.kind === 'Service') {

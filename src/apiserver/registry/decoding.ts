@@ -11,6 +11,7 @@ import {
   formatFieldError,
   OMIT_VALUE,
   validateObject,
+  validateStatusUpdate,
   validateUpdate,
 } from '../api-deps.js';
 import {
@@ -136,9 +137,21 @@ function mergeStringData(secret: KubeObject): void {
   delete secret.stringData;
 }
 
-/** Validation (of an update when `old` is given) as a 422 Invalid with one cause per field error. */
-export function validateWrite(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): void {
-  const errors = old ? validateUpdate(obj, old) : validateObject(obj);
+/**
+ * Validation (of an update when `old` is given; of a status write with `status`) as a 422 Invalid with one
+ * cause per field error.
+ */
+export function validateWrite(
+  r: ResourceInfo,
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  target: 'main' | 'status' = 'main',
+): void {
+  const errors = !old
+    ? validateObject(obj)
+    : target === 'status'
+      ? validateStatusUpdate(obj, old)
+      : validateUpdate(obj, old);
   if (errors.length === 0) return;
   throw invalid(r, obj.metadata.name ?? '', errors.map(toCause));
 }
