@@ -202,34 +202,38 @@ test('a pod waiting out a back-off: the failed run is shown at once, then the ne
   assert.equal(run.out(), '[pod/web/fetch] db unreachable\n[pod/web/fetch] db reachable\n');
 });
 
-test('a run seen only as the lastState of the next is read as the previous log, before the next', async () => {
-  const server = new FakeServer(pod('Pending', [status('fetch', {})], []));
-  server.log('f1', 'first try failed\n');
-  server.log('f2', 'second try\n', true);
-  const run = follow(server);
-  await settle();
-  server.send(
-    'MODIFIED',
-    pod(
-      'Pending',
-      [
-        status('fetch', {
-          restartCount: 1,
-          state: { running: { startedAt: T } },
-          containerID: 'fake://f2',
-          lastState: done('f1', 1),
-        }),
-      ],
-      [],
-    ),
-  );
-  await settle();
-  assert.deepEqual(server.requests, ['fetch previous', 'fetch']);
-  server.release('f2');
-  server.send('DELETED', server.pod);
-  await run.finished;
-  assert.equal(run.out(), '[pod/web/fetch] first try failed\n[pod/web/fetch] second try\n');
-});
+// Also against a server whose log responses do not name their run (not podrun's): read as before.
+for (const namesRuns of [true, false]) {
+  test(`a run seen only as the lastState of the next is read as the previous log, before the next${namesRuns ? '' : ' (runs not named)'}`, async () => {
+    const server = new FakeServer(pod('Pending', [status('fetch', {})], []));
+    server.namesRuns = namesRuns;
+    server.log('f1', 'first try failed\n');
+    server.log('f2', 'second try\n', true);
+    const run = follow(server);
+    await settle();
+    server.send(
+      'MODIFIED',
+      pod(
+        'Pending',
+        [
+          status('fetch', {
+            restartCount: 1,
+            state: { running: { startedAt: T } },
+            containerID: 'fake://f2',
+            lastState: done('f1', 1),
+          }),
+        ],
+        [],
+      ),
+    );
+    await settle();
+    assert.deepEqual(server.requests, ['fetch previous', 'fetch']);
+    server.release('f2');
+    server.send('DELETED', server.pod);
+    await run.finished;
+    assert.equal(run.out(), '[pod/web/fetch] first try failed\n[pod/web/fetch] second try\n');
+  });
+}
 
 test('a run asked for as the current one but restarted since (the server says so) is read as the previous log, then the next', async () => {
   const running = (id: string) => ({ state: { running: { startedAt: T } }, containerID: `fake://${id}` });
@@ -278,35 +282,6 @@ test('a run asked for as the previous one, when the server has moved on twice, i
   server.send('DELETED', server.pod);
   await run.finished;
   assert.equal(run.out(), '[pod/web/fetch] second\n[pod/web/fetch] third\n');
-});
-
-test('a server whose log responses do not name their run is read as before', async () => {
-  const server = new FakeServer(pod('Pending', [status('fetch', {})], []));
-  server.namesRuns = false;
-  server.log('f1', 'first try failed\n');
-  server.log('f2', 'second try\n');
-  const run = follow(server);
-  await settle();
-  server.send(
-    'MODIFIED',
-    pod(
-      'Pending',
-      [
-        status('fetch', {
-          restartCount: 1,
-          state: { running: { startedAt: T } },
-          containerID: 'fake://f2',
-          lastState: done('f1', 1),
-        }),
-      ],
-      [],
-    ),
-  );
-  await settle();
-  server.send('DELETED', server.pod);
-  await run.finished;
-  assert.equal(run.out(), '[pod/web/fetch] first try failed\n[pod/web/fetch] second try\n');
-  assert.deepEqual(server.requests, ['fetch previous', 'fetch']);
 });
 
 test('with --tail, the first look reads each container’s newest run only', async () => {
