@@ -1,7 +1,7 @@
 import type { JsonObject } from '../api/patch/json-value.js';
 import { groupResource, type ResourceInfo, resourceByName } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
-import { type ObjectKey, type ResultOptions, type Store, StoreError } from '../store/types.js';
+import { type ObjectKey, type ResultOptions, SHARED, type Store, StoreError } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './api-deps.js';
 import {
@@ -70,7 +70,6 @@ const UNDELETABLE_NAMESPACES = ['default', 'kube-system', 'kube-public'];
 
 const NAMESPACES = resourceByName('', 'namespaces')!;
 const PODS = resourceByName('', 'pods')!;
-const SHARED: ResultOptions = { shared: true };
 const ALL = () => true;
 
 export type NamespaceTerminationHook = (namespace: string) => void;

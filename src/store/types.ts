@@ -95,6 +95,9 @@ export interface ResultOptions {
   shared?: boolean;
 }
 
+/** The options of a read or write whose caller only reads the result. */
+export const SHARED: Readonly<ResultOptions> = Object.freeze({ shared: true });
+
 export interface Store {
   /** The newest revision written (0 when empty). Survives restarts and never goes back. */
   revision(): number;

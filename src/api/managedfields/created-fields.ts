@@ -16,11 +16,7 @@ const remembered = new Map<string, JsonValue>();
  * The object's shape as a key: its keys, nested, with each value's type in place of the value. Undefined when
  * it holds a list (the fields of a list's items depend on their values).
  */
-export function shapeKey(value: JsonValue | undefined): string | undefined {
-  return shape(value);
-}
-
-function shape(v: JsonValue | undefined): string | undefined {
+export function shapeKey(v: JsonValue | undefined): string | undefined {
   if (v === undefined) return 'u';
   if (v === null) return 'z';
   switch (typeof v) {
@@ -34,7 +30,7 @@ function shape(v: JsonValue | undefined): string | undefined {
   if (Array.isArray(v)) return undefined;
   let out = '{';
   for (const key of Object.keys(v)) {
-    const inner = shape(v[key]);
+    const inner = shapeKey(v[key]);
     if (inner === undefined) return undefined;
     // Length-prefixed: any key, whatever characters it holds, reads back one way.
     out += `${key.length}:${key}${inner}`;

@@ -123,9 +123,14 @@ function kindErrors(obj: KubeObject): FieldError[] {
 
 /** The object's own rules, on create and on every update. */
 export function validateObjectFields(obj: KubeObject): FieldError[] {
+  return [...metaErrors(obj), ...kindErrors(obj)];
+}
+
+/** ValidateObjectMeta with the kind's name rule and scope. */
+function metaErrors(obj: KubeObject): FieldError[] {
   const namespaced = resourceForKind(obj.apiVersion, obj.kind)?.namespaced ?? true;
   const nameFn = NAME_FNS[obj.kind] ?? isDNS1123Subdomain;
-  return [...validateObjectMeta(obj.metadata ?? {}, { namespaced, nameFn }, 'metadata'), ...kindErrors(obj)];
+  return validateObjectMeta(obj.metadata ?? {}, { namespaced, nameFn }, 'metadata');
 }
 
 /** Rules of a create only (ValidatePodCreate): ephemeral containers come through pods/ephemeralcontainers. */
@@ -146,11 +151,7 @@ export function validateObject(obj: KubeObject): FieldError[] {
  */
 export function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   if (obj.kind !== 'Pod') return validateUpdate(obj, old);
-  const nameFn = NAME_FNS[obj.kind] ?? isDNS1123Subdomain;
-  return [
-    ...validateObjectMetaUpdate(obj, old),
-    ...validateObjectMeta(obj.metadata ?? {}, { namespaced: true, nameFn }, 'metadata'),
-  ];
+  return [...validateObjectMetaUpdate(obj, old), ...metaErrors(obj)];
 }
 
 /** Create-time rules for the new object plus what may not change relative to `old`. */

@@ -3,15 +3,13 @@
 // propagation policies over ownerReferences (Orphan, Background, Foreground).
 import { groupResource, RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
-import { type ResultOptions, type Store, StoreError } from '../../store/types.js';
+import { SHARED, type Store, StoreError } from '../../store/types.js';
 import type { Clock } from '../../util/clock.js';
 import { ApiError, conflict } from '../errors.js';
 import { clone, deepEqual, isPlainObject, metaOf, rfc3339 } from '../object-util.js';
 import { type PropagationPolicy, strategyFor } from '../strategy.js';
 import { objectKey, storeCall, withTypeMeta } from './decoding.js';
 import type { DeleteOptions, DeleteResult, WriteOptions } from './types.js';
-
-const SHARED: ResultOptions = { shared: true };
 
 /** What deletion needs of the registry: its store and clock, and its public writes for dependents. */
 export interface DeletionContext {
