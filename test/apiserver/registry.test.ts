@@ -179,6 +179,31 @@ describe('registry update', () => {
     );
   });
 
+  test('an update or patch naming another uid is refused as immutable; one naming none keeps the stored uid', async () => {
+    const reg = await newRegistry();
+    const v1 = await reg.create('configmaps', 'default', { metadata: { name: 'cfg' }, data: { a: '1' } });
+    const other = { ...v1, metadata: { ...v1.metadata, uid: 'other' } };
+    await rejects(
+      reg.update('configmaps', 'default', 'cfg', other),
+      422,
+      'Invalid',
+      /metadata\.uid: Invalid value: "other": field is immutable/,
+    );
+    await rejects(
+      reg.patch('configmaps', 'default', 'cfg', 'merge', { metadata: { uid: 'other' } }),
+      422,
+      'Invalid',
+      /metadata\.uid: Invalid value: "other": field is immutable/,
+    );
+    const { uid: _, ...withoutUid } = v1.metadata;
+    const v2 = await reg.update('configmaps', 'default', 'cfg', {
+      ...v1,
+      metadata: withoutUid,
+      data: { a: '2' },
+    });
+    assert.equal(v2.metadata.uid, v1.metadata.uid);
+  });
+
   test('an update that changes nothing keeps the resourceVersion', async () => {
     const reg = await newRegistry();
     const v1 = await reg.create('configmaps', 'default', { metadata: { name: 'cfg' }, data: { a: '1' } });
