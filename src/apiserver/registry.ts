@@ -387,7 +387,7 @@ export class Registry {
   /**
    * The kubelet's status write: PUT pods/status with `status`, only while the pod named has `uid` (a pod
    * recreated under the same name is another pod). Undefined when that pod is gone. The same checks as
-   * updateStatus; only the status is sent, since a status write keeps everything else of the stored pod.
+   * updateStatus, with the stored pod's metadata (so that the write changes the status alone).
    * The pod returned is the stored one, frozen (WriteOptions.sharedResult).
    */
   async writePodStatus(
@@ -398,7 +398,10 @@ export class Registry {
   ): Promise<KubeObject | undefined> {
     const old = await this.findShared(PODS, namespace, name);
     if (!old || old.metadata.uid !== uid) return undefined;
-    const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace }, status };
+    // A pods/status write takes the request's labels, annotations and finalizers: the stored ones go with it
+    // (upstream's kubelet sends a patch of the status alone). The write is conditional on `old`'s version.
+    const { managedFields: _, ...metadata } = old.metadata;
+    const body = { apiVersion: 'v1', kind: 'Pod', metadata, status };
     const obj = decodeBody(PODS, typedBody(PODS, body), {});
     const options = { fieldManager: 'kubelet', sharedResult: true };
     return (await this.#updateFrom(PODS, old, obj, options, 'status', 'status')).object;

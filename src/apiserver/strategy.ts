@@ -7,7 +7,7 @@ import { podQOSClass } from '../api/qos.js';
 import type { ResourceInfo } from '../api/resources.js';
 import type { Job, KubeObject, Pod, Service } from '../api/types.js';
 import { withGeneratedJobSelector } from '../api/validation/index.js';
-import { clone, deepEqual, isPlainObject } from './object-util.js';
+import { clone, deepEqual, isPlainObject, metaOf } from './object-util.js';
 import {
   dropTypeDependentFields,
   normalizeClusterIPs,
@@ -45,6 +45,27 @@ function keepStatus(obj: KubeObject, old: KubeObject): void {
   else obj.status = clone(statusOf(old));
 }
 
+/**
+ * podStatusStrategy.PrepareForUpdate: the stored spec and ownerReferences (old kubelets corrupted them through
+ * this endpoint) are kept and an empty qosClass is backfilled; the rest of the metadata is the request's, so labels,
+ * annotations and finalizers may change through pods/status, as upstream (what the server owns is reset by
+ * prepareForUpdate). Other kinds keep all of the stored metadata (ResetObjectMetaForStatus).
+ */
+function podStatusUpdate(obj: KubeObject, old: KubeObject): KubeObject {
+  const { spec: _, status, ...rest } = obj;
+  const out = clone(rest) as KubeObject;
+  const meta = metaOf(out);
+  const owners = old.metadata?.ownerReferences;
+  if (owners) meta.ownerReferences = clone(owners);
+  else delete meta.ownerReferences;
+  out.spec = clone(old.spec);
+  const next = (isPlainObject(status) ? clone(status) : {}) as Record<string, unknown>;
+  const before = (isPlainObject(old.status) ? old.status : {}) as Record<string, unknown>;
+  if (!next.qosClass && before.qosClass) next.qosClass = before.qosClass;
+  if (status !== undefined || Object.keys(next).length > 0) out.status = next;
+  return out;
+}
+
 function withNewStatus(obj: KubeObject, old: KubeObject): KubeObject {
   // The old status is replaced, so it is not copied.
   const { status: _, ...rest } = old;
@@ -70,6 +91,7 @@ const pods: Strategy = {
     obj.status = { phase: 'Pending', qosClass: podQOSClass(obj as unknown as Pod) };
   },
   prepareForUpdate: keepStatus,
+  prepareForStatusUpdate: podStatusUpdate,
   gracePeriodSeconds(obj, requested) {
     const spec = (obj.spec ?? {}) as { nodeName?: string; terminationGracePeriodSeconds?: number };
     const phase = (obj.status as { phase?: string } | undefined)?.phase;

@@ -4,6 +4,7 @@
 // out (upstream's syncBatch writes the cached status, not every status that was set). Under load this is what
 // keeps a pod whose init containers end in quick succession from costing a write for each of them.
 import type { Pod, PodStatus } from '../api/types.js';
+import { illegalStateTransitions } from '../api/validation/pod-status.js';
 import type { Clock } from '../util/clock.js';
 import type { PodStatusWriter } from './types.js';
 
@@ -31,6 +32,8 @@ interface Waiter {
 interface PodStatuses {
   /** The newest status not yet written, with the pod it belongs to. */
   pending: { pod: Pod; status: PodStatus } | undefined;
+  /** The newest status set, pending or being written: what the next one is checked against (upstream's cache). */
+  latest: PodStatus | undefined;
   /** The writes (and waits before retrying one) under way, until none is left to make. */
   writing: Promise<void> | undefined;
   /** Ends the wait before a retry: a newer status, forget() or stop(). */
@@ -61,13 +64,30 @@ export class StatusManager {
     return this.#pods.size;
   }
 
-  /** SetPodStatus: the pod's newest status, written as soon as the pod has no write in flight. */
+  /**
+   * SetPodStatus: the pod's newest status, written as soon as the pod has no write in flight. A status in
+   * which a container that ended for good is no longer terminated is refused and reported, as upstream's
+   * checkContainerStateTransition aborts it (the API server would refuse it too).
+   */
   set(pod: Pod, status: PodStatus): void {
     const uid = pod.metadata?.uid ?? '';
     let entry = this.#pods.get(uid);
+    const illegal = illegalStateTransitions(entry?.latest ?? pod.status, status, pod.spec);
+    if (illegal.length > 0) {
+      const t = illegal[0]!;
+      const what = t.list === 'initContainerStatuses' ? 'init container' : 'container';
+      this.#report(
+        uid,
+        new Error(
+          `status update aborted: terminated ${what} ${t.name} attempted illegal transition to non-terminated state`,
+        ),
+      );
+      return;
+    }
     if (!entry) {
       entry = {
         pending: undefined,
+        latest: undefined,
         writing: undefined,
         retryWait: undefined,
         forgotten: false,
@@ -77,6 +97,7 @@ export class StatusManager {
       this.#pods.set(uid, entry);
     }
     entry.pending = { pod, status };
+    entry.latest = status;
     entry.forgotten = false;
     // A write that failed is waiting to be tried again: the newer status goes out now instead.
     entry.retryWait?.abort(RETRY_NOW);

@@ -222,7 +222,17 @@ describe('registry update', () => {
       status: { phase: 'Running' },
     });
     assert.equal((viaStatus.status as { phase: string }).phase, 'Running');
-    assert.deepEqual(viaStatus.metadata.labels, { app: 'web' });
+    // podStatusStrategy takes the request's labels; other kinds keep the stored metadata.
+    assert.deepEqual(viaStatus.metadata.labels, { changed: 'yes' });
+    assert.deepEqual(viaStatus.spec, p.spec);
+    const d = await reg.create('deployments.apps', 'default', deployment('api'));
+    const dStatus = await reg.updateStatus('deployments.apps', 'default', 'api', {
+      ...d,
+      metadata: { ...d.metadata, labels: { changed: 'yes' } },
+      status: { replicas: 1 },
+    });
+    assert.deepEqual(dStatus.status, { replicas: 1 });
+    assert.equal(dStatus.metadata.labels, undefined);
   });
 
   test('the kubelet status write reaches only the pod instance it was made for, as a status update', async () => {
@@ -232,14 +242,16 @@ describe('registry update', () => {
     const written = await reg.writePodStatus('default', 'web', p.metadata.uid, status);
     const viaStatus = await reg.get('pods', 'default', 'web');
     assert.deepEqual(written, viaStatus);
-    assert.deepEqual(viaStatus.status, status);
+    // A status without qosClass keeps the stored one (podStatusStrategy).
+    const stored = { ...status, qosClass: 'BestEffort' };
+    assert.deepEqual(viaStatus.status, stored);
     assert.deepEqual(viaStatus.spec, p.spec);
     assert.notEqual(viaStatus.metadata.resourceVersion, p.metadata.resourceVersion);
     const again = await reg.writePodStatus('default', 'web', p.metadata.uid, status);
     assert.equal(again?.metadata.resourceVersion, viaStatus.metadata.resourceVersion, 'no change, no write');
     assert.equal(await reg.writePodStatus('default', 'web', 'another-uid', { phase: 'Failed' }), undefined);
     assert.equal(await reg.writePodStatus('default', 'gone', p.metadata.uid, { phase: 'Failed' }), undefined);
-    assert.deepEqual((await reg.get('pods', 'default', 'web')).status, status);
+    assert.deepEqual((await reg.get('pods', 'default', 'web')).status, stored);
     await assert.rejects(
       reg.writePodStatus('default', 'web', p.metadata.uid, { phase: 'Running', startTime: 'yesterday' }),
       /startTime/,

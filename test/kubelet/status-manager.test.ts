@@ -54,6 +54,31 @@ function setup(onError?: (uid: string, e: unknown) => void) {
 }
 
 describe('StatusManager', () => {
+  it('refuses a status in which a container that ended for good runs again (checkContainerStateTransition)', async () => {
+    const { writer, errors, manager } = setup();
+    const never: Pod = {
+      ...pod('a'),
+      spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'x' }] },
+    };
+    const app = (state: object) =>
+      ({ phase: 'Running', containerStatuses: [{ name: 'app', state }] }) as PodStatus;
+    manager.set(never, app({ terminated: { exitCode: 0 } }));
+    // The status being written is what the next one is checked against, before the API's copy of the pod.
+    manager.set(never, app({ running: {} }));
+    assert.deepEqual(errors, [
+      'a: status update aborted: terminated container app attempted illegal transition to non-terminated state',
+    ]);
+    await writer.finish();
+    assert.deepEqual(writer.started, ['a:Running']);
+    // Checked against the pod's status as the API has it when nothing is pending.
+    manager.set({ ...never, status: app({ terminated: { exitCode: 0 } }) }, app({ waiting: {} }));
+    assert.equal(errors.length, 2);
+    assert.equal(writer.inFlight, 0);
+    // Under restartPolicy Always the container may run again.
+    manager.set({ ...pod('b'), status: app({ terminated: { exitCode: 0 } }) }, app({ running: {} }));
+    assert.deepEqual(writer.started, ['a:Running', 'b:Running']);
+  });
+
   it('writes one status per pod at a time; statuses set meanwhile collapse into the newest', async () => {
     const { writer, manager } = setup();
     manager.set(pod('a'), status('Pending'));

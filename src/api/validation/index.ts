@@ -34,6 +34,7 @@ import { type NameFn, validateObjectMeta } from './meta.js';
 import { isDNS1035Label, isDNS1123Label, isDNS1123Subdomain } from './names.js';
 import { validateLease, validateNode } from './node.js';
 import { validatePodSpec } from './pod.js';
+import { validatePodStatusUpdate } from './pod-status.js';
 import { validatePolicyKind } from './policy-kinds.js';
 import {
   isValidPathSegmentName,
@@ -146,12 +147,17 @@ export function validateObject(obj: KubeObject): FieldError[] {
 }
 
 /**
- * A status write's rules. A pod's (ValidatePodStatusUpdate) are its metadata's: the write carries the spec over
- * from the stored pod unchanged, and upstream does not validate it again. Other kinds: as validateUpdate.
+ * A status write's rules. A pod's (ValidatePodStatusUpdate): its metadata's, and what its status may not do
+ * (pod-status.ts); the write carries the spec over from the stored pod unchanged, and upstream does not
+ * validate it again. Other kinds: as validateUpdate.
  */
 export function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   if (obj.kind !== 'Pod') return validateUpdate(obj, old);
-  return [...validateObjectMetaUpdate(obj, old), ...metaErrors(obj)];
+  return [
+    ...validateObjectMetaUpdate(obj, old),
+    ...metaErrors(obj),
+    ...validatePodStatusUpdate(obj as unknown as Pod, old as unknown as Pod),
+  ];
 }
 
 /** Create-time rules for the new object plus what may not change relative to `old`. */

@@ -47,8 +47,9 @@ export function prepareForUpdate(
   meta.name = oldMeta.name;
   if (r.namespaced) meta.namespace = oldMeta.namespace;
   else delete meta.namespace;
-  // BeforeUpdate keeps the stored uid only when the request names none: another is refused as immutable.
-  meta.uid ||= oldMeta.uid;
+  // BeforeUpdate keeps the stored uid only when the request names none: another is refused as immutable,
+  // through /status as well (whose strategy may have taken the stored metadata).
+  meta.uid = incoming.metadata?.uid || oldMeta.uid;
   meta.creationTimestamp = oldMeta.creationTimestamp;
   meta.resourceVersion = oldMeta.resourceVersion;
   setOrDelete(meta, 'deletionTimestamp', oldMeta.deletionTimestamp);
