@@ -1,22 +1,13 @@
-import type { JsonObject } from '../api/patch/json-value.js';
 import { groupResource, type ResourceInfo, resourceByName } from '../api/resources.js';
 import type { KubeObject } from '../api/types.js';
-import { type ObjectKey, type ResultOptions, SHARED, type Store, StoreError } from '../store/types.js';
+import { type ResultOptions, SHARED, type Store, StoreError } from '../store/types.js';
 import type { Clock } from '../util/clock.js';
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './api-deps.js';
-import {
-  ApiError,
-  alreadyExists,
-  badRequest,
-  conflict,
-  forbidden,
-  notFound,
-  OPTIMISTIC_LOCK_MESSAGE,
-} from './errors.js';
-import { applyConfiguration, recordUpdate, type Target } from './managed-fields.js';
+import { ApiError, badRequest, forbidden, notFound } from './errors.js';
 import { startNamespaceLifecycle } from './namespace-lifecycle.js';
-import { clone, deepEqual, generateName, isPlainObject, metaOf } from './object-util.js';
+import { clone, isPlainObject, metaOf } from './object-util.js';
 import { applyPatch, type PatchType } from './patching.js';
+import { createAll, createObject } from './registry/create.js';
 import {
   apiErrorOf,
   checkName,
@@ -24,7 +15,6 @@ import {
   namespaceFor,
   objectKey,
   typedBody,
-  validateWrite,
   withTypeMeta,
 } from './registry/decoding.js';
 import {
@@ -34,8 +24,8 @@ import {
   deleteOnce,
 } from './registry/deletion.js';
 import { EventExpiry } from './registry/event-ttl.js';
+import { type PatchContext, patchObject } from './registry/patch-object.js';
 import { boundPod } from './registry/pod-binding.js';
-import { prepareForCreate, prepareForUpdate } from './registry/prepare.js';
 import { readScaleBody, scaleOf } from './registry/scale.js';
 import type {
   DeleteOptions,
@@ -50,15 +40,11 @@ import type {
   ResourceRef,
   WriteOptions,
 } from './registry/types.js';
+import { updateFrom } from './registry/update.js';
 import { waitForChange, watchResource } from './registry/watch.js';
 import { installServiceAllocator } from './service-ip/install.js';
 import { type PropagationPolicy, strategyFor } from './strategy.js';
-import {
-  type AdmissionHook,
-  NO_TRANSACTION,
-  type UpdateAdmissionHook,
-  type WriteHooks,
-} from './write-hooks.js';
+import type { AdmissionHook, UpdateAdmissionHook, WriteHooks } from './write-hooks.js';
 
 export { parseResourceVersion, withTypeMeta } from './registry/decoding.js';
 export { scaleOf } from './registry/scale.js';
@@ -85,6 +71,7 @@ export class Registry {
   readonly #deletion: DeletionContext;
   readonly #admission = new Map<string, AdmissionHook[]>();
   readonly #updateAdmission = new Map<string, UpdateAdmissionHook[]>();
+  readonly #writes: PatchContext;
 
   constructor(options: RegistryOptions) {
     this.store = options.store;
@@ -104,6 +91,16 @@ export class Registry {
       namespaceTerminating: (name) => this.#onNamespaceTerminating?.(name),
       waitForChange: (check) => this.waitForChange(check),
       reportError: (e) => this.reportError(e),
+    };
+    this.#writes = {
+      store: this.store,
+      clock: this.clock,
+      admission: (r) => this.#admission.get(groupResource(r)) ?? [],
+      updateAdmission: (r) => this.#updateAdmission.get(groupResource(r)) ?? [],
+      writeHooks: (r) => this.#writeHooks.get(groupResource(r)),
+      sweepEvents: () => this.#events.sweep(),
+      afterRemoval: (r, removed) => this.#afterRemoval(r, removed),
+      find: (r, ns, name) => this.find(r, ns, name),
     };
   }
 
@@ -234,117 +231,19 @@ export class Registry {
     body: unknown,
     options: WriteOptions = {},
   ): Promise<KubeObject> {
-    return this.#create(this.resolve(ref), namespace, body, options, false);
-  }
-
-  /** `applied`: the body is a server-side apply's result, whose managedFields the apply computed. */
-  async #create(
-    r: ResourceInfo,
-    namespace: string | undefined,
-    body: unknown,
-    options: WriteOptions,
-    applied: boolean,
-  ): Promise<KubeObject> {
-    if (r.resource === 'events' && r.group === '') await this.#events.sweep();
-    const { obj, ns, generated } = await this.#admitCreate(r, namespace, body, options);
-
-    const meta = metaOf(obj);
-    const requested = meta.managedFields;
-    for (let attempt = 0; ; attempt++) {
-      // The first name was drawn before admission (whose messages name the object, as upstream's validating
-      // plugins do); a collision draws another.
-      if (generated && attempt > 0) meta.name = generateName(meta.generateName!);
-      // obj is decoded (a private copy); only a generated name may need a second attempt from it.
-      const now = this.clock.now();
-      const prepared = prepareForCreate(r, generated ? clone(obj) : obj, now);
-      if (applied) metaOf(prepared).managedFields = requested;
-      else recordUpdate(r, undefined, prepared, requested, options.fieldManager, 'main', now);
-      const txn = this.#writeHooks.get(groupResource(r))?.beginCreate(prepared, !!options.dryRun);
-      try {
-        validateWrite(r, prepared, undefined);
-        if (options.dryRun) {
-          if (await this.store.get(objectKey(r, ns, prepared.metadata.name!)))
-            throw alreadyExists(r, meta.name!);
-          return withTypeMeta(r, prepared);
-        }
-        const created = await this.store.create(objectKey(r, ns, prepared.metadata.name!), prepared);
-        txn?.commit();
-        return withTypeMeta(r, created);
-      } catch (e) {
-        txn?.revert();
-        // A generated name that collides is drawn again, as the API server does a few times.
-        if (e instanceof StoreError && e.reason === 'AlreadyExists' && generated && attempt < 5) continue;
-        throw apiErrorOf(r, meta.name ?? '', e);
-      }
-    }
+    return createObject(this.#writes, this.resolve(ref), namespace, body, options, false);
   }
 
   /**
    * Creates several objects of one resource, each checked as `create` checks it and succeeding or failing on
-   * its own. They reach the store in the given order, one after the other without a wait in between, so
-   * the store commits them together: the event recorder writes its queued events this way. A generated
-   * name is drawn once (a collision fails that item). No dryRun.
+   * its own, committed together (create.ts). No dryRun.
    */
-  async createAll(
+  createAll(
     ref: ResourceRef,
     items: ReadonlyArray<{ namespace: string | undefined; body: unknown }>,
     options: WriteOptions = {},
   ): Promise<PromiseSettledResult<KubeObject>[]> {
-    const r = this.resolve(ref);
-    if (options.dryRun) throw new Error('createAll does not support dryRun');
-    if (this.#writeHooks.has(groupResource(r))) throw new Error(`createAll does not support ${r.resource}`);
-    if (r.resource === 'events' && r.group === '') await this.#events.sweep();
-    const admitted: Array<{ key: ObjectKey; object: KubeObject } | { error: unknown }> = [];
-    for (const item of items) {
-      try {
-        const { obj, ns } = await this.#admitCreate(r, item.namespace, item.body, options);
-        const meta = metaOf(obj);
-        if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
-        const requested = meta.managedFields;
-        const now = this.clock.now();
-        const prepared = prepareForCreate(r, obj, now);
-        recordUpdate(r, undefined, prepared, requested, options.fieldManager, 'main', now);
-        validateWrite(r, prepared, undefined);
-        admitted.push({ key: objectKey(r, ns, prepared.metadata.name!), object: prepared });
-      } catch (e) {
-        admitted.push({ error: e });
-      }
-    }
-    const writes = admitted.map((a) =>
-      'error' in a
-        ? Promise.reject(a.error)
-        : this.store.create(a.key, a.object, options.sharedResult ? SHARED : undefined).then(
-            (created) => withTypeMeta(r, created),
-            (e: unknown) => {
-              throw apiErrorOf(r, a.key.name, e);
-            },
-          ),
-    );
-    return Promise.allSettled(writes);
-  }
-
-  /** What a create checks before the object is prepared: the body's type, namespace, decoding, admission. */
-  async #admitCreate(
-    r: ResourceInfo,
-    namespace: string | undefined,
-    body: unknown,
-    options: WriteOptions,
-  ): Promise<{ obj: KubeObject; ns: string; generated: boolean }> {
-    const input = typedBody(r, body);
-    const ns = namespaceFor(r, namespace, input);
-    if (input.metadata.resourceVersion) {
-      throw badRequest('resourceVersion should not be set on objects to be created');
-    }
-    const obj = decodeBody(r, input, options);
-    if (r.namespaced) obj.metadata.namespace = ns;
-    else delete obj.metadata.namespace;
-    await this.#checkNamespaceOpen(r, ns);
-    const generated = !obj.metadata.name && !!obj.metadata.generateName;
-    if (generated) obj.metadata.name = generateName(obj.metadata.generateName!);
-    for (const admit of this.#admission.get(groupResource(r)) ?? []) {
-      await admit(obj, !!options.dryRun, { generatedName: generated });
-    }
-    return { obj, ns, generated };
+    return createAll(this.#writes, this.resolve(ref), items, options);
   }
 
   // ---- update ----
@@ -363,7 +262,7 @@ export class Registry {
     const ns = namespaceFor(r, namespace, input);
     const obj = decodeBody(r, input, options);
     const old = await this.get(r, ns, name);
-    return (await this.#updateFrom(r, old, obj, options, 'main', 'main')).object;
+    return (await updateFrom(this.#writes, r, old, obj, options, 'main', 'main')).object;
   }
 
   /** PUT …/status: only the status changes; the rest of `body` is ignored. */
@@ -381,7 +280,7 @@ export class Registry {
     const ns = namespaceFor(r, namespace, input);
     const obj = decodeBody(r, input, options);
     const old = await this.get(r, ns, name);
-    return (await this.#updateFrom(r, old, obj, options, 'status', 'status')).object;
+    return (await updateFrom(this.#writes, r, old, obj, options, 'status', 'status')).object;
   }
 
   /**
@@ -404,90 +303,12 @@ export class Registry {
     const body = { apiVersion: 'v1', kind: 'Pod', metadata, status };
     const obj = decodeBody(PODS, typedBody(PODS, body), {});
     const options = { fieldManager: 'kubelet', sharedResult: true };
-    return (await this.#updateFrom(PODS, old, obj, options, 'status', 'status')).object;
+    return (await updateFrom(this.#writes, PODS, old, obj, options, 'status', 'status')).object;
   }
 
   #requireSubresource(r: ResourceInfo, sub: string): void {
     if (!r.subresources.includes(sub))
       throw new ApiError(404, 'NotFound', `the server could not find the requested resource`);
-  }
-
-  /**
-   * The common tail of PUT, PUT status and PATCH: preconditions, strategy, validation, no-op detection,
-   * the conditional write, and the removal of an object whose last finalizer went.
-   */
-  async #updateFrom(
-    r: ResourceInfo,
-    old: KubeObject,
-    incoming: KubeObject,
-    options: WriteOptions,
-    target: 'main' | 'status',
-    /** The endpoint written, for field ownership; `applied`: incoming's managedFields come from an apply. */
-    endpoint: Target | 'applied',
-  ): Promise<{ object: KubeObject }> {
-    const name = old.metadata.name!;
-    const wantRV = incoming.metadata?.resourceVersion;
-    if (wantRV && wantRV !== old.metadata.resourceVersion) throw conflict(r, name, OPTIMISTIC_LOCK_MESSAGE);
-    const requested = incoming.metadata?.managedFields;
-    const obj = prepareForUpdate(r, old, incoming, target);
-    if (endpoint === 'applied') {
-      if (requested) metaOf(obj).managedFields = requested;
-    } else {
-      recordUpdate(r, old, obj, requested, options.fieldManager, endpoint, this.clock.now());
-    }
-    if (target === 'main') {
-      for (const admit of this.#updateAdmission.get(groupResource(r)) ?? []) {
-        await admit(obj, old, !!options.dryRun);
-      }
-    }
-    const hooks = target === 'main' ? this.#writeHooks.get(groupResource(r)) : undefined;
-    const txn = hooks?.beginUpdate(obj, old, !!options.dryRun) ?? NO_TRANSACTION;
-    try {
-      const result = await this.#validateAndWrite(r, old, obj, options, target);
-      // A write that removed the object took nothing: what it held goes back in #afterRemoval.
-      if (result.stored) txn.commit();
-      else txn.revert();
-      return { object: result.object };
-    } catch (e) {
-      txn.revert();
-      throw e;
-    }
-  }
-
-  async #validateAndWrite(
-    r: ResourceInfo,
-    old: KubeObject,
-    obj: KubeObject,
-    options: WriteOptions,
-    target: 'main' | 'status',
-  ): Promise<{ object: KubeObject; stored: boolean }> {
-    const meta = metaOf(obj);
-    const name = old.metadata.name!;
-    const oldMeta = old.metadata;
-    validateWrite(r, obj, old, target);
-
-    if (deepEqual(obj, old)) return { object: old, stored: false };
-    // shouldDeleteDuringUpdate: the last finalizer went and no grace period is running (a pod being stopped
-    // by its kubelet stays until the kubelet's final delete).
-    const finalized =
-      !!meta.deletionTimestamp &&
-      (meta.finalizers ?? []).length === 0 &&
-      (meta.deletionGracePeriodSeconds ?? 0) === 0;
-    if (options.dryRun) return { object: withTypeMeta(r, obj), stored: true };
-    const key = objectKey(r, oldMeta.namespace, name);
-    const expected = Number(oldMeta.resourceVersion);
-    try {
-      if (finalized && r.resource !== 'namespaces') {
-        // The last finalizer went from an object being deleted: it leaves now.
-        const deleted = await this.store.delete(key, expected);
-        await this.#afterRemoval(r, deleted);
-        return { object: withTypeMeta(r, deleted), stored: false };
-      }
-      const updated = await this.store.update(key, obj, expected, options.sharedResult ? SHARED : undefined);
-      return { object: withTypeMeta(r, updated), stored: true };
-    } catch (e) {
-      throw apiErrorOf(r, name, e);
-    }
   }
 
   // ---- pods/binding ----
@@ -548,7 +369,7 @@ export class Registry {
     if (resourceVersion) metaOf(next).resourceVersion = resourceVersion;
     else delete metaOf(next).resourceVersion;
     next.spec = { ...(isPlainObject(old.spec) ? old.spec : {}), replicas };
-    const { object } = await this.#updateFrom(r, old, next, options, 'main', 'scale');
+    const { object } = await updateFrom(this.#writes, r, old, next, options, 'main', 'scale');
     return scaleOf(object);
   }
 
@@ -593,55 +414,7 @@ export class Registry {
   ): Promise<{ object: KubeObject; created: boolean }> {
     const r = this.resolve(ref);
     if (options.subresource) this.#requireSubresource(r, options.subresource);
-    for (let attempt = 0; ; attempt++) {
-      const old = await this.find(r, namespace, name);
-      const target = options.subresource === 'status' ? 'status' : 'main';
-      const apply = (live: KubeObject | undefined) =>
-        applyConfiguration(
-          r,
-          live,
-          applyPatch(type, undefined, patch, r.kind) as JsonObject,
-          options.fieldManager ?? '',
-          !!options.force,
-          target,
-          this.clock.now(),
-        );
-      if (!old) {
-        if (type !== 'apply' || options.subresource) throw notFound(r, name);
-        const body = typedBody(r, apply(undefined));
-        checkName(body, name);
-        try {
-          return { object: await this.#create(r, namespace, body, options, true), created: true };
-        } catch (e) {
-          if (e instanceof ApiError && e.reason === 'AlreadyExists' && attempt < 5) continue;
-          throw e;
-        }
-      }
-      const patched = typedBody(
-        r,
-        type === 'apply' ? apply(old) : applyPatch(type, clone(old), patch, r.kind),
-      );
-      checkName(patched, name);
-      // The patch is applied to a given version; a concurrent write makes it retry on the new one.
-      metaOf(patched).resourceVersion = old.metadata.resourceVersion;
-      const obj = decodeBody(r, patched, options, 'patch');
-      try {
-        const { object } = await this.#updateFrom(
-          r,
-          old,
-          obj,
-          options,
-          target,
-          type === 'apply' ? 'applied' : target,
-        );
-        return { object, created: false };
-      } catch (e) {
-        const explicitRV =
-          isPlainObject(patch) && isPlainObject(patch.metadata) && patch.metadata.resourceVersion;
-        if (e instanceof ApiError && e.reason === 'Conflict' && !explicitRV && attempt < 5) continue;
-        throw e;
-      }
-    }
+    return patchObject(this.#writes, r, namespace, name, type, patch, options);
   }
 
   // ---- delete ----
@@ -748,24 +521,6 @@ export class Registry {
     } catch (e) {
       if (e instanceof StoreError) return false;
       throw e;
-    }
-  }
-
-  // ---- helpers ----
-
-  async #checkNamespaceOpen(r: ResourceInfo, ns: string): Promise<void> {
-    if (!r.namespaced) return;
-    const nsObj = await this.store.get({ groupResource: 'namespaces', namespace: '', name: ns }, SHARED);
-    if (!nsObj) throw notFound(NAMESPACES, ns);
-    if (
-      nsObj.metadata.deletionTimestamp ||
-      (nsObj.status as { phase?: string } | undefined)?.phase === 'Terminating'
-    ) {
-      throw forbidden(
-        r,
-        '',
-        `unable to create new content in namespace ${ns} because it is being terminated`,
-      );
     }
   }
 }
