@@ -5,7 +5,8 @@ import { updateEphemeralContainers } from '../ephemeral-containers.js';
 import { methodNotSupported } from '../errors.js';
 import { readObjectBody, readPatchBody } from './body.js';
 import { send } from './respond.js';
-import { type RestContext, writeOptions } from './rest.js';
+import type { RestContext } from './rest.js';
+import { writeOptions } from './write-options.js';
 
 const EPHEMERAL = { group: '', resource: 'pods/ephemeralcontainers' };
 

@@ -12,7 +12,8 @@ import { negotiateObject } from './negotiate.js';
 import type { ResourcePath } from './paths.js';
 import { queryBool } from './query.js';
 import { send } from './respond.js';
-import { deleteOptions, type RestContext, sendList, sendObject, writeOptions } from './rest.js';
+import { deleteOptions, type RestContext, sendList, sendObject } from './rest.js';
+import { writeOptions } from './write-options.js';
 
 const STORED = resourceByName('autoscaling', 'horizontalpodautoscalers')!;
 

@@ -6,9 +6,8 @@ import type { KubeObject } from '../../api/types.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
 import { badRequest, methodNotSupported, successStatus } from '../errors.js';
 import { evictPod } from '../eviction.js';
-import { prefixFromUserAgent } from '../managed-fields.js';
 import { isPlainObject } from '../object-util.js';
-import type { DeleteOptions, FieldValidation, PatchOptions, Registry, WriteOptions } from '../registry.js';
+import type { DeleteOptions, PatchOptions, Registry } from '../registry.js';
 import type { PropagationPolicy } from '../strategy.js';
 import { readObjectBody, readOptionalJson, readPatchBody } from './body.js';
 import { serveEphemeralContainers } from './ephemeral.js';
@@ -20,6 +19,7 @@ import { queryBool } from './query.js';
 import { send } from './respond.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from './table.js';
 import { serveWatch } from './watch.js';
+import { dryRun, patchOptions, writeOptions } from './write-options.js';
 
 export interface RestContext {
   registry: Registry;
@@ -27,51 +27,6 @@ export interface RestContext {
   now: () => number;
   streams: Set<ServerResponse>;
   bookmarkIntervalMs: number;
-}
-
-function fieldValidation(query: URLSearchParams): FieldValidation {
-  const v = query.get('fieldValidation');
-  if (v === null || v === '') return 'Warn';
-  if (v === 'Strict' || v === 'Warn' || v === 'Ignore') return v;
-  throw badRequest(
-    `fieldValidation: Unsupported value: "${v}": supported values: "Ignore", "Strict", "Warn"`,
-  );
-}
-
-function dryRun(query: URLSearchParams): boolean {
-  const values = query.getAll('dryRun');
-  for (const v of values) {
-    if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
-  }
-  return values.length > 0;
-}
-
-/** The write's options; the field manager is the fieldManager parameter or the User-Agent's prefix. */
-export function writeOptions(req: IncomingMessage, query: URLSearchParams, warnings: string[]): WriteOptions {
-  const fieldManager = query.get('fieldManager') || prefixFromUserAgent(req.headers['user-agent']);
-  return {
-    fieldValidation: fieldValidation(query),
-    dryRun: dryRun(query),
-    warnings,
-    ...(fieldManager ? { fieldManager } : {}),
-  };
-}
-
-/** A PATCH's options: `force` only for apply, and an apply names its field manager. */
-function patchOptions(
-  req: IncomingMessage,
-  query: URLSearchParams,
-  warnings: string[],
-  type: string,
-): PatchOptions {
-  const force = queryBool(query, 'force');
-  if (force !== undefined && type !== 'apply') {
-    throw badRequest('force: Forbidden: may not be specified for non-apply patch');
-  }
-  if (type === 'apply' && !query.get('fieldManager')) {
-    throw badRequest('fieldManager: Required value: is required for apply patch');
-  }
-  return { ...writeOptions(req, query, warnings), ...(force ? { force } : {}) };
 }
 
 export async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {

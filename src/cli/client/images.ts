@@ -20,9 +20,9 @@ export class ImageApiError extends Error {
   }
 }
 
-export class NoServerError extends Error {
-  override name = 'NoServerError';
-}
+import { NoServerError } from './errors.js';
+
+export { NoServerError };
 
 export interface ImageClient {
   readonly url: string;

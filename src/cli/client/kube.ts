@@ -8,26 +8,11 @@ import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { runningServer } from '../../server/podrun.js';
 import { stateLayout } from '../../server/state-dir.js';
-import { NoServerError } from './images.js';
+import { KubeApiError, NoServerError } from './errors.js';
 import { podrunTransport, readBody, type Transport } from './transport.js';
 import { onWatchLines, resourcePath } from './wire.js';
 
-/** A refusal of the API server, with its Status' reason (`NotFound`, `Conflict`, …) and message. */
-export class KubeApiError extends Error {
-  constructor(
-    readonly code: number,
-    readonly reason: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
-
-  /** kubectl's words: `Error from server (NotFound): pods "x" not found`. */
-  get kubectlText(): string {
-    return `Error from server${this.reason ? ` (${this.reason})` : ''}: ${this.message}`;
-  }
-}
+export { KubeApiError } from './errors.js';
 
 export interface KubeList {
   metadata?: { resourceVersion?: string };

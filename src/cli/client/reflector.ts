@@ -5,7 +5,8 @@
 // informer's Replace). So a command following pods sees every change once, on any API server.
 import type { ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
-import { KubeApiError, type KubeClient, type ListOptions, type WatchEvent } from './kube.js';
+import { KubeApiError } from './errors.js';
+import type { KubeClient, ListOptions, WatchEvent } from './kube.js';
 
 export interface ReflectedEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
