@@ -420,8 +420,10 @@ export class HostRuntime extends HostImages implements RuntimeService {
       throw startError(line.startsWith('err ') ? line.slice(4) : line || 'the shim exited without a word');
     }
     this.#events.emit('ContainerStarted', rec.sandboxId, rec.podUid, id);
-    // It may have exited already, before we marked it running.
-    this.#observe(rec);
+    // It may have exited already, before we marked it running: then the exits watcher's word came too early
+    // to count. Only its exit file can tell (its shim has just reported; /proc is asked by later looks).
+    const early = readExit(this.#exitsDir, rec.id);
+    if (early) this.#applyExit(rec, early);
   }
 
   /** Takes the shim's start report (`ok <pid> <starttime> <shimpid> <shimstarttime> <startedAtMs>`). */

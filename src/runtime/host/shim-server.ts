@@ -153,6 +153,20 @@ export class ShimServer {
   }
 
   #pump(): void {
+    // Requests sent in one pump (several reports came in one read) leave in one write.
+    let corked: Instance | undefined;
+    try {
+      this.#send((server) => {
+        if (corked) return;
+        corked = server;
+        server.stdin.cork();
+      });
+    } finally {
+      corked?.stdin.uncork();
+    }
+  }
+
+  #send(beforeWrite: (server: Instance) => void): void {
     while (!this.#closed) {
       const inFlight = this.#current?.pending.size ?? 0;
       if (inFlight >= this.#maxInFlight) return;
@@ -181,6 +195,7 @@ export class ShimServer {
         // Its end is reported as this request's from now on.
         server.watched.delete(next.via.id);
       }
+      beforeWrite(server);
       server.stdin.write(`${id} ${mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
     }
   }
