@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { deferCleanup } from './lib/cleanup.js';
 import { controlPlaneAtScale } from './lib/control-plane.js';
 import { positiveIntFromEnv } from './lib/env.js';
+import { fileCreateMicros } from './lib/fs-probe.js';
 import { type KubeObjectLike, pool } from './lib/kube-client.js';
 import { benchPod, GRACE_SECONDS, MILESTONES, nowMs, PodTracker, startOnePod } from './lib/pod-tracker.js';
 import {
@@ -329,6 +330,8 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
     trackers.push(many);
     await many.open(client, ns);
     o.log(`${o.pods} pods at once`);
+    // Before the pods, so that their own files do not count (see fs-probe.ts).
+    const createMicros = fileCreateMicros(server.stateDir);
     const names = Array.from({ length: o.pods }, (_, i) => `pod-${String(i).padStart(4, '0')}`);
     const cpuByProcess0 = podrunCpuByProcess(server.pid);
     const machineCpu0 = machineBusyCpuSeconds();
@@ -432,6 +435,9 @@ export async function runHostBench(o: HostBenchOptions): Promise<BenchResult> {
       verdict: check(kibToMb(mem.vmHwmKb) < 300, full && allRunning),
       note: 'the podrun process only',
     });
+    result.notes.push(
+      `Creating a file in the state directory cost ${createMicros.toFixed(0)} µs of CPU just before (c) (a mean of 200; a pod makes about a dozen files and directories there: bench/lib/fs-probe.ts says why this varies).`,
+    );
     result.notes.push(
       `With ${many.running.size} pods Running, ${podProcs.length} processes belonged to the pods (holders, shims and containers), ${mb(podRss)} RSS in all (shared pages counted in each); they are not part of podrun's memory above. podrun's shim server used ${mb(helperRss)} more.`,
     );
