@@ -345,6 +345,7 @@ sub mode_sandbox {
   make_paths();
   open(my $hostnet, '<', '/proc/self/ns/net') or die "open /proc/self/ns/net: $!\n";
   my $host = nl_open();
+  my $announcer;
   my $bridge = defined $spec{veth} ? link_index($host, $spec{bridge}) : 0;
   # A spare network namespace (mode_netns) already has the Service rules: join it when its holder still runs.
   my $spare;
@@ -404,7 +405,7 @@ sub mode_sandbox {
       "add default route via $spec{gateway}");
     rtnl($host, RTM_NEWLINK, 0, ifinfo(0, IFF_UP, IFF_UP) . nla(IFLA_IFNAME, "$v\0") . nla(IFLA_MASTER, pack('L', $bridge)),
       "set $v master $spec{bridge} up");
-    announce_address($eth0, $addr);
+    $announcer = announce_address($eth0, $addr);
   }
   close $hostnet;
   close $host;
@@ -416,6 +417,9 @@ sub mode_sandbox {
   write_atomic($spec{holderfile}, "$me\n") or die "write $spec{holderfile}: $!\n";
   write_records();
   ctl("ok $me" . ($spare ? ' spare' : '') . ($nft eq '' ? '' : " nft $nft") . "\n");
+  # Closed once the pod has its report: closing a packet socket waits for the network stack's RCU grace period
+  # (synchronize_net in packet_release), 10 to 20 ms here, longer than the rest of the sandbox.
+  close $announcer if $announcer;
   chdir '/';
   open(STDIN, '<', '/dev/null');
   $SIG{TERM} = 'IGNORE';
@@ -429,7 +433,7 @@ sub mode_sandbox {
 # A gratuitous ARP from eth0, as the CNI bridge plugin sends one: the address may have been a pod's that is
 # gone, and the host and the other pods would go on sending to that pod's MAC until their neighbour entries
 # went stale (~30 s in which connections and probes to this pod time out). Best effort: a failure here leaves
-# the pod as it was without it.
+# the pod as it was without it. Returns the socket, for the caller to close when the wait is off the pod's path.
 sub announce_address {
   my ($ifindex, $ip) = @_;
   # AF_PACKET, SOCK_RAW, protocol 0: this socket only sends.
@@ -447,7 +451,7 @@ sub announce_address {
   my $frame = $all . $mac . pack('n', 0x0806) . pack('n n C C n', 1, 0x0800, 6, 4, 1) . $mac . $a . ("\0" x 6) . $a;
   # struct sockaddr_ll: family, protocol, ifindex, hatype, pkttype, halen, addr[8].
   send($ps, $frame, 0, pack('S n i S C C a8', 17, 0x0806, $ifindex, 1, 0, 6, $all));
-  close $ps;
+  return $ps;
 }
 
 # The holder names itself in its address's allocation file (ipam.ts), so that no podrun frees the address
