@@ -96,15 +96,102 @@ function roundTrip(value: unknown, freeze: boolean): unknown {
 
 /**
  * deepFreeze(jsonRoundTrip(value)) in one pass: each object is frozen as it is made. `json` is
- * JSON.stringify(value) when the caller has it, for the slow path.
+ * JSON.stringify(value) when the caller has it, for the slow path. `previous`, a frozen copy of an earlier
+ * version, lends the result every part of it that is the same JSON (same keys in the same order, same
+ * values): a status write then shares the pod's spec and most of its metadata with the version before, so
+ * the versions the store and its watch history hold cost what changed, not a whole object each.
  */
-export function frozenJsonCopy<T>(value: T, json?: string): T {
+export function frozenJsonCopy<T>(value: T, json?: string, previous?: T): T {
   try {
+    if (previous !== undefined && Object.isFrozen(previous)) return reusing(value, previous) as T;
     return roundTrip(value, true) as T;
   } catch (e) {
     if (e !== NOT_PLAIN && !(e instanceof RangeError)) throw e;
     return deepFreeze(JSON.parse(json ?? JSON.stringify(value)) as T);
   }
+}
+
+/**
+ * roundTrip with freezing, where each part that is the same JSON as the same part of `prev` (frozen) is
+ * `prev`'s. An unchanged part is only compared (sameJson), which allocates nothing.
+ */
+function reusing(value: unknown, prev: unknown): unknown {
+  if (sameJson(value, prev)) return prev;
+  if (typeof value !== 'object' || value === null || typeof prev !== 'object' || prev === null) {
+    return roundTrip(value, true);
+  }
+  if (Array.isArray(value)) {
+    if (!Array.isArray(prev)) return roundTrip(value, true);
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      out[i] = omitted(item) ? null : reusing(item, prev[i]);
+    }
+    return Object.freeze(out);
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+  const source = value as Record<string, unknown>;
+  if (typeof source.toJSON === 'function') throw NOT_PLAIN;
+  if (Array.isArray(prev)) return roundTrip(value, true);
+  const before = prev as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(source)) {
+    const item = source[key];
+    if (omitted(item)) continue;
+    const copied = Object.hasOwn(before, key) ? reusing(item, before[key]) : roundTrip(item, true);
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: copied,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[key] = copied;
+    }
+  }
+  return Object.freeze(out);
+}
+
+/**
+ * Whether `value` prints as JSON the way `prev` (a frozen JSON copy) does: the same keys in the same order
+ * (another order prints differently) and the same values. False for anything that is not plain data.
+ */
+function sameJson(value: unknown, prev: unknown): boolean {
+  if (value === prev) return true;
+  switch (typeof value) {
+    case 'number':
+      return (Number.isFinite(value) ? (value === 0 ? 0 : value) : null) === prev;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null || typeof prev !== 'object' || prev === null) return false;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(prev) || value.length !== prev.length) return false;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (omitted(item) ? prev[i] !== null : !sameJson(item, prev[i])) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(prev)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  const source = value as Record<string, unknown>;
+  if (typeof source.toJSON === 'function') return false;
+  const keys = Object.keys(prev);
+  let n = 0;
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    const item = source[key];
+    if (omitted(item)) continue;
+    if (keys[n] !== key || !sameJson(item, (prev as Record<string, unknown>)[key])) return false;
+    n++;
+  }
+  return n === keys.length;
 }
 
 /** What JSON.stringify leaves out of an object and prints as null in an array. */

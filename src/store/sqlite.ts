@@ -328,7 +328,7 @@ class SqliteStore implements Store {
       const bytes = Buffer.byteLength(json, 'utf8');
       if (bytes > MAX_OBJECT_BYTES) return Promise.reject(new ObjectTooLargeError(bytes));
       // Frozen: shared watchers get this very object (WatchOptions.shared).
-      stored = frozenJsonCopy(stamped, json);
+      stored = frozenJsonCopy(stamped, json, type === 'MODIFIED' ? this.#current(key)?.object : undefined);
     }
     this.#assigned = revision;
     this.#pending.set(keyString(key), { revision, object: type === 'DELETED' ? undefined : stored });

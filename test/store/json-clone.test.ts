@@ -53,6 +53,56 @@ test('frozenJsonCopy is jsonRoundTrip with every object and array in it frozen, 
   assert.throws(() => frozenJsonCopy({ big: 1n }), TypeError);
 });
 
+test('frozenJsonCopy with a previous version shares each part that is the same JSON, and copies the rest', () => {
+  const allFrozen = (v: unknown): boolean =>
+    typeof v !== 'object' || v === null || (Object.isFrozen(v) && Object.values(v).every(allFrozen));
+  const spec = { containers: [{ name: 'a', env: [{ name: 'X', value: '1' }] }], volumes: [] };
+  const previous = frozenJsonCopy({
+    metadata: { name: 'p', resourceVersion: '1', labels: { app: 'p' } },
+    spec,
+    status: { phase: 'Pending', conditions: [{ type: 'Ready', status: 'False' }] },
+  });
+  const next = {
+    metadata: { name: 'p', resourceVersion: '2', labels: { app: 'p' } },
+    spec: structuredClone(spec),
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False' }], extra: undefined },
+  };
+  const copy = frozenJsonCopy(next, undefined, previous);
+  assert.deepEqual(copy, viaText(next));
+  assert.equal(JSON.stringify(copy), JSON.stringify(next));
+  assert.ok(allFrozen(copy));
+  assert.equal(copy.spec, previous.spec, 'an unchanged part is the previous version’s');
+  assert.equal(copy.metadata.labels, previous.metadata.labels);
+  assert.equal(copy.status.conditions, previous.status.conditions);
+  assert.notEqual(copy.metadata, previous.metadata, 'a changed part is new');
+  assert.notEqual(copy.status, previous.status);
+  assert.equal(
+    frozenJsonCopy(viaText(previous), undefined, previous),
+    previous,
+    'all the same: the previous itself',
+  );
+  // The same keys in another order print differently: not shared.
+  const reordered = frozenJsonCopy(
+    { ...next, spec: { volumes: [], containers: spec.containers } },
+    undefined,
+    previous,
+  );
+  assert.notEqual(reordered.spec, previous.spec);
+  assert.deepEqual(Object.keys(reordered.spec), ['volumes', 'containers']);
+  assert.equal(reordered.spec.containers, previous.spec.containers);
+  // A longer or shorter list, a list in place of an object, values JSON changes (-0, NaN): as jsonRoundTrip.
+  const odd = {
+    metadata: [1],
+    spec: { containers: [...spec.containers, { name: 'b' }], volumes: [-0, NaN] },
+  };
+  const oddCopy = frozenJsonCopy(odd, undefined, previous as unknown as typeof odd);
+  assert.deepEqual(oddCopy, viaText(odd));
+  assert.equal(oddCopy.spec.containers[0], previous.spec.containers[0]);
+  // An unfrozen previous version lends nothing.
+  const unfrozen = viaText(previous);
+  assert.notEqual(frozenJsonCopy(next, undefined, unfrozen).spec, unfrozen.spec);
+});
+
 test('cloneJson copies plain JSON data deeply', () => {
   const input = JSON.parse('{"a": [1, {"b": null}], "__proto__": {"c": 1}}');
   const copy = cloneJson(input);

@@ -198,6 +198,33 @@ describe('sqlite store: shared results', () => {
   });
 });
 
+describe('sqlite store: versions share what did not change', () => {
+  test('an update shares the unchanged parts of the version before; what it stores reads back the same after a reopen', async () => {
+    const file = tempFile();
+    const store = openSqliteStore(file);
+    const spec = { containers: [{ name: 'app', image: 'busybox', env: [{ name: 'A', value: '1' }] }] };
+    const v1 = await store.create(podKey('a'), pod('a', 'default', { spec, status: { phase: 'Pending' } }), {
+      shared: true,
+    });
+    const v2 = await store.update(
+      podKey('a'),
+      pod('a', 'default', { spec, status: { phase: 'Running' } }),
+      1,
+      {
+        shared: true,
+      },
+    );
+    assert.equal(v2.spec, v1.spec, 'the spec of both versions is one object');
+    assert.notEqual(v2.status, v1.status);
+    assert.equal(v1.metadata.resourceVersion, '1', 'the earlier version is as it was');
+    assert.deepEqual(v1.status, { phase: 'Pending' });
+    await store.close();
+    const reopened = openSqliteStore(file);
+    assert.deepEqual(await reopened.get(podKey('a')), JSON.parse(JSON.stringify(v2)));
+    await reopened.close();
+  });
+});
+
 describe('sqlite store: group commit', () => {
   test('writes made without waiting keep their call order, and conditions see the writes queued before them', async () => {
     const store = openSqliteStore(tempFile());
