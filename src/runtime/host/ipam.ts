@@ -17,8 +17,7 @@
 // ARP for that reason).
 
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, unlink } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Ipv4Cidr, ipv4String, parseIpv4, parseIpv4Cidr } from '../../network/proxy/ipv4.js';
 import { RuntimeError } from '../types.js';
@@ -121,24 +120,22 @@ export class Ipam {
     return next;
   }
 
-  // Synchronous: the files are on a tmpfs, where each call takes microseconds and a trip through the thread
-  // pool (a dozen of them per sandbox) cost more, in time to the sandbox and in CPU.
   async #allocate(sandboxId: string): Promise<string> {
-    mkdirSync(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true });
     const first = this.subnet.base + 2;
     const count = 2 ** (32 - this.subnet.prefix) - 3;
-    this.#cursor = this.#lastReserved(first, count) ?? (this.#cursor < 0 ? first : this.#cursor);
+    this.#cursor = (await this.#lastReserved(first, count)) ?? (this.#cursor < 0 ? first : this.#cursor);
     // Written whole first and linked into place: an allocation is never seen half-written.
     const tmp = join(this.dir, `.${sandboxId}.${randomBytes(4).toString('hex')}.tmp`);
-    writeFileSync(tmp, allocationOwner(this.stateDir, sandboxId));
+    await writeFile(tmp, allocationOwner(this.stateDir, sandboxId));
     try {
       for (let i = 0; i < count; i++) {
         const n = first + ((this.#cursor - first + i) % count);
         const ip = ipString(n);
         try {
-          linkSync(tmp, join(this.dir, ip));
+          await link(tmp, join(this.dir, ip));
           this.#cursor = n + 1;
-          this.#saveLastReserved(ip);
+          await this.#saveLastReserved(ip);
           return ip;
         } catch (e) {
           // Taken: by an earlier sandbox, or by another podrun sharing the bridge.
@@ -146,7 +143,7 @@ export class Ipam {
         }
       }
     } finally {
-      rmSync(tmp, { force: true });
+      await unlink(tmp).catch(() => {});
     }
     throw new RuntimeError(
       'CreatePodSandboxError',
@@ -155,10 +152,10 @@ export class Ipam {
   }
 
   /** The search's start after the last address any podrun on this bridge took, if that is recorded. */
-  #lastReserved(first: number, count: number): number | undefined {
+  async #lastReserved(first: number, count: number): Promise<number | undefined> {
     let text: string;
     try {
-      text = readFileSync(join(this.dir, LAST_RESERVED), 'utf8');
+      text = await readFile(join(this.dir, LAST_RESERVED), 'utf8');
     } catch {
       return undefined;
     }
@@ -166,15 +163,15 @@ export class Ipam {
     return n !== undefined && n >= first && n < first + count ? n + 1 : undefined;
   }
 
-  #saveLastReserved(ip: string): void {
+  async #saveLastReserved(ip: string): Promise<void> {
     // Replaced whole (rename), so that a reader never sees a half-written address; a lost race between two
     // podruns only moves where the next search starts.
     const tmp = join(this.dir, `.${LAST_RESERVED}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      writeFileSync(tmp, `${ip}\n`);
-      renameSync(tmp, join(this.dir, LAST_RESERVED));
+      await writeFile(tmp, `${ip}\n`);
+      await rename(tmp, join(this.dir, LAST_RESERVED));
     } catch {
-      rmSync(tmp, { force: true });
+      await unlink(tmp).catch(() => {});
     }
   }
 
