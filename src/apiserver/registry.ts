@@ -238,7 +238,7 @@ export class Registry {
    * Creates several objects of one resource, each checked as `create` checks it and succeeding or failing on
    * its own, committed together (create.ts). No dryRun.
    */
-  createAll(
+  async createAll(
     ref: ResourceRef,
     items: ReadonlyArray<{ namespace: string | undefined; body: unknown }>,
     options: WriteOptions = {},

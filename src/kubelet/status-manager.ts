@@ -4,7 +4,7 @@
 // out (upstream's syncBatch writes the cached status, not every status that was set). Under load this is what
 // keeps a pod whose init containers end in quick succession from costing a write for each of them.
 import type { Pod, PodStatus } from '../api/types.js';
-import { illegalStateTransitions } from '../api/validation/pod-status.js';
+import { type IllegalTransition, illegalStateTransitions } from '../api/validation/pod-status.js';
 import type { Clock } from '../util/clock.js';
 import type { PodStatusWriter } from './types.js';
 
@@ -32,8 +32,6 @@ interface Waiter {
 interface PodStatuses {
   /** The newest status not yet written, with the pod it belongs to. */
   pending: { pod: Pod; status: PodStatus } | undefined;
-  /** The newest status set, pending or being written: what the next one is checked against (upstream's cache). */
-  latest: PodStatus | undefined;
   /** The writes (and waits before retrying one) under way, until none is left to make. */
   writing: Promise<void> | undefined;
   /** Ends the wait before a retry: a newer status, forget() or stop(). */
@@ -52,6 +50,10 @@ export class StatusManager {
   readonly #writer: PodStatusWriter;
   readonly #o: StatusManagerOptions;
   readonly #pods = new Map<string, PodStatuses>();
+  /** Each known pod's newest status set (upstream's status cache): what the next one is checked against. */
+  readonly #latest = new Map<string, PodStatus>();
+  /** `<pod uid>/<container>` already reported as kept terminated. */
+  readonly #keptReported = new Set<string>();
   #stopped = false;
 
   constructor(writer: PodStatusWriter, options: StatusManagerOptions) {
@@ -65,29 +67,22 @@ export class StatusManager {
   }
 
   /**
-   * SetPodStatus: the pod's newest status, written as soon as the pod has no write in flight. A status in
-   * which a container that ended for good is no longer terminated is refused and reported, as upstream's
-   * checkContainerStateTransition aborts it (the API server would refuse it too).
+   * SetPodStatus: the pod's newest status, written as soon as the pod has no write in flight. A container
+   * that ended for good (checkContainerStateTransition's rule: pod-status.ts) stays terminated in what is
+   * written, even when a rebuilt sandbox runs it again: upstream aborts the whole status there, which left
+   * the pod's phase and Ready condition as they were (kubernetes#83705); podrun writes the rest of it and
+   * reports the container once.
    */
   set(pod: Pod, status: PodStatus): void {
     const uid = pod.metadata?.uid ?? '';
     let entry = this.#pods.get(uid);
-    const illegal = illegalStateTransitions(entry?.latest ?? pod.status, status, pod.spec);
-    if (illegal.length > 0) {
-      const t = illegal[0]!;
-      const what = t.list === 'initContainerStatuses' ? 'init container' : 'container';
-      this.#report(
-        uid,
-        new Error(
-          `status update aborted: terminated ${what} ${t.name} attempted illegal transition to non-terminated state`,
-        ),
-      );
-      return;
-    }
+    const before = this.#latest.get(uid) ?? pod.status;
+    const illegal = illegalStateTransitions(before, status, pod.spec);
+    if (illegal.length > 0) status = this.#keepTerminated(uid, before!, status, illegal);
+    this.#latest.set(uid, status);
     if (!entry) {
       entry = {
         pending: undefined,
-        latest: undefined,
         writing: undefined,
         retryWait: undefined,
         forgotten: false,
@@ -97,7 +92,6 @@ export class StatusManager {
       this.#pods.set(uid, entry);
     }
     entry.pending = { pod, status };
-    entry.latest = status;
     entry.forgotten = false;
     // A write that failed is waiting to be tried again: the newer status goes out now instead.
     entry.retryWait?.abort(RETRY_NOW);
@@ -119,6 +113,8 @@ export class StatusManager {
 
   /** The pod is gone: a status still waiting is dropped, and a failed write is not tried again. */
   forget(podUid: string): void {
+    this.#latest.delete(podUid);
+    for (const key of this.#keptReported) if (key.startsWith(`${podUid}/`)) this.#keptReported.delete(key);
     const entry = this.#pods.get(podUid);
     if (!entry) return;
     entry.pending = undefined;
@@ -183,6 +179,33 @@ export class StatusManager {
       entry.dropped = false;
       if (!entry.pending && this.#pods.get(uid) === entry) this.#pods.delete(uid);
     }
+  }
+
+  /** `status` with each container of `illegal` as `before` has it (terminated), reported once a container. */
+  #keepTerminated(
+    uid: string,
+    before: PodStatus,
+    status: PodStatus,
+    illegal: IllegalTransition[],
+  ): PodStatus {
+    const out: PodStatus = { ...status };
+    for (const t of illegal) {
+      const kept = before[t.list]?.[t.index];
+      const list = out[t.list];
+      if (!kept || !list) continue;
+      out[t.list] = list.map((c) => (c.name === t.name ? kept : c));
+      const key = `${uid}/${t.name}`;
+      if (this.#keptReported.has(key)) continue;
+      this.#keptReported.add(key);
+      const what = t.list === 'initContainerStatuses' ? 'init container' : 'container';
+      this.#report(
+        uid,
+        new Error(
+          `terminated ${what} ${t.name} may not be transitioned to a non-terminated state: its status stays terminated`,
+        ),
+      );
+    }
+    return out;
   }
 
   /** onError is the caller's; one that throws must not leave the pod's writes stuck. */

@@ -59,8 +59,8 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
           { subresource: 'status', fieldManager: 'kube-scheduler' },
         );
       } catch (e) {
-        // Deleted (or replaced) meanwhile: nothing left to report on.
-        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409))) throw e;
+        // Deleted (or replaced: its uid is not the one named, 422 immutable) meanwhile: nothing left to report on.
+        if (!(e instanceof ApiError && (e.code === 404 || e.code === 409 || replaced(e)))) throw e;
       }
     },
     onError: (pod, err) => log(`scheduler: ${pod}: ${(err as Error).message}`),
@@ -114,4 +114,9 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
       await scheduler.stop();
     },
   };
+}
+
+/** A status patch naming the uid of a pod since replaced under the same name is refused as immutable. */
+function replaced(e: ApiError): boolean {
+  return e.code === 422 && e.message.includes('metadata.uid');
 }

@@ -113,7 +113,7 @@ export function frozenJsonCopy<T>(value: T, json?: string, previous?: T): T {
 
 /**
  * roundTrip with freezing, where each part that is the same JSON as the same part of `prev` (frozen) is
- * `prev`'s. An unchanged part is only compared (sameJson), which allocates nothing.
+ * `prev`'s. An unchanged part is only compared (sameJson), which allocates no copy of it.
  */
 function reusing(value: unknown, prev: unknown): unknown {
   if (sameJson(value, prev)) return prev;

@@ -54,29 +54,47 @@ function setup(onError?: (uid: string, e: unknown) => void) {
 }
 
 describe('StatusManager', () => {
-  it('refuses a status in which a container that ended for good runs again (checkContainerStateTransition)', async () => {
+  it('keeps a container that ended for good terminated in what it writes, and writes the rest (checkContainerStateTransition)', async () => {
     const { writer, errors, manager } = setup();
+    const writes: PodStatus[] = [];
+    const record = writer.updateStatus.bind(writer);
+    writer.updateStatus = (p, st) => {
+      writes.push(st);
+      return record(p, st);
+    };
     const never: Pod = {
       ...pod('a'),
       spec: { restartPolicy: 'Never', containers: [{ name: 'app', image: 'x' }] },
     };
-    const app = (state: object) =>
-      ({ phase: 'Running', containerStatuses: [{ name: 'app', state }] }) as PodStatus;
-    manager.set(never, app({ terminated: { exitCode: 0 } }));
-    // The status being written is what the next one is checked against, before the API's copy of the pod.
-    manager.set(never, app({ running: {} }));
-    assert.deepEqual(errors, [
-      'a: status update aborted: terminated container app attempted illegal transition to non-terminated state',
-    ]);
+    const app = (phase: string, state: object) =>
+      ({ phase, containerStatuses: [{ name: 'app', state }] }) as PodStatus;
+    const ended = app('Running', { terminated: { exitCode: 0 } });
+    manager.set(never, ended);
+    // A rebuilt sandbox runs it again: checked against the status set before, not the API's copy of the pod.
+    manager.set(never, app('Pending', { running: {} }));
+    manager.set(never, app('Pending', { waiting: {} }));
     await writer.finish();
-    assert.deepEqual(writer.started, ['a:Running']);
-    // Checked against the pod's status as the API has it when nothing is pending.
-    manager.set({ ...never, status: app({ terminated: { exitCode: 0 } }) }, app({ waiting: {} }));
-    assert.equal(errors.length, 2);
-    assert.equal(writer.inFlight, 0);
+    await writer.finish();
+    assert.deepEqual(
+      writes.map((w) => [w.phase, Object.keys(w.containerStatuses?.[0]?.state ?? {})]),
+      [
+        ['Running', ['terminated']],
+        ['Pending', ['terminated']],
+      ],
+    );
+    assert.equal(writes[1]?.containerStatuses?.[0], ended.containerStatuses?.[0]);
+    assert.deepEqual(errors, [
+      'a: terminated container app may not be transitioned to a non-terminated state: its status stays terminated',
+    ]);
+    // Once the pod is forgotten, a pod of the same uid is checked against its own status only.
+    manager.forget('a');
+    manager.set(never, app('Pending', { running: {} }));
+    assert.deepEqual(writes.at(-1)?.containerStatuses?.[0]?.state, { running: {} });
+    await writer.finish();
     // Under restartPolicy Always the container may run again.
-    manager.set({ ...pod('b'), status: app({ terminated: { exitCode: 0 } }) }, app({ running: {} }));
-    assert.deepEqual(writer.started, ['a:Running', 'b:Running']);
+    manager.set({ ...pod('b'), status: ended }, app('Running', { running: {} }));
+    assert.deepEqual(writes.at(-1)?.containerStatuses?.[0]?.state, { running: {} });
+    assert.equal(errors.length, 1);
   });
 
   it('writes one status per pod at a time; statuses set meanwhile collapse into the newest', async () => {

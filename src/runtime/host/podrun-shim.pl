@@ -417,14 +417,15 @@ sub mode_sandbox {
   write_atomic($spec{holderfile}, "$me\n") or die "write $spec{holderfile}: $!\n";
   write_records();
   ctl("ok $me" . ($spare ? ' spare' : '') . ($nft eq '' ? '' : " nft $nft") . "\n");
-  # Closed once the pod has its report: closing a packet socket waits for the network stack's RCU grace period
-  # (synchronize_net in packet_release), 10 to 20 ms here, longer than the rest of the sandbox.
-  close $announcer if $announcer;
   chdir '/';
   open(STDIN, '<', '/dev/null');
   $SIG{TERM} = 'IGNORE';
   $SIG{INT} = 'IGNORE';
   $SIG{HUP} = 'IGNORE';
+  # Closed once the pod has its report (and the holder its signals set): closing a packet socket waits for the
+  # network stack's RCU grace period (synchronize_net in packet_release), 10 to 20 ms here, longer than the
+  # rest of the sandbox.
+  close $announcer if $announcer;
   # Named for ps, keeping the state directory in it (how leftovers are found).
   $0 = $spec{title} if defined $spec{title};
   for (;;) { select(undef, undef, undef, 3600); }
