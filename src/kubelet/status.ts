@@ -130,10 +130,14 @@ export function generatePodStatus(input: StatusInput): PodStatus {
   const status: PodStatus = { phase, conditions };
   if (message !== undefined) status.message = message;
   if (reason !== undefined) status.reason = reason;
-  status.hostIP = input.hostIP;
-  status.hostIPs = [{ ip: input.hostIP }];
+  // Only a known address, as upstream sets them only once the node's IPs are known (the API refuses an
+  // empty one in hostIPs).
+  if (input.hostIP) {
+    status.hostIP = input.hostIP;
+    status.hostIPs = [{ ip: input.hostIP }];
+  }
   const readySandbox = sandboxReady ? observed.sandboxes[0] : undefined;
-  if (readySandbox) {
+  if (readySandbox && (readySandbox.ip || input.hostIP)) {
     const ip = readySandbox.ip || input.hostIP;
     status.podIP = ip;
     status.podIPs = [{ ip }];

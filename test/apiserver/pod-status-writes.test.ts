@@ -171,4 +171,28 @@ describe('pods/status: containers that ended for good stay terminated', () => {
     );
     await writeStatus(reg, 'web', { nominatedNodeName: 'node-1' });
   });
+
+  test('pod and host IPs are addresses, at most one of each family; hostIPs[0] is hostIP', async () => {
+    const reg = await newRegistry();
+    await reg.create('pods', 'default', pod('web'));
+    await refused(
+      writeStatus(reg, 'web', { podIPs: [{ ip: 'not-an-ip' }] }),
+      /status\.podIPs\[0\]: Invalid value: "not-an-ip": must be a valid IP address, \(e\.g\. 10\.9\.8\.7 or 2001:db8::ffff\)/,
+    );
+    await refused(
+      writeStatus(reg, 'web', { podIPs: [{ ip: '10.0.0.1' }, { ip: '10.0.0.2' }] }),
+      /status\.podIPs: Invalid value: \[\]core\.PodIP\{core\.PodIP\{IP:"10\.0\.0\.1"\}, core\.PodIP\{IP:"10\.0\.0\.2"\}\}: may specify no more than one IP for each IP family/,
+    );
+    await refused(
+      writeStatus(reg, 'web', { hostIP: '10.1.1.1', hostIPs: [{ ip: '10.1.1.2' }] }),
+      /status\.hostIPs\[0\]\.ip: Invalid value: "10\.1\.1\.2": must be equal to `hostIP`/,
+    );
+    const dual = await writeStatus(reg, 'web', {
+      podIP: '10.0.0.1',
+      podIPs: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }],
+      hostIP: '10.1.1.1',
+      hostIPs: [{ ip: '10.1.1.1' }],
+    });
+    assert.deepEqual((dual.status as { podIPs: unknown }).podIPs, [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }]);
+  });
 });

@@ -2,7 +2,8 @@
 // one rule the kubelet's status manager checks itself before it writes (checkContainerStateTransition,
 // pkg/kubelet/status/status_manager.go): a container that ended for good stays terminated.
 import type { ContainerStatus, Pod, PodSpec, PodStatus } from 'kubernetes-types/core/v1.js';
-import { type FieldError, forbidden, invalid } from './field-error.js';
+import { type FieldError, forbidden, GoValue, goQuote, invalid } from './field-error.js';
+import { parseIPSloppy } from './ip.js';
 import { isDNS1123Subdomain } from './names.js';
 
 export type StatusList = 'containerStatuses' | 'initContainerStatuses' | 'ephemeralContainerStatuses';
@@ -50,7 +51,8 @@ export function illegalStateTransitions(
 
 /**
  * The status part of ValidatePodStatusUpdate (the metadata part is validateObjectMetaUpdate's): a new
- * nominatedNodeName is a node name, and no container leaves the terminated state it may not leave.
+ * nominatedNodeName is a node name, no container leaves the terminated state it may not leave, and the pod's
+ * and host's IPs are addresses, at most one of each family (validatePodIPs, validateHostIPs).
  */
 export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs: FieldError[] = [];
@@ -64,6 +66,51 @@ export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
     errs.push(
       forbidden(`status.${t.list}[${t.index}].state`, 'may not be transitioned to non-terminated state'),
     );
+  }
+  errs.push(...validateIPList('podIPs', pod.status?.podIPs, old.status?.podIPs));
+  const hostIPs = pod.status?.hostIPs ?? [];
+  const first = hostIPs[0]?.ip ?? '';
+  if (hostIPs.length > 0 && (pod.status?.hostIP ?? '') !== first) {
+    errs.push(invalid('status.hostIPs[0].ip', first, 'must be equal to `hostIP`'));
+  }
+  errs.push(...validateIPList('hostIPs', hostIPs, old.status?.hostIPs));
+  return errs;
+}
+
+const VALID_IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+
+/**
+ * validatePodIPs / validateHostIPs: each new address parses (one the stored status already has may stay), and
+ * two or more are one of each family.
+ */
+function validateIPList(
+  field: 'podIPs' | 'hostIPs',
+  ips: ReadonlyArray<{ ip?: string }> | undefined,
+  oldIPs: ReadonlyArray<{ ip?: string }> | undefined,
+): FieldError[] {
+  const list = ips ?? [];
+  const kept = new Set((oldIPs ?? []).map((a) => a.ip ?? ''));
+  const errs: FieldError[] = [];
+  const parsed = list.map((a) => parseIPSloppy(a.ip ?? ''));
+  list.forEach((a, i) => {
+    if (!parsed[i] && !kept.has(a.ip ?? ''))
+      errs.push(invalid(`status.${field}[${i}]`, a.ip ?? '', VALID_IP));
+  });
+  if (list.length > 1) {
+    const v4 = parsed.some((b) => b?.length === 4);
+    const v6 = parsed.some((b) => b?.length === 16);
+    const dualStack = parsed.every((b) => b !== undefined) && v4 && v6;
+    if (!dualStack || list.length > 2) {
+      const type = field === 'podIPs' ? 'core.PodIP' : 'core.HostIP';
+      const shown = `[]${type}{${list.map((a) => `${type}{IP:${goQuote(a.ip ?? '')}}`).join(', ')}}`;
+      errs.push(
+        invalid(
+          `status.${field}`,
+          new GoValue(list, shown),
+          'may specify no more than one IP for each IP family',
+        ),
+      );
+    }
   }
   return errs;
 }
