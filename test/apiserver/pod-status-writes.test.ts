@@ -195,4 +195,23 @@ describe('pods/status: containers that ended for good stay terminated', () => {
     });
     assert.deepEqual((dual.status as { podIPs: unknown }).podIPs, [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }]);
   });
+
+  test("a condition type of the pod's own is a qualified name, and the QoS class does not change", async () => {
+    const reg = await newRegistry();
+    await reg.create('pods', 'default', pod('web'));
+    await refused(
+      writeStatus(reg, 'web', {
+        conditions: [
+          { type: 'Ready', status: 'True' },
+          { type: 'bad type!', status: 'True' },
+        ],
+      }),
+      /status\.conditions\[1\]\.Type: Invalid value: "bad type!": name part must consist of alphanumeric characters/,
+    );
+    await writeStatus(reg, 'web', { conditions: [{ type: 'example.com/gate', status: 'True' }] });
+    await refused(
+      writeStatus(reg, 'web', { qosClass: 'Guaranteed' }),
+      /status\.qosClass: Invalid value: "Guaranteed": field is immutable/,
+    );
+  });
 });

@@ -4,7 +4,7 @@
 import type { ContainerStatus, Pod, PodSpec, PodStatus } from 'kubernetes-types/core/v1.js';
 import { type FieldError, forbidden, GoValue, goQuote, invalid } from './field-error.js';
 import { parseIPSloppy } from './ip.js';
-import { isDNS1123Subdomain } from './names.js';
+import { isDNS1123Subdomain, isQualifiedName } from './names.js';
 
 export type StatusList = 'containerStatuses' | 'initContainerStatuses' | 'ephemeralContainerStatuses';
 
@@ -51,8 +51,9 @@ export function illegalStateTransitions(
 
 /**
  * The status part of ValidatePodStatusUpdate (the metadata part is validateObjectMetaUpdate's): a new
- * nominatedNodeName is a node name, no container leaves the terminated state it may not leave, and the pod's
- * and host's IPs are addresses, at most one of each family (validatePodIPs, validateHostIPs).
+ * nominatedNodeName is a node name, no container leaves the terminated state it may not leave, a condition
+ * type of the pod's own is a qualified name, the QoS class does not change, and the pod's and host's IPs are
+ * addresses, at most one of each family (validatePodIPs, validateHostIPs).
  */
 export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
   const errs: FieldError[] = [];
@@ -67,6 +68,15 @@ export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
       forbidden(`status.${t.list}[${t.index}].state`, 'may not be transitioned to non-terminated state'),
     );
   }
+  // validatePodConditions: a condition type of the pod's own (a readiness gate's) is a qualified name.
+  (pod.status?.conditions ?? []).forEach((c, i) => {
+    if (SYSTEM_CONDITIONS.has(c.type)) return;
+    for (const msg of isQualifiedName(c.type ?? ''))
+      errs.push(invalid(`status.conditions[${i}].Type`, c.type, msg));
+  });
+  // The QoS class is set at creation and never changes.
+  const qos = pod.status?.qosClass ?? '';
+  if (qos !== (old.status?.qosClass ?? '')) errs.push(invalid('status.qosClass', qos, 'field is immutable'));
   errs.push(...validateIPList('podIPs', pod.status?.podIPs, old.status?.podIPs));
   const hostIPs = pod.status?.hostIPs ?? [];
   const first = hostIPs[0]?.ip ?? '';
@@ -78,6 +88,7 @@ export function validatePodStatusUpdate(pod: Pod, old: Pod): FieldError[] {
 }
 
 const VALID_IP = 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)';
+const SYSTEM_CONDITIONS = new Set(['PodScheduled', 'Ready', 'Initialized']);
 
 /**
  * validatePodIPs / validateHostIPs: each new address parses (one the stored status already has may stay), and
