@@ -449,7 +449,7 @@ export class HostRuntime extends HostImages implements RuntimeService {
     if (!rec) return;
     this.#observe(rec);
     if (rec.state === 'running') await this.#stopper.kill(rec, 0);
-    removeCgroups(rec.cgroups.dirs);
+    await removeGroupsOf(rec);
     await removeImageRun(this.images, rec);
     await rm(join(this.#at.records, 'containers', id), { recursive: true, force: true });
     await rm(join(this.#exitsDir, id), { force: true });
@@ -548,5 +548,18 @@ export class HostRuntime extends HostImages implements RuntimeService {
       return Promise.resolve(`err ${(e as Error).message}`);
     }
     return server.request(mode, spec, onExit, via);
+  }
+}
+
+/**
+ * Removes a container's groups. A shim that served its start from a zygote is in them itself: it records the
+ * exit first, then leaves them (a move that waits for an RCU grace period on cgroup v1) and removes them, so
+ * a group still busy right after the exit is waited for, up to a second.
+ */
+async function removeGroupsOf(rec: ContainerRecord): Promise<void> {
+  let left = removeCgroups(rec.cgroups.dirs);
+  for (const deadline = Date.now() + 1_000; left.length > 0 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 10));
+    left = removeCgroups(left);
   }
 }
