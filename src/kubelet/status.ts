@@ -137,8 +137,8 @@ export function generatePodStatus(input: StatusInput): PodStatus {
     status.hostIPs = [{ ip: input.hostIP }];
   }
   const readySandbox = sandboxReady ? observed.sandboxes[0] : undefined;
-  if (readySandbox && (readySandbox.ip || input.hostIP)) {
-    const ip = readySandbox.ip || input.hostIP;
+  const ip = readySandbox ? readySandbox.ip || input.hostIP : '';
+  if (ip) {
     status.podIP = ip;
     status.podIPs = [{ ip }];
   } else if (old.podIP) {

@@ -118,5 +118,5 @@ export async function startScheduler(options: SchedulerOptions): Promise<Running
 
 /** A status patch naming the uid of a pod since replaced under the same name is refused as immutable. */
 function replaced(e: ApiError): boolean {
-  return e.code === 422 && e.message.includes('metadata.uid');
+  return e.code === 422 && (e.status.details?.causes ?? []).some((c) => c.field === 'metadata.uid');
 }

@@ -15,19 +15,7 @@ function copy(value: unknown): unknown {
   }
   const out: Record<string, unknown> = {};
   const source = value as Record<string, unknown>;
-  for (const key in source) {
-    // JSON.parse makes `__proto__` an own key; plain assignment would set the prototype instead.
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: copy(source[key]),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = copy(source[key]);
-    }
-  }
+  for (const key in source) setOwn(out, key, copy(source[key]));
   return out;
 }
 
@@ -72,24 +60,11 @@ function roundTrip(value: unknown, freeze: boolean): unknown {
     }
     return freeze ? Object.freeze(out) : out;
   }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
-  const source = value as Record<string, unknown>;
-  if (typeof source.toJSON === 'function') throw NOT_PLAIN;
+  if (!isPlainData(value)) throw NOT_PLAIN;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) {
-    const item = source[key];
-    if (omitted(item)) continue;
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: roundTrip(item, freeze),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = roundTrip(item, freeze);
-    }
+  for (const key of Object.keys(value)) {
+    const item = value[key];
+    if (!omitted(item)) setOwn(out, key, roundTrip(item, freeze));
   }
   return freeze ? Object.freeze(out) : out;
 }
@@ -129,27 +104,14 @@ function reusing(value: unknown, prev: unknown): unknown {
     }
     return Object.freeze(out);
   }
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
-  const source = value as Record<string, unknown>;
-  if (typeof source.toJSON === 'function') throw NOT_PLAIN;
+  if (!isPlainData(value)) throw NOT_PLAIN;
   if (Array.isArray(prev)) return roundTrip(value, true);
   const before = prev as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(source)) {
-    const item = source[key];
+  for (const key of Object.keys(value)) {
+    const item = value[key];
     if (omitted(item)) continue;
-    const copied = Object.hasOwn(before, key) ? reusing(item, before[key]) : roundTrip(item, true);
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: copied,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = copied;
-    }
+    setOwn(out, key, Object.hasOwn(before, key) ? reusing(item, before[key]) : roundTrip(item, true));
   }
   return Object.freeze(out);
 }
@@ -178,10 +140,8 @@ function sameJson(value: unknown, prev: unknown): boolean {
     return true;
   }
   if (Array.isArray(prev)) return false;
-  const proto: unknown = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return false;
-  const source = value as Record<string, unknown>;
-  if (typeof source.toJSON === 'function') return false;
+  if (!isPlainData(value)) return false;
+  const source = value;
   const keys = Object.keys(prev);
   let n = 0;
   for (const key in source) {
@@ -192,6 +152,22 @@ function sameJson(value: unknown, prev: unknown): boolean {
     n++;
   }
   return n === keys.length;
+}
+
+/** Sets an own key: JSON.parse makes `__proto__` one, where plain assignment would set the prototype. */
+function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    out[key] = value;
+  }
+}
+
+/** An object JSON.stringify prints key by key: a plain one without toJSON. */
+function isPlainData(value: object): value is Record<string, unknown> {
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return typeof (value as Record<string, unknown>).toJSON !== 'function';
 }
 
 /** What JSON.stringify leaves out of an object and prints as null in an array. */

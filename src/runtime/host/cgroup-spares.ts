@@ -14,6 +14,7 @@ import {
   type ContainerCgroups,
   createSpareCgroups,
   removeCgroups,
+  removeCgroupsWaiting,
   SPARE_PREFIX,
 } from './cgroups.js';
 import type { Zygote } from './shim-server.js';
@@ -84,12 +85,11 @@ export class CgroupSparePool {
   }
 
   /** Removes the groups of the zygotes that were ready, waiting up to `waitMs` for them to end. */
-  async removeGroups(waitMs = 1_000): Promise<void> {
-    let left = this.#ready.splice(0).flatMap((s) => s.cgroups.dirs);
-    for (const deadline = Date.now() + waitMs; left.length > 0 && Date.now() < deadline; ) {
-      await new Promise((r) => setTimeout(r, 10));
-      left = removeCgroups(left);
-    }
+  removeGroups(waitMs = 1_000): Promise<void> {
+    return removeCgroupsWaiting(
+      this.#ready.splice(0).flatMap((s) => s.cgroups.dirs),
+      waitMs,
+    );
   }
 
   #make(): void {

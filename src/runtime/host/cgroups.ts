@@ -316,6 +316,18 @@ export function removeCgroups(dirs: string[]): string[] {
   return left;
 }
 
+/**
+ * removeCgroups, tried again every 10 ms for up to `waitMs` while some are still busy: a process that is
+ * leaving them (a move that waits for an RCU grace period on cgroup v1) or ending.
+ */
+export async function removeCgroupsWaiting(dirs: string[], waitMs: number): Promise<void> {
+  let left = removeCgroups(dirs);
+  for (const deadline = Date.now() + waitMs; left.length > 0 && Date.now() < deadline; ) {
+    await new Promise((r) => setTimeout(r, 10));
+    left = removeCgroups(left);
+  }
+}
+
 function ensureV2Parent(base: string): void {
   if (!existsSync(base)) mkdirSync(base, { recursive: true });
   // Controllers must be enabled in every ancestor's subtree_control to be usable below it.

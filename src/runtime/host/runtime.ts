@@ -31,7 +31,13 @@ import {
 } from '../types.js';
 import { attachContainer } from './attach.js';
 import { CgroupSparePool } from './cgroup-spares.js';
-import { type CgroupLayout, detectCgroups, removeCgroups, removeLeftoverSpares } from './cgroups.js';
+import {
+  type CgroupLayout,
+  detectCgroups,
+  removeCgroups,
+  removeCgroupsWaiting,
+  removeLeftoverSpares,
+} from './cgroups.js';
 import { prepareStart, StartRefused } from './container-start.js';
 import { EventHub } from './events.js';
 import { execSpec, runExec } from './exec.js';
@@ -449,7 +455,9 @@ export class HostRuntime extends HostImages implements RuntimeService {
     if (!rec) return;
     this.#observe(rec);
     if (rec.state === 'running') await this.#stopper.kill(rec, 0);
-    await removeGroupsOf(rec);
+    // A shim that served the start from a zygote is in the groups itself: it records the exit, then leaves
+    // and removes them, so a group still busy right after the exit is waited for.
+    await removeCgroupsWaiting(rec.cgroups.dirs, 1_000);
     await removeImageRun(this.images, rec);
     await rm(join(this.#at.records, 'containers', id), { recursive: true, force: true });
     await rm(join(this.#exitsDir, id), { force: true });
@@ -548,18 +556,5 @@ export class HostRuntime extends HostImages implements RuntimeService {
       return Promise.resolve(`err ${(e as Error).message}`);
     }
     return server.request(mode, spec, onExit, via);
-  }
-}
-
-/**
- * Removes a container's groups. A shim that served its start from a zygote is in them itself: it records the
- * exit first, then leaves them (a move that waits for an RCU grace period on cgroup v1) and removes them, so
- * a group still busy right after the exit is waited for, up to a second.
- */
-async function removeGroupsOf(rec: ContainerRecord): Promise<void> {
-  let left = removeCgroups(rec.cgroups.dirs);
-  for (const deadline = Date.now() + 1_000; left.length > 0 && Date.now() < deadline; ) {
-    await new Promise((r) => setTimeout(r, 10));
-    left = removeCgroups(left);
   }
 }

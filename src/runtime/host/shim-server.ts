@@ -156,47 +156,42 @@ export class ShimServer {
     // Requests sent in one pump (several reports came in one read) leave in one write.
     let corked: Instance | undefined;
     try {
-      this.#send((server) => {
-        if (corked) return;
-        corked = server;
-        server.stdin.cork();
-      });
+      while (!this.#closed) {
+        const inFlight = this.#current?.pending.size ?? 0;
+        if (inFlight >= this.#maxInFlight) return;
+        const next = this.#next();
+        if (!next) return;
+        let server: Instance;
+        try {
+          server = this.#ensure();
+        } catch (e) {
+          next.resolve(`err cannot run ${this.#perl}: ${(e as Error).message}`);
+          continue;
+        }
+        const id = this.#nextId++;
+        if (server.pending.size === 0) {
+          // Keep podrun alive while a request is out; otherwise the server must not hold the event loop.
+          server.child.ref();
+          (server.stdout as Readable & { ref?: () => void }).ref?.();
+        }
+        server.pending.set(id, next.resolve);
+        if (next.onExit) server.watched.set(id, next.onExit);
+        next.onSent?.({ server, id });
+        let mode: string = next.mode;
+        // A zygote of an earlier server is gone with it: then the start is served as any other.
+        if (next.via && next.via.server === server) {
+          mode = `${next.mode}@${next.via.id}`;
+          // Its end is reported as this request's from now on.
+          server.watched.delete(next.via.id);
+        }
+        if (!corked) {
+          corked = server;
+          server.stdin.cork();
+        }
+        server.stdin.write(`${id} ${mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
+      }
     } finally {
       corked?.stdin.uncork();
-    }
-  }
-
-  #send(beforeWrite: (server: Instance) => void): void {
-    while (!this.#closed) {
-      const inFlight = this.#current?.pending.size ?? 0;
-      if (inFlight >= this.#maxInFlight) return;
-      const next = this.#next();
-      if (!next) return;
-      let server: Instance;
-      try {
-        server = this.#ensure();
-      } catch (e) {
-        next.resolve(`err cannot run ${this.#perl}: ${(e as Error).message}`);
-        continue;
-      }
-      const id = this.#nextId++;
-      if (server.pending.size === 0) {
-        // Keep podrun alive while a request is out; otherwise the server must not hold the event loop.
-        server.child.ref();
-        (server.stdout as Readable & { ref?: () => void }).ref?.();
-      }
-      server.pending.set(id, next.resolve);
-      if (next.onExit) server.watched.set(id, next.onExit);
-      next.onSent?.({ server, id });
-      let mode: string = next.mode;
-      // A zygote of an earlier server is gone with it: then the start is served as any other.
-      if (next.via && next.via.server === server) {
-        mode = `${next.mode}@${next.via.id}`;
-        // Its end is reported as this request's from now on.
-        server.watched.delete(next.via.id);
-      }
-      beforeWrite(server);
-      server.stdin.write(`${id} ${mode} ${Buffer.byteLength(next.spec)}\n${next.spec}`);
     }
   }
 
