@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  labelSelectorFromObject,
-  parseFieldSelector,
-  parseLabelSelector,
-  SelectorError,
-} from '../../src/api/selectors.js';
+import { parseFieldSelector } from '../../src/api/field-selectors.js';
+import { labelSelectorFromObject, parseLabelSelector, SelectorError } from '../../src/api/selectors.js';
 
 function selectorError(message: string) {
   return (err: unknown) => {

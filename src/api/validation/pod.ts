@@ -6,15 +6,12 @@ import type {
   Container,
   ContainerPort,
   EnvVar,
-  KeyToPath,
   LifecycleHandler,
   PodSpec,
   PodTemplateSpec,
   Probe,
-  Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';
-import { VOLUME_SOURCES } from '../volume-sources.js';
 import { validateEphemeralContainers } from './ephemeral.js';
 import {
   duplicate,
@@ -25,8 +22,9 @@ import {
   notSupported,
   required,
 } from './field-error.js';
+import { validateFieldRef } from './field-ref.js';
 import { validateInitTimeoutAnnotations } from './init-timeout.js';
-import { validateAnnotations, validateLabels } from './meta.js';
+import { validateAnnotations, validateLabelKey, validateLabels } from './meta.js';
 import {
   inclusiveRangeError,
   isCIdentifier,
@@ -39,11 +37,11 @@ import {
   isValidPortNum,
 } from './names.js';
 import { child, index, type Path } from './path.js';
+import { validateLocalDescendingPath, validateVolume } from './pod-volume.js';
 import { validateResourceRequirements } from './resources.js';
 
 const MAX_INT32 = 2147483647;
 const IS_NEGATIVE = 'must be greater than or equal to 0';
-const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
 const INIT_FORBIDDEN = 'may not be set for init containers without restartPolicy=Always';
 
 export const RESTART_POLICIES = ['Always', 'OnFailure', 'Never'];
@@ -52,16 +50,6 @@ const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const TERMINATION_MESSAGE_POLICIES = ['File', 'FallbackToLogsOnError'];
 const HTTP_SCHEMES = ['HTTP', 'HTTPS'];
-const HOST_PATH_TYPES = [
-  '',
-  'BlockDevice',
-  'CharDevice',
-  'Directory',
-  'DirectoryOrCreate',
-  'File',
-  'FileOrCreate',
-  'Socket',
-];
 const TOLERATION_OPERATORS = ['Equal', 'Exists'];
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 // Whole label/annotation maps only in volumes; env vars take one entry with a subscript.
@@ -76,14 +64,6 @@ const ENV_FIELD_PATHS = [
   'status.podIP',
   'status.podIPs',
 ];
-const VOLUME_FIELD_PATHS = [
-  'metadata.annotations',
-  'metadata.labels',
-  'metadata.name',
-  'metadata.namespace',
-  'metadata.uid',
-];
-
 function nonNegative(value: number | undefined, path: Path): FieldError[] {
   return value !== undefined && value < 0 ? [invalid(path, value, IS_NEGATIVE)] : [];
 }
@@ -101,162 +81,6 @@ function enumValue(value: string | undefined, allowed: readonly string[], path: 
 export function validatePortNumOrName(port: number | string | undefined, path: Path): FieldError[] {
   if (typeof port === 'number') return isValidPortNum(port).map((m) => invalid(path, port, m));
   return isValidPortName(port ?? '').map((m) => invalid(path, port ?? '', m));
-}
-
-/** Local paths inside a volume: relative, no `..` element (validateLocalDescendingPath). */
-function validateLocalDescendingPath(p: string, path: Path): FieldError[] {
-  const errs: FieldError[] = [];
-  if (p.startsWith('/')) errs.push(invalid(path, p, 'must be a relative path'));
-  if (p.split(/[\\/]/).includes('..')) errs.push(invalid(path, p, "must not contain '..'"));
-  return errs;
-}
-
-function validateLocalNonReservedPath(p: string, path: Path): FieldError[] {
-  const errs = validateLocalDescendingPath(p, path);
-  if (p.startsWith('..') && !p.startsWith('../')) errs.push(invalid(path, p, "must not start with '..'"));
-  return errs;
-}
-
-function validateKeyToPath(kp: KeyToPath, path: Path): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!kp.key) errs.push(required(child(path, 'key')));
-  if (!kp.path) errs.push(required(child(path, 'path')));
-  errs.push(...validateLocalNonReservedPath(kp.path ?? '', child(path, 'path')));
-  errs.push(...fileMode(kp.mode, child(path, 'mode')));
-  return errs;
-}
-
-function fileMode(mode: number | undefined, path: Path): FieldError[] {
-  return mode !== undefined && (mode > 0o777 || mode < 0) ? [invalid(path, mode, FILE_MODE_ERROR)] : [];
-}
-
-function validateFieldRef(
-  ref: { apiVersion?: string; fieldPath: string },
-  allowed: readonly string[],
-  path: Path,
-): FieldError[] {
-  const errs: FieldError[] = [];
-  if (ref.apiVersion === '') errs.push(required(child(path, 'apiVersion')));
-  else if (ref.apiVersion !== undefined && ref.apiVersion !== 'v1') {
-    errs.push(invalid(child(path, 'apiVersion'), ref.apiVersion, 'unsupported version'));
-  }
-  const fp = ref.fieldPath ?? '';
-  if (fp === '') {
-    errs.push(required(child(path, 'fieldPath')));
-    return errs;
-  }
-  // metadata.labels['key'] and metadata.annotations['key'] select one entry.
-  const subscript = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fp);
-  if (subscript) {
-    const k = subscript[2]!;
-    const kerrs =
-      subscript[1] === 'metadata.labels' ? validateLabelKeyOnly(k) : validateLabelKeyOnly(k.toLowerCase());
-    for (const m of kerrs) errs.push(invalid(path, k, m));
-  } else if (!allowed.includes(fp)) {
-    errs.push(notSupported(child(path, 'fieldPath'), fp, allowed));
-  }
-  return errs;
-}
-
-function validateLabelKeyOnly(k: string): string[] {
-  return validateLabels({ [k]: '' }, '').map((e) => e.detail);
-}
-
-function validateVolume(vol: Volume, path: Path): FieldError[] {
-  const errs: FieldError[] = [];
-  let count = 0;
-  for (const src of VOLUME_SOURCES) {
-    if (vol[src] === undefined) continue;
-    if (count > 0) {
-      errs.push(forbidden(child(path, src), 'may not specify more than 1 volume type'));
-      continue;
-    }
-    count++;
-    const sp = child(path, src);
-    switch (src) {
-      case 'hostPath': {
-        const hp = vol.hostPath!;
-        if (!hp.path) {
-          errs.push(required(child(sp, 'path')));
-          break;
-        }
-        if (hp.path.split('/').includes('..'))
-          errs.push(invalid(child(sp, 'path'), hp.path, "must not contain '..'"));
-        if (hp.type !== undefined && !HOST_PATH_TYPES.includes(hp.type)) {
-          errs.push(notSupported(child(sp, 'type'), hp.type, HOST_PATH_TYPES));
-        }
-        break;
-      }
-      case 'secret': {
-        const s = vol.secret!;
-        if (!s.secretName) errs.push(required(child(sp, 'secretName')));
-        errs.push(...fileMode(s.defaultMode, child(sp, 'defaultMode')));
-        (s.items ?? []).forEach((kp, i) => {
-          errs.push(...validateKeyToPath(kp, index(child(sp, 'items'), i)));
-        });
-        break;
-      }
-      case 'configMap': {
-        const c = vol.configMap!;
-        if (!c.name) errs.push(required(child(sp, 'name')));
-        errs.push(...fileMode(c.defaultMode, child(sp, 'defaultMode')));
-        (c.items ?? []).forEach((kp, i) => {
-          errs.push(...validateKeyToPath(kp, index(child(sp, 'items'), i)));
-        });
-        break;
-      }
-      case 'persistentVolumeClaim':
-        if (!vol.persistentVolumeClaim!.claimName) errs.push(required(child(sp, 'claimName')));
-        break;
-      case 'downwardAPI': {
-        const d = vol.downwardAPI!;
-        errs.push(...fileMode(d.defaultMode, child(sp, 'defaultMode')));
-        (d.items ?? []).forEach((item, i) => {
-          const ip = index(child(sp, 'items'), i);
-          if (!item.path) errs.push(required(child(ip, 'path')));
-          errs.push(...validateLocalNonReservedPath(item.path ?? '', child(ip, 'path')));
-          errs.push(...fileMode(item.mode, child(ip, 'mode')));
-          if (item.fieldRef) {
-            errs.push(...validateFieldRef(item.fieldRef, VOLUME_FIELD_PATHS, child(ip, 'fieldRef')));
-            if (item.resourceFieldRef) {
-              errs.push(
-                invalid(ip, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'),
-              );
-            }
-          } else if (!item.resourceFieldRef) {
-            errs.push(required(ip, 'one of fieldRef and resourceFieldRef is required'));
-          }
-        });
-        break;
-      }
-      case 'projected': {
-        const pr = vol.projected!;
-        errs.push(...fileMode(pr.defaultMode, child(sp, 'defaultMode')));
-        (pr.sources ?? []).forEach((s, i) => {
-          const srcPath = index(child(sp, 'sources'), i);
-          const kinds = (
-            ['secret', 'downwardAPI', 'configMap', 'serviceAccountToken', 'clusterTrustBundle'] as const
-          ).filter((k) => s[k] !== undefined);
-          if (kinds.length !== 1)
-            errs.push(forbidden(srcPath, 'may not specify more than 1 volume type per source'));
-          s.secret?.items?.forEach((kp, j) => {
-            errs.push(...validateKeyToPath(kp, index(child(srcPath, 'secret', 'items'), j)));
-          });
-          s.configMap?.items?.forEach((kp, j) => {
-            errs.push(...validateKeyToPath(kp, index(child(srcPath, 'configMap', 'items'), j)));
-          });
-          if (s.serviceAccountToken && !s.serviceAccountToken.path) {
-            errs.push(required(child(srcPath, 'serviceAccountToken', 'path')));
-          }
-        });
-        break;
-      }
-      default:
-        break;
-    }
-  }
-  if (count === 0) errs.push(required(path, 'must specify a volume type'));
-  return errs;
 }
 
 function validateHandler(h: LifecycleHandler & Probe, path: Path, lifecycle: boolean): FieldError[] {
@@ -604,7 +428,7 @@ export function validatePodSpec(spec: PodSpec, path: Path): FieldError[] {
   errs.push(...nonNegative(spec.terminationGracePeriodSeconds, child(path, 'terminationGracePeriodSeconds')));
   (spec.tolerations ?? []).forEach((t, i) => {
     const p = index(child(path, 'tolerations'), i);
-    if (t.key) for (const m of validateLabelKeyOnly(t.key)) errs.push(invalid(child(p, 'key'), t.key, m));
+    if (t.key) for (const m of validateLabelKey(t.key)) errs.push(invalid(child(p, 'key'), t.key, m));
     if (!t.key && t.operator !== 'Exists') {
       errs.push(
         invalid(
