@@ -49,7 +49,7 @@ function keepStatus(obj: KubeObject, old: KubeObject): void {
  * podStatusStrategy.PrepareForUpdate: the stored spec and ownerReferences (old kubelets corrupted them through
  * this endpoint) are kept and an empty qosClass is backfilled; the rest of the metadata is the request's, so labels,
  * annotations and finalizers may change through pods/status, as upstream (what the server owns is reset by
- * prepareForUpdate). Other kinds keep all of the stored metadata (ResetObjectMetaForStatus).
+ * prepareForUpdate).
  */
 function podStatusUpdate(obj: KubeObject, old: KubeObject): KubeObject {
   const { spec: _, status, ...rest } = obj;
@@ -66,18 +66,23 @@ function podStatusUpdate(obj: KubeObject, old: KubeObject): KubeObject {
   return out;
 }
 
-function withNewStatus(obj: KubeObject, old: KubeObject): KubeObject {
-  // The old status is replaced, so it is not copied.
-  const { status: _, ...rest } = old;
+/**
+ * The status strategy of most kinds (rsStatusStrategy, jobStatusStrategy, serviceStatusStrategy, nodeStatusStrategy,
+ * …): PrepareForUpdate sets only the spec back to the stored one. The request's metadata (labels, annotations,
+ * finalizers, ownerReferences) is written along with its status, as through pods/status; what the server owns is
+ * reset by prepareForUpdate.
+ */
+function specKept(obj: KubeObject, old: KubeObject): KubeObject {
+  const { spec: _, ...rest } = obj;
   const out = clone(rest) as KubeObject;
-  if (obj.status !== undefined) out.status = clone(obj.status);
+  if (old.spec !== undefined) out.spec = clone(old.spec);
   return out;
 }
 
 const generic: Strategy = {
   prepareForCreate: () => {},
   prepareForUpdate: () => {},
-  prepareForStatusUpdate: withNewStatus,
+  prepareForStatusUpdate: specKept,
   tracksGeneration: false,
   // Only pods delete gracefully upstream (RESTGracefulDeleteStrategy); for the rest a grace period is moot.
   gracePeriodSeconds: () => 0,
@@ -111,6 +116,18 @@ const workloads = (defaultPropagation: PropagationPolicy): Strategy => ({
   tracksGeneration: true,
   defaultPropagation,
 });
+
+/** deploymentStatusStrategy: the stored labels stay as well as the spec (they are reset fields of its status). */
+const deployments: Strategy = {
+  ...workloads('Background'),
+  prepareForStatusUpdate(obj, old) {
+    const out = specKept(obj, old);
+    const labels = old.metadata.labels;
+    if (labels) metaOf(out).labels = clone(labels);
+    else delete metaOf(out).labels;
+    return out;
+  },
+};
 
 const jobs: Strategy = {
   ...workloads('Orphan'),
@@ -231,7 +248,7 @@ const volumes = (now: () => string): Strategy => ({
     obj.status = { phase: 'Pending', lastPhaseTransitionTime: now() };
   },
   prepareForStatusUpdate(obj, old) {
-    const out = withNewStatus(obj, old);
+    const out = specKept(obj, old);
     const phase = (s: unknown) => (isPlainObject(s) ? s.phase : undefined);
     if (isPlainObject(out.status) && phase(out.status) !== phase(old.status)) {
       out.status.lastPhaseTransitionTime = now();
@@ -260,6 +277,7 @@ export function strategyFor(r: ResourceInfo): Strategy {
     case 'apps/daemonsets':
       return daemonSets;
     case 'apps/deployments':
+      return deployments;
     case 'apps/replicasets':
     case 'apps/statefulsets':
     case 'batch/cronjobs':
