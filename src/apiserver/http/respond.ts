@@ -1,9 +1,11 @@
 // Writing responses: JSON/YAML bodies, Status errors, and `Warning` headers (warnings.ts), which kubectl
 // prints as `Warning: text`.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stringify } from 'yaml';
 import { ObjectTooLargeError } from '../../store/types.js';
 import { ApiError, internalError, type StatusBody } from '../errors.js';
+import { requestTarget } from './request-url.js';
 import { warningHeaders } from './warnings.js';
 
 export interface SendOptions {
@@ -102,6 +104,5 @@ export function sendText(res: ServerResponse, code: number, text: string): void 
 
 /** The query string as a map of first values. */
 export function queryOf(req: IncomingMessage): URLSearchParams {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  return url.searchParams;
+  return requestTarget(req.url).searchParams;
 }

@@ -51,6 +51,7 @@ import { aggregatedDiscoveryVersion } from './negotiate.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
 import { decodePathSegments, parseResourcePath } from './paths.js';
 import { handleImageEndpoints, type ImageEndpointsOptions, PODRUN_API_PREFIX } from './podrun-images.js';
+import { type RequestTarget, requestTarget } from './request-url.js';
 import { send, sendError, sendText } from './respond.js';
 import { handleResource, type RestContext } from './rest.js';
 import { ensureServingCredentials, SERVER_CIPHERS } from './tls.js';
@@ -204,7 +205,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
    */
   const admit = async (
     req: IncomingMessage,
-    url: URL,
+    url: RequestTarget,
     path: string,
     method: string,
     upgrade: boolean,
@@ -233,8 +234,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    const url = requestTarget(req.url);
+    const { path } = url;
     const method = req.method ?? 'GET';
     const user = await admit(req, url, path, method, false);
     // Admission plugins (RBAC's escalation checks) read the user from the request's context.
@@ -244,7 +245,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const route = async (
     req: IncomingMessage,
     res: ServerResponse,
-    url: URL,
+    url: RequestTarget,
     path: string,
     method: string,
     user: UserInfo,
@@ -350,8 +351,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
   // exec, attach and port-forward: the same authentication, impersonation and authorization as other requests.
   const upgrades = createUpgradeDispatcher(async (req) => {
-    const url = new URL(req.url ?? '/', 'https://localhost');
-    await admit(req, url, url.pathname.replace(/\/+$/, '') || '/', req.method ?? 'GET', true);
+    const url = requestTarget(req.url);
+    await admit(req, url, url.path, req.method ?? 'GET', true);
   });
   if (options.streaming) {
     const deps = {

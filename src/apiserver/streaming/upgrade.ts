@@ -8,6 +8,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type ApiError, badRequest, pathNotFound } from '../errors.js';
 import { decodePathSegments } from '../http/paths.js';
+import { requestTarget } from '../http/request-url.js';
 import { errorStatus } from '../http/respond.js';
 import { TextRefusal } from './spdy/handshake.js';
 import { requestTimings } from './timings.js';
@@ -110,8 +111,8 @@ export function createUpgradeDispatcher(admit: (req: IncomingMessage) => Promise
       const serve = async (): Promise<void> => {
         await admit(req);
         timings.mark('admitted');
-        const url = new URL(req.url ?? '/', 'https://localhost');
-        const s = decodePathSegments(url.pathname.replace(/\/+$/, ''));
+        const url = requestTarget(req.url);
+        const s = decodePathSegments(url.path);
         const route = isPodSubresource(s) ? routes.get(s[6]!) : undefined;
         if (!route) throw pathNotFound();
         await route({

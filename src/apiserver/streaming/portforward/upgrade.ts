@@ -6,12 +6,14 @@
 //   (older kubectl, and KUBECTL_PORT_FORWARD_WEBSOCKETS=false).
 // Errors before the switch are Status replies on the raw socket, so kubectl prints `error upgrading
 // connection: <message>`; after it, dial errors travel on the streams (session.ts).
+
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { Pod } from '../../../api/types.js';
 import type { PodPortDialer } from '../../../kubelet/port-forward.js';
 import { ApiError, badRequest, unauthorized } from '../../errors.js';
+import { requestTarget } from '../../http/request-url.js';
 import { errorStatus } from '../../http/respond.js';
 import type { Registry } from '../../registry.js';
 import { SpdyConnection } from '../spdy/connection.js';
@@ -56,8 +58,8 @@ export function handlePortForwardUpgrade(
   socket: Duplex,
   head: Buffer,
 ): boolean {
-  const url = new URL(req.url ?? '/', 'https://localhost');
-  const m = PATH.exec(url.pathname);
+  // The path as sent, as the dispatcher that authorized it read it (no `..` resolution).
+  const m = PATH.exec(requestTarget(req.url).pathname);
   if (!m) return false;
   socket.on('error', () => socket.destroy());
   upgrade(deps, req, socket, head, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)).catch((e: unknown) =>
