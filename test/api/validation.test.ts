@@ -490,7 +490,48 @@ describe('services, config maps, secrets', () => {
       metadata: { name: 's' },
       type: 'kubernetes.io/tls',
     };
-    assert.deepEqual(messages(secret), ['data[tls.key]: Required value', 'data[tls.crt]: Required value']);
+    assert.deepEqual(messages(secret), ['data[tls.crt]: Required value', 'data[tls.key]: Required value']);
+  });
+
+  test('a registry credential must be a JSON object, and the error does not show it', () => {
+    const cred = (type: string, data: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      type,
+      data: Object.fromEntries(
+        Object.entries(data).map(([dk, v]) => [dk, Buffer.from(v).toString('base64')]),
+      ),
+    });
+    const bad = messages(
+      cred('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': 'ghp_SuperSecretToken' }),
+    );
+    assert.equal(bad.length, 1);
+    assert.match(
+      bad[0]!,
+      /^data\[\.dockerconfigjson\]: Invalid value: "<secret contents redacted>": Unexpected token 'g'$/,
+    );
+    assert.doesNotMatch(bad[0]!, /SuperSecret/);
+    assert.deepEqual(messages(cred('kubernetes.io/dockercfg', { '.dockercfg': '[1]' })), [
+      'data[.dockercfg]: Invalid value: "<secret contents redacted>": json: cannot unmarshal array into Go value of type map[string]interface {}',
+    ]);
+    assert.deepEqual(
+      messages(cred('kubernetes.io/dockerconfigjson', { '.dockerconfigjson': '{"auths":{}}' })),
+      [],
+    );
+    const fromStringData: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      type: 'kubernetes.io/dockerconfigjson',
+      stringData: { '.dockerconfigjson': 'hunter2' },
+    };
+    assert.equal(messages(fromStringData).length, 1);
+    assert.doesNotMatch(messages(fromStringData)[0]!, /hunter2|unter/);
+    // ssh-auth: a present but empty key is missing too.
+    assert.deepEqual(messages(cred('kubernetes.io/ssh-auth', { 'ssh-privatekey': '' })), [
+      'data[ssh-privatekey]: Required value',
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 // ConfigMap, Secret and Namespace validation (Services: service.ts) (pkg/apis/core/validation/validation.go, v1.30).
 
 import type { ConfigMap, Namespace, Secret } from 'kubernetes-types/core/v1.js';
+import { parseSecretJson } from '../../util/json-error.js';
 import { type FieldError, invalid, required, tooLong } from './field-error.js';
 import { validateFinalizerName } from './meta.js';
 import { isConfigMapKey } from './names.js';
@@ -51,11 +52,12 @@ export function validateSecret(s: Secret): FieldError[] {
       }
       break;
     case 'kubernetes.io/dockercfg':
-      if (!has('.dockercfg')) errs.push(required(key('data', '.dockercfg')));
+    case 'kubernetes.io/dockerconfigjson': {
+      const k = s.type === 'kubernetes.io/dockercfg' ? '.dockercfg' : '.dockerconfigjson';
+      if (!has(k)) errs.push(required(key('data', k)));
+      else errs.push(...dockerConfigErrors(s, k));
       break;
-    case 'kubernetes.io/dockerconfigjson':
-      if (!has('.dockerconfigjson')) errs.push(required(key('data', '.dockerconfigjson')));
-      break;
+    }
     case 'kubernetes.io/basic-auth':
       if (!has('username') && !has('password')) {
         errs.push(required(key('data', 'username')));
@@ -63,16 +65,48 @@ export function validateSecret(s: Secret): FieldError[] {
       }
       break;
     case 'kubernetes.io/ssh-auth':
-      if (!has('ssh-privatekey')) errs.push(required(key('data', 'ssh-privatekey')));
+      // len(Data[ssh-privatekey]) == 0: present but empty is missing too.
+      if (secretBytes(s, 'ssh-privatekey').length === 0) errs.push(required(key('data', 'ssh-privatekey')));
       break;
     case 'kubernetes.io/tls':
-      if (!has('tls.key')) errs.push(required(key('data', 'tls.key')));
       if (!has('tls.crt')) errs.push(required(key('data', 'tls.crt')));
+      if (!has('tls.key')) errs.push(required(key('data', 'tls.key')));
       break;
     default:
       break;
   }
   return errs;
+}
+
+/** A value as the API server validates it: stringData merged over data (base64-decoded). */
+function secretBytes(s: Secret, k: string): Buffer {
+  if (s.stringData && Object.hasOwn(s.stringData, k)) return Buffer.from(s.stringData[k] ?? '');
+  return Buffer.from(s.data?.[k] ?? '', 'base64');
+}
+
+/**
+ * A registry credential must be a JSON object (json.Unmarshal into map[string]interface{}); the error shows the
+ * value as upstream does, `<secret contents redacted>`, and its detail does not quote it either.
+ */
+function dockerConfigErrors(s: Secret, k: string): FieldError[] {
+  let detail: string | undefined;
+  try {
+    const v = parseSecretJson(secretBytes(s, k).toString('utf8'));
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      const got = Array.isArray(v)
+        ? 'array'
+        : v === null
+          ? undefined
+          : typeof v === 'boolean'
+            ? 'bool'
+            : typeof v;
+      // `null` unmarshals into a map without error.
+      if (got) detail = `json: cannot unmarshal ${got} into Go value of type map[string]interface {}`;
+    }
+  } catch (err) {
+    detail = (err as Error).message;
+  }
+  return detail === undefined ? [] : [invalid(key('data', k), '<secret contents redacted>', detail)];
 }
 
 export function validateNamespace(ns: Namespace): FieldError[] {

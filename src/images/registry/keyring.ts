@@ -3,7 +3,9 @@
 // /v2/ path; a key matches an image when its host glob matches label by label, the port is equal and its
 // path is a prefix; keys are tried in reverse lexical order (most specific first), and Docker Hub images
 // fall back to the `index.docker.io` key.
+
 import { readFile } from 'node:fs/promises';
+import { parseSecretJson } from '../../util/json-error.js';
 import type { Credentials } from './auth.js';
 
 export class CredentialsError extends Error {}
@@ -101,7 +103,8 @@ export class DockerKeyring {
 
 function parseJson(text: string, source: string): unknown {
   try {
-    const v: unknown = JSON.parse(text);
+    // A pull secret's text: the error may not quote it.
+    const v: unknown = parseSecretJson(text);
     if (typeof v !== 'object' || v === null) throw new Error('not a JSON object');
     return v;
   } catch (err) {
