@@ -77,6 +77,21 @@ describe('authentication on every path', () => {
     }
   });
 
+  test('the bearer scheme is case-insensitive, as upstream reads it; Basic is not a bearer', async () => {
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      const res = await call(t, 'GET', '/api/v1/namespaces', {
+        token: null,
+        headers: { Authorization: `${scheme} ${t.server.token}` },
+      });
+      assert.equal(res.status, 200, `${scheme}: ${res.status}`);
+    }
+    const basic = await call(t, 'GET', '/api/v1/namespaces', {
+      token: null,
+      headers: { Authorization: `Basic ${t.server.token}` },
+    });
+    assert.equal(basic.status, 401);
+  });
+
   test('paths that only look public need the token: dot segments, escapes, trailing parts', async () => {
     for (const path of [
       '/livez/../api/v1/namespaces/default/secrets',

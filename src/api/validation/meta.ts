@@ -166,3 +166,28 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
 export function isEmptySelector(sel: LabelSelector): boolean {
   return Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length === 0;
 }
+
+const FIELD_MANAGER_MAX_LENGTH = 128;
+
+/**
+ * ValidateFieldManager (apimachinery's meta/v1 validation): at most 128 bytes, every character printable
+ * (unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space). Positions are byte
+ * offsets, as Go's range over a string gives them.
+ */
+export function validateFieldManager(fieldManager: string, path: Path): FieldError[] {
+  const errs: FieldError[] = [];
+  if (Buffer.byteLength(fieldManager) > FIELD_MANAGER_MAX_LENGTH) {
+    errs.push(tooLong(path, fieldManager, FIELD_MANAGER_MAX_LENGTH));
+  }
+  let at = 0;
+  for (const ch of fieldManager) {
+    if (ch !== ' ' && !PRINTABLE.test(ch)) {
+      const code = ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+      errs.push(invalid(path, fieldManager, `invalid character U+${code} (at position ${at})`));
+    }
+    at += Buffer.byteLength(ch);
+  }
+  return errs;
+}
+
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;

@@ -138,8 +138,10 @@ export const MAX_HEADER_BYTES = 1 << 20;
 const PUBLIC_PATHS = new Set(['/livez', '/readyz', '/healthz', '/version']);
 
 function tokenMatches(header: string | undefined, token: string): boolean {
-  if (!header?.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice('Bearer '.length).trim());
+  // The scheme is case-insensitive, as upstream's bearer-token authenticator reads it (`bearer x` is a token).
+  const bearer = bearerToken(header);
+  if (bearer === undefined) return false;
+  const given = Buffer.from(bearer);
   const want = Buffer.from(token);
   return given.length === want.length && timingSafeEqual(given, want);
 }

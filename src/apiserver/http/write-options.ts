@@ -2,10 +2,18 @@
 // fieldValidation, dryRun, the field manager (the fieldManager parameter or the User-Agent's prefix) and
 // a PATCH's force.
 import type { IncomingMessage } from 'node:http';
-import { badRequest } from '../errors.js';
+import { validateFieldManager } from '../../api/validation/meta.js';
+import { badRequest, invalid } from '../errors.js';
 import { prefixFromUserAgent } from '../managed-fields.js';
+import { toCause } from '../registry/decoding.js';
 import type { FieldValidation, PatchOptions, WriteOptions } from '../registry.js';
 import { queryBool } from './query.js';
+
+const OPTIONS_KINDS: Record<string, { group: string; kind: string }> = {
+  POST: { group: 'meta.k8s.io', kind: 'CreateOptions' },
+  PUT: { group: 'meta.k8s.io', kind: 'UpdateOptions' },
+  PATCH: { group: 'meta.k8s.io', kind: 'PatchOptions' },
+};
 
 export function fieldValidation(query: URLSearchParams): FieldValidation {
   const v = query.get('fieldValidation');
@@ -26,7 +34,15 @@ export function dryRun(query: URLSearchParams): boolean {
 
 /** The write's options; the field manager is the fieldManager parameter or the User-Agent's prefix. */
 export function writeOptions(req: IncomingMessage, query: URLSearchParams, warnings: string[]): WriteOptions {
-  const fieldManager = query.get('fieldManager') || prefixFromUserAgent(req.headers['user-agent']);
+  const given = query.get('fieldManager');
+  if (given) {
+    // ValidateCreateOptions / ValidateUpdateOptions / ValidatePatchOptions: the name is stored in every
+    // managedFields entry of the object, so a megabyte of it, or a newline, is refused before the write.
+    const errs = validateFieldManager(given, 'fieldManager');
+    if (errs.length > 0)
+      throw invalid(OPTIONS_KINDS[req.method ?? ''] ?? OPTIONS_KINDS.POST!, '', errs.map(toCause));
+  }
+  const fieldManager = given || prefixFromUserAgent(req.headers['user-agent']);
   return {
     fieldValidation: fieldValidation(query),
     dryRun: dryRun(query),

@@ -156,7 +156,8 @@ export function validateWrite(
   throw invalid(r, obj.metadata.name ?? '', errors.map(toCause));
 }
 
-function toCause(e: FieldError): InvalidCause {
+/** A field error as a cause of an Invalid Status. */
+export function toCause(e: FieldError): InvalidCause {
   const full = formatFieldError(e);
   const prefix = `${e.field}: `;
   return {
