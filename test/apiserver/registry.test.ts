@@ -269,6 +269,21 @@ describe('registry update', () => {
     assert.deepEqual(patched.object.data, { a: 'x', c: '3' });
   });
 
+  test('a patch that moves the object to another namespace is a BadRequest, and changes nothing', async () => {
+    const reg = await newRegistry();
+    await reg.create('configmaps', 'default', { metadata: { name: 'cfg' }, data: { a: '1' } });
+    await rejects(
+      reg.patch('configmaps', 'default', 'cfg', 'json', [
+        { op: 'replace', path: '/metadata/namespace', value: 'kube-system' },
+        { op: 'replace', path: '/data/a', value: '2' },
+      ]),
+      400,
+      'BadRequest',
+      'the namespace of the object (kube-system) does not match the namespace on the request (default)',
+    );
+    assert.deepEqual((await reg.get('configmaps', 'default', 'cfg')).data, { a: '1' });
+  });
+
   test('a patch of a missing object is NotFound', async () => {
     const reg = await newRegistry();
     await rejects(

@@ -74,10 +74,17 @@ export function namespaceFor(r: ResourceInfo, urlNamespace: string | undefined, 
 }
 
 /** The body's name must be the URL's (or absent, and then it is the URL's). */
-export function checkName(obj: KubeObject, name: string): void {
+export function checkName(obj: KubeObject, name: string, namespace?: string): void {
   const bodyName = obj.metadata.name;
   if (bodyName && bodyName !== name) {
     throw badRequest(`the name of the object (${bodyName}) does not match the name on the URL (${name})`);
+  }
+  // A patched object's namespace (handlers' checkName): a patch that moves it is refused, not ignored.
+  const bodyNs = obj.metadata.namespace;
+  if (namespace && bodyNs && bodyNs !== namespace) {
+    throw badRequest(
+      `the namespace of the object (${bodyNs}) does not match the namespace on the request (${namespace})`,
+    );
   }
   obj.metadata.name = name;
 }

@@ -43,7 +43,7 @@ export async function patchObject(
     if (!old) {
       if (type !== 'apply' || options.subresource) throw notFound(r, name);
       const body = typedBody(r, apply(undefined));
-      checkName(body, name);
+      checkName(body, name, namespace);
       try {
         return { object: await createObject(ctx, r, namespace, body, options, true), created: true };
       } catch (e) {
@@ -52,7 +52,7 @@ export async function patchObject(
       }
     }
     const patched = typedBody(r, type === 'apply' ? apply(old) : applyPatch(type, clone(old), patch, r.kind));
-    checkName(patched, name);
+    checkName(patched, name, namespace);
     // The patch is applied to a given version; a concurrent write makes it retry on the new one.
     metaOf(patched).resourceVersion = old.metadata.resourceVersion;
     const obj = decodeBody(r, patched, options, 'patch');
