@@ -12,6 +12,7 @@ import { syncDeployment } from './deployment.js';
 import { syncEndpoints } from './endpoints.js';
 import { EndpointSliceController, serviceKeyOfSlice } from './endpointslice.js';
 import { FailedPodsBackoff } from './failed-pods-backoff.js';
+import { wireGarbageCollector } from './garbage-collector.js';
 import { Informer, objectKey } from './informer.js';
 import { syncJob } from './job.js';
 import { RESOURCE } from './kinds.js';
@@ -229,6 +230,8 @@ export class ControllerManager {
     const startVolumes = this.#options.volumes
       ? this.#wireVolumes(informer, queue, pods, claims, this.#options.volumes)
       : undefined;
+    // Last, so that it sees every informer made above: each one's objects are dependents.
+    const startGc = wireGarbageCollector({ client, queue, informers: [...this.#informers] });
 
     // Informers first, so that every controller's first sync sees complete caches.
     for (const i of this.#informers) await i.start();
@@ -245,6 +248,7 @@ export class ControllerManager {
     }
     startVolumes?.();
     startPolicy();
+    startGc();
   }
 
   /** The volume controllers' informers, queues and handlers; the returned function queues the first syncs. */
