@@ -4,6 +4,7 @@
 
 import { cloneJson } from '../store/json-clone.js';
 import { knownKindNames, resolveKind } from './kinds.js';
+import { INT_FORMATS } from './schema/int-formats.generated.js';
 import { STRUCTS } from './schema/types.generated.js';
 import type { KubeObject } from './types.js';
 import {
@@ -57,17 +58,30 @@ export function base64ErrorOffset(s: string): number | undefined {
 
 function zeroOf(type: string): unknown {
   if (type === 'string' || type === 'time' || type === 'bytes') return '';
-  if (type === 'int') return 0;
+  if (type === 'int' || type === 'int32' || type === 'int64') return 0;
   if (type === 'bool') return false;
   if (type.startsWith('[]') || type === 'any') return null;
   if (type.startsWith('map[')) return {};
   return {};
 }
 
-type LeafType = 'string' | 'int' | 'bool' | 'intOrString' | 'quantity' | 'time' | 'bytes' | 'any';
+// The schema says `int` for every integer; fieldDesc makes it the Go field's int32 or int64 (INT_FORMATS).
+type LeafType =
+  | 'string'
+  | 'int'
+  | 'int32'
+  | 'int64'
+  | 'bool'
+  | 'intOrString'
+  | 'quantity'
+  | 'time'
+  | 'bytes'
+  | 'any';
 const LEAF_TYPES = new Set<string>([
   'string',
   'int',
+  'int32',
+  'int64',
   'bool',
   'intOrString',
   'quantity',
@@ -113,19 +127,25 @@ function fieldDesc(d: TypeDesc & { kind: 'struct' }, field: string): TypeDesc | 
   let f = d.byField.get(field);
   if (f) return f;
   if (!Object.hasOwn(d.fields, field)) return undefined;
-  f = descOf(d.fields[field]!);
+  let type = d.fields[field]!;
+  if (type === 'int' || type.endsWith(']int')) {
+    // A field the table lacks (none, as generated) gets int64's range: never narrower than upstream's.
+    type = type.slice(0, -3) + (INT_FORMATS[d.type]?.[field] ?? 'int64');
+  }
+  f = descOf(type);
   d.byField.set(field, f);
   return f;
 }
 
 /**
  * Where a value sits, built into a string only when an error or unknown field needs it (most values are fine).
- * `seg` is a field name (child), an index, or a map key.
+ * `seg` is a field name (child), an index, or a map key; `owner` is the struct type holding a field.
  */
 interface At {
   parent: At | undefined;
   seg: string | number;
   mapKey: boolean;
+  owner: string | undefined;
 }
 
 function render(at: At | undefined): string {
@@ -135,29 +155,78 @@ function render(at: At | undefined): string {
   return at.mapKey ? key(p, at.seg) : child(p, at.seg);
 }
 
-/** Marks a leaf value of the wrong type; the reason is left in `badDetail` (decoding is synchronous). */
+/**
+ * The field path as encoding/json's UnmarshalTypeError names it: the JSON field names from the root, without
+ * indexes or map keys (`spec.containers.ports.containerPort`).
+ */
+function goFieldPath(at: At | undefined): string {
+  let out = '';
+  for (let a = at; a; a = a.parent) {
+    if (typeof a.seg === 'string' && !a.mapKey) out = out === '' ? a.seg : `${a.seg}.${out}`;
+  }
+  return out;
+}
+
+/** The Go struct type holding the field at `at` (the nearest one, for an item of a list or map). */
+function goOwner(at: At | undefined): string {
+  for (let a = at; a; a = a.parent) if (a.owner !== undefined) return a.owner;
+  return '';
+}
+
+/**
+ * Marks a leaf value of the wrong type; the reason is left in `badDetail`, or for a number its Go field cannot
+ * hold, the Go type in `badGoType` (decoding is synchronous).
+ */
 const BAD: unique symbol = Symbol('bad');
 let badDetail = '';
+let badGoType: 'int32' | 'int64' | undefined;
 
 function bad(detail: string): typeof BAD {
   badDetail = detail;
+  badGoType = undefined;
   return BAD;
+}
+
+function badNumber(goType: 'int32' | 'int64'): typeof BAD {
+  badGoType = goType;
+  return BAD;
+}
+
+/**
+ * The reason for the last BAD. A number that is not an integer or does not fit the Go field is refused as
+ * upstream's decoder refuses it, in encoding/json's words (UnmarshalTypeError; the number printed as JSON
+ * prints it, since the request's own spelling is gone after JSON.parse).
+ */
+function badReason(value: unknown, owner: string, goPath: string): string {
+  if (badGoType === undefined) return badDetail;
+  return `json: cannot unmarshal number ${String(value)} into Go struct field ${owner}.${goPath} of type ${badGoType}`;
+}
+
+// int64's range as doubles: -2^63 is exact; 2^63 - 1 rounds up to 2^63, so the bound is exclusive (a JSON
+// 9223372036854775807 is refused, where upstream takes it: the request's text is gone after JSON.parse).
+const INT64_BOUND = 2 ** 63;
+
+function decodeInt(value: unknown, goType: 'int32' | 'int64'): unknown {
+  if (typeof value !== 'number') return bad(`must be of type integer, not ${jsonType(value)}`);
+  if (goType === 'int32') return (value | 0) === value ? value : badNumber('int32');
+  return Number.isInteger(value) && value >= -INT64_BOUND && value < INT64_BOUND ? value : badNumber('int64');
 }
 
 function decodeLeaf(value: unknown, type: LeafType): unknown {
   switch (type) {
     case 'string':
       return typeof value === 'string' ? value : bad(`must be of type string, not ${jsonType(value)}`);
+    case 'int32':
+      return decodeInt(value, 'int32');
     case 'int':
-      return typeof value === 'number' && Number.isInteger(value)
-        ? value
-        : bad(
-            `must be of type integer, not ${jsonType(value)}${typeof value === 'number' ? ` ${value}` : ''}`,
-          );
+    case 'int64':
+      return decodeInt(value, 'int64');
     case 'bool':
       return typeof value === 'boolean' ? value : bad(`must be of type boolean, not ${jsonType(value)}`);
     case 'intOrString':
-      if (typeof value === 'string' || (typeof value === 'number' && Number.isInteger(value))) return value;
+      if (typeof value === 'string') return value;
+      // IntOrString.UnmarshalJSON decodes a number into its IntVal, an int32.
+      if (typeof value === 'number') return (value | 0) === value ? value : badNumber('int32');
       return bad(`must be an integer or a string, not ${jsonType(value)}`);
     case 'quantity': {
       // Go's Quantity also unmarshals bare JSON numbers.
@@ -186,7 +255,13 @@ function decodeValue(value: unknown, d: TypeDesc, at: At | undefined, ctx: Ctx):
       const out = decodeLeaf(value, d.type);
       if (out !== BAD) return out;
       // Bytes are opaque data (a Secret's values, binaryData): the error names the field, never the content.
-      ctx.errors.push(typeInvalid(render(at), d.type === 'bytes' ? OMIT_VALUE : value, badDetail));
+      ctx.errors.push(
+        typeInvalid(
+          render(at),
+          d.type === 'bytes' ? OMIT_VALUE : value,
+          badReason(value, goOwner(at), goFieldPath(at)),
+        ),
+      );
       return undefined;
     }
     case 'array': {
@@ -201,7 +276,7 @@ function decodeValue(value: unknown, d: TypeDesc, at: At | undefined, ctx: Ctx):
         out[i] =
           item === null || item === undefined
             ? zeroOf(d.itemType)
-            : decodeValue(item, d.item, { parent: at, seg: i, mapKey: false }, ctx);
+            : decodeValue(item, d.item, { parent: at, seg: i, mapKey: false, owner: undefined }, ctx);
       }
       return out;
     }
@@ -215,7 +290,7 @@ function decodeValue(value: unknown, d: TypeDesc, at: At | undefined, ctx: Ctx):
       for (const k of Object.keys(value)) {
         const v = value[k];
         if (v === null || v === undefined) continue;
-        const decoded = decodeValue(v, d.item, { parent: at, seg: k, mapKey: true }, ctx);
+        const decoded = decodeValue(v, d.item, { parent: at, seg: k, mapKey: true, owner: undefined }, ctx);
         // A map key is the user's: `__proto__` (a ConfigMap key may be one) must stay an own property.
         if (decoded !== undefined) setOwn(out, k, decoded);
       }
@@ -240,11 +315,13 @@ function decodeValue(value: unknown, d: TypeDesc, at: At | undefined, ctx: Ctx):
           // Leaves are decoded here so that a path is only made for a value that is wrong.
           decoded = decodeLeaf(v, f.type);
           if (decoded === BAD) {
-            ctx.errors.push(typeInvalid(child(render(at), k), v, badDetail));
+            const parentPath = goFieldPath(at);
+            const reason = badReason(v, d.type, parentPath === '' ? k : `${parentPath}.${k}`);
+            ctx.errors.push(typeInvalid(child(render(at), k), v, reason));
             continue;
           }
         } else {
-          decoded = decodeValue(v, f, { parent: at, seg: k, mapKey: false }, ctx);
+          decoded = decodeValue(v, f, { parent: at, seg: k, mapKey: false, owner: d.type }, ctx);
         }
         if (decoded !== undefined) out[k] = decoded;
       }

@@ -6,6 +6,12 @@
 // retries until its timeout.
 import type { KubeObject, Pod, PodCondition, PodDisruptionBudget } from '../api/types.js';
 import { selectorMatches } from '../api/validation/meta.js';
+import {
+  DeleteOptionsDecodeError,
+  decodeDeleteOptions,
+  type RawDeleteOptions,
+  toDeleteOptions,
+} from './delete-options.js';
 import { ApiError, badRequest, forbidden } from './errors.js';
 import { clone, isPlainObject } from './object-util.js';
 import type { DeleteOptions, Registry } from './registry.js';
@@ -36,19 +42,25 @@ function canIgnorePDB(pod: Pod): boolean {
   );
 }
 
-/** The DeleteOptions an Eviction carries (policy/v1 Eviction.deleteOptions). */
+/**
+ * The DeleteOptions an Eviction carries (Eviction.deleteOptions), decoded with the rest of the Eviction by
+ * encoding/json, so a value of the wrong type is the create handler's 400 (transformDecodeError). They are not
+ * validated (the eviction passes them to Store.Delete): any dryRun value makes a dry run (dryrun.IsDryRun), as
+ * does the request's own dryRun (propagateDryRun).
+ */
 function deleteOptionsOf(body: Record<string, unknown>, dryRun: boolean): DeleteOptions {
-  const src = isPlainObject(body.deleteOptions) ? body.deleteOptions : {};
-  const out: DeleteOptions = {};
-  if (typeof src.gracePeriodSeconds === 'number') out.gracePeriodSeconds = src.gracePeriodSeconds;
-  if (isPlainObject(src.preconditions)) {
-    const p = src.preconditions;
-    out.preconditions = {
-      ...(typeof p.uid === 'string' ? { uid: p.uid } : {}),
-      ...(typeof p.resourceVersion === 'string' ? { resourceVersion: p.resourceVersion } : {}),
-    };
+  let raw: RawDeleteOptions = {};
+  if (body.deleteOptions !== undefined && body.deleteOptions !== null) {
+    try {
+      raw = decodeDeleteOptions(body.deleteOptions, 'deleteOptions');
+    } catch (e) {
+      if (!(e instanceof DeleteOptionsDecodeError)) throw e;
+      const version = typeof body.apiVersion === 'string' ? body.apiVersion.split('/').at(-1) : 'v1';
+      throw badRequest(`Eviction in version "${version}" cannot be handled as a Eviction: ${e.message}`);
+    }
   }
-  if (dryRun || (Array.isArray(src.dryRun) && src.dryRun.includes('All'))) out.dryRun = true;
+  const out = toDeleteOptions(raw);
+  if (dryRun) out.dryRun = true;
   return out;
 }
 

@@ -1,6 +1,7 @@
 // killContainer and killPodWithSyncResult (kuberuntime_container.go, kuberuntime_manager.go): a Killing event,
 // the preStop hook bounded by the grace period, the container's turn in the termination order, then
 // StopContainer with what is left of the grace (never less than 2 s).
+import { waitableGraceSeconds } from '../api/grace-period.js';
 import type { Container, Pod } from '../api/types.js';
 import { ANNOTATION_TERMINATION_GRACE, type ContainerStatus, RuntimeError } from '../runtime/types.js';
 import type { ExecutorDeps } from './executor.js';
@@ -57,6 +58,8 @@ export async function killContainer(
     options.message || `Stopping container ${name}`,
   );
   if (options.gracePeriodOverride !== undefined) grace = options.gracePeriodOverride;
+  // Any int64 is a valid grace period; the waits below are timers, which would end a longer one at once.
+  grace = waitableGraceSeconds(grace);
 
   const preStop = spec?.lifecycle?.preStop;
   if (preStop && grace > 0 && spec) {

@@ -1,6 +1,7 @@
 // Query parameters read the way the API server's parameter codec converts them
 // (k8s.io/apimachinery/pkg/runtime: Convert_Slice_string_To_bool, Convert_Slice_string_To_int64), so that
 // every client's spelling means what it means upstream: the Python client sends `watch=True`.
+import { goQuote } from '../../util/go-format.js';
 import { badRequest } from '../errors.js';
 
 /**
@@ -29,4 +30,24 @@ export function queryInt(query: URLSearchParams, name: string): number | undefin
     throw badRequest(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
   }
   return n;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+// The largest double below 2^63: int64's maximum rounds up to 2^63, which decoding then refuses as out of range.
+const LARGEST_INT64_DOUBLE = 2 ** 63 - 1024;
+
+/**
+ * strconv.ParseInt(v, 10, 64), for an int64 parameter that takes the whole range (DeleteOptions'
+ * gracePeriodSeconds): the empty string is invalid syntax, and what it refuses is a 400 with its message. A
+ * value past 2^53 comes back as a nearby double that is still an int64.
+ */
+export function parseInt64(v: string): number {
+  if (!GO_INT.test(v)) throw badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: invalid syntax`);
+  const n = BigInt(v);
+  if (n < INT64_MIN || n > INT64_MAX) {
+    throw badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
+  }
+  return Math.min(Number(n), LARGEST_INT64_DOUBLE);
 }

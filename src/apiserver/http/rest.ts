@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { apiVersionOf, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import type { ContainerLogSource } from '../../kubelet/types.js';
+import { requestDeleteOptions } from '../delete-options.js';
 import { badRequest, methodNotSupported, successStatus } from '../errors.js';
 import { evictPod } from '../eviction.js';
 import { isPlainObject } from '../object-util.js';
 import type { DeleteOptions, PatchOptions, Registry } from '../registry.js';
-import type { PropagationPolicy } from '../strategy.js';
 import { readObjectBody, readOptionalJson, readPatchBody } from './body.js';
 import { serveEphemeralContainers } from './ephemeral.js';
 import { waitUntilFresh } from './fresh.js';
@@ -29,44 +29,9 @@ export interface RestContext {
   bookmarkIntervalMs: number;
 }
 
+/** A DELETE's options, from its body and query, decoded and validated as upstream's handler does. */
 export async function deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
-  const body = await readOptionalJson(req);
-  const opts: DeleteOptions = {};
-  const src: Record<string, unknown> = isPlainObject(body) ? body : {};
-  if (body !== undefined && !isPlainObject(body))
-    throw badRequest('the DeleteOptions in the request body must be an object');
-  const grace = src.gracePeriodSeconds ?? query.get('gracePeriodSeconds') ?? undefined;
-  if (grace !== undefined && grace !== null && grace !== '') {
-    const n = Number(grace);
-    if (!Number.isInteger(n)) throw badRequest(`gracePeriodSeconds: invalid value ${JSON.stringify(grace)}`);
-    opts.gracePeriodSeconds = n;
-  }
-  const policy = src.propagationPolicy ?? query.get('propagationPolicy') ?? undefined;
-  if (policy !== undefined && policy !== null && policy !== '') {
-    if (policy !== 'Background' && policy !== 'Foreground' && policy !== 'Orphan') {
-      throw badRequest(
-        `propagationPolicy: Unsupported value: "${String(policy)}": supported values: "Foreground", "Background", "Orphan"`,
-      );
-    }
-    opts.propagationPolicy = policy as PropagationPolicy;
-  }
-  const orphan = src.orphanDependents ?? queryBool(query, 'orphanDependents');
-  if (typeof orphan === 'boolean' && !opts.propagationPolicy)
-    opts.propagationPolicy = orphan ? 'Orphan' : 'Background';
-  if (isPlainObject(src.preconditions)) {
-    const p = src.preconditions;
-    opts.preconditions = {
-      ...(typeof p.uid === 'string' ? { uid: p.uid } : {}),
-      ...(typeof p.resourceVersion === 'string' ? { resourceVersion: p.resourceVersion } : {}),
-    };
-  }
-  const dry = Array.isArray(src.dryRun) ? src.dryRun : [];
-  if (dry.length > 0 || dryRun(query)) {
-    for (const v of dry)
-      if (v !== 'All') throw badRequest(`dryRun: Unsupported value: "${String(v)}": supported values: "All"`);
-    opts.dryRun = true;
-  }
-  return opts;
+  return requestDeleteOptions(await readOptionalJson(req), query);
 }
 
 function requireVerb(r: ResourceInfo, verb: string): void {
@@ -269,6 +234,9 @@ export async function handleResource(
       }
       case 'DELETE': {
         requireVerb(r, 'deletecollection');
+        // Upstream serves only list and watch across namespaces: a careless `DELETE /api/v1/pods` (or one
+        // whose namespace segment was `..`) must not empty every namespace.
+        if (r.namespaced && namespace === undefined) throw methodNotSupported(r, 'deletecollection');
         const opts = await deleteOptions(req, query);
         const list = await registry.deleteCollection(
           r,

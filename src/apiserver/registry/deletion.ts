@@ -1,6 +1,7 @@
 // Deletion as upstream's Store.Delete and the garbage collector do it: preconditions, graceful deletion
 // (deletionTimestamp + grace period, only ever shortened), finalizers, namespaces that empty first, and the
 // propagation policies over ownerReferences (Orphan, Background, Foreground).
+import { graceDeadline, shortenedDeadline } from '../../api/grace-period.js';
 import { groupResource, RESOURCES, type ResourceInfo } from '../../api/resources.js';
 import type { KubeObject } from '../../api/types.js';
 import { SHARED, type Store, StoreError } from '../../store/types.js';
@@ -40,14 +41,15 @@ export interface DeletionContext {
 export function checkDeletePreconditions(r: ResourceInfo, obj: KubeObject, options: DeleteOptions): void {
   const pre = options.preconditions;
   const name = obj.metadata.name!;
-  if (pre?.uid && pre.uid !== obj.metadata.uid) {
+  // Preconditions.Check: a precondition that is set is compared, the empty string too (it matches nothing).
+  if (pre?.uid !== undefined && pre.uid !== obj.metadata.uid) {
     throw conflict(
       r,
       name,
       `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${obj.metadata.uid}`,
     );
   }
-  if (pre?.resourceVersion && pre.resourceVersion !== obj.metadata.resourceVersion) {
+  if (pre?.resourceVersion !== undefined && pre.resourceVersion !== obj.metadata.resourceVersion) {
     throw conflict(
       r,
       name,
@@ -98,9 +100,9 @@ export async function deleteOnce(
     if (grace > 0 && grace >= current) return { object: old, removed: false, returnsObject };
     if (grace > 0 || finalizers.length > 0) {
       const next = clone(old);
-      const start = Date.parse(meta.deletionTimestamp) - current * 1000;
+      const deadline = Date.parse(meta.deletionTimestamp);
       metaOf(next).deletionTimestamp = rfc3339(
-        grace > 0 ? start + grace * 1000 : Math.min(now, Date.parse(meta.deletionTimestamp)),
+        grace > 0 ? shortenedDeadline(deadline, current, grace, now) : Math.min(now, deadline),
       );
       metaOf(next).deletionGracePeriodSeconds = grace;
       if (options.dryRun || deepEqual(next, old)) return { object: old, removed: false, returnsObject };
@@ -108,7 +110,7 @@ export async function deleteOnce(
     }
   } else if (grace > 0 || finalizers.length > 0) {
     const next = clone(old);
-    metaOf(next).deletionTimestamp = rfc3339(now + grace * 1000);
+    metaOf(next).deletionTimestamp = rfc3339(graceDeadline(now, grace));
     metaOf(next).deletionGracePeriodSeconds = grace;
     if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) {
       metaOf(next).finalizers = [...finalizers, 'foregroundDeletion'];
