@@ -442,6 +442,44 @@ describe('registry delete', () => {
     assert.equal(dep.metadata.ownerReferences, undefined);
   });
 
+  test('orphan propagation marks the owner (deletionTimestamp, orphan finalizer) before it releases a dependent', async () => {
+    const reg = await newRegistry();
+    const owner = await reg.create('deployments.apps', 'default', deployment('api'));
+    const ref = { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api', uid: owner.metadata.uid! };
+    for (const name of ['a', 'b', 'c']) {
+      await reg.create('configmaps', 'default', { metadata: { name, ownerReferences: [ref] } });
+    }
+    const seen: string[] = [];
+    const owners = await reg.watch(
+      'deployments.apps',
+      'default',
+      { resourceVersion: owner.metadata.resourceVersion },
+      (ev) => {
+        const m = ev.object.metadata;
+        seen.push(
+          `${ev.type} api ${m.deletionTimestamp ? 'marked' : ''} ${(m.finalizers ?? []).join(',')}`.trim(),
+        );
+      },
+    );
+    const deps = await reg.watch('configmaps', 'default', {}, (ev) => {
+      if (ev.type === 'MODIFIED' && !ev.object.metadata.ownerReferences)
+        seen.push(`released ${ev.object.metadata.name}`);
+    });
+    const result = await reg.delete('deployments.apps', 'default', 'api', { propagationPolicy: 'Orphan' });
+    owners.stop();
+    deps.stop();
+    assert.deepEqual(seen, [
+      'MODIFIED api marked orphan',
+      'released a',
+      'released b',
+      'released c',
+      'DELETED api marked orphan',
+    ]);
+    // The store's last version leaves with the DELETED event, as etcd's delete does (upstream's too).
+    assert.equal(result.object.metadata.name, 'api');
+    assert.equal(await reg.find('deployments.apps', 'default', 'api'), undefined);
+  });
+
   test('foreground propagation keeps the owner until its dependents are gone', async () => {
     const reg = await newRegistry();
     const owner = await reg.create('deployments.apps', 'default', deployment('api'));
