@@ -105,7 +105,9 @@ export function decodeBody(
   if (errors.length > 0 || !object) {
     const why =
       errors.length > 0
-        ? errors.map((e) => formatFieldError(e)).join(', ')
+        ? // A Go type error (`json: cannot unmarshal number … of type int32`) names its field itself, as upstream
+          // prints it; podrun's own decode errors are field errors.
+          errors.map((e) => (e.detail.startsWith('json: ') ? e.detail : formatFieldError(e))).join(', ')
         : 'the object could not be decoded';
     throw badRequest(`${r.kind} in version "${r.version}" cannot be handled as a ${r.kind}: ${why}`);
   }

@@ -39,6 +39,12 @@ export function readScaleBody(body: unknown, name: string): { replicas: number; 
     throw badRequest(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
   }
   const replicas = isPlainObject(body.spec) ? body.spec.replicas : undefined;
+  // Decoding first, as upstream's: a number that is not an int32 does not fit ScaleSpec.replicas (400).
+  if (typeof replicas === 'number' && (replicas | 0) !== replicas) {
+    throw badRequest(
+      `Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal number ${String(replicas)} into Go struct field ScaleSpec.spec.replicas of type int32`,
+    );
+  }
   if (
     replicas !== undefined &&
     (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
