@@ -6,16 +6,7 @@
 import { constants } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseAllDocuments,
-  type Tags,
-} from 'yaml';
+import { type Document, isMap, isScalar, isSeq, type LineCounter, type Node, type Tags } from 'yaml';
 import { decodeObject } from './decode.js';
 import { applyDefaults } from './defaults.js';
 import { nestingMessage, valueNestsPastLimit, yamlNestingPastLimit } from './nesting.js';
@@ -25,6 +16,7 @@ import { type FieldError, formatFieldError } from './validation/field-error.js';
 import { validateObject } from './validation/index.js';
 import { type PathSegment, parsePath } from './validation/path.js';
 import { collectionKey, collectionKeyMessage, MAX_YAML_ALIASES } from './yaml-input.js';
+import { parseYamlDocuments } from './yaml-parse.js';
 
 export interface ManifestDocument {
   /** The decoded object (unknown fields removed), not defaulted: the API server defaults what it stores. */
@@ -177,23 +169,22 @@ export function parseManifests(text: string, file: string): ManifestLoad {
       files: [file],
     };
   }
-  const lc = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    version: '1.1',
-    uniqueKeys: true,
-    merge: true,
-    prettyErrors: false,
-    lineCounter: lc,
-    customTags: tagsForKubectl,
-  });
+  // Each document's first errors, the rest only counted (yaml-parse.ts): a file of a million broken lines
+  // lists MAX_ERRORS_PER_FILE of them and how many more, without building the others.
+  const { documents: docs, lineCounter: lc } = parseYamlDocuments(
+    text,
+    { version: '1.1', merge: true, customTags: tagsForKubectl },
+    MAX_ERRORS_PER_FILE,
+  );
   const out: ManifestLoad = { documents: [], errors: [], files: [file] };
-  const list = Array.isArray(docs) ? docs : [docs];
-  list.forEach((doc, docIndex) => {
-    if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
+  let uncounted = 0;
+  docs.forEach(({ doc, errors, more }, docIndex) => {
+    if (errors.length > 0) {
+      for (const e of errors) {
         const pos = lc.linePos(e.pos[0]);
         out.errors.push({ file, line: pos.line, col: pos.col, message: `YAML: ${e.message.split('\n')[0]}` });
       }
+      uncounted += more;
       return;
     }
     if (doc.contents === null) return; // an empty document (or only comments), like kubectl
@@ -260,8 +251,8 @@ export function parseManifests(text: string, file: string): ManifestLoad {
   });
   // Report in reading order rather than in the order the validators ran (the sort is stable).
   out.errors.sort((a, b) => a.line - b.line || a.col - b.col);
-  if (out.errors.length > MAX_ERRORS_PER_FILE) {
-    const more = out.errors.length - MAX_ERRORS_PER_FILE;
+  if (out.errors.length > MAX_ERRORS_PER_FILE || uncounted > 0) {
+    const more = out.errors.length - MAX_ERRORS_PER_FILE + uncounted;
     out.errors.length = MAX_ERRORS_PER_FILE;
     out.errors.push({
       file,
