@@ -9,7 +9,7 @@ import {
 } from '../../api/nesting.js';
 import { collectionKey, collectionKeyMessage, MAX_YAML_ALIASES } from '../../api/yaml-input.js';
 import { parseYamlDocument } from '../../api/yaml-parse.js';
-import { type ApiError, badRequest, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
+import { ApiError, badRequest, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from '../patching.js';
 import { decodeKubernetesProtobuf, ProtobufError } from '../protobuf/decode.js';
 import { parseMediaType } from './negotiate.js';
@@ -17,17 +17,61 @@ import { parseMediaType } from './negotiate.js';
 /** The API server's maxRequestBodyBytes. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+/**
+ * How long a request body may take to arrive: upstream's --request-timeout (60 s), which covers the whole
+ * of a non-long-running request. A client that opens a request and sends its body slowly, or never finishes
+ * it, would otherwise hold up to 3 MiB of this process for as long as its connection lasts.
+ */
+export const BODY_TIMEOUT_MS = 60_000;
+/** After the timeout's answer, the connection of a client still sending goes. */
+const CLOSE_AFTER_TIMEOUT_MS = 1_000;
+
+export function readBody(
+  req: IncomingMessage,
+  limit = MAX_BODY_BYTES,
+  timeoutMs = BODY_TIMEOUT_MS,
+): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) throw requestEntityTooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw requestEntityTooLarge(limit);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (declared > limit) return Promise.reject(requestEntityTooLarge(limit));
+  // Already read to its end (by an earlier caller): nothing more will come.
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const fail = (e: unknown) => {
+      done();
+      req.pause();
+      reject(e);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return fail(requestEntityTooLarge(limit));
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (e: Error) => fail(e);
+    const onClose = () => fail(new Error('the client closed the connection before its request body ended'));
+    const timer = setTimeout(() => {
+      fail(new ApiError(504, 'Timeout', 'Timeout: request did not complete within the allotted timeout'));
+      chunks.length = 0;
+      setTimeout(() => req.socket.destroy(), CLOSE_AFTER_TIMEOUT_MS).unref();
+    }, timeoutMs);
+    timer.unref();
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 function tooDeep(where: string): ApiError {
