@@ -1,18 +1,13 @@
 // Reading request bodies: a size limit (the API server's 3 MiB), then JSON or YAML by Content-Type, with
 // parse errors turned into a 400 that says where the body is broken.
 import type { IncomingMessage } from 'node:http';
-import {
-  jsonNestingPastLimit,
-  nestingMessage,
-  valueNestsPastLimit,
-  yamlNestingPastLimit,
-} from '../../api/nesting.js';
-import { collectionKey, collectionKeyMessage, MAX_YAML_ALIASES } from '../../api/yaml-input.js';
-import { parseYamlDocument } from '../../api/yaml-parse.js';
+import { jsonNestingPastLimit, valueNestsPastLimit } from '../../api/nesting.js';
 import { ApiError, badRequest, requestEntityTooLarge, unsupportedMediaType } from '../errors.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from '../patching.js';
 import { decodeKubernetesProtobuf, ProtobufError } from '../protobuf/decode.js';
 import { parseMediaType } from './negotiate.js';
+import { tooDeep } from './yaml-body.js';
+import { parseYamlBody } from './yaml-body-pool.js';
 
 /** The API server's maxRequestBodyBytes. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -74,10 +69,6 @@ export function readBody(
   });
 }
 
-function tooDeep(where: string): ApiError {
-  return badRequest(nestingMessage('the request body', where));
-}
-
 function parseJson(text: string): unknown {
   const past = jsonNestingPastLimit(text);
   if (past >= 0) throw tooDeep(`at byte ${past}`);
@@ -87,28 +78,6 @@ function parseJson(text: string): unknown {
     const msg = e instanceof Error ? e.message : String(e);
     throw badRequest(`the request body is not valid JSON: ${msg}`);
   }
-}
-
-function parseYamlBody(text: string): unknown {
-  // Measured on the syntax tree first: the parser that builds values recurses, and must not be handed a
-  // document that would take it to the end of the stack.
-  const past = yamlNestingPastLimit(text);
-  if (past >= 0) throw tooDeep(`at byte ${past}`);
-  let value: unknown;
-  try {
-    // The first error only, and repeated keys found in linear time (yaml-parse.ts): a body of a million
-    // broken lines is one 400, as go-yaml's first error is, not a million errors built before it.
-    const { doc, lineCounter: lc } = parseYamlDocument(text, { version: '1.1' });
-    const key = collectionKey(doc);
-    if (key) throw new Error(collectionKeyMessage(lc.linePos(key.range?.[0] ?? 0).line));
-    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
-  } catch (e) {
-    if (e instanceof RangeError) throw tooDeep('the YAML parser ran out of stack');
-    const msg = e instanceof Error ? e.message : String(e);
-    throw badRequest(`the request body is not valid YAML: ${msg}`);
-  }
-  if (valueNestsPastLimit(value)) throw tooDeep('in YAML');
-  return value;
 }
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -148,7 +117,7 @@ export async function readPatchBody(req: IncomingMessage): Promise<{ type: Patch
   }
   const text = (await readBody(req)).toString('utf8');
   if (text.trim() === '') throw badRequest('the patch is empty');
-  return { type, patch: type === 'apply' ? parseYamlBody(text) : parseJson(text) };
+  return { type, patch: type === 'apply' ? await parseYamlBody(text) : parseJson(text) };
 }
 
 /** An optional body (DELETE's DeleteOptions). */
