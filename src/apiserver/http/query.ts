@@ -2,7 +2,7 @@
 // (k8s.io/apimachinery/pkg/runtime: Convert_Slice_string_To_bool, Convert_Slice_string_To_int64), so that
 // every client's spelling means what it means upstream: the Python client sends `watch=True`.
 import { goQuote } from '../../util/go-format.js';
-import { badRequest } from '../errors.js';
+import { ApiError, badRequest } from '../errors.js';
 
 /**
  * A boolean parameter: absent is undefined; "0" and "false" in any case are false; any other value, the
@@ -50,4 +50,33 @@ export function parseInt64(v: string): number {
     throw badRequest(`strconv.ParseInt: parsing ${goQuote(v)}: value out of range`);
   }
   return Math.min(Number(n), LARGEST_INT64_DOUBLE);
+}
+
+/**
+ * A list's own parameters, as upstream decodes and checks them before it lists (ListOptions'
+ * conversion, then ValidateListOptions): `limit` is an int64 (podrun answers every list whole, which a
+ * client that pages reads as the last page), and `resourceVersionMatch` takes Exact or NotOlderThan, with a
+ * resourceVersion and without a continue token.
+ */
+export function checkListQuery(query: URLSearchParams): void {
+  const limit = query.get('limit');
+  if (limit !== null && limit !== '') parseInt64(limit);
+  const match = query.get('resourceVersionMatch') ?? '';
+  if (match === '') return;
+  const rv = query.get('resourceVersion') ?? '';
+  const errs: string[] = [];
+  const path = 'resourceVersionMatch';
+  if (rv === '')
+    errs.push(`${path}: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided`);
+  if ((query.get('continue') ?? '') !== '')
+    errs.push(`${path}: Forbidden: resourceVersionMatch is forbidden when continue is provided`);
+  if (match !== 'Exact' && match !== 'NotOlderThan') {
+    errs.push(`${path}: Unsupported value: ${goQuote(match)}: supported values: "Exact", "NotOlderThan", ""`);
+  }
+  if (match === 'Exact' && rv === '0') {
+    errs.push(`${path}: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"`);
+  }
+  if (errs.length === 0) return;
+  const message = `ListOptions.meta.k8s.io "" is invalid: ${errs.length === 1 ? errs[0] : `[${errs.join(', ')}]`}`;
+  throw new ApiError(422, 'Invalid', message, { group: 'meta.k8s.io', kind: 'ListOptions', name: '' });
 }

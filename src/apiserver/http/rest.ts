@@ -15,7 +15,7 @@ import { waitUntilFresh } from './fresh.js';
 import { serveLogs } from './logs.js';
 import { negotiateObject, type Representation } from './negotiate.js';
 import type { ResourcePath } from './paths.js';
-import { queryBool } from './query.js';
+import { checkListQuery, queryBool } from './query.js';
 import { send } from './respond.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from './table.js';
 import { serveWatch } from './watch.js';
@@ -218,6 +218,7 @@ export async function handleResource(
           return;
         }
         requireVerb(r, 'list');
+        checkListQuery(query);
         await waitUntilFresh(registry, query.get('resourceVersion'));
         const list = await registry.list(r, namespace, {
           labelSelector: query.get('labelSelector') ?? undefined,
