@@ -5,17 +5,14 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { KubeObject, OwnerReference, Pod } from '../../src/api/types.js';
-import { createEventRecorder } from '../../src/apiserver/events.js';
-import { createRegistry, type Registry } from '../../src/apiserver/registry.js';
+import type { Registry } from '../../src/apiserver/registry.js';
 import { wireGarbageCollector } from '../../src/controllers/garbage-collector.js';
 import { Informer } from '../../src/controllers/informer.js';
 import { RESOURCE } from '../../src/controllers/kinds.js';
-import { ControllerManager } from '../../src/controllers/manager.js';
 import { WorkQueue } from '../../src/controllers/queue.js';
-import { registryControllerClient } from '../../src/server/controller-client.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
-import { FakeClock, flushMicrotasks } from '../../src/util/clock.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { FakeApi } from './fake-api.js';
+import { type ManagerHarness, startManagerHarness } from './manager-harness.js';
 
 const rsRef = (uid: string, name = 'web'): OwnerReference => ({
   apiVersion: 'apps/v1',
@@ -194,27 +191,14 @@ describe('garbage collector over a fake API', () => {
 });
 
 describe('garbage collector in the controller manager', () => {
+  let h: ManagerHarness;
   let registry: Registry;
-  let manager: ControllerManager;
-
   beforeEach(async () => {
-    const clock = new FakeClock();
-    registry = await createRegistry({ store: openSqliteStore(':memory:'), clock, nodeName: 'podrun' });
-    manager = new ControllerManager({
-      client: registryControllerClient(registry),
-      clock,
-      recorderFor: (component) => createEventRecorder(registry, { component, clock }),
-    });
-    await manager.start();
+    h = await startManagerHarness();
+    registry = h.registry;
   });
-  afterEach(() => manager.stop());
-
-  async function settle(): Promise<void> {
-    for (let i = 0; i < 6; i++) {
-      await flushMicrotasks();
-      await manager.settled();
-    }
-  }
+  afterEach(() => h.manager.stop());
+  const settle = () => h.settle();
   const live = async () =>
     ((await registry.list('pods', 'default')).items as unknown as Pod[]).filter(
       (p) => !p.metadata?.deletionTimestamp,
