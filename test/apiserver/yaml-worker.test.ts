@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ApiError } from '../../src/apiserver/errors.js';
 import { parseYamlBodyText } from '../../src/apiserver/http/yaml-body.js';
-import { INLINE_YAML_MAX, parseYamlBody } from '../../src/apiserver/http/yaml-body-pool.js';
+import {
+  INLINE_YAML_MAX,
+  parseYamlBody,
+  terminateYamlWorker,
+  yamlParsedInline,
+} from '../../src/apiserver/http/yaml-body-pool.js';
 import { call, startTestServer, type TestServer } from './helpers.js';
 
 let t: TestServer;
@@ -67,4 +72,22 @@ test('a refused large body is an ApiError with the inline parse’s Status', asy
     Promise.resolve(parseYamlBody(text)),
     (e: unknown) => e instanceof ApiError && e.code === 400 && e.message === inlineError(text),
   );
+});
+
+test('a worker that dies fails only the body it was parsing; the bodies behind it go to a new worker', async () => {
+  const list = (n: number) => `items:\n${Array.from({ length: n }, (_, i) => `  - k${i}: v`).join('\n')}\n`;
+  // A worker that has come up and answered.
+  await parseYamlBody(list(5_000));
+  const first = Promise.resolve(parseYamlBody(list(150_000)));
+  const second = Promise.resolve(parseYamlBody(list(20_000)));
+  // Ended while it parses the first (as running out of memory ends it).
+  await new Promise((r) => setTimeout(r, 100));
+  await terminateYamlWorker();
+  await assert.rejects(first, (e: unknown) => e instanceof ApiError && e.code === 400);
+  const value = (await second) as { items: unknown[] };
+  assert.equal(value.items.length, 20_000);
+  // Not given up on: the next large body is parsed by a worker again.
+  assert.equal(yamlParsedInline(), false);
+  const third = (await parseYamlBody(list(5_000))) as { items: unknown[] };
+  assert.equal(third.items.length, 5_000);
 });

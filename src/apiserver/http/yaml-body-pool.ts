@@ -15,6 +15,7 @@ export const INLINE_YAML_MAX = 64 * 1024;
 const WORKER_HEAP_MB = 2048;
 
 interface Pending {
+  text: string;
   resolve: (value: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -35,18 +36,21 @@ class YamlWorker {
   #worker: Worker | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
-  #answered = false;
+  /** Whether any worker ever came up: one that cannot, most likely never will here. */
+  #online = false;
   #broken = false;
 
   parse(text: string): Promise<unknown> {
     const w = this.#get();
     if (!w) return Promise.resolve().then(() => parseYamlBodyText(text));
+    return new Promise((resolve, reject) => this.#send(w, { text, resolve, reject }));
+  }
+
+  #send(w: Worker, p: Pending): void {
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      if (this.#pending.size === 1) w.ref();
-      w.postMessage({ id, text } satisfies YamlRequest);
-    });
+    this.#pending.set(id, p);
+    if (this.#pending.size === 1) w.ref();
+    w.postMessage({ id, text: p.text } satisfies YamlRequest);
   }
 
   #get(): Worker | undefined {
@@ -59,6 +63,9 @@ class YamlWorker {
       this.#broken = true;
       return undefined;
     }
+    w.on('online', () => {
+      this.#online = true;
+    });
     w.on('message', (answer: YamlAnswer) => this.#onAnswer(w, answer));
     w.on('error', (err) => this.#lost(w, err));
     w.on('exit', (code) => this.#lost(w, new Error(`the YAML worker exited with code ${code}`)));
@@ -68,7 +75,6 @@ class YamlWorker {
   }
 
   #onAnswer(w: Worker, answer: YamlAnswer): void {
-    this.#answered = true;
     const p = this.#pending.get(answer.id);
     if (!p) return;
     this.#pending.delete(answer.id);
@@ -78,20 +84,38 @@ class YamlWorker {
     else p.resolve(answer.value);
   }
 
+  /**
+   * The worker died. It parses one body at a time, in the order they were sent, so the oldest pending body is
+   * the one it died on: that one is refused, and the bodies queued behind it go to a new worker. (Failing them
+   * all let one client who sends a body that exhausts the parser refuse everyone's large YAML.) Only a worker
+   * that never came up leaves parsing on this thread for good; one that ran out of memory is replaced.
+   */
   #lost(w: Worker, err: Error): void {
     if (this.#worker !== w) return;
     this.#worker = undefined;
-    // One that never answered most likely cannot load here: parse on this thread from now on.
-    if (!this.#answered) this.#broken = true;
+    if (!this.#online) this.#broken = true;
     const outOfMemory = (err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY';
     const failure = outOfMemory
       ? badRequest(
           `the request body is not valid YAML: parsing it needed more than ${WORKER_HEAP_MB} MB; send it as JSON`,
         )
       : badRequest(`the request body could not be parsed: ${err.message}`);
-    const pending = [...this.#pending.values()];
+    const [culprit, ...queued] = [...this.#pending.values()];
     this.#pending.clear();
-    for (const p of pending) p.reject(failure);
+    culprit?.reject(failure);
+    for (const p of queued) {
+      const next = this.#get();
+      if (next) this.#send(next, p);
+      else
+        Promise.resolve()
+          .then(() => parseYamlBodyText(p.text))
+          .then(p.resolve, p.reject);
+    }
+  }
+
+  /** Whether large bodies are parsed on this thread for good (no worker could start here). */
+  get inline(): boolean {
+    return this.#broken;
   }
 
   async terminate(): Promise<void> {
@@ -109,4 +133,9 @@ export function parseYamlBody(text: string): unknown | Promise<unknown> {
 /** For tests and shutdown: the worker goes (a later large body starts another). */
 export function terminateYamlWorker(): Promise<void> {
   return shared.terminate();
+}
+
+/** Whether large bodies are parsed on this thread for good: no worker could start here. */
+export function yamlParsedInline(): boolean {
+  return shared.inline;
 }
