@@ -45,3 +45,33 @@ test('128 bytes of printable characters, spaces and other scripts included, are 
   assert.equal(res.status, 201, res.text);
   assert.equal(res.json.metadata.managedFields[0].manager, name);
 });
+
+test('managedFields a client writes are held to the same rules (ValidateManagedFields)', async () => {
+  const entry = (manager: string) => ({
+    manager,
+    operation: 'Update',
+    apiVersion: 'v1',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:data': {} },
+  });
+  const created = await call(t, 'POST', path, { body: cm('mf') });
+  assert.equal(created.status, 201);
+  const put = (managedFields: unknown[]) =>
+    call(t, 'PUT', `${path}/mf`, {
+      body: {
+        ...created.json,
+        metadata: { ...created.json.metadata, resourceVersion: undefined, managedFields },
+      },
+    });
+  const newline = await put([entry('a\nb')]);
+  assert.equal(newline.status, 422, newline.text);
+  assert.match(
+    newline.json.message,
+    /metadata\.managedFields\[0\]\.manager: Invalid value: "a\\nb": invalid character U\+000A/,
+  );
+  const long = await put([entry('m'.repeat(900))]);
+  assert.match(
+    long.json.message,
+    /metadata\.managedFields\[0\]\.manager: Too long: must have at most 128 bytes/,
+  );
+});

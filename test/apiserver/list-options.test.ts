@@ -32,3 +32,14 @@ test('resourceVersionMatch: a supported value, with a resourceVersion', async ()
   const ok = await call(t, 'GET', `${PODS}?resourceVersionMatch=NotOlderThan&resourceVersion=0`);
   assert.equal(ok.status, 200, ok.text);
 });
+
+test('a watch and a collection delete decode limit too; a collection delete checks resourceVersionMatch', async () => {
+  const watch = await call(t, 'GET', `${PODS}?watch=1&limit=abc`);
+  assert.equal(watch.status, 400);
+  await call(t, 'POST', '/api/v1/namespaces/default/configmaps', { body: { metadata: { name: 'kept' } } });
+  const del = await call(t, 'DELETE', '/api/v1/namespaces/default/configmaps?limit=abc');
+  assert.equal(del.status, 400);
+  const match = await call(t, 'DELETE', '/api/v1/namespaces/default/configmaps?resourceVersionMatch=Bogus');
+  assert.equal(match.status, 422);
+  assert.equal((await call(t, 'GET', '/api/v1/namespaces/default/configmaps/kept')).status, 200);
+});

@@ -89,6 +89,32 @@ export function validateObjectMeta(meta: ObjectMeta, opts: MetaOptions, path: Pa
   }
   const finPath = child(path, 'finalizers');
   for (const f of meta.finalizers ?? []) errs.push(...validateFinalizerName(f, finPath));
+  errs.push(...validateManagedFields(meta.managedFields, child(path, 'managedFields')));
+  return errs;
+}
+
+const MAX_SUBRESOURCE_NAME_LENGTH = 256;
+
+/**
+ * ValidateManagedFields: entries a client sends (or an older server wrote) have an Apply or Update operation,
+ * FieldsV1, a manager as the fieldManager option's (at most 128 printable bytes), and a short subresource.
+ */
+function validateManagedFields(entries: ObjectMeta['managedFields'], path: Path): FieldError[] {
+  const errs: FieldError[] = [];
+  (entries ?? []).forEach((e, i) => {
+    const p = index(path, i);
+    if (e.operation !== 'Apply' && e.operation !== 'Update') {
+      errs.push(invalid(child(p, 'operation'), e.operation ?? '', 'must be `Apply` or `Update`'));
+    }
+    if (e.fieldsType && e.fieldsType !== 'FieldsV1') {
+      errs.push(invalid(child(p, 'fieldsType'), e.fieldsType, 'must be `FieldsV1`'));
+    }
+    errs.push(...validateFieldManager(e.manager ?? '', child(p, 'manager')));
+    const sub = e.subresource ?? '';
+    if (Buffer.byteLength(sub) > MAX_SUBRESOURCE_NAME_LENGTH) {
+      errs.push(tooLong(child(p, 'subresource'), sub, MAX_SUBRESOURCE_NAME_LENGTH));
+    }
+  });
   return errs;
 }
 

@@ -52,6 +52,12 @@ export function parseInt64(v: string): number {
   return Math.min(Number(n), LARGEST_INT64_DOUBLE);
 }
 
+/** `limit` decodes as an int64 for every request that carries ListOptions: a list, a watch, a deletecollection. */
+export function checkListLimit(query: URLSearchParams): void {
+  const limit = query.get('limit');
+  if (limit !== null && limit !== '') parseInt64(limit);
+}
+
 /**
  * A list's own parameters, as upstream decodes and checks them before it lists (ListOptions'
  * conversion, then ValidateListOptions): `limit` is an int64 (podrun answers every list whole, which a
@@ -59,8 +65,7 @@ export function parseInt64(v: string): number {
  * resourceVersion and without a continue token.
  */
 export function checkListQuery(query: URLSearchParams): void {
-  const limit = query.get('limit');
-  if (limit !== null && limit !== '') parseInt64(limit);
+  checkListLimit(query);
   const match = query.get('resourceVersionMatch') ?? '';
   if (match === '') return;
   const rv = query.get('resourceVersion') ?? '';

@@ -15,7 +15,7 @@ import { waitUntilFresh } from './fresh.js';
 import { serveLogs } from './logs.js';
 import { negotiateObject, type Representation } from './negotiate.js';
 import type { ResourcePath } from './paths.js';
-import { checkListQuery, queryBool } from './query.js';
+import { checkListLimit, checkListQuery, queryBool } from './query.js';
 import { send } from './respond.js';
 import { parseIncludeObject, partialObjectMetadata, toTable } from './table.js';
 import { serveWatch } from './watch.js';
@@ -201,6 +201,7 @@ export async function handleResource(
       case 'GET': {
         if (queryBool(query, 'watch')) {
           requireVerb(r, 'watch');
+          checkListLimit(query);
           await serveWatch(
             {
               registry,
@@ -238,6 +239,8 @@ export async function handleResource(
         // Upstream serves only list and watch across namespaces: a careless `DELETE /api/v1/pods` (or one
         // whose namespace segment was `..`) must not empty every namespace.
         if (r.namespaced && namespace === undefined) throw methodNotSupported(r, 'deletecollection');
+        // Its ListOptions are decoded and checked as a list's.
+        checkListQuery(query);
         const opts = await deleteOptions(req, query);
         const list = await registry.deleteCollection(
           r,
