@@ -3,16 +3,11 @@
 // cannot hold, is a 400 in encoding/json's words (`{"dryRun":"All"}` must never be read as a dry run, nor
 // `gracePeriodSeconds: true` as 1). Query parameters go through the parameter codec (strconv.ParseInt for
 // gracePeriodSeconds). Then ValidateDeleteOptions turns what decoded but is not allowed into a 422 Invalid.
-import {
-  type FieldError,
-  fieldErrorBody,
-  formatFieldError,
-  invalid,
-  notSupported,
-} from '../api/validation/field-error.js';
+import { type FieldError, invalid, notSupported } from '../api/validation/field-error.js';
 import { badRequest, invalid as invalidError } from './errors.js';
-import { parseInt64 } from './http/query.js';
+import { parseInt64, queryBool } from './http/query.js';
 import { isPlainObject } from './object-util.js';
+import { toCause } from './registry/decoding.js';
 import type { DeleteOptions } from './registry.js';
 import type { PropagationPolicy } from './strategy.js';
 
@@ -129,9 +124,8 @@ export function deleteOptionsFromQuery(query: URLSearchParams): RawDeleteOptions
   const out: RawDeleteOptions = {};
   const grace = query.get('gracePeriodSeconds');
   if (grace !== null) out.gracePeriodSeconds = parseInt64(grace);
-  const orphan = query.get('orphanDependents');
-  // Convert_Slice_string_To_Pointer_bool: only "0" and "false" (any case) are false.
-  if (orphan !== null) out.orphanDependents = !(orphan === '0' || orphan.toLowerCase() === 'false');
+  const orphan = queryBool(query, 'orphanDependents');
+  if (orphan !== undefined) out.orphanDependents = orphan;
   const policy = query.get('propagationPolicy');
   if (policy !== null) out.propagationPolicy = policy;
   const dry = query.getAll('dryRun');
@@ -194,16 +188,7 @@ export function requestDeleteOptions(body: unknown, query: URLSearchParams): Del
   const merged: RawDeleteOptions = { ...deleteOptionsFromQuery(query), ...fromBody };
   const errs = validateDeleteOptions(merged);
   if (errs.length > 0) {
-    throw invalidError(
-      { group: 'meta.k8s.io', kind: 'DeleteOptions' },
-      '',
-      errs.map((e) => ({
-        reason: e.type,
-        field: e.field,
-        body: fieldErrorBody(e),
-        full: formatFieldError(e),
-      })),
-    );
+    throw invalidError({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', errs.map(toCause));
   }
   return toDeleteOptions(merged);
 }

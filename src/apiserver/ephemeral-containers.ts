@@ -9,11 +9,12 @@ import type { KubeObject, Pod } from '../api/types.js';
 import { validateEphemeralContainersUpdate } from '../api/validation/ephemeral.js';
 import { validateObjectFields } from '../api/validation/index.js';
 import { StoreError } from '../store/types.js';
-import { applyDefaultsInPlace, type FieldError, formatFieldError } from './api-deps.js';
+import { applyDefaultsInPlace } from './api-deps.js';
 import { ApiError, badRequest, conflict, invalid, notFound, OPTIMISTIC_LOCK_MESSAGE } from './errors.js';
 import { recordUpdate } from './managed-fields.js';
 import { clone, deepEqual, isPlainObject } from './object-util.js';
 import { applyPatch, type PatchType } from './patching.js';
+import { toCause } from './registry/decoding.js';
 import type { Registry } from './registry.js';
 
 const PODS = resourceByName('', 'pods')!;
@@ -98,16 +99,4 @@ export async function updateEphemeralContainers(
       throw e;
     }
   }
-}
-
-/** As the registry's own: the cause's message without the field path it starts with. */
-function toCause(e: FieldError) {
-  const full = formatFieldError(e);
-  const prefix = `${e.field}: `;
-  return {
-    reason: e.type,
-    field: e.field,
-    body: full.startsWith(prefix) ? full.slice(prefix.length) : full,
-    full,
-  };
 }

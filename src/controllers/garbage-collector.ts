@@ -167,6 +167,15 @@ export interface GarbageCollectorWiring {
  * at every object once (upstream's GC waits for its monitors to sync too). Until then nothing is queued: an
  * owner whose informer has not listed yet would make every dependent look orphaned.
  */
+/** The same owner uids in the same order (the store shares an unchanged list, so mostly one comparison). */
+function sameOwners(a: KubeObject, b: KubeObject): boolean {
+  const x = a.metadata.ownerReferences;
+  const y = b.metadata.ownerReferences;
+  if (x === y) return true;
+  if ((x?.length ?? 0) !== (y?.length ?? 0)) return false;
+  return (x ?? []).every((ref, i) => ref.uid === y?.[i]?.uid);
+}
+
 export function wireGarbageCollector(w: GarbageCollectorWiring): () => void {
   const gc = new GarbageCollector({ client: w.client, informers: w.informers });
   let started = false;
@@ -200,8 +209,11 @@ export function wireGarbageCollector(w: GarbageCollectorWiring): () => void {
     informer.onChange((type, o, old) => {
       const key = objectKey(o);
       const id = prefix + key;
-      if (old) index(old, id, undefined);
-      if (type !== 'DELETED') index(o, id, { queue, key });
+      // Most changes (a pod's status) keep the owners: the index stays as it is.
+      if (type === 'DELETED' || !old || !sameOwners(old, o)) {
+        if (old) index(old, id, undefined);
+        if (type !== 'DELETED') index(o, id, { queue, key });
+      }
       if (!started) return;
       if (type === 'DELETED') {
         const uid = o.metadata.uid;

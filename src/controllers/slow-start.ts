@@ -7,8 +7,6 @@
 export const SLOW_START_INITIAL_BATCH_SIZE = 1;
 
 export interface SlowStartResult {
-  /** Calls that succeeded. */
-  successes: number;
   /** The first failure, when a batch had one; later batches were not started. */
   error?: unknown;
 }
@@ -27,7 +25,6 @@ export async function slowStartBatch(
   proceed: () => boolean = () => true,
 ): Promise<SlowStartResult> {
   let remaining = count;
-  let successes = 0;
   for (
     let batchSize = Math.min(remaining, initialBatchSize);
     batchSize > 0;
@@ -35,13 +32,9 @@ export async function slowStartBatch(
   ) {
     if (!proceed()) break;
     const results = await Promise.allSettled(Array.from({ length: batchSize }, () => fn()));
-    let failure: PromiseRejectedResult | undefined;
-    for (const r of results) {
-      if (r.status === 'fulfilled') successes++;
-      else failure ??= r;
-    }
-    if (failure) return { successes, error: failure.reason };
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) return { error: failure.reason };
     remaining -= batchSize;
   }
-  return { successes };
+  return {};
 }

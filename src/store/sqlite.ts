@@ -269,7 +269,7 @@ class SqliteStore implements Store {
     const current = this.#current(key);
     if (!current) throw notFound(key);
     if (expectedRevision !== undefined && current.revision !== expectedRevision) throw conflict(key);
-    return this.#enqueue('MODIFIED', key, object, options?.shared === true);
+    return this.#enqueue('MODIFIED', key, object, options?.shared === true, current.object);
   }
 
   async delete(key: ObjectKey, expectedRevision?: number, options?: ResultOptions): Promise<KubeObject> {
@@ -289,6 +289,8 @@ class SqliteStore implements Store {
     key: ObjectKey,
     object: KubeObject,
     shared: boolean,
+    /** A MODIFIED write's current version, whose unchanged parts the stored copy shares. */
+    previous?: KubeObject,
   ): Promise<KubeObject> {
     const revision = this.#assigned + 1;
     let json: string | undefined;
@@ -304,7 +306,7 @@ class SqliteStore implements Store {
       const bytes = Buffer.byteLength(json, 'utf8');
       if (bytes > MAX_OBJECT_BYTES) return Promise.reject(new ObjectTooLargeError(bytes));
       // Frozen: shared watchers get this very object (WatchOptions.shared).
-      stored = frozenJsonCopy(stamped, json, type === 'MODIFIED' ? this.#current(key)?.object : undefined);
+      stored = frozenJsonCopy(stamped, json, previous);
     }
     this.#assigned = revision;
     this.#pending.set(keyString(key), { revision, object: type === 'DELETED' ? undefined : stored });

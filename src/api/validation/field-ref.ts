@@ -1,7 +1,7 @@
 // A fieldRef (ObjectFieldSelector) as env vars and downwardAPI volumes name it: validateObjectFieldSelector, with
 // the field paths each of them may select.
 import { type FieldError, invalid, notSupported, required } from './field-error.js';
-import { validateLabelKey } from './meta.js';
+import { isQualifiedName } from './names.js';
 import { child, type Path } from './path.js';
 
 export function validateFieldRef(
@@ -23,8 +23,7 @@ export function validateFieldRef(
   const subscript = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fp);
   if (subscript) {
     const k = subscript[2]!;
-    const kerrs =
-      subscript[1] === 'metadata.labels' ? validateLabelKey(k) : validateLabelKey(k.toLowerCase());
+    const kerrs = subscript[1] === 'metadata.labels' ? isQualifiedName(k) : isQualifiedName(k.toLowerCase());
     for (const m of kerrs) errs.push(invalid(path, k, m));
   } else if (!allowed.includes(fp)) {
     errs.push(notSupported(child(path, 'fieldPath'), fp, allowed));

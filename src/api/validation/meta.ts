@@ -20,11 +20,6 @@ export function validateLabels(labels: Record<string, string> | undefined, path:
   return errs;
 }
 
-/** A label key's own messages (ValidateLabelName), without a field path. */
-export function validateLabelKey(k: string): string[] {
-  return validateLabels({ [k]: '' }, '').map((e) => e.detail);
-}
-
 export function validateAnnotations(
   annotations: Record<string, string> | undefined,
   path: Path,

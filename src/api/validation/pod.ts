@@ -24,7 +24,7 @@ import {
 } from './field-error.js';
 import { validateFieldRef } from './field-ref.js';
 import { validateInitTimeoutAnnotations } from './init-timeout.js';
-import { validateAnnotations, validateLabelKey, validateLabels } from './meta.js';
+import { validateAnnotations, validateLabels } from './meta.js';
 import {
   inclusiveRangeError,
   isCIdentifier,
@@ -33,6 +33,7 @@ import {
   isDNS1123Subdomain,
   isEnvVarName,
   isHTTPHeaderName,
+  isQualifiedName,
   isValidPortName,
   isValidPortNum,
 } from './names.js';
@@ -428,7 +429,7 @@ export function validatePodSpec(spec: PodSpec, path: Path): FieldError[] {
   errs.push(...nonNegative(spec.terminationGracePeriodSeconds, child(path, 'terminationGracePeriodSeconds')));
   (spec.tolerations ?? []).forEach((t, i) => {
     const p = index(child(path, 'tolerations'), i);
-    if (t.key) for (const m of validateLabelKey(t.key)) errs.push(invalid(child(p, 'key'), t.key, m));
+    if (t.key) for (const m of isQualifiedName(t.key)) errs.push(invalid(child(p, 'key'), t.key, m));
     if (!t.key && t.operator !== 'Exists') {
       errs.push(
         invalid(

@@ -1,11 +1,10 @@
 // Writing responses: JSON/YAML bodies, Status errors, and `Warning` headers (warnings.ts), which kubectl
 // prints as `Warning: text`.
 
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { stringify } from 'yaml';
 import { ObjectTooLargeError } from '../../store/types.js';
 import { ApiError, internalError, type StatusBody } from '../errors.js';
-import { requestTarget } from './request-url.js';
 import { warningHeaders } from './warnings.js';
 
 export interface SendOptions {
@@ -100,9 +99,4 @@ function sendFallbackError(res: ServerResponse, failure: unknown): void {
 export function sendText(res: ServerResponse, code: number, text: string): void {
   res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache, private' });
   res.end(text);
-}
-
-/** The query string as a map of first values. */
-export function queryOf(req: IncomingMessage): URLSearchParams {
-  return requestTarget(req.url).searchParams;
 }

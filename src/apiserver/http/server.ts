@@ -137,9 +137,7 @@ export const MAX_HEADER_BYTES = 1 << 20;
 // /version may be read anonymously (system:public-info-viewer), like the health endpoints.
 const PUBLIC_PATHS = new Set(['/livez', '/readyz', '/healthz', '/version']);
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  // The scheme is case-insensitive, as upstream's bearer-token authenticator reads it (`bearer x` is a token).
-  const bearer = bearerToken(header);
+function tokenMatches(bearer: string | undefined, token: string): boolean {
   if (bearer === undefined) return false;
   const given = Buffer.from(bearer);
   const want = Buffer.from(token);
@@ -185,8 +183,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (PUBLIC_PATHS.has(path)) return ANONYMOUS_USER;
       throw unauthorized();
     }
-    if (tokenMatches(auth, creds.token)) return ADMIN_USER;
+    // The scheme is case-insensitive, as upstream's bearer-token authenticator reads it (`bearer x` is a token).
     const bearer = bearerToken(auth);
+    if (tokenMatches(bearer, creds.token)) return ADMIN_USER;
     if (bearer && options.tokens) {
       try {
         const user = await options.tokens.authenticate(bearer);

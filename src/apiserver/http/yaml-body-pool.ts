@@ -3,7 +3,8 @@
 // so that a body that makes the parser run out of memory costs the worker, not the server. The worker starts
 // with the first large body, is referenced only while it has work, and is started again after it dies; a
 // worker that cannot start at all leaves parsing on this thread, as before.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../util/module-worker.js';
 import { ApiError, badRequest } from '../errors.js';
 import { parseYamlBodyText } from './yaml-body.js';
 import type { YamlAnswer, YamlRequest } from './yaml-body-worker.js';
@@ -20,16 +21,9 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** From the compiled package the .js beside this file; from a checkout through tsx, registered first. */
-function startWorker(): Worker {
-  const here = import.meta.url;
-  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
-  if (here.endsWith('.js')) return new Worker(new URL('./yaml-body-worker.js', here), { resourceLimits });
-  const entry = new URL('./yaml-body-worker.ts', here).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const script = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  // execArgv: [] so that a parent's `--import tsx` is not applied twice.
-  return new Worker(script, { eval: true, execArgv: [], resourceLimits });
+/** On this thread, as a promise (a refusal rejects it rather than throwing at the caller). */
+function inline(text: string): Promise<unknown> {
+  return Promise.resolve().then(() => parseYamlBodyText(text));
 }
 
 class YamlWorker {
@@ -42,7 +36,7 @@ class YamlWorker {
 
   parse(text: string): Promise<unknown> {
     const w = this.#get();
-    if (!w) return Promise.resolve().then(() => parseYamlBodyText(text));
+    if (!w) return inline(text);
     return new Promise((resolve, reject) => this.#send(w, { text, resolve, reject }));
   }
 
@@ -58,7 +52,9 @@ class YamlWorker {
     if (this.#worker) return this.#worker;
     let w: Worker;
     try {
-      w = startWorker();
+      w = startModuleWorker(import.meta.url, 'yaml-body-worker', {
+        resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      });
     } catch {
       this.#broken = true;
       return undefined;

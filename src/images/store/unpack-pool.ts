@@ -3,7 +3,8 @@
 // process alive. If the worker dies, the unpacks in flight fail (a streamed one is then redone from its blob,
 // on a new worker); if it cannot start at all, unpacks run on the calling thread as before.
 import type { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../util/module-worker.js';
 import { decompressStream, openDecompressed } from './decompress.js';
 import { StoreError } from './digest.js';
 import { type LowerLayers, type UnpackLimits, type UnpackResult, unpackLayer } from './unpack.js';
@@ -44,21 +45,6 @@ interface Pending {
 }
 
 /**
- * The worker's entry. From the compiled package it is the .js beside this file; from a checkout run through
- * tsx (tests, `bin/podrun` from source) a worker does not inherit the loader that `register()` installed, so a
- * small script registers tsx in the worker before importing the .ts entry.
- */
-function startWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.js')) return new Worker(new URL('./unpack-worker.js', here));
-  const entry = new URL('./unpack-worker.ts', here).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const script = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  // execArgv: [] so that a parent's `--import tsx` is not applied twice.
-  return new Worker(script, { eval: true, execArgv: [] });
-}
-
-/**
  * The process's one unpack worker, shared by every store: started once (a worker costs tens of milliseconds
  * and some megabytes to start, more from a checkout that compiles TypeScript), then kept, unreferenced while
  * idle.
@@ -75,7 +61,7 @@ class SharedWorker {
   get(): Worker | undefined {
     if (this.broken) return undefined;
     if (this.worker !== undefined) return this.worker;
-    const w = startWorker();
+    const w = startModuleWorker(import.meta.url, 'unpack-worker');
     w.on('message', (msg: FromWorker) => this.onMessage(w, msg));
     w.on('error', (err) => this.lost(w, err, true));
     w.on('exit', (code) => this.lost(w, new Error(`the unpack worker exited with code ${code}`), false));
